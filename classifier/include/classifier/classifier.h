@@ -1,0 +1,60 @@
+#pragma once
+// Scores texts against a compiled ruleset: normalise (ICU), match every term and place name in one
+// Hyperscan pass, evaluate only the rules with hits, sum weights, map the score to a severity,
+// and locate the text in the area hierarchy.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/areas.h"
+#include "core/result.h"
+#include "core/types.h"
+
+namespace sakchy::classifier {
+
+struct Classification {
+  std::vector<Match> matches;           // offsets into the original text
+  std::vector<std::string> categories;  // distinct, sorted
+  double score = 0;
+  Severity severity = Severity::kInfo;
+  std::vector<PlaceMention> places;
+  // The most specific area named unambiguously in the text; std::nullopt when none or ambiguous.
+  std::optional<AreaCode> area;
+};
+
+struct RuleSetInfo {
+  std::string version;  // hex SHA-256 over the rule files' names and contents
+  TimeMs loaded_at = 0;
+  std::size_t rule_count = 0;
+  std::size_t term_count = 0;
+  std::size_t place_pattern_count = 0;
+  std::vector<std::string> files;
+};
+
+// An immutable compiled ruleset. Thread safety: Classify() may be called concurrently from any
+// number of threads (each thread gets its own Hyperscan scratch). Never blocks on I/O.
+class Classifier {
+ public:
+  Classifier(const Classifier&) = delete;
+  Classifier& operator=(const Classifier&) = delete;
+  virtual ~Classifier() = default;
+
+  // Loads every *.yaml rule file in `rules_dir` (a directory or "embedded:rules"), compiles the
+  // terms and the place names of `areas`, then runs every rule's embedded examples. Any error
+  // (YAML syntax, unknown list, duplicate id, unsupported pattern, failing example) fails the load;
+  // Error::message has one "file:line: rule <id>: problem" line per issue.
+  [[nodiscard]] static Result<std::shared_ptr<const Classifier>> Load(
+      const std::string& rules_dir, const config::AreaTree& areas, TimeMs now);
+
+  // `text` must be valid UTF-8.
+  virtual Classification Classify(std::string_view text) const = 0;
+  virtual const RuleSetInfo& info() const = 0;
+
+ protected:
+  Classifier() = default;
+};
+
+}  // namespace sakchy::classifier

@@ -1,0 +1,100 @@
+#pragma once
+// Typed service configuration, loaded from YAML and validated at start-up.
+// Errors name file:line, the field and the problem, one per line, so a person can fix them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/types.h"
+
+namespace sakchy::config {
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;      // 0 = pick a free port (tests)
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  int io_threads = 2;
+};
+
+struct StorageConfig {
+  std::string data_dir = "./var/data";
+  bool sync_writes = true;  // fsync the WAL before acknowledging a write
+};
+
+struct PipelineConfig {
+  std::size_t queue_capacity = 10000;  // reports waiting for scoring; full -> 503
+  int scoring_threads = 1;
+  std::size_t max_text_bytes = 16384;
+};
+
+struct ClassifierConfig {
+  std::string rules_dir;   // resolved: a directory path, or "embedded:rules"
+  std::string areas_file;  // resolved: a file path, or "embedded:areas.yaml"
+};
+
+struct AlertsConfig {
+  Severity min_severity = Severity::kHigh;  // events at or above raise alerts
+  std::int64_t timeout_ms = 5000;           // per delivery attempt
+  std::int64_t backoff_initial_ms = 1000;
+  std::int64_t backoff_max_ms = 300000;
+  std::int64_t give_up_after_ms = 24LL * 3600 * 1000;  // then the alert is marked failed
+  int max_in_flight = 64;
+};
+
+struct ContactChannel {
+  std::string type;     // "webhook" (sms, telegram, email later)
+  std::string address;  // webhook: http(s) URL
+  std::string secret;   // webhook: HMAC key (resolved from secret_env when given)
+};
+
+struct Contact {
+  std::string id;
+  std::string name;
+  std::string role;
+  std::string language = "ru";  // ky | ru | en
+  std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
+  Severity min_severity = Severity::kInfo;
+  std::vector<ContactChannel> channels;
+};
+
+enum class Role { kMonitor, kAnalyst, kAdmin };
+std::string_view RoleName(Role r);
+std::optional<Role> ParseRole(std::string_view name);
+
+struct TokenConfig {
+  std::string name;
+  Role role = Role::kMonitor;
+  std::string sha256;  // lower-case hex SHA-256 of the bearer token
+};
+
+struct LoggingConfig {
+  std::string level = "info";   // trace|debug|info|warn|error
+  std::string format = "text";  // text | json
+};
+
+struct Config {
+  std::string source;  // file path the config came from, or "embedded:sakchy.yaml"
+  ServerConfig server;
+  StorageConfig storage;
+  PipelineConfig pipeline;
+  ClassifierConfig classifier;
+  AlertsConfig alerts;
+  std::vector<Contact> contacts;
+  std::vector<TokenConfig> tokens;
+  LoggingConfig logging;
+};
+
+// Loads and validates a config file. Relative paths inside (rules, areas, data_dir) are resolved
+// against the directory of the file. Unknown keys are errors. On failure, Error::message holds
+// one "file:line: field: problem" line per issue.
+[[nodiscard]] Result<Config> LoadConfigFile(const std::string& path);
+// The bundled default config (compiled into the binary); its rules and areas are embedded too.
+[[nodiscard]] Result<Config> LoadDefaultConfig();
+// Parses tokens given as "role:TOKEN,role:TOKEN" (the SAKCHY_TOKENS environment variable) and
+// appends them, hashed, to `config`. Names are "env-<role>-<n>".
+[[nodiscard]] Status AddTokensFromEnv(std::string_view spec, Config& config);
+
+}  // namespace sakchy::config

@@ -1,0 +1,70 @@
+#include "core/id.h"
+
+#include <random>
+
+namespace sakchy {
+namespace {
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+int DecodeChar(char c) {
+  for (int i = 0; i < 32; ++i) {
+    if (kAlphabet[i] == c) return i;
+  }
+  return -1;
+}
+}  // namespace
+
+IdGenerator::IdGenerator(const Clock& clock) : clock_(clock) {}
+
+std::string IdGenerator::Next() {
+  std::uint64_t hi, lo;
+  TimeMs ms;
+  {
+    std::lock_guard lock(mu_);
+    ms = clock_.NowMs();
+    if (ms <= last_ms_) {
+      ms = last_ms_;
+      // Monotonic within one millisecond: increment the 80-bit random part.
+      if (++lo_ == 0) hi_ = (hi_ + 1) & 0xFFFF;
+    } else {
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      last_ms_ = ms;
+      hi_ = rng() & 0x7FFF;  // leave headroom for increments
+      lo_ = rng();
+    }
+    hi = hi_;
+    lo = lo_;
+  }
+  // 128 bits: 48 time | 16 hi | 64 lo -> 26 chars of 5 bits (130 bits, top 2 zero).
+  std::string out(26, '0');
+  std::uint64_t t = static_cast<std::uint64_t>(ms) & 0xFFFFFFFFFFFFULL;
+  // First 10 chars: 50 bits of time (top 2 bits zero).
+  for (int i = 9; i >= 0; --i) {
+    out[i] = kAlphabet[t & 31];
+    t >>= 5;
+  }
+  // Last 16 chars: 80 bits of randomness (hi 16 bits, lo 64 bits).
+  unsigned __int128 r = (static_cast<unsigned __int128>(hi) << 64) | lo;
+  for (int i = 25; i >= 10; --i) {
+    out[i] = kAlphabet[static_cast<int>(r & 31)];
+    r >>= 5;
+  }
+  return out;
+}
+
+bool IsValidId(std::string_view id) {
+  if (id.size() != 26) return false;
+  for (char c : id) {
+    if (DecodeChar(c) < 0) return false;
+  }
+  return id[0] <= '7';
+}
+
+std::optional<TimeMs> IdTime(std::string_view id) {
+  if (!IsValidId(id)) return std::nullopt;
+  std::uint64_t t = 0;
+  for (int i = 0; i < 10; ++i) t = (t << 5) | static_cast<std::uint64_t>(DecodeChar(id[i]));
+  return static_cast<TimeMs>(t);
+}
+
+}  // namespace sakchy

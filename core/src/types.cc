@@ -1,0 +1,73 @@
+#include "core/result.h"
+#include "core/types.h"
+
+namespace sakchy {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kAlreadyExists: return "already_exists";
+    case ErrorCode::kUnauthenticated: return "unauthenticated";
+    case ErrorCode::kPermissionDenied: return "permission_denied";
+    case ErrorCode::kResourceExhausted: return "resource_exhausted";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kIo: return "io_error";
+    case ErrorCode::kCorruption: return "corruption";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "unknown";
+}
+
+std::string Error::ToString() const {
+  std::string out(ErrorCodeName(code));
+  out += ": ";
+  out += message;
+  return out;
+}
+
+std::string_view SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+  }
+  return "info";
+}
+
+std::optional<Severity> ParseSeverity(std::string_view name) {
+  for (int i = 0; i < kSeverityCount; ++i) {
+    auto s = static_cast<Severity>(i);
+    if (SeverityName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+std::string_view AreaSourceName(AreaSource s) {
+  switch (s) {
+    case AreaSource::kNone: return "none";
+    case AreaSource::kRequest: return "request";
+    case AreaSource::kText: return "text";
+  }
+  return "none";
+}
+
+std::string_view DeliveryStateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kFailed: return "failed";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryState> ParseDeliveryState(std::string_view name) {
+  if (name == "pending") return DeliveryState::kPending;
+  if (name == "delivered") return DeliveryState::kDelivered;
+  if (name == "failed") return DeliveryState::kFailed;
+  return std::nullopt;
+}
+
+}  // namespace sakchy

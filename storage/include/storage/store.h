@@ -1,0 +1,117 @@
+#pragma once
+// Sakchy's durable state in one RocksDB database, one column family per kind of record:
+//   reports/events, idempotency keys, pending-scoring marks, counters (merge operator), alerts (outbox).
+// Key layout: docs/ARCHITECTURE.md.
+//
+// Thread safety: all methods may be called concurrently.
+// Blocking: every method may wait on disk; never call on an io thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/types.h"
+
+namespace sakchy::storage {
+
+struct StorageOptions {
+  std::string dir;   // created when missing
+  bool sync = true;  // fsync the WAL on every write that acknowledges something to a user
+};
+
+// Time resolution of counter buckets.
+enum class Resolution : std::uint8_t { kMinute = 0, kHour = 1, kDay = 2 };
+std::string_view ResolutionName(Resolution r);  // "minute" | "hour" | "day"
+std::optional<Resolution> ParseResolution(std::string_view name);
+TimeMs ResolutionMs(Resolution r);
+// Start of the bucket of resolution `r` that holds `t` (UTC).
+TimeMs BucketStart(Resolution r, TimeMs t);
+
+struct IntakeResult {
+  std::string id;          // the stored id (the earlier one for a duplicate)
+  bool duplicate = false;  // true: nothing new was stored
+};
+
+// An additive counter update: `delta` added to dimension `dim` of `area` in the buckets (of every
+// resolution) that hold time `at`. Dimensions used: "total", "severity:<name>", "category:<name>",
+// "tension" (milli-units).
+struct CounterDelta {
+  AreaCode area;
+  std::string dim;
+  TimeMs at = 0;
+  std::int64_t delta = 0;
+};
+
+struct CounterBucket {
+  TimeMs start = 0;
+  std::map<std::string, std::int64_t> values;  // dim -> value; dims never touched are absent
+};
+
+// What scoring produced for one report: written atomically with the report's pending mark removed.
+struct ScoredBatchItem {
+  Event event;
+  std::vector<CounterDelta> counters;
+  std::vector<Alert> alerts;  // new outbox entries
+};
+
+struct AlertFilter {
+  std::optional<DeliveryState> state;
+  std::optional<std::string> event_id;
+};
+
+class Store {
+ public:
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  // Opens (or creates) the database under options.dir.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const StorageOptions& options);
+
+  // Durable when it returns (WAL, fsync if options.sync): stores every report whose
+  // (channel, source_ref) is new, marks it pending scoring. Results are in input order. An empty
+  // source_ref is never a duplicate. A repeat inside `reports` is a duplicate of the first.
+  [[nodiscard]] virtual Result<std::vector<IntakeResult>> AppendReports(
+      std::span<const Report> reports) = 0;
+
+  // Reports stored but not yet scored, in id (= arrival) order, starting after `after_id`.
+  [[nodiscard]] virtual Result<std::vector<Report>> PendingReports(std::size_t limit,
+                                                                   std::string_view after_id) = 0;
+  [[nodiscard]] virtual Result<std::size_t> CountPending() = 0;
+
+  // One atomic write: each event (scored), its counter merges, its new alerts; pending marks
+  // removed. Idempotent per event id: an event already scored is skipped entirely (no double count).
+  [[nodiscard]] virtual Status CommitScored(std::span<const ScoredBatchItem> items) = 0;
+
+  // The event for a report id (scored or not yet); std::nullopt when unknown.
+  [[nodiscard]] virtual Result<std::optional<Event>> GetEvent(std::string_view id) = 0;
+
+  // Buckets with at least one value, in time order, with from <= start < to. Reads only counters.
+  [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
+                                                                        Resolution resolution,
+                                                                        TimeMs from, TimeMs to) = 0;
+
+  // Outbox.
+  [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
+  [[nodiscard]] virtual Result<std::optional<Alert>> GetAlert(std::string_view id) = 0;
+  // Newest first; `before_id` (exclusive) pages back in time; empty = from the newest.
+  [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter,
+                                                              std::size_t limit,
+                                                              std::string_view before_id) = 0;
+  // Every alert in state pending (restart recovery), oldest first.
+  [[nodiscard]] virtual Result<std::vector<Alert>> PendingAlerts() = 0;
+
+  // Flushes memtables (clean shutdown).
+  [[nodiscard]] virtual Status Flush() = 0;
+
+ protected:
+  Store() = default;
+};
+
+}  // namespace sakchy::storage

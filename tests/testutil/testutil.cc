@@ -1,0 +1,40 @@
+#include "testutil/testutil.h"
+
+#include <random>
+#include <thread>
+
+namespace sakchy::testing {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  for (;;) {
+    auto candidate = std::filesystem::temp_directory_path() /
+                     ("sakchy-test-" + std::to_string(rng() % 1000000000000ULL));
+    std::error_code ec;
+    if (std::filesystem::create_directory(candidate, ec)) {
+      path_ = candidate;
+      return;
+    }
+  }
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+std::string SourcePath(const std::string& relative) {
+  return std::string(SAKCHY_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace sakchy::testing

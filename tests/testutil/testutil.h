@@ -1,0 +1,46 @@
+#pragma once
+// Test helpers shared by every module's tests.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#define ASSERT_OK(expr)                                                      \
+  do {                                                                       \
+    const auto& _r = (expr);                                                 \
+    ASSERT_TRUE(_r.has_value()) << #expr << ": " << _r.error().ToString();   \
+  } while (0)
+#define EXPECT_OK(expr)                                                      \
+  do {                                                                       \
+    const auto& _r = (expr);                                                 \
+    EXPECT_TRUE(_r.has_value()) << #expr << ": " << _r.error().ToString();   \
+  } while (0)
+
+namespace sakchy::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Polls `condition` every few milliseconds until it holds or `timeout` passes. Returns whether it
+// held. Synchronisation by condition, never by a fixed sleep.
+bool WaitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Path of a file in the source tree, e.g. SourcePath("config/defaults/areas.yaml").
+std::string SourcePath(const std::string& relative);
+
+}  // namespace sakchy::testing
