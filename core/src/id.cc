@@ -44,10 +44,17 @@ std::string IdGenerator::Next() {
     t >>= 5;
   }
   // Last 16 chars: 80 bits of randomness (hi 16 bits, lo 64 bits).
-  unsigned __int128 r = (static_cast<unsigned __int128>(hi) << 64) | lo;
-  for (int i = 25; i >= 10; --i) {
-    out[i] = kAlphabet[static_cast<int>(r & 31)];
-    r >>= 5;
+  for (int k = 0; k < 16; ++k) {  // 5-bit group k of the 80-bit number hi:lo
+    const int bit = 5 * k;
+    std::uint64_t v;
+    if (bit + 5 <= 64) {
+      v = lo >> bit;
+    } else if (bit >= 64) {
+      v = hi >> (bit - 64);
+    } else {
+      v = (lo >> bit) | (hi << (64 - bit));
+    }
+    out[25 - k] = kAlphabet[v & 31];
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "core/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -41,8 +42,8 @@ std::string WithLabel(const std::string& rendered, const std::string& extra) {
 std::string FormatDouble(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
+  return std::string(buf, res.ptr);
 }
 
 void AtomicAdd(std::atomic<double>& a, double d) {

@@ -1,0 +1,84 @@
+#pragma once
+// The intake-to-storage pipeline shared by every channel:
+//   Submit() -> group commit to the store (durable) -> bounded scoring queue -> classify ->
+//   one atomic commit of event + counters + planned alerts -> hand alerts to delivery.
+// A report is on disk before Submit()'s callback reports it accepted. The scoring queue is bounded:
+// Submit() refuses (kResourceExhausted, nothing stored) when it has no room, so callers push back
+// (HTTP 503 + Retry-After) instead of losing or buffering without bound.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "classifier/classifier.h"
+#include "config/areas.h"
+#include "config/config.h"
+#include "core/id.h"
+#include "core/metrics.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "core/types.h"
+#include "storage/store.h"
+
+namespace sakchy::ingest {
+
+struct SubmitOutcome {
+  std::string id;
+  bool duplicate = false;
+};
+using SubmitResult = Result<std::vector<SubmitOutcome>>;
+using SubmitCallback = std::function<void(SubmitResult)>;
+
+// Returns the classifier to use now (hot reload swaps what it returns). Must be thread-safe.
+using ClassifierProvider = std::function<std::shared_ptr<const classifier::Classifier>()>;
+
+struct PipelineHooks {
+  // Alerts for a scored event; called on a scoring thread before the commit. May be empty.
+  std::function<std::vector<Alert>(const Event&)> plan_alerts;
+  // Alerts durably committed with their events; called on a scoring thread after the commit.
+  std::function<void(std::vector<Alert>)> alerts_committed;
+};
+
+// Thread safety: Submit() and queue_depth() may be called from any thread.
+// Blocking: Submit() never blocks; its callback runs on the pipeline's writer thread (keep it short:
+// post to your own executor). Start()/Stop() block and are called by the owner.
+class Pipeline {
+ public:
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  virtual ~Pipeline() = default;
+
+  // `store`, `areas`, `clock`, `metrics` must outlive the pipeline.
+  static std::unique_ptr<Pipeline> Create(storage::Store& store, const config::PipelineConfig& cfg,
+                                          const config::AreaTree& areas,
+                                          ClassifierProvider classifier, PipelineHooks hooks,
+                                          const Clock& clock, MetricsRegistry& metrics);
+
+  // Starts the writer and scoring threads and re-queues every report stored but not yet scored
+  // (after a crash). Fails if the store cannot be read.
+  [[nodiscard]] virtual Status Start() = 0;
+
+  // Stores `reports` (ids are assigned here; received_at set from the clock, observed_at defaults
+  // to received_at) and queues the new ones for scoring. `done` receives, in input order, the id
+  // of each report and whether it was a duplicate; or an error: kResourceExhausted (queue full),
+  // kUnavailable (stopping), or the store's error. On error nothing of the call was stored.
+  virtual void Submit(std::vector<Report> reports, SubmitCallback done) = 0;
+
+  // Stops accepting, finishes pending writes, scores everything queued, flushes the store.
+  virtual void Stop() = 0;
+
+  virtual std::size_t queue_depth() const = 0;  // reserved + queued + being scored
+  virtual std::size_t capacity() const = 0;
+
+ protected:
+  Pipeline() = default;
+};
+
+// Counter deltas for one scored event: "total", "severity:<s>", "category:<c>" and "tension"
+// (milli-units, see SeverityTension) for its area and every ancestor up to the root; an event
+// without an area counts for the root only. Times by observed_at.
+std::vector<storage::CounterDelta> CountersFor(const Event& event, const config::AreaTree& areas);
+// Tension weight of one event of severity `s`: info 0, low 1, medium 3, high 7, critical 15.
+double SeverityTension(Severity s);
+
+}  // namespace sakchy::ingest

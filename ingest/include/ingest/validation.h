@@ -1,0 +1,28 @@
+#pragma once
+// Validation of a report's fields, shared by every intake channel.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/areas.h"
+#include "core/types.h"
+
+namespace sakchy::ingest {
+
+// A field and what is wrong with it, phrased for the person who sent it.
+struct FieldError {
+  std::string field;
+  std::string problem;
+};
+
+struct ValidationLimits {
+  std::size_t max_text_bytes = 16384;
+};
+
+// Checks text (valid UTF-8, not blank, at most max_text_bytes), area (known code), source_ref
+// (<= 256 bytes, printable). std::nullopt when the report is acceptable.
+std::optional<FieldError> ValidateReport(const Report& report, const config::AreaTree& areas,
+                                         const ValidationLimits& limits);
+
+}  // namespace sakchy::ingest

@@ -1,0 +1,359 @@
+#include "ingest/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace sakchy::ingest {
+namespace {
+
+constexpr std::size_t kMaxScoringBatch = 256;
+constexpr std::size_t kRecoveryPage = 1024;
+
+struct Submission {
+  std::vector<Report> reports;
+  SubmitCallback done;
+};
+
+class PipelineImpl final : public Pipeline {
+ public:
+  PipelineImpl(storage::Store& store, const config::PipelineConfig& cfg,
+               const config::AreaTree& areas, ClassifierProvider classifier, PipelineHooks hooks,
+               const Clock& clock, MetricsRegistry& metrics)
+      : store_(store),
+        cfg_(cfg),
+        areas_(areas),
+        classifier_(std::move(classifier)),
+        hooks_(std::move(hooks)),
+        clock_(clock),
+        ids_(clock),
+        accepted_(metrics.GetCounter("sakchy_reports_accepted_total",
+                                     "Reports stored for scoring")),
+        duplicates_(metrics.GetCounter("sakchy_reports_duplicate_total",
+                                       "Reports recognised as already stored (idempotency)")),
+        refused_full_(metrics.GetCounter("sakchy_reports_refused_total",
+                                         "Reports refused because the scoring queue was full",
+                                         {{"reason", "queue_full"}})),
+        store_errors_(metrics.GetCounter("sakchy_storage_errors_total",
+                                         "Failed writes to the store", {{"op", "append"}})),
+        score_errors_(metrics.GetCounter("sakchy_storage_errors_total",
+                                         "Failed writes to the store", {{"op", "commit_scored"}})),
+        scored_(metrics.GetCounter("sakchy_events_scored_total", "Reports scored and stored")),
+        write_batch_(metrics.GetHistogram(
+            "sakchy_intake_batch_reports", "Reports per group commit", {},
+            {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384})),
+        write_seconds_(metrics.GetHistogram("sakchy_intake_write_seconds",
+                                            "Duration of one intake group commit")),
+        score_seconds_(metrics.GetHistogram("sakchy_scoring_seconds",
+                                            "Classification time of one report")) {
+    metrics.AddCallbackGauge("sakchy_queue_depth", "Reports reserved, queued or being scored", {},
+                             [this] { return static_cast<double>(queue_depth()); });
+    metrics.AddCallbackGauge("sakchy_queue_capacity", "Capacity of the scoring queue", {},
+                             [this] { return static_cast<double>(capacity()); });
+  }
+
+  ~PipelineImpl() override { Stop(); }
+
+  Status Start() override {
+    // Recover reports that were stored but not scored before a crash. They already hold a place
+    // in the queue's budget (at most `capacity` can be pending on disk).
+    std::vector<Report> recovered;
+    std::string after;
+    for (;;) {
+      auto page = store_.PendingReports(kRecoveryPage, after);
+      if (!page) return tl::unexpected(page.error());
+      if (page->empty()) break;
+      after = page->back().id;
+      for (auto& r : *page) recovered.push_back(std::move(r));
+    }
+    {
+      std::lock_guard lock(score_mu_);
+      for (auto& r : recovered) score_queue_.push_back(std::move(r));
+    }
+    reserved_.fetch_add(recovered.size());
+    if (!recovered.empty()) {
+      spdlog::info("pipeline: re-queued {} stored reports that were not yet scored",
+                   recovered.size());
+    }
+    running_ = true;
+    writer_ = std::thread([this] { WriterLoop(); });
+    int n = std::max(1, cfg_.scoring_threads);
+    for (int i = 0; i < n; ++i) scorers_.emplace_back([this] { ScoringLoop(); });
+    return OkStatus();
+  }
+
+  void Submit(std::vector<Report> reports, SubmitCallback done) override {
+    if (!accepting_.load()) {
+      done(MakeError(ErrorCode::kUnavailable, "the service is shutting down"));
+      return;
+    }
+    const std::size_t n = reports.size();
+    // Reserve room in the scoring queue before anything is stored.
+    std::size_t cur = reserved_.load();
+    do {
+      if (cur + n > cfg_.queue_capacity) {
+        refused_full_.Inc(n);
+        done(MakeError(ErrorCode::kResourceExhausted,
+                       "the scoring queue is full (" + std::to_string(cfg_.queue_capacity) +
+                           " reports); retry later"));
+        return;
+      }
+    } while (!reserved_.compare_exchange_weak(cur, cur + n));
+
+    TimeMs now = clock_.NowMs();
+    for (auto& r : reports) {
+      r.id = ids_.Next();
+      r.received_at = now;
+      if (r.observed_at == 0) r.observed_at = now;
+    }
+    {
+      std::lock_guard lock(write_mu_);
+      write_queue_.push_back(Submission{std::move(reports), std::move(done)});
+    }
+    write_cv_.notify_one();
+  }
+
+  void Stop() override {
+    accepting_ = false;
+    if (!running_.exchange(false)) return;
+    {
+      std::lock_guard lock(write_mu_);
+      writer_stop_ = true;
+    }
+    write_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard lock(score_mu_);
+      scorers_stop_ = true;
+    }
+    score_cv_.notify_all();
+    for (auto& t : scorers_) t.join();
+    scorers_.clear();
+    if (auto s = store_.Flush(); !s) {
+      spdlog::error("pipeline: flushing the store failed: {}", s.error().ToString());
+    }
+  }
+
+  std::size_t queue_depth() const override { return reserved_.load(); }
+  std::size_t capacity() const override { return cfg_.queue_capacity; }
+
+ private:
+  // Group commit: every submission waiting when the writer wakes goes into one store write.
+  void WriterLoop() {
+    std::vector<Submission> batch;
+    std::vector<Report> reports;
+    for (;;) {
+      {
+        std::unique_lock lock(write_mu_);
+        write_cv_.wait(lock, [this] { return writer_stop_ || !write_queue_.empty(); });
+        if (write_queue_.empty()) return;  // stopping and drained
+        batch.assign(std::make_move_iterator(write_queue_.begin()),
+                     std::make_move_iterator(write_queue_.end()));
+        write_queue_.clear();
+      }
+      reports.clear();
+      for (auto& s : batch) {
+        for (auto& r : s.reports) reports.push_back(std::move(r));
+      }
+      auto start = std::chrono::steady_clock::now();
+      auto results = store_.AppendReports(reports);
+      write_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      write_batch_.Observe(static_cast<double>(reports.size()));
+      if (!results) {
+        store_errors_.Inc();
+        spdlog::error("pipeline: storing {} reports failed: {}", reports.size(),
+                      results.error().ToString());
+        reserved_.fetch_sub(reports.size());
+        for (auto& s : batch) s.done(tl::unexpected(results.error()));
+        batch.clear();
+        continue;
+      }
+      std::size_t i = 0;
+      std::size_t released = 0;
+      std::vector<Report> fresh;
+      for (auto& s : batch) {
+        std::vector<SubmitOutcome> out;
+        out.reserve(s.reports.size());
+        std::size_t dups = 0;
+        for (std::size_t k = 0; k < s.reports.size(); ++k, ++i) {
+          const auto& res = (*results)[i];
+          out.push_back(SubmitOutcome{res.id, res.duplicate});
+          if (res.duplicate) {
+            ++dups;
+          } else {
+            fresh.push_back(std::move(reports[i]));
+          }
+        }
+        released += dups;
+        accepted_.Inc(s.reports.size() - dups);
+        duplicates_.Inc(dups);
+        s.done(std::move(out));
+      }
+      if (released) reserved_.fetch_sub(released);
+      if (!fresh.empty()) {
+        {
+          std::lock_guard lock(score_mu_);
+          for (auto& r : fresh) score_queue_.push_back(std::move(r));
+        }
+        score_cv_.notify_one();
+      }
+      batch.clear();
+    }
+  }
+
+  void ScoringLoop() {
+    std::vector<Report> work;
+    std::vector<storage::ScoredBatchItem> items;
+    for (;;) {
+      {
+        std::unique_lock lock(score_mu_);
+        score_cv_.wait(lock, [this] { return scorers_stop_ || !score_queue_.empty(); });
+        if (score_queue_.empty()) return;  // stopping and drained
+        std::size_t n = std::min(kMaxScoringBatch, score_queue_.size());
+        work.assign(std::make_move_iterator(score_queue_.begin()),
+                    std::make_move_iterator(score_queue_.begin() + static_cast<long>(n)));
+        score_queue_.erase(score_queue_.begin(), score_queue_.begin() + static_cast<long>(n));
+        if (!score_queue_.empty()) score_cv_.notify_one();
+      }
+      // One ruleset for the whole batch: a reload between batches never scores a report twice.
+      auto classifier = classifier_();
+      items.clear();
+      items.reserve(work.size());
+      std::vector<Alert> alerts;
+      for (auto& report : work) {
+        auto start = std::chrono::steady_clock::now();
+        storage::ScoredBatchItem item;
+        item.event = Score(*classifier, std::move(report));
+        score_seconds_.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        item.counters = CountersFor(item.event, areas_);
+        if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
+        for (const auto& a : item.alerts) alerts.push_back(a);
+        items.push_back(std::move(item));
+      }
+      // Retry a failed commit: the reports stay pending on disk, so nothing is lost even if the
+      // process dies here; they are re-scored after a restart.
+      for (int attempt = 0;; ++attempt) {
+        auto s = store_.CommitScored(items);
+        if (s) break;
+        score_errors_.Inc();
+        spdlog::error("pipeline: committing {} scored events failed (attempt {}): {}",
+                      items.size(), attempt + 1, s.error().ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 50 << std::min(attempt, 6))));
+        std::lock_guard lock(score_mu_);
+        if (scorers_stop_ && attempt >= 3) {
+          spdlog::error("pipeline: giving up at shutdown; {} reports stay pending on disk",
+                        items.size());
+          break;
+        }
+      }
+      scored_.Inc(items.size());
+      reserved_.fetch_sub(items.size());
+      if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
+    }
+  }
+
+  Event Score(const classifier::Classifier& classifier, Report report) {
+    Event e;
+    auto c = classifier.Classify(report.text);
+    e.matches = std::move(c.matches);
+    e.categories = std::move(c.categories);
+    e.score = c.score;
+    e.severity = c.severity;
+    e.places = std::move(c.places);
+    if (report.area) {
+      e.area = *report.area;
+      e.area_source = AreaSource::kRequest;
+    } else if (c.area) {
+      e.area = *c.area;
+      e.area_source = AreaSource::kText;
+    }
+    e.ruleset_version = classifier.info().version;
+    e.scored = true;
+    e.scored_at = clock_.NowMs();
+    e.report = std::move(report);
+    return e;
+  }
+
+  storage::Store& store_;
+  const config::PipelineConfig cfg_;
+  const config::AreaTree& areas_;
+  ClassifierProvider classifier_;
+  PipelineHooks hooks_;
+  const Clock& clock_;
+  IdGenerator ids_;
+
+  std::atomic<bool> accepting_{true};
+  std::atomic<bool> running_{false};
+  std::atomic<std::size_t> reserved_{0};
+
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;
+  std::deque<Submission> write_queue_;
+  bool writer_stop_ = false;
+  std::thread writer_;
+
+  std::mutex score_mu_;
+  std::condition_variable score_cv_;
+  std::deque<Report> score_queue_;
+  bool scorers_stop_ = false;
+  std::vector<std::thread> scorers_;
+
+  Counter& accepted_;
+  Counter& duplicates_;
+  Counter& refused_full_;
+  Counter& store_errors_;
+  Counter& score_errors_;
+  Counter& scored_;
+  Histogram& write_batch_;
+  Histogram& write_seconds_;
+  Histogram& score_seconds_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pipeline> Pipeline::Create(storage::Store& store,
+                                           const config::PipelineConfig& cfg,
+                                           const config::AreaTree& areas,
+                                           ClassifierProvider classifier, PipelineHooks hooks,
+                                           const Clock& clock, MetricsRegistry& metrics) {
+  return std::make_unique<PipelineImpl>(store, cfg, areas, std::move(classifier), std::move(hooks),
+                                        clock, metrics);
+}
+
+double SeverityTension(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return 0;
+    case Severity::kLow: return 1;
+    case Severity::kMedium: return 3;
+    case Severity::kHigh: return 7;
+    case Severity::kCritical: return 15;
+  }
+  return 0;
+}
+
+std::vector<storage::CounterDelta> CountersFor(const Event& event, const config::AreaTree& areas) {
+  std::vector<AreaCode> targets;
+  if (!event.area.empty()) targets = areas.Ancestors(event.area);
+  if (targets.empty()) targets.push_back(areas.root());
+  const TimeMs at = event.report.observed_at;
+  const auto tension = static_cast<std::int64_t>(SeverityTension(event.severity) * 1000);
+  std::vector<storage::CounterDelta> out;
+  out.reserve(targets.size() * (3 + event.categories.size()));
+  for (const auto& area : targets) {
+    out.push_back({area, "total", at, 1});
+    out.push_back({area, "severity:" + std::string(SeverityName(event.severity)), at, 1});
+    for (const auto& c : event.categories) out.push_back({area, "category:" + c, at, 1});
+    if (tension) out.push_back({area, "tension", at, tension});
+  }
+  return out;
+}
+
+}  // namespace sakchy::ingest

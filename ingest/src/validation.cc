@@ -1,0 +1,44 @@
+#include "ingest/validation.h"
+
+#include "core/utf8.h"
+
+namespace sakchy::ingest {
+namespace {
+
+bool IsBlank(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<FieldError> ValidateReport(const Report& report, const config::AreaTree& areas,
+                                         const ValidationLimits& limits) {
+  if (auto bad = FindInvalidUtf8(report.text)) {
+    return FieldError{"text", "is not valid UTF-8 (invalid byte sequence at offset " +
+                                  std::to_string(*bad) + ")"};
+  }
+  if (IsBlank(report.text)) return FieldError{"text", "must not be empty"};
+  if (report.text.size() > limits.max_text_bytes) {
+    return FieldError{"text", "is " + std::to_string(report.text.size()) +
+                                  " bytes; the limit is " + std::to_string(limits.max_text_bytes) +
+                                  " bytes"};
+  }
+  if (report.area && !areas.Find(*report.area)) {
+    return FieldError{"area", "unknown area code '" + *report.area + "' (see GET /v1/areas)"};
+  }
+  if (report.source_ref.size() > 256) {
+    return FieldError{"source_ref", "is longer than 256 bytes"};
+  }
+  if (FindInvalidUtf8(report.source_ref)) {
+    return FieldError{"source_ref", "is not valid UTF-8"};
+  }
+  for (unsigned char c : report.source_ref) {
+    if (c < 0x20 || c == 0x7F) return FieldError{"source_ref", "contains control characters"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace sakchy::ingest

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sakchy needs to build, test and benchmark. Idempotent: only what is
+# missing is installed. Needs root (or sudo) when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git curl python3
+  libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
+  libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
+  libhyperscan-dev libicu-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+# Test peers and load tools.
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  PACKAGES+=(wrk)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,62 @@
+#pragma once
+// The REST API: routing, authentication, validation, RFC 7807 problems, metrics per route.
+// Endpoints: docs/API.md.
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "classifier/classifier.h"
+#include "config/areas.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "ingest/pipeline.h"
+#include "service/auth.h"
+#include "service/http.h"
+#include "storage/store.h"
+
+namespace sakchy::service {
+
+struct ApiDeps {
+  ingest::Pipeline* pipeline = nullptr;
+  storage::Store* store = nullptr;
+  const config::AreaTree* areas = nullptr;
+  const Authenticator* auth = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  boost::asio::thread_pool* blocking = nullptr;  // store reads run here, never on io threads
+  ingest::ClassifierProvider classifier;
+  std::function<bool()> ready;  // false while starting or shutting down
+  const Clock* clock = nullptr;
+  std::size_t max_text_bytes = 16384;
+};
+
+// Builds an RFC 7807 problem response (application/problem+json).
+HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
+                     std::string_view field = {});
+
+class Api final : public RequestHandler {
+ public:
+  explicit Api(ApiDeps deps);
+  boost::asio::awaitable<HttpResponse> Handle(HttpRequest request) override;
+  HttpResponse Reject(unsigned status, const std::string& title, const std::string& detail) override;
+
+ private:
+  boost::asio::awaitable<HttpResponse> Route(HttpRequest request, std::string& route);
+  boost::asio::awaitable<HttpResponse> PostReport(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
+  boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
+  HttpResponse ListAreas();
+  HttpResponse Readyz();
+  HttpResponse RulesInfo();
+
+  ApiDeps d_;
+  Counter& rejected_invalid_;
+  Counter& rejected_too_large_;
+  Counter& rejected_media_type_;
+  Counter& unauthenticated_;
+  Counter& forbidden_;
+};
+
+}  // namespace sakchy::service

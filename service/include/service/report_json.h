@@ -1,0 +1,36 @@
+#pragma once
+// Parsing of report bodies (simdjson) and rendering of API values (Boost.JSON).
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "core/types.h"
+
+namespace sakchy::service {
+
+struct ReportRequest {
+  std::string text;
+  std::optional<std::string> area;
+  std::string source_ref;
+  std::optional<TimeMs> observed_at;
+};
+
+// A problem with the body, naming the field ("body" when the JSON itself is broken).
+struct BodyError {
+  std::string field;
+  std::string detail;
+};
+
+// Parses {"text": "...", "area": "...", "source_ref": "...", "observed_at": "RFC 3339"}.
+// Unknown or duplicate fields, wrong types, invalid JSON and invalid UTF-8 are errors.
+tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body);
+
+boost::json::value EventToJson(const Event& event);
+boost::json::value AlertToJson(const Alert& alert);
+
+}  // namespace sakchy::service

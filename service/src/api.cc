@@ -1,0 +1,505 @@
+#include "service/api.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <charconv>
+#include <span>
+#include <chrono>
+
+#include "core/id.h"
+#include "ingest/validation.h"
+#include "service/report_json.h"
+
+namespace sakchy::service {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxTrendBuckets = 20000;
+
+HttpResponse Json(unsigned status, const json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(v);
+  return r;
+}
+
+std::string Slug(unsigned status) {
+  switch (status) {
+    case 400: return "invalid-request";
+    case 401: return "unauthenticated";
+    case 403: return "forbidden";
+    case 404: return "not-found";
+    case 405: return "method-not-allowed";
+    case 413: return "payload-too-large";
+    case 415: return "unsupported-media-type";
+    case 431: return "headers-too-large";
+    case 503: return "unavailable";
+    default: return "error";
+  }
+}
+
+// Runs `fn` on the blocking pool and resumes the coroutine on its own executor with the result.
+template <typename T, typename Fn>
+net::awaitable<T> RunBlocking(net::thread_pool& pool, Fn fn) {
+  auto initiation = [&pool](auto handler, Fn work) {
+    auto ex = net::get_associated_executor(handler);
+    net::post(pool, [handler = std::move(handler), work = std::move(work), ex]() mutable {
+      T result = work();
+      net::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+    });
+  };
+  auto op = net::async_initiate<decltype(net::use_awaitable), void(T)>(initiation,
+                                                                        net::use_awaitable, fn);
+  co_return co_await std::move(op);
+}
+
+// Submits to the pipeline and resumes the coroutine when the reports are durable (or refused).
+net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
+                                                 std::vector<Report> reports) {
+  auto initiation = [&pipeline](auto handler, std::vector<Report> batch) {
+    auto ex = net::get_associated_executor(handler);
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    pipeline.Submit(std::move(batch), [shared, ex](ingest::SubmitResult result) {
+      net::post(ex, [shared, result = std::move(result)]() mutable {
+        std::move (*shared)(std::move(result));
+      });
+    });
+  };
+  auto op = net::async_initiate<decltype(net::use_awaitable), void(ingest::SubmitResult)>(
+      initiation, net::use_awaitable, std::move(reports));
+  co_return co_await std::move(op);
+}
+
+bool IsJsonContentType(std::string_view ct) {
+  auto semi = ct.find(';');
+  std::string_view base = ct.substr(0, semi);
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string lower(base);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+std::optional<std::string> UnknownParam(const HttpRequest& req,
+                                        std::span<const std::string_view> allowed) {
+  for (const auto& [k, v] : req.query) {
+    bool ok = false;
+    for (auto a : allowed) ok = ok || k == a;
+    if (!ok) return k;
+  }
+  return std::nullopt;
+}
+
+std::string AllowedList(std::span<const std::string_view> allowed) {
+  std::string s;
+  for (auto a : allowed) {
+    if (!s.empty()) s += ", ";
+    s += a;
+  }
+  return s;
+}
+
+}  // namespace
+
+HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
+                     std::string_view field) {
+  json::object o;
+  o["type"] = "/problems/" + Slug(status);
+  o["title"] = title;
+  o["status"] = status;
+  o["detail"] = detail;
+  if (!field.empty()) o["field"] = field;
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = json::serialize(o);
+  return r;
+}
+
+Api::Api(ApiDeps deps)
+    : d_(std::move(deps)),
+      rejected_invalid_(d_.metrics->GetCounter("sakchy_reports_rejected_total",
+                                               "Reports rejected before storage",
+                                               {{"reason", "invalid"}})),
+      rejected_too_large_(d_.metrics->GetCounter("sakchy_reports_rejected_total",
+                                                 "Reports rejected before storage",
+                                                 {{"reason", "too_large"}})),
+      rejected_media_type_(d_.metrics->GetCounter("sakchy_reports_rejected_total",
+                                                  "Reports rejected before storage",
+                                                  {{"reason", "media_type"}})),
+      unauthenticated_(d_.metrics->GetCounter("sakchy_auth_failures_total",
+                                              "Requests refused by authentication",
+                                              {{"reason", "unauthenticated"}})),
+      forbidden_(d_.metrics->GetCounter("sakchy_auth_failures_total",
+                                        "Requests refused by authentication",
+                                        {{"reason", "forbidden"}})) {}
+
+HttpResponse Api::Reject(unsigned status, const std::string& title, const std::string& detail) {
+  if (status == 413) rejected_too_large_.Inc();
+  d_.metrics
+      ->GetCounter("sakchy_http_requests_total", "HTTP requests by route and status",
+                   {{"route", "unrouted"}, {"code", std::to_string(status)}})
+      .Inc();
+  return Problem(status, title, detail);
+}
+
+net::awaitable<HttpResponse> Api::Handle(HttpRequest request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string route = "unmatched";
+  HttpResponse response;
+  try {
+    response = co_await Route(std::move(request), route);
+  } catch (const std::exception& e) {
+    // The edge of the connection: nothing below should throw, but never take the server down.
+    spdlog::error("api: unexpected exception on {}: {}", route, e.what());
+    response = Problem(500, "Internal Server Error", "an unexpected error occurred; it was logged");
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d_.metrics
+      ->GetCounter("sakchy_http_requests_total", "HTTP requests by route and status",
+                   {{"route", route}, {"code", std::to_string(response.status)}})
+      .Inc();
+  d_.metrics
+      ->GetHistogram("sakchy_http_request_seconds", "HTTP request latency by route",
+                     {{"route", route}})
+      .Observe(seconds);
+  co_return response;
+}
+
+net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
+  const std::string& p = req.path;
+  const std::string& m = req.method;
+
+  // Liveness and readiness carry no data and stay open for orchestrators.
+  if (p == "/healthz") {
+    route = "/healthz";
+    co_return Json(200, json::object{{"status", "ok"}});
+  }
+  if (p == "/readyz") {
+    route = "/readyz";
+    co_return Readyz();
+  }
+
+  struct Endpoint {
+    std::string_view method;
+    std::string_view path;  // "{id}" matches one segment
+    config::Role role;
+  };
+  static constexpr Endpoint kEndpoints[] = {
+      {"POST", "/v1/reports", config::Role::kMonitor},
+      {"GET", "/v1/events/{id}", config::Role::kAnalyst},
+      {"GET", "/v1/alerts", config::Role::kAnalyst},
+      {"GET", "/v1/trends", config::Role::kAnalyst},
+      {"GET", "/v1/areas", config::Role::kAnalyst},
+      {"GET", "/v1/admin/rules", config::Role::kAdmin},
+      {"GET", "/metrics", config::Role::kAnalyst},
+  };
+  const Endpoint* found = nullptr;
+  bool path_known = false;
+  std::string id;
+  for (const auto& e : kEndpoints) {
+    std::string_view pattern = e.path;
+    bool match = false;
+    if (auto brace = pattern.find("{id}"); brace != std::string_view::npos) {
+      std::string_view prefix = pattern.substr(0, brace);
+      if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
+          p.find('/', prefix.size()) == std::string::npos) {
+        match = true;
+        id = p.substr(prefix.size());
+      }
+    } else {
+      match = p == pattern;
+    }
+    if (!match) continue;
+    path_known = true;
+    route = std::string(e.path);
+    if (e.method == m) {
+      found = &e;
+      break;
+    }
+  }
+  if (!found) {
+    if (path_known) {
+      auto r = Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+      co_return r;
+    }
+    co_return Problem(404, "Not Found", "no endpoint at " + p);
+  }
+
+  auto who = d_.auth->Authenticate(req.Header("authorization"));
+  if (!who) {
+    unauthenticated_.Inc();
+    auto r = Problem(401, "Unauthorized",
+                     req.headers.count("authorization")
+                         ? "the bearer token is not valid"
+                         : "this endpoint needs an 'Authorization: Bearer <token>' header");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sakchy\"");
+    co_return r;
+  }
+  if (!RoleAllows(who->role, found->role)) {
+    forbidden_.Inc();
+    co_return Problem(403, "Forbidden",
+                      "token '" + who->name + "' has role " +
+                          std::string(config::RoleName(who->role)) + "; this endpoint needs " +
+                          std::string(config::RoleName(found->role)));
+  }
+
+  if (route == "/v1/reports") co_return co_await PostReport(std::move(req), *who);
+  if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id));
+  if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
+  if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
+  if (route == "/v1/areas") co_return ListAreas();
+  if (route == "/v1/admin/rules") co_return RulesInfo();
+  if (route == "/metrics") {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = d_.metrics->RenderPrometheus();
+    co_return r;
+  }
+  co_return Problem(404, "Not Found", "no endpoint at " + p);
+}
+
+net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
+  if (!IsJsonContentType(req.Header("content-type"))) {
+    rejected_media_type_.Inc();
+    co_return Problem(415, "Unsupported Media Type",
+                      "send the report as 'Content-Type: application/json'");
+  }
+  auto parsed = ParseReportJson(req.body);
+  if (!parsed) {
+    rejected_invalid_.Inc();
+    co_return Problem(400, "Invalid report", parsed.error().field + " " + parsed.error().detail,
+                      parsed.error().field);
+  }
+  Report report;
+  report.text = std::move(parsed->text);
+  report.area = std::move(parsed->area);
+  report.channel = "api";
+  report.source_ref = std::move(parsed->source_ref);
+  if (report.source_ref.empty()) report.source_ref = req.Header("idempotency-key");
+  report.submitted_by = who.name;
+  report.observed_at = parsed->observed_at.value_or(0);
+  ingest::ValidationLimits limits{d_.max_text_bytes};
+  if (auto bad = ingest::ValidateReport(report, *d_.areas, limits)) {
+    if (bad->field == "text" && report.text.size() > limits.max_text_bytes) {
+      rejected_too_large_.Inc();
+    } else {
+      rejected_invalid_.Inc();
+    }
+    co_return Problem(400, "Invalid report", bad->field + " " + bad->problem, bad->field);
+  }
+  std::vector<Report> batch;
+  batch.push_back(std::move(report));
+  auto result = co_await SubmitAsync(*d_.pipeline, std::move(batch));
+  if (!result) {
+    const auto& err = result.error();
+    if (err.code == ErrorCode::kResourceExhausted || err.code == ErrorCode::kUnavailable) {
+      auto r = Problem(503, "Service Unavailable", err.message);
+      r.headers.emplace_back("Retry-After", "1");
+      co_return r;
+    }
+    spdlog::error("api: storing a report failed: {}", err.ToString());
+    auto r = Problem(503, "Service Unavailable",
+                     "the report could not be stored; nothing was saved, retry later");
+    r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+  }
+  const auto& outcome = result->front();
+  json::object body{{"id", outcome.id}, {"status", outcome.duplicate ? "duplicate" : "accepted"}};
+  auto r = Json(outcome.duplicate ? 200 : 202, body);
+  r.headers.emplace_back("Location", "/v1/events/" + outcome.id);
+  co_return r;
+}
+
+net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
+  if (!IsValidId(id)) {
+    co_return Problem(400, "Invalid event id", "'" + id + "' is not an event id (26-character ULID)",
+                      "id");
+  }
+  storage::Store* store = d_.store;
+  auto read = [store, id]() { return store->GetEvent(id); };
+  auto event = co_await RunBlocking<Result<std::optional<Event>>>(*d_.blocking, read);
+  if (!event) {
+    spdlog::error("api: reading event {} failed: {}", id, event.error().ToString());
+    co_return Problem(500, "Internal Server Error", "the event could not be read");
+  }
+  if (!*event) co_return Problem(404, "Not Found", "no event with id " + id);
+  co_return Json(200, EventToJson(**event));
+}
+
+net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
+  static constexpr std::array<std::string_view, 4> kAllowed = {"state", "event_id", "limit",
+                                                               "before"};
+  if (auto bad = UnknownParam(req, kAllowed)) {
+    co_return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(kAllowed) + ")",
+                      *bad);
+  }
+  storage::AlertFilter filter;
+  if (auto it = req.query.find("state"); it != req.query.end()) {
+    filter.state = ParseDeliveryState(it->second);
+    if (!filter.state) {
+      co_return Problem(400, "Invalid query", "state must be pending, delivered or failed", "state");
+    }
+  }
+  if (auto it = req.query.find("event_id"); it != req.query.end()) {
+    if (!IsValidId(it->second)) co_return Problem(400, "Invalid query", "not an event id", "event_id");
+    filter.event_id = it->second;
+  }
+  std::size_t limit = 100;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    const auto& s = it->second;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), limit);
+    if (ec != std::errc() || ptr != s.data() + s.size() || limit < 1 || limit > 1000) {
+      co_return Problem(400, "Invalid query", "limit must be an integer from 1 to 1000", "limit");
+    }
+  }
+  std::string before;
+  if (auto it = req.query.find("before"); it != req.query.end()) {
+    if (!IsValidId(it->second)) co_return Problem(400, "Invalid query", "not a cursor", "before");
+    before = it->second;
+  }
+  storage::Store* store = d_.store;
+  auto read = [store, filter, limit, before]() { return store->ListAlerts(filter, limit, before); };
+  auto alerts = co_await RunBlocking<Result<std::vector<Alert>>>(*d_.blocking, read);
+  if (!alerts) {
+    spdlog::error("api: listing alerts failed: {}", alerts.error().ToString());
+    co_return Problem(500, "Internal Server Error", "alerts could not be read");
+  }
+  json::array items;
+  for (const auto& a : *alerts) items.push_back(AlertToJson(a));
+  json::object body;
+  body["alerts"] = std::move(items);
+  body["next_cursor"] = alerts->size() == limit ? json::value(alerts->back().id) : json::value(nullptr);
+  co_return Json(200, body);
+}
+
+net::awaitable<HttpResponse> Api::GetTrends(HttpRequest req) {
+  static constexpr std::array<std::string_view, 4> kAllowed = {"area", "from", "to", "bucket"};
+  if (auto bad = UnknownParam(req, kAllowed)) {
+    co_return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(kAllowed) + ")",
+                      *bad);
+  }
+  std::string area = d_.areas->root();
+  if (auto it = req.query.find("area"); it != req.query.end()) area = it->second;
+  if (!d_.areas->Find(area)) {
+    co_return Problem(400, "Invalid query", "unknown area code '" + area + "'", "area");
+  }
+  auto bucket_name = req.query.count("bucket") ? req.query["bucket"] : std::string("hour");
+  auto resolution = storage::ParseResolution(bucket_name);
+  if (!resolution) {
+    co_return Problem(400, "Invalid query", "bucket must be minute, hour or day", "bucket");
+  }
+  std::optional<TimeMs> from, to;
+  for (const char* name : {"from", "to"}) {
+    auto it = req.query.find(name);
+    if (it == req.query.end()) {
+      co_return Problem(400, "Invalid query",
+                        std::string("is required (RFC 3339, e.g. 2024-06-01T00:00:00+06:00)"), name);
+    }
+    auto t = ParseRfc3339(it->second);
+    if (!t) co_return Problem(400, "Invalid query", "is not an RFC 3339 timestamp", name);
+    (std::string_view(name) == "from" ? from : to) = *t;
+  }
+  if (*to <= *from) co_return Problem(400, "Invalid query", "must be later than from", "to");
+  const TimeMs step = storage::ResolutionMs(*resolution);
+  const TimeMs first = storage::BucketStart(*resolution, *from);
+  const auto nbuckets = static_cast<std::size_t>((*to - first + step - 1) / step);
+  if (nbuckets > kMaxTrendBuckets) {
+    co_return Problem(400, "Invalid query",
+                      "the range holds " + std::to_string(nbuckets) + " " + bucket_name +
+                          " buckets; the limit is " + std::to_string(kMaxTrendBuckets) +
+                          " (use a larger bucket or a shorter range)",
+                      "to");
+  }
+  storage::Store* store = d_.store;
+  TimeMs f = *from, t = *to;
+  storage::Resolution res = *resolution;
+  auto read = [store, area, res, f, t]() { return store->ReadCounters(area, res, f, t); };
+  auto rows = co_await RunBlocking<Result<std::vector<storage::CounterBucket>>>(*d_.blocking, read);
+  if (!rows) {
+    spdlog::error("api: reading counters failed: {}", rows.error().ToString());
+    co_return Problem(500, "Internal Server Error", "counters could not be read");
+  }
+  json::array buckets;
+  buckets.reserve(nbuckets);
+  std::size_t next = 0;
+  std::int64_t sum_total = 0;
+  for (TimeMs s = first; s < *to; s += step) {
+    json::object b;
+    b["start"] = FormatRfc3339(s);
+    std::int64_t total = 0, tension = 0;
+    json::object sev, cat;
+    for (int i = 0; i < kSeverityCount; ++i) sev[SeverityName(static_cast<Severity>(i))] = 0;
+    if (next < rows->size() && (*rows)[next].start == s) {
+      for (const auto& [dim, v] : (*rows)[next].values) {
+        if (dim == "total") total = v;
+        else if (dim == "tension") tension = v;
+        else if (dim.rfind("severity:", 0) == 0) sev[dim.substr(9)] = v;
+        else if (dim.rfind("category:", 0) == 0) cat[dim.substr(9)] = v;
+      }
+      ++next;
+    }
+    sum_total += total;
+    b["total"] = total;
+    b["severity"] = std::move(sev);
+    b["category"] = std::move(cat);
+    b["tension"] = static_cast<double>(tension) / 1000.0;
+    buckets.push_back(std::move(b));
+  }
+  json::object body{{"area", area},
+                    {"bucket", bucket_name},
+                    {"from", FormatRfc3339(*from)},
+                    {"to", FormatRfc3339(*to)},
+                    {"total", sum_total},
+                    {"buckets", std::move(buckets)}};
+  co_return Json(200, body);
+}
+
+HttpResponse Api::ListAreas() {
+  json::array items;
+  for (const auto& a : d_.areas->areas()) {
+    json::object o{{"code", a.code},
+                   {"level", a.level},
+                   {"name_en", a.name_en},
+                   {"name_ru", a.name_ru},
+                   {"name_ky", a.name_ky}};
+    o["parent"] = a.parent.empty() ? json::value(nullptr) : json::value(a.parent);
+    items.push_back(std::move(o));
+  }
+  return Json(200, json::object{{"areas", std::move(items)}});
+}
+
+HttpResponse Api::RulesInfo() {
+  auto c = d_.classifier();
+  const auto& info = c->info();
+  json::array files;
+  for (const auto& f : info.files) files.emplace_back(f);
+  return Json(200, json::object{{"version", info.version},
+                                {"loaded_at", FormatRfc3339(info.loaded_at)},
+                                {"rules", info.rule_count},
+                                {"terms", info.term_count},
+                                {"place_patterns", info.place_pattern_count},
+                                {"files", std::move(files)}});
+}
+
+HttpResponse Api::Readyz() {
+  bool ready = d_.ready && d_.ready();
+  json::object body{{"status", ready ? "ready" : "not ready"},
+                    {"queue_depth", d_.pipeline->queue_depth()},
+                    {"queue_capacity", d_.pipeline->capacity()}};
+  return Json(ready ? 200 : 503, body);
+}
+
+}  // namespace sakchy::service

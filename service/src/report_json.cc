@@ -1,0 +1,147 @@
+#include "service/report_json.h"
+
+#include <boost/json.hpp>
+#include <simdjson.h>
+
+#include "core/time.h"
+#include "core/utf8.h"
+
+namespace sakchy::service {
+
+namespace json = boost::json;
+
+tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body) {
+  if (auto bad = FindInvalidUtf8(body)) {
+    return tl::unexpected(
+        BodyError{"body", "is not valid UTF-8 (invalid byte sequence at offset " +
+                              std::to_string(*bad) + ")"});
+  }
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  auto err = parser.parse(body.data(), body.size(), true).get(root);
+  if (err) {
+    return tl::unexpected(
+        BodyError{"body", std::string("is not valid JSON: ") + simdjson::error_message(err)});
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj)) {
+    return tl::unexpected(BodyError{"body", "must be a JSON object"});
+  }
+  ReportRequest out;
+  bool seen_text = false, seen_area = false, seen_ref = false, seen_observed = false;
+  for (auto field : obj) {
+    std::string_view key = field.key;
+    auto dup = [&](bool& seen) {
+      if (seen) return true;
+      seen = true;
+      return false;
+    };
+    std::string_view sv;
+    if (key == "text") {
+      if (dup(seen_text)) return tl::unexpected(BodyError{"text", "is given twice"});
+      if (field.value.get_string().get(sv)) {
+        return tl::unexpected(BodyError{"text", "must be a string"});
+      }
+      out.text = std::string(sv);
+    } else if (key == "area") {
+      if (dup(seen_area)) return tl::unexpected(BodyError{"area", "is given twice"});
+      if (field.value.is_null()) continue;
+      if (field.value.get_string().get(sv)) {
+        return tl::unexpected(BodyError{"area", "must be a string (an area code) or null"});
+      }
+      if (!sv.empty()) out.area = std::string(sv);
+    } else if (key == "source_ref") {
+      if (dup(seen_ref)) return tl::unexpected(BodyError{"source_ref", "is given twice"});
+      if (field.value.is_null()) continue;
+      if (field.value.get_string().get(sv)) {
+        return tl::unexpected(BodyError{"source_ref", "must be a string"});
+      }
+      out.source_ref = std::string(sv);
+    } else if (key == "observed_at") {
+      if (dup(seen_observed)) return tl::unexpected(BodyError{"observed_at", "is given twice"});
+      if (field.value.is_null()) continue;
+      if (field.value.get_string().get(sv)) {
+        return tl::unexpected(BodyError{"observed_at", "must be an RFC 3339 string"});
+      }
+      auto t = ParseRfc3339(sv);
+      if (!t) {
+        return tl::unexpected(BodyError{
+            "observed_at", "is not an RFC 3339 timestamp (e.g. 2024-06-01T12:00:00+06:00)"});
+      }
+      out.observed_at = *t;
+    } else {
+      return tl::unexpected(BodyError{std::string(key),
+                                      "unknown field (allowed: text, area, source_ref, observed_at)"});
+    }
+  }
+  if (!seen_text) return tl::unexpected(BodyError{"text", "is required"});
+  return out;
+}
+
+json::value EventToJson(const Event& e) {
+  json::object o;
+  o["id"] = e.report.id;
+  o["status"] = e.scored ? "scored" : "pending";
+  o["text"] = e.report.text;
+  o["channel"] = e.report.channel;
+  if (!e.report.source_ref.empty()) o["source_ref"] = e.report.source_ref;
+  o["observed_at"] = FormatRfc3339(e.report.observed_at);
+  o["received_at"] = FormatRfc3339(e.report.received_at);
+  if (e.report.area) o["requested_area"] = *e.report.area;
+  if (e.scored) {
+    o["scored_at"] = FormatRfc3339(e.scored_at);
+    o["area"] = e.area.empty() ? json::value(nullptr) : json::value(e.area);
+    o["area_source"] = AreaSourceName(e.area_source);
+    o["score"] = e.score;
+    o["severity"] = SeverityName(e.severity);
+    json::array cats;
+    for (const auto& c : e.categories) cats.emplace_back(c);
+    o["categories"] = std::move(cats);
+    json::array matches;
+    for (const auto& m : e.matches) {
+      matches.emplace_back(json::object{{"rule_id", m.rule_id},
+                                        {"category", m.category},
+                                        {"term", m.term},
+                                        {"begin", m.begin},
+                                        {"end", m.end},
+                                        {"excerpt", e.report.text.substr(m.begin, m.end - m.begin)}});
+    }
+    o["matches"] = std::move(matches);
+    json::array places;
+    for (const auto& p : e.places) {
+      json::array cands;
+      for (const auto& c : p.candidates) cands.emplace_back(c);
+      places.emplace_back(json::object{{"name", p.name},
+                                       {"candidates", std::move(cands)},
+                                       {"ambiguous", p.candidates.size() > 1},
+                                       {"begin", p.begin},
+                                       {"end", p.end}});
+    }
+    o["places"] = std::move(places);
+    o["ruleset_version"] = e.ruleset_version;
+  }
+  return o;
+}
+
+json::value AlertToJson(const Alert& a) {
+  json::object o;
+  o["id"] = a.id;
+  o["event_id"] = a.event_id;
+  o["area"] = a.area;
+  o["severity"] = SeverityName(a.severity);
+  json::array cats;
+  for (const auto& c : a.categories) cats.emplace_back(c);
+  o["categories"] = std::move(cats);
+  o["contact_id"] = a.contact_id;
+  o["channel"] = a.channel;
+  o["state"] = DeliveryStateName(a.state);
+  o["attempts"] = a.attempts;
+  o["idempotency_key"] = a.idempotency_key;
+  o["created_at"] = FormatRfc3339(a.created_at);
+  if (a.state == DeliveryState::kPending) o["next_attempt_at"] = FormatRfc3339(a.next_attempt_at);
+  if (a.delivered_at) o["delivered_at"] = FormatRfc3339(a.delivered_at);
+  if (!a.last_error.empty()) o["last_error"] = a.last_error;
+  return o;
+}
+
+}  // namespace sakchy::service

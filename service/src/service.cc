@@ -1,0 +1,281 @@
+#include "service/service.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "alerts/dispatcher.h"
+#include "alerts/router.h"
+#include "classifier/classifier.h"
+#include "config/areas.h"
+#include "config/config.h"
+#include "core/crypto.h"
+#include "core/id.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "ingest/pipeline.h"
+#include "logging.h"
+#include "service/api.h"
+#include "service/auth.h"
+#include "service/http.h"
+#include "storage/store.h"
+
+namespace sakchy::service {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr const char* kDemoDir = "./var";
+
+int Fail(const std::string& what, const Error& err) {
+  std::fprintf(stderr, "sakchy: %s:\n%s\n", what.c_str(), err.message.c_str());
+  return 1;
+}
+
+// Demo mode (no --config): secrets and tokens are generated once and kept under ./var with mode
+// 0600, so the first run works without any set-up and later runs keep the same tokens.
+struct DemoSecrets {
+  std::string webhook_secret;
+  std::vector<std::pair<std::string, std::string>> tokens;  // role, token
+};
+
+Result<DemoSecrets> LoadOrCreateDemoSecrets() {
+  std::error_code ec;
+  std::filesystem::create_directories(kDemoDir, ec);
+  if (ec) return MakeError(ErrorCode::kIo, std::string("cannot create ") + kDemoDir + ": " + ec.message());
+  const std::string path = std::string(kDemoDir) + "/demo-secrets";
+  DemoSecrets s;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "webhook_secret") s.webhook_secret = value;
+    else if (key.rfind("token_", 0) == 0) s.tokens.emplace_back(key.substr(6), value);
+  }
+  if (!s.webhook_secret.empty() && s.tokens.size() == 3) return s;
+  s = DemoSecrets{};
+  s.webhook_secret = RandomHex(32);
+  for (const char* role : {"monitor", "analyst", "admin"}) {
+    s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "# Demo secrets of `sakchy serve` without --config. Delete this file to rotate them.\n";
+    out << "webhook_secret=" << s.webhook_secret << "\n";
+    for (const auto& [role, token] : s.tokens) out << "token_" << role << "=" << token << "\n";
+    if (!out) return MakeError(ErrorCode::kIo, "cannot write " + tmp);
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot write " + path + ": " + ec.message());
+  return s;
+}
+
+Status ApplyListen(const std::string& listen, config::Config& cfg) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--listen must be HOST:PORT (e.g. 127.0.0.1:8080), not '" + listen + "'");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (...) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument, "--listen port must be 0..65535 in '" + listen + "'");
+  }
+  cfg.server.listen_host = host;
+  cfg.server.listen_port = static_cast<std::uint16_t>(port);
+  return OkStatus();
+}
+
+// Holds the classifier currently in use; a reload swaps it atomically.
+class ClassifierHolder {
+ public:
+  explicit ClassifierHolder(std::shared_ptr<const classifier::Classifier> c) : current_(std::move(c)) {}
+  std::shared_ptr<const classifier::Classifier> Get() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void Set(std::shared_ptr<const classifier::Classifier> c) {
+    std::lock_guard lock(mu_);
+    current_ = std::move(c);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const classifier::Classifier> current_;
+};
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  const bool demo = !options.config_path.has_value();
+  std::optional<DemoSecrets> demo_secrets;
+  if (demo) {
+    auto s = LoadOrCreateDemoSecrets();
+    if (!s) return Fail("cannot prepare the demo set-up", s.error());
+    demo_secrets = std::move(*s);
+    if (!std::getenv("SAKCHY_DEMO_WEBHOOK_SECRET")) {
+      ::setenv("SAKCHY_DEMO_WEBHOOK_SECRET", demo_secrets->webhook_secret.c_str(), 1);
+    }
+  }
+  auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options.config_path);
+  if (!cfg) return Fail("invalid configuration", cfg.error());
+  if (options.listen) {
+    if (auto s = ApplyListen(*options.listen, *cfg); !s) return Fail("invalid option", s.error());
+  }
+  if (options.data_dir) cfg->storage.data_dir = *options.data_dir;
+  const char* env_tokens = std::getenv("SAKCHY_TOKENS");
+  if (env_tokens && *env_tokens) {
+    if (auto s = config::AddTokensFromEnv(env_tokens, *cfg); !s) {
+      return Fail("invalid SAKCHY_TOKENS", s.error());
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> printed_tokens;
+  if (demo && cfg->tokens.empty()) {
+    std::string spec;
+    for (const auto& [role, token] : demo_secrets->tokens) {
+      if (!spec.empty()) spec += ",";
+      spec += role + ":" + token;
+      printed_tokens.emplace_back(role, token);
+    }
+    if (auto s = config::AddTokensFromEnv(spec, *cfg); !s) return Fail("demo tokens", s.error());
+  }
+
+  const std::string log_format = options.log_format.empty() ? cfg->logging.format : options.log_format;
+  const std::string log_level = options.log_level.empty() ? cfg->logging.level : options.log_level;
+  if (auto s = SetupLogging(log_format, log_level); !s) return Fail("invalid logging options", s.error());
+
+  auto areas = config::AreaTree::Load(cfg->classifier.areas_file);
+  if (!areas) return Fail("cannot load areas", areas.error());
+  if (auto s = config::ValidateAreas(*cfg, *areas); !s) return Fail("invalid configuration", s.error());
+
+  const Clock& clock = SystemClock::Instance();
+  auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
+  if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
+  ClassifierHolder classifier(*loaded);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->storage.data_dir, ec);
+  auto store = storage::Store::Open({cfg->storage.data_dir, cfg->storage.sync_writes});
+  if (!store) return Fail("cannot open the data directory " + cfg->storage.data_dir, store.error());
+
+  MetricsRegistry metrics;
+  auto& ruleset_loaded = metrics.GetGauge("sakchy_ruleset_loaded_timestamp_seconds",
+                                          "When the current ruleset was loaded",
+                                          {{"version", (*loaded)->info().version.substr(0, 16)}});
+  ruleset_loaded.Set(static_cast<double>((*loaded)->info().loaded_at) / 1000.0);
+
+  IdGenerator alert_ids(clock);
+  alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
+  auto dispatcher = alerts::Dispatcher::Create(**store, cfg->alerts, cfg->contacts, clock, metrics);
+  if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
+
+  ingest::PipelineHooks hooks;
+  hooks.plan_alerts = [&router, &clock](const Event& e) { return router.Plan(e, clock.NowMs()); };
+  alerts::Dispatcher* dispatcher_ptr = dispatcher.get();
+  hooks.alerts_committed = [dispatcher_ptr](std::vector<Alert> a) {
+    dispatcher_ptr->Enqueue(std::move(a));
+  };
+  ClassifierHolder* holder = &classifier;
+  auto pipeline = ingest::Pipeline::Create(
+      **store, cfg->pipeline, *areas, [holder] { return holder->Get(); }, std::move(hooks), clock,
+      metrics);
+  if (auto s = pipeline->Start(); !s) return Fail("cannot start the pipeline", s.error());
+
+  std::atomic<bool> ready{false};
+  net::io_context io(cfg->server.io_threads);
+  net::thread_pool blocking(2);
+  Authenticator auth(cfg->tokens);
+  ApiDeps deps;
+  deps.pipeline = pipeline.get();
+  deps.store = store->get();
+  deps.areas = &*areas;
+  deps.auth = &auth;
+  deps.metrics = &metrics;
+  deps.blocking = &blocking;
+  deps.classifier = [holder] { return holder->Get(); };
+  deps.ready = [&ready] { return ready.load(); };
+  deps.clock = &clock;
+  deps.max_text_bytes = cfg->pipeline.max_text_bytes;
+  Api api(std::move(deps));
+  HttpServerOptions http_options;
+  http_options.host = cfg->server.listen_host;
+  http_options.port = cfg->server.listen_port;
+  http_options.max_body_bytes = cfg->server.max_body_bytes;
+  HttpServer server(io, http_options, api);
+  if (auto s = server.Start(); !s) {
+    pipeline->Stop();
+    dispatcher->Stop();
+    return Fail("cannot start the HTTP server", s.error());
+  }
+
+  std::promise<int> stop_signal;
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&stop_signal](const boost::system::error_code& e, int sig) {
+    if (!e) stop_signal.set_value(sig);
+  });
+  std::vector<std::thread> io_threads;
+  for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
+    io_threads.emplace_back([&io] { io.run(); });
+  }
+  ready = true;
+
+  std::string host = cfg->server.listen_host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  const std::string base = "http://" + host + ":" + std::to_string(server.port());
+  spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens",
+               "0.1.0", cfg->source, cfg->storage.data_dir, (*loaded)->info().version.substr(0, 12),
+               (*loaded)->info().rule_count, areas->areas().size(), cfg->contacts.size(),
+               auth.size());
+  if (auth.size() == 0) {
+    spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
+  }
+  std::printf("sakchy listening on %s\n", base.c_str());
+  if (!printed_tokens.empty()) {
+    std::printf("demo tokens (kept in %s/demo-secrets):\n", kDemoDir);
+    for (const auto& [role, token] : printed_tokens) std::printf("  %-8s %s\n", role.c_str(), token.c_str());
+    std::printf("try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
+                "       -d '{\"text\":\"Говорят, в Оше начались беспорядки, передайте всем!\"}' %s/v1/reports\n",
+                printed_tokens[0].second.c_str(), base.c_str());
+  }
+  std::fflush(stdout);
+
+  int sig = stop_signal.get_future().get();
+  spdlog::info("received signal {}: stopping intake, draining the queue", sig);
+  ready = false;
+  server.StopAccepting();
+  pipeline->Stop();    // finishes writes, scores everything queued, flushes
+  dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
+  io.stop();
+  for (auto& t : io_threads) t.join();
+  blocking.join();
+  if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
+  spdlog::info("stopped cleanly");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace sakchy::service

@@ -1,0 +1,112 @@
+// core: time, ids, UTF-8, crypto, metrics.
+
+#include <set>
+#include <thread>
+
+#include "core/crypto.h"
+#include "core/id.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "core/utf8.h"
+#include "testutil/testutil.h"
+
+namespace sakchy {
+namespace {
+
+TEST(TimeTest, ParsesRfc3339) {
+  EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseRfc3339("2024-06-01T12:00:00Z"), 1717243200000);
+  EXPECT_EQ(ParseRfc3339("2024-06-01T18:00:00+06:00"), 1717243200000);
+  EXPECT_EQ(ParseRfc3339("2024-06-01T12:00:00.25Z"), 1717243200250);
+  EXPECT_EQ(ParseRfc3339("2024-02-29T00:00:00Z"), 1709164800000);
+  for (const char* bad : {"", "2024-06-01", "2024-06-01T12:00:00", "2024-13-01T00:00:00Z",
+                          "2023-02-29T00:00:00Z", "2024-06-01T24:00:00Z", "2024-06-01T12:00:00+6",
+                          "2024-06-01T12:00:00Zjunk", "yesterday"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
+  }
+}
+
+TEST(TimeTest, FormatRoundTrips) {
+  for (TimeMs t : {0LL, 1717243200250LL, 4102444800000LL, 951782400000LL}) {
+    EXPECT_EQ(ParseRfc3339(FormatRfc3339(t)), t) << FormatRfc3339(t);
+  }
+  EXPECT_EQ(FormatRfc3339(1717243200250), "2024-06-01T12:00:00.250Z");
+}
+
+TEST(IdTest, MonotonicUniqueAndTimeEncoded) {
+  ManualClock clock(1717243200250);
+  IdGenerator gen(clock);
+  std::string prev;
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = gen.Next();
+    ASSERT_TRUE(IsValidId(id)) << id;
+    ASSERT_GT(id, prev);
+    prev = id;
+    seen.insert(id);
+    if (i % 1000 == 0) clock.Advance(1);
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+  EXPECT_EQ(IdTime(prev), clock.NowMs());
+  EXPECT_FALSE(IsValidId("not-an-id"));
+  EXPECT_FALSE(IsValidId("01ARZ3NDEKTSV4RRFFQ69G5FAu"));
+}
+
+TEST(IdTest, ConcurrentIdsAreUnique) {
+  IdGenerator gen(SystemClock::Instance());
+  std::vector<std::vector<std::string>> out(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) out[t].push_back(gen.Next());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (auto& v : out) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), 20000u);
+}
+
+TEST(Utf8Test, FindsInvalidSequences) {
+  EXPECT_FALSE(FindInvalidUtf8("hello Кыргызстан ү ө ң 😀").has_value());
+  EXPECT_EQ(FindInvalidUtf8("ab\xff"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("\xC0\xAF"), 0u);          // overlong
+  EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);     // surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // > U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("\xD0"), 0u);              // truncated
+  EXPECT_EQ(Utf8Length("Ош"), 2u);
+}
+
+TEST(CryptoTest, KnownVectors) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+}
+
+TEST(MetricsTest, RendersPrometheusText) {
+  MetricsRegistry m;
+  m.GetCounter("x_total", "Xs", {{"route", "/a"}}).Inc(3);
+  m.GetGauge("y", "Y").Set(1.5);
+  m.AddCallbackGauge("z", "Z", {}, [] { return 7.0; });
+  auto& h = m.GetHistogram("lat_seconds", "Latency", {}, {0.1, 1});
+  h.Observe(0.05);
+  h.Observe(0.5);
+  h.Observe(5);
+  auto text = m.RenderPrometheus();
+  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{route=\"/a\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("y 1.5\n"), std::string::npos);
+  EXPECT_NE(text.find("z 7\n"), std::string::npos);
+  EXPECT_NE(text.find("lat_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lat_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("lat_seconds_count 3\n"), std::string::npos);
+  // Same name and labels -> same object.
+  EXPECT_EQ(&m.GetCounter("x_total", "Xs", {{"route", "/a"}}), &m.GetCounter("x_total", "Xs", {{"route", "/a"}}));
+}
+
+}  // namespace
+}  // namespace sakchy

@@ -1,0 +1,320 @@
+// Pipeline: durability before acknowledgement, idempotency, bounded queue, recovery after a crash.
+
+#include "ingest/pipeline.h"
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+#include "ingest/validation.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::ingest {
+namespace {
+
+using sakchy::testing::TempDir;
+using sakchy::testing::WaitFor;
+
+constexpr const char* kAreasYaml = R"(
+areas:
+  - {code: KG, level: country, name_en: Kyrgyzstan, name_ru: Кыргызстан, name_ky: Кыргызстан}
+  - {code: KG-O, parent: KG, level: oblast, name_en: Osh, name_ru: Ошская, name_ky: Ош}
+  - {code: KG-O-ARAVAN, parent: KG-O, level: raion, name_en: Aravan, name_ru: Араванский, name_ky: Араван}
+  - {code: KG-N, parent: KG, level: oblast, name_en: Naryn, name_ru: Нарынская, name_ky: Нарын}
+)";
+
+// A classifier that marks texts containing "riot" as high/violence and can be paused.
+class FakeClassifier final : public classifier::Classifier {
+ public:
+  FakeClassifier() { info_.version = "fake-1"; }
+  classifier::Classification Classify(std::string_view text) const override {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !paused_; });
+      ++calls_;
+    }
+    classifier::Classification c;
+    if (text.find("riot") != std::string_view::npos) {
+      c.categories = {"violence"};
+      c.score = 7;
+      c.severity = Severity::kHigh;
+      c.matches.push_back({"violence-terms", "violence", "riot",
+                           static_cast<std::uint32_t>(text.find("riot")),
+                           static_cast<std::uint32_t>(text.find("riot") + 4)});
+      c.area = "KG-O-ARAVAN";
+    }
+    return c;
+  }
+  const classifier::RuleSetInfo& info() const override { return info_; }
+  void Pause(bool p) {
+    {
+      std::lock_guard lock(mu_);
+      paused_ = p;
+    }
+    cv_.notify_all();
+  }
+  int calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  classifier::RuleSetInfo info_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  bool paused_ = false;
+  mutable int calls_ = 0;
+};
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto areas = config::AreaTree::Parse(kAreasYaml, "areas.yaml");
+    ASSERT_OK(areas);
+    areas_ = std::move(*areas);
+    OpenStore();
+  }
+  void OpenStore() {
+    auto s = storage::Store::Open({dir_.str() + "/db", true});
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+  }
+  void MakePipeline(std::size_t capacity = 100) {
+    cfg_.queue_capacity = capacity;
+    PipelineHooks hooks;
+    hooks.plan_alerts = [this](const Event& e) {
+      std::vector<Alert> out;
+      if (e.severity >= Severity::kHigh) {
+        Alert a;
+        a.id = alert_ids_.Next();
+        a.event_id = e.report.id;
+        a.area = e.area;
+        a.severity = e.severity;
+        a.contact_id = "c1";
+        a.channel = "webhook";
+        out.push_back(a);
+      }
+      return out;
+    };
+    hooks.alerts_committed = [this](std::vector<Alert> a) {
+      std::lock_guard lock(mu_);
+      for (auto& x : a) committed_.push_back(x);
+    };
+    auto fake = classifier_;
+    pipeline_ = Pipeline::Create(*store_, cfg_, areas_, [fake] { return fake; }, std::move(hooks),
+                                 clock_, metrics_);
+  }
+  SubmitResult SubmitSync(std::vector<Report> reports) {
+    std::promise<SubmitResult> p;
+    auto f = p.get_future();
+    pipeline_->Submit(std::move(reports), [&p](SubmitResult r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
+  static Report R(std::string text, std::string ref = "") {
+    Report r;
+    r.text = std::move(text);
+    r.channel = "api";
+    r.source_ref = std::move(ref);
+    return r;
+  }
+  bool Scored(const std::string& id) {
+    auto e = store_->GetEvent(id);
+    return e && *e && (*e)->scored;
+  }
+
+  TempDir dir_;
+  config::AreaTree areas_;
+  std::unique_ptr<storage::Store> store_;
+  config::PipelineConfig cfg_;
+  std::shared_ptr<FakeClassifier> classifier_ = std::make_shared<FakeClassifier>();
+  ManualClock clock_{1'700'000'000'000};
+  IdGenerator alert_ids_{clock_};
+  MetricsRegistry metrics_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::mutex mu_;
+  std::vector<Alert> committed_;
+};
+
+TEST_F(PipelineTest, AcceptedReportIsOnDiskBeforeTheCallbackAndGetsScored) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);
+  auto r = SubmitSync({R("a riot in Aravan", "ref-1")});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_FALSE((*r)[0].duplicate);
+  // Durable before scoring: the store already has it, pending.
+  auto stored = store_->GetEvent((*r)[0].id);
+  ASSERT_OK(stored);
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->report.text, "a riot in Aravan");
+  EXPECT_EQ((*stored)->report.received_at, clock_.NowMs());
+  EXPECT_EQ((*stored)->report.observed_at, clock_.NowMs());
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] { return Scored((*r)[0].id); }));
+  auto e = store_->GetEvent((*r)[0].id);
+  EXPECT_EQ((*e)->severity, Severity::kHigh);
+  EXPECT_EQ((*e)->area, "KG-O-ARAVAN");
+  EXPECT_EQ((*e)->area_source, AreaSource::kText);
+  EXPECT_EQ((*e)->ruleset_version, "fake-1");
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mu_);
+    return committed_.size() == 1;
+  }));
+  auto alerts = store_->PendingAlerts();
+  ASSERT_OK(alerts);
+  EXPECT_EQ(alerts->size(), 1u);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, RequestAreaWinsOverTextArea) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  auto rep = R("a riot somewhere");
+  rep.area = "KG-N";
+  auto r = SubmitSync({rep});
+  ASSERT_OK(r);
+  ASSERT_TRUE(WaitFor([&] { return Scored((*r)[0].id); }));
+  auto e = store_->GetEvent((*r)[0].id);
+  EXPECT_EQ((*e)->area, "KG-N");
+  EXPECT_EQ((*e)->area_source, AreaSource::kRequest);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, DuplicatesReturnTheFirstIdAndAreNotScoredAgain) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  auto first = SubmitSync({R("riot", "same"), R("riot", "same"), R("other", "")});
+  ASSERT_OK(first);
+  EXPECT_FALSE((*first)[0].duplicate);
+  EXPECT_TRUE((*first)[1].duplicate);
+  EXPECT_EQ((*first)[1].id, (*first)[0].id);
+  auto second = SubmitSync({R("riot", "same")});
+  ASSERT_OK(second);
+  EXPECT_TRUE((*second)[0].duplicate);
+  EXPECT_EQ((*second)[0].id, (*first)[0].id);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  EXPECT_EQ(classifier_->calls(), 2);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, FullQueueRefusesAndStoresNothing) {
+  MakePipeline(/*capacity=*/3);
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);
+  ASSERT_OK(SubmitSync({R("a"), R("b")}));
+  ASSERT_OK(SubmitSync({R("c")}));
+  auto refused = SubmitSync({R("d", "refused-ref")});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  auto pending = store_->CountPending();
+  ASSERT_OK(pending);
+  EXPECT_EQ(*pending, 3u);
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  // Room again; the refused report was not stored, so its source_ref is not a duplicate.
+  auto retry = SubmitSync({R("d", "refused-ref")});
+  ASSERT_OK(retry);
+  EXPECT_FALSE((*retry)[0].duplicate);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, PendingReportsAreScoredAfterARestart) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);
+  auto r = SubmitSync({R("riot 1"), R("riot 2"), R("riot 3")});
+  ASSERT_OK(r);
+  // Stored but not yet scored.
+  auto pending = store_->CountPending();
+  ASSERT_OK(pending);
+  EXPECT_EQ(*pending, 3u);
+  classifier_->Pause(false);
+  pipeline_->Stop();  // Stop() drains: all three get scored exactly once
+  ASSERT_OK(store_->CountPending());
+  EXPECT_EQ(*store_->CountPending(), 0u);
+
+  // A crash between the durable write and scoring leaves a pending report on disk; a new
+  // pipeline on the reopened store must score it.
+  Report orphan = R("riot orphan");
+  orphan.id = alert_ids_.Next();
+  orphan.received_at = orphan.observed_at = clock_.NowMs();
+  ASSERT_OK(store_->AppendReports(std::span<const Report>(&orphan, 1)));
+  pipeline_.reset();
+  store_.reset();
+  OpenStore();
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  ASSERT_TRUE(WaitFor([&] { return Scored(orphan.id); }));
+  for (const auto& o : *r) EXPECT_TRUE(Scored(o.id));
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kDay, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 4);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, SubmitAfterStopIsUnavailable) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  pipeline_->Stop();
+  auto r = SubmitSync({R("late")});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(CountersForTest, CountsAreaAndAncestorsOrRootOnly) {
+  auto areas = config::AreaTree::Parse(kAreasYaml, "areas.yaml");
+  ASSERT_OK(areas);
+  Event e;
+  e.report.observed_at = 1000;
+  e.area = "KG-O-ARAVAN";
+  e.severity = Severity::kHigh;
+  e.categories = {"violence", "place"};
+  auto deltas = CountersFor(e, *areas);
+  std::map<std::string, std::int64_t> total_by_area, tension_by_area;
+  for (const auto& d : deltas) {
+    EXPECT_EQ(d.at, 1000);
+    if (d.dim == "total") total_by_area[d.area] += d.delta;
+    if (d.dim == "tension") tension_by_area[d.area] += d.delta;
+  }
+  EXPECT_EQ(total_by_area, (std::map<std::string, std::int64_t>{{"KG", 1}, {"KG-O", 1}, {"KG-O-ARAVAN", 1}}));
+  EXPECT_EQ(tension_by_area["KG-O"], 7000);
+  e.area.clear();
+  e.severity = Severity::kInfo;
+  deltas = CountersFor(e, *areas);
+  for (const auto& d : deltas) EXPECT_EQ(d.area, "KG");
+  for (const auto& d : deltas) EXPECT_NE(d.dim, "tension") << "info events add no tension";
+}
+
+TEST(ValidateReportTest, EveryProblemNamesItsField) {
+  auto areas = config::AreaTree::Parse(kAreasYaml, "areas.yaml");
+  ASSERT_OK(areas);
+  ValidationLimits limits{16};
+  auto check = [&](Report r) { return ValidateReport(r, *areas, limits); };
+  Report ok;
+  ok.text = "hello";
+  EXPECT_FALSE(check(ok).has_value());
+  Report r = ok;
+  r.text = "\xC0\xAF";
+  EXPECT_EQ(check(r)->field, "text");
+  r = ok;
+  r.text = " \n\t ";
+  EXPECT_EQ(check(r)->field, "text");
+  r = ok;
+  r.text = std::string(17, 'a');
+  EXPECT_EQ(check(r)->field, "text");
+  EXPECT_NE(check(r)->problem.find("16"), std::string::npos);
+  r = ok;
+  r.area = "KG-ZZ";
+  EXPECT_EQ(check(r)->field, "area");
+  r = ok;
+  r.source_ref = std::string(300, 'x');
+  EXPECT_EQ(check(r)->field, "source_ref");
+  r = ok;
+  r.source_ref = "a\nb";
+  EXPECT_EQ(check(r)->field, "source_ref");
+}
+
+}  // namespace
+}  // namespace sakchy::ingest
