@@ -14,7 +14,7 @@ namespace sakchy::config {
 struct Area {
   AreaCode code;        // "KG", "KG-O", "KG-O-ARAVAN"
   AreaCode parent;      // empty for the root
-  std::string level;    // "country" | "oblast" | "city" | "raion"
+  std::string level;    // country | oblast | city | raion | aiyl_aimak | settlement
   std::string pcode;    // SOATE-based pcode when known
   std::string name_en;
   std::string name_ru;

@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "config/areas.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -48,6 +50,7 @@ struct ContactChannel {
   std::string type;     // "webhook" (sms, telegram, email later)
   std::string address;  // webhook: http(s) URL
   std::string secret;   // webhook: HMAC key (resolved from secret_env when given)
+  std::string origin;   // "file:line" where it was defined, for later error messages
 };
 
 struct Contact {
@@ -58,6 +61,7 @@ struct Contact {
   std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
   Severity min_severity = Severity::kInfo;
   std::vector<ContactChannel> channels;
+  std::string origin;  // "file:line" where it was defined, for later error messages
 };
 
 enum class Role { kMonitor, kAnalyst, kAdmin };
@@ -94,7 +98,12 @@ struct Config {
 // The bundled default config (compiled into the binary); its rules and areas are embedded too.
 [[nodiscard]] Result<Config> LoadDefaultConfig();
 // Parses tokens given as "role:TOKEN,role:TOKEN" (the SAKCHY_TOKENS environment variable) and
-// appends them, hashed, to `config`. Names are "env-<role>-<n>".
+// appends them, hashed, to `config`. Names are "env-<role>-<n>", n counting from 1 per role.
+// Tokens must be at least 16 characters. On error nothing is appended, and the message never
+// contains a token.
 [[nodiscard]] Status AddTokensFromEnv(std::string_view spec, Config& config);
+// Checks that every area a contact subscribes to exists in `areas`; one
+// "<contact origin>: contacts[i].areas: unknown area code 'X'" line per problem.
+[[nodiscard]] Status ValidateAreas(const Config& config, const AreaTree& areas);
 
 }  // namespace sakchy::config

@@ -1,0 +1,552 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <exception>
+#include <map>
+
+#include "config/files.h"
+#include "core/crypto.h"
+#include "yaml_util.h"
+
+namespace sakchy::config {
+namespace {
+
+using internal::Issues;
+using internal::MapReader;
+using internal::ReadBool;
+using internal::ReadInt;
+using internal::ReadString;
+using internal::ReadStringList;
+
+constexpr std::int64_t kMaxThreads = 1024;
+constexpr std::size_t kMinTokenLength = 16;
+
+std::string Indexed(std::string_view path, std::size_t i) {
+  return std::string(path) + "[" + std::to_string(i) + "]";
+}
+
+// Reads a string that must be one of `choices`; `what` names it in the message ("language").
+std::optional<std::string> ReadChoice(const YAML::Node& node, const std::string& field,
+                                      Issues& issues, std::string_view what,
+                                      const std::vector<std::string>& choices) {
+  auto value = ReadString(node, field, issues);
+  if (!value) return std::nullopt;
+  if (std::find(choices.begin(), choices.end(), *value) == choices.end()) {
+    issues.Add(node, field,
+               "unknown " + std::string(what) + " '" + *value +
+                   "' (expected: " + internal::JoinNames(choices) + ")");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<Severity> ReadSeverity(const YAML::Node& node, const std::string& field,
+                                     Issues& issues) {
+  auto value =
+      ReadChoice(node, field, issues, "severity", {"info", "low", "medium", "high", "critical"});
+  if (!value) return std::nullopt;
+  return ParseSeverity(*value);
+}
+
+template <typename T>
+void ReadIntInto(MapReader& map, std::string_view key, Issues& issues, std::int64_t min,
+                 std::int64_t max, T& out) {
+  if (auto node = map.Get(key)) {
+    if (auto value = ReadInt(*node, map.Field(key), issues, min, max)) {
+      out = static_cast<T>(*value);
+    }
+  }
+}
+
+// "host:port" or "[v6]:port". Returns a problem, or empty on success.
+std::string ParseListen(const std::string& s, std::string& host, std::uint16_t& port) {
+  std::string port_text;
+  if (s.starts_with("[")) {
+    const auto close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      return "expected [ipv6]:port, got '" + s + "'";
+    }
+    host = s.substr(1, close - 1);
+    port_text = s.substr(close + 2);
+  } else {
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos) return "expected host:port, got '" + s + "'";
+    host = s.substr(0, colon);
+    port_text = s.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      return "an IPv6 host needs brackets, e.g. [::1]:8080, got '" + s + "'";
+    }
+  }
+  if (host.empty()) return "host is empty in '" + s + "'";
+  unsigned value = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
+    return "port must be a number in '" + s + "'";
+  }
+  if (value > 65535) return "port must be between 0 and 65535, got " + port_text;
+  port = static_cast<std::uint16_t>(value);
+  return "";
+}
+
+// Checks an http(s) URL with a host. Returns a problem, or empty on success.
+std::string CheckWebhookUrl(const std::string& url) {
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = std::string_view(url).substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = std::string_view(url).substr(8);
+  } else {
+    return "url must start with http:// or https://, got '" + url + "'";
+  }
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return "url has an unclosed '[' in '" + url + "'";
+    host = authority.substr(1, close - 1);
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "url has junk after the host in '" + url + "'";
+      port = after.substr(1);
+    }
+  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return "url has no host: '" + url + "'";
+  if (host.find_first_of(" \t") != std::string_view::npos) {
+    return "url host contains spaces: '" + url + "'";
+  }
+  if (authority.size() != host.size()) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
+      return "url has an invalid port in '" + url + "'";
+    }
+  }
+  return "";
+}
+
+bool IsHex64(const std::string& s) {
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+void ParseServer(const YAML::Node& node, ServerConfig& out, Issues& issues) {
+  MapReader map(node, "server", issues);
+  if (auto listen = map.Get("listen")) {
+    if (auto value = ReadString(*listen, map.Field("listen"), issues)) {
+      std::string host;
+      std::uint16_t port = 0;
+      const std::string problem = ParseListen(*value, host, port);
+      if (problem.empty()) {
+        out.listen_host = host;
+        out.listen_port = port;
+      } else {
+        issues.Add(*listen, map.Field("listen"), problem);
+      }
+    }
+  }
+  ReadIntInto(map, "max_body_bytes", issues, 1, std::numeric_limits<std::int64_t>::max(),
+              out.max_body_bytes);
+  ReadIntInto(map, "io_threads", issues, 1, kMaxThreads, out.io_threads);
+  map.Finish();
+}
+
+void ParseStorage(const YAML::Node& node, StorageConfig& out, Issues& issues) {
+  MapReader map(node, "storage", issues);
+  if (auto dir = map.Get("data_dir")) {
+    if (auto value = ReadString(*dir, map.Field("data_dir"), issues)) out.data_dir = *value;
+  }
+  if (auto sync = map.Get("sync_writes")) {
+    if (auto value = ReadBool(*sync, map.Field("sync_writes"), issues)) out.sync_writes = *value;
+  }
+  map.Finish();
+}
+
+void ParsePipeline(const YAML::Node& node, PipelineConfig& out, Issues& issues) {
+  MapReader map(node, "pipeline", issues);
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  ReadIntInto(map, "queue_capacity", issues, 1, kMax, out.queue_capacity);
+  ReadIntInto(map, "scoring_threads", issues, 1, kMaxThreads, out.scoring_threads);
+  ReadIntInto(map, "max_text_bytes", issues, 1, kMax, out.max_text_bytes);
+  map.Finish();
+}
+
+void ParseClassifier(const YAML::Node& node, ClassifierConfig& out, Issues& issues) {
+  MapReader map(node, "classifier", issues);
+  if (auto rules = map.Get("rules")) {
+    if (auto value = ReadString(*rules, map.Field("rules"), issues)) out.rules_dir = *value;
+  }
+  if (auto areas = map.Get("areas")) {
+    if (auto value = ReadString(*areas, map.Field("areas"), issues)) out.areas_file = *value;
+  }
+  map.Finish();
+}
+
+void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
+  MapReader map(node, "alerts", issues);
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  if (auto sev = map.Get("min_severity")) {
+    if (auto value = ReadSeverity(*sev, map.Field("min_severity"), issues)) {
+      out.min_severity = *value;
+    }
+  }
+  ReadIntInto(map, "timeout_ms", issues, 1, kMax, out.timeout_ms);
+  ReadIntInto(map, "backoff_initial_ms", issues, 1, kMax, out.backoff_initial_ms);
+  ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, out.backoff_max_ms);
+  ReadIntInto(map, "give_up_after_ms", issues, 1, kMax, out.give_up_after_ms);
+  ReadIntInto(map, "max_in_flight", issues, 1, 1'000'000, out.max_in_flight);
+  map.Finish();
+  if (out.backoff_max_ms < out.backoff_initial_ms) {
+    auto at = map.Get("backoff_max_ms");
+    issues.Add(at ? *at : node, map.Field("backoff_max_ms"),
+               "must be at least backoff_initial_ms (" + std::to_string(out.backoff_initial_ms) +
+                   "), got " + std::to_string(out.backoff_max_ms));
+  }
+}
+
+std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::string& path,
+                                           Issues& issues) {
+  MapReader map(node, path, issues);
+  if (!map.ok()) return std::nullopt;
+  const std::size_t issues_before = issues.lines().size();
+  ContactChannel ch;
+  ch.origin = issues.Origin(node);
+  if (auto type = map.Require("type")) {
+    if (auto value = ReadChoice(*type, map.Field("type"), issues, "channel type", {"webhook"})) {
+      ch.type = *value;
+    }
+  }
+  auto url = map.Get("url");
+  auto secret = map.Get("secret");
+  auto secret_env = map.Get("secret_env");
+  map.Finish();
+  if (ch.type == "webhook") {
+    if (!url) {
+      issues.Add(node, map.Field("url"), "required for a webhook channel");
+    } else if (auto value = ReadString(*url, map.Field("url"), issues)) {
+      const std::string problem = CheckWebhookUrl(*value);
+      if (problem.empty()) {
+        ch.address = *value;
+      } else {
+        issues.Add(*url, map.Field("url"), problem);
+      }
+    }
+    if (secret && secret_env) {
+      issues.Add(*secret_env, map.Field("secret_env"),
+                 "give either secret or secret_env, not both");
+    } else if (secret) {
+      if (auto value = ReadString(*secret, map.Field("secret"), issues)) ch.secret = *value;
+    } else if (secret_env) {
+      if (auto name = ReadString(*secret_env, map.Field("secret_env"), issues)) {
+        const char* env = std::getenv(name->c_str());
+        if (env == nullptr) {
+          issues.Add(*secret_env, map.Field("secret_env"),
+                     "environment variable " + *name + " is not set");
+        } else if (*env == '\0') {
+          issues.Add(*secret_env, map.Field("secret_env"),
+                     "environment variable " + *name + " is empty");
+        } else {
+          ch.secret = env;
+        }
+      }
+    } else {
+      issues.Add(node, map.Field("secret"),
+                 "a webhook channel needs secret or secret_env (the HMAC signing key)");
+    }
+  }
+  if (issues.lines().size() != issues_before) return std::nullopt;
+  return ch;
+}
+
+void ParseContacts(const YAML::Node& node, std::vector<Contact>& out, Issues& issues) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    issues.Add(node, "contacts", "expected a list of contacts");
+    return;
+  }
+  std::map<std::string, std::string> seen_ids;  // id -> origin
+  std::size_t i = 0;
+  for (const YAML::Node& item : node) {
+    const std::string path = Indexed("contacts", i++);
+    MapReader map(item, path, issues);
+    if (!map.ok()) continue;
+    Contact c;
+    c.origin = issues.Origin(item);
+    if (auto id = map.Require("id")) {
+      if (auto value = ReadString(*id, map.Field("id"), issues)) {
+        auto [it, inserted] = seen_ids.emplace(*value, c.origin);
+        if (!inserted) {
+          issues.Add(*id, map.Field("id"),
+                     "duplicate contact id '" + *value + "' (first defined at " + it->second + ")");
+        }
+        c.id = *value;
+      }
+    }
+    if (auto name = map.Get("name")) {
+      if (auto value = ReadString(*name, map.Field("name"), issues)) c.name = *value;
+    }
+    if (auto role = map.Get("role")) {
+      if (auto value = ReadString(*role, map.Field("role"), issues)) c.role = *value;
+    }
+    if (auto lang = map.Get("language")) {
+      if (auto value =
+              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "en"})) {
+        c.language = *value;
+      }
+    }
+    if (auto areas = map.Get("areas")) {
+      if (auto value = ReadStringList(*areas, map.Field("areas"), issues)) {
+        if (value->empty()) {
+          issues.Add(*areas, map.Field("areas"), "a contact needs at least one area");
+        }
+        c.areas = std::move(*value);
+      }
+    } else {
+      issues.Add(item, map.Field("areas"), "a contact needs at least one area");
+    }
+    if (auto sev = map.Get("min_severity")) {
+      if (auto value = ReadSeverity(*sev, map.Field("min_severity"), issues)) {
+        c.min_severity = *value;
+      }
+    }
+    auto channels = map.Get("channels");
+    if (!channels || channels->IsNull() || (channels->IsSequence() && channels->size() == 0)) {
+      issues.Add(channels ? *channels : item, map.Field("channels"),
+                 "a contact needs at least one channel");
+    } else if (!channels->IsSequence()) {
+      issues.Add(*channels, map.Field("channels"), "expected a list of channels");
+    } else {
+      std::size_t j = 0;
+      for (const YAML::Node& ch_node : *channels) {
+        if (auto ch = ParseChannel(ch_node, Indexed(map.Field("channels"), j++), issues)) {
+          c.channels.push_back(std::move(*ch));
+        }
+      }
+    }
+    map.Finish();
+    out.push_back(std::move(c));
+  }
+}
+
+void ParseTokens(const YAML::Node& node, std::vector<TokenConfig>& out, Issues& issues) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    issues.Add(node, "tokens", "expected a list of tokens");
+    return;
+  }
+  std::map<std::string, std::string> seen_names;  // name -> origin
+  std::size_t i = 0;
+  for (const YAML::Node& item : node) {
+    const std::string path = Indexed("tokens", i++);
+    MapReader map(item, path, issues);
+    if (!map.ok()) continue;
+    TokenConfig t;
+    if (auto name = map.Require("name")) {
+      if (auto value = ReadString(*name, map.Field("name"), issues)) {
+        auto [it, inserted] = seen_names.emplace(*value, issues.Origin(item));
+        if (!inserted) {
+          issues.Add(*name, map.Field("name"),
+                     "duplicate token name '" + *value + "' (first defined at " + it->second + ")");
+        }
+        t.name = *value;
+      }
+    }
+    if (auto role = map.Require("role")) {
+      if (auto value = ReadChoice(*role, map.Field("role"), issues, "role",
+                                  {"monitor", "analyst", "admin"})) {
+        t.role = *ParseRole(*value);
+      }
+    }
+    if (auto sha = map.Require("sha256")) {
+      if (auto value = ReadString(*sha, map.Field("sha256"), issues)) {
+        if (IsHex64(*value)) {
+          std::transform(value->begin(), value->end(), value->begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          t.sha256 = *value;
+        } else {
+          issues.Add(*sha, map.Field("sha256"),
+                     "must be 64 hex characters (the SHA-256 of the token: "
+                     "echo -n TOKEN | sha256sum), got " +
+                         std::to_string(value->size()) + " characters");
+        }
+      }
+    }
+    map.Finish();
+    out.push_back(std::move(t));
+  }
+}
+
+void ParseLogging(const YAML::Node& node, LoggingConfig& out, Issues& issues) {
+  MapReader map(node, "logging", issues);
+  if (auto level = map.Get("level")) {
+    if (auto value = ReadChoice(*level, map.Field("level"), issues, "log level",
+                                {"trace", "debug", "info", "warn", "error"})) {
+      out.level = *value;
+    }
+  }
+  if (auto format = map.Get("format")) {
+    if (auto value =
+            ReadChoice(*format, map.Field("format"), issues, "log format", {"text", "json"})) {
+      out.format = *value;
+    }
+  }
+  map.Finish();
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& path) {
+  Issues issues(path);
+  Config config;
+  config.source = path;
+  config.classifier.rules_dir = "rules";
+  config.classifier.areas_file = "areas.yaml";
+  auto root = internal::ParseYaml(text, issues);
+  if (!root) return tl::unexpected(issues.ToError());
+  try {
+    MapReader top(*root, "", issues);
+    if (auto n = top.Get("server")) ParseServer(*n, config.server, issues);
+    if (auto n = top.Get("storage")) ParseStorage(*n, config.storage, issues);
+    if (auto n = top.Get("pipeline")) ParsePipeline(*n, config.pipeline, issues);
+    if (auto n = top.Get("classifier")) ParseClassifier(*n, config.classifier, issues);
+    if (auto n = top.Get("alerts")) ParseAlerts(*n, config.alerts, issues);
+    if (auto n = top.Get("contacts")) ParseContacts(*n, config.contacts, issues);
+    if (auto n = top.Get("tokens")) ParseTokens(*n, config.tokens, issues);
+    if (auto n = top.Get("logging")) ParseLogging(*n, config.logging, issues);
+    top.Finish();
+  } catch (const std::exception& e) {
+    // yaml-cpp should not throw on a parsed tree; keep the promise of no exceptions anyway.
+    issues.Add(0, "", std::string("cannot read config: ") + e.what());
+  }
+  if (!issues.empty()) return tl::unexpected(issues.ToError());
+
+  config.classifier.rules_dir = ResolvePath(path, config.classifier.rules_dir);
+  config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
+  // The embedded default's data lives relative to the working directory; a file's next to it.
+  if (!path.starts_with(kEmbeddedPrefix)) {
+    config.storage.data_dir = ResolvePath(path, config.storage.data_dir);
+  }
+  return config;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+}  // namespace
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kMonitor:
+      return "monitor";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "monitor") return Role::kMonitor;
+  if (name == "analyst") return Role::kAnalyst;
+  if (name == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return tl::unexpected(text.error());
+  return ParseConfig(*text, path);
+}
+
+Result<Config> LoadDefaultConfig() {
+  return LoadConfigFile(std::string(kEmbeddedPrefix) + "sakchy.yaml");
+}
+
+Status AddTokensFromEnv(std::string_view spec, Config& config) {
+  std::vector<std::string> problems;
+  std::vector<TokenConfig> added;
+  std::map<Role, int> next_index;
+  auto next_for = [&](Role role) {
+    auto it = next_index.find(role);
+    if (it == next_index.end()) {
+      const std::string prefix = "env-" + std::string(RoleName(role)) + "-";
+      int count = 0;
+      for (const auto& t : config.tokens) count += t.name.starts_with(prefix) ? 1 : 0;
+      it = next_index.emplace(role, count + 1).first;
+    }
+    return it->second++;
+  };
+  std::size_t entry = 0;
+  while (!spec.empty()) {
+    const auto comma = spec.find(',');
+    const std::string item = Trim(spec.substr(0, comma));
+    spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
+    if (item.empty()) continue;  // tolerate "a:b," and ",,"
+    ++entry;
+    const std::string where = "SAKCHY_TOKENS entry " + std::to_string(entry) + ": ";
+    const auto colon = item.find(':');
+    if (colon == std::string::npos) {
+      problems.push_back(where + "expected role:token (roles: monitor, analyst, admin)");
+      continue;
+    }
+    const std::string role_name = Trim(std::string_view(item).substr(0, colon));
+    const std::string token = Trim(std::string_view(item).substr(colon + 1));
+    const auto role = ParseRole(role_name);
+    if (!role) {
+      problems.push_back(where + "unknown role '" + role_name +
+                         "' (expected: monitor, analyst, admin)");
+      continue;
+    }
+    if (token.empty()) {
+      problems.push_back(where + "empty token for role " + role_name);
+      continue;
+    }
+    if (token.size() < kMinTokenLength) {
+      problems.push_back(where + "token for role " + role_name + " is too short (min " +
+                         std::to_string(kMinTokenLength) + " characters)");
+      continue;
+    }
+    TokenConfig t;
+    t.role = *role;
+    t.name = "env-" + role_name + "-" + std::to_string(next_for(*role));
+    t.sha256 = Sha256Hex(token);
+    added.push_back(std::move(t));
+  }
+  if (!problems.empty()) {
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "\n") + p;
+    return MakeError(ErrorCode::kInvalidArgument, std::move(joined));
+  }
+  for (auto& t : added) config.tokens.push_back(std::move(t));
+  return OkStatus();
+}
+
+Status ValidateAreas(const Config& config, const AreaTree& areas) {
+  std::string message;
+  for (std::size_t i = 0; i < config.contacts.size(); ++i) {
+    const Contact& c = config.contacts[i];
+    for (const auto& code : c.areas) {
+      if (areas.Find(code) != nullptr) continue;
+      if (!message.empty()) message += '\n';
+      message += (c.origin.empty() ? config.source : c.origin) + ": " + Indexed("contacts", i) +
+                 ".areas: unknown area code '" + code + "'";
+    }
+  }
+  if (!message.empty()) return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+  return OkStatus();
+}
+
+}  // namespace sakchy::config
