@@ -4,7 +4,8 @@
 Usage: scripts/derive_defaults.py [SHARED_DATA_DIR]   (default: ../shared/data from the repo root)
 
 Inputs (SHARED_DATA_DIR/kg-gazetteer):
-  kgz_admbnda_adm2_moes_20181119.geojson  OCHA COD-AB ADM2 (40 raions + 13 cities), via WFP-VAM/prism-app
+  kgz_admbnda_adm2_moes_20181119.geojson  OCHA COD-AB ADM2 (40 raions + 13 cities),
+                                          via WFP-VAM/prism-app
   DERIVED_kg_gazetteer_flat.csv           ADM1 rows (oblast names and centroids)
   geonames_cities1000_KG.json             86 GeoNames towns (Latin names, points)
 
@@ -502,8 +503,9 @@ def main():
         a = by_code[code]
         for form in extra:
             a["aliases"].add(form)
-            if code != "KG" and letters(form) >= 5 and form[-1:].isalpha() and "а" <= form[-1].lower() <= "я" \
-                    and not form.lower().endswith(("ая", "ой", "ую")):
+            cyrillic_end = form[-1:].isalpha() and "а" <= form[-1].lower() <= "я"
+            if (code != "KG" and letters(form) >= 5 and cyrillic_end
+                    and not form.lower().endswith(("ая", "ой", "ую"))):
                 a["aliases"].extend(ru_noun_forms(form))
 
     # GeoNames towns -> containing raion/city.
@@ -512,7 +514,8 @@ def main():
 
     adm2_codes = [a["code"] for a in areas if a["code"] in geoms]
     # A town already named by an oblast or a city (Chuy, Osh, ...) is not added again.
-    top_keys = {key(f) for a in areas if a["level"] in ("oblast", "city") for f in a["aliases"].items}
+    top_keys = {key(f) for a in areas if a["level"] in ("oblast", "city")
+                for f in a["aliases"].items}
     for t in sorted(towns, key=lambda t: (t["label"], t["lat"], t["lng"])):
         name, lat, lon = t["label"], float(t["lat"]), float(t["lng"])
         container = next((c for c in adm2_codes if geometry_contains(geoms[c], lon, lat)), None)

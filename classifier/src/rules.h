@@ -1,0 +1,81 @@
+#pragma once
+// Rule files, format v1 (docs/RULES.md): parsing and validation into plain specs. Parsing never
+// throws; every problem becomes one "file:line: rule <id>: problem" line in `errors`.
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.h"
+
+namespace sakchy::classifier::internal {
+
+// One item of any/all/none: a term ("word", "word*", "a phrase") or a list reference ("@name").
+struct TermItem {
+  std::string text;  // as written
+  int line = 0;
+};
+
+struct Examples {
+  std::vector<std::pair<std::string, int>> match;     // text, line
+  std::vector<std::pair<std::string, int>> no_match;
+};
+
+struct RuleSpec {
+  std::string id;
+  std::string file;
+  int line = 0;
+  std::string description;
+  std::string category;
+  double weight = 1.0;
+  std::vector<TermItem> any;
+  std::vector<TermItem> all;
+  std::vector<TermItem> none;
+  std::optional<Severity> severity;
+  std::vector<std::string> tags;
+  Examples examples;
+};
+
+struct TensionSpec {
+  std::string id;
+  std::string file;
+  int line = 0;
+  std::string description;
+  std::string category = "tension";
+  double weight = 1.0;
+  std::vector<std::string> all_categories;
+  std::optional<Severity> severity;
+  std::vector<std::string> tags;
+  Examples examples;
+};
+
+struct ListSpec {
+  std::string file;
+  int line = 0;
+  std::vector<TermItem> terms;
+};
+
+inline constexpr double kDefaultPlaceWeight = 0.5;
+
+struct RuleSetSpec {
+  // Minimum score for low, medium, high, critical.
+  std::array<double, 4> thresholds = {1, 3, 6, 10};
+  double place_weight = kDefaultPlaceWeight;
+  std::map<std::string, ListSpec> lists;
+  std::vector<RuleSpec> rules;
+  std::vector<TensionSpec> tensions;
+  std::vector<std::string> threshold_sources;  // "file:line" of each definition
+  std::vector<std::string> place_weight_sources;
+};
+
+// Parses one file into `spec`. `name` is used in messages. Cross-file checks (duplicate ids,
+// lists, categories) are done by Validate().
+void ParseRuleFile(const std::string& name, std::string_view contents, RuleSetSpec& spec,
+                   std::vector<std::string>& errors);
+// Checks what needs every file: unique ids, known lists, known categories, single settings.
+void Validate(const RuleSetSpec& spec, std::vector<std::string>& errors);
+
+}  // namespace sakchy::classifier::internal

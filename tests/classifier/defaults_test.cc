@@ -1,0 +1,190 @@
+// The bundled default rules and areas: they load (which runs every embedded example), ordinary
+// news stays quiet, rumours with calls to action are high, and place names resolve.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifier/classifier.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::classifier {
+namespace {
+
+class Defaults : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto areas = config::AreaTree::Load(sakchy::testing::SourcePath("config/defaults/areas.yaml"));
+    ASSERT_TRUE(areas.has_value()) << areas.error().ToString();
+    areas_ = new config::AreaTree(std::move(*areas));
+    auto loaded =
+        Classifier::Load(sakchy::testing::SourcePath("config/defaults/rules"), *areas_, 42);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().ToString();
+    classifier_ = new std::shared_ptr<const Classifier>(*loaded);
+  }
+  static void TearDownTestSuite() {
+    delete classifier_;
+    delete areas_;
+  }
+  static const Classifier& cl() { return **classifier_; }
+
+  static config::AreaTree* areas_;
+  static std::shared_ptr<const Classifier>* classifier_;
+};
+
+config::AreaTree* Defaults::areas_ = nullptr;
+std::shared_ptr<const Classifier>* Defaults::classifier_ = nullptr;
+
+TEST_F(Defaults, EmbeddedCopyLoadsWithTheSameVersion) {
+  auto areas = config::AreaTree::Load("embedded:areas.yaml");
+  ASSERT_OK(areas);
+  auto embedded = Classifier::Load("embedded:rules", *areas, 0);
+  ASSERT_OK(embedded);
+  EXPECT_EQ((*embedded)->info().version, cl().info().version);
+  EXPECT_GE(cl().info().rule_count, 8u);
+  EXPECT_GT(cl().info().place_pattern_count, 1000u);
+}
+
+TEST_F(Defaults, SeverityOfTypicalTexts) {
+  struct Row {
+    std::string text;
+    Severity min;
+    Severity max;
+  };
+  const Row rows[] = {
+      // Ordinary news stays info/low.
+      {"В Оше прошло заседание городского кенеша", Severity::kInfo, Severity::kLow},
+      {"Ош шаардык кеңешинин сессиясы өттү", Severity::kInfo, Severity::kLow},
+      {"В Бишкеке открылась ярмарка, узбеки и кыргызы продают урожай", Severity::kInfo,
+       Severity::kLow},
+      {"Жалал-Абадда жаңы мектеп ачылды", Severity::kInfo, Severity::kLow},
+      {"Соревнования по стрельбе из лука прошли в Караколе", Severity::kInfo, Severity::kLow},
+      {"Кыргызстан и Узбекистан подписали соглашение о границе", Severity::kInfo, Severity::kLow},
+      // Rumours with calls to action are high or critical.
+      {"Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!", Severity::kHigh,
+       Severity::kCritical},
+      {"Шашылыш! Ошто тополоң башталды деп айтышат, баарына жибергиле, аянтка чыккыла!",
+       Severity::kHigh, Severity::kCritical},
+      {"Govoryat v Oshe besporyadki, peredayte vsem, vykhodite!", Severity::kHigh,
+       Severity::kCritical},
+      {"СРООООЧНО!!! 6ecпopядки в Араванском районе, передайте всем, собирайтесь", Severity::kHigh,
+       Severity::kCritical},
+      {"Узбеки напали на кыргызов в Оше", Severity::kMedium, Severity::kCritical},
+      {"Всех узбеков перережем", Severity::kHigh, Severity::kCritical},
+  };
+  for (const Row& row : rows) {
+    const Classification c = cl().Classify(row.text);
+    EXPECT_GE(c.severity, row.min) << row.text << " score " << c.score;
+    EXPECT_LE(c.severity, row.max) << row.text << " score " << c.score;
+  }
+}
+
+// The examples table of docs/RULES.md.
+TEST_F(Defaults, DocumentedScores) {
+  struct Row {
+    std::string text;
+    double score;
+    Severity severity;
+  };
+  const Row rows[] = {
+      {"В Оше прошло заседание городского кенеша", 0.5, Severity::kInfo},
+      {"Ош шаардык кеңешинин сессиясы өттү", 0.5, Severity::kInfo},
+      {"В Бишкеке произошла драка", 3, Severity::kMedium},
+      {"Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!", 10.5,
+       Severity::kCritical},
+      {"Шашылыш! Ошто тополоң башталды деп айтышат, аянтка чыккыла!", 10.5, Severity::kCritical},
+      {"Узбеки напали на кыргызов в Оше", 7.5, Severity::kHigh},
+      {"Всех узбеков перережем", 7.5, Severity::kHigh},
+  };
+  for (const Row& row : rows) {
+    const Classification c = cl().Classify(row.text);
+    EXPECT_DOUBLE_EQ(c.score, row.score) << row.text;
+    EXPECT_EQ(c.severity, row.severity) << row.text;
+  }
+}
+
+TEST_F(Defaults, PlacesResolve) {
+  struct Row {
+    std::string text;
+    std::optional<std::string> area;
+  };
+  const Row rows[] = {
+      {"в Оше", "KG-GO"},
+      {"Ошто", "KG-GO"},
+      {"Osh", "KG-GO"},
+      {"в Ошской области", "KG-O"},
+      {"Ош облусунда", "KG-O"},
+      {"Жалал-Абад", "KG-J-JALAL-ABAD-CITY"},
+      {"Jalal-Abad", "KG-J-JALAL-ABAD-CITY"},
+      {"Жалалабат", "KG-J-JALAL-ABAD-CITY"},
+      {"в Джалал-Абадской области", "KG-J"},
+      {"в Араванском районе", "KG-O-ARAVAN"},
+      {"Араван районунда", "KG-O-ARAVAN"},
+      {"в Ат-Башинском районе", "KG-N-AT-BASHY"},
+      {"Чоӊ-Алай району", "KG-O-CHON-ALAI"},
+      {"в Бишкеке", "KG-GB"},
+      {"в Кара-Балте", "KG-C-JAIYL"},  // a GeoNames town, mapped into its raion
+      {"Ак-Суу", std::nullopt},         // two places of that name
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(cl().Classify(row.text).area, row.area) << row.text;
+  }
+  const Classification amb = cl().Classify("в Ак-Суу");
+  ASSERT_EQ(amb.places.size(), 1u);
+  EXPECT_GT(amb.places[0].candidates.size(), 1u);
+}
+
+TEST_F(Defaults, RumourMatchesHighlightOriginalText) {
+  const std::string text = "Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!";
+  const Classification c = cl().Classify(text);
+  std::vector<std::string> slices;
+  for (const Match& m : c.matches) slices.push_back(text.substr(m.begin, m.end - m.begin));
+  for (const char* want : {"Говорят", "беспорядки", "передайте всем", "выходите на улицу"}) {
+    EXPECT_NE(std::find(slices.begin(), slices.end(), want), slices.end()) << want;
+  }
+  EXPECT_EQ(c.area, "KG-GO");
+  EXPECT_EQ(c.categories, (std::vector<std::string>{"call_to_action", "place", "rumour_marker",
+                                                    "tension", "violence"}));
+}
+
+TEST_F(Defaults, ConcurrentClassifyIsDeterministic) {
+  const std::vector<std::string> texts = {
+      "Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!",
+      "Жалал-Абадда өзбектер менен кыргыздар мушташ болуп жатат, тараткыла",
+      "В Оше прошло заседание городского кенеша",
+      "Govoryat v Bishkeke strelba, srochno",
+  };
+  std::vector<Classification> expected;
+  for (const std::string& t : texts) expected.push_back(cl().Classify(t));
+  std::vector<std::vector<Classification>> results(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round) {
+        results[t].push_back(cl().Classify(texts[round % texts.size()]));
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    for (std::size_t round = 0; round < results[t].size(); ++round) {
+      const Classification& got = results[t][round];
+      const Classification& want = expected[round % texts.size()];
+      EXPECT_EQ(got.score, want.score);
+      EXPECT_EQ(got.severity, want.severity);
+      EXPECT_EQ(got.categories, want.categories);
+      EXPECT_EQ(got.area, want.area);
+      ASSERT_EQ(got.matches.size(), want.matches.size());
+      for (std::size_t i = 0; i < got.matches.size(); ++i) {
+        EXPECT_EQ(got.matches[i].rule_id, want.matches[i].rule_id);
+        EXPECT_EQ(got.matches[i].begin, want.matches[i].begin);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sakchy::classifier
