@@ -1,0 +1,573 @@
+#include "alerts/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "core/crypto.h"
+#include "webhook_body.h"
+
+namespace sakchy::alerts {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr std::size_t kMaxResponseBody = 64 * 1024;
+constexpr auto kTick = std::chrono::milliseconds(20);
+constexpr std::string_view kUserAgent = "sakchy/0.1";
+
+// Where a webhook URL points.
+struct Endpoint {
+  bool tls = false;
+  std::string host;         // for DNS, SNI and certificate checks (no brackets)
+  std::string port;         // numeric service
+  std::string host_header;  // Host: value
+  std::string target;       // origin-form request target
+};
+
+Result<Endpoint> ParseEndpoint(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid webhook URL");
+  Endpoint ep;
+  const auto scheme = parsed->scheme_id();
+  if (scheme == boost::urls::scheme::https) {
+    ep.tls = true;
+  } else if (scheme != boost::urls::scheme::http) {
+    return MakeError(ErrorCode::kInvalidArgument, "webhook URL must be http or https");
+  }
+  ep.host = parsed->host_address();
+  if (ep.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "webhook URL has no host");
+  ep.port = parsed->has_port() ? std::string(parsed->port()) : (ep.tls ? "443" : "80");
+  ep.host_header = parsed->encoded_host_and_port();
+  ep.target = parsed->encoded_target();
+  if (ep.target.empty()) ep.target = "/";
+  return ep;
+}
+
+// What one delivery attempt came to.
+struct Outcome {
+  enum class Kind { kDelivered, kRetry, kFailed };
+  Kind kind = Kind::kRetry;
+  std::string error;                     // short human message; empty when delivered
+  std::optional<TimeMs> retry_after_ms;  // from Retry-After on 429/503
+  bool sent = false;                     // a request went on the wire (counts for metrics)
+};
+
+Outcome Retry(std::string error) { return {Outcome::Kind::kRetry, std::move(error), {}, false}; }
+Outcome Failed(std::string error) { return {Outcome::Kind::kFailed, std::move(error), {}, false}; }
+
+std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
+  if (value.empty() || value.size() > 9) return std::nullopt;
+  TimeMs seconds = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;  // HTTP-dates are not honoured
+    seconds = seconds * 10 + (c - '0');
+  }
+  return seconds * 1000;
+}
+
+Outcome ClassifyStatus(const http::response<http::string_body>& res) {
+  const unsigned code = res.result_int();
+  Outcome out;
+  out.sent = true;
+  out.error = "HTTP " + std::to_string(code);
+  if (code >= 200 && code < 300) {
+    out.kind = Outcome::Kind::kDelivered;
+    out.error.clear();
+  } else if (code == 408 || code == 429 || code >= 500) {
+    out.kind = Outcome::Kind::kRetry;
+    if (code == 429 || code == 503) {
+      auto it = res.find(http::field::retry_after);
+      if (it != res.end()) out.retry_after_ms = ParseRetryAfter(it->value());
+    }
+  } else if (code >= 300 && code < 400) {
+    out.kind = Outcome::Kind::kFailed;
+    out.error += " (redirects are not followed)";
+  } else if (code >= 400) {
+    out.kind = Outcome::Kind::kFailed;
+  } else {
+    out.kind = Outcome::Kind::kRetry;  // 1xx as a final answer: odd receiver, try again later
+  }
+  return out;
+}
+
+// Sockets of one attempt. Shared with the deadline handler, which closes them on timeout.
+struct Connection {
+  Connection(const net::any_io_executor& ex, ssl::context* tls_ctx) : resolver(ex), socket(ex) {
+    if (tls_ctx != nullptr) tls.emplace(ex, *tls_ctx);
+  }
+  tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
+
+  tcp::resolver resolver;
+  tcp::socket socket;                           // plain http
+  std::optional<ssl::stream<tcp::socket>> tls;  // https
+  bool timed_out = false;
+};
+
+std::string DescribeError(const error_code& ec, const Connection& conn, std::int64_t timeout_ms,
+                          std::string_view stage) {
+  if (conn.timed_out) return "timeout after " + std::to_string(timeout_ms) + " ms";
+  if (ec == net::error::connection_refused) return "connection refused";
+  if (ec == net::error::connection_reset) return "connection reset";
+  if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again) {
+    return "cannot resolve host";
+  }
+  return std::string(stage) + ": " + ec.message();
+}
+
+template <typename Stream>
+net::awaitable<Outcome> Exchange(Stream* stream, Connection* conn,
+                                 http::request<http::string_body>* req, std::int64_t timeout_ms) {
+  error_code ec;
+  co_await http::async_write(*stream, *req, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "write"));
+    out.sent = true;
+    co_return out;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBody);
+  co_await http::async_read(*stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+  if (ec == http::error::body_limit && parser.is_header_done()) ec = {};  // status is enough
+  if (ec) {
+    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "read"));
+    out.sent = true;
+    co_return out;
+  }
+  co_return ClassifyStatus(parser.get());
+}
+
+// One HTTP/1.1 POST on a fresh connection; `timeout_ms` covers resolve, connect, TLS handshake,
+// write and read. Never throws for network errors.
+net::awaitable<Outcome> PostOnce(Endpoint ep, http::request<http::string_body> req,
+                                 std::int64_t timeout_ms, ssl::context* tls_ctx) {
+  auto ex = co_await net::this_coro::executor;
+  auto conn = std::make_shared<Connection>(ex, ep.tls ? tls_ctx : nullptr);
+
+  net::steady_timer deadline(ex, std::chrono::milliseconds(timeout_ms));
+  auto on_deadline = [conn](const error_code& ec) {
+    if (ec) return;  // cancelled: the attempt finished in time
+    conn->timed_out = true;
+    conn->resolver.cancel();
+    error_code ignored;
+    conn->lowest().close(ignored);
+  };
+  deadline.async_wait(on_deadline);
+
+  error_code ec;
+  auto endpoints = co_await conn->resolver.async_resolve(
+      ep.host, ep.port, net::redirect_error(net::use_awaitable, ec));
+  if (!ec && conn->timed_out) ec = net::error::timed_out;
+  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "resolve"));
+
+  co_await net::async_connect(conn->lowest(), endpoints,
+                              net::redirect_error(net::use_awaitable, ec));
+  if (!ec && conn->timed_out) ec = net::error::timed_out;
+  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "connect"));
+
+  Outcome out;
+  if (conn->tls) {
+    error_code not_ip;
+    net::ip::make_address(ep.host, not_ip);
+    if (not_ip && !SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str())) {
+      co_return Retry("TLS: cannot set server name");  // SNI is for names, never IP literals
+    }
+    conn->tls->set_verify_mode(ssl::verify_peer);
+    conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
+    co_await conn->tls->async_handshake(ssl::stream_base::client,
+                                        net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      co_return Retry(conn->timed_out ? DescribeError(ec, *conn, timeout_ms, "tls")
+                                      : "TLS handshake failed: " + ec.message());
+    }
+    out = co_await Exchange(&*conn->tls, conn.get(), &req, timeout_ms);
+  } else {
+    out = co_await Exchange(&conn->socket, conn.get(), &req, timeout_ms);
+  }
+  deadline.cancel();
+  error_code ignored;
+  conn->lowest().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->lowest().close(ignored);
+  co_return out;
+}
+
+net::awaitable<Result<std::optional<Event>>> FetchEvent(storage::Store* store, std::string id) {
+  co_return store->GetEvent(id);
+}
+
+void LogIfThrew(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("alerts: dispatcher task failed: {}", ex.what());
+  } catch (...) {
+    spdlog::error("alerts: dispatcher task failed with an unknown exception");
+  }
+}
+
+class DispatcherImpl final : public Dispatcher {
+ public:
+  DispatcherImpl(storage::Store& store, const config::AlertsConfig& cfg,
+                 std::vector<config::Contact> contacts, const Clock& clock,
+                 MetricsRegistry& metrics)
+      : store_(store),
+        cfg_(cfg),
+        clock_(clock),
+        tls_ctx_(ssl::context::tls_client),
+        tick_timer_(ioc_),
+        rng_(std::random_device{}()),
+        backlog_(std::make_shared<std::atomic<std::size_t>>(0)),
+        sent_(metrics.GetCounter("sakchy_alerts_sent_total", "Alerts delivered to receivers")),
+        failed_(metrics.GetCounter("sakchy_alerts_failed_total",
+                                   "Alerts given up on (permanent error or too old)")),
+        attempts_ok_(metrics.GetCounter("sakchy_alert_attempts_total",
+                                        "Delivery attempts by result", {{"result", "ok"}})),
+        attempts_retry_(metrics.GetCounter("sakchy_alert_attempts_total",
+                                           "Delivery attempts by result", {{"result", "retry"}})),
+        attempts_fail_(metrics.GetCounter("sakchy_alert_attempts_total",
+                                          "Delivery attempts by result", {{"result", "fail"}})),
+        delivery_seconds_(metrics.GetHistogram("sakchy_alert_delivery_seconds",
+                                               "Duration of one delivery attempt")) {
+    for (const config::Contact& contact : contacts) {
+      for (const config::ContactChannel& channel : contact.channels) {
+        if (channel.type == "webhook")
+          secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
+      }
+    }
+    error_code ec;
+    tls_ctx_.set_default_verify_paths(ec);
+    if (ec) spdlog::warn("alerts: cannot load the system CA certificates: {}", ec.message());
+    tls_ctx_.set_verify_mode(ssl::verify_peer);
+    auto backlog = backlog_;
+    metrics.AddCallbackGauge("sakchy_alerts_backlog", "Pending alerts held by the dispatcher", {},
+                             [backlog] { return static_cast<double>(backlog->load()); });
+  }
+
+  ~DispatcherImpl() override { Stop(); }
+
+  Status Start() override {
+    if (started_) return MakeError(ErrorCode::kInternal, "dispatcher already started");
+    auto pending = store_.PendingAlerts();
+    if (!pending) return tl::unexpected(pending.error());
+    started_ = true;
+    spdlog::info("alerts: dispatcher starting with {} pending alerts", pending->size());
+    auto add = [this, alerts = std::move(*pending)]() mutable { Add(std::move(alerts)); };
+    net::post(ioc_, std::move(add));
+    net::co_spawn(ioc_, TickLoop(), LogIfThrew);
+    thread_ = std::thread([this] { ioc_.run(); });
+    return OkStatus();
+  }
+
+  void Enqueue(std::vector<Alert> alerts) override {
+    auto add = [this, alerts = std::move(alerts)]() mutable { Add(std::move(alerts)); };
+    net::post(ioc_, std::move(add));
+  }
+
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    if (started_) {
+      auto halt = [this] {
+        stopping_ = true;
+        tick_timer_.cancel();
+      };
+      net::post(ioc_, halt);
+      // run() returns once the tick loop has ended and attempts in flight (each bounded by the
+      // timeout) have finished.
+      thread_.join();
+    }
+    store_pool_.join();  // the last state changes reach the store
+  }
+
+  std::size_t backlog() const override { return backlog_->load(); }
+
+ private:
+  struct Entry {
+    Alert alert;
+    std::string body;  // JSON body, built on the first attempt
+    bool in_flight = false;
+  };
+  using QueueItem = std::pair<TimeMs, std::string>;  // (next_attempt_at, alert id)
+
+  static std::string SecretKey(std::string_view contact_id, std::string_view address) {
+    std::string key(contact_id);
+    key += '\n';
+    key += address;
+    return key;
+  }
+
+  // io thread.
+  void Add(std::vector<Alert> alerts) {
+    if (stopping_) return;
+    for (Alert& alert : alerts) {
+      if (alert.state != DeliveryState::kPending || entries_.contains(alert.id)) continue;
+      std::string id = alert.id;
+      queue_.emplace(alert.next_attempt_at, id);
+      entries_.emplace(std::move(id), Entry{std::move(alert), {}, false});
+    }
+    backlog_->store(entries_.size());
+    Pump();
+  }
+
+  // io thread. Starts every due attempt the in-flight limit allows.
+  void Pump() {
+    if (stopping_) return;
+    const TimeMs now = clock_.NowMs();
+    const int max_in_flight = std::max(cfg_.max_in_flight, 1);
+    while (in_flight_ < max_in_flight && !queue_.empty() && queue_.top().first <= now) {
+      QueueItem item = queue_.top();
+      queue_.pop();
+      auto it = entries_.find(item.second);
+      if (it == entries_.end() || it->second.in_flight ||
+          it->second.alert.next_attempt_at != item.first) {
+        continue;  // stale heap item
+      }
+      it->second.in_flight = true;
+      ++in_flight_;
+      net::co_spawn(ioc_, RunAttempt(item.second), LogIfThrew);
+    }
+  }
+
+  // io thread. Polls the clock, so a ManualClock moved by a test releases due retries.
+  net::awaitable<void> TickLoop() {
+    while (!stopping_) {
+      Pump();
+      tick_timer_.expires_after(kTick);
+      error_code ec;
+      co_await tick_timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+  }
+
+  net::awaitable<void> RunAttempt(std::string id) {
+    const auto started = std::chrono::steady_clock::now();
+    Outcome outcome;
+    try {
+      outcome = co_await Attempt(id);
+    } catch (const std::exception& e) {
+      outcome = Retry(std::string("internal error: ") + e.what());
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    Finish(id, outcome, seconds);
+  }
+
+  net::awaitable<Outcome> Attempt(std::string id) {
+    Alert alert = entries_.at(id).alert;
+    auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
+    if (secret == secrets_.end()) {
+      co_return Failed("contact '" + alert.contact_id +
+                       "' or its webhook channel is no longer configured");
+    }
+    auto endpoint = ParseEndpoint(alert.target);
+    if (!endpoint) co_return Failed(endpoint.error().message);
+
+    if (entries_.at(id).body.empty()) {
+      auto event = co_await net::co_spawn(store_pool_.get_executor(),
+                                          FetchEvent(&store_, alert.event_id), net::use_awaitable);
+      if (!event) co_return Retry("cannot read event: " + event.error().message);
+      if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
+      entries_.at(id).body = WebhookBody(alert, **event);
+    }
+
+    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
+    const std::string timestamp = std::to_string(clock_.NowMs() / 1000);
+    req.set(http::field::host, endpoint->host_header);
+    req.set(http::field::user_agent, kUserAgent);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::connection, "close");
+    req.set("X-Sakchy-Timestamp", timestamp);
+    req.set("Idempotency-Key", alert.idempotency_key);
+    req.body() = entries_.at(id).body;
+    req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
+    req.prepare_payload();
+    co_return co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+  }
+
+  TimeMs Backoff(int attempts) {
+    const TimeMs initial = std::max<TimeMs>(cfg_.backoff_initial_ms, 1);
+    const TimeMs cap = std::max(cfg_.backoff_max_ms, initial);
+    double delay = static_cast<double>(initial);
+    for (int i = 1; i < attempts && delay < static_cast<double>(cap); ++i) delay *= 2;
+    delay = std::min(delay, static_cast<double>(cap));
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    return static_cast<TimeMs>(std::llround(delay * jitter(rng_)));
+  }
+
+  // io thread.
+  void Finish(const std::string& id, const Outcome& outcome, double seconds) {
+    --in_flight_;
+    auto it = entries_.find(id);
+    Alert& alert = it->second.alert;
+    it->second.in_flight = false;
+    const TimeMs now = clock_.NowMs();
+    alert.attempts += 1;
+    if (outcome.sent) delivery_seconds_.Observe(seconds);
+    bool done = true;
+    switch (outcome.kind) {
+      case Outcome::Kind::kDelivered:
+        alert.state = DeliveryState::kDelivered;
+        alert.delivered_at = now;
+        alert.last_error.clear();
+        attempts_ok_.Inc();
+        sent_.Inc();
+        spdlog::info("alerts: {} delivered to contact {} (attempt {})", alert.id, alert.contact_id,
+                     alert.attempts);
+        break;
+      case Outcome::Kind::kFailed:
+        alert.state = DeliveryState::kFailed;
+        alert.last_error = outcome.error;
+        if (outcome.sent) attempts_fail_.Inc();
+        failed_.Inc();
+        spdlog::warn("alerts: {} failed for contact {} (attempt {}): {}", alert.id,
+                     alert.contact_id, alert.attempts, alert.last_error);
+        break;
+      case Outcome::Kind::kRetry:
+        if (now - alert.created_at >= cfg_.give_up_after_ms) {
+          alert.state = DeliveryState::kFailed;
+          alert.last_error =
+              "gave up after " + std::to_string(alert.attempts) + " attempts: " + outcome.error;
+          if (outcome.sent) attempts_fail_.Inc();
+          failed_.Inc();
+          spdlog::warn("alerts: {} failed for contact {} (attempt {}): {}", alert.id,
+                       alert.contact_id, alert.attempts, alert.last_error);
+          break;
+        }
+        done = false;
+        alert.last_error = outcome.error;
+        alert.next_attempt_at =
+            now + (outcome.retry_after_ms ? *outcome.retry_after_ms : Backoff(alert.attempts));
+        if (outcome.sent) attempts_retry_.Inc();
+        queue_.emplace(alert.next_attempt_at, id);
+        spdlog::info("alerts: {} attempt {} for contact {}: {}; next in {} ms", alert.id,
+                     alert.attempts, alert.contact_id, alert.last_error,
+                     alert.next_attempt_at - now);
+        break;
+    }
+    Persist(alert);
+    if (done) {
+      entries_.erase(it);
+      backlog_->store(entries_.size());
+    }
+    Pump();
+  }
+
+  // Any thread. Queues a state change; one task on the store pool writes what has accumulated.
+  void Persist(const Alert& alert) {
+    std::lock_guard lock(writes_mu_);
+    writes_.push_back(alert);
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    auto flush = [this] { FlushWrites(); };
+    net::post(store_pool_, flush);
+  }
+
+  // Store pool.
+  void FlushWrites() {
+    std::vector<Alert> batch;
+    {
+      std::lock_guard lock(writes_mu_);
+      batch.swap(writes_);
+      flush_scheduled_ = false;
+    }
+    // Keep only the newest state of each alert.
+    std::unordered_map<std::string, std::size_t> last;
+    for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].id] = i;
+    std::vector<Alert> unique;
+    unique.reserve(last.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (last[batch[i].id] == i) unique.push_back(std::move(batch[i]));
+    }
+    auto status = store_.UpdateAlerts(unique);
+    if (!status) {
+      spdlog::error("alerts: cannot persist {} alert state changes: {}", unique.size(),
+                    status.error().ToString());
+    }
+  }
+
+  storage::Store& store_;
+  const config::AlertsConfig cfg_;
+  const Clock& clock_;
+  std::unordered_map<std::string, std::string> secrets_;  // contact id \n address -> secret
+  ssl::context tls_ctx_;
+
+  net::io_context ioc_{1};
+  net::steady_timer tick_timer_;
+  std::thread thread_;
+  bool started_ = false;  // owner thread
+  bool stopped_ = false;  // owner thread
+
+  // io thread only.
+  bool stopping_ = false;
+  int in_flight_ = 0;
+  std::unordered_map<std::string, Entry> entries_;
+  std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<>> queue_;
+  std::mt19937_64 rng_;
+
+  std::shared_ptr<std::atomic<std::size_t>> backlog_;  // shared with the metrics callback
+
+  std::mutex writes_mu_;
+  std::vector<Alert> writes_;
+  bool flush_scheduled_ = false;
+  net::thread_pool store_pool_{1};
+
+  Counter& sent_;
+  Counter& failed_;
+  Counter& attempts_ok_;
+  Counter& attempts_retry_;
+  Counter& attempts_fail_;
+  Histogram& delivery_seconds_;
+};
+
+}  // namespace
+
+std::string WebhookSignature(std::string_view secret, std::string_view timestamp,
+                             std::string_view body) {
+  std::string payload;
+  payload.reserve(timestamp.size() + 1 + body.size());
+  payload.append(timestamp).append(".").append(body);
+  return "v1=" + HmacSha256Hex(secret, payload);
+}
+
+std::unique_ptr<Dispatcher> Dispatcher::Create(storage::Store& store,
+                                               const config::AlertsConfig& cfg,
+                                               std::vector<config::Contact> contacts,
+                                               const Clock& clock, MetricsRegistry& metrics) {
+  return std::make_unique<DispatcherImpl>(store, cfg, std::move(contacts), clock, metrics);
+}
+
+}  // namespace sakchy::alerts

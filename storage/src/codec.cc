@@ -1,0 +1,415 @@
+#include "codec.h"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace sakchy::storage::internal {
+namespace {
+
+// ---- Writing ----
+
+void PutVarint(std::string* out, std::uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, static_cast<std::size_t>(n));
+}
+
+void PutSigned(std::string* out, std::int64_t v) {
+  // Zig-zag: small magnitudes of either sign stay short.
+  auto u = static_cast<std::uint64_t>(v);
+  PutVarint(out, (u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0));
+}
+
+void PutByte(std::string* out, std::uint8_t b) { out->push_back(static_cast<char>(b)); }
+
+void PutString(std::string* out, std::string_view s) {
+  PutVarint(out, s.size());
+  out->append(s);
+}
+
+void PutFixed64(std::string* out, std::uint64_t v) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out->append(buf, 8);
+}
+
+void PutStrings(std::string* out, const std::vector<std::string>& list) {
+  PutVarint(out, list.size());
+  for (const auto& s : list) PutString(out, s);
+}
+
+// ---- Reading ----
+
+// A cursor over encoded bytes. Every getter returns false (and leaves the output unspecified) when
+// the bytes run out or are malformed.
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : p_(in.data()), end_(in.data() + in.size()) {}
+
+  bool Done() const { return p_ == end_; }
+  std::size_t Remaining() const { return static_cast<std::size_t>(end_ - p_); }
+
+  bool Byte(std::uint8_t* b) {
+    if (p_ == end_) return false;
+    *b = static_cast<std::uint8_t>(*p_++);
+    return true;
+  }
+
+  bool Bool(bool* b) {
+    std::uint8_t v;
+    if (!Byte(&v) || v > 1) return false;
+    *b = v == 1;
+    return true;
+  }
+
+  bool Varint(std::uint64_t* v) {
+    std::uint64_t result = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+      if (p_ == end_) return false;
+      auto byte = static_cast<std::uint8_t>(*p_++);
+      if (shift == 63 && byte > 1) return false;  // more than 64 bits
+      result |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool U32(std::uint32_t* v) {
+    std::uint64_t u;
+    if (!Varint(&u) || u > std::numeric_limits<std::uint32_t>::max()) return false;
+    *v = static_cast<std::uint32_t>(u);
+    return true;
+  }
+
+  bool Signed(std::int64_t* v) {
+    std::uint64_t u;
+    if (!Varint(&u)) return false;
+    *v = static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+    return true;
+  }
+
+  bool Int(int* v) {
+    std::int64_t s;
+    if (!Signed(&s) || s < std::numeric_limits<int>::min() || s > std::numeric_limits<int>::max()) {
+      return false;
+    }
+    *v = static_cast<int>(s);
+    return true;
+  }
+
+  bool StringView(std::string_view* s) {
+    std::uint64_t n;
+    if (!Varint(&n) || n > Remaining()) return false;
+    *s = std::string_view(p_, static_cast<std::size_t>(n));
+    p_ += n;
+    return true;
+  }
+
+  bool String(std::string* s) {
+    std::string_view v;
+    if (!StringView(&v)) return false;
+    s->assign(v);
+    return true;
+  }
+
+  bool Fixed64(std::uint64_t* v) {
+    if (Remaining() < 8) return false;
+    std::uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) {
+      r |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p_[i])) << (8 * i);
+    }
+    p_ += 8;
+    *v = r;
+    return true;
+  }
+
+  // A list length; each element takes at least `min_element_size` bytes, so a count larger than
+  // the remaining bytes allow is corruption (and never drives a huge allocation).
+  bool Count(std::size_t min_element_size, std::size_t* n) {
+    std::uint64_t v;
+    if (!Varint(&v) || v > Remaining() / min_element_size) return false;
+    *n = static_cast<std::size_t>(v);
+    return true;
+  }
+
+  bool Strings(std::vector<std::string>* list) {
+    std::size_t n;
+    if (!Count(1, &n)) return false;
+    list->clear();
+    list->resize(n);
+    for (auto& s : *list) {
+      if (!String(&s)) return false;
+    }
+    return true;
+  }
+
+  template <typename Enum>
+  bool EnumByte(std::uint8_t count, Enum* e) {
+    std::uint8_t b;
+    if (!Byte(&b) || b >= count) return false;
+    *e = static_cast<Enum>(b);
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+Status Corrupt(std::string_view what, std::string_view detail) {
+  std::string msg("undecodable ");
+  msg += what;
+  msg += ": ";
+  msg += detail;
+  return MakeError(ErrorCode::kCorruption, std::move(msg));
+}
+
+void PutReport(std::string* out, const Report& r) {
+  PutString(out, r.id);
+  PutString(out, r.text);
+  PutByte(out, r.area.has_value() ? 1 : 0);
+  if (r.area) PutString(out, *r.area);
+  PutString(out, r.channel);
+  PutString(out, r.source_ref);
+  PutString(out, r.submitted_by);
+  PutSigned(out, r.observed_at);
+  PutSigned(out, r.received_at);
+}
+
+bool GetReport(Reader* in, Report* r) {
+  bool has_area = false;
+  if (!in->String(&r->id) || !in->String(&r->text) || !in->Bool(&has_area)) return false;
+  if (has_area) {
+    r->area.emplace();
+    if (!in->String(&*r->area)) return false;
+  } else {
+    r->area.reset();
+  }
+  return in->String(&r->channel) && in->String(&r->source_ref) && in->String(&r->submitted_by) &&
+         in->Signed(&r->observed_at) && in->Signed(&r->received_at);
+}
+
+bool SkipReport(Reader* in) {
+  std::string_view s;
+  bool has_area = false;
+  std::int64_t t;
+  if (!in->StringView(&s) || !in->StringView(&s) || !in->Bool(&has_area)) return false;
+  if (has_area && !in->StringView(&s)) return false;
+  return in->StringView(&s) && in->StringView(&s) && in->StringView(&s) && in->Signed(&t) &&
+         in->Signed(&t);
+}
+
+bool GetMatch(Reader* in, Match* m) {
+  return in->String(&m->rule_id) && in->String(&m->category) && in->String(&m->term) &&
+         in->U32(&m->begin) && in->U32(&m->end);
+}
+
+bool GetPlace(Reader* in, PlaceMention* p) {
+  return in->String(&p->name) && in->Strings(&p->candidates) && in->U32(&p->begin) &&
+         in->U32(&p->end);
+}
+
+}  // namespace
+
+void EncodeEvent(const Event& e, bool scored, std::string* out) {
+  out->clear();
+  PutByte(out, kEventFormat);
+  PutReport(out, e.report);
+  PutByte(out, scored ? 1 : 0);
+  PutVarint(out, e.matches.size());
+  for (const auto& m : e.matches) {
+    PutString(out, m.rule_id);
+    PutString(out, m.category);
+    PutString(out, m.term);
+    PutVarint(out, m.begin);
+    PutVarint(out, m.end);
+  }
+  PutStrings(out, e.categories);
+  PutFixed64(out, std::bit_cast<std::uint64_t>(e.score));
+  PutByte(out, static_cast<std::uint8_t>(e.severity));
+  PutString(out, e.area);
+  PutByte(out, static_cast<std::uint8_t>(e.area_source));
+  PutVarint(out, e.places.size());
+  for (const auto& p : e.places) {
+    PutString(out, p.name);
+    PutStrings(out, p.candidates);
+    PutVarint(out, p.begin);
+    PutVarint(out, p.end);
+  }
+  PutString(out, e.ruleset_version);
+  PutSigned(out, e.scored_at);
+}
+
+void EncodeUnscoredReport(const Report& report, std::string* out) {
+  // Same bytes as EncodeEvent(Event{report}) without copying the report into an Event.
+  out->clear();
+  PutByte(out, kEventFormat);
+  PutReport(out, report);
+  PutByte(out, 0);                                     // scored
+  PutVarint(out, 0);                                   // matches
+  PutVarint(out, 0);                                   // categories
+  PutFixed64(out, std::bit_cast<std::uint64_t>(0.0));  // score
+  PutByte(out, static_cast<std::uint8_t>(Severity::kInfo));
+  PutString(out, {});  // area
+  PutByte(out, static_cast<std::uint8_t>(AreaSource::kNone));
+  PutVarint(out, 0);   // places
+  PutString(out, {});  // ruleset_version
+  PutSigned(out, 0);   // scored_at
+}
+
+Status DecodeEvent(std::string_view bytes, Event* e) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version)) return Corrupt("event", "empty value");
+  if (version != kEventFormat) {
+    return Corrupt("event", "unknown format version " + std::to_string(version));
+  }
+  if (!GetReport(&in, &e->report)) return Corrupt("event", "bad report fields");
+  if (!in.Bool(&e->scored)) return Corrupt("event", "bad scored flag");
+  std::size_t n;
+  // A match takes at least 5 bytes (three empty strings, two varints).
+  if (!in.Count(5, &n)) return Corrupt("event", "bad match count");
+  e->matches.clear();
+  e->matches.resize(n);
+  for (auto& m : e->matches) {
+    if (!GetMatch(&in, &m)) return Corrupt("event", "bad match");
+  }
+  if (!in.Strings(&e->categories)) return Corrupt("event", "bad categories");
+  std::uint64_t score_bits;
+  if (!in.Fixed64(&score_bits)) return Corrupt("event", "bad score");
+  e->score = std::bit_cast<double>(score_bits);
+  if (!in.EnumByte(kSeverityCount, &e->severity)) return Corrupt("event", "bad severity");
+  if (!in.String(&e->area)) return Corrupt("event", "bad area");
+  if (!in.EnumByte(3, &e->area_source)) return Corrupt("event", "bad area source");
+  // A place takes at least 4 bytes (empty name, empty list, two varints).
+  if (!in.Count(4, &n)) return Corrupt("event", "bad place count");
+  e->places.clear();
+  e->places.resize(n);
+  for (auto& p : e->places) {
+    if (!GetPlace(&in, &p)) return Corrupt("event", "bad place");
+  }
+  if (!in.String(&e->ruleset_version)) return Corrupt("event", "bad ruleset version");
+  if (!in.Signed(&e->scored_at)) return Corrupt("event", "bad scored_at");
+  if (!in.Done()) return Corrupt("event", "trailing bytes");
+  return OkStatus();
+}
+
+Result<bool> DecodeEventScored(std::string_view bytes) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  bool scored = false;
+  if (!in.Byte(&version) || version != kEventFormat || !SkipReport(&in) || !in.Bool(&scored)) {
+    return tl::unexpected(Corrupt("event", "bad header or report fields").error());
+  }
+  return scored;
+}
+
+void EncodeAlert(const Alert& a, std::string* out) {
+  out->clear();
+  PutByte(out, kAlertFormat);
+  PutString(out, a.id);
+  PutString(out, a.event_id);
+  PutString(out, a.area);
+  PutByte(out, static_cast<std::uint8_t>(a.severity));
+  PutStrings(out, a.categories);
+  PutString(out, a.contact_id);
+  PutString(out, a.channel);
+  PutString(out, a.target);
+  PutString(out, a.idempotency_key);
+  PutByte(out, static_cast<std::uint8_t>(a.state));
+  PutSigned(out, a.attempts);
+  PutSigned(out, a.created_at);
+  PutSigned(out, a.next_attempt_at);
+  PutSigned(out, a.delivered_at);
+  PutString(out, a.last_error);
+}
+
+Status DecodeAlert(std::string_view bytes, Alert* a) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version)) return Corrupt("alert", "empty value");
+  if (version != kAlertFormat) {
+    return Corrupt("alert", "unknown format version " + std::to_string(version));
+  }
+  bool ok = in.String(&a->id) && in.String(&a->event_id) && in.String(&a->area) &&
+            in.EnumByte(kSeverityCount, &a->severity) && in.Strings(&a->categories) &&
+            in.String(&a->contact_id) && in.String(&a->channel) && in.String(&a->target) &&
+            in.String(&a->idempotency_key) && in.EnumByte(3, &a->state) && in.Int(&a->attempts) &&
+            in.Signed(&a->created_at) && in.Signed(&a->next_attempt_at) &&
+            in.Signed(&a->delivered_at) && in.String(&a->last_error);
+  if (!ok) return Corrupt("alert", "truncated or malformed fields");
+  if (!in.Done()) return Corrupt("alert", "trailing bytes");
+  return OkStatus();
+}
+
+// ---- Keys ----
+
+void IdempotencyKey(std::string_view channel, std::string_view source_ref, std::string* out) {
+  out->clear();
+  out->reserve(channel.size() + 1 + source_ref.size());
+  out->append(channel);
+  out->push_back('\0');
+  out->append(source_ref);
+}
+
+void CounterKeyPrefix(std::string_view area, Resolution resolution, std::string* out) {
+  out->clear();
+  out->append(area);
+  out->push_back('\0');
+  out->push_back(static_cast<char>(resolution));
+}
+
+void AppendBucketStart(TimeMs start, std::string* out) {
+  auto biased = static_cast<std::uint64_t>(start) ^ (std::uint64_t{1} << 63);
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((biased >> (8 * (7 - i))) & 0xff);
+  out->append(buf, 8);
+}
+
+void CounterKey(std::string_view area, Resolution resolution, TimeMs start, std::string_view dim,
+                std::string* out) {
+  CounterKeyPrefix(area, resolution, out);
+  AppendBucketStart(start, out);
+  out->append(dim);
+}
+
+bool ParseCounterKeySuffix(std::string_view suffix, TimeMs* start, std::string_view* dim) {
+  if (suffix.size() < 8) return false;
+  std::uint64_t biased = 0;
+  for (int i = 0; i < 8; ++i) biased = (biased << 8) | static_cast<std::uint8_t>(suffix[i]);
+  *start = static_cast<TimeMs>(biased ^ (std::uint64_t{1} << 63));
+  *dim = suffix.substr(8);
+  return true;
+}
+
+void AlertByEventKey(std::string_view event_id, std::string_view alert_id, std::string* out) {
+  out->clear();
+  out->append(event_id);
+  out->push_back('\0');
+  out->append(alert_id);
+}
+
+void EncodeCounter(std::int64_t value, std::string* out) {
+  out->clear();
+  PutFixed64(out, static_cast<std::uint64_t>(value));
+}
+
+bool DecodeCounter(std::string_view in, std::int64_t* value) {
+  if (in.size() != 8) return false;
+  Reader r(in);
+  std::uint64_t u = 0;
+  if (!r.Fixed64(&u)) return false;
+  *value = static_cast<std::int64_t>(u);
+  return true;
+}
+
+}  // namespace sakchy::storage::internal

@@ -1,0 +1,60 @@
+#pragma once
+// Private to storage: the binary encoding of stored values and keys.
+//
+// Values start with a format version byte, then fields in a fixed order: unsigned integers as
+// LEB128 varints, signed ones zig-zag encoded, strings and lists length-prefixed, doubles as 8
+// little-endian bytes. Decoding is bounds-checked and strict (unknown version, enum out of range,
+// truncation or trailing bytes give kCorruption); it never throws and never over-allocates.
+//
+// Thread safety: free functions on caller-owned data.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/types.h"
+#include "storage/store.h"
+
+namespace sakchy::storage::internal {
+
+inline constexpr std::uint8_t kEventFormat = 1;
+inline constexpr std::uint8_t kAlertFormat = 1;
+
+// Replaces *out with the encoding of `event`, with its `scored` flag replaced by `scored`.
+void EncodeEvent(const Event& event, bool scored, std::string* out);
+inline void EncodeEvent(const Event& event, std::string* out) {
+  EncodeEvent(event, event.scored, out);
+}
+// Encodes a report as a not yet scored event (Event{report, scored = false}).
+void EncodeUnscoredReport(const Report& report, std::string* out);
+[[nodiscard]] Status DecodeEvent(std::string_view in, Event* out);
+// Reads only the `scored` flag (cheaper than DecodeEvent; same validation of the report part).
+[[nodiscard]] Result<bool> DecodeEventScored(std::string_view in);
+
+void EncodeAlert(const Alert& alert, std::string* out);
+[[nodiscard]] Status DecodeAlert(std::string_view in, Alert* out);
+
+// ---- Keys ----
+
+// Idempotency key: channel + '\0' + source_ref. `channel` must not contain '\0'.
+void IdempotencyKey(std::string_view channel, std::string_view source_ref, std::string* out);
+
+// Counter key: area + '\0' + resolution byte + 8-byte big-endian (start ms XOR sign bit, so
+// negative times sort first) + dim. `area` must not contain '\0'.
+void CounterKeyPrefix(std::string_view area, Resolution resolution, std::string* out);
+void AppendBucketStart(TimeMs start, std::string* out);
+void CounterKey(std::string_view area, Resolution resolution, TimeMs start, std::string_view dim,
+                std::string* out);
+// Splits the part of a counter key after its prefix into bucket start and dim.
+[[nodiscard]] bool ParseCounterKeySuffix(std::string_view suffix, TimeMs* start,
+                                         std::string_view* dim);
+
+// Alert-by-event index key: event_id + '\0' + alert_id.
+void AlertByEventKey(std::string_view event_id, std::string_view alert_id, std::string* out);
+
+// Counter values: 8-byte little-endian two's complement int64.
+void EncodeCounter(std::int64_t value, std::string* out);
+[[nodiscard]] bool DecodeCounter(std::string_view in, std::int64_t* value);
+
+}  // namespace sakchy::storage::internal

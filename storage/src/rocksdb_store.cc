@@ -1,0 +1,668 @@
+// Store implemented with one RocksDB database and one column family per kind of record.
+// Key layout: storage/README.md.
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/snapshot.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "codec.h"
+#include "storage/store.h"
+
+namespace sakchy::storage {
+namespace {
+
+using internal::AlertByEventKey;
+using internal::CounterKey;
+using internal::CounterKeyPrefix;
+using internal::DecodeAlert;
+using internal::DecodeCounter;
+using internal::DecodeEvent;
+using internal::EncodeAlert;
+using internal::EncodeCounter;
+using internal::IdempotencyKey;
+
+// Version of the key layout and column family set. Bump when either changes incompatibly.
+constexpr int kSchemaVersion = 1;
+constexpr std::string_view kSchemaVersionKey = "schema_version";
+constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
+constexpr int kBloomBitsPerKey = 10;
+constexpr std::size_t kMaxSuccessiveMerges = 64;
+
+enum Cf : std::size_t {
+  kEvents,
+  kIdempotency,
+  kPending,
+  kCounters,
+  kAlerts,
+  kAlertsPending,
+  kAlertsByEvent,
+  kMeta,
+  kCfCount,
+};
+constexpr std::array<const char*, kCfCount> kCfNames = {
+    "events", "idempotency",    "pending",         "counters",
+    "alerts", "alerts_pending", "alerts_by_event", "meta",
+};
+constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
+                                                    Resolution::kDay};
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Counter values are 8-byte little-endian int64; merging adds, wrapping around (no UB).
+class Int64AddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    std::int64_t base = 0;
+    std::int64_t delta = 0;
+    if (existing_value != nullptr && !DecodeCounter(ToView(*existing_value), &base)) return false;
+    if (!DecodeCounter(ToView(value), &delta)) return false;
+    EncodeCounter(static_cast<std::int64_t>(static_cast<std::uint64_t>(base) +
+                                            static_cast<std::uint64_t>(delta)),
+                  new_value);
+    return true;
+  }
+  const char* Name() const override { return "sakchy.Int64Add"; }
+};
+
+std::string_view CompressionName(rocksdb::CompressionType type) {
+  switch (type) {
+    case rocksdb::kZSTD:
+      return "zstd";
+    case rocksdb::kLZ4Compression:
+      return "lz4";
+    case rocksdb::kSnappyCompression:
+      return "snappy";
+    case rocksdb::kNoCompression:
+      return "none";
+    default:
+      return "other";
+  }
+}
+
+bool Supports(const std::vector<rocksdb::CompressionType>& supported,
+              rocksdb::CompressionType type) {
+  return std::find(supported.begin(), supported.end(), type) != supported.end();
+}
+
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+class RocksStore final : public Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const StorageOptions& options);
+
+  ~RocksStore() override;
+
+  Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports) override;
+  Result<std::vector<Report>> PendingReports(std::size_t limit, std::string_view after_id) override;
+  Result<std::size_t> CountPending() override;
+  Status CommitScored(std::span<const ScoredBatchItem> items) override;
+  Result<std::optional<Event>> GetEvent(std::string_view id) override;
+  Result<std::vector<CounterBucket>> ReadCounters(std::string_view area, Resolution resolution,
+                                                  TimeMs from, TimeMs to) override;
+  Status UpdateAlerts(std::span<const Alert> alerts) override;
+  Result<std::optional<Alert>> GetAlert(std::string_view id) override;
+  Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
+                                        std::string_view before_id) override;
+  Result<std::vector<Alert>> PendingAlerts() override;
+  Status Flush() override;
+
+ private:
+  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) { write_options_.sync = sync; }
+
+  // The error for a failed RocksDB call; logs it. `op` names the operation ("append reports").
+  Error ToError(const rocksdb::Status& s, std::string_view op) const;
+  tl::unexpected<Error> Fail(const rocksdb::Status& s, std::string_view op) const {
+    return tl::unexpected<Error>(ToError(s, op));
+  }
+  Error Corruption(std::string_view op, const Error& cause) const;
+
+  Status CheckSchema();
+  Status CountPendingAtOpen();
+  // Adds the writes that store `alert` (record, event index, pending mark) to `batch`.
+  void AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::string* key,
+                std::string* value);
+  // Reads and decodes one alert; std::nullopt when absent.
+  Result<std::optional<Alert>> ReadAlert(const rocksdb::ReadOptions& ro, std::string_view id,
+                                         rocksdb::PinnableSlice* scratch);
+
+  const std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every opened CF, owned; freed before db_
+  std::array<rocksdb::ColumnFamilyHandle*, kCfCount> cf_{};
+  const rocksdb::ReadOptions read_options_;
+  rocksdb::WriteOptions write_options_;
+  std::atomic<std::int64_t> pending_count_{0};
+
+  // Serialises AppendReports so the idempotency check and write are atomic; guards the scratch.
+  std::mutex intake_mu_;
+  rocksdb::WriteBatch intake_batch_;
+  std::unordered_map<std::string, std::string> intake_seen_;  // idempotency key -> id, per call
+  std::string intake_key_;
+  std::string intake_value_;
+
+  // Serialises CommitScored so "already scored?" and the write are atomic; guards the scratch.
+  std::mutex score_mu_;
+  rocksdb::WriteBatch score_batch_;
+  std::string score_key_;
+  std::string score_value_;
+};
+
+Error RocksStore::ToError(const rocksdb::Status& s, std::string_view op) const {
+  ErrorCode code = ErrorCode::kInternal;
+  if (s.IsIOError()) {
+    code = ErrorCode::kIo;
+  } else if (s.IsCorruption()) {
+    code = ErrorCode::kCorruption;
+  }
+  std::string msg = "storage: " + std::string(op) + " in " + dir_ + ": " + s.ToString();
+  spdlog::error("{}", msg);
+  return Error{code, std::move(msg)};
+}
+
+Error RocksStore::Corruption(std::string_view op, const Error& cause) const {
+  std::string msg = "storage: " + std::string(op) + " in " + dir_ + ": " + cause.message;
+  spdlog::error("{}", msg);
+  return Error{ErrorCode::kCorruption, std::move(msg)};
+}
+
+Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
+  namespace fs = std::filesystem;
+  if (options.dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "storage: dir is empty");
+  }
+  std::error_code ec;
+  if (fs::exists(options.dir, ec) && !fs::is_directory(options.dir, ec)) {
+    return MakeError(ErrorCode::kIo, "storage: " + options.dir + " exists and is not a directory");
+  }
+  fs::create_directories(options.dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo,
+                     "storage: cannot create directory " + options.dir + ": " + ec.message());
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.max_log_file_size = std::size_t{16} << 20;
+
+  const auto supported = rocksdb::GetSupportedCompressions();
+  rocksdb::CompressionType compression = rocksdb::kNoCompression;
+  if (Supports(supported, rocksdb::kLZ4Compression)) {
+    compression = rocksdb::kLZ4Compression;
+  } else if (Supports(supported, rocksdb::kSnappyCompression)) {
+    compression = rocksdb::kSnappyCompression;
+  }
+  rocksdb::CompressionType bottommost =
+      Supports(supported, rocksdb::kZSTD) ? rocksdb::kZSTD : compression;
+
+  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  rocksdb::BlockBasedTableOptions plain_table;
+  plain_table.block_cache = cache;
+  plain_table.cache_index_and_filter_blocks = true;
+  plain_table.pin_l0_filter_and_index_blocks_in_cache = true;
+  plain_table.format_version = 5;
+  rocksdb::BlockBasedTableOptions bloom_table = plain_table;
+  bloom_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+
+  rocksdb::ColumnFamilyOptions plain_cf;
+  plain_cf.compression = compression;
+  plain_cf.bottommost_compression = bottommost;
+  plain_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(plain_table));
+  rocksdb::ColumnFamilyOptions bloom_cf = plain_cf;  // point lookups by id
+  bloom_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bloom_table));
+  rocksdb::ColumnFamilyOptions counters_cf = plain_cf;
+  counters_cf.merge_operator = std::make_shared<Int64AddOperator>();
+  // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
+  // the operands a ReadCounters has to fold while they sit in the memtable.
+  counters_cf.max_successive_merges = kMaxSuccessiveMerges;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(kCfCount + 1);
+  for (std::size_t i = 0; i < kCfCount; ++i) {
+    bool bloom = i == kEvents || i == kIdempotency || i == kAlerts;
+    descriptors.emplace_back(kCfNames[i],
+                             i == kCounters ? counters_cf : (bloom ? bloom_cf : plain_cf));
+  }
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, plain_cf);
+  // Column families we do not know (written by a newer version) must be opened too, or RocksDB
+  // refuses the open before we can read the schema version and say why.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.dir, &existing).ok()) {
+    for (const auto& name : existing) {
+      bool known = std::any_of(descriptors.begin(), descriptors.end(),
+                               [&name](const auto& d) { return d.name == name; });
+      if (!known) descriptors.emplace_back(name, plain_cf);
+    }
+  }
+
+  std::unique_ptr<RocksStore> store(new RocksStore(options.dir, options.sync));
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.dir, descriptors, &store->handles_, &db);
+  if (!s.ok()) return store->Fail(s, "open");
+  store->db_.reset(db);
+  for (std::size_t i = 0; i < kCfCount; ++i) store->cf_[i] = store->handles_[i];
+
+  if (auto st = store->CheckSchema(); !st) return tl::unexpected(st.error());
+  if (auto st = store->CountPendingAtOpen(); !st) return tl::unexpected(st.error());
+  spdlog::info("storage: opened {} (schema {}, compression {}/{}, {} reports pending)", options.dir,
+               kSchemaVersion, CompressionName(compression), CompressionName(bottommost),
+               store->pending_count_.load());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+RocksStore::~RocksStore() {
+  if (db_ == nullptr) return;
+  for (auto* handle : handles_) {
+    rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
+    if (!s.ok()) ToError(s, "close column family");
+  }
+  handles_.clear();
+  rocksdb::Status s = db_->Close();
+  if (!s.ok()) {
+    ToError(s, "close");
+  } else {
+    spdlog::info("storage: closed {}", dir_);
+  }
+  db_.reset();
+}
+
+Status RocksStore::CheckSchema() {
+  std::string value;
+  rocksdb::Status s = db_->Get(read_options_, cf_[kMeta], ToSlice(kSchemaVersionKey), &value);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    std::string version = std::to_string(kSchemaVersion);
+    s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), version);
+    if (!s.ok()) return Fail(s, "write schema version");
+    return OkStatus();
+  }
+  if (!s.ok()) return Fail(s, "read schema version");
+  int version = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), version);
+  if (ec != std::errc() || end != value.data() + value.size() || version < 1) {
+    return tl::unexpected(
+        Corruption("read schema version",
+                   Error{ErrorCode::kCorruption, "unreadable schema version '" + value + "'"}));
+  }
+  if (version > kSchemaVersion) {
+    std::string msg = "storage: database " + dir_ + " has schema version " +
+                      std::to_string(version) + ", newer than this build supports (" +
+                      std::to_string(kSchemaVersion) +
+                      "); run the newer sakchy or point storage.dir elsewhere";
+    spdlog::error("{}", msg);
+    return MakeError(ErrorCode::kInvalidArgument, std::move(msg));
+  }
+  return OkStatus();
+}
+
+Status RocksStore::CountPendingAtOpen() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_, cf_[kPending]));
+  std::int64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  if (!it->status().ok()) return Fail(it->status(), "count pending reports");
+  pending_count_.store(n);
+  return OkStatus();
+}
+
+Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Report> reports) {
+  for (const auto& r : reports) {
+    if (r.id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "storage: append reports: report id is empty");
+    }
+    if (HasNul(r.channel)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "storage: append reports: channel contains a NUL byte");
+    }
+  }
+  std::vector<IntakeResult> results;
+  results.reserve(reports.size());
+
+  std::lock_guard lock(intake_mu_);
+  intake_batch_.Clear();
+  intake_seen_.clear();
+  std::int64_t added = 0;
+  std::string existing_id;
+  for (const auto& r : reports) {
+    if (!r.source_ref.empty()) {
+      IdempotencyKey(r.channel, r.source_ref, &intake_key_);
+      if (auto seen = intake_seen_.find(intake_key_); seen != intake_seen_.end()) {
+        results.push_back(IntakeResult{seen->second, true});
+        continue;
+      }
+      rocksdb::Status s = db_->Get(read_options_, cf_[kIdempotency], intake_key_, &existing_id);
+      if (s.ok()) {
+        results.push_back(IntakeResult{existing_id, true});
+        continue;
+      }
+      if (!s.IsNotFound()) return Fail(s, "append reports (idempotency lookup)");
+      intake_batch_.Put(cf_[kIdempotency], intake_key_, r.id);
+      intake_seen_.emplace(intake_key_, r.id);
+    }
+    internal::EncodeUnscoredReport(r, &intake_value_);
+    intake_batch_.Put(cf_[kEvents], r.id, intake_value_);
+    intake_batch_.Put(cf_[kPending], r.id, rocksdb::Slice());
+    results.push_back(IntakeResult{r.id, false});
+    ++added;
+  }
+  if (added > 0) {
+    rocksdb::Status s = db_->Write(write_options_, &intake_batch_);
+    if (!s.ok()) return Fail(s, "append reports");
+    pending_count_.fetch_add(added);
+  }
+  return results;
+}
+
+Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
+                                                       std::string_view after_id) {
+  std::vector<Report> out;
+  if (limit == 0) return out;
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kPending]));
+  if (after_id.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(ToSlice(after_id));
+    if (it->Valid() && ToView(it->key()) == after_id) it->Next();
+  }
+  rocksdb::PinnableSlice value;
+  Event event;
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    value.Reset();
+    rocksdb::Status s = db_->Get(ro, cf_[kEvents], it->key(), &value);
+    if (s.IsNotFound()) {
+      // A pending mark is written in the same batch as its event, so this is damage; skipping
+      // keeps the pipeline going.
+      spdlog::error("storage: pending report {} has no event in {}; skipped", it->key().ToString(),
+                    dir_);
+      continue;
+    }
+    if (!s.ok()) return Fail(s, "read pending report");
+    if (auto st = DecodeEvent(ToView(value), &event); !st) {
+      return tl::unexpected(Corruption("read pending report " + it->key().ToString(), st.error()));
+    }
+    out.push_back(std::move(event.report));
+  }
+  if (!it->status().ok()) return Fail(it->status(), "list pending reports");
+  return out;
+}
+
+Result<std::size_t> RocksStore::CountPending() {
+  return static_cast<std::size_t>(std::max<std::int64_t>(0, pending_count_.load()));
+}
+
+void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::string* key,
+                          std::string* value) {
+  EncodeAlert(alert, value);
+  batch->Put(cf_[kAlerts], alert.id, *value);
+  AlertByEventKey(alert.event_id, alert.id, key);
+  batch->Put(cf_[kAlertsByEvent], *key, rocksdb::Slice());
+  if (alert.state == DeliveryState::kPending) {
+    batch->Put(cf_[kAlertsPending], alert.id, rocksdb::Slice());
+  } else {
+    batch->Delete(cf_[kAlertsPending], alert.id);
+  }
+}
+
+Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
+  for (const auto& item : items) {
+    if (item.event.report.id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: event id is empty");
+    }
+    for (const auto& c : item.counters) {
+      if (HasNul(c.area)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "storage: commit scored: counter area contains a NUL byte");
+      }
+    }
+    for (const auto& a : item.alerts) {
+      if (a.id.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: alert id is empty");
+      }
+    }
+  }
+
+  std::lock_guard lock(score_mu_);
+  score_batch_.Clear();
+  std::unordered_set<std::string_view> in_batch;
+  std::int64_t was_pending = 0;
+  rocksdb::PinnableSlice current;
+  std::string operand;
+  for (const auto& item : items) {
+    const std::string& id = item.event.report.id;
+    if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
+    current.Reset();
+    rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], id, &current);
+    if (s.ok()) {
+      auto scored = internal::DecodeEventScored(ToView(current));
+      if (!scored)
+        return tl::unexpected(Corruption("commit scored: read event " + id, scored.error()));
+      if (*scored) continue;  // already committed: skip entirely
+      ++was_pending;
+    } else if (!s.IsNotFound()) {
+      return Fail(s, "commit scored (read event)");
+    }
+    internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
+    score_batch_.Put(cf_[kEvents], id, score_value_);
+    score_batch_.Delete(cf_[kPending], id);
+    for (const auto& c : item.counters) {
+      EncodeCounter(c.delta, &operand);
+      for (Resolution r : kResolutions) {
+        CounterKey(c.area, r, BucketStart(r, c.at), c.dim, &score_key_);
+        score_batch_.Merge(cf_[kCounters], score_key_, operand);
+      }
+    }
+    for (const auto& alert : item.alerts)
+      AddAlert(alert, &score_batch_, &score_key_, &score_value_);
+  }
+  if (score_batch_.Count() == 0) return OkStatus();
+  rocksdb::Status s = db_->Write(write_options_, &score_batch_);
+  if (!s.ok()) return Fail(s, "commit scored");
+  pending_count_.fetch_sub(was_pending);
+  return OkStatus();
+}
+
+Result<std::optional<Event>> RocksStore::GetEvent(std::string_view id) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], ToSlice(id), &value);
+  if (s.IsNotFound()) return std::optional<Event>();
+  if (!s.ok()) return Fail(s, "get event");
+  std::optional<Event> event(std::in_place);
+  if (auto st = DecodeEvent(ToView(value), &*event); !st) {
+    return tl::unexpected(Corruption("get event " + std::string(id), st.error()));
+  }
+  return event;
+}
+
+Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,
+                                                            Resolution resolution, TimeMs from,
+                                                            TimeMs to) {
+  if (resolution != Resolution::kMinute && resolution != Resolution::kHour &&
+      resolution != Resolution::kDay) {
+    return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: unknown resolution");
+  }
+  if (HasNul(area)) {
+    return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: area contains NUL");
+  }
+  std::vector<CounterBucket> out;
+  if (from >= to) return out;
+  std::string prefix;
+  CounterKeyPrefix(area, resolution, &prefix);
+  std::string lower = prefix;
+  internal::AppendBucketStart(from, &lower);
+  std::string upper = prefix;
+  internal::AppendBucketStart(to, &upper);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kCounters]));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view key = ToView(it->key());
+    TimeMs start = 0;
+    std::string_view dim;
+    std::int64_t value = 0;
+    if (!key.starts_with(prefix) ||
+        !internal::ParseCounterKeySuffix(key.substr(prefix.size()), &start, &dim) ||
+        !DecodeCounter(ToView(it->value()), &value)) {
+      return tl::unexpected(Corruption(
+          "read counters", Error{ErrorCode::kCorruption, "malformed counter key or value"}));
+    }
+    if (out.empty() || out.back().start != start) out.push_back(CounterBucket{start, {}});
+    out.back().values.emplace(dim, value);
+  }
+  if (!it->status().ok()) return Fail(it->status(), "read counters");
+  return out;
+}
+
+Status RocksStore::UpdateAlerts(std::span<const Alert> alerts) {
+  rocksdb::WriteBatch batch;
+  std::string key;
+  std::string value;
+  for (const auto& alert : alerts) {
+    if (alert.id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "storage: update alerts: alert id is empty");
+    }
+    AddAlert(alert, &batch, &key, &value);
+  }
+  if (batch.Count() == 0) return OkStatus();
+  rocksdb::Status s = db_->Write(write_options_, &batch);
+  if (!s.ok()) return Fail(s, "update alerts");
+  return OkStatus();
+}
+
+Result<std::optional<Alert>> RocksStore::ReadAlert(const rocksdb::ReadOptions& ro,
+                                                   std::string_view id,
+                                                   rocksdb::PinnableSlice* scratch) {
+  scratch->Reset();
+  rocksdb::Status s = db_->Get(ro, cf_[kAlerts], ToSlice(id), scratch);
+  if (s.IsNotFound()) return std::optional<Alert>();
+  if (!s.ok()) return Fail(s, "get alert");
+  std::optional<Alert> alert(std::in_place);
+  if (auto st = DecodeAlert(ToView(*scratch), &*alert); !st) {
+    return tl::unexpected(Corruption("get alert " + std::string(id), st.error()));
+  }
+  return alert;
+}
+
+Result<std::optional<Alert>> RocksStore::GetAlert(std::string_view id) {
+  rocksdb::PinnableSlice value;
+  return ReadAlert(read_options_, id, &value);
+}
+
+Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std::size_t limit,
+                                                  std::string_view before_id) {
+  std::vector<Alert> out;
+  if (limit == 0) return out;
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+
+  // Walk one of three key spaces backwards (newest first): the per-event index, the pending
+  // marks, or all alerts. `prefix` is what the keys share; ids follow it.
+  rocksdb::ColumnFamilyHandle* cf = cf_[kAlerts];
+  std::string prefix;
+  if (filter.event_id) {
+    cf = cf_[kAlertsByEvent];
+    AlertByEventKey(*filter.event_id, {}, &prefix);
+  } else if (filter.state == DeliveryState::kPending) {
+    cf = cf_[kAlertsPending];
+  }
+  const bool index = cf != cf_[kAlerts];
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
+  std::string upper;
+  if (!before_id.empty()) {
+    upper = prefix;
+    upper.append(before_id);
+    it->SeekForPrev(upper);
+    if (it->Valid() && ToView(it->key()) >= std::string_view(upper)) it->Prev();
+  } else if (!prefix.empty()) {
+    // Just past every key with this prefix: the prefix ends in '\0', so bump that byte.
+    upper = prefix;
+    upper.back() = '\x01';
+    it->SeekForPrev(upper);
+    if (it->Valid() && ToView(it->key()) >= std::string_view(upper)) it->Prev();
+  } else {
+    it->SeekToLast();
+  }
+
+  rocksdb::PinnableSlice scratch;
+  for (; it->Valid() && out.size() < limit; it->Prev()) {
+    std::string_view key = ToView(it->key());
+    if (!key.starts_with(prefix)) break;
+    std::optional<Alert> alert;
+    if (index) {
+      auto read = ReadAlert(ro, key.substr(prefix.size()), &scratch);
+      if (!read) return tl::unexpected(read.error());
+      alert = std::move(*read);
+      if (!alert) continue;  // index entry of an alert stored under another key
+    } else {
+      alert.emplace();
+      if (auto st = DecodeAlert(ToView(it->value()), &*alert); !st) {
+        return tl::unexpected(Corruption("list alerts: " + std::string(key), st.error()));
+      }
+    }
+    if (filter.event_id && alert->event_id != *filter.event_id) continue;  // stale index entry
+    if (filter.state && alert->state != *filter.state) continue;
+    out.push_back(std::move(*alert));
+  }
+  if (!it->status().ok()) return Fail(it->status(), "list alerts");
+  return out;
+}
+
+Result<std::vector<Alert>> RocksStore::PendingAlerts() {
+  std::vector<Alert> out;
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kAlertsPending]));
+  rocksdb::PinnableSlice scratch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto alert = ReadAlert(ro, ToView(it->key()), &scratch);
+    if (!alert) return tl::unexpected(alert.error());
+    if (*alert && (*alert)->state == DeliveryState::kPending) out.push_back(std::move(**alert));
+  }
+  if (!it->status().ok()) return Fail(it->status(), "list pending alerts");
+  return out;
+}
+
+Status RocksStore::Flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  rocksdb::Status s = db_->Flush(fo, handles_);
+  if (!s.ok()) return Fail(s, "flush");
+  s = db_->FlushWAL(/*sync=*/true);
+  if (!s.ok()) return Fail(s, "sync WAL");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const StorageOptions& options) {
+  return RocksStore::Open(options);
+}
+
+}  // namespace sakchy::storage

@@ -1,0 +1,79 @@
+#pragma once
+// An in-memory storage::Store for alerts tests: events and the outbox only.
+// Thread safety: all methods may be called concurrently.
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "storage/store.h"
+
+namespace sakchy::alerts {
+
+class FakeStore final : public storage::Store {
+ public:
+  void PutEvent(const Event& event) {
+    std::lock_guard lock(mu_);
+    events_[event.report.id] = event;
+  }
+  std::size_t update_calls() const {
+    std::lock_guard lock(mu_);
+    return update_calls_;
+  }
+
+  Result<std::vector<storage::IntakeResult>> AppendReports(std::span<const Report>) override {
+    return Unsupported();
+  }
+  Result<std::vector<Report>> PendingReports(std::size_t, std::string_view) override {
+    return Unsupported();
+  }
+  Result<std::size_t> CountPending() override { return Unsupported(); }
+  Status CommitScored(std::span<const storage::ScoredBatchItem>) override { return Unsupported(); }
+  Result<std::optional<Event>> GetEvent(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    auto it = events_.find(std::string(id));
+    if (it == events_.end()) return std::optional<Event>();
+    return std::optional<Event>(it->second);
+  }
+  Result<std::vector<storage::CounterBucket>> ReadCounters(std::string_view, storage::Resolution,
+                                                           TimeMs, TimeMs) override {
+    return Unsupported();
+  }
+  Status UpdateAlerts(std::span<const Alert> alerts) override {
+    std::lock_guard lock(mu_);
+    ++update_calls_;
+    for (const Alert& a : alerts) alerts_[a.id] = a;
+    return OkStatus();
+  }
+  Result<std::optional<Alert>> GetAlert(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    auto it = alerts_.find(std::string(id));
+    if (it == alerts_.end()) return std::optional<Alert>();
+    return std::optional<Alert>(it->second);
+  }
+  Result<std::vector<Alert>> ListAlerts(const storage::AlertFilter&, std::size_t,
+                                        std::string_view) override {
+    return Unsupported();
+  }
+  Result<std::vector<Alert>> PendingAlerts() override {
+    std::lock_guard lock(mu_);
+    std::vector<Alert> out;
+    for (const auto& [id, a] : alerts_) {
+      if (a.state == DeliveryState::kPending) out.push_back(a);
+    }
+    return out;  // map order = id order = oldest first
+  }
+  Status Flush() override { return OkStatus(); }
+
+ private:
+  static tl::unexpected<Error> Unsupported() {
+    return MakeError(ErrorCode::kInternal, "not supported by FakeStore");
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, Event> events_;
+  std::map<std::string, Alert> alerts_;
+  std::size_t update_calls_ = 0;
+};
+
+}  // namespace sakchy::alerts

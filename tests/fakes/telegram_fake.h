@@ -1,0 +1,51 @@
+#pragma once
+// A fake Telegram Bot API speaking getUpdates (GET /bot<token>/getUpdates?offset=N) on loopback.
+// Updates below the last offset a client sent are confirmed and never returned again, as in
+// Telegram. Failures can be scripted (429 with retry_after, 409 conflict).
+// Thread safety: every method may be called from any thread.
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fakes/scripted_http_server.h"
+
+namespace sakchy::testing {
+
+class TelegramFake {
+ public:
+  explicit TelegramFake(std::string token);
+
+  std::string api_url() const { return server_.url(); }  // "http://127.0.0.1:<port>"
+
+  // Adds an update whose `kind` ("message", "channel_post", ...) holds `message_json` (a JSON
+  // object). Returns its update_id (1, 2, ...).
+  std::int64_t AddUpdate(const std::string& kind, const std::string& message_json);
+  // A text message in a group chat from user `from_id`.
+  std::int64_t AddText(std::int64_t chat_id, std::int64_t message_id, std::int64_t from_id,
+                       const std::string& text, std::int64_t date = 1717243200);
+
+  void FailNextWith429(int retry_after_s);
+  void FailNextWith409();
+
+  // The offset parameter of every getUpdates call in order ("" when absent).
+  std::vector<std::string> offsets() const;
+  std::size_t calls() const { return server_.count(); }
+  std::vector<RecordedRequest> requests() const { return server_.requests(); }
+
+ private:
+  ScriptedResponse Handle(const RecordedRequest& req);
+
+  std::string token_;
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::int64_t, std::string>> updates_;  // id, JSON
+  std::int64_t confirmed_below_ = 0;
+  std::deque<ScriptedResponse> failures_;
+  ScriptedHttpServer server_;  // last: stops before the state it uses goes away
+};
+
+}  // namespace sakchy::testing

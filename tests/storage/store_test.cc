@@ -1,0 +1,429 @@
+// Reports, events, idempotency, pending marks and scoring commits against a real RocksDB.
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "store_fixture.h"
+
+namespace sakchy::storage::testing {
+namespace {
+
+Event ScoredEventFor(const Report& r) {
+  Event e;
+  e.report = r;
+  e.scored = true;
+  e.matches = {{"water.1", "water", "суу", 3, 9}, {"panic.2", "panic", "паника", 12, 24}};
+  e.categories = {"panic", "water"};
+  e.score = 3.75;
+  e.severity = Severity::kHigh;
+  e.area = "KG-O-ARAVAN";
+  e.area_source = AreaSource::kText;
+  e.places = {{"Араван", {"KG-O-ARAVAN"}, 30, 42}, {"Ош", {"KG-O", "KG-GO"}, 50, 54}};
+  e.ruleset_version = "v7";
+  e.scored_at = r.received_at + 10;
+  return e;
+}
+
+void ExpectReportEq(const Report& a, const Report& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.area, b.area);
+  EXPECT_EQ(a.channel, b.channel);
+  EXPECT_EQ(a.source_ref, b.source_ref);
+  EXPECT_EQ(a.submitted_by, b.submitted_by);
+  EXPECT_EQ(a.observed_at, b.observed_at);
+  EXPECT_EQ(a.received_at, b.received_at);
+}
+
+TEST_F(StoreTest, AppendThenGetEventRoundTripsEveryReportField) {
+  Report r = MakeReport("sms", "msg-1");
+  r.text = "Эртең нан кымбаттайт дейт — Завтра хлеб подорожает";
+  r.area = "KG-C";
+  auto results = store_->AppendReports({&r, 1});
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ((*results)[0].id, r.id);
+  EXPECT_FALSE((*results)[0].duplicate);
+
+  auto got = store_->GetEvent(r.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  ExpectReportEq((*got)->report, r);
+  EXPECT_FALSE((*got)->scored);
+  EXPECT_TRUE((*got)->matches.empty());
+
+  auto missing = store_->GetEvent("01HZZZZZZZZZZZZZZZZZZZZZZZ");
+  ASSERT_OK(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(StoreTest, CommitScoredRoundTripsEveryEventField) {
+  Report r = MakeReport();
+  ASSERT_OK(store_->AppendReports({&r, 1}));
+  ScoredBatchItem item{ScoredEventFor(r), {}, {}};
+  item.event.scored = false;  // the store marks committed events scored regardless
+  ASSERT_OK(store_->CommitScored({&item, 1}));
+
+  auto got = store_->GetEvent(r.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  const Event& e = **got;
+  const Event want = ScoredEventFor(r);
+  ExpectReportEq(e.report, r);
+  EXPECT_TRUE(e.scored);
+  ASSERT_EQ(e.matches.size(), 2u);
+  EXPECT_EQ(e.matches[1].rule_id, "panic.2");
+  EXPECT_EQ(e.matches[1].category, "panic");
+  EXPECT_EQ(e.matches[1].term, "паника");
+  EXPECT_EQ(e.matches[1].begin, 12u);
+  EXPECT_EQ(e.matches[1].end, 24u);
+  EXPECT_EQ(e.categories, want.categories);
+  EXPECT_EQ(e.score, 3.75);
+  EXPECT_EQ(e.severity, Severity::kHigh);
+  EXPECT_EQ(e.area, "KG-O-ARAVAN");
+  EXPECT_EQ(e.area_source, AreaSource::kText);
+  ASSERT_EQ(e.places.size(), 2u);
+  EXPECT_EQ(e.places[1].name, "Ош");
+  EXPECT_EQ(e.places[1].candidates, (std::vector<AreaCode>{"KG-O", "KG-GO"}));
+  EXPECT_EQ(e.places[1].begin, 50u);
+  EXPECT_EQ(e.places[1].end, 54u);
+  EXPECT_EQ(e.ruleset_version, "v7");
+  EXPECT_EQ(e.scored_at, r.received_at + 10);
+}
+
+TEST_F(StoreTest, DuplicateAcrossCallsReturnsFirstId) {
+  Report first = MakeReport("telegram", "chat1/42");
+  ASSERT_OK(store_->AppendReports({&first, 1}));
+  Report again = MakeReport("telegram", "chat1/42");
+  again.text = "different text, same source";
+  auto results = store_->AppendReports({&again, 1});
+  ASSERT_OK(results);
+  EXPECT_TRUE((*results)[0].duplicate);
+  EXPECT_EQ((*results)[0].id, first.id);
+  auto stored = store_->GetEvent(again.id);
+  ASSERT_OK(stored);
+  EXPECT_FALSE(stored->has_value());
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 1u);
+}
+
+TEST_F(StoreTest, DuplicateWithinOneBatchIsDuplicateOfTheFirst) {
+  std::vector<Report> batch = {MakeReport("sms", "a"), MakeReport("sms", "b"),
+                               MakeReport("sms", "a"), MakeReport("sms", "a")};
+  auto results = store_->AppendReports(batch);
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_FALSE((*results)[0].duplicate);
+  EXPECT_FALSE((*results)[1].duplicate);
+  EXPECT_TRUE((*results)[2].duplicate);
+  EXPECT_TRUE((*results)[3].duplicate);
+  EXPECT_EQ((*results)[2].id, batch[0].id);
+  EXPECT_EQ((*results)[3].id, batch[0].id);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+}
+
+TEST_F(StoreTest, EmptySourceRefIsNeverDuplicate) {
+  std::vector<Report> batch = {MakeReport("api", ""), MakeReport("api", "")};
+  auto results = store_->AppendReports(batch);
+  ASSERT_OK(results);
+  EXPECT_FALSE((*results)[0].duplicate);
+  EXPECT_FALSE((*results)[1].duplicate);
+  Report third = MakeReport("api", "");
+  auto again = store_->AppendReports({&third, 1});
+  ASSERT_OK(again);
+  EXPECT_FALSE((*again)[0].duplicate);
+  EXPECT_EQ((*again)[0].id, third.id);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 3u);
+}
+
+TEST_F(StoreTest, SameSourceRefOnDifferentChannelsIsDistinct) {
+  std::vector<Report> batch = {MakeReport("sms", "42"), MakeReport("telegram", "42"),
+                               MakeReport("rss", "42")};
+  auto results = store_->AppendReports(batch);
+  ASSERT_OK(results);
+  for (const auto& r : *results) EXPECT_FALSE(r.duplicate);
+  // Channel and ref are separated, so ("a", "b\0c")-style collisions cannot merge keys.
+  std::vector<Report> tricky = {MakeReport("s", std::string("ms\0x", 4)), MakeReport("sms", "x")};
+  auto more = store_->AppendReports(tricky);
+  ASSERT_OK(more);
+  EXPECT_FALSE((*more)[0].duplicate);
+  EXPECT_FALSE((*more)[1].duplicate);
+}
+
+TEST_F(StoreTest, EmptyIdIsRejectedAndNothingWritten) {
+  std::vector<Report> batch = {MakeReport("sms", "1"), MakeReport("sms", "2")};
+  batch[1].id.clear();
+  auto results = store_->AppendReports(batch);
+  ASSERT_FALSE(results);
+  EXPECT_EQ(results.error().code, ErrorCode::kInvalidArgument);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 0u);
+  auto got = store_->GetEvent(batch[0].id);
+  ASSERT_OK(got);
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(StoreTest, PendingReportsListInIdOrderWithPaging) {
+  std::vector<Report> batch;
+  for (int i = 0; i < 7; ++i) batch.push_back(MakeReport("api", "ref" + std::to_string(i)));
+  ASSERT_OK(store_->AppendReports(batch));
+
+  auto page1 = store_->PendingReports(3, "");
+  ASSERT_OK(page1);
+  ASSERT_EQ(page1->size(), 3u);
+  for (int i = 0; i < 3; ++i) ExpectReportEq((*page1)[i], batch[i]);
+  auto page2 = store_->PendingReports(3, page1->back().id);
+  ASSERT_OK(page2);
+  ASSERT_EQ(page2->size(), 3u);
+  EXPECT_EQ((*page2)[0].id, batch[3].id);
+  auto page3 = store_->PendingReports(3, page2->back().id);
+  ASSERT_OK(page3);
+  ASSERT_EQ(page3->size(), 1u);
+  EXPECT_EQ((*page3)[0].id, batch[6].id);
+  auto page4 = store_->PendingReports(3, page3->back().id);
+  ASSERT_OK(page4);
+  EXPECT_TRUE(page4->empty());
+  auto none = store_->PendingReports(0, "");
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  // after_id need not be a stored id: paging starts at the next larger one.
+  auto from_mid = store_->PendingReports(10, batch[2].id + "0");
+  ASSERT_OK(from_mid);
+  ASSERT_EQ(from_mid->size(), 4u);
+  EXPECT_EQ((*from_mid)[0].id, batch[3].id);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 7u);
+}
+
+TEST_F(StoreTest, CommitScoredRemovesPendingAndIsIdempotent) {
+  std::vector<Report> batch = {MakeReport(), MakeReport(), MakeReport()};
+  ASSERT_OK(store_->AppendReports(batch));
+
+  ScoredBatchItem item{ScoredEventFor(batch[1]), {}, {}};
+  item.counters.push_back(CounterDelta{"KG-O", "total", batch[1].received_at, 1});
+  item.counters.push_back(CounterDelta{"KG-O", "severity:high", batch[1].received_at, 1});
+  item.alerts.push_back(MakeAlert(batch[1].id));
+  ASSERT_OK(store_->CommitScored({&item, 1}));
+
+  auto pending = store_->PendingReports(10, "");
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].id, batch[0].id);
+  EXPECT_EQ((*pending)[1].id, batch[2].id);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+
+  auto read = [&] {
+    auto buckets = store_->ReadCounters("KG-O", Resolution::kDay, 0, clock_.NowMs() + 86400000);
+    EXPECT_TRUE(buckets.has_value());
+    return buckets.value_or(std::vector<CounterBucket>{});
+  };
+  auto before = read();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].values.at("total"), 1);
+  EXPECT_EQ(before[0].values.at("severity:high"), 1);
+
+  // Commit the same event again, alone and twice within one call: nothing changes.
+  ScoredBatchItem changed = item;
+  changed.event.score = 99;
+  changed.alerts = {MakeAlert(batch[1].id)};
+  std::vector<ScoredBatchItem> twice = {changed, changed};
+  ASSERT_OK(store_->CommitScored({&changed, 1}));
+  ASSERT_OK(store_->CommitScored(twice));
+  auto after = read();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].values.at("total"), 1);
+  auto event = store_->GetEvent(batch[1].id);
+  ASSERT_OK(event);
+  EXPECT_EQ((*event)->score, 3.75);
+  auto alerts = store_->ListAlerts({}, 10, "");
+  ASSERT_OK(alerts);
+  EXPECT_EQ(alerts->size(), 1u);
+  count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+
+  // A repeat inside one call of a new event counts once.
+  ScoredBatchItem other{ScoredEventFor(batch[0]), {}, {}};
+  other.counters.push_back(CounterDelta{"KG-O", "total", batch[0].received_at, 1});
+  std::vector<ScoredBatchItem> dup = {other, other};
+  ASSERT_OK(store_->CommitScored(dup));
+  auto last = read();
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].values.at("total"), 2);
+  count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 1u);
+}
+
+TEST_F(StoreTest, EverythingSurvivesReopen) {
+  sync_ = true;
+  Reopen();
+  std::vector<Report> batch = {MakeReport("sms", "r1"), MakeReport("sms", "r2"),
+                               MakeReport("api", "")};
+  ASSERT_OK(store_->AppendReports(batch));
+  ScoredBatchItem item{ScoredEventFor(batch[0]), {}, {}};
+  item.counters.push_back(CounterDelta{"KG", "total", batch[0].received_at, 5});
+  Alert alert = MakeAlert(batch[0].id);
+  item.alerts.push_back(alert);
+  ASSERT_OK(store_->CommitScored({&item, 1}));
+
+  Reopen();
+
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+  auto pending = store_->PendingReports(10, "");
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  ExpectReportEq((*pending)[0], batch[1]);
+  ExpectReportEq((*pending)[1], batch[2]);
+  auto event = store_->GetEvent(batch[0].id);
+  ASSERT_OK(event);
+  ASSERT_TRUE(event->has_value());
+  EXPECT_TRUE((*event)->scored);
+  EXPECT_EQ((*event)->places.size(), 2u);
+  auto dup = MakeReport("sms", "r2");
+  auto results = store_->AppendReports({&dup, 1});
+  ASSERT_OK(results);
+  EXPECT_TRUE((*results)[0].duplicate);
+  EXPECT_EQ((*results)[0].id, batch[1].id);
+  auto buckets = store_->ReadCounters("KG", Resolution::kHour, 0, clock_.NowMs() + 3600000);
+  ASSERT_OK(buckets);
+  ASSERT_EQ(buckets->size(), 1u);
+  EXPECT_EQ(buckets->front().values.at("total"), 5);
+  auto pending_alerts = store_->PendingAlerts();
+  ASSERT_OK(pending_alerts);
+  ASSERT_EQ(pending_alerts->size(), 1u);
+  EXPECT_EQ(pending_alerts->front().id, alert.id);
+
+  // Flushed data (SST files rather than the WAL) also survives.
+  ASSERT_OK(store_->Flush());
+  Reopen();
+  auto again = store_->GetEvent(batch[2].id);
+  ASSERT_OK(again);
+  ASSERT_TRUE(again->has_value());
+  ExpectReportEq((*again)->report, batch[2]);
+  count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+}
+
+TEST_F(StoreTest, OpenOnRegularFileIsIoError) {
+  std::string file = tmp_.str() + "/not-a-dir";
+  { std::ofstream(file) << "x"; }
+  auto store = Store::Open(StorageOptions{file, true});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_NE(store.error().message.find(file), std::string::npos) << store.error().message;
+}
+
+TEST_F(StoreTest, OpenCreatesMissingParents) {
+  auto store = Store::Open(StorageOptions{tmp_.str() + "/a/b/c", false});
+  ASSERT_OK(store);
+}
+
+TEST_F(StoreTest, SecondOpenOfSameDirFailsClearly) {
+  auto second = Store::Open(StorageOptions{db_dir(), false});
+  ASSERT_FALSE(second);  // RocksDB's LOCK file: one process (and one Store) per directory
+  EXPECT_NE(second.error().message.find(db_dir()), std::string::npos);
+}
+
+TEST_F(StoreTest, RefusesNewerSchemaVersion) {
+  store_.reset();
+  {
+    // Bump the stored schema version behind the store's back, as a newer build would.
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, db_dir(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    descriptors.emplace_back("from_the_future", rocksdb::ColumnFamilyOptions());
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, db_dir(), descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "meta") {
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "2").ok());
+      }
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto store = Store::Open(StorageOptions{db_dir(), false});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(store.error().message.find("schema version 2"), std::string::npos)
+      << store.error().message;
+}
+
+TEST_F(StoreTest, BatchOfHundredAppendsAndCommits) {
+  std::vector<Report> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(MakeReport("sms", "m" + std::to_string(i)));
+  auto results = store_->AppendReports(batch);
+  ASSERT_OK(results);
+  ASSERT_EQ(results->size(), 100u);
+  std::vector<ScoredBatchItem> items;
+  for (const auto& r : batch) {
+    ScoredBatchItem item{ScoredEventFor(r), {}, {}};
+    item.counters.push_back(CounterDelta{"KG-O", "total", r.received_at, 1});
+    items.push_back(std::move(item));
+  }
+  ASSERT_OK(store_->CommitScored(items));
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 0u);
+  auto buckets = store_->ReadCounters("KG-O", Resolution::kDay, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(buckets);
+  std::int64_t total = 0;
+  for (const auto& b : *buckets) total += b.values.at("total");
+  EXPECT_EQ(total, 100);
+}
+
+TEST_F(StoreTest, ConcurrentAppendsOfTheSameSourcesStoreEachOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kRefs = 50;
+  std::vector<std::vector<Report>> batches(kThreads);
+  for (auto& batch : batches) {
+    for (int i = 0; i < kRefs; ++i) batch.push_back(MakeReport("sms", "r" + std::to_string(i)));
+  }
+  std::atomic<int> stored{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Small batches so the threads interleave.
+      for (int i = 0; i < kRefs; i += 5) {
+        auto results = store_->AppendReports(std::span<const Report>(batches[t]).subspan(i, 5));
+        if (!results) {
+          ++failures;
+          continue;
+        }
+        for (const auto& r : *results) stored += r.duplicate ? 0 : 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(stored.load(), kRefs);
+  auto count = store_->CountPending();
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, static_cast<std::size_t>(kRefs));
+}
+
+}  // namespace
+}  // namespace sakchy::storage::testing
