@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.h"
 #include "core/time.h"
 
 namespace sakchy::alerts {
@@ -36,7 +37,7 @@ std::string WebhookBody(const Alert& alert, const Event& event) {
   body["observed_at"] = FormatRfc3339(event.report.observed_at);
   body["created_at"] = FormatRfc3339(alert.created_at);
   body["contact_id"] = alert.contact_id;
-  return json::serialize(body);
+  return ToJsonText(json::value(body));
 }
 
 }  // namespace sakchy::alerts

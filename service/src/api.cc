@@ -14,6 +14,7 @@
 #include <chrono>
 
 #include "core/id.h"
+#include "core/json_text.h"
 #include "ingest/validation.h"
 #include "service/report_json.h"
 
@@ -29,7 +30,7 @@ constexpr std::size_t kMaxTrendBuckets = 20000;
 HttpResponse Json(unsigned status, const json::value& v) {
   HttpResponse r;
   r.status = status;
-  r.body = json::serialize(v);
+  r.body = ToJsonText(v);
   return r;
 }
 
@@ -123,7 +124,7 @@ HttpResponse Problem(unsigned status, std::string_view title, std::string_view d
   HttpResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = json::serialize(o);
+  r.body = ToJsonText(json::value(o));
   return r;
 }
 
@@ -424,7 +425,7 @@ net::awaitable<HttpResponse> Api::GetTrends(HttpRequest req) {
                       "to");
   }
   storage::Store* store = d_.store;
-  TimeMs f = *from, t = *to;
+  TimeMs f = first, t = *to;
   storage::Resolution res = *resolution;
   auto read = [store, area, res, f, t]() { return store->ReadCounters(area, res, f, t); };
   auto rows = co_await RunBlocking<Result<std::vector<storage::CounterBucket>>>(*d_.blocking, read);
@@ -455,7 +456,7 @@ net::awaitable<HttpResponse> Api::GetTrends(HttpRequest req) {
     b["total"] = total;
     b["severity"] = std::move(sev);
     b["category"] = std::move(cat);
-    b["tension"] = static_cast<double>(tension) / 1000.0;
+    b["tension"] = static_cast<double>(tension) / 1000.0;  // printed as 7, 7.5
     buckets.push_back(std::move(b));
   }
   json::object body{{"area", area},

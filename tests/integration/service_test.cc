@@ -77,7 +77,9 @@ TEST(ServiceTest, ReportIsScoredStoredAlertedAndCounted) {
   ASSERT_FALSE(trends.is_object()) << "a 100-year range at day buckets is over the bucket limit";
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
-  std::string from = FormatRfc3339(now_ms - 86400000LL), to = FormatRfc3339(now_ms + 86400000LL);
+  const TimeMs hour_start = now_ms / 3600000 * 3600000;
+  std::string from = FormatRfc3339(hour_start - 86400000LL);
+  std::string to = FormatRfc3339(hour_start + 86400000LL);
   trends = h.GetJson("/v1/trends?area=KG&from=" + from + "&to=" + to + "&bucket=hour");
   ASSERT_TRUE(trends.is_object());
   EXPECT_EQ(trends.at("total").to_number<int>(), 1);

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
+#include "core/json_text.h"
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -98,6 +99,22 @@ TEST(EventToJsonTest, ScoredEventHasMatchesWithExcerpts) {
   EXPECT_EQ(v.at("status"), "scored");
   EXPECT_EQ(v.at("matches").as_array()[0].at("excerpt"), "Говорят");
   EXPECT_TRUE(v.at("area").is_null());
+}
+
+}  // namespace
+}  // namespace sakchy::service
+
+namespace sakchy::service {
+namespace {
+
+TEST(JsonTextTest, ShortestNumbersAndEscapes) {
+  boost::json::object o{{"score", 4.5}, {"whole", 7.0}, {"n", -3}, {"s", "a\"b\\c\n\x01 Ош"},
+                        {"list", boost::json::array{true, nullptr, 0.1}}};
+  std::string text = ToJsonText(boost::json::value(o));
+  EXPECT_EQ(text,
+            "{\"score\":4.5,\"whole\":7,\"n\":-3,\"s\":\"a\\\"b\\\\c\\n\\u0001 Ош\","
+            "\"list\":[true,null,0.1]}");
+  EXPECT_EQ(boost::json::parse(text).at("s"), o.at("s"));
 }
 
 }  // namespace

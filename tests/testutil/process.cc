@@ -33,6 +33,9 @@ SakchyProcess::SakchyProcess(std::vector<std::string> args, std::string workdir,
                              std::map<std::string, std::string> env)
     : workdir_(std::move(workdir)) {
   std::string out = workdir_ + "/stdout.txt", err = workdir_ + "/stderr.txt";
+  // Truncate before forking so a reader never sees the previous run's output.
+  ::close(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+  ::close(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
   pid_ = ::fork();
   if (pid_ == 0) {
     if (::chdir(workdir_.c_str()) != 0) _exit(126);
