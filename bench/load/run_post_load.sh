@@ -30,4 +30,4 @@ echo "sakchy at $base; wrk -t$threads -c$connections -d${duration}s"
 SAKCHY_BENCH_TOKEN=$token wrk -t"$threads" -c"$connections" -d"${duration}s" --latency \
   -s bench/load/post_reports.lua "$base" | grep -E 'requests:|latency ms|errors:|Non-2xx|Socket'
 curl -s -H "Authorization: Bearer bench-analyst-token-0123" "$base/metrics" |
-  grep -E '^sakchy_(reports_accepted_total|events_scored_total|reports_refused_total|intake_batch_reports_(sum|count)) '
+  grep -E '^sakchy_(reports_accepted_total|events_scored_total|reports_refused_total|intake_batch_reports_(sum|count)|intake_write_seconds_(sum|count)|scoring_seconds_(sum|count)) '

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 namespace sakchy::ingest {
 namespace {
 
@@ -82,9 +84,17 @@ class PipelineImpl final : public Pipeline {
                    recovered.size());
     }
     running_ = true;
-    writer_ = std::thread([this] { WriterLoop(); });
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sakchy-intake");
+      WriterLoop();
+    });
     int n = std::max(1, cfg_.scoring_threads);
-    for (int i = 0; i < n; ++i) scorers_.emplace_back([this] { ScoringLoop(); });
+    for (int i = 0; i < n; ++i) {
+      scorers_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "sakchy-score");
+        ScoringLoop();
+      });
+    }
     return OkStatus();
   }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -239,7 +240,10 @@ int Serve(const ServeOptions& options) {
   });
   std::vector<std::thread> io_threads;
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
-    io_threads.emplace_back([&io] { io.run(); });
+    io_threads.emplace_back([&io] {
+      pthread_setname_np(pthread_self(), "sakchy-http");
+      io.run();
+    });
   }
   ready = true;
 
