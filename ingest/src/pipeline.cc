@@ -21,6 +21,7 @@ constexpr std::size_t kRecoveryPage = 1024;
 struct Submission {
   std::vector<Report> reports;
   SubmitCallback done;
+  std::optional<storage::CursorUpdate> cursor;
 };
 
 class PipelineImpl final : public Pipeline {
@@ -98,7 +99,8 @@ class PipelineImpl final : public Pipeline {
     return OkStatus();
   }
 
-  void Submit(std::vector<Report> reports, SubmitCallback done) override {
+  void Submit(std::vector<Report> reports, SubmitCallback done,
+              std::optional<storage::CursorUpdate> cursor) override {
     if (!accepting_.load()) {
       done(MakeError(ErrorCode::kUnavailable, "the service is shutting down"));
       return;
@@ -124,7 +126,7 @@ class PipelineImpl final : public Pipeline {
     }
     {
       std::lock_guard lock(write_mu_);
-      write_queue_.push_back(Submission{std::move(reports), std::move(done)});
+      write_queue_.push_back(Submission{std::move(reports), std::move(done), std::move(cursor)});
     }
     write_cv_.notify_one();
   }
@@ -158,6 +160,7 @@ class PipelineImpl final : public Pipeline {
   void WriterLoop() {
     std::vector<Submission> batch;
     std::vector<Report> reports;
+    std::vector<storage::CursorUpdate> cursors;
     for (;;) {
       {
         std::unique_lock lock(write_mu_);
@@ -168,11 +171,13 @@ class PipelineImpl final : public Pipeline {
         write_queue_.clear();
       }
       reports.clear();
+      cursors.clear();
       for (auto& s : batch) {
         for (auto& r : s.reports) reports.push_back(std::move(r));
+        if (s.cursor) cursors.push_back(std::move(*s.cursor));
       }
       auto start = std::chrono::steady_clock::now();
-      auto results = store_.AppendReports(reports);
+      auto results = store_.AppendReports(reports, cursors);
       write_seconds_.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       write_batch_.Observe(static_cast<double>(reports.size()));

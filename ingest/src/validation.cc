@@ -41,4 +41,32 @@ std::optional<FieldError> ValidateReport(const Report& report, const config::Are
   return std::nullopt;
 }
 
+bool SanitizeText(std::string& text, std::size_t max_bytes) {
+  bool changed = false;
+  if (FindInvalidUtf8(text)) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      auto bad = FindInvalidUtf8(rest);
+      if (!bad) {
+        out.append(rest);
+        break;
+      }
+      out.append(rest.substr(0, *bad));
+      out.append("\xEF\xBF\xBD");  // U+FFFD
+      rest.remove_prefix(*bad + 1);
+    }
+    text = std::move(out);
+    changed = true;
+  }
+  if (text.size() > max_bytes) {
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace sakchy::ingest

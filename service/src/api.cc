@@ -26,6 +26,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxTrendBuckets = 20000;
+constexpr std::size_t kMaxBatchReports = 10000;
+constexpr std::size_t kBatchChunk = 1000;
 
 HttpResponse Json(unsigned status, const json::value& v) {
   HttpResponse r;
@@ -200,6 +202,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   };
   static constexpr Endpoint kEndpoints[] = {
       {"POST", "/v1/reports", config::Role::kMonitor},
+      {"POST", "/v1/reports:batch", config::Role::kMonitor},
+      {"GET", "/v1/sources", config::Role::kAnalyst},
       {"GET", "/v1/events/{id}", config::Role::kAnalyst},
       {"GET", "/v1/alerts", config::Role::kAnalyst},
       {"GET", "/v1/trends", config::Role::kAnalyst},
@@ -258,6 +262,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   }
 
   if (route == "/v1/reports") co_return co_await PostReport(std::move(req), *who);
+  if (route == "/v1/reports:batch") co_return co_await PostReportBatch(std::move(req), *who);
+  if (route == "/v1/sources") co_return ListSources();
   if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id));
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
   if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
@@ -322,6 +328,146 @@ net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
   auto r = Json(outcome.duplicate ? 200 : 202, body);
   r.headers.emplace_back("Location", "/v1/events/" + outcome.id);
   co_return r;
+}
+
+net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who) {
+  {
+    std::string ct = req.Header("content-type");
+    auto base = ct.substr(0, ct.find(';'));
+    while (!base.empty() && base.back() == ' ') base.pop_back();
+    for (auto& c : base) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (base != "application/x-ndjson" && base != "application/jsonl") {
+      rejected_media_type_.Inc();
+      co_return Problem(415, "Unsupported Media Type",
+                        "send one JSON report per line as 'Content-Type: application/x-ndjson'");
+    }
+  }
+  struct Line {
+    std::size_t number = 0;
+    std::string status;  // accepted | duplicate | rejected
+    std::string id, field, detail;
+  };
+  std::vector<Line> lines;
+  std::vector<Report> valid;
+  std::vector<std::size_t> valid_line;  // index into `lines`
+  ingest::ValidationLimits limits{d_.max_text_bytes};
+  std::string_view body = req.body;
+  std::size_t number = 0;
+  while (!body.empty()) {
+    auto nl = body.find('\n');
+    std::string_view raw = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+    ++number;
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    if (raw.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank line
+    if (lines.size() == kMaxBatchReports) {
+      co_return Problem(413, "Payload Too Large",
+                        "a batch holds at most " + std::to_string(kMaxBatchReports) + " reports");
+    }
+    Line line;
+    line.number = number;
+    auto parsed = ParseReportJson(raw);
+    if (!parsed) {
+      line.status = "rejected";
+      line.field = parsed.error().field;
+      line.detail = parsed.error().field + " " + parsed.error().detail;
+      lines.push_back(std::move(line));
+      continue;
+    }
+    Report report;
+    report.text = std::move(parsed->text);
+    report.area = std::move(parsed->area);
+    report.channel = "api";
+    report.source_ref = std::move(parsed->source_ref);
+    report.submitted_by = who.name;
+    report.observed_at = parsed->observed_at.value_or(0);
+    if (auto bad = ingest::ValidateReport(report, *d_.areas, limits)) {
+      line.status = "rejected";
+      line.field = bad->field;
+      line.detail = bad->field + " " + bad->problem;
+      lines.push_back(std::move(line));
+      continue;
+    }
+    valid_line.push_back(lines.size());
+    lines.push_back(std::move(line));
+    valid.push_back(std::move(report));
+  }
+  std::size_t rejected_lines = 0;
+  for (const auto& l : lines) rejected_lines += l.status == "rejected";
+  rejected_invalid_.Inc(rejected_lines);
+
+  // Submit in chunks so a large batch never needs the whole queue at once; when the queue is
+  // full the remaining lines are reported as refused (nothing of them stored) with Retry-After.
+  bool refused = false;
+  std::size_t next = 0;
+  while (next < valid.size()) {
+    std::size_t n = std::min(kBatchChunk, valid.size() - next);
+    std::vector<Report> chunk(std::make_move_iterator(valid.begin() + static_cast<long>(next)),
+                              std::make_move_iterator(valid.begin() + static_cast<long>(next + n)));
+    auto result = co_await SubmitAsync(*d_.pipeline, std::move(chunk));
+    if (!result) {
+      refused = true;
+      for (std::size_t i = next; i < valid.size(); ++i) {
+        auto& l = lines[valid_line[i]];
+        l.status = "rejected";
+        l.detail = result.error().code == ErrorCode::kResourceExhausted
+                       ? "not stored: the scoring queue is full; retry this line later"
+                       : "not stored: " + result.error().message;
+      }
+      break;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& l = lines[valid_line[next + i]];
+      l.id = (*result)[i].id;
+      l.status = (*result)[i].duplicate ? "duplicate" : "accepted";
+    }
+    next += n;
+  }
+  std::size_t accepted = 0, duplicate = 0, rejected = 0;
+  json::array results;
+  results.reserve(lines.size());
+  for (const auto& l : lines) {
+    json::object o{{"line", l.number}, {"status", l.status}};
+    if (!l.id.empty()) o["id"] = l.id;
+    if (!l.field.empty()) o["field"] = l.field;
+    if (!l.detail.empty()) o["detail"] = l.detail;
+    accepted += l.status == "accepted";
+    duplicate += l.status == "duplicate";
+    rejected += l.status == "rejected";
+    results.push_back(std::move(o));
+  }
+  auto r = Json(200, json::object{{"accepted", accepted},
+                                  {"duplicate", duplicate},
+                                  {"rejected", rejected},
+                                  {"results", std::move(results)}});
+  if (refused) r.headers.emplace_back("Retry-After", "1");
+  co_return r;
+}
+
+HttpResponse Api::ListSources() {
+  json::array items;
+  auto statuses = d_.sources ? d_.sources() : std::vector<ingest::sources::SourceStatus>{};
+  auto opt_time = [](const std::optional<TimeMs>& t) {
+    return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+  };
+  for (const auto& st : statuses) {
+    json::object o{{"id", st.id},
+                   {"type", st.type},
+                   {"enabled", st.enabled},
+                   {"last_success_at", opt_time(st.last_success_at)},
+                   {"last_error_at", opt_time(st.last_error_at)},
+                   {"last_error", st.last_error.empty() ? json::value(nullptr) : json::value(st.last_error)},
+                   {"polls", st.polls},
+                   {"items_accepted", st.items_accepted},
+                   {"duplicates", st.duplicates},
+                   {"consecutive_failures", st.consecutive_failures},
+                   {"newest_item_at", opt_time(st.newest_item_at)},
+                   {"paused", st.paused}};
+    o["lag_seconds"] = st.lag_ms ? json::value(static_cast<double>(*st.lag_ms) / 1000.0)
+                                 : json::value(nullptr);
+    items.push_back(std::move(o));
+  }
+  return Json(200, json::object{{"sources", std::move(items)}});
 }
 
 net::awaitable<HttpResponse> Api::GetEvent(std::string id) {

@@ -146,7 +146,23 @@ net::awaitable<void> HttpServer::Session(tcp::socket socket) {
     parser.header_limit(16 * 1024);
     stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     beast::error_code ec;
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    std::size_t body_limit = options_.max_body_bytes;
+    co_await http::async_read_header(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (!ec && !options_.bulk_paths.empty()) {
+      std::string_view target = parser.get().target();
+      target = target.substr(0, target.find('?'));
+      for (const auto& p : options_.bulk_paths) {
+        if (target == p) {
+          body_limit = options_.max_bulk_body_bytes;
+          parser.body_limit(body_limit);
+        }
+      }
+    }
+    if (!ec && !parser.is_done()) {
+      co_await http::async_read(stream, buffer, parser,
+                                net::redirect_error(net::use_awaitable, ec));
+    }
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == beast::error::timeout || ec == net::error::connection_reset ||
         ec == net::error::operation_aborted) {
@@ -156,8 +172,8 @@ net::awaitable<void> HttpServer::Session(tcp::socket socket) {
       HttpResponse r;
       if (ec == http::error::body_limit) {
         r = handler_.Reject(413, "Payload Too Large",
-                            "the request body exceeds the limit of " +
-                                std::to_string(options_.max_body_bytes) + " bytes");
+                            "the request body exceeds the limit of " + std::to_string(body_limit) +
+                                " bytes");
       } else if (ec == http::error::header_limit) {
         r = handler_.Reject(431, "Request Header Fields Too Large", "headers exceed 16 KiB");
       } else {

@@ -26,6 +26,8 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
+#include "ingest/sources/source.h"
+#include "ingest/validation.h"
 #include "logging.h"
 #include "service/api.h"
 #include "service/auth.h"
@@ -129,6 +131,41 @@ class ClassifierHolder {
   std::shared_ptr<const classifier::Classifier> current_;
 };
 
+// Pull sources hand their items to the pipeline; their cursor travels in the same write.
+class PipelineSink final : public ingest::sources::ReportSink {
+ public:
+  PipelineSink(ingest::Pipeline& pipeline, std::size_t max_text_bytes, MetricsRegistry& metrics)
+      : pipeline_(pipeline),
+        max_text_bytes_(max_text_bytes),
+        sanitized_(metrics.GetCounter("sakchy_source_texts_sanitized_total",
+                                      "Pulled texts with invalid UTF-8 replaced or cut to the limit")) {}
+  void Submit(std::vector<Report> reports, std::optional<ingest::sources::Cursor> cursor,
+              ingest::SubmitCallback done) override {
+    for (auto& r : reports) {
+      if (ingest::SanitizeText(r.text, max_text_bytes_)) sanitized_.Inc();
+    }
+    std::optional<storage::CursorUpdate> update;
+    if (cursor) update = storage::CursorUpdate{std::move(cursor->source_id), std::move(cursor->value)};
+    pipeline_.Submit(std::move(reports), std::move(done), std::move(update));
+  }
+
+ private:
+  ingest::Pipeline& pipeline_;
+  const std::size_t max_text_bytes_;
+  Counter& sanitized_;
+};
+
+class StoreCursorReader final : public ingest::sources::CursorReader {
+ public:
+  explicit StoreCursorReader(storage::Store& store) : store_(store) {}
+  Result<std::optional<std::string>> GetCursor(std::string_view source_id) override {
+    return store_.GetCursor(source_id);
+  }
+
+ private:
+  storage::Store& store_;
+};
+
 }  // namespace
 
 int Serve(const ServeOptions& options) {
@@ -206,6 +243,17 @@ int Serve(const ServeOptions& options) {
       metrics);
   if (auto s = pipeline->Start(); !s) return Fail("cannot start the pipeline", s.error());
 
+  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, metrics);
+  StoreCursorReader cursors(**store);
+  ingest::sources::SourceManager sources;
+  std::string pseudonym_key = cfg->privacy.pseudonym_key;
+  if (pseudonym_key.empty() && demo) pseudonym_key = demo_secrets->webhook_secret + ":pseudonyms";
+  if (auto s = sources.Start(cfg->sources, pseudonym_key, sink, cursors, clock, metrics); !s) {
+    pipeline->Stop();
+    dispatcher->Stop();
+    return Fail("cannot start the pull sources", s.error());
+  }
+
   std::atomic<bool> ready{false};
   net::io_context io(cfg->server.io_threads);
   net::thread_pool blocking(2);
@@ -221,13 +269,17 @@ int Serve(const ServeOptions& options) {
   deps.ready = [&ready] { return ready.load(); };
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
+  deps.sources = [&sources] { return sources.Statuses(); };
   Api api(std::move(deps));
   HttpServerOptions http_options;
   http_options.host = cfg->server.listen_host;
   http_options.port = cfg->server.listen_port;
   http_options.max_body_bytes = cfg->server.max_body_bytes;
+  http_options.bulk_paths = {"/v1/reports:batch"};
+  http_options.max_bulk_body_bytes = std::max<std::size_t>(cfg->server.max_body_bytes, 64 << 20);
   HttpServer server(io, http_options, api);
   if (auto s = server.Start(); !s) {
+    sources.Stop();
     pipeline->Stop();
     dispatcher->Stop();
     return Fail("cannot start the HTTP server", s.error());
@@ -271,6 +323,7 @@ int Serve(const ServeOptions& options) {
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
   ready = false;
   server.StopAccepting();
+  sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes
   dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
   io.stop();

@@ -55,11 +55,13 @@ enum Cf : std::size_t {
   kAlertsPending,
   kAlertsByEvent,
   kMeta,
+  kCursors,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
+    "cursors",
 };
 constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
                                                     Resolution::kDay};
@@ -113,7 +115,9 @@ class RocksStore final : public Store {
 
   ~RocksStore() override;
 
-  Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports) override;
+  Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports,
+                                                  std::span<const CursorUpdate> cursors) override;
+  Result<std::optional<std::string>> GetCursor(std::string_view source_id) override;
   Result<std::vector<Report>> PendingReports(std::size_t limit, std::string_view after_id) override;
   Result<std::size_t> CountPending() override;
   Status CommitScored(std::span<const ScoredBatchItem> items) override;
@@ -332,7 +336,13 @@ Status RocksStore::CountPendingAtOpen() {
   return OkStatus();
 }
 
-Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Report> reports) {
+Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Report> reports,
+                                                            std::span<const CursorUpdate> cursors) {
+  for (const auto& c : cursors) {
+    if (c.source_id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "storage: append reports: cursor source is empty");
+    }
+  }
   for (const auto& r : reports) {
     if (r.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: append reports: report id is empty");
@@ -372,12 +382,23 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
     results.push_back(IntakeResult{r.id, false});
     ++added;
   }
-  if (added > 0) {
+  // Cursors go in the same batch: a source's position is durable exactly when the items it covers
+  // are (later cursors of the same source win, as the batch applies in order).
+  for (const auto& c : cursors) intake_batch_.Put(cf_[kCursors], c.source_id, c.value);
+  if (intake_batch_.Count() > 0) {
     rocksdb::Status s = db_->Write(write_options_, &intake_batch_);
     if (!s.ok()) return Fail(s, "append reports");
     pending_count_.fetch_add(added);
   }
   return results;
+}
+
+Result<std::optional<std::string>> RocksStore::GetCursor(std::string_view source_id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(read_options_, cf_[kCursors], ToSlice(source_id), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Fail(s, "get cursor");
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,

@@ -21,9 +21,11 @@ class FakeStore final : public storage::Store {
     return update_calls_;
   }
 
-  Result<std::vector<storage::IntakeResult>> AppendReports(std::span<const Report>) override {
+  Result<std::vector<storage::IntakeResult>> AppendReports(
+      std::span<const Report>, std::span<const storage::CursorUpdate>) override {
     return Unsupported();
   }
+  Result<std::optional<std::string>> GetCursor(std::string_view) override { return Unsupported(); }
   Result<std::vector<Report>> PendingReports(std::size_t, std::string_view) override {
     return Unsupported();
   }

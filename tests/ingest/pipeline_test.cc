@@ -318,3 +318,21 @@ TEST(ValidateReportTest, EveryProblemNamesItsField) {
 
 }  // namespace
 }  // namespace sakchy::ingest
+
+namespace sakchy::ingest {
+namespace {
+
+TEST(SanitizeTextTest, ReplacesInvalidBytesAndCutsAtCharacterBoundary) {
+  std::string ok = "Ош шаары";
+  EXPECT_FALSE(SanitizeText(ok, 100));
+  EXPECT_EQ(ok, "Ош шаары");
+  std::string bad = "a\xFF" "b";
+  EXPECT_TRUE(SanitizeText(bad, 100));
+  EXPECT_EQ(bad, "a\xEF\xBF\xBD" "b");
+  std::string longer = "ОшОш";  // 8 bytes
+  EXPECT_TRUE(SanitizeText(longer, 5));
+  EXPECT_EQ(longer, "Ош");  // never splits a character
+}
+
+}  // namespace
+}  // namespace sakchy::ingest

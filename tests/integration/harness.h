@@ -24,6 +24,7 @@ struct HarnessOptions {
   std::size_t queue_capacity = 10000;
   std::string min_severity = "high";
   std::string extra_yaml;  // appended to the config
+  std::map<std::string, std::string> env;  // extra environment of the binary
 };
 
 class Harness {
@@ -39,12 +40,11 @@ class Harness {
   ::testing::AssertionResult Start(std::vector<std::string> extra_args = {}) {
     std::vector<std::string> args = {"serve", "--config", config_path(), "--listen", "127.0.0.1:0"};
     for (auto& a : extra_args) args.push_back(a);
-    proc_ = std::make_unique<SakchyProcess>(
-        args, dir_.str(),
-        std::map<std::string, std::string>{
-            {"SAKCHY_TOKENS", std::string("monitor:") + kMonitorToken + ",analyst:" +
-                                  kAnalystToken + ",admin:" + kAdminToken},
-            {"SAKCHY_TEST_WEBHOOK_SECRET", kWebhookSecret}});
+    std::map<std::string, std::string> env = opts_.env;
+    env["SAKCHY_TOKENS"] = std::string("monitor:") + kMonitorToken + ",analyst:" + kAnalystToken +
+                           ",admin:" + kAdminToken;
+    env["SAKCHY_TEST_WEBHOOK_SECRET"] = kWebhookSecret;
+    proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env);
     port_ = proc_->WaitListening();
     if (!port_) {
       return ::testing::AssertionFailure() << "sakchy did not start\nstdout:\n"

@@ -286,3 +286,67 @@ TEST(ServiceTest, JsonLogFormat) {
 
 }  // namespace
 }  // namespace sakchy::testing
+
+namespace sakchy::testing {
+namespace {
+
+TEST(BatchTest, NdjsonLinesAreAcceptedDuplicateOrRejectedEach) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  std::string body =
+      "{\"text\":\"Говорят, в Оше беспорядки\",\"source_ref\":\"b-1\"}\n"
+      "{\"text\":\"second\",\"source_ref\":\"b-2\"}\r\n"
+      "\n"
+      "{\"text\": broken json\n"
+      "{\"text\":\"\",\"source_ref\":\"b-4\"}\n"
+      "{\"text\":\"dup of first\",\"source_ref\":\"b-1\"}\n"
+      "{\"text\":\"unknown area\",\"area\":\"KG-XX\"}";
+  auto r = h.Call("POST", "/v1/reports:batch", kMonitorToken, body,
+                  {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto v = boost::json::parse(r.body);
+  EXPECT_EQ(v.at("accepted").to_number<int>(), 2);
+  EXPECT_EQ(v.at("duplicate").to_number<int>(), 1);
+  EXPECT_EQ(v.at("rejected").to_number<int>(), 3);
+  const auto& results = v.at("results").as_array();
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[0].at("status"), "accepted");
+  EXPECT_EQ(results[2].at("line").to_number<int>(), 4);  // line numbers count blank lines
+  EXPECT_EQ(results[2].at("status"), "rejected");
+  EXPECT_EQ(results[2].at("field"), "body");
+  EXPECT_EQ(results[3].at("field"), "text");
+  EXPECT_EQ(results[4].at("status"), "duplicate");
+  EXPECT_EQ(results[4].at("id"), results[0].at("id"));
+  EXPECT_EQ(results[5].at("field"), "area");
+  std::string id(results[1].at("id").as_string());
+  EXPECT_TRUE(h.WaitScored(id).is_object());
+
+  EXPECT_EQ(h.Call("POST", "/v1/reports:batch", kMonitorToken, body).status, 415);
+  EXPECT_EQ(h.Call("POST", "/v1/reports:batch", kAnalystToken, body,
+                   {{"Content-Type", "application/x-ndjson"}}).status, 403);
+}
+
+TEST(BatchTest, TenThousandLinesInOneRequest) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  std::string body;
+  for (int i = 0; i < 10000; ++i) {
+    body += "{\"text\":\"report number " + std::to_string(i) + "\",\"source_ref\":\"bulk-" +
+            std::to_string(i) + "\"}\n";
+  }
+  auto r = h.Call("POST", "/v1/reports:batch", kMonitorToken, body,
+                  {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  auto v = boost::json::parse(r.body);
+  EXPECT_EQ(v.at("accepted").to_number<int>(), 10000);
+  body += "{\"text\":\"one too many\"}\n";
+  auto over = h.Call("POST", "/v1/reports:batch", kMonitorToken, body,
+                     {{"Content-Type", "application/x-ndjson"}});
+  EXPECT_EQ(over.status, 413);
+  auto sources = h.GetJson("/v1/sources");
+  ASSERT_TRUE(sources.is_object());
+  EXPECT_TRUE(sources.at("sources").as_array().empty());
+}
+
+}  // namespace
+}  // namespace sakchy::testing

@@ -427,3 +427,41 @@ TEST_F(StoreTest, ConcurrentAppendsOfTheSameSourcesStoreEachOnce) {
 
 }  // namespace
 }  // namespace sakchy::storage::testing
+
+namespace sakchy::storage {
+namespace {
+
+TEST(CursorStoreTest, CursorIsStoredWithTheReportsAndSurvivesReopen) {
+  sakchy::testing::TempDir dir;
+  {
+    auto store = Store::Open({dir.str() + "/db", true});
+    ASSERT_OK(store);
+    auto none = (*store)->GetCursor("telegram-main");
+    ASSERT_OK(none);
+    EXPECT_FALSE(none->has_value());
+    Report r;
+    r.id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    r.text = "x";
+    r.channel = "telegram";
+    r.source_ref = "1:2";
+    std::vector<CursorUpdate> cursors = {{"telegram-main", "41"}, {"telegram-main", "42"}};
+    ASSERT_OK((*store)->AppendReports(std::span<const Report>(&r, 1), cursors));
+    // A batch of only duplicates still advances the cursor.
+    std::vector<CursorUpdate> next = {{"telegram-main", "43"}};
+    auto dup = (*store)->AppendReports(std::span<const Report>(&r, 1), next);
+    ASSERT_OK(dup);
+    EXPECT_TRUE((*dup)[0].duplicate);
+    // An empty batch with only a cursor (e.g. updates without text).
+    std::vector<CursorUpdate> only = {{"rss-news", "etag-1"}};
+    ASSERT_OK((*store)->AppendReports({}, only));
+    std::vector<CursorUpdate> bad = {{"", "v"}};
+    EXPECT_FALSE((*store)->AppendReports({}, bad).has_value());
+  }
+  auto store = Store::Open({dir.str() + "/db", true});
+  ASSERT_OK(store);
+  EXPECT_EQ(*(*store)->GetCursor("telegram-main"), std::optional<std::string>("43"));
+  EXPECT_EQ(*(*store)->GetCursor("rss-news"), std::optional<std::string>("etag-1"));
+}
+
+}  // namespace
+}  // namespace sakchy::storage

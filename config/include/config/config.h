@@ -79,6 +79,41 @@ struct LoggingConfig {
   std::string format = "text";  // text | json
 };
 
+// One pull source (config `sources:`). Tokens are resolved from the environment at load time and
+// must never be logged.
+struct SourceConfig {
+  std::string id;    // unique; prefixes RSS/Atom/Mastodon source_refs and names metrics
+  std::string type;  // "telegram" | "rss" (RSS 2.0 or Atom, sniffed) | "atom" | "mastodon"
+  std::string url;   // feed URL; Telegram/Mastodon: API base URL (telegram: https://api.telegram.org)
+  std::string token_env;  // environment variable holding the bot token / access token
+  std::string token;      // resolved from token_env; empty when none
+  std::string timeline = "public";  // mastodon: "public" | "tag:NAME" | "account:ID"
+  std::int64_t interval_ms = 60000;        // between polls, +/-10% jitter
+  std::int64_t timeout_ms = 10000;         // total per fetch, redirects included
+  std::size_t max_body_bytes = 8 << 20;    // larger responses are refused
+  std::int64_t backoff_max_ms = 300000;    // cap of the exponential backoff on errors
+  bool enabled = true;
+  std::optional<AreaCode> area;  // default area of its reports
+  std::string origin;            // "file:line" where it was defined
+};
+
+struct PrivacyConfig {
+  std::string pseudonym_key_env;  // environment variable holding the HMAC key for author pseudonyms
+  std::string pseudonym_key;      // resolved; empty -> a random per-process key (with a warning)
+};
+
+// SMS intake (config `sms:`). Only Kannel for now: `sms: {kannel: {enabled, secret_env,
+// allowed_ips, keep_raw_numbers}}`. The secret is resolved from the environment at load time and
+// must never be logged. Sender numbers are pseudonymised with privacy.pseudonym_key.
+struct SmsConfig {
+  bool kannel_enabled = false;
+  std::string kannel_secret_env;  // environment variable holding the shared secret
+  std::string kannel_secret;      // resolved when enabled; at least 16 characters
+  std::vector<std::string> kannel_allowed_ips;  // addresses or CIDR ranges; empty = any
+  bool keep_raw_numbers = false;  // store raw sender numbers (to reply) instead of pseudonyms
+  std::string origin;             // "file:line" of the sms.kannel section
+};
+
 struct Config {
   std::string source;  // file path the config came from, or "embedded:sakchy.yaml"
   ServerConfig server;
@@ -89,6 +124,9 @@ struct Config {
   std::vector<Contact> contacts;
   std::vector<TokenConfig> tokens;
   LoggingConfig logging;
+  std::vector<SourceConfig> sources;
+  PrivacyConfig privacy;
+  SmsConfig sms;
 };
 
 // Loads and validates a config file. Relative paths inside (rules, areas, data_dir) are resolved
@@ -102,8 +140,9 @@ struct Config {
 // Tokens must be at least 16 characters. On error nothing is appended, and the message never
 // contains a token.
 [[nodiscard]] Status AddTokensFromEnv(std::string_view spec, Config& config);
-// Checks that every area a contact subscribes to exists in `areas`; one
-// "<contact origin>: contacts[i].areas: unknown area code 'X'" line per problem.
+// Checks that every area a contact subscribes to, and every source's default area, exists in
+// `areas`; one "<origin>: contacts[i].areas: unknown area code 'X'" (or sources[i].area) line per
+// problem.
 [[nodiscard]] Status ValidateAreas(const Config& config, const AreaTree& areas);
 
 }  // namespace sakchy::config

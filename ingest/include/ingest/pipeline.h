@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "classifier/classifier.h"
@@ -62,7 +63,13 @@ class Pipeline {
   // to received_at) and queues the new ones for scoring. `done` receives, in input order, the id
   // of each report and whether it was a duplicate; or an error: kResourceExhausted (queue full),
   // kUnavailable (stopping), or the store's error. On error nothing of the call was stored.
-  virtual void Submit(std::vector<Report> reports, SubmitCallback done) = 0;
+  // `cursor` (a pull source's new position) is written in the same atomic batch as the reports,
+  // so it is durable exactly when they are.
+  virtual void Submit(std::vector<Report> reports, SubmitCallback done,
+                      std::optional<storage::CursorUpdate> cursor) = 0;
+  void Submit(std::vector<Report> reports, SubmitCallback done) {
+    Submit(std::move(reports), std::move(done), std::nullopt);
+  }
 
   // Stops accepting, finishes pending writes, scores everything queued, flushes the store.
   virtual void Stop() = 0;

@@ -25,4 +25,9 @@ struct ValidationLimits {
 std::optional<FieldError> ValidateReport(const Report& report, const config::AreaTree& areas,
                                          const ValidationLimits& limits);
 
+// Makes a pulled text acceptable instead of rejecting it (a feed cannot be asked to resend):
+// invalid UTF-8 sequences become U+FFFD, and text beyond `max_bytes` is cut at a character
+// boundary. Returns true when it changed anything.
+bool SanitizeText(std::string& text, std::size_t max_bytes);
+
 }  // namespace sakchy::ingest

@@ -12,6 +12,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
+#include "ingest/sources/source.h"
 #include "service/auth.h"
 #include "service/http.h"
 #include "storage/store.h"
@@ -29,6 +30,7 @@ struct ApiDeps {
   std::function<bool()> ready;  // false while starting or shutting down
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
+  std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -44,6 +46,8 @@ class Api final : public RequestHandler {
  private:
   boost::asio::awaitable<HttpResponse> Route(HttpRequest request, std::string& route);
   boost::asio::awaitable<HttpResponse> PostReport(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
+  HttpResponse ListSources();
   boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);

@@ -57,6 +57,9 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::size_t max_body_bytes = 1 << 20;
+  // Paths (without query) that accept bulk bodies up to max_bulk_body_bytes.
+  std::vector<std::string> bulk_paths;
+  std::size_t max_bulk_body_bytes = 32 << 20;
   int idle_timeout_seconds = 60;
 };
 

@@ -60,6 +60,13 @@ struct ScoredBatchItem {
   std::vector<Alert> alerts;  // new outbox entries
 };
 
+// The position of a pull source (Telegram offset, feed ETag, Mastodon since_id), stored in the
+// same atomic write as the reports it covers.
+struct CursorUpdate {
+  std::string source_id;
+  std::string value;
+};
+
 struct AlertFilter {
   std::optional<DeliveryState> state;
   std::optional<std::string> event_id;
@@ -77,8 +84,14 @@ class Store {
   // Durable when it returns (WAL, fsync if options.sync): stores every report whose
   // (channel, source_ref) is new, marks it pending scoring. Results are in input order. An empty
   // source_ref is never a duplicate. A repeat inside `reports` is a duplicate of the first.
+  // `cursors` are written in the same atomic batch (even when every report is a duplicate).
   [[nodiscard]] virtual Result<std::vector<IntakeResult>> AppendReports(
-      std::span<const Report> reports) = 0;
+      std::span<const Report> reports, std::span<const CursorUpdate> cursors) = 0;
+  [[nodiscard]] Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports) {
+    return AppendReports(reports, {});
+  }
+  // The last stored cursor of a source; std::nullopt when it never stored one.
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetCursor(std::string_view source_id) = 0;
 
   // Reports stored but not yet scored, in id (= arrival) order, starting after `after_id`.
   [[nodiscard]] virtual Result<std::vector<Report>> PendingReports(std::size_t limit,

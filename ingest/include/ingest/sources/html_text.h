@@ -1,0 +1,27 @@
+#pragma once
+// HTML fragments (feed descriptions, Mastodon statuses) to plain text. Pure functions, no I/O.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/types.h"
+
+namespace sakchy::ingest::sources {
+
+// Removes tags (and the content of <script>/<style>), decodes character references
+// (&amp; &lt; &#1234; &#x4f; &nbsp; and common named ones; unknown ones stay as written),
+// turns <br>, <p> and other block boundaries into spaces, collapses runs of whitespace
+// (including U+00A0) into one space and trims. Invalid UTF-8 is replaced by U+FFFD.
+std::string HtmlToText(std::string_view html);
+// Collapses whitespace and trims; replaces invalid UTF-8 by U+FFFD. For plain-text fields.
+std::string CollapseWhitespace(std::string_view text);
+// Decodes character references only (no tag removal).
+std::string DecodeEntities(std::string_view text);
+
+// RFC 822 / RFC 2822 date as used by RSS pubDate: "Sat, 01 Jun 2024 12:00:00 +0600",
+// "1 Jun 24 12:00 GMT" (weekday and seconds optional; zones +HHMM, UT, GMT, Z, EST..PDT).
+// std::nullopt when malformed.
+std::optional<TimeMs> ParseRfc822(std::string_view text);
+
+}  // namespace sakchy::ingest::sources

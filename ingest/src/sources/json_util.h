@@ -1,0 +1,48 @@
+#pragma once
+// Small simdjson DOM helpers for the source parsers (private to ingest).
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sakchy::ingest::sources::internal {
+
+inline std::optional<simdjson::dom::element> Member(simdjson::dom::element obj,
+                                                    std::string_view key) {
+  simdjson::dom::element value;
+  if (obj.type() != simdjson::dom::element_type::OBJECT) return std::nullopt;
+  if (obj[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  return value;
+}
+
+inline std::optional<std::int64_t> Int(simdjson::dom::element obj, std::string_view key) {
+  auto v = Member(obj, key);
+  if (!v) return std::nullopt;
+  std::int64_t out = 0;
+  if (v->get_int64().get(out) == simdjson::SUCCESS) return out;
+  std::uint64_t u = 0;
+  if (v->get_uint64().get(u) == simdjson::SUCCESS && u <= INT64_MAX) {
+    return static_cast<std::int64_t>(u);
+  }
+  return std::nullopt;
+}
+
+inline std::optional<std::string> Str(simdjson::dom::element obj, std::string_view key) {
+  auto v = Member(obj, key);
+  if (!v) return std::nullopt;
+  std::string_view s;
+  if (v->get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
+  return std::string(s);
+}
+
+// A string or an integer rendered as decimal (ids come as either).
+inline std::optional<std::string> IdString(simdjson::dom::element obj, std::string_view key) {
+  if (auto s = Str(obj, key)) return s;
+  if (auto i = Int(obj, key)) return std::to_string(*i);
+  return std::nullopt;
+}
+
+}  // namespace sakchy::ingest::sources::internal

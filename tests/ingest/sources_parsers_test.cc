@@ -1,0 +1,271 @@
+// Pure parsers of the pull sources: HTML to text, dates, RSS/Atom, Telegram, Mastodon.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "ingest/sources/feed_parser.h"
+#include "ingest/sources/html_text.h"
+#include "ingest/sources/mastodon_parser.h"
+#include "ingest/sources/telegram_parser.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::ingest::sources {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(HtmlToTextTest, Table) {
+  struct Case {
+    std::string html;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {"<p>Ош шаарында <b>суу</b> жок</p>", "Ош шаарында суу жок"},
+      {"a&amp;b &lt;tag&gt; &quot;q&quot; &apos;s&apos;", "a&b <tag> \"q\" 's'"},
+      {"&#1054;&#x448; &#X4F;", "Ош O"},
+      {"one&nbsp;two\u00a0three", "one two three"},
+      {"line1<br>line2<br/>line3", "line1 line2 line3"},
+      {"  spaced \n\t out  ", "spaced out"},
+      {"<script>alert('x')</script>visible<style>p{}</style>", "visible"},
+      {"<a href=\"x>y\">link</a>", "link"},
+      {"2 < 3 and &unknown; stays", "2 < 3 and &unknown; stays"},
+      {"<!-- comment -->text", "text"},
+      {"&laquo;Слух&raquo; &mdash; проверка&hellip;", "«Слух» — проверка…"},
+      {"bad \xff byte", "bad \xEF\xBF\xBD byte"},
+      {"&#0; &#xD800;", "\xEF\xBF\xBD \xEF\xBF\xBD"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(HtmlToText(c.html), c.text) << c.html;
+}
+
+TEST(Rfc822Test, ParsesCommonForms) {
+  const TimeMs noon = *ParseRfc3339("2024-06-01T12:00:00Z");
+  EXPECT_EQ(ParseRfc822("Sat, 01 Jun 2024 12:00:00 GMT"), noon);
+  EXPECT_EQ(ParseRfc822("Sat, 01 Jun 2024 18:00:00 +0600"), noon);
+  EXPECT_EQ(ParseRfc822("1 Jun 2024 08:00 EDT"), noon);
+  EXPECT_EQ(ParseRfc822("01 Jun 24 12:00:00 Z"), noon);
+  EXPECT_EQ(ParseRfc822("Sat, 01 Jun 2024 12:00:00"), noon);
+  EXPECT_FALSE(ParseRfc822("yesterday"));
+  EXPECT_FALSE(ParseRfc822("Sat, 32 Jun 2024 12:00:00 GMT"));
+  EXPECT_FALSE(ParseRfc822("Sat, 01 Foo 2024 12:00:00 GMT"));
+  EXPECT_FALSE(ParseRfc822("Sat, 01 Jun 2024 25:00:00 GMT"));
+}
+
+constexpr char kRss[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel>
+    <title>Жаңылыктар &amp; кабарлар</title>
+    <link>https://news.example.kg/</link>
+    <item>
+      <title>В Оше &amp;laquo;нет воды&amp;raquo;</title>
+      <link>https://news.example.kg/a/1</link>
+      <guid isPermaLink="false">news-1</guid>
+      <description><![CDATA[<p>Жители <b>Араванского</b> района&nbsp;говорят, что воды не будет 3&nbsp;дня.</p>]]></description>
+      <pubDate>Sat, 01 Jun 2024 18:00:00 +0600</pubDate>
+      <dc:creator>Редакция</dc:creator>
+    </item>
+    <item>
+      <title>Второе сообщение</title>
+      <link>https://news.example.kg/a/2</link>
+      <description>&lt;p&gt;Escaped &amp;amp; HTML&lt;/p&gt;</description>
+      <content:encoded><![CDATA[<div>Полный текст <i>статьи</i></div>]]></content:encoded>
+    </item>
+    <item>
+      <description>Only a description, no guid or link</description>
+    </item>
+    <item><guid>empty-item</guid></item>
+  </channel>
+</rss>)";
+
+TEST(FeedParserTest, Rss20WithCyrillicCdataAndEntities) {
+  auto feed = ParseFeed(kRss);
+  ASSERT_OK(feed);
+  EXPECT_EQ(feed->kind, FeedKind::kRss);
+  EXPECT_EQ(feed->title, "Жаңылыктар & кабарлар");
+  ASSERT_EQ(feed->items.size(), 3u);
+  const FeedItem& a = feed->items[0];
+  EXPECT_EQ(a.id, "news-1");
+  EXPECT_EQ(a.link, "https://news.example.kg/a/1");
+  EXPECT_EQ(a.title, "В Оше «нет воды»");
+  EXPECT_EQ(a.text, "Жители Араванского района говорят, что воды не будет 3 дня.");
+  EXPECT_EQ(a.author, "Редакция");
+  EXPECT_EQ(a.published, ParseRfc3339("2024-06-01T12:00:00Z"));
+  const FeedItem& b = feed->items[1];
+  EXPECT_EQ(b.id, "https://news.example.kg/a/2");  // no guid: the link
+  EXPECT_EQ(b.text, "Полный текст статьи");         // content:encoded preferred
+  EXPECT_FALSE(b.published);
+  const FeedItem& c = feed->items[2];
+  EXPECT_THAT(c.id, ::testing::StartsWith("sha256:"));
+  EXPECT_EQ(c.text, "Only a description, no guid or link");
+}
+
+constexpr char kAtom[] = R"(<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title type="text">Ош облусу</title>
+  <id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>
+  <updated>2024-06-01T12:00:00Z</updated>
+  <entry>
+    <title type="html">&lt;b&gt;Митинг&lt;/b&gt; в центре</title>
+    <link rel="alternate" href="https://example.kg/e/1"/>
+    <link rel="edit" href="https://example.kg/edit/1"/>
+    <id>tag:example.kg,2024:1</id>
+    <published>2024-06-01T18:00:00+06:00</published>
+    <updated>2024-06-02T10:00:00Z</updated>
+    <author><name>Асель</name></author>
+    <content type="html">&lt;p&gt;Говорят, что &lt;em&gt;завтра&lt;/em&gt; будет митинг &amp;amp; шествие.&lt;/p&gt;</content>
+  </entry>
+  <entry>
+    <title>Plain &amp; simple</title>
+    <id>tag:example.kg,2024:2</id>
+    <updated>2024-06-02T10:00:00Z</updated>
+    <summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Первый</p><p>второй</p></div></summary>
+  </entry>
+</feed>)";
+
+TEST(FeedParserTest, Atom10) {
+  auto feed = ParseFeed(kAtom);
+  ASSERT_OK(feed);
+  EXPECT_EQ(feed->kind, FeedKind::kAtom);
+  EXPECT_EQ(feed->title, "Ош облусу");
+  ASSERT_EQ(feed->items.size(), 2u);
+  const FeedItem& a = feed->items[0];
+  EXPECT_EQ(a.id, "tag:example.kg,2024:1");
+  EXPECT_EQ(a.link, "https://example.kg/e/1");
+  EXPECT_EQ(a.title, "Митинг в центре");
+  EXPECT_EQ(a.text, "Говорят, что завтра будет митинг & шествие.");
+  EXPECT_EQ(a.author, "Асель");
+  EXPECT_EQ(a.published, ParseRfc3339("2024-06-01T12:00:00Z"));  // published wins over updated
+  const FeedItem& b = feed->items[1];
+  EXPECT_EQ(b.title, "Plain & simple");
+  EXPECT_EQ(b.text, "Первый второй");
+  EXPECT_EQ(b.published, ParseRfc3339("2024-06-02T10:00:00Z"));
+}
+
+TEST(FeedParserTest, RejectsBrokenInputs) {
+  struct Case {
+    std::string xml;
+    std::string message;
+  };
+  const std::string rss(kRss);
+  const std::vector<Case> cases = {
+      {"", "XML error"},
+      {"this is not xml", "XML error at line 1"},
+      {"{\"json\": true}", "XML error"},
+      {rss.substr(0, rss.size() / 2), "XML error"},  // truncated
+      {"<rss><channel><item></channel></rss>", "mismatched tag"},
+      {"<html><body>Not a feed</body></html>", "unsupported root element <html>"},
+      {"<feed><entry/></feed>", "unsupported root element <feed>"},  // Atom without namespace
+      {"<rss><channel><title>&laquo;x&raquo;</title></channel></rss>", "undefined entity"},
+      {"<!DOCTYPE rss [<!ENTITY a \"aaaa\">]><rss><channel/></rss>", "declares entities"},
+  };
+  for (const auto& c : cases) {
+    auto feed = ParseFeed(c.xml);
+    ASSERT_FALSE(feed.has_value()) << c.xml;
+    EXPECT_EQ(feed.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(feed.error().message, HasSubstr(c.message)) << c.xml;
+  }
+}
+
+TEST(TelegramParserTest, MessagesEditsChannelPostsAndNoText) {
+  const std::string json = R"({"ok":true,"result":[
+    {"update_id":10,"message":{"message_id":5,"date":1717243200,
+      "chat":{"id":-1001234,"type":"supergroup","title":"Ош чат","username":"osh_chat"},
+      "from":{"id":777,"is_bot":false,"first_name":"Бакыт"},"text":"Эртең суу болбойт"}},
+    {"update_id":11,"edited_message":{"message_id":5,"date":1717243200,"edit_date":1717243300,
+      "chat":{"id":-1001234,"type":"supergroup"},"from":{"id":777},"text":"Эртең суу болбойт!"}},
+    {"update_id":12,"channel_post":{"message_id":9,"date":1717243400,
+      "chat":{"id":-1009,"type":"channel","title":"Канал"},"sender_chat":{"id":-1009},
+      "caption":"Фото: очередь за бензином"}},
+    {"update_id":13,"message":{"message_id":6,"date":1717243500,
+      "chat":{"id":-1001234,"type":"supergroup"},"from":{"id":778},"sticker":{"file_id":"x"}}},
+    {"update_id":14,"my_chat_member":{"chat":{"id":1}}}
+  ]})";
+  auto r = ParseTelegramResponse(json);
+  ASSERT_OK(r);
+  EXPECT_TRUE(r->ok);
+  EXPECT_EQ(r->next_offset, 15);
+  ASSERT_EQ(r->messages.size(), 3u);
+  EXPECT_EQ(r->messages[0].kind, "message");
+  EXPECT_EQ(r->messages[0].chat_id, -1001234);
+  EXPECT_EQ(r->messages[0].chat_username, "osh_chat");
+  EXPECT_EQ(r->messages[0].from_id, 777);
+  EXPECT_EQ(r->messages[0].text, "Эртең суу болбойт");
+  EXPECT_EQ(r->messages[1].kind, "edited_message");
+  EXPECT_EQ(r->messages[1].edit_date, 1717243300);
+  EXPECT_EQ(r->messages[2].kind, "channel_post");
+  EXPECT_EQ(r->messages[2].text, "Фото: очередь за бензином");
+  EXPECT_FALSE(r->messages[2].from_id);
+  EXPECT_EQ(r->messages[2].sender_chat_id, -1009);
+}
+
+TEST(TelegramParserTest, ErrorsAndEmptyResults) {
+  auto limited = ParseTelegramResponse(
+      R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7",)"
+      R"("parameters":{"retry_after":7}})");
+  ASSERT_OK(limited);
+  EXPECT_FALSE(limited->ok);
+  EXPECT_EQ(limited->error_code, 429);
+  EXPECT_EQ(limited->retry_after_s, 7);
+  auto conflict = ParseTelegramResponse(
+      R"({"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method while webhook is active"})");
+  ASSERT_OK(conflict);
+  EXPECT_EQ(conflict->error_code, 409);
+  EXPECT_FALSE(conflict->retry_after_s);
+  auto empty = ParseTelegramResponse(R"({"ok":true,"result":[]})");
+  ASSERT_OK(empty);
+  EXPECT_FALSE(empty->next_offset);
+  for (const char* bad : {"", "not json", "[]", R"({"result":[]})", R"({"ok":true})",
+                          R"({"ok":true,"result":[{"message":{}}]})", R"({"ok":true,"result":[)"}) {
+    auto r = ParseTelegramResponse(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_THAT(r.error().message, HasSubstr("getUpdates")) << bad;
+  }
+}
+
+TEST(RedactSecretsTest, RemovesBotTokensAndAccessTokens) {
+  const std::string url = "https://api.telegram.org/bot123456:ABC-def_ghi/getUpdates?offset=3";
+  EXPECT_EQ(RedactSecrets(url), "https://api.telegram.org/bot<redacted>/getUpdates?offset=3");
+  EXPECT_EQ(RedactSecrets("https://m.example/api?access_token=s3cr3t&x=1"),
+            "https://m.example/api?access_token=<redacted>&x=1");
+  EXPECT_EQ(RedactSecrets("https://example.org/bottles/"), "https://example.org/bot<redacted>/");
+  EXPECT_EQ(RedactSecrets("no secrets here"), "no secrets here");
+}
+
+TEST(MastodonParserTest, StatusesWithHtml) {
+  const std::string json = R"([
+    {"id":"112233445566778899","created_at":"2024-06-01T12:00:00.000Z",
+     "content":"<p>Слух: <a href=\"https://x\" class=\"mention\">@<span>user</span></a> говорит, что &quot;мост&quot; закрыт<br>завтра</p>",
+     "url":"https://social.example/@a/112233445566778899","spoiler_text":"",
+     "language":"ru","account":{"id":"42","acct":"a@social.example"}},
+    {"id":"112233445566778900","created_at":"2024-06-01T12:01:00.000Z","content":"",
+     "spoiler_text":"","reblog":{"id":"1"},"account":{"id":"43","acct":"b"}},
+    {"id":"112233445566778901","created_at":"2024-06-01T12:02:00.000Z",
+     "content":"<p>текст</p>","spoiler_text":"CW: слух","language":null,
+     "account":{"id":"44","acct":"c"}}
+  ])";
+  auto r = ParseMastodonStatuses(json);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 2u);  // the reblog without content is left out
+  EXPECT_EQ((*r)[0].id, "112233445566778899");
+  EXPECT_EQ((*r)[0].text, "Слух: @user говорит, что \"мост\" закрыт завтра");
+  EXPECT_EQ((*r)[0].created_at, ParseRfc3339("2024-06-01T12:00:00Z"));
+  EXPECT_EQ((*r)[0].account_id, "42");
+  EXPECT_EQ((*r)[0].account_acct, "a@social.example");
+  EXPECT_EQ((*r)[1].text, "CW: слух\n\nтекст");
+  for (const char* bad : {"", "{\"error\":\"The access token is invalid\"}", "[{\"content\":\"x\"}]"}) {
+    auto e = ParseMastodonStatuses(bad);
+    ASSERT_FALSE(e.has_value()) << bad;
+    EXPECT_THAT(e.error().message, HasSubstr("Mastodon timeline")) << bad;
+  }
+  auto e = ParseMastodonStatuses("{\"error\":\"The access token is invalid\"}");
+  EXPECT_THAT(e.error().message, HasSubstr("The access token is invalid"));
+  EXPECT_TRUE(MastodonIdNewer("100", "99"));
+  EXPECT_TRUE(MastodonIdNewer("101", "100"));
+  EXPECT_FALSE(MastodonIdNewer("100", "100"));
+}
+
+}  // namespace
+}  // namespace sakchy::ingest::sources
