@@ -194,6 +194,14 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     route = "/readyz";
     co_return Readyz();
   }
+  // Kannel authenticates with its shared secret (and source address), not a bearer token.
+  if (p == "/v1/ingest/kannel" && d_.kannel) {
+    route = "/v1/ingest/kannel";
+    if (m != "GET" && m != "POST") {
+      co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    }
+    co_return co_await KannelMo(std::move(req));
+  }
 
   struct Endpoint {
     std::string_view method;
@@ -441,6 +449,55 @@ net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who
                                   {"rejected", rejected},
                                   {"results", std::move(results)}});
   if (refused) r.headers.emplace_back("Retry-After", "1");
+  co_return r;
+}
+
+net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
+  std::map<std::string, std::string> params = req.query;
+  if (req.method == "POST") {
+    // post-url with a form body: fields add to (and override) the query parameters.
+    std::string_view form = req.body;
+    while (!form.empty()) {
+      auto amp = form.find('&');
+      auto pair = form.substr(0, amp);
+      form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
+      auto eq = pair.find('=');
+      auto key = PercentDecode(pair.substr(0, eq), true);
+      auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+      if (!key || !value) co_return Problem(400, "Invalid SMS callback", "malformed form body", "body");
+      params[*key] = std::move(*value);
+    }
+  }
+  auto report = ingest::ParseKannelMo(params, req.remote, *d_.kannel);
+  if (!report) {
+    const auto& err = report.error();
+    if (err.code == ErrorCode::kUnauthenticated) {
+      unauthenticated_.Inc();
+      spdlog::warn("kannel: refused callback from {}: {}", req.remote, err.message);
+      co_return Problem(401, "Unauthorized", err.message);
+    }
+    rejected_invalid_.Inc();
+    spdlog::warn("kannel: rejected callback: {}", err.message);
+    co_return Problem(400, "Invalid SMS callback", err.message);
+  }
+  ingest::ValidationLimits limits{d_.max_text_bytes};
+  if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
+    rejected_invalid_.Inc();
+    co_return Problem(400, "Invalid SMS callback", bad->field + " " + bad->problem, bad->field);
+  }
+  std::vector<Report> batch;
+  batch.push_back(std::move(*report));
+  auto result = co_await SubmitAsync(*d_.pipeline, std::move(batch));
+  if (!result) {
+    // Kannel retries a failed callback, so a temporary refusal loses nothing.
+    auto r = Problem(503, "Service Unavailable", result.error().message);
+    r.headers.emplace_back("Retry-After", "1");
+    co_return r;
+  }
+  // An empty body: Kannel would send any body back to the sender as an SMS reply.
+  HttpResponse r;
+  r.status = result->front().duplicate ? 200 : 202;
+  r.content_type = "text/plain";
   co_return r;
 }
 

@@ -248,6 +248,11 @@ int Serve(const ServeOptions& options) {
   ingest::sources::SourceManager sources;
   std::string pseudonym_key = cfg->privacy.pseudonym_key;
   if (pseudonym_key.empty() && demo) pseudonym_key = demo_secrets->webhook_secret + ":pseudonyms";
+  if (pseudonym_key.empty()) {
+    pseudonym_key = RandomHex(32);
+    spdlog::warn("privacy.pseudonym_key_env is not set: author and sender pseudonyms use a random "
+                 "key and will differ after a restart");
+  }
   if (auto s = sources.Start(cfg->sources, pseudonym_key, sink, cursors, clock, metrics); !s) {
     pipeline->Stop();
     dispatcher->Stop();
@@ -270,6 +275,14 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
+  if (cfg->sms.kannel_enabled) {
+    ingest::KannelSettings kannel;
+    kannel.secret = cfg->sms.kannel_secret;
+    kannel.allowed_ips = cfg->sms.kannel_allowed_ips;
+    kannel.pseudonym_key = pseudonym_key;
+    kannel.keep_raw_numbers = cfg->sms.keep_raw_numbers;
+    deps.kannel = std::move(kannel);
+  }
   Api api(std::move(deps));
   HttpServerOptions http_options;
   http_options.host = cfg->server.listen_host;

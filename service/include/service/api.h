@@ -11,6 +11,7 @@
 #include "config/areas.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "ingest/kannel.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "service/auth.h"
@@ -31,6 +32,7 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
+  std::optional<ingest::KannelSettings> kannel;  // SMS intake via Kannel; none = disabled (404)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -48,6 +50,7 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostReport(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
   HttpResponse ListSources();
+  boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
