@@ -45,6 +45,7 @@ std::string Slug(unsigned status) {
     case 405: return "method-not-allowed";
     case 413: return "payload-too-large";
     case 415: return "unsupported-media-type";
+    case 422: return "rules-rejected";
     case 431: return "headers-too-large";
     case 503: return "unavailable";
     default: return "error";
@@ -217,6 +218,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"GET", "/v1/trends", config::Role::kAnalyst},
       {"GET", "/v1/areas", config::Role::kAnalyst},
       {"GET", "/v1/admin/rules", config::Role::kAdmin},
+      {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
       {"GET", "/metrics", config::Role::kAnalyst},
   };
   const Endpoint* found = nullptr;
@@ -277,6 +279,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
   if (route == "/v1/areas") co_return ListAreas();
   if (route == "/v1/admin/rules") co_return RulesInfo();
+  if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules();
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -696,6 +699,30 @@ HttpResponse Api::RulesInfo() {
                                 {"terms", info.term_count},
                                 {"place_patterns", info.place_pattern_count},
                                 {"files", std::move(files)}});
+}
+
+net::awaitable<HttpResponse> Api::ReloadRules() {
+  auto reload = d_.reload_rules;
+  auto result = co_await RunBlocking<Result<classifier::RuleSetInfo>>(*d_.blocking, reload);
+  if (!result) {
+    // Every problem, one per line as "file:line: rule <id>: problem"; the old ruleset still serves.
+    json::array errors;
+    std::string_view msg = result.error().message;
+    while (!msg.empty()) {
+      auto nl = msg.find('\n');
+      if (nl != 0) errors.emplace_back(msg.substr(0, nl));
+      if (nl == std::string_view::npos) break;
+      msg.remove_prefix(nl + 1);
+    }
+    auto r = Problem(422, "Rules rejected",
+                     "the new rules were not loaded; the previous ruleset keeps serving");
+    auto body = json::parse(r.body).as_object();
+    body["errors"] = std::move(errors);
+    body["version"] = d_.classifier()->info().version;
+    r.body = ToJsonText(json::value(body));
+    co_return r;
+  }
+  co_return RulesInfo();
 }
 
 HttpResponse Api::Readyz() {

@@ -7,6 +7,7 @@
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/time.h"
+#include "classify_stream.h"
 #include "service/service.h"
 
 namespace sakchy::service {
@@ -23,6 +24,13 @@ Usage:
   sakchy config check FILE
       Validate a config file, its areas, contacts and rules; print every problem
       as file:line: field: problem and exit 1 if there is any.
+  sakchy rules check DIR [--areas FILE]
+      Load every rule file in DIR, compile it with the areas (default: the bundled
+      Kyrgyz areas) and run every embedded example; exit 1 with file:line errors.
+  sakchy classify --rules DIR [--areas FILE] < in.ndjson > out.ndjson
+      Offline scoring: each input line is {"text": "..."} (other fields are copied
+      through under "input"); each output line has score, severity, categories,
+      matches with offsets, places and area.
   sakchy version
   sakchy --help | sakchy COMMAND --help
 
@@ -110,6 +118,99 @@ int ConfigCheck(const std::string& path) {
   return 0;
 }
 
+constexpr const char* kRulesUsage = R"(Usage: sakchy rules check DIR [--areas FILE]
+Loads every *.yaml rule file in DIR, compiles it together with the place names of the areas
+(default: the bundled Kyrgyz areas) and runs every rule's match/no_match examples.
+Prints "DIR: OK ..." and exits 0, or prints every problem as file:line: rule <id>: problem
+and exits 1.
+)";
+
+constexpr const char* kClassifyUsage = R"(Usage: sakchy classify --rules DIR [--areas FILE] < in.ndjson > out.ndjson
+Scores texts offline with the rules in DIR. Input: one JSON object per line with a "text"
+string. Output: one JSON object per line:
+  {"line":1,"score":..,"severity":"..","categories":[..],"area":..,
+   "matches":[{"rule_id","category","term","begin","end","excerpt"}],"places":[..],"input":{..}}
+or {"line":N,"error":"..."} for a line that cannot be read. Offsets are UTF-8 byte offsets.
+)";
+
+Result<std::shared_ptr<const classifier::Classifier>> LoadRulesForCli(
+    const std::string& dir, const std::string& areas_path, config::AreaTree* areas_out) {
+  auto areas = config::AreaTree::Load(areas_path);
+  if (!areas) return tl::unexpected(areas.error());
+  *areas_out = std::move(*areas);
+  return classifier::Classifier::Load(dir, *areas_out, SystemClock::Instance().NowMs());
+}
+
+int RulesCommand(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kRulesUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] != "check") {
+    std::fprintf(stderr, "sakchy rules: unknown subcommand '%s'\n%s", args[0].c_str(), kRulesUsage);
+    return 2;
+  }
+  std::string dir, areas_path = "embedded:areas.yaml";
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::fputs(kRulesUsage, stdout);
+      return 0;
+    } else if (args[i] == "--areas" && i + 1 < args.size()) {
+      areas_path = args[++i];
+    } else if (dir.empty() && args[i].rfind("--", 0) != 0) {
+      dir = args[i];
+    } else {
+      std::fprintf(stderr, "sakchy rules check: unexpected argument '%s'\n%s", args[i].c_str(),
+                   kRulesUsage);
+      return 2;
+    }
+  }
+  if (dir.empty()) {
+    std::fputs(kRulesUsage, stderr);
+    return 2;
+  }
+  config::AreaTree areas;
+  auto rules = LoadRulesForCli(dir, areas_path, &areas);
+  if (!rules) {
+    std::fprintf(stderr, "%s\n", rules.error().message.c_str());
+    return 1;
+  }
+  const auto& info = (*rules)->info();
+  std::printf("%s: OK (%zu rules, %zu terms, %zu place patterns, %zu files, version %s)\n",
+              dir.c_str(), info.rule_count, info.term_count, info.place_pattern_count,
+              info.files.size(), info.version.substr(0, 16).c_str());
+  return 0;
+}
+
+int ClassifyCommand(const std::vector<std::string>& args) {
+  std::string dir, areas_path = "embedded:areas.yaml";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::fputs(kClassifyUsage, stdout);
+      return 0;
+    } else if (args[i] == "--rules" && i + 1 < args.size()) {
+      dir = args[++i];
+    } else if (args[i] == "--areas" && i + 1 < args.size()) {
+      areas_path = args[++i];
+    } else {
+      std::fprintf(stderr, "sakchy classify: unexpected argument '%s'\n%s", args[i].c_str(),
+                   kClassifyUsage);
+      return 2;
+    }
+  }
+  if (dir.empty()) {
+    std::fputs(kClassifyUsage, stderr);
+    return 2;
+  }
+  config::AreaTree areas;
+  auto rules = LoadRulesForCli(dir, areas_path, &areas);
+  if (!rules) {
+    std::fprintf(stderr, "%s\n", rules.error().message.c_str());
+    return 1;
+  }
+  return ClassifyStream(**rules, stdin, stdout);
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -120,6 +221,8 @@ int RunCli(int argc, char** argv) {
   std::string cmd = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (cmd == "serve") return ServeCommand(rest);
+  if (cmd == "rules") return RulesCommand(rest);
+  if (cmd == "classify") return ClassifyCommand(rest);
   if (cmd == "version" || cmd == "--version") {
     std::printf("sakchy 0.1.0\n");
     return 0;

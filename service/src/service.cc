@@ -29,6 +29,7 @@
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
 #include "logging.h"
+#include "rules_reloader.h"
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -113,24 +114,6 @@ Status ApplyListen(const std::string& listen, config::Config& cfg) {
   return OkStatus();
 }
 
-// Holds the classifier currently in use; a reload swaps it atomically.
-class ClassifierHolder {
- public:
-  explicit ClassifierHolder(std::shared_ptr<const classifier::Classifier> c) : current_(std::move(c)) {}
-  std::shared_ptr<const classifier::Classifier> Get() const {
-    std::lock_guard lock(mu_);
-    return current_;
-  }
-  void Set(std::shared_ptr<const classifier::Classifier> c) {
-    std::lock_guard lock(mu_);
-    current_ = std::move(c);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::shared_ptr<const classifier::Classifier> current_;
-};
-
 // Pull sources hand their items to the pipeline; their cursor travels in the same write.
 class PipelineSink final : public ingest::sources::ReportSink {
  public:
@@ -164,6 +147,19 @@ class StoreCursorReader final : public ingest::sources::CursorReader {
 
  private:
   storage::Store& store_;
+};
+
+// Re-arming SIGHUP handler: each signal posts one reload to the blocking pool.
+struct HupHandler {
+  net::signal_set* signals;
+  net::thread_pool* pool;
+  RulesReloader* rules;
+  void operator()(const boost::system::error_code& ec, int) const {
+    if (ec) return;  // cancelled at shutdown
+    RulesReloader* r = rules;
+    net::post(*pool, [r] { (void)r->Reload("SIGHUP"); });
+    signals->async_wait(*this);
+  }
 };
 
 }  // namespace
@@ -213,7 +209,6 @@ int Serve(const ServeOptions& options) {
   const Clock& clock = SystemClock::Instance();
   auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
   if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
-  ClassifierHolder classifier(*loaded);
 
   std::error_code ec;
   std::filesystem::create_directories(cfg->storage.data_dir, ec);
@@ -221,10 +216,7 @@ int Serve(const ServeOptions& options) {
   if (!store) return Fail("cannot open the data directory " + cfg->storage.data_dir, store.error());
 
   MetricsRegistry metrics;
-  auto& ruleset_loaded = metrics.GetGauge("sakchy_ruleset_loaded_timestamp_seconds",
-                                          "When the current ruleset was loaded",
-                                          {{"version", (*loaded)->info().version.substr(0, 16)}});
-  ruleset_loaded.Set(static_cast<double>((*loaded)->info().loaded_at) / 1000.0);
+  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
 
   IdGenerator alert_ids(clock);
   alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
@@ -237,10 +229,10 @@ int Serve(const ServeOptions& options) {
   hooks.alerts_committed = [dispatcher_ptr](std::vector<Alert> a) {
     dispatcher_ptr->Enqueue(std::move(a));
   };
-  ClassifierHolder* holder = &classifier;
+  RulesReloader* reloader = &rules;
   auto pipeline = ingest::Pipeline::Create(
-      **store, cfg->pipeline, *areas, [holder] { return holder->Get(); }, std::move(hooks), clock,
-      metrics);
+      **store, cfg->pipeline, *areas, [reloader] { return reloader->Current(); }, std::move(hooks),
+      clock, metrics);
   if (auto s = pipeline->Start(); !s) return Fail("cannot start the pipeline", s.error());
 
   PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, metrics);
@@ -270,7 +262,8 @@ int Serve(const ServeOptions& options) {
   deps.auth = &auth;
   deps.metrics = &metrics;
   deps.blocking = &blocking;
-  deps.classifier = [holder] { return holder->Get(); };
+  deps.classifier = [reloader] { return reloader->Current(); };
+  deps.reload_rules = [reloader] { return reloader->Reload("api"); };
   deps.ready = [&ready] { return ready.load(); };
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
@@ -303,6 +296,11 @@ int Serve(const ServeOptions& options) {
   signals.async_wait([&stop_signal](const boost::system::error_code& e, int sig) {
     if (!e) stop_signal.set_value(sig);
   });
+  // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
+  net::signal_set hup(io, SIGHUP);
+  HupHandler on_hup{&hup, &blocking, reloader};
+  hup.async_wait(on_hup);
+  rules.StartWatching(std::chrono::seconds(2));
   std::vector<std::thread> io_threads;
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
     io_threads.emplace_back([&io] {
@@ -316,8 +314,8 @@ int Serve(const ServeOptions& options) {
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   const std::string base = "http://" + host + ":" + std::to_string(server.port());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens",
-               "0.1.0", cfg->source, cfg->storage.data_dir, (*loaded)->info().version.substr(0, 12),
-               (*loaded)->info().rule_count, areas->areas().size(), cfg->contacts.size(),
+               "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
+               rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
                auth.size());
   if (auth.size() == 0) {
     spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
@@ -335,6 +333,7 @@ int Serve(const ServeOptions& options) {
   int sig = stop_signal.get_future().get();
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
   ready = false;
+  rules.StopWatching();
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes

@@ -25,6 +25,7 @@ struct HarnessOptions {
   std::string min_severity = "high";
   std::string extra_yaml;  // appended to the config
   std::map<std::string, std::string> env;  // extra environment of the binary
+  std::string rules_dir;                    // default: the bundled rules in the source tree
 };
 
 class Harness {
@@ -94,7 +95,8 @@ class Harness {
     out << "server:\n  listen: 127.0.0.1:0\n  max_body_bytes: 1048576\n"
         << "storage:\n  data_dir: " << data_dir() << "\n  sync_writes: true\n"
         << "pipeline:\n  queue_capacity: " << opts_.queue_capacity << "\n  max_text_bytes: 16384\n"
-        << "classifier:\n  rules: " << SourcePath("config/defaults/rules") << "\n"
+        << "classifier:\n  rules: "
+        << (opts_.rules_dir.empty() ? SourcePath("config/defaults/rules") : opts_.rules_dir) << "\n"
         << "  areas: " << SourcePath("config/defaults/areas.yaml") << "\n"
         << "alerts:\n  min_severity: " << opts_.min_severity
         << "\n  timeout_ms: 2000\n  backoff_initial_ms: 100\n  backoff_max_ms: 500\n"

@@ -32,7 +32,9 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
-  std::optional<ingest::KannelSettings> kannel;  // SMS intake via Kannel; none = disabled (404)
+  std::optional<ingest::KannelSettings> kannel;
+  // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
+  std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -57,6 +59,7 @@ class Api final : public RequestHandler {
   HttpResponse ListAreas();
   HttpResponse Readyz();
   HttpResponse RulesInfo();
+  boost::asio::awaitable<HttpResponse> ReloadRules();
 
   ApiDeps d_;
   Counter& rejected_invalid_;

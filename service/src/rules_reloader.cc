@@ -1,0 +1,115 @@
+#include "rules_reloader.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "config/files.h"
+
+namespace sakchy::service {
+
+RulesReloader::RulesReloader(std::string rules_dir, const config::AreaTree& areas,
+                             std::shared_ptr<const classifier::Classifier> initial,
+                             const Clock& clock, MetricsRegistry& metrics)
+    : rules_dir_(std::move(rules_dir)),
+      areas_(areas),
+      clock_(clock),
+      metrics_(metrics),
+      current_(std::move(initial)),
+      reload_ok_(metrics.GetCounter("sakchy_ruleset_reloads_total", "Ruleset reloads by result",
+                                    {{"result", "ok"}})),
+      reload_failed_(metrics.GetCounter("sakchy_ruleset_reloads_total",
+                                        "Ruleset reloads by result", {{"result", "failed"}})),
+      loaded_at_(metrics.GetGauge("sakchy_ruleset_loaded_timestamp_seconds",
+                                  "When the ruleset in use was loaded (Unix seconds)")),
+      rule_count_(metrics.GetGauge("sakchy_ruleset_rules", "Rules in the ruleset in use")) {
+  Publish(current_->info());
+}
+
+RulesReloader::~RulesReloader() { StopWatching(); }
+
+std::shared_ptr<const classifier::Classifier> RulesReloader::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void RulesReloader::Publish(const classifier::RuleSetInfo& info) {
+  if (!published_version_.empty()) {
+    metrics_.GetGauge("sakchy_ruleset_info", "The ruleset in use (value 1), by version",
+                      {{"version", published_version_}})
+        .Set(0);
+  }
+  published_version_ = info.version.substr(0, 16);
+  metrics_.GetGauge("sakchy_ruleset_info", "The ruleset in use (value 1), by version",
+                    {{"version", published_version_}})
+      .Set(1);
+  loaded_at_.Set(static_cast<double>(info.loaded_at) / 1000.0);
+  rule_count_.Set(static_cast<double>(info.rule_count));
+}
+
+Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger) {
+  std::lock_guard reload_lock(reload_mu_);
+  auto loaded = classifier::Classifier::Load(rules_dir_, areas_, clock_.NowMs());
+  if (!loaded) {
+    reload_failed_.Inc();
+    spdlog::error("rules reload ({}) failed; the previous ruleset keeps serving:\n{}", trigger,
+                  loaded.error().message);
+    return tl::unexpected(loaded.error());
+  }
+  classifier::RuleSetInfo info = (*loaded)->info();
+  std::string old_version;
+  {
+    std::lock_guard lock(mu_);
+    old_version = current_->info().version;
+    current_ = std::move(*loaded);
+  }
+  Publish(info);
+  reload_ok_.Inc();
+  spdlog::info("rules reloaded ({}): version {} -> {}, {} rules, {} terms", trigger,
+               old_version.substr(0, 12), info.version.substr(0, 12), info.rule_count,
+               info.term_count);
+  return info;
+}
+
+std::string RulesReloader::Fingerprint() const {
+  if (rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0) return {};
+  std::string fp;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(rules_dir_, ec)) {
+    std::error_code e2;
+    auto size = entry.file_size(e2);
+    auto mtime = entry.last_write_time(e2).time_since_epoch().count();
+    fp += entry.path().filename().string() + ":" + std::to_string(size) + ":" +
+          std::to_string(mtime) + ";";
+  }
+  return fp;
+}
+
+void RulesReloader::StartWatching(std::chrono::milliseconds interval) {
+  if (rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0 || watcher_.joinable()) return;
+  watcher_ = std::thread([this, interval] {
+    pthread_setname_np(pthread_self(), "sakchy-rules");
+    std::string last = Fingerprint();
+    std::unique_lock lock(watch_mu_);
+    while (!watch_cv_.wait_for(lock, interval, [this] { return watch_stop_; })) {
+      std::string now = Fingerprint();
+      if (now == last) continue;
+      last = now;
+      lock.unlock();
+      (void)Reload("rules directory changed");
+      lock.lock();
+    }
+  });
+}
+
+void RulesReloader::StopWatching() {
+  {
+    std::lock_guard lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+}  // namespace sakchy::service
