@@ -12,7 +12,7 @@ PACKAGES=(
 )
 # Test peers and load tools.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  PACKAGES+=(wrk)
+  PACKAGES+=(wrk kannel kannel-extras)
 fi
 
 missing=()

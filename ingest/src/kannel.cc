@@ -14,7 +14,7 @@
 namespace sakchy::ingest {
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 200;  // "kannel:" + id stays within source_ref's 256 bytes
+constexpr std::size_t kMaxIdBytes = 200;     // "kannel:" + id stays within source_ref's 256 bytes
 constexpr std::int64_t kMinTs = 946684800;   // 2000-01-01T00:00:00Z
 constexpr std::int64_t kMaxTs = 4102444800;  // 2100-01-01T00:00:00Z
 
@@ -35,8 +35,7 @@ std::string Lower(std::string_view s) {
 }
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](unsigned char c) { return std::isspace(c) != 0; });
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
 }
 
 void AppendUtf8(std::uint32_t cp, std::string& out) {
@@ -81,8 +80,8 @@ std::string HexDecode(std::string_view hex) {
 // UTF-16 (big-endian unless a byte-order mark says otherwise) to UTF-8.
 Result<std::string> DecodeUtf16(std::string_view bytes) {
   if (bytes.size() % 2 != 0) {
-    return Invalid("text is not valid UCS-2 (odd number of bytes: " +
-                   std::to_string(bytes.size()) + ")");
+    return Invalid("text is not valid UCS-2 (odd number of bytes: " + std::to_string(bytes.size()) +
+                   ")");
   }
   bool little_endian = false;
   std::size_t i = 0;
@@ -106,8 +105,8 @@ Result<std::string> DecodeUtf16(std::string_view bytes) {
     std::uint32_t cp = unit_at(i);
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       if (i + 3 >= bytes.size() || unit_at(i + 2) < 0xDC00 || unit_at(i + 2) > 0xDFFF) {
-        return Invalid("text is not valid UCS-2 (unpaired surrogate at byte " +
-                       std::to_string(i) + ")");
+        return Invalid("text is not valid UCS-2 (unpaired surrogate at byte " + std::to_string(i) +
+                       ")");
       }
       cp = 0x10000 + ((cp - 0xD800) << 10) + (unit_at(i + 2) - 0xDC00);
       i += 2;
@@ -204,8 +203,7 @@ bool Matches(const std::string& addr, std::string_view pattern) {
 }
 
 bool IsPrintableId(std::string_view id) {
-  return std::all_of(id.begin(), id.end(),
-                     [](unsigned char c) { return c > 0x20 && c < 0x7F; });
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c < 0x7F; });
 }
 
 }  // namespace
@@ -252,9 +250,9 @@ bool IpAllowed(std::string_view ip, const std::vector<std::string>& allowed) {
 Result<Report> ParseKannelMo(const std::map<std::string, std::string>& params,
                              std::string_view remote_ip, const KannelSettings& settings) {
   if (!IpAllowed(remote_ip, settings.allowed_ips)) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "remote address " + std::string(remote_ip.substr(0, 64)) +
-                         " is not in sms.kannel.allowed_ips");
+    return MakeError(ErrorCode::kUnauthenticated, "remote address " +
+                                                      std::string(remote_ip.substr(0, 64)) +
+                                                      " is not in sms.kannel.allowed_ips");
   }
   if (settings.secret.empty()) {
     return MakeError(ErrorCode::kUnauthenticated, "no Kannel secret is configured");

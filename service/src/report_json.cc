@@ -84,6 +84,8 @@ json::value EventToJson(const Event& e) {
   o["status"] = e.scored ? "scored" : "pending";
   o["text"] = e.report.text;
   o["channel"] = e.report.channel;
+  // A token name, or a pseudonym (keyed HMAC) for SMS senders and social-media authors.
+  if (!e.report.submitted_by.empty()) o["submitted_by"] = e.report.submitted_by;
   if (!e.report.source_ref.empty()) o["source_ref"] = e.report.source_ref;
   o["observed_at"] = FormatRfc3339(e.report.observed_at);
   o["received_at"] = FormatRfc3339(e.report.received_at);

@@ -265,7 +265,7 @@ INSTANTIATE_TEST_SUITE_P(
                               "    severity: extreme\n"}},
                   {"a.yaml:6: rule x: invalid severity"}},
         ErrorCase{"no_terms", {{"a.yaml", "version: 1\nrules:\n  - id: x\n    category: c\n"}},
-                  {"a.yaml:3: rule x: needs 'any' or 'all' terms"}},
+                  {"a.yaml:3: rule x: needs 'any', 'all' or 'near' terms"}},
         ErrorCase{"bad_version", {{"a.yaml", "version: 2\n"}},
                   {"a.yaml:1: unsupported version '2'"}},
         ErrorCase{"thresholds_twice",

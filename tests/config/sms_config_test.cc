@@ -32,7 +32,8 @@ class SmsConfigTest : public ::testing::Test {
     ASSERT_FALSE(config.has_value()) << "loaded unexpectedly:\n" << yaml;
     const std::string expected = path_ + ":" + std::to_string(line) + ": " + rest;
     EXPECT_THAT("\n" + config.error().message + "\n", HasSubstr("\n" + expected + "\n"))
-        << "expected line: " << expected << "\ngot:\n" << config.error().message;
+        << "expected line: " << expected << "\ngot:\n"
+        << config.error().message;
   }
 
   sakchy::testing::TempDir dir_;
@@ -86,9 +87,9 @@ TEST_F(SmsConfigTest, Errors) {
       "sms.kannel.secret_env: the secret in SAKCHY_SMS_TEST_KANNEL_SECRET is too short (min 16 "
       "characters)");
   ASSERT_EQ(setenv(kSecretEnv, "", 1), 0);
-  ExpectIssue(
-      "sms:\n  kannel:\n    enabled: true\n    secret_env: SAKCHY_SMS_TEST_KANNEL_SECRET\n", 4,
-      "sms.kannel.secret_env: environment variable SAKCHY_SMS_TEST_KANNEL_SECRET is empty");
+  ExpectIssue("sms:\n  kannel:\n    enabled: true\n    secret_env: SAKCHY_SMS_TEST_KANNEL_SECRET\n",
+              4,
+              "sms.kannel.secret_env: environment variable SAKCHY_SMS_TEST_KANNEL_SECRET is empty");
   ExpectIssue("sms:\n  kannel:\n    allowed_ips:\n      - 127.0.0.1\n      - localhost\n", 5,
               "sms.kannel.allowed_ips[1]: expected an IP address or CIDR range (e.g. 127.0.0.1, "
               "10.0.0.0/8), got 'localhost'");
@@ -96,7 +97,7 @@ TEST_F(SmsConfigTest, Errors) {
               "sms.kannel.allowed_ips[0]: expected an IP address or CIDR range (e.g. 127.0.0.1, "
               "10.0.0.0/8), got '10.0.0.0/33'");
   ExpectIssue("sms:\n  kannel:\n    enabled: yes please\n", 3,
-              "sms.kannel.enabled: expected true or false");
+              "sms.kannel.enabled: expected true or false, got 'yes please'");
   ExpectIssue("sms:\n  kannel:\n    secret: abc\n", 3,
               "sms.kannel.secret: unknown key (expected one of: enabled, secret_env, "
               "allowed_ips, keep_raw_numbers)");

@@ -28,10 +28,10 @@ KannelSettings Settings() {
 
 // What smsbox sends with mo-recode = true (the query parameters, percent-decoded).
 Params Mo(std::string text = kRumour) {
-  return {{"secret", kSecret},        {"from", "+996700000001"},
-          {"to", "1234"},             {"text", std::move(text)},
-          {"ts", "1795625695"},       {"id", "4d056a87-9f04-4065-b088-5260ca8a2cf5"},
-          {"coding", "0"},            {"charset", "UTF-8"}};
+  return {{"secret", kSecret},  {"from", "+996700000001"},
+          {"to", "1234"},       {"text", std::move(text)},
+          {"ts", "1795625695"}, {"id", "4d056a87-9f04-4065-b088-5260ca8a2cf5"},
+          {"coding", "0"},      {"charset", "UTF-8"}};
 }
 
 // UTF-16BE bytes of a UTF-8 string made of BMP characters only (test helper).
@@ -245,8 +245,8 @@ TEST(KannelTest, SameMessageIdGivesTheSameSourceRef) {
 
 TEST(KannelTest, SenderIsPseudonymisedStablyAcrossNumberFormats) {
   const std::string expected = "sms:" + HmacSha256Hex(kKey, "+996700000001").substr(0, 16);
-  for (const char* from : {"+996700000001", "996700000001", "00996700000001", "0700000001",
-                           "+996 (700) 000-001"}) {
+  for (const char* from :
+       {"+996700000001", "996700000001", "00996700000001", "0700000001", "+996 (700) 000-001"}) {
     Params p = Mo();
     p["from"] = from;
     auto report = ParseKannelMo(p, "127.0.0.1", Settings());
@@ -295,8 +295,14 @@ TEST(KannelTest, ObservedAtOnlyFromAPlausibleTimestamp) {
     TimeMs want;
   };
   const Case cases[] = {
-      {"1795625695", 1795625695000LL}, {std::nullopt, 0}, {"", 0}, {"0", 0},
-      {"-5", 0}, {"17956x", 0}, {"99999999999999999999", 0}, {"4102444800", 0},
+      {"1795625695", 1795625695000LL},
+      {std::nullopt, 0},
+      {"", 0},
+      {"0", 0},
+      {"-5", 0},
+      {"17956x", 0},
+      {"99999999999999999999", 0},
+      {"4102444800", 0},
   };
   for (const auto& c : cases) {
     Params p = Mo();

@@ -196,6 +196,7 @@ TEST(KannelIntegrationTest, SmsFromFakeSmscBecomesAScoredEventAndRedeliveryIsADu
   ASSERT_TRUE(source_ref.starts_with("kannel:")) << source_ref;
   std::string area(event.at("area").as_string());
   EXPECT_TRUE(area == "KG-GO" || area == "KG-O") << area;
+  ASSERT_TRUE(event.as_object().contains("submitted_by")) << boost::json::serialize(event);
   if (const auto* by = event.as_object().if_contains("submitted_by")) {
     const std::string submitted_by(by->as_string());
     EXPECT_TRUE(submitted_by.starts_with("sms:")) << submitted_by;

@@ -144,7 +144,9 @@ TEST(ServiceTest, BadInputGetsProblemJsonAndStoresNothing) {
     auto p = json::parse(r.body);
     EXPECT_EQ(p.at("status").to_number<int>(), c.status) << c.name;
     EXPECT_FALSE(p.at("detail").as_string().empty()) << c.name;
-    if (!c.field.empty()) EXPECT_EQ(p.at("field"), c.field.c_str()) << c.name << ": " << r.body;
+    if (!c.field.empty()) {
+      EXPECT_EQ(p.at("field"), c.field.c_str()) << c.name << ": " << r.body;
+    }
   }
   EXPECT_EQ(h.Metric("sakchy_reports_accepted_total"), 0);
   EXPECT_GE(h.Metric("sakchy_reports_rejected_total{reason=\"invalid\"}"), 9);
