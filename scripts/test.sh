@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/bootstrap.sh
+./scripts/bootstrap.sh --with-test-tools   # test peers: Kannel (real SMS gateway), wrk
 
 build=build type=RelWithDebInfo extra=()
 if [[ "${1:-}" == "--sanitize" ]]; then
