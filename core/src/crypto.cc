@@ -19,19 +19,26 @@ std::string ToHex(const unsigned char* data, size_t n) {
   }
   return out;
 }
+// SHA-256 fetched once: OpenSSL 3's implicit fetch behind EVP_sha256() costs a provider lookup
+// on every call (it showed up per request, as tokens are hashed on each one).
+const EVP_MD* Sha256() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), md, &len, Sha256(), nullptr);
   return ToHex(md, len);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(Sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
   return ToHex(md, len);
 }

@@ -151,10 +151,7 @@ Api::Api(ApiDeps deps)
 
 HttpResponse Api::Reject(unsigned status, const std::string& title, const std::string& detail) {
   if (status == 413) rejected_too_large_.Inc();
-  d_.metrics
-      ->GetCounter("sakchy_http_requests_total", "HTTP requests by route and status",
-                   {{"route", "unrouted"}, {"code", std::to_string(status)}})
-      .Inc();
+  Record("unrouted", status, 0);
   return Problem(status, title, detail);
 }
 
@@ -171,15 +168,30 @@ net::awaitable<HttpResponse> Api::Handle(HttpRequest request) {
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  d_.metrics
-      ->GetCounter("sakchy_http_requests_total", "HTTP requests by route and status",
-                   {{"route", route}, {"code", std::to_string(response.status)}})
-      .Inc();
-  d_.metrics
-      ->GetHistogram("sakchy_http_request_seconds", "HTTP request latency by route",
-                     {{"route", route}})
-      .Observe(seconds);
+  Record(route, response.status, seconds);
   co_return response;
+}
+
+void Api::Record(const std::string& route, unsigned status, double seconds) {
+  Counter* counter;
+  Histogram* latency;
+  {
+    std::lock_guard lock(metrics_mu_);
+    auto& m = route_metrics_[route];
+    if (!m.latency) {
+      m.latency = &d_.metrics->GetHistogram("sakchy_http_request_seconds",
+                                            "HTTP request latency by route", {{"route", route}});
+    }
+    auto& c = m.by_status[status];
+    if (!c) {
+      c = &d_.metrics->GetCounter("sakchy_http_requests_total", "HTTP requests by route and status",
+                                  {{"route", route}, {"code", std::to_string(status)}});
+    }
+    counter = c;
+    latency = m.latency;
+  }
+  counter->Inc();
+  latency->Observe(seconds);
 }
 
 net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {

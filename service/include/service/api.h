@@ -5,7 +5,9 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "classifier/classifier.h"
 #include "config/areas.h"
@@ -61,7 +63,16 @@ class Api final : public RequestHandler {
   HttpResponse RulesInfo();
   boost::asio::awaitable<HttpResponse> ReloadRules();
 
+  // Metric handles per (route, status), so a request does not render label strings.
+  struct RouteMetrics {
+    Histogram* latency = nullptr;
+    std::map<unsigned, Counter*> by_status;
+  };
+  void Record(const std::string& route, unsigned status, double seconds);
+
   ApiDeps d_;
+  std::mutex metrics_mu_;
+  std::map<std::string, RouteMetrics, std::less<>> route_metrics_;
   Counter& rejected_invalid_;
   Counter& rejected_too_large_;
   Counter& rejected_media_type_;
