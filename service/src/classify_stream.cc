@@ -7,6 +7,7 @@
 
 #include "core/json_text.h"
 #include "core/utf8.h"
+#include "service/report_json.h"
 
 namespace sakchy::service {
 
@@ -64,27 +65,8 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     for (const auto& cat : c.categories) cats.emplace_back(cat);
     o["categories"] = std::move(cats);
     o["area"] = c.area ? json::value(*c.area) : json::value(nullptr);
-    json::array matches;
-    for (const auto& m : c.matches) {
-      matches.emplace_back(json::object{{"rule_id", m.rule_id},
-                                        {"category", m.category},
-                                        {"term", m.term},
-                                        {"begin", m.begin},
-                                        {"end", m.end},
-                                        {"excerpt", text.substr(m.begin, m.end - m.begin)}});
-    }
-    o["matches"] = std::move(matches);
-    json::array places;
-    for (const auto& p : c.places) {
-      json::array cands;
-      for (const auto& a : p.candidates) cands.emplace_back(a);
-      places.emplace_back(json::object{{"name", p.name},
-                                       {"candidates", std::move(cands)},
-                                       {"ambiguous", p.candidates.size() > 1},
-                                       {"begin", p.begin},
-                                       {"end", p.end}});
-    }
-    o["places"] = std::move(places);
+    o["matches"] = MatchesToJson(text, c.matches);
+    o["places"] = PlacesToJson(c.places);
     o["input"] = json::parse(line);
     emit(o);
   }

@@ -99,30 +99,42 @@ json::value EventToJson(const Event& e) {
     json::array cats;
     for (const auto& c : e.categories) cats.emplace_back(c);
     o["categories"] = std::move(cats);
-    json::array matches;
-    for (const auto& m : e.matches) {
-      matches.emplace_back(json::object{{"rule_id", m.rule_id},
-                                        {"category", m.category},
-                                        {"term", m.term},
-                                        {"begin", m.begin},
-                                        {"end", m.end},
-                                        {"excerpt", e.report.text.substr(m.begin, m.end - m.begin)}});
-    }
-    o["matches"] = std::move(matches);
-    json::array places;
-    for (const auto& p : e.places) {
-      json::array cands;
-      for (const auto& c : p.candidates) cands.emplace_back(c);
-      places.emplace_back(json::object{{"name", p.name},
-                                       {"candidates", std::move(cands)},
-                                       {"ambiguous", p.candidates.size() > 1},
-                                       {"begin", p.begin},
-                                       {"end", p.end}});
-    }
-    o["places"] = std::move(places);
+    o["matches"] = MatchesToJson(e.report.text, e.matches);
+    o["places"] = PlacesToJson(e.places);
     o["ruleset_version"] = e.ruleset_version;
   }
   return o;
+}
+
+json::array MatchesToJson(std::string_view text, const std::vector<Match>& matches) {
+  json::array out;
+  out.reserve(matches.size());
+  for (const auto& m : matches) {
+    std::string_view excerpt =
+        m.begin <= m.end && m.end <= text.size() ? text.substr(m.begin, m.end - m.begin) : "";
+    out.emplace_back(json::object{{"rule_id", m.rule_id},
+                                  {"category", m.category},
+                                  {"term", m.term},
+                                  {"begin", m.begin},
+                                  {"end", m.end},
+                                  {"excerpt", excerpt}});
+  }
+  return out;
+}
+
+json::array PlacesToJson(const std::vector<PlaceMention>& places) {
+  json::array out;
+  out.reserve(places.size());
+  for (const auto& p : places) {
+    json::array cands;
+    for (const auto& c : p.candidates) cands.emplace_back(c);
+    out.emplace_back(json::object{{"name", p.name},
+                                  {"candidates", std::move(cands)},
+                                  {"ambiguous", p.candidates.size() > 1},
+                                  {"begin", p.begin},
+                                  {"end", p.end}});
+  }
+  return out;
 }
 
 json::value AlertToJson(const Alert& a) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <tl/expected.hpp>
 
@@ -31,6 +32,9 @@ struct BodyError {
 tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body);
 
 boost::json::value EventToJson(const Event& event);
+// Matches with the matched excerpt of `text`, and place mentions with their candidates.
+boost::json::array MatchesToJson(std::string_view text, const std::vector<Match>& matches);
+boost::json::array PlacesToJson(const std::vector<PlaceMention>& places);
 boost::json::value AlertToJson(const Alert& alert);
 
 }  // namespace sakchy::service
