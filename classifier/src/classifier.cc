@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <exception>
 #include <filesystem>
@@ -22,15 +23,27 @@ namespace {
 using internal::NormalizedText;
 using internal::Normalizer;
 
-enum class Clause : std::uint8_t { kAny, kAll, kNone };
+enum class Clause : std::uint8_t { kAny, kAll, kNone, kNearA, kNearB, kException };
 
 // Where a compiled pattern is used: one item of one rule.
 struct TermUse {
   std::uint32_t rule;
   Clause clause;
   std::uint32_t item;
-  std::string term;  // as written in the rule or list
+  std::uint8_t langs;  // internal::kLang* bits
+  std::string term;    // as written in the rule or list
 };
+
+std::uint8_t LanguageBits(Language language) {
+  switch (language) {
+    case Language::kKy: return internal::kLangKy;
+    case Language::kRu: return internal::kLangRu;
+    case Language::kUz: return internal::kLangUz;
+    case Language::kEn: return internal::kLangEn;
+    case Language::kUnknown: break;
+  }
+  return internal::kLangAll;
+}
 
 struct Pattern {
   std::string literal;  // normalised term; matched as a Hyperscan literal
@@ -47,6 +60,12 @@ struct CompiledRule {
   std::optional<Severity> severity;
   std::uint32_t any_count = 0;
   std::uint32_t all_count = 0;
+  std::uint32_t category_index = 0;
+  std::uint32_t id_rank = 0;  // position of `id` in sorted order, to sort matches cheaply
+  bool has_near = false;
+  int within_words = 0;
+  // `all` items required for a text of each language bit combination (indexed by langs bits).
+  std::array<std::uint64_t, 16> all_required{};
 };
 
 struct CompiledTension {
@@ -55,6 +74,42 @@ struct CompiledTension {
   double weight = 0;
   std::optional<Severity> severity;
   std::vector<std::string> all_categories;
+  std::vector<std::uint32_t> all_category_indexes;
+  std::uint32_t category_index = 0;
+};
+
+// Per-thread working memory of Classify(), reused across calls and classifiers. Rule states are
+// valid when their stamp equals the current epoch, so nothing is cleared per text.
+struct RuleState {
+  std::uint64_t stamp = 0;
+  std::uint64_t all_mask = 0;
+  bool any = false;
+  bool none = false;
+  bool positive = false;    // some any/all/near item hit
+  bool exceptions = false;  // exception spans recorded this run
+  bool fired = false;
+};
+
+struct NearHit {
+  std::uint32_t rule;
+  std::uint32_t side;  // 0 = a, 1 = b
+  std::uint32_t word;
+  bool operator<(const NearHit& o) const {
+    return std::tie(rule, side, word) < std::tie(o.rule, o.side, o.word);
+  }
+};
+
+struct Span {
+  std::uint32_t rule;
+  std::uint32_t begin;
+  std::uint32_t end;
+};
+
+struct MatchRef {
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::uint32_t rule;
+  const TermUse* use;
 };
 
 struct Hit {
@@ -87,6 +142,20 @@ struct ThreadScratch {
   }
 };
 thread_local ThreadScratch t_scratch;
+
+struct RunScratch {
+  NormalizedText normalized;
+  std::vector<Hit> hits;
+  std::vector<RuleState> rules;
+  std::vector<std::uint32_t> touched;
+  std::vector<NearHit> near;
+  std::vector<Span> exceptions;
+  std::vector<MatchRef> matched;
+  std::vector<std::uint32_t> word_starts;  // original offsets of word starts
+  std::vector<char> categories;
+  std::uint64_t epoch = 0;
+};
+thread_local RunScratch t_run;
 
 // The literal for a normalised term, trimmed; empty when it has no letter or digit. The
 // normaliser has reduced every separator run to one space, so a phrase is a literal too.
@@ -144,6 +213,9 @@ class ClassifierImpl final : public Classifier {
   std::unordered_map<std::string, std::uint32_t> pattern_index_;  // (prefix, expression) -> index
   std::vector<CompiledRule> rules_;
   std::vector<CompiledTension> tensions_;
+  std::vector<std::string> category_names_;  // index -> name; rules and tensions refer by index
+  std::uint32_t place_category_ = 0;
+  bool has_exceptions_ = false;
   std::vector<config::Area> areas_;
   std::vector<int> area_depth_;
   std::array<double, 4> thresholds_ = {1, 3, 6, 10};
@@ -178,31 +250,49 @@ std::uint32_t ClassifierImpl::PatternFor(std::string_view term, bool prefix,
 void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32_t rule_index,
                                   const internal::RuleSpec& rule,
                                   std::vector<std::string>& errors) {
+  std::vector<internal::TermItem> near_a;
+  std::vector<internal::TermItem> near_b;
+  if (rule.near.size() == 2) {
+    near_a.push_back(rule.near[0]);
+    near_b.push_back(rule.near[1]);
+  }
   const std::pair<const std::vector<internal::TermItem>*, Clause> clauses[] = {
-      {&rule.any, Clause::kAny}, {&rule.all, Clause::kAll}, {&rule.none, Clause::kNone}};
+      {&rule.any, Clause::kAny},    {&rule.all, Clause::kAll},
+      {&rule.none, Clause::kNone},  {&near_a, Clause::kNearA},
+      {&near_b, Clause::kNearB},    {&rule.exceptions, Clause::kException}};
   for (const auto& [items, clause] : clauses) {
     for (std::uint32_t i = 0; i < items->size(); ++i) {
       const internal::TermItem& item = (*items)[i];
-      std::vector<std::pair<std::string, std::string>> terms;  // term, origin
+      struct Term {
+        std::string text;
+        std::string origin;
+        std::uint8_t langs;
+      };
+      std::vector<Term> terms;
       if (item.text.starts_with("@")) {
         auto list = spec.lists.find(item.text.substr(1));
         if (list == spec.lists.end()) continue;  // reported by Validate
         for (const internal::TermItem& t : list->second.terms) {
-          terms.emplace_back(t.text, list->second.file + ":" + std::to_string(t.line) +
-                                         ": rule " + rule.id + ": term " + Quote(t.text) +
-                                         " (list " + item.text + ")");
+          terms.push_back(Term{t.text,
+                               list->second.file + ":" + std::to_string(t.line) + ": rule " +
+                                   rule.id + ": term " + Quote(t.text) + " (list " + item.text +
+                                   ")",
+                               static_cast<std::uint8_t>(t.langs & item.langs)});
         }
       } else {
-        terms.emplace_back(item.text, rule.file + ":" + std::to_string(item.line) + ": rule " +
-                                          rule.id + ": term " + Quote(item.text));
+        terms.push_back(Term{item.text,
+                             rule.file + ":" + std::to_string(item.line) + ": rule " + rule.id +
+                                 ": term " + Quote(item.text),
+                             item.langs});
       }
-      for (const auto& [term, origin] : terms) {
-        const bool prefix = term.size() > 1 && term.back() == '*';
+      for (const Term& t : terms) {
+        if (t.langs == 0) continue;  // e.g. a Kyrgyz list term under a Russian-only item
+        const bool prefix = t.text.size() > 1 && t.text.back() == '*';
         bool ok = false;
-        const std::uint32_t p =
-            PatternFor(prefix ? std::string_view(term).substr(0, term.size() - 1) : term, prefix,
-                       origin, errors, ok);
-        if (ok) patterns_[p].uses.push_back(TermUse{rule_index, clause, i, term});
+        const std::uint32_t p = PatternFor(
+            prefix ? std::string_view(t.text).substr(0, t.text.size() - 1) : t.text, prefix,
+            t.origin, errors, ok);
+        if (ok) patterns_[p].uses.push_back(TermUse{rule_index, clause, i, t.langs, t.text});
       }
     }
   }
@@ -212,15 +302,68 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
                            std::vector<std::string>& errors) {
   thresholds_ = spec.thresholds;
   place_weight_ = spec.place_weight;
+  std::map<std::string, std::uint32_t> category_index;
+  auto category_of = [&](const std::string& name) {
+    auto [it, inserted] =
+        category_index.emplace(name, static_cast<std::uint32_t>(category_names_.size()));
+    if (inserted) category_names_.push_back(name);
+    return it->second;
+  };
+  place_category_ = category_of("place");
+  std::vector<std::string> sorted_ids;
+  for (const internal::RuleSpec& r : spec.rules) sorted_ids.push_back(r.id);
+  std::sort(sorted_ids.begin(), sorted_ids.end());
   for (const internal::RuleSpec& r : spec.rules) {
     const auto index = static_cast<std::uint32_t>(rules_.size());
-    rules_.push_back(CompiledRule{r.id, r.category, r.weight, r.severity,
-                                  static_cast<std::uint32_t>(r.any.size()),
-                                  static_cast<std::uint32_t>(r.all.size())});
+    CompiledRule c;
+    c.id = r.id;
+    c.category = r.category;
+    c.weight = r.weight;
+    c.severity = r.severity;
+    c.any_count = static_cast<std::uint32_t>(r.any.size());
+    c.all_count = static_cast<std::uint32_t>(std::min(r.all.size(), internal::kMaxAllItems));
+    c.category_index = category_of(r.category);
+    c.id_rank = static_cast<std::uint32_t>(
+        std::lower_bound(sorted_ids.begin(), sorted_ids.end(), r.id) - sorted_ids.begin());
+    c.has_near = r.near.size() == 2;
+    c.within_words = r.within_words;
+    for (std::uint32_t bits = 0; bits < 16; ++bits) {
+      for (std::uint32_t i = 0; i < c.all_count; ++i) {
+        if ((r.all[i].langs & bits) != 0) c.all_required[bits] |= std::uint64_t{1} << i;
+      }
+    }
+    if (!r.exceptions.empty()) has_exceptions_ = true;
+    rules_.push_back(std::move(c));
     AddRuleTerms(spec, index, r, errors);
   }
   for (const internal::TensionSpec& t : spec.tensions) {
-    tensions_.push_back(CompiledTension{t.id, t.category, t.weight, t.severity, t.all_categories});
+    CompiledTension c{t.id, t.category, t.weight, t.severity, t.all_categories, {}, 0};
+    for (const std::string& name : t.all_categories) {
+      c.all_category_indexes.push_back(category_of(name));
+    }
+    c.category_index = category_of(t.category);
+    tensions_.push_back(std::move(c));
+  }
+  // Renumber categories in name order, so Classify() lists them without sorting.
+  {
+    std::vector<std::uint32_t> order(category_names_.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+      return category_names_[a] < category_names_[b];
+    });
+    std::vector<std::uint32_t> new_index(order.size());
+    std::vector<std::string> names(order.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      new_index[order[i]] = i;
+      names[i] = category_names_[order[i]];
+    }
+    category_names_ = std::move(names);
+    place_category_ = new_index[place_category_];
+    for (CompiledRule& r : rules_) r.category_index = new_index[r.category_index];
+    for (CompiledTension& t : tensions_) {
+      t.category_index = new_index[t.category_index];
+      for (std::uint32_t& c : t.all_category_indexes) c = new_index[c];
+    }
   }
   info_.term_count = patterns_.size();
 
@@ -325,6 +468,7 @@ int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsign
 }
 
 void ClassifierImpl::Scan(const NormalizedText& text, std::vector<Hit>& hits) const {
+  // `text` is the normalised text followed by its transliterated Latin runs (one pass).
   if (database_ == nullptr || text.text.empty()) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
@@ -335,38 +479,92 @@ void ClassifierImpl::Scan(const NormalizedText& text, std::vector<Hit>& hits) co
 
 Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const {
   Classification out;
-  std::vector<Hit> hits;
-  const NormalizedText normalized = normalizer_.Normalize(text);
-  Scan(normalized, hits);
-  NormalizedText transliterated;
-  if (normalizer_.Transliterate(normalized, transliterated)) Scan(transliterated, hits);
-  std::sort(hits.begin(), hits.end());
-  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  RunScratch& rs = t_run;
+  rs.hits.clear();
+  normalizer_.Normalize(text, rs.normalized);
+  const std::size_t main_size = rs.normalized.text.size();
+  normalizer_.AppendTransliteration(rs.normalized);
+  Scan(rs.normalized, rs.hits);
+  std::sort(rs.hits.begin(), rs.hits.end());
+  rs.hits.erase(std::unique(rs.hits.begin(), rs.hits.end()), rs.hits.end());
+  out.language = DetectLanguage(text);
+  const std::uint8_t lang_bits = LanguageBits(out.language);
 
-  // Rule logic, only for rules with hits.
-  struct RuleState {
-    std::vector<bool> any;
-    std::vector<bool> all;
-    bool none = false;
-    std::vector<std::pair<const Hit*, const TermUse*>> matched;
+  if (rs.rules.size() < rules_.size()) rs.rules.resize(rules_.size());
+  const std::uint64_t epoch = ++rs.epoch;
+  rs.touched.clear();
+  rs.near.clear();
+  rs.exceptions.clear();
+  rs.matched.clear();
+  rs.word_starts.clear();
+  bool word_starts_ready = false;
+  auto state_of = [&](std::uint32_t rule) -> RuleState& {
+    RuleState& st = rs.rules[rule];
+    if (st.stamp != epoch) {
+      st = RuleState{};
+      st.stamp = epoch;
+      rs.touched.push_back(rule);
+    }
+    return st;
   };
-  std::map<std::uint32_t, RuleState> states;
+  // Word number of an original offset: words of the normalised text (before the transliteration).
+  auto word_of = [&](std::uint32_t original_offset) -> std::uint32_t {
+    if (!word_starts_ready) {
+      word_starts_ready = true;
+      const std::string& s = rs.normalized.text;
+      bool in_word = false;
+      std::size_t pos = 0;
+      while (pos < main_size) {
+        const std::size_t start = pos;
+        const bool word = internal::IsWordChar(internal::DecodeUtf8(s, pos));
+        if (word && !in_word) rs.word_starts.push_back(rs.normalized.orig_begin[start]);
+        in_word = word;
+      }
+    }
+    const auto it =
+        std::upper_bound(rs.word_starts.begin(), rs.word_starts.end(), original_offset);
+    return static_cast<std::uint32_t>(it - rs.word_starts.begin());
+  };
+
+  // Exceptions first: their spans hide the overlapping hits of the same rule.
+  if (has_exceptions_) {
+    for (const Hit& hit : rs.hits) {
+      for (const TermUse& use : patterns_[hit.pattern].uses) {
+        if (use.clause != Clause::kException || (use.langs & lang_bits) == 0) continue;
+        state_of(use.rule).exceptions = true;
+        rs.exceptions.push_back(Span{use.rule, hit.begin, hit.end});
+      }
+    }
+  }
   std::vector<PlaceMention> mentions;
-  for (const Hit& hit : hits) {
+  for (std::uint32_t h = 0; h < rs.hits.size(); ++h) {
+    const Hit& hit = rs.hits[h];
     const Pattern& p = patterns_[hit.pattern];
     for (const TermUse& use : p.uses) {
-      auto [it, inserted] = states.try_emplace(use.rule);
-      RuleState& st = it->second;
-      if (inserted) {
-        st.any.assign(rules_[use.rule].any_count, false);
-        st.all.assign(rules_[use.rule].all_count, false);
+      if ((use.langs & lang_bits) == 0 || use.clause == Clause::kException) continue;
+      RuleState& st = state_of(use.rule);
+      if (st.exceptions && use.clause != Clause::kNone) {
+        bool hidden = false;
+        for (const Span& e : rs.exceptions) {
+          if (e.rule == use.rule && e.begin < hit.end && hit.begin < e.end) hidden = true;
+        }
+        if (hidden) continue;
       }
       switch (use.clause) {
-        case Clause::kAny: st.any[use.item] = true; break;
-        case Clause::kAll: st.all[use.item] = true; break;
+        case Clause::kAny: st.any = true; break;
+        case Clause::kAll: st.all_mask |= std::uint64_t{1} << use.item; break;
         case Clause::kNone: st.none = true; break;
+        case Clause::kNearA:
+        case Clause::kNearB:
+          rs.near.push_back(NearHit{use.rule, use.clause == Clause::kNearA ? 0u : 1u,
+                                    word_of(hit.begin)});
+          break;
+        case Clause::kException: break;
       }
-      if (use.clause != Clause::kNone) st.matched.emplace_back(&hit, &use);
+      if (use.clause != Clause::kNone) {
+        st.positive = true;
+        rs.matched.push_back(MatchRef{hit.begin, hit.end, use.rule, &use});
+      }
     }
     if (!p.areas.empty()) {
       PlaceMention m;
@@ -377,25 +575,58 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       mentions.push_back(std::move(m));
     }
   }
+  if (!rs.near.empty()) std::sort(rs.near.begin(), rs.near.end());
+  // True when a hit of near[0] and one of near[1] are at most within_words words apart.
+  auto near_ok = [&](std::uint32_t rule) {
+    const auto first = std::lower_bound(rs.near.begin(), rs.near.end(), NearHit{rule, 0, 0});
+    const auto middle = std::lower_bound(first, rs.near.end(), NearHit{rule, 1, 0});
+    const auto last = std::lower_bound(middle, rs.near.end(), NearHit{rule + 1, 0, 0});
+    const auto within = static_cast<std::uint32_t>(rules_[rule].within_words);
+    for (auto a = first; a != middle; ++a) {
+      for (auto b = middle; b != last; ++b) {
+        const std::uint32_t d = a->word > b->word ? a->word - b->word : b->word - a->word;
+        if (d <= within) return true;
+      }
+    }
+    return false;
+  };
 
-  std::set<std::string> categories;
+  rs.categories.assign(category_names_.size(), 0);
   std::optional<Severity> floor;
   auto raise = [&floor](std::optional<Severity> s) {
     if (s && (!floor || *s > *floor)) floor = s;
   };
-  for (auto& [index, st] : states) {
+  std::sort(rs.touched.begin(), rs.touched.end());
+  for (std::uint32_t index : rs.touched) {
+    RuleState& st = rs.rules[index];
     const CompiledRule& rule = rules_[index];
-    const bool any_ok = rule.any_count == 0 || std::find(st.any.begin(), st.any.end(), true) !=
-                                                   st.any.end();
-    const bool all_ok = std::find(st.all.begin(), st.all.end(), false) == st.all.end();
-    if (!any_ok || !all_ok || st.none) continue;
+    const std::uint64_t required = rule.all_required[lang_bits];
+    const bool fires = st.positive && !st.none && (rule.any_count == 0 || st.any) &&
+                       (st.all_mask & required) == required && (!rule.has_near || near_ok(index));
+    if (!fires) continue;
+    st.fired = true;
     if (detail != nullptr) detail->fired_rules.push_back(index);
     out.score += rule.weight;
-    categories.insert(rule.category);
+    rs.categories[rule.category_index] = 1;
     raise(rule.severity);
-    for (const auto& [hit, use] : st.matched) {
-      out.matches.push_back(Match{rule.id, rule.category, use->term, hit->begin, hit->end});
+  }
+  // Matches of fired rules, ordered by (begin, end, rule id, term), one per span and rule.
+  std::erase_if(rs.matched, [&rs](const MatchRef& m) { return !rs.rules[m.rule].fired; });
+  std::sort(rs.matched.begin(), rs.matched.end(), [this](const MatchRef& a, const MatchRef& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    if (a.end != b.end) return a.end < b.end;
+    if (a.rule != b.rule) return rules_[a.rule].id_rank < rules_[b.rule].id_rank;
+    return a.use->term < b.use->term;
+  });
+  out.matches.reserve(rs.matched.size());
+  for (std::size_t i = 0; i < rs.matched.size(); ++i) {
+    const MatchRef& m = rs.matched[i];
+    if (i > 0 && rs.matched[i - 1].begin == m.begin && rs.matched[i - 1].end == m.end &&
+        rs.matched[i - 1].rule == m.rule) {
+      continue;
     }
+    const CompiledRule& rule = rules_[m.rule];
+    out.matches.push_back(Match{rule.id, rule.category, m.use->term, m.begin, m.end});
   }
 
   // Place mentions: overlapping names keep the longest; the same span merges candidates.
@@ -420,7 +651,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   }
   for (PlaceMention& m : out.places) std::sort(m.candidates.begin(), m.candidates.end());
   if (!out.places.empty()) {
-    categories.insert("place");
+    rs.categories[place_category_] = 1;
     out.score += place_weight_;
   }
 
@@ -442,22 +673,22 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   }
   if (tie) out.area.reset();
 
-  // Tension: combinations of categories found by the rules above.
-  std::set<std::string> tension_categories;
+  // Tension: combinations of categories found by the rules above (not by other tension rules).
+  std::vector<std::uint32_t> tension_categories;
   for (std::uint32_t i = 0; i < tensions_.size(); ++i) {
     const CompiledTension& t = tensions_[i];
-    const bool fires = std::all_of(t.all_categories.begin(), t.all_categories.end(),
-                                   [&categories](const std::string& c) {
-                                     return categories.contains(c);
-                                   });
+    const bool fires = std::all_of(t.all_category_indexes.begin(), t.all_category_indexes.end(),
+                                   [&rs](std::uint32_t c) { return rs.categories[c] != 0; });
     if (!fires) continue;
     if (detail != nullptr) detail->fired_tensions.push_back(i);
     out.score += t.weight;
-    tension_categories.insert(t.category);
+    tension_categories.push_back(t.category_index);
     raise(t.severity);
   }
-  categories.insert(tension_categories.begin(), tension_categories.end());
-  out.categories.assign(categories.begin(), categories.end());
+  for (std::uint32_t c : tension_categories) rs.categories[c] = 1;
+  for (std::uint32_t c = 0; c < category_names_.size(); ++c) {  // in name order
+    if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
+  }
 
   Severity severity = Severity::kInfo;
   for (int i = 3; i >= 0; --i) {
@@ -468,17 +699,6 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   }
   if (floor && *floor > severity) severity = *floor;
   out.severity = severity;
-
-  std::sort(out.matches.begin(), out.matches.end(), [](const Match& a, const Match& b) {
-    return std::tie(a.begin, a.end, a.rule_id, a.term) <
-           std::tie(b.begin, b.end, b.rule_id, b.term);
-  });
-  out.matches.erase(std::unique(out.matches.begin(), out.matches.end(),
-                                [](const Match& a, const Match& b) {
-                                  return a.begin == b.begin && a.end == b.end &&
-                                         a.rule_id == b.rule_id;
-                                }),
-                    out.matches.end());
   return out;
 }
 
@@ -515,21 +735,18 @@ std::string BaseName(const std::string& path) {
   return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
-Result<std::shared_ptr<const Classifier>> LoadImpl(const std::string& rules_dir,
-                                                   const config::AreaTree& areas, TimeMs now) {
-  Result<std::vector<std::string>> files = config::ListYamlFiles(rules_dir);
-  if (!files) return tl::unexpected(files.error());
-  std::vector<std::string> errors;
+// Parses, validates, compiles and checks `files` (name, contents); `names` are the paths reported
+// in info().files.
+Result<std::shared_ptr<const Classifier>> BuildFromSources(
+    const std::vector<std::pair<std::string, std::string>>& files, std::vector<std::string> errors,
+    const config::AreaTree& areas, TimeMs now) {
   internal::RuleSetSpec spec;
   std::vector<std::pair<std::string, std::string>> hashed;  // base name, contents
-  for (const std::string& path : *files) {
-    Result<std::string> contents = config::ReadTextFile(path);
-    if (!contents) {
-      errors.push_back(contents.error().message);
-      continue;
-    }
-    internal::ParseRuleFile(path, *contents, spec, errors);
-    hashed.emplace_back(BaseName(path), std::move(*contents));
+  std::vector<std::string> names;
+  for (const auto& [path, contents] : files) {
+    internal::ParseRuleFile(path, contents, spec, errors);
+    hashed.emplace_back(BaseName(path), contents);
+    names.push_back(path);
   }
   internal::Validate(spec, errors);
   auto classifier = std::make_shared<ClassifierImpl>();
@@ -548,8 +765,25 @@ Result<std::shared_ptr<const Classifier>> LoadImpl(const std::string& rules_dir,
   RuleSetInfo& info = classifier->mutable_info();
   info.version = Sha256Hex(material);
   info.loaded_at = now;
-  info.files = *files;
+  info.files = std::move(names);
   return std::shared_ptr<const Classifier>(std::move(classifier));
+}
+
+Result<std::shared_ptr<const Classifier>> LoadImpl(const std::string& rules_dir,
+                                                   const config::AreaTree& areas, TimeMs now) {
+  Result<std::vector<std::string>> files = config::ListYamlFiles(rules_dir);
+  if (!files) return tl::unexpected(files.error());
+  std::vector<std::string> errors;
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (const std::string& path : *files) {
+    Result<std::string> contents = config::ReadTextFile(path);
+    if (!contents) {
+      errors.push_back(contents.error().message);
+      continue;
+    }
+    sources.emplace_back(path, std::move(*contents));
+  }
+  return BuildFromSources(sources, std::move(errors), areas, now);
 }
 
 }  // namespace
@@ -559,6 +793,16 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(const std::string& ru
                                                            TimeMs now) {
   try {
     return LoadImpl(rules_dir, areas, now);
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInternal, std::string("loading rules failed: ") + e.what());
+  }
+}
+
+Result<std::shared_ptr<const Classifier>> Classifier::LoadFromSources(
+    const std::vector<std::pair<std::string, std::string>>& files, const config::AreaTree& areas,
+    TimeMs now) {
+  try {
+    return BuildFromSources(files, {}, areas, now);
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInternal, std::string("loading rules failed: ") + e.what());
   }

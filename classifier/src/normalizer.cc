@@ -7,29 +7,126 @@
 #include <unicode/uscript.h>
 
 #include <array>
+#include <atomic>
 #include <utility>
 
 namespace sakchy::classifier::internal {
 namespace {
 
 // One code point of the text being normalised and the original bytes it stands for.
-struct Unit {
-  char32_t cp;
-  std::uint32_t ob;
-  std::uint32_t oe;
-};
 
 constexpr char32_t kReplacement = 0xFFFD;
 
-bool IsSpace(char32_t c) { return u_isUWhiteSpace(static_cast<UChar32>(c)) != 0; }
-bool IsAlpha(char32_t c) { return u_isalpha(static_cast<UChar32>(c)) != 0; }
+// Character classes and NFKC_Casefold mappings of the code points most texts consist of (ASCII,
+// Latin, Greek, Cyrillic and general punctuation), computed once from ICU so the hot path makes no
+// ICU call per character. Other code points are asked from ICU directly.
+constexpr char32_t kTableEnd = 0x2070;
+constexpr std::uint8_t kWord = 1;      // letter, decimal digit or combining mark
+constexpr std::uint8_t kAlpha = 2;     // u_isalpha
+constexpr std::uint8_t kSpace = 4;     // u_isUWhiteSpace
+constexpr std::uint8_t kCyrillic = 8;  // script Cyrillic
+constexpr std::uint8_t kFast = 16;     // boundary before; `fold` below is its NFKC_Casefold
+
+struct CharInfo {
+  std::uint8_t flags = 0;
+  std::uint8_t fold_len = 0;  // code points in fold (1..3) when kFast
+  std::array<char32_t, 3> fold{};
+};
+
+std::uint8_t IcuFlags(char32_t c) {
+  const auto cp = static_cast<UChar32>(c);
+  std::uint8_t f = 0;
+  if (u_isalnum(cp) || (U_GET_GC_MASK(cp) & U_GC_M_MASK) != 0) f |= kWord;
+  if (u_isalpha(cp)) f |= kAlpha;
+  if (u_isUWhiteSpace(cp)) f |= kSpace;
+  UErrorCode status = U_ZERO_ERROR;
+  if (uscript_getScript(cp, &status) == USCRIPT_CYRILLIC && U_SUCCESS(status)) f |= kCyrillic;
+  return f;
+}
+
+// NFKC_Casefold of one code point that has a normalization boundary before it, as up to 3 code
+// points; false when it is not such a code point or its mapping is longer.
+bool FoldOne(const icu::Normalizer2* n, char32_t c, std::array<char32_t, 3>& out,
+             std::uint8_t& len) {
+  if (n == nullptr || !n->hasBoundaryBefore(static_cast<UChar32>(c))) return false;
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString folded =
+      n->normalize(icu::UnicodeString(static_cast<UChar32>(c)), status);
+  if (U_FAILURE(status)) return false;
+  len = 0;
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 d = folded.char32At(i);
+    if (len == 3) return false;
+    out[len++] = static_cast<char32_t>(d);
+    i += U16_LENGTH(d);
+  }
+  return true;
+}
+
+struct CharTable {
+  std::vector<CharInfo> info;
+  explicit CharTable(const icu::Normalizer2* n) : info(kTableEnd) {
+    for (char32_t c = 0; c < kTableEnd; ++c) {
+      CharInfo& ci = info[c];
+      ci.flags = IcuFlags(c);
+      if (c >= 0xD800 && c <= 0xDFFF) continue;
+      if (FoldOne(n, c, ci.fold, ci.fold_len)) ci.flags |= kFast;
+    }
+  }
+};
+
+const icu::Normalizer2* NfkcCasefold() {
+  static const icu::Normalizer2* const instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return instance;
+}
+
+const CharTable& Table() {
+  static const CharTable table(NfkcCasefold());
+  return table;
+}
+
+// Flags of the table's code points, published once the table is built.
+std::atomic<const std::uint8_t*> g_flags{nullptr};
+
+const std::uint8_t* FlagTable() {
+  static const std::vector<std::uint8_t> flags = [] {
+    std::vector<std::uint8_t> f;
+    for (const CharInfo& ci : Table().info) f.push_back(ci.flags);
+    return f;
+  }();
+  return flags.data();
+}
+
+inline std::uint8_t Flags(char32_t c) {
+  const std::uint8_t* flags = g_flags.load(std::memory_order_acquire);
+  if (flags == nullptr) {
+    flags = FlagTable();
+    g_flags.store(flags, std::memory_order_release);
+  }
+  return c < kTableEnd ? flags[c] : IcuFlags(c);
+}
+
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
-UScriptCode ScriptOf(char32_t c) {
-  UErrorCode status = U_ZERO_ERROR;
-  UScriptCode script = uscript_getScript(static_cast<UChar32>(c), &status);
-  return U_SUCCESS(status) ? script : USCRIPT_INVALID_CODE;
-}
+// One code point of the text being normalised, its flags and the original bytes it stands for.
+struct Unit {
+  Unit(char32_t c, std::uint32_t b, std::uint32_t e) : cp(c), ob(b), oe(e), f(Flags(c)) {}
+  void Set(char32_t c) {
+    cp = c;
+    f = Flags(c);
+  }
+  char32_t cp;
+  std::uint32_t ob;
+  std::uint32_t oe;
+  std::uint8_t f;
+};
+
+bool IsWord(const Unit& u) { return (u.f & kWord) != 0; }
+bool IsAlphaUnit(const Unit& u) { return (u.f & kAlpha) != 0; }
 
 // Latin letters that look like Cyrillic ones (after case folding).
 char32_t LatinLookAlike(char32_t c) {
@@ -67,7 +164,7 @@ char32_t SymbolLookAlike(char32_t c) {
 }
 
 // NFKC + case fold with a byte-exact map back to the input.
-std::vector<Unit> FoldWithIcu(const icu::Normalizer2* nfkc_cf, std::string_view text) {
+void FoldWithIcu(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vector<Unit>& units) {
   std::string folded;
   std::vector<std::uint32_t> ob;
   std::vector<std::uint32_t> oe;
@@ -115,7 +212,7 @@ std::vector<Unit> FoldWithIcu(const icu::Normalizer2* nfkc_cf, std::string_view 
       oe[i] = static_cast<std::uint32_t>(i + 1);
     }
   }
-  std::vector<Unit> units;
+  units.clear();
   units.reserve(folded.size());
   std::size_t pos = 0;
   while (pos < folded.size()) {
@@ -123,23 +220,63 @@ std::vector<Unit> FoldWithIcu(const icu::Normalizer2* nfkc_cf, std::string_view 
     const char32_t c = DecodeUtf8(folded, pos);
     units.push_back(Unit{c, ob[start], oe[pos - 1]});
   }
-  return units;
 }
 
+// The same result as FoldWithIcu without ICU's string and edit machinery, when every code point of
+// the text has a normalization boundary before it (then NFKC_Casefold of the text is the
+// concatenation of the folds of its code points). False when the slow path is needed: a
+// combining mark or another code point that interacts with its neighbours, or ill-formed UTF-8.
+bool FoldFast(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vector<Unit>& units) {
+  if (nfkc_cf == nullptr) return false;
+  const CharTable& table = Table();
+  units.clear();
+  std::size_t pos = 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  while (pos < text.size()) {
+    const auto start = static_cast<std::uint32_t>(pos);
+    char32_t c;
+    if (bytes[pos] < 0x80) {  // ASCII and 2-byte sequences (Cyrillic) inline
+      c = bytes[pos++];
+    } else if ((bytes[pos] & 0xE0) == 0xC0 && bytes[pos] >= 0xC2 && pos + 1 < text.size() &&
+               (bytes[pos + 1] & 0xC0) == 0x80) {
+      c = (static_cast<char32_t>(bytes[pos] & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
+      pos += 2;
+    } else {
+      c = DecodeUtf8(text, pos);
+    }
+    const auto end = static_cast<std::uint32_t>(pos);
+    if (c < kTableEnd) {
+      const CharInfo& ci = table.info[c];
+      if ((ci.flags & kFast) == 0) return false;
+      for (std::uint8_t k = 0; k < ci.fold_len; ++k) units.push_back(Unit{ci.fold[k], start, end});
+      continue;
+    }
+    if (c == kReplacement && (end - start != 3)) return false;  // ill-formed input
+    std::array<char32_t, 3> fold{};
+    std::uint8_t len = 0;
+    if (!FoldOne(nfkc_cf, c, fold, len)) return false;
+    for (std::uint8_t k = 0; k < len; ++k) units.push_back(Unit{fold[k], start, end});
+  }
+  return true;
+}
+
+
+
 bool IsSingle(const std::vector<Unit>& u, std::size_t k) {
-  return IsWordChar(u[k].cp) && (k == 0 || !IsWordChar(u[k - 1].cp)) &&
-         (k + 1 == u.size() || !IsWordChar(u[k + 1].cp));
+  return IsWord(u[k]) && (k == 0 || !IsWord(u[k - 1])) &&
+         (k + 1 == u.size() || !IsWord(u[k + 1]));
 }
 
 // "б.е.с.п.о.р.я.д.к.и" -> "беспорядки": runs of single letters joined by short separators.
-std::vector<Unit> JoinSpacedLetters(const std::vector<Unit>& in) {
-  std::vector<Unit> out;
+void JoinSpacedLetters(const std::vector<Unit>& in, std::vector<Unit>& out) {
+  out.clear();
   out.reserve(in.size());
   std::size_t i = 0;
   const std::size_t n = in.size();
   while (i < n) {
     if (IsSingle(in, i)) {
-      std::vector<std::size_t> singles{i};
+      thread_local std::vector<std::size_t> singles;
+      singles.assign(1, i);
       std::u32string first_separator;  // every gap of a run must use the same separator
       bool all_separators_marked = false;
       std::size_t j = i + 1;
@@ -147,8 +284,8 @@ std::vector<Unit> JoinSpacedLetters(const std::vector<Unit>& in) {
         std::size_t k = j;
         std::u32string separator;
         bool marked = false;
-        while (k < n && k - j < 3 && !IsWordChar(in[k].cp) && in[k].cp != '\n') {
-          if (!IsSpace(in[k].cp)) marked = true;
+        while (k < n && k - j < 3 && !IsWord(in[k]) && in[k].cp != '\n') {
+          if ((in[k].f & kSpace) == 0) marked = true;
           separator.push_back(in[k].cp);
           ++k;
         }
@@ -163,7 +300,7 @@ std::vector<Unit> JoinSpacedLetters(const std::vector<Unit>& in) {
         j = k + 1;
       }
       std::size_t letters = 0;
-      for (std::size_t s : singles) letters += IsAlpha(in[s].cp) ? 1 : 0;
+      for (std::size_t s : singles) letters += IsAlphaUnit(in[s]) ? 1 : 0;
       const bool join = letters >= 3 && ((all_separators_marked && singles.size() >= 4) ||
                                          singles.size() >= 5);
       if (join) {
@@ -175,13 +312,12 @@ std::vector<Unit> JoinSpacedLetters(const std::vector<Unit>& in) {
     out.push_back(in[i]);
     ++i;
   }
-  return out;
 }
 
 bool IsWordPart(const std::vector<Unit>& u, std::size_t k) {
-  if (IsWordChar(u[k].cp)) return true;
-  return u[k].cp == '@' && k > 0 && k + 1 < u.size() && IsWordChar(u[k - 1].cp) &&
-         IsWordChar(u[k + 1].cp);
+  if (IsWord(u[k])) return true;
+  return u[k].cp == '@' && k > 0 && k + 1 < u.size() && IsWord(u[k - 1]) &&
+         IsWord(u[k + 1]);
 }
 
 // Latin look-alikes, digits and '@' inside words that contain Cyrillic letters.
@@ -198,9 +334,9 @@ void FoldHomoglyphs(std::vector<Unit>& u) {
     std::size_t symbols = 0;
     while (end < u.size() && IsWordPart(u, end)) {
       const char32_t c = u[end].cp;
-      if (IsAlpha(c)) {
+      if (IsAlphaUnit(u[end])) {
         ++letters;
-        if (ScriptOf(c) == USCRIPT_CYRILLIC) has_cyrillic = true;
+        if ((u[end].f & kCyrillic) != 0) has_cyrillic = true;
       } else if (IsDigit(c) || c == '@') {
         ++symbols;
       }
@@ -210,9 +346,9 @@ void FoldHomoglyphs(std::vector<Unit>& u) {
       const bool fold_symbols = letters >= 2 && letters > symbols;
       for (std::size_t k = i; k < end; ++k) {
         if (char32_t m = LatinLookAlike(u[k].cp); m != 0) {
-          u[k].cp = m;
+          u[k].Set(m);
         } else if (fold_symbols) {
-          if (char32_t s = SymbolLookAlike(u[k].cp); s != 0) u[k].cp = s;
+          if (char32_t s = SymbolLookAlike(u[k].cp); s != 0) u[k].Set(s);
         }
       }
     }
@@ -220,67 +356,93 @@ void FoldHomoglyphs(std::vector<Unit>& u) {
   }
 }
 
-// "дааааа" -> "да": a letter repeated 3+ times becomes one (covering all the original bytes).
-std::vector<Unit> CollapseRepeats(const std::vector<Unit>& in) {
-  std::vector<Unit> out;
-  out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    std::size_t j = i + 1;
-    while (j < in.size() && in[j].cp == in[i].cp) ++j;
-    if (j - i >= 3 && IsAlpha(in[i].cp)) {
-      out.push_back(Unit{in[i].cp, in[i].ob, in[j - 1].oe});
-    } else {
-      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
-                 in.begin() + static_cast<std::ptrdiff_t>(j));
-    }
-    i = j;
-  }
-  return out;
-}
-
 bool IsApostrophe(char32_t c) {
   return c == '\'' || c == U'\u2019' || c == U'\u2018' || c == U'\u02BC' || c == U'\u02BB' ||
          c == '`';
 }
 
-// Every run of separators (anything but word characters and apostrophes) becomes one space,
-// so phrases are plain literals; apostrophe variants become "'" (Uzbek o', g').
-std::vector<Unit> CollapseSeparators(const std::vector<Unit>& in) {
-  std::vector<Unit> out;
+// In one pass: a letter repeated 3+ times becomes one unit covering all the original bytes
+// ("дааааа" -> "да"); every run of separators (anything but word characters and apostrophes)
+// becomes one space, so phrases are plain literals; apostrophe variants become "'" (Uzbek o', g').
+void CollapseRepeatsAndSeparators(const std::vector<Unit>& in, std::vector<Unit>& out) {
+  out.clear();
   out.reserve(in.size());
-  for (const Unit& u : in) {
-    if (IsWordChar(u.cp)) {
-      out.push_back(u);
-    } else if (IsApostrophe(u.cp)) {
+  std::size_t i = 0;
+  const std::size_t n = in.size();
+  while (i < n) {
+    const Unit& u = in[i];
+    if (IsWord(u)) {
+      std::size_t j = i + 1;
+      while (j < n && in[j].cp == u.cp) ++j;
+      if (j - i >= 3 && IsAlphaUnit(u)) {
+        out.push_back(Unit{u.cp, u.ob, in[j - 1].oe});
+      } else {
+        out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
+                   in.begin() + static_cast<std::ptrdiff_t>(j));
+      }
+      i = j;
+      continue;
+    }
+    if (IsApostrophe(u.cp)) {
       out.push_back(Unit{'\'', u.ob, u.oe});
     } else if (!out.empty() && out.back().cp == ' ') {
       out.back().oe = u.oe;
     } else {
       out.push_back(Unit{' ', u.ob, u.oe});
     }
+    ++i;
   }
-  return out;
 }
 
-NormalizedText Encode(const std::vector<Unit>& units) {
-  NormalizedText out;
-  out.text.reserve(units.size() * 2);
-  out.orig_begin.reserve(units.size() * 2);
-  out.orig_end.reserve(units.size() * 2);
+// Appends `units` to `out`.
+void EncodeAppend(const std::vector<Unit>& units, NormalizedText& out) {
+  const std::size_t old_size = out.text.size();
+  std::size_t max_size = old_size;
   for (const Unit& u : units) {
-    const std::size_t before = out.text.size();
-    AppendUtf8(u.cp, out.text);
-    for (std::size_t k = before; k < out.text.size(); ++k) {
-      out.orig_begin.push_back(u.ob);
-      out.orig_end.push_back(u.oe);
-    }
+    max_size += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
   }
-  return out;
+  out.text.resize(max_size);
+  out.orig_begin.resize(max_size);
+  out.orig_end.resize(max_size);
+  char* text = out.text.data();
+  std::uint32_t* ob = out.orig_begin.data();
+  std::uint32_t* oe = out.orig_end.data();
+  std::size_t n = old_size;
+  for (const Unit& u : units) {
+    const char32_t c = u.cp;
+    std::size_t len = 0;
+    if (c < 0x80) {
+      text[n] = static_cast<char>(c);
+      len = 1;
+    } else if (c < 0x800) {
+      text[n] = static_cast<char>(0xC0 | (c >> 6));
+      text[n + 1] = static_cast<char>(0x80 | (c & 0x3F));
+      len = 2;
+    } else if (c < 0x10000) {
+      text[n] = static_cast<char>(0xE0 | (c >> 12));
+      text[n + 1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      text[n + 2] = static_cast<char>(0x80 | (c & 0x3F));
+      len = 3;
+    } else {
+      text[n] = static_cast<char>(0xF0 | (c >> 18));
+      text[n + 1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      text[n + 2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      text[n + 3] = static_cast<char>(0x80 | (c & 0x3F));
+      len = 4;
+    }
+    for (std::size_t k = 0; k < len; ++k) {
+      ob[n + k] = u.ob;
+      oe[n + k] = u.oe;
+    }
+    n += len;
+  }
+  out.text.resize(n);
+  out.orig_begin.resize(n);
+  out.orig_end.resize(n);
 }
 
-std::vector<Unit> Decode(const NormalizedText& t) {
-  std::vector<Unit> units;
+void Decode(const NormalizedText& t, std::vector<Unit>& units) {
+  units.clear();
   units.reserve(t.text.size());
   std::size_t pos = 0;
   while (pos < t.text.size()) {
@@ -288,7 +450,6 @@ std::vector<Unit> Decode(const NormalizedText& t) {
     const char32_t c = DecodeUtf8(t.text, pos);
     units.push_back(Unit{c, t.orig_begin[start], t.orig_end[pos - 1]});
   }
-  return units;
 }
 
 bool IsLatinVowel(char32_t c) {
@@ -350,10 +511,7 @@ void TransliterateWord(const std::vector<Unit>& u, std::size_t begin, std::size_
 
 }  // namespace
 
-bool IsWordChar(char32_t c) {
-  const auto cp = static_cast<UChar32>(c);
-  return u_isalnum(cp) || (U_GET_GC_MASK(cp) & U_GC_M_MASK) != 0;
-}
+bool IsWordChar(char32_t c) { return (Flags(c) & kWord) != 0; }
 
 char32_t DecodeUtf8(std::string_view s, std::size_t& pos) {
   const auto b0 = static_cast<unsigned char>(s[pos]);
@@ -429,55 +587,101 @@ void AppendUtf8(char32_t c, std::string& out) {
   }
 }
 
-Normalizer::Normalizer() {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
-  nfkc_cf_ = U_SUCCESS(status) ? n : nullptr;
-}
+Normalizer::Normalizer() : nfkc_cf_(NfkcCasefold()) { Table(); }
 
-NormalizedText Normalizer::Normalize(std::string_view text) const {
-  std::vector<Unit> units = FoldWithIcu(static_cast<const icu::Normalizer2*>(nfkc_cf_), text);
-  for (Unit& u : units) {
+void Normalizer::Normalize(std::string_view text, NormalizedText& out) const {
+  thread_local std::vector<Unit> a;
+  thread_local std::vector<Unit> b;
+  const auto* nfkc_cf = static_cast<const icu::Normalizer2*>(nfkc_cf_);
+  if (!FoldFast(nfkc_cf, text, a)) FoldWithIcu(nfkc_cf, text, a);
+  for (Unit& u : a) {
     if (u.cp == U'\u04CA' || u.cp == U'\u04C8') u.cp = U'\u04A3';  // ӊ, ӈ -> ң
   }
-  units = JoinSpacedLetters(units);
-  FoldHomoglyphs(units);
-  units = CollapseRepeats(units);
-  return Encode(CollapseSeparators(units));
+  JoinSpacedLetters(a, b);
+  FoldHomoglyphs(b);
+  CollapseRepeatsAndSeparators(b, a);
+  out.text.clear();
+  out.orig_begin.clear();
+  out.orig_end.clear();
+  EncodeAppend(a, out);
 }
 
-bool Normalizer::Transliterate(const NormalizedText& in, NormalizedText& out) const {
-  const std::vector<Unit> u = Decode(in);
-  std::vector<Unit> result;
-  result.reserve(u.size());
-  bool changed = false;
+namespace {
+
+// Calls `on_word(begin, end, latin)` for every word of `u` (letters, digits and inner apostrophes);
+// `latin` when it starts with a letter and all its letters are a-z.
+template <typename F>
+void ForEachWord(const std::vector<Unit>& u, F&& on_word) {
   std::size_t i = 0;
   while (i < u.size()) {
-    if (!IsWordChar(u[i].cp)) {
-      result.push_back(u[i]);
+    if (!IsWord(u[i])) {
       ++i;
       continue;
     }
     std::size_t end = i;
     bool all_latin = true;
     while (end < u.size() &&
-           (IsWordChar(u[end].cp) || (IsApostrophe(u[end].cp) && end > i &&
-                                      end + 1 < u.size() && IsWordChar(u[end + 1].cp)))) {
+           (IsWord(u[end]) || (IsApostrophe(u[end].cp) && end > i &&
+                                      end + 1 < u.size() && IsWord(u[end + 1])))) {
       const char32_t c = u[end].cp;
-      if (IsAlpha(c) && !(c >= 'a' && c <= 'z')) all_latin = false;
+      if (IsAlphaUnit(u[end]) && !(c >= 'a' && c <= 'z')) all_latin = false;
       ++end;
     }
-    if (all_latin && IsAlpha(u[i].cp)) {
-      TransliterateWord(u, i, end, result);
-      changed = true;
-    } else {
-      result.insert(result.end(), u.begin() + static_cast<std::ptrdiff_t>(i),
-                    u.begin() + static_cast<std::ptrdiff_t>(end));
-    }
+    on_word(i, end, all_latin && IsAlphaUnit(u[i]));
     i = end;
   }
+}
+
+}  // namespace
+
+bool Normalizer::Transliterate(const NormalizedText& in, NormalizedText& out) const {
+  thread_local std::vector<Unit> u;
+  thread_local std::vector<Unit> result;
+  Decode(in, u);
+  result.clear();
+  bool changed = false;
+  std::size_t copied = 0;  // units of u before this index are in result
+  ForEachWord(u, [&](std::size_t begin, std::size_t end, bool latin) {
+    if (!latin) return;
+    result.insert(result.end(), u.begin() + static_cast<std::ptrdiff_t>(copied),
+                  u.begin() + static_cast<std::ptrdiff_t>(begin));
+    TransliterateWord(u, begin, end, result);
+    copied = end;
+    changed = true;
+  });
   if (!changed) return false;
-  out = Encode(result);
+  result.insert(result.end(), u.begin() + static_cast<std::ptrdiff_t>(copied), u.end());
+  out.text.clear();
+  out.orig_begin.clear();
+  out.orig_end.clear();
+  EncodeAppend(result, out);
+  return true;
+}
+
+bool Normalizer::AppendTransliteration(NormalizedText& text) const {
+  thread_local std::vector<Unit> u;
+  thread_local std::vector<Unit> runs;
+  bool has_latin = false;
+  for (char c : text.text) {
+    if (c >= 'a' && c <= 'z') {
+      has_latin = true;
+      break;
+    }
+  }
+  if (!has_latin) return false;
+  Decode(text, u);
+  runs.clear();
+  std::size_t previous_end = 0;  // end of the previous Latin word, 0 before the first
+  ForEachWord(u, [&](std::size_t begin, std::size_t end, bool latin) {
+    if (!latin) return;
+    const bool continues_run = previous_end != 0 && begin == previous_end + 1 &&
+                               u[previous_end].cp == ' ';
+    runs.push_back(continues_run ? u[previous_end] : Unit{'\n', u[begin].ob, u[begin].ob});
+    TransliterateWord(u, begin, end, runs);
+    previous_end = end;
+  });
+  if (runs.empty()) return false;
+  EncodeAppend(runs, text);
   return true;
 }
 

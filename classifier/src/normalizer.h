@@ -30,11 +30,22 @@ class Normalizer {
  public:
   Normalizer();
 
-  NormalizedText Normalize(std::string_view text) const;
+  NormalizedText Normalize(std::string_view text) const {
+    NormalizedText out;
+    Normalize(text, out);
+    return out;
+  }
+  // The same, into `out` (its previous contents are replaced; its capacity is reused).
+  void Normalize(std::string_view text, NormalizedText& out) const;
   // The same text with every all-Latin word transliterated to Cyrillic ("govoryat" -> "говорят",
   // "chykkyla" -> "чыккыла"); offsets still point into the original text. Returns false (and
   // leaves `out` untouched) when `in` has no Latin word.
   bool Transliterate(const NormalizedText& in, NormalizedText& out) const;
+  // For a single matching pass: appends to `text`, for every run of consecutive all-Latin words,
+  // '\n' and the run transliterated ("srochno, 6ecпopядки" -> "srochno беспорядки\nсрочно").
+  // No literal contains '\n', so no match spans two parts. Offsets point into the original text.
+  // Returns false (and leaves `text` untouched) when it has no Latin word.
+  bool AppendTransliteration(NormalizedText& text) const;
 
   // Normalises a rule term or a place alias (no offsets).
   std::string NormalizeTerm(std::string_view term) const { return Normalize(term).text; }

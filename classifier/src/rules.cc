@@ -91,8 +91,42 @@ void ParseSeverity(const YAML::Node& node, std::string_view rule, std::optional<
   out = sev;
 }
 
+std::optional<std::uint8_t> LanguageBit(std::string_view name) {
+  if (name == "ky") return kLangKy;
+  if (name == "ru") return kLangRu;
+  if (name == "uz") return kLangUz;
+  if (name == "en") return kLangEn;
+  return std::nullopt;
+}
+
+std::vector<TermItem> ParseTermSequence(const YAML::Node& node, std::string_view rule,
+                                        std::string_view key, std::uint8_t langs, Reporter& rep);
+
+// A list of terms, or a map of languages to lists of terms ({ru: [...], ky: [...]}).
 std::vector<TermItem> ParseTerms(const YAML::Node& node, std::string_view rule,
                                  std::string_view key, Reporter& rep) {
+  if (!node.IsMap()) return ParseTermSequence(node, rule, key, kLangAll, rep);
+  std::vector<TermItem> out;
+  for (const auto& kv : node) {
+    const std::string lang = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+    const std::optional<std::uint8_t> bit = LanguageBit(lang);
+    if (!bit) {
+      rep.Add(LineOf(kv.first), rule, "'" + std::string(key) + "': unknown language '" + lang +
+                                          "': use ky, ru, uz or en");
+      continue;
+    }
+    std::vector<TermItem> terms =
+        ParseTermSequence(kv.second, rule, std::string(key) + "." + lang, *bit, rep);
+    out.insert(out.end(), terms.begin(), terms.end());
+  }
+  if (out.empty() && node.size() == 0) {
+    rep.Add(LineOf(node), rule, "'" + std::string(key) + "' has no language");
+  }
+  return out;
+}
+
+std::vector<TermItem> ParseTermSequence(const YAML::Node& node, std::string_view rule,
+                                        std::string_view key, std::uint8_t langs, Reporter& rep) {
   std::vector<TermItem> out;
   if (!node.IsSequence()) {
     rep.Add(LineOf(node), rule, "'" + std::string(key) + "' must be a list of terms");
@@ -111,7 +145,7 @@ std::vector<TermItem> ParseTerms(const YAML::Node& node, std::string_view rule,
       rep.Add(LineOf(item), rule, "'" + std::string(key) + "': empty term");
       continue;
     }
-    out.push_back(TermItem{std::string(t), LineOf(item)});
+    out.push_back(TermItem{std::string(t), LineOf(item), langs});
   }
   return out;
 }
@@ -186,8 +220,8 @@ void ParseRule(const YAML::Node& entry, RuleSetSpec& spec, Reporter& rep) {
   rule.id = ParseId(entry, "rule", rep);
   const std::string label = rule.id.empty() ? "?" : rule.id;
   CheckKeys(entry,
-            {"id", "description", "category", "weight", "any", "all", "none", "severity", "tags",
-             "examples"},
+            {"id", "description", "category", "weight", "any", "all", "none", "near",
+             "within_words", "exceptions", "severity", "tags", "examples"},
             label, "", rep);
   if (const YAML::Node n = entry["description"]) rule.description = ScalarString(n).value_or("");
   if (const YAML::Node n = entry["category"]) {
@@ -204,8 +238,33 @@ void ParseRule(const YAML::Node& entry, RuleSetSpec& spec, Reporter& rep) {
   if (const YAML::Node n = entry["any"]) rule.any = ParseTerms(n, label, "any", rep);
   if (const YAML::Node n = entry["all"]) rule.all = ParseTerms(n, label, "all", rep);
   if (const YAML::Node n = entry["none"]) rule.none = ParseTerms(n, label, "none", rep);
-  if (!entry["any"] && !entry["all"]) {
-    rep.Add(rule.line, label, "needs 'any' or 'all' terms");
+  if (const YAML::Node n = entry["near"]) {
+    rule.near = ParseTerms(n, label, "near", rep);
+    if (rule.near.size() != 2 && n.IsSequence()) {
+      rep.Add(LineOf(n), label, "'near' needs exactly two items: near: [a, b]");
+      rule.near.clear();
+    }
+    if (!entry["within_words"]) rep.Add(LineOf(n), label, "'near' needs 'within_words: N'");
+  }
+  if (const YAML::Node n = entry["within_words"]) {
+    const std::optional<double> v = ScalarNumber(n);
+    if (!v || *v != std::floor(*v) || *v < 0 || *v > kMaxWithinWords) {
+      rep.Add(LineOf(n), label, "invalid within_words: expected a whole number from 0 to " +
+                                    std::to_string(kMaxWithinWords));
+    } else {
+      rule.within_words = static_cast<int>(*v);
+    }
+    if (!entry["near"]) rep.Add(LineOf(n), label, "'within_words' without 'near'");
+  }
+  if (const YAML::Node n = entry["exceptions"]) {
+    rule.exceptions = ParseTerms(n, label, "exceptions", rep);
+  }
+  if (rule.all.size() > kMaxAllItems) {
+    rep.Add(LineOf(entry["all"]), label,
+            "'all' has more than " + std::to_string(kMaxAllItems) + " items");
+  }
+  if (!entry["any"] && !entry["all"] && !entry["near"]) {
+    rep.Add(rule.line, label, "needs 'any', 'all' or 'near' terms");
   }
   if (const YAML::Node n = entry["severity"]) ParseSeverity(n, label, rule.severity, rep);
   if (const YAML::Node n = entry["tags"]) rule.tags = ParseStrings(n, label, "tags", rep);
@@ -396,7 +455,7 @@ void Validate(const RuleSetSpec& spec, std::vector<std::string>& errors) {
     auto [it, inserted] = ids.emplace(r.id, where);
     if (!inserted) add(r.file, r.line, r.id, "duplicate id (first defined at " + it->second + ")");
     if (!r.category.empty()) categories.insert(r.category);
-    for (const auto* items : {&r.any, &r.all, &r.none}) {
+    for (const auto* items : {&r.any, &r.all, &r.none, &r.near, &r.exceptions}) {
       for (const TermItem& t : *items) {
         if (t.text.starts_with("@") && !spec.lists.contains(t.text.substr(1))) {
           add(r.file, t.line, r.id, "unknown list '" + t.text + "'");

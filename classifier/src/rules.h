@@ -3,6 +3,7 @@
 // throws; every problem becomes one "file:line: rule <id>: problem" line in `errors`.
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,9 +15,18 @@
 namespace sakchy::classifier::internal {
 
 // One item of any/all/none: a term ("word", "word*", "a phrase") or a list reference ("@name").
+// Language bits of a term: a term written under `{ru: [...], ky: [...]}` is only matched when the
+// text's language is one of them (or unknown); other terms always.
+inline constexpr std::uint8_t kLangKy = 1;
+inline constexpr std::uint8_t kLangRu = 2;
+inline constexpr std::uint8_t kLangUz = 4;
+inline constexpr std::uint8_t kLangEn = 8;
+inline constexpr std::uint8_t kLangAll = 15;
+
 struct TermItem {
   std::string text;  // as written
   int line = 0;
+  std::uint8_t langs = kLangAll;
 };
 
 struct Examples {
@@ -34,10 +44,18 @@ struct RuleSpec {
   std::vector<TermItem> any;
   std::vector<TermItem> all;
   std::vector<TermItem> none;
+  // near: [a, b] with within_words: N -- a hit of a and a hit of b at most N words apart.
+  std::vector<TermItem> near;  // empty or exactly 2 items
+  int within_words = 0;
+  // Terms whose hits hide the rule's hits they overlap ("беспорядки в документах").
+  std::vector<TermItem> exceptions;
   std::optional<Severity> severity;
   std::vector<std::string> tags;
   Examples examples;
 };
+
+inline constexpr int kMaxWithinWords = 50;
+inline constexpr std::size_t kMaxAllItems = 64;
 
 struct TensionSpec {
   std::string id;

@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "classifier/language.h"
 #include "config/areas.h"
 #include "core/result.h"
 #include "core/types.h"
@@ -23,6 +25,8 @@ struct Classification {
   std::vector<PlaceMention> places;
   // The most specific area named unambiguously in the text; std::nullopt when none or ambiguous.
   std::optional<AreaCode> area;
+  // DetectLanguage(text); terms written for other languages were not matched (docs/RULES.md).
+  Language language = Language::kUnknown;
 };
 
 struct RuleSetInfo {
@@ -48,6 +52,11 @@ class Classifier {
   // Error::message has one "file:line: rule <id>: problem" line per issue.
   [[nodiscard]] static Result<std::shared_ptr<const Classifier>> Load(
       const std::string& rules_dir, const config::AreaTree& areas, TimeMs now);
+  // The same from in-memory files: (name used in messages, YAML contents). For tests, tools and
+  // fuzzing; `files` are read in the order given.
+  [[nodiscard]] static Result<std::shared_ptr<const Classifier>> LoadFromSources(
+      const std::vector<std::pair<std::string, std::string>>& files,
+      const config::AreaTree& areas, TimeMs now);
 
   // `text` must be valid UTF-8.
   virtual Classification Classify(std::string_view text) const = 0;
