@@ -10,9 +10,10 @@ PACKAGES=(
   libhyperscan-dev libicu-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Test peers and load tools.
+# Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
+# server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  PACKAGES+=(wrk kannel kannel-extras)
+  PACKAGES+=(wrk kannel kannel-extras postfix)
 fi
 
 missing=()
@@ -30,4 +31,5 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# env: sudo resets the environment; postfix would otherwise ask debconf questions.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

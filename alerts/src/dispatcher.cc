@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -30,9 +31,13 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
+#include "alerts/templates.h"
+#include "channels.h"
 #include "core/crypto.h"
+#include "smtp_client.h"
 #include "webhook_body.h"
 
 namespace sakchy::alerts {
@@ -60,16 +65,16 @@ struct Endpoint {
 
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid webhook URL");
+  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid URL");
   Endpoint ep;
   const auto scheme = parsed->scheme_id();
   if (scheme == boost::urls::scheme::https) {
     ep.tls = true;
   } else if (scheme != boost::urls::scheme::http) {
-    return MakeError(ErrorCode::kInvalidArgument, "webhook URL must be http or https");
+    return MakeError(ErrorCode::kInvalidArgument, "URL must be http or https");
   }
   ep.host = parsed->host_address();
-  if (ep.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "webhook URL has no host");
+  if (ep.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "URL has no host");
   ep.port = parsed->has_port() ? std::string(parsed->port()) : (ep.tls ? "443" : "80");
   ep.host_header = parsed->encoded_host_and_port();
   ep.target = parsed->encoded_target();
@@ -84,10 +89,22 @@ struct Outcome {
   std::string error;                     // short human message; empty when delivered
   std::optional<TimeMs> retry_after_ms;  // from Retry-After on 429/503
   bool sent = false;                     // a request went on the wire (counts for metrics)
+  unsigned status = 0;                   // HTTP status when a response was read
+  std::string body;                      // its body (at most kMaxResponseBody)
 };
 
-Outcome Retry(std::string error) { return {Outcome::Kind::kRetry, std::move(error), {}, false}; }
-Outcome Failed(std::string error) { return {Outcome::Kind::kFailed, std::move(error), {}, false}; }
+Outcome Retry(std::string error) {
+  Outcome out;
+  out.kind = Outcome::Kind::kRetry;
+  out.error = std::move(error);
+  return out;
+}
+Outcome Failed(std::string error) {
+  Outcome out;
+  out.kind = Outcome::Kind::kFailed;
+  out.error = std::move(error);
+  return out;
+}
 
 std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
   if (value.empty() || value.size() > 9) return std::nullopt;
@@ -168,7 +185,10 @@ net::awaitable<Outcome> Exchange(Stream* stream, Connection* conn,
     out.sent = true;
     co_return out;
   }
-  co_return ClassifyStatus(parser.get());
+  Outcome out = ClassifyStatus(parser.get());
+  out.status = parser.get().result_int();
+  out.body = std::move(parser.get().body());
+  co_return out;
 }
 
 // One HTTP/1.1 POST on a fresh connection; `timeout_ms` covers resolve, connect, TLS handshake,
@@ -244,7 +264,7 @@ class DispatcherImpl final : public Dispatcher {
  public:
   DispatcherImpl(storage::Store& store, const config::AlertsConfig& cfg,
                  std::vector<config::Contact> contacts, const Clock& clock,
-                 MetricsRegistry& metrics)
+                 MetricsRegistry& metrics, const config::AreaTree* areas)
       : store_(store),
         cfg_(cfg),
         clock_(clock),
@@ -267,6 +287,13 @@ class DispatcherImpl final : public Dispatcher {
       for (const config::ContactChannel& channel : contact.channels) {
         if (channel.type == "webhook")
           secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
+        channels_.insert(SecretKey(contact.id, channel.type + "\n" + channel.address));
+      }
+      languages_[contact.id] = contact.language;
+    }
+    if (areas != nullptr) {
+      for (const config::Area& area : areas->areas()) {
+        area_names_[area.code] = {area.name_ky, area.name_ru, area.name_en};
       }
     }
     error_code ec;
@@ -388,6 +415,7 @@ class DispatcherImpl final : public Dispatcher {
 
   net::awaitable<Outcome> Attempt(std::string id) {
     Alert alert = entries_.at(id).alert;
+    if (alert.channel != "webhook") co_return co_await AttemptMessage(std::move(id));
     auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
     if (secret == secrets_.end()) {
       co_return Failed("contact '" + alert.contact_id +
@@ -416,6 +444,112 @@ class DispatcherImpl final : public Dispatcher {
     req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
     req.prepare_payload();
     co_return co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+  }
+
+  // The display name of `area` in `language`, or empty.
+  std::string AreaName(const AreaCode& area, std::string_view language) const {
+    auto it = area_names_.find(area);
+    if (it == area_names_.end()) return {};
+    const std::size_t i = language == "ky" ? 0 : language == "en" ? 2 : 1;
+    return it->second[i].empty() ? it->second[1] : it->second[i];
+  }
+
+  // io thread. Renders the payload of an sms/telegram/email alert once (from its event).
+  net::awaitable<Outcome> RenderMessage(std::string id) {
+    Alert alert = entries_.at(id).alert;
+    auto event = co_await net::co_spawn(store_pool_.get_executor(),
+                                        FetchEvent(&store_, alert.event_id), net::use_awaitable);
+    if (!event) co_return Retry("cannot read event: " + event.error().message);
+    if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
+    MessageInput in;
+    in.alert = &alert;
+    in.event = &**event;
+    auto lang = languages_.find(alert.contact_id);
+    in.language = lang == languages_.end() ? "ru" : lang->second;
+    in.area_name = AreaName(alert.area, in.language);
+    std::string body;
+    if (alert.channel == "sms") {
+      body = ShortMessage(in);
+    } else if (alert.channel == "telegram") {
+      body = TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(in.language));
+    } else {
+      body = EmailMessage(*cfg_.channels.email, alert, Subject(in), LongMessage(in, 64 * 1024),
+                          clock_.NowMs());
+    }
+    entries_.at(id).body = std::move(body);
+    Outcome rendered;
+    rendered.kind = Outcome::Kind::kDelivered;
+    co_return rendered;
+  }
+
+  // io thread. One attempt over sms, telegram or email.
+  net::awaitable<Outcome> AttemptMessage(std::string id) {
+    Alert alert = entries_.at(id).alert;
+    if (!channels_.contains(SecretKey(alert.contact_id, alert.channel + "\n" + alert.target))) {
+      co_return Failed("contact '" + alert.contact_id + "' or its " + alert.channel +
+                       " channel is no longer configured");
+    }
+    const config::ChannelsConfig& channels = cfg_.channels;
+    if ((alert.channel == "sms" && !channels.sms) ||
+        (alert.channel == "telegram" && !channels.telegram) ||
+        (alert.channel == "email" && !channels.email)) {
+      co_return Failed("channel " + alert.channel + " is not configured (alerts.channels)");
+    }
+    if (alert.channel != "sms" && alert.channel != "telegram" && alert.channel != "email") {
+      co_return Failed("unknown channel '" + alert.channel + "'");
+    }
+    if (entries_.at(id).body.empty()) {
+      Outcome rendered = co_await RenderMessage(id);
+      if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
+    }
+    const std::string payload = entries_.at(id).body;
+    if (alert.channel == "email") {
+      SmtpResult r = co_await SendMail(*channels.email, alert.target, payload, cfg_.timeout_ms,
+                                       &tls_ctx_);
+      Outcome out;
+      out.sent = r.connected;
+      out.error = r.error;
+      out.kind = r.kind == SmtpResult::Kind::kOk      ? Outcome::Kind::kDelivered
+                 : r.kind == SmtpResult::Kind::kRetry ? Outcome::Kind::kRetry
+                                                      : Outcome::Kind::kFailed;
+      co_return out;
+    }
+    if (alert.channel == "sms") {
+      // The hand-off to Kannel counts as delivered; DLR-based states are a follow-up.
+      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, alert, payload));
+      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
+      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
+      req.set(http::field::host, endpoint->host_header);
+      req.set(http::field::user_agent, kUserAgent);
+      req.set(http::field::connection, "close");
+      Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+      if (out.status != 0 && out.kind != Outcome::Kind::kDelivered) {
+        // Kannel explains refusals in one line, e.g. "Authorization failed for sendsms".
+        std::string reason = out.body.substr(0, std::min<std::size_t>(out.body.find('\n'), 120));
+        if (!reason.empty()) out.error = "kannel: " + out.error + ": " + reason;
+      }
+      co_return out;
+    }
+    const std::string url = channels.telegram->api_base + "/bot" + channels.telegram->token +
+                            "/sendMessage";
+    auto endpoint = ParseEndpoint(url);
+    if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
+    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
+    req.set(http::field::host, endpoint->host_header);
+    req.set(http::field::user_agent, kUserAgent);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::connection, "close");
+    req.body() = payload;
+    req.prepare_payload();
+    Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    if (out.status == 0) co_return out;  // no response: network error, retried
+    const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
+    out.error = reply.error;
+    out.retry_after_ms = reply.retry_after_ms;
+    out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
+               : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
+                                                           : Outcome::Kind::kFailed;
+    co_return out;
   }
 
   TimeMs Backoff(int attempts) {
@@ -523,6 +657,9 @@ class DispatcherImpl final : public Dispatcher {
   const config::AlertsConfig cfg_;
   const Clock& clock_;
   std::unordered_map<std::string, std::string> secrets_;  // contact id \n address -> secret
+  std::unordered_set<std::string> channels_;  // contact id \n type \n address, every channel
+  std::unordered_map<std::string, std::string> languages_;  // contact id -> ky | ru | en
+  std::unordered_map<std::string, std::array<std::string, 3>> area_names_;  // code -> ky, ru, en
   ssl::context tls_ctx_;
 
   net::io_context ioc_{1};
@@ -566,8 +703,9 @@ std::string WebhookSignature(std::string_view secret, std::string_view timestamp
 std::unique_ptr<Dispatcher> Dispatcher::Create(storage::Store& store,
                                                const config::AlertsConfig& cfg,
                                                std::vector<config::Contact> contacts,
-                                               const Clock& clock, MetricsRegistry& metrics) {
-  return std::make_unique<DispatcherImpl>(store, cfg, std::move(contacts), clock, metrics);
+                                               const Clock& clock, MetricsRegistry& metrics,
+                                               const config::AreaTree* areas) {
+  return std::make_unique<DispatcherImpl>(store, cfg, std::move(contacts), clock, metrics, areas);
 }
 
 }  // namespace sakchy::alerts

@@ -8,7 +8,10 @@
 namespace sakchy::alerts {
 namespace {
 
-constexpr std::string_view kWebhook = "webhook";
+// Channel types the dispatcher can deliver.
+bool IsDeliverable(std::string_view type) {
+  return type == "webhook" || type == "sms" || type == "telegram" || type == "email";
+}
 constexpr std::size_t kIdempotencyKeyChars = 32;
 
 std::string IdempotencyKey(std::string_view event_id, std::string_view contact_id,
@@ -51,7 +54,7 @@ std::vector<Alert> Router::Plan(const Event& event, TimeMs now) const {
     }
     if (!subscribed) continue;
     for (const config::ContactChannel& channel : contact.channels) {
-      if (channel.type != kWebhook) continue;  // other channel types are not delivered yet
+      if (!IsDeliverable(channel.type)) continue;  // config validation rejects other types
       std::string key = IdempotencyKey(event_id, contact.id, channel.type, channel.address);
       if (!keys.insert(key).second) continue;
       Alert alert;
@@ -61,7 +64,7 @@ std::vector<Alert> Router::Plan(const Event& event, TimeMs now) const {
       alert.severity = event.severity;
       alert.categories = event.categories;
       alert.contact_id = contact.id;
-      alert.channel = std::string(kWebhook);
+      alert.channel = channel.type;
       alert.target = channel.address;
       alert.idempotency_key = std::move(key);
       alert.state = DeliveryState::kPending;

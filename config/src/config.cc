@@ -195,6 +195,167 @@ void ParseClassifier(const YAML::Node& node, ClassifierConfig& out, Issues& issu
   map.Finish();
 }
 
+// Reads the name of an environment variable at `node` and returns its (non-empty) value.
+std::optional<std::string> ReadEnvSecret(const YAML::Node& node, const std::string& field,
+                                         Issues& issues, std::string& name_out) {
+  auto name = ReadString(node, field, issues);
+  if (!name) return std::nullopt;
+  name_out = *name;
+  const char* env = std::getenv(name->c_str());
+  if (env == nullptr) {
+    issues.Add(node, field, "environment variable " + *name + " is not set");
+    return std::nullopt;
+  }
+  if (*env == '\0') {
+    issues.Add(node, field, "environment variable " + *name + " is empty");
+    return std::nullopt;
+  }
+  return std::string(env);
+}
+
+// "+" and 7..15 digits (E.164).
+bool IsPhoneNumber(const std::string& s) {
+  if (s.size() < 8 || s.size() > 16 || s.front() != '+') return false;
+  return std::all_of(s.begin() + 1, s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// A Telegram chat id: an integer (groups and channels are negative) or "@username".
+bool IsTelegramChatId(const std::string& s) {
+  if (s.starts_with("@")) {
+    return s.size() >= 6 && s.size() <= 33 &&
+           std::all_of(s.begin() + 1, s.end(),
+                       [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+  }
+  const std::size_t digits_from = s.starts_with("-") ? 1 : 0;
+  return s.size() > digits_from && s.size() - digits_from <= 20 &&
+         std::all_of(s.begin() + static_cast<std::ptrdiff_t>(digits_from), s.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// local@domain.tld with no spaces, controls, brackets or quotes (what we put in SMTP commands
+// and headers unquoted).
+bool IsEmailAddress(const std::string& s) {
+  const auto at = s.find('@');
+  if (at == std::string::npos || at == 0 || s.find('@', at + 1) != std::string::npos) return false;
+  const std::string domain = s.substr(at + 1);
+  if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' ||
+      domain.back() == '.' || domain.find("..") != std::string::npos) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '(' && c != ')' &&
+           c != ',' && c != ';' && c != ':' && c != '\\' && c != '[' && c != ']';
+  });
+}
+
+void ParseSmsChannel(const YAML::Node& node, SmsChannelConfig& out, Issues& issues) {
+  MapReader map(node, "alerts.channels.sms", issues);
+  if (!map.ok()) return;
+  if (auto n = map.Require("sendsms_url")) {
+    if (auto value = ReadString(*n, map.Field("sendsms_url"), issues)) {
+      const std::string problem = CheckWebhookUrl(*value);
+      if (problem.empty()) {
+        out.sendsms_url = *value;
+      } else {
+        issues.Add(*n, map.Field("sendsms_url"), problem);
+      }
+    }
+  }
+  if (auto n = map.Require("username")) {
+    if (auto value = ReadString(*n, map.Field("username"), issues)) out.username = *value;
+  }
+  if (auto n = map.Require("password_env")) {
+    if (auto value = ReadEnvSecret(*n, map.Field("password_env"), issues, out.password_env)) {
+      out.password = *value;
+    }
+  }
+  if (auto n = map.Require("from")) {
+    if (auto value = ReadString(*n, map.Field("from"), issues)) out.from = *value;
+  }
+  if (auto n = map.Get("dlr_url_base")) {
+    if (auto value = ReadString(*n, map.Field("dlr_url_base"), issues)) {
+      const std::string problem = CheckWebhookUrl(*value);
+      if (problem.empty()) {
+        out.dlr_url_base = *value;
+      } else {
+        issues.Add(*n, map.Field("dlr_url_base"), problem);
+      }
+    }
+  }
+  map.Finish();
+}
+
+void ParseTelegramChannel(const YAML::Node& node, TelegramChannelConfig& out, Issues& issues) {
+  MapReader map(node, "alerts.channels.telegram", issues);
+  if (!map.ok()) return;
+  if (auto n = map.Get("api_base")) {
+    if (auto value = ReadString(*n, map.Field("api_base"), issues)) {
+      const std::string problem = CheckWebhookUrl(*value);
+      if (problem.empty()) {
+        out.api_base = *value;
+        while (out.api_base.ends_with("/")) out.api_base.pop_back();
+      } else {
+        issues.Add(*n, map.Field("api_base"), problem);
+      }
+    }
+  }
+  if (auto n = map.Require("token_env")) {
+    if (auto value = ReadEnvSecret(*n, map.Field("token_env"), issues, out.token_env)) {
+      out.token = *value;
+    }
+  }
+  map.Finish();
+}
+
+void ParseEmailChannel(const YAML::Node& node, EmailChannelConfig& out, Issues& issues) {
+  MapReader map(node, "alerts.channels.email", issues);
+  if (!map.ok()) return;
+  if (auto n = map.Require("host")) {
+    if (auto value = ReadString(*n, map.Field("host"), issues)) out.host = *value;
+  }
+  ReadIntInto(map, "port", issues, 1, 65535, out.port);
+  if (auto n = map.Require("from")) {
+    if (auto value = ReadString(*n, map.Field("from"), issues)) {
+      if (IsEmailAddress(*value)) {
+        out.from = *value;
+      } else {
+        issues.Add(*n, map.Field("from"), "malformed e-mail address '" + *value + "'");
+      }
+    }
+  }
+  if (auto n = map.Get("starttls")) {
+    if (auto value = ReadBool(*n, map.Field("starttls"), issues)) out.starttls = *value;
+  }
+  auto username = map.Get("username");
+  auto password_env = map.Get("password_env");
+  if (username) {
+    if (auto value = ReadString(*username, map.Field("username"), issues)) out.username = *value;
+  }
+  if (password_env) {
+    if (auto value =
+            ReadEnvSecret(*password_env, map.Field("password_env"), issues, out.password_env)) {
+      out.password = *value;
+    }
+  }
+  if (username && !password_env) {
+    issues.Add(*username, map.Field("password_env"), "required when username is given");
+  } else if (password_env && !username) {
+    issues.Add(*password_env, map.Field("username"), "required when password_env is given");
+  }
+  map.Finish();
+}
+
+void ParseChannels(const YAML::Node& node, ChannelsConfig& out, Issues& issues) {
+  MapReader map(node, "alerts.channels", issues);
+  if (!map.ok()) return;
+  // A section that is present counts as configured even when it has problems, so contacts that
+  // use it are not reported a second time.
+  if (auto n = map.Get("sms")) ParseSmsChannel(*n, out.sms.emplace(), issues);
+  if (auto n = map.Get("telegram")) ParseTelegramChannel(*n, out.telegram.emplace(), issues);
+  if (auto n = map.Get("email")) ParseEmailChannel(*n, out.email.emplace(), issues);
+  map.Finish();
+}
+
 void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   MapReader map(node, "alerts", issues);
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
@@ -208,6 +369,7 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, out.backoff_max_ms);
   ReadIntInto(map, "give_up_after_ms", issues, 1, kMax, out.give_up_after_ms);
   ReadIntInto(map, "max_in_flight", issues, 1, 1'000'000, out.max_in_flight);
+  if (auto n = map.Get("channels")) ParseChannels(*n, out.channels, issues);
   map.Finish();
   if (out.backoff_max_ms < out.backoff_initial_ms) {
     auto at = map.Get("backoff_max_ms");
@@ -217,21 +379,65 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   }
 }
 
+// Reads the address key of a non-webhook channel and checks its form.
+void ReadAddress(MapReader& map, std::string_view key, const std::string& type,
+                 bool (*valid)(const std::string&), std::string_view expected,
+                 ContactChannel& ch, Issues& issues) {
+  auto n = map.Get(key);
+  if (!n) {
+    issues.Add(map.node(), map.Field(key), "required for a" +
+                                               std::string(type == "email" ? "n " : " ") + type +
+                                               " channel");
+    return;
+  }
+  auto value = ReadString(*n, map.Field(key), issues);
+  if (!value) return;
+  if (!valid(*value)) {
+    issues.Add(*n, map.Field(key),
+               "malformed " + type + " address '" + *value + "' (expected " +
+                   std::string(expected) + ")");
+    return;
+  }
+  ch.address = *value;
+}
+
 std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::string& path,
-                                           Issues& issues) {
+                                           const ChannelsConfig& channels, Issues& issues) {
   MapReader map(node, path, issues);
   if (!map.ok()) return std::nullopt;
   const std::size_t issues_before = issues.lines().size();
   ContactChannel ch;
   ch.origin = issues.Origin(node);
   if (auto type = map.Require("type")) {
-    if (auto value = ReadChoice(*type, map.Field("type"), issues, "channel type", {"webhook"})) {
+    if (auto value = ReadChoice(*type, map.Field("type"), issues, "channel type",
+                                {"sms", "telegram", "email", "webhook"})) {
       ch.type = *value;
+      const bool configured = ch.type == "webhook" ||
+                              (ch.type == "sms" && channels.sms.has_value()) ||
+                              (ch.type == "telegram" && channels.telegram.has_value()) ||
+                              (ch.type == "email" && channels.email.has_value());
+      if (!configured) {
+        issues.Add(*type, map.Field("type"),
+                   "channel '" + ch.type + "' is not configured (add alerts.channels." + ch.type +
+                       ")");
+      }
     }
   }
-  auto url = map.Get("url");
-  auto secret = map.Get("secret");
-  auto secret_env = map.Get("secret_env");
+  if (ch.type == "sms") {
+    ReadAddress(map, "to", ch.type, IsPhoneNumber, "+ and 7 to 15 digits, e.g. +996700123456",
+                ch, issues);
+  } else if (ch.type == "telegram") {
+    ReadAddress(map, "chat_id", ch.type, IsTelegramChatId,
+                "a numeric chat id or @username", ch, issues);
+  } else if (ch.type == "email") {
+    ReadAddress(map, "to", ch.type, IsEmailAddress, "name@example.org", ch, issues);
+  }
+  std::optional<YAML::Node> url, secret, secret_env;
+  if (ch.type == "webhook") {
+    url = map.Get("url");
+    secret = map.Get("secret");
+    secret_env = map.Get("secret_env");
+  }
   map.Finish();
   if (ch.type == "webhook") {
     if (!url) {
@@ -271,7 +477,8 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
   return ch;
 }
 
-void ParseContacts(const YAML::Node& node, std::vector<Contact>& out, Issues& issues) {
+void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
+                   std::vector<Contact>& out, Issues& issues) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
     issues.Add(node, "contacts", "expected a list of contacts");
@@ -331,7 +538,8 @@ void ParseContacts(const YAML::Node& node, std::vector<Contact>& out, Issues& is
     } else {
       std::size_t j = 0;
       for (const YAML::Node& ch_node : *channels) {
-        if (auto ch = ParseChannel(ch_node, Indexed(map.Field("channels"), j++), issues)) {
+        if (auto ch =
+                ParseChannel(ch_node, Indexed(map.Field("channels"), j++), configured, issues)) {
           c.channels.push_back(std::move(*ch));
         }
       }
@@ -653,7 +861,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("pipeline")) ParsePipeline(*n, config.pipeline, issues);
     if (auto n = top.Get("classifier")) ParseClassifier(*n, config.classifier, issues);
     if (auto n = top.Get("alerts")) ParseAlerts(*n, config.alerts, issues);
-    if (auto n = top.Get("contacts")) ParseContacts(*n, config.contacts, issues);
+    // After alerts: contact channels are checked against alerts.channels.
+    if (auto n = top.Get("contacts")) {
+      ParseContacts(*n, config.alerts.channels, config.contacts, issues);
+    }
     if (auto n = top.Get("tokens")) ParseTokens(*n, config.tokens, issues);
     if (auto n = top.Get("logging")) ParseLogging(*n, config.logging, issues);
     if (auto n = top.Get("sources")) ParseSources(*n, config.sources, issues);

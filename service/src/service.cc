@@ -220,7 +220,8 @@ int Serve(const ServeOptions& options) {
 
   IdGenerator alert_ids(clock);
   alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
-  auto dispatcher = alerts::Dispatcher::Create(**store, cfg->alerts, cfg->contacts, clock, metrics);
+  auto dispatcher =
+      alerts::Dispatcher::Create(**store, cfg->alerts, cfg->contacts, clock, metrics, &*areas);
   if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
 
   ingest::PipelineHooks hooks;

@@ -140,15 +140,26 @@ TEST_F(RouterTest, AreaAndAncestorDoNotDuplicate) {
   EXPECT_EQ(Plan(contacts, MakeEvent("E1", "KG-O-ARAVAN", Severity::kHigh)).size(), 1u);
 }
 
-TEST_F(RouterTest, OneAlertPerWebhookChannelOthersIgnored) {
+TEST_F(RouterTest, OneAlertPerChannel) {
   config::Contact c = MakeContact("osh", {"KG-O"});
   c.channels.push_back(Channel("webhook", "https://backup.example/hook", "s2"));
   c.channels.push_back(Channel("sms", "+996555000000", ""));
   c.channels.push_back(Channel("webhook", "https://backup.example/hook", "s2"));  // listed twice
+  c.channels.push_back(Channel("telegram", "123456789", ""));
+  c.channels.push_back(Channel("email", "akim@aravan.kg", ""));
+  c.channels.push_back(Channel("pigeon", "roof", ""));  // unknown types are never planned
   auto alerts = Plan({c}, MakeEvent("E1", "KG-O", Severity::kHigh));
-  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_EQ(alerts.size(), 5u);
   EXPECT_EQ(alerts[0].target, "https://hooks.example/osh");
   EXPECT_EQ(alerts[1].target, "https://backup.example/hook");
+  EXPECT_EQ(alerts[2].channel, "sms");
+  EXPECT_EQ(alerts[2].target, "+996555000000");
+  EXPECT_EQ(alerts[3].channel, "telegram");
+  EXPECT_EQ(alerts[3].target, "123456789");
+  EXPECT_EQ(alerts[4].channel, "email");
+  EXPECT_EQ(alerts[4].target, "akim@aravan.kg");
+  EXPECT_EQ(alerts[2].idempotency_key,
+            Sha256Hex("E1\nosh\nsms\n+996555000000").substr(0, 32));
   EXPECT_NE(alerts[0].idempotency_key, alerts[1].idempotency_key);
   EXPECT_NE(alerts[0].id, alerts[1].id);
 }

@@ -295,7 +295,7 @@ contacts:
       - type: pigeon
 )yaml",
               13,
-              "contacts[1].channels[0].type: unknown channel type 'pigeon' (expected: webhook)");
+              "contacts[1].channels[0].type: unknown channel type 'pigeon' (expected: sms, telegram, email, webhook)");
 }
 
 TEST_F(ConfigTest, ContactNeedsChannelsAndAreas) {

@@ -1,11 +1,14 @@
 #pragma once
-// Delivers outbox entries. Owns one io thread for HTTP delivery and runs store updates off it.
-// A receiver that is down never blocks intake: the dispatcher only reads and updates alerts.
+// Delivers outbox entries over their channel (alert.channel): webhook, sms (Kannel sendsms),
+// telegram (Bot API sendMessage) or email (SMTP). Owns one io thread for delivery and runs store
+// updates off it. A receiver that is down never blocks intake: the dispatcher only reads and
+// updates alerts.
 
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "config/areas.h"
 #include "config/config.h"
 #include "core/metrics.h"
 #include "core/result.h"
@@ -31,10 +34,13 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
   virtual ~Dispatcher() = default;
 
-  // `contacts` is copied (secrets for signing are looked up by contact id + channel address).
+  // `contacts` is copied (secrets for signing and languages are looked up by contact id).
+  // `areas`, when given, is read during Create only: the display names of every area (ky/ru/en)
+  // are copied for the SMS/Telegram/e-mail texts; without it messages name the area code alone.
   static std::unique_ptr<Dispatcher> Create(storage::Store& store, const config::AlertsConfig& cfg,
                                             std::vector<config::Contact> contacts,
-                                            const Clock& clock, MetricsRegistry& metrics);
+                                            const Clock& clock, MetricsRegistry& metrics,
+                                            const config::AreaTree* areas = nullptr);
 
   // Loads every pending alert from the store and starts delivering. Returns after the io thread runs.
   [[nodiscard]] virtual Status Start() = 0;

@@ -37,6 +37,42 @@ struct ClassifierConfig {
   std::string areas_file;  // resolved: a file path, or "embedded:areas.yaml"
 };
 
+// Kannel `sendsms` (config `alerts.channels.sms`). The password is resolved from password_env at
+// load time and must never be logged.
+struct SmsChannelConfig {
+  std::string sendsms_url;   // e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+  std::string username;      // Kannel sendsms-user
+  std::string password_env;  // environment variable holding its password
+  std::string password;      // resolved
+  std::string from;          // sender shown on the phone (required by Kannel)
+  std::string dlr_url_base;  // base URL of this service; empty = no delivery reports requested
+};
+
+// Telegram Bot API `sendMessage` (config `alerts.channels.telegram`).
+struct TelegramChannelConfig {
+  std::string api_base = "https://api.telegram.org";
+  std::string token_env;  // environment variable holding the bot token
+  std::string token;      // resolved; never logged
+};
+
+// SMTP submission (config `alerts.channels.email`).
+struct EmailChannelConfig {
+  std::string host;
+  std::uint16_t port = 25;
+  std::string from;        // envelope and header sender, an e-mail address
+  bool starttls = false;   // require STARTTLS before AUTH and mail
+  std::string username;    // empty = no AUTH
+  std::string password_env;
+  std::string password;    // resolved; never logged
+};
+
+// Global settings of the channels other than webhook; a contact may only use a configured one.
+struct ChannelsConfig {
+  std::optional<SmsChannelConfig> sms;
+  std::optional<TelegramChannelConfig> telegram;
+  std::optional<EmailChannelConfig> email;
+};
+
 struct AlertsConfig {
   Severity min_severity = Severity::kHigh;  // events at or above raise alerts
   std::int64_t timeout_ms = 5000;           // per delivery attempt
@@ -44,11 +80,14 @@ struct AlertsConfig {
   std::int64_t backoff_max_ms = 300000;
   std::int64_t give_up_after_ms = 24LL * 3600 * 1000;  // then the alert is marked failed
   int max_in_flight = 64;
+  ChannelsConfig channels;
 };
 
 struct ContactChannel {
-  std::string type;     // "webhook" (sms, telegram, email later)
-  std::string address;  // webhook: http(s) URL
+  std::string type;     // "sms" | "telegram" | "email" | "webhook"
+  // sms: E.164 number "+996..." (key `to`); telegram: chat id, e.g. "123456" or "-100..." or
+  // "@channel" (key `chat_id`); email: an address (key `to`); webhook: http(s) URL (key `url`).
+  std::string address;
   std::string secret;   // webhook: HMAC key (resolved from secret_env when given)
   std::string origin;   // "file:line" where it was defined, for later error messages
 };

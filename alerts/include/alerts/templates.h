@@ -1,0 +1,44 @@
+#pragma once
+// Human-readable alert messages in Kyrgyz, Russian and English, used by the SMS, Telegram and
+// e-mail channels. Pure functions; thread-safe.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/types.h"
+
+namespace sakchy::alerts {
+
+// SMS limit of the short form: two concatenated UCS-2 segments of 67 UTF-16 code units.
+inline constexpr std::size_t kSmsMaxUnits = 134;
+// Telegram sendMessage text limit (UTF-16 code units, as the Bot API counts).
+inline constexpr std::size_t kTelegramMaxUnits = 4096;
+
+// What a message is made of. `language` is "ky", "ru" or "en" (anything else: "ru").
+// `area_name` is the display name in that language; empty -> the area code alone.
+struct MessageInput {
+  const Alert* alert = nullptr;  // required
+  const Event* event = nullptr;  // required
+  std::string language = "ru";
+  std::string area_name;
+};
+
+// A 4-digit code ("0000".."9999") derived from the alert id (SHA-256), used to acknowledge
+// ("OK 4821"). Stable for an alert; collisions between alerts of one day are possible but rare.
+std::string AlertCode(std::string_view alert_id);
+
+// UTF-16 code units of valid UTF-8 `s` (what SMS UCS-2 and Telegram count).
+std::size_t Utf16Units(std::string_view s);
+
+// The short form for SMS: at most kSmsMaxUnits UTF-16 units; the excerpt is shortened to fit.
+std::string ShortMessage(const MessageInput& in);
+// The long form for e-mail and Telegram: several lines, the full excerpt window, categories and
+// both the area name and code. At most `max_units` UTF-16 units (the excerpt shrinks first).
+std::string LongMessage(const MessageInput& in, std::size_t max_units = kTelegramMaxUnits);
+// One-line e-mail subject (not encoded).
+std::string Subject(const MessageInput& in);
+// Label of the Telegram acknowledge button ("Кабыл алдым" / "Принято" / "Acknowledge").
+std::string AckButtonLabel(std::string_view language);
+
+}  // namespace sakchy::alerts

@@ -1,0 +1,39 @@
+#pragma once
+// Request builders of the SMS (Kannel sendsms) and Telegram (Bot API sendMessage) channels
+// (private to alerts). Pure functions; thread-safe.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "core/types.h"
+
+namespace sakchy::alerts {
+
+// Percent-encodes everything but RFC 3986 unreserved characters (UTF-8 bytes as %XX).
+std::string UrlEncode(std::string_view s);
+
+// The full sendsms GET URL: sendsms_url?username&password&from&to&charset=UTF-8&coding=2&text
+// &dlr-mask=31&dlr-url (dlr-url only when dlr_url_base is set:
+// "<dlr_url_base>/v1/alerts/dlr?alert_id=<id>&type=%d", Kannel fills %d). Contains the password:
+// never log it.
+std::string SendSmsUrl(const config::SmsChannelConfig& sms, const Alert& alert,
+                       std::string_view text);
+
+// The sendMessage JSON body: {"chat_id","text","reply_markup":{"inline_keyboard":[[{"text":
+// <button>,"callback_data":"ack:<code>:<alert id>"}]]}}.
+std::string TelegramBody(const Alert& alert, std::string_view text, std::string_view button);
+// "ack:<code>:<alert id>" (at most 64 bytes, the Bot API limit for callback_data).
+std::string TelegramCallbackData(const Alert& alert);
+
+// What a sendMessage response means.
+struct TelegramReply {
+  enum class Kind { kOk, kRetry, kFailed };
+  Kind kind = Kind::kRetry;
+  std::string error;                           // "telegram: <description>" unless ok
+  std::optional<std::int64_t> retry_after_ms;  // parameters.retry_after on 429
+};
+TelegramReply ClassifyTelegramReply(unsigned status, std::string_view body);
+
+}  // namespace sakchy::alerts

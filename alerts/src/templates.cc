@@ -1,0 +1,335 @@
+#include "alerts/templates.h"
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <vector>
+
+#include "core/crypto.h"
+
+namespace sakchy::alerts {
+namespace {
+
+constexpr TimeMs kBishkekOffsetMs = 6LL * 3600 * 1000;  // Asia/Bishkek: UTC+6, no DST
+constexpr std::size_t kShortContext = 40;               // code points each side, shrunk to fit
+constexpr std::size_t kLongContext = 160;
+
+enum class Lang { kKy, kRu, kEn };
+
+Lang ToLang(std::string_view language) {
+  if (language == "ky") return Lang::kKy;
+  if (language == "en") return Lang::kEn;
+  return Lang::kRu;
+}
+
+// Words of one language. Severity arrays are indexed by Severity.
+struct Words {
+  std::array<std::string_view, kSeverityCount> severity_upper;
+  std::array<std::string_view, kSeverityCount> severity;
+  std::string_view brand;
+  std::string_view alert;
+  std::string_view level;
+  std::string_view area;
+  std::string_view text;
+  std::string_view categories;
+  std::string_view time;
+  std::string_view code;
+  std::string_view reply;  // "Жооп" / "Ответьте" / "Reply"
+  std::string_view tz;
+};
+
+const Words& WordsFor(Lang lang) {
+  static const Words kKy{
+      {"МААЛЫМАТ", "ТӨМӨН", "ОРТОЧО", "ЖОГОРКУ", "КРИТИКАЛЫК"},
+      {"маалымат", "төмөн", "орточо", "жогорку", "критикалык"},
+      "Сакчы",
+      "эскертүү",
+      "деңгээли",
+      "Аймак",
+      "Билдирүү",
+      "Категориялар",
+      "Убакыт",
+      "Код",
+      "Жооп",
+      "Бишкек убактысы",
+  };
+  static const Words kRu{
+      {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
+      {"информация", "низкий", "средний", "высокий", "критический"},
+      "Сакчы",
+      "тревога",
+      "уровень",
+      "Район",
+      "Сообщение",
+      "Категории",
+      "Время",
+      "Код",
+      "Ответьте",
+      "время Бишкека",
+  };
+  static const Words kEn{
+      {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
+      {"info", "low", "medium", "high", "critical"},
+      "Sakchy",
+      "alert",
+      "severity",
+      "Area",
+      "Report",
+      "Categories",
+      "Time",
+      "Code",
+      "Reply",
+      "Bishkek time",
+  };
+  switch (lang) {
+    case Lang::kKy:
+      return kKy;
+    case Lang::kEn:
+      return kEn;
+    case Lang::kRu:
+      break;
+  }
+  return kRu;
+}
+
+std::string CategoryName(const std::string& category, Lang lang) {
+  struct Names {
+    std::string_view ky;
+    std::string_view ru;
+  };
+  static const std::map<std::string, Names, std::less<>> kNames = {
+      {"call_to_action", {"аракетке чакыруу", "призыв к действию"}},
+      {"group_attack", {"топко кол салуу", "нападение на группу"}},
+      {"group_reference", {"топту атоо", "упоминание группы"}},
+      {"hate", {"жек көрүү", "ненависть"}},
+      {"insult", {"кордоо", "оскорбление"}},
+      {"rumour_marker", {"ушак", "слух"}},
+      {"threat", {"коркутуу", "угроза"}},
+      {"violence", {"зордук-зомбулук", "насилие"}},
+      {"place", {"жер", "место"}},
+  };
+  if (lang == Lang::kEn) {
+    std::string out = category;
+    for (char& c : out) {
+      if (c == '_') c = ' ';
+    }
+    return out;
+  }
+  auto it = kNames.find(category);
+  if (it == kNames.end()) return category;
+  return std::string(lang == Lang::kKy ? it->second.ky : it->second.ru);
+}
+
+// Length in bytes of the UTF-8 sequence starting with `lead` (1 for invalid leads).
+std::size_t SeqLen(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+
+// Splits UTF-8 into code points (each a slice), turning control characters and runs of
+// whitespace into one space.
+std::vector<std::string_view> CodePoints(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = std::min(SeqLen(static_cast<unsigned char>(s[i])), s.size() - i);
+    std::string_view cp = s.substr(i, n);
+    i += n;
+    const bool space = n == 1 && static_cast<unsigned char>(cp[0]) <= 0x20;
+    if (space) {
+      if (!out.empty() && out.back() == " ") continue;
+      cp = " ";
+    }
+    out.push_back(cp);
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string_view>& cps, std::size_t from, std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to && i < cps.size(); ++i) out.append(cps[i]);
+  return out;
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// The text around the first match, the matched words in «», with "…" where cut; at most
+// `context` code points on each side. Without a usable match: the start of the text.
+std::string Excerpt(const Event& event, std::size_t context) {
+  const std::string& text = event.report.text;
+  const Match* match = nullptr;
+  for (const Match& m : event.matches) {
+    if (m.begin < m.end && m.end <= text.size()) {
+      match = &m;
+      break;
+    }
+  }
+  if (match == nullptr) {
+    auto cps = CodePoints(text);
+    const std::size_t take = std::min(cps.size(), 2 * context);
+    std::string out = Trimmed(Join(cps, 0, take));
+    if (take < cps.size()) out += "…";
+    return out;
+  }
+  // Offsets inside a code point are moved back to its start, so no slice cuts a character.
+  auto snap = [&text](std::size_t at) {
+    while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) {
+      --at;
+    }
+    return at;
+  };
+  const std::size_t begin = snap(match->begin);
+  const std::size_t end = std::max(snap(match->end), begin);
+  auto before = CodePoints(std::string_view(text).substr(0, begin));
+  auto term = CodePoints(std::string_view(text).substr(begin, end - begin));
+  auto after = CodePoints(std::string_view(text).substr(end));
+  std::string out;
+  if (before.size() > context) out += "…";
+  const std::size_t from = before.size() > context ? before.size() - context : 0;
+  std::string head = Join(before, from, before.size());
+  while (!head.empty() && head.front() == ' ') head.erase(head.begin());
+  out += head;
+  out += "«" + Trimmed(Join(term, 0, term.size())) + "»";
+  std::string tail = Join(after, 0, std::min(after.size(), context));
+  while (!tail.empty() && tail.back() == ' ') tail.pop_back();
+  out += tail;
+  if (after.size() > context) out += "…";
+  return out;
+}
+
+// "25.11 17:13" (with_year: "25.11.2026 17:13") in Asia/Bishkek.
+std::string BishkekTime(TimeMs t, bool with_year) {
+  const std::time_t secs = static_cast<std::time_t>((t + kBishkekOffsetMs) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  if (with_year) {
+    std::snprintf(buf, sizeof buf, "%02d.%02d.%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1,
+                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+  } else {
+    std::snprintf(buf, sizeof buf, "%02d.%02d %02d:%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_hour,
+                  tm.tm_min);
+  }
+  return buf;
+}
+
+TimeMs WhenOf(const MessageInput& in) {
+  return in.event->report.observed_at != 0 ? in.event->report.observed_at : in.alert->created_at;
+}
+
+std::string AreaLabel(const MessageInput& in, bool with_code) {
+  const std::string& code = in.alert->area;
+  if (code.empty()) return in.area_name.empty() ? "—" : in.area_name;
+  if (in.area_name.empty()) return code;
+  return with_code ? in.area_name + " (" + code + ")" : in.area_name;
+}
+
+std::string CategoryList(const MessageInput& in, Lang lang) {
+  std::string out;
+  for (const std::string& c : in.alert->categories) {
+    if (!out.empty()) out += ", ";
+    out += CategoryName(c, lang);
+  }
+  return out.empty() ? "—" : out;
+}
+
+std::size_t SeverityIndex(Severity s) {
+  const auto i = static_cast<std::size_t>(s);
+  return i < kSeverityCount ? i : kSeverityCount - 1;
+}
+
+}  // namespace
+
+std::string AlertCode(std::string_view alert_id) {
+  const std::string hex = Sha256Hex(alert_id);
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 12; ++i) {
+    const char c = hex[i];
+    v = v * 16 + static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04u", static_cast<unsigned>(v % 10000));
+  return buf;
+}
+
+std::size_t Utf16Units(std::string_view s) {
+  std::size_t units = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = SeqLen(static_cast<unsigned char>(s[i]));
+    units += n == 4 ? 2 : 1;  // outside the BMP: a surrogate pair
+    i += n;
+  }
+  return units;
+}
+
+std::string ShortMessage(const MessageInput& in) {
+  const Lang lang = ToLang(in.language);
+  const Words& w = WordsFor(lang);
+  const std::string code = AlertCode(in.alert->id);
+  const std::string head = std::string(w.brand) + ": " +
+                           std::string(w.severity_upper[SeverityIndex(in.alert->severity)]) + ", " +
+                           AreaLabel(in, false) + ". ";
+  const std::string tail =
+      BishkekTime(WhenOf(in), false) + ". " + std::string(w.reply) + ": OK " + code;
+  for (std::size_t context = kShortContext;; context = context * 2 / 3) {
+    const std::string excerpt = Excerpt(*in.event, context);
+    const bool ends_sentence = excerpt.ends_with("…") || excerpt.ends_with(".") ||
+                               excerpt.ends_with("!") || excerpt.ends_with("?");
+    std::string msg = head + excerpt + (ends_sentence ? " " : ". ") + tail;
+    if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+    if (context == 0) break;
+  }
+  // Even the bare term does not fit (a very long area name or term): drop the excerpt.
+  std::string msg = head + "… " + tail;
+  if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+  return std::string(w.brand) + ": " +
+         std::string(w.severity_upper[SeverityIndex(in.alert->severity)]) + ". " +
+         std::string(w.reply) + ": OK " + code;
+}
+
+std::string LongMessage(const MessageInput& in, std::size_t max_units) {
+  const Lang lang = ToLang(in.language);
+  const Words& w = WordsFor(lang);
+  const std::string code = AlertCode(in.alert->id);
+  const std::string head =
+      std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
+      std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
+      ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
+  const std::string tail = "\n" + std::string(w.categories) + ": " + CategoryList(in, lang) + "\n" +
+                           std::string(w.time) + ": " + BishkekTime(WhenOf(in), true) + " (" +
+                           std::string(w.tz) + ")\n" + std::string(w.code) + ": " + code + "\n" +
+                           std::string(w.reply) + ": OK " + code + "\n";
+  for (std::size_t context = kLongContext;; context = context * 2 / 3) {
+    std::string msg = head + Excerpt(*in.event, context) + tail;
+    if (Utf16Units(msg) <= max_units || context == 0) return msg;
+  }
+}
+
+std::string Subject(const MessageInput& in) {
+  const Lang lang = ToLang(in.language);
+  const Words& w = WordsFor(lang);
+  return std::string(w.brand) + " [" + std::string(w.severity[SeverityIndex(in.alert->severity)]) +
+         "] " + AreaLabel(in, false) + ": " + CategoryList(in, lang) + " — " + std::string(w.code) +
+         " " + AlertCode(in.alert->id);
+}
+
+std::string AckButtonLabel(std::string_view language) {
+  switch (ToLang(language)) {
+    case Lang::kKy:
+      return "Кабыл алдым";
+    case Lang::kEn:
+      return "Acknowledge";
+    case Lang::kRu:
+      break;
+  }
+  return "Принято";
+}
+
+}  // namespace sakchy::alerts

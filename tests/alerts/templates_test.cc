@@ -1,0 +1,184 @@
+#include "alerts/templates.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/utf8.h"
+
+namespace sakchy::alerts {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr TimeMs kObserved = 1'717'243'200'000;  // 2024-06-01T12:00:00Z = 18:00 in Bishkek
+
+struct Sample {
+  Alert alert;
+  Event event;
+};
+
+Sample MakeSample(std::string text, std::string term) {
+  Sample s;
+  s.event.report.id = "01HZZZEVENT";
+  s.event.report.text = std::move(text);
+  s.event.report.observed_at = kObserved;
+  const auto begin = s.event.report.text.find(term);
+  EXPECT_NE(begin, std::string::npos);
+  s.event.matches.push_back({"violence.1", "violence", term, static_cast<std::uint32_t>(begin),
+                             static_cast<std::uint32_t>(begin + term.size())});
+  s.event.categories = {"rumour_marker", "violence"};
+  s.event.severity = Severity::kHigh;
+  s.event.area = "KG-O-ARAVAN";
+  s.alert.id = "01J0000000000000000000ALRT";
+  s.alert.event_id = s.event.report.id;
+  s.alert.area = s.event.area;
+  s.alert.severity = Severity::kHigh;
+  s.alert.categories = s.event.categories;
+  s.alert.created_at = kObserved + 5000;
+  return s;
+}
+
+MessageInput Input(const Sample& s, std::string language, std::string area_name) {
+  MessageInput in;
+  in.alert = &s.alert;
+  in.event = &s.event;
+  in.language = std::move(language);
+  in.area_name = std::move(area_name);
+  return in;
+}
+
+TEST(AlertCodeTest, FourDigitsStablePerAlert) {
+  const std::string a = AlertCode("01J0000000000000000000ALRT");
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(a.find_first_not_of("0123456789"), std::string::npos);
+  EXPECT_EQ(a, AlertCode("01J0000000000000000000ALRT"));
+  // Different alerts mostly get different codes.
+  int same = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (AlertCode("alert-" + std::to_string(i)) == AlertCode("alert-" + std::to_string(i + 1))) {
+      ++same;
+    }
+  }
+  EXPECT_LT(same, 3);
+}
+
+TEST(Utf16UnitsTest, CountsCharactersNotBytes) {
+  EXPECT_EQ(Utf16Units("abc"), 3u);
+  EXPECT_EQ(Utf16Units("Жооп"), 4u);              // 8 bytes
+  EXPECT_EQ(Utf16Units("өңү"), 3u);               // Kyrgyz letters are in the BMP
+  EXPECT_EQ(Utf16Units("\xF0\x9F\x94\xA5"), 2u);  // an emoji is a surrogate pair
+}
+
+TEST(TemplatesTest, ShortRussian) {
+  Sample s = MakeSample("В Араване говорят, что вода отравлена", "отравлена");
+  const std::string code = AlertCode(s.alert.id);
+  const std::string msg = ShortMessage(Input(s, "ru", "Араван"));
+  EXPECT_EQ(msg,
+            "Сакчы: ВЫСОКИЙ, Араван. В Араване говорят, что вода «отравлена». 01.06 18:00. "
+            "Ответьте: OK " +
+                code);
+  EXPECT_LE(Utf16Units(msg), kSmsMaxUnits);
+}
+
+TEST(TemplatesTest, ShortKyrgyz) {
+  Sample s = MakeSample("Араванда суу ууланды деп айтып жатышат", "ууланды");
+  const std::string code = AlertCode(s.alert.id);
+  const std::string msg = ShortMessage(Input(s, "ky", "Араван"));
+  EXPECT_EQ(msg,
+            "Сакчы: ЖОГОРКУ, Араван. Араванда суу «ууланды» деп айтып жатышат. 01.06 18:00. "
+            "Жооп: OK " +
+                code);
+}
+
+TEST(TemplatesTest, ShortFormShrinksLongTextToTwoSegments) {
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "очень длинное сообщение ";
+  text += "говорят что будет нападение на рынок ";
+  for (int i = 0; i < 30; ++i) text += "и ещё много слов ";
+  Sample s = MakeSample(text, "нападение");
+  const std::string msg = ShortMessage(Input(s, "ru", "Ошская область, Араванский район"));
+  EXPECT_LE(Utf16Units(msg), kSmsMaxUnits) << msg;
+  EXPECT_THAT(msg, HasSubstr("«нападение»"));
+  EXPECT_THAT(msg, HasSubstr("…"));
+  EXPECT_THAT(msg, HasSubstr("Ответьте: OK " + AlertCode(s.alert.id)));
+  EXPECT_TRUE(IsValidUtf8(msg));
+}
+
+TEST(TemplatesTest, MatchOffsetsInsideACharacterDoNotBreakUtf8) {
+  Sample s = MakeSample("В Араване говорят, что вода отравлена", "отравлена");
+  s.event.matches[0].begin += 3;  // mid-character
+  s.event.matches[0].end += 1;
+  const std::string msg = ShortMessage(Input(s, "ru", ""));
+  EXPECT_TRUE(IsValidUtf8(msg)) << msg;
+  EXPECT_THAT(msg, HasSubstr("KG-O-ARAVAN"));  // no name: the code
+}
+
+TEST(TemplatesTest, LongRussian) {
+  Sample s = MakeSample("В Араване говорят, что вода отравлена", "отравлена");
+  const std::string code = AlertCode(s.alert.id);
+  EXPECT_EQ(LongMessage(Input(s, "ru", "Араванский район")),
+            "Сакчы: тревога — уровень: высокий\n"
+            "Район: Араванский район (KG-O-ARAVAN)\n"
+            "Сообщение: В Араване говорят, что вода «отравлена»\n"
+            "Категории: слух, насилие\n"
+            "Время: 01.06.2024 18:00 (время Бишкека)\n"
+            "Код: " +
+                code +
+                "\n"
+                "Ответьте: OK " +
+                code + "\n");
+}
+
+TEST(TemplatesTest, LongKyrgyz) {
+  Sample s = MakeSample("Араванда суу ууланды деп айтып жатышат", "ууланды");
+  const std::string code = AlertCode(s.alert.id);
+  EXPECT_EQ(LongMessage(Input(s, "ky", "Араван району")),
+            "Сакчы: эскертүү — деңгээли: жогорку\n"
+            "Аймак: Араван району (KG-O-ARAVAN)\n"
+            "Билдирүү: Араванда суу «ууланды» деп айтып жатышат\n"
+            "Категориялар: ушак, зордук-зомбулук\n"
+            "Убакыт: 01.06.2024 18:00 (Бишкек убактысы)\n"
+            "Код: " +
+                code +
+                "\n"
+                "Жооп: OK " +
+                code + "\n");
+}
+
+TEST(TemplatesTest, LongEnglishAndSubject) {
+  Sample s = MakeSample("They say the water in Aravan is poisoned", "poisoned");
+  const std::string code = AlertCode(s.alert.id);
+  const std::string msg = LongMessage(Input(s, "en", "Aravan"));
+  EXPECT_THAT(msg, HasSubstr("Sakchy: alert — severity: high\n"));
+  EXPECT_THAT(msg, HasSubstr("Report: They say the water in Aravan is «poisoned»\n"));
+  EXPECT_THAT(msg, HasSubstr("Categories: rumour marker, violence\n"));
+  EXPECT_THAT(msg, HasSubstr("Reply: OK " + code + "\n"));
+  EXPECT_EQ(Subject(Input(s, "ru", "Араван")),
+            "Сакчы [высокий] Араван: слух, насилие — Код " + code);
+}
+
+TEST(TemplatesTest, LongFormRespectsLimit) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "сөз ";
+  text += "куралдуу кол салуу ";
+  for (int i = 0; i < 2000; ++i) text += "сөз ";
+  Sample s = MakeSample(text, "кол салуу");
+  const std::string msg = LongMessage(Input(s, "ky", "Араван"), 300);
+  EXPECT_LE(Utf16Units(msg), 300u);
+  EXPECT_THAT(msg, HasSubstr("«кол салуу»"));
+  const std::string full = LongMessage(Input(s, "ky", "Араван"));
+  EXPECT_LE(Utf16Units(full), kTelegramMaxUnits);
+  EXPECT_THAT(full, Not(HasSubstr("\n\n")));
+}
+
+TEST(TemplatesTest, AckButtonLabels) {
+  EXPECT_EQ(AckButtonLabel("ky"), "Кабыл алдым");
+  EXPECT_EQ(AckButtonLabel("ru"), "Принято");
+  EXPECT_EQ(AckButtonLabel("en"), "Acknowledge");
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

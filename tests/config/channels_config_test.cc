@@ -1,0 +1,158 @@
+// Contact channel types (sms, telegram, email, webhook) and `alerts.channels`.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "config/config.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ChannelsConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(setenv("SAKCHY_TEST_KANNEL_PASSWORD", "kannel-pass", 1), 0);
+    ASSERT_EQ(setenv("SAKCHY_TEST_BOT_TOKEN", "123456:ABC-token", 1), 0);
+    ASSERT_EQ(setenv("SAKCHY_TEST_SMTP_PASSWORD", "smtp-pass", 1), 0);
+    path_ = (dir_.path() / "channels.yaml").string();
+  }
+  void TearDown() override {
+    unsetenv("SAKCHY_TEST_KANNEL_PASSWORD");
+    unsetenv("SAKCHY_TEST_BOT_TOKEN");
+    unsetenv("SAKCHY_TEST_SMTP_PASSWORD");
+  }
+  Result<Config> Load(const std::string& yaml) {
+    std::ofstream(path_, std::ios::binary) << yaml;
+    return LoadConfigFile(path_);
+  }
+  void ExpectIssue(const std::string& yaml, int line, const std::string& rest) {
+    auto config = Load(yaml);
+    ASSERT_FALSE(config.has_value()) << "loaded unexpectedly:\n" << yaml;
+    const std::string expected = path_ + ":" + std::to_string(line) + ": " + rest;
+    EXPECT_THAT("\n" + config.error().message + "\n", HasSubstr("\n" + expected + "\n"))
+        << "expected line: " << expected << "\ngot:\n"
+        << config.error().message;
+  }
+
+  sakchy::testing::TempDir dir_;
+  std::string path_;
+};
+
+constexpr char kChannels[] = R"yaml(alerts:
+  channels:
+    sms:
+      sendsms_url: http://127.0.0.1:13013/cgi-bin/sendsms
+      username: ews
+      password_env: SAKCHY_TEST_KANNEL_PASSWORD
+      from: Sakchy
+      dlr_url_base: http://127.0.0.1:8080
+    telegram:
+      api_base: http://127.0.0.1:9999/
+      token_env: SAKCHY_TEST_BOT_TOKEN
+    email:
+      host: smtp.example.kg
+      port: 587
+      from: alerts@sakchy.kg
+      starttls: true
+      username: sakchy
+      password_env: SAKCHY_TEST_SMTP_PASSWORD
+)yaml";
+
+TEST_F(ChannelsConfigTest, ParsesEveryChannel) {
+  auto config = Load(std::string(kChannels) + R"yaml(contacts:
+  - id: akim
+    language: ky
+    areas: [KG-O]
+    channels:
+      - {type: sms, to: "+996700123456"}
+      - {type: telegram, chat_id: -1001234567}
+      - {type: telegram, chat_id: "@aravan_duty"}
+      - {type: email, to: akim@aravan.gov.kg}
+      - {type: webhook, url: "https://hooks.example/x", secret: k}
+)yaml");
+  ASSERT_OK(config);
+  const ChannelsConfig& ch = config->alerts.channels;
+  ASSERT_TRUE(ch.sms && ch.telegram && ch.email);
+  EXPECT_EQ(ch.sms->sendsms_url, "http://127.0.0.1:13013/cgi-bin/sendsms");
+  EXPECT_EQ(ch.sms->username, "ews");
+  EXPECT_EQ(ch.sms->password, "kannel-pass");
+  EXPECT_EQ(ch.sms->from, "Sakchy");
+  EXPECT_EQ(ch.sms->dlr_url_base, "http://127.0.0.1:8080");
+  EXPECT_EQ(ch.telegram->api_base, "http://127.0.0.1:9999");  // trailing '/' dropped
+  EXPECT_EQ(ch.telegram->token, "123456:ABC-token");
+  EXPECT_EQ(ch.email->host, "smtp.example.kg");
+  EXPECT_EQ(ch.email->port, 587);
+  EXPECT_TRUE(ch.email->starttls);
+  EXPECT_EQ(ch.email->password, "smtp-pass");
+  ASSERT_EQ(config->contacts.size(), 1u);
+  const auto& c = config->contacts[0].channels;
+  ASSERT_EQ(c.size(), 5u);
+  EXPECT_EQ(c[0].type, "sms");
+  EXPECT_EQ(c[0].address, "+996700123456");
+  EXPECT_EQ(c[1].address, "-1001234567");
+  EXPECT_EQ(c[2].address, "@aravan_duty");
+  EXPECT_EQ(c[3].type, "email");
+  EXPECT_EQ(c[3].address, "akim@aravan.gov.kg");
+}
+
+TEST_F(ChannelsConfigTest, ChannelNotConfiguredGlobally) {
+  ExpectIssue(R"yaml(contacts:
+  - id: akim
+    areas: [KG]
+    channels:
+      - {type: sms, to: "+996700123456"}
+)yaml",
+              5,
+              "contacts[0].channels[0].type: channel 'sms' is not configured (add "
+              "alerts.channels.sms)");
+}
+
+TEST_F(ChannelsConfigTest, MalformedAddresses) {
+  const std::string head = std::string(kChannels) +
+                           "contacts:\n  - id: a\n    areas: [KG]\n"
+                           "    channels:\n";
+  // kChannels has 18 lines; the first channel is on line 23.
+  ExpectIssue(head + "      - {type: sms, to: \"0700123456\"}\n", 23,
+              "contacts[0].channels[0].to: malformed sms address '0700123456' (expected + and 7 "
+              "to 15 digits, e.g. +996700123456)");
+  ExpectIssue(head + "      - {type: telegram, chat_id: \"12ab\"}\n", 23,
+              "contacts[0].channels[0].chat_id: malformed telegram address '12ab' (expected a "
+              "numeric chat id or @username)");
+  ExpectIssue(head + "      - {type: email, to: \"akim at aravan\"}\n", 23,
+              "contacts[0].channels[0].to: malformed email address 'akim at aravan' (expected "
+              "name@example.org)");
+  ExpectIssue(head + "      - {type: sms}\n", 23,
+              "contacts[0].channels[0].to: required for a sms channel");
+  ExpectIssue(head + "      - {type: email, to: a@b.kg, url: \"http://x\"}\n", 23,
+              "contacts[0].channels[0].url: unknown key (expected one of: type, to)");
+}
+
+TEST_F(ChannelsConfigTest, GlobalSectionErrors) {
+  ExpectIssue(
+      "alerts:\n  channels:\n    sms:\n      sendsms_url: ftp://x\n      username: u\n"
+      "      password_env: SAKCHY_TEST_UNSET_VAR\n      from: S\n",
+      4,
+      "alerts.channels.sms.sendsms_url: url must start with http:// or https://, got "
+      "'ftp://x'");
+  ExpectIssue(
+      "alerts:\n  channels:\n    sms:\n      sendsms_url: http://x\n      username: u\n"
+      "      password_env: SAKCHY_TEST_UNSET_VAR\n      from: S\n",
+      6,
+      "alerts.channels.sms.password_env: environment variable SAKCHY_TEST_UNSET_VAR "
+      "is not set");
+  ExpectIssue("alerts:\n  channels:\n    telegram: {}\n", 3,
+              "alerts.channels.telegram.token_env: required");
+  ExpectIssue("alerts:\n  channels:\n    email: {host: h, from: nobody}\n", 3,
+              "alerts.channels.email.from: malformed e-mail address 'nobody'");
+  ExpectIssue("alerts:\n  channels:\n    pager: {}\n", 3,
+              "alerts.channels.pager: unknown key (expected one of: sms, telegram, email)");
+}
+
+}  // namespace
+}  // namespace sakchy::config
