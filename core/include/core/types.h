@@ -82,7 +82,7 @@ struct Alert {
   Severity severity = Severity::kInfo;
   std::vector<std::string> categories;
   std::string contact_id;
-  std::string channel;     // "webhook" for now
+  std::string channel;     // "webhook" | "sms" | "telegram" | "email"
   std::string target;      // e.g. webhook URL
   std::string idempotency_key;  // deterministic; sent to receivers
   DeliveryState state = DeliveryState::kPending;
