@@ -1,0 +1,509 @@
+#include "classifier/clusters.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "clusters_internal.h"
+#include "clusters_stopwords.h"
+
+namespace sakchy::classifier {
+namespace {
+
+constexpr int kBands = kMinHashBands;
+constexpr int kRows = kMinHashes / kMinHashBands;
+constexpr int kBucketBits = 16;
+constexpr std::size_t kBucketCount = std::size_t{1} << kBucketBits;
+// At most this many entries of one bucket are examined (newest first): a storm of identical
+// reports must not make each Add linear in the storm's size.
+constexpr int kMaxChainScan = 64;
+constexpr TimeMs kMinuteMs = 60 * 1000;
+constexpr std::int64_t kVelocityMinutes = 60;
+constexpr TimeMs kSweepEveryMs = 10 * kMinuteMs;
+
+std::uint64_t Mix64(std::uint64_t h) {  // MurmurHash3 fmix64
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return Mix64(h);
+}
+
+bool IsAsciiSeparator(unsigned char c) {
+  return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+std::size_t CodePoints(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool AllAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool IsTld(std::string_view s) {
+  static constexpr std::string_view kTlds[] = {"com", "org", "net",  "ru",  "kg",  "uz", "kz",
+                                               "io",  "me",  "info", "gov", "edu", "ly", "gl"};
+  return std::find(std::begin(kTlds), std::end(kTlds), s) != std::end(kTlds);
+}
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(const std::vector<std::string>& extra) {
+    for (const char* w : internal::kClusterStopwords) stop_.insert(HashBytes(w));
+    for (const auto& w : extra) stop_.insert(HashBytes(w));
+  }
+
+  // Informative token hashes of a normalised text, in order.
+  void Tokens(std::string_view text, std::vector<std::uint64_t>& out) const {
+    out.clear();
+    thread_local std::vector<std::string_view> words;
+    words.clear();
+    std::size_t i = 0;
+    while (i < text.size()) {
+      while (i < text.size() && IsAsciiSeparator(text[i])) ++i;
+      std::size_t begin = i;
+      while (i < text.size() && !IsAsciiSeparator(text[i])) ++i;
+      if (i > begin) words.push_back(text.substr(begin, i - begin));
+    }
+    for (std::size_t w = 0; w < words.size(); ++w) {
+      std::string_view word = words[w];
+      if (word == "http" || word == "https" || word == "www") {
+        // A URL the normaliser split into words: "http t co xyz", "https site kg path".
+        if (w + 2 < words.size() && words[w + 1] == "t" && words[w + 2] == "co") {
+          w += 3;  // and the link id
+          continue;
+        }
+        std::size_t end = std::min(words.size(), w + 5);
+        for (std::size_t k = w + 1; k < end && AllAscii(words[k]); ++k) {
+          if (IsTld(words[k])) {
+            w = k;
+            break;
+          }
+        }
+        continue;
+      }
+      if (CodePoints(word) < 2 || AllDigits(word)) continue;
+      std::uint64_t h = HashBytes(word);
+      if (stop_.count(h)) continue;
+      out.push_back(h);
+    }
+  }
+
+ private:
+  std::unordered_set<std::uint64_t> stop_;
+};
+
+// One 64-bit seed per MinHash function. Fixed forever: persisted signatures depend on them.
+constexpr std::array<std::uint64_t, kMinHashes> kSeeds = [] {
+  std::array<std::uint64_t, kMinHashes> seeds{};
+  std::uint64_t x = 0x5a6b5c4d3e2f1a0bULL;
+  for (auto& seed : seeds) {  // splitmix64
+    x += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    seed = z ^ (z >> 31);
+  }
+  return seeds;
+}();
+
+// MinHash of the token set: function k is Mix64(token ^ seed_k); the signature keeps the top 16
+// bits of each minimum.
+MinHashSignature MinHash(const std::vector<std::uint64_t>& tokens) {
+  std::array<std::uint64_t, kMinHashes> mins;
+  mins.fill(UINT64_MAX);
+  for (std::uint64_t t : tokens) {
+    for (int k = 0; k < kMinHashes; ++k) mins[k] = std::min(mins[k], Mix64(t ^ kSeeds[k]));
+  }
+  MinHashSignature sig;
+  for (int k = 0; k < kMinHashes; ++k) sig[k] = static_cast<std::uint16_t>(mins[k] >> 48);
+  return sig;
+}
+
+std::size_t BucketOf(const MinHashSignature& sig, int band) {
+  std::uint64_t key = 0;
+  for (int r = 0; r < kRows; ++r) key = (key << 16) | sig[band * kRows + r];
+  return Mix64(key + static_cast<std::uint64_t>(band)) & (kBucketCount - 1);
+}
+
+bool SameBand(const MinHashSignature& a, const MinHashSignature& b, int band) {
+  for (int r = 0; r < kRows; ++r) {
+    if (a[band * kRows + r] != b[band * kRows + r]) return false;
+  }
+  return true;
+}
+
+std::string CutUtf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n));
+}
+
+const Tokenizer& DefaultTokenizer() {
+  static const Tokenizer* tokenizer = new Tokenizer({});
+  return *tokenizer;
+}
+
+std::int64_t MinuteOf(TimeMs t) { return t >= 0 ? t / kMinuteMs : (t - kMinuteMs + 1) / kMinuteMs; }
+
+void AddMinute(ClusterInfo& c, TimeMs t) {
+  std::int64_t m = MinuteOf(t);
+  auto& mc = c.minute_counts;
+  auto it = std::lower_bound(mc.begin(), mc.end(), m,
+                             [](const auto& e, std::int64_t key) { return e.first < key; });
+  if (it != mc.end() && it->first == m) {
+    ++it->second;
+  } else {
+    mc.insert(it, {m, 1});
+  }
+  std::int64_t newest = mc.back().first;
+  auto keep = std::lower_bound(mc.begin(), mc.end(), newest - kVelocityMinutes + 1,
+                               [](const auto& e, std::int64_t key) { return e.first < key; });
+  mc.erase(mc.begin(), keep);
+}
+
+void UpdateCluster(ClusterInfo& c, const ClusterInput& r) {
+  ++c.members;
+  c.first_seen = std::min(c.first_seen, r.time);
+  c.last_seen = std::max(c.last_seen, r.time);
+  c.max_severity = std::max(c.max_severity, r.severity);
+
+  std::string source_key(r.channel);
+  source_key.push_back('\0');
+  source_key.append(r.submitted_by);
+  std::uint64_t key = HashBytes(source_key);
+  auto sit = std::lower_bound(c.sources.begin(), c.sources.end(), key,
+                              [](const ClusterSource& s, std::uint64_t k) { return s.key < k; });
+  if (sit != c.sources.end() && sit->key == key) {
+    sit->first_seen = std::min(sit->first_seen, r.time);
+    sit->last_seen = std::max(sit->last_seen, r.time);
+  } else {
+    c.sources.insert(sit, ClusterSource{key, r.time, r.time});
+  }
+
+  if (!r.area.empty()) {
+    auto ait = std::find_if(c.areas.begin(), c.areas.end(),
+                            [&r](const ClusterArea& a) { return a.area == r.area; });
+    if (ait != c.areas.end()) {
+      ait->first_seen = std::min(ait->first_seen, r.time);
+      ++ait->count;
+    } else {
+      c.areas.push_back(ClusterArea{AreaCode(r.area), r.time, 1});
+    }
+  }
+
+  for (const std::string& cat : r.categories) {
+    auto cit = std::find_if(c.categories.begin(), c.categories.end(),
+                            [&cat](const CategoryCount& x) { return x.category == cat; });
+    if (cit == c.categories.end()) {
+      c.categories.push_back(CategoryCount{cat, 0});
+      cit = c.categories.end() - 1;
+    }
+    ++cit->count;
+    while (cit != c.categories.begin()) {  // keep sorted: count desc, then name
+      auto prev = cit - 1;
+      if (prev->count > cit->count ||
+          (prev->count == cit->count && prev->category <= cit->category)) {
+        break;
+      }
+      std::iter_swap(prev, cit);
+      cit = prev;
+    }
+  }
+  AddMinute(c, r.time);
+}
+
+std::size_t ClusterHeapBytes(const ClusterInfo& c) {
+  std::size_t n = sizeof(ClusterInfo) + 48;  // record + hash-map node overhead
+  n += c.representative_id.capacity() > 15 ? c.representative_id.capacity() : 0;
+  n += c.representative_text.capacity() > 15 ? c.representative_text.capacity() : 0;
+  n += c.sources.capacity() * sizeof(ClusterSource);
+  n += c.areas.capacity() * sizeof(ClusterArea);
+  for (const auto& a : c.areas) n += a.area.capacity() > 15 ? a.area.capacity() : 0;
+  n += c.categories.capacity() * sizeof(CategoryCount);
+  for (const auto& x : c.categories) n += x.category.capacity() > 15 ? x.category.capacity() : 0;
+  n += c.minute_counts.capacity() * sizeof(c.minute_counts[0]);
+  return n;
+}
+
+}  // namespace
+
+std::uint32_t ClusterInfo::MembersWithin(TimeMs now, TimeMs span_ms) const {
+  std::int64_t last = MinuteOf(now);
+  std::int64_t first = last - std::max<std::int64_t>(1, span_ms / kMinuteMs) + 1;
+  std::uint32_t n = 0;
+  for (const auto& [minute, count] : minute_counts) {
+    if (minute >= first && minute <= last) n += count;
+  }
+  return n;
+}
+
+std::uint32_t ClusterInfo::SourcesWithin(TimeMs now, TimeMs span_ms) const {
+  std::uint32_t n = 0;
+  for (const auto& s : sources) n += s.last_seen >= now - span_ms && s.last_seen <= now;
+  return n;
+}
+
+int MatchingHashes(const MinHashSignature& a, const MinHashSignature& b) {
+  int n = 0;
+  for (int k = 0; k < kMinHashes; ++k) n += a[k] == b[k];
+  return n;
+}
+
+Fingerprint ComputeFingerprint(std::string_view normalized_text) {
+  std::vector<std::uint64_t> tokens;
+  DefaultTokenizer().Tokens(normalized_text, tokens);
+  return Fingerprint{MinHash(tokens), static_cast<int>(tokens.size())};
+}
+
+namespace internal {
+void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>& out) {
+  DefaultTokenizer().Tokens(normalized_text, out);
+}
+
+}  // namespace internal
+
+// ---- RumourClusterer ----
+
+struct RumourClusterer::Impl {
+  // One indexed report: 80 bytes.
+  struct Member {
+    MinHashSignature signature;
+    ClusterId cluster;
+    TimeMs time;
+    // Per band: how many sequence numbers back the next (older) member of the same bucket is;
+    // 0 = none.
+    std::array<std::uint32_t, kBands> back;
+  };
+  static_assert(sizeof(Member) == 80);
+
+  explicit Impl(ClusterOptions o) : options(std::move(o)), tokenizer(options.extra_stopwords) {
+    for (auto& table : heads) table.assign(kBucketCount, 0);
+  }
+
+  const Member* MemberAt(std::uint64_t seq) const {
+    if (seq < first_seq || seq >= next_seq) return nullptr;
+    return &members[seq - first_seq];
+  }
+
+  void Index(const MinHashSignature& signature, ClusterId cluster, TimeMs time) {
+    std::uint64_t seq = next_seq++;
+    Member m{signature, cluster, time, {}};
+    for (int b = 0; b < kBands; ++b) {
+      std::uint64_t& head = heads[b][BucketOf(signature, b)];
+      std::uint64_t back = head == 0 ? 0 : seq - head;
+      m.back[b] = back > UINT32_MAX ? 0 : static_cast<std::uint32_t>(back);
+      head = seq;
+    }
+    members.push_back(m);
+  }
+
+  // Drops members older than the window and clusters cold for longer than keep_cold_ms.
+  void Advance(TimeMs time) {
+    if (time <= newest) return;
+    newest = time;
+    while (!members.empty() && members.front().time < newest - options.window_ms) {
+      members.pop_front();
+      ++first_seq;
+    }
+    if (newest - last_sweep >= kSweepEveryMs) {
+      last_sweep = newest;
+      TimeMs drop_before = newest - options.window_ms - options.keep_cold_ms;
+      for (auto it = clusters.begin(); it != clusters.end();) {
+        it = it->second.last_seen < drop_before ? clusters.erase(it) : std::next(it);
+      }
+    }
+  }
+
+  Assignment Add(const ClusterInput& r) {
+    Advance(r.time);
+    tokenizer.Tokens(r.text, tokens);
+    Assignment a;
+    a.signature = MinHash(tokens);
+    bool indexable = static_cast<int>(tokens.size()) >= options.min_tokens;
+    a.indexed = indexable;
+
+    ClusterInfo* best_cluster = nullptr;
+    if (indexable) {
+      TimeMs warm_after = r.time - options.window_ms;
+      int best = options.min_matching_hashes - 1;
+      TimeMs best_time = 0;
+      for (int b = 0; b < kBands; ++b) {
+        std::uint64_t seq = heads[b][BucketOf(a.signature, b)];
+        for (int scanned = 0; scanned < kMaxChainScan; ++scanned) {
+          const Member* m = MemberAt(seq);
+          if (m == nullptr) break;
+          int d = SameBand(m->signature, a.signature, b) ? MatchingHashes(m->signature, a.signature)
+                                                         : -1;
+          if (d >= options.min_matching_hashes &&
+              (d > best || (d == best && m->time > best_time)) && m->time >= warm_after) {
+            auto it = clusters.find(m->cluster);
+            if (it != clusters.end() && it->second.last_seen >= warm_after) {
+              best = d;
+              best_time = m->time;
+              best_cluster = &it->second;
+            }
+          }
+          if (m->back[b] == 0) break;
+          seq -= m->back[b];
+        }
+      }
+      if (best_cluster != nullptr) a.matching_hashes = best;
+    }
+
+    if (best_cluster == nullptr) {
+      ClusterId id = next_cluster++;
+      ClusterInfo& c = clusters[id];
+      c.id = id;
+      c.representative_id = std::string(r.report_id);
+      c.representative_text = CutUtf8(r.text, options.representative_max_bytes);
+      c.singleton_only = !indexable;
+      c.first_seen = r.time;
+      c.last_seen = r.time;
+      best_cluster = &c;
+      a.created = true;
+    }
+    a.cluster = best_cluster->id;
+    UpdateCluster(*best_cluster, r);
+    if (indexable) Index(a.signature, a.cluster, r.time);
+    return a;
+  }
+
+  ClusterOptions options;
+  Tokenizer tokenizer;
+  std::vector<std::uint64_t> tokens;                     // scratch
+  std::array<std::vector<std::uint64_t>, kBands> heads;  // bucket -> newest member seq (0: none)
+  std::deque<Member> members;                            // seq first_seq .. next_seq-1
+  std::uint64_t first_seq = 1;
+  std::uint64_t next_seq = 1;
+  std::unordered_map<ClusterId, ClusterInfo> clusters;
+  ClusterId next_cluster = 1;
+  TimeMs newest = INT64_MIN;
+  TimeMs last_sweep = INT64_MIN / 2;
+  mutable std::mutex mu;
+};
+
+RumourClusterer::RumourClusterer(ClusterOptions options) : impl_(new Impl(std::move(options))) {}
+RumourClusterer::~RumourClusterer() { delete impl_; }
+
+const ClusterOptions& RumourClusterer::options() const { return impl_->options; }
+
+Assignment RumourClusterer::Add(const ClusterInput& report) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Add(report);
+}
+
+std::optional<ClusterInfo> RumourClusterer::Get(ClusterId id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->clusters.find(id);
+  if (it == impl_->clusters.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ClusterInfo> RumourClusterer::Snapshot(std::uint32_t min_members, TimeMs since) const {
+  std::vector<ClusterInfo> out;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const auto& [id, c] : impl_->clusters) {
+      if (c.members >= min_members && c.last_seen >= since) out.push_back(c);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ClusterInfo& a, const ClusterInfo& b) {
+    return a.last_seen != b.last_seen ? a.last_seen > b.last_seen : a.id < b.id;
+  });
+  return out;
+}
+
+void RumourClusterer::RestoreCluster(ClusterInfo info) {
+  std::lock_guard lock(impl_->mu);
+  impl_->next_cluster = std::max(impl_->next_cluster, info.id + 1);
+  ClusterId id = info.id;
+  impl_->clusters[id] = std::move(info);
+}
+
+void RumourClusterer::RestoreMember(const MinHashSignature& signature, ClusterId cluster,
+                                    TimeMs time) {
+  std::lock_guard lock(impl_->mu);
+  impl_->Advance(time);
+  if (time < impl_->newest - impl_->options.window_ms) return;
+  impl_->Index(signature, cluster, time);
+}
+
+RumourClusterer::MemoryStats RumourClusterer::Memory() const {
+  std::lock_guard lock(impl_->mu);
+  MemoryStats s;
+  s.indexed_reports = impl_->members.size();
+  // libstdc++ deque: blocks of 512 bytes holding 512 / 80 = 6 members.
+  constexpr std::size_t kPerBlock = std::max<std::size_t>(1, 512 / sizeof(Impl::Member));
+  std::size_t blocks = (impl_->members.size() + kPerBlock - 1) / kPerBlock;
+  s.index_bytes = blocks * kPerBlock * sizeof(Impl::Member) + blocks * sizeof(void*) +
+                  kBands * kBucketCount * sizeof(std::uint64_t);
+  s.clusters = impl_->clusters.size();
+  s.cluster_bytes = impl_->clusters.bucket_count() * sizeof(void*);
+  for (const auto& [id, c] : impl_->clusters) s.cluster_bytes += ClusterHeapBytes(c);
+  return s;
+}
+
+// ---- Spread signals ----
+
+SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds& t, TimeMs now,
+                              const SpreadAlertState& state) {
+  SpreadDecision d;
+  std::uint32_t sources = cluster.SourcesWithin(now, t.sources_window_ms);
+  d.sources_reached = sources >= t.min_sources &&
+                      (state.alerted_sources == 0 || sources >= 2 * state.alerted_sources);
+
+  if (t.alert_on_new_area && cluster.areas.size() >= 2) {
+    for (const auto& a : cluster.areas) {
+      if (!std::binary_search(state.alerted_areas.begin(), state.alerted_areas.end(), a.area)) {
+        d.new_areas.push_back(a.area);
+      }
+    }
+    d.new_area = !d.new_areas.empty();
+  }
+
+  std::uint32_t recent = cluster.MembersWithin(now, 10 * kMinuteMs);
+  std::uint32_t hour = cluster.MembersWithin(now, 60 * kMinuteMs);
+  double before_mean = static_cast<double>(hour - recent) / 5.0;
+  bool quiet_since_alert = state.last_alert_ms == 0 || now - state.last_alert_ms >= 10 * kMinuteMs;
+  d.accelerating = recent >= t.accel_min_recent &&
+                   static_cast<double>(recent) >= t.accel_factor * std::max(before_mean, 1.0) &&
+                   quiet_since_alert;
+
+  d.alert = d.sources_reached || d.new_area || d.accelerating;
+  d.next_state = state;
+  if (d.alert) {
+    d.next_state.last_alert_ms = now;
+    d.next_state.alerted_areas.clear();
+    for (const auto& a : cluster.areas) d.next_state.alerted_areas.push_back(a.area);
+    std::sort(d.next_state.alerted_areas.begin(), d.next_state.alerted_areas.end());
+    if (d.sources_reached) d.next_state.alerted_sources = sources;
+  }
+  return d;
+}
+
+}  // namespace sakchy::classifier

@@ -1,0 +1,14 @@
+#pragma once
+// Internals of clusters.cc exposed to tests and the benchmark (not a public API).
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace sakchy::classifier::internal {
+
+// Hashes of the informative tokens of a normalised text (built-in stopwords, URL fragments,
+// 1-letter and all-digit tokens removed), in text order.
+void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>& out);
+
+}  // namespace sakchy::classifier::internal

@@ -1,0 +1,627 @@
+// Rumour clusters: near-duplicate assignment (Russian/Kyrgyz paraphrases and obfuscations), short
+// texts, the time window, cluster statistics, persistence, spread signals, and clustering quality
+// on real tweets (PHEME dev set; skipped when ../shared/data is absent).
+
+#include "classifier/clusters.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "../../classifier/src/clusters_internal.h"
+#include "../../classifier/src/normalizer.h"
+
+namespace sakchy::classifier {
+namespace {
+
+constexpr TimeMs kMin = 60 * 1000;
+constexpr TimeMs kT0 = 1'700'000'000'000;
+
+std::string Norm(std::string_view text) {
+  static const internal::Normalizer* normalizer = new internal::Normalizer();
+  return normalizer->Normalize(text).text;
+}
+
+struct Fixture {
+  RumourClusterer clusterer;
+  std::vector<std::string> texts;  // keep normalised texts alive
+  explicit Fixture(ClusterOptions o = {}) : clusterer(std::move(o)) {}
+
+  Assignment Add(std::string_view raw, TimeMs t, std::string_view area = "",
+                 std::string_view who = "u1", Severity severity = Severity::kInfo,
+                 std::span<const std::string> categories = {}) {
+    texts.push_back(Norm(raw));
+    std::string id = "R";
+    id += std::to_string(texts.size());
+    ClusterInput in;
+    in.report_id = id;
+    in.text = texts.back();
+    in.time = t;
+    in.area = area;
+    in.channel = "api";
+    in.submitted_by = who;
+    in.severity = severity;
+    in.categories = categories;
+    return clusterer.Add(in);
+  }
+};
+
+// ---- near duplicates (ru / ky) ----
+
+struct DupCase {
+  const char* name;
+  const char* first;
+  const char* second;
+};
+
+class NearDuplicates : public ::testing::TestWithParam<DupCase> {};
+
+TEST_P(NearDuplicates, JoinTheSameCluster) {
+  Fixture f;
+  Assignment a = f.Add(GetParam().first, kT0);
+  Assignment b = f.Add(GetParam().second, kT0 + kMin);
+  ASSERT_TRUE(a.indexed);
+  ASSERT_TRUE(b.indexed);
+  EXPECT_EQ(a.cluster, b.cluster) << "matching " << MatchingHashes(a.signature, b.signature);
+  EXPECT_FALSE(b.created);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RuKy, NearDuplicates,
+    ::testing::Values(
+        DupCase{"ru_homoglyphs",
+                "В Оше начались беспорядки, толпа идёт к зданию акимиата на улице Ленина",
+                "СРОЧНО!!! в 0ше начались 6еспорядки толпа идёт к зданию акимиата на улице ленина"},
+        DupCase{"ru_spaced_and_repeated",
+                "Говорят что на рынке Дордой закрывают все контейнеры из за проверки",
+                "говорят что на рынке ДОРДОООЙ закрывают все контейнеры из-за п р о в е р к и!!!"},
+        DupCase{"ru_forward_prefix",
+                "На границе в Баткене стреляют, жителей села Кок-Таш эвакуируют в город",
+                "Репост! На границе в Баткене стреляют, жителей села Кок Таш эвакуируют в город"},
+        DupCase{"ky_punctuation_and_case",
+                "Жалал-Абад шаарында суу ичүүгө жараксыз деп айтып жатышат, балдар ооруп калды",
+                "ЖАЛАЛ-АБАД ШААРЫНДА СУУ ИЧҮҮГӨ ЖАРАКСЫЗ деп айтып жатышат... балдар ооруп калды!"},
+        DupCase{"ky_letter_variant",
+                "Эртең Токмоктогу базарда нан кымбаттайт деп айтышууда, ун жетишпейт",
+                "ЭРТЕӉ токмоктогу базарда нан кымбаттайт деп айтышууда ун жетишпейт!!"},
+        DupCase{"ru_forward_suffix",
+                "Срочно: в Бишкеке отключат свет на три дня во всех районах города с понедельника",
+                "в Бишкеке отключат свет на три дня во всех районах города с понедельника, "
+                "распространите"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Clusters, DifferentRumoursStayApart) {
+  Fixture f;
+  Assignment a = f.Add("В Оше начались беспорядки, толпа идёт к зданию акимиата", kT0);
+  Assignment b = f.Add("В Бишкеке отключат свет на три дня во всех районах города", kT0 + 1);
+  Assignment c = f.Add("Нарында көпүрө кулап, жолдо машиналар тыгылып турат", kT0 + 2);
+  EXPECT_NE(a.cluster, b.cluster);
+  EXPECT_NE(b.cluster, c.cluster);
+  EXPECT_NE(a.cluster, c.cluster);
+}
+
+TEST(Clusters, ShortGenericPostsAreSingletons) {
+  Fixture f;
+  std::set<ClusterId> ids;
+  for (int i = 0; i < 50; ++i) {
+    Assignment a = f.Add(i % 2 ? "срочно!!!" : "СРОЧНО репост всем!!", kT0 + i * 1000);
+    EXPECT_FALSE(a.indexed);
+    EXPECT_TRUE(a.created);
+    ids.insert(a.cluster);
+  }
+  EXPECT_EQ(ids.size(), 50u);
+  EXPECT_TRUE(f.clusterer.Snapshot(2).empty());
+  EXPECT_EQ(f.clusterer.Memory().indexed_reports, 0u);
+  auto info = f.clusterer.Get(*ids.begin());
+  ASSERT_TRUE(info.has_value());
+  EXPECT_TRUE(info->singleton_only);
+}
+
+TEST(Clusters, ColdClusterIsNotJoined) {
+  ClusterOptions o;
+  o.window_ms = 60 * kMin;
+  Fixture f(o);
+  const char* text = "На границе в Баткене стреляют, жителей села эвакуируют в город";
+  Assignment a = f.Add(text, kT0);
+  Assignment b = f.Add(text, kT0 + 59 * kMin);                  // still warm
+  Assignment c = f.Add(text, kT0 + 59 * kMin + 60 * kMin + 1);  // 60 min after the last: cold
+  EXPECT_EQ(a.cluster, b.cluster);
+  EXPECT_NE(b.cluster, c.cluster);
+  EXPECT_TRUE(c.created);
+  // The evicted members left the index.
+  EXPECT_EQ(f.clusterer.Memory().indexed_reports, 1u);
+}
+
+TEST(Clusters, StatisticsAndVelocity) {
+  Fixture f;
+  const char* text = "В Оше начались беспорядки, толпа идёт к зданию акимиата на улице Ленина";
+  std::vector<std::string> cat_a = {"violence"};
+  std::vector<std::string> cat_ab = {"unrest", "violence"};
+  Assignment first = f.Add(text, kT0, "KG-O", "alice", Severity::kLow, cat_a);
+  f.Add(text, kT0 + 20 * kMin, "KG-O", "bob", Severity::kHigh, cat_ab);
+  f.Add(text, kT0 + 55 * kMin, "KG-J", "bob", Severity::kMedium, cat_ab);
+  f.Add(text, kT0 + 56 * kMin, "", "carol", Severity::kInfo, {});
+  auto c = f.clusterer.Get(first.cluster);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->members, 4u);
+  EXPECT_EQ(c->first_seen, kT0);
+  EXPECT_EQ(c->last_seen, kT0 + 56 * kMin);
+  EXPECT_EQ(c->representative_id, "R1");
+  EXPECT_EQ(c->representative_text, Norm(text));
+  EXPECT_EQ(c->sources.size(), 3u);
+  ASSERT_EQ(c->areas.size(), 2u);
+  EXPECT_EQ(c->areas[0].area, "KG-O");
+  EXPECT_EQ(c->areas[0].count, 2u);
+  EXPECT_EQ(c->areas[1].area, "KG-J");
+  EXPECT_EQ(c->areas[1].first_seen, kT0 + 55 * kMin);
+  ASSERT_EQ(c->categories.size(), 2u);
+  EXPECT_EQ(c->categories[0].category, "violence");
+  EXPECT_EQ(c->categories[0].count, 3u);
+  EXPECT_EQ(c->categories[1].category, "unrest");
+  EXPECT_EQ(c->max_severity, Severity::kHigh);
+  TimeMs now = kT0 + 57 * kMin;
+  EXPECT_EQ(c->MembersWithin(now, 10 * kMin), 2u);
+  EXPECT_EQ(c->MembersWithin(now, 60 * kMin), 4u);
+  EXPECT_EQ(c->MembersWithin(kT0 + 90 * kMin, 60 * kMin), 2u);
+  EXPECT_EQ(c->SourcesWithin(now, 10 * kMin), 2u);  // bob (55) and carol (56)
+
+  auto snap = f.clusterer.Snapshot(2);
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].id, first.cluster);
+}
+
+TEST(Clusters, DropsClustersColdForLong) {
+  ClusterOptions o;
+  o.window_ms = 60 * kMin;
+  o.keep_cold_ms = 60 * kMin;
+  Fixture f(o);
+  Assignment a = f.Add("В Оше начались беспорядки, толпа идёт к зданию акимиата", kT0);
+  f.Add("В Бишкеке отключат свет на три дня во всех районах города", kT0 + 100 * kMin);
+  EXPECT_TRUE(f.clusterer.Get(a.cluster).has_value());
+  f.Add("Нарында көпүрө кулап, жолдо машиналар тыгылып турат", kT0 + 130 * kMin);
+  EXPECT_FALSE(f.clusterer.Get(a.cluster).has_value());
+}
+
+TEST(Clusters, IdenticalStormStaysOneClusterAndBounded) {
+  Fixture f;
+  const char* text = "В Оше начались беспорядки, толпа идёт к зданию акимиата на улице Ленина";
+  ClusterId id = 0;
+  for (int i = 0; i < 5000; ++i) {
+    Assignment a = f.Add(text, kT0 + i);
+    if (i == 0) id = a.cluster;
+    ASSERT_EQ(a.cluster, id);
+  }
+  EXPECT_EQ(f.clusterer.Get(id)->members, 5000u);
+  EXPECT_EQ(f.clusterer.Get(id)->sources.size(), 1u);
+}
+
+TEST(Clusters, ConcurrentAdds) {
+  RumourClusterer clusterer;
+  std::string text = Norm("В Оше начались беспорядки, толпа идёт к зданию акимиата");
+  auto worker = [&clusterer, &text](int who) {
+    for (int i = 0; i < 2000; ++i) {
+      std::string id = std::to_string(who);
+      id += "-";
+      id += std::to_string(i);
+      ClusterInput in;
+      in.report_id = id;
+      in.text = text;
+      in.time = kT0 + i;
+      in.channel = "sms";
+      in.submitted_by = id;
+      clusterer.Add(in);
+    }
+  };
+  std::thread t1(worker, 1);
+  std::thread t2(worker, 2);
+  t1.join();
+  t2.join();
+  auto snap = clusterer.Snapshot(2);
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].members, 4000u);
+  EXPECT_EQ(snap[0].sources.size(), 4000u);
+}
+
+// ---- persistence ----
+
+TEST(Clusters, StateRoundTripsAndRebuildsTheIndex) {
+  Fixture f;
+  const char* text = "На границе в Баткене стреляют, жителей села Кок-Таш эвакуируют в город";
+  std::vector<std::string> cats = {"border", "violence"};
+  std::vector<std::pair<MinHashSignature, TimeMs>> members;
+  Assignment a = f.Add(text, kT0, "KG-B", "alice", Severity::kHigh, cats);
+  members.emplace_back(a.signature, kT0);
+  Assignment b = f.Add(text, kT0 + kMin, "KG-O", "bob", Severity::kLow, cats);
+  members.emplace_back(b.signature, kT0 + kMin);
+  ClusterInfo info = *f.clusterer.Get(a.cluster);
+
+  std::string bytes = EncodeClusterState(info);
+  auto decoded = DecodeClusterState(bytes);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+  EXPECT_EQ(EncodeClusterState(*decoded), bytes);
+  EXPECT_EQ(decoded->representative_text, info.representative_text);
+  EXPECT_EQ(decoded->areas.size(), 2u);
+  EXPECT_EQ(decoded->minute_counts, info.minute_counts);
+
+  // Every truncation and a trailing byte are clean errors, never a crash.
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeClusterState(std::string_view(bytes).substr(0, n)).has_value()) << n;
+  }
+  EXPECT_FALSE(DecodeClusterState(bytes + "x").has_value());
+  std::string bad_version = bytes;
+  bad_version[0] = 9;
+  EXPECT_FALSE(DecodeClusterState(bad_version).has_value());
+
+  RumourClusterer restored;
+  restored.RestoreCluster(*decoded);
+  for (const auto& [signature, t] : members) restored.RestoreMember(signature, info.id, t);
+  std::string again = Norm(text);
+  ClusterInput in;
+  in.report_id = "R9";
+  in.text = again;
+  in.time = kT0 + 2 * kMin;
+  in.channel = "sms";
+  in.submitted_by = "carol";
+  Assignment c = restored.Add(in);
+  EXPECT_EQ(c.cluster, info.id);
+  EXPECT_EQ(restored.Get(info.id)->members, 3u);
+  // New clusters get ids after the restored ones.
+  std::string other = Norm("В Бишкеке отключат свет на три дня во всех районах города");
+  in.text = other;
+  EXPECT_GT(restored.Add(in).cluster, info.id);
+}
+
+// ---- spread signals ----
+
+ClusterInfo Cluster(std::vector<std::pair<std::string, TimeMs>> reports /* area, time */,
+                    int distinct_sources_each = 1) {
+  RumourClusterer clusterer;
+  std::string text = Norm("В Оше начались беспорядки, толпа идёт к зданию акимиата");
+  ClusterId id = 0;
+  int n = 0;
+  for (const auto& [area, t] : reports) {
+    std::string who = "u";
+    who += std::to_string(distinct_sources_each ? n : 0);
+    ++n;
+    ClusterInput in;
+    in.report_id = who;
+    in.text = text;
+    in.time = t;
+    in.area = area;
+    in.channel = "sms";
+    in.submitted_by = who;
+    id = clusterer.Add(in).cluster;
+  }
+  return *clusterer.Get(id);
+}
+
+TEST(Spread, DistinctSourcesWithinWindow) {
+  SpreadThresholds th;
+  th.min_sources = 5;
+  th.sources_window_ms = 60 * kMin;
+  th.alert_on_new_area = false;
+  th.accel_min_recent = 1000;
+  std::vector<std::pair<std::string, TimeMs>> reports;
+  for (int i = 0; i < 5; ++i) reports.emplace_back("KG-O", kT0 + i * 20 * kMin);  // over 80 min
+  ClusterInfo c = Cluster(reports);
+  // At the last report only 4 sources are within the hour (0, 20, 40, 60... -> 20..80).
+  SpreadDecision d = EvaluateSpread(c, th, kT0 + 80 * kMin, {});
+  EXPECT_FALSE(d.alert);
+  th.sources_window_ms = 90 * kMin;
+  d = EvaluateSpread(c, th, kT0 + 80 * kMin, {});
+  EXPECT_TRUE(d.alert);
+  EXPECT_TRUE(d.sources_reached);
+  EXPECT_EQ(d.next_state.alerted_sources, 5u);
+  EXPECT_EQ(d.next_state.last_alert_ms, kT0 + 80 * kMin);
+  // Same cluster again: nothing new, no re-alert.
+  EXPECT_FALSE(EvaluateSpread(c, th, kT0 + 81 * kMin, d.next_state).alert);
+  // One source repeating does not count five times.
+  ClusterInfo same_source = Cluster(reports, 0);
+  EXPECT_FALSE(EvaluateSpread(same_source, th, kT0 + 80 * kMin, {}).alert);
+}
+
+TEST(Spread, SourcesReAlertWhenDoubled) {
+  SpreadThresholds th;
+  th.alert_on_new_area = false;
+  th.accel_min_recent = 1000;
+  std::vector<std::pair<std::string, TimeMs>> reports;
+  for (int i = 0; i < 10; ++i) reports.emplace_back("", kT0 + i * kMin);
+  ClusterInfo c = Cluster(reports);
+  SpreadAlertState state;
+  state.alerted_sources = 6;
+  state.last_alert_ms = kT0;
+  EXPECT_FALSE(EvaluateSpread(c, th, kT0 + 10 * kMin, state).alert);
+  state.alerted_sources = 5;
+  EXPECT_TRUE(EvaluateSpread(c, th, kT0 + 10 * kMin, state).sources_reached);
+}
+
+TEST(Spread, NewArea) {
+  SpreadThresholds th;
+  th.min_sources = 100;
+  th.accel_min_recent = 1000;
+  ClusterInfo one_area = Cluster({{"KG-O", kT0}, {"KG-O", kT0 + kMin}});
+  EXPECT_FALSE(EvaluateSpread(one_area, th, kT0 + 2 * kMin, {}).alert);
+  ClusterInfo two = Cluster({{"KG-O", kT0}, {"KG-J", kT0 + kMin}});
+  SpreadDecision d = EvaluateSpread(two, th, kT0 + 2 * kMin, {});
+  EXPECT_TRUE(d.alert);
+  EXPECT_TRUE(d.new_area);
+  EXPECT_EQ(d.next_state.alerted_areas, (std::vector<AreaCode>{"KG-J", "KG-O"}));
+  EXPECT_FALSE(EvaluateSpread(two, th, kT0 + 3 * kMin, d.next_state).alert);
+  ClusterInfo three = Cluster({{"KG-O", kT0}, {"KG-J", kT0 + kMin}, {"KG-B", kT0 + 2 * kMin}});
+  SpreadDecision d3 = EvaluateSpread(three, th, kT0 + 3 * kMin, d.next_state);
+  EXPECT_TRUE(d3.new_area);
+  EXPECT_EQ(d3.new_areas, (std::vector<AreaCode>{"KG-B"}));
+  th.alert_on_new_area = false;
+  EXPECT_FALSE(EvaluateSpread(three, th, kT0 + 3 * kMin, d.next_state).alert);
+}
+
+TEST(Spread, Acceleration) {
+  SpreadThresholds th;
+  th.min_sources = 1000;
+  th.alert_on_new_area = false;
+  th.accel_min_recent = 5;
+  th.accel_factor = 3.0;
+  // Steady: 2 per 10 minutes for an hour -> not accelerating.
+  std::vector<std::pair<std::string, TimeMs>> steady;
+  for (int i = 0; i < 12; ++i) steady.emplace_back("", kT0 + i * 5 * kMin);
+  TimeMs now = kT0 + 59 * kMin;
+  EXPECT_FALSE(EvaluateSpread(Cluster(steady), th, now, {}).accelerating);
+  // Burst: the same plus 8 in the last 10 minutes -> 10 recent vs mean 2 before.
+  auto burst = steady;
+  for (int i = 0; i < 8; ++i) burst.emplace_back("", kT0 + 51 * kMin + i * kMin);
+  ClusterInfo c = Cluster(burst);
+  SpreadDecision d = EvaluateSpread(c, th, now, {});
+  EXPECT_TRUE(d.accelerating);
+  EXPECT_TRUE(d.alert);
+  // At most once per 10 minutes.
+  EXPECT_FALSE(EvaluateSpread(c, th, now + 5 * kMin, d.next_state).accelerating);
+  // Too few to matter even from zero.
+  EXPECT_FALSE(EvaluateSpread(Cluster({{"", now - kMin}, {"", now}}), th, now, {}).accelerating);
+}
+
+// ---- quality on real data (PHEME dev) ----
+
+std::vector<std::vector<std::string>> ReadCsv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field.push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else if (c != '\r') {
+      field.push_back(c);
+    }
+  }
+  if (!field.empty() || !row.empty()) {
+    row.push_back(field);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TimeMs ParseIsoUtc(const std::string& s) {  // 2014-08-09T22:33:06Z
+  std::tm tm{};
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<TimeMs>(timegm(&tm)) * 1000;
+}
+
+struct Tweet {
+  std::string event;
+  TimeMs time;
+  std::string text;                   // normalised
+  std::vector<std::uint64_t> tokens;  // sorted, distinct
+};
+
+struct Dsu {
+  std::vector<int> p;
+  explicit Dsu(int n) : p(n) { std::iota(p.begin(), p.end(), 0); }
+  int Find(int x) { return p[x] == x ? x : p[x] = Find(p[x]); }
+  void Join(int a, int b) { p[Find(a)] = Find(b); }
+};
+
+double Jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  std::size_t inter = 0, i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) {
+      ++inter, ++i, ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  std::size_t uni = a.size() + b.size() - inter;
+  return uni == 0 ? 0 : static_cast<double>(inter) / uni;
+}
+
+long Pairs(long n) { return n * (n - 1) / 2; }
+
+TEST(ClustersQuality, PhemeDev) {
+  std::string path = std::string(SAKCHY_SOURCE_DIR) + "/../shared/data/pheme-dev/pheme_dev.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  auto rows = ReadCsv(path);
+  ASSERT_GT(rows.size(), 1u);
+  ASSERT_EQ(rows[0][1], "event");
+  ASSERT_EQ(rows[0][2], "created_at");
+  ASSERT_EQ(rows[0][6], "text");
+  std::vector<Tweet> tweets;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].size() < 7) continue;
+    Tweet t{rows[i][1], ParseIsoUtc(rows[i][2]), Norm(rows[i][6]), {}};
+    internal::ClusterTokens(t.text, t.tokens);
+    std::sort(t.tokens.begin(), t.tokens.end());
+    t.tokens.erase(std::unique(t.tokens.begin(), t.tokens.end()), t.tokens.end());
+    tweets.push_back(std::move(t));
+  }
+  ASSERT_EQ(tweets.size(), 3445u);
+  std::stable_sort(tweets.begin(), tweets.end(),
+                   [](const Tweet& a, const Tweet& b) { return a.time < b.time; });
+  const int n = static_cast<int>(tweets.size());
+
+  // Reference "threads": connected components of pairs with token-set Jaccard >= 0.5
+  // (both with >= 3 informative tokens), regardless of time.
+  Dsu gt(n);
+  long gt_edges = 0;
+  std::vector<std::pair<int, int>> edges;
+  for (int i = 0; i < n; ++i) {
+    if (tweets[i].tokens.size() < 3) continue;
+    for (int j = i + 1; j < n; ++j) {
+      if (tweets[j].tokens.size() >= 3 && Jaccard(tweets[i].tokens, tweets[j].tokens) >= 0.5) {
+        gt.Join(i, j);
+        ++gt_edges;
+        edges.emplace_back(i, j);
+      }
+    }
+  }
+  std::map<int, int> gt_size;
+  for (int i = 0; i < n; ++i) ++gt_size[gt.Find(i)];
+  int gt_threads = 0;
+  long gt_pairs = 0;
+  for (const auto& [root, size] : gt_size) {
+    gt_threads += size >= 2;
+    gt_pairs += Pairs(size);
+  }
+  std::printf(
+      "PHEME dev: %d tweets, reference threads (Jaccard>=0.5 components, >=2): %d, "
+      "reference pairs %ld (direct Jaccard>=0.5 pairs %ld)\n",
+      n, gt_threads, gt_pairs, gt_edges);
+  std::printf(
+      "| min matching (of 16) | min tok | clusters>=2 | reports in them | largest | event purity | "
+      "mixed-event clusters | threads split | clusters merging threads | pair P | pair R |"
+      " direct-pair R | banded vs brute joins "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+
+  struct Result {
+    double purity;
+    int mixed;
+    int largest;
+    double precision;
+    double recall;
+    double direct_recall;
+  };
+  std::map<int, Result> by_k;
+  std::vector<MinHashSignature> sigs(n);
+  for (int i = 0; i < n; ++i) sigs[i] = ComputeFingerprint(tweets[i].text).signature;
+  for (int k : {6, 8, 9, 10, 12}) {
+    ClusterOptions o;
+    o.min_matching_hashes = k;
+    o.window_ms = 24 * 3600 * 1000;
+    RumourClusterer clusterer(o);
+    std::vector<ClusterId> assigned(n);
+    int joins = 0;
+    for (int i = 0; i < n; ++i) {
+      ClusterInput in;
+      std::string id = std::to_string(i);
+      in.report_id = id;
+      in.text = tweets[i].text;
+      in.time = tweets[i].time;
+      in.channel = "twitter";
+      in.submitted_by = id;
+      Assignment a = clusterer.Add(in);
+      assigned[i] = a.cluster;
+      joins += !a.created;
+    }
+    // Brute force with the same rule (an indexed member within 24 h with >= k matching
+    // hashes), without banding: how many joins banding loses.
+    int brute_joins = 0;
+    for (int i = 0; i < n; ++i) {
+      if (tweets[i].tokens.size() < 3) continue;
+      for (int j = 0; j < i; ++j) {
+        if (tweets[j].tokens.size() >= 3 && tweets[i].time - tweets[j].time <= o.window_ms &&
+            MatchingHashes(sigs[i], sigs[j]) >= k) {
+          ++brute_joins;
+          break;
+        }
+      }
+    }
+
+    std::map<ClusterId, std::vector<int>> members;
+    for (int i = 0; i < n; ++i) members[assigned[i]].push_back(i);
+    int clusters2 = 0, in2 = 0, largest = 0, mixed = 0, merging = 0, majority_total = 0;
+    long co_pairs = 0, co_pairs_same_gt = 0;
+    for (const auto& [id, m] : members) {
+      if (m.size() < 2) continue;
+      ++clusters2;
+      in2 += static_cast<int>(m.size());
+      largest = std::max(largest, static_cast<int>(m.size()));
+      std::map<std::string, int> events;
+      std::map<int, int> roots;
+      for (int i : m) {
+        ++events[tweets[i].event];
+        ++roots[gt.Find(i)];
+      }
+      int majority = 0;
+      for (const auto& [e, c] : events) majority = std::max(majority, c);
+      majority_total += majority;
+      mixed += events.size() > 1;
+      merging += roots.size() > 1;
+      co_pairs += Pairs(static_cast<long>(m.size()));
+      for (const auto& [r, c] : roots) co_pairs_same_gt += Pairs(c);
+    }
+    std::map<int, std::set<ClusterId>> gt_clusters;
+    for (int i = 0; i < n; ++i) gt_clusters[gt.Find(i)].insert(assigned[i]);
+    int split = 0;
+    for (const auto& [root, cs] : gt_clusters) split += gt_size[root] >= 2 && cs.size() > 1;
+    long direct_hit = 0;
+    for (const auto& [i, j] : edges) direct_hit += assigned[i] == assigned[j];
+    double direct_recall = edges.empty() ? 1.0 : static_cast<double>(direct_hit) / edges.size();
+    double purity = in2 ? static_cast<double>(majority_total) / in2 : 1.0;
+    double precision = co_pairs ? static_cast<double>(co_pairs_same_gt) / co_pairs : 1.0;
+    double recall = gt_pairs ? static_cast<double>(co_pairs_same_gt) / gt_pairs : 1.0;
+    by_k[k] = Result{purity, mixed, largest, precision, recall, direct_recall};
+    std::printf(
+        "| %d | %d | %d | %d | %d | %.4f | %d | %d / %d | %d | %.3f | %.3f | %.3f | %d / %d |\n", k,
+        o.min_tokens, clusters2, in2, largest, purity, mixed, split, gt_threads, merging, precision,
+        recall, direct_recall, joins, brute_joins);
+  }
+  // The chosen default (9 of 16): pure, no giant cluster, most near-duplicate pairs found.
+  ASSERT_EQ(ClusterOptions{}.min_matching_hashes, 9);
+  EXPECT_GE(by_k[9].purity, 0.99);
+  EXPECT_EQ(by_k[9].mixed, 0);
+  EXPECT_LE(by_k[9].largest, 100);
+  EXPECT_GE(by_k[9].precision, 0.7);
+  EXPECT_GE(by_k[9].direct_recall, 0.7);
+}
+
+}  // namespace
+}  // namespace sakchy::classifier
