@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/bootstrap.sh
-echo "==> building (Release) in build/"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF >/dev/null
-cmake --build build --target sakchy -j"$(nproc)"
+echo "==> building (Release) in build-release/"
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_WERROR=OFF \
+  -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF >/dev/null
+cmake --build build-release --target sakchy -j"$(nproc)"
 
 mkdir -p var
-./build/service/sakchy serve "$@" > var/serve.out 2> >(tee var/serve.log >&2) &
+./build-release/service/sakchy serve "$@" > var/serve.out 2> >(tee var/serve.log >&2) &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
 for _ in $(seq 1 100); do

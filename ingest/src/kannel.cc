@@ -38,23 +38,6 @@ bool IsBlank(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c) != 0; });
 }
 
-void AppendUtf8(std::uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -114,7 +97,7 @@ Result<std::string> DecodeUtf16(std::string_view bytes) {
       return Invalid("text is not valid UCS-2 (unpaired surrogate at byte " + std::to_string(i) +
                      ")");
     }
-    AppendUtf8(cp, out);
+    AppendUtf8(out, cp);
   }
   return out;
 }
@@ -122,7 +105,7 @@ Result<std::string> DecodeUtf16(std::string_view bytes) {
 std::string DecodeLatin1(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) AppendUtf8(c, out);
+  for (unsigned char c : bytes) AppendUtf8(out, c);
   return out;
 }
 

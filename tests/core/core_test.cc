@@ -110,3 +110,15 @@ TEST(MetricsTest, RendersPrometheusText) {
 
 }  // namespace
 }  // namespace sakchy
+
+namespace sakchy {
+namespace {
+
+TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
+  std::string out;
+  for (std::uint32_t cp : {0x41u, 0x4A3u, 0x20ACu, 0x1F600u, 0xD800u, 0x110000u}) AppendUtf8(out, cp);
+  EXPECT_EQ(out, "A\xD2\xA3\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace sakchy

@@ -2,6 +2,8 @@
 // UTF-8 validation.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <optional>
 #include <string_view>
 
@@ -13,5 +15,7 @@ std::optional<size_t> FindInvalidUtf8(std::string_view s);
 inline bool IsValidUtf8(std::string_view s) { return !FindInvalidUtf8(s).has_value(); }
 // Number of code points in valid UTF-8.
 size_t Utf8Length(std::string_view s);
+// Appends code point `cp` as UTF-8; surrogates and values above U+10FFFF become U+FFFD.
+void AppendUtf8(std::string& out, std::uint32_t cp);
 
 }  // namespace sakchy

@@ -8,27 +8,10 @@
 #include <string_view>
 #include <utility>
 
+#include "core/utf8.h"
+
 namespace sakchy::ingest::sources {
 namespace {
-
-void AppendUtf8(std::uint32_t cp, std::string& out) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 constexpr std::array<std::pair<std::string_view, std::uint32_t>, 33> kNamedEntities = {{
     {"amp", '&'},      {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
@@ -58,12 +41,12 @@ std::size_t DecodeOne(std::string_view text, std::size_t i, std::string& out) {
     std::uint32_t cp = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return 0;
-    AppendUtf8(cp, out);
+    AppendUtf8(out, cp == 0 ? 0xFFFD : cp);  // &#0; is not a character
     return semi - i + 1;
   }
   for (const auto& [entity, cp] : kNamedEntities) {
     if (entity == name) {
-      AppendUtf8(cp, out);
+      AppendUtf8(out, cp);
       return semi - i + 1;
     }
   }
