@@ -35,11 +35,11 @@ id=$(echo "$resp" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"
 sleep 0.5
 echo
 echo "==> the scored event (GET /v1/events/$id)"
-curl -s -H "Authorization: Bearer $analyst" "$base/v1/events/$id" | python3 -m json.tool --no-ensure-ascii | head -40
+curl -s -H "Authorization: Bearer $analyst" "$base/v1/events/$id" | python3 -m json.tool --no-ensure-ascii || true
 echo
 echo "==> alerts (GET /v1/alerts): the demo contact's webhook at 127.0.0.1:8099 is not running, so the"
 echo "    alert stays pending and is retried with backoff"
-curl -s -H "Authorization: Bearer $analyst" "$base/v1/alerts?limit=3" | python3 -m json.tool --no-ensure-ascii | head -30
+curl -s -H "Authorization: Bearer $analyst" "$base/v1/alerts?limit=3" | python3 -m json.tool --no-ensure-ascii || true
 echo
 echo "sakchy is running at $base (pid $pid). Ctrl-C stops it cleanly."
 wait $pid
