@@ -25,6 +25,7 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "fakes/http_sink.h"
 #include "fakes/scripted_http_server.h"
 #include "fakes/telegram_send_fake.h"
@@ -137,21 +138,7 @@ std::string Utf16BeToUtf8(std::string_view bytes) {
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       i += 2;
     }
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    AppendUtf8(out, cp);
   }
   return out;
 }
