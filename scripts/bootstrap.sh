@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  g++ cmake ninja-build pkg-config git curl python3
+  g++ cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
   libhyperscan-dev libicu-dev libssl-dev

@@ -391,6 +391,28 @@ bool ParseCounterKeySuffix(std::string_view suffix, TimeMs* start, std::string_v
   return true;
 }
 
+void EncodeAudit(const AuditEntry& e, std::string* out) {
+  out->clear();
+  PutByte(out, kAuditFormat);
+  PutSigned(out, e.at);
+  PutString(out, e.actor);
+  PutString(out, e.action);
+  PutString(out, e.subject);
+  PutString(out, e.details);
+}
+
+Status DecodeAudit(std::string_view bytes, AuditEntry* e) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version)) return Corrupt("audit entry", "empty");
+  if (version != kAuditFormat) return Corrupt("audit entry", "unknown format version");
+  if (!in.Signed(&e->at) || !in.String(&e->actor) || !in.String(&e->action) ||
+      !in.String(&e->subject) || !in.String(&e->details) || !in.Done()) {
+    return Corrupt("audit entry", "truncated or trailing bytes");
+  }
+  return OkStatus();
+}
+
 void AlertByEventKey(std::string_view event_id, std::string_view alert_id, std::string* out) {
   out->clear();
   out->append(event_id);

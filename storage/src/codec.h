@@ -14,12 +14,14 @@
 
 #include "core/result.h"
 #include "core/types.h"
+#include "storage/audit.h"
 #include "storage/store.h"
 
 namespace sakchy::storage::internal {
 
 inline constexpr std::uint8_t kEventFormat = 1;
 inline constexpr std::uint8_t kAlertFormat = 1;
+inline constexpr std::uint8_t kAuditFormat = 1;
 
 // Replaces *out with the encoding of `event`, with its `scored` flag replaced by `scored`.
 void EncodeEvent(const Event& event, bool scored, std::string* out);
@@ -34,6 +36,10 @@ void EncodeUnscoredReport(const Report& report, std::string* out);
 
 void EncodeAlert(const Alert& alert, std::string* out);
 [[nodiscard]] Status DecodeAlert(std::string_view in, Alert* out);
+
+// The audit entry without its id (the id is the record key).
+void EncodeAudit(const AuditEntry& entry, std::string* out);
+[[nodiscard]] Status DecodeAudit(std::string_view in, AuditEntry* out);
 
 // ---- Keys ----
 

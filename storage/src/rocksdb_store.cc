@@ -56,12 +56,13 @@ enum Cf : std::size_t {
   kAlertsByEvent,
   kMeta,
   kCursors,
+  kRecords,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
-    "cursors",
+    "cursors", "records",
 };
 constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
                                                     Resolution::kDay};
@@ -109,6 +110,22 @@ bool Supports(const std::vector<rocksdb::CompressionType>& supported,
 
 bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
+constexpr std::size_t kMaxTableName = 64;
+
+bool ValidTableName(std::string_view table) {
+  if (table.empty() || table.size() > kMaxTableName) return false;
+  return std::all_of(table.begin(), table.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+}
+
+// records key: table + '\0' + key.
+void RecordKey(std::string_view table, std::string_view key, std::string* out) {
+  out->assign(table);
+  out->push_back('\0');
+  out->append(key);
+}
+
 class RocksStore final : public Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const StorageOptions& options);
@@ -129,9 +146,17 @@ class RocksStore final : public Store {
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
                                         std::string_view before_id) override;
   Result<std::vector<Alert>> PendingAlerts() override;
+  Status WriteRecords(std::span<const RecordWrite> writes) override;
+  Result<std::optional<std::string>> GetRecord(std::string_view table,
+                                               std::string_view key) override;
+  Result<std::vector<Record>> ScanRecords(std::string_view table, const RecordScan& scan) override;
   Status Flush() override;
 
  private:
+  // Adds `writes` to `batch`; kInvalidArgument (nothing added) for a bad table name.
+  static Status AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
+                           rocksdb::WriteBatch* batch);
+
   RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) { write_options_.sync = sync; }
 
   // The error for a failed RocksDB call; logs it. `op` names the operation ("append reports").
@@ -470,6 +495,12 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
         return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: alert id is empty");
       }
     }
+    for (const auto& r : item.records) {
+      if (!ValidTableName(r.table)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "storage: commit scored: invalid record table name '" + r.table + "'");
+      }
+    }
   }
 
   std::lock_guard lock(score_mu_);
@@ -504,6 +535,7 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     }
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
+    if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
   // Minute sums roll up into hour and day keys; the sorted map gives sorted keys per resolution.
   for (const auto& [k, delta] : score_minutes_) {
@@ -686,6 +718,96 @@ Result<std::vector<Alert>> RocksStore::PendingAlerts() {
     if (*alert && (*alert)->state == DeliveryState::kPending) out.push_back(std::move(**alert));
   }
   if (!it->status().ok()) return Fail(it->status(), "list pending alerts");
+  return out;
+}
+
+Status RocksStore::AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
+                              rocksdb::WriteBatch* batch) {
+  std::string key;
+  for (const auto& w : writes) {
+    if (!ValidTableName(w.table)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "storage: write records: invalid table name '" + w.table + "'");
+    }
+    RecordKey(w.table, w.key, &key);
+    if (w.value) {
+      batch->Put(cf, key, ToSlice(*w.value));
+    } else {
+      batch->Delete(cf, key);
+    }
+  }
+  return OkStatus();
+}
+
+Status RocksStore::WriteRecords(std::span<const RecordWrite> writes) {
+  rocksdb::WriteBatch batch;
+  if (auto st = AddRecords(writes, cf_[kRecords], &batch); !st) return st;
+  if (batch.Count() == 0) return OkStatus();
+  rocksdb::Status s = db_->Write(write_options_, &batch);
+  if (!s.ok()) return Fail(s, "write records");
+  return OkStatus();
+}
+
+Result<std::optional<std::string>> RocksStore::GetRecord(std::string_view table,
+                                                         std::string_view key) {
+  if (!ValidTableName(table)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "storage: get record: invalid table name '" + std::string(table) + "'");
+  }
+  std::string full;
+  RecordKey(table, key, &full);
+  std::string value;
+  rocksdb::Status s = db_->Get(read_options_, cf_[kRecords], full, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Fail(s, "get record");
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<Record>> RocksStore::ScanRecords(std::string_view table,
+                                                    const RecordScan& scan) {
+  if (!ValidTableName(table)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "storage: scan records: invalid table name '" + std::string(table) + "'");
+  }
+  std::vector<Record> out;
+  if (scan.limit == 0) return out;
+  // Every key of the scan starts with `lower` = table \0 prefix; `upper` is just past them all.
+  std::string lower;
+  RecordKey(table, scan.prefix, &lower);
+  std::string upper = lower;
+  // The smallest key greater than every key starting with `lower`: drop trailing 0xff bytes, then
+  // bump the last one (lower always holds the '\0' after the table, so it never runs out).
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  rocksdb::Slice lower_slice(lower);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kRecords]));
+  std::string after;
+  if (!scan.start_after.empty()) RecordKey(table, scan.start_after, &after);
+  if (!scan.reverse) {
+    if (after.empty()) {
+      it->SeekToFirst();
+    } else {
+      it->Seek(after);
+      if (it->Valid() && ToView(it->key()) == std::string_view(after)) it->Next();
+    }
+  } else {
+    if (after.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(after);
+      if (it->Valid() && ToView(it->key()) == std::string_view(after)) it->Prev();
+    }
+  }
+  const std::size_t skip = table.size() + 1;
+  for (; it->Valid() && out.size() < scan.limit; scan.reverse ? it->Prev() : it->Next()) {
+    std::string_view key = ToView(it->key());
+    out.push_back(Record{std::string(key.substr(skip)), it->value().ToString()});
+  }
+  if (!it->status().ok()) return Fail(it->status(), "scan records");
   return out;
 }
 

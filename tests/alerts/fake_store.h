@@ -65,6 +65,47 @@ class FakeStore final : public storage::Store {
     }
     return out;  // map order = id order = oldest first
   }
+  Status WriteRecords(std::span<const storage::RecordWrite> writes) override {
+    std::lock_guard lock(mu_);
+    for (const auto& w : writes) {
+      auto& table = records_[w.table];
+      if (w.value) {
+        table[w.key] = *w.value;
+      } else {
+        table.erase(w.key);
+      }
+    }
+    return OkStatus();
+  }
+  Result<std::optional<std::string>> GetRecord(std::string_view table,
+                                               std::string_view key) override {
+    std::lock_guard lock(mu_);
+    auto t = records_.find(std::string(table));
+    if (t == records_.end()) return std::optional<std::string>();
+    auto it = t->second.find(std::string(key));
+    if (it == t->second.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Result<std::vector<storage::Record>> ScanRecords(std::string_view table,
+                                                   const storage::RecordScan& scan) override {
+    std::lock_guard lock(mu_);
+    std::vector<storage::Record> out;
+    auto t = records_.find(std::string(table));
+    if (t == records_.end()) return out;
+    auto keep = [&](const std::string& k) {
+      if (!k.starts_with(scan.prefix)) return false;
+      if (scan.start_after.empty()) return true;
+      return scan.reverse ? k < scan.start_after : k > scan.start_after;
+    };
+    if (scan.reverse) {
+      for (auto it = t->second.rbegin(); it != t->second.rend() && out.size() < scan.limit; ++it)
+        if (keep(it->first)) out.push_back({it->first, it->second});
+    } else {
+      for (auto it = t->second.begin(); it != t->second.end() && out.size() < scan.limit; ++it)
+        if (keep(it->first)) out.push_back({it->first, it->second});
+    }
+    return out;
+  }
   Status Flush() override { return OkStatus(); }
 
  private:
@@ -75,6 +116,7 @@ class FakeStore final : public storage::Store {
   mutable std::mutex mu_;
   std::map<std::string, Event> events_;
   std::map<std::string, Alert> alerts_;
+  std::map<std::string, std::map<std::string, std::string>> records_;
   std::size_t update_calls_ = 0;
 };
 

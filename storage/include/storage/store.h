@@ -53,11 +53,33 @@ struct CounterBucket {
   std::map<std::string, std::int64_t> values;  // dim -> value; dims never touched are absent
 };
 
+// Small records of the modules above storage (contacts, silences, acknowledgements, clusters, the
+// audit log ...) live in named tables; the caller owns the value's encoding. Table names are
+// [a-z0-9_.]+ (at most 64 bytes); keys are any bytes and sort bytewise within a table.
+struct RecordWrite {
+  std::string table;
+  std::string key;
+  std::optional<std::string> value;  // std::nullopt deletes the record
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+};
+
+struct RecordScan {
+  std::string prefix;       // only keys that start with it
+  std::string start_after;  // exclusive position (a key from a previous page); empty = the start
+  bool reverse = false;     // true: from the last key backwards
+  std::size_t limit = 100;
+};
+
 // What scoring produced for one report: written atomically with the report's pending mark removed.
 struct ScoredBatchItem {
   Event event;
   std::vector<CounterDelta> counters;
   std::vector<Alert> alerts;  // new outbox entries
+  std::vector<RecordWrite> records;  // written in the same atomic batch (e.g. cluster state)
 };
 
 // The position of a pull source (Telegram offset, feed ETag, Mastodon since_id), stored in the
@@ -119,6 +141,16 @@ class Store {
                                                               std::string_view before_id) = 0;
   // Every alert in state pending (restart recovery), oldest first.
   [[nodiscard]] virtual Result<std::vector<Alert>> PendingAlerts() = 0;
+
+  // Records (see RecordWrite). One atomic write, durable when it returns (WAL, fsync if sync).
+  // An invalid table name is kInvalidArgument and nothing is written.
+  [[nodiscard]] virtual Status WriteRecords(std::span<const RecordWrite> writes) = 0;
+  // std::nullopt when absent.
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetRecord(std::string_view table,
+                                                                     std::string_view key) = 0;
+  // Up to scan.limit records of `table` in key order (reverse order when scan.reverse).
+  [[nodiscard]] virtual Result<std::vector<Record>> ScanRecords(std::string_view table,
+                                                                const RecordScan& scan) = 0;
 
   // Flushes memtables (clean shutdown).
   [[nodiscard]] virtual Status Flush() = 0;
