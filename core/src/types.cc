@@ -70,4 +70,30 @@ std::optional<DeliveryState> ParseDeliveryState(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view SignalKindName(Signal::Kind k) {
+  switch (k) {
+    case Signal::Kind::kClusterSpread: return "cluster_spread";
+    case Signal::Kind::kAreaSpike: return "area_spike";
+  }
+  return "cluster_spread";
+}
+
+std::string_view VerdictStatusName(VerdictStatus v) {
+  switch (v) {
+    case VerdictStatus::kUnverified: return "unverified";
+    case VerdictStatus::kConfirmed: return "confirmed";
+    case VerdictStatus::kFalse: return "false";
+    case VerdictStatus::kMisleading: return "misleading";
+  }
+  return "unverified";
+}
+
+std::optional<VerdictStatus> ParseVerdictStatus(std::string_view name) {
+  for (auto v : {VerdictStatus::kUnverified, VerdictStatus::kConfirmed, VerdictStatus::kFalse,
+                 VerdictStatus::kMisleading}) {
+    if (VerdictStatusName(v) == name) return v;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sakchy

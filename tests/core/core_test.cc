@@ -122,3 +122,21 @@ TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
 
 }  // namespace
 }  // namespace sakchy
+
+namespace sakchy {
+namespace {
+
+TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
+  for (auto v : {VerdictStatus::kUnverified, VerdictStatus::kConfirmed, VerdictStatus::kFalse,
+                 VerdictStatus::kMisleading}) {
+    EXPECT_EQ(ParseVerdictStatus(VerdictStatusName(v)), v);
+  }
+  EXPECT_EQ(VerdictStatusName(VerdictStatus::kFalse), "false");
+  EXPECT_FALSE(ParseVerdictStatus("true"));
+  EXPECT_FALSE(ParseVerdictStatus(""));
+  EXPECT_EQ(SignalKindName(Signal::Kind::kAreaSpike), "area_spike");
+  EXPECT_EQ(SignalKindName(Signal::Kind::kClusterSpread), "cluster_spread");
+}
+
+}  // namespace
+}  // namespace sakchy

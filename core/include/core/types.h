@@ -93,4 +93,41 @@ struct Alert {
   std::string last_error;
 };
 
+// Something to alert about beyond one event, raised by analytics and routed/delivered by alerts:
+// a rumour cluster that spreads (more sources, a new area, acceleration) or an area whose tension
+// spikes above its baseline.
+struct Signal {
+  enum class Kind : std::uint8_t { kClusterSpread = 0, kAreaSpike = 1 };
+  Kind kind = Kind::kClusterSpread;
+  std::string subject_id;  // cluster id or area code
+  AreaCode area;           // where it happens (for routing); the cluster's main area
+  std::vector<AreaCode> areas;  // every area involved (clusters)
+  Severity severity = Severity::kInfo;
+  std::vector<std::string> categories;
+  std::string reason;      // e.g. "5 distinct sources within 1h", "new area KG-J-NOOKAT", "z=4.2"
+  std::string summary;     // representative text (clusters) or a short description (areas)
+  std::vector<std::string> event_ids;  // member events; their per-event alerts are superseded
+  int sources = 0;         // distinct sources so far (clusters)
+  TimeMs first_seen = 0;
+  TimeMs at = 0;           // when the signal was raised
+};
+std::string_view SignalKindName(Signal::Kind k);  // "cluster_spread" | "area_spike"
+
+// What is true about a rumour, recorded by an analyst or official; everyone alerted about it hears
+// the verdict (the open answer that stops a rumour).
+enum class VerdictStatus : std::uint8_t {
+  kUnverified = 0, kConfirmed = 1, kFalse = 2, kMisleading = 3
+};
+std::string_view VerdictStatusName(VerdictStatus v);  // "unverified" | "confirmed" | "false" | "misleading"
+std::optional<VerdictStatus> ParseVerdictStatus(std::string_view name);
+
+struct Verdict {
+  std::string cluster_id;
+  VerdictStatus status = VerdictStatus::kUnverified;
+  std::string statement;   // the official statement, as published
+  std::string decided_by;  // token / person name
+  TimeMs decided_at = 0;
+  std::vector<std::string> event_ids;  // member events of the cluster (to find who was alerted)
+};
+
 }  // namespace sakchy
