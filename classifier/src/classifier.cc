@@ -151,7 +151,6 @@ struct RunScratch {
   std::vector<NearHit> near;
   std::vector<Span> exceptions;
   std::vector<MatchRef> matched;
-  std::vector<std::uint32_t> word_starts;  // original offsets of word starts
   std::vector<char> categories;
   std::uint64_t epoch = 0;
 };
@@ -445,23 +444,19 @@ struct ScanContext {
 int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
                             unsigned int /*flags*/, void* ctx) {
   const auto* c = static_cast<const ScanContext*>(ctx);
-  const std::string& s = c->text->text;
-  const std::size_t length = (*c->patterns)[id].literal.size();  // start = end - length
-  if (to > s.size() || to < length || length == 0) return 0;
+  // Literals and the text are valid UTF-8, so `from` and `to` are code point boundaries and
+  // text->word[] tells whether the code point before `from` or at `to` is a word character.
+  const std::size_t size = c->text->text.size();
+  const std::uint8_t* word = c->text->word.data();
+  const Pattern& pattern = (*c->patterns)[id];
+  const std::size_t length = pattern.literal.size();  // start = end - length
+  if (to > size || to < length || length == 0) return 0;
   const std::size_t from = to - length;
-  if (internal::IsWordChar(internal::DecodeUtf8Before(s, from))) return 0;
+  if (from > 0 && word[from - 1] != 0) return 0;
   std::size_t end = to;
-  if (end < s.size()) {
-    std::size_t pos = end;
-    const bool word_follows = internal::IsWordChar(internal::DecodeUtf8(s, pos));
-    if (word_follows && !(*c->patterns)[id].prefix) return 0;
-    if ((*c->patterns)[id].prefix) {  // report the whole word
-      while (end < s.size()) {
-        pos = end;
-        if (!internal::IsWordChar(internal::DecodeUtf8(s, pos))) break;
-        end = pos;
-      }
-    }
+  if (end < size && word[end] != 0) {
+    if (!pattern.prefix) return 0;
+    while (end < size && word[end] != 0) ++end;  // a prefix reports the whole word
   }
   c->hits->push_back(Hit{id, c->text->OriginalBegin(from), c->text->OriginalEnd(end)});
   return 0;
@@ -481,9 +476,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   Classification out;
   RunScratch& rs = t_run;
   rs.hits.clear();
-  normalizer_.Normalize(text, rs.normalized);
-  const std::size_t main_size = rs.normalized.text.size();
-  normalizer_.AppendTransliteration(rs.normalized);
+  normalizer_.NormalizeForMatching(text, rs.normalized);
   Scan(rs.normalized, rs.hits);
   std::sort(rs.hits.begin(), rs.hits.end());
   rs.hits.erase(std::unique(rs.hits.begin(), rs.hits.end()), rs.hits.end());
@@ -496,8 +489,6 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   rs.near.clear();
   rs.exceptions.clear();
   rs.matched.clear();
-  rs.word_starts.clear();
-  bool word_starts_ready = false;
   auto state_of = [&](std::uint32_t rule) -> RuleState& {
     RuleState& st = rs.rules[rule];
     if (st.stamp != epoch) {
@@ -508,22 +499,10 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     return st;
   };
   // Word number of an original offset: words of the normalised text (before the transliteration).
-  auto word_of = [&](std::uint32_t original_offset) -> std::uint32_t {
-    if (!word_starts_ready) {
-      word_starts_ready = true;
-      const std::string& s = rs.normalized.text;
-      bool in_word = false;
-      std::size_t pos = 0;
-      while (pos < main_size) {
-        const std::size_t start = pos;
-        const bool word = internal::IsWordChar(internal::DecodeUtf8(s, pos));
-        if (word && !in_word) rs.word_starts.push_back(rs.normalized.orig_begin[start]);
-        in_word = word;
-      }
-    }
-    const auto it =
-        std::upper_bound(rs.word_starts.begin(), rs.word_starts.end(), original_offset);
-    return static_cast<std::uint32_t>(it - rs.word_starts.begin());
+  auto word_of = [&rs](std::uint32_t original_offset) -> std::uint32_t {
+    const std::vector<std::uint32_t>& starts = rs.normalized.word_starts;
+    const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
+    return static_cast<std::uint32_t>(it - starts.begin());
   };
 
   // Exceptions first: their spans hide the overlapping hits of the same rule.

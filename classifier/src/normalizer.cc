@@ -30,6 +30,7 @@ constexpr std::uint8_t kFast = 16;     // boundary before; `fold` below is its N
 struct CharInfo {
   std::uint8_t flags = 0;
   std::uint8_t fold_len = 0;  // code points in fold (1..3) when kFast
+  std::array<std::uint8_t, 3> fold_flags{};  // IcuFlags() of each code point of fold
   std::array<char32_t, 3> fold{};
 };
 
@@ -63,6 +64,9 @@ bool FoldOne(const icu::Normalizer2* n, char32_t c, std::array<char32_t, 3>& out
   return true;
 }
 
+// Kyrgyz ӊ (U+04CA) and ӈ (U+04C8), the variants of ң in some fonts and data, -> ң (U+04A3).
+char32_t FoldKyrgyzEn(char32_t c) { return c == U'\u04CA' || c == U'\u04C8' ? U'\u04A3' : c; }
+
 struct CharTable {
   std::vector<CharInfo> info;
   explicit CharTable(const icu::Normalizer2* n) : info(kTableEnd) {
@@ -70,7 +74,12 @@ struct CharTable {
       CharInfo& ci = info[c];
       ci.flags = IcuFlags(c);
       if (c >= 0xD800 && c <= 0xDFFF) continue;
-      if (FoldOne(n, c, ci.fold, ci.fold_len)) ci.flags |= kFast;
+      if (!FoldOne(n, c, ci.fold, ci.fold_len)) continue;
+      ci.flags |= kFast;
+      for (std::uint8_t k = 0; k < ci.fold_len; ++k) {
+        ci.fold[k] = FoldKyrgyzEn(ci.fold[k]);
+        ci.fold_flags[k] = IcuFlags(ci.fold[k]);
+      }
     }
   }
 };
@@ -115,6 +124,9 @@ bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 // One code point of the text being normalised, its flags and the original bytes it stands for.
 struct Unit {
   Unit(char32_t c, std::uint32_t b, std::uint32_t e) : cp(c), ob(b), oe(e), f(Flags(c)) {}
+  // `flags` must be Flags(c).
+  Unit(char32_t c, std::uint32_t b, std::uint32_t e, std::uint8_t flags)
+      : cp(c), ob(b), oe(e), f(flags) {}
   void Set(char32_t c) {
     cp = c;
     f = Flags(c);
@@ -248,14 +260,17 @@ bool FoldFast(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vecto
     if (c < kTableEnd) {
       const CharInfo& ci = table.info[c];
       if ((ci.flags & kFast) == 0) return false;
-      for (std::uint8_t k = 0; k < ci.fold_len; ++k) units.push_back(Unit{ci.fold[k], start, end});
+      units.emplace_back(ci.fold[0], start, end, ci.fold_flags[0]);
+      for (std::uint8_t k = 1; k < ci.fold_len; ++k) {
+        units.emplace_back(ci.fold[k], start, end, ci.fold_flags[k]);
+      }
       continue;
     }
     if (c == kReplacement && (end - start != 3)) return false;  // ill-formed input
     std::array<char32_t, 3> fold{};
     std::uint8_t len = 0;
     if (!FoldOne(nfkc_cf, c, fold, len)) return false;
-    for (std::uint8_t k = 0; k < len; ++k) units.push_back(Unit{fold[k], start, end});
+    for (std::uint8_t k = 0; k < len; ++k) units.push_back(Unit{FoldKyrgyzEn(fold[k]), start, end});
   }
   return true;
 }
@@ -268,9 +283,10 @@ bool IsSingle(const std::vector<Unit>& u, std::size_t k) {
 }
 
 // "б.е.с.п.о.р.я.д.к.и" -> "беспорядки": runs of single letters joined by short separators.
-void JoinSpacedLetters(const std::vector<Unit>& in, std::vector<Unit>& out) {
-  out.clear();
-  out.reserve(in.size());
+// Writes the result to `out` and returns true when some run was joined; else returns false and
+// leaves `out` in an unspecified state (the result is `in`).
+bool JoinSpacedLetters(const std::vector<Unit>& in, std::vector<Unit>& out) {
+  bool joined = false;
   std::size_t i = 0;
   const std::size_t n = in.size();
   while (i < n) {
@@ -304,14 +320,19 @@ void JoinSpacedLetters(const std::vector<Unit>& in, std::vector<Unit>& out) {
       const bool join = letters >= 3 && ((all_separators_marked && singles.size() >= 4) ||
                                          singles.size() >= 5);
       if (join) {
+        if (!joined) {
+          joined = true;
+          out.assign(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(i));
+        }
         for (std::size_t s : singles) out.push_back(in[s]);
         i = singles.back() + 1;
         continue;
       }
     }
-    out.push_back(in[i]);
+    if (joined) out.push_back(in[i]);
     ++i;
   }
+  return joined;
 }
 
 bool IsWordPart(const std::vector<Unit>& u, std::size_t k) {
@@ -364,57 +385,64 @@ bool IsApostrophe(char32_t c) {
 // In one pass: a letter repeated 3+ times becomes one unit covering all the original bytes
 // ("дааааа" -> "да"); every run of separators (anything but word characters and apostrophes)
 // becomes one space, so phrases are plain literals; apostrophe variants become "'" (Uzbek o', g').
-void CollapseRepeatsAndSeparators(const std::vector<Unit>& in, std::vector<Unit>& out) {
-  out.clear();
-  out.reserve(in.size());
+// In place: every output unit replaces one or more input units at or after its position.
+void CollapseRepeatsAndSeparators(std::vector<Unit>& units) {
+  Unit* u = units.data();
+  std::size_t w = 0;
   std::size_t i = 0;
-  const std::size_t n = in.size();
+  const std::size_t n = units.size();
   while (i < n) {
-    const Unit& u = in[i];
-    if (IsWord(u)) {
+    const Unit cur = u[i];
+    if (IsWord(cur)) {
       std::size_t j = i + 1;
-      while (j < n && in[j].cp == u.cp) ++j;
-      if (j - i >= 3 && IsAlphaUnit(u)) {
-        out.push_back(Unit{u.cp, u.ob, in[j - 1].oe});
+      while (j < n && u[j].cp == cur.cp) ++j;
+      if (j - i >= 3 && IsAlphaUnit(cur)) {
+        u[w++] = Unit{cur.cp, cur.ob, u[j - 1].oe, cur.f};
       } else {
-        out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
-                   in.begin() + static_cast<std::ptrdiff_t>(j));
+        for (std::size_t k = i; k < j; ++k) u[w++] = u[k];
       }
       i = j;
       continue;
     }
-    if (IsApostrophe(u.cp)) {
-      out.push_back(Unit{'\'', u.ob, u.oe});
-    } else if (!out.empty() && out.back().cp == ' ') {
-      out.back().oe = u.oe;
+    if (IsApostrophe(cur.cp)) {
+      u[w++] = Unit{'\'', cur.ob, cur.oe};
+    } else if (w > 0 && u[w - 1].cp == ' ') {
+      u[w - 1].oe = cur.oe;
     } else {
-      out.push_back(Unit{' ', u.ob, u.oe});
+      u[w++] = Unit{' ', cur.ob, cur.oe};
     }
     ++i;
   }
+  units.erase(units.begin() + static_cast<std::ptrdiff_t>(w), units.end());
 }
 
-// Appends `units` to `out`.
-void EncodeAppend(const std::vector<Unit>& units, NormalizedText& out) {
-  const std::size_t old_size = out.text.size();
-  std::size_t max_size = old_size;
-  for (const Unit& u : units) {
-    max_size += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
-  }
-  out.text.resize(max_size);
-  out.orig_begin.resize(max_size);
-  out.orig_end.resize(max_size);
+// Writes `units` to `out` from byte `start` on, replacing what was there (start <= size).
+// A reused NormalizedText is not cleared: only growth beyond its previous size is zero-filled.
+void EncodeAt(const std::vector<Unit>& units, std::size_t start, NormalizedText& out) {
+  std::size_t size = start;
+  for (const Unit& u : units) size += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
+  out.text.resize(size);
+  out.orig_begin.resize(size);
+  out.orig_end.resize(size);
+  out.word.resize(size);
   char* text = out.text.data();
   std::uint32_t* ob = out.orig_begin.data();
   std::uint32_t* oe = out.orig_end.data();
-  std::size_t n = old_size;
+  std::uint8_t* word = out.word.data();
+  std::size_t n = start;
   for (const Unit& u : units) {
     const char32_t c = u.cp;
-    std::size_t len = 0;
+    const std::uint8_t w = u.f & kWord;
     if (c < 0x80) {
       text[n] = static_cast<char>(c);
-      len = 1;
-    } else if (c < 0x800) {
+      ob[n] = u.ob;
+      oe[n] = u.oe;
+      word[n] = w;
+      n += 1;
+      continue;
+    }
+    std::size_t len = 0;
+    if (c < 0x800) {
       text[n] = static_cast<char>(0xC0 | (c >> 6));
       text[n + 1] = static_cast<char>(0x80 | (c & 0x3F));
       len = 2;
@@ -433,12 +461,14 @@ void EncodeAppend(const std::vector<Unit>& units, NormalizedText& out) {
     for (std::size_t k = 0; k < len; ++k) {
       ob[n + k] = u.ob;
       oe[n + k] = u.oe;
+      word[n + k] = w;
     }
     n += len;
   }
-  out.text.resize(n);
-  out.orig_begin.resize(n);
-  out.orig_end.resize(n);
+}
+
+void EncodeAppend(const std::vector<Unit>& units, NormalizedText& out) {
+  EncodeAt(units, out.text.size(), out);
 }
 
 void Decode(const NormalizedText& t, std::vector<Unit>& units) {
@@ -589,21 +619,36 @@ void AppendUtf8(char32_t c, std::string& out) {
 
 Normalizer::Normalizer() : nfkc_cf_(NfkcCasefold()) { Table(); }
 
-void Normalizer::Normalize(std::string_view text, NormalizedText& out) const {
-  thread_local std::vector<Unit> a;
-  thread_local std::vector<Unit> b;
-  const auto* nfkc_cf = static_cast<const icu::Normalizer2*>(nfkc_cf_);
-  if (!FoldFast(nfkc_cf, text, a)) FoldWithIcu(nfkc_cf, text, a);
-  for (Unit& u : a) {
-    if (u.cp == U'\u04CA' || u.cp == U'\u04C8') u.cp = U'\u04A3';  // ӊ, ӈ -> ң
+namespace {
+
+struct UnitBuffers {
+  std::vector<Unit> a;
+  std::vector<Unit> b;
+  std::vector<Unit> runs;
+};
+thread_local UnitBuffers t_units;
+
+// Folds `text` and applies every stage; returns the buffer of t_units that holds the result.
+std::vector<Unit>& NormalizeUnits(const icu::Normalizer2* nfkc_cf, std::string_view text) {
+  UnitBuffers& buf = t_units;
+  if (!FoldFast(nfkc_cf, text, buf.a)) {
+    FoldWithIcu(nfkc_cf, text, buf.a);
+    for (Unit& u : buf.a) u.cp = FoldKyrgyzEn(u.cp);  // same flags: both Cyrillic letters
   }
-  JoinSpacedLetters(a, b);
-  FoldHomoglyphs(b);
-  CollapseRepeatsAndSeparators(b, a);
-  out.text.clear();
-  out.orig_begin.clear();
-  out.orig_end.clear();
-  EncodeAppend(a, out);
+  std::vector<Unit>& units = JoinSpacedLetters(buf.a, buf.b) ? buf.b : buf.a;
+  FoldHomoglyphs(units);
+  CollapseRepeatsAndSeparators(units);
+  return units;
+}
+
+}  // namespace
+
+void Normalizer::Normalize(std::string_view text, NormalizedText& out) const {
+  const std::vector<Unit>& units =
+      NormalizeUnits(static_cast<const icu::Normalizer2*>(nfkc_cf_), text);
+  EncodeAt(units, 0, out);
+  out.main_size = out.text.size();
+  out.word_starts.clear();
 }
 
 namespace {
@@ -651,25 +696,25 @@ bool Normalizer::Transliterate(const NormalizedText& in, NormalizedText& out) co
   });
   if (!changed) return false;
   result.insert(result.end(), u.begin() + static_cast<std::ptrdiff_t>(copied), u.end());
-  out.text.clear();
-  out.orig_begin.clear();
-  out.orig_end.clear();
-  EncodeAppend(result, out);
+  EncodeAt(result, 0, out);
+  out.main_size = out.text.size();
+  out.word_starts.clear();
   return true;
 }
 
-bool Normalizer::AppendTransliteration(NormalizedText& text) const {
-  thread_local std::vector<Unit> u;
-  thread_local std::vector<Unit> runs;
+namespace {
+
+// AppendTransliteration() of the text whose units are `u`.
+bool AppendTransliterationOf(const std::vector<Unit>& u, NormalizedText& text) {
   bool has_latin = false;
-  for (char c : text.text) {
-    if (c >= 'a' && c <= 'z') {
+  for (const Unit& unit : u) {
+    if (unit.cp >= 'a' && unit.cp <= 'z') {
       has_latin = true;
       break;
     }
   }
   if (!has_latin) return false;
-  Decode(text, u);
+  std::vector<Unit>& runs = t_units.runs;
   runs.clear();
   std::size_t previous_end = 0;  // end of the previous Latin word, 0 before the first
   ForEachWord(u, [&](std::size_t begin, std::size_t end, bool latin) {
@@ -683,6 +728,29 @@ bool Normalizer::AppendTransliteration(NormalizedText& text) const {
   if (runs.empty()) return false;
   EncodeAppend(runs, text);
   return true;
+}
+
+}  // namespace
+
+bool Normalizer::AppendTransliteration(NormalizedText& text) const {
+  thread_local std::vector<Unit> u;
+  Decode(text, u);
+  return AppendTransliterationOf(u, text);
+}
+
+void Normalizer::NormalizeForMatching(std::string_view text, NormalizedText& out) const {
+  const std::vector<Unit>& units =
+      NormalizeUnits(static_cast<const icu::Normalizer2*>(nfkc_cf_), text);
+  EncodeAt(units, 0, out);
+  out.main_size = out.text.size();
+  out.word_starts.clear();
+  bool in_word = false;
+  for (const Unit& u : units) {
+    const bool word = IsWord(u);
+    if (word && !in_word) out.word_starts.push_back(u.ob);
+    in_word = word;
+  }
+  AppendTransliterationOf(units, out);
 }
 
 }  // namespace sakchy::classifier::internal

@@ -18,6 +18,13 @@ struct NormalizedText {
   // Per byte of `text`: the original byte range [orig_begin, orig_end) it came from.
   std::vector<std::uint32_t> orig_begin;
   std::vector<std::uint32_t> orig_end;
+  // Per byte of `text`: 1 when the code point it belongs to is a word character (IsWordChar).
+  std::vector<std::uint8_t> word;
+  // Bytes of `text` before an appended transliteration.
+  std::size_t main_size = 0;
+  // NormalizeForMatching() only: original offsets of the starts of the words of the text
+  // before the transliteration, ascending.
+  std::vector<std::uint32_t> word_starts;
 
   // Original byte range of the normalised range [begin, end); begin < end <= text.size().
   std::uint32_t OriginalBegin(std::size_t begin) const { return orig_begin[begin]; }
@@ -46,6 +53,9 @@ class Normalizer {
   // No literal contains '\n', so no match spans two parts. Offsets point into the original text.
   // Returns false (and leaves `text` untouched) when it has no Latin word.
   bool AppendTransliteration(NormalizedText& text) const;
+  // Normalize() then AppendTransliteration(), without decoding the normalised text again; also
+  // fills `word_starts`. For the matcher: one call per text, buffers reused.
+  void NormalizeForMatching(std::string_view text, NormalizedText& out) const;
 
   // Normalises a rule term or a place alias (no offsets).
   std::string NormalizeTerm(std::string_view term) const { return Normalize(term).text; }
