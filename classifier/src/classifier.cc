@@ -32,6 +32,7 @@ struct TermUse {
   std::uint32_t item;
   std::uint8_t langs;  // internal::kLang* bits
   std::string term;    // as written in the rule or list
+  std::uint32_t term_rank = 0;  // position of `term` among all terms in sorted order
 };
 
 std::uint8_t LanguageBits(Language language) {
@@ -106,10 +107,12 @@ struct Span {
 };
 
 struct MatchRef {
-  std::uint32_t begin;
-  std::uint32_t end;
+  std::uint64_t span;   // begin << 32 | end
+  std::uint64_t order;  // rule id rank << 32 | term rank: sorts like (rule id, term)
   std::uint32_t rule;
   const TermUse* use;
+  std::uint32_t begin() const { return static_cast<std::uint32_t>(span >> 32); }
+  std::uint32_t end() const { return static_cast<std::uint32_t>(span); }
 };
 
 struct Hit {
@@ -122,6 +125,12 @@ struct Hit {
   bool operator==(const Hit& o) const {
     return pattern == o.pattern && begin == o.begin && end == o.end;
   }
+};
+
+struct PlaceRef {
+  std::uint32_t begin;  // original offsets
+  std::uint32_t end;
+  std::uint32_t pattern;
 };
 
 struct Detail {
@@ -152,6 +161,8 @@ struct RunScratch {
   std::vector<Span> exceptions;
   std::vector<MatchRef> matched;
   std::vector<char> categories;
+  std::vector<PlaceRef> places;
+  std::vector<std::uint32_t> candidates;
   std::uint64_t epoch = 0;
 };
 thread_local RunScratch t_run;
@@ -365,6 +376,20 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     }
   }
   info_.term_count = patterns_.size();
+  {  // Term ranks, so matches sort by term without comparing strings.
+    std::vector<std::string_view> terms;
+    for (const Pattern& p : patterns_) {
+      for (const TermUse& use : p.uses) terms.push_back(use.term);
+    }
+    std::sort(terms.begin(), terms.end());
+    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+    for (Pattern& p : patterns_) {
+      for (TermUse& use : p.uses) {
+        use.term_rank = static_cast<std::uint32_t>(
+            std::lower_bound(terms.begin(), terms.end(), use.term) - terms.begin());
+      }
+    }
+  }
 
   // Place names: every alias (or, for an area without aliases, its names).
   areas_ = areas.areas();
@@ -515,7 +540,8 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       }
     }
   }
-  std::vector<PlaceMention> mentions;
+  std::vector<PlaceRef>& mentions = rs.places;
+  mentions.clear();
   for (std::uint32_t h = 0; h < rs.hits.size(); ++h) {
     const Hit& hit = rs.hits[h];
     const Pattern& p = patterns_[hit.pattern];
@@ -542,17 +568,13 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       }
       if (use.clause != Clause::kNone) {
         st.positive = true;
-        rs.matched.push_back(MatchRef{hit.begin, hit.end, use.rule, &use});
+        rs.matched.push_back(
+            MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
+                     std::uint64_t{rules_[use.rule].id_rank} << 32 | use.term_rank, use.rule,
+                     &use});
       }
     }
-    if (!p.areas.empty()) {
-      PlaceMention m;
-      m.name = std::string(text.substr(hit.begin, hit.end - hit.begin));
-      m.begin = hit.begin;
-      m.end = hit.end;
-      for (std::uint32_t a : p.areas) m.candidates.push_back(areas_[a].code);
-      mentions.push_back(std::move(m));
-    }
+    if (!p.areas.empty()) mentions.push_back(PlaceRef{hit.begin, hit.end, hit.pattern});
   }
   if (!rs.near.empty()) std::sort(rs.near.begin(), rs.near.end());
   // True when a hit of near[0] and one of near[1] are at most within_words words apart.
@@ -591,64 +613,65 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   }
   // Matches of fired rules, ordered by (begin, end, rule id, term), one per span and rule.
   std::erase_if(rs.matched, [&rs](const MatchRef& m) { return !rs.rules[m.rule].fired; });
-  std::sort(rs.matched.begin(), rs.matched.end(), [this](const MatchRef& a, const MatchRef& b) {
-    if (a.begin != b.begin) return a.begin < b.begin;
-    if (a.end != b.end) return a.end < b.end;
-    if (a.rule != b.rule) return rules_[a.rule].id_rank < rules_[b.rule].id_rank;
-    return a.use->term < b.use->term;
+  std::sort(rs.matched.begin(), rs.matched.end(), [](const MatchRef& a, const MatchRef& b) {
+    return a.span != b.span ? a.span < b.span : a.order < b.order;
   });
   out.matches.reserve(rs.matched.size());
   for (std::size_t i = 0; i < rs.matched.size(); ++i) {
     const MatchRef& m = rs.matched[i];
-    if (i > 0 && rs.matched[i - 1].begin == m.begin && rs.matched[i - 1].end == m.end &&
-        rs.matched[i - 1].rule == m.rule) {
-      continue;
-    }
+    if (i > 0 && rs.matched[i - 1].span == m.span && rs.matched[i - 1].rule == m.rule) continue;
     const CompiledRule& rule = rules_[m.rule];
-    out.matches.push_back(Match{rule.id, rule.category, m.use->term, m.begin, m.end});
+    out.matches.emplace_back(rule.id, rule.category, m.use->term, m.begin(), m.end());
   }
 
   // Place mentions: overlapping names keep the longest; the same span merges candidates.
-  std::sort(mentions.begin(), mentions.end(), [](const PlaceMention& a, const PlaceMention& b) {
+  std::sort(mentions.begin(), mentions.end(), [](const PlaceRef& a, const PlaceRef& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
   });
-  for (PlaceMention& m : mentions) {
+  std::vector<std::uint32_t>& candidates = rs.candidates;  // area indexes of out.places.back()
+  // The most specific unambiguous area; a tie between different areas at that depth -> none.
+  int best_depth = -1;
+  std::uint32_t best_area = 0;
+  bool tie = false;
+  auto finish_place = [&] {  // candidates of out.places.back() are complete
+    PlaceMention& m = out.places.back();
+    for (std::uint32_t a : candidates) m.candidates.push_back(areas_[a].code);
+    std::sort(m.candidates.begin(), m.candidates.end());
+    if (candidates.size() != 1) return;
+    const int depth = area_depth_[candidates[0]];
+    if (depth > best_depth) {
+      best_depth = depth;
+      best_area = candidates[0];
+      tie = false;
+    } else if (depth == best_depth && best_area != candidates[0]) {
+      tie = true;
+    }
+  };
+  for (const PlaceRef& m : mentions) {
     if (!out.places.empty()) {
-      PlaceMention& last = out.places.back();
+      const PlaceMention& last = out.places.back();
       if (m.begin == last.begin && m.end == last.end) {
-        for (AreaCode& c : m.candidates) {
-          if (std::find(last.candidates.begin(), last.candidates.end(), c) ==
-              last.candidates.end()) {
-            last.candidates.push_back(std::move(c));
+        for (std::uint32_t a : patterns_[m.pattern].areas) {
+          if (std::find(candidates.begin(), candidates.end(), a) == candidates.end()) {
+            candidates.push_back(a);
           }
         }
         continue;
       }
       if (m.begin < last.end) continue;
+      finish_place();
     }
-    out.places.push_back(std::move(m));
+    PlaceMention& place = out.places.emplace_back();
+    place.name = std::string(text.substr(m.begin, m.end - m.begin));
+    place.begin = m.begin;
+    place.end = m.end;
+    candidates.assign(patterns_[m.pattern].areas.begin(), patterns_[m.pattern].areas.end());
   }
-  for (PlaceMention& m : out.places) std::sort(m.candidates.begin(), m.candidates.end());
   if (!out.places.empty()) {
+    finish_place();
     rs.categories[place_category_] = 1;
     out.score += place_weight_;
-  }
-
-  // The most specific unambiguous area; a tie between different areas at that depth -> none.
-  int best_depth = -1;
-  bool tie = false;
-  for (const PlaceMention& m : out.places) {
-    if (m.candidates.size() != 1) continue;
-    auto it = std::find_if(areas_.begin(), areas_.end(),
-                           [&m](const config::Area& a) { return a.code == m.candidates[0]; });
-    const int depth = area_depth_[static_cast<std::size_t>(it - areas_.begin())];
-    if (depth > best_depth) {
-      best_depth = depth;
-      out.area = m.candidates[0];
-      tie = false;
-    } else if (depth == best_depth && *out.area != m.candidates[0]) {
-      tie = true;
-    }
+    if (best_depth >= 0) out.area = areas_[best_area].code;
   }
   if (tie) out.area.reset();
 

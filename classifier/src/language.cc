@@ -4,7 +4,6 @@
 #include <string>
 #include <cstdint>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "normalizer.h"
@@ -89,6 +88,44 @@ char32_t Lower(char32_t c) {
 }
 
 bool IsLatin(char32_t c) { return c >= 'a' && c <= 'z'; }
+bool IsCyrillic(char32_t c);
+bool IsKyrgyzLetter(char32_t c);
+bool IsUzbekCyrillicLetter(char32_t c);
+bool IsRussianLetter(char32_t c);
+bool IsLongVowel(char32_t c) {
+  return c == U'а' || c == U'о' || c == U'у' || c == U'ы' || c == U'э';
+}
+
+// Lower() and the classes of the lower-cased letter, for every code point below U+0500 (above it
+// Lower() is the identity and none of the classes hold).
+constexpr char32_t kCharTableEnd = 0x500;
+constexpr std::uint8_t kLatinChar = 1;
+constexpr std::uint8_t kCyrillicChar = 2;
+constexpr std::uint8_t kKyrgyzChar = 4;
+constexpr std::uint8_t kUzbekChar = 8;
+constexpr std::uint8_t kRussianChar = 16;
+constexpr std::uint8_t kLongVowelChar = 32;
+struct CharClass {
+  std::uint16_t lower = 0;
+  std::uint8_t bits = 0;
+};
+const std::array<CharClass, kCharTableEnd>& CharClasses() {
+  static const std::array<CharClass, kCharTableEnd> table = [] {
+    std::array<CharClass, kCharTableEnd> t{};
+    for (char32_t c = 0; c < kCharTableEnd; ++c) {
+      const char32_t l = Lower(c);
+      t[c].lower = static_cast<std::uint16_t>(l);
+      if (IsLatin(l)) t[c].bits |= kLatinChar;
+      if (IsCyrillic(l)) t[c].bits |= kCyrillicChar;
+      if (IsKyrgyzLetter(l)) t[c].bits |= kKyrgyzChar;
+      if (IsUzbekCyrillicLetter(l)) t[c].bits |= kUzbekChar;
+      if (IsRussianLetter(l)) t[c].bits |= kRussianChar;
+      if (IsLongVowel(l)) t[c].bits |= kLongVowelChar;
+    }
+    return t;
+  }();
+  return table;
+}
 bool IsCyrillic(char32_t c) { return c >= 0x400 && c <= 0x4FF; }
 bool IsApostrophe(char32_t c) {
   return c == '\'' || c == U'\u2019' || c == U'\u2018' || c == U'\u02BC' || c == U'\u02BB' ||
@@ -108,17 +145,50 @@ constexpr std::uint8_t kRuBit = 2;
 constexpr std::uint8_t kUzBit = 4;
 constexpr std::uint8_t kEnBit = 8;
 
-// Function word -> languages it belongs to.
-const std::unordered_map<std::string_view, std::uint8_t>& FunctionWords() {
-  static const std::unordered_map<std::string_view, std::uint8_t> map = [] {
-    std::unordered_map<std::string_view, std::uint8_t> m;
-    for (std::string_view w : KyWords()) m[w] |= kKyBit;
-    for (std::string_view w : RuWords()) m[w] |= kRuBit;
-    for (std::string_view w : UzWords()) m[w] |= kUzBit;
-    for (std::string_view w : EnWords()) m[w] |= kEnBit;
-    return m;
-  }();
-  return map;
+// Function word -> languages it belongs to: an open-addressing table (FNV-1a), built once.
+class FunctionWordTable {
+ public:
+  FunctionWordTable() {
+    add(KyWords(), kKyBit);
+    add(RuWords(), kRuBit);
+    add(UzWords(), kUzBit);
+    add(EnWords(), kEnBit);
+  }
+  // Languages of `word`; 0 when it is no function word.
+  std::uint8_t Find(std::string_view word) const {
+    for (std::uint32_t i = Hash(word) & kMask;; i = (i + 1) & kMask) {
+      const Slot& slot = slots_[i];
+      if (slot.bits == 0) return 0;
+      if (slot.word == word) return slot.bits;
+    }
+  }
+
+ private:
+  static constexpr std::uint32_t kSize = 1024;  // > 2 x the words, a power of two
+  static constexpr std::uint32_t kMask = kSize - 1;
+  struct Slot {
+    std::string_view word;
+    std::uint8_t bits = 0;
+  };
+  static std::uint32_t Hash(std::string_view word) {
+    std::uint32_t h = 2166136261u;
+    for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h;
+  }
+  void add(const std::vector<std::string_view>& words, std::uint8_t bit) {
+    for (std::string_view w : words) {
+      std::uint32_t i = Hash(w) & kMask;
+      while (slots_[i].bits != 0 && slots_[i].word != w) i = (i + 1) & kMask;
+      slots_[i].word = w;
+      slots_[i].bits |= bit;
+    }
+  }
+  std::array<Slot, kSize> slots_{};
+};
+
+const FunctionWordTable& FunctionWords() {
+  static const FunctionWordTable table;
+  return table;
 }
 
 constexpr std::size_t kMaxFunctionWord = 24;  // bytes; longer words are not looked up
@@ -157,18 +227,20 @@ bool HasUzbekQ(std::string_view word) {
   return false;
 }
 
-void ScoreWord(std::string_view word, bool latin_apostrophe, Scores& s) {
+// `maybe_long_vowel`: two equal vowels of HasKyrgyzLongVowel were appended one after the other;
+// `has_q`: the word has a 'q' (both necessary for the checks, which are skipped otherwise).
+void ScoreWord(std::string_view word, bool latin_apostrophe, bool maybe_long_vowel, bool has_q,
+               Scores& s) {
   if (word.empty()) return;
   ++s.words;
-  if (HasKyrgyzLongVowel(word)) s.ky += 2;
-  if (HasUzbekQ(word)) s.uz += 2;
+  if (maybe_long_vowel && HasKyrgyzLongVowel(word)) s.ky += 2;
+  if (has_q && HasUzbekQ(word)) s.uz += 2;
   if (word.size() <= kMaxFunctionWord) {
-    const auto& words = FunctionWords();
-    if (auto it = words.find(word); it != words.end()) {
-      if ((it->second & kKyBit) != 0) s.ky += 2;
-      if ((it->second & kRuBit) != 0) s.ru += 2;
-      if ((it->second & kUzBit) != 0) s.uz += 2;
-      if ((it->second & kEnBit) != 0) s.en += 2;
+    if (const std::uint8_t bits = FunctionWords().Find(word); bits != 0) {
+      if ((bits & kKyBit) != 0) s.ky += 2;
+      if ((bits & kRuBit) != 0) s.ru += 2;
+      if ((bits & kUzBit) != 0) s.uz += 2;
+      if ((bits & kEnBit) != 0) s.en += 2;
     }
   }
   if (latin_apostrophe) s.uz += 3;  // o', g' (and bo'ldi, ko'p ...)
@@ -194,14 +266,21 @@ Language DetectLanguage(std::string_view text) {
   char word[128];
   std::size_t len = 0;
   bool latin_apostrophe = false;
+  bool maybe_long_vowel = false;
+  bool has_q = false;
+  char32_t last_appended = 0;  // the last letter or apostrophe put in `word`
   char32_t previous = 0;
   std::size_t pos = 0;
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::array<CharClass, kCharTableEnd>& classes = CharClasses();
   auto end_word = [&] {
     if (len > 0 && word[len - 1] == '\'') --len;
-    ScoreWord(std::string_view(word, len), latin_apostrophe, s);
+    ScoreWord(std::string_view(word, len), latin_apostrophe, maybe_long_vowel, has_q, s);
     len = 0;
     latin_apostrophe = false;
+    maybe_long_vowel = false;
+    has_q = false;
+    last_appended = 0;
   };
   while (pos < text.size()) {
     char32_t c;
@@ -214,29 +293,38 @@ Language DetectLanguage(std::string_view text) {
     } else {
       c = DecodeUtf8(text, pos);
     }
-    c = Lower(c);
-    const bool latin = IsLatin(c);
-    const bool cyrillic = IsCyrillic(c);
-    if (latin || cyrillic) {
+    std::uint8_t bits = 0;
+    if (c < kCharTableEnd) {
+      bits = classes[c].bits;
+      c = classes[c].lower;
+    }
+    if ((bits & (kLatinChar | kCyrillicChar)) != 0) {
+      const bool latin = (bits & kLatinChar) != 0;
       if (len + 2 <= sizeof(word)) {
         if (latin) {
           word[len++] = static_cast<char>(c);
+          if (c == 'q') has_q = true;
         } else {
           word[len++] = static_cast<char>(0xC0 | (c >> 6));
           word[len++] = static_cast<char>(0x80 | (c & 0x3F));
+          if (c == last_appended && (bits & kLongVowelChar) != 0) maybe_long_vowel = true;
         }
+        last_appended = c;
       }
       if (latin) {
         ++s.latin_letters;
       } else {
         ++s.cyrillic_letters;
-        if (IsKyrgyzLetter(c)) s.ky += 3;
-        if (IsUzbekCyrillicLetter(c)) s.uz += 3;
-        if (IsRussianLetter(c)) s.ru += 1;
+        if ((bits & kKyrgyzChar) != 0) s.ky += 3;
+        if ((bits & kUzbekChar) != 0) s.uz += 3;
+        if ((bits & kRussianChar) != 0) s.ru += 1;
       }
     } else if (IsApostrophe(c) && len > 0 && pos < text.size()) {
       if (previous == 'o' || previous == 'g') latin_apostrophe = true;
-      if (len < sizeof(word)) word[len++] = '\'';
+      if (len < sizeof(word)) {
+        word[len++] = '\'';
+        last_appended = '\'';
+      }
     } else if (len > 0) {
       end_word();
     }
