@@ -26,13 +26,15 @@ using internal::Normalizer;
 enum class Clause : std::uint8_t { kAny, kAll, kNone, kNearA, kNearB, kException };
 
 // Where a compiled pattern is used: one item of one rule.
+// 16 bytes: a hit walks every use of its pattern (a list term may have hundreds).
 struct TermUse {
   std::uint32_t rule;
-  Clause clause;
   std::uint32_t item;
+  // The term as written in the rule or list: ClassifierImpl::terms_[term], which is sorted, so
+  // the index orders terms like the strings.
+  std::uint32_t term;
+  Clause clause;
   std::uint8_t langs;  // internal::kLang* bits
-  std::string term;    // as written in the rule or list
-  std::uint32_t term_rank = 0;  // position of `term` among all terms in sorted order
 };
 
 std::uint8_t LanguageBits(Language language) {
@@ -160,6 +162,7 @@ struct RunScratch {
   std::vector<NearHit> near;
   std::vector<Span> exceptions;
   std::vector<MatchRef> matched;
+  std::vector<std::uint32_t> fired;
   std::vector<char> categories;
   std::vector<PlaceRef> places;
   std::vector<std::uint32_t> candidates;
@@ -220,6 +223,8 @@ class ClassifierImpl final : public Classifier {
   const std::uint64_t instance_;
   Normalizer normalizer_;
   std::vector<Pattern> patterns_;
+  std::vector<std::string> terms_;      // every term as written, sorted, unique
+  std::vector<std::string> use_terms_;  // while building: TermUse::term -> text
   std::unordered_map<std::string, std::uint32_t> pattern_index_;  // (prefix, expression) -> index
   std::vector<CompiledRule> rules_;
   std::vector<CompiledTension> tensions_;
@@ -302,7 +307,11 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
         const std::uint32_t p = PatternFor(
             prefix ? std::string_view(t.text).substr(0, t.text.size() - 1) : t.text, prefix,
             t.origin, errors, ok);
-        if (ok) patterns_[p].uses.push_back(TermUse{rule_index, clause, i, t.langs, t.text});
+        if (ok) {
+          patterns_[p].uses.push_back(TermUse{
+              rule_index, i, static_cast<std::uint32_t>(use_terms_.size()), clause, t.langs});
+          use_terms_.push_back(t.text);
+        }
       }
     }
   }
@@ -376,19 +385,17 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     }
   }
   info_.term_count = patterns_.size();
-  {  // Term ranks, so matches sort by term without comparing strings.
-    std::vector<std::string_view> terms;
-    for (const Pattern& p : patterns_) {
-      for (const TermUse& use : p.uses) terms.push_back(use.term);
-    }
-    std::sort(terms.begin(), terms.end());
-    terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  {  // Terms as written, sorted and unique; uses refer to them by index.
+    terms_ = use_terms_;
+    std::sort(terms_.begin(), terms_.end());
+    terms_.erase(std::unique(terms_.begin(), terms_.end()), terms_.end());
     for (Pattern& p : patterns_) {
       for (TermUse& use : p.uses) {
-        use.term_rank = static_cast<std::uint32_t>(
-            std::lower_bound(terms.begin(), terms.end(), use.term) - terms.begin());
+        use.term = static_cast<std::uint32_t>(
+            std::lower_bound(terms_.begin(), terms_.end(), use_terms_[use.term]) - terms_.begin());
       }
     }
+    use_terms_ = {};
   }
 
   // Place names: every alias (or, for an area without aliases, its names).
@@ -566,13 +573,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
           break;
         case Clause::kException: break;
       }
-      if (use.clause != Clause::kNone) {
-        st.positive = true;
-        rs.matched.push_back(
-            MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
-                     std::uint64_t{rules_[use.rule].id_rank} << 32 | use.term_rank, use.rule,
-                     &use});
-      }
+      if (use.clause != Clause::kNone) st.positive = true;
     }
     if (!p.areas.empty()) mentions.push_back(PlaceRef{hit.begin, hit.end, hit.pattern});
   }
@@ -597,7 +598,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   auto raise = [&floor](std::optional<Severity> s) {
     if (s && (!floor || *s > *floor)) floor = s;
   };
-  std::sort(rs.touched.begin(), rs.touched.end());
+  rs.fired.clear();
   for (std::uint32_t index : rs.touched) {
     RuleState& st = rs.rules[index];
     const CompiledRule& rule = rules_[index];
@@ -606,13 +607,37 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
                        (st.all_mask & required) == required && (!rule.has_near || near_ok(index));
     if (!fires) continue;
     st.fired = true;
+    rs.fired.push_back(index);
+  }
+  std::sort(rs.fired.begin(), rs.fired.end());  // the score is summed in rule order
+  for (std::uint32_t index : rs.fired) {
+    const CompiledRule& rule = rules_[index];
     if (detail != nullptr) detail->fired_rules.push_back(index);
     out.score += rule.weight;
     rs.categories[rule.category_index] = 1;
     raise(rule.severity);
   }
   // Matches of fired rules, ordered by (begin, end, rule id, term), one per span and rule.
-  std::erase_if(rs.matched, [&rs](const MatchRef& m) { return !rs.rules[m.rule].fired; });
+  for (const Hit& hit : rs.hits) {
+    for (const TermUse& use : patterns_[hit.pattern].uses) {
+      if (use.clause == Clause::kNone || use.clause == Clause::kException ||
+          (use.langs & lang_bits) == 0) {
+        continue;
+      }
+      const RuleState& st = rs.rules[use.rule];
+      if (st.stamp != epoch || !st.fired) continue;
+      if (st.exceptions) {
+        bool hidden = false;
+        for (const Span& e : rs.exceptions) {
+          if (e.rule == use.rule && e.begin < hit.end && hit.begin < e.end) hidden = true;
+        }
+        if (hidden) continue;
+      }
+      rs.matched.push_back(MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
+                                    std::uint64_t{rules_[use.rule].id_rank} << 32 | use.term,
+                                    use.rule, &use});
+    }
+  }
   std::sort(rs.matched.begin(), rs.matched.end(), [](const MatchRef& a, const MatchRef& b) {
     return a.span != b.span ? a.span < b.span : a.order < b.order;
   });
@@ -621,7 +646,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     const MatchRef& m = rs.matched[i];
     if (i > 0 && rs.matched[i - 1].span == m.span && rs.matched[i - 1].rule == m.rule) continue;
     const CompiledRule& rule = rules_[m.rule];
-    out.matches.emplace_back(rule.id, rule.category, m.use->term, m.begin(), m.end());
+    out.matches.emplace_back(rule.id, rule.category, terms_[m.use->term], m.begin(), m.end());
   }
 
   // Place mentions: overlapping names keep the longest; the same span merges candidates.
