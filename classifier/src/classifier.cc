@@ -158,7 +158,7 @@ struct RunScratch {
   NormalizedText normalized;
   std::vector<Hit> hits;
   std::vector<RuleState> rules;
-  std::vector<std::uint32_t> touched;
+  std::vector<std::uint32_t> touched;  // the first `touched_count` are this text's
   std::vector<NearHit> near;
   std::vector<Span> exceptions;
   std::vector<MatchRef> matched;
@@ -517,7 +517,10 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
 
   if (rs.rules.size() < rules_.size()) rs.rules.resize(rules_.size());
   const std::uint64_t epoch = ++rs.epoch;
-  rs.touched.clear();
+  // Each rule is touched at most once per text: room for all, no growth checks.
+  if (rs.touched.size() < rules_.size()) rs.touched.resize(rules_.size());
+  std::uint32_t* const touched = rs.touched.data();
+  std::size_t touched_count = 0;
   rs.near.clear();
   rs.exceptions.clear();
   rs.matched.clear();
@@ -526,7 +529,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (st.stamp != epoch) {
       st = RuleState{};
       st.stamp = epoch;
-      rs.touched.push_back(rule);
+      touched[touched_count++] = rule;
     }
     return st;
   };
@@ -599,7 +602,8 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (s && (!floor || *s > *floor)) floor = s;
   };
   rs.fired.clear();
-  for (std::uint32_t index : rs.touched) {
+  for (std::size_t t = 0; t < touched_count; ++t) {
+    const std::uint32_t index = touched[t];
     RuleState& st = rs.rules[index];
     const CompiledRule& rule = rules_[index];
     const std::uint64_t required = rule.all_required[lang_bits];
