@@ -15,6 +15,10 @@ PACKAGES=(
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   PACKAGES+=(wrk kannel kannel-extras postfix)
 fi
+# libFuzzer targets (tests/fuzz/run.sh): clang 14 with its libFuzzer and sanitizer runtimes.
+if [[ "${1:-}" == "--with-fuzz" ]]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

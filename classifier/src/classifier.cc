@@ -650,7 +650,12 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     const MatchRef& m = rs.matched[i];
     if (i > 0 && rs.matched[i - 1].span == m.span && rs.matched[i - 1].rule == m.rule) continue;
     const CompiledRule& rule = rules_[m.rule];
-    out.matches.emplace_back(rule.id, rule.category, terms_[m.use->term], m.begin(), m.end());
+    Match& match = out.matches.emplace_back();  // built in place (clang 14: no paren-init)
+    match.rule_id = rule.id;
+    match.category = rule.category;
+    match.term = terms_[m.use->term];
+    match.begin = m.begin();
+    match.end = m.end();
   }
 
   // Place mentions: overlapping names keep the longest; the same span merges candidates.

@@ -1,5 +1,6 @@
 // libFuzzer target: the normaliser, transliteration and language identification on any bytes.
-// Checks the offset map invariants; any crash, sanitizer report or abort is a bug.
+// Checks the offset map invariants and that the one-pass NormalizeForMatching() equals Normalize()
+// followed by AppendTransliteration(); any crash, sanitizer report or abort is a bug.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,9 +17,14 @@ void Check(bool ok) {
 }
 
 void CheckMap(const sakchy::classifier::internal::NormalizedText& t, std::size_t input_size) {
-  Check(t.orig_begin.size() == t.text.size() && t.orig_end.size() == t.text.size());
+  Check(t.orig_begin.size() == t.text.size() && t.orig_end.size() == t.text.size() &&
+        t.word.size() == t.text.size() && t.main_size <= t.text.size());
   for (std::size_t i = 0; i < t.text.size(); ++i) {
     Check(t.orig_begin[i] <= t.orig_end[i] && t.orig_end[i] <= input_size);
+    std::size_t pos = i;
+    while (pos > 0 && (static_cast<unsigned char>(t.text[pos]) & 0xC0) == 0x80) --pos;
+    const char32_t c = sakchy::classifier::internal::DecodeUtf8(t.text, pos);
+    Check((t.word[i] != 0) == sakchy::classifier::internal::IsWordChar(c));
   }
 }
 
@@ -33,6 +39,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (normalizer.Transliterate(t, translit)) CheckMap(translit, size);
   normalizer.AppendTransliteration(t);
   CheckMap(t, size);
+  static sakchy::classifier::internal::NormalizedText one_pass;  // reused, as the matcher does
+  normalizer.NormalizeForMatching(text, one_pass);
+  CheckMap(one_pass, size);
+  Check(one_pass.text == t.text && one_pass.orig_begin == t.orig_begin &&
+        one_pass.orig_end == t.orig_end && one_pass.word == t.word &&
+        one_pass.main_size == t.main_size);
+  for (std::size_t i = 1; i < one_pass.word_starts.size(); ++i) {
+    Check(one_pass.word_starts[i - 1] <= one_pass.word_starts[i]);
+  }
   (void)sakchy::classifier::DetectLanguage(text);
   return 0;
 }
