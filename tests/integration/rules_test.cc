@@ -1,5 +1,6 @@
 // Rules through the real binary: hot reload (API, SIGHUP, directory change) keeps the old ruleset
-// on errors; `rules check` and `classify` on the command line.
+// on errors and loses or doubles no report under concurrent scoring; `rules check` and `classify`
+// on the command line.
 
 #include <signal.h>
 
@@ -7,8 +8,12 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "integration/harness.h"
 
@@ -58,6 +63,13 @@ TEST(RulesReloadTest, ApiReloadSwapsOrKeepsTheOldRulesetWithErrors) {
   ASSERT_TRUE(h.Start());
   const std::string v1 = Version(h);
   ASSERT_FALSE(v1.empty());
+  // The ruleset in use, its hash and load time: in GET /v1/admin/rules and in /metrics.
+  auto info = h.GetJson("/v1/admin/rules", kAdminToken);
+  ASSERT_TRUE(info.is_object());
+  EXPECT_FALSE(info.at("loaded_at").as_string().empty());
+  EXPECT_GT(info.at("rules").to_number<int>(), 0);
+  EXPECT_EQ(h.Metric("sakchy_ruleset_info{version=\"" + v1.substr(0, 16) + "\"}"), 1);
+  EXPECT_GT(h.Metric("sakchy_ruleset_loaded_timestamp_seconds"), 1.0e9);
   EXPECT_EQ(h.Call("POST", "/v1/admin/rules/reload", kAnalystToken).status, 403);
 
   std::ofstream(opts.rules_dir + "/50-extra.yaml") << kExtraRule;
@@ -65,6 +77,8 @@ TEST(RulesReloadTest, ApiReloadSwapsOrKeepsTheOldRulesetWithErrors) {
   ASSERT_EQ(ok.status, 200) << ok.body;
   const std::string v2 = Version(h);
   EXPECT_NE(v2, v1);
+  EXPECT_EQ(h.Metric("sakchy_ruleset_info{version=\"" + v2.substr(0, 16) + "\"}"), 1);
+  EXPECT_EQ(h.Metric("sakchy_ruleset_info{version=\"" + v1.substr(0, 16) + "\"}"), 0);
   auto posted = h.PostReport({{"text", "овцекрады снова в селе"}});
   auto event = h.WaitScored(std::string(boost::json::parse(posted.body).at("id").as_string()));
   ASSERT_TRUE(event.is_object());
@@ -81,6 +95,78 @@ TEST(RulesReloadTest, ApiReloadSwapsOrKeepsTheOldRulesetWithErrors) {
   EXPECT_NE(errors.find("no_such_list"), std::string::npos) << errors;
   EXPECT_EQ(Version(h), v2) << "the previous ruleset must keep serving";
   EXPECT_GE(h.Metric("sakchy_ruleset_reloads_total{result=\"failed\"}"), 1);
+}
+
+// Hot reload under concurrent scoring: reports posted while the ruleset is swapped back and forth
+// are each scored exactly once (the scored counter ends at exactly their number) and by one whole
+// ruleset (the added rule's match is there exactly when the event names the version that has it).
+TEST(RulesReloadTest, ReloadUnderConcurrentScoringLosesAndDoublesNothing) {
+  TempDir rules_home;
+  HarnessOptions opts;
+  opts.rules_dir = CopyRules(rules_home);
+  Harness h(opts);
+  ASSERT_TRUE(h.Start());
+  const std::string without_extra = Version(h);
+  const std::string extra_file = opts.rules_dir + "/50-extra.yaml";
+  std::atomic<bool> posting{true};
+  std::string with_extra;  // written by the reloader thread, read after join
+  int reloads = 0;
+  std::thread reloader([&] {
+    bool add = true;
+    for (int attempts = 0; (posting.load() || reloads < 4) && attempts < 1000; ++attempts) {
+      if (add) {
+        std::ofstream(extra_file) << kExtraRule;
+      } else {
+        fs::remove(extra_file);
+      }
+      auto r = h.Call("POST", "/v1/admin/rules/reload", kAdminToken);
+      if (r.status != 200) continue;
+      ++reloads;
+      if (add) with_extra = std::string(boost::json::parse(r.body).at("version").as_string());
+      add = !add;
+    }
+  });
+  constexpr int kReports = 300;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kReports; ++i) {
+    auto r = h.PostReport({{"text", "овцекрады снова в селе, случай " + std::to_string(i)},
+                           {"source_ref", "reload-" + std::to_string(i)}});
+    if (r.status != 202) {
+      ADD_FAILURE() << "report " << i << ": " << r.status << " " << r.body;
+      break;
+    }
+    ids.push_back(std::string(boost::json::parse(r.body).at("id").as_string()));
+  }
+  posting = false;
+  reloader.join();
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kReports));
+  ASSERT_GE(reloads, 4);
+  ASSERT_FALSE(with_extra.empty());
+  ASSERT_NE(with_extra, without_extra);
+
+  ASSERT_TRUE(WaitFor([&] { return h.Metric("sakchy_events_scored_total") >= kReports; },
+                      std::chrono::seconds(60)));
+  int by_with = 0;
+  int by_without = 0;
+  for (const std::string& id : ids) {
+    auto event = h.WaitScored(id);
+    ASSERT_TRUE(event.is_object()) << id;
+    const std::string version(event.at("ruleset_version").as_string());
+    bool extra_matched = false;
+    for (const auto& m : event.at("matches").as_array()) {
+      if (m.at("rule_id") == "test-extra-sheep") extra_matched = true;
+    }
+    if (version == with_extra) {
+      ++by_with;
+      EXPECT_TRUE(extra_matched) << id;
+    } else {
+      ++by_without;
+      EXPECT_EQ(version, without_extra) << id;
+      EXPECT_FALSE(extra_matched) << id;
+    }
+  }
+  EXPECT_EQ(by_with + by_without, kReports);
+  EXPECT_EQ(h.Metric("sakchy_events_scored_total"), kReports) << "a report was scored twice";
 }
 
 TEST(RulesReloadTest, SighupAndDirectoryChangesReload) {
