@@ -650,12 +650,11 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     const MatchRef& m = rs.matched[i];
     if (i > 0 && rs.matched[i - 1].span == m.span && rs.matched[i - 1].rule == m.rule) continue;
     const CompiledRule& rule = rules_[m.rule];
-    Match& match = out.matches.emplace_back();  // built in place (clang 14: no paren-init)
-    match.rule_id = rule.id;
-    match.category = rule.category;
-    match.term = terms_[m.use->term];
-    match.begin = m.begin();
-    match.end = m.end();
+#if defined(__cpp_aggregate_paren_init)  // built in place, strings copy-constructed
+    out.matches.emplace_back(rule.id, rule.category, terms_[m.use->term], m.begin(), m.end());
+#else  // clang 14 (the fuzz build) has no parenthesised aggregate init
+    out.matches.push_back(Match{rule.id, rule.category, terms_[m.use->term], m.begin(), m.end()});
+#endif
   }
 
   // Place mentions: overlapping names keep the longest; the same span merges candidates.
