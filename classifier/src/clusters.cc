@@ -5,12 +5,11 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
+#include "cluster_index.h"
 #include "clusters_internal.h"
 #include "clusters_stopwords.h"
 #include "normalizer.h"
@@ -18,27 +17,13 @@
 namespace sakchy::classifier {
 namespace {
 
-constexpr int kBands = kMinHashBands;
-constexpr int kRows = kMinHashes / kMinHashBands;
-constexpr int kBucketBits = 16;
-constexpr std::size_t kBucketCount = std::size_t{1} << kBucketBits;
-// At most this many entries of one bucket are examined (newest first): a storm of identical
-// reports must not make each Add linear in the storm's size.
-constexpr int kMaxChainScan = 64;
 constexpr TimeMs kMinuteMs = 60 * 1000;
 constexpr std::int64_t kVelocityMinutes = 60;
 constexpr TimeMs kSweepEveryMs = 10 * kMinuteMs;
 // Latin word -> transliterated token: at most this many entries per thread, then cleared.
 constexpr std::size_t kTranslitCacheEntries = 1 << 16;
 
-std::uint64_t Mix64(std::uint64_t h) {  // MurmurHash3 fmix64
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+using internal::Mix64;
 
 std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -51,21 +36,6 @@ std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
 
 bool IsAsciiSeparator(unsigned char c) {
   return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
-}
-
-std::size_t CodePoints(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool AllDigits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool AllAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool AllLatinLetters(std::string_view s) {
@@ -99,52 +69,103 @@ std::string TransliterateWord(std::string_view word) {
   return out.text;
 }
 
+// A set of 64-bit hashes in one open-addressing table (linear probing); 0 is the empty slot, so
+// a hash of 0 is stored as 1 (a false stop for one in 2^64 words).
+class HashSet {
+ public:
+  void Build(const std::vector<std::uint64_t>& hashes) {
+    std::size_t size = 16;
+    while (size < hashes.size() * 4) size <<= 1;
+    slots_.assign(size, 0);
+    mask_ = size - 1;
+    for (std::uint64_t h : hashes) {
+      h = h == 0 ? 1 : h;
+      std::size_t i = h & mask_;
+      while (slots_[i] != 0 && slots_[i] != h) i = (i + 1) & mask_;
+      slots_[i] = h;
+    }
+  }
+  bool Contains(std::uint64_t h) const {
+    h = h == 0 ? 1 : h;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> slots_;
+  std::size_t mask_ = 0;
+};
+
 class Tokenizer {
  public:
   Tokenizer(const std::vector<std::string>& extra, std::uint64_t seed) : seed_(seed) {
-    auto add = [this](std::string_view w) {
-      stop_.insert(HashBytes(w));
+    std::vector<std::uint64_t> stop;
+    auto add = [&stop](std::string_view w) {
+      stop.push_back(HashBytes(w));
       // A Latin-script stopword also stops its transliteration ("chto" is "что").
-      if (AllLatinLetters(w)) stop_.insert(HashBytes(TransliterateWord(w)));
+      if (AllLatinLetters(w)) stop.push_back(HashBytes(TransliterateWord(w)));
     };
     for (const char* w : internal::kClusterStopwords) add(w);
     for (const auto& w : extra) add(w);
+    stop_.Build(stop);
   }
 
-  // Informative token hashes of a normalised text, in order.
+  // Informative token hashes of a normalised text, in order. One pass over the bytes splits the
+  // words and hashes them (FNV-1a, then mixed) with what the filters need.
   void Tokens(std::string_view text, std::vector<std::uint64_t>& out) const {
     out.clear();
-    thread_local std::vector<std::string_view> words;
+    thread_local std::vector<Word> words;
     words.clear();
+    const std::size_t n = text.size();
     std::size_t i = 0;
-    while (i < text.size()) {
-      while (i < text.size() && IsAsciiSeparator(text[i])) ++i;
-      std::size_t begin = i;
-      while (i < text.size() && !IsAsciiSeparator(text[i])) ++i;
-      if (i > begin) words.push_back(text.substr(begin, i - begin));
+    while (i < n) {
+      while (i < n && IsAsciiSeparator(static_cast<unsigned char>(text[i]))) ++i;
+      if (i == n) break;
+      Word w;
+      w.begin = static_cast<std::uint32_t>(i);
+      std::uint64_t h = 0xcbf29ce484222325ULL;
+      for (; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (IsAsciiSeparator(c)) break;
+        h = (h ^ c) * 0x100000001b3ULL;
+        w.code_points += (c & 0xC0) != 0x80;
+        w.digits &= c >= '0' && c <= '9';
+        w.latin &= c >= 'a' && c <= 'z';
+        w.ascii &= c < 0x80;
+      }
+      w.size = static_cast<std::uint32_t>(i - w.begin);
+      w.hash = Mix64(h);
+      words.push_back(w);
     }
-    for (std::size_t w = 0; w < words.size(); ++w) {
-      std::string_view word = words[w];
-      if (word == "http" || word == "https" || word == "www") {
-        // A URL the normaliser split into words: "http t co xyz", "https site kg path".
-        if (w + 2 < words.size() && words[w + 1] == "t" && words[w + 2] == "co") {
-          w += 3;  // and the link id
+    auto text_of = [text](const Word& w) { return text.substr(w.begin, w.size); };
+    for (std::size_t k = 0; k < words.size(); ++k) {
+      const Word& w = words[k];
+      if (w.latin && w.size <= 5) {
+        const std::string_view word = text_of(w);
+        if (word == "http" || word == "https" || word == "www") {
+          // A URL the normaliser split into words: "http t co xyz", "https site kg path".
+          if (k + 2 < words.size() && text_of(words[k + 1]) == "t" &&
+              text_of(words[k + 2]) == "co") {
+            k += 3;  // and the link id
+            continue;
+          }
+          const std::size_t end = std::min(words.size(), k + 5);
+          for (std::size_t j = k + 1; j < end && words[j].ascii; ++j) {
+            if (IsTld(text_of(words[j]))) {
+              k = j;
+              break;
+            }
+          }
           continue;
         }
-        std::size_t end = std::min(words.size(), w + 5);
-        for (std::size_t k = w + 1; k < end && AllAscii(words[k]); ++k) {
-          if (IsTld(words[k])) {
-            w = k;
-            break;
-          }
-        }
-        continue;
       }
-      if (CodePoints(word) < 2 || AllDigits(word)) continue;
-      std::uint64_t h = HashBytes(word);
-      if (stop_.count(h)) continue;
-      if (AllLatinLetters(word)) {
-        h = LatinToken(word, h);
+      if (w.code_points < 2 || w.digits) continue;
+      std::uint64_t h = w.hash;
+      if (stop_.Contains(h)) continue;
+      if (w.latin) {
+        h = LatinToken(text_of(w), h);
         if (h == 0) continue;
       }
       out.push_back(seed_ ? Mix64(h ^ seed_) : h);
@@ -152,6 +173,16 @@ class Tokenizer {
   }
 
  private:
+  struct Word {
+    std::uint32_t begin = 0;
+    std::uint32_t size = 0;
+    std::uint64_t hash = 0;
+    std::uint32_t code_points = 0;
+    bool digits = true;  // all 0-9
+    bool latin = true;   // all a-z
+    bool ascii = true;
+  };
+
   // The token of a Latin word: the hash of its transliteration, 0 when that is a stopword.
   std::uint64_t LatinToken(std::string_view word, std::uint64_t latin_hash) const {
     thread_local std::unordered_map<std::uint64_t, std::uint64_t> cache;
@@ -162,13 +193,13 @@ class Tokenizer {
     }
     if (auto it = cache.find(latin_hash); it != cache.end()) return it->second;
     std::uint64_t h = HashBytes(TransliterateWord(word));
-    if (stop_.count(h) || h == 0) h = 0;
+    if (stop_.Contains(h) || h == 0) h = 0;
     if (cache.size() >= kTranslitCacheEntries) cache.clear();
     cache.emplace(latin_hash, h);
     return h;
   }
 
-  std::unordered_set<std::uint64_t> stop_;
+  HashSet stop_;
   const std::uint64_t seed_;
   const std::uint64_t serial_ = NextSerial();  // names this tokenizer in the per-thread cache
 
@@ -178,44 +209,42 @@ class Tokenizer {
   }
 };
 
-// One 64-bit seed per MinHash function. Fixed forever: persisted signatures depend on them.
-constexpr std::array<std::uint64_t, kMinHashes> kSeeds = [] {
-  std::array<std::uint64_t, kMinHashes> seeds{};
+// The MinHash functions: h_k(t) = ((t >> 32) ^ x_k) * m_k mod 2^32 (m_k odd), a permutation of
+// 32-bit values per function; token hashes are already uniformly mixed, so one multiply mixes
+// enough (checked against exact Jaccard in tests/classifier/clusters_test.cc). Fixed forever:
+// persisted signatures depend on them.
+struct MinHashFunctions {
+  std::array<std::uint32_t, kMinHashes> x{};
+  std::array<std::uint32_t, kMinHashes> m{};
+};
+constexpr MinHashFunctions kFunctions = [] {
+  MinHashFunctions f;
   std::uint64_t x = 0x5a6b5c4d3e2f1a0bULL;
-  for (auto& seed : seeds) {  // splitmix64
+  for (int k = 0; k < kMinHashes; ++k) {  // splitmix64
     x += 0x9e3779b97f4a7c15ULL;
     std::uint64_t z = x;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    seed = z ^ (z >> 31);
+    z ^= z >> 31;
+    f.x[k] = static_cast<std::uint32_t>(z);
+    f.m[k] = static_cast<std::uint32_t>(z >> 32) | 1;
   }
-  return seeds;
+  return f;
 }();
 
-// MinHash of the token set: function k is Mix64(token ^ seed_k); the signature keeps the top 16
-// bits of each minimum.
+// MinHash of the token set; the signature keeps the top 16 bits of each minimum.
 MinHashSignature MinHash(const std::vector<std::uint64_t>& tokens) {
-  std::array<std::uint64_t, kMinHashes> mins;
-  mins.fill(UINT64_MAX);
+  std::array<std::uint32_t, kMinHashes> mins;
+  mins.fill(UINT32_MAX);
   for (std::uint64_t t : tokens) {
-    for (int k = 0; k < kMinHashes; ++k) mins[k] = std::min(mins[k], Mix64(t ^ kSeeds[k]));
+    const auto v = static_cast<std::uint32_t>(t >> 32);
+    for (int k = 0; k < kMinHashes; ++k) {
+      mins[k] = std::min(mins[k], (v ^ kFunctions.x[k]) * kFunctions.m[k]);
+    }
   }
   MinHashSignature sig;
-  for (int k = 0; k < kMinHashes; ++k) sig[k] = static_cast<std::uint16_t>(mins[k] >> 48);
+  for (int k = 0; k < kMinHashes; ++k) sig[k] = static_cast<std::uint16_t>(mins[k] >> 16);
   return sig;
-}
-
-std::size_t BucketOf(const MinHashSignature& sig, int band) {
-  std::uint64_t key = 0;
-  for (int r = 0; r < kRows; ++r) key = (key << 16) | sig[band * kRows + r];
-  return Mix64(key + static_cast<std::uint64_t>(band)) & (kBucketCount - 1);
-}
-
-bool SameBand(const MinHashSignature& a, const MinHashSignature& b, int band) {
-  for (int r = 0; r < kRows; ++r) {
-    if (a[band * kRows + r] != b[band * kRows + r]) return false;
-  }
-  return true;
 }
 
 std::string CutUtf8(std::string_view s, std::size_t max_bytes) {
@@ -384,6 +413,8 @@ void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>&
   DefaultTokenizer().Tokens(normalized_text, out);
 }
 
+MinHashSignature MinHashOf(const std::vector<std::uint64_t>& tokens) { return MinHash(tokens); }
+
 MinHashSignature SignatureWithSeed(std::string_view normalized_text, std::uint64_t seed) {
   Tokenizer tokenizer({}, seed);
   std::vector<std::uint64_t> tokens;
@@ -396,17 +427,6 @@ MinHashSignature SignatureWithSeed(std::string_view normalized_text, std::uint64
 // ---- RumourClusterer ----
 
 struct RumourClusterer::Impl {
-  // One indexed report: 80 bytes.
-  struct Member {
-    MinHashSignature signature;
-    ClusterId cluster;
-    TimeMs time;
-    // Per band: how many sequence numbers back the next (older) member of the same bucket is;
-    // 0 = none.
-    std::array<std::uint32_t, kBands> back;
-  };
-  static_assert(sizeof(Member) == 80);
-
   struct Entry {
     ClusterInfo info;
     std::uint64_t touched = 0;  // update counter value at the last update
@@ -415,36 +435,14 @@ struct RumourClusterer::Impl {
   explicit Impl(ClusterOptions o)
       : options(std::move(o)),
         tokenizer(options.extra_stopwords, options.hash_seed),
-        bounded(options.max_cached_clusters > 0 && options.load_cluster) {
-    for (auto& table : heads) table.assign(kBucketCount, 0);
-  }
-
-  const Member* MemberAt(std::uint64_t seq) const {
-    if (seq < first_seq || seq >= next_seq) return nullptr;
-    return &members[seq - first_seq];
-  }
-
-  void Index(const MinHashSignature& signature, ClusterId cluster, TimeMs time) {
-    std::uint64_t seq = next_seq++;
-    Member m{signature, cluster, time, {}};
-    for (int b = 0; b < kBands; ++b) {
-      std::uint64_t& head = heads[b][BucketOf(signature, b)];
-      std::uint64_t back = head == 0 ? 0 : seq - head;
-      m.back[b] = back > UINT32_MAX ? 0 : static_cast<std::uint32_t>(back);
-      head = seq;
-    }
-    members.push_back(m);
-  }
+        bounded(options.max_cached_clusters > 0 && options.load_cluster) {}
 
   // Drops members older than the window and (in-memory mode) clusters cold for longer than
   // keep_cold_ms.
   void Advance(TimeMs time) {
     if (time <= newest) return;
     newest = time;
-    while (!members.empty() && members.front().time < newest - options.window_ms) {
-      members.pop_front();
-      ++first_seq;
-    }
+    index.DropOlderThan(newest - options.window_ms);
     if (!bounded && newest - last_sweep >= kSweepEveryMs) {
       last_sweep = newest;
       TimeMs drop_before = newest - options.window_ms - options.keep_cold_ms;
@@ -481,30 +479,11 @@ struct RumourClusterer::Impl {
     Entry* best_entry = nullptr;
     if (indexable) {
       // A member seen within the window belongs to a warm cluster (last_seen >= its time).
-      TimeMs warm_after = r.time - options.window_ms;
-      int best = options.min_matching_hashes - 1;
-      TimeMs best_time = 0;
-      ClusterId best_cluster = 0;
-      for (int b = 0; b < kBands; ++b) {
-        std::uint64_t seq = heads[b][BucketOf(a.signature, b)];
-        for (int scanned = 0; scanned < kMaxChainScan; ++scanned) {
-          const Member* m = MemberAt(seq);
-          if (m == nullptr) break;
-          int d = SameBand(m->signature, a.signature, b) ? MatchingHashes(m->signature, a.signature)
-                                                         : -1;
-          if (d >= options.min_matching_hashes &&
-              (d > best || (d == best && m->time > best_time)) && m->time >= warm_after) {
-            best = d;
-            best_time = m->time;
-            best_cluster = m->cluster;
-          }
-          if (m->back[b] == 0) break;
-          seq -= m->back[b];
-        }
-      }
-      if (best_cluster != 0) {
-        best_entry = FindOrLoad(best_cluster);
-        if (best_entry != nullptr) a.matching_hashes = best;
+      const internal::ClusterIndex::Match best =
+          index.Best(a.signature, options.min_matching_hashes, r.time - options.window_ms);
+      if (best.cluster != 0) {
+        best_entry = FindOrLoad(best.cluster);
+        if (best_entry != nullptr) a.matching_hashes = best.matching;
       }
     }
 
@@ -539,7 +518,7 @@ struct RumourClusterer::Impl {
       a.spread = EvaluateSpread(*c, *options.spread, r.time, c->spread);
       if (a.spread->alert) c->spread = a.spread->next_state;
     }
-    if (indexable) Index(a.signature, a.cluster, r.time);
+    if (indexable) index.Insert(a.signature, a.cluster, r.time);
     return a;
   }
 
@@ -565,11 +544,8 @@ struct RumourClusterer::Impl {
   ClusterOptions options;
   Tokenizer tokenizer;
   const bool bounded;
-  std::vector<std::uint64_t> tokens;                     // scratch
-  std::array<std::vector<std::uint64_t>, kBands> heads;  // bucket -> newest member seq (0: none)
-  std::deque<Member> members;                            // seq first_seq .. next_seq-1
-  std::uint64_t first_seq = 1;
-  std::uint64_t next_seq = 1;
+  std::vector<std::uint64_t> tokens;  // scratch
+  internal::ClusterIndex index;
   std::unordered_map<ClusterId, Entry> clusters;
   std::uint64_t touch_counter = 0;
   std::uint64_t loads = 0;
@@ -638,7 +614,7 @@ void RumourClusterer::RestoreMember(const MinHashSignature& signature, ClusterId
   std::lock_guard lock(impl_->mu);
   impl_->next_cluster = std::max(impl_->next_cluster, cluster + 1);
   impl_->Advance(time);  // exactly as Add does
-  impl_->Index(signature, cluster, time);
+  impl_->index.Insert(signature, cluster, time);
 }
 
 void RumourClusterer::SetNextClusterId(ClusterId next) {
@@ -654,12 +630,8 @@ ClusterId RumourClusterer::next_cluster_id() const {
 RumourClusterer::MemoryStats RumourClusterer::Memory() const {
   std::lock_guard lock(impl_->mu);
   MemoryStats s;
-  s.indexed_reports = impl_->members.size();
-  // libstdc++ deque: blocks of 512 bytes holding 512 / 80 = 6 members.
-  constexpr std::size_t kPerBlock = std::max<std::size_t>(1, 512 / sizeof(Impl::Member));
-  std::size_t blocks = (impl_->members.size() + kPerBlock - 1) / kPerBlock;
-  s.index_bytes = blocks * kPerBlock * sizeof(Impl::Member) + blocks * sizeof(void*) +
-                  kBands * kBucketCount * sizeof(std::uint64_t);
+  s.indexed_reports = impl_->index.size();
+  s.index_bytes = impl_->index.bytes();
   s.clusters = impl_->clusters.size();
   s.cluster_bytes = impl_->clusters.bucket_count() * sizeof(void*);
   for (const auto& [id, e] : impl_->clusters) s.cluster_bytes += ClusterHeapBytes(e.info);

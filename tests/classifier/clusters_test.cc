@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -243,9 +244,9 @@ TEST(Clusters, ConcurrentAdds) {
 
 TEST(Clusters, LatinTransliterationMeetsCyrillic) {
   Fixture f;
-  Assignment a = f.Add("Говорят, в Оше начались беспорядки, толпа идёт к зданию акимиата", kT0);
-  Assignment b = f.Add("govoryat v Oshe nachalis besporyadki, tolpa idet k zdaniyu akimiata",
-                       kT0 + kMin);
+  Assignment a = f.Add("Говорят, в Оше беспорядки, толпа идёт к зданию акимиата", kT0);
+  Assignment b = f.Add("govoryat v Oshe besporyadki, tolpa idyot k zdaniyu akimiata", kT0 + kMin);
+  EXPECT_EQ(MatchingHashes(a.signature, b.signature), 16) << "the same words once transliterated";
   EXPECT_EQ(a.cluster, b.cluster) << MatchingHashes(a.signature, b.signature);
   // Latin stopwords stay stopwords after transliteration ("chto" is "что").
   std::vector<std::uint64_t> with, without;
@@ -274,12 +275,13 @@ TEST(Clusters, SourcesAreCappedButCounted) {
   Fixture f(o);
   const char* text = "В Оше начались беспорядки, толпа идёт к зданию акимиата на улице Ленина";
   ClusterId id = 0;
-  for (int i = 0; i < 10; ++i) id = f.Add(text, kT0 + i * kMin, "", "u" + std::to_string(i)).cluster;
+  for (int i = 0; i < 10; ++i)
+    id = f.Add(text, kT0 + i * kMin, "", "u" + std::to_string(i)).cluster;
   f.Add(text, kT0 + 10 * kMin, "", "u9");  // a known source again
   auto c = f.clusterer.Get(id);
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->distinct_sources, 10u);
-  ASSERT_EQ(c->sources.size(), 4u);  // the four seen last
+  ASSERT_EQ(c->sources.size(), 4u);                            // the four seen last
   EXPECT_EQ(c->SourcesWithin(kT0 + 10 * kMin, 3 * kMin), 3u);  // u7, u8, u9
 }
 
@@ -335,6 +337,80 @@ TEST(Clusters, BoundedModeTrimsAndLoadsBack) {
   Assignment lost = f.Add(texts[1], kT0 + 101 * 1000);
   EXPECT_TRUE(lost.created);
   EXPECT_EQ(f.clusterer.Memory().load_failures, 1u);
+}
+
+// The MinHash functions against exact Jaccard similarity: random token sets (token hashes are
+// uniformly mixed 64-bit values) with a known overlap. The share of agreeing values must be an
+// unbiased estimate with the binomial variance of 16 independent functions.
+TEST(MinHash, EstimatesJaccardWithoutBiasOrExtraVariance) {
+  std::mt19937_64 rng(20261130);
+  constexpr int kTrials = 4000;
+  for (int shared : {5, 15, 30}) {  // two sets of 40 tokens: J = shared / (80 - shared)
+    const double j = shared / (80.0 - shared);
+    double sum = 0, sum_sq = 0;
+    for (int t = 0; t < kTrials; ++t) {
+      std::vector<std::uint64_t> a, b;
+      for (int i = 0; i < shared; ++i) {
+        std::uint64_t x = rng();
+        a.push_back(x);
+        b.push_back(x);
+      }
+      for (int i = shared; i < 40; ++i) {
+        a.push_back(rng());
+        b.push_back(rng());
+      }
+      double m = MatchingHashes(internal::MinHashOf(a), internal::MinHashOf(b)) / 16.0;
+      sum += m;
+      sum_sq += m * m;
+    }
+    const double mean = sum / kTrials;
+    const double variance = sum_sq / kTrials - mean * mean;
+    const double expected_variance = j * (1 - j) / 16;
+    EXPECT_NEAR(mean, j, 0.01) << "J " << j;
+    EXPECT_NEAR(variance, expected_variance, 0.15 * expected_variance) << "J " << j;
+  }
+}
+
+// The index's memory per report of the window stays under 100 bytes from small to large
+// populations (no fixed tables), and it shrinks back when the window empties.
+TEST(Clusters, IndexMemoryPerReport) {
+  ClusterOptions o;
+  o.window_ms = 3600 * 1000;
+  RumourClusterer clusterer(o);
+  std::mt19937_64 rng(5);
+  auto word = [&rng] {
+    static const char* kSyllables[] = {"ка", "ло", "ми", "ну", "ру", "се", "ты", "жа", "бе", "до"};
+    std::string w;
+    for (int k = 0; k < 3; ++k) w += kSyllables[rng() % 10];
+    return w;
+  };
+  std::vector<std::string> texts;
+  for (int i = 0; i < 200000; ++i) {
+    std::string t;
+    for (int k = 0; k < 12; ++k) t += word() + " ";
+    texts.push_back(std::move(t));
+  }
+  for (int i = 0; i < 200000; ++i) {
+    ClusterInput in;
+    in.report_id = "r";
+    in.text = texts[i];
+    in.time = kT0 + i;  // all within the window
+    clusterer.Add(in);
+    if (i + 1 == 2000 || i + 1 == 20000 || i + 1 == 200000) {
+      auto m = clusterer.Memory();
+      ASSERT_EQ(m.indexed_reports, static_cast<std::size_t>(i + 1));
+      double per_report = static_cast<double>(m.index_bytes) / m.indexed_reports;
+      EXPECT_LE(per_report, 100.0) << i + 1 << " reports";
+      std::printf("index: %d reports, %.1f bytes per report\n", i + 1, per_report);
+    }
+  }
+  ClusterInput later;
+  later.report_id = "late";
+  later.text = texts[0];
+  later.time = kT0 + 2 * o.window_ms;
+  clusterer.Add(later);
+  EXPECT_EQ(clusterer.Memory().indexed_reports, 1u);
+  EXPECT_LT(clusterer.Memory().index_bytes, 100000u);
 }
 
 // ---- persistence ----

@@ -37,7 +37,7 @@ areas:
 constexpr const char* kRiot =
     "Говорят, в Оше начались беспорядки, толпа идёт к зданию акимиата на улице Ленина";
 constexpr const char* kRiotLatin =
-    "govoryat v Oshe nachalis besporyadki tolpa idet k zdaniyu akimiata na ulitse Lenina";
+    "govoryat v Oshe nachalis besporyadki tolpa idyot k zdaniyu akimiata na ulitse Lenina";
 constexpr const char* kBridge =
     "Нарында көпүрө кулап, жолдо машиналар тыгылып турат, баары токтоп калды";
 constexpr const char* kPower =
