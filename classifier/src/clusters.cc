@@ -34,9 +34,29 @@ std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
   return Mix64(h);
 }
 
-bool IsAsciiSeparator(unsigned char c) {
+constexpr bool IsAsciiSeparator(unsigned char c) {
   return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
+
+// What the tokeniser needs to know of a byte, in one table lookup.
+constexpr std::uint8_t kSeparator = 1;  // an ASCII byte that is not a letter or digit
+constexpr std::uint8_t kDigit = 2;      // 0-9
+constexpr std::uint8_t kLower = 4;      // a-z
+constexpr std::uint8_t kAscii = 8;
+constexpr int kLeadShift = 4;           // not a UTF-8 continuation byte: starts a code point
+constexpr std::array<std::uint8_t, 256> kByteClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t v = 0;
+    if (IsAsciiSeparator(static_cast<unsigned char>(c))) v |= kSeparator;
+    if (c >= '0' && c <= '9') v |= kDigit;
+    if (c >= 'a' && c <= 'z') v |= kLower;
+    if (c < 0x80) v |= kAscii;
+    if ((c & 0xC0) != 0x80) v |= 1 << kLeadShift;
+    t[c] = v;
+  }
+  return t;
+}();
 
 bool AllLatinLetters(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
@@ -121,20 +141,25 @@ class Tokenizer {
     const std::size_t n = text.size();
     std::size_t i = 0;
     while (i < n) {
-      while (i < n && IsAsciiSeparator(static_cast<unsigned char>(text[i]))) ++i;
+      while (i < n && (kByteClass[static_cast<unsigned char>(text[i])] & kSeparator)) ++i;
       if (i == n) break;
       Word w;
       w.begin = static_cast<std::uint32_t>(i);
       std::uint64_t h = 0xcbf29ce484222325ULL;
+      std::uint8_t all = 0xFF;  // the class bits every byte of the word has
+      std::uint32_t code_points = 0;
       for (; i < n; ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (IsAsciiSeparator(c)) break;
+        const std::uint8_t cls = kByteClass[c];
+        if (cls & kSeparator) break;
         h = (h ^ c) * 0x100000001b3ULL;
-        w.code_points += (c & 0xC0) != 0x80;
-        w.digits &= c >= '0' && c <= '9';
-        w.latin &= c >= 'a' && c <= 'z';
-        w.ascii &= c < 0x80;
+        all &= cls;
+        code_points += (cls >> kLeadShift) & 1;
       }
+      w.code_points = code_points;
+      w.digits = (all & kDigit) != 0;
+      w.latin = (all & kLower) != 0;
+      w.ascii = (all & kAscii) != 0;
       w.size = static_cast<std::uint32_t>(i - w.begin);
       w.hash = Mix64(h);
       words.push_back(w);
