@@ -62,11 +62,10 @@ bool ParseRecentKey(std::string_view key, TimeMs* last_seen, ClusterId* id) {
          varint::ReadKey64(key.substr(8), id) && *id != 0;
 }
 
-std::string SignalKey(ClusterId id, TimeMs at, std::uint32_t n) {
+std::string SignalKey(ClusterId id, std::uint32_t number) {
   std::string k;
   varint::PutKey64(k, id);
-  varint::PutKeySigned(k, at);
-  for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>(n >> (8 * i)));
+  for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>(number >> (8 * i)));
   return k;
 }
 

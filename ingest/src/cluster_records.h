@@ -1,12 +1,13 @@
 #pragma once
 // Private to ingest: the record tables of rumour clusters, their keys and value encodings.
 //
-//   cluster         id (8 bytes BE)                          -> classifier::EncodeClusterState
-//   cluster.of      event id                                 -> cluster id, observed_at, signature
-//   cluster.member  id (8 BE) + event id                     -> observed_at, severity, area,
-//   channel cluster.recent  last_seen (8 BE, sign flipped) + id (8)  -> empty; clusters with >= 2
-//   members cluster.signal  id (8 BE) + at (8 BE) + n (4 BE)          -> a spread signal
-//   cluster.verdict id (8 BE)                                -> the latest verdict
+//   cluster          id (8 bytes big-endian)       -> classifier::EncodeClusterState
+//   cluster.of       event id                      -> cluster id, observed_at, signature
+//   cluster.member   id (8) + event id             -> observed_at, severity, area, channel
+//   cluster.recent   last_seen (8, sign flipped)   -> empty; clusters with >= 2 members
+//                    + id (8)
+//   cluster.signal   id (8) + number (4)           -> the cluster's n-th spread signal
+//   cluster.verdict  id (8)                        -> the latest verdict
 //
 // Values start with a format version byte (1); decoding is bounds-checked and strict.
 
@@ -33,7 +34,7 @@ std::optional<ClusterId> ParseClusterKey(std::string_view key);  // exactly 8 by
 std::string MemberKey(ClusterId id, std::string_view event_id);
 std::string RecentKey(TimeMs last_seen, ClusterId id);
 bool ParseRecentKey(std::string_view key, TimeMs* last_seen, ClusterId* id);
-std::string SignalKey(ClusterId id, TimeMs at, std::uint32_t n);
+std::string SignalKey(ClusterId id, std::uint32_t number);
 
 // What cluster.of holds for one event.
 struct EventCluster {

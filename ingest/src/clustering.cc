@@ -219,7 +219,6 @@ struct ClusterStage::Impl {
     }
 
     std::vector<Signal> signals;
-    std::uint32_t n = 0;
     for (auto& r : raised) {
       Signal s = MakeSignal(r, items);
       ClusterSignalRecord rec;
@@ -233,8 +232,10 @@ struct ClusterStage::Impl {
       clusterer.Visit(r.cluster,
                       [&rec](const classifier::ClusterInfo& c) { rec.members = c.members; });
       internal::EncodeSignal(rec, &value);
-      items[r.item].records.push_back({std::string(internal::kClusterSignalTable),
-                                       internal::SignalKey(r.cluster, s.at, n++), value});
+      // Numbered by the cluster's alert count: unique and in order, also within one millisecond.
+      items[r.item].records.push_back(
+          {std::string(internal::kClusterSignalTable),
+           internal::SignalKey(r.cluster, r.decision.next_state.alerts), value});
       signals_total.Inc();
       if (r.decision.sources_reached) by_sources.Inc();
       if (r.decision.new_area) by_area.Inc();

@@ -372,6 +372,12 @@ TEST_F(ClusteringTest, SignalWhenTheRumourReachesANewArea) {
       metrics_->GetCounter("sakchy_cluster_signal_reasons_total", "", {{"reason", "new_area"}})
           .Value(),
       2u);
+  // Both are recorded on the cluster (raised in the same clock millisecond), newest first.
+  auto detail = Detail(ParseClusterId(signals[0].subject_id).value());
+  ASSERT_TRUE(detail.has_value());
+  ASSERT_EQ(detail->signals.size(), 2u);
+  EXPECT_EQ(detail->signals[0].reason, "new area KG-B");
+  EXPECT_EQ(detail->signals[1].reason, "new areas KG-O, KG-N");
 }
 
 TEST_F(ClusteringTest, SignalWhenTheClusterAccelerates) {
