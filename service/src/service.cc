@@ -237,7 +237,10 @@ int Serve(const ServeOptions& options) {
   std::unique_ptr<ingest::ClusterStage> clusters;
   if (cfg->clusters.enabled) {
     auto stage = ingest::ClusterStage::Open(**store, cfg->clusters, clock, metrics);
-    if (!stage) return Fail("cannot restore the rumour-cluster index", stage.error());
+    if (!stage) {
+      dispatcher->Stop();
+      return Fail("cannot restore the rumour-cluster index", stage.error());
+    }
     clusters = std::move(*stage);
     ingest::ClusterStage* stage_ptr = clusters.get();
     hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
