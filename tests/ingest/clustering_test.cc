@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "../../ingest/src/cluster_records.h"
 #include "ingest/pipeline.h"
 #include "storage/audit.h"
 #include "testutil/testutil.h"
@@ -557,6 +558,82 @@ TEST_F(ClusteringTest, MembersPageBackwards) {
   }
   ASSERT_EQ(seen.size(), 7u);
   for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], batch[6 - i].report.id);
+}
+
+// Every record value round-trips; every truncation, a trailing byte and an unknown version are
+// clean kCorruption errors.
+TEST(ClusterRecords, CodecsRoundTripAndRejectDamage) {
+  auto check = [](const std::string& bytes, auto decode) {
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      EXPECT_FALSE(decode(std::string_view(bytes).substr(0, n)).has_value()) << n;
+    }
+    EXPECT_FALSE(decode(bytes + "x").has_value());
+    std::string other = bytes;
+    other[0] = 7;
+    auto bad = decode(other);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, ErrorCode::kCorruption);
+  };
+  std::string bytes;
+  internal::EventCluster ec{42, -5, true, {}};
+  for (int k = 0; k < classifier::kMinHashes; ++k)
+    ec.signature[k] = static_cast<std::uint16_t>(k * 4099);
+  internal::EncodeEventCluster(ec, &bytes);
+  internal::EventCluster ec2;
+  ASSERT_OK(internal::DecodeEventCluster(bytes, &ec2));
+  EXPECT_EQ(ec2.cluster, 42u);
+  EXPECT_EQ(ec2.observed_at, -5);
+  EXPECT_EQ(ec2.signature, ec.signature);
+  check(bytes, [](std::string_view b) {
+    internal::EventCluster x;
+    return internal::DecodeEventCluster(b, &x);
+  });
+
+  ClusterMemberRecord m{"", kT0, "KG-O", Severity::kHigh, "sms"};
+  internal::EncodeMember(m, &bytes);
+  ClusterMemberRecord m2;
+  ASSERT_OK(internal::DecodeMember(bytes, &m2));
+  EXPECT_EQ(m2.area, "KG-O");
+  EXPECT_EQ(m2.severity, Severity::kHigh);
+  check(bytes, [](std::string_view b) {
+    ClusterMemberRecord x;
+    return internal::DecodeMember(b, &x);
+  });
+
+  ClusterSignalRecord s{
+      kT0, kT0 - 1, "3 distinct sources within 10 min", 4, 3, {"KG-O", "KG-N"}, Severity::kCritical,
+      4};
+  internal::EncodeSignal(s, &bytes);
+  ClusterSignalRecord s2;
+  ASSERT_OK(internal::DecodeSignal(bytes, &s2));
+  EXPECT_EQ(s2.reason, s.reason);
+  EXPECT_EQ(s2.areas, s.areas);
+  check(bytes, [](std::string_view b) {
+    ClusterSignalRecord x;
+    return internal::DecodeSignal(b, &x);
+  });
+
+  ClusterVerdictRecord v{VerdictStatus::kMisleading, "Частично.", "analyst", kT0};
+  internal::EncodeVerdict(v, &bytes);
+  ClusterVerdictRecord v2;
+  ASSERT_OK(internal::DecodeVerdict(bytes, &v2));
+  EXPECT_EQ(v2.status, VerdictStatus::kMisleading);
+  EXPECT_EQ(v2.statement, "Частично.");
+  check(bytes, [](std::string_view b) {
+    ClusterVerdictRecord x;
+    return internal::DecodeVerdict(b, &x);
+  });
+
+  // Keys sort as their numbers do.
+  EXPECT_LT(internal::RecentKey(-1, 9), internal::RecentKey(0, 1));
+  EXPECT_LT(internal::RecentKey(kT0, 2), internal::RecentKey(kT0, 10));
+  TimeMs t = 0;
+  ClusterId id = 0;
+  ASSERT_TRUE(internal::ParseRecentKey(internal::RecentKey(-7, 3), &t, &id));
+  EXPECT_EQ(t, -7);
+  EXPECT_EQ(id, 3u);
+  EXPECT_LT(internal::SignalKey(5, 2), internal::SignalKey(5, 10));
+  EXPECT_EQ(internal::IdPrefixAt(0), "0000000000");
 }
 
 TEST(ClusterIds, TextRoundTrip) {
