@@ -642,6 +642,11 @@ void RumourClusterer::RestoreMember(const MinHashSignature& signature, ClusterId
   impl_->index.Insert(signature, cluster, time);
 }
 
+void RumourClusterer::RestoreTime(TimeMs time) {
+  std::lock_guard lock(impl_->mu);
+  impl_->Advance(time);
+}
+
 void RumourClusterer::SetNextClusterId(ClusterId next) {
   std::lock_guard lock(impl_->mu);
   impl_->next_cluster = std::max(impl_->next_cluster, next);

@@ -118,7 +118,10 @@ struct ClusterStage::Impl {
           return MakeError(ErrorCode::kCorruption,
                            "clusters: event " + r.key + ": " + s.error().message);
         }
-        if (!ec.indexed) continue;
+        if (!ec.indexed) {
+          clusterer.RestoreTime(ec.observed_at);
+          continue;
+        }
         clusterer.RestoreMember(ec.signature, ec.cluster, ec.observed_at);
         ++restored;
       }

@@ -224,6 +224,9 @@ class RumourClusterer {
   // or given to SetNextClusterId.
   void RestoreCluster(ClusterInfo info);
   void RestoreMember(const MinHashSignature& signature, ClusterId cluster, TimeMs time);
+  // The time of a report that was not indexed (a short text), in its place among the members:
+  // Add moved the window with it too.
+  void RestoreTime(TimeMs time);
   void SetNextClusterId(ClusterId next);
   ClusterId next_cluster_id() const;
 
