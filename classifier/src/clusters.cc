@@ -43,7 +43,7 @@ constexpr std::uint8_t kSeparator = 1;  // an ASCII byte that is not a letter or
 constexpr std::uint8_t kDigit = 2;      // 0-9
 constexpr std::uint8_t kLower = 4;      // a-z
 constexpr std::uint8_t kAscii = 8;
-constexpr int kLeadShift = 4;           // not a UTF-8 continuation byte: starts a code point
+constexpr int kLeadShift = 4;  // not a UTF-8 continuation byte: starts a code point
 constexpr std::array<std::uint8_t, 256> kByteClass = [] {
   std::array<std::uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
@@ -439,13 +439,6 @@ void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>&
 }
 
 MinHashSignature MinHashOf(const std::vector<std::uint64_t>& tokens) { return MinHash(tokens); }
-
-MinHashSignature SignatureWithSeed(std::string_view normalized_text, std::uint64_t seed) {
-  Tokenizer tokenizer({}, seed);
-  std::vector<std::uint64_t> tokens;
-  tokenizer.Tokens(normalized_text, tokens);
-  return MinHash(tokens);
-}
 
 }  // namespace internal
 

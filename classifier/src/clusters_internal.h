@@ -23,7 +23,5 @@ inline std::uint64_t Mix64(std::uint64_t h) {  // MurmurHash3 fmix64
 void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>& out);
 // The signature of a set of token hashes (duplicates ignored).
 MinHashSignature MinHashOf(const std::vector<std::uint64_t>& tokens);
-// The signature RumourClusterer computes with ClusterOptions::hash_seed = `seed`.
-MinHashSignature SignatureWithSeed(std::string_view normalized_text, std::uint64_t seed);
 
 }  // namespace sakchy::classifier::internal

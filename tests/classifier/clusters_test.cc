@@ -745,8 +745,7 @@ TEST(ClustersQuality, PhemeDev) {
     for (int draw = 0; draw < kDraws; ++draw) {
       const std::uint64_t seed =
           draw == 0 ? 0 : 0x9e3779b97f4a7c15ULL * static_cast<unsigned>(draw);
-      std::vector<MinHashSignature> sigs(n);
-      for (int i = 0; i < n; ++i) sigs[i] = internal::SignatureWithSeed(tweets[i].text, seed);
+      std::vector<MinHashSignature> sigs(n);  // as the clusterer computed them
       ClusterOptions o;
       o.min_matching_hashes = k;
       o.window_ms = 24 * 3600 * 1000;
@@ -764,6 +763,7 @@ TEST(ClustersQuality, PhemeDev) {
         in.submitted_by = id;
         Assignment a = clusterer.Add(in);
         assigned[i] = a.cluster;
+        sigs[i] = a.signature;
         joins += !a.created;
       }
       // Brute force with the same rule (an indexed member within 24 h with >= k matching
