@@ -2,38 +2,28 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
+#include "cluster_index.h"
 #include "clusters_internal.h"
 #include "clusters_stopwords.h"
+#include "normalizer.h"
 
 namespace sakchy::classifier {
 namespace {
 
-constexpr int kBands = kMinHashBands;
-constexpr int kRows = kMinHashes / kMinHashBands;
-constexpr int kBucketBits = 16;
-constexpr std::size_t kBucketCount = std::size_t{1} << kBucketBits;
-// At most this many entries of one bucket are examined (newest first): a storm of identical
-// reports must not make each Add linear in the storm's size.
-constexpr int kMaxChainScan = 64;
 constexpr TimeMs kMinuteMs = 60 * 1000;
 constexpr std::int64_t kVelocityMinutes = 60;
 constexpr TimeMs kSweepEveryMs = 10 * kMinuteMs;
+// Latin word -> transliterated token: at most this many entries per thread, then cleared.
+constexpr std::size_t kTranslitCacheEntries = 1 << 16;
 
-std::uint64_t Mix64(std::uint64_t h) {  // MurmurHash3 fmix64
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+using internal::Mix64;
 
 std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -44,23 +34,32 @@ std::uint64_t HashBytes(std::string_view s) {  // FNV-1a, then mixed
   return Mix64(h);
 }
 
-bool IsAsciiSeparator(unsigned char c) {
+constexpr bool IsAsciiSeparator(unsigned char c) {
   return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 }
 
-std::size_t CodePoints(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+// What the tokeniser needs to know of a byte, in one table lookup.
+constexpr std::uint8_t kSeparator = 1;  // an ASCII byte that is not a letter or digit
+constexpr std::uint8_t kDigit = 2;      // 0-9
+constexpr std::uint8_t kLower = 4;      // a-z
+constexpr std::uint8_t kAscii = 8;
+constexpr int kLeadShift = 4;  // not a UTF-8 continuation byte: starts a code point
+constexpr std::array<std::uint8_t, 256> kByteClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t v = 0;
+    if (IsAsciiSeparator(static_cast<unsigned char>(c))) v |= kSeparator;
+    if (c >= '0' && c <= '9') v |= kDigit;
+    if (c >= 'a' && c <= 'z') v |= kLower;
+    if (c < 0x80) v |= kAscii;
+    if ((c & 0xC0) != 0x80) v |= 1 << kLeadShift;
+    t[c] = v;
+  }
+  return t;
+}();
 
-bool AllDigits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool AllAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+bool AllLatinLetters(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
 bool IsTld(std::string_view s) {
@@ -69,91 +68,208 @@ bool IsTld(std::string_view s) {
   return std::find(std::begin(kTlds), std::end(kTlds), s) != std::end(kTlds);
 }
 
-class Tokenizer {
- public:
-  explicit Tokenizer(const std::vector<std::string>& extra) {
-    for (const char* w : internal::kClusterStopwords) stop_.insert(HashBytes(w));
-    for (const auto& w : extra) stop_.insert(HashBytes(w));
-  }
+const internal::Normalizer& SharedNormalizer() {
+  static const internal::Normalizer* normalizer = new internal::Normalizer();
+  return *normalizer;
+}
 
-  // Informative token hashes of a normalised text, in order.
-  void Tokens(std::string_view text, std::vector<std::uint64_t>& out) const {
-    out.clear();
-    thread_local std::vector<std::string_view> words;
-    words.clear();
-    std::size_t i = 0;
-    while (i < text.size()) {
-      while (i < text.size() && IsAsciiSeparator(text[i])) ++i;
-      std::size_t begin = i;
-      while (i < text.size() && !IsAsciiSeparator(text[i])) ++i;
-      if (i > begin) words.push_back(text.substr(begin, i - begin));
+// The Cyrillic transliteration of one lower-case Latin word ("govoryat" -> "говорят"), by the
+// classifier normaliser's rules.
+std::string TransliterateWord(std::string_view word) {
+  thread_local internal::NormalizedText in;
+  thread_local internal::NormalizedText out;
+  in.text.assign(word);
+  in.orig_begin.resize(word.size());
+  in.orig_end.resize(word.size());
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    in.orig_begin[i] = static_cast<std::uint32_t>(i);
+    in.orig_end[i] = static_cast<std::uint32_t>(i + 1);
+  }
+  if (!SharedNormalizer().Transliterate(in, out)) return std::string(word);
+  return out.text;
+}
+
+// A set of 64-bit hashes in one open-addressing table (linear probing); 0 is the empty slot, so
+// a hash of 0 is stored as 1 (a false stop for one in 2^64 words).
+class HashSet {
+ public:
+  void Build(const std::vector<std::uint64_t>& hashes) {
+    std::size_t size = 16;
+    while (size < hashes.size() * 4) size <<= 1;
+    slots_.assign(size, 0);
+    mask_ = size - 1;
+    for (std::uint64_t h : hashes) {
+      h = h == 0 ? 1 : h;
+      std::size_t i = h & mask_;
+      while (slots_[i] != 0 && slots_[i] != h) i = (i + 1) & mask_;
+      slots_[i] = h;
     }
-    for (std::size_t w = 0; w < words.size(); ++w) {
-      std::string_view word = words[w];
-      if (word == "http" || word == "https" || word == "www") {
-        // A URL the normaliser split into words: "http t co xyz", "https site kg path".
-        if (w + 2 < words.size() && words[w + 1] == "t" && words[w + 2] == "co") {
-          w += 3;  // and the link id
-          continue;
-        }
-        std::size_t end = std::min(words.size(), w + 5);
-        for (std::size_t k = w + 1; k < end && AllAscii(words[k]); ++k) {
-          if (IsTld(words[k])) {
-            w = k;
-            break;
-          }
-        }
-        continue;
-      }
-      if (CodePoints(word) < 2 || AllDigits(word)) continue;
-      std::uint64_t h = HashBytes(word);
-      if (stop_.count(h)) continue;
-      out.push_back(h);
+  }
+  bool Contains(std::uint64_t h) const {
+    h = h == 0 ? 1 : h;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
     }
   }
 
  private:
-  std::unordered_set<std::uint64_t> stop_;
+  std::vector<std::uint64_t> slots_;
+  std::size_t mask_ = 0;
 };
 
-// One 64-bit seed per MinHash function. Fixed forever: persisted signatures depend on them.
-constexpr std::array<std::uint64_t, kMinHashes> kSeeds = [] {
-  std::array<std::uint64_t, kMinHashes> seeds{};
+class Tokenizer {
+ public:
+  Tokenizer(const std::vector<std::string>& extra, std::uint64_t seed) : seed_(seed) {
+    std::vector<std::uint64_t> stop;
+    auto add = [&stop](std::string_view w) {
+      stop.push_back(HashBytes(w));
+      // A Latin-script stopword also stops its transliteration ("chto" is "что").
+      if (AllLatinLetters(w)) stop.push_back(HashBytes(TransliterateWord(w)));
+    };
+    for (const char* w : internal::kClusterStopwords) add(w);
+    for (const auto& w : extra) add(w);
+    stop_.Build(stop);
+  }
+
+  // Informative token hashes of a normalised text, in order. One pass over the bytes splits the
+  // words and hashes them (FNV-1a, then mixed) with what the filters need.
+  void Tokens(std::string_view text, std::vector<std::uint64_t>& out) const {
+    out.clear();
+    thread_local std::vector<Word> words;
+    words.clear();
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+      while (i < n && (kByteClass[static_cast<unsigned char>(text[i])] & kSeparator)) ++i;
+      if (i == n) break;
+      Word w;
+      w.begin = static_cast<std::uint32_t>(i);
+      std::uint64_t h = 0xcbf29ce484222325ULL;
+      std::uint8_t all = 0xFF;  // the class bits every byte of the word has
+      std::uint32_t code_points = 0;
+      for (; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::uint8_t cls = kByteClass[c];
+        if (cls & kSeparator) break;
+        h = (h ^ c) * 0x100000001b3ULL;
+        all &= cls;
+        code_points += (cls >> kLeadShift) & 1;
+      }
+      w.code_points = code_points;
+      w.digits = (all & kDigit) != 0;
+      w.latin = (all & kLower) != 0;
+      w.ascii = (all & kAscii) != 0;
+      w.size = static_cast<std::uint32_t>(i - w.begin);
+      w.hash = Mix64(h);
+      words.push_back(w);
+    }
+    auto text_of = [text](const Word& w) { return text.substr(w.begin, w.size); };
+    for (std::size_t k = 0; k < words.size(); ++k) {
+      const Word& w = words[k];
+      if (w.latin && w.size <= 5) {
+        const std::string_view word = text_of(w);
+        if (word == "http" || word == "https" || word == "www") {
+          // A URL the normaliser split into words: "http t co xyz", "https site kg path".
+          if (k + 2 < words.size() && text_of(words[k + 1]) == "t" &&
+              text_of(words[k + 2]) == "co") {
+            k += 3;  // and the link id
+            continue;
+          }
+          const std::size_t end = std::min(words.size(), k + 5);
+          for (std::size_t j = k + 1; j < end && words[j].ascii; ++j) {
+            if (IsTld(text_of(words[j]))) {
+              k = j;
+              break;
+            }
+          }
+          continue;
+        }
+      }
+      if (w.code_points < 2 || w.digits) continue;
+      std::uint64_t h = w.hash;
+      if (stop_.Contains(h)) continue;
+      if (w.latin) {
+        h = LatinToken(text_of(w), h);
+        if (h == 0) continue;
+      }
+      out.push_back(seed_ ? Mix64(h ^ seed_) : h);
+    }
+  }
+
+ private:
+  struct Word {
+    std::uint32_t begin = 0;
+    std::uint32_t size = 0;
+    std::uint64_t hash = 0;
+    std::uint32_t code_points = 0;
+    bool digits = true;  // all 0-9
+    bool latin = true;   // all a-z
+    bool ascii = true;
+  };
+
+  // The token of a Latin word: the hash of its transliteration, 0 when that is a stopword.
+  std::uint64_t LatinToken(std::string_view word, std::uint64_t latin_hash) const {
+    thread_local std::unordered_map<std::uint64_t, std::uint64_t> cache;
+    thread_local std::uint64_t cache_owner = 0;
+    if (cache_owner != serial_) {  // another tokenizer (other stopwords) used this thread
+      cache.clear();
+      cache_owner = serial_;
+    }
+    if (auto it = cache.find(latin_hash); it != cache.end()) return it->second;
+    std::uint64_t h = HashBytes(TransliterateWord(word));
+    if (stop_.Contains(h) || h == 0) h = 0;
+    if (cache.size() >= kTranslitCacheEntries) cache.clear();
+    cache.emplace(latin_hash, h);
+    return h;
+  }
+
+  HashSet stop_;
+  const std::uint64_t seed_;
+  const std::uint64_t serial_ = NextSerial();  // names this tokenizer in the per-thread cache
+
+  static std::uint64_t NextSerial() {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1);
+  }
+};
+
+// The MinHash functions: h_k(t) = ((t >> 32) ^ x_k) * m_k mod 2^32 (m_k odd), a permutation of
+// 32-bit values per function; token hashes are already uniformly mixed, so one multiply mixes
+// enough (checked against exact Jaccard in tests/classifier/clusters_test.cc). Fixed forever:
+// persisted signatures depend on them.
+struct MinHashFunctions {
+  std::array<std::uint32_t, kMinHashes> x{};
+  std::array<std::uint32_t, kMinHashes> m{};
+};
+constexpr MinHashFunctions kFunctions = [] {
+  MinHashFunctions f;
   std::uint64_t x = 0x5a6b5c4d3e2f1a0bULL;
-  for (auto& seed : seeds) {  // splitmix64
+  for (int k = 0; k < kMinHashes; ++k) {  // splitmix64
     x += 0x9e3779b97f4a7c15ULL;
     std::uint64_t z = x;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    seed = z ^ (z >> 31);
+    z ^= z >> 31;
+    f.x[k] = static_cast<std::uint32_t>(z);
+    f.m[k] = static_cast<std::uint32_t>(z >> 32) | 1;
   }
-  return seeds;
+  return f;
 }();
 
-// MinHash of the token set: function k is Mix64(token ^ seed_k); the signature keeps the top 16
-// bits of each minimum.
+// MinHash of the token set; the signature keeps the top 16 bits of each minimum.
 MinHashSignature MinHash(const std::vector<std::uint64_t>& tokens) {
-  std::array<std::uint64_t, kMinHashes> mins;
-  mins.fill(UINT64_MAX);
+  std::array<std::uint32_t, kMinHashes> mins;
+  mins.fill(UINT32_MAX);
   for (std::uint64_t t : tokens) {
-    for (int k = 0; k < kMinHashes; ++k) mins[k] = std::min(mins[k], Mix64(t ^ kSeeds[k]));
+    const auto v = static_cast<std::uint32_t>(t >> 32);
+    for (int k = 0; k < kMinHashes; ++k) {
+      mins[k] = std::min(mins[k], (v ^ kFunctions.x[k]) * kFunctions.m[k]);
+    }
   }
   MinHashSignature sig;
-  for (int k = 0; k < kMinHashes; ++k) sig[k] = static_cast<std::uint16_t>(mins[k] >> 48);
+  for (int k = 0; k < kMinHashes; ++k) sig[k] = static_cast<std::uint16_t>(mins[k] >> 16);
   return sig;
-}
-
-std::size_t BucketOf(const MinHashSignature& sig, int band) {
-  std::uint64_t key = 0;
-  for (int r = 0; r < kRows; ++r) key = (key << 16) | sig[band * kRows + r];
-  return Mix64(key + static_cast<std::uint64_t>(band)) & (kBucketCount - 1);
-}
-
-bool SameBand(const MinHashSignature& a, const MinHashSignature& b, int band) {
-  for (int r = 0; r < kRows; ++r) {
-    if (a[band * kRows + r] != b[band * kRows + r]) return false;
-  }
-  return true;
 }
 
 std::string CutUtf8(std::string_view s, std::size_t max_bytes) {
@@ -164,7 +280,7 @@ std::string CutUtf8(std::string_view s, std::size_t max_bytes) {
 }
 
 const Tokenizer& DefaultTokenizer() {
-  static const Tokenizer* tokenizer = new Tokenizer({});
+  static const Tokenizer* tokenizer = new Tokenizer({}, 0);
   return *tokenizer;
 }
 
@@ -186,24 +302,40 @@ void AddMinute(ClusterInfo& c, TimeMs t) {
   mc.erase(mc.begin(), keep);
 }
 
-void UpdateCluster(ClusterInfo& c, const ClusterInput& r) {
+std::uint64_t SourceKey(std::string_view channel, std::string_view submitted_by) {
+  thread_local std::string key;
+  key.assign(channel);
+  key.push_back('\0');
+  key.append(submitted_by);
+  return HashBytes(key);
+}
+
+void AddSource(ClusterInfo& c, std::uint64_t key, TimeMs t, std::size_t max_sources) {
+  auto by_key = [](const ClusterSource& s, std::uint64_t k) { return s.key < k; };
+  auto sit = std::lower_bound(c.sources.begin(), c.sources.end(), key, by_key);
+  if (sit != c.sources.end() && sit->key == key) {
+    sit->first_seen = std::min(sit->first_seen, t);
+    sit->last_seen = std::max(sit->last_seen, t);
+    return;
+  }
+  ++c.distinct_sources;
+  if (max_sources == 0) return;
+  if (c.sources.size() >= max_sources) {  // forget the source seen longest ago
+    auto oldest = std::min_element(
+        c.sources.begin(), c.sources.end(),
+        [](const ClusterSource& a, const ClusterSource& b) { return a.last_seen < b.last_seen; });
+    c.sources.erase(oldest);
+    sit = std::lower_bound(c.sources.begin(), c.sources.end(), key, by_key);
+  }
+  c.sources.insert(sit, ClusterSource{key, t, t});
+}
+
+void UpdateCluster(ClusterInfo& c, const ClusterInput& r, std::size_t max_sources) {
   ++c.members;
   c.first_seen = std::min(c.first_seen, r.time);
   c.last_seen = std::max(c.last_seen, r.time);
   c.max_severity = std::max(c.max_severity, r.severity);
-
-  std::string source_key(r.channel);
-  source_key.push_back('\0');
-  source_key.append(r.submitted_by);
-  std::uint64_t key = HashBytes(source_key);
-  auto sit = std::lower_bound(c.sources.begin(), c.sources.end(), key,
-                              [](const ClusterSource& s, std::uint64_t k) { return s.key < k; });
-  if (sit != c.sources.end() && sit->key == key) {
-    sit->first_seen = std::min(sit->first_seen, r.time);
-    sit->last_seen = std::max(sit->last_seen, r.time);
-  } else {
-    c.sources.insert(sit, ClusterSource{key, r.time, r.time});
-  }
+  AddSource(c, SourceKey(r.channel, r.submitted_by), r.time, max_sources);
 
   if (!r.area.empty()) {
     auto ait = std::find_if(c.areas.begin(), c.areas.end(),
@@ -247,7 +379,14 @@ std::size_t ClusterHeapBytes(const ClusterInfo& c) {
   n += c.categories.capacity() * sizeof(CategoryCount);
   for (const auto& x : c.categories) n += x.category.capacity() > 15 ? x.category.capacity() : 0;
   n += c.minute_counts.capacity() * sizeof(c.minute_counts[0]);
+  n += c.spread.alerted_areas.capacity() * sizeof(AreaCode);
   return n;
+}
+
+std::string FormatSpan(TimeMs ms) {
+  if (ms % (3600 * 1000) == 0) return std::to_string(ms / (3600 * 1000)) + "h";
+  if (ms % kMinuteMs == 0) return std::to_string(ms / kMinuteMs) + " min";
+  return std::to_string(ms / 1000) + "s";
 }
 
 }  // namespace
@@ -268,10 +407,24 @@ std::uint32_t ClusterInfo::SourcesWithin(TimeMs now, TimeMs span_ms) const {
   return n;
 }
 
+AreaCode ClusterInfo::MainArea() const {
+  const ClusterArea* best = nullptr;
+  for (const auto& a : areas) {
+    if (best == nullptr || a.count > best->count) best = &a;
+  }
+  return best ? best->area : AreaCode();
+}
+
 int MatchingHashes(const MinHashSignature& a, const MinHashSignature& b) {
   int n = 0;
   for (int k = 0; k < kMinHashes; ++k) n += a[k] == b[k];
   return n;
+}
+
+std::string ClusterText(std::string_view raw_text) {
+  thread_local internal::NormalizedText normalized;
+  SharedNormalizer().Normalize(raw_text, normalized);
+  return normalized.text;
 }
 
 Fingerprint ComputeFingerprint(std::string_view normalized_text) {
@@ -285,58 +438,52 @@ void ClusterTokens(std::string_view normalized_text, std::vector<std::uint64_t>&
   DefaultTokenizer().Tokens(normalized_text, out);
 }
 
+MinHashSignature MinHashOf(const std::vector<std::uint64_t>& tokens) { return MinHash(tokens); }
+
 }  // namespace internal
 
 // ---- RumourClusterer ----
 
 struct RumourClusterer::Impl {
-  // One indexed report: 80 bytes.
-  struct Member {
-    MinHashSignature signature;
-    ClusterId cluster;
-    TimeMs time;
-    // Per band: how many sequence numbers back the next (older) member of the same bucket is;
-    // 0 = none.
-    std::array<std::uint32_t, kBands> back;
+  struct Entry {
+    ClusterInfo info;
+    std::uint64_t touched = 0;  // update counter value at the last update
   };
-  static_assert(sizeof(Member) == 80);
 
-  explicit Impl(ClusterOptions o) : options(std::move(o)), tokenizer(options.extra_stopwords) {
-    for (auto& table : heads) table.assign(kBucketCount, 0);
-  }
+  explicit Impl(ClusterOptions o)
+      : options(std::move(o)),
+        tokenizer(options.extra_stopwords, options.hash_seed),
+        bounded(options.max_cached_clusters > 0 && options.load_cluster) {}
 
-  const Member* MemberAt(std::uint64_t seq) const {
-    if (seq < first_seq || seq >= next_seq) return nullptr;
-    return &members[seq - first_seq];
-  }
-
-  void Index(const MinHashSignature& signature, ClusterId cluster, TimeMs time) {
-    std::uint64_t seq = next_seq++;
-    Member m{signature, cluster, time, {}};
-    for (int b = 0; b < kBands; ++b) {
-      std::uint64_t& head = heads[b][BucketOf(signature, b)];
-      std::uint64_t back = head == 0 ? 0 : seq - head;
-      m.back[b] = back > UINT32_MAX ? 0 : static_cast<std::uint32_t>(back);
-      head = seq;
-    }
-    members.push_back(m);
-  }
-
-  // Drops members older than the window and clusters cold for longer than keep_cold_ms.
+  // Drops members older than the window and (in-memory mode) clusters cold for longer than
+  // keep_cold_ms.
   void Advance(TimeMs time) {
     if (time <= newest) return;
     newest = time;
-    while (!members.empty() && members.front().time < newest - options.window_ms) {
-      members.pop_front();
-      ++first_seq;
-    }
-    if (newest - last_sweep >= kSweepEveryMs) {
+    index.DropOlderThan(newest - options.window_ms);
+    if (!bounded && newest - last_sweep >= kSweepEveryMs) {
       last_sweep = newest;
       TimeMs drop_before = newest - options.window_ms - options.keep_cold_ms;
       for (auto it = clusters.begin(); it != clusters.end();) {
-        it = it->second.last_seen < drop_before ? clusters.erase(it) : std::next(it);
+        it = it->second.info.last_seen < drop_before ? clusters.erase(it) : std::next(it);
       }
     }
+  }
+
+  // The in-memory state of cluster `id`, read back through load_cluster in bounded mode;
+  // nullptr when it cannot be had.
+  Entry* FindOrLoad(ClusterId id) {
+    if (auto it = clusters.find(id); it != clusters.end()) return &it->second;
+    if (!bounded) return nullptr;
+    ++loads;
+    auto loaded = options.load_cluster(id);
+    if (!loaded || !loaded->has_value() || (*loaded)->id != id) {
+      ++load_failures;
+      return nullptr;
+    }
+    Entry& e = clusters[id];
+    e.info = std::move(**loaded);
+    return &e;
   }
 
   Assignment Add(const ClusterInput& r) {
@@ -347,60 +494,80 @@ struct RumourClusterer::Impl {
     bool indexable = static_cast<int>(tokens.size()) >= options.min_tokens;
     a.indexed = indexable;
 
-    ClusterInfo* best_cluster = nullptr;
+    Entry* best_entry = nullptr;
     if (indexable) {
-      TimeMs warm_after = r.time - options.window_ms;
-      int best = options.min_matching_hashes - 1;
-      TimeMs best_time = 0;
-      for (int b = 0; b < kBands; ++b) {
-        std::uint64_t seq = heads[b][BucketOf(a.signature, b)];
-        for (int scanned = 0; scanned < kMaxChainScan; ++scanned) {
-          const Member* m = MemberAt(seq);
-          if (m == nullptr) break;
-          int d = SameBand(m->signature, a.signature, b) ? MatchingHashes(m->signature, a.signature)
-                                                         : -1;
-          if (d >= options.min_matching_hashes &&
-              (d > best || (d == best && m->time > best_time)) && m->time >= warm_after) {
-            auto it = clusters.find(m->cluster);
-            if (it != clusters.end() && it->second.last_seen >= warm_after) {
-              best = d;
-              best_time = m->time;
-              best_cluster = &it->second;
-            }
-          }
-          if (m->back[b] == 0) break;
-          seq -= m->back[b];
-        }
+      // A member seen within the window belongs to a warm cluster (last_seen >= its time).
+      const internal::ClusterIndex::Match best =
+          index.Best(a.signature, options.min_matching_hashes, r.time - options.window_ms);
+      if (best.cluster != 0) {
+        best_entry = FindOrLoad(best.cluster);
+        if (best_entry != nullptr) a.matching_hashes = best.matching;
       }
-      if (best_cluster != nullptr) a.matching_hashes = best;
     }
 
-    if (best_cluster == nullptr) {
+    ClusterInfo* c = nullptr;
+    if (best_entry != nullptr) {
+      c = &best_entry->info;
+      a.members_before = c->members;
+      a.last_seen_before = c->last_seen;
+      best_entry->touched = ++touch_counter;
+    } else {
       ClusterId id = next_cluster++;
-      ClusterInfo& c = clusters[id];
-      c.id = id;
-      c.representative_id = std::string(r.report_id);
-      c.representative_text = CutUtf8(r.text, options.representative_max_bytes);
-      c.singleton_only = !indexable;
-      c.first_seen = r.time;
-      c.last_seen = r.time;
-      best_cluster = &c;
+      if (indexable) {
+        Entry& e = clusters[id];
+        e.touched = ++touch_counter;
+        c = &e.info;
+      } else {
+        a.detached.emplace();
+        c = &*a.detached;
+      }
+      c->id = id;
+      c->representative_id = std::string(r.report_id);
+      c->representative_text = CutUtf8(r.display_text.empty() ? r.text : r.display_text,
+                                       options.representative_max_bytes);
+      c->singleton_only = !indexable;
+      c->first_seen = r.time;
+      c->last_seen = r.time;
       a.created = true;
     }
-    a.cluster = best_cluster->id;
-    UpdateCluster(*best_cluster, r);
-    if (indexable) Index(a.signature, a.cluster, r.time);
+    a.cluster = c->id;
+    UpdateCluster(*c, r, options.max_sources);
+    if (options.spread && !c->singleton_only && c->members >= 2) {
+      a.spread = EvaluateSpread(*c, *options.spread, r.time, c->spread);
+      if (a.spread->alert) c->spread = a.spread->next_state;
+    }
+    if (indexable) index.Insert(a.signature, a.cluster, r.time);
     return a;
+  }
+
+  void Trim() {
+    if (!bounded || clusters.size() <= options.max_cached_clusters) return;
+    // Cold clusters first (no report can join them), then single-member ones, then the least
+    // recently updated; down to 90% of the cap so that trimming is amortised.
+    const std::size_t keep = options.max_cached_clusters - options.max_cached_clusters / 10;
+    const TimeMs warm_after = newest - options.window_ms;
+    std::vector<std::pair<std::uint64_t, ClusterId>> order;
+    order.reserve(clusters.size());
+    for (const auto& [id, e] : clusters) {
+      std::uint64_t rank = e.touched;  // < 2^62 in practice
+      if (e.info.last_seen >= warm_after) rank |= std::uint64_t{1} << 62;
+      if (e.info.members >= 2) rank |= std::uint64_t{1} << 63;
+      order.emplace_back(rank, id);
+    }
+    std::size_t drop = clusters.size() - keep;
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop), order.end());
+    for (std::size_t i = 0; i < drop; ++i) clusters.erase(order[i].second);
   }
 
   ClusterOptions options;
   Tokenizer tokenizer;
-  std::vector<std::uint64_t> tokens;                     // scratch
-  std::array<std::vector<std::uint64_t>, kBands> heads;  // bucket -> newest member seq (0: none)
-  std::deque<Member> members;                            // seq first_seq .. next_seq-1
-  std::uint64_t first_seq = 1;
-  std::uint64_t next_seq = 1;
-  std::unordered_map<ClusterId, ClusterInfo> clusters;
+  const bool bounded;
+  std::vector<std::uint64_t> tokens;  // scratch
+  internal::ClusterIndex index;
+  std::unordered_map<ClusterId, Entry> clusters;
+  std::uint64_t touch_counter = 0;
+  std::uint64_t loads = 0;
+  std::uint64_t load_failures = 0;
   ClusterId next_cluster = 1;
   TimeMs newest = INT64_MIN;
   TimeMs last_sweep = INT64_MIN / 2;
@@ -421,15 +588,23 @@ std::optional<ClusterInfo> RumourClusterer::Get(ClusterId id) const {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->clusters.find(id);
   if (it == impl_->clusters.end()) return std::nullopt;
-  return it->second;
+  return it->second.info;
+}
+
+bool RumourClusterer::Visit(ClusterId id, const std::function<void(const ClusterInfo&)>& fn) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->clusters.find(id);
+  if (it == impl_->clusters.end()) return false;
+  fn(it->second.info);
+  return true;
 }
 
 std::vector<ClusterInfo> RumourClusterer::Snapshot(std::uint32_t min_members, TimeMs since) const {
   std::vector<ClusterInfo> out;
   {
     std::lock_guard lock(impl_->mu);
-    for (const auto& [id, c] : impl_->clusters) {
-      if (c.members >= min_members && c.last_seen >= since) out.push_back(c);
+    for (const auto& [id, e] : impl_->clusters) {
+      if (e.info.members >= min_members && e.info.last_seen >= since) out.push_back(e.info);
     }
   }
   std::sort(out.begin(), out.end(), [](const ClusterInfo& a, const ClusterInfo& b) {
@@ -438,33 +613,53 @@ std::vector<ClusterInfo> RumourClusterer::Snapshot(std::uint32_t min_members, Ti
   return out;
 }
 
+void RumourClusterer::Trim() {
+  std::lock_guard lock(impl_->mu);
+  impl_->Trim();
+}
+
 void RumourClusterer::RestoreCluster(ClusterInfo info) {
   std::lock_guard lock(impl_->mu);
   impl_->next_cluster = std::max(impl_->next_cluster, info.id + 1);
   ClusterId id = info.id;
-  impl_->clusters[id] = std::move(info);
+  Impl::Entry& e = impl_->clusters[id];
+  e.info = std::move(info);
+  e.touched = ++impl_->touch_counter;
 }
 
 void RumourClusterer::RestoreMember(const MinHashSignature& signature, ClusterId cluster,
                                     TimeMs time) {
   std::lock_guard lock(impl_->mu);
+  impl_->next_cluster = std::max(impl_->next_cluster, cluster + 1);
+  impl_->Advance(time);  // exactly as Add does
+  impl_->index.Insert(signature, cluster, time);
+}
+
+void RumourClusterer::RestoreTime(TimeMs time) {
+  std::lock_guard lock(impl_->mu);
   impl_->Advance(time);
-  if (time < impl_->newest - impl_->options.window_ms) return;
-  impl_->Index(signature, cluster, time);
+}
+
+void RumourClusterer::SetNextClusterId(ClusterId next) {
+  std::lock_guard lock(impl_->mu);
+  impl_->next_cluster = std::max(impl_->next_cluster, next);
+}
+
+ClusterId RumourClusterer::next_cluster_id() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->next_cluster;
 }
 
 RumourClusterer::MemoryStats RumourClusterer::Memory() const {
   std::lock_guard lock(impl_->mu);
   MemoryStats s;
-  s.indexed_reports = impl_->members.size();
-  // libstdc++ deque: blocks of 512 bytes holding 512 / 80 = 6 members.
-  constexpr std::size_t kPerBlock = std::max<std::size_t>(1, 512 / sizeof(Impl::Member));
-  std::size_t blocks = (impl_->members.size() + kPerBlock - 1) / kPerBlock;
-  s.index_bytes = blocks * kPerBlock * sizeof(Impl::Member) + blocks * sizeof(void*) +
-                  kBands * kBucketCount * sizeof(std::uint64_t);
+  s.indexed_reports = impl_->index.size();
+  s.index_bytes = impl_->index.bytes();
   s.clusters = impl_->clusters.size();
   s.cluster_bytes = impl_->clusters.bucket_count() * sizeof(void*);
-  for (const auto& [id, c] : impl_->clusters) s.cluster_bytes += ClusterHeapBytes(c);
+  for (const auto& [id, e] : impl_->clusters) s.cluster_bytes += ClusterHeapBytes(e.info);
+  s.loads = impl_->loads;
+  s.load_failures = impl_->load_failures;
   return s;
 }
 
@@ -473,9 +668,9 @@ RumourClusterer::MemoryStats RumourClusterer::Memory() const {
 SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds& t, TimeMs now,
                               const SpreadAlertState& state) {
   SpreadDecision d;
-  std::uint32_t sources = cluster.SourcesWithin(now, t.sources_window_ms);
-  d.sources_reached = sources >= t.min_sources &&
-                      (state.alerted_sources == 0 || sources >= 2 * state.alerted_sources);
+  d.sources = cluster.SourcesWithin(now, t.sources_window_ms);
+  d.sources_reached = d.sources >= t.min_sources &&
+                      (state.alerted_sources == 0 || d.sources >= 2 * state.alerted_sources);
 
   if (t.alert_on_new_area && cluster.areas.size() >= 2) {
     for (const auto& a : cluster.areas) {
@@ -486,12 +681,12 @@ SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds
     d.new_area = !d.new_areas.empty();
   }
 
-  std::uint32_t recent = cluster.MembersWithin(now, 10 * kMinuteMs);
+  d.recent = cluster.MembersWithin(now, 10 * kMinuteMs);
   std::uint32_t hour = cluster.MembersWithin(now, 60 * kMinuteMs);
-  double before_mean = static_cast<double>(hour - recent) / 5.0;
+  d.before_mean = static_cast<double>(hour - d.recent) / 5.0;
   bool quiet_since_alert = state.last_alert_ms == 0 || now - state.last_alert_ms >= 10 * kMinuteMs;
-  d.accelerating = recent >= t.accel_min_recent &&
-                   static_cast<double>(recent) >= t.accel_factor * std::max(before_mean, 1.0) &&
+  d.accelerating = d.recent >= t.accel_min_recent &&
+                   static_cast<double>(d.recent) >= t.accel_factor * std::max(d.before_mean, 1.0) &&
                    quiet_since_alert;
 
   d.alert = d.sources_reached || d.new_area || d.accelerating;
@@ -501,9 +696,38 @@ SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds
     d.next_state.alerted_areas.clear();
     for (const auto& a : cluster.areas) d.next_state.alerted_areas.push_back(a.area);
     std::sort(d.next_state.alerted_areas.begin(), d.next_state.alerted_areas.end());
-    if (d.sources_reached) d.next_state.alerted_sources = sources;
+    if (d.sources_reached) d.next_state.alerted_sources = d.sources;
+    ++d.next_state.alerts;
   }
   return d;
+}
+
+std::string SpreadReason(const SpreadDecision& d, const SpreadThresholds& t) {
+  std::string out;
+  auto sep = [&out] {
+    if (!out.empty()) out += "; ";
+  };
+  if (d.sources_reached) {
+    sep();
+    out +=
+        std::to_string(d.sources) + " distinct sources within " + FormatSpan(t.sources_window_ms);
+  }
+  if (d.new_area) {
+    sep();
+    out += d.new_areas.size() == 1 ? "new area " : "new areas ";
+    for (std::size_t i = 0; i < d.new_areas.size(); ++i) {
+      if (i) out += ", ";
+      out += d.new_areas[i];
+    }
+  }
+  if (d.accelerating) {
+    sep();
+    char mean[32];
+    std::snprintf(mean, sizeof mean, "%.1f", d.before_mean);
+    out += "accelerating: " + std::to_string(d.recent) + " reports in 10 min (" + mean +
+           " per 10 min before)";
+  }
+  return out;
 }
 
 }  // namespace sakchy::classifier

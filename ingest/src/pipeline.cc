@@ -253,11 +253,21 @@ class PipelineImpl final : public Pipeline {
         for (const auto& a : item.alerts) alerts.push_back(a);
         items.push_back(std::move(item));
       }
+      std::unique_lock<std::mutex> in_order;  // analyse + commit: one batch at a time
+      std::vector<Signal> signals;
+      if (hooks_.analyse) {
+        in_order = std::unique_lock(analyse_mu_);
+        signals = hooks_.analyse(items);
+      }
+      bool committed = false;
       // Retry a failed commit: the reports stay pending on disk, so nothing is lost even if the
       // process dies here; they are re-scored after a restart.
       for (int attempt = 0;; ++attempt) {
         auto s = store_.CommitScored(items);
-        if (s) break;
+        if (s) {
+          committed = true;
+          break;
+        }
         score_errors_.Inc();
         spdlog::error("pipeline: committing {} scored events failed (attempt {}): {}",
                       items.size(), attempt + 1, s.error().ToString());
@@ -269,9 +279,13 @@ class PipelineImpl final : public Pipeline {
           break;
         }
       }
+      if (in_order.owns_lock()) in_order.unlock();
       scored_.Inc(items.size());
       reserved_.fetch_sub(items.size());
       if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
+      if (committed && !signals.empty() && hooks_.signals_committed) {
+        hooks_.signals_committed(std::move(signals));
+      }
     }
   }
 
@@ -315,6 +329,7 @@ class PipelineImpl final : public Pipeline {
   bool writer_stop_ = false;
   std::thread writer_;
 
+  std::mutex analyse_mu_;  // held from hooks_.analyse until its batch is committed
   std::mutex score_mu_;
   std::condition_variable score_cv_;
   std::deque<Report> score_queue_;

@@ -15,6 +15,8 @@
 
 #include "core/id.h"
 #include "core/json_text.h"
+#include "api_internal.h"
+#include "ingest/clustering.h"
 #include "ingest/validation.h"
 #include "service/report_json.h"
 
@@ -23,18 +25,17 @@ namespace sakchy::service {
 namespace net = boost::asio;
 namespace json = boost::json;
 
+using internal::AllowedList;
+using internal::IsJsonContentType;
+using internal::Json;
+using internal::RunBlocking;
+using internal::UnknownParam;
+
 namespace {
 
 constexpr std::size_t kMaxTrendBuckets = 20000;
 constexpr std::size_t kMaxBatchReports = 10000;
 constexpr std::size_t kBatchChunk = 1000;
-
-HttpResponse Json(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = ToJsonText(v);
-  return r;
-}
 
 std::string Slug(unsigned status) {
   switch (status) {
@@ -52,23 +53,6 @@ std::string Slug(unsigned status) {
   }
 }
 
-// Runs `fn` on the blocking pool and resumes the coroutine on its own executor with the result.
-template <typename T, typename Fn>
-net::awaitable<T> RunBlocking(net::thread_pool& pool, Fn fn) {
-  auto initiation = [&pool](auto handler, Fn work) {
-    auto ex = net::get_associated_executor(handler);
-    net::post(pool, [handler = std::move(handler), work = std::move(work), ex]() mutable {
-      T result = work();
-      net::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
-        std::move(handler)(std::move(result));
-      });
-    });
-  };
-  auto op = net::async_initiate<decltype(net::use_awaitable), void(T)>(initiation,
-                                                                        net::use_awaitable, fn);
-  co_return co_await std::move(op);
-}
-
 // Submits to the pipeline and resumes the coroutine when the reports are durable (or refused).
 net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
                                                  std::vector<Report> reports) {
@@ -84,6 +68,17 @@ net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
   auto op = net::async_initiate<decltype(net::use_awaitable), void(ingest::SubmitResult)>(
       initiation, net::use_awaitable, std::move(reports));
   co_return co_await std::move(op);
+}
+
+}  // namespace
+
+namespace internal {
+
+HttpResponse Json(unsigned status, const json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = ToJsonText(v);
+  return r;
 }
 
 bool IsJsonContentType(std::string_view ct) {
@@ -114,7 +109,7 @@ std::string AllowedList(std::span<const std::string_view> allowed) {
   return s;
 }
 
-}  // namespace
+}  // namespace internal
 
 HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
                      std::string_view field) {
@@ -147,7 +142,8 @@ Api::Api(ApiDeps deps)
                                               {{"reason", "unauthenticated"}})),
       forbidden_(d_.metrics->GetCounter("sakchy_auth_failures_total",
                                         "Requests refused by authentication",
-                                        {{"reason", "forbidden"}})) {}
+                                        {{"reason", "forbidden"}})),
+      audit_ids_(d_.clock ? *d_.clock : SystemClock::Instance()) {}
 
 HttpResponse Api::Reject(unsigned status, const std::string& title, const std::string& detail) {
   if (status == 413) rejected_too_large_.Inc();
@@ -232,6 +228,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"GET", "/v1/admin/rules", config::Role::kAdmin},
       {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
       {"GET", "/metrics", config::Role::kAnalyst},
+      {"GET", "/v1/clusters", config::Role::kAnalyst},
+      {"GET", "/v1/clusters/{id}", config::Role::kAnalyst},
+      {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
   };
   const Endpoint* found = nullptr;
   bool path_known = false;
@@ -240,11 +239,18 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     std::string_view pattern = e.path;
     bool match = false;
     if (auto brace = pattern.find("{id}"); brace != std::string_view::npos) {
+      // "{id}" matches one non-empty path segment; text may follow it ("/{id}/verdict").
       std::string_view prefix = pattern.substr(0, brace);
-      if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
-          p.find('/', prefix.size()) == std::string::npos) {
-        match = true;
-        id = p.substr(prefix.size());
+      std::string_view suffix = pattern.substr(brace + 4);
+      std::string_view path = p;
+      if (path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) &&
+          path.ends_with(suffix)) {
+        std::string_view segment =
+            path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+        if (segment.find('/') == std::string_view::npos) {
+          match = true;
+          id = std::string(segment);
+        }
       }
     } else {
       match = p == pattern;
@@ -290,6 +296,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
   if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
   if (route == "/v1/areas") co_return ListAreas();
+  if (route == "/v1/clusters") co_return co_await ListClusters(std::move(req), *who);
+  if (route == "/v1/clusters/{id}") co_return co_await GetCluster(std::move(req), id, *who);
+  if (route == "/v1/clusters/{id}/verdict") co_return co_await PostVerdict(std::move(req), id, *who);
   if (route == "/v1/admin/rules") co_return RulesInfo();
   if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules();
   if (route == "/metrics") {
@@ -555,7 +564,17 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
     co_return Problem(500, "Internal Server Error", "the event could not be read");
   }
   if (!*event) co_return Problem(404, "Not Found", "no event with id " + id);
-  co_return Json(200, EventToJson(**event));
+  json::value body = EventToJson(**event);
+  auto read_cluster = [store, id]() { return ingest::ClusterOfEvent(*store, id); };
+  auto cluster = co_await RunBlocking<Result<std::optional<ingest::ClusterId>>>(*d_.blocking,
+                                                                               read_cluster);
+  if (!cluster) {
+    spdlog::error("api: reading the cluster of event {} failed: {}", id, cluster.error().ToString());
+    co_return Problem(500, "Internal Server Error", "the event's cluster could not be read");
+  }
+  body.as_object()["cluster_id"] =
+      *cluster ? json::value(ingest::ClusterIdText(**cluster)) : json::value(nullptr);
+  co_return Json(200, body);
 }
 
 net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {

@@ -25,6 +25,7 @@
 #include "core/id.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "ingest/clustering.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
@@ -230,6 +231,31 @@ int Serve(const ServeOptions& options) {
   hooks.alerts_committed = [dispatcher_ptr](std::vector<Alert> a) {
     dispatcher_ptr->Enqueue(std::move(a));
   };
+  // Rumour clusters: every scored event is assigned in the scoring path; spread signals and
+  // verdicts are logged here until the alerts module takes them (PipelineHooks::signals_committed,
+  // ApiDeps::verdict_recorded).
+  std::unique_ptr<ingest::ClusterStage> clusters;
+  if (cfg->clusters.enabled) {
+    auto stage = ingest::ClusterStage::Open(**store, cfg->clusters, clock, metrics);
+    if (!stage) {
+      dispatcher->Stop();
+      return Fail("cannot restore the rumour-cluster index", stage.error());
+    }
+    clusters = std::move(*stage);
+    ingest::ClusterStage* stage_ptr = clusters.get();
+    hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
+      return stage_ptr->Annotate(items);
+    };
+    hooks.signals_committed = [](std::vector<Signal> signals) {
+      for (const auto& s : signals) {
+        std::string areas;
+        for (const auto& a : s.areas) areas += (areas.empty() ? "" : ",") + a;
+        spdlog::warn("cluster {} spreading: {} ({} events, {} sources, areas {}, max severity {})",
+                     s.subject_id, s.reason, s.event_ids.size(), s.sources,
+                     areas.empty() ? "-" : areas, SeverityName(s.severity));
+      }
+    };
+  }
   RulesReloader* reloader = &rules;
   auto pipeline = ingest::Pipeline::Create(
       **store, cfg->pipeline, *areas, [reloader] { return reloader->Current(); }, std::move(hooks),
@@ -269,6 +295,10 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
+  deps.verdict_recorded = [](const Verdict& v) {
+    spdlog::info("cluster {} verdict {} by {} ({} events to follow up)", v.cluster_id,
+                 VerdictStatusName(v.status), v.decided_by, v.event_ids.size());
+  };
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;

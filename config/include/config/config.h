@@ -153,6 +153,26 @@ struct SmsConfig {
   std::string origin;             // "file:line" of the sms.kannel section
 };
 
+// Rumour clusters (config `clusters:`); see docs/CLUSTERS.md. Spread thresholds say when a
+// cluster raises a cluster-level signal.
+struct ClusterSpreadConfig {
+  std::uint32_t min_sources = 5;             // N distinct sources ...
+  std::int64_t sources_window_ms = 3600000;  // ... within T
+  bool new_area = true;                      // a member from an area not alerted before
+  std::uint32_t accel_min_recent = 5;        // >= this many members in the last 10 minutes ...
+  double accel_factor = 3.0;  // ... and >= factor x the mean per 10 minutes of the 50 before
+};
+
+struct ClustersConfig {
+  bool enabled = true;
+  std::int64_t window_ms = 6 * 3600 * 1000;  // a cluster not seen for this long is not joined
+  int min_matching_hashes = 9;               // of 16 MinHash values (estimated Jaccard 9/16)
+  int min_tokens = 3;                        // fewer informative words: a singleton
+  std::size_t cache_clusters = 20000;        // cluster states kept in memory
+  ClusterSpreadConfig spread;
+  std::string origin;  // "file:line" of the section
+};
+
 struct Config {
   std::string source;  // file path the config came from, or "embedded:sakchy.yaml"
   ServerConfig server;
@@ -166,6 +186,7 @@ struct Config {
   std::vector<SourceConfig> sources;
   PrivacyConfig privacy;
   SmsConfig sms;
+  ClustersConfig clusters;
 };
 
 // Loads and validates a config file. Relative paths inside (rules, areas, data_dir) are resolved

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "classifier/classifier.h"
@@ -38,6 +39,13 @@ struct PipelineHooks {
   std::function<std::vector<Alert>(const Event&)> plan_alerts;
   // Alerts durably committed with their events; called on a scoring thread after the commit.
   std::function<void(std::vector<Alert>)> alerts_committed;
+  // Stateful analysis of a scored batch (the rumour-cluster stage): called on a scoring thread
+  // before the commit; may add records to the items (committed atomically with them) and
+  // returns signals. Calls and their commits are serialised across scoring threads, so state is
+  // committed in the order it was produced. May be empty.
+  std::function<std::vector<Signal>(std::span<storage::ScoredBatchItem>)> analyse;
+  // The signals `analyse` returned, once their batch is committed; on a scoring thread.
+  std::function<void(std::vector<Signal>)> signals_committed;
 };
 
 // Thread safety: Submit() and queue_depth() may be called from any thread.

@@ -11,6 +11,7 @@
 
 #include "classifier/classifier.h"
 #include "config/areas.h"
+#include "core/id.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/kannel.h"
@@ -37,6 +38,9 @@ struct ApiDeps {
   std::optional<ingest::KannelSettings> kannel;
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
   std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
+  // A verdict recorded on a rumour cluster (audited, stored), with its member event ids: the
+  // alerts follow-up goes from here. Called on the blocking pool; may be empty.
+  std::function<void(const Verdict&)> verdict_recorded;
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -62,6 +66,12 @@ class Api final : public RequestHandler {
   HttpResponse Readyz();
   HttpResponse RulesInfo();
   boost::asio::awaitable<HttpResponse> ReloadRules();
+  // Rumour clusters (api_clusters.cc).
+  boost::asio::awaitable<HttpResponse> ListClusters(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> GetCluster(HttpRequest request, std::string id,
+                                                  Principal who);
+  boost::asio::awaitable<HttpResponse> PostVerdict(HttpRequest request, std::string id,
+                                                   Principal who);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
@@ -78,6 +88,7 @@ class Api final : public RequestHandler {
   Counter& rejected_media_type_;
   Counter& unauthenticated_;
   Counter& forbidden_;
+  IdGenerator audit_ids_;  // ids of audit entries written by the API (verdicts)
 };
 
 }  // namespace sakchy::service
