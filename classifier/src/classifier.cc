@@ -20,7 +20,7 @@
 namespace sakchy::classifier {
 namespace {
 
-using internal::NormalizedText;
+using internal::MatchText;
 using internal::Normalizer;
 
 enum class Clause : std::uint8_t { kAny, kAll, kNone, kNearA, kNearB, kException };
@@ -58,7 +58,8 @@ std::uint8_t LanguageBits(Language language) {
 }
 
 struct Pattern {
-  std::string literal;  // normalised term; matched as a Hyperscan literal
+  std::string literal;  // normalised term (UTF-8)
+  std::string scan;     // `literal` in the scan encoding: the Hyperscan literal
   bool prefix = false;
   std::vector<GroupUse> uses;        // while building; then in ClassifierImpl::uses_
   std::vector<std::uint32_t> areas;  // indexes into areas_ for place names
@@ -67,7 +68,7 @@ struct Pattern {
 
 // What the match callback and Run() read of a pattern, 16 bytes.
 struct PatternMeta {
-  std::uint32_t length = 0;      // of the literal, bytes
+  std::uint32_t length = 0;      // of the literal in the scan encoding, bytes
   std::uint32_t uses_begin = 0;  // [uses_begin, uses_end) in ClassifierImpl::uses_
   std::uint32_t uses_end = 0;
   bool prefix = false;
@@ -165,7 +166,7 @@ struct ThreadScratch {
 thread_local ThreadScratch t_scratch;
 
 struct RunScratch {
-  NormalizedText normalized;
+  MatchText normalized;
   std::vector<Hit> hits;
   std::vector<GroupState> groups;
   std::vector<GroupHit> entries;
@@ -229,7 +230,7 @@ class ClassifierImpl final : public Classifier {
   // Flattens the groups' watchers and the patterns' uses for Run().
   void Flatten();
   Classification Run(std::string_view text, Detail* detail) const;
-  void Scan(const NormalizedText& text, std::vector<Hit>& hits) const;
+  void Scan(const MatchText& text, std::vector<Hit>& hits) const;
   hs_scratch_t* Scratch() const;
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
@@ -281,6 +282,7 @@ std::uint32_t ClassifierImpl::PatternFor(std::string_view term, bool prefix,
   if (inserted) {
     Pattern p;
     p.literal = literal;
+    p.scan = internal::ToScanEncoding(literal);
     p.prefix = prefix;
     p.origin = origin;
     patterns_.push_back(std::move(p));
@@ -391,7 +393,7 @@ void ClassifierImpl::Flatten() {
   uses_.clear();
   for (Pattern& p : patterns_) {
     PatternMeta m;
-    m.length = static_cast<std::uint32_t>(p.literal.size());
+    m.length = static_cast<std::uint32_t>(p.scan.size());
     m.prefix = p.prefix;
     m.place = !p.areas.empty();
     m.uses_begin = static_cast<std::uint32_t>(uses_.size());
@@ -517,8 +519,8 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
   for (std::uint32_t i = 0; i < patterns_.size(); ++i) {
-    literals.push_back(patterns_[i].literal.data());
-    lengths.push_back(patterns_[i].literal.size());
+    literals.push_back(patterns_[i].scan.data());
+    lengths.push_back(patterns_[i].scan.size());
     flags.push_back(0);
     ids.push_back(i);
   }
@@ -555,38 +557,40 @@ hs_scratch_t* ClassifierImpl::Scratch() const {
 
 struct ScanContext {
   const PatternMeta* patterns;
-  const NormalizedText* text;
+  const MatchText* text;
   std::vector<Hit>* hits;
 };
 
 int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
                             unsigned int /*flags*/, void* ctx) {
   const auto* c = static_cast<const ScanContext*>(ctx);
-  // Literals and the text are valid UTF-8, so `from` and `to` are code point boundaries and
-  // text->word[] tells whether the code point before `from` or at `to` is a word character.
-  const std::size_t size = c->text->text.size();
-  const std::uint8_t* word = c->text->word.data();
+  // Literals and the text are in the scan encoding, so a match that starts on the first byte of
+  // a code point ends on the last byte of one; text->flags tells code point starts and whether
+  // the code point before `from` or at `to` is a word character.
+  const std::size_t size = c->text->size;
+  const std::uint8_t* flags = c->text->flags.data();
   const PatternMeta& pattern = c->patterns[id];
   const std::size_t length = pattern.length;  // start = end - length
   if (to > size || to < length || length == 0) return 0;
   const std::size_t from = to - length;
-  if (from > 0 && word[from - 1] != 0) return 0;
+  if ((flags[from] & MatchText::kContinuation) != 0) return 0;  // inside an escaped code point
+  if (from > 0 && (flags[from - 1] & MatchText::kWord) != 0) return 0;
   std::size_t end = to;
-  if (end < size && word[end] != 0) {
+  if (end < size && (flags[end] & MatchText::kWord) != 0) {
     if (!pattern.prefix) return 0;
-    while (end < size && word[end] != 0) ++end;  // a prefix reports the whole word
+    while (end < size && (flags[end] & MatchText::kWord) != 0) ++end;  // the whole word
   }
   c->hits->push_back(Hit{id, c->text->OriginalBegin(from), c->text->OriginalEnd(end)});
   return 0;
 }
 
-void ClassifierImpl::Scan(const NormalizedText& text, std::vector<Hit>& hits) const {
+void ClassifierImpl::Scan(const MatchText& text, std::vector<Hit>& hits) const {
   // `text` is the normalised text followed by its transliterated Latin runs (one pass).
-  if (database_ == nullptr || text.text.empty()) return;
+  if (database_ == nullptr || text.size == 0) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
   ScanContext ctx{pattern_meta_.data(), &text, &hits};
-  hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.text.size()), 0, scratch,
+  hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.size), 0, scratch,
           &ClassifierImpl::OnMatch, &ctx);
 }
 
@@ -594,11 +598,10 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   Classification out;
   RunScratch& rs = t_run;
   rs.hits.clear();
-  normalizer_.NormalizeForMatching(text, rs.normalized);
+  normalizer_.NormalizeForMatching(text, rs.normalized, &out.language);
   Scan(rs.normalized, rs.hits);
   std::sort(rs.hits.begin(), rs.hits.end());
   rs.hits.erase(std::unique(rs.hits.begin(), rs.hits.end()), rs.hits.end());
-  out.language = DetectLanguage(text);
   const std::uint8_t lang_bits = LanguageBits(out.language);
 
   const std::uint64_t epoch = ++rs.epoch;
