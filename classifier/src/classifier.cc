@@ -132,12 +132,6 @@ struct Hit {
   std::uint32_t pattern;
   std::uint32_t begin;  // original offsets
   std::uint32_t end;
-  bool operator<(const Hit& o) const {
-    return std::tie(pattern, begin, end) < std::tie(o.pattern, o.begin, o.end);
-  }
-  bool operator==(const Hit& o) const {
-    return pattern == o.pattern && begin == o.begin && end == o.end;
-  }
 };
 
 struct PlaceRef {
@@ -599,9 +593,9 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   RunScratch& rs = t_run;
   rs.hits.clear();
   normalizer_.NormalizeForMatching(text, rs.normalized, &out.language);
+  // Hits in scan order. The same hit twice (a pattern in a Latin word and in its
+  // transliteration) changes nothing below: matches and place mentions are merged by span.
   Scan(rs.normalized, rs.hits);
-  std::sort(rs.hits.begin(), rs.hits.end());
-  rs.hits.erase(std::unique(rs.hits.begin(), rs.hits.end()), rs.hits.end());
   const std::uint8_t lang_bits = LanguageBits(out.language);
 
   const std::uint64_t epoch = ++rs.epoch;
@@ -840,6 +834,9 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     raise(t.severity);
   }
   for (std::uint32_t c : tension_categories) rs.categories[c] = 1;
+  std::size_t category_count = 0;
+  for (char c : rs.categories) category_count += c != 0 ? 1 : 0;
+  out.categories.reserve(category_count);
   for (std::uint32_t c = 0; c < category_names_.size(); ++c) {  // in name order
     if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
   }

@@ -209,7 +209,8 @@ std::string_view LanguageName(Language language) {
 }
 
 Language DetectLanguage(std::string_view text) {
-  internal::LanguageScorer scorer;
+  char word[internal::kLangWordBuffer];
+  internal::LanguageScorer scorer(word);
   std::size_t pos = 0;
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (pos < text.size()) {
@@ -221,7 +222,9 @@ Language DetectLanguage(std::string_view text) {
       c = (static_cast<char32_t>(bytes[pos] & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
       pos += 2;
     } else {
-      c = DecodeUtf8(text, pos);
+      std::size_t p = pos;
+      c = DecodeUtf8(text, p);
+      pos = p;
     }
     scorer.Add(c, pos == text.size());
   }
@@ -248,49 +251,40 @@ const LangCharClass* LangCharClasses() {
   return table.data();
 }
 
-void LanguageScorer::EndWord() {
-  if (len_ > 0 && word_[len_ - 1] == '\'') {
-    --len_;
-    hash_ = hash_before_last_;
-  }
-  const std::string_view word(word_, len_);
-  if (!word.empty()) {
-    ++words_;
-    if (maybe_long_vowel_ && HasKyrgyzLongVowel(word)) ky_ += 2;
-    if (has_q_ && HasUzbekQ(word)) uz_ += 2;
-    if (word.size() <= kMaxFunctionWord) {
-      if (const std::uint8_t bits = FunctionWords().Find(word, hash_); bits != 0) {
-        if ((bits & kKyBit) != 0) ky_ += 2;
-        if ((bits & kRuBit) != 0) ru_ += 2;
-        if ((bits & kUzBit) != 0) uz_ += 2;
-        if ((bits & kEnBit) != 0) en_ += 2;
-      }
+std::uint32_t ScoreWord(const char* word_bytes, std::size_t len, std::uint32_t hash,
+                        std::uint8_t flags) {
+  const std::string_view word(word_bytes, len);
+  std::uint32_t ky = 0;
+  std::uint32_t ru = 0;
+  std::uint32_t uz = 0;
+  std::uint32_t en = 0;
+  if ((flags & kWordMaybeLongVowel) != 0 && HasKyrgyzLongVowel(word)) ky += 2;
+  if ((flags & kWordHasQ) != 0 && HasUzbekQ(word)) uz += 2;
+  if (word.size() <= kMaxFunctionWord) {
+    if (const std::uint8_t bits = FunctionWords().Find(word, hash); bits != 0) {
+      if ((bits & kKyBit) != 0) ky += 2;
+      if ((bits & kRuBit) != 0) ru += 2;
+      if ((bits & kUzBit) != 0) uz += 2;
+      if ((bits & kEnBit) != 0) en += 2;
     }
-    if (latin_apostrophe_) uz_ += 3;  // o', g' (and bo'ldi, ko'p ...)
   }
-  len_ = 0;
-  hash_ = 2166136261u;
-  hash_before_last_ = 2166136261u;
-  latin_apostrophe_ = false;
-  maybe_long_vowel_ = false;
-  has_q_ = false;
-  last_appended_ = 0;
+  if ((flags & kWordLatinApostrophe) != 0) uz += 3;  // o', g' (and bo'ldi, ko'p ...)
+  return ky | ru << 8 | uz << 16 | en << 24;
 }
 
-Language LanguageScorer::Finish() {
-  EndWord();
-  if (cyrillic_letters_ + latin_letters_ < 3) return Language::kUnknown;
-  if (cyrillic_letters_ >= latin_letters_) {
+Language DecideLanguage(int ky, int ru, int uz, int en, int cyrillic_letters, int latin_letters) {
+  if (cyrillic_letters + latin_letters < 3) return Language::kUnknown;
+  if (cyrillic_letters >= latin_letters) {
     // Kyrgyz first on ties: Russian speakers rarely use Kyrgyz function words or letters.
-    if (ky_ > 0 && ky_ >= ru_ && ky_ >= uz_) return Language::kKy;
-    if (uz_ > 0 && uz_ > ru_) return Language::kUz;
+    if (ky > 0 && ky >= ru && ky >= uz) return Language::kKy;
+    if (uz > 0 && uz > ru) return Language::kUz;
     // Russian only with evidence: a Cyrillic text without any sign stays unknown, so that rules
     // keep matching every language's terms in it.
-    if (ru_ > 0) return Language::kRu;
+    if (ru > 0) return Language::kRu;
     return Language::kUnknown;
   }
-  if (uz_ >= 2 && uz_ >= en_) return Language::kUz;
-  if (en_ >= 2) return Language::kEn;
+  if (uz >= 2 && uz >= en) return Language::kUz;
+  if (en >= 2) return Language::kEn;
   return Language::kUnknown;
 }
 

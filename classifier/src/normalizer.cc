@@ -248,11 +248,13 @@ std::size_t MaxFoldedUnits(std::string_view text) { return text.size() + text.si
 // concatenation of the folds of its code points). False when the slow path is needed: a
 // combining mark or another code point that interacts with its neighbours, or ill-formed UTF-8.
 // Writes `count` units to `out`, which has room for MaxFoldedUnits(text).
-// kWithLanguage: also feeds every code point of `text` to `language` (until it returns false).
+// kWithLanguage: also sets `language` to DetectLanguage(text) when it returns true.
 template <bool kWithLanguage>
 bool FoldFastInto(const icu::Normalizer2* nfkc_cf, std::string_view text, Unit* out,
-                  std::size_t& count, LanguageScorer* language) {
+                  std::size_t& count, Language* language) {
   if (nfkc_cf == nullptr) return false;
+  char word[kLangWordBuffer];
+  LanguageScorer scorer(word);
   const CharInfo* const table = Table().info.data();
   Unit* w = out;
   std::size_t pos = 0;
@@ -269,10 +271,12 @@ bool FoldFastInto(const icu::Normalizer2* nfkc_cf, std::string_view text, Unit* 
       c = (static_cast<char32_t>(b0 & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
       pos += 2;
     } else {
-      c = DecodeUtf8(text, pos);
+      std::size_t p = pos;
+      c = DecodeUtf8(text, p);
+      pos = p;
     }
     const auto end = static_cast<std::uint32_t>(pos);
-    if constexpr (kWithLanguage) language->Add(c, pos == size);
+    if constexpr (kWithLanguage) scorer.Add(c, pos == size);
     if (c < kTableEnd) {
       const CharInfo& ci = table[c];
       if ((ci.flags & kFast) == 0) return false;
@@ -291,6 +295,7 @@ bool FoldFastInto(const icu::Normalizer2* nfkc_cf, std::string_view text, Unit* 
     for (std::uint8_t k = 0; k < len; ++k) *w++ = Unit{FoldKyrgyzEn(fold[k]), start, end};
   }
   count = static_cast<std::size_t>(w - out);
+  if constexpr (kWithLanguage) *language = scorer.Finish();
   return true;
 }
 
@@ -651,6 +656,7 @@ struct UnitBuffers {
   std::vector<Unit> b;
   std::vector<Unit> runs;
   std::vector<Unit> fast;  // NormalizeForMatching(): only grows, the count is kept apart
+  std::vector<Unit> decoded;
 };
 thread_local UnitBuffers t_units;
 
@@ -885,52 +891,56 @@ void ReserveBytes(MatchText& out, std::size_t bytes) {
 
 constexpr std::size_t kMaxScanBytes = 5;  // per code point
 
+constexpr std::size_t kNoLatin = static_cast<std::size_t>(-1);
+
 // FoldHomoglyphs(), CollapseRepeatsAndSeparators() and the encoding of the result into `out` in
 // one pass over the `n` units at `u` (folded, spaced letters already joined), from byte 0; also
-// out.word_starts. The final units are left in u[0, finals) for the transliteration;
-// `has_latin`: one of them is a-z.
+// out.word_starts. `latin_from`: kNoLatin when no code point written is a-z, else a byte of
+// `out` from which the transliteration can start (the start of the text or a space before the
+// first word with an a-z letter). Modifies `u`.
 // With `detect_join`, stops and returns false where JoinSpacedLetters() might have joined letters
 // (4 one-letter words in a row, or an '@' inside a word): the caller then joins and calls again.
 bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out,
-                        std::size_t& finals, bool& has_latin) {
+                        std::size_t& latin_from) {
   ReserveBytes(out, kMaxScanBytes * n + kMaxScanBytes);
   out.word_starts.clear();
   ScanWriter writer(out, 0);
-  static const std::uint8_t kSpaceFlags = Flags(' ');
-  static const std::uint8_t kApostropheFlags = Flags('\'');
-  std::size_t w = 0;  // final units written to u[0, w); w <= the unit being read
-  bool last_word = false;
-  bool latin = false;
+  bool last_space = false;      // the last code point written is a space
+  std::size_t after_space = 0;  // bytes written up to the last space
+  latin_from = kNoLatin;
   // Join detection: separators since the last word, one-letter words in a row.
   constexpr std::size_t kNoGap = 1000;
   std::size_t gap = kNoGap;
   std::size_t singles = 0;
+  // A separator: an apostrophe becomes "'", a run of anything else one space.
+  auto separator = [&](const Unit& cur) {
+    if (IsApostrophe(cur.cp)) {
+      writer.Put('\'', cur.ob, cur.oe, 0);
+      last_space = false;
+    } else if (last_space) {
+      writer.ExtendLast(cur.oe);
+    } else {
+      writer.Put(' ', cur.ob, cur.oe, 0);
+      last_space = true;
+      after_space = writer.size();
+    }
+  };
   std::size_t i = 0;
   while (i < n) {
     // A run of word parts starts with a word character (an '@' needs one before it, which would
     // have continued the run before).
     if (!IsWord(u[i])) {
-      const Unit cur = u[i];
-      gap = cur.cp == '\n' ? kNoGap : gap + 1;
-      if (IsApostrophe(cur.cp)) {
-        last_word = false;
-        writer.Put('\'', cur.ob, cur.oe, 0);
-        u[w++] = Unit{'\'', cur.ob, cur.oe, kApostropheFlags};
-      } else if (w > 0 && u[w - 1].cp == ' ') {
-        u[w - 1].oe = cur.oe;
-        writer.ExtendLast(cur.oe);
-      } else {
-        last_word = false;
-        writer.Put(' ', cur.ob, cur.oe, 0);
-        u[w++] = Unit{' ', cur.ob, cur.oe, kSpaceFlags};
-      }
+      gap = u[i].cp == '\n' ? kNoGap : gap + 1;
+      separator(u[i]);
       ++i;
       continue;
     }
     std::size_t end = i + 1;
-    bool has_cyrillic = (u[i].f & kCyrillic) != 0 && IsAlphaUnit(u[i]);
-    std::size_t letters = IsAlphaUnit(u[i]) ? 1 : 0;
-    std::size_t symbols = IsDigit(u[i].cp) && !IsAlphaUnit(u[i]) ? 1 : 0;
+    const std::uint8_t f0 = u[i].f;
+    bool has_cyrillic = (f0 & (kAlpha | kCyrillic)) == (kAlpha | kCyrillic);
+    std::size_t letters = (f0 & kAlpha) != 0 ? 1 : 0;
+    std::size_t symbols = IsDigit(u[i].cp) ? 1 : 0;
+    bool ascii = u[i].cp < 0x80;  // Latin look-alikes, digits and '@' are ASCII
     bool has_at = false;
     while (end < n) {
       const Unit& x = u[end];
@@ -944,6 +954,7 @@ bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out
       } else if (IsDigit(x.cp)) {
         ++symbols;
       }
+      if (x.cp < 0x80) ascii = true;
       ++end;
     }
     if (detect_join) {
@@ -956,7 +967,7 @@ bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out
       }
       gap = 0;
     }
-    if (has_cyrillic) {
+    if (has_cyrillic && ascii) {
       const bool fold_symbols = letters >= 2 && letters > symbols;
       for (std::size_t k = i; k < end; ++k) {
         if (char32_t m = LatinLookAlike(u[k].cp); m != 0) {
@@ -966,53 +977,59 @@ bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out
         }
       }
     }
-    // Collapse repeats (a run of equal code points never leaves the word) and write.
+    // Write the word, a letter repeated 3+ times once (a run of equal code points never leaves
+    // the word); an '@' left as it is separates words.
+    out.word_starts.push_back(u[i].ob);
+    last_space = false;
     std::size_t k = i;
     while (k < end) {
       const Unit cur = u[k];
-      if (!IsWord(cur)) {  // an '@' left as it is: a separator
-        if (w > 0 && u[w - 1].cp == ' ') {
-          u[w - 1].oe = cur.oe;
-          writer.ExtendLast(cur.oe);
-        } else {
-          last_word = false;
-          writer.Put(' ', cur.ob, cur.oe, 0);
-          u[w++] = Unit{' ', cur.ob, cur.oe, kSpaceFlags};
-        }
-        ++k;
+      if (!IsWord(cur)) {
+        separator(cur);
+        ++k;  // a word character follows
+        out.word_starts.push_back(u[k].ob);
+        last_space = false;
         continue;
       }
-      std::size_t j = k + 1;
-      while (j < end && u[j].cp == cur.cp) ++j;
-      if (!last_word) out.word_starts.push_back(cur.ob);
-      last_word = true;
-      if (cur.cp - 'a' < 26) latin = true;
-      if (j - k >= 3 && IsAlphaUnit(cur)) {
-        const std::uint32_t oe = u[j - 1].oe;
-        writer.Put(cur.cp, cur.ob, oe, MatchText::kWord);
-        u[w++] = Unit{cur.cp, cur.ob, oe, cur.f};
+      if (cur.cp - 'a' < 26 && latin_from == kNoLatin) latin_from = after_space;
+      if (k + 2 < end && u[k + 1].cp == cur.cp && u[k + 2].cp == cur.cp && IsAlphaUnit(cur)) {
+        std::size_t j = k + 3;
+        while (j < end && u[j].cp == cur.cp) ++j;
+        writer.Put(cur.cp, cur.ob, u[j - 1].oe, MatchText::kWord);
+        k = j;
       } else {
-        for (std::size_t m = k; m < j; ++m) {
-          const Unit x = u[m];
-          writer.Put(x.cp, x.ob, x.oe, MatchText::kWord);
-          u[w++] = x;
-        }
+        writer.Put(cur.cp, cur.ob, cur.oe, MatchText::kWord);
+        ++k;
       }
-      k = j;
     }
     i = end;
   }
   out.main_size = writer.size();
   out.size = writer.size();
-  finals = w;
-  has_latin = latin;
   return true;
 }
 
-// Appends the transliterated Latin runs of the final units u[0, n) to `out`.
-void AppendRuns(const Unit* u, std::size_t n, MatchText& out) {
+// Appends the transliterated Latin runs of the text written to `out`, reading it from byte
+// `from` (FoldCollapseEncode's latin_from).
+void AppendRuns(std::size_t from, MatchText& out) {
+  std::vector<Unit>& units = t_units.decoded;
+  units.clear();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(out.text.data());
+  std::size_t pos = from;
+  while (pos < out.main_size) {
+    const std::size_t start = pos;
+    const unsigned b = bytes[pos];
+    char32_t c = b;
+    ++pos;
+    if (b >= 0x80 && b < kScanEscape) {
+      c = kScan.cp[b - 0x80];
+    } else if (b == kScanEscape) {
+      c = DecodeUtf8(std::string_view(out.text.data(), out.main_size), pos);
+    }
+    units.push_back(Unit{c, out.orig_begin[start], out.orig_end[start]});
+  }
   std::vector<Unit>& runs = t_units.runs;
-  TransliterationRuns(std::span<const Unit>(u, n), runs);
+  TransliterationRuns(units, runs);
   if (runs.empty()) return;
   ReserveBytes(out, out.size + kMaxScanBytes * runs.size());
   ScanWriter writer(out, out.size);
@@ -1070,22 +1087,20 @@ void Normalizer::NormalizeForMatching(std::string_view text, MatchText& out,
   std::size_t n = 0;
   bool folded = false;
   if (language != nullptr) {
-    LanguageScorer scorer;
-    folded = FoldFastInto<true>(nfkc_cf, text, fast.data(), n, &scorer);
-    *language = folded ? scorer.Finish() : DetectLanguage(text);
+    folded = FoldFastInto<true>(nfkc_cf, text, fast.data(), n, language);
+    if (!folded) *language = DetectLanguage(text);
   } else {
     folded = FoldFastInto<false>(nfkc_cf, text, fast.data(), n, nullptr);
   }
-  std::size_t finals = 0;
-  bool has_latin = false;
-  if (folded && FoldCollapseEncode(fast.data(), n, true, out, finals, has_latin)) {
-    if (has_latin) AppendRuns(fast.data(), finals, out);
+  std::size_t latin_from = kNoLatin;
+  if (folded && FoldCollapseEncode(fast.data(), n, true, out, latin_from)) {
+    if (latin_from != kNoLatin) AppendRuns(latin_from, out);
     return;
   }
   // ICU's own normalisation was needed, or letters may have to be joined: the stages in turn.
   std::vector<Unit>& units = FoldAndJoin(nfkc_cf, text);
-  FoldCollapseEncode(units.data(), units.size(), false, out, finals, has_latin);
-  if (has_latin) AppendRuns(units.data(), finals, out);
+  FoldCollapseEncode(units.data(), units.size(), false, out, latin_from);
+  if (latin_from != kNoLatin) AppendRuns(latin_from, out);
 }
 
 }  // namespace sakchy::classifier::internal
