@@ -20,21 +20,30 @@
 namespace sakchy::classifier {
 namespace {
 
-using internal::NormalizedText;
+using internal::MatchText;
 using internal::Normalizer;
 
 enum class Clause : std::uint8_t { kAny, kAll, kNone, kNearA, kNearB, kException };
 
-// Where a compiled pattern is used: one item of one rule.
-// 16 bytes: a hit walks every use of its pattern (a list term may have hundreds).
-struct TermUse {
-  std::uint32_t rule;
-  std::uint32_t item;
+// Rule items are compiled into groups: one group per distinct item (its text as written and its
+// languages), shared by every rule that writes the same item (`all: ["@rumour_markers"]` in 200
+// rules is one group). A hit marks the groups of its pattern once; rules read their groups when
+// they are evaluated.
+//
+// Where a compiled pattern is used: one term of one group. A hit walks the uses of its pattern.
+struct GroupUse {
+  std::uint32_t group;
   // The term as written in the rule or list: ClassifierImpl::terms_[term], which is sorted, so
   // the index orders terms like the strings.
   std::uint32_t term;
-  Clause clause;
   std::uint8_t langs;  // internal::kLang* bits
+};
+
+// One item of a rule: its group and its role.
+struct RuleItem {
+  std::uint32_t group;
+  Clause clause;
+  std::uint8_t index;  // kAll: position among the rule's `all` items (bit of the all mask)
 };
 
 std::uint8_t LanguageBits(Language language) {
@@ -49,11 +58,21 @@ std::uint8_t LanguageBits(Language language) {
 }
 
 struct Pattern {
-  std::string literal;  // normalised term; matched as a Hyperscan literal
+  std::string literal;  // normalised term (UTF-8)
+  std::string scan;     // `literal` in the scan encoding: the Hyperscan literal
   bool prefix = false;
-  std::vector<TermUse> uses;
+  std::vector<GroupUse> uses;        // while building; then in ClassifierImpl::uses_
   std::vector<std::uint32_t> areas;  // indexes into areas_ for place names
   std::string origin;                // "file:line: rule id: term 'x'" for error messages
+};
+
+// What the match callback and Run() read of a pattern, 16 bytes.
+struct PatternMeta {
+  std::uint32_t length = 0;      // of the literal in the scan encoding, bytes
+  std::uint32_t uses_begin = 0;  // [uses_begin, uses_end) in ClassifierImpl::uses_
+  std::uint32_t uses_end = 0;
+  bool prefix = false;
+  bool place = false;
 };
 
 struct CompiledRule {
@@ -66,7 +85,10 @@ struct CompiledRule {
   std::uint32_t category_index = 0;
   std::uint32_t id_rank = 0;  // position of `id` in sorted order, to sort matches cheaply
   bool has_near = false;
+  bool has_exceptions = false;
   int within_words = 0;
+  std::uint32_t items_begin = 0;  // [items_begin, items_end) in ClassifierImpl::items_
+  std::uint32_t items_end = 0;
   // `all` items required for a text of each language bit combination (indexed by langs bits).
   std::array<std::uint64_t, 16> all_required{};
 };
@@ -81,38 +103,27 @@ struct CompiledTension {
   std::uint32_t category_index = 0;
 };
 
-// Per-thread working memory of Classify(), reused across calls and classifiers. Rule states are
-// valid when their stamp equals the current epoch, so nothing is cleared per text.
-struct RuleState {
+// Per-thread working memory of Classify(), reused across calls and classifiers. Group and rule
+// states are valid when their stamp equals the current epoch, so nothing is cleared per text.
+constexpr std::uint32_t kNoEntry = 0xFFFFFFFF;
+
+struct GroupState {
   std::uint64_t stamp = 0;
-  std::uint64_t all_mask = 0;
-  bool any = false;
-  bool none = false;
-  bool positive = false;    // some any/all/near item hit
-  bool exceptions = false;  // exception spans recorded this run
-  bool fired = false;
+  std::uint32_t head = kNoEntry;  // last GroupHit of the group in RunScratch::entries
 };
 
-struct NearHit {
-  std::uint32_t rule;
-  std::uint32_t side;  // 0 = a, 1 = b
-  std::uint32_t word;
-  bool operator<(const NearHit& o) const {
-    return std::tie(rule, side, word) < std::tie(o.rule, o.side, o.word);
-  }
-};
-
-struct Span {
-  std::uint32_t rule;
-  std::uint32_t begin;
-  std::uint32_t end;
+// One hit of one term of a group (terms of other languages than the text's are not recorded).
+struct GroupHit {
+  std::uint32_t hit;   // index into RunScratch::hits
+  std::uint32_t term;  // GroupUse::term
+  std::uint32_t next;  // the group's previous GroupHit, or kNoEntry
 };
 
 struct MatchRef {
   std::uint64_t span;   // begin << 32 | end
   std::uint64_t order;  // rule id rank << 32 | term rank: sorts like (rule id, term)
   std::uint32_t rule;
-  const TermUse* use;
+  std::uint32_t term;
   std::uint32_t begin() const { return static_cast<std::uint32_t>(span >> 32); }
   std::uint32_t end() const { return static_cast<std::uint32_t>(span); }
 };
@@ -121,12 +132,6 @@ struct Hit {
   std::uint32_t pattern;
   std::uint32_t begin;  // original offsets
   std::uint32_t end;
-  bool operator<(const Hit& o) const {
-    return std::tie(pattern, begin, end) < std::tie(o.pattern, o.begin, o.end);
-  }
-  bool operator==(const Hit& o) const {
-    return pattern == o.pattern && begin == o.begin && end == o.end;
-  }
 };
 
 struct PlaceRef {
@@ -155,12 +160,14 @@ struct ThreadScratch {
 thread_local ThreadScratch t_scratch;
 
 struct RunScratch {
-  NormalizedText normalized;
+  MatchText normalized;
   std::vector<Hit> hits;
-  std::vector<RuleState> rules;
-  std::vector<std::uint32_t> touched;  // the first `touched_count` are this text's
-  std::vector<NearHit> near;
-  std::vector<Span> exceptions;
+  std::vector<GroupState> groups;
+  std::vector<GroupHit> entries;
+  std::vector<std::uint64_t> rule_stamps;
+  std::vector<std::uint32_t> to_evaluate;  // rules; the first `evaluate_count` are this text's
+  std::vector<std::uint32_t> near_a;      // word numbers, for one rule at a time
+  std::vector<std::uint32_t> near_b;
   std::vector<MatchRef> matched;
   std::vector<std::uint32_t> fired;
   std::vector<char> categories;
@@ -214,8 +221,10 @@ class ClassifierImpl final : public Classifier {
                            std::vector<std::string>& errors, bool& ok);
   void AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32_t rule_index,
                     const internal::RuleSpec& rule, std::vector<std::string>& errors);
+  // Flattens the groups' watchers and the patterns' uses for Run().
+  void Flatten();
   Classification Run(std::string_view text, Detail* detail) const;
-  void Scan(const NormalizedText& text, std::vector<Hit>& hits) const;
+  void Scan(const MatchText& text, std::vector<Hit>& hits) const;
   hs_scratch_t* Scratch() const;
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
@@ -223,14 +232,26 @@ class ClassifierImpl final : public Classifier {
   const std::uint64_t instance_;
   Normalizer normalizer_;
   std::vector<Pattern> patterns_;
+  std::vector<PatternMeta> pattern_meta_;  // per pattern
+  std::vector<GroupUse> uses_;             // of every pattern, PatternMeta::uses_begin ...
   std::vector<std::string> terms_;      // every term as written, sorted, unique
-  std::vector<std::string> use_terms_;  // while building: TermUse::term -> text
+  std::vector<std::string> use_terms_;  // while building: GroupUse::term -> text
   std::unordered_map<std::string, std::uint32_t> pattern_index_;  // (prefix, expression) -> index
+  // Groups. While building: (languages, item text) -> group, whether making its terms failed,
+  // and the rules evaluated when the group is hit.
+  std::unordered_map<std::string, std::uint32_t> group_index_;
+  std::vector<bool> group_failed_;
+  std::vector<std::vector<std::uint32_t>> group_watchers_;
+  // The rules to evaluate when group g is hit: watchers_[watchers_begin_[g] .. [g + 1]). A rule
+  // with `any` items can only fire when one of them hit, so it watches them; a rule without
+  // watches its `all` and `near` items (it needs a hit of one of them).
+  std::vector<std::uint32_t> watchers_begin_;
+  std::vector<std::uint32_t> watchers_;
+  std::vector<RuleItem> items_;  // of every rule, CompiledRule::items_begin ...
   std::vector<CompiledRule> rules_;
   std::vector<CompiledTension> tensions_;
   std::vector<std::string> category_names_;  // index -> name; rules and tensions refer by index
   std::uint32_t place_category_ = 0;
-  bool has_exceptions_ = false;
   std::vector<config::Area> areas_;
   std::vector<int> area_depth_;
   std::array<double, 4> thresholds_ = {1, 3, 6, 10};
@@ -255,6 +276,7 @@ std::uint32_t ClassifierImpl::PatternFor(std::string_view term, bool prefix,
   if (inserted) {
     Pattern p;
     p.literal = literal;
+    p.scan = internal::ToScanEncoding(literal);
     p.prefix = prefix;
     p.origin = origin;
     patterns_.push_back(std::move(p));
@@ -275,6 +297,8 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
       {&rule.any, Clause::kAny},    {&rule.all, Clause::kAll},
       {&rule.none, Clause::kNone},  {&near_a, Clause::kNearA},
       {&near_b, Clause::kNearB},    {&rule.exceptions, Clause::kException}};
+  CompiledRule& compiled = rules_[rule_index];
+  compiled.items_begin = static_cast<std::uint32_t>(items_.size());
   for (const auto& [items, clause] : clauses) {
     for (std::uint32_t i = 0; i < items->size(); ++i) {
       const internal::TermItem& item = (*items)[i];
@@ -284,9 +308,25 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
         std::uint8_t langs;
       };
       std::vector<Term> terms;
-      if (item.text.starts_with("@")) {
+      const bool is_list = item.text.starts_with("@");
+      if (is_list && spec.lists.find(item.text.substr(1)) == spec.lists.end()) {
+        continue;  // reported by Validate
+      }
+      std::string key(1, static_cast<char>(item.langs));
+      key += item.text;
+      const auto [group_it, new_group] =
+          group_index_.emplace(std::move(key), static_cast<std::uint32_t>(group_failed_.size()));
+      const std::uint32_t group = group_it->second;
+      if (new_group) {
+        group_failed_.push_back(false);
+        group_watchers_.emplace_back();
+      }
+      items_.push_back(RuleItem{group, clause, static_cast<std::uint8_t>(i)});
+      // A known group has its uses; its terms are made again only to report their errors for
+      // this rule too.
+      if (!new_group && !group_failed_[group]) continue;
+      if (is_list) {
         auto list = spec.lists.find(item.text.substr(1));
-        if (list == spec.lists.end()) continue;  // reported by Validate
         for (const internal::TermItem& t : list->second.terms) {
           terms.push_back(Term{t.text,
                                list->second.file + ":" + std::to_string(t.line) + ": rule " +
@@ -307,13 +347,54 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
         const std::uint32_t p = PatternFor(
             prefix ? std::string_view(t.text).substr(0, t.text.size() - 1) : t.text, prefix,
             t.origin, errors, ok);
-        if (ok) {
-          patterns_[p].uses.push_back(TermUse{
-              rule_index, i, static_cast<std::uint32_t>(use_terms_.size()), clause, t.langs});
+        if (!ok) {
+          group_failed_[group] = true;
+        } else if (new_group) {
+          patterns_[p].uses.push_back(
+              GroupUse{group, static_cast<std::uint32_t>(use_terms_.size()), t.langs});
           use_terms_.push_back(t.text);
         }
       }
     }
+  }
+  compiled.items_end = static_cast<std::uint32_t>(items_.size());
+  // Watch the `any` items, or else the `all` and `near` items (see watchers_).
+  const bool has_any = compiled.any_count > 0;
+  for (std::uint32_t k = compiled.items_begin; k < compiled.items_end; ++k) {
+    const RuleItem& item = items_[k];
+    const bool watch = has_any ? item.clause == Clause::kAny
+                               : item.clause == Clause::kAll || item.clause == Clause::kNearA ||
+                                     item.clause == Clause::kNearB;
+    std::vector<std::uint32_t>& watchers = group_watchers_[item.group];
+    if (watch && (watchers.empty() || watchers.back() != rule_index)) {
+      watchers.push_back(rule_index);
+    }
+  }
+}
+
+void ClassifierImpl::Flatten() {
+  watchers_begin_.clear();
+  watchers_.clear();
+  for (const std::vector<std::uint32_t>& w : group_watchers_) {
+    watchers_begin_.push_back(static_cast<std::uint32_t>(watchers_.size()));
+    watchers_.insert(watchers_.end(), w.begin(), w.end());
+  }
+  watchers_begin_.push_back(static_cast<std::uint32_t>(watchers_.size()));
+  group_watchers_ = {};
+  group_index_ = {};
+  group_failed_ = {};
+  pattern_meta_.clear();
+  uses_.clear();
+  for (Pattern& p : patterns_) {
+    PatternMeta m;
+    m.length = static_cast<std::uint32_t>(p.scan.size());
+    m.prefix = p.prefix;
+    m.place = !p.areas.empty();
+    m.uses_begin = static_cast<std::uint32_t>(uses_.size());
+    uses_.insert(uses_.end(), p.uses.begin(), p.uses.end());
+    m.uses_end = static_cast<std::uint32_t>(uses_.size());
+    p.uses = {};
+    pattern_meta_.push_back(m);
   }
 }
 
@@ -345,13 +426,13 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     c.id_rank = static_cast<std::uint32_t>(
         std::lower_bound(sorted_ids.begin(), sorted_ids.end(), r.id) - sorted_ids.begin());
     c.has_near = r.near.size() == 2;
+    c.has_exceptions = !r.exceptions.empty();
     c.within_words = r.within_words;
     for (std::uint32_t bits = 0; bits < 16; ++bits) {
       for (std::uint32_t i = 0; i < c.all_count; ++i) {
         if ((r.all[i].langs & bits) != 0) c.all_required[bits] |= std::uint64_t{1} << i;
       }
     }
-    if (!r.exceptions.empty()) has_exceptions_ = true;
     rules_.push_back(std::move(c));
     AddRuleTerms(spec, index, r, errors);
   }
@@ -390,7 +471,7 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     std::sort(terms_.begin(), terms_.end());
     terms_.erase(std::unique(terms_.begin(), terms_.end()), terms_.end());
     for (Pattern& p : patterns_) {
-      for (TermUse& use : p.uses) {
+      for (GroupUse& use : p.uses) {
         use.term = static_cast<std::uint32_t>(
             std::lower_bound(terms_.begin(), terms_.end(), use_terms_[use.term]) - terms_.begin());
       }
@@ -423,6 +504,7 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
   info_.place_pattern_count = place_patterns;
   info_.rule_count = rules_.size() + tensions_.size();
   if (!errors.empty() || patterns_.empty()) return;
+  Flatten();
 
   // Every pattern is a literal over normalised text (separators are single spaces), so the
   // literal compiler is used: the same matches as escaped regexes, far faster to compile.
@@ -431,8 +513,8 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
   for (std::uint32_t i = 0; i < patterns_.size(); ++i) {
-    literals.push_back(patterns_[i].literal.data());
-    lengths.push_back(patterns_[i].literal.size());
+    literals.push_back(patterns_[i].scan.data());
+    lengths.push_back(patterns_[i].scan.size());
     flags.push_back(0);
     ids.push_back(i);
   }
@@ -468,39 +550,41 @@ hs_scratch_t* ClassifierImpl::Scratch() const {
 }
 
 struct ScanContext {
-  const std::vector<Pattern>* patterns;
-  const NormalizedText* text;
+  const PatternMeta* patterns;
+  const MatchText* text;
   std::vector<Hit>* hits;
 };
 
 int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
                             unsigned int /*flags*/, void* ctx) {
   const auto* c = static_cast<const ScanContext*>(ctx);
-  // Literals and the text are valid UTF-8, so `from` and `to` are code point boundaries and
-  // text->word[] tells whether the code point before `from` or at `to` is a word character.
-  const std::size_t size = c->text->text.size();
-  const std::uint8_t* word = c->text->word.data();
-  const Pattern& pattern = (*c->patterns)[id];
-  const std::size_t length = pattern.literal.size();  // start = end - length
+  // Literals and the text are in the scan encoding, so a match that starts on the first byte of
+  // a code point ends on the last byte of one; text->flags tells code point starts and whether
+  // the code point before `from` or at `to` is a word character.
+  const std::size_t size = c->text->size;
+  const std::uint8_t* flags = c->text->flags.data();
+  const PatternMeta& pattern = c->patterns[id];
+  const std::size_t length = pattern.length;  // start = end - length
   if (to > size || to < length || length == 0) return 0;
   const std::size_t from = to - length;
-  if (from > 0 && word[from - 1] != 0) return 0;
+  if ((flags[from] & MatchText::kContinuation) != 0) return 0;  // inside an escaped code point
+  if (from > 0 && (flags[from - 1] & MatchText::kWord) != 0) return 0;
   std::size_t end = to;
-  if (end < size && word[end] != 0) {
+  if (end < size && (flags[end] & MatchText::kWord) != 0) {
     if (!pattern.prefix) return 0;
-    while (end < size && word[end] != 0) ++end;  // a prefix reports the whole word
+    while (end < size && (flags[end] & MatchText::kWord) != 0) ++end;  // the whole word
   }
   c->hits->push_back(Hit{id, c->text->OriginalBegin(from), c->text->OriginalEnd(end)});
   return 0;
 }
 
-void ClassifierImpl::Scan(const NormalizedText& text, std::vector<Hit>& hits) const {
+void ClassifierImpl::Scan(const MatchText& text, std::vector<Hit>& hits) const {
   // `text` is the normalised text followed by its transliterated Latin runs (one pass).
-  if (database_ == nullptr || text.text.empty()) return;
+  if (database_ == nullptr || text.size == 0) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
-  ScanContext ctx{&patterns_, &text, &hits};
-  hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.text.size()), 0, scratch,
+  ScanContext ctx{pattern_meta_.data(), &text, &hits};
+  hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.size), 0, scratch,
           &ClassifierImpl::OnMatch, &ctx);
 }
 
@@ -508,30 +592,73 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   Classification out;
   RunScratch& rs = t_run;
   rs.hits.clear();
-  normalizer_.NormalizeForMatching(text, rs.normalized);
+  normalizer_.NormalizeForMatching(text, rs.normalized, &out.language);
+  // Hits in scan order. The same hit twice (a pattern in a Latin word and in its
+  // transliteration) changes nothing below: matches and place mentions are merged by span.
   Scan(rs.normalized, rs.hits);
-  std::sort(rs.hits.begin(), rs.hits.end());
-  rs.hits.erase(std::unique(rs.hits.begin(), rs.hits.end()), rs.hits.end());
-  out.language = DetectLanguage(text);
   const std::uint8_t lang_bits = LanguageBits(out.language);
 
-  if (rs.rules.size() < rules_.size()) rs.rules.resize(rules_.size());
   const std::uint64_t epoch = ++rs.epoch;
-  // Each rule is touched at most once per text: room for all, no growth checks.
-  if (rs.touched.size() < rules_.size()) rs.touched.resize(rules_.size());
-  std::uint32_t* const touched = rs.touched.data();
-  std::size_t touched_count = 0;
-  rs.near.clear();
-  rs.exceptions.clear();
+  if (rs.groups.size() < watchers_begin_.size()) rs.groups.resize(watchers_begin_.size());
+  if (rs.rule_stamps.size() < rules_.size()) rs.rule_stamps.resize(rules_.size());
+  // Each rule is evaluated at most once per text: room for all, no growth checks.
+  if (rs.to_evaluate.size() < rules_.size()) rs.to_evaluate.resize(rules_.size());
+  GroupState* const groups = rs.groups.data();
+  std::uint64_t* const rule_stamps = rs.rule_stamps.data();
+  std::uint32_t* const to_evaluate = rs.to_evaluate.data();
+  std::size_t evaluate_count = 0;
+  rs.entries.clear();
   rs.matched.clear();
-  auto state_of = [&](std::uint32_t rule) -> RuleState& {
-    RuleState& st = rs.rules[rule];
-    if (st.stamp != epoch) {
-      st = RuleState{};
-      st.stamp = epoch;
-      touched[touched_count++] = rule;
+  std::vector<PlaceRef>& mentions = rs.places;
+  mentions.clear();
+
+  // Every hit marks the groups of its terms (of the text's language); the first hit of a group
+  // puts its watchers to be evaluated.
+  for (std::uint32_t h = 0; h < rs.hits.size(); ++h) {
+    const PatternMeta& p = pattern_meta_[rs.hits[h].pattern];
+    for (std::uint32_t u = p.uses_begin; u < p.uses_end; ++u) {
+      const GroupUse& use = uses_[u];
+      if ((use.langs & lang_bits) == 0) continue;
+      GroupState& g = groups[use.group];
+      if (g.stamp != epoch) {
+        g.stamp = epoch;
+        g.head = kNoEntry;
+        for (std::uint32_t w = watchers_begin_[use.group]; w < watchers_begin_[use.group + 1];
+             ++w) {
+          const std::uint32_t rule = watchers_[w];
+          if (rule_stamps[rule] == epoch) continue;
+          rule_stamps[rule] = epoch;
+          to_evaluate[evaluate_count++] = rule;
+        }
+      }
+      rs.entries.push_back(GroupHit{h, use.term, g.head});
+      g.head = static_cast<std::uint32_t>(rs.entries.size() - 1);
     }
-    return st;
+    if (p.place) mentions.push_back(PlaceRef{rs.hits[h].begin, rs.hits[h].end, rs.hits[h].pattern});
+  }
+  const GroupHit* const entries = rs.entries.data();
+  const Hit* const hits = rs.hits.data();
+  auto group_hit = [&](std::uint32_t group) { return groups[group].stamp == epoch; };
+  // Exceptions: their hits hide the overlapping hits of the same rule (not its `none` hits).
+  auto hidden = [&](const CompiledRule& rule, const Hit& hit) {
+    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+      const RuleItem& item = items_[k];
+      if (item.clause != Clause::kException || !group_hit(item.group)) continue;
+      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
+        const Hit& x = hits[entries[e].hit];
+        if (x.begin < hit.end && hit.begin < x.end) return true;
+      }
+    }
+    return false;
+  };
+  // A positive item of `rule` holds: a hit of its group that no exception of the rule hides.
+  auto item_holds = [&](const CompiledRule& rule, const RuleItem& item) {
+    if (!group_hit(item.group)) return false;
+    if (!rule.has_exceptions) return true;
+    for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
+      if (!hidden(rule, hits[entries[e].hit])) return true;
+    }
+    return false;
   };
   // Word number of an original offset: words of the normalised text (before the transliteration).
   auto word_of = [&rs](std::uint32_t original_offset) -> std::uint32_t {
@@ -539,57 +666,25 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
     return static_cast<std::uint32_t>(it - starts.begin());
   };
-
-  // Exceptions first: their spans hide the overlapping hits of the same rule.
-  if (has_exceptions_) {
-    for (const Hit& hit : rs.hits) {
-      for (const TermUse& use : patterns_[hit.pattern].uses) {
-        if (use.clause != Clause::kException || (use.langs & lang_bits) == 0) continue;
-        state_of(use.rule).exceptions = true;
-        rs.exceptions.push_back(Span{use.rule, hit.begin, hit.end});
-      }
-    }
-  }
-  std::vector<PlaceRef>& mentions = rs.places;
-  mentions.clear();
-  for (std::uint32_t h = 0; h < rs.hits.size(); ++h) {
-    const Hit& hit = rs.hits[h];
-    const Pattern& p = patterns_[hit.pattern];
-    for (const TermUse& use : p.uses) {
-      if ((use.langs & lang_bits) == 0 || use.clause == Clause::kException) continue;
-      RuleState& st = state_of(use.rule);
-      if (st.exceptions && use.clause != Clause::kNone) {
-        bool hidden = false;
-        for (const Span& e : rs.exceptions) {
-          if (e.rule == use.rule && e.begin < hit.end && hit.begin < e.end) hidden = true;
-        }
-        if (hidden) continue;
-      }
-      switch (use.clause) {
-        case Clause::kAny: st.any = true; break;
-        case Clause::kAll: st.all_mask |= std::uint64_t{1} << use.item; break;
-        case Clause::kNone: st.none = true; break;
-        case Clause::kNearA:
-        case Clause::kNearB:
-          rs.near.push_back(NearHit{use.rule, use.clause == Clause::kNearA ? 0u : 1u,
-                                    word_of(hit.begin)});
-          break;
-        case Clause::kException: break;
-      }
-      if (use.clause != Clause::kNone) st.positive = true;
-    }
-    if (!p.areas.empty()) mentions.push_back(PlaceRef{hit.begin, hit.end, hit.pattern});
-  }
-  if (!rs.near.empty()) std::sort(rs.near.begin(), rs.near.end());
   // True when a hit of near[0] and one of near[1] are at most within_words words apart.
-  auto near_ok = [&](std::uint32_t rule) {
-    const auto first = std::lower_bound(rs.near.begin(), rs.near.end(), NearHit{rule, 0, 0});
-    const auto middle = std::lower_bound(first, rs.near.end(), NearHit{rule, 1, 0});
-    const auto last = std::lower_bound(middle, rs.near.end(), NearHit{rule + 1, 0, 0});
-    const auto within = static_cast<std::uint32_t>(rules_[rule].within_words);
-    for (auto a = first; a != middle; ++a) {
-      for (auto b = middle; b != last; ++b) {
-        const std::uint32_t d = a->word > b->word ? a->word - b->word : b->word - a->word;
+  auto near_ok = [&](const CompiledRule& rule) {
+    rs.near_a.clear();
+    rs.near_b.clear();
+    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+      const RuleItem& item = items_[k];
+      if (item.clause != Clause::kNearA && item.clause != Clause::kNearB) continue;
+      if (!group_hit(item.group)) continue;
+      std::vector<std::uint32_t>& words = item.clause == Clause::kNearA ? rs.near_a : rs.near_b;
+      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
+        const Hit& hit = hits[entries[e].hit];
+        if (rule.has_exceptions && hidden(rule, hit)) continue;
+        words.push_back(word_of(hit.begin));
+      }
+    }
+    const auto within = static_cast<std::uint32_t>(rule.within_words);
+    for (std::uint32_t a : rs.near_a) {
+      for (std::uint32_t b : rs.near_b) {
+        const std::uint32_t d = a > b ? a - b : b - a;
         if (d <= within) return true;
       }
     }
@@ -602,16 +697,39 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (s && (!floor || *s > *floor)) floor = s;
   };
   rs.fired.clear();
-  for (std::size_t t = 0; t < touched_count; ++t) {
-    const std::uint32_t index = touched[t];
-    RuleState& st = rs.rules[index];
+  for (std::size_t t = 0; t < evaluate_count; ++t) {
+    const std::uint32_t index = to_evaluate[t];
     const CompiledRule& rule = rules_[index];
+    bool any = false;
+    bool none = false;
+    bool positive = false;  // some any/all/near item holds
+    std::uint64_t all_mask = 0;
+    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+      const RuleItem& item = items_[k];
+      switch (item.clause) {
+        case Clause::kAny:
+          if (!any && item_holds(rule, item)) any = positive = true;
+          break;
+        case Clause::kAll:
+          if (item_holds(rule, item)) {
+            all_mask |= std::uint64_t{1} << item.index;
+            positive = true;
+          }
+          break;
+        case Clause::kNone:
+          if (group_hit(item.group)) none = true;
+          break;
+        case Clause::kNearA:
+        case Clause::kNearB:
+          if (!positive && item_holds(rule, item)) positive = true;
+          break;
+        case Clause::kException: break;
+      }
+    }
     const std::uint64_t required = rule.all_required[lang_bits];
-    const bool fires = st.positive && !st.none && (rule.any_count == 0 || st.any) &&
-                       (st.all_mask & required) == required && (!rule.has_near || near_ok(index));
-    if (!fires) continue;
-    st.fired = true;
-    rs.fired.push_back(index);
+    const bool fires = positive && !none && (rule.any_count == 0 || any) &&
+                       (all_mask & required) == required && (!rule.has_near || near_ok(rule));
+    if (fires) rs.fired.push_back(index);
   }
   std::sort(rs.fired.begin(), rs.fired.end());  // the score is summed in rule order
   for (std::uint32_t index : rs.fired) {
@@ -620,28 +738,23 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     out.score += rule.weight;
     rs.categories[rule.category_index] = 1;
     raise(rule.severity);
-  }
-  // Matches of fired rules, ordered by (begin, end, rule id, term), one per span and rule.
-  for (const Hit& hit : rs.hits) {
-    for (const TermUse& use : patterns_[hit.pattern].uses) {
-      if (use.clause == Clause::kNone || use.clause == Clause::kException ||
-          (use.langs & lang_bits) == 0) {
+    // Matches: every hit of a positive item that no exception of the rule hides.
+    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+      const RuleItem& item = items_[k];
+      if (item.clause == Clause::kNone || item.clause == Clause::kException ||
+          !group_hit(item.group)) {
         continue;
       }
-      const RuleState& st = rs.rules[use.rule];
-      if (st.stamp != epoch || !st.fired) continue;
-      if (st.exceptions) {
-        bool hidden = false;
-        for (const Span& e : rs.exceptions) {
-          if (e.rule == use.rule && e.begin < hit.end && hit.begin < e.end) hidden = true;
-        }
-        if (hidden) continue;
+      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
+        const Hit& hit = hits[entries[e].hit];
+        if (rule.has_exceptions && hidden(rule, hit)) continue;
+        rs.matched.push_back(MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
+                                      std::uint64_t{rule.id_rank} << 32 | entries[e].term, index,
+                                      entries[e].term});
       }
-      rs.matched.push_back(MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
-                                    std::uint64_t{rules_[use.rule].id_rank} << 32 | use.term,
-                                    use.rule, &use});
     }
   }
+  // Ordered by (begin, end, rule id, term), one per span and rule.
   std::sort(rs.matched.begin(), rs.matched.end(), [](const MatchRef& a, const MatchRef& b) {
     return a.span != b.span ? a.span < b.span : a.order < b.order;
   });
@@ -651,9 +764,9 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (i > 0 && rs.matched[i - 1].span == m.span && rs.matched[i - 1].rule == m.rule) continue;
     const CompiledRule& rule = rules_[m.rule];
 #if defined(__cpp_aggregate_paren_init)  // built in place, strings copy-constructed
-    out.matches.emplace_back(rule.id, rule.category, terms_[m.use->term], m.begin(), m.end());
+    out.matches.emplace_back(rule.id, rule.category, terms_[m.term], m.begin(), m.end());
 #else  // clang 14 (the fuzz build) has no parenthesised aggregate init
-    out.matches.push_back(Match{rule.id, rule.category, terms_[m.use->term], m.begin(), m.end()});
+    out.matches.push_back(Match{rule.id, rule.category, terms_[m.term], m.begin(), m.end()});
 #endif
   }
 
@@ -721,6 +834,9 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     raise(t.severity);
   }
   for (std::uint32_t c : tension_categories) rs.categories[c] = 1;
+  std::size_t category_count = 0;
+  for (char c : rs.categories) category_count += c != 0 ? 1 : 0;
+  out.categories.reserve(category_count);
   for (std::uint32_t c = 0; c < category_names_.size(); ++c) {  // in name order
     if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
   }

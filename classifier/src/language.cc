@@ -6,12 +6,21 @@
 #include <string_view>
 #include <vector>
 
+#include "language_scorer.h"
 #include "normalizer.h"
 
 namespace sakchy::classifier {
 namespace {
 
 using internal::DecodeUtf8;
+using internal::kCyrillicChar;
+using internal::kKyrgyzChar;
+using internal::kLangTableEnd;
+using internal::kLatinChar;
+using internal::kLongVowelChar;
+using internal::kRussianChar;
+using internal::kUzbekChar;
+using internal::LangCharClass;
 
 // Function words. Kyrgyz: the spaCy list in shared/data/kg-uz-stopwords without the words that
 // are also Russian ("да", "же") or names and content words common in Russian texts too ("бишкек",
@@ -96,41 +105,7 @@ bool IsLongVowel(char32_t c) {
   return c == U'а' || c == U'о' || c == U'у' || c == U'ы' || c == U'э';
 }
 
-// Lower() and the classes of the lower-cased letter, for every code point below U+0500 (above it
-// Lower() is the identity and none of the classes hold).
-constexpr char32_t kCharTableEnd = 0x500;
-constexpr std::uint8_t kLatinChar = 1;
-constexpr std::uint8_t kCyrillicChar = 2;
-constexpr std::uint8_t kKyrgyzChar = 4;
-constexpr std::uint8_t kUzbekChar = 8;
-constexpr std::uint8_t kRussianChar = 16;
-constexpr std::uint8_t kLongVowelChar = 32;
-struct CharClass {
-  std::uint16_t lower = 0;
-  std::uint8_t bits = 0;
-};
-const std::array<CharClass, kCharTableEnd>& CharClasses() {
-  static const std::array<CharClass, kCharTableEnd> table = [] {
-    std::array<CharClass, kCharTableEnd> t{};
-    for (char32_t c = 0; c < kCharTableEnd; ++c) {
-      const char32_t l = Lower(c);
-      t[c].lower = static_cast<std::uint16_t>(l);
-      if (IsLatin(l)) t[c].bits |= kLatinChar;
-      if (IsCyrillic(l)) t[c].bits |= kCyrillicChar;
-      if (IsKyrgyzLetter(l)) t[c].bits |= kKyrgyzChar;
-      if (IsUzbekCyrillicLetter(l)) t[c].bits |= kUzbekChar;
-      if (IsRussianLetter(l)) t[c].bits |= kRussianChar;
-      if (IsLongVowel(l)) t[c].bits |= kLongVowelChar;
-    }
-    return t;
-  }();
-  return table;
-}
 bool IsCyrillic(char32_t c) { return c >= 0x400 && c <= 0x4FF; }
-bool IsApostrophe(char32_t c) {
-  return c == '\'' || c == U'\u2019' || c == U'\u2018' || c == U'\u02BC' || c == U'\u02BB' ||
-         c == '`';
-}
 
 bool IsKyrgyzLetter(char32_t c) {
   return c == U'ң' || c == U'ө' || c == U'ү' || c == U'\u04CA' || c == U'\u04C8';
@@ -154,13 +129,18 @@ class FunctionWordTable {
     add(UzWords(), kUzBit);
     add(EnWords(), kEnBit);
   }
-  // Languages of `word`; 0 when it is no function word.
-  std::uint8_t Find(std::string_view word) const {
-    for (std::uint32_t i = Hash(word) & kMask;; i = (i + 1) & kMask) {
+  // Languages of `word`, whose Hash() is `hash`; 0 when it is no function word.
+  std::uint8_t Find(std::string_view word, std::uint32_t hash) const {
+    for (std::uint32_t i = hash & kMask;; i = (i + 1) & kMask) {
       const Slot& slot = slots_[i];
       if (slot.bits == 0) return 0;
-      if (slot.word == word) return slot.bits;
+      if (slot.hash == hash && slot.word == word) return slot.bits;
     }
+  }
+  static std::uint32_t Hash(std::string_view word) {
+    std::uint32_t h = 2166136261u;
+    for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h;
   }
 
  private:
@@ -168,18 +148,16 @@ class FunctionWordTable {
   static constexpr std::uint32_t kMask = kSize - 1;
   struct Slot {
     std::string_view word;
+    std::uint32_t hash = 0;
     std::uint8_t bits = 0;
   };
-  static std::uint32_t Hash(std::string_view word) {
-    std::uint32_t h = 2166136261u;
-    for (char c : word) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    return h;
-  }
   void add(const std::vector<std::string_view>& words, std::uint8_t bit) {
     for (std::string_view w : words) {
-      std::uint32_t i = Hash(w) & kMask;
+      const std::uint32_t hash = Hash(w);
+      std::uint32_t i = hash & kMask;
       while (slots_[i].bits != 0 && slots_[i].word != w) i = (i + 1) & kMask;
       slots_[i].word = w;
+      slots_[i].hash = hash;
       slots_[i].bits |= bit;
     }
   }
@@ -192,16 +170,6 @@ const FunctionWordTable& FunctionWords() {
 }
 
 constexpr std::size_t kMaxFunctionWord = 24;  // bytes; longer words are not looked up
-
-struct Scores {
-  int ky = 0;
-  int ru = 0;
-  int uz = 0;
-  int en = 0;
-  int cyrillic_letters = 0;
-  int latin_letters = 0;
-  int words = 0;
-};
 
 // Kyrgyz long vowels (аа, оо, уу, ыы, ээ) are frequent in Kyrgyz and rare in Russian ("ии" and
 // "ее" are common Russian endings, so they do not count).
@@ -227,25 +195,6 @@ bool HasUzbekQ(std::string_view word) {
   return false;
 }
 
-// `maybe_long_vowel`: two equal vowels of HasKyrgyzLongVowel were appended one after the other;
-// `has_q`: the word has a 'q' (both necessary for the checks, which are skipped otherwise).
-void ScoreWord(std::string_view word, bool latin_apostrophe, bool maybe_long_vowel, bool has_q,
-               Scores& s) {
-  if (word.empty()) return;
-  ++s.words;
-  if (maybe_long_vowel && HasKyrgyzLongVowel(word)) s.ky += 2;
-  if (has_q && HasUzbekQ(word)) s.uz += 2;
-  if (word.size() <= kMaxFunctionWord) {
-    if (const std::uint8_t bits = FunctionWords().Find(word); bits != 0) {
-      if ((bits & kKyBit) != 0) s.ky += 2;
-      if ((bits & kRuBit) != 0) s.ru += 2;
-      if ((bits & kUzBit) != 0) s.uz += 2;
-      if ((bits & kEnBit) != 0) s.en += 2;
-    }
-  }
-  if (latin_apostrophe) s.uz += 3;  // o', g' (and bo'ldi, ko'p ...)
-}
-
 }  // namespace
 
 std::string_view LanguageName(Language language) {
@@ -260,28 +209,10 @@ std::string_view LanguageName(Language language) {
 }
 
 Language DetectLanguage(std::string_view text) {
-  Scores s;
-  // The current word, lower-cased (letters are Latin or Cyrillic: at most 2 bytes each). Longer
-  // words than the buffer are truncated: they are neither function words nor worth more.
-  char word[128];
-  std::size_t len = 0;
-  bool latin_apostrophe = false;
-  bool maybe_long_vowel = false;
-  bool has_q = false;
-  char32_t last_appended = 0;  // the last letter or apostrophe put in `word`
-  char32_t previous = 0;
+  char word[internal::kLangWordBuffer];
+  internal::LanguageScorer scorer(word);
   std::size_t pos = 0;
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const std::array<CharClass, kCharTableEnd>& classes = CharClasses();
-  auto end_word = [&] {
-    if (len > 0 && word[len - 1] == '\'') --len;
-    ScoreWord(std::string_view(word, len), latin_apostrophe, maybe_long_vowel, has_q, s);
-    len = 0;
-    latin_apostrophe = false;
-    maybe_long_vowel = false;
-    has_q = false;
-    last_appended = 0;
-  };
   while (pos < text.size()) {
     char32_t c;
     if (bytes[pos] < 0x80) {
@@ -291,60 +222,72 @@ Language DetectLanguage(std::string_view text) {
       c = (static_cast<char32_t>(bytes[pos] & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
       pos += 2;
     } else {
-      c = DecodeUtf8(text, pos);
+      std::size_t p = pos;
+      c = DecodeUtf8(text, p);
+      pos = p;
     }
-    std::uint8_t bits = 0;
-    if (c < kCharTableEnd) {
-      bits = classes[c].bits;
-      c = classes[c].lower;
-    }
-    if ((bits & (kLatinChar | kCyrillicChar)) != 0) {
-      const bool latin = (bits & kLatinChar) != 0;
-      if (len + 2 <= sizeof(word)) {
-        if (latin) {
-          word[len++] = static_cast<char>(c);
-          if (c == 'q') has_q = true;
-        } else {
-          word[len++] = static_cast<char>(0xC0 | (c >> 6));
-          word[len++] = static_cast<char>(0x80 | (c & 0x3F));
-          if (c == last_appended && (bits & kLongVowelChar) != 0) maybe_long_vowel = true;
-        }
-        last_appended = c;
-      }
-      if (latin) {
-        ++s.latin_letters;
-      } else {
-        ++s.cyrillic_letters;
-        if ((bits & kKyrgyzChar) != 0) s.ky += 3;
-        if ((bits & kUzbekChar) != 0) s.uz += 3;
-        if ((bits & kRussianChar) != 0) s.ru += 1;
-      }
-    } else if (IsApostrophe(c) && len > 0 && pos < text.size()) {
-      if (previous == 'o' || previous == 'g') latin_apostrophe = true;
-      if (len < sizeof(word)) {
-        word[len++] = '\'';
-        last_appended = '\'';
-      }
-    } else if (len > 0) {
-      end_word();
-    }
-    previous = c;
+    scorer.Add(c, pos == text.size());
   }
-  end_word();
+  return scorer.Finish();
+}
 
-  if (s.cyrillic_letters + s.latin_letters < 3) return Language::kUnknown;
-  if (s.cyrillic_letters >= s.latin_letters) {
+namespace internal {
+
+const LangCharClass* LangCharClasses() {
+  static const std::array<LangCharClass, kLangTableEnd> table = [] {
+    std::array<LangCharClass, kLangTableEnd> t{};
+    for (char32_t c = 0; c < kLangTableEnd; ++c) {
+      const char32_t l = Lower(c);
+      t[c].lower = static_cast<std::uint16_t>(l);
+      if (IsLatin(l)) t[c].bits |= kLatinChar;
+      if (IsCyrillic(l)) t[c].bits |= kCyrillicChar;
+      if (IsKyrgyzLetter(l)) t[c].bits |= kKyrgyzChar;
+      if (IsUzbekCyrillicLetter(l)) t[c].bits |= kUzbekChar;
+      if (IsRussianLetter(l)) t[c].bits |= kRussianChar;
+      if (IsLongVowel(l)) t[c].bits |= kLongVowelChar;
+    }
+    return t;
+  }();
+  return table.data();
+}
+
+std::uint32_t ScoreWord(const char* word_bytes, std::size_t len, std::uint32_t hash,
+                        std::uint8_t flags) {
+  const std::string_view word(word_bytes, len);
+  std::uint32_t ky = 0;
+  std::uint32_t ru = 0;
+  std::uint32_t uz = 0;
+  std::uint32_t en = 0;
+  if ((flags & kWordMaybeLongVowel) != 0 && HasKyrgyzLongVowel(word)) ky += 2;
+  if ((flags & kWordHasQ) != 0 && HasUzbekQ(word)) uz += 2;
+  if (word.size() <= kMaxFunctionWord) {
+    if (const std::uint8_t bits = FunctionWords().Find(word, hash); bits != 0) {
+      if ((bits & kKyBit) != 0) ky += 2;
+      if ((bits & kRuBit) != 0) ru += 2;
+      if ((bits & kUzBit) != 0) uz += 2;
+      if ((bits & kEnBit) != 0) en += 2;
+    }
+  }
+  if ((flags & kWordLatinApostrophe) != 0) uz += 3;  // o', g' (and bo'ldi, ko'p ...)
+  return ky | ru << 8 | uz << 16 | en << 24;
+}
+
+Language DecideLanguage(int ky, int ru, int uz, int en, int cyrillic_letters, int latin_letters) {
+  if (cyrillic_letters + latin_letters < 3) return Language::kUnknown;
+  if (cyrillic_letters >= latin_letters) {
     // Kyrgyz first on ties: Russian speakers rarely use Kyrgyz function words or letters.
-    if (s.ky > 0 && s.ky >= s.ru && s.ky >= s.uz) return Language::kKy;
-    if (s.uz > 0 && s.uz > s.ru) return Language::kUz;
+    if (ky > 0 && ky >= ru && ky >= uz) return Language::kKy;
+    if (uz > 0 && uz > ru) return Language::kUz;
     // Russian only with evidence: a Cyrillic text without any sign stays unknown, so that rules
     // keep matching every language's terms in it.
-    if (s.ru > 0) return Language::kRu;
+    if (ru > 0) return Language::kRu;
     return Language::kUnknown;
   }
-  if (s.uz >= 2 && s.uz >= s.en) return Language::kUz;
-  if (s.en >= 2) return Language::kEn;
+  if (uz >= 2 && uz >= en) return Language::kUz;
+  if (en >= 2) return Language::kEn;
   return Language::kUnknown;
 }
+
+}  // namespace internal
 
 }  // namespace sakchy::classifier

@@ -1,13 +1,17 @@
 #include "normalizer.h"
 
+#include "language_scorer.h"
+
 #include <unicode/bytestream.h>
 #include <unicode/edits.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <span>
 #include <utility>
 
 namespace sakchy::classifier::internal {
@@ -123,6 +127,7 @@ bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
 // One code point of the text being normalised, its flags and the original bytes it stands for.
 struct Unit {
+  Unit() = default;
   Unit(char32_t c, std::uint32_t b, std::uint32_t e) : cp(c), ob(b), oe(e), f(Flags(c)) {}
   // `flags` must be Flags(c).
   Unit(char32_t c, std::uint32_t b, std::uint32_t e, std::uint8_t flags)
@@ -234,35 +239,52 @@ void FoldWithIcu(const icu::Normalizer2* nfkc_cf, std::string_view text, std::ve
   }
 }
 
+// Units FoldFastInto() may write for `text`: a code point of n bytes folds to at most 3 code
+// points, and only one of 2 bytes to more than n.
+std::size_t MaxFoldedUnits(std::string_view text) { return text.size() + text.size() / 2 + 3; }
+
 // The same result as FoldWithIcu without ICU's string and edit machinery, when every code point of
 // the text has a normalization boundary before it (then NFKC_Casefold of the text is the
 // concatenation of the folds of its code points). False when the slow path is needed: a
 // combining mark or another code point that interacts with its neighbours, or ill-formed UTF-8.
-bool FoldFast(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vector<Unit>& units) {
+// Writes `count` units to `out`, which has room for MaxFoldedUnits(text).
+// kWithLanguage: also sets `language` to DetectLanguage(text) when it returns true.
+template <bool kWithLanguage>
+bool FoldFastInto(const icu::Normalizer2* nfkc_cf, std::string_view text, Unit* out,
+                  std::size_t& count, Language* language) {
   if (nfkc_cf == nullptr) return false;
-  const CharTable& table = Table();
-  units.clear();
+  char word[kLangWordBuffer];
+  LanguageScorer scorer(word);
+  const CharInfo* const table = Table().info.data();
+  Unit* w = out;
   std::size_t pos = 0;
+  const std::size_t size = text.size();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  while (pos < text.size()) {
+  while (pos < size) {
     const auto start = static_cast<std::uint32_t>(pos);
     char32_t c;
-    if (bytes[pos] < 0x80) {  // ASCII and 2-byte sequences (Cyrillic) inline
-      c = bytes[pos++];
-    } else if ((bytes[pos] & 0xE0) == 0xC0 && bytes[pos] >= 0xC2 && pos + 1 < text.size() &&
-               (bytes[pos + 1] & 0xC0) == 0x80) {
-      c = (static_cast<char32_t>(bytes[pos] & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
+    const unsigned b0 = bytes[pos];
+    if (b0 < 0x80) {  // ASCII and 2-byte sequences (Cyrillic) inline
+      c = b0;
+      pos += 1;
+    } else if (b0 - 0xC2 < 0x1E && pos + 1 < size && (bytes[pos + 1] & 0xC0) == 0x80) {
+      c = (static_cast<char32_t>(b0 & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
       pos += 2;
     } else {
-      c = DecodeUtf8(text, pos);
+      std::size_t p = pos;
+      c = DecodeUtf8(text, p);
+      pos = p;
     }
     const auto end = static_cast<std::uint32_t>(pos);
+    if constexpr (kWithLanguage) scorer.Add(c, pos == size);
     if (c < kTableEnd) {
-      const CharInfo& ci = table.info[c];
+      const CharInfo& ci = table[c];
       if ((ci.flags & kFast) == 0) return false;
-      units.emplace_back(ci.fold[0], start, end, ci.fold_flags[0]);
-      for (std::uint8_t k = 1; k < ci.fold_len; ++k) {
-        units.emplace_back(ci.fold[k], start, end, ci.fold_flags[k]);
+      *w++ = Unit{ci.fold[0], start, end, ci.fold_flags[0]};
+      if (ci.fold_len > 1) {
+        for (std::uint8_t k = 1; k < ci.fold_len; ++k) {
+          *w++ = Unit{ci.fold[k], start, end, ci.fold_flags[k]};
+        }
       }
       continue;
     }
@@ -270,12 +292,20 @@ bool FoldFast(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vecto
     std::array<char32_t, 3> fold{};
     std::uint8_t len = 0;
     if (!FoldOne(nfkc_cf, c, fold, len)) return false;
-    for (std::uint8_t k = 0; k < len; ++k) units.push_back(Unit{FoldKyrgyzEn(fold[k]), start, end});
+    for (std::uint8_t k = 0; k < len; ++k) *w++ = Unit{FoldKyrgyzEn(fold[k]), start, end};
   }
+  count = static_cast<std::size_t>(w - out);
+  if constexpr (kWithLanguage) *language = scorer.Finish();
   return true;
 }
 
-
+bool FoldFast(const icu::Normalizer2* nfkc_cf, std::string_view text, std::vector<Unit>& units) {
+  units.resize(MaxFoldedUnits(text));
+  std::size_t count = 0;
+  const bool ok = FoldFastInto<false>(nfkc_cf, text, units.data(), count, nullptr);
+  units.resize(ok ? count : 0);
+  return ok;
+}
 
 bool IsSingle(const std::vector<Unit>& u, std::size_t k) {
   return IsWord(u[k]) && (k == 0 || !IsWord(u[k - 1])) &&
@@ -503,7 +533,7 @@ char32_t LatinToCyrillic(char32_t c) {
 }
 
 // Transliterates the Latin word u[begin, end) (letters and inner apostrophes) into `out`.
-void TransliterateWord(const std::vector<Unit>& u, std::size_t begin, std::size_t end,
+void TransliterateWord(std::span<const Unit> u, std::size_t begin, std::size_t end,
                        std::vector<Unit>& out) {
   std::size_t k = begin;
   while (k < end) {
@@ -625,17 +655,26 @@ struct UnitBuffers {
   std::vector<Unit> a;
   std::vector<Unit> b;
   std::vector<Unit> runs;
+  std::vector<Unit> fast;  // NormalizeForMatching(): only grows, the count is kept apart
+  std::vector<Unit> decoded;
 };
 thread_local UnitBuffers t_units;
 
-// Folds `text` and applies every stage; returns the buffer of t_units that holds the result.
-std::vector<Unit>& NormalizeUnits(const icu::Normalizer2* nfkc_cf, std::string_view text) {
+// Folds `text` (NFKC_Casefold, Kyrgyz ӊ) and joins spaced-out letters; returns the buffer of
+// t_units that holds the result.
+std::vector<Unit>& FoldAndJoin(const icu::Normalizer2* nfkc_cf, std::string_view text) {
   UnitBuffers& buf = t_units;
   if (!FoldFast(nfkc_cf, text, buf.a)) {
     FoldWithIcu(nfkc_cf, text, buf.a);
     for (Unit& u : buf.a) u.cp = FoldKyrgyzEn(u.cp);  // same flags: both Cyrillic letters
   }
-  std::vector<Unit>& units = JoinSpacedLetters(buf.a, buf.b) ? buf.b : buf.a;
+  return JoinSpacedLetters(buf.a, buf.b) ? buf.b : buf.a;
+}
+
+// Folds `text` and applies every stage one after the other; returns the buffer of t_units that
+// holds the result. The reference that NormalizeForMatching()'s single pass must equal.
+std::vector<Unit>& NormalizeUnits(const icu::Normalizer2* nfkc_cf, std::string_view text) {
+  std::vector<Unit>& units = FoldAndJoin(nfkc_cf, text);
   FoldHomoglyphs(units);
   CollapseRepeatsAndSeparators(units);
   return units;
@@ -656,7 +695,7 @@ namespace {
 // Calls `on_word(begin, end, latin)` for every word of `u` (letters, digits and inner apostrophes);
 // `latin` when it starts with a letter and all its letters are a-z.
 template <typename F>
-void ForEachWord(const std::vector<Unit>& u, F&& on_word) {
+void ForEachWord(std::span<const Unit> u, F&& on_word) {
   std::size_t i = 0;
   while (i < u.size()) {
     if (!IsWord(u[i])) {
@@ -704,17 +743,16 @@ bool Normalizer::Transliterate(const NormalizedText& in, NormalizedText& out) co
 
 namespace {
 
-// AppendTransliteration() of the text whose units are `u`.
-bool AppendTransliterationOf(const std::vector<Unit>& u, NormalizedText& text) {
-  bool has_latin = false;
+bool HasLatin(std::span<const Unit> u) {
   for (const Unit& unit : u) {
-    if (unit.cp >= 'a' && unit.cp <= 'z') {
-      has_latin = true;
-      break;
-    }
+    if (unit.cp >= 'a' && unit.cp <= 'z') return true;
   }
-  if (!has_latin) return false;
-  std::vector<Unit>& runs = t_units.runs;
+  return false;
+}
+
+// What AppendTransliteration() appends for the text whose units are `u`, as units: for every run
+// of consecutive Latin words, '\n' and the run transliterated. Empty when `u` has no Latin word.
+void TransliterationRuns(std::span<const Unit> u, std::vector<Unit>& runs) {
   runs.clear();
   std::size_t previous_end = 0;  // end of the previous Latin word, 0 before the first
   ForEachWord(u, [&](std::size_t begin, std::size_t end, bool latin) {
@@ -725,9 +763,6 @@ bool AppendTransliterationOf(const std::vector<Unit>& u, NormalizedText& text) {
     TransliterateWord(u, begin, end, runs);
     previous_end = end;
   });
-  if (runs.empty()) return false;
-  EncodeAppend(runs, text);
-  return true;
 }
 
 }  // namespace
@@ -735,22 +770,337 @@ bool AppendTransliterationOf(const std::vector<Unit>& u, NormalizedText& text) {
 bool Normalizer::AppendTransliteration(NormalizedText& text) const {
   thread_local std::vector<Unit> u;
   Decode(text, u);
-  return AppendTransliterationOf(u, text);
+  if (!HasLatin(u)) return false;
+  std::vector<Unit>& runs = t_units.runs;
+  TransliterationRuns(u, runs);
+  if (runs.empty()) return false;
+  EncodeAppend(runs, text);
+  return true;
 }
 
-void Normalizer::NormalizeForMatching(std::string_view text, NormalizedText& out) const {
-  const std::vector<Unit>& units =
-      NormalizeUnits(static_cast<const icu::Normalizer2*>(nfkc_cf_), text);
-  EncodeAt(units, 0, out);
-  out.main_size = out.text.size();
-  out.word_starts.clear();
-  bool in_word = false;
-  for (const Unit& u : units) {
-    const bool word = IsWord(u);
-    if (word && !in_word) out.word_starts.push_back(u.ob);
-    in_word = word;
+// ---- The matcher's text: MatchText in the scan encoding ----
+
+namespace {
+
+// The one-byte code points of the scan encoding: byte 0x80 + i stands for cp[i].
+struct ScanTables {
+  static constexpr char32_t kFirst = 0x430;
+  static constexpr char32_t kEnd = 0x500;
+  std::array<std::uint8_t, kEnd - kFirst> byte{};  // code point - kFirst -> byte; 0: escaped
+  std::array<char32_t, 127> cp{};
+  std::size_t count = 0;
+  constexpr ScanTables() {
+    for (char32_t c = 0x430; c < 0x460; ++c) Add(c);      // а..я ѐ..џ (ё ў ...)
+    for (char32_t c = 0x461; c <= 0x481; c += 2) Add(c);  // lower case letters of Ѡ..Ҁ
+    for (char32_t c = 0x48B; c <= 0x4BF; c += 2) Add(c);  // ҋ..ҿ (ғ қ ң ү ұ ҳ һ ...)
+    for (char32_t c = 0x4C2; c <= 0x4CE; c += 2) Add(c);  // ӂ..ӎ
+    Add(0x4CF);                                            // ӏ
+    for (char32_t c = 0x4D1; c <= 0x4FF; c += 2) Add(c);  // ӑ..ӿ (ә ө ...)
   }
-  AppendTransliterationOf(units, out);
+  constexpr void Add(char32_t c) {
+    byte[c - kFirst] = static_cast<std::uint8_t>(0x80 + count);
+    cp[count++] = c;
+  }
+};
+constexpr ScanTables kScan;
+static_assert(kScan.count <= 127, "byte 0xFF is the escape");
+constexpr unsigned char kScanEscape = 0xFF;
+
+// Writes code points in the scan encoding, with their original ranges and flags, to buffers with
+// enough room. A local object whose state the compiler keeps in registers.
+class ScanWriter {
+ public:
+  ScanWriter(MatchText& out, std::size_t pos)
+      : text_(reinterpret_cast<unsigned char*>(out.text.data())),
+        ob_(out.orig_begin.data()),
+        oe_(out.orig_end.data()),
+        flags_(out.flags.data()),
+        pos_(pos) {}
+  // At most 5 bytes.
+  void Put(char32_t c, std::uint32_t ob, std::uint32_t oe, std::uint8_t word) {
+    unsigned b = 0;
+    if (c < 0x80) {
+      b = c;
+    } else if (c - ScanTables::kFirst < ScanTables::kEnd - ScanTables::kFirst) {
+      b = kScan.byte[c - ScanTables::kFirst];
+    }
+    if (b == 0 && c != 0) {
+      PutEscaped(c, ob, oe, word);
+      return;
+    }
+    text_[pos_] = static_cast<unsigned char>(b);
+    ob_[pos_] = ob;
+    oe_[pos_] = oe;
+    flags_[pos_] = word;
+    ++pos_;
+  }
+  // The last code point written is one byte (a space): its original range now ends at `oe`.
+  void ExtendLast(std::uint32_t oe) { oe_[pos_ - 1] = oe; }
+  std::size_t size() const { return pos_; }
+
+ private:
+  void PutEscaped(char32_t c, std::uint32_t ob, std::uint32_t oe, std::uint8_t word) {
+    unsigned char utf8[4];
+    std::size_t len = 0;
+    if (c < 0x800) {
+      utf8[0] = static_cast<unsigned char>(0xC0 | (c >> 6));
+      utf8[1] = static_cast<unsigned char>(0x80 | (c & 0x3F));
+      len = 2;
+    } else if (c < 0x10000) {
+      utf8[0] = static_cast<unsigned char>(0xE0 | (c >> 12));
+      utf8[1] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
+      utf8[2] = static_cast<unsigned char>(0x80 | (c & 0x3F));
+      len = 3;
+    } else {
+      utf8[0] = static_cast<unsigned char>(0xF0 | (c >> 18));
+      utf8[1] = static_cast<unsigned char>(0x80 | ((c >> 12) & 0x3F));
+      utf8[2] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
+      utf8[3] = static_cast<unsigned char>(0x80 | (c & 0x3F));
+      len = 4;
+    }
+    text_[pos_] = kScanEscape;
+    ob_[pos_] = ob;
+    oe_[pos_] = oe;
+    flags_[pos_] = word;
+    ++pos_;
+    for (std::size_t k = 0; k < len; ++k) {
+      text_[pos_] = utf8[k];
+      ob_[pos_] = ob;
+      oe_[pos_] = oe;
+      flags_[pos_] = static_cast<std::uint8_t>(word | MatchText::kContinuation);
+      ++pos_;
+    }
+  }
+
+  unsigned char* text_;
+  std::uint32_t* ob_;
+  std::uint32_t* oe_;
+  std::uint8_t* flags_;
+  std::size_t pos_;
+};
+
+// Grows the buffers of `out` (never shrinks them) to hold at least `bytes`.
+void ReserveBytes(MatchText& out, std::size_t bytes) {
+  if (out.text.size() >= bytes) return;
+  const std::size_t n = std::max(bytes, 2 * out.text.size());
+  out.text.resize(n);
+  out.orig_begin.resize(n);
+  out.orig_end.resize(n);
+  out.flags.resize(n);
+}
+
+constexpr std::size_t kMaxScanBytes = 5;  // per code point
+
+constexpr std::size_t kNoLatin = static_cast<std::size_t>(-1);
+
+// FoldHomoglyphs(), CollapseRepeatsAndSeparators() and the encoding of the result into `out` in
+// one pass over the `n` units at `u` (folded, spaced letters already joined), from byte 0; also
+// out.word_starts. `latin_from`: kNoLatin when no code point written is a-z, else a byte of
+// `out` from which the transliteration can start (the start of the text or a space before the
+// first word with an a-z letter). Modifies `u`.
+// With `detect_join`, stops and returns false where JoinSpacedLetters() might have joined letters
+// (4 one-letter words in a row, or an '@' inside a word): the caller then joins and calls again.
+bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out,
+                        std::size_t& latin_from) {
+  ReserveBytes(out, kMaxScanBytes * n + kMaxScanBytes);
+  out.word_starts.clear();
+  ScanWriter writer(out, 0);
+  bool last_space = false;      // the last code point written is a space
+  std::size_t after_space = 0;  // bytes written up to the last space
+  latin_from = kNoLatin;
+  // Join detection: separators since the last word, one-letter words in a row.
+  constexpr std::size_t kNoGap = 1000;
+  std::size_t gap = kNoGap;
+  std::size_t singles = 0;
+  // A separator: an apostrophe becomes "'", a run of anything else one space.
+  auto separator = [&](const Unit& cur) {
+    if (IsApostrophe(cur.cp)) {
+      writer.Put('\'', cur.ob, cur.oe, 0);
+      last_space = false;
+    } else if (last_space) {
+      writer.ExtendLast(cur.oe);
+    } else {
+      writer.Put(' ', cur.ob, cur.oe, 0);
+      last_space = true;
+      after_space = writer.size();
+    }
+  };
+  std::size_t i = 0;
+  while (i < n) {
+    // A run of word parts starts with a word character (an '@' needs one before it, which would
+    // have continued the run before).
+    if (!IsWord(u[i])) {
+      gap = u[i].cp == '\n' ? kNoGap : gap + 1;
+      separator(u[i]);
+      ++i;
+      continue;
+    }
+    std::size_t end = i + 1;
+    const std::uint8_t f0 = u[i].f;
+    bool has_cyrillic = (f0 & (kAlpha | kCyrillic)) == (kAlpha | kCyrillic);
+    std::size_t letters = (f0 & kAlpha) != 0 ? 1 : 0;
+    std::size_t symbols = IsDigit(u[i].cp) ? 1 : 0;
+    bool ascii = u[i].cp < 0x80;  // Latin look-alikes, digits and '@' are ASCII
+    bool has_at = false;
+    while (end < n) {
+      const Unit& x = u[end];
+      if (!IsWord(x)) {
+        if (x.cp != '@' || end + 1 == n || !IsWord(u[end + 1])) break;
+        has_at = true;  // u[end - 1] is a word character: the '@' is a word part
+        ++symbols;
+      } else if (IsAlphaUnit(x)) {
+        ++letters;
+        if ((x.f & kCyrillic) != 0) has_cyrillic = true;
+      } else if (IsDigit(x.cp)) {
+        ++symbols;
+      }
+      if (x.cp < 0x80) ascii = true;
+      ++end;
+    }
+    if (detect_join) {
+      if (has_at) return false;
+      if (end - i == 1) {
+        singles = gap >= 1 && gap <= 3 && singles > 0 ? singles + 1 : 1;
+        if (singles >= 4) return false;
+      } else {
+        singles = 0;
+      }
+      gap = 0;
+    }
+    if (has_cyrillic && ascii) {
+      const bool fold_symbols = letters >= 2 && letters > symbols;
+      for (std::size_t k = i; k < end; ++k) {
+        if (char32_t m = LatinLookAlike(u[k].cp); m != 0) {
+          u[k].Set(m);
+        } else if (fold_symbols) {
+          if (char32_t sym = SymbolLookAlike(u[k].cp); sym != 0) u[k].Set(sym);
+        }
+      }
+    }
+    // Write the word, a letter repeated 3+ times once (a run of equal code points never leaves
+    // the word); an '@' left as it is separates words.
+    out.word_starts.push_back(u[i].ob);
+    last_space = false;
+    std::size_t k = i;
+    while (k < end) {
+      const Unit cur = u[k];
+      if (!IsWord(cur)) {
+        separator(cur);
+        ++k;  // a word character follows
+        out.word_starts.push_back(u[k].ob);
+        last_space = false;
+        continue;
+      }
+      if (cur.cp - 'a' < 26 && latin_from == kNoLatin) latin_from = after_space;
+      if (k + 2 < end && u[k + 1].cp == cur.cp && u[k + 2].cp == cur.cp && IsAlphaUnit(cur)) {
+        std::size_t j = k + 3;
+        while (j < end && u[j].cp == cur.cp) ++j;
+        writer.Put(cur.cp, cur.ob, u[j - 1].oe, MatchText::kWord);
+        k = j;
+      } else {
+        writer.Put(cur.cp, cur.ob, cur.oe, MatchText::kWord);
+        ++k;
+      }
+    }
+    i = end;
+  }
+  out.main_size = writer.size();
+  out.size = writer.size();
+  return true;
+}
+
+// Appends the transliterated Latin runs of the text written to `out`, reading it from byte
+// `from` (FoldCollapseEncode's latin_from).
+void AppendRuns(std::size_t from, MatchText& out) {
+  std::vector<Unit>& units = t_units.decoded;
+  units.clear();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(out.text.data());
+  std::size_t pos = from;
+  while (pos < out.main_size) {
+    const std::size_t start = pos;
+    const unsigned b = bytes[pos];
+    char32_t c = b;
+    ++pos;
+    if (b >= 0x80 && b < kScanEscape) {
+      c = kScan.cp[b - 0x80];
+    } else if (b == kScanEscape) {
+      c = DecodeUtf8(std::string_view(out.text.data(), out.main_size), pos);
+    }
+    units.push_back(Unit{c, out.orig_begin[start], out.orig_end[start]});
+  }
+  std::vector<Unit>& runs = t_units.runs;
+  TransliterationRuns(units, runs);
+  if (runs.empty()) return;
+  ReserveBytes(out, out.size + kMaxScanBytes * runs.size());
+  ScanWriter writer(out, out.size);
+  for (const Unit& r : runs) writer.Put(r.cp, r.ob, r.oe, r.f & kWord);
+  out.size = writer.size();
+}
+
+}  // namespace
+
+std::string ToScanEncoding(std::string_view utf8) {
+  MatchText m;
+  ReserveBytes(m, kMaxScanBytes * utf8.size());
+  ScanWriter writer(m, 0);
+  std::size_t pos = 0;
+  while (pos < utf8.size()) writer.Put(DecodeUtf8(utf8, pos), 0, 0, 0);
+  return std::string(m.text.data(), writer.size());
+}
+
+NormalizedText ToNormalizedText(const MatchText& m) {
+  NormalizedText t;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(m.text.data());
+  std::size_t pos = 0;
+  while (pos < m.size) {
+    if (pos == m.main_size) t.main_size = t.text.size();
+    const std::size_t start = pos;
+    const unsigned b = bytes[pos];
+    char32_t c = b;
+    if (b >= 0x80 && b < kScanEscape) {
+      c = kScan.cp[b - 0x80];
+      ++pos;
+    } else if (b == kScanEscape) {
+      ++pos;
+      c = DecodeUtf8(std::string_view(m.text.data(), m.size), pos);
+    } else {
+      ++pos;
+    }
+    const std::size_t before = t.text.size();
+    AppendUtf8(c, t.text);
+    for (std::size_t k = before; k < t.text.size(); ++k) {
+      t.orig_begin.push_back(m.orig_begin[start]);
+      t.orig_end.push_back(m.orig_end[start]);
+      t.word.push_back(m.flags[start] & MatchText::kWord);
+    }
+  }
+  if (m.main_size >= m.size) t.main_size = t.text.size();
+  t.word_starts = m.word_starts;
+  return t;
+}
+
+void Normalizer::NormalizeForMatching(std::string_view text, MatchText& out,
+                                      Language* language) const {
+  const auto* nfkc_cf = static_cast<const icu::Normalizer2*>(nfkc_cf_);
+  std::vector<Unit>& fast = t_units.fast;
+  if (fast.size() < MaxFoldedUnits(text)) fast.resize(MaxFoldedUnits(text));
+  std::size_t n = 0;
+  bool folded = false;
+  if (language != nullptr) {
+    folded = FoldFastInto<true>(nfkc_cf, text, fast.data(), n, language);
+    if (!folded) *language = DetectLanguage(text);
+  } else {
+    folded = FoldFastInto<false>(nfkc_cf, text, fast.data(), n, nullptr);
+  }
+  std::size_t latin_from = kNoLatin;
+  if (folded && FoldCollapseEncode(fast.data(), n, true, out, latin_from)) {
+    if (latin_from != kNoLatin) AppendRuns(latin_from, out);
+    return;
+  }
+  // ICU's own normalisation was needed, or letters may have to be joined: the stages in turn.
+  std::vector<Unit>& units = FoldAndJoin(nfkc_cf, text);
+  FoldCollapseEncode(units.data(), units.size(), false, out, latin_from);
+  if (latin_from != kNoLatin) AppendRuns(latin_from, out);
 }
 
 }  // namespace sakchy::classifier::internal

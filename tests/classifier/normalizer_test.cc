@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "classifier/language.h"
+
 namespace sakchy::classifier::internal {
 namespace {
 
@@ -120,6 +122,52 @@ TEST(NormalizerRobustness, InvalidUtf8DoesNotCrash) {
     ASSERT_EQ(t.orig_begin.size(), t.text.size());
     for (std::size_t i = 0; i < t.text.size(); ++i) EXPECT_LE(t.orig_end[i], s.size());
   }
+}
+
+// The matcher's single pass must give what the stages give one after the other, in the scan
+// encoding, and identify the language as DetectLanguage() does.
+TEST(NormalizerMatching, OnePassEqualsTheStages) {
+  Normalizer n;
+  const std::string inputs[] = {
+      "Говорят, в Араванском районе начались беспорядки, передайте всем!",
+      "Srochno: govoryat, v Bishkeke perekryli dorogi. Жалал-Абадда жаңы мектеп",
+      "б.е.с.п.о.р.я.д.к.и на рынке", "а б в г д", "a b c d e", "х@мло и 6ecпopядки",
+      "a@b@c@d@e", "срооооочно!!! O‘sh, bo'ldi, ko'p", "Чоӊ-Алай ӈ", "ﬁ ß İ ＲＩ ½ ŉ ΐ",
+      "e\u0301 combining", "emoji 😀 中 text", std::string("ill\xff\xc3 formed \xe2\x82", 15),
+      "", "   ", "@", "a@", "@b", "ааа", "it's don't", "q'q' o'", "\n\tabc\n"};
+  MatchText m;  // reused, as the matcher does
+  for (const std::string& s : inputs) {
+    NormalizedText expected = n.Normalize(s);
+    n.AppendTransliteration(expected);
+    Language language = Language::kUnknown;
+    n.NormalizeForMatching(s, m, &language);
+    const NormalizedText got = ToNormalizedText(m);
+    EXPECT_EQ(got.text, expected.text) << s;
+    EXPECT_EQ(got.orig_begin, expected.orig_begin) << s;
+    EXPECT_EQ(got.orig_end, expected.orig_end) << s;
+    EXPECT_EQ(got.word, expected.word) << s;
+    EXPECT_EQ(got.main_size, expected.main_size) << s;
+    EXPECT_EQ(language, DetectLanguage(s)) << s;
+    EXPECT_EQ(ToScanEncoding(got.text), std::string(m.view())) << s;
+  }
+}
+
+TEST(NormalizerMatching, ScanEncodingIsOneBytePerCyrillicLetter) {
+  EXPECT_EQ(ToScanEncoding("ош").size(), 2u);
+  EXPECT_EQ(ToScanEncoding("жаңы өмүр").size(), 9u);
+  EXPECT_EQ(ToScanEncoding("abc 1").size(), 5u);
+  // Other code points: 0xFF and their UTF-8 bytes.
+  EXPECT_EQ(ToScanEncoding("中"), "\xff\xe4\xb8\xad");
+  EXPECT_EQ(ToScanEncoding("Ж"), "\xff\xd0\x96");  // upper case never reaches the matcher
+  Normalizer n;
+  MatchText m;
+  n.NormalizeForMatching("中中 ош", m);
+  ASSERT_EQ(m.size, 11u);
+  EXPECT_EQ(m.flags[0], MatchText::kWord);
+  EXPECT_EQ(m.flags[1], MatchText::kWord | MatchText::kContinuation);
+  EXPECT_EQ(m.flags[8], 0);  // the space
+  EXPECT_EQ(m.OriginalBegin(9), 7u);
+  EXPECT_EQ(m.OriginalEnd(11), 11u);
 }
 
 }  // namespace

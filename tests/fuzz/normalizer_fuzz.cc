@@ -1,6 +1,7 @@
 // libFuzzer target: the normaliser, transliteration and language identification on any bytes.
-// Checks the offset map invariants and that the one-pass NormalizeForMatching() equals Normalize()
-// followed by AppendTransliteration(); any crash, sanitizer report or abort is a bug.
+// Checks the offset map invariants, that the one-pass NormalizeForMatching() (in the scan
+// encoding) equals Normalize() followed by AppendTransliteration(), and that the language it
+// identifies on the way is DetectLanguage()'s; any crash, sanitizer report or abort is a bug.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,15 +40,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (normalizer.Transliterate(t, translit)) CheckMap(translit, size);
   normalizer.AppendTransliteration(t);
   CheckMap(t, size);
-  static sakchy::classifier::internal::NormalizedText one_pass;  // reused, as the matcher does
-  normalizer.NormalizeForMatching(text, one_pass);
+  static sakchy::classifier::internal::MatchText match;  // reused, as the matcher does
+  sakchy::classifier::Language language = sakchy::classifier::Language::kUnknown;
+  normalizer.NormalizeForMatching(text, match, &language);
+  const sakchy::classifier::internal::NormalizedText one_pass =
+      sakchy::classifier::internal::ToNormalizedText(match);
   CheckMap(one_pass, size);
   Check(one_pass.text == t.text && one_pass.orig_begin == t.orig_begin &&
         one_pass.orig_end == t.orig_end && one_pass.word == t.word &&
         one_pass.main_size == t.main_size);
-  for (std::size_t i = 1; i < one_pass.word_starts.size(); ++i) {
-    Check(one_pass.word_starts[i - 1] <= one_pass.word_starts[i]);
+  Check(sakchy::classifier::internal::ToScanEncoding(one_pass.text) == match.view());
+  for (std::size_t i = 1; i < match.word_starts.size(); ++i) {
+    Check(match.word_starts[i - 1] <= match.word_starts[i]);
   }
-  (void)sakchy::classifier::DetectLanguage(text);
+  Check(language == sakchy::classifier::DetectLanguage(text));
   return 0;
 }
