@@ -35,8 +35,9 @@ Usage:
   sakchy --help | sakchy COMMAND --help
 
 Environment:
-  SAKCHY_TOKENS="monitor:TOKEN1,analyst:TOKEN2,admin:TOKEN3"
-      API tokens added at start-up (at least 16 characters each; stored only as SHA-256).
+  SAKCHY_TOKENS="monitor:TOKEN1,analyst:TOKEN2,admin:TOKEN3,official@KG-O+KG-GO:TOKEN4"
+      API tokens added at start-up (at least 16 characters each; stored only as SHA-256);
+      an official token sees only the areas named after '@' (joined by '+').
 )";
 
 constexpr const char* kServeUsage = R"(Usage: sakchy serve [options]

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "classifier/classifier.h"
 #include "config/areas.h"
@@ -43,9 +44,23 @@ struct ApiDeps {
 HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
                      std::string_view field = {});
 
+class AnalyticsApi;
+
+// One endpoint of the API. Role kOfficial marks area-scoped reads: analysts and officials may
+// call them, and the handler filters by the caller's areas (Principal::MaySee).
+struct Endpoint {
+  std::string_view method;
+  std::string_view path;  // a "{name}" segment matches any one segment
+  config::Role role;
+};
+
 class Api final : public RequestHandler {
  public:
   explicit Api(ApiDeps deps);
+  ~Api() override;
+  // Every route behind a bearer token, and those without (for the OpenAPI document's test).
+  static std::span<const Endpoint> Endpoints();
+  static std::span<const Endpoint> OpenEndpoints();
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request) override;
   HttpResponse Reject(unsigned status, const std::string& title, const std::string& detail) override;
 
@@ -55,10 +70,8 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
   HttpResponse ListSources();
   boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
-  boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
-  boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
-  boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
-  HttpResponse ListAreas();
+  boost::asio::awaitable<HttpResponse> GetEvent(std::string id, Principal who);
+  boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request, Principal who);
   HttpResponse Readyz();
   HttpResponse RulesInfo();
   boost::asio::awaitable<HttpResponse> ReloadRules();
@@ -78,6 +91,7 @@ class Api final : public RequestHandler {
   Counter& rejected_media_type_;
   Counter& unauthenticated_;
   Counter& forbidden_;
+  std::unique_ptr<AnalyticsApi> analytics_;  // trends, areas, exports, audit (api_analytics.cc)
 };
 
 }  // namespace sakchy::service

@@ -1,0 +1,26 @@
+#pragma once
+// Analysts' and officials' read endpoints: trends, areas and their tension, exports, the audit
+// log. Every handler applies the caller's area scope (Principal). Endpoints: docs/API.md.
+
+#include <boost/asio/awaitable.hpp>
+
+#include "service/api.h"
+#include "service/auth.h"
+#include "service/http.h"
+
+namespace sakchy::service {
+
+// Thread safety: handlers run concurrently on io threads; store reads go to deps.blocking.
+class AnalyticsApi {
+ public:
+  // `deps` must outlive this object (it is the Api's own copy).
+  explicit AnalyticsApi(const ApiDeps& deps) : d_(deps) {}
+
+  boost::asio::awaitable<HttpResponse> Trends(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Areas(HttpRequest request, Principal who);
+
+ private:
+  const ApiDeps& d_;
+};
+
+}  // namespace sakchy::service
