@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 
+#include "analytics_config.h"
 #include "config/files.h"
 #include "core/crypto.h"
 #include "yaml_util.h"
@@ -910,6 +911,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("sources")) ParseSources(*n, config.sources, issues);
     if (auto n = top.Get("privacy")) ParsePrivacy(*n, config.privacy, issues);
     if (auto n = top.Get("sms")) ParseSms(*n, config.sms, issues);
+    if (auto n = top.Get("analytics")) internal::ParseAnalytics(*n, config.analytics, issues);
+    if (auto n = top.Get("retention")) internal::ParseRetention(*n, config.retention, issues);
     top.Finish();
   } catch (const std::exception& e) {
     // yaml-cpp should not throw on a parsed tree; keep the promise of no exceptions anyway.

@@ -4,7 +4,11 @@
 
 #include <array>
 
+#include <cmath>
+
 #include "api_util.h"
+#include "service/area_tension.h"
+#include "core/local_time.h"
 #include "core/time.h"
 
 namespace sakchy::service {
@@ -15,6 +19,23 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxTrendBuckets = 20000;
+
+// Reads the optional time parameter `name` (RFC 3339, any offset) into *out; a problem naming it
+// when malformed.
+std::optional<HttpResponse> ReadTimeParam(const HttpRequest& req, const char* name, TimeMs* out) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) return std::nullopt;
+  auto t = ParseRfc3339(it->second);
+  if (!t) {
+    return Problem(400, "Invalid query",
+                   "is not an RFC 3339 time (e.g. 2026-11-25T14:00:00+06:00): '" + it->second + "'",
+                   name);
+  }
+  *out = *t;
+  return std::nullopt;
+}
+
+json::value TensionJson(const TensionPoint& p);
 
 }  // namespace
 
@@ -73,13 +94,14 @@ net::awaitable<HttpResponse> AnalyticsApi::Trends(HttpRequest req, Principal who
   for (TimeMs s = first; s < *to; s += step) {
     json::object b;
     b["start"] = FormatRfc3339(s);
-    std::int64_t total = 0, tension = 0;
+    std::int64_t total = 0;
+    double tension = 0;
     json::object sev, cat;
     for (int i = 0; i < kSeverityCount; ++i) sev[SeverityName(static_cast<Severity>(i))] = 0;
     if (next < rows->size() && (*rows)[next].start == s) {
       for (const auto& [dim, v] : (*rows)[next].values) {
+        if (d_.tension) tension += d_.tension->model().Coefficients({dim})[0] * static_cast<double>(v);
         if (dim == "total") total = v;
-        else if (dim == "tension") tension = v;
         else if (dim.rfind("severity:", 0) == 0) sev[dim.substr(9)] = v;
         else if (dim.rfind("category:", 0) == 0) cat[dim.substr(9)] = v;
       }
@@ -89,7 +111,7 @@ net::awaitable<HttpResponse> AnalyticsApi::Trends(HttpRequest req, Principal who
     b["total"] = total;
     b["severity"] = std::move(sev);
     b["category"] = std::move(cat);
-    b["tension"] = static_cast<double>(tension) / 1000.0;  // printed as 7, 7.5
+    b["tension"] = tension;
     buckets.push_back(std::move(b));
   }
   json::object body{{"area", area},
@@ -101,23 +123,148 @@ net::awaitable<HttpResponse> AnalyticsApi::Trends(HttpRequest req, Principal who
   co_return Json(200, body);
 }
 
+namespace {
+json::value TensionJson(const TensionPoint& p) {
+  return json::object{{"bucket", FormatLocalTime(p.start)},
+                      {"value", p.tension},
+                      {"baseline", p.baseline.mean},
+                      {"sd", p.baseline.sd},
+                      {"z", std::round(p.z * 100) / 100},
+                      {"spike", p.spike}};
+}
+}  // namespace
+
 net::awaitable<HttpResponse> AnalyticsApi::Areas(HttpRequest req, Principal who) {
   static constexpr std::array<std::string_view, 0> kAllowed = {};
   if (auto bad = UnknownParam(req, kAllowed)) {
     co_return Problem(400, "Invalid query", "this endpoint takes no parameters", *bad);
   }
-  json::array items;
+  std::vector<const config::Area*> visible;
   for (const auto& a : d_.areas->areas()) {
-    if (!who.MaySee(*d_.areas, a.code)) continue;  // officials: their areas and those below
+    if (who.MaySee(*d_.areas, a.code)) visible.push_back(&a);  // officials: their subtrees
+  }
+  const AreaTension* tension = d_.tension;
+  auto read = [tension, visible]() -> Result<std::vector<TensionPoint>> {
+    std::vector<TensionPoint> out;
+    if (!tension) return out;
+    out.reserve(visible.size());
+    for (const auto* a : visible) {
+      auto p = tension->Current(a->code);
+      if (!p) return tl::unexpected(p.error());
+      out.push_back(*p);
+    }
+    return out;
+  };
+  auto points = co_await RunBlocking<Result<std::vector<TensionPoint>>>(*d_.blocking, read);
+  if (!points) {
+    spdlog::error("api: reading area tension failed: {}", points.error().ToString());
+    co_return Problem(500, "Internal Server Error", "area tension could not be read");
+  }
+  json::array items;
+  for (std::size_t i = 0; i < visible.size(); ++i) {
+    const config::Area& a = *visible[i];
     json::object o{{"code", a.code},
                    {"level", a.level},
                    {"name_en", a.name_en},
                    {"name_ru", a.name_ru},
                    {"name_ky", a.name_ky}};
     o["parent"] = a.parent.empty() ? json::value(nullptr) : json::value(a.parent);
+    if (i < points->size()) o["tension"] = TensionJson((*points)[i]);
     items.push_back(std::move(o));
   }
-  co_return Json(200, json::object{{"areas", std::move(items)}});
+  co_return Json(200, json::object{{"timezone", kBishkekTimeZone}, {"areas", std::move(items)}});
+}
+
+net::awaitable<HttpResponse> AnalyticsApi::AreaTensionSeries(HttpRequest req, Principal who,
+                                                             std::string code) {
+  static constexpr std::array<std::string_view, 3> kAllowed = {"from", "to", "bucket"};
+  if (auto bad = UnknownParam(req, kAllowed)) {
+    co_return Problem(400, "Invalid query",
+                      "unknown parameter (allowed: " + AllowedList(kAllowed) + ")", *bad);
+  }
+  if (!d_.areas->Find(code)) {
+    co_return Problem(404, "Not Found", "no area with code '" + code + "' (see GET /v1/areas)");
+  }
+  if (auto why = who.ScopeViolation(*d_.areas, code)) {
+    co_return Problem(403, "Forbidden", *why, "code");
+  }
+  std::string bucket_name = "hour";
+  if (auto it = req.query.find("bucket"); it != req.query.end()) bucket_name = it->second;
+  auto resolution = storage::ParseResolution(bucket_name);
+  if (!resolution || *resolution == storage::Resolution::kMinute) {
+    co_return Problem(400, "Invalid query", "bucket must be hour or day", "bucket");
+  }
+  const TimeMs now = d_.clock->NowMs();
+  const TimeMs step = storage::ResolutionMs(*resolution);
+  TimeMs to = now + 1, from = 0;
+  if (auto bad = ReadTimeParam(req, "to", &to)) co_return std::move(*bad);
+  from = to - (*resolution == storage::Resolution::kHour ? 7 : 90) * 86'400'000LL;
+  if (auto bad = ReadTimeParam(req, "from", &from)) co_return std::move(*bad);
+  if (to <= from) co_return Problem(400, "Invalid query", "must be later than from", "to");
+  const TimeMs first = storage::BucketStart(*resolution, from);
+  const auto n = static_cast<std::size_t>((to - first + step - 1) / step);
+  if (n > kMaxTrendBuckets) {
+    co_return Problem(400, "Invalid query",
+                      "the range holds " + std::to_string(n) + " " + bucket_name +
+                          " buckets; the limit is " + std::to_string(kMaxTrendBuckets),
+                      "from");
+  }
+  if (!d_.tension) co_return Problem(503, "Service Unavailable", "area tension is not running");
+  struct Out {
+    std::vector<TensionPoint> points;
+    std::vector<RaisedSpike> raised;
+  };
+  const AreaTension* tension = d_.tension;
+  storage::Resolution res = *resolution;
+  auto read = [tension, code, res, from, to]() -> Result<Out> {
+    Out out;
+    auto points = tension->Series(code, res, from, to);
+    if (!points) return tl::unexpected(points.error());
+    auto raised = tension->Raised(code, storage::BucketStart(storage::Resolution::kHour, from), to);
+    if (!raised) return tl::unexpected(raised.error());
+    out.points = std::move(*points);
+    out.raised = std::move(*raised);
+    return out;
+  };
+  auto got = co_await RunBlocking<Result<Out>>(*d_.blocking, read);
+  if (!got) {
+    spdlog::error("api: reading tension of {} failed: {}", code, got.error().ToString());
+    co_return Problem(500, "Internal Server Error", "area tension could not be read");
+  }
+  json::array series;
+  series.reserve(got->points.size());
+  for (const auto& p : got->points) {
+    series.push_back(json::object{{"start", FormatLocalTime(p.start)},
+                                  {"tension", p.tension},
+                                  {"baseline", p.baseline.mean},
+                                  {"sd", p.baseline.sd},
+                                  {"z", std::round(p.z * 100) / 100},
+                                  {"spike", p.spike}});
+  }
+  json::array raised;
+  for (const auto& r : got->raised) {
+    raised.push_back(json::object{{"bucket", FormatLocalTime(r.bucket)},
+                                  {"raised_at", FormatLocalTime(r.raised_at)},
+                                  {"tension", r.tension},
+                                  {"baseline", r.mean},
+                                  {"sd", r.sd},
+                                  {"z", std::round(r.z * 100) / 100}});
+  }
+  const auto& cfg = d_.tension->config();
+  json::object body{
+      {"area", code},
+      {"bucket", bucket_name},
+      {"from", FormatLocalTime(from)},
+      {"to", FormatLocalTime(to)},
+      {"timezone", kBishkekTimeZone},
+      {"baseline", json::object{{"half_life_days", cfg.baseline.half_life_days},
+                                {"window_days", cfg.baseline.window_days}}},
+      {"spike_rule", json::object{{"z_threshold", cfg.spikes.z_threshold},
+                                  {"min_tension", cfg.spikes.min_tension},
+                                  {"min_sd", cfg.spikes.min_sd}}},
+      {"series", std::move(series)},
+      {"spikes", std::move(raised)}};
+  co_return Json(200, body);
 }
 
 }  // namespace sakchy::service

@@ -4,6 +4,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <string>
+
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -18,6 +20,8 @@ class AnalyticsApi {
 
   boost::asio::awaitable<HttpResponse> Trends(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> Areas(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> AreaTensionSeries(HttpRequest request, Principal who,
+                                                         std::string code);
 
  private:
   const ApiDeps& d_;

@@ -28,6 +28,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
+#include "service/area_tension.h"
 #include "logging.h"
 #include "rules_reloader.h"
 #include "service/api.h"
@@ -252,6 +253,10 @@ int Serve(const ServeOptions& options) {
     return Fail("cannot start the pull sources", s.error());
   }
 
+  // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
+  // AreaTension; `on_spike` is where its Signal goes to the alerts module.
+  AreaTension tension(**store, *areas, cfg->analytics, clock, metrics, /*on_spike=*/nullptr);
+
   std::atomic<bool> ready{false};
   net::io_context io(cfg->server.io_threads);
   net::thread_pool blocking(2);
@@ -269,6 +274,7 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
+  deps.tension = &tension;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;
@@ -302,6 +308,7 @@ int Serve(const ServeOptions& options) {
   HupHandler on_hup{&hup, &blocking, reloader};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
+  tension.Start();
   std::vector<std::thread> io_threads;
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
     io_threads.emplace_back([&io] {
@@ -335,6 +342,7 @@ int Serve(const ServeOptions& options) {
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
   ready = false;
   rules.StopWatching();
+  tension.Stop();
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes

@@ -24,23 +24,22 @@
 #include <unordered_set>
 
 #include "codec.h"
+#include "counters.h"
 #include "storage/store.h"
 
 namespace sakchy::storage {
 namespace {
 
 using internal::AlertByEventKey;
-using internal::CounterKey;
 using internal::CounterKeyPrefix;
 using internal::DecodeAlert;
-using internal::DecodeCounter;
 using internal::DecodeEvent;
 using internal::EncodeAlert;
-using internal::EncodeCounter;
 using internal::IdempotencyKey;
 
 // Version of the key layout and column family set. Bump when either changes incompatibly.
-constexpr int kSchemaVersion = 1;
+// 2: counters as one row per bucket (counters.h), day buckets at local midnight.
+constexpr int kSchemaVersion = 2;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
@@ -64,29 +63,9 @@ constexpr std::array<const char*, kCfCount> kCfNames = {
     "alerts", "alerts_pending", "alerts_by_event", "meta",
     "cursors", "records",
 };
-constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
-                                                    Resolution::kDay};
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-// Counter values are 8-byte little-endian int64; merging adds, wrapping around (no UB).
-class Int64AddOperator final : public rocksdb::AssociativeMergeOperator {
- public:
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
-             const rocksdb::Slice& value, std::string* new_value,
-             rocksdb::Logger* /*logger*/) const override {
-    std::int64_t base = 0;
-    std::int64_t delta = 0;
-    if (existing_value != nullptr && !DecodeCounter(ToView(*existing_value), &base)) return false;
-    if (!DecodeCounter(ToView(value), &delta)) return false;
-    EncodeCounter(static_cast<std::int64_t>(static_cast<std::uint64_t>(base) +
-                                            static_cast<std::uint64_t>(delta)),
-                  new_value);
-    return true;
-  }
-  const char* Name() const override { return "sakchy.Int64Add"; }
-};
 
 std::string_view CompressionName(rocksdb::CompressionType type) {
   switch (type) {
@@ -141,6 +120,8 @@ class RocksStore final : public Store {
   Result<std::optional<Event>> GetEvent(std::string_view id) override;
   Result<std::vector<CounterBucket>> ReadCounters(std::string_view area, Resolution resolution,
                                                   TimeMs from, TimeMs to) override;
+  Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
+                                        TimeMs to) override;
   Status UpdateAlerts(std::span<const Alert> alerts) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
@@ -195,9 +176,9 @@ class RocksStore final : public Store {
   rocksdb::WriteBatch score_batch_;
   std::string score_key_;
   std::string score_value_;
-  std::map<std::string, std::int64_t> score_counters_;  // counter key -> summed delta, per call
-  // (area, dim, minute) -> summed delta, per call; views into the items being committed.
-  std::map<std::tuple<std::string_view, std::string_view, TimeMs>, std::int64_t> score_minutes_;
+  internal::CounterAccumulator score_counters_;  // per call; views into the items committed
+
+  internal::DimDictionary dims_;  // counter dim names <-> numbers
 };
 
 Error RocksStore::ToError(const rocksdb::Status& s, std::string_view op) const {
@@ -266,7 +247,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   rocksdb::ColumnFamilyOptions bloom_cf = plain_cf;  // point lookups by id
   bloom_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bloom_table));
   rocksdb::ColumnFamilyOptions counters_cf = plain_cf;
-  counters_cf.merge_operator = std::make_shared<Int64AddOperator>();
+  counters_cf.merge_operator = internal::NewCounterMergeOperator();
   // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
   // the operands a ReadCounters has to fold while they sit in the memtable.
   counters_cf.max_successive_merges = kMaxSuccessiveMerges;
@@ -331,7 +312,7 @@ Status RocksStore::CheckSchema() {
     std::string version = std::to_string(kSchemaVersion);
     s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), version);
     if (!s.ok()) return Fail(s, "write schema version");
-    return OkStatus();
+    return dims_.Load(db_.get(), cf_[kMeta]);
   }
   if (!s.ok()) return Fail(s, "read schema version");
   int version = 0;
@@ -348,6 +329,19 @@ Status RocksStore::CheckSchema() {
                       "); run the newer sakchy or point storage.dir elsewhere";
     spdlog::error("{}", msg);
     return MakeError(ErrorCode::kInvalidArgument, std::move(msg));
+  }
+  if (auto st = dims_.Load(db_.get(), cf_[kMeta]); !st) return st;
+  if (version < kSchemaVersion) {
+    spdlog::info("storage: {} has schema version {}; migrating to {}", dir_, version,
+                 kSchemaVersion);
+    if (auto st = internal::MigrateCountersFromSchema1(db_.get(), cf_[kCounters], cf_[kMeta], dims_);
+        !st) {
+      return st;
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), std::to_string(kSchemaVersion));
+    if (!s.ok()) return Fail(s, "write schema version");
   }
   return OkStatus();
 }
@@ -505,12 +499,9 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
 
   std::lock_guard lock(score_mu_);
   score_batch_.Clear();
-  score_counters_.clear();
-  score_minutes_.clear();
   std::unordered_set<std::string_view> in_batch;
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
-  std::string operand;
   for (const auto& item : items) {
     const std::string& id = item.event.report.id;
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
@@ -528,32 +519,22 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
     score_batch_.Delete(cf_[kPending], id);
-    // Sum the batch's deltas per counter key first: one merge per key instead of one per event
-    // (a batch of events in the same minute shares most keys; merges dominated CPU before).
-    for (const auto& c : item.counters) {
-      score_minutes_[{c.area, c.dim, BucketStart(Resolution::kMinute, c.at)}] += c.delta;
-    }
+    // Sum the batch's deltas per counter row first: one merge per row instead of one per event
+    // (a batch of events in the same minute shares most rows; merges dominated CPU before).
+    for (const auto& c : item.counters) score_counters_.Add(c);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
-  // Minute sums roll up into hour and day keys; the sorted map gives sorted keys per resolution.
-  for (const auto& [k, delta] : score_minutes_) {
-    const auto& [area, dim, minute] = k;
-    for (Resolution r : kResolutions) {
-      CounterKey(area, r, BucketStart(r, minute), dim, &score_key_);
-      score_counters_[score_key_] += delta;
-    }
-  }
-  score_minutes_.clear();
-  for (const auto& [key, delta] : score_counters_) {  // zero sums too: touched dims stay present
-    EncodeCounter(delta, &operand);
-    score_batch_.Merge(cf_[kCounters], key, operand);
-  }
-  score_counters_.clear();
+  // Minute sums roll up into hour and day rows; new dim names join the same batch.
+  const std::size_t dims_before = dims_.size();
+  score_counters_.Flush(dims_, cf_[kCounters], cf_[kMeta], &score_batch_);
   if (score_batch_.Count() == 0) return OkStatus();
   rocksdb::Status s = db_->Write(write_options_, &score_batch_);
-  if (!s.ok()) return Fail(s, "commit scored");
+  if (!s.ok()) {
+    dims_.Rollback(dims_before);  // their dictionary entries were not written
+    return Fail(s, "commit scored");
+  }
   pending_count_.fetch_sub(was_pending);
   return OkStatus();
 }
@@ -570,9 +551,8 @@ Result<std::optional<Event>> RocksStore::GetEvent(std::string_view id) {
   return event;
 }
 
-Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,
-                                                            Resolution resolution, TimeMs from,
-                                                            TimeMs to) {
+Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolution resolution,
+                                                  TimeMs from, TimeMs to) {
   if (resolution != Resolution::kMinute && resolution != Resolution::kHour &&
       resolution != Resolution::kDay) {
     return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: unknown resolution");
@@ -580,8 +560,12 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   if (HasNul(area)) {
     return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: area contains NUL");
   }
-  std::vector<CounterBucket> out;
-  if (from >= to) return out;
+  CounterTable out;
+  out.offsets.push_back(0);
+  if (from >= to) {
+    out.dims = dims_.Snapshot();
+    return out;
+  }
   std::string prefix;
   CounterKeyPrefix(area, resolution, &prefix);
   std::string lower = prefix;
@@ -592,21 +576,47 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kCounters]));
+  // After the iterator: every dim number it can see was in the dictionary before its row was
+  // written, so the snapshot names them all.
+  out.dims = dims_.Snapshot();
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view key = ToView(it->key());
     TimeMs start = 0;
     std::string_view dim;
-    std::int64_t value = 0;
+    const std::size_t before = out.cells.size();
     if (!key.starts_with(prefix) ||
         !internal::ParseCounterKeySuffix(key.substr(prefix.size()), &start, &dim) ||
-        !DecodeCounter(ToView(it->value()), &value)) {
+        !dim.empty() || !internal::DecodeCounterRow(ToView(it->value()), &out.cells)) {
       return tl::unexpected(Corruption(
-          "read counters", Error{ErrorCode::kCorruption, "malformed counter key or value"}));
+          "read counters", Error{ErrorCode::kCorruption, "malformed counter key or row"}));
     }
-    if (out.empty() || out.back().start != start) out.push_back(CounterBucket{start, {}});
-    out.back().values.emplace(dim, value);
+    for (std::size_t i = before; i < out.cells.size(); ++i) {
+      if (out.cells[i].dim >= out.dims->size()) {
+        return tl::unexpected(Corruption(
+            "read counters", Error{ErrorCode::kCorruption, "counter row names an unknown dim"}));
+      }
+    }
+    out.starts.push_back(start);
+    out.offsets.push_back(static_cast<std::uint32_t>(out.cells.size()));
   }
   if (!it->status().ok()) return Fail(it->status(), "read counters");
+  return out;
+}
+
+Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,
+                                                            Resolution resolution, TimeMs from,
+                                                            TimeMs to) {
+  auto table = ReadCounterTable(area, resolution, from, to);
+  if (!table) return tl::unexpected(table.error());
+  std::vector<CounterBucket> out;
+  out.reserve(table->rows());
+  for (std::size_t r = 0; r < table->rows(); ++r) {
+    CounterBucket b{table->starts[r], {}};
+    for (auto i = table->offsets[r]; i < table->offsets[r + 1]; ++i) {
+      b.values.emplace((*table->dims)[table->cells[i].dim], table->cells[i].value);
+    }
+    out.push_back(std::move(b));
+  }
   return out;
 }
 

@@ -250,7 +250,7 @@ TEST_F(ConfigTest, SeverityNames) {
 TEST_F(ConfigTest, UnknownKeysAreErrors) {
   ExpectIssue("servr:\n  listen: 1.2.3.4:5\n", 1,
               "servr: unknown key (expected one of: server, storage, pipeline, classifier, alerts, "
-              "contacts, tokens, logging, sources, privacy, sms)");
+              "contacts, tokens, logging, sources, privacy, sms, analytics, retention)");
   ExpectIssue("server:\n  port: 80\n", 2,
               "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads)");
   ExpectIssue(std::string(kContact) + "        secrett: x\n", 8,
@@ -425,7 +425,7 @@ extra: 1
                                "debug, info, warn, error)",
                        path_ + ":8: extra: unknown key (expected one of: server, storage, "
                                "pipeline, classifier, alerts, contacts, tokens, logging, "
-                               "sources, privacy, sms)",
+                               "sources, privacy, sms, analytics, retention)",
                    }));
 }
 

@@ -100,6 +100,14 @@ TEST_F(OfficialsTest, AreasListsOnlyTheirSubtree) {
   for (const auto& c : codes) EXPECT_EQ(c.rfind("KG-O", 0), 0u) << c;
 }
 
+TEST_F(OfficialsTest, TensionOfOtherAreasIsForbidden) {
+  EXPECT_EQ(Get("/v1/areas/KG-O-ARAVAN/tension").status, 200);
+  auto other = Get("/v1/areas/KG-N/tension");
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(json::parse(other.body).at("field"), "code");
+  EXPECT_EQ(Get("/v1/areas/KG/tension").status, 403);
+}
+
 TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {
   EXPECT_EQ(Get("/v1/sources").status, 403);
   EXPECT_EQ(Get("/metrics").status, 403);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/analytics.h"
 #include "config/areas.h"
 #include "core/result.h"
 #include "core/types.h"
@@ -170,6 +171,8 @@ struct Config {
   std::vector<SourceConfig> sources;
   PrivacyConfig privacy;
   SmsConfig sms;
+  AnalyticsConfig analytics;  // tension weights, baselines, spikes (config/analytics.h)
+  RetentionConfig retention;  // raw text expiry
 };
 
 // Loads and validates a config file. Relative paths inside (rules, areas, data_dir) are resolved

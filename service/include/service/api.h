@@ -23,6 +23,8 @@
 
 namespace sakchy::service {
 
+class AreaTension;
+
 struct ApiDeps {
   ingest::Pipeline* pipeline = nullptr;
   storage::Store* store = nullptr;
@@ -38,6 +40,7 @@ struct ApiDeps {
   std::optional<ingest::KannelSettings> kannel;
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
   std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
+  const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).

@@ -30,7 +30,8 @@ enum class Resolution : std::uint8_t { kMinute = 0, kHour = 1, kDay = 2 };
 std::string_view ResolutionName(Resolution r);  // "minute" | "hour" | "day"
 std::optional<Resolution> ParseResolution(std::string_view name);
 TimeMs ResolutionMs(Resolution r);
-// Start of the bucket of resolution `r` that holds `t` (UTC).
+// Start of the bucket of resolution `r` that holds `t`. Minutes and hours are UTC-aligned (the
+// same in Asia/Bishkek); days start at local midnight, 00:00+06:00 (18:00Z of the day before).
 TimeMs BucketStart(Resolution r, TimeMs t);
 
 struct IntakeResult {
@@ -51,6 +52,20 @@ struct CounterDelta {
 struct CounterBucket {
   TimeMs start = 0;
   std::map<std::string, std::int64_t> values;  // dim -> value; dims never touched are absent
+};
+
+// The counters of one area and resolution in compact form: dims by number, rows in one array.
+// What trend and tension queries read (no string or map per value).
+struct CounterCell {
+  std::uint32_t dim = 0;  // index into CounterTable::dims
+  std::int64_t value = 0;
+};
+struct CounterTable {
+  std::shared_ptr<const std::vector<std::string>> dims;  // dim number -> name ("total", ...)
+  std::vector<TimeMs> starts;          // buckets with at least one value, ascending
+  std::vector<std::uint32_t> offsets;  // row i is cells[offsets[i], offsets[i + 1]); rows + 1
+  std::vector<CounterCell> cells;      // ascending dim number within a row
+  std::size_t rows() const { return starts.size(); }
 };
 
 // Small records of the modules above storage (contacts, silences, acknowledgements, clusters, the
@@ -131,6 +146,11 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
                                                                         Resolution resolution,
                                                                         TimeMs from, TimeMs to) = 0;
+  // The same buckets as a CounterTable (one key per bucket; the fast path of trend queries). The
+  // default builds it from ReadCounters.
+  [[nodiscard]] virtual Result<CounterTable> ReadCounterTable(std::string_view area,
+                                                              Resolution resolution, TimeMs from,
+                                                              TimeMs to);
 
   // Outbox.
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id

@@ -1,0 +1,35 @@
+// Default implementations of Store's optional methods (in terms of the required ones), so test
+// doubles implement only what they need.
+
+#include <algorithm>
+#include <map>
+
+#include "storage/store.h"
+
+namespace sakchy::storage {
+
+Result<CounterTable> Store::ReadCounterTable(std::string_view area, Resolution resolution,
+                                             TimeMs from, TimeMs to) {
+  auto buckets = ReadCounters(area, resolution, from, to);
+  if (!buckets) return tl::unexpected(buckets.error());
+  std::map<std::string, std::uint32_t> numbers;
+  auto dims = std::make_shared<std::vector<std::string>>();
+  CounterTable out;
+  out.offsets.push_back(0);
+  for (const auto& b : *buckets) {
+    out.starts.push_back(b.start);
+    for (const auto& [name, value] : b.values) {  // a std::map: names ascending
+      auto [it, added] = numbers.emplace(name, static_cast<std::uint32_t>(dims->size()));
+      if (added) dims->push_back(name);
+      out.cells.push_back(CounterCell{it->second, value});
+    }
+    // Dims must ascend within a row: names came in name order, numbers in first-seen order.
+    std::sort(out.cells.begin() + out.offsets.back(), out.cells.end(),
+              [](const CounterCell& a, const CounterCell& b) { return a.dim < b.dim; });
+    out.offsets.push_back(static_cast<std::uint32_t>(out.cells.size()));
+  }
+  out.dims = std::move(dims);
+  return out;
+}
+
+}  // namespace sakchy::storage
