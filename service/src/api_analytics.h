@@ -9,8 +9,13 @@
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
+#include "service/tension.h"
+#include "service/trends.h"
 
 namespace sakchy::service {
+
+// The 400/403 problem for a refused query parameter.
+HttpResponse QueryProblemResponse(const QueryProblem& problem);
 
 // Thread safety: handlers run concurrently on io threads; store reads go to deps.blocking.
 class AnalyticsApi {
@@ -24,6 +29,8 @@ class AnalyticsApi {
                                                          std::string code);
 
  private:
+  const TensionModel& Model() const;
+
   const ApiDeps& d_;
 };
 

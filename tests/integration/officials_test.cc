@@ -80,7 +80,14 @@ TEST_F(OfficialsTest, TrendsOfOtherAreasAreForbidden) {
   EXPECT_EQ(Get("/v1/trends?area=KG" + range).status, 403);
   auto own = Get("/v1/trends?area=KG-O" + range);
   ASSERT_EQ(own.status, 200) << own.body;
-  EXPECT_EQ(json::parse(own.body).at("total").to_number<int>(), 1);
+  EXPECT_EQ(json::parse(own.body).at("series").at(0).at("total").to_number<int>(), 1);
+  // Without `area`: the official's own areas.
+  auto mine = json::parse(Get("/v1/trends?" + range.substr(1)).body);
+  ASSERT_EQ(mine.at("series").as_array().size(), 1u);
+  EXPECT_EQ(mine.at("series").at(0).at("area"), "KG-O");
+  // Children of an own area are its own too.
+  auto children = Get("/v1/trends?area=KG-O&level=children" + range);
+  ASSERT_EQ(children.status, 200) << children.body;
   EXPECT_EQ(Get("/v1/trends?area=KG-O-ARAVAN" + range).status, 200);
 }
 

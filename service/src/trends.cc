@@ -1,0 +1,388 @@
+#include "service/trends.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <set>
+
+#include "core/json_text.h"
+#include "core/local_time.h"
+#include "core/time.h"
+
+namespace sakchy::service {
+
+namespace {
+
+constexpr std::size_t kDefaultSeriesPerPage = 20;
+constexpr std::size_t kMaxSeriesPerPage = 100;
+
+tl::unexpected<QueryProblem> Bad(std::string field, std::string detail, unsigned status = 400) {
+  return tl::unexpected(QueryProblem{status, std::move(field), std::move(detail)});
+}
+
+bool IsCategoryName(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::vector<std::string_view> SplitList(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const auto comma = s.find(',');
+    out.push_back(s.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::optional<QueryProblem> Repeated(const HttpRequest& req,
+                                     std::span<const std::string_view> names) {
+  for (const auto& d : req.duplicate_query) {
+    for (auto n : names) {
+      if (d == n) {
+        return QueryProblem{400, d, "is given more than once (use one comma-separated list)"};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The areas of the hierarchy below `root` at `level` ("children": one level down), tree order.
+std::vector<AreaCode> Expand(const config::AreaTree& areas, const AreaCode& root,
+                             const std::string& level) {
+  std::vector<AreaCode> out;
+  for (const auto& a : areas.areas()) {
+    if (a.code == root) continue;
+    if (level == "children") {
+      if (a.parent == root) out.push_back(a.code);
+    } else if (a.level == level && areas.IsWithin(a.code, root)) {
+      out.push_back(a.code);
+    }
+  }
+  return out;
+}
+
+// What one counter dim contributes to a bucket under the filters.
+struct DimRole {
+  bool total = false;
+  int severity = -1;  // index of the severity count it adds to
+  int category = -1;  // index into the rendered categories
+};
+
+}  // namespace
+
+tl::expected<EventFilter, QueryProblem> ParseEventFilter(const HttpRequest& req,
+                                                         const Principal& who,
+                                                         const config::AreaTree& areas) {
+  static constexpr std::array<std::string_view, 5> kNames = {"area", "from", "to", "severity",
+                                                             "category"};
+  if (auto p = Repeated(req, kNames)) return tl::unexpected(*p);
+  EventFilter f;
+  if (auto it = req.query.find("area"); it != req.query.end()) {
+    if (!areas.Find(it->second)) {
+      return Bad("area", "unknown area code '" + it->second + "' (see GET /v1/areas)");
+    }
+    if (auto why = who.ScopeViolation(areas, it->second)) return Bad("area", *why, 403);
+    f.area = it->second;
+  }
+  for (const char* name : {"from", "to"}) {
+    auto it = req.query.find(name);
+    if (it == req.query.end()) continue;
+    auto t = ParseRfc3339(it->second);
+    if (!t) {
+      return Bad(name, "is not an RFC 3339 time (e.g. 2026-11-25T14:00:00+06:00): '" +
+                           it->second + "'");
+    }
+    (std::string_view(name) == "from" ? f.from : f.to) = *t;
+  }
+  if (f.from && f.to && *f.to <= *f.from) return Bad("to", "must be later than from");
+  if (auto it = req.query.find("severity"); it != req.query.end()) {
+    for (auto name : SplitList(it->second)) {
+      auto s = ParseSeverity(name);
+      if (!s) {
+        return Bad("severity", "unknown severity '" + std::string(name) +
+                                   "' (expected a comma-separated list of info, low, medium, "
+                                   "high, critical)");
+      }
+      if (std::find(f.severities.begin(), f.severities.end(), *s) == f.severities.end()) {
+        f.severities.push_back(*s);
+      }
+    }
+    std::sort(f.severities.begin(), f.severities.end());
+  }
+  if (auto it = req.query.find("category"); it != req.query.end()) {
+    std::set<std::string> names;
+    for (auto name : SplitList(it->second)) {
+      if (!IsCategoryName(name)) {
+        return Bad("category", "'" + std::string(name) +
+                                   "' is not a category name (lower-case letters, digits, '_'; "
+                                   "comma-separated)");
+      }
+      names.emplace(name);
+    }
+    f.categories.assign(names.begin(), names.end());
+  }
+  return f;
+}
+
+tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
+                                                         const Principal& who,
+                                                         const config::AreaTree& areas) {
+  static constexpr std::array<std::string_view, 9> kAllowed = {
+      "area", "from", "to", "bucket", "severity", "category", "level", "limit", "cursor"};
+  for (const auto& [k, v] : req.query) {
+    if (std::find(kAllowed.begin(), kAllowed.end(), k) == kAllowed.end()) {
+      std::string list;
+      for (auto a : kAllowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return Bad(k, "unknown parameter (allowed: " + list + ")");
+    }
+  }
+  static constexpr std::array<std::string_view, 4> kSingle = {"bucket", "level", "limit", "cursor"};
+  if (auto p = Repeated(req, kSingle)) return tl::unexpected(*p);
+  auto filter = ParseEventFilter(req, who, areas);
+  if (!filter) return tl::unexpected(filter.error());
+  TrendsQuery q;
+  q.filter = std::move(*filter);
+  for (const char* name : {"from", "to"}) {
+    if (!req.query.count(name)) {
+      return Bad(name, "is required (RFC 3339, e.g. 2026-11-25T00:00:00+06:00)");
+    }
+  }
+  if (auto it = req.query.find("bucket"); it != req.query.end()) q.bucket_name = it->second;
+  auto resolution = storage::ParseResolution(q.bucket_name);
+  if (!resolution) return Bad("bucket", "must be minute, hour or day");
+  q.resolution = *resolution;
+  const TimeMs step = storage::ResolutionMs(q.resolution);
+  q.first = storage::BucketStart(q.resolution, *q.filter.from);
+  q.to = *q.filter.to;
+  q.buckets = static_cast<std::size_t>((q.to - q.first + step - 1) / step);
+  if (q.buckets > kMaxTrendBuckets) {
+    return Bad("to", "the range holds " + std::to_string(q.buckets) + " " + q.bucket_name +
+                         " buckets; the limit is " + std::to_string(kMaxTrendBuckets) +
+                         " (use a larger bucket or a shorter range)");
+  }
+  if (auto it = req.query.find("level"); it != req.query.end()) {
+    std::set<std::string> levels;
+    for (const auto& a : areas.areas()) levels.insert(a.level);
+    if (it->second != "children" && !levels.count(it->second)) {
+      std::string list = "children";
+      for (const auto& l : levels) list += ", " + l;
+      return Bad("level", "unknown level '" + it->second + "' (expected one of: " + list + ")");
+    }
+    q.level = it->second;
+  }
+  std::size_t limit = kDefaultSeriesPerPage;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    const auto& s = it->second;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), limit);
+    if (ec != std::errc() || end != s.data() + s.size() || limit < 1 || limit > kMaxSeriesPerPage) {
+      return Bad("limit", "must be an integer from 1 to " + std::to_string(kMaxSeriesPerPage));
+    }
+  }
+  // Keep a page's JSON bounded: fewer series per page when each holds many buckets.
+  limit = std::min(limit, std::max<std::size_t>(1, kMaxTrendCells / std::max<std::size_t>(1, q.buckets)));
+
+  std::vector<AreaCode> roots =
+      q.filter.area ? std::vector<AreaCode>{*q.filter.area} : who.TopAreas(areas);
+  std::vector<AreaCode> all;
+  for (const auto& root : roots) {
+    if (q.level.empty()) {
+      all.push_back(root);
+    } else {
+      for (auto& a : Expand(areas, root, q.level)) all.push_back(std::move(a));
+    }
+  }
+  std::size_t begin = 0;
+  if (auto it = req.query.find("cursor"); it != req.query.end()) {
+    auto pos = std::find(all.begin(), all.end(), it->second);
+    if (pos == all.end()) {
+      return Bad("cursor", "'" + it->second +
+                               "' is not a cursor of this query (pass next_cursor of the previous "
+                               "page with the same parameters)");
+    }
+    begin = static_cast<std::size_t>(pos - all.begin()) + 1;
+  }
+  const std::size_t end = std::min(all.size(), begin + limit);
+  q.series.assign(all.begin() + static_cast<long>(begin), all.begin() + static_cast<long>(end));
+  if (end < all.size()) q.next_cursor = all[end - 1];
+  return q;
+}
+
+std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterTable> tables,
+                         const TensionModel& model, const config::AreaTree& areas) {
+  const auto& f = q.filter;
+  const bool by_sev = !f.severities.empty();
+  const bool by_cat = !f.categories.empty();
+  auto sev_selected = [&](int s) {
+    return !by_sev || std::find(f.severities.begin(), f.severities.end(),
+                                static_cast<Severity>(s)) != f.severities.end();
+  };
+  auto cat_selected = [&](std::string_view c) {
+    return !by_cat || std::binary_search(f.categories.begin(), f.categories.end(), c);
+  };
+  const TimeMs step = storage::ResolutionMs(q.resolution);
+
+  std::string out;
+  out.reserve(256 + q.series.size() * q.buckets * 160);
+  out += "{\"bucket\":";
+  AppendJsonString(out, q.bucket_name);
+  out += ",\"from\":\"";
+  AppendLocalTime(out, *f.from);
+  out += "\",\"to\":\"";
+  AppendLocalTime(out, q.to);
+  out += "\",\"timezone\":\"";
+  out += kBishkekTimeZone;
+  out += "\",\"filters\":{\"severity\":[";
+  for (std::size_t i = 0; i < f.severities.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, SeverityName(f.severities[i]));
+  }
+  out += "],\"category\":[";
+  for (std::size_t i = 0; i < f.categories.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, f.categories[i]);
+  }
+  out += "]},\"series\":[";
+
+  std::vector<std::int64_t> sev(kSeverityCount);
+  std::vector<std::int64_t> cat;
+  std::vector<bool> cat_seen;
+  for (std::size_t si = 0; si < q.series.size(); ++si) {
+    const storage::CounterTable& t = tables[si];
+    const auto& dims = *t.dims;
+    // Roles of this table's dims under the filters; categories rendered in name order.
+    std::map<std::string, int> cat_index;
+    std::vector<DimRole> roles(dims.size());
+    std::vector<std::pair<std::string_view, std::string_view>> split(dims.size());  // sev, cat
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      std::string_view name = dims[d];
+      if (name.starts_with("category:")) {
+        split[d] = {{}, name.substr(9)};
+      } else if (name.starts_with("sevcat:")) {
+        auto rest = name.substr(7);
+        auto colon = rest.find(':');
+        if (colon != std::string_view::npos) split[d] = {rest.substr(0, colon), rest.substr(colon + 1)};
+      }
+      const auto& c = split[d].second;
+      if (!c.empty() && cat_selected(c)) cat_index.emplace(std::string(c), 0);
+    }
+    std::vector<std::string_view> cat_names;
+    for (auto& [name, idx] : cat_index) {
+      idx = static_cast<int>(cat_names.size());
+      cat_names.push_back(name);
+    }
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      std::string_view name = dims[d];
+      DimRole& r = roles[d];
+      if (name == "total") {
+        r.total = !by_sev && !by_cat;
+      } else if (name.starts_with("severity:")) {
+        auto s = ParseSeverity(name.substr(9));
+        if (!s || !sev_selected(static_cast<int>(*s))) continue;
+        r.total = !by_cat && by_sev;
+        if (!by_cat) r.severity = static_cast<int>(*s);
+      } else if (name.starts_with("category:")) {
+        const auto c = split[d].second;
+        if (!cat_selected(c)) continue;
+        r.total = by_cat && !by_sev;
+        if (!by_sev) r.category = cat_index.at(std::string(c));
+      } else if (name.starts_with("sevcat:") && !split[d].second.empty()) {
+        auto s = ParseSeverity(split[d].first);
+        const auto c = split[d].second;
+        if (!s || !sev_selected(static_cast<int>(*s)) || !cat_selected(c)) continue;
+        r.total = by_sev && by_cat;
+        if (by_cat) r.severity = static_cast<int>(*s);
+        if (by_sev) r.category = cat_index.at(std::string(c));
+      }
+    }
+    const auto coef = model.Coefficients(dims);
+    cat.assign(cat_names.size(), 0);
+    cat_seen.assign(cat_names.size(), false);
+
+    const AreaCode& code = q.series[si];
+    const config::Area* area = areas.Find(code);
+    if (si) out += ',';
+    out += "{\"area\":";
+    AppendJsonString(out, code);
+    out += ",\"name_en\":";
+    AppendJsonString(out, area ? area->name_en : std::string());
+    out += ",\"level\":";
+    AppendJsonString(out, area ? area->level : std::string());
+    std::string buckets;
+    buckets.reserve(q.buckets * 160);
+    std::int64_t series_total = 0;
+    std::size_t row = 0;
+    char num[32];
+    for (std::size_t b = 0; b < q.buckets; ++b) {
+      const TimeMs start = q.first + static_cast<TimeMs>(b) * step;
+      while (row < t.rows() && t.starts[row] < start) ++row;  // rows off this grid are skipped
+      std::int64_t total = 0;
+      double tension = 0;
+      std::fill(sev.begin(), sev.end(), 0);
+      std::fill(cat.begin(), cat.end(), 0);
+      std::fill(cat_seen.begin(), cat_seen.end(), false);
+      if (row < t.rows() && t.starts[row] == start) {
+        for (auto i = t.offsets[row]; i < t.offsets[row + 1]; ++i) {
+          const auto& cell = t.cells[i];
+          const DimRole& r = roles[cell.dim];
+          if (r.total) total += cell.value;
+          if (r.severity >= 0) sev[static_cast<std::size_t>(r.severity)] += cell.value;
+          if (r.category >= 0) {
+            cat[static_cast<std::size_t>(r.category)] += cell.value;
+            cat_seen[static_cast<std::size_t>(r.category)] = true;
+          }
+          tension += coef[cell.dim] * static_cast<double>(cell.value);
+        }
+        ++row;
+      }
+      series_total += total;
+      if (b) buckets += ',';
+      buckets += "{\"start\":\"";
+      AppendLocalTime(buckets, start);
+      buckets += "\",\"total\":";
+      buckets.append(num, std::to_chars(num, num + sizeof(num), total).ptr);
+      buckets += ",\"severity\":{";
+      bool first = true;
+      for (int s = 0; s < kSeverityCount; ++s) {
+        if (!sev_selected(s)) continue;
+        if (!first) buckets += ',';
+        first = false;
+        buckets += '"';
+        buckets += SeverityName(static_cast<Severity>(s));
+        buckets += "\":";
+        buckets.append(num, std::to_chars(num, num + sizeof(num), sev[static_cast<std::size_t>(s)]).ptr);
+      }
+      buckets += "},\"category\":{";
+      first = true;
+      for (std::size_t c = 0; c < cat.size(); ++c) {
+        if (!cat_seen[c]) continue;
+        if (!first) buckets += ',';
+        first = false;
+        AppendJsonString(buckets, cat_names[c]);
+        buckets += ':';
+        buckets.append(num, std::to_chars(num, num + sizeof(num), cat[c]).ptr);
+      }
+      buckets += "},\"tension\":";
+      AppendJsonNumber(buckets, tension);
+      buckets += '}';
+    }
+    out += ",\"total\":";
+    out += std::to_string(series_total);
+    out += ",\"buckets\":[";
+    out += buckets;
+    out += "]}";
+  }
+  out += "],\"next_cursor\":";
+  if (q.next_cursor.empty()) {
+    out += "null";
+  } else {
+    AppendJsonString(out, q.next_cursor);
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace sakchy::service
