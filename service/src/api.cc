@@ -19,6 +19,7 @@
 #include "api_analytics.h"
 #include "area_scope.h"
 #include "api_util.h"
+#include "service/openapi.h"
 #include "service/report_json.h"
 
 namespace sakchy::service {
@@ -116,6 +117,7 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/readyz", config::Role::kMonitor},
     {"GET", "/v1/ingest/kannel", config::Role::kMonitor},
     {"POST", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"GET", "/openapi.json", config::Role::kMonitor},
 };
 
 }  // namespace
@@ -216,6 +218,13 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (p == "/readyz") {
     route = "/readyz";
     co_return Readyz();
+  }
+  if (p == "/openapi.json") {  // documentation, no data
+    route = "/openapi.json";
+    if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    HttpResponse r;
+    r.body = std::string(OpenApiDocument());
+    co_return r;
   }
   // Kannel authenticates with its shared secret (and source address), not a bearer token.
   if (p == "/v1/ingest/kannel" && d_.kannel) {

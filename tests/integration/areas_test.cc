@@ -107,3 +107,20 @@ TEST(AreasTest, TensionQueryErrorsNameTheParameter) {
 
 }  // namespace
 }  // namespace sakchy::testing
+
+namespace sakchy::testing {
+namespace {
+
+TEST(OpenApiServedTest, DocumentIsServedWithoutToken) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  auto r = h.Call("GET", "/openapi.json", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-type"), "application/json");
+  auto doc = boost::json::parse(r.body);
+  EXPECT_TRUE(doc.at("paths").as_object().contains("/v1/trends"));
+  EXPECT_EQ(h.Call("POST", "/openapi.json", "").status, 405);
+}
+
+}  // namespace
+}  // namespace sakchy::testing
