@@ -67,6 +67,9 @@ void ParseAnalytics(const YAML::Node& node, AnalyticsConfig& out, Issues& issues
       }
     }
   }
+  if (auto n = map.Get("area_polygons")) {
+    if (auto v = ReadString(*n, map.Field("area_polygons"), issues)) out.area_polygons = *v;
+  }
   if (auto n = map.Get("spikes")) {
     MapReader s(*n, map.Field("spikes"), issues);
     if (s.ok()) {

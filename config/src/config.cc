@@ -922,6 +922,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
 
   config.classifier.rules_dir = ResolvePath(path, config.classifier.rules_dir);
   config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
+  config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
   // The embedded default's data lives relative to the working directory; a file's next to it.
   if (!path.starts_with(kEmbeddedPrefix)) {
     config.storage.data_dir = ResolvePath(path, config.storage.data_dir);

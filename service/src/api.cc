@@ -107,6 +107,8 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/trends", config::Role::kOfficial},
     {"GET", "/v1/areas", config::Role::kOfficial},
     {"GET", "/v1/areas/{code}/tension", config::Role::kOfficial},
+    {"GET", "/v1/export/events.csv", config::Role::kOfficial},
+    {"GET", "/v1/export/areas.geojson", config::Role::kOfficial},
     {"GET", "/v1/admin/rules", config::Role::kAdmin},
     {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
     {"GET", "/metrics", config::Role::kAnalyst},
@@ -281,6 +283,12 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req), *who);
   if (route == "/v1/trends") co_return co_await analytics_->Trends(std::move(req), *who);
   if (route == "/v1/areas") co_return co_await analytics_->Areas(std::move(req), *who);
+  if (route == "/v1/export/events.csv") {
+    co_return co_await analytics_->ExportEventsCsv(std::move(req), *who);
+  }
+  if (route == "/v1/export/areas.geojson") {
+    co_return co_await analytics_->ExportAreasGeoJson(std::move(req), *who);
+  }
   if (route == "/v1/areas/{code}/tension") {
     co_return co_await analytics_->AreaTensionSeries(std::move(req), *who, std::move(id));
   }

@@ -8,6 +8,7 @@
 
 #include "api_util.h"
 #include "service/area_tension.h"
+#include "service/export.h"
 #include "service/trends.h"
 #include "core/local_time.h"
 #include "core/time.h"
@@ -215,6 +216,84 @@ net::awaitable<HttpResponse> AnalyticsApi::AreaTensionSeries(HttpRequest req, Pr
       {"series", std::move(series)},
       {"spikes", std::move(raised)}};
   co_return Json(200, body);
+}
+
+namespace {
+
+std::optional<HttpResponse> CheckParams(const HttpRequest& req,
+                                        std::span<const std::string_view> allowed) {
+  if (auto bad = UnknownParam(req, allowed)) {
+    return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(allowed) + ")",
+                   *bad);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ExportContext AnalyticsApi::Context() const {
+  ExportContext ctx;
+  ctx.store = d_.store;
+  ctx.blocking = d_.blocking;
+  ctx.areas = d_.areas;
+  ctx.tension = d_.tension;
+  ctx.shapes = d_.shapes;
+  ctx.model = &Model();
+  return ctx;
+}
+
+net::awaitable<HttpResponse> AnalyticsApi::ExportEventsCsv(HttpRequest req, Principal who) {
+  static constexpr std::array<std::string_view, 5> kAllowed = {"area", "from", "to", "severity",
+                                                               "category"};
+  if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
+  auto filter = ParseEventFilter(req, who, *d_.areas);
+  if (!filter) co_return QueryProblemResponse(filter.error());
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8; header=present";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-events.csv\"");
+  r.stream = MakeEventsCsvStream(Context(), std::move(*filter), std::move(who));
+  co_return r;
+}
+
+net::awaitable<HttpResponse> AnalyticsApi::ExportAreasGeoJson(HttpRequest req, Principal who) {
+  static constexpr std::array<std::string_view, 6> kAllowed = {"area",     "from",     "to",
+                                                               "severity", "category", "level"};
+  if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
+  auto filter = ParseEventFilter(req, who, *d_.areas);
+  if (!filter) co_return QueryProblemResponse(filter.error());
+  std::string level;
+  if (auto it = req.query.find("level"); it != req.query.end()) {
+    level = it->second;
+    bool known = level == "children";
+    for (const auto& a : d_.areas->areas()) known = known || a.level == level;
+    if (!known) {
+      co_return Problem(400, "Invalid query", "unknown level '" + level + "'", "level");
+    }
+  }
+  const TimeMs to = filter->to.value_or(d_.clock->NowMs());
+  const TimeMs from = filter->from.value_or(to - 24 * 3'600'000LL);
+  if (to <= from) co_return Problem(400, "Invalid query", "must be later than from", "to");
+  const std::vector<AreaCode> roots =
+      filter->area ? std::vector<AreaCode>{*filter->area} : who.TopAreas(*d_.areas);
+  std::vector<AreaCode> areas;
+  if (level.empty()) {
+    // Each root with everything below it.
+    for (const auto& a : d_.areas->areas()) {
+      for (const auto& root : roots) {
+        if (d_.areas->IsWithin(a.code, root)) {
+          areas.push_back(a.code);
+          break;
+        }
+      }
+    }
+  } else {
+    areas = SeriesAreas(*d_.areas, roots, level);
+  }
+  HttpResponse r;
+  r.content_type = "application/geo+json";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-areas.geojson\"");
+  r.stream = MakeAreasGeoJsonStream(Context(), std::move(*filter), std::move(areas), from, to);
+  co_return r;
 }
 
 }  // namespace sakchy::service

@@ -9,6 +9,7 @@
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
+#include "service/export.h"
 #include "service/tension.h"
 #include "service/trends.h"
 
@@ -27,9 +28,12 @@ class AnalyticsApi {
   boost::asio::awaitable<HttpResponse> Areas(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> AreaTensionSeries(HttpRequest request, Principal who,
                                                          std::string code);
+  boost::asio::awaitable<HttpResponse> ExportEventsCsv(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> ExportAreasGeoJson(HttpRequest request, Principal who);
 
  private:
   const TensionModel& Model() const;
+  ExportContext Context() const;
 
   const ApiDeps& d_;
 };

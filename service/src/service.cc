@@ -28,6 +28,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
+#include "service/area_shapes.h"
 #include "service/area_tension.h"
 #include "logging.h"
 #include "rules_reloader.h"
@@ -253,6 +254,11 @@ int Serve(const ServeOptions& options) {
     return Fail("cannot start the pull sources", s.error());
   }
 
+  auto shapes = AreaShapes::Load(cfg->analytics.area_polygons);
+  if (!shapes) return Fail("cannot load area polygons (analytics.area_polygons)", shapes.error());
+  if (auto s = shapes->CheckCodes(*areas, cfg->analytics.area_polygons); !s) {
+    return Fail("invalid area polygons (analytics.area_polygons)", s.error());
+  }
   // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
   // AreaTension; `on_spike` is where its Signal goes to the alerts module.
   AreaTension tension(**store, *areas, cfg->analytics, clock, metrics, /*on_spike=*/nullptr);
@@ -275,6 +281,7 @@ int Serve(const ServeOptions& options) {
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
   deps.tension = &tension;
+  deps.shapes = &*shapes;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;

@@ -50,28 +50,6 @@ std::optional<QueryProblem> Repeated(const HttpRequest& req,
   return std::nullopt;
 }
 
-// The areas of the hierarchy below `root` at `level` ("children": one level down), tree order.
-std::vector<AreaCode> Expand(const config::AreaTree& areas, const AreaCode& root,
-                             const std::string& level) {
-  std::vector<AreaCode> out;
-  for (const auto& a : areas.areas()) {
-    if (a.code == root) continue;
-    if (level == "children") {
-      if (a.parent == root) out.push_back(a.code);
-    } else if (a.level == level && areas.IsWithin(a.code, root)) {
-      out.push_back(a.code);
-    }
-  }
-  return out;
-}
-
-// What one counter dim contributes to a bucket under the filters.
-struct DimRole {
-  bool total = false;
-  int severity = -1;  // index of the severity count it adds to
-  int category = -1;  // index into the rendered categories
-};
-
 }  // namespace
 
 tl::expected<EventFilter, QueryProblem> ParseEventFilter(const HttpRequest& req,
@@ -187,14 +165,7 @@ tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
 
   std::vector<AreaCode> roots =
       q.filter.area ? std::vector<AreaCode>{*q.filter.area} : who.TopAreas(areas);
-  std::vector<AreaCode> all;
-  for (const auto& root : roots) {
-    if (q.level.empty()) {
-      all.push_back(root);
-    } else {
-      for (auto& a : Expand(areas, root, q.level)) all.push_back(std::move(a));
-    }
-  }
+  const std::vector<AreaCode> all = SeriesAreas(areas, roots, q.level);
   std::size_t begin = 0;
   if (auto it = req.query.find("cursor"); it != req.query.end()) {
     auto pos = std::find(all.begin(), all.end(), it->second);
@@ -211,18 +182,108 @@ tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
   return q;
 }
 
+std::vector<AreaCode> SeriesAreas(const config::AreaTree& areas, const std::vector<AreaCode>& roots,
+                                  const std::string& level) {
+  std::vector<AreaCode> out;
+  for (const auto& root : roots) {
+    if (level.empty()) {
+      out.push_back(root);
+      continue;
+    }
+    for (const auto& a : areas.areas()) {
+      if (a.code == root) continue;
+      if (level == "children" ? a.parent == root
+                              : a.level == level && areas.IsWithin(a.code, root)) {
+        out.push_back(a.code);
+      }
+    }
+  }
+  return out;
+}
+
+bool FilteredCounts::SeveritySelected(int s) const {
+  const auto& sev = filter_.severities;
+  return sev.empty() || std::find(sev.begin(), sev.end(), static_cast<Severity>(s)) != sev.end();
+}
+
+FilteredCounts::FilteredCounts(const EventFilter& filter, const std::vector<std::string>& dims,
+                               const TensionModel& model)
+    : filter_(filter), roles_(dims.size()), coefficients_(model.Coefficients(dims)) {
+  const bool by_sev = !filter.severities.empty();
+  const bool by_cat = !filter.categories.empty();
+  auto cat_selected = [&](std::string_view c) {
+    return !by_cat || std::binary_search(filter.categories.begin(), filter.categories.end(), c);
+  };
+  // (severity, category) of each dim, and the rendered categories in name order.
+  std::vector<std::pair<std::string_view, std::string_view>> split(dims.size());
+  std::map<std::string, int> cat_index;
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    std::string_view name = dims[d];
+    if (name.starts_with("category:")) {
+      split[d] = {{}, name.substr(9)};
+    } else if (name.starts_with("sevcat:")) {
+      auto rest = name.substr(7);
+      auto colon = rest.find(':');
+      if (colon != std::string_view::npos) split[d] = {rest.substr(0, colon), rest.substr(colon + 1)};
+    }
+    const auto& c = split[d].second;
+    if (!c.empty() && cat_selected(c)) cat_index.emplace(std::string(c), 0);
+  }
+  for (auto& [name, idx] : cat_index) {
+    idx = static_cast<int>(category_names_.size());
+    category_names_.push_back(name);
+  }
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    std::string_view name = dims[d];
+    DimRole& r = roles_[d];
+    if (name == "total") {
+      r.total = !by_sev && !by_cat;
+    } else if (name.starts_with("severity:")) {
+      auto s = ParseSeverity(name.substr(9));
+      if (!s || !SeveritySelected(static_cast<int>(*s))) continue;
+      r.total = !by_cat && by_sev;
+      if (!by_cat) r.severity = static_cast<int>(*s);
+    } else if (name.starts_with("category:")) {
+      const auto c = split[d].second;
+      if (!cat_selected(c)) continue;
+      r.total = by_cat && !by_sev;
+      if (!by_sev) r.category = cat_index.at(std::string(c));
+    } else if (name.starts_with("sevcat:") && !split[d].second.empty()) {
+      auto s = ParseSeverity(split[d].first);
+      const auto c = split[d].second;
+      if (!s || !SeveritySelected(static_cast<int>(*s)) || !cat_selected(c)) continue;
+      r.total = by_sev && by_cat;
+      if (by_cat) r.severity = static_cast<int>(*s);
+      if (by_sev) r.category = cat_index.at(std::string(c));
+    }
+  }
+}
+
+FilteredCounts::Sums FilteredCounts::Empty() const {
+  Sums s;
+  s.category.assign(category_names_.size(), 0);
+  s.category_seen.assign(category_names_.size(), false);
+  return s;
+}
+
+void FilteredCounts::AddRow(const storage::CounterTable& t, std::size_t row, Sums* sums) const {
+  for (auto i = t.offsets[row]; i < t.offsets[row + 1]; ++i) {
+    const auto& cell = t.cells[i];
+    if (cell.dim >= roles_.size()) continue;
+    const DimRole& r = roles_[cell.dim];
+    if (r.total) sums->total += cell.value;
+    if (r.severity >= 0) sums->severity[static_cast<std::size_t>(r.severity)] += cell.value;
+    if (r.category >= 0) {
+      sums->category[static_cast<std::size_t>(r.category)] += cell.value;
+      sums->category_seen[static_cast<std::size_t>(r.category)] = true;
+    }
+    sums->tension += coefficients_[cell.dim] * static_cast<double>(cell.value);
+  }
+}
+
 std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterTable> tables,
                          const TensionModel& model, const config::AreaTree& areas) {
   const auto& f = q.filter;
-  const bool by_sev = !f.severities.empty();
-  const bool by_cat = !f.categories.empty();
-  auto sev_selected = [&](int s) {
-    return !by_sev || std::find(f.severities.begin(), f.severities.end(),
-                                static_cast<Severity>(s)) != f.severities.end();
-  };
-  auto cat_selected = [&](std::string_view c) {
-    return !by_cat || std::binary_search(f.categories.begin(), f.categories.end(), c);
-  };
   const TimeMs step = storage::ResolutionMs(q.resolution);
 
   std::string out;
@@ -247,61 +308,14 @@ std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterT
   }
   out += "]},\"series\":[";
 
-  std::vector<std::int64_t> sev(kSeverityCount);
-  std::vector<std::int64_t> cat;
-  std::vector<bool> cat_seen;
+  char num[32];
+  auto append_int = [&num](std::string& s, std::int64_t v) {
+    s.append(num, std::to_chars(num, num + sizeof(num), v).ptr);
+  };
   for (std::size_t si = 0; si < q.series.size(); ++si) {
     const storage::CounterTable& t = tables[si];
-    const auto& dims = *t.dims;
-    // Roles of this table's dims under the filters; categories rendered in name order.
-    std::map<std::string, int> cat_index;
-    std::vector<DimRole> roles(dims.size());
-    std::vector<std::pair<std::string_view, std::string_view>> split(dims.size());  // sev, cat
-    for (std::size_t d = 0; d < dims.size(); ++d) {
-      std::string_view name = dims[d];
-      if (name.starts_with("category:")) {
-        split[d] = {{}, name.substr(9)};
-      } else if (name.starts_with("sevcat:")) {
-        auto rest = name.substr(7);
-        auto colon = rest.find(':');
-        if (colon != std::string_view::npos) split[d] = {rest.substr(0, colon), rest.substr(colon + 1)};
-      }
-      const auto& c = split[d].second;
-      if (!c.empty() && cat_selected(c)) cat_index.emplace(std::string(c), 0);
-    }
-    std::vector<std::string_view> cat_names;
-    for (auto& [name, idx] : cat_index) {
-      idx = static_cast<int>(cat_names.size());
-      cat_names.push_back(name);
-    }
-    for (std::size_t d = 0; d < dims.size(); ++d) {
-      std::string_view name = dims[d];
-      DimRole& r = roles[d];
-      if (name == "total") {
-        r.total = !by_sev && !by_cat;
-      } else if (name.starts_with("severity:")) {
-        auto s = ParseSeverity(name.substr(9));
-        if (!s || !sev_selected(static_cast<int>(*s))) continue;
-        r.total = !by_cat && by_sev;
-        if (!by_cat) r.severity = static_cast<int>(*s);
-      } else if (name.starts_with("category:")) {
-        const auto c = split[d].second;
-        if (!cat_selected(c)) continue;
-        r.total = by_cat && !by_sev;
-        if (!by_sev) r.category = cat_index.at(std::string(c));
-      } else if (name.starts_with("sevcat:") && !split[d].second.empty()) {
-        auto s = ParseSeverity(split[d].first);
-        const auto c = split[d].second;
-        if (!s || !sev_selected(static_cast<int>(*s)) || !cat_selected(c)) continue;
-        r.total = by_sev && by_cat;
-        if (by_cat) r.severity = static_cast<int>(*s);
-        if (by_sev) r.category = cat_index.at(std::string(c));
-      }
-    }
-    const auto coef = model.Coefficients(dims);
-    cat.assign(cat_names.size(), 0);
-    cat_seen.assign(cat_names.size(), false);
-
+    const FilteredCounts counts(f, *t.dims, model);
+    const auto& cat_names = counts.category_names();
     const AreaCode& code = q.series[si];
     const config::Area* area = areas.Find(code);
     if (si) out += ',';
@@ -315,62 +329,44 @@ std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterT
     buckets.reserve(q.buckets * 160);
     std::int64_t series_total = 0;
     std::size_t row = 0;
-    char num[32];
     for (std::size_t b = 0; b < q.buckets; ++b) {
       const TimeMs start = q.first + static_cast<TimeMs>(b) * step;
       while (row < t.rows() && t.starts[row] < start) ++row;  // rows off this grid are skipped
-      std::int64_t total = 0;
-      double tension = 0;
-      std::fill(sev.begin(), sev.end(), 0);
-      std::fill(cat.begin(), cat.end(), 0);
-      std::fill(cat_seen.begin(), cat_seen.end(), false);
-      if (row < t.rows() && t.starts[row] == start) {
-        for (auto i = t.offsets[row]; i < t.offsets[row + 1]; ++i) {
-          const auto& cell = t.cells[i];
-          const DimRole& r = roles[cell.dim];
-          if (r.total) total += cell.value;
-          if (r.severity >= 0) sev[static_cast<std::size_t>(r.severity)] += cell.value;
-          if (r.category >= 0) {
-            cat[static_cast<std::size_t>(r.category)] += cell.value;
-            cat_seen[static_cast<std::size_t>(r.category)] = true;
-          }
-          tension += coef[cell.dim] * static_cast<double>(cell.value);
-        }
-        ++row;
-      }
-      series_total += total;
+      auto sums = counts.Empty();
+      if (row < t.rows() && t.starts[row] == start) counts.AddRow(t, row++, &sums);
+      series_total += sums.total;
       if (b) buckets += ',';
       buckets += "{\"start\":\"";
       AppendLocalTime(buckets, start);
       buckets += "\",\"total\":";
-      buckets.append(num, std::to_chars(num, num + sizeof(num), total).ptr);
+      append_int(buckets, sums.total);
       buckets += ",\"severity\":{";
       bool first = true;
       for (int s = 0; s < kSeverityCount; ++s) {
-        if (!sev_selected(s)) continue;
+        if (!counts.SeveritySelected(s)) continue;
         if (!first) buckets += ',';
         first = false;
         buckets += '"';
         buckets += SeverityName(static_cast<Severity>(s));
         buckets += "\":";
-        buckets.append(num, std::to_chars(num, num + sizeof(num), sev[static_cast<std::size_t>(s)]).ptr);
+        append_int(buckets, sums.severity[static_cast<std::size_t>(s)]);
       }
       buckets += "},\"category\":{";
       first = true;
-      for (std::size_t c = 0; c < cat.size(); ++c) {
-        if (!cat_seen[c]) continue;
+      for (std::size_t c = 0; c < cat_names.size(); ++c) {
+        if (!sums.category_seen[c]) continue;
         if (!first) buckets += ',';
         first = false;
         AppendJsonString(buckets, cat_names[c]);
         buckets += ':';
-        buckets.append(num, std::to_chars(num, num + sizeof(num), cat[c]).ptr);
+        append_int(buckets, sums.category[c]);
       }
       buckets += "},\"tension\":";
-      AppendJsonNumber(buckets, tension);
+      AppendJsonNumber(buckets, sums.tension);
       buckets += '}';
     }
     out += ",\"total\":";
-    out += std::to_string(series_total);
+    append_int(out, series_total);
     out += ",\"buckets\":[";
     out += buckets;
     out += "]}";

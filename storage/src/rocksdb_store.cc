@@ -122,6 +122,7 @@ class RocksStore final : public Store {
                                                   TimeMs from, TimeMs to) override;
   Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
                                         TimeMs to) override;
+  Result<std::vector<Event>> ScanEvents(const EventScan& scan) override;
   Status UpdateAlerts(std::span<const Alert> alerts) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
@@ -617,6 +618,26 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
     }
     out.push_back(std::move(b));
   }
+  return out;
+}
+
+Result<std::vector<Event>> RocksStore::ScanEvents(const EventScan& scan) {
+  std::vector<Event> out;
+  if (scan.limit == 0) return out;
+  out.reserve(std::min<std::size_t>(scan.limit, 4096));
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a long scan should not push hot blocks out of the cache
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
+  const bool after = !scan.start_after.empty() && scan.start_after >= scan.min_id;
+  it->Seek(ToSlice(after ? scan.start_after : scan.min_id));
+  if (after && it->Valid() && ToView(it->key()) == scan.start_after) it->Next();
+  for (; it->Valid() && out.size() < scan.limit; it->Next()) {
+    out.emplace_back();
+    if (auto st = DecodeEvent(ToView(it->value()), &out.back()); !st) {
+      return tl::unexpected(Corruption("scan events at " + it->key().ToString(), st.error()));
+    }
+  }
+  if (!it->status().ok()) return Fail(it->status(), "scan events");
   return out;
 }
 

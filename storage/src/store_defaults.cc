@@ -32,4 +32,8 @@ Result<CounterTable> Store::ReadCounterTable(std::string_view area, Resolution r
   return out;
 }
 
+Result<std::vector<Event>> Store::ScanEvents(const EventScan& /*scan*/) {
+  return MakeError(ErrorCode::kInternal, "storage: this store cannot scan events");
+}
+
 }  // namespace sakchy::storage

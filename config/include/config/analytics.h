@@ -40,6 +40,10 @@ struct AnalyticsConfig {
   TensionConfig tension;
   BaselineConfig baseline;
   SpikeConfig spikes;
+  // GeoJSON FeatureCollection of area polygons (feature id = area code) for
+  // GET /v1/export/areas.geojson; resolved against the config file. Default: the bundled
+  // Kyrgyz polygons (config/defaults/areas.geojson).
+  std::string area_polygons = "embedded:areas.geojson";
 };
 
 // Raw texts are removed from events older than raw_text_days (by received time); scores,

@@ -23,6 +23,7 @@
 
 namespace sakchy::service {
 
+class AreaShapes;
 class AreaTension;
 
 struct ApiDeps {
@@ -41,6 +42,7 @@ struct ApiDeps {
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
   std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
+  const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).

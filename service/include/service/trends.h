@@ -4,6 +4,7 @@
 // tables. Counts come from counters only (storage::CounterTable); no raw events are read.
 // Thread safety: pure functions.
 
+#include <array>
 #include <map>
 #include <optional>
 #include <span>
@@ -59,6 +60,42 @@ inline constexpr std::size_t kMaxTrendCells = 200000;  // series x buckets per p
 tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
                                                          const Principal& who,
                                                          const config::AreaTree& areas);
+
+// The areas of each root (roots themselves when `level` is empty; else "children" one level
+// down, or every area of that level below the root), in tree order.
+std::vector<AreaCode> SeriesAreas(const config::AreaTree& areas, const std::vector<AreaCode>& roots,
+                                  const std::string& level);
+
+// Sums counter rows under an EventFilter's severity and category filters (docs/API.md, trends):
+// `total` counts the events that pass (once per listed category they have, with a category
+// filter), `severity` and `category` break them down; `tension` is over all events of the rows.
+class FilteredCounts {
+ public:
+  struct Sums {
+    std::int64_t total = 0;
+    std::array<std::int64_t, kSeverityCount> severity{};
+    std::vector<std::int64_t> category;  // by index into category_names()
+    std::vector<bool> category_seen;     // a cell of it was present
+    double tension = 0;
+  };
+  FilteredCounts(const EventFilter& filter, const std::vector<std::string>& dims,
+                 const TensionModel& model);
+  Sums Empty() const;
+  void AddRow(const storage::CounterTable& table, std::size_t row, Sums* sums) const;
+  const std::vector<std::string>& category_names() const { return category_names_; }
+  bool SeveritySelected(int s) const;
+
+ private:
+  struct DimRole {
+    bool total = false;
+    int severity = -1;
+    int category = -1;
+  };
+  const EventFilter& filter_;
+  std::vector<DimRole> roles_;
+  std::vector<double> coefficients_;
+  std::vector<std::string> category_names_;
+};
 
 // The response body; `tables[i]` holds the counters of query.series[i] over the query's range.
 std::string RenderTrends(const TrendsQuery& query, std::span<const storage::CounterTable> tables,

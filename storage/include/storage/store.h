@@ -104,6 +104,13 @@ struct CursorUpdate {
   std::string value;
 };
 
+// A page of events in id (= arrival) order, for exports and maintenance scans.
+struct EventScan {
+  std::string min_id;       // inclusive lower bound (e.g. the smallest id of a time); "" = first
+  std::string start_after;  // exclusive position (the last id of the previous page); wins if later
+  std::size_t limit = 1000;
+};
+
 struct AlertFilter {
   std::optional<DeliveryState> state;
   std::optional<std::string> event_id;
@@ -151,6 +158,10 @@ class Store {
   [[nodiscard]] virtual Result<CounterTable> ReadCounterTable(std::string_view area,
                                                               Resolution resolution, TimeMs from,
                                                               TimeMs to);
+
+  // Events (scored or not) with ids from the scan's position on, in id order, at most
+  // scan.limit. Reads a consistent snapshot per call. The default fails (kInternal).
+  [[nodiscard]] virtual Result<std::vector<Event>> ScanEvents(const EventScan& scan);
 
   // Outbox.
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
