@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "api_util.h"
+#include "core/id.h"
 #include "core/json_text.h"
 #include "core/local_time.h"
 #include "service/area_tension.h"
@@ -109,17 +110,6 @@ void AppendEventCsvRow(std::string& out, const Event& e) {
   out += ',';
   AppendCsvField(out, RedactPhoneNumbers(r.submitted_by));
   out += "\r\n";
-}
-
-std::string IdLowerBound(TimeMs t) {
-  static constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  std::uint64_t ms = t < 0 ? 0 : static_cast<std::uint64_t>(t) & ((std::uint64_t{1} << 48) - 1);
-  std::string id(26, '0');
-  for (int i = 9; i >= 0; --i) {
-    id[static_cast<std::size_t>(i)] = kCrockford[ms & 31];
-    ms >>= 5;
-  }
-  return id;
 }
 
 bool ExportIncludes(const Event& e, const EventFilter& f, const Principal& who,

@@ -30,6 +30,7 @@
 #include "ingest/validation.h"
 #include "service/area_shapes.h"
 #include "service/area_tension.h"
+#include "service/retention_sweeper.h"
 #include "logging.h"
 #include "rules_reloader.h"
 #include "service/api.h"
@@ -262,6 +263,7 @@ int Serve(const ServeOptions& options) {
   // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
   // AreaTension; `on_spike` is where its Signal goes to the alerts module.
   AreaTension tension(**store, *areas, cfg->analytics, clock, metrics, /*on_spike=*/nullptr);
+  RetentionSweeper retention(**store, cfg->retention, clock, metrics);
 
   std::atomic<bool> ready{false};
   net::io_context io(cfg->server.io_threads);
@@ -316,6 +318,7 @@ int Serve(const ServeOptions& options) {
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
   tension.Start();
+  retention.Start();
   std::vector<std::thread> io_threads;
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
     io_threads.emplace_back([&io] {
@@ -350,6 +353,7 @@ int Serve(const ServeOptions& options) {
   ready = false;
   rules.StopWatching();
   tension.Stop();
+  retention.Stop();
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes

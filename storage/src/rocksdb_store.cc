@@ -25,6 +25,7 @@
 
 #include "codec.h"
 #include "counters.h"
+#include "retention.h"
 #include "storage/store.h"
 
 namespace sakchy::storage {
@@ -123,6 +124,21 @@ class RocksStore final : public Store {
   Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
                                         TimeMs to) override;
   Result<std::vector<Event>> ScanEvents(const EventScan& scan) override;
+  Result<RetentionResult> ExpireTexts(TimeMs received_before, std::size_t max_events) override {
+    std::string first, last;
+    Result<RetentionResult> result;
+    {
+      // Serialised with CommitScored: an event is never rewritten by both at once.
+      std::lock_guard lock(score_mu_);
+      result = internal::ExpireTexts(db_.get(), cf_[kEvents], cf_[kMeta], write_options_,
+                                     received_before, max_events, &first, &last);
+    }
+    if (!result) return result;
+    if (auto st = internal::CompactSwept(db_.get(), cf_[kEvents], first, last); !st) {
+      return tl::unexpected(st.error());
+    }
+    return result;
+  }
   Status UpdateAlerts(std::span<const Alert> alerts) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,

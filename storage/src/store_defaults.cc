@@ -36,4 +36,9 @@ Result<std::vector<Event>> Store::ScanEvents(const EventScan& /*scan*/) {
   return MakeError(ErrorCode::kInternal, "storage: this store cannot scan events");
 }
 
+Result<Store::RetentionResult> Store::ExpireTexts(TimeMs /*received_before*/,
+                                                  std::size_t /*max_events*/) {
+  return MakeError(ErrorCode::kInternal, "storage: this store cannot expire texts");
+}
+
 }  // namespace sakchy::storage

@@ -2,9 +2,10 @@
 // time, the export filter, and the bundled area polygons.
 
 #include "config/areas.h"
-#include "core/id.h"
+#include "core/id.h"  // IdLowerBound
 #include "service/area_shapes.h"
 #include "service/export.h"
+#include "service/report_json.h"
 #include "testutil/testutil.h"
 
 namespace sakchy::service {
@@ -67,6 +68,21 @@ TEST(CsvTest, EventRowHasEveryColumnAndNoPhoneNumbers) {
   EXPECT_NE(row.find(";violence,,1,"), std::string::npos) << row;
   const std::string header(kEventsCsvHeader);
   EXPECT_EQ(std::count(header.begin(), header.end(), ','), 11);
+}
+
+TEST(EventJsonTest, ExpiredTextIsNullAndSaysSo) {
+  Event e;
+  e.report.id = "01JDA7Q0000000000000000000";
+  e.scored = true;
+  e.matches = {Match{"r", "violence", "term", 3, 9}};
+  auto o = EventToJson(e).as_object();
+  EXPECT_TRUE(o.at("text").is_null());
+  EXPECT_EQ(o.at("text_expired"), true);
+  EXPECT_EQ(o.at("matches").as_array()[0].at("excerpt"), "");
+  e.report.text = "kept";
+  o = EventToJson(e).as_object();
+  EXPECT_EQ(o.at("text"), "kept");
+  EXPECT_FALSE(o.contains("text_expired"));
 }
 
 TEST(IdLowerBoundTest, OrdersBeforeEveryIdOfThatTimeAndAfterEarlierOnes) {

@@ -35,9 +35,6 @@ inline constexpr std::string_view kEventsCsvHeader =
     "source_ref,submitted_by\r\n";
 void AppendEventCsvRow(std::string& out, const Event& event);
 
-// The smallest event id (ULID) of time `t`: scans by time start there.
-std::string IdLowerBound(TimeMs t);
-
 // Whether `event` passes `filter` and `who`'s area scope (exports; scored events only).
 bool ExportIncludes(const Event& event, const EventFilter& filter, const Principal& who,
                     const config::AreaTree& areas);

@@ -163,6 +163,19 @@ class Store {
   // scan.limit. Reads a consistent snapshot per call. The default fails (kInternal).
   [[nodiscard]] virtual Result<std::vector<Event>> ScanEvents(const EventScan& scan);
 
+  // Retention: removes the raw text of scored events received before `received_before` (ids
+  // below its bound); score, severity, categories, matches, places, area and counters stay.
+  // Resumes after the last event a previous call finished (a cursor in meta), stops at an
+  // unscored event (retried next time) and after `max_events`, then compacts the swept range so
+  // old versions of the texts leave the SST files. The default fails (kInternal).
+  struct RetentionResult {
+    std::size_t scanned = 0;
+    std::size_t expired = 0;  // texts removed by this call
+    bool done = true;         // false: more to do (max_events reached or an unscored event)
+  };
+  [[nodiscard]] virtual Result<RetentionResult> ExpireTexts(TimeMs received_before,
+                                                            std::size_t max_events);
+
   // Outbox.
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
   [[nodiscard]] virtual Result<std::optional<Alert>> GetAlert(std::string_view id) = 0;
