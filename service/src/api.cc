@@ -39,6 +39,7 @@ std::string Slug(unsigned status) {
     case 403: return "forbidden";
     case 404: return "not-found";
     case 405: return "method-not-allowed";
+    case 409: return "conflict";
     case 413: return "payload-too-large";
     case 415: return "unsupported-media-type";
     case 422: return "rules-rejected";
@@ -111,6 +112,7 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/export/areas.geojson", config::Role::kOfficial},
     {"GET", "/v1/admin/rules", config::Role::kAdmin},
     {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
+    {"POST", "/v1/admin/backup", config::Role::kAdmin},
     {"GET", "/metrics", config::Role::kAnalyst},
 };
 // Endpoints without a bearer token (no data, or their own authentication); role unused.
@@ -294,6 +296,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   }
   if (route == "/v1/admin/rules") co_return RulesInfo();
   if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules();
+  if (route == "/v1/admin/backup") co_return co_await analytics_->Backup(std::move(req), *who);
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

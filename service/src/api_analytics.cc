@@ -8,6 +8,7 @@
 
 #include "api_util.h"
 #include "service/area_tension.h"
+#include "service/backup.h"
 #include "service/export.h"
 #include "service/trends.h"
 #include "core/local_time.h"
@@ -293,6 +294,33 @@ net::awaitable<HttpResponse> AnalyticsApi::ExportAreasGeoJson(HttpRequest req, P
   r.content_type = "application/geo+json";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-areas.geojson\"");
   r.stream = MakeAreasGeoJsonStream(Context(), std::move(*filter), std::move(areas), from, to);
+  co_return r;
+}
+
+net::awaitable<HttpResponse> AnalyticsApi::Backup(HttpRequest req, Principal who) {
+  static constexpr std::array<std::string_view, 0> kAllowed = {};
+  if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object()) {
+    co_return Problem(400, "Invalid request", "send {\"dir\": \"/absolute/path\"} as JSON", "body");
+  }
+  for (const auto& [k, v] : body.as_object()) {
+    if (k != "dir") co_return Problem(400, "Invalid request", "unknown field (allowed: dir)", k);
+  }
+  const auto* dir = body.as_object().if_contains("dir");
+  if (!dir || !dir->is_string() || dir->as_string().empty() || dir->as_string()[0] != '/') {
+    co_return Problem(400, "Invalid request",
+                      "dir must be an absolute path on the service's machine", "dir");
+  }
+  bool idle = false;
+  if (!backup_running_.compare_exchange_strong(idle, true)) {
+    co_return Problem(409, "Conflict", "a backup is already running; try again when it is done");
+  }
+  HttpResponse r;
+  r.content_type = "application/x-ndjson";
+  r.stream = MakeBackupStream(*d_.store, *d_.blocking, std::string(dir->as_string()), who.name,
+                              *d_.clock, audit_ids_, &backup_running_);
   co_return r;
 }
 

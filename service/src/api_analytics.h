@@ -4,7 +4,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <string>
+
+#include "core/id.h"
 
 #include "service/api.h"
 #include "service/auth.h"
@@ -22,7 +25,7 @@ HttpResponse QueryProblemResponse(const QueryProblem& problem);
 class AnalyticsApi {
  public:
   // `deps` must outlive this object (it is the Api's own copy).
-  explicit AnalyticsApi(const ApiDeps& deps) : d_(deps) {}
+  explicit AnalyticsApi(const ApiDeps& deps) : d_(deps), audit_ids_(*deps.clock) {}
 
   boost::asio::awaitable<HttpResponse> Trends(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> Areas(HttpRequest request, Principal who);
@@ -30,12 +33,15 @@ class AnalyticsApi {
                                                          std::string code);
   boost::asio::awaitable<HttpResponse> ExportEventsCsv(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> ExportAreasGeoJson(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Backup(HttpRequest request, Principal who);
 
  private:
   const TensionModel& Model() const;
   ExportContext Context() const;
 
   const ApiDeps& d_;
+  IdGenerator audit_ids_;
+  std::atomic<bool> backup_running_{false};  // one backup at a time
 };
 
 }  // namespace sakchy::service

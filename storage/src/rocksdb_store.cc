@@ -24,6 +24,7 @@
 #include <unordered_set>
 
 #include "codec.h"
+#include "backup.h"
 #include "counters.h"
 #include "retention.h"
 #include "storage/store.h"
@@ -124,6 +125,10 @@ class RocksStore final : public Store {
   Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
                                         TimeMs to) override;
   Result<std::vector<Event>> ScanEvents(const EventScan& scan) override;
+  Result<BackupInfo> CreateBackup(const std::string& backup_dir,
+                                  const BackupProgressFn& progress) override {
+    return internal::CreateBackup(db_.get(), backup_dir, progress);
+  }
   Result<RetentionResult> ExpireTexts(TimeMs received_before, std::size_t max_events) override {
     std::string first, last;
     Result<RetentionResult> result;

@@ -41,4 +41,9 @@ Result<Store::RetentionResult> Store::ExpireTexts(TimeMs /*received_before*/,
   return MakeError(ErrorCode::kInternal, "storage: this store cannot expire texts");
 }
 
+Result<BackupInfo> Store::CreateBackup(const std::string& /*backup_dir*/,
+                                       const BackupProgressFn& /*progress*/) {
+  return MakeError(ErrorCode::kInternal, "storage: this store cannot make backups");
+}
+
 }  // namespace sakchy::storage

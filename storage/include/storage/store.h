@@ -7,6 +7,7 @@
 // Blocking: every method may wait on disk; never call on an io thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +117,20 @@ struct AlertFilter {
   std::optional<std::string> event_id;
 };
 
+// Backups (RocksDB BackupEngine: checksummed files, shared between the backups of one
+// directory, so a second backup copies only new files).
+struct BackupProgress {
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;  // estimate until the end
+};
+using BackupProgressFn = std::function<void(const BackupProgress&)>;
+struct BackupInfo {
+  std::uint32_t id = 0;
+  std::uint64_t bytes = 0;   // size of this backup (shared files included)
+  std::uint32_t files = 0;
+  std::int64_t created_at = 0;  // seconds since the epoch
+};
+
 class Store {
  public:
   Store(const Store&) = delete;
@@ -195,6 +210,18 @@ class Store {
   // Up to scan.limit records of `table` in key order (reverse order when scan.reverse).
   [[nodiscard]] virtual Result<std::vector<Record>> ScanRecords(std::string_view table,
                                                                 const RecordScan& scan) = 0;
+
+  // Adds a backup of the database to `backup_dir` (created when missing): a consistent point in
+  // time while writes go on. `progress` (may be empty) is called from this thread as files are
+  // copied. The default fails (kInternal).
+  [[nodiscard]] virtual Result<BackupInfo> CreateBackup(const std::string& backup_dir,
+                                                        const BackupProgressFn& progress);
+  // Restores the latest backup of `backup_dir` into `data_dir` after verifying its checksums.
+  // `data_dir` must not hold a database unless `overwrite`; no store may have it open.
+  [[nodiscard]] static Result<BackupInfo> RestoreBackup(const std::string& backup_dir,
+                                                        const std::string& data_dir,
+                                                        bool overwrite,
+                                                        const BackupProgressFn& progress);
 
   // Flushes memtables (clean shutdown).
   [[nodiscard]] virtual Status Flush() = 0;
