@@ -113,6 +113,7 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/admin/rules", config::Role::kAdmin},
     {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
     {"POST", "/v1/admin/backup", config::Role::kAdmin},
+    {"GET", "/v1/admin/audit", config::Role::kAdmin},
     {"GET", "/metrics", config::Role::kAnalyst},
 };
 // Endpoints without a bearer token (no data, or their own authentication); role unused.
@@ -295,8 +296,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     co_return co_await analytics_->AreaTensionSeries(std::move(req), *who, std::move(id));
   }
   if (route == "/v1/admin/rules") co_return RulesInfo();
-  if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules();
+  if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules(who->name);
   if (route == "/v1/admin/backup") co_return co_await analytics_->Backup(std::move(req), *who);
+  if (route == "/v1/admin/audit") co_return co_await analytics_->Audit(std::move(req));
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -630,8 +632,8 @@ HttpResponse Api::RulesInfo() {
                                 {"files", std::move(files)}});
 }
 
-net::awaitable<HttpResponse> Api::ReloadRules() {
-  auto reload = d_.reload_rules;
+net::awaitable<HttpResponse> Api::ReloadRules(std::string actor) {
+  auto reload = [fn = d_.reload_rules, actor]() { return fn(actor); };
   auto result = co_await RunBlocking<Result<classifier::RuleSetInfo>>(*d_.blocking, reload);
   if (!result) {
     // Every problem, one per line as "file:line: rule <id>: problem"; the old ruleset still serves.

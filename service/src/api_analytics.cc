@@ -2,15 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 
 #include <cmath>
 
 #include "api_util.h"
 #include "service/area_tension.h"
 #include "service/backup.h"
+#include "storage/audit.h"
 #include "service/export.h"
 #include "service/trends.h"
+#include "core/id.h"
 #include "core/local_time.h"
 #include "core/time.h"
 
@@ -322,6 +326,77 @@ net::awaitable<HttpResponse> AnalyticsApi::Backup(HttpRequest req, Principal who
   r.stream = MakeBackupStream(*d_.store, *d_.blocking, std::string(dir->as_string()), who.name,
                               *d_.clock, audit_ids_, &backup_running_);
   co_return r;
+}
+
+net::awaitable<HttpResponse> AnalyticsApi::Audit(HttpRequest req) {
+  static constexpr std::array<std::string_view, 5> kAllowed = {"action", "subject", "actor",
+                                                               "limit", "before"};
+  if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
+  for (const auto& d : req.duplicate_query) {
+    co_return Problem(400, "Invalid query", "is given more than once", d);
+  }
+  // action: exact, or every action under a prefix ending in '.' ("rules." for rules.*).
+  storage::AuditFilter filter;
+  std::optional<std::string> exact_action;
+  if (auto it = req.query.find("action"); it != req.query.end()) {
+    const std::string& a = it->second;
+    const bool ok = !a.empty() && a.size() <= 64 && std::all_of(a.begin(), a.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    });
+    if (!ok) {
+      co_return Problem(400, "Invalid query",
+                        "action is a dotted name (e.g. rules.reload) or a prefix ending in '.'",
+                        "action");
+    }
+    filter.action_prefix = a;
+    if (a.back() != '.') exact_action = a;
+  }
+  if (auto it = req.query.find("subject"); it != req.query.end()) filter.subject = it->second;
+  if (auto it = req.query.find("actor"); it != req.query.end()) filter.actor = it->second;
+  std::size_t limit = 100;
+  if (auto it = req.query.find("limit"); it != req.query.end()) {
+    const auto& v = it->second;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > 1000) {
+      co_return Problem(400, "Invalid query", "limit must be an integer from 1 to 1000", "limit");
+    }
+  }
+  std::string before;
+  if (auto it = req.query.find("before"); it != req.query.end()) {
+    if (!IsValidId(it->second)) {
+      co_return Problem(400, "Invalid query", "not a cursor (the next_cursor of a page)", "before");
+    }
+    before = it->second;
+  }
+  storage::Store* store = d_.store;
+  auto read = [store, filter, limit, before, exact_action]() -> Result<storage::AuditPage> {
+    auto page = storage::ListAudit(*store, filter, limit, before);
+    if (!page || !exact_action) return page;
+    std::erase_if(page->entries,
+                  [&](const storage::AuditEntry& e) { return e.action != *exact_action; });
+    return page;
+  };
+  auto page = co_await RunBlocking<Result<storage::AuditPage>>(*d_.blocking, read);
+  if (!page) {
+    spdlog::error("api: reading the audit log failed: {}", page.error().ToString());
+    co_return Problem(500, "Internal Server Error", "the audit log could not be read");
+  }
+  json::array entries;
+  for (const auto& e : page->entries) {
+    json::object o{{"id", e.id},
+                   {"at", FormatLocalTime(e.at)},
+                   {"actor", e.actor},
+                   {"action", e.action},
+                   {"subject", e.subject}};
+    boost::system::error_code ec;
+    json::value details = json::parse(e.details, ec);
+    o["details"] = !ec && details.is_object() ? details : json::value(e.details);
+    entries.push_back(std::move(o));
+  }
+  json::object body{{"entries", std::move(entries)}};
+  body["next_cursor"] =
+      page->next_before.empty() ? json::value(nullptr) : json::value(page->next_before);
+  co_return Json(200, body);
 }
 
 }  // namespace sakchy::service

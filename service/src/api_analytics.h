@@ -34,6 +34,7 @@ class AnalyticsApi {
   boost::asio::awaitable<HttpResponse> ExportEventsCsv(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> ExportAreasGeoJson(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> Backup(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Audit(HttpRequest request);
 
  private:
   const TensionModel& Model() const;

@@ -36,6 +36,7 @@
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
+#include "storage/audit.h"
 #include "storage/store.h"
 
 namespace sakchy::service {
@@ -220,6 +221,16 @@ int Serve(const ServeOptions& options) {
 
   MetricsRegistry metrics;
   RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
+  IdGenerator audit_ids(clock);
+  storage::Store* audit_store = store->get();
+  rules.SetAuditSink([audit_store, &audit_ids, &clock](std::string actor, std::string action,
+                                                       std::string subject, std::string details) {
+    storage::AuditEntry e{audit_ids.Next(), clock.NowMs(), std::move(actor), std::move(action),
+                          std::move(subject), std::move(details)};
+    if (auto s = storage::AppendAudit(*audit_store, e); !s) {
+      spdlog::error("audit: {} not recorded: {}", e.action, s.error().ToString());
+    }
+  });
 
   IdGenerator alert_ids(clock);
   alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
@@ -277,7 +288,9 @@ int Serve(const ServeOptions& options) {
   deps.metrics = &metrics;
   deps.blocking = &blocking;
   deps.classifier = [reloader] { return reloader->Current(); };
-  deps.reload_rules = [reloader] { return reloader->Reload("api"); };
+  deps.reload_rules = [reloader](const std::string& actor) {
+    return reloader->Reload("api", actor);
+  };
   deps.ready = [&ready] { return ready.load(); };
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;

@@ -38,9 +38,10 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
-  std::optional<ingest::KannelSettings> kannel;
-  // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
-  std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
+  std::optional<ingest::KannelSettings> kannel;  // SMS intake via Kannel; none = disabled (404)
+  // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool. `actor`
+  // (the token name) goes to the audit log.
+  std::function<Result<classifier::RuleSetInfo>(const std::string& actor)> reload_rules;
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
 };
@@ -79,7 +80,7 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request, Principal who);
   HttpResponse Readyz();
   HttpResponse RulesInfo();
-  boost::asio::awaitable<HttpResponse> ReloadRules();
+  boost::asio::awaitable<HttpResponse> ReloadRules(std::string actor);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
