@@ -3,6 +3,7 @@
 #include <rocksdb/iterator.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -242,30 +243,59 @@ std::shared_ptr<const std::vector<std::string>> DimDictionary::Snapshot() const 
 
 // ---- CounterAccumulator ----
 
-void CounterAccumulator::Add(const CounterDelta& d) {
-  minutes_[{d.area, BucketStart(Resolution::kMinute, d.at), d.dim}] += d.delta;
+std::uint32_t CounterAccumulator::DimNumber(std::string_view name, DimDictionary& dims,
+                                            rocksdb::ColumnFamilyHandle* meta,
+                                            rocksdb::WriteBatch* batch) {
+  if (auto it = dim_cache_.find(name); it != dim_cache_.end()) return it->second;
+  const std::uint32_t number = dims.Add(name, meta, batch);
+  dim_cache_.emplace(std::string(name), number);
+  return number;
 }
 
-void CounterAccumulator::Flush(DimDictionary& dims, rocksdb::ColumnFamilyHandle* counters,
-                               rocksdb::ColumnFamilyHandle* meta, rocksdb::WriteBatch* batch) {
-  std::string key;
-  for (const auto& [k, delta] : minutes_) {
-    const auto& [area, minute, dim] = k;
-    const std::uint32_t number = dims.Add(dim, meta, batch);
-    for (Resolution r : kResolutions) {
-      CounterRowKey(area, r, BucketStart(r, minute), &key);
-      rows_[key][number] += delta;  // zero sums too: touched dims stay present
+void CounterAccumulator::Add(const CounterDelta& d, DimDictionary& dims,
+                             rocksdb::ColumnFamilyHandle* meta, rocksdb::WriteBatch* batch) {
+  const std::uint32_t dim = DimNumber(d.dim, dims, meta, batch);
+  const TimeMs minute = BucketStart(Resolution::kMinute, d.at);
+  // The deltas of one event come area by area: most go to the row of the previous one.
+  if (last_ >= rows_.size() || rows_[last_].minute != minute || rows_[last_].area != d.area) {
+    auto [it, added] = index_.emplace(std::pair<std::string_view, TimeMs>(d.area, minute), rows_.size());
+    if (added) rows_.push_back(MinuteRow{d.area, minute, {}});
+    last_ = it->second;
+  }
+  CounterRow& cells = rows_[last_].cells;
+  for (auto& [number, value] : cells) {
+    if (number == dim) {
+      value = WrappingAdd(value, d.delta);
+      return;
     }
   }
-  minutes_.clear();
-  std::string value;
-  CounterRow row;
-  for (const auto& [row_key, cells] : rows_) {
-    row.assign(cells.begin(), cells.end());
-    EncodeCounterRow(row, &value);
-    batch->Merge(counters, row_key, value);
+  cells.emplace_back(dim, d.delta);
+}
+
+void CounterAccumulator::Flush(rocksdb::ColumnFamilyHandle* counters, rocksdb::WriteBatch* batch) {
+  // Minute rows roll up into hour and day rows; one merge per row key, in key order.
+  std::map<std::string, CounterRow> out;
+  std::string key;
+  for (auto& row : rows_) {
+    std::sort(row.cells.begin(), row.cells.end());
+    for (Resolution r : kResolutions) {
+      CounterRowKey(row.area, r, BucketStart(r, row.minute), &key);
+      auto [it, added] = out.try_emplace(key);
+      if (added) {
+        it->second = row.cells;
+      } else {
+        AddCounterRows(&it->second, row.cells);  // zero sums too: touched dims stay present
+      }
+    }
   }
   rows_.clear();
+  index_.clear();
+  last_ = 0;
+  std::string value;
+  for (const auto& [row_key, cells] : out) {
+    EncodeCounterRow(cells, &value);
+    batch->Merge(counters, row_key, value);
+  }
 }
 
 // ---- Migration from schema 1 ----

@@ -67,20 +67,35 @@ class DimDictionary {
 };
 
 // Sums counter deltas of one commit per (area, resolution, bucket) and writes one merge per row.
-// Keeps views of the deltas' strings: Flush before they go. Not thread-safe: one per writer,
-// reused across commits.
+// Keeps views of the deltas' area strings: Flush before they go. Dim names are numbered as they
+// come (new names join `batch` through the dictionary) and cached here; call ForgetDims() when
+// the batch was not written (the dictionary rolled back). Not thread-safe: one per writer.
 class CounterAccumulator {
  public:
-  void Add(const CounterDelta& delta);
-  bool empty() const { return minutes_.empty(); }
-  // Adds one Merge per touched row (and new dictionary entries) to `batch`, then clears itself.
-  void Flush(DimDictionary& dims, rocksdb::ColumnFamilyHandle* counters,
-             rocksdb::ColumnFamilyHandle* meta, rocksdb::WriteBatch* batch);
+  void Add(const CounterDelta& delta, DimDictionary& dims, rocksdb::ColumnFamilyHandle* meta,
+           rocksdb::WriteBatch* batch);
+  bool empty() const { return rows_.empty(); }
+  // Adds one Merge per touched row to `batch`, then clears itself (the dim cache stays).
+  void Flush(rocksdb::ColumnFamilyHandle* counters, rocksdb::WriteBatch* batch);
+  void ForgetDims() { dim_cache_.clear(); }
 
  private:
-  // (area, minute, dim) -> summed delta.
-  std::map<std::tuple<std::string_view, TimeMs, std::string_view>, std::int64_t> minutes_;
-  std::map<std::string, std::map<std::uint32_t, std::int64_t>> rows_;  // row key -> cells
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct MinuteRow {
+    std::string_view area;
+    TimeMs minute = 0;
+    CounterRow cells;  // unsorted; few dims per row
+  };
+  std::uint32_t DimNumber(std::string_view name, DimDictionary& dims,
+                          rocksdb::ColumnFamilyHandle* meta, rocksdb::WriteBatch* batch);
+
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> dim_cache_;
+  std::vector<MinuteRow> rows_;
+  std::map<std::pair<std::string_view, TimeMs>, std::size_t> index_;  // (area, minute) -> rows_
+  std::size_t last_ = 0;  // the row the previous delta went to
 };
 
 // Row key: area + '\0' + resolution byte + 8-byte big-endian (start XOR sign bit).

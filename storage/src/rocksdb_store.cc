@@ -521,6 +521,8 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
 
   std::lock_guard lock(score_mu_);
   score_batch_.Clear();
+  std::vector<const ScoredBatchItem*> committed;  // their counters go in after the checks
+  committed.reserve(items.size());
   std::unordered_set<std::string_view> in_batch;
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
@@ -541,20 +543,24 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
     score_batch_.Delete(cf_[kPending], id);
-    // Sum the batch's deltas per counter row first: one merge per row instead of one per event
-    // (a batch of events in the same minute shares most rows; merges dominated CPU before).
-    for (const auto& c : item.counters) score_counters_.Add(c);
+    committed.push_back(&item);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
-  // Minute sums roll up into hour and day rows; new dim names join the same batch.
+  // Sum the batch's deltas per counter row first: one merge per row instead of one per event
+  // (a batch of events in the same minute shares most rows; merges dominated CPU before). New
+  // dim names join the same batch; minute sums roll up into hour and day rows.
   const std::size_t dims_before = dims_.size();
-  score_counters_.Flush(dims_, cf_[kCounters], cf_[kMeta], &score_batch_);
+  for (const ScoredBatchItem* item : committed) {
+    for (const auto& c : item->counters) score_counters_.Add(c, dims_, cf_[kMeta], &score_batch_);
+  }
+  score_counters_.Flush(cf_[kCounters], &score_batch_);
   if (score_batch_.Count() == 0) return OkStatus();
   rocksdb::Status s = db_->Write(write_options_, &score_batch_);
   if (!s.ok()) {
     dims_.Rollback(dims_before);  // their dictionary entries were not written
+    score_counters_.ForgetDims();
     return Fail(s, "commit scored");
   }
   pending_count_.fetch_sub(was_pending);
