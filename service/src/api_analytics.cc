@@ -53,7 +53,10 @@ net::awaitable<HttpResponse> AnalyticsApi::Trends(HttpRequest req, Principal who
   if (!query) co_return QueryProblemResponse(query.error());
   storage::Store* store = d_.store;
   auto q = std::make_shared<const TrendsQuery>(std::move(*query));
-  auto read = [store, q]() -> Result<std::vector<storage::CounterTable>> {
+  const TensionModel* model = &Model();
+  const config::AreaTree* areas = d_.areas;
+  // Reading and rendering (megabytes for a year of hours) both run off the io threads.
+  auto work = [store, q, model, areas]() -> Result<std::string> {
     std::vector<storage::CounterTable> tables;
     tables.reserve(q->series.size());
     for (const auto& area : q->series) {
@@ -61,16 +64,15 @@ net::awaitable<HttpResponse> AnalyticsApi::Trends(HttpRequest req, Principal who
       if (!t) return tl::unexpected(t.error());
       tables.push_back(std::move(*t));
     }
-    return tables;
+    return RenderTrends(*q, tables, *model, *areas);
   };
-  auto tables =
-      co_await RunBlocking<Result<std::vector<storage::CounterTable>>>(*d_.blocking, read);
-  if (!tables) {
-    spdlog::error("api: reading counters failed: {}", tables.error().ToString());
+  auto body = co_await RunBlocking<Result<std::string>>(*d_.blocking, work);
+  if (!body) {
+    spdlog::error("api: reading counters failed: {}", body.error().ToString());
     co_return Problem(500, "Internal Server Error", "counters could not be read");
   }
   HttpResponse r;
-  r.body = RenderTrends(*q, *tables, Model(), *d_.areas);
+  r.body = std::move(*body);
   co_return r;
 }
 

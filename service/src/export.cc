@@ -20,7 +20,6 @@ namespace {
 
 constexpr std::size_t kEventsPerPage = 4096;
 constexpr std::size_t kChunkBytes = 256 << 10;  // a piece of the CSV body; a few pages at most
-constexpr TimeMs kArrivalLagMs = 24 * 3'600'000;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsPhoneSeparator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
@@ -30,17 +29,36 @@ bool IsWordByte(char c) {
 
 }  // namespace
 
-std::string RedactPhoneNumbers(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+namespace {
+
+// Appends `text` with phone numbers replaced; `quote` doubles '"' (inside a quoted CSV field).
+void AppendRedacted(std::string& out, std::string_view text, bool quote) {
   std::size_t i = 0;
+  auto copy = [&out, quote](std::string_view part) {
+    if (!quote) {
+      out.append(part);
+      return;
+    }
+    for (char c : part) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+  };
   while (i < text.size()) {
+    // Runs without digits go out in one piece.
+    std::size_t next = i;
+    while (next < text.size() && !IsDigit(text[next]) && text[next] != '+' && text[next] != '(') {
+      ++next;
+    }
+    copy(text.substr(i, next - i));
+    i = next;
+    if (i >= text.size()) break;
     const char c = text[i];
     const bool starts = (IsDigit(c) || (c == '+' && i + 1 < text.size() && IsDigit(text[i + 1])) ||
                          (c == '(' && i + 1 < text.size() && (IsDigit(text[i + 1]) || text[i + 1] == '+'))) &&
                         (i == 0 || !IsWordByte(text[i - 1]));
     if (!starts) {
-      out += c;
+      copy(text.substr(i, 1));
       ++i;
       continue;
     }
@@ -56,17 +74,31 @@ std::string RedactPhoneNumbers(std::string_view text) {
         break;
       }
     }
-    const std::size_t end = last_digit + 1;
+    const std::size_t end = std::max(last_digit + 1, i + 1);
     const bool boundary = end >= text.size() || !IsWordByte(text[end]);
     if (digits >= 9 && digits <= 15 && boundary) {
       out += "[phone]";
-      i = end;
     } else {
-      // Not a phone number: copy the digits up to the end of this run unchanged.
-      out.append(text.substr(i, end - i));
-      i = end;
+      copy(text.substr(i, end - i));  // not a phone number: unchanged
     }
+    i = end;
   }
+}
+
+// One CSV field of free text: phone numbers redacted, quoted when needed.
+void AppendCsvText(std::string& out, std::string_view text) {
+  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (quote) out += '"';
+  AppendRedacted(out, text, quote);
+  if (quote) out += '"';
+}
+
+}  // namespace
+
+std::string RedactPhoneNumbers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendRedacted(out, text, false);
   return out;
 }
 
@@ -100,15 +132,16 @@ void AppendEventCsvRow(std::string& out, const Event& e) {
   char num[32];
   out.append(num, std::to_chars(num, num + sizeof(num), e.score).ptr);
   out += ',';
-  std::string cats;
-  for (const auto& c : e.categories) cats += (cats.empty() ? "" : ";") + c;
-  AppendCsvField(out, cats);
+  for (std::size_t i = 0; i < e.categories.size(); ++i) {  // [a-z0-9_]: never quoted
+    if (i) out += ';';
+    out += e.categories[i];
+  }
   out += ',';
-  AppendCsvField(out, RedactPhoneNumbers(r.text));
+  AppendCsvText(out, r.text);
   out += r.text.empty() ? ",1," : ",0,";  // a stored text is never empty: empty = expired
-  AppendCsvField(out, RedactPhoneNumbers(r.source_ref));
+  AppendCsvText(out, r.source_ref);
   out += ',';
-  AppendCsvField(out, RedactPhoneNumbers(r.submitted_by));
+  AppendCsvText(out, r.submitted_by);
   out += "\r\n";
 }
 
@@ -138,13 +171,15 @@ bool ExportIncludes(const Event& e, const EventFilter& f, const Principal& who,
 
 namespace {
 
-// Reads events page by page on the blocking pool and formats the rows there too, so an io thread
-// only writes bytes. A page that matches nothing is skipped within the same Next().
+// Reads events page by page (in observed-time order) on the blocking pool and formats the rows
+// there too, so an io thread only writes bytes. Pages that match nothing are read on within the
+// same Next().
 class EventsCsvStream final : public BodyStream {
  public:
   EventsCsvStream(ExportContext ctx, EventFilter filter, Principal who)
       : ctx_(ctx), filter_(std::move(filter)), who_(std::move(who)) {
-    if (filter_.from) scan_.min_id = IdLowerBound(*filter_.from - kArrivalLagMs);
+    if (filter_.from) scan_.from = *filter_.from;
+    if (filter_.to) scan_.to = *filter_.to;
     scan_.limit = kEventsPerPage;
   }
 
@@ -163,17 +198,16 @@ class EventsCsvStream final : public BodyStream {
       out.append(kEventsCsvHeader);
       header_sent_ = true;
     }
+    out.reserve(kChunkBytes + (64 << 10));
     while (!done_ && out.size() < kChunkBytes) {
-      auto page = ctx_.store->ScanEvents(scan_);
-      if (!page) return tl::unexpected(page.error());
-      for (const auto& e : *page) {
+      auto visit = [this, &out](const Event& e) {
         if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e);
-      }
-      if (!page->empty()) scan_.start_after = page->back().report.id;
-      if (page->size() < scan_.limit) {
-        done_ = true;
-        break;
-      }
+        return true;
+      };
+      auto page = ctx_.store->VisitEventsByObserved(scan_, visit);
+      if (!page) return tl::unexpected(page.error());
+      if (page->visited > 0) scan_.start_after = page->last_id;
+      if (page->visited < scan_.limit) done_ = true;
     }
     return out;
   }
@@ -181,7 +215,7 @@ class EventsCsvStream final : public BodyStream {
   ExportContext ctx_;
   EventFilter filter_;
   Principal who_;
-  storage::EventScan scan_;
+  storage::Store::ObservedScan scan_;
   bool header_sent_ = false;
   bool done_ = false;
 };

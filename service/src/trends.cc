@@ -208,7 +208,9 @@ bool FilteredCounts::SeveritySelected(int s) const {
 
 FilteredCounts::FilteredCounts(const EventFilter& filter, const std::vector<std::string>& dims,
                                const TensionModel& model)
-    : filter_(filter), roles_(dims.size()), coefficients_(model.Coefficients(dims)) {
+    : filter_(filter), roles_(dims.size()) {
+  const auto coefficients = model.Coefficients(dims);
+  for (std::size_t d = 0; d < dims.size(); ++d) roles_[d].tension = coefficients[d];
   const bool by_sev = !filter.severities.empty();
   const bool by_cat = !filter.categories.empty();
   auto cat_selected = [&](std::string_view c) {
@@ -242,7 +244,7 @@ FilteredCounts::FilteredCounts(const EventFilter& filter, const std::vector<std:
       auto s = ParseSeverity(name.substr(9));
       if (!s || !SeveritySelected(static_cast<int>(*s))) continue;
       r.total = !by_cat && by_sev;
-      if (!by_cat) r.severity = static_cast<int>(*s);
+      if (!by_cat) r.severity = static_cast<std::int8_t>(*s);
     } else if (name.starts_with("category:")) {
       const auto c = split[d].second;
       if (!cat_selected(c)) continue;
@@ -253,7 +255,7 @@ FilteredCounts::FilteredCounts(const EventFilter& filter, const std::vector<std:
       const auto c = split[d].second;
       if (!s || !SeveritySelected(static_cast<int>(*s)) || !cat_selected(c)) continue;
       r.total = by_sev && by_cat;
-      if (by_cat) r.severity = static_cast<int>(*s);
+      if (by_cat) r.severity = static_cast<std::int8_t>(*s);
       if (by_sev) r.category = cat_index.at(std::string(c));
     }
   }
@@ -266,19 +268,33 @@ FilteredCounts::Sums FilteredCounts::Empty() const {
   return s;
 }
 
+void FilteredCounts::Reset(Sums* s) const {
+  s->total = 0;
+  s->severity.fill(0);
+  std::fill(s->category.begin(), s->category.end(), 0);
+  std::fill(s->category_seen.begin(), s->category_seen.end(), false);
+  s->tension = 0;
+}
+
 void FilteredCounts::AddRow(const storage::CounterTable& t, std::size_t row, Sums* sums) const {
+  const DimRole* roles = roles_.data();
+  const std::size_t nroles = roles_.size();
+  std::int64_t total = 0;
+  double tension = 0;
   for (auto i = t.offsets[row]; i < t.offsets[row + 1]; ++i) {
     const auto& cell = t.cells[i];
-    if (cell.dim >= roles_.size()) continue;
-    const DimRole& r = roles_[cell.dim];
-    if (r.total) sums->total += cell.value;
+    if (cell.dim >= nroles) continue;
+    const DimRole& r = roles[cell.dim];
+    if (r.total) total += cell.value;
     if (r.severity >= 0) sums->severity[static_cast<std::size_t>(r.severity)] += cell.value;
     if (r.category >= 0) {
       sums->category[static_cast<std::size_t>(r.category)] += cell.value;
       sums->category_seen[static_cast<std::size_t>(r.category)] = true;
     }
-    sums->tension += coefficients_[cell.dim] * static_cast<double>(cell.value);
+    tension += r.tension * static_cast<double>(cell.value);
   }
+  sums->total += total;
+  sums->tension += tension;
 }
 
 std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterTable> tables,
@@ -287,7 +303,7 @@ std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterT
   const TimeMs step = storage::ResolutionMs(q.resolution);
 
   std::string out;
-  out.reserve(256 + q.series.size() * q.buckets * 160);
+  out.reserve(512 + q.series.size() * q.buckets * 320);
   out += "{\"bucket\":";
   AppendJsonString(out, q.bucket_name);
   out += ",\"from\":\"";
@@ -309,13 +325,28 @@ std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterT
   out += "]},\"series\":[";
 
   char num[32];
-  auto append_int = [&num](std::string& s, std::int64_t v) {
-    s.append(num, std::to_chars(num, num + sizeof(num), v).ptr);
+  auto append_int = [&num, &out](std::int64_t v) {
+    out.append(num, std::to_chars(num, num + sizeof(num), v).ptr);
   };
   for (std::size_t si = 0; si < q.series.size(); ++si) {
     const storage::CounterTable& t = tables[si];
     const FilteredCounts counts(f, *t.dims, model);
-    const auto& cat_names = counts.category_names();
+    // Keys rendered once per series: `"info":`, `,"low":` ... and `"violence":` ...
+    std::vector<std::pair<int, std::string>> sev_keys;
+    for (int s = 0; s < kSeverityCount; ++s) {
+      if (!counts.SeveritySelected(s)) continue;
+      std::string key = sev_keys.empty() ? "\"" : ",\"";
+      key += SeverityName(static_cast<Severity>(s));
+      key += "\":";
+      sev_keys.emplace_back(s, std::move(key));
+    }
+    std::vector<std::string> cat_keys;
+    for (const auto& name : counts.category_names()) {
+      std::string key;
+      AppendJsonString(key, name);
+      key += ':';
+      cat_keys.push_back(std::move(key));
+    }
     const AreaCode& code = q.series[si];
     const config::Area* area = areas.Find(code);
     if (si) out += ',';
@@ -325,51 +356,41 @@ std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterT
     AppendJsonString(out, area ? area->name_en : std::string());
     out += ",\"level\":";
     AppendJsonString(out, area ? area->level : std::string());
-    std::string buckets;
-    buckets.reserve(q.buckets * 160);
+    out += ",\"buckets\":[";
     std::int64_t series_total = 0;
     std::size_t row = 0;
+    auto sums = counts.Empty();
     for (std::size_t b = 0; b < q.buckets; ++b) {
       const TimeMs start = q.first + static_cast<TimeMs>(b) * step;
       while (row < t.rows() && t.starts[row] < start) ++row;  // rows off this grid are skipped
-      auto sums = counts.Empty();
+      counts.Reset(&sums);
       if (row < t.rows() && t.starts[row] == start) counts.AddRow(t, row++, &sums);
       series_total += sums.total;
-      if (b) buckets += ',';
-      buckets += "{\"start\":\"";
-      AppendLocalTime(buckets, start);
-      buckets += "\",\"total\":";
-      append_int(buckets, sums.total);
-      buckets += ",\"severity\":{";
+      out += b ? ",{\"start\":\"" : "{\"start\":\"";
+      AppendLocalTime(out, start);
+      out += "\",\"total\":";
+      append_int(sums.total);
+      out += ",\"severity\":{";
+      for (const auto& [s, key] : sev_keys) {
+        out += key;
+        append_int(sums.severity[static_cast<std::size_t>(s)]);
+      }
+      out += "},\"category\":{";
       bool first = true;
-      for (int s = 0; s < kSeverityCount; ++s) {
-        if (!counts.SeveritySelected(s)) continue;
-        if (!first) buckets += ',';
-        first = false;
-        buckets += '"';
-        buckets += SeverityName(static_cast<Severity>(s));
-        buckets += "\":";
-        append_int(buckets, sums.severity[static_cast<std::size_t>(s)]);
-      }
-      buckets += "},\"category\":{";
-      first = true;
-      for (std::size_t c = 0; c < cat_names.size(); ++c) {
+      for (std::size_t c = 0; c < cat_keys.size(); ++c) {
         if (!sums.category_seen[c]) continue;
-        if (!first) buckets += ',';
+        if (!first) out += ',';
         first = false;
-        AppendJsonString(buckets, cat_names[c]);
-        buckets += ':';
-        append_int(buckets, sums.category[c]);
+        out += cat_keys[c];
+        append_int(sums.category[c]);
       }
-      buckets += "},\"tension\":";
-      AppendJsonNumber(buckets, sums.tension);
-      buckets += '}';
+      out += "},\"tension\":";
+      AppendJsonNumber(out, sums.tension);
+      out += '}';
     }
-    out += ",\"total\":";
-    append_int(out, series_total);
-    out += ",\"buckets\":[";
-    out += buckets;
-    out += "]}";
+    out += "],\"total\":";
+    append_int(series_total);
+    out += '}';
   }
   out += "],\"next_cursor\":";
   if (q.next_cursor.empty()) {

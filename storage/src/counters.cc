@@ -134,7 +134,15 @@ bool DecodeCounterRow(std::string_view in, std::vector<CounterCell>* cells) {
   std::int64_t last = -1;
   while (p != end) {
     std::uint64_t dim = 0, value = 0;
-    if (!GetVarint(p, end, &dim) || !GetVarint(p, end, &value)) return false;
+    // Most dims and counts fit one byte each: decode those without the general loop.
+    if (end - p >= 2 && static_cast<std::uint8_t>(p[0]) < 0x80 &&
+        static_cast<std::uint8_t>(p[1]) < 0x80) {
+      dim = static_cast<std::uint8_t>(p[0]);
+      value = static_cast<std::uint8_t>(p[1]);
+      p += 2;
+    } else if (!GetVarint(p, end, &dim) || !GetVarint(p, end, &value)) {
+      return false;
+    }
     if (dim > 0xffffffffu || static_cast<std::int64_t>(dim) <= last) return false;
     last = static_cast<std::int64_t>(dim);
     cells->push_back(CounterCell{static_cast<std::uint32_t>(dim), UnZigZag(value)});

@@ -27,6 +27,7 @@
 #include "backup.h"
 #include "counters.h"
 #include "retention.h"
+#include "time_index.h"
 #include "storage/store.h"
 
 namespace sakchy::storage {
@@ -41,7 +42,8 @@ using internal::IdempotencyKey;
 
 // Version of the key layout and column family set. Bump when either changes incompatibly.
 // 2: counters as one row per bucket (counters.h), day buckets at local midnight.
-constexpr int kSchemaVersion = 2;
+// 3: the index of scored events by observed time (time_index.h).
+constexpr int kSchemaVersion = 3;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
@@ -58,12 +60,13 @@ enum Cf : std::size_t {
   kMeta,
   kCursors,
   kRecords,
+  kEventsByTime,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
-    "cursors", "records",
+    "cursors", "records", "events_by_time",
 };
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
@@ -125,6 +128,10 @@ class RocksStore final : public Store {
   Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
                                         TimeMs to) override;
   Result<std::vector<Event>> ScanEvents(const EventScan& scan) override;
+  Result<VisitResult> VisitEvents(const EventScan& scan,
+                                  const std::function<bool(const Event&)>& visit) override;
+  Result<VisitResult> VisitEventsByObserved(
+      const ObservedScan& scan, const std::function<bool(const Event&)>& visit) override;
   Result<BackupInfo> CreateBackup(const std::string& backup_dir,
                                   const BackupProgressFn& progress) override {
     return internal::CreateBackup(db_.get(), backup_dir, progress);
@@ -356,8 +363,11 @@ Status RocksStore::CheckSchema() {
   if (version < kSchemaVersion) {
     spdlog::info("storage: {} has schema version {}; migrating to {}", dir_, version,
                  kSchemaVersion);
-    if (auto st = internal::MigrateCountersFromSchema1(db_.get(), cf_[kCounters], cf_[kMeta], dims_);
-        !st) {
+    if (version < 2) {
+      auto st = internal::MigrateCountersFromSchema1(db_.get(), cf_[kCounters], cf_[kMeta], dims_);
+      if (!st) return st;
+    }
+    if (auto st = internal::BuildTimeIndex(db_.get(), cf_[kEvents], cf_[kEventsByTime]); !st) {
       return st;
     }
     rocksdb::WriteOptions wo;
@@ -543,6 +553,8 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
     score_batch_.Delete(cf_[kPending], id);
+    internal::TimeIndexKey(item.event.report.observed_at, id, &score_key_);
+    score_batch_.Put(cf_[kEventsByTime], score_key_, rocksdb::Slice());
     committed.push_back(&item);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
@@ -607,6 +619,10 @@ Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolut
   // After the iterator: every dim number it can see was in the dictionary before its row was
   // written, so the snapshot names them all.
   out.dims = dims_.Snapshot();
+  // Rows in the range at most; cells per row guessed from the first one (no regrowth copies).
+  const auto max_rows = static_cast<std::size_t>(
+      std::min<TimeMs>((to - from) / ResolutionMs(resolution) + 1, TimeMs{1} << 20));
+  out.starts.reserve(std::min<std::size_t>(max_rows, 4096));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view key = ToView(it->key());
     TimeMs start = 0;
@@ -623,6 +639,11 @@ Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolut
         return tl::unexpected(Corruption(
             "read counters", Error{ErrorCode::kCorruption, "counter row names an unknown dim"}));
       }
+    }
+    if (out.starts.empty()) {
+      out.starts.reserve(max_rows);
+      out.offsets.reserve(max_rows + 1);
+      out.cells.reserve(max_rows * (out.cells.size() + 8));
     }
     out.starts.push_back(start);
     out.offsets.push_back(static_cast<std::uint32_t>(out.cells.size()));
@@ -650,22 +671,98 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
 
 Result<std::vector<Event>> RocksStore::ScanEvents(const EventScan& scan) {
   std::vector<Event> out;
-  if (scan.limit == 0) return out;
   out.reserve(std::min<std::size_t>(scan.limit, 4096));
+  auto visited = VisitEvents(scan, [&out](const Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  if (!visited) return tl::unexpected(visited.error());
+  return out;
+}
+
+Result<Store::VisitResult> RocksStore::VisitEvents(
+    const EventScan& scan, const std::function<bool(const Event&)>& visit) {
+  VisitResult result;
+  if (scan.limit == 0) return result;
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // a long scan should not push hot blocks out of the cache
+  ro.readahead_size = std::size_t{2} << 20;
+  rocksdb::Slice upper(scan.max_id);
+  if (!scan.max_id.empty()) ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
   const bool after = !scan.start_after.empty() && scan.start_after >= scan.min_id;
   it->Seek(ToSlice(after ? scan.start_after : scan.min_id));
   if (after && it->Valid() && ToView(it->key()) == scan.start_after) it->Next();
-  for (; it->Valid() && out.size() < scan.limit; it->Next()) {
-    out.emplace_back();
-    if (auto st = DecodeEvent(ToView(it->value()), &out.back()); !st) {
+  Event event;  // reused: its strings and vectors keep their capacity
+  for (; it->Valid() && result.visited < scan.limit; it->Next()) {
+    if (auto st = DecodeEvent(ToView(it->value()), &event); !st) {
       return tl::unexpected(Corruption("scan events at " + it->key().ToString(), st.error()));
     }
+    ++result.visited;
+    if (!visit(event)) break;
   }
   if (!it->status().ok()) return Fail(it->status(), "scan events");
-  return out;
+  if (result.visited > 0) result.last_id = event.report.id;
+  return result;
+}
+
+Result<Store::VisitResult> RocksStore::VisitEventsByObserved(
+    const ObservedScan& scan, const std::function<bool(const Event&)>& visit) {
+  VisitResult result;
+  if (scan.limit == 0 || scan.from >= scan.to) return result;
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  ro.fill_cache = false;
+  const std::string lower = internal::TimeIndexBound(scan.from);
+  const std::string upper = internal::TimeIndexBound(scan.to);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEventsByTime]));
+  if (!scan.start_after.empty() && scan.start_after >= lower) {
+    it->Seek(scan.start_after);
+    if (it->Valid() && ToView(it->key()) == scan.start_after) it->Next();
+  } else {
+    it->Seek(lower);
+  }
+  // Ids in observed order, fetched in groups with MultiGet (neighbours share blocks).
+  constexpr std::size_t kGroup = 512;
+  std::vector<std::string> ids;
+  std::vector<rocksdb::Slice> keys;
+  std::vector<rocksdb::PinnableSlice> values(kGroup);
+  std::vector<rocksdb::Status> statuses(kGroup);
+  Event event;
+  bool stop = false;
+  while (!stop && it->Valid() && result.visited < scan.limit) {
+    ids.clear();
+    for (; it->Valid() && ids.size() < kGroup && result.visited + ids.size() < scan.limit;
+         it->Next()) {
+      std::string_view key = ToView(it->key());
+      if (key.size() <= 8) {
+        return tl::unexpected(Corruption("scan events by time", Error{ErrorCode::kCorruption,
+                                                                      "malformed index key"}));
+      }
+      result.last_id.assign(key);  // the position: the whole index key
+      ids.emplace_back(key.substr(8));
+    }
+    keys.assign(ids.begin(), ids.end());
+    for (auto& v : values) v.Reset();
+    db_->MultiGet(ro, cf_[kEvents], keys.size(), keys.data(), values.data(), statuses.data());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;  // indexed but gone: nothing to show
+      if (!statuses[i].ok()) return Fail(statuses[i], "scan events by time");
+      if (auto st = DecodeEvent(ToView(values[i]), &event); !st) {
+        return tl::unexpected(Corruption("scan events by time: " + ids[i], st.error()));
+      }
+      ++result.visited;
+      if (!visit(event)) {
+        stop = true;
+        break;
+      }
+    }
+  }
+  if (!it->status().ok()) return Fail(it->status(), "scan events by time");
+  return result;
 }
 
 Status RocksStore::UpdateAlerts(std::span<const Alert> alerts) {

@@ -36,6 +36,24 @@ Result<std::vector<Event>> Store::ScanEvents(const EventScan& /*scan*/) {
   return MakeError(ErrorCode::kInternal, "storage: this store cannot scan events");
 }
 
+Result<Store::VisitResult> Store::VisitEvents(const EventScan& scan,
+                                              const std::function<bool(const Event&)>& visit) {
+  auto events = ScanEvents(scan);
+  if (!events) return tl::unexpected(events.error());
+  VisitResult r;
+  for (const auto& e : *events) {
+    ++r.visited;
+    r.last_id = e.report.id;
+    if (!visit(e)) break;
+  }
+  return r;
+}
+
+Result<Store::VisitResult> Store::VisitEventsByObserved(
+    const ObservedScan& /*scan*/, const std::function<bool(const Event&)>& /*visit*/) {
+  return MakeError(ErrorCode::kInternal, "storage: this store cannot scan events by time");
+}
+
 Result<Store::RetentionResult> Store::ExpireTexts(TimeMs /*received_before*/,
                                                   std::size_t /*max_events*/) {
   return MakeError(ErrorCode::kInternal, "storage: this store cannot expire texts");

@@ -48,8 +48,8 @@ struct ExportContext {
   const TensionModel* model = nullptr;
 };
 
-// Events whose observed time is in [filter.from, filter.to), read by arrival from
-// filter.from - 24 h on (an event observed more than a day after it arrived is outside).
+// Scored events whose observed time is in [filter.from, filter.to) and that pass the filter and
+// `who`'s scope, in observed-time order (Store::VisitEventsByObserved).
 std::shared_ptr<BodyStream> MakeEventsCsvStream(ExportContext ctx, EventFilter filter,
                                                 Principal who);
 // One Feature per area of `areas_out` with counts over [from, to) in whole hours.

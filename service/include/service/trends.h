@@ -81,19 +81,20 @@ class FilteredCounts {
   FilteredCounts(const EventFilter& filter, const std::vector<std::string>& dims,
                  const TensionModel& model);
   Sums Empty() const;
+  void Reset(Sums* sums) const;  // back to Empty() without allocating
   void AddRow(const storage::CounterTable& table, std::size_t row, Sums* sums) const;
   const std::vector<std::string>& category_names() const { return category_names_; }
   bool SeveritySelected(int s) const;
 
  private:
   struct DimRole {
+    double tension = 0;  // tension per count
+    std::int32_t category = -1;
+    std::int8_t severity = -1;
     bool total = false;
-    int severity = -1;
-    int category = -1;
   };
   const EventFilter& filter_;
-  std::vector<DimRole> roles_;
-  std::vector<double> coefficients_;
+  std::vector<DimRole> roles_;  // by dim number: one lookup per cell
   std::vector<std::string> category_names_;
 };
 

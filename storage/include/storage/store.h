@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,6 +109,7 @@ struct CursorUpdate {
 // A page of events in id (= arrival) order, for exports and maintenance scans.
 struct EventScan {
   std::string min_id;       // inclusive lower bound (e.g. the smallest id of a time); "" = first
+  std::string max_id;       // exclusive upper bound; "" = to the end
   std::string start_after;  // exclusive position (the last id of the previous page); wins if later
   std::size_t limit = 1000;
 };
@@ -177,6 +179,26 @@ class Store {
   // Events (scored or not) with ids from the scan's position on, in id order, at most
   // scan.limit. Reads a consistent snapshot per call. The default fails (kInternal).
   [[nodiscard]] virtual Result<std::vector<Event>> ScanEvents(const EventScan& scan);
+  // The same events handed to `visit` one by one in a reused Event (copy what you keep): no
+  // vector of events, fewer allocations. Stops early when `visit` returns false. Returns the
+  // number of events visited and the id of the last one. The default uses ScanEvents.
+  struct VisitResult {
+    std::size_t visited = 0;
+    std::string last_id;
+  };
+  [[nodiscard]] virtual Result<VisitResult> VisitEvents(
+      const EventScan& scan, const std::function<bool(const Event&)>& visit);
+  // Scored events with from <= observed_at < to, in observed-time order (an index written with
+  // each scored event), handed to `visit` like VisitEvents. `start_after` is the `last_id` of a
+  // previous call (an opaque position in that order). The default fails (kInternal).
+  struct ObservedScan {
+    TimeMs from = std::numeric_limits<TimeMs>::min();
+    TimeMs to = std::numeric_limits<TimeMs>::max();
+    std::string start_after;
+    std::size_t limit = 4096;
+  };
+  [[nodiscard]] virtual Result<VisitResult> VisitEventsByObserved(
+      const ObservedScan& scan, const std::function<bool(const Event&)>& visit);
 
   // Retention: removes the raw text of scored events received before `received_before` (ids
   // below its bound); score, severity, categories, matches, places, area and counters stay.
