@@ -10,6 +10,7 @@
 #include <map>
 
 #include "clusters_config.h"
+#include "analytics_config.h"
 #include "config/files.h"
 #include "core/crypto.h"
 #include "yaml_util.h"
@@ -550,6 +551,44 @@ void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
   }
 }
 
+// `areas` of a token: required (a non-empty list) for officials, refused for every other role.
+void ParseTokenAreas(const YAML::Node& item, MapReader& map, TokenConfig& t, Issues& issues) {
+  auto areas = map.Get("areas");
+  if (t.role != Role::kOfficial) {
+    if (areas) issues.Add(*areas, map.Field("areas"), "only tokens of role official have areas");
+    return;
+  }
+  if (!areas) {
+    issues.Add(item, map.Field("areas"),
+               "required for role official (the areas it covers, e.g. [KG-O, KG-GO])");
+    return;
+  }
+  if (auto value = ReadStringList(*areas, map.Field("areas"), issues)) {
+    if (value->empty()) issues.Add(*areas, map.Field("areas"), "must name at least one area");
+    t.areas = std::move(*value);
+  }
+}
+
+// "official@KG-O+KG-GO" -> role_name "official", areas {KG-O, KG-GO}. Returns a problem or "".
+std::string SplitOfficialAreas(std::string& role_name, std::vector<AreaCode>& areas) {
+  const auto at = role_name.find('@');
+  if (at == std::string::npos) return "";
+  std::string_view list = std::string_view(role_name).substr(at + 1);
+  while (true) {
+    const auto plus = list.find('+');
+    std::string code(list.substr(0, plus));
+    if (code.empty()) return "empty area code in '" + role_name + "' (expected official@KG-O+KG-GO)";
+    areas.push_back(std::move(code));
+    if (plus == std::string_view::npos) break;
+    list.remove_prefix(plus + 1);
+  }
+  role_name.resize(at);
+  if (role_name != "official") {
+    return "only official tokens name areas ('" + role_name + "@...' is not allowed)";
+  }
+  return "";
+}
+
 void ParseTokens(const YAML::Node& node, std::vector<TokenConfig>& out, Issues& issues) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
@@ -573,12 +612,14 @@ void ParseTokens(const YAML::Node& node, std::vector<TokenConfig>& out, Issues& 
         t.name = *value;
       }
     }
+    t.origin = issues.Origin(item);
     if (auto role = map.Require("role")) {
       if (auto value = ReadChoice(*role, map.Field("role"), issues, "role",
-                                  {"monitor", "analyst", "admin"})) {
+                                  {"monitor", "analyst", "admin", "official"})) {
         t.role = *ParseRole(*value);
       }
     }
+    ParseTokenAreas(item, map, t, issues);
     if (auto sha = map.Require("sha256")) {
       if (auto value = ReadString(*sha, map.Field("sha256"), issues)) {
         if (IsHex64(*value)) {
@@ -872,6 +913,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("privacy")) ParsePrivacy(*n, config.privacy, issues);
     if (auto n = top.Get("sms")) ParseSms(*n, config.sms, issues);
     if (auto n = top.Get("clusters")) internal::ParseClusters(*n, config.clusters, issues);
+    if (auto n = top.Get("analytics")) internal::ParseAnalytics(*n, config.analytics, issues);
+    if (auto n = top.Get("retention")) internal::ParseRetention(*n, config.retention, issues);
     top.Finish();
   } catch (const std::exception& e) {
     // yaml-cpp should not throw on a parsed tree; keep the promise of no exceptions anyway.
@@ -881,6 +924,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
 
   config.classifier.rules_dir = ResolvePath(path, config.classifier.rules_dir);
   config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
+  config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
   // The embedded default's data lives relative to the working directory; a file's next to it.
   if (!path.starts_with(kEmbeddedPrefix)) {
     config.storage.data_dir = ResolvePath(path, config.storage.data_dir);
@@ -904,6 +948,8 @@ std::string_view RoleName(Role r) {
       return "analyst";
     case Role::kAdmin:
       return "admin";
+    case Role::kOfficial:
+      return "official";
   }
   return "unknown";
 }
@@ -912,6 +958,7 @@ std::optional<Role> ParseRole(std::string_view name) {
   if (name == "monitor") return Role::kMonitor;
   if (name == "analyst") return Role::kAnalyst;
   if (name == "admin") return Role::kAdmin;
+  if (name == "official") return Role::kOfficial;
   return std::nullopt;
 }
 
@@ -949,15 +996,25 @@ Status AddTokensFromEnv(std::string_view spec, Config& config) {
     const std::string where = "SAKCHY_TOKENS entry " + std::to_string(entry) + ": ";
     const auto colon = item.find(':');
     if (colon == std::string::npos) {
-      problems.push_back(where + "expected role:token (roles: monitor, analyst, admin)");
+      problems.push_back(where +
+                         "expected role:token (roles: monitor, analyst, admin, official@AREA+AREA)");
       continue;
     }
-    const std::string role_name = Trim(std::string_view(item).substr(0, colon));
+    std::string role_name = Trim(std::string_view(item).substr(0, colon));
     const std::string token = Trim(std::string_view(item).substr(colon + 1));
+    std::vector<AreaCode> token_areas;
+    if (auto problem = SplitOfficialAreas(role_name, token_areas); !problem.empty()) {
+      problems.push_back(where + problem);
+      continue;
+    }
     const auto role = ParseRole(role_name);
     if (!role) {
       problems.push_back(where + "unknown role '" + role_name +
-                         "' (expected: monitor, analyst, admin)");
+                         "' (expected: monitor, analyst, admin, official@AREA+AREA)");
+      continue;
+    }
+    if (*role == Role::kOfficial && token_areas.empty()) {
+      problems.push_back(where + "an official token needs its areas: official@KG-O+KG-GO:TOKEN");
       continue;
     }
     if (token.empty()) {
@@ -973,6 +1030,8 @@ Status AddTokensFromEnv(std::string_view spec, Config& config) {
     t.role = *role;
     t.name = "env-" + role_name + "-" + std::to_string(next_for(*role));
     t.sha256 = Sha256Hex(token);
+    t.areas = std::move(token_areas);
+    t.origin = "SAKCHY_TOKENS entry " + std::to_string(entry);
     added.push_back(std::move(t));
   }
   if (!problems.empty()) {
@@ -1001,6 +1060,15 @@ Status ValidateAreas(const Config& config, const AreaTree& areas) {
     if (!message.empty()) message += '\n';
     message += (s.origin.empty() ? config.source : s.origin) + ": " + Indexed("sources", i) +
                ".area: unknown area code '" + *s.area + "'";
+  }
+  for (std::size_t i = 0; i < config.tokens.size(); ++i) {
+    const TokenConfig& t = config.tokens[i];
+    for (const auto& code : t.areas) {
+      if (areas.Find(code) != nullptr) continue;
+      if (!message.empty()) message += '\n';
+      message += (t.origin.empty() ? config.source : t.origin) + ": " + Indexed("tokens", i) +
+                 ".areas: unknown area code '" + code + "' (token '" + t.name + "')";
+    }
   }
   if (!message.empty()) return MakeError(ErrorCode::kInvalidArgument, std::move(message));
   return OkStatus();

@@ -74,4 +74,15 @@ std::optional<TimeMs> IdTime(std::string_view id) {
   return static_cast<TimeMs>(t);
 }
 
+std::string IdLowerBound(TimeMs t) {
+  constexpr TimeMs kMax = (TimeMs{1} << 48) - 1;
+  auto ms = static_cast<std::uint64_t>(t < 0 ? 0 : (t > kMax ? kMax : t));
+  std::string id(26, '0');
+  for (int i = 9; i >= 0; --i) {
+    id[static_cast<std::size_t>(i)] = kAlphabet[ms & 31];
+    ms >>= 5;
+  }
+  return id;
+}
+
 }  // namespace sakchy

@@ -358,30 +358,21 @@ std::unique_ptr<Pipeline> Pipeline::Create(storage::Store& store,
                                         clock, metrics);
 }
 
-double SeverityTension(Severity s) {
-  switch (s) {
-    case Severity::kInfo: return 0;
-    case Severity::kLow: return 1;
-    case Severity::kMedium: return 3;
-    case Severity::kHigh: return 7;
-    case Severity::kCritical: return 15;
-  }
-  return 0;
-}
-
 std::vector<storage::CounterDelta> CountersFor(const Event& event, const config::AreaTree& areas) {
   std::vector<AreaCode> targets;
   if (!event.area.empty()) targets = areas.Ancestors(event.area);
   if (targets.empty()) targets.push_back(areas.root());
   const TimeMs at = event.report.observed_at;
-  const auto tension = static_cast<std::int64_t>(SeverityTension(event.severity) * 1000);
+  const std::string severity(SeverityName(event.severity));
   std::vector<storage::CounterDelta> out;
-  out.reserve(targets.size() * (3 + event.categories.size()));
+  out.reserve(targets.size() * (2 + 2 * event.categories.size()));
   for (const auto& area : targets) {
     out.push_back({area, "total", at, 1});
-    out.push_back({area, "severity:" + std::string(SeverityName(event.severity)), at, 1});
-    for (const auto& c : event.categories) out.push_back({area, "category:" + c, at, 1});
-    if (tension) out.push_back({area, "tension", at, tension});
+    out.push_back({area, "severity:" + severity, at, 1});
+    for (const auto& c : event.categories) {
+      out.push_back({area, "category:" + c, at, 1});
+      out.push_back({area, "sevcat:" + severity + ":" + c, at, 1});
+    }
   }
   return out;
 }

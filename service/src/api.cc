@@ -15,9 +15,12 @@
 
 #include "core/id.h"
 #include "core/json_text.h"
-#include "api_internal.h"
 #include "ingest/clustering.h"
 #include "ingest/validation.h"
+#include "api_analytics.h"
+#include "area_scope.h"
+#include "api_util.h"
+#include "service/openapi.h"
 #include "service/report_json.h"
 
 namespace sakchy::service {
@@ -25,15 +28,8 @@ namespace sakchy::service {
 namespace net = boost::asio;
 namespace json = boost::json;
 
-using internal::AllowedList;
-using internal::IsJsonContentType;
-using internal::Json;
-using internal::RunBlocking;
-using internal::UnknownParam;
-
 namespace {
 
-constexpr std::size_t kMaxTrendBuckets = 20000;
 constexpr std::size_t kMaxBatchReports = 10000;
 constexpr std::size_t kBatchChunk = 1000;
 
@@ -44,6 +40,7 @@ std::string Slug(unsigned status) {
     case 403: return "forbidden";
     case 404: return "not-found";
     case 405: return "method-not-allowed";
+    case 409: return "conflict";
     case 413: return "payload-too-large";
     case 415: return "unsupported-media-type";
     case 422: return "rules-rejected";
@@ -70,16 +67,61 @@ net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
   co_return co_await std::move(op);
 }
 
-}  // namespace
-
-namespace internal {
-
-HttpResponse Json(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = ToJsonText(v);
-  return r;
+// True when `path` matches `pattern`, segment by segment; a "{name}" segment matches any one
+// non-empty segment, whose value goes to `*param`.
+bool MatchPath(std::string_view pattern, std::string_view path, std::string* param) {
+  while (!pattern.empty() && !path.empty()) {
+    if (pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const auto pe = pattern.find('/');
+    const auto se = path.find('/');
+    std::string_view pseg = pattern.substr(0, pe), seg = path.substr(0, se);
+    if (pseg.size() > 2 && pseg.front() == '{' && pseg.back() == '}') {
+      if (seg.empty()) return false;
+      param->assign(seg);
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
+    path = se == std::string_view::npos ? std::string_view() : path.substr(se);
+  }
+  return pattern.empty() && path.empty();
 }
+
+
+// Every endpoint behind a bearer token. Role kOfficial: analysts and officials; the handler
+// filters by the caller's areas.
+constexpr Endpoint kEndpoints[] = {
+    {"POST", "/v1/reports", config::Role::kMonitor},
+    {"POST", "/v1/reports:batch", config::Role::kMonitor},
+    {"GET", "/v1/sources", config::Role::kAnalyst},
+    {"GET", "/v1/events/{id}", config::Role::kOfficial},
+    {"GET", "/v1/alerts", config::Role::kOfficial},
+    {"GET", "/v1/trends", config::Role::kOfficial},
+    {"GET", "/v1/areas", config::Role::kOfficial},
+    {"GET", "/v1/areas/{code}/tension", config::Role::kOfficial},
+    {"GET", "/v1/export/events.csv", config::Role::kOfficial},
+    {"GET", "/v1/export/areas.geojson", config::Role::kOfficial},
+    {"GET", "/v1/admin/rules", config::Role::kAdmin},
+    {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
+    {"POST", "/v1/admin/backup", config::Role::kAdmin},
+    {"GET", "/v1/admin/audit", config::Role::kAdmin},
+    {"GET", "/v1/clusters", config::Role::kOfficial},
+    {"GET", "/v1/clusters/{id}", config::Role::kOfficial},
+    {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
+    {"GET", "/metrics", config::Role::kAnalyst},
+};
+// Endpoints without a bearer token (no data, or their own authentication); role unused.
+constexpr Endpoint kOpenEndpoints[] = {
+    {"GET", "/healthz", config::Role::kMonitor},
+    {"GET", "/readyz", config::Role::kMonitor},
+    {"GET", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"POST", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"GET", "/openapi.json", config::Role::kMonitor},
+};
+
+}  // namespace
 
 bool IsJsonContentType(std::string_view ct) {
   auto semi = ct.find(';');
@@ -89,27 +131,6 @@ bool IsJsonContentType(std::string_view ct) {
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower == "application/json";
 }
-
-std::optional<std::string> UnknownParam(const HttpRequest& req,
-                                        std::span<const std::string_view> allowed) {
-  for (const auto& [k, v] : req.query) {
-    bool ok = false;
-    for (auto a : allowed) ok = ok || k == a;
-    if (!ok) return k;
-  }
-  return std::nullopt;
-}
-
-std::string AllowedList(std::span<const std::string_view> allowed) {
-  std::string s;
-  for (auto a : allowed) {
-    if (!s.empty()) s += ", ";
-    s += a;
-  }
-  return s;
-}
-
-}  // namespace internal
 
 HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
                      std::string_view field) {
@@ -143,7 +164,13 @@ Api::Api(ApiDeps deps)
       forbidden_(d_.metrics->GetCounter("sakchy_auth_failures_total",
                                         "Requests refused by authentication",
                                         {{"reason", "forbidden"}})),
-      audit_ids_(d_.clock ? *d_.clock : SystemClock::Instance()) {}
+      audit_ids_(d_.clock ? *d_.clock : SystemClock::Instance()),
+      analytics_(std::make_unique<AnalyticsApi>(d_)) {}
+
+Api::~Api() = default;
+
+std::span<const Endpoint> Api::Endpoints() { return kEndpoints; }
+std::span<const Endpoint> Api::OpenEndpoints() { return kOpenEndpoints; }
 
 HttpResponse Api::Reject(unsigned status, const std::string& title, const std::string& detail) {
   if (status == 413) rejected_too_large_.Inc();
@@ -203,6 +230,13 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     route = "/readyz";
     co_return Readyz();
   }
+  if (p == "/openapi.json") {  // documentation, no data
+    route = "/openapi.json";
+    if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    HttpResponse r;
+    r.body = std::string(OpenApiDocument());
+    co_return r;
+  }
   // Kannel authenticates with its shared secret (and source address), not a bearer token.
   if (p == "/v1/ingest/kannel" && d_.kannel) {
     route = "/v1/ingest/kannel";
@@ -212,50 +246,11 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     co_return co_await KannelMo(std::move(req));
   }
 
-  struct Endpoint {
-    std::string_view method;
-    std::string_view path;  // "{id}" matches one segment
-    config::Role role;
-  };
-  static constexpr Endpoint kEndpoints[] = {
-      {"POST", "/v1/reports", config::Role::kMonitor},
-      {"POST", "/v1/reports:batch", config::Role::kMonitor},
-      {"GET", "/v1/sources", config::Role::kAnalyst},
-      {"GET", "/v1/events/{id}", config::Role::kAnalyst},
-      {"GET", "/v1/alerts", config::Role::kAnalyst},
-      {"GET", "/v1/trends", config::Role::kAnalyst},
-      {"GET", "/v1/areas", config::Role::kAnalyst},
-      {"GET", "/v1/admin/rules", config::Role::kAdmin},
-      {"POST", "/v1/admin/rules/reload", config::Role::kAdmin},
-      {"GET", "/metrics", config::Role::kAnalyst},
-      {"GET", "/v1/clusters", config::Role::kAnalyst},
-      {"GET", "/v1/clusters/{id}", config::Role::kAnalyst},
-      {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
-  };
   const Endpoint* found = nullptr;
   bool path_known = false;
-  std::string id;
+  std::string id;  // the value of the path's "{...}" segment, if any
   for (const auto& e : kEndpoints) {
-    std::string_view pattern = e.path;
-    bool match = false;
-    if (auto brace = pattern.find("{id}"); brace != std::string_view::npos) {
-      // "{id}" matches one non-empty path segment; text may follow it ("/{id}/verdict").
-      std::string_view prefix = pattern.substr(0, brace);
-      std::string_view suffix = pattern.substr(brace + 4);
-      std::string_view path = p;
-      if (path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) &&
-          path.ends_with(suffix)) {
-        std::string_view segment =
-            path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-        if (segment.find('/') == std::string_view::npos) {
-          match = true;
-          id = std::string(segment);
-        }
-      }
-    } else {
-      match = p == pattern;
-    }
-    if (!match) continue;
+    if (!MatchPath(e.path, p, &id)) continue;
     path_known = true;
     route = std::string(e.path);
     if (e.method == m) {
@@ -286,21 +281,34 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     co_return Problem(403, "Forbidden",
                       "token '" + who->name + "' has role " +
                           std::string(config::RoleName(who->role)) + "; this endpoint needs " +
-                          std::string(config::RoleName(found->role)));
+                          RequiredRoles(found->role));
   }
 
   if (route == "/v1/reports") co_return co_await PostReport(std::move(req), *who);
   if (route == "/v1/reports:batch") co_return co_await PostReportBatch(std::move(req), *who);
   if (route == "/v1/sources") co_return ListSources();
-  if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id));
-  if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
-  if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
-  if (route == "/v1/areas") co_return ListAreas();
+  if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id), *who);
+  if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req), *who);
+  if (route == "/v1/trends") co_return co_await analytics_->Trends(std::move(req), *who);
+  if (route == "/v1/areas") co_return co_await analytics_->Areas(std::move(req), *who);
+  if (route == "/v1/export/events.csv") {
+    co_return co_await analytics_->ExportEventsCsv(std::move(req), *who);
+  }
+  if (route == "/v1/export/areas.geojson") {
+    co_return co_await analytics_->ExportAreasGeoJson(std::move(req), *who);
+  }
   if (route == "/v1/clusters") co_return co_await ListClusters(std::move(req), *who);
   if (route == "/v1/clusters/{id}") co_return co_await GetCluster(std::move(req), id, *who);
-  if (route == "/v1/clusters/{id}/verdict") co_return co_await PostVerdict(std::move(req), id, *who);
+  if (route == "/v1/clusters/{id}/verdict") {
+    co_return co_await PostVerdict(std::move(req), id, *who);
+  }
+  if (route == "/v1/areas/{code}/tension") {
+    co_return co_await analytics_->AreaTensionSeries(std::move(req), *who, std::move(id));
+  }
   if (route == "/v1/admin/rules") co_return RulesInfo();
-  if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules();
+  if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules(who->name);
+  if (route == "/v1/admin/backup") co_return co_await analytics_->Backup(std::move(req), *who);
+  if (route == "/v1/admin/audit") co_return co_await analytics_->Audit(std::move(req));
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -551,7 +559,7 @@ HttpResponse Api::ListSources() {
   return Json(200, json::object{{"sources", std::move(items)}});
 }
 
-net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
+net::awaitable<HttpResponse> Api::GetEvent(std::string id, Principal who) {
   if (!IsValidId(id)) {
     co_return Problem(400, "Invalid event id", "'" + id + "' is not an event id (26-character ULID)",
                       "id");
@@ -564,6 +572,10 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
     co_return Problem(500, "Internal Server Error", "the event could not be read");
   }
   if (!*event) co_return Problem(404, "Not Found", "no event with id " + id);
+  if (auto why = who.ScopeViolation(*d_.areas, (*event)->area)) {
+    forbidden_.Inc();
+    co_return Problem(403, "Forbidden", "event " + id + " is outside your areas: " + *why, "id");
+  }
   json::value body = EventToJson(**event);
   auto read_cluster = [store, id]() { return ingest::ClusterOfEvent(*store, id); };
   auto cluster = co_await RunBlocking<Result<std::optional<ingest::ClusterId>>>(*d_.blocking,
@@ -577,7 +589,7 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
   co_return Json(200, body);
 }
 
-net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
+net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
   static constexpr std::array<std::string_view, 4> kAllowed = {"state", "event_id", "limit",
                                                                "before"};
   if (auto bad = UnknownParam(req, kAllowed)) {
@@ -609,114 +621,22 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
     before = it->second;
   }
   storage::Store* store = d_.store;
-  auto read = [store, filter, limit, before]() { return store->ListAlerts(filter, limit, before); };
-  auto alerts = co_await RunBlocking<Result<std::vector<Alert>>>(*d_.blocking, read);
+  const config::AreaTree* areas = d_.areas;
+  auto read = [store, filter, limit, before, who, areas]() {
+    return ListAlertsInScope(*store, filter, limit, before, who, *areas);  // officials: their areas
+  };
+  auto alerts = co_await RunBlocking<Result<ScopedAlerts>>(*d_.blocking, read);
   if (!alerts) {
     spdlog::error("api: listing alerts failed: {}", alerts.error().ToString());
     co_return Problem(500, "Internal Server Error", "alerts could not be read");
   }
   json::array items;
-  for (const auto& a : *alerts) items.push_back(AlertToJson(a));
+  for (const auto& a : alerts->alerts) items.push_back(AlertToJson(a));
   json::object body;
   body["alerts"] = std::move(items);
-  body["next_cursor"] = alerts->size() == limit ? json::value(alerts->back().id) : json::value(nullptr);
+  body["next_cursor"] =
+      alerts->next_cursor.empty() ? json::value(nullptr) : json::value(alerts->next_cursor);
   co_return Json(200, body);
-}
-
-net::awaitable<HttpResponse> Api::GetTrends(HttpRequest req) {
-  static constexpr std::array<std::string_view, 4> kAllowed = {"area", "from", "to", "bucket"};
-  if (auto bad = UnknownParam(req, kAllowed)) {
-    co_return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(kAllowed) + ")",
-                      *bad);
-  }
-  std::string area = d_.areas->root();
-  if (auto it = req.query.find("area"); it != req.query.end()) area = it->second;
-  if (!d_.areas->Find(area)) {
-    co_return Problem(400, "Invalid query", "unknown area code '" + area + "'", "area");
-  }
-  auto bucket_name = req.query.count("bucket") ? req.query["bucket"] : std::string("hour");
-  auto resolution = storage::ParseResolution(bucket_name);
-  if (!resolution) {
-    co_return Problem(400, "Invalid query", "bucket must be minute, hour or day", "bucket");
-  }
-  std::optional<TimeMs> from, to;
-  for (const char* name : {"from", "to"}) {
-    auto it = req.query.find(name);
-    if (it == req.query.end()) {
-      co_return Problem(400, "Invalid query",
-                        std::string("is required (RFC 3339, e.g. 2024-06-01T00:00:00+06:00)"), name);
-    }
-    auto t = ParseRfc3339(it->second);
-    if (!t) co_return Problem(400, "Invalid query", "is not an RFC 3339 timestamp", name);
-    (std::string_view(name) == "from" ? from : to) = *t;
-  }
-  if (*to <= *from) co_return Problem(400, "Invalid query", "must be later than from", "to");
-  const TimeMs step = storage::ResolutionMs(*resolution);
-  const TimeMs first = storage::BucketStart(*resolution, *from);
-  const auto nbuckets = static_cast<std::size_t>((*to - first + step - 1) / step);
-  if (nbuckets > kMaxTrendBuckets) {
-    co_return Problem(400, "Invalid query",
-                      "the range holds " + std::to_string(nbuckets) + " " + bucket_name +
-                          " buckets; the limit is " + std::to_string(kMaxTrendBuckets) +
-                          " (use a larger bucket or a shorter range)",
-                      "to");
-  }
-  storage::Store* store = d_.store;
-  TimeMs f = first, t = *to;
-  storage::Resolution res = *resolution;
-  auto read = [store, area, res, f, t]() { return store->ReadCounters(area, res, f, t); };
-  auto rows = co_await RunBlocking<Result<std::vector<storage::CounterBucket>>>(*d_.blocking, read);
-  if (!rows) {
-    spdlog::error("api: reading counters failed: {}", rows.error().ToString());
-    co_return Problem(500, "Internal Server Error", "counters could not be read");
-  }
-  json::array buckets;
-  buckets.reserve(nbuckets);
-  std::size_t next = 0;
-  std::int64_t sum_total = 0;
-  for (TimeMs s = first; s < *to; s += step) {
-    json::object b;
-    b["start"] = FormatRfc3339(s);
-    std::int64_t total = 0, tension = 0;
-    json::object sev, cat;
-    for (int i = 0; i < kSeverityCount; ++i) sev[SeverityName(static_cast<Severity>(i))] = 0;
-    if (next < rows->size() && (*rows)[next].start == s) {
-      for (const auto& [dim, v] : (*rows)[next].values) {
-        if (dim == "total") total = v;
-        else if (dim == "tension") tension = v;
-        else if (dim.rfind("severity:", 0) == 0) sev[dim.substr(9)] = v;
-        else if (dim.rfind("category:", 0) == 0) cat[dim.substr(9)] = v;
-      }
-      ++next;
-    }
-    sum_total += total;
-    b["total"] = total;
-    b["severity"] = std::move(sev);
-    b["category"] = std::move(cat);
-    b["tension"] = static_cast<double>(tension) / 1000.0;  // printed as 7, 7.5
-    buckets.push_back(std::move(b));
-  }
-  json::object body{{"area", area},
-                    {"bucket", bucket_name},
-                    {"from", FormatRfc3339(*from)},
-                    {"to", FormatRfc3339(*to)},
-                    {"total", sum_total},
-                    {"buckets", std::move(buckets)}};
-  co_return Json(200, body);
-}
-
-HttpResponse Api::ListAreas() {
-  json::array items;
-  for (const auto& a : d_.areas->areas()) {
-    json::object o{{"code", a.code},
-                   {"level", a.level},
-                   {"name_en", a.name_en},
-                   {"name_ru", a.name_ru},
-                   {"name_ky", a.name_ky}};
-    o["parent"] = a.parent.empty() ? json::value(nullptr) : json::value(a.parent);
-    items.push_back(std::move(o));
-  }
-  return Json(200, json::object{{"areas", std::move(items)}});
 }
 
 HttpResponse Api::RulesInfo() {
@@ -732,8 +652,8 @@ HttpResponse Api::RulesInfo() {
                                 {"files", std::move(files)}});
 }
 
-net::awaitable<HttpResponse> Api::ReloadRules() {
-  auto reload = d_.reload_rules;
+net::awaitable<HttpResponse> Api::ReloadRules(std::string actor) {
+  auto reload = [fn = d_.reload_rules, actor]() { return fn(actor); };
   auto result = co_await RunBlocking<Result<classifier::RuleSetInfo>>(*d_.blocking, reload);
   if (!result) {
     // Every problem, one per line as "file:line: rule <id>: problem"; the old ruleset still serves.

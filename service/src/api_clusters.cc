@@ -1,8 +1,9 @@
 // Rumour-cluster routes: GET /v1/clusters, GET /v1/clusters/{id}, POST /v1/clusters/{id}/verdict.
 //
 // Area scoping: every query below carries `visible_areas` (ingest::ClusterQuery and
-// ingest::ClusterDetailQuery); VisibleAreas(who) is the one place that decides it. It returns
-// std::nullopt (everything) until principals carry areas; an official's areas go there.
+// ingest::ClusterDetailQuery); VisibleAreas(who) is the one place that decides it: an official
+// with area-scoped tokens sees the clusters with a member in their areas (or below); everyone
+// else sees every cluster. Asking for an area outside one's own is a 403.
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +12,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "api_internal.h"
+#include "api_util.h"
 #include "core/id.h"
 #include "core/time.h"
 #include "core/utf8.h"
@@ -23,11 +24,6 @@ namespace sakchy::service {
 namespace net = boost::asio;
 namespace json = boost::json;
 
-using internal::AllowedList;
-using internal::IsJsonContentType;
-using internal::Json;
-using internal::RunBlocking;
-using internal::UnknownParam;
 
 namespace {
 
@@ -39,8 +35,8 @@ constexpr std::size_t kMaxStatementBytes = 4000;
 
 // The areas `who` may see clusters of; std::nullopt = all. The hook for officials' area scoping.
 std::optional<std::vector<AreaCode>> VisibleAreas(const Principal& who) {
-  (void)who;
-  return std::nullopt;
+  if (!who.scoped()) return std::nullopt;
+  return who.areas;
 }
 
 HttpResponse BadQuery(std::string_view field, std::string_view detail) {
@@ -174,6 +170,10 @@ net::awaitable<HttpResponse> Api::ListClusters(HttpRequest req, Principal who) {
   if (auto it = req.query.find("area"); it != req.query.end()) {
     if (!d_.areas->Find(it->second)) {
       co_return BadQuery("area", "is not a known area code: '" + it->second + "'");
+    }
+    if (auto why = who.ScopeViolation(*d_.areas, it->second)) {
+      co_return Problem(403, "Forbidden", "area " + it->second + " is outside your areas: " + *why,
+                        "area");
     }
     q.area = it->second;
   }

@@ -1,11 +1,44 @@
 #include "service/auth.h"
 
+#include <algorithm>
+
 #include "core/crypto.h"
 
 namespace sakchy::service {
 
+bool Principal::MaySee(const config::AreaTree& tree, std::string_view area) const {
+  if (areas.empty()) return true;
+  if (area.empty()) return false;
+  return std::any_of(areas.begin(), areas.end(),
+                     [&](const AreaCode& mine) { return tree.IsWithin(area, mine); });
+}
+
+std::optional<std::string> Principal::ScopeViolation(const config::AreaTree& tree,
+                                                     std::string_view area) const {
+  if (MaySee(tree, area)) return std::nullopt;
+  std::string list;
+  for (const auto& a : areas) list += (list.empty() ? "" : ", ") + a;
+  return "token '" + name + "' covers only " + list + " (and the areas below them), not '" +
+         std::string(area) + "'";
+}
+
+std::vector<AreaCode> Principal::TopAreas(const config::AreaTree& tree) const {
+  if (areas.empty()) return {tree.root()};
+  std::vector<AreaCode> out;
+  for (std::size_t i = 0; i < areas.size(); ++i) {
+    bool covered = false;
+    for (std::size_t j = 0; j < areas.size() && !covered; ++j) {
+      if (i == j) continue;
+      // Within another one; of two equal codes keep the first.
+      covered = tree.IsWithin(areas[i], areas[j]) && (areas[i] != areas[j] || j < i);
+    }
+    if (!covered) out.push_back(areas[i]);
+  }
+  return out;
+}
+
 Authenticator::Authenticator(const std::vector<config::TokenConfig>& tokens) {
-  for (const auto& t : tokens) by_hash_[t.sha256] = Principal{t.name, t.role};
+  for (const auto& t : tokens) by_hash_[t.sha256] = Principal{t.name, t.role, t.areas};
 }
 
 std::optional<Principal> Authenticator::Authenticate(std::string_view authorization) const {
@@ -26,7 +59,13 @@ std::optional<Principal> Authenticator::Authenticate(std::string_view authorizat
 }
 
 bool RoleAllows(config::Role have, config::Role need) {
-  return have == config::Role::kAdmin || have == need;
+  if (have == config::Role::kAdmin || have == need) return true;
+  return need == config::Role::kOfficial && have == config::Role::kAnalyst;
+}
+
+std::string RequiredRoles(config::Role need) {
+  if (need == config::Role::kOfficial) return "analyst or official";
+  return std::string(config::RoleName(need));
 }
 
 }  // namespace sakchy::service

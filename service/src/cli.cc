@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/time.h"
 #include "classify_stream.h"
+#include "service/backup.h"
 #include "service/service.h"
 
 namespace sakchy::service {
@@ -31,12 +32,19 @@ Usage:
       Offline scoring: each input line is {"text": "..."} (other fields are copied
       through under "input"); each output line has score, severity, categories,
       matches with offsets, places and area.
+  sakchy backup DIR [--url URL | --config FILE | --data-dir DIR]
+      Add a backup of the database to DIR, with progress. A running service is backed up
+      through its API (--url http://HOST:PORT, admin token in SAKCHY_ADMIN_TOKEN); a stopped
+      one by opening its data directory.
+  sakchy restore DIR [--config FILE | --data-dir DIR] [--force]
+      Restore the latest backup in DIR into the (stopped) service's data directory.
   sakchy version
   sakchy --help | sakchy COMMAND --help
 
 Environment:
-  SAKCHY_TOKENS="monitor:TOKEN1,analyst:TOKEN2,admin:TOKEN3"
-      API tokens added at start-up (at least 16 characters each; stored only as SHA-256).
+  SAKCHY_TOKENS="monitor:TOKEN1,analyst:TOKEN2,admin:TOKEN3,official@KG-O+KG-GO:TOKEN4"
+      API tokens added at start-up (at least 16 characters each; stored only as SHA-256);
+      an official token sees only the areas named after '@' (joined by '+').
 )";
 
 constexpr const char* kServeUsage = R"(Usage: sakchy serve [options]
@@ -223,6 +231,8 @@ int RunCli(int argc, char** argv) {
   if (cmd == "serve") return ServeCommand(rest);
   if (cmd == "rules") return RulesCommand(rest);
   if (cmd == "classify") return ClassifyCommand(rest);
+  if (cmd == "backup") return BackupCommand(rest);
+  if (cmd == "restore") return RestoreCommand(rest);
   if (cmd == "version" || cmd == "--version") {
     std::printf("sakchy 0.1.0\n");
     return 0;

@@ -60,6 +60,50 @@ http::response<http::string_body> ToBeast(HttpResponse&& r, unsigned version, bo
   return res;
 }
 
+// Writes a streamed response (see BodyStream). Returns whether the connection may be reused.
+net::awaitable<bool> WriteStreamed(beast::tcp_stream& stream, HttpResponse r, unsigned version,
+                                   bool keep_alive, std::chrono::seconds timeout) {
+  http::response<http::empty_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "sakchy");
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.set(k, v);
+  const bool chunked = version >= 11;
+  if (chunked) {
+    res.chunked(true);
+  } else {
+    keep_alive = false;  // HTTP/1.0: the end of the body is the end of the connection
+  }
+  res.keep_alive(keep_alive);
+  http::response_serializer<http::empty_body> sr{res};
+  beast::error_code ec;
+  stream.expires_after(timeout);
+  co_await http::async_write_header(stream, sr, net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return false;
+  for (;;) {
+    auto piece = co_await r.stream->Next();
+    if (!piece) {
+      spdlog::error("http: streamed response aborted: {}", piece.error().ToString());
+      co_return false;
+    }
+    if (piece->empty()) break;
+    stream.expires_after(timeout);
+    if (chunked) {
+      co_await net::async_write(stream, http::make_chunk(net::buffer(*piece)),
+                                net::redirect_error(net::use_awaitable, ec));
+    } else {
+      co_await net::async_write(stream, net::buffer(*piece),
+                                net::redirect_error(net::use_awaitable, ec));
+    }
+    if (ec) co_return false;  // the client went away; the producer is dropped with `r`
+  }
+  if (chunked) {
+    stream.expires_after(timeout);
+    co_await net::async_write(stream, http::make_chunk_last(),
+                              net::redirect_error(net::use_awaitable, ec));
+  }
+  co_return !ec && keep_alive;
+}
+
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
@@ -201,6 +245,13 @@ net::awaitable<void> HttpServer::Session(tcp::socket socket) {
       r = handler_.Reject(400, "Bad Request", "malformed percent-encoding in the request target");
     } else {
       r = co_await handler_.Handle(std::move(req));
+    }
+    if (r.stream) {
+      const bool reuse =
+          co_await WriteStreamed(stream, std::move(r), msg.version(), keep_alive,
+                                 std::chrono::seconds(options_.idle_timeout_seconds));
+      if (!reuse) break;
+      continue;
     }
     auto res = ToBeast(std::move(r), msg.version(), keep_alive);
     co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));

@@ -82,7 +82,9 @@ json::value EventToJson(const Event& e) {
   json::object o;
   o["id"] = e.report.id;
   o["status"] = e.scored ? "scored" : "pending";
-  o["text"] = e.report.text;
+  // Retention removes raw texts (never empty when stored): null, and text_expired says why.
+  o["text"] = e.report.text.empty() ? json::value(nullptr) : json::value(e.report.text);
+  if (e.report.text.empty()) o["text_expired"] = true;
   o["channel"] = e.report.channel;
   // A token name, or a pseudonym (keyed HMAC) for SMS senders and social-media authors.
   if (!e.report.submitted_by.empty()) o["submitted_by"] = e.report.submitted_by;

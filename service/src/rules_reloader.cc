@@ -1,11 +1,13 @@
 #include "rules_reloader.h"
 
 #include <pthread.h>
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 
 #include "config/files.h"
+#include "core/json_text.h"
 
 namespace sakchy::service {
 
@@ -48,13 +50,27 @@ void RulesReloader::Publish(const classifier::RuleSetInfo& info) {
   rule_count_.Set(static_cast<double>(info.rule_count));
 }
 
-Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger) {
+Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger,
+                                                      const std::string& actor) {
   std::lock_guard reload_lock(reload_mu_);
   auto loaded = classifier::Classifier::Load(rules_dir_, areas_, clock_.NowMs());
   if (!loaded) {
     reload_failed_.Inc();
     spdlog::error("rules reload ({}) failed; the previous ruleset keeps serving:\n{}", trigger,
                   loaded.error().message);
+    if (audit_) {
+      boost::json::array errors;
+      std::string_view msg = loaded.error().message;
+      while (!msg.empty() && errors.size() < 50) {
+        const auto nl = msg.find('\n');
+        if (nl != 0) errors.emplace_back(msg.substr(0, nl));
+        if (nl == std::string_view::npos) break;
+        msg.remove_prefix(nl + 1);
+      }
+      audit_(actor, "rules.reload_failed", Current()->info().version.substr(0, 16),
+             ToJsonText(boost::json::value(
+                 boost::json::object{{"trigger", trigger}, {"errors", std::move(errors)}})));
+    }
     return tl::unexpected(loaded.error());
   }
   classifier::RuleSetInfo info = (*loaded)->info();
@@ -66,6 +82,13 @@ Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger
   }
   Publish(info);
   reload_ok_.Inc();
+  if (audit_) {
+    audit_(actor, "rules.reload", info.version.substr(0, 16),
+           ToJsonText(boost::json::value(boost::json::object{{"trigger", trigger},
+                                                             {"previous", old_version.substr(0, 16)},
+                                                             {"rules", info.rule_count},
+                                                             {"terms", info.term_count}})));
+  }
   spdlog::info("rules reloaded ({}): version {} -> {}, {} rules, {} terms", trigger,
                old_version.substr(0, 12), info.version.substr(0, 12), info.rule_count,
                info.term_count);

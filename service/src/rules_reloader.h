@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,9 +29,18 @@ class RulesReloader {
   RulesReloader(const RulesReloader&) = delete;
   RulesReloader& operator=(const RulesReloader&) = delete;
 
+  // Receives an audit record of every reload: who ("system" for SIGHUP and the watcher), the
+  // action ("rules.reload" or "rules.reload_failed"), the subject (ruleset version) and details
+  // (JSON). Set before reloads can happen.
+  using AuditSink = std::function<void(std::string actor, std::string action, std::string subject,
+                                       std::string details)>;
+  void SetAuditSink(AuditSink sink) { audit_ = std::move(sink); }
+
   std::shared_ptr<const classifier::Classifier> Current() const;
-  // Loads the directory again; swaps on success. `trigger` is logged ("SIGHUP", "api", "watch").
-  Result<classifier::RuleSetInfo> Reload(const std::string& trigger);
+  // Loads the directory again; swaps on success. `trigger` is logged ("SIGHUP", "api", "watch");
+  // `actor` (a token name, or "system") goes to the audit log.
+  Result<classifier::RuleSetInfo> Reload(const std::string& trigger,
+                                         const std::string& actor = "system");
   // Polls the directory (names, sizes, modification times) every `interval` and reloads when it
   // changes. Does nothing for embedded rules.
   void StartWatching(std::chrono::milliseconds interval);
@@ -57,6 +67,7 @@ class RulesReloader {
   std::condition_variable watch_cv_;
   bool watch_stop_ = false;
   std::thread watcher_;
+  AuditSink audit_;
 };
 
 }  // namespace sakchy::service

@@ -29,11 +29,15 @@
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
+#include "service/area_shapes.h"
+#include "service/area_tension.h"
+#include "service/retention_sweeper.h"
 #include "logging.h"
 #include "rules_reloader.h"
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
+#include "storage/audit.h"
 #include "storage/store.h"
 
 namespace sakchy::service {
@@ -218,6 +222,16 @@ int Serve(const ServeOptions& options) {
 
   MetricsRegistry metrics;
   RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
+  IdGenerator audit_ids(clock);
+  storage::Store* audit_store = store->get();
+  rules.SetAuditSink([audit_store, &audit_ids, &clock](std::string actor, std::string action,
+                                                       std::string subject, std::string details) {
+    storage::AuditEntry e{audit_ids.Next(), clock.NowMs(), std::move(actor), std::move(action),
+                          std::move(subject), std::move(details)};
+    if (auto s = storage::AppendAudit(*audit_store, e); !s) {
+      spdlog::error("audit: {} not recorded: {}", e.action, s.error().ToString());
+    }
+  });
 
   IdGenerator alert_ids(clock);
   alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
@@ -278,6 +292,16 @@ int Serve(const ServeOptions& options) {
     return Fail("cannot start the pull sources", s.error());
   }
 
+  auto shapes = AreaShapes::Load(cfg->analytics.area_polygons);
+  if (!shapes) return Fail("cannot load area polygons (analytics.area_polygons)", shapes.error());
+  if (auto s = shapes->CheckCodes(*areas, cfg->analytics.area_polygons); !s) {
+    return Fail("invalid area polygons (analytics.area_polygons)", s.error());
+  }
+  // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
+  // AreaTension; `on_spike` is where its Signal goes to the alerts module.
+  AreaTension tension(**store, *areas, cfg->analytics, clock, metrics, /*on_spike=*/nullptr);
+  RetentionSweeper retention(**store, cfg->retention, clock, metrics);
+
   std::atomic<bool> ready{false};
   net::io_context io(cfg->server.io_threads);
   net::thread_pool blocking(2);
@@ -290,7 +314,9 @@ int Serve(const ServeOptions& options) {
   deps.metrics = &metrics;
   deps.blocking = &blocking;
   deps.classifier = [reloader] { return reloader->Current(); };
-  deps.reload_rules = [reloader] { return reloader->Reload("api"); };
+  deps.reload_rules = [reloader](const std::string& actor) {
+    return reloader->Reload("api", actor);
+  };
   deps.ready = [&ready] { return ready.load(); };
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
@@ -299,6 +325,8 @@ int Serve(const ServeOptions& options) {
     spdlog::info("cluster {} verdict {} by {} ({} events to follow up)", v.cluster_id,
                  VerdictStatusName(v.status), v.decided_by, v.event_ids.size());
   };
+  deps.tension = &tension;
+  deps.shapes = &*shapes;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;
@@ -332,6 +360,8 @@ int Serve(const ServeOptions& options) {
   HupHandler on_hup{&hup, &blocking, reloader};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
+  tension.Start();
+  retention.Start();
   std::vector<std::thread> io_threads;
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
     io_threads.emplace_back([&io] {
@@ -365,6 +395,8 @@ int Serve(const ServeOptions& options) {
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
   ready = false;
   rules.StopWatching();
+  tension.Stop();
+  retention.Stop();
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes

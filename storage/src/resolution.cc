@@ -1,5 +1,6 @@
 #include <limits>
 
+#include "core/local_time.h"
 #include "storage/store.h"
 
 namespace sakchy::storage {
@@ -37,13 +38,18 @@ TimeMs ResolutionMs(Resolution r) {
 
 TimeMs BucketStart(Resolution r, TimeMs t) {
   const TimeMs width = ResolutionMs(r);
-  // Floor division (buckets of negative times start before them). Times within one bucket of the
-  // smallest TimeMs have no representable bucket start; they clamp to the first whole bucket.
+  // Days start at local midnight (Asia/Bishkek, UTC+6): the bucket grid is shifted by -6 h.
+  const TimeMs shift = r == Resolution::kDay ? kBishkekUtcOffsetMs : 0;
+  // Floor division (buckets of negative times start before them). Times within two buckets of
+  // either end of TimeMs have no representable bucket start; they clamp to the nearest whole one.
   constexpr TimeMs kMin = std::numeric_limits<TimeMs>::min();
-  if (t < kMin + width) t = kMin + width;
-  TimeMs rem = t % width;
+  constexpr TimeMs kMax = std::numeric_limits<TimeMs>::max();
+  if (t < kMin + 2 * width) t = kMin + 2 * width;
+  if (t > kMax - 2 * width) t = kMax - 2 * width;
+  const TimeMs local = t + shift;
+  TimeMs rem = local % width;
   if (rem < 0) rem += width;
-  return t - rem;
+  return local - rem - shift;
 }
 
 }  // namespace sakchy::storage

@@ -24,23 +24,26 @@
 #include <unordered_set>
 
 #include "codec.h"
+#include "backup.h"
+#include "counters.h"
+#include "retention.h"
+#include "time_index.h"
 #include "storage/store.h"
 
 namespace sakchy::storage {
 namespace {
 
 using internal::AlertByEventKey;
-using internal::CounterKey;
 using internal::CounterKeyPrefix;
 using internal::DecodeAlert;
-using internal::DecodeCounter;
 using internal::DecodeEvent;
 using internal::EncodeAlert;
-using internal::EncodeCounter;
 using internal::IdempotencyKey;
 
 // Version of the key layout and column family set. Bump when either changes incompatibly.
-constexpr int kSchemaVersion = 1;
+// 2: counters as one row per bucket (counters.h), day buckets at local midnight.
+// 3: the index of scored events by observed time (time_index.h).
+constexpr int kSchemaVersion = 3;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
@@ -57,36 +60,17 @@ enum Cf : std::size_t {
   kMeta,
   kCursors,
   kRecords,
+  kEventsByTime,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
-    "cursors", "records",
+    "cursors", "records", "events_by_time",
 };
-constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
-                                                    Resolution::kDay};
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-// Counter values are 8-byte little-endian int64; merging adds, wrapping around (no UB).
-class Int64AddOperator final : public rocksdb::AssociativeMergeOperator {
- public:
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing_value,
-             const rocksdb::Slice& value, std::string* new_value,
-             rocksdb::Logger* /*logger*/) const override {
-    std::int64_t base = 0;
-    std::int64_t delta = 0;
-    if (existing_value != nullptr && !DecodeCounter(ToView(*existing_value), &base)) return false;
-    if (!DecodeCounter(ToView(value), &delta)) return false;
-    EncodeCounter(static_cast<std::int64_t>(static_cast<std::uint64_t>(base) +
-                                            static_cast<std::uint64_t>(delta)),
-                  new_value);
-    return true;
-  }
-  const char* Name() const override { return "sakchy.Int64Add"; }
-};
 
 std::string_view CompressionName(rocksdb::CompressionType type) {
   switch (type) {
@@ -141,6 +125,32 @@ class RocksStore final : public Store {
   Result<std::optional<Event>> GetEvent(std::string_view id) override;
   Result<std::vector<CounterBucket>> ReadCounters(std::string_view area, Resolution resolution,
                                                   TimeMs from, TimeMs to) override;
+  Result<CounterTable> ReadCounterTable(std::string_view area, Resolution resolution, TimeMs from,
+                                        TimeMs to) override;
+  Result<std::vector<Event>> ScanEvents(const EventScan& scan) override;
+  Result<VisitResult> VisitEvents(const EventScan& scan,
+                                  const std::function<bool(const Event&)>& visit) override;
+  Result<VisitResult> VisitEventsByObserved(
+      const ObservedScan& scan, const std::function<bool(const Event&)>& visit) override;
+  Result<BackupInfo> CreateBackup(const std::string& backup_dir,
+                                  const BackupProgressFn& progress) override {
+    return internal::CreateBackup(db_.get(), backup_dir, progress);
+  }
+  Result<RetentionResult> ExpireTexts(TimeMs received_before, std::size_t max_events) override {
+    std::string first, last;
+    Result<RetentionResult> result;
+    {
+      // Serialised with CommitScored: an event is never rewritten by both at once.
+      std::lock_guard lock(score_mu_);
+      result = internal::ExpireTexts(db_.get(), cf_[kEvents], cf_[kMeta], write_options_,
+                                     received_before, max_events, &first, &last);
+    }
+    if (!result) return result;
+    if (auto st = internal::CompactSwept(db_.get(), cf_[kEvents], first, last); !st) {
+      return tl::unexpected(st.error());
+    }
+    return result;
+  }
   Status UpdateAlerts(std::span<const Alert> alerts) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
@@ -195,9 +205,9 @@ class RocksStore final : public Store {
   rocksdb::WriteBatch score_batch_;
   std::string score_key_;
   std::string score_value_;
-  std::map<std::string, std::int64_t> score_counters_;  // counter key -> summed delta, per call
-  // (area, dim, minute) -> summed delta, per call; views into the items being committed.
-  std::map<std::tuple<std::string_view, std::string_view, TimeMs>, std::int64_t> score_minutes_;
+  internal::CounterAccumulator score_counters_;  // per call; views into the items committed
+
+  internal::DimDictionary dims_;  // counter dim names <-> numbers
 };
 
 Error RocksStore::ToError(const rocksdb::Status& s, std::string_view op) const {
@@ -266,7 +276,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   rocksdb::ColumnFamilyOptions bloom_cf = plain_cf;  // point lookups by id
   bloom_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bloom_table));
   rocksdb::ColumnFamilyOptions counters_cf = plain_cf;
-  counters_cf.merge_operator = std::make_shared<Int64AddOperator>();
+  counters_cf.merge_operator = internal::NewCounterMergeOperator();
   // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
   // the operands a ReadCounters has to fold while they sit in the memtable.
   counters_cf.max_successive_merges = kMaxSuccessiveMerges;
@@ -331,7 +341,7 @@ Status RocksStore::CheckSchema() {
     std::string version = std::to_string(kSchemaVersion);
     s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), version);
     if (!s.ok()) return Fail(s, "write schema version");
-    return OkStatus();
+    return dims_.Load(db_.get(), cf_[kMeta]);
   }
   if (!s.ok()) return Fail(s, "read schema version");
   int version = 0;
@@ -348,6 +358,22 @@ Status RocksStore::CheckSchema() {
                       "); run the newer sakchy or point storage.dir elsewhere";
     spdlog::error("{}", msg);
     return MakeError(ErrorCode::kInvalidArgument, std::move(msg));
+  }
+  if (auto st = dims_.Load(db_.get(), cf_[kMeta]); !st) return st;
+  if (version < kSchemaVersion) {
+    spdlog::info("storage: {} has schema version {}; migrating to {}", dir_, version,
+                 kSchemaVersion);
+    if (version < 2) {
+      auto st = internal::MigrateCountersFromSchema1(db_.get(), cf_[kCounters], cf_[kMeta], dims_);
+      if (!st) return st;
+    }
+    if (auto st = internal::BuildTimeIndex(db_.get(), cf_[kEvents], cf_[kEventsByTime]); !st) {
+      return st;
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), std::to_string(kSchemaVersion));
+    if (!s.ok()) return Fail(s, "write schema version");
   }
   return OkStatus();
 }
@@ -505,12 +531,11 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
 
   std::lock_guard lock(score_mu_);
   score_batch_.Clear();
-  score_counters_.clear();
-  score_minutes_.clear();
+  std::vector<const ScoredBatchItem*> committed;  // their counters go in after the checks
+  committed.reserve(items.size());
   std::unordered_set<std::string_view> in_batch;
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
-  std::string operand;
   for (const auto& item : items) {
     const std::string& id = item.event.report.id;
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
@@ -528,32 +553,28 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
     score_batch_.Delete(cf_[kPending], id);
-    // Sum the batch's deltas per counter key first: one merge per key instead of one per event
-    // (a batch of events in the same minute shares most keys; merges dominated CPU before).
-    for (const auto& c : item.counters) {
-      score_minutes_[{c.area, c.dim, BucketStart(Resolution::kMinute, c.at)}] += c.delta;
-    }
+    internal::TimeIndexKey(item.event.report.observed_at, id, &score_key_);
+    score_batch_.Put(cf_[kEventsByTime], score_key_, rocksdb::Slice());
+    committed.push_back(&item);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
-  // Minute sums roll up into hour and day keys; the sorted map gives sorted keys per resolution.
-  for (const auto& [k, delta] : score_minutes_) {
-    const auto& [area, dim, minute] = k;
-    for (Resolution r : kResolutions) {
-      CounterKey(area, r, BucketStart(r, minute), dim, &score_key_);
-      score_counters_[score_key_] += delta;
-    }
+  // Sum the batch's deltas per counter row first: one merge per row instead of one per event
+  // (a batch of events in the same minute shares most rows; merges dominated CPU before). New
+  // dim names join the same batch; minute sums roll up into hour and day rows.
+  const std::size_t dims_before = dims_.size();
+  for (const ScoredBatchItem* item : committed) {
+    for (const auto& c : item->counters) score_counters_.Add(c, dims_, cf_[kMeta], &score_batch_);
   }
-  score_minutes_.clear();
-  for (const auto& [key, delta] : score_counters_) {  // zero sums too: touched dims stay present
-    EncodeCounter(delta, &operand);
-    score_batch_.Merge(cf_[kCounters], key, operand);
-  }
-  score_counters_.clear();
+  score_counters_.Flush(cf_[kCounters], &score_batch_);
   if (score_batch_.Count() == 0) return OkStatus();
   rocksdb::Status s = db_->Write(write_options_, &score_batch_);
-  if (!s.ok()) return Fail(s, "commit scored");
+  if (!s.ok()) {
+    dims_.Rollback(dims_before);  // their dictionary entries were not written
+    score_counters_.ForgetDims();
+    return Fail(s, "commit scored");
+  }
   pending_count_.fetch_sub(was_pending);
   return OkStatus();
 }
@@ -570,9 +591,8 @@ Result<std::optional<Event>> RocksStore::GetEvent(std::string_view id) {
   return event;
 }
 
-Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,
-                                                            Resolution resolution, TimeMs from,
-                                                            TimeMs to) {
+Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolution resolution,
+                                                  TimeMs from, TimeMs to) {
   if (resolution != Resolution::kMinute && resolution != Resolution::kHour &&
       resolution != Resolution::kDay) {
     return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: unknown resolution");
@@ -580,8 +600,12 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   if (HasNul(area)) {
     return MakeError(ErrorCode::kInvalidArgument, "storage: read counters: area contains NUL");
   }
-  std::vector<CounterBucket> out;
-  if (from >= to) return out;
+  CounterTable out;
+  out.offsets.push_back(0);
+  if (from >= to) {
+    out.dims = dims_.Snapshot();
+    return out;
+  }
   std::string prefix;
   CounterKeyPrefix(area, resolution, &prefix);
   std::string lower = prefix;
@@ -592,22 +616,153 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kCounters]));
+  // After the iterator: every dim number it can see was in the dictionary before its row was
+  // written, so the snapshot names them all.
+  out.dims = dims_.Snapshot();
+  // Rows in the range at most; cells per row guessed from the first one (no regrowth copies).
+  const auto max_rows = static_cast<std::size_t>(
+      std::min<TimeMs>((to - from) / ResolutionMs(resolution) + 1, TimeMs{1} << 20));
+  out.starts.reserve(std::min<std::size_t>(max_rows, 4096));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view key = ToView(it->key());
     TimeMs start = 0;
     std::string_view dim;
-    std::int64_t value = 0;
+    const std::size_t before = out.cells.size();
     if (!key.starts_with(prefix) ||
         !internal::ParseCounterKeySuffix(key.substr(prefix.size()), &start, &dim) ||
-        !DecodeCounter(ToView(it->value()), &value)) {
+        !dim.empty() || !internal::DecodeCounterRow(ToView(it->value()), &out.cells)) {
       return tl::unexpected(Corruption(
-          "read counters", Error{ErrorCode::kCorruption, "malformed counter key or value"}));
+          "read counters", Error{ErrorCode::kCorruption, "malformed counter key or row"}));
     }
-    if (out.empty() || out.back().start != start) out.push_back(CounterBucket{start, {}});
-    out.back().values.emplace(dim, value);
+    for (std::size_t i = before; i < out.cells.size(); ++i) {
+      if (out.cells[i].dim >= out.dims->size()) {
+        return tl::unexpected(Corruption(
+            "read counters", Error{ErrorCode::kCorruption, "counter row names an unknown dim"}));
+      }
+    }
+    if (out.starts.empty()) {
+      out.starts.reserve(max_rows);
+      out.offsets.reserve(max_rows + 1);
+      out.cells.reserve(max_rows * (out.cells.size() + 8));
+    }
+    out.starts.push_back(start);
+    out.offsets.push_back(static_cast<std::uint32_t>(out.cells.size()));
   }
   if (!it->status().ok()) return Fail(it->status(), "read counters");
   return out;
+}
+
+Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,
+                                                            Resolution resolution, TimeMs from,
+                                                            TimeMs to) {
+  auto table = ReadCounterTable(area, resolution, from, to);
+  if (!table) return tl::unexpected(table.error());
+  std::vector<CounterBucket> out;
+  out.reserve(table->rows());
+  for (std::size_t r = 0; r < table->rows(); ++r) {
+    CounterBucket b{table->starts[r], {}};
+    for (auto i = table->offsets[r]; i < table->offsets[r + 1]; ++i) {
+      b.values.emplace((*table->dims)[table->cells[i].dim], table->cells[i].value);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<std::vector<Event>> RocksStore::ScanEvents(const EventScan& scan) {
+  std::vector<Event> out;
+  out.reserve(std::min<std::size_t>(scan.limit, 4096));
+  auto visited = VisitEvents(scan, [&out](const Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  if (!visited) return tl::unexpected(visited.error());
+  return out;
+}
+
+Result<Store::VisitResult> RocksStore::VisitEvents(
+    const EventScan& scan, const std::function<bool(const Event&)>& visit) {
+  VisitResult result;
+  if (scan.limit == 0) return result;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a long scan should not push hot blocks out of the cache
+  ro.readahead_size = std::size_t{2} << 20;
+  rocksdb::Slice upper(scan.max_id);
+  if (!scan.max_id.empty()) ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEvents]));
+  const bool after = !scan.start_after.empty() && scan.start_after >= scan.min_id;
+  it->Seek(ToSlice(after ? scan.start_after : scan.min_id));
+  if (after && it->Valid() && ToView(it->key()) == scan.start_after) it->Next();
+  Event event;  // reused: its strings and vectors keep their capacity
+  for (; it->Valid() && result.visited < scan.limit; it->Next()) {
+    if (auto st = DecodeEvent(ToView(it->value()), &event); !st) {
+      return tl::unexpected(Corruption("scan events at " + it->key().ToString(), st.error()));
+    }
+    ++result.visited;
+    if (!visit(event)) break;
+  }
+  if (!it->status().ok()) return Fail(it->status(), "scan events");
+  if (result.visited > 0) result.last_id = event.report.id;
+  return result;
+}
+
+Result<Store::VisitResult> RocksStore::VisitEventsByObserved(
+    const ObservedScan& scan, const std::function<bool(const Event&)>& visit) {
+  VisitResult result;
+  if (scan.limit == 0 || scan.from >= scan.to) return result;
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  ro.fill_cache = false;
+  const std::string lower = internal::TimeIndexBound(scan.from);
+  const std::string upper = internal::TimeIndexBound(scan.to);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kEventsByTime]));
+  if (!scan.start_after.empty() && scan.start_after >= lower) {
+    it->Seek(scan.start_after);
+    if (it->Valid() && ToView(it->key()) == scan.start_after) it->Next();
+  } else {
+    it->Seek(lower);
+  }
+  // Ids in observed order, fetched in groups with MultiGet (neighbours share blocks).
+  constexpr std::size_t kGroup = 512;
+  std::vector<std::string> ids;
+  std::vector<rocksdb::Slice> keys;
+  std::vector<rocksdb::PinnableSlice> values(kGroup);
+  std::vector<rocksdb::Status> statuses(kGroup);
+  Event event;
+  bool stop = false;
+  while (!stop && it->Valid() && result.visited < scan.limit) {
+    ids.clear();
+    for (; it->Valid() && ids.size() < kGroup && result.visited + ids.size() < scan.limit;
+         it->Next()) {
+      std::string_view key = ToView(it->key());
+      if (key.size() <= 8) {
+        return tl::unexpected(Corruption("scan events by time", Error{ErrorCode::kCorruption,
+                                                                      "malformed index key"}));
+      }
+      result.last_id.assign(key);  // the position: the whole index key
+      ids.emplace_back(key.substr(8));
+    }
+    keys.assign(ids.begin(), ids.end());
+    for (auto& v : values) v.Reset();
+    db_->MultiGet(ro, cf_[kEvents], keys.size(), keys.data(), values.data(), statuses.data());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;  // indexed but gone: nothing to show
+      if (!statuses[i].ok()) return Fail(statuses[i], "scan events by time");
+      if (auto st = DecodeEvent(ToView(values[i]), &event); !st) {
+        return tl::unexpected(Corruption("scan events by time: " + ids[i], st.error()));
+      }
+      ++result.visited;
+      if (!visit(event)) {
+        stop = true;
+        break;
+      }
+    }
+  }
+  if (!it->status().ok()) return Fail(it->status(), "scan events by time");
+  return result;
 }
 
 Status RocksStore::UpdateAlerts(std::span<const Alert> alerts) {

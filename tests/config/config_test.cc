@@ -250,7 +250,7 @@ TEST_F(ConfigTest, SeverityNames) {
 TEST_F(ConfigTest, UnknownKeysAreErrors) {
   ExpectIssue("servr:\n  listen: 1.2.3.4:5\n", 1,
               "servr: unknown key (expected one of: server, storage, pipeline, classifier, alerts, "
-              "contacts, tokens, logging, sources, privacy, sms, clusters)");
+              "contacts, tokens, logging, sources, privacy, sms, clusters, analytics, retention)");
   ExpectIssue("server:\n  port: 80\n", 2,
               "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads)");
   ExpectIssue(std::string(kContact) + "        secrett: x\n", 8,
@@ -374,7 +374,7 @@ TEST_F(ConfigTest, WebhookSecret) {
 TEST_F(ConfigTest, TokenErrors) {
   const std::string sha = Sha256Hex("x");
   ExpectIssue("tokens:\n  - {name: a, role: root, sha256: " + sha + "}\n", 2,
-              "tokens[0].role: unknown role 'root' (expected: monitor, analyst, admin)");
+              "tokens[0].role: unknown role 'root' (expected: monitor, analyst, admin, official)");
   ExpectIssue("tokens:\n  - {name: a, role: admin, sha256: abc}\n", 2,
               "tokens[0].sha256: must be 64 hex characters (the SHA-256 of the token: echo -n "
               "TOKEN | sha256sum), got 3 characters");
@@ -425,7 +425,7 @@ extra: 1
                                "debug, info, warn, error)",
                        path_ + ":8: extra: unknown key (expected one of: server, storage, "
                                "pipeline, classifier, alerts, contacts, tokens, logging, "
-                               "sources, privacy, sms, clusters)",
+                               "sources, privacy, sms, clusters, analytics, retention)",
                    }));
 }
 
@@ -481,7 +481,7 @@ TEST(DefaultConfigTest, MissingDemoSecretNamesTheVariable) {
 }
 
 TEST(RoleTest, NamesRoundTrip) {
-  for (Role r : {Role::kMonitor, Role::kAnalyst, Role::kAdmin}) {
+  for (Role r : {Role::kMonitor, Role::kAnalyst, Role::kAdmin, Role::kOfficial}) {
     auto parsed = ParseRole(RoleName(r));
     ASSERT_TRUE(parsed.has_value());
     EXPECT_EQ(*parsed, r);
@@ -523,15 +523,81 @@ TEST(EnvTokensTest, BadEntriesAreReportedWithoutTokensAndNothingIsAdded) {
   ASSERT_FALSE(status.has_value());
   EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(status.error().message,
-            "SAKCHY_TOKENS entry 2: unknown role 'root' (expected: monitor, analyst, admin)\n"
+            "SAKCHY_TOKENS entry 2: unknown role 'root' (expected: monitor, analyst, admin, "
+            "official@AREA+AREA)\n"
             "SAKCHY_TOKENS entry 3: empty token for role monitor\n"
             "SAKCHY_TOKENS entry 4: token for role analyst is too short (min 16 characters)\n"
-            "SAKCHY_TOKENS entry 5: expected role:token (roles: monitor, analyst, admin)");
+            "SAKCHY_TOKENS entry 5: expected role:token (roles: monitor, analyst, admin, "
+            "official@AREA+AREA)");
   for (const char* token :
        {"admin-token-000001", "secret-root-token-1", "short-tok", "no-colon-secret-token"}) {
     EXPECT_THAT(status.error().message, Not(HasSubstr(token)));
   }
   EXPECT_TRUE(config.tokens.empty());
+}
+
+TEST(EnvTokensTest, OfficialsNameTheirAreas) {
+  Config config;
+  ASSERT_OK(AddTokensFromEnv("official@KG-O+KG-GO:official-token-0001,official@KG-N:official-token-2x",
+                             config));
+  ASSERT_EQ(config.tokens.size(), 2u);
+  EXPECT_EQ(config.tokens[0].name, "env-official-1");
+  EXPECT_EQ(config.tokens[0].role, Role::kOfficial);
+  EXPECT_EQ(config.tokens[0].areas, (std::vector<AreaCode>{"KG-O", "KG-GO"}));
+  EXPECT_EQ(config.tokens[0].origin, "SAKCHY_TOKENS entry 1");
+  EXPECT_EQ(config.tokens[1].name, "env-official-2");
+  EXPECT_EQ(config.tokens[1].areas, (std::vector<AreaCode>{"KG-N"}));
+}
+
+TEST(EnvTokensTest, OfficialAreaMistakesAreReported) {
+  Config config;
+  auto status = AddTokensFromEnv(
+      "official:official-token-0001,analyst@KG-O:analyst-token-0001,official@KG-O+:official-token-2x,"
+      "official@:official-token-3x",
+      config);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().message,
+            "SAKCHY_TOKENS entry 1: an official token needs its areas: official@KG-O+KG-GO:TOKEN\n"
+            "SAKCHY_TOKENS entry 2: only official tokens name areas ('analyst@...' is not allowed)\n"
+            "SAKCHY_TOKENS entry 3: empty area code in 'official@KG-O+' (expected "
+            "official@KG-O+KG-GO)\n"
+            "SAKCHY_TOKENS entry 4: empty area code in 'official@' (expected official@KG-O+KG-GO)");
+  EXPECT_THAT(status.error().message, Not(HasSubstr("official-token")));
+  EXPECT_TRUE(config.tokens.empty());
+}
+
+TEST_F(ConfigTest, OfficialTokensNeedAreasOthersMustNotHaveThem) {
+  const std::string sha(64, 'a');
+  auto ok = Load("tokens:\n  - {name: aravan, role: official, sha256: " + sha +
+                 ", areas: [KG-O-ARAVAN, KG-GO]}\n");
+  ASSERT_OK(ok);
+  ASSERT_EQ(ok->tokens.size(), 1u);
+  EXPECT_EQ(ok->tokens[0].role, Role::kOfficial);
+  EXPECT_EQ(ok->tokens[0].areas, (std::vector<AreaCode>{"KG-O-ARAVAN", "KG-GO"}));
+  EXPECT_EQ(ok->tokens[0].origin, path_ + ":2");
+  auto bad = Load("tokens:\n  - {name: a, role: official, sha256: " + sha + "}\n" +
+                  "  - {name: b, role: analyst, sha256: " + sha + ", areas: [KG-O]}\n" +
+                  "  - {name: c, role: official, sha256: " + sha + ", areas: []}\n");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_THAT(bad.error().message,
+              HasSubstr(":2: tokens[0].areas: required for role official"));
+  EXPECT_THAT(bad.error().message,
+              HasSubstr(":3: tokens[1].areas: only tokens of role official have areas"));
+  EXPECT_THAT(bad.error().message, HasSubstr(":4: tokens[2].areas: must name at least one area"));
+}
+
+TEST(ValidateAreasTest, UnknownOfficialAreaIsNamedWithOrigin) {
+  auto tree = AreaTree::Parse(
+      "areas:\n  - {code: KG, level: country}\n  - {code: KG-O, parent: KG, level: oblast}\n",
+      "areas.yaml");
+  ASSERT_OK(tree);
+  Config config;
+  ASSERT_OK(AddTokensFromEnv("official@KG-O+KG-Q:official-token-0001", config));
+  auto status = ValidateAreas(config, *tree);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().message,
+            "SAKCHY_TOKENS entry 1: tokens[0].areas: unknown area code 'KG-Q' (token "
+            "'env-official-1')");
 }
 
 TEST(ValidateAreasTest, UnknownContactAreaIsNamedWithOrigin) {

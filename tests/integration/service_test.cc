@@ -82,11 +82,11 @@ TEST(ServiceTest, ReportIsScoredStoredAlertedAndCounted) {
   std::string to = FormatRfc3339(hour_start + 86400000LL);
   trends = h.GetJson("/v1/trends?area=KG&from=" + from + "&to=" + to + "&bucket=hour");
   ASSERT_TRUE(trends.is_object());
-  EXPECT_EQ(trends.at("total").to_number<int>(), 1);
-  EXPECT_EQ(trends.at("buckets").as_array().size(), 48u);
+  EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 1);
+  EXPECT_EQ(trends.at("series").at(0).at("buckets").as_array().size(), 48u);
   std::int64_t high = 0;
   double tension = 0;
-  for (const auto& b : trends.at("buckets").as_array()) {
+  for (const auto& b : trends.at("series").at(0).at("buckets").as_array()) {
     high += b.at("severity").at(severity).to_number<std::int64_t>();
     tension += b.at("tension").to_number<double>();
   }
@@ -94,7 +94,7 @@ TEST(ServiceTest, ReportIsScoredStoredAlertedAndCounted) {
   EXPECT_GT(tension, 0);
   auto naryn = h.GetJson("/v1/trends?area=KG-N&from=" + from + "&to=" + to + "&bucket=day");
   ASSERT_TRUE(naryn.is_object());
-  EXPECT_EQ(naryn.at("total").to_number<int>(), 0);
+  EXPECT_EQ(naryn.at("series").at(0).at("total").to_number<int>(), 0);
 }
 
 TEST(ServiceTest, OrdinaryNewsRaisesNoAlert) {
@@ -154,7 +154,7 @@ TEST(ServiceTest, BadInputGetsProblemJsonAndStoresNothing) {
   EXPECT_GE(h.Metric("sakchy_reports_rejected_total{reason=\"too_large\"}"), 2);
   auto trends = h.GetJson("/v1/trends?from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z&bucket=day");
   ASSERT_TRUE(trends.is_object());
-  EXPECT_EQ(trends.at("total").to_number<int>(), 0);
+  EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 0);
 }
 
 TEST(ServiceTest, TokensAndRoles) {
@@ -234,7 +234,7 @@ TEST(ServiceTest, EverythingSurvivesACleanRestart) {
   auto alerts = h.GetJson("/v1/alerts?state=delivered");
   EXPECT_EQ(alerts.at("alerts").as_array().size(), 1u);
   auto trends = h.GetJson("/v1/trends?area=KG&from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z&bucket=day");
-  EXPECT_EQ(trends.at("total").to_number<int>(), 1);
+  EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 1);
   EXPECT_EQ(h.sink().count(), 1u) << "a delivered alert must not be sent again after restart";
 }
 
@@ -255,7 +255,7 @@ TEST(ServiceTest, KillNineRightAfterAcceptLosesNothing) {
   }
   // Each report counted exactly once, each alert exists once.
   auto trends = h.GetJson("/v1/trends?area=KG&from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z&bucket=day");
-  EXPECT_EQ(trends.at("total").to_number<int>(), 50);
+  EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 50);
   ASSERT_TRUE(WaitFor([&] {
     auto a = h.GetJson("/v1/alerts?state=delivered&limit=1000");
     return a.is_object() && a.at("alerts").as_array().size() == 50;

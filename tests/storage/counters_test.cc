@@ -1,5 +1,7 @@
 // Counter buckets: resolutions, bucket boundaries, range bounds, and a brute-force recount.
 
+#include <rocksdb/db.h>
+
 #include <limits>
 #include <map>
 #include <random>
@@ -14,6 +16,15 @@ constexpr TimeMs kMinute = 60'000;
 constexpr TimeMs kHour = 3'600'000;
 constexpr TimeMs kDay = 86'400'000;
 constexpr TimeMs kJune1 = 1717200000000;  // 2024-06-01T00:00:00Z
+constexpr TimeMs kLocalJune1 = kJune1 - 6 * kHour;  // 2024-06-01T00:00:00+06:00 (Asia/Bishkek)
+
+// The bucket start the store must use: UTC floor; days from local midnight (UTC+6).
+TimeMs ExpectedStart(Resolution r, TimeMs at) {
+  const TimeMs width = ResolutionMs(r);
+  const TimeMs shift = r == Resolution::kDay ? 6 * kHour : 0;
+  const TimeMs local = at + shift;
+  return local - (((local % width) + width) % width) - shift;
+}
 
 TEST(ResolutionTest, NamesParseAndWidths) {
   for (Resolution r : {Resolution::kMinute, Resolution::kHour, Resolution::kDay}) {
@@ -27,22 +38,25 @@ TEST(ResolutionTest, NamesParseAndWidths) {
   EXPECT_EQ(ResolutionMs(Resolution::kDay), kDay);
 }
 
-TEST(ResolutionTest, BucketStartIsUtcFloor) {
+TEST(ResolutionTest, BucketStartIsUtcFloorAndDaysStartAtBishkekMidnight) {
   TimeMs t = kJune1 + 13 * kHour + 47 * kMinute + 12'345;
   EXPECT_EQ(BucketStart(Resolution::kMinute, t), kJune1 + 13 * kHour + 47 * kMinute);
   EXPECT_EQ(BucketStart(Resolution::kHour, t), kJune1 + 13 * kHour);
-  EXPECT_EQ(BucketStart(Resolution::kDay, t), kJune1);
-  EXPECT_EQ(BucketStart(Resolution::kDay, kJune1), kJune1);
-  EXPECT_EQ(BucketStart(Resolution::kDay, kJune1 - 1), kJune1 - kDay);
+  // 13:47Z is 19:47+06:00 on June 1; that local day began at 18:00Z on May 31.
+  EXPECT_EQ(BucketStart(Resolution::kDay, t), kLocalJune1);
+  EXPECT_EQ(BucketStart(Resolution::kDay, kJune1), kLocalJune1);
+  EXPECT_EQ(BucketStart(Resolution::kDay, kLocalJune1), kLocalJune1);
+  EXPECT_EQ(BucketStart(Resolution::kDay, kLocalJune1 - 1), kLocalJune1 - kDay);
+  EXPECT_EQ(BucketStart(Resolution::kDay, kJune1 + 18 * kHour), kLocalJune1 + kDay);
   EXPECT_EQ(BucketStart(Resolution::kMinute, 0), 0);
   EXPECT_EQ(BucketStart(Resolution::kMinute, -1), -kMinute);
   EXPECT_EQ(BucketStart(Resolution::kHour, -kHour), -kHour);
   // Extremes do not overflow.
   TimeMs low = BucketStart(Resolution::kDay, std::numeric_limits<TimeMs>::min());
-  EXPECT_EQ(low % kDay, 0);
+  EXPECT_EQ((low + 6 * kHour) % kDay, 0);
   TimeMs high = BucketStart(Resolution::kDay, std::numeric_limits<TimeMs>::max());
   EXPECT_LE(high, std::numeric_limits<TimeMs>::max());
-  EXPECT_GT(high, std::numeric_limits<TimeMs>::max() - kDay);
+  EXPECT_GT(high, std::numeric_limits<TimeMs>::max() - 3 * kDay);
 }
 
 class CountersTest : public StoreTest {
@@ -77,9 +91,9 @@ TEST_F(CountersTest, OneDeltaLandsInMinuteHourAndDayBuckets) {
   ASSERT_EQ(hour.size(), 1u);
   EXPECT_EQ(hour[0].start, kJune1 + 5 * kHour);
   EXPECT_EQ(hour[0].values.at("tension"), 750);
-  auto day = Read("KG-O", Resolution::kDay, kJune1, kJune1 + kDay);
+  auto day = Read("KG-O", Resolution::kDay, kLocalJune1, kLocalJune1 + kDay);
   ASSERT_EQ(day.size(), 1u);
-  EXPECT_EQ(day[0].start, kJune1);
+  EXPECT_EQ(day[0].start, kLocalJune1);
 }
 
 TEST_F(CountersTest, BucketBoundaries) {
@@ -96,7 +110,7 @@ TEST_F(CountersTest, BucketBoundaries) {
   ASSERT_EQ(hour.size(), 2u);
   EXPECT_EQ(hour[0].start, edge - kHour);
   EXPECT_EQ(hour[1].start, edge);
-  auto day = Read("KG", Resolution::kDay, kJune1, kJune1 + kDay);
+  auto day = Read("KG", Resolution::kDay, kLocalJune1, kLocalJune1 + kDay);
   ASSERT_EQ(day.size(), 1u);
   EXPECT_EQ(day[0].values.at("total"), 11);
 }
@@ -133,7 +147,7 @@ TEST_F(CountersTest, OtherAreasAndResolutionsAreNotIncluded) {
   auto kg = Read("KG", Resolution::kMinute, kJune1, kJune1 + kDay);
   ASSERT_EQ(kg.size(), 1u);
   EXPECT_EQ(kg[0].values, (std::map<std::string, std::int64_t>{{"total", 1}}));
-  auto osh = Read("KG-O", Resolution::kDay, kJune1, kJune1 + kDay);
+  auto osh = Read("KG-O", Resolution::kDay, kLocalJune1, kLocalJune1 + kDay);
   ASSERT_EQ(osh.size(), 1u);
   EXPECT_EQ(osh[0].values.at("total"), 2);
   EXPECT_TRUE(Read("KG-T", Resolution::kDay, kJune1, kJune1 + kDay).empty());
@@ -154,13 +168,16 @@ TEST_F(CountersTest, NegativeAndLargeDeltasAndNegativeTimes) {
   ASSERT_EQ(minute.size(), 1u);
   EXPECT_EQ(minute[0].values.at("total"), 0);  // touched dims stay present at zero
 
-  // Before the epoch: buckets still sort in time order.
-  Commit({{"KG", "total", -1, 1}, {"KG", "total", -kDay - 1, 1}, {"KG", "total", 0, 1}});
+  // Before the epoch: buckets still sort in time order. 1970-01-01T00:00+06:00 is -6 h.
+  constexpr TimeMs kLocalEpochDay = -6 * kHour;
+  Commit({{"KG", "total", kLocalEpochDay - 1, 1},
+          {"KG", "total", kLocalEpochDay - kDay - 1, 1},
+          {"KG", "total", kLocalEpochDay, 1}});
   auto day = Read("KG", Resolution::kDay, -10 * kDay, kDay);
   ASSERT_EQ(day.size(), 3u);
-  EXPECT_EQ(day[0].start, -2 * kDay);
-  EXPECT_EQ(day[1].start, -kDay);
-  EXPECT_EQ(day[2].start, 0);
+  EXPECT_EQ(day[0].start, kLocalEpochDay - 2 * kDay);
+  EXPECT_EQ(day[1].start, kLocalEpochDay - kDay);
+  EXPECT_EQ(day[2].start, kLocalEpochDay);
 }
 
 TEST_F(CountersTest, InvalidArguments) {
@@ -200,9 +217,7 @@ TEST_F(CountersTest, MatchBruteForceRecountOfRandomEvents) {
       d.at = kJune1 - kDay / 2 + static_cast<TimeMs>(rng() % span);
       d.delta = static_cast<std::int64_t>(rng() % 2001) - 500;
       for (Resolution r : {Resolution::kMinute, Resolution::kHour, Resolution::kDay}) {
-        TimeMs width = ResolutionMs(r);
-        TimeMs start = d.at - (((d.at % width) + width) % width);
-        want[{d.area, static_cast<int>(r), start, d.dim}] += d.delta;
+        want[{d.area, static_cast<int>(r), ExpectedStart(r, d.at), d.dim}] += d.delta;
       }
       item.counters.push_back(std::move(d));
     }
@@ -236,6 +251,103 @@ TEST_F(CountersTest, MatchBruteForceRecountOfRandomEvents) {
   check();
   Reopen();
   check();
+}
+
+TEST_F(CountersTest, TableAndBucketsAgree) {
+  Commit({{"KG-O", "total", kJune1, 3}, {"KG-O", "severity:high", kJune1, 2}});
+  Commit({{"KG-O", "sevcat:high:violence", kJune1 + kHour, 1}, {"KG-O", "total", kJune1 + kHour, 1}});
+  auto table = store_->ReadCounterTable("KG-O", Resolution::kHour, kJune1, kJune1 + kDay);
+  ASSERT_OK(table);
+  ASSERT_EQ(table->rows(), 2u);
+  ASSERT_EQ(table->offsets.size(), 3u);
+  auto buckets = Read("KG-O", Resolution::kHour, kJune1, kJune1 + kDay);
+  ASSERT_EQ(buckets.size(), 2u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    EXPECT_EQ(table->starts[r], buckets[r].start);
+    std::map<std::string, std::int64_t> values;
+    std::uint32_t last = 0;
+    for (auto i = table->offsets[r]; i < table->offsets[r + 1]; ++i) {
+      if (i > table->offsets[r]) {
+        EXPECT_GT(table->cells[i].dim, last);
+      }
+      last = table->cells[i].dim;
+      values[(*table->dims)[table->cells[i].dim]] = table->cells[i].value;
+    }
+    EXPECT_EQ(values, buckets[r].values);
+  }
+  EXPECT_EQ(buckets[1].values.at("sevcat:high:violence"), 1);
+}
+
+// Schema 1 kept one key per dim ("area\0" res BE64(start ^ 2^63) dim -> int64 LE) and UTC days.
+std::string LegacyKey(std::string_view area, Resolution r, TimeMs start, std::string_view dim) {
+  std::string key(area);
+  key.push_back('\0');
+  key.push_back(static_cast<char>(r));
+  auto biased = static_cast<std::uint64_t>(start) ^ (std::uint64_t{1} << 63);
+  for (int i = 7; i >= 0; --i) key.push_back(static_cast<char>((biased >> (8 * i)) & 0xff));
+  key.append(dim);
+  return key;
+}
+std::string LegacyValue(std::int64_t v) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+  return out;
+}
+
+TEST_F(CountersTest, MigratesSchema1CountersToRowsAndLocalDays) {
+  store_.reset();
+  // Two events of schema 1: 2024-06-01T03:10Z (09:10+06:00) and 2024-06-01T20:30Z (June 2,
+  // 02:30+06:00): one UTC day, two local days.
+  const TimeMs a = kJune1 + 3 * kHour + 10 * kMinute, b = kJune1 + 20 * kHour + 30 * kMinute;
+  {
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, db_dir(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, db_dir(), descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle *meta = nullptr, *counters = nullptr;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "meta") meta = handles[i];
+      if (names[i] == "counters") counters = handles[i];
+    }
+    ASSERT_TRUE(meta && counters);
+    rocksdb::WriteOptions wo;
+    ASSERT_TRUE(db->Put(wo, meta, "schema_version", "1").ok());
+    for (TimeMs t : {a, b}) {
+      for (Resolution r : {Resolution::kMinute, Resolution::kHour}) {
+        TimeMs start = t - t % ResolutionMs(r);
+        ASSERT_TRUE(db->Put(wo, counters, LegacyKey("KG-O", r, start, "total"), LegacyValue(1)).ok());
+        ASSERT_TRUE(db->Put(wo, counters, LegacyKey("KG-O", r, start, "severity:high"), LegacyValue(1)).ok());
+      }
+    }
+    ASSERT_TRUE(db->Put(wo, counters, LegacyKey("KG-O", Resolution::kDay, kJune1, "total"), LegacyValue(2)).ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  for (int open = 0; open < 2; ++open) {  // migrates once; the second open finds schema 2
+    Open();
+    auto hours = Read("KG-O", Resolution::kHour, kJune1, kJune1 + kDay);
+    ASSERT_EQ(hours.size(), 2u);
+    EXPECT_EQ(hours[0].start, kJune1 + 3 * kHour);
+    EXPECT_EQ(hours[0].values, (std::map<std::string, std::int64_t>{{"severity:high", 1}, {"total", 1}}));
+    EXPECT_EQ(Read("KG-O", Resolution::kMinute, kJune1, kJune1 + kDay).size(), 2u);
+    auto days = Read("KG-O", Resolution::kDay, kJune1 - 2 * kDay, kJune1 + 2 * kDay);
+    ASSERT_EQ(days.size(), 2u);
+    EXPECT_EQ(days[0].start, kLocalJune1);
+    EXPECT_EQ(days[0].values.at("total"), 1);
+    EXPECT_EQ(days[1].start, kLocalJune1 + kDay);
+    EXPECT_EQ(days[1].values.at("severity:high"), 1);
+    // New counters merge into the migrated rows.
+    Commit({{"KG-O", "total", a, 5}});
+    EXPECT_EQ(Read("KG-O", Resolution::kHour, kJune1, kJune1 + kDay)[0].values.at("total"), 6);
+    Commit({{"KG-O", "total", a, -5}});
+    store_.reset();
+  }
+  Open();
 }
 
 }  // namespace

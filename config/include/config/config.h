@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/analytics.h"
 #include "config/areas.h"
 #include "core/result.h"
 #include "core/types.h"
@@ -103,7 +104,9 @@ struct Contact {
   std::string origin;  // "file:line" where it was defined, for later error messages
 };
 
-enum class Role { kMonitor, kAnalyst, kAdmin };
+// monitor: submit reports; analyst: read everything; admin: everything; official: read like an
+// analyst, but only the data of the areas its token covers (and everything below them).
+enum class Role { kMonitor, kAnalyst, kAdmin, kOfficial };
 std::string_view RoleName(Role r);
 std::optional<Role> ParseRole(std::string_view name);
 
@@ -111,6 +114,8 @@ struct TokenConfig {
   std::string name;
   Role role = Role::kMonitor;
   std::string sha256;  // lower-case hex SHA-256 of the bearer token
+  std::vector<AreaCode> areas;  // official: the areas it covers (non-empty); other roles: empty
+  std::string origin;           // "file:line" or "SAKCHY_TOKENS entry N", for later messages
 };
 
 struct LoggingConfig {
@@ -187,6 +192,8 @@ struct Config {
   PrivacyConfig privacy;
   SmsConfig sms;
   ClustersConfig clusters;
+  AnalyticsConfig analytics;  // tension weights, baselines, spikes (config/analytics.h)
+  RetentionConfig retention;  // raw text expiry
 };
 
 // Loads and validates a config file. Relative paths inside (rules, areas, data_dir) are resolved
@@ -197,12 +204,14 @@ struct Config {
 [[nodiscard]] Result<Config> LoadDefaultConfig();
 // Parses tokens given as "role:TOKEN,role:TOKEN" (the SAKCHY_TOKENS environment variable) and
 // appends them, hashed, to `config`. Names are "env-<role>-<n>", n counting from 1 per role.
+// Officials name their areas: "official@KG-O+KG-GO:TOKEN" (area codes joined by '+'); the codes
+// are checked against the area tree by ValidateAreas.
 // Tokens must be at least 16 characters. On error nothing is appended, and the message never
 // contains a token.
 [[nodiscard]] Status AddTokensFromEnv(std::string_view spec, Config& config);
-// Checks that every area a contact subscribes to, and every source's default area, exists in
-// `areas`; one "<origin>: contacts[i].areas: unknown area code 'X'" (or sources[i].area) line per
-// problem.
+// Checks that every area a contact subscribes to, every source's default area and every area of
+// an official's token exists in `areas`; one "<origin>: contacts[i].areas: unknown area code 'X'"
+// (or sources[i].area, tokens[i].areas) line per problem.
 [[nodiscard]] Status ValidateAreas(const Config& config, const AreaTree& areas);
 
 }  // namespace sakchy::config

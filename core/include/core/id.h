@@ -31,5 +31,8 @@ class IdGenerator {
 bool IsValidId(std::string_view id);
 // Milliseconds encoded in a ULID; std::nullopt when not a ULID.
 std::optional<TimeMs> IdTime(std::string_view id);
+// The smallest ULID of millisecond `t` (clamped to 0 .. 2^48 - 1): every id made at t or later
+// sorts at or after it, every earlier one before it.
+std::string IdLowerBound(TimeMs t);
 
 }  // namespace sakchy

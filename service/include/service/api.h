@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "classifier/classifier.h"
 #include "config/areas.h"
@@ -23,6 +24,9 @@
 
 namespace sakchy::service {
 
+class AreaShapes;
+class AreaTension;
+
 struct ApiDeps {
   ingest::Pipeline* pipeline = nullptr;
   storage::Store* store = nullptr;
@@ -35,21 +39,38 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
-  std::optional<ingest::KannelSettings> kannel;
-  // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
-  std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
   // A verdict recorded on a rumour cluster (audited, stored), with its member event ids: the
   // alerts follow-up goes from here. Called on the blocking pool; may be empty.
   std::function<void(const Verdict&)> verdict_recorded;
+  std::optional<ingest::KannelSettings> kannel;  // SMS intake via Kannel; none = disabled (404)
+  // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool. `actor`
+  // (the token name) goes to the audit log.
+  std::function<Result<classifier::RuleSetInfo>(const std::string& actor)> reload_rules;
+  const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
+  const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
 HttpResponse Problem(unsigned status, std::string_view title, std::string_view detail,
                      std::string_view field = {});
 
+class AnalyticsApi;
+
+// One endpoint of the API. Role kOfficial marks area-scoped reads: analysts and officials may
+// call them, and the handler filters by the caller's areas (Principal::MaySee).
+struct Endpoint {
+  std::string_view method;
+  std::string_view path;  // a "{name}" segment matches any one segment
+  config::Role role;
+};
+
 class Api final : public RequestHandler {
  public:
   explicit Api(ApiDeps deps);
+  ~Api() override;
+  // Every route behind a bearer token, and those without (for the OpenAPI document's test).
+  static std::span<const Endpoint> Endpoints();
+  static std::span<const Endpoint> OpenEndpoints();
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request) override;
   HttpResponse Reject(unsigned status, const std::string& title, const std::string& detail) override;
 
@@ -59,19 +80,17 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
   HttpResponse ListSources();
   boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
-  boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
-  boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
-  boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
-  HttpResponse ListAreas();
+  boost::asio::awaitable<HttpResponse> GetEvent(std::string id, Principal who);
+  boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request, Principal who);
   HttpResponse Readyz();
   HttpResponse RulesInfo();
-  boost::asio::awaitable<HttpResponse> ReloadRules();
   // Rumour clusters (api_clusters.cc).
   boost::asio::awaitable<HttpResponse> ListClusters(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> GetCluster(HttpRequest request, std::string id,
                                                   Principal who);
   boost::asio::awaitable<HttpResponse> PostVerdict(HttpRequest request, std::string id,
                                                    Principal who);
+  boost::asio::awaitable<HttpResponse> ReloadRules(std::string actor);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
@@ -89,6 +108,7 @@ class Api final : public RequestHandler {
   Counter& unauthenticated_;
   Counter& forbidden_;
   IdGenerator audit_ids_;  // ids of audit entries written by the API (verdicts)
+  std::unique_ptr<AnalyticsApi> analytics_;  // trends, areas, exports, audit (api_analytics.cc)
 };
 
 }  // namespace sakchy::service

@@ -37,11 +37,26 @@ struct HttpRequest {
   }
 };
 
+// A response body produced piece by piece (exports of any size). HTTP/1.1 clients get it with
+// chunked transfer encoding; HTTP/1.0 clients get the bytes unframed and the connection closes
+// at the end. The server asks for the next piece only after the previous one was written to the
+// socket, so a slow reader slows the producer down (backpressure) instead of piling up memory.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece; an empty string ends the body. An error aborts the response: the connection
+  // is closed without the final chunk, so the client sees an incomplete body rather than a
+  // complete-looking short one. Runs on an io thread: must not block (co_await work posted to a
+  // pool instead).
+  virtual boost::asio::awaitable<Result<std::string>> Next() = 0;
+};
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<BodyStream> stream;  // when set, the body comes from it (`body` is ignored)
 };
 
 // Implemented by the API. Handle() runs on an io thread; it must not block (post blocking work).

@@ -7,6 +7,8 @@
 // Blocking: every method may wait on disk; never call on an io thread.
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,7 +32,8 @@ enum class Resolution : std::uint8_t { kMinute = 0, kHour = 1, kDay = 2 };
 std::string_view ResolutionName(Resolution r);  // "minute" | "hour" | "day"
 std::optional<Resolution> ParseResolution(std::string_view name);
 TimeMs ResolutionMs(Resolution r);
-// Start of the bucket of resolution `r` that holds `t` (UTC).
+// Start of the bucket of resolution `r` that holds `t`. Minutes and hours are UTC-aligned (the
+// same in Asia/Bishkek); days start at local midnight, 00:00+06:00 (18:00Z of the day before).
 TimeMs BucketStart(Resolution r, TimeMs t);
 
 struct IntakeResult {
@@ -51,6 +54,20 @@ struct CounterDelta {
 struct CounterBucket {
   TimeMs start = 0;
   std::map<std::string, std::int64_t> values;  // dim -> value; dims never touched are absent
+};
+
+// The counters of one area and resolution in compact form: dims by number, rows in one array.
+// What trend and tension queries read (no string or map per value).
+struct CounterCell {
+  std::uint32_t dim = 0;  // index into CounterTable::dims
+  std::int64_t value = 0;
+};
+struct CounterTable {
+  std::shared_ptr<const std::vector<std::string>> dims;  // dim number -> name ("total", ...)
+  std::vector<TimeMs> starts;          // buckets with at least one value, ascending
+  std::vector<std::uint32_t> offsets;  // row i is cells[offsets[i], offsets[i + 1]); rows + 1
+  std::vector<CounterCell> cells;      // ascending dim number within a row
+  std::size_t rows() const { return starts.size(); }
 };
 
 // Small records of the modules above storage (contacts, silences, acknowledgements, clusters, the
@@ -89,9 +106,31 @@ struct CursorUpdate {
   std::string value;
 };
 
+// A page of events in id (= arrival) order, for exports and maintenance scans.
+struct EventScan {
+  std::string min_id;       // inclusive lower bound (e.g. the smallest id of a time); "" = first
+  std::string max_id;       // exclusive upper bound; "" = to the end
+  std::string start_after;  // exclusive position (the last id of the previous page); wins if later
+  std::size_t limit = 1000;
+};
+
 struct AlertFilter {
   std::optional<DeliveryState> state;
   std::optional<std::string> event_id;
+};
+
+// Backups (RocksDB BackupEngine: checksummed files, shared between the backups of one
+// directory, so a second backup copies only new files).
+struct BackupProgress {
+  std::uint64_t bytes_done = 0;
+  std::uint64_t bytes_total = 0;  // estimate until the end
+};
+using BackupProgressFn = std::function<void(const BackupProgress&)>;
+struct BackupInfo {
+  std::uint32_t id = 0;
+  std::uint64_t bytes = 0;   // size of this backup (shared files included)
+  std::uint32_t files = 0;
+  std::int64_t created_at = 0;  // seconds since the epoch
 };
 
 class Store {
@@ -131,6 +170,48 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
                                                                         Resolution resolution,
                                                                         TimeMs from, TimeMs to) = 0;
+  // The same buckets as a CounterTable (one key per bucket; the fast path of trend queries). The
+  // default builds it from ReadCounters.
+  [[nodiscard]] virtual Result<CounterTable> ReadCounterTable(std::string_view area,
+                                                              Resolution resolution, TimeMs from,
+                                                              TimeMs to);
+
+  // Events (scored or not) with ids from the scan's position on, in id order, at most
+  // scan.limit. Reads a consistent snapshot per call. The default fails (kInternal).
+  [[nodiscard]] virtual Result<std::vector<Event>> ScanEvents(const EventScan& scan);
+  // The same events handed to `visit` one by one in a reused Event (copy what you keep): no
+  // vector of events, fewer allocations. Stops early when `visit` returns false. Returns the
+  // number of events visited and the id of the last one. The default uses ScanEvents.
+  struct VisitResult {
+    std::size_t visited = 0;
+    std::string last_id;
+  };
+  [[nodiscard]] virtual Result<VisitResult> VisitEvents(
+      const EventScan& scan, const std::function<bool(const Event&)>& visit);
+  // Scored events with from <= observed_at < to, in observed-time order (an index written with
+  // each scored event), handed to `visit` like VisitEvents. `start_after` is the `last_id` of a
+  // previous call (an opaque position in that order). The default fails (kInternal).
+  struct ObservedScan {
+    TimeMs from = std::numeric_limits<TimeMs>::min();
+    TimeMs to = std::numeric_limits<TimeMs>::max();
+    std::string start_after;
+    std::size_t limit = 4096;
+  };
+  [[nodiscard]] virtual Result<VisitResult> VisitEventsByObserved(
+      const ObservedScan& scan, const std::function<bool(const Event&)>& visit);
+
+  // Retention: removes the raw text of scored events received before `received_before` (ids
+  // below its bound); score, severity, categories, matches, places, area and counters stay.
+  // Resumes after the last event a previous call finished (a cursor in meta), stops at an
+  // unscored event (retried next time) and after `max_events`, then compacts the swept range so
+  // old versions of the texts leave the SST files. The default fails (kInternal).
+  struct RetentionResult {
+    std::size_t scanned = 0;
+    std::size_t expired = 0;  // texts removed by this call
+    bool done = true;         // false: more to do (max_events reached or an unscored event)
+  };
+  [[nodiscard]] virtual Result<RetentionResult> ExpireTexts(TimeMs received_before,
+                                                            std::size_t max_events);
 
   // Outbox.
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
@@ -151,6 +232,18 @@ class Store {
   // Up to scan.limit records of `table` in key order (reverse order when scan.reverse).
   [[nodiscard]] virtual Result<std::vector<Record>> ScanRecords(std::string_view table,
                                                                 const RecordScan& scan) = 0;
+
+  // Adds a backup of the database to `backup_dir` (created when missing): a consistent point in
+  // time while writes go on. `progress` (may be empty) is called from this thread as files are
+  // copied. The default fails (kInternal).
+  [[nodiscard]] virtual Result<BackupInfo> CreateBackup(const std::string& backup_dir,
+                                                        const BackupProgressFn& progress);
+  // Restores the latest backup of `backup_dir` into `data_dir` after verifying its checksums.
+  // `data_dir` must not hold a database unless `overwrite`; no store may have it open.
+  [[nodiscard]] static Result<BackupInfo> RestoreBackup(const std::string& backup_dir,
+                                                        const std::string& data_dir,
+                                                        bool overwrite,
+                                                        const BackupProgressFn& progress);
 
   // Flushes memtables (clean shutdown).
   [[nodiscard]] virtual Status Flush() = 0;

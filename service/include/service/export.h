@@ -1,0 +1,60 @@
+#pragma once
+// Exports, streamed (BodyStream) with no row cap: GET /v1/export/events.csv (RFC 4180) and
+// GET /v1/export/areas.geojson (area polygons with counts and tension). Phone numbers are never
+// exported: every free-text field is passed through RedactPhoneNumbers.
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/areas.h"
+#include "core/types.h"
+#include "service/area_shapes.h"
+#include "service/auth.h"
+#include "service/http.h"
+#include "service/tension.h"
+#include "service/trends.h"
+#include "storage/store.h"
+
+namespace sakchy::service {
+
+class AreaTension;
+
+// Replaces every phone-number-like run (an optional '+', then 9 to 15 digits, possibly split by
+// spaces, '-', '.', '(' or ')') with "[phone]". Dates and times (fewer digits) stay.
+std::string RedactPhoneNumbers(std::string_view text);
+
+// Appends `field` as one RFC 4180 field (quoted when it holds a comma, quote, CR or LF).
+void AppendCsvField(std::string& out, std::string_view field);
+
+// The CSV header row (with CRLF) and the row of one event.
+inline constexpr std::string_view kEventsCsvHeader =
+    "id,observed_at,received_at,area,channel,severity,score,categories,text,text_expired,"
+    "source_ref,submitted_by\r\n";
+void AppendEventCsvRow(std::string& out, const Event& event);
+
+// Whether `event` passes `filter` and `who`'s area scope (exports; scored events only).
+bool ExportIncludes(const Event& event, const EventFilter& filter, const Principal& who,
+                    const config::AreaTree& areas);
+
+struct ExportContext {
+  storage::Store* store = nullptr;
+  boost::asio::thread_pool* blocking = nullptr;  // store reads and formatting run here
+  const config::AreaTree* areas = nullptr;
+  const AreaTension* tension = nullptr;          // may be null: no current tension
+  const AreaShapes* shapes = nullptr;            // may be null: geometries are null
+  const TensionModel* model = nullptr;
+};
+
+// Scored events whose observed time is in [filter.from, filter.to) and that pass the filter and
+// `who`'s scope, in observed-time order (Store::VisitEventsByObserved).
+std::shared_ptr<BodyStream> MakeEventsCsvStream(ExportContext ctx, EventFilter filter,
+                                                Principal who);
+// One Feature per area of `areas_out` with counts over [from, to) in whole hours.
+std::shared_ptr<BodyStream> MakeAreasGeoJsonStream(ExportContext ctx, EventFilter filter,
+                                                   std::vector<AreaCode> areas_out, TimeMs from,
+                                                   TimeMs to);
+
+}  // namespace sakchy::service

@@ -1,0 +1,48 @@
+#pragma once
+// Analysts' and officials' read endpoints: trends, areas and their tension, exports, the audit
+// log. Every handler applies the caller's area scope (Principal). Endpoints: docs/API.md.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <string>
+
+#include "core/id.h"
+
+#include "service/api.h"
+#include "service/auth.h"
+#include "service/http.h"
+#include "service/export.h"
+#include "service/tension.h"
+#include "service/trends.h"
+
+namespace sakchy::service {
+
+// The 400/403 problem for a refused query parameter.
+HttpResponse QueryProblemResponse(const QueryProblem& problem);
+
+// Thread safety: handlers run concurrently on io threads; store reads go to deps.blocking.
+class AnalyticsApi {
+ public:
+  // `deps` must outlive this object (it is the Api's own copy).
+  explicit AnalyticsApi(const ApiDeps& deps) : d_(deps), audit_ids_(*deps.clock) {}
+
+  boost::asio::awaitable<HttpResponse> Trends(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Areas(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> AreaTensionSeries(HttpRequest request, Principal who,
+                                                         std::string code);
+  boost::asio::awaitable<HttpResponse> ExportEventsCsv(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> ExportAreasGeoJson(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Backup(HttpRequest request, Principal who);
+  boost::asio::awaitable<HttpResponse> Audit(HttpRequest request);
+
+ private:
+  const TensionModel& Model() const;
+  ExportContext Context() const;
+
+  const ApiDeps& d_;
+  IdGenerator audit_ids_;
+  std::atomic<bool> backup_running_{false};  // one backup at a time
+};
+
+}  // namespace sakchy::service

@@ -1,0 +1,384 @@
+#include "service/backup.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "config/config.h"
+#include "core/json_text.h"
+#include "storage/audit.h"
+
+namespace sakchy::service {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+namespace {
+
+using Channel = net::experimental::concurrent_channel<void(boost::system::error_code, std::string)>;
+
+std::string ProgressLine(const storage::BackupProgress& p) {
+  return "{\"bytes_done\":" + std::to_string(p.bytes_done) +
+         ",\"bytes_total\":" + std::to_string(p.bytes_total) + "}\n";
+}
+
+class BackupStream final : public BodyStream {
+ public:
+  BackupStream(storage::Store& store, net::thread_pool& pool, std::string dir, std::string actor,
+               const Clock& clock, IdGenerator& audit_ids, std::atomic<bool>* running)
+      : store_(store),
+        pool_(pool),
+        dir_(std::move(dir)),
+        actor_(std::move(actor)),
+        clock_(clock),
+        audit_ids_(audit_ids),
+        running_(running) {}
+
+  ~BackupStream() override {
+    if (!channel_) running_->store(false);  // never started (the client went away first)
+  }
+
+  net::awaitable<Result<std::string>> Next() override {
+    if (finished_) co_return std::string();
+    if (!channel_) {
+      auto ex = co_await net::this_coro::executor;
+      channel_ = std::make_shared<Channel>(ex, 64);
+      Start();
+    }
+    auto [ec, line] = co_await channel_->async_receive(net::as_tuple(net::use_awaitable));
+    if (ec) co_return MakeError(ErrorCode::kInternal, "backup progress: " + ec.message());
+    if (line.starts_with("{\"status\"")) finished_ = true;
+    co_return line;
+  }
+
+ private:
+  // Runs the backup on the pool; progress lines are dropped when the client lags (the last one
+  // always arrives).
+  void Start() {
+    auto channel = channel_;
+    std::atomic<bool>* running = running_;
+    storage::Store* store = &store_;
+    const Clock* clock = &clock_;
+    IdGenerator* ids = &audit_ids_;
+    net::post(pool_, [channel, running, store, clock, ids, dir = dir_, actor = actor_]() {
+      std::uint64_t last_percent = 101;
+      auto progress = [&channel, &last_percent](const storage::BackupProgress& p) {
+        const std::uint64_t percent = p.bytes_total ? p.bytes_done * 100 / p.bytes_total : 0;
+        if (percent == last_percent) return;
+        last_percent = percent;
+        (void)channel->try_send(boost::system::error_code(), ProgressLine(p));
+      };
+      auto info = store->CreateBackup(dir, progress);
+      json::object last;
+      storage::AuditEntry audit{ids->Next(), clock->NowMs(), actor, "backup.create", dir, ""};
+      if (info) {
+        last = json::object{{"status", "done"},     {"backup_id", info->id},
+                            {"bytes", info->bytes}, {"files", info->files},
+                            {"dir", dir}};
+        audit.details = ToJsonText(json::value(json::object{{"backup_id", info->id},
+                                                            {"bytes", info->bytes}}));
+      } else {
+        spdlog::error("backup to {} failed: {}", dir, info.error().ToString());
+        last = json::object{{"status", "failed"}, {"error", info.error().message}};
+        audit.details = ToJsonText(json::value(json::object{{"error", info.error().message}}));
+      }
+      if (auto st = storage::AppendAudit(*store, audit); !st) {
+        spdlog::error("backup: audit entry not written: {}", st.error().ToString());
+      }
+      running->store(false);
+      // No capture: a pending send must not keep its own channel alive after the reader left.
+      auto done = [](boost::system::error_code) {};
+      channel->async_send(boost::system::error_code(), ToJsonText(json::value(last)) + "\n", done);
+    });
+  }
+
+  storage::Store& store_;
+  net::thread_pool& pool_;
+  std::string dir_;
+  std::string actor_;
+  const Clock& clock_;
+  IdGenerator& audit_ids_;
+  std::atomic<bool>* running_;
+  std::shared_ptr<Channel> channel_;
+  bool finished_ = false;
+};
+
+// ---- Command line ----
+
+constexpr const char* kBackupUsage = R"(Usage: sakchy backup DIR [--url URL | --config FILE | --data-dir DIR]
+Adds a backup of the database to DIR (RocksDB BackupEngine: checksummed, incremental: a second
+backup into the same DIR copies only new files). Shows progress on stderr.
+  --url URL        back up a RUNNING service (e.g. http://127.0.0.1:8080) through
+                   POST /v1/admin/backup; the admin token is read from SAKCHY_ADMIN_TOKEN.
+                   DIR is a path on the service's machine.
+  --config FILE    back up the stopped service's storage.data_dir
+  --data-dir DIR   back up this stopped data directory (default: ./var/data, the demo's)
+)";
+
+constexpr const char* kRestoreUsage = R"(Usage: sakchy restore DIR [--config FILE | --data-dir DIR] [--force]
+Restores the latest backup in DIR into the data directory (of --config's storage.data_dir, or
+--data-dir, default ./var/data) after verifying its checksums. The service must be stopped.
+  --force          replace a database that is already there
+)";
+
+// Progress on stderr: a line redrawn in place on a terminal, every 10% otherwise.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(std::string label) : label_(std::move(label)), tty_(::isatty(2)) {}
+  void Update(std::uint64_t done, std::uint64_t total) {
+    const int percent = total ? static_cast<int>(done * 100 / total) : 0;
+    if (tty_) {
+      std::fprintf(stderr, "\r%s: %3d%%  %.1f of %.1f MB", label_.c_str(), percent,
+                   static_cast<double>(done) / 1e6, static_cast<double>(total) / 1e6);
+    } else if (percent / 10 != last_ / 10 || last_ < 0) {
+      std::fprintf(stderr, "%s: %d%% (%.1f of %.1f MB)\n", label_.c_str(), percent,
+                   static_cast<double>(done) / 1e6, static_cast<double>(total) / 1e6);
+    }
+    last_ = percent;
+    std::fflush(stderr);
+  }
+  void Finish() {
+    if (tty_ && last_ >= 0) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::string label_;
+  bool tty_;
+  int last_ = -1;
+};
+
+struct DataDirArgs {
+  std::string positional;
+  std::string config;
+  std::string data_dir;
+  std::string url;
+  bool force = false;
+};
+
+// Parses DIR and the options; returns 0 when fine, else the exit code (usage printed).
+int ParseArgs(const std::vector<std::string>& args, const char* usage, bool allow_url,
+              bool allow_force, DataDirArgs* out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= args.size()) return false;
+      *v = args[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(usage, stdout);
+      return -1;
+    } else if (a == "--config") {
+      if (!value(&out->config)) return 2;
+    } else if (a == "--data-dir") {
+      if (!value(&out->data_dir)) return 2;
+    } else if (a == "--url" && allow_url) {
+      if (!value(&out->url)) return 2;
+    } else if (a == "--force" && allow_force) {
+      out->force = true;
+    } else if (!a.starts_with("--") && out->positional.empty()) {
+      out->positional = a;
+    } else {
+      std::fprintf(stderr, "unexpected argument '%s'\n%s", a.c_str(), usage);
+      return 2;
+    }
+  }
+  if (out->positional.empty() || (!out->url.empty() + !out->config.empty() + !out->data_dir.empty()) > 1) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  return 0;
+}
+
+Result<std::string> ResolveDataDir(const DataDirArgs& a) {
+  if (!a.data_dir.empty()) return a.data_dir;
+  if (!a.config.empty()) {
+    auto cfg = config::LoadConfigFile(a.config);
+    if (!cfg) return tl::unexpected(cfg.error());
+    return cfg->storage.data_dir;
+  }
+  return std::string("./var/data");
+}
+
+int OnlineBackup(const std::string& url, const std::string& dir) {
+  const char* token = std::getenv("SAKCHY_ADMIN_TOKEN");
+  if (!token || !*token) {
+    std::fprintf(stderr, "sakchy backup: set SAKCHY_ADMIN_TOKEN to an admin token of the service\n");
+    return 2;
+  }
+  std::string_view rest = url;
+  if (!rest.starts_with("http://")) {
+    std::fprintf(stderr, "sakchy backup: --url must be http://HOST:PORT, not '%s'\n", url.c_str());
+    return 2;
+  }
+  rest.remove_prefix(7);
+  rest = rest.substr(0, rest.find('/'));
+  const auto colon = rest.rfind(':');
+  const std::string host(rest.substr(0, colon));
+  const std::string port(colon == std::string_view::npos ? "80" : rest.substr(colon + 1));
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  net::ip::tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(host, port, ec);
+  if (!ec) stream.connect(endpoints, ec);
+  if (ec) {
+    std::fprintf(stderr, "sakchy backup: cannot connect to %s: %s\n", url.c_str(), ec.message().c_str());
+    return 1;
+  }
+  http::request<http::string_body> req{http::verb::post, "/v1/admin/backup", 11};
+  req.set(http::field::host, host);
+  req.set(http::field::authorization, std::string("Bearer ") + token);
+  req.set(http::field::content_type, "application/json");
+  req.body() = ToJsonText(json::value(json::object{{"dir", dir}}));
+  req.prepare_payload();
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(boost::none);
+  if (!ec) http::read_header(stream, buffer, parser, ec);
+  if (ec) {
+    std::fprintf(stderr, "sakchy backup: %s: %s\n", url.c_str(), ec.message().c_str());
+    return 1;
+  }
+  if (parser.get().result_int() != 200) {
+    http::read(stream, buffer, parser, ec);
+    std::fprintf(stderr, "sakchy backup: the service answered %u: %s\n",
+                 parser.get().result_int(), parser.get().body().c_str());
+    return 1;
+  }
+  ProgressPrinter printer("backup");
+  std::string pending;
+  int result = 1;
+  std::string final_line;
+  auto on_chunk = [&](std::uint64_t, std::string_view body, beast::error_code&) -> std::size_t {
+    pending.append(body);
+    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+      const std::string line = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      boost::system::error_code jec;
+      auto v = json::parse(line, jec);
+      if (jec || !v.is_object()) continue;
+      const auto& o = v.as_object();
+      if (o.contains("bytes_done")) {
+        printer.Update(o.at("bytes_done").to_number<std::uint64_t>(),
+                       o.at("bytes_total").to_number<std::uint64_t>());
+      } else if (o.contains("status")) {
+        final_line = line;
+        if (o.at("status") == "done") {
+          const auto bytes = o.at("bytes").to_number<std::uint64_t>();
+          printer.Update(bytes, bytes);
+          result = 0;
+        }
+      }
+    }
+    return body.size();
+  };
+  parser.on_chunk_body(on_chunk);
+  http::read(stream, buffer, parser, ec);
+  printer.Finish();
+  if (ec) {
+    std::fprintf(stderr, "sakchy backup: the connection broke: %s\n", ec.message().c_str());
+    return 1;
+  }
+  std::printf("%s\n", final_line.c_str());
+  return result;
+}
+
+}  // namespace
+
+std::shared_ptr<BodyStream> MakeBackupStream(storage::Store& store, net::thread_pool& pool,
+                                             std::string dir, std::string actor,
+                                             const Clock& clock, IdGenerator& audit_ids,
+                                             std::atomic<bool>* running) {
+  return std::make_shared<BackupStream>(store, pool, std::move(dir), std::move(actor), clock,
+                                        audit_ids, running);
+}
+
+int BackupCommand(const std::vector<std::string>& args) {
+  DataDirArgs a;
+  if (int rc = ParseArgs(args, kBackupUsage, true, false, &a); rc != 0) return rc < 0 ? 0 : rc;
+  const std::string dir = std::filesystem::absolute(a.positional).lexically_normal().string();
+  if (!a.url.empty()) return OnlineBackup(a.url, dir);
+  auto data_dir = ResolveDataDir(a);
+  if (!data_dir) {
+    std::fprintf(stderr, "%s\n", data_dir.error().message.c_str());
+    return 1;
+  }
+  if (!std::filesystem::exists(std::filesystem::path(*data_dir) / "CURRENT")) {
+    std::fprintf(stderr, "sakchy backup: %s holds no database\n", data_dir->c_str());
+    return 1;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  auto store = storage::Store::Open({*data_dir, true});
+  if (!store) {
+    const bool locked = store.error().message.find("lock") != std::string::npos;
+    std::fprintf(stderr, "sakchy backup: cannot open %s: %s\n%s", data_dir->c_str(),
+                 store.error().message.c_str(),
+                 locked ? "A running service holds it: back it up with --url http://HOST:PORT "
+                          "(and SAKCHY_ADMIN_TOKEN).\n"
+                        : "");
+    return 1;
+  }
+  ProgressPrinter printer("backup");
+  auto info = (*store)->CreateBackup(
+      dir, [&printer](const storage::BackupProgress& p) { printer.Update(p.bytes_done, p.bytes_total); });
+  printer.Finish();
+  if (!info) {
+    std::fprintf(stderr, "sakchy backup: %s\n", info.error().message.c_str());
+    return 1;
+  }
+  std::printf("backup %u of %s written to %s (%u files, %.1f MB)\n", info->id, data_dir->c_str(),
+              dir.c_str(), info->files, static_cast<double>(info->bytes) / 1e6);
+  return 0;
+}
+
+int RestoreCommand(const std::vector<std::string>& args) {
+  DataDirArgs a;
+  if (int rc = ParseArgs(args, kRestoreUsage, false, true, &a); rc != 0) return rc < 0 ? 0 : rc;
+  auto data_dir = ResolveDataDir(a);
+  if (!data_dir) {
+    std::fprintf(stderr, "%s\n", data_dir.error().message.c_str());
+    return 1;
+  }
+  spdlog::set_level(spdlog::level::warn);
+  ProgressPrinter printer("restore");
+  auto info = storage::Store::RestoreBackup(
+      a.positional, *data_dir, a.force,
+      [&printer](const storage::BackupProgress& p) { printer.Update(p.bytes_done, p.bytes_total); });
+  printer.Finish();
+  if (!info) {
+    std::fprintf(stderr, "sakchy restore: %s\n", info.error().message.c_str());
+    return 1;
+  }
+  // Opening checks the schema (and migrates an older one) before the service starts on it.
+  auto store = storage::Store::Open({*data_dir, true});
+  if (!store) {
+    std::fprintf(stderr, "sakchy restore: the restored database does not open: %s\n",
+                 store.error().message.c_str());
+    return 1;
+  }
+  std::printf("restored backup %u from %s into %s (%u files, %.1f MB)\n", info->id,
+              a.positional.c_str(), data_dir->c_str(), info->files,
+              static_cast<double>(info->bytes) / 1e6);
+  return 0;
+}
+
+}  // namespace sakchy::service

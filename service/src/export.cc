@@ -1,0 +1,335 @@
+#include "service/export.h"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "api_util.h"
+#include "core/id.h"
+#include "core/json_text.h"
+#include "core/local_time.h"
+#include "service/area_tension.h"
+
+namespace sakchy::service {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::size_t kEventsPerPage = 4096;
+constexpr std::size_t kChunkBytes = 256 << 10;  // a piece of the CSV body; a few pages at most
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsPhoneSeparator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
+bool IsWordByte(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+}  // namespace
+
+namespace {
+
+// Appends `text` with phone numbers replaced; `quote` doubles '"' (inside a quoted CSV field).
+void AppendRedacted(std::string& out, std::string_view text, bool quote) {
+  std::size_t i = 0;
+  auto copy = [&out, quote](std::string_view part) {
+    if (!quote) {
+      out.append(part);
+      return;
+    }
+    for (char c : part) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+  };
+  while (i < text.size()) {
+    // Runs without digits go out in one piece.
+    std::size_t next = i;
+    while (next < text.size() && !IsDigit(text[next]) && text[next] != '+' && text[next] != '(') {
+      ++next;
+    }
+    copy(text.substr(i, next - i));
+    i = next;
+    if (i >= text.size()) break;
+    const char c = text[i];
+    const bool starts = (IsDigit(c) || (c == '+' && i + 1 < text.size() && IsDigit(text[i + 1])) ||
+                         (c == '(' && i + 1 < text.size() && (IsDigit(text[i + 1]) || text[i + 1] == '+'))) &&
+                        (i == 0 || !IsWordByte(text[i - 1]));
+    if (!starts) {
+      copy(text.substr(i, 1));
+      ++i;
+      continue;
+    }
+    // Extend over digits and separators; the run ends at its last digit.
+    std::size_t j = i, last_digit = i, digits = 0;
+    if (text[j] == '(') ++j;
+    if (j < text.size() && text[j] == '+') ++j;
+    for (; j < text.size(); ++j) {
+      if (IsDigit(text[j])) {
+        ++digits;
+        last_digit = j;
+      } else if (!IsPhoneSeparator(text[j])) {
+        break;
+      }
+    }
+    const std::size_t end = std::max(last_digit + 1, i + 1);
+    const bool boundary = end >= text.size() || !IsWordByte(text[end]);
+    if (digits >= 9 && digits <= 15 && boundary) {
+      out += "[phone]";
+    } else {
+      copy(text.substr(i, end - i));  // not a phone number: unchanged
+    }
+    i = end;
+  }
+}
+
+// One CSV field of free text: phone numbers redacted, quoted when needed.
+void AppendCsvText(std::string& out, std::string_view text) {
+  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (quote) out += '"';
+  AppendRedacted(out, text, quote);
+  if (quote) out += '"';
+}
+
+}  // namespace
+
+std::string RedactPhoneNumbers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendRedacted(out, text, false);
+  return out;
+}
+
+void AppendCsvField(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(field);
+    return;
+  }
+  out += '"';
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void AppendEventCsvRow(std::string& out, const Event& e) {
+  const Report& r = e.report;
+  out.append(r.id);
+  out += ',';
+  AppendLocalTime(out, r.observed_at);
+  out += ',';
+  AppendLocalTime(out, r.received_at);
+  out += ',';
+  AppendCsvField(out, e.area);
+  out += ',';
+  AppendCsvField(out, r.channel);
+  out += ',';
+  out += SeverityName(e.severity);
+  out += ',';
+  char num[32];
+  out.append(num, std::to_chars(num, num + sizeof(num), e.score).ptr);
+  out += ',';
+  for (std::size_t i = 0; i < e.categories.size(); ++i) {  // [a-z0-9_]: never quoted
+    if (i) out += ';';
+    out += e.categories[i];
+  }
+  out += ',';
+  AppendCsvText(out, r.text);
+  out += r.text.empty() ? ",1," : ",0,";  // a stored text is never empty: empty = expired
+  AppendCsvText(out, r.source_ref);
+  out += ',';
+  AppendCsvText(out, r.submitted_by);
+  out += "\r\n";
+}
+
+bool ExportIncludes(const Event& e, const EventFilter& f, const Principal& who,
+                    const config::AreaTree& areas) {
+  if (!e.scored) return false;
+  const TimeMs t = e.report.observed_at;
+  if ((f.from && t < *f.from) || (f.to && t >= *f.to)) return false;
+  if (f.area) {
+    // Events without an area count for the country only (as in the counters).
+    if (e.area.empty() ? *f.area != areas.root() : !areas.IsWithin(e.area, *f.area)) return false;
+  }
+  if (!who.MaySee(areas, e.area)) return false;
+  if (!f.severities.empty() &&
+      std::find(f.severities.begin(), f.severities.end(), e.severity) == f.severities.end()) {
+    return false;
+  }
+  if (!f.categories.empty()) {
+    bool any = false;
+    for (const auto& c : e.categories) {
+      any = any || std::binary_search(f.categories.begin(), f.categories.end(), c);
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Reads events page by page (in observed-time order) on the blocking pool and formats the rows
+// there too, so an io thread only writes bytes. Pages that match nothing are read on within the
+// same Next().
+class EventsCsvStream final : public BodyStream {
+ public:
+  EventsCsvStream(ExportContext ctx, EventFilter filter, Principal who)
+      : ctx_(ctx), filter_(std::move(filter)), who_(std::move(who)) {
+    if (filter_.from) scan_.from = *filter_.from;
+    if (filter_.to) scan_.to = *filter_.to;
+    scan_.limit = kEventsPerPage;
+  }
+
+  net::awaitable<Result<std::string>> Next() override {
+    if (done_) co_return std::string();
+    auto* self = this;
+    auto work = [self]() { return self->ReadPage(); };
+    co_return co_await RunBlocking<Result<std::string>>(*ctx_.blocking, work);
+  }
+
+ private:
+  // Blocking: the next chunk of CSV (at least one page's rows, or the rest), or "" at the end.
+  Result<std::string> ReadPage() {
+    std::string out;
+    if (!header_sent_) {
+      out.append(kEventsCsvHeader);
+      header_sent_ = true;
+    }
+    out.reserve(kChunkBytes + (64 << 10));
+    while (!done_ && out.size() < kChunkBytes) {
+      auto visit = [this, &out](const Event& e) {
+        if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e);
+        return true;
+      };
+      auto page = ctx_.store->VisitEventsByObserved(scan_, visit);
+      if (!page) return tl::unexpected(page.error());
+      if (page->visited > 0) scan_.start_after = page->last_id;
+      if (page->visited < scan_.limit) done_ = true;
+    }
+    return out;
+  }
+
+  ExportContext ctx_;
+  EventFilter filter_;
+  Principal who_;
+  storage::Store::ObservedScan scan_;
+  bool header_sent_ = false;
+  bool done_ = false;
+};
+
+class AreasGeoJsonStream final : public BodyStream {
+ public:
+  AreasGeoJsonStream(ExportContext ctx, EventFilter filter, std::vector<AreaCode> areas, TimeMs from,
+                     TimeMs to)
+      : ctx_(ctx), filter_(std::move(filter)), areas_(std::move(areas)), from_(from), to_(to) {}
+
+  net::awaitable<Result<std::string>> Next() override {
+    if (next_ > areas_.size()) co_return std::string();
+    auto* self = this;
+    auto work = [self]() { return self->Piece(); };
+    co_return co_await RunBlocking<Result<std::string>>(*ctx_.blocking, work);
+  }
+
+ private:
+  // Blocking: the opening, one feature per call, then the closing.
+  Result<std::string> Piece() {
+    std::string out;
+    if (next_ == 0 && !opened_) {
+      opened_ = true;
+      out += "{\"type\":\"FeatureCollection\",\"timezone\":\"";
+      out += kBishkekTimeZone;
+      out += "\",\"from\":\"";
+      AppendLocalTime(out, from_);
+      out += "\",\"to\":\"";
+      AppendLocalTime(out, to_);
+      out += "\",\"features\":[";
+    }
+    if (next_ == areas_.size()) {
+      out += "]}\n";
+      ++next_;
+      return out;
+    }
+    const AreaCode& code = areas_[next_];
+    const config::Area* a = ctx_.areas->Find(code);
+    auto table = ctx_.store->ReadCounterTable(code, storage::Resolution::kHour,
+                                              storage::BucketStart(storage::Resolution::kHour, from_),
+                                              to_);
+    if (!table) return tl::unexpected(table.error());
+    const FilteredCounts counts(filter_, *table->dims, *ctx_.model);
+    auto sums = counts.Empty();
+    for (std::size_t r = 0; r < table->rows(); ++r) counts.AddRow(*table, r, &sums);
+    if (next_ > 0) out += ',';
+    out += "\n{\"type\":\"Feature\",\"id\":";
+    AppendJsonString(out, code);
+    out += ",\"properties\":{\"code\":";
+    AppendJsonString(out, code);
+    out += ",\"level\":";
+    AppendJsonString(out, a ? a->level : "");
+    out += ",\"parent\":";
+    if (a && !a->parent.empty()) {
+      AppendJsonString(out, a->parent);
+    } else {
+      out += "null";
+    }
+    for (const auto& [key, value] : {std::pair{"name_en", a ? a->name_en : ""},
+                                     std::pair{"name_ru", a ? a->name_ru : ""},
+                                     std::pair{"name_ky", a ? a->name_ky : ""}}) {
+      out += ",\"";
+      out += key;
+      out += "\":";
+      AppendJsonString(out, value);
+    }
+    out += ",\"events\":" + std::to_string(sums.total) + ",\"tension\":";
+    AppendJsonNumber(out, sums.tension);
+    out += ",\"current\":";
+    if (ctx_.tension) {
+      auto p = ctx_.tension->Current(code);
+      if (!p) return tl::unexpected(p.error());
+      out += "{\"bucket\":\"";
+      AppendLocalTime(out, p->start);
+      out += "\",\"value\":";
+      AppendJsonNumber(out, p->tension);
+      out += ",\"baseline\":";
+      AppendJsonNumber(out, p->baseline.mean);
+      out += ",\"sd\":";
+      AppendJsonNumber(out, p->baseline.sd);
+      out += ",\"z\":";
+      AppendJsonNumber(out, std::round(p->z * 100) / 100);
+      out += p->spike ? ",\"spike\":true}" : ",\"spike\":false}";
+    } else {
+      out += "null";
+    }
+    out += "},\"geometry\":";
+    const std::string* g = ctx_.shapes ? ctx_.shapes->Geometry(code) : nullptr;
+    out += g ? *g : "null";
+    out += '}';
+    ++next_;
+    return out;
+  }
+
+  ExportContext ctx_;
+  EventFilter filter_;
+  std::vector<AreaCode> areas_;
+  TimeMs from_, to_;
+  std::size_t next_ = 0;
+  bool opened_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<BodyStream> MakeEventsCsvStream(ExportContext ctx, EventFilter filter,
+                                                Principal who) {
+  return std::make_shared<EventsCsvStream>(ctx, std::move(filter), std::move(who));
+}
+
+std::shared_ptr<BodyStream> MakeAreasGeoJsonStream(ExportContext ctx, EventFilter filter,
+                                                   std::vector<AreaCode> areas_out, TimeMs from,
+                                                   TimeMs to) {
+  return std::make_shared<AreasGeoJsonStream>(ctx, std::move(filter), std::move(areas_out), from,
+                                              to);
+}
+
+}  // namespace sakchy::service

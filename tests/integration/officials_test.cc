@@ -1,0 +1,127 @@
+// Officials see only their areas: events, alerts, trends, areas (and, as they are added, tension
+// and exports) of area A are visible to an official of A; area B is 403 or filtered out.
+
+#include <boost/json.hpp>
+
+#include <set>
+
+#include "core/crypto.h"
+#include "integration/harness.h"
+
+namespace sakchy::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kOshOfficial = "osh-official-token-0123456789";
+constexpr const char* kRumour =
+    "Говорят, начались беспорядки, передайте всем, выходите на улицу!";
+
+HarnessOptions OfficialOptions() {
+  HarnessOptions o;
+  o.extra_yaml = "tokens:\n  - {name: osh-official, role: official, sha256: " +
+                 Sha256Hex(kOshOfficial) + ", areas: [KG-O]}\n";
+  return o;
+}
+
+class OfficialsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(h_.Start());
+    osh_id_ = Post("KG-O-ARAVAN", "r-osh");
+    naryn_id_ = Post("KG-N", "r-naryn");
+    ASSERT_TRUE(h_.WaitScored(osh_id_).is_object());
+    ASSERT_TRUE(h_.WaitScored(naryn_id_).is_object());
+  }
+  std::string Post(const std::string& area, const std::string& ref) {
+    auto r = h_.PostReport({{"text", kRumour}, {"area", area}, {"source_ref", ref}});
+    EXPECT_EQ(r.status, 202) << r.body;
+    return std::string(json::parse(r.body).at("id").as_string());
+  }
+  HttpResult Get(const std::string& target) { return h_.Call("GET", target, kOshOfficial); }
+
+  Harness h_{OfficialOptions()};
+  std::string osh_id_, naryn_id_;
+};
+
+TEST_F(OfficialsTest, EventsOfOtherAreasAreForbidden) {
+  EXPECT_EQ(Get("/v1/events/" + osh_id_).status, 200);
+  auto other = Get("/v1/events/" + naryn_id_);
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(other.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(json::parse(other.body).at("field"), "id");
+  // Analysts see both.
+  EXPECT_EQ(h_.Call("GET", "/v1/events/" + naryn_id_, kAnalystToken).status, 200);
+}
+
+TEST_F(OfficialsTest, AlertsAreFilteredToTheirAreas) {
+  // Both reports alert someone (Osh and Naryn duty contacts).
+  ASSERT_TRUE(WaitFor([&] {
+    auto all = h_.GetJson("/v1/alerts");
+    return all.is_object() && all.at("alerts").as_array().size() >= 2;
+  }));
+  auto r = Get("/v1/alerts");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto alerts = json::parse(r.body).at("alerts").as_array();
+  ASSERT_FALSE(alerts.empty());
+  for (const auto& a : alerts) EXPECT_EQ(a.at("area"), "KG-O-ARAVAN");
+  // Paging with limit=1 walks the same filtered list.
+  auto first = json::parse(Get("/v1/alerts?limit=1").body);
+  ASSERT_EQ(first.at("alerts").as_array().size(), 1u);
+  EXPECT_EQ(first.at("alerts").as_array()[0].at("area"), "KG-O-ARAVAN");
+}
+
+TEST_F(OfficialsTest, TrendsOfOtherAreasAreForbidden) {
+  const std::string range = "&from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z&bucket=day";
+  auto other = Get("/v1/trends?area=KG-N" + range);
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(json::parse(other.body).at("field"), "area");
+  // The parent's totals include other raions: forbidden too.
+  EXPECT_EQ(Get("/v1/trends?area=KG" + range).status, 403);
+  auto own = Get("/v1/trends?area=KG-O" + range);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(json::parse(own.body).at("series").at(0).at("total").to_number<int>(), 1);
+  // Without `area`: the official's own areas.
+  auto mine = json::parse(Get("/v1/trends?" + range.substr(1)).body);
+  ASSERT_EQ(mine.at("series").as_array().size(), 1u);
+  EXPECT_EQ(mine.at("series").at(0).at("area"), "KG-O");
+  // Children of an own area are its own too.
+  auto children = Get("/v1/trends?area=KG-O&level=children" + range);
+  ASSERT_EQ(children.status, 200) << children.body;
+  EXPECT_EQ(Get("/v1/trends?area=KG-O-ARAVAN" + range).status, 200);
+}
+
+TEST_F(OfficialsTest, AreasListsOnlyTheirSubtree) {
+  auto r = Get("/v1/areas");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::set<std::string> codes;
+  const auto body = json::parse(r.body);
+  for (const auto& a : body.at("areas").as_array()) {
+    codes.insert(std::string(a.at("code").as_string()));
+  }
+  EXPECT_TRUE(codes.count("KG-O"));
+  EXPECT_TRUE(codes.count("KG-O-ARAVAN"));
+  EXPECT_FALSE(codes.count("KG"));
+  EXPECT_FALSE(codes.count("KG-N"));
+  EXPECT_FALSE(codes.count("KG-GO"));
+  for (const auto& c : codes) EXPECT_EQ(c.rfind("KG-O", 0), 0u) << c;
+}
+
+TEST_F(OfficialsTest, TensionOfOtherAreasIsForbidden) {
+  EXPECT_EQ(Get("/v1/areas/KG-O-ARAVAN/tension").status, 200);
+  auto other = Get("/v1/areas/KG-N/tension");
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(json::parse(other.body).at("field"), "code");
+  EXPECT_EQ(Get("/v1/areas/KG/tension").status, 403);
+}
+
+TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {
+  EXPECT_EQ(Get("/v1/sources").status, 403);
+  EXPECT_EQ(Get("/metrics").status, 403);
+  EXPECT_EQ(Get("/v1/admin/rules").status, 403);
+  auto post = h_.Call("POST", "/v1/reports", kOshOfficial, R"({"text":"x"})");
+  EXPECT_EQ(post.status, 403) << post.body;
+}
+
+}  // namespace
+}  // namespace sakchy::testing

@@ -1,0 +1,197 @@
+// Export building blocks: phone numbers never leave, RFC 4180 fields and rows, id bounds of a
+// time, the export filter, and the bundled area polygons.
+
+#include "config/areas.h"
+#include "core/id.h"  // IdLowerBound
+#include "service/area_shapes.h"
+#include "service/export.h"
+#include "service/report_json.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::service {
+namespace {
+
+TEST(RedactPhoneNumbersTest, NumbersGoDatesAndAmountsStay) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  for (auto c : {Case{"звоните +996 700 123 456 срочно", "звоните [phone] срочно"},
+                 Case{"тел. 0555123456.", "тел. [phone]."},
+                 Case{"(0312) 62-45-78 или +996(555)12-34-56", "[phone] или [phone]"},
+                 Case{"+996700123456", "[phone]"},
+                 Case{"996 555 12 34 56,", "[phone],"},
+                 Case{"2026-11-25 в 14:00, 1 000 000 сом", "2026-11-25 в 14:00, 1 000 000 сом"},
+                 Case{"id A1234567890 and x1234567890", "id A1234567890 and x1234567890"},
+                 Case{"12345678", "12345678"},
+                 Case{"1234567890123456789", "1234567890123456789"},
+                 Case{"", ""}}) {
+    EXPECT_EQ(RedactPhoneNumbers(c.in), c.out) << c.in;
+  }
+}
+
+TEST(CsvTest, FieldsAreQuotedPerRfc4180) {
+  std::string out;
+  AppendCsvField(out, "plain");
+  out += ',';
+  AppendCsvField(out, "a,b");
+  out += ',';
+  AppendCsvField(out, "say \"hi\"");
+  out += ',';
+  AppendCsvField(out, "two\r\nlines");
+  EXPECT_EQ(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\r\nlines\"");
+}
+
+TEST(CsvTest, EventRowHasEveryColumnAndNoPhoneNumbers) {
+  Event e;
+  e.report.id = "01JDA7Q0000000000000000000";
+  e.report.text = "Позвоните +996 700 123 456, \"срочно\"";
+  e.report.channel = "sms";
+  e.report.source_ref = "kannel-17";
+  e.report.submitted_by = "+996700123456";
+  e.report.observed_at = 1764064800000;  // 2025-11-25T10:00:00Z
+  e.report.received_at = 1764064800250;
+  e.scored = true;
+  e.area = "KG-O";
+  e.severity = Severity::kHigh;
+  e.score = 7.5;
+  e.categories = {"rumour_marker", "violence"};
+  std::string row;
+  AppendEventCsvRow(row, e);
+  EXPECT_EQ(row,
+            "01JDA7Q0000000000000000000,2025-11-25T16:00:00+06:00,2025-11-25T16:00:00.250+06:00,"
+            "KG-O,sms,high,7.5,rumour_marker;violence,\"Позвоните [phone], \"\"срочно\"\"\",0,"
+            "kannel-17,[phone]\r\n");
+  e.report.text.clear();  // expired by retention
+  row.clear();
+  AppendEventCsvRow(row, e);
+  EXPECT_NE(row.find(";violence,,1,"), std::string::npos) << row;
+  const std::string header(kEventsCsvHeader);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 11);
+}
+
+TEST(EventJsonTest, ExpiredTextIsNullAndSaysSo) {
+  Event e;
+  e.report.id = "01JDA7Q0000000000000000000";
+  e.scored = true;
+  e.matches = {Match{"r", "violence", "term", 3, 9}};
+  auto o = EventToJson(e).as_object();
+  EXPECT_TRUE(o.at("text").is_null());
+  EXPECT_EQ(o.at("text_expired"), true);
+  EXPECT_EQ(o.at("matches").as_array()[0].at("excerpt"), "");
+  e.report.text = "kept";
+  o = EventToJson(e).as_object();
+  EXPECT_EQ(o.at("text"), "kept");
+  EXPECT_FALSE(o.contains("text_expired"));
+}
+
+TEST(IdLowerBoundTest, OrdersBeforeEveryIdOfThatTimeAndAfterEarlierOnes) {
+  ManualClock clock(1764064800000);
+  IdGenerator ids(clock);
+  const std::string at = ids.Next();
+  clock.Advance(-1);
+  const std::string before = ids.Next();  // generators never go back; make a fresh one
+  IdGenerator earlier_gen(clock);
+  const std::string earlier = earlier_gen.Next();
+  const std::string bound = IdLowerBound(1764064800000);
+  EXPECT_LE(bound, at);
+  EXPECT_LT(earlier, bound);
+  EXPECT_TRUE(IsValidId(bound));
+  EXPECT_EQ(IdTime(bound), 1764064800000);
+  (void)before;
+}
+
+config::AreaTree Tree() {
+  auto tree = config::AreaTree::Parse(
+      "areas:\n"
+      "  - {code: KG, level: country}\n"
+      "  - {code: KG-O, parent: KG, level: oblast}\n"
+      "  - {code: KG-O-ARAVAN, parent: KG-O, level: raion}\n"
+      "  - {code: KG-N, parent: KG, level: oblast}\n",
+      "areas.yaml");
+  EXPECT_TRUE(tree.has_value());
+  return std::move(*tree);
+}
+
+TEST(ExportIncludesTest, FiltersAndScope) {
+  auto tree = Tree();
+  Event e;
+  e.scored = true;
+  e.area = "KG-O-ARAVAN";
+  e.severity = Severity::kHigh;
+  e.categories = {"violence"};
+  e.report.observed_at = 1000;
+  Principal analyst{"a", config::Role::kAnalyst, {}};
+  Principal naryn{"n", config::Role::kOfficial, {"KG-N"}};
+  EventFilter f;
+  EXPECT_TRUE(ExportIncludes(e, f, analyst, tree));
+  EXPECT_FALSE(ExportIncludes(e, f, naryn, tree));
+  f.area = "KG-O";
+  EXPECT_TRUE(ExportIncludes(e, f, analyst, tree));
+  f.area = "KG-N";
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+  f = EventFilter{};
+  f.from = 1000;
+  f.to = 1001;
+  EXPECT_TRUE(ExportIncludes(e, f, analyst, tree));
+  f.from = 1001;
+  f.to = 2000;
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+  f = EventFilter{};
+  f.severities = {Severity::kCritical};
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+  f.severities = {Severity::kHigh, Severity::kCritical};
+  f.categories = {"hate", "violence"};
+  EXPECT_TRUE(ExportIncludes(e, f, analyst, tree));
+  f.categories = {"hate"};
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+  // Unscored events and, for a country filter, events without an area.
+  f = EventFilter{};
+  e.scored = false;
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+  e.scored = true;
+  e.area.clear();
+  f.area = "KG";
+  EXPECT_TRUE(ExportIncludes(e, f, analyst, tree));
+  f.area = "KG-O";
+  EXPECT_FALSE(ExportIncludes(e, f, analyst, tree));
+}
+
+TEST(AreaShapesTest, BundledPolygonsCoverTheBundledAreas) {
+  auto tree = config::AreaTree::Load("embedded:areas.yaml");
+  ASSERT_OK(tree);
+  auto shapes = AreaShapes::Load("embedded:areas.geojson");
+  ASSERT_OK(shapes);
+  EXPECT_OK(shapes->CheckCodes(*tree, "areas.geojson"));
+  std::size_t with_polygon = 0;
+  for (const auto& a : tree->areas()) with_polygon += shapes->Geometry(a.code) != nullptr;
+  // Every area but the cities of republican significance (no polygon in the sources).
+  EXPECT_EQ(with_polygon, tree->areas().size() - 2);
+  EXPECT_EQ(shapes->Geometry("KG-GB"), nullptr);
+  ASSERT_NE(shapes->Geometry("KG-O-ARAVAN"), nullptr);
+  EXPECT_EQ(shapes->Geometry("KG-O-ARAVAN")->rfind("{\"type\":\"MultiPolygon\"", 0), 0u);
+}
+
+TEST(AreaShapesTest, ErrorsNameTheFeature) {
+  auto tree = Tree();
+  EXPECT_FALSE(AreaShapes::Parse("[", "x.geojson"));
+  auto no_code = AreaShapes::Parse(R"({"features":[{"geometry":null}]})", "x.geojson");
+  ASSERT_FALSE(no_code);
+  EXPECT_EQ(no_code.error().message,
+            "x.geojson: features[0]: needs \"id\" or properties.code (an area code)");
+  auto bad_geom = AreaShapes::Parse(R"({"features":[{"id":"KG","geometry":{"type":"Point"}}]})",
+                                    "x.geojson");
+  ASSERT_FALSE(bad_geom);
+  EXPECT_NE(bad_geom.error().message.find("features[0] (KG)"), std::string::npos);
+  auto unknown = AreaShapes::Parse(
+      R"({"features":[{"properties":{"code":"KG-ZZ"},"geometry":{"type":"Point","coordinates":[1,2]}}]})",
+      "x.geojson");
+  ASSERT_OK(unknown);
+  auto st = unknown->CheckCodes(tree, "x.geojson");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().message,
+            "x.geojson: polygons of unknown area codes: KG-ZZ (see the areas file)");
+}
+
+}  // namespace
+}  // namespace sakchy::service
