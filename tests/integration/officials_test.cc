@@ -115,6 +115,54 @@ TEST_F(OfficialsTest, TensionOfOtherAreasIsForbidden) {
   EXPECT_EQ(Get("/v1/areas/KG/tension").status, 403);
 }
 
+TEST_F(OfficialsTest, ClustersOfOtherAreasAreHidden) {
+  // A rumour only reported in Naryn: a cluster of two Naryn events.
+  const std::string bridge = "Нарында көпүрө кулап, жолдо машиналар тыгылып турат, баары токтоп калды";
+  auto b1 = h_.PostReport({{"text", bridge}, {"area", "KG-N"}, {"source_ref", "b1"}});
+  auto b2 = h_.PostReport({{"text", std::string("СРОЧНО ") + bridge}, {"area", "KG-N"},
+                           {"source_ref", "b2"}});
+  ASSERT_EQ(b2.status, 202) << b2.body;
+  const std::string b1_id(json::parse(b1.body).at("id").as_string());
+  const std::string b2_id(json::parse(b2.body).at("id").as_string());
+  ASSERT_TRUE(h_.WaitScored(b1_id).is_object());
+  auto scored = h_.WaitScored(b2_id);
+  ASSERT_TRUE(scored.is_object());
+  ASSERT_TRUE(scored.at("cluster_id").is_string()) << json::serialize(scored);
+  const std::string naryn_cluster(scored.at("cluster_id").as_string());
+
+  // The analyst sees it; the Osh official neither lists nor opens it.
+  auto all_r = h_.Call("GET", "/v1/clusters?sort=recent", kAnalystToken);
+  ASSERT_EQ(all_r.status, 200) << all_r.body;
+  auto all = json::parse(all_r.body);
+  std::set<std::string> analyst_ids;
+  for (const auto& c : all.at("clusters").as_array()) {
+    analyst_ids.insert(std::string(c.at("id").as_string()));
+  }
+  EXPECT_TRUE(analyst_ids.count(naryn_cluster)) << json::serialize(all);
+  auto mine = Get("/v1/clusters?sort=recent");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const auto mine_body = json::parse(mine.body);
+  ASSERT_FALSE(mine_body.at("clusters").as_array().empty()) << mine.body;  // the Osh rumour
+  for (const auto& c : mine_body.at("clusters").as_array()) {
+    EXPECT_NE(c.at("id"), naryn_cluster.c_str());
+    bool in_osh = false;
+    for (const auto& a : c.at("areas").as_array()) {
+      in_osh = in_osh || std::string(a.at("code").as_string()).rfind("KG-O", 0) == 0;
+    }
+    EXPECT_TRUE(in_osh) << json::serialize(c);
+  }
+  EXPECT_EQ(Get("/v1/clusters/" + naryn_cluster).status, 404);
+  EXPECT_EQ(h_.Call("GET", "/v1/clusters/" + naryn_cluster, kAnalystToken).status, 200);
+  auto other = Get("/v1/clusters?area=KG-N");
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_EQ(json::parse(other.body).at("field"), "area");
+  // Verdicts are the analysts' to record.
+  auto verdict = h_.Call("POST", "/v1/clusters/" + naryn_cluster + "/verdict", kOshOfficial,
+                         R"({"status":"false","statement":"x"})",
+                         {{"Content-Type", "application/json"}});
+  EXPECT_EQ(verdict.status, 403) << verdict.body;
+}
+
 TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {
   EXPECT_EQ(Get("/v1/sources").status, 403);
   EXPECT_EQ(Get("/metrics").status, 403);
