@@ -67,6 +67,10 @@ std::vector<Alert> Router::Plan(const Event& event, TimeMs now) const {
       alert.channel = channel.type;
       alert.target = channel.address;
       alert.idempotency_key = std::move(key);
+      alert.kind = AlertKind::kEvent;
+      alert.group_key = "event:" + event_id;
+      alert.event_ids = {event_id};
+      alert.sequence = 1;
       alert.state = DeliveryState::kPending;
       alert.attempts = 0;
       alert.created_at = now;

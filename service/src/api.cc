@@ -13,6 +13,7 @@
 #include <span>
 #include <chrono>
 
+#include "api_util.h"
 #include "core/id.h"
 #include "core/json_text.h"
 #include "ingest/validation.h"
@@ -29,13 +30,6 @@ constexpr std::size_t kMaxTrendBuckets = 20000;
 constexpr std::size_t kMaxBatchReports = 10000;
 constexpr std::size_t kBatchChunk = 1000;
 
-HttpResponse Json(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = ToJsonText(v);
-  return r;
-}
-
 std::string Slug(unsigned status) {
   switch (status) {
     case 400: return "invalid-request";
@@ -50,23 +44,6 @@ std::string Slug(unsigned status) {
     case 503: return "unavailable";
     default: return "error";
   }
-}
-
-// Runs `fn` on the blocking pool and resumes the coroutine on its own executor with the result.
-template <typename T, typename Fn>
-net::awaitable<T> RunBlocking(net::thread_pool& pool, Fn fn) {
-  auto initiation = [&pool](auto handler, Fn work) {
-    auto ex = net::get_associated_executor(handler);
-    net::post(pool, [handler = std::move(handler), work = std::move(work), ex]() mutable {
-      T result = work();
-      net::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
-        std::move(handler)(std::move(result));
-      });
-    });
-  };
-  auto op = net::async_initiate<decltype(net::use_awaitable), void(T)>(initiation,
-                                                                        net::use_awaitable, fn);
-  co_return co_await std::move(op);
 }
 
 // Submits to the pipeline and resumes the coroutine when the reports are durable (or refused).
@@ -215,6 +192,11 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     }
     co_return co_await KannelMo(std::move(req));
   }
+  // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
+  if (p == "/v1/alerts/dlr" && d_.alerts) {
+    route = "/v1/alerts/dlr";
+    co_return co_await AlertsDlr(std::move(req));
+  }
 
   struct Endpoint {
     std::string_view method;
@@ -227,6 +209,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"GET", "/v1/sources", config::Role::kAnalyst},
       {"GET", "/v1/events/{id}", config::Role::kAnalyst},
       {"GET", "/v1/alerts", config::Role::kAnalyst},
+      {"GET", "/v1/alerts/{id}", config::Role::kAnalyst},
+      {"POST", "/v1/alerts/{id}/ack", config::Role::kAnalyst},
       {"GET", "/v1/trends", config::Role::kAnalyst},
       {"GET", "/v1/areas", config::Role::kAnalyst},
       {"GET", "/v1/admin/rules", config::Role::kAdmin},
@@ -241,10 +225,16 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     bool match = false;
     if (auto brace = pattern.find("{id}"); brace != std::string_view::npos) {
       std::string_view prefix = pattern.substr(0, brace);
-      if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
-          p.find('/', prefix.size()) == std::string::npos) {
-        match = true;
-        id = p.substr(prefix.size());
+      std::string_view suffix = pattern.substr(brace + 4);
+      std::string_view path = p;
+      if (path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) &&
+          path.ends_with(suffix)) {
+        std::string_view mid =
+            path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+        if (mid.find('/') == std::string_view::npos) {
+          match = true;
+          id = std::string(mid);
+        }
       }
     } else {
       match = p == pattern;
@@ -288,6 +278,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/sources") co_return ListSources();
   if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id));
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
+  if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id));
+  if (route == "/v1/alerts/{id}/ack") co_return co_await AckAlert(std::move(req), std::move(id), *who);
   if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
   if (route == "/v1/areas") co_return ListAreas();
   if (route == "/v1/admin/rules") co_return RulesInfo();
@@ -569,7 +561,9 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
   if (auto it = req.query.find("state"); it != req.query.end()) {
     filter.state = ParseDeliveryState(it->second);
     if (!filter.state) {
-      co_return Problem(400, "Invalid query", "state must be pending, delivered or failed", "state");
+      co_return Problem(400, "Invalid query",
+                        "state must be queued, sent, delivered, failed, dead_letter or suppressed",
+                        "state");
     }
   }
   if (auto it = req.query.find("event_id"); it != req.query.end()) {

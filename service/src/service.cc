@@ -16,8 +16,7 @@
 #include <mutex>
 #include <thread>
 
-#include "alerts/dispatcher.h"
-#include "alerts/router.h"
+#include "alerts/engine.h"
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "config/config.h"
@@ -218,17 +217,15 @@ int Serve(const ServeOptions& options) {
   MetricsRegistry metrics;
   RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
 
-  IdGenerator alert_ids(clock);
-  alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
   auto dispatcher =
-      alerts::Dispatcher::Create(**store, cfg->alerts, cfg->contacts, clock, metrics, &*areas);
+      alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
   if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
 
   ingest::PipelineHooks hooks;
-  hooks.plan_alerts = [&router, &clock](const Event& e) { return router.Plan(e, clock.NowMs()); };
-  alerts::Dispatcher* dispatcher_ptr = dispatcher.get();
-  hooks.alerts_committed = [dispatcher_ptr](std::vector<Alert> a) {
-    dispatcher_ptr->Enqueue(std::move(a));
+  alerts::Engine* alerts_engine = dispatcher.get();
+  hooks.plan_alerts = [alerts_engine](const Event& e) { return alerts_engine->Plan(e); };
+  hooks.alerts_committed = [alerts_engine](std::vector<Alert> a) {
+    alerts_engine->Committed(std::move(a));
   };
   RulesReloader* reloader = &rules;
   auto pipeline = ingest::Pipeline::Create(
@@ -269,6 +266,7 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
+  deps.alerts = alerts_engine;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;

@@ -141,7 +141,8 @@ class RocksStore final : public Store {
   Result<std::optional<Event>> GetEvent(std::string_view id) override;
   Result<std::vector<CounterBucket>> ReadCounters(std::string_view area, Resolution resolution,
                                                   TimeMs from, TimeMs to) override;
-  Status UpdateAlerts(std::span<const Alert> alerts) override;
+  Status UpdateAlerts(std::span<const Alert> alerts,
+                      std::span<const RecordWrite> records) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
                                         std::string_view before_id) override;
@@ -470,8 +471,17 @@ void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::s
                           std::string* value) {
   EncodeAlert(alert, value);
   batch->Put(cf_[kAlerts], alert.id, *value);
-  AlertByEventKey(alert.event_id, alert.id, key);
-  batch->Put(cf_[kAlertsByEvent], *key, rocksdb::Slice());
+  // Index entries: the event, every covered event and the group ("g:" never starts a ULID).
+  auto index = [&](std::string_view ref) {
+    if (ref.empty() || HasNul(ref)) return;
+    AlertByEventKey(ref, alert.id, key);
+    batch->Put(cf_[kAlertsByEvent], *key, rocksdb::Slice());
+  };
+  index(alert.event_id);
+  for (const std::string& id : alert.event_ids) {
+    if (id != alert.event_id) index(id);
+  }
+  if (!alert.group_key.empty()) index("g:" + alert.group_key);
   if (alert.state == DeliveryState::kPending) {
     batch->Put(cf_[kAlertsPending], alert.id, rocksdb::Slice());
   } else {
@@ -610,10 +620,12 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   return out;
 }
 
-Status RocksStore::UpdateAlerts(std::span<const Alert> alerts) {
+Status RocksStore::UpdateAlerts(std::span<const Alert> alerts,
+                                std::span<const RecordWrite> records) {
   rocksdb::WriteBatch batch;
   std::string key;
   std::string value;
+  if (auto st = AddRecords(records, cf_[kRecords], &batch); !st) return st;
   for (const auto& alert : alerts) {
     if (alert.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: update alerts: alert id is empty");
@@ -660,6 +672,9 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
   if (filter.event_id) {
     cf = cf_[kAlertsByEvent];
     AlertByEventKey(*filter.event_id, {}, &prefix);
+  } else if (filter.group_key) {
+    cf = cf_[kAlertsByEvent];
+    AlertByEventKey("g:" + *filter.group_key, {}, &prefix);
   } else if (filter.state == DeliveryState::kPending) {
     cf = cf_[kAlertsPending];
   }
@@ -697,8 +712,15 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
         return tl::unexpected(Corruption("list alerts: " + std::string(key), st.error()));
       }
     }
-    if (filter.event_id && alert->event_id != *filter.event_id) continue;  // stale index entry
+    if (filter.event_id && alert->event_id != *filter.event_id &&
+        std::find(alert->event_ids.begin(), alert->event_ids.end(), *filter.event_id) ==
+            alert->event_ids.end()) {
+      continue;  // stale index entry
+    }
+    if (filter.group_key && alert->group_key != *filter.group_key) continue;
     if (filter.state && alert->state != *filter.state) continue;
+    if (filter.kind && alert->kind != *filter.kind) continue;
+    if (filter.contact_id && alert->contact_id != *filter.contact_id) continue;
     out.push_back(std::move(*alert));
   }
   if (!it->status().ok()) return Fail(it->status(), "list alerts");

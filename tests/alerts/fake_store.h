@@ -41,10 +41,13 @@ class FakeStore final : public storage::Store {
                                                            TimeMs, TimeMs) override {
     return Unsupported();
   }
-  Status UpdateAlerts(std::span<const Alert> alerts) override {
+  using storage::Store::UpdateAlerts;
+  Status UpdateAlerts(std::span<const Alert> alerts,
+                      std::span<const storage::RecordWrite> records) override {
     std::lock_guard lock(mu_);
     ++update_calls_;
     for (const Alert& a : alerts) alerts_[a.id] = a;
+    ApplyRecords(records);
     return OkStatus();
   }
   Result<std::optional<Alert>> GetAlert(std::string_view id) override {
@@ -53,9 +56,26 @@ class FakeStore final : public storage::Store {
     if (it == alerts_.end()) return std::optional<Alert>();
     return std::optional<Alert>(it->second);
   }
-  Result<std::vector<Alert>> ListAlerts(const storage::AlertFilter&, std::size_t,
-                                        std::string_view) override {
-    return Unsupported();
+  // Newest first, every filter applied (no index).
+  Result<std::vector<Alert>> ListAlerts(const storage::AlertFilter& filter, std::size_t limit,
+                                        std::string_view before_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Alert> out;
+    for (auto it = alerts_.rbegin(); it != alerts_.rend() && out.size() < limit; ++it) {
+      const Alert& a = it->second;
+      if (!before_id.empty() && a.id >= before_id) continue;
+      if (filter.state && a.state != *filter.state) continue;
+      if (filter.kind && a.kind != *filter.kind) continue;
+      if (filter.contact_id && a.contact_id != *filter.contact_id) continue;
+      if (filter.group_key && a.group_key != *filter.group_key) continue;
+      if (filter.event_id && a.event_id != *filter.event_id &&
+          std::find(a.event_ids.begin(), a.event_ids.end(), *filter.event_id) ==
+              a.event_ids.end()) {
+        continue;
+      }
+      out.push_back(a);
+    }
+    return out;
   }
   Result<std::vector<Alert>> PendingAlerts() override {
     std::lock_guard lock(mu_);
@@ -67,14 +87,7 @@ class FakeStore final : public storage::Store {
   }
   Status WriteRecords(std::span<const storage::RecordWrite> writes) override {
     std::lock_guard lock(mu_);
-    for (const auto& w : writes) {
-      auto& table = records_[w.table];
-      if (w.value) {
-        table[w.key] = *w.value;
-      } else {
-        table.erase(w.key);
-      }
-    }
+    ApplyRecords(writes);
     return OkStatus();
   }
   Result<std::optional<std::string>> GetRecord(std::string_view table,
@@ -109,6 +122,16 @@ class FakeStore final : public storage::Store {
   Status Flush() override { return OkStatus(); }
 
  private:
+  void ApplyRecords(std::span<const storage::RecordWrite> writes) {
+    for (const auto& w : writes) {
+      auto& table = records_[w.table];
+      if (w.value) {
+        table[w.key] = *w.value;
+      } else {
+        table.erase(w.key);
+      }
+    }
+  }
   static tl::unexpected<Error> Unsupported() {
     return MakeError(ErrorCode::kInternal, "not supported by FakeStore");
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 
+#include "alerts/engine.h"
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "core/metrics.h"
@@ -37,6 +38,7 @@ struct ApiDeps {
   std::optional<ingest::KannelSettings> kannel;
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool.
   std::function<Result<classifier::RuleSetInfo>()> reload_rules;  // SMS intake via Kannel; none = disabled (404)
+  alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -57,6 +59,10 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetEvent(std::string id);
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request);
+  // api_alerts.cc
+  boost::asio::awaitable<HttpResponse> AlertsDlr(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> GetAlert(std::string id);
+  boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
   HttpResponse ListAreas();
   HttpResponse Readyz();

@@ -91,7 +91,10 @@ struct CursorUpdate {
 
 struct AlertFilter {
   std::optional<DeliveryState> state;
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id;   // alerts whose event_id or event_ids hold it
+  std::optional<std::string> group_key;  // alerts of one group (incident)
+  std::optional<AlertKind> kind;
+  std::optional<std::string> contact_id;
 };
 
 class Store {
@@ -132,8 +135,13 @@ class Store {
                                                                         Resolution resolution,
                                                                         TimeMs from, TimeMs to) = 0;
 
-  // Outbox.
-  [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
+  // Outbox. Overwrites alerts by id and applies `records` (e.g. audit entries, routing state) in
+  // the same atomic write. Alerts are indexed by event_id, every id in event_ids and group_key.
+  [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts,
+                                            std::span<const RecordWrite> records) = 0;
+  [[nodiscard]] Status UpdateAlerts(std::span<const Alert> alerts) {
+    return UpdateAlerts(alerts, {});
+  }
   [[nodiscard]] virtual Result<std::optional<Alert>> GetAlert(std::string_view id) = 0;
   // Newest first; `before_id` (exclusive) pages back in time; empty = from the newest.
   [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter,

@@ -1,0 +1,90 @@
+#pragma once
+// The alerts module as the service sees it: plans notifications for scored events, delivers them
+// (Dispatcher), applies delivery reports and acknowledgements, and answers what happened to an
+// alert. All state changes run on one state thread (the dispatcher's), in order; the blocking
+// calls below wait for it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alerts/acks.h"
+#include "config/areas.h"
+#include "config/config.h"
+#include "core/metrics.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "core/types.h"
+#include "storage/store.h"
+
+namespace sakchy::alerts {
+
+struct AckRequest {
+  std::string alert_id;  // any notification of the group
+  std::string actor;     // token name, or "contact:<id>" for SMS / Telegram replies
+  std::string via = "api";
+  std::string note;
+};
+
+struct AckOutcome {
+  Ack ack;                 // the acknowledgement stored (the earlier one for a duplicate)
+  bool duplicate = false;  // this actor had already acknowledged the group
+};
+
+// One notification and its group: who was notified, on which channel, when, in which state, and
+// who acknowledged.
+struct AlertDetail {
+  Alert alert;
+  std::vector<Alert> group;  // every notification of alert.group_key, oldest first
+  std::vector<Ack> acks;     // oldest first
+};
+
+// Thread safety: every method may be called from any thread, after Create and between Start and
+// Stop. Blocking: the calls marked so wait for the store and the state thread; never call them
+// on an io thread.
+class Engine {
+ public:
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  virtual ~Engine() = default;
+
+  // `store`, `areas`, `clock` and `metrics` must outlive the engine; `cfg` and `contacts` are
+  // copied.
+  static std::unique_ptr<Engine> Create(storage::Store& store, const config::AlertsConfig& cfg,
+                                        std::vector<config::Contact> contacts,
+                                        const config::AreaTree& areas, const Clock& clock,
+                                        MetricsRegistry& metrics);
+
+  // Loads what is pending and starts delivering. Blocking.
+  [[nodiscard]] virtual Status Start() = 0;
+  // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
+  virtual void Stop() = 0;
+
+  // ingest::PipelineHooks::plan_alerts: the outbox entries to commit with `event`. Pure; called
+  // on scoring threads.
+  virtual std::vector<Alert> Plan(const Event& event) = 0;
+  // ingest::PipelineHooks::alerts_committed: entries of Plan() are durable now.
+  virtual void Committed(std::vector<Alert> alerts) = 0;
+
+  // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
+  // Idempotent per actor. Audited. Blocking.
+  [[nodiscard]] virtual Result<AckOutcome> Acknowledge(const AckRequest& request) = 0;
+  // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
+  // kNotFound, kInvalidArgument (unknown type, not an SMS). Blocking.
+  [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;
+  // True when `token` is the dlr-url token of `alert_id` (constant-time); false when SMS is not
+  // configured.
+  virtual bool CheckDlrToken(std::string_view alert_id, std::string_view token) const = 0;
+  // The notification, its group and acknowledgements; std::nullopt for an unknown id. Blocking.
+  [[nodiscard]] virtual Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) = 0;
+
+  // Notifications held in memory for delivery.
+  virtual std::size_t backlog() const = 0;
+
+ protected:
+  Engine() = default;
+};
+
+}  // namespace sakchy::alerts

@@ -1,0 +1,169 @@
+// Alert routes: details, acknowledgement, Kannel delivery reports.
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "api_util.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "service/api.h"
+#include "service/report_json.h"
+
+namespace sakchy::service {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxAckNote = 1000;
+
+json::value AckToJson(const alerts::Ack& ack) {
+  json::object o{{"id", ack.id},
+                 {"alert_id", ack.alert_id},
+                 {"contact_id", ack.contact_id},
+                 {"actor", ack.actor},
+                 {"via", ack.via},
+                 {"at", FormatRfc3339(ack.at)}};
+  if (!ack.note.empty()) o["note"] = ack.note;
+  return o;
+}
+
+// Query parameters, plus the fields of a form body (Kannel may POST).
+std::optional<std::map<std::string, std::string>> FormParams(const HttpRequest& req) {
+  std::map<std::string, std::string> params = req.query;
+  if (req.method != "POST") return params;
+  std::string_view form = req.body;
+  while (!form.empty()) {
+    auto amp = form.find('&');
+    auto pair = form.substr(0, amp);
+    form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!key || !value) return std::nullopt;
+    params[*key] = std::move(*value);
+  }
+  return params;
+}
+
+}  // namespace
+
+net::awaitable<HttpResponse> Api::AlertsDlr(HttpRequest req) {
+  if (req.method != "GET" && req.method != "POST") {
+    co_return Problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
+  }
+  auto params = FormParams(req);
+  if (!params) co_return Problem(400, "Invalid delivery report", "malformed form body", "body");
+  auto get = [&](const char* name) -> std::string {
+    auto it = params->find(name);
+    return it == params->end() ? std::string() : it->second;
+  };
+  const std::string alert_id = get("alert_id");
+  const std::string sig = get("sig");
+  const std::string type_text = get("type");
+  if (!IsValidId(alert_id)) {
+    co_return Problem(400, "Invalid delivery report", "alert_id must be an alert id", "alert_id");
+  }
+  if (sig.empty() || !d_.alerts->CheckDlrToken(alert_id, sig)) {
+    unauthenticated_.Inc();
+    spdlog::warn("alerts: refused a delivery report for {} from {}: bad token", alert_id,
+                 req.remote);
+    co_return Problem(401, "Unauthorized", "the delivery report token (sig) is not valid");
+  }
+  int type = 0;
+  auto [ptr, ec] = std::from_chars(type_text.data(), type_text.data() + type_text.size(), type);
+  if (type_text.empty() || ec != std::errc() || ptr != type_text.data() + type_text.size()) {
+    co_return Problem(400, "Invalid delivery report", "type must be a Kannel DLR type", "type");
+  }
+  alerts::Engine* engine = d_.alerts;
+  auto apply = [engine, alert_id, type] { return engine->DeliveryReport(alert_id, type); };
+  auto result = co_await RunBlocking<Result<Alert>>(*d_.blocking, apply);
+  if (!result) {
+    const auto& err = result.error();
+    if (err.code == ErrorCode::kNotFound) co_return Problem(404, "Not Found", err.message);
+    if (err.code == ErrorCode::kInvalidArgument) {
+      co_return Problem(400, "Invalid delivery report", err.message, "type");
+    }
+    auto r = Problem(503, "Service Unavailable", "the delivery report could not be stored");
+    r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+  }
+  HttpResponse r;  // Kannel ignores the body
+  r.content_type = "text/plain";
+  co_return r;
+}
+
+net::awaitable<HttpResponse> Api::GetAlert(std::string id) {
+  if (!IsValidId(id)) {
+    co_return Problem(400, "Invalid alert id", "'" + id + "' is not an alert id (26-character ULID)",
+                      "id");
+  }
+  alerts::Engine* engine = d_.alerts;
+  auto read = [engine, id] { return engine->Describe(id); };
+  auto detail = co_await RunBlocking<Result<std::optional<alerts::AlertDetail>>>(*d_.blocking, read);
+  if (!detail) {
+    spdlog::error("api: reading alert {} failed: {}", id, detail.error().ToString());
+    co_return Problem(500, "Internal Server Error", "the alert could not be read");
+  }
+  if (!*detail) co_return Problem(404, "Not Found", "no alert with id " + id);
+  const alerts::AlertDetail& d = **detail;
+  json::array group;
+  for (const Alert& a : d.group) group.push_back(AlertToJson(a));
+  json::array acks;
+  for (const alerts::Ack& a : d.acks) acks.push_back(AckToJson(a));
+  json::object body{{"alert", AlertToJson(d.alert)},
+                    {"group_key", d.alert.group_key},
+                    {"acknowledged", !d.acks.empty()},
+                    {"notifications", std::move(group)},
+                    {"acks", std::move(acks)}};
+  co_return Json(200, body);
+}
+
+net::awaitable<HttpResponse> Api::AckAlert(HttpRequest req, std::string id, Principal who) {
+  if (!IsValidId(id)) {
+    co_return Problem(400, "Invalid alert id", "'" + id + "' is not an alert id (26-character ULID)",
+                      "id");
+  }
+  std::string note;
+  if (!req.body.empty()) {
+    boost::system::error_code ec;
+    json::value body = json::parse(req.body, ec);
+    if (ec || !body.is_object()) {
+      co_return Problem(400, "Invalid acknowledgement", "the body must be a JSON object", "body");
+    }
+    for (const auto& [key, value] : body.as_object()) {
+      if (key != "note") {
+        co_return Problem(400, "Invalid acknowledgement", "unknown field (allowed: note)",
+                          std::string(key));
+      }
+      if (!value.is_string() || value.as_string().size() > kMaxAckNote) {
+        co_return Problem(400, "Invalid acknowledgement",
+                          "must be a string of at most 1000 bytes", "note");
+      }
+      note = std::string(value.as_string());
+    }
+  }
+  alerts::Engine* engine = d_.alerts;
+  alerts::AckRequest request{id, who.name, "api", note};
+  auto ack = [engine, request] { return engine->Acknowledge(request); };
+  auto result = co_await RunBlocking<Result<alerts::AckOutcome>>(*d_.blocking, ack);
+  if (!result) {
+    if (result.error().code == ErrorCode::kNotFound) {
+      co_return Problem(404, "Not Found", result.error().message);
+    }
+    spdlog::error("api: acknowledging alert {} failed: {}", id, result.error().ToString());
+    auto r = Problem(503, "Service Unavailable", "the acknowledgement could not be stored");
+    r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+  }
+  json::object body{{"ack", AckToJson(result->ack)},
+                    {"group_key", result->ack.group_key},
+                    {"duplicate", result->duplicate}};
+  co_return Json(result->duplicate ? 200 : 201, body);
+}
+
+}  // namespace sakchy::service

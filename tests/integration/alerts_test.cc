@@ -1,0 +1,164 @@
+// End-to-end alert routes of the real `sakchy` binary: details, acknowledgement, and Kannel
+// delivery reports through a real Kannel (fakesmsc sees the SMS, its delivery report marks the
+// alert delivered).
+
+#include <boost/json.hpp>
+
+#include "core/crypto.h"
+#include "integration/harness.h"
+#include "testutil/kannel_fixture.h"
+
+namespace sakchy::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kRumour =
+    "Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!";
+
+std::string Str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
+
+// Posts the rumour and returns the alert id of the first webhook the Osh contact received.
+std::string RaiseAlert(Harness& h, const std::string& source_ref) {
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", source_ref}});
+  EXPECT_EQ(posted.status, 202) << posted.body;
+  EXPECT_TRUE(WaitFor([&] { return h.sink().count() >= 1; })) << "no webhook arrived";
+  if (h.sink().count() == 0) return "";
+  return Str(json::parse(h.sink().requests().front().body).at("alert_id"));
+}
+
+TEST(AlertsApiTest, DetailsAndAcknowledgement) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  const std::string id = RaiseAlert(h, "ack-1");
+  ASSERT_FALSE(id.empty());
+
+  json::value detail;
+  ASSERT_TRUE(WaitFor([&] {
+    detail = h.GetJson("/v1/alerts/" + id);
+    return detail.is_object() && detail.at("alert").at("state") == "delivered";
+  })) << serialize(detail);
+  const auto& alert = detail.at("alert").as_object();
+  EXPECT_EQ(alert.at("contact_id"), "osh-duty");
+  EXPECT_EQ(alert.at("channel"), "webhook");
+  EXPECT_EQ(alert.at("kind"), "event");
+  EXPECT_EQ(Str(alert.at("code")).size(), 4u);
+  EXPECT_FALSE(alert.contains("target")) << "addresses are not shown";
+  EXPECT_EQ(detail.at("acknowledged"), false);
+  ASSERT_EQ(detail.at("notifications").as_array().size(), 1u);
+  EXPECT_EQ(detail.at("acks").as_array().size(), 0u);
+
+  auto ack = h.Call("POST", "/v1/alerts/" + id + "/ack", kAnalystToken,
+                    R"({"note":"police informed"})");
+  ASSERT_EQ(ack.status, 201) << ack.body;
+  auto ack_body = json::parse(ack.body);
+  EXPECT_EQ(ack_body.at("duplicate"), false);
+  EXPECT_EQ(ack_body.at("ack").at("via"), "api");
+  EXPECT_EQ(ack_body.at("ack").at("actor"), "env-analyst-1");
+  auto again = h.Call("POST", "/v1/alerts/" + id + "/ack", kAnalystToken);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body).at("duplicate"), true);
+
+  detail = h.GetJson("/v1/alerts/" + id);
+  EXPECT_EQ(detail.at("acknowledged"), true);
+  ASSERT_EQ(detail.at("acks").as_array().size(), 1u);
+  EXPECT_EQ(detail.at("acks").as_array()[0].at("note"), "police informed");
+
+  // The list shows the new state names; "pending" is still understood.
+  auto delivered = h.GetJson("/v1/alerts?state=delivered");
+  ASSERT_TRUE(delivered.is_object());
+  EXPECT_EQ(delivered.at("alerts").as_array().size(), 1u);
+  EXPECT_EQ(h.GetJson("/v1/alerts?state=pending").at("alerts").as_array().size(), 0u);
+  EXPECT_EQ(h.GetJson("/v1/alerts?state=queued").at("alerts").as_array().size(), 0u);
+  auto bad_state = h.Call("GET", "/v1/alerts?state=lost", kAnalystToken);
+  EXPECT_EQ(bad_state.status, 400);
+  EXPECT_NE(bad_state.body.find("dead_letter"), std::string::npos) << bad_state.body;
+}
+
+TEST(AlertsApiTest, BadRequestsAreRefusedPrecisely) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  const std::string unknown = "01HZ9TQGG0CGJBYJTC5NBDV5KN";
+  EXPECT_EQ(h.Call("GET", "/v1/alerts/" + unknown, kAnalystToken).status, 404);
+  auto bad_id = h.Call("GET", "/v1/alerts/not-an-id", kAnalystToken);
+  EXPECT_EQ(bad_id.status, 400);
+  EXPECT_NE(bad_id.body.find("\"field\":\"id\""), std::string::npos) << bad_id.body;
+  EXPECT_EQ(h.Call("GET", "/v1/alerts/" + unknown, kMonitorToken).status, 403);
+  EXPECT_EQ(h.Call("GET", "/v1/alerts/" + unknown, "").status, 401);
+  EXPECT_EQ(h.Call("POST", "/v1/alerts/" + unknown + "/ack", kAnalystToken).status, 404);
+  EXPECT_EQ(h.Call("POST", "/v1/alerts/" + unknown + "/ack", kMonitorToken).status, 403);
+  auto bad_note = h.Call("POST", "/v1/alerts/" + unknown + "/ack", kAnalystToken, R"({"note":7})");
+  EXPECT_EQ(bad_note.status, 400);
+  EXPECT_NE(bad_note.body.find("\"field\":\"note\""), std::string::npos) << bad_note.body;
+  auto unknown_field =
+      h.Call("POST", "/v1/alerts/" + unknown + "/ack", kAnalystToken, R"({"by":"me"})");
+  EXPECT_EQ(unknown_field.status, 400);
+  EXPECT_NE(unknown_field.body.find("\"field\":\"by\""), std::string::npos);
+  EXPECT_EQ(h.Call("GET", "/v1/alerts/" + unknown + "/ack", kAnalystToken).status, 405);
+  // Without an SMS channel there are no delivery reports.
+  EXPECT_EQ(h.Call("GET", "/v1/alerts/dlr?alert_id=" + unknown + "&type=1&sig=x", "").status,
+            401);
+}
+
+TEST(AlertsApiTest, SmsDeliveryReportFromRealKannelMarksTheAlertDelivered) {
+  if (!KannelFixture::Installed()) GTEST_SKIP() << "Kannel is not installed";
+  const auto ports = FreePorts(1);
+  ASSERT_EQ(ports.size(), 1u);
+  const std::string base = "http://127.0.0.1:" + std::to_string(ports[0]);
+  KannelFixture kannel;
+  HarnessOptions opts;
+  opts.alerts_yaml = "  channels:\n    sms:\n      sendsms_url: " + kannel.sendsms_url() +
+                     "\n      username: ews\n      password_env: SAKCHY_TEST_SMS_PASSWORD\n"
+                     "      from: Sakchy\n      dlr_url_base: " + base + "\n";
+  opts.contacts_yaml =
+      "  - id: osh-akim\n    name: Osh akim\n    language: ky\n    areas: [KG-GO]\n"
+      "    channels:\n      - type: sms\n        to: \"+996700123456\"\n";
+  opts.env = {{"SAKCHY_TEST_SMS_PASSWORD", KannelFixture::kPassword}};
+  Harness h(opts);
+  ASSERT_TRUE(h.Start({"--listen", "127.0.0.1:" + std::to_string(ports[0])}));
+  ASSERT_TRUE(kannel.Start(ports[0], "unused-secret-0123456789"));
+
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "dlr-1"}});
+  ASSERT_EQ(posted.status, 202) << posted.body;
+  const std::string event_id = Str(json::parse(posted.body).at("id"));
+  std::string sms_id;
+  json::value alerts;
+  ASSERT_TRUE(WaitFor([&] {
+    alerts = h.GetJson("/v1/alerts?event_id=" + event_id);
+    if (!alerts.is_object()) return false;
+    for (const auto& a : alerts.at("alerts").as_array()) {
+      if (a.at("channel") == "sms") sms_id = Str(a.at("id"));
+    }
+    return !sms_id.empty();
+  })) << serialize(alerts);
+  ASSERT_TRUE(WaitFor([&] { return !FakeSmscMessages(kannel.Log("fakesmsc.log")).empty(); }))
+      << kannel.Log("fakesmsc.log") << h.process().Stderr();
+  EXPECT_NE(FakeSmscMessages(kannel.Log("fakesmsc.log"))[0].find("OK "), std::string::npos);
+  json::value detail;
+  ASSERT_TRUE(WaitFor([&] {
+    detail = h.GetJson("/v1/alerts/" + sms_id);
+    return detail.is_object() && detail.at("alert").at("state") == "delivered";
+  })) << serialize(detail) << "\nsmsbox.log:\n" << kannel.Log("smsbox.log");
+  EXPECT_TRUE(detail.at("alert").as_object().contains("sent_at"));
+  EXPECT_TRUE(detail.at("alert").as_object().contains("delivered_at"));
+  EXPECT_GE(h.Metric("sakchy_alert_dlr_total{result=\"delivered\"}"), 1);
+
+  // Forged or broken reports.
+  const std::string dlr = "/v1/alerts/dlr?alert_id=" + sms_id;
+  auto forged = h.Call("GET", dlr + "&type=2&sig=0123456789abcdef0123456789abcdef", "");
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  EXPECT_EQ(h.GetJson("/v1/alerts/" + sms_id).at("alert").at("state"), "delivered");
+  const std::string sig =
+      HmacSha256Hex(HmacSha256Hex(KannelFixture::kPassword, "sakchy-dlr"), sms_id).substr(0, 32);
+  auto bad_type = h.Call("GET", dlr + "&type=3&sig=" + sig, "");
+  EXPECT_EQ(bad_type.status, 400) << bad_type.body;
+  EXPECT_NE(bad_type.body.find("\"field\":\"type\""), std::string::npos) << bad_type.body;
+  auto not_a_number = h.Call("GET", dlr + "&type=x&sig=" + sig, "");
+  EXPECT_EQ(not_a_number.status, 400) << not_a_number.body;
+  auto no_id = h.Call("GET", "/v1/alerts/dlr?type=1&sig=x", "");
+  EXPECT_EQ(no_id.status, 400);
+  EXPECT_NE(no_id.body.find("\"field\":\"alert_id\""), std::string::npos) << no_id.body;
+}
+
+}  // namespace
+}  // namespace sakchy::testing
