@@ -749,7 +749,6 @@ class DispatcherImpl final : public Dispatcher {
     }
     spdlog::info("alerts: {} {} by delivery report type {}", alert.id,
                  DeliveryStateName(alert.state), type);
-    if (hooks_.on_change) hooks_.on_change(alert, before);
     return alert;
   }
 
@@ -788,17 +787,15 @@ class DispatcherImpl final : public Dispatcher {
         unique.push_back(std::move(batch[i]));
       }
     }
-    if (!WriteChanges(unique, {})) return;
-    if (!hooks_.on_change) return;
-    for (const Change& c : unique) {
-      if (c.alert.state != c.before) hooks_.on_change(c.alert, c.before);
-    }
+    WriteChanges(unique, {});
   }
 
-  // State thread. One atomic write of the alerts and an audit entry per state change.
+  // State thread. One atomic write of the alerts, an audit entry per state change and what the
+  // owner adds to each change (DispatcherHooks); then the owner's new notifications are queued.
   bool WriteChanges(const std::vector<Change>& changes, const std::string& note) {
     std::vector<Alert> alerts;
     std::vector<storage::RecordWrite> audit;
+    std::vector<Alert> added;
     alerts.reserve(changes.size());
     const TimeMs now = clock_.NowMs();
     for (const Change& c : changes) {
@@ -811,17 +808,26 @@ class DispatcherImpl final : public Dispatcher {
       if (!c.alert.last_error.empty()) details["error"] = c.alert.last_error;
       if (!note.empty()) details["note"] = note;
       storage::AuditEntry entry;
-      entry.id = audit_ids_.Next();
+      entry.id = hooks_.ids != nullptr ? hooks_.ids->Next() : audit_ids_.Next();
       entry.at = now;
       entry.actor = "system";
       entry.action = "alert." + std::string(DeliveryStateName(c.alert.state));
       entry.subject = c.alert.id;
       entry.details = ToJsonText(boost::json::value(details));
       audit.push_back(storage::AuditRecord(entry));
+      if (hooks_.on_change) {
+        Reaction reaction = hooks_.on_change(c.alert, c.before);
+        for (Alert& a : reaction.alerts) added.push_back(std::move(a));
+        for (auto& r : reaction.records) audit.push_back(std::move(r));
+      }
     }
+    alerts.insert(alerts.end(), added.begin(), added.end());
     for (int attempt = 1;; ++attempt) {
       auto status = store_.UpdateAlerts(alerts, audit);
-      if (status) return true;
+      if (status) {
+        if (!added.empty()) Enqueue(std::move(added));
+        return true;
+      }
       spdlog::error("alerts: cannot persist {} alert state changes (attempt {}): {}",
                     alerts.size(), attempt, status.error().ToString());
       if (attempt == 3) return false;

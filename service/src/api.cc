@@ -211,6 +211,11 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"GET", "/v1/alerts", config::Role::kAnalyst},
       {"GET", "/v1/alerts/{id}", config::Role::kAnalyst},
       {"POST", "/v1/alerts/{id}/ack", config::Role::kAnalyst},
+      {"GET", "/v1/admin/contacts", config::Role::kAdmin},
+      {"POST", "/v1/admin/contacts", config::Role::kAdmin},
+      {"GET", "/v1/admin/contacts/{id}", config::Role::kAdmin},
+      {"PUT", "/v1/admin/contacts/{id}", config::Role::kAdmin},
+      {"DELETE", "/v1/admin/contacts/{id}", config::Role::kAdmin},
       {"GET", "/v1/trends", config::Role::kAnalyst},
       {"GET", "/v1/areas", config::Role::kAnalyst},
       {"GET", "/v1/admin/rules", config::Role::kAdmin},
@@ -280,6 +285,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
   if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id));
   if (route == "/v1/alerts/{id}/ack") co_return co_await AckAlert(std::move(req), std::move(id), *who);
+  if (route.starts_with("/v1/admin/contacts")) {
+    co_return co_await ContactsRoute(std::move(req), std::move(id), *who);
+  }
   if (route == "/v1/trends") co_return co_await GetTrends(std::move(req));
   if (route == "/v1/areas") co_return ListAreas();
   if (route == "/v1/admin/rules") co_return RulesInfo();
@@ -736,6 +744,7 @@ HttpResponse Api::Readyz() {
   json::object body{{"status", ready ? "ready" : "not ready"},
                     {"queue_depth", d_.pipeline->queue_depth()},
                     {"queue_capacity", d_.pipeline->capacity()}};
+  if (d_.alerts) body["alerts"] = AlertsReadiness();
   return Json(ready ? 200 : 503, body);
 }
 

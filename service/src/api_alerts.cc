@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "alerts/contacts.h"
 #include "api_util.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -164,6 +165,103 @@ net::awaitable<HttpResponse> Api::AckAlert(HttpRequest req, std::string id, Prin
                     {"group_key", result->ack.group_key},
                     {"duplicate", result->duplicate}};
   co_return Json(result->duplicate ? 200 : 201, body);
+}
+
+}  // namespace sakchy::service
+
+namespace sakchy::service {
+
+namespace {
+
+json::value ContactInfoToJson(const alerts::ContactInfo& info) {
+  json::value v = json::parse(alerts::ContactToJson(info.contact));
+  json::object& o = v.as_object();
+  o["source"] = info.source;
+  o["origin"] = info.contact.origin;
+  o["reachable"] = info.reachable;
+  json::array problems;
+  for (const auto& p : info.problems) problems.emplace_back(p);
+  o["problems"] = std::move(problems);
+  return v;
+}
+
+HttpResponse ContactError(const Error& err) {
+  switch (err.code) {
+    case ErrorCode::kNotFound:
+      return Problem(404, "Not Found", err.message);
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kPermissionDenied:
+      return Problem(409, "Conflict", err.message, "id");
+    default: {
+      spdlog::error("api: contact change failed: {}", err.ToString());
+      auto r = Problem(503, "Service Unavailable", "the contact could not be stored");
+      r.headers.emplace_back("Retry-After", "5");
+      return r;
+    }
+  }
+}
+
+}  // namespace
+
+json::value Api::AlertsReadiness() const {
+  json::array problems;
+  for (const auto& p : d_.alerts->ReadinessProblems()) problems.emplace_back(p);
+  const auto contacts = d_.alerts->Contacts();
+  std::size_t reachable = 0;
+  for (const auto& c : contacts) reachable += c.reachable ? 1 : 0;
+  return json::object{{"contacts", contacts.size()},
+                      {"reachable_contacts", reachable},
+                      {"backlog", d_.alerts->backlog()},
+                      {"problems", std::move(problems)}};
+}
+
+net::awaitable<HttpResponse> Api::ContactsRoute(HttpRequest req, std::string id, Principal who) {
+  alerts::Engine* engine = d_.alerts;
+  const bool one = !id.empty();
+  if (req.method == "GET") {
+    if (!one) {
+      json::array items;
+      for (const auto& info : engine->Contacts()) items.push_back(ContactInfoToJson(info));
+      co_return Json(200, json::object{{"contacts", std::move(items)}});
+    }
+    auto info = engine->FindContact(id);
+    if (!info) co_return Problem(404, "Not Found", "no contact with id '" + id + "'");
+    co_return Json(200, ContactInfoToJson(*info));
+  }
+  if (req.method == "DELETE") {
+    std::string actor = who.name;
+    auto remove = [engine, id, actor] { return engine->DeleteContact(id, actor); };
+    auto status = co_await RunBlocking<Status>(*d_.blocking, remove);
+    if (!status) co_return ContactError(status.error());
+    HttpResponse r;
+    r.status = 204;
+    co_return r;
+  }
+  // POST (create) or PUT (create or replace).
+  const std::string ct = req.Header("content-type");
+  if (ct.substr(0, ct.find(';')) != "application/json") {
+    co_return Problem(415, "Unsupported Media Type",
+                      "send the contact as 'Content-Type: application/json'");
+  }
+  auto contact = alerts::ContactFromJson(req.body, *d_.areas);
+  if (!contact) {
+    co_return Problem(400, "Invalid contact", contact.error().field + " " + contact.error().detail,
+                      contact.error().field);
+  }
+  if (one && contact->id != id) {
+    co_return Problem(400, "Invalid contact",
+                      "id '" + contact->id + "' does not match the path ('" + id + "')", "id");
+  }
+  const bool create = req.method == "POST";
+  const bool existed = engine->FindContact(contact->id).has_value();
+  std::string actor = who.name;
+  config::Contact value = std::move(*contact);
+  auto put = [engine, value, actor, create] { return engine->PutContact(value, actor, create); };
+  auto stored = co_await RunBlocking<Result<alerts::ContactInfo>>(*d_.blocking, put);
+  if (!stored) co_return ContactError(stored.error());
+  auto r = Json(existed ? 200 : 201, ContactInfoToJson(*stored));
+  r.headers.emplace_back("Location", "/v1/admin/contacts/" + stored->contact.id);
+  co_return r;
 }
 
 }  // namespace sakchy::service

@@ -92,6 +92,7 @@ class DeliveryStatesTest : public ::testing::TestWithParam<std::string> {
       std::lock_guard lock(mu_);
       changes_.push_back(std::string(DeliveryStateName(before)) + ">" +
                          std::string(DeliveryStateName(a.state)));
+      return Reaction{};
     };
     dispatcher_ = Dispatcher::Create(stores_.store(), cfg_, contacts_, clock_, metrics_, nullptr,
                                      std::move(hooks));

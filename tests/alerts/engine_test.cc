@@ -129,6 +129,112 @@ TEST_P(EngineTest, DeliveryReportsNeedTheirToken) {
   EXPECT_FALSE(engine_->CheckDlrToken(id, ""));
 }
 
+config::Contact ApiContact(std::string id, std::string type, std::string address) {
+  config::Contact c = MakeContactWith(std::move(id), std::move(type), std::move(address));
+  c.origin = "api";
+  return c;
+}
+
+TEST_P(EngineTest, ContactsAreCreatedUpdatedDeletedAndAudited) {
+  Start();
+  EXPECT_EQ(engine_->Contacts().size(), 2u);
+  auto created = engine_->PutContact(ApiContact("naryn", "webhook", aravan_.url("/n")), "admin-1",
+                                     true);
+  ASSERT_OK(created);
+  EXPECT_EQ(created->source, "api");
+  EXPECT_TRUE(created->reachable);
+  auto twice = engine_->PutContact(ApiContact("naryn", "webhook", aravan_.url("/n")), "admin-1",
+                                   true);
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code, ErrorCode::kAlreadyExists);
+  auto updated = engine_->PutContact(ApiContact("naryn", "sms", "+996700000009"), "admin-2",
+                                     false);
+  ASSERT_OK(updated);
+  EXPECT_FALSE(updated->reachable);  // sms is not configured
+  EXPECT_THAT(updated->problems, ::testing::Contains("no usable channel"));
+  EXPECT_THAT(engine_->ReadinessProblems(),
+              ElementsAre("contact 'naryn' (api): no usable channel"));
+
+  auto yaml = engine_->PutContact(ApiContact("osh", "webhook", osh_.url("/x")), "admin-1", false);
+  ASSERT_FALSE(yaml.has_value());
+  EXPECT_EQ(yaml.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(yaml.error().message, HasSubstr("defined in the config file"));
+  auto yaml_delete = engine_->DeleteContact("osh", "admin-1");
+  ASSERT_FALSE(yaml_delete.has_value());
+  EXPECT_EQ(yaml_delete.error().code, ErrorCode::kPermissionDenied);
+
+  // Survives a restart (record table), then deleted.
+  engine_->Stop();
+  clock_.Advance(1);  // the new engine's ids sort after the old one's
+  Start();
+  auto found = engine_->FindContact("naryn");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->contact.channels[0].type, "sms");
+  ASSERT_OK(engine_->DeleteContact("naryn", "admin-1"));
+  EXPECT_FALSE(engine_->FindContact("naryn").has_value());
+  auto missing = engine_->DeleteContact("naryn", "admin-1");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(engine_->ReadinessProblems().empty());
+  EXPECT_THAT(stores_.AuditActions("naryn"),
+              ElementsAre("contact.create", "contact.update", "contact.delete"));
+  const auto audit = stores_.Audit("naryn");
+  EXPECT_EQ(audit[1].actor, "admin-2");
+  EXPECT_EQ(audit[1].details.find("+996700000009"), std::string::npos) << "no numbers in audit";
+}
+
+TEST_P(EngineTest, NewContactsAreRoutedAndDeletedOnesStillGetWhatIsQueued) {
+  Start();
+  HttpSink naryn;
+  naryn.SetStatus(503);
+  config::Contact c = ApiContact("naryn-akim", "webhook", naryn.url("/n"));
+  c.areas = {"KG-O-ARAVAN"};
+  ASSERT_OK(engine_->PutContact(c, "admin-1", true));
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()));
+  ASSERT_EQ(alerts.size(), 3u);
+  const Alert* mine = nullptr;
+  for (const auto& a : alerts) {
+    if (a.contact_id == "naryn-akim") mine = &a;
+  }
+  ASSERT_NE(mine, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return stores_.Stored(mine->id).attempts >= 1; }));
+  ASSERT_OK(engine_->DeleteContact("naryn-akim", "admin-1"));
+  naryn.SetStatus(200);
+  clock_.Advance(60'000);
+  ASSERT_TRUE(WaitFor([&] { return stores_.Stored(mine->id).state == DeliveryState::kDelivered; }));
+  EXPECT_EQ(Raise(MakeEvent(ids_, clock_.NowMs())).size(), 2u);  // not routed any more
+}
+
+TEST_P(EngineTest, FailedNotificationFallsBackToTheNextChannel) {
+  HttpSink primary;
+  primary.SetStatus(404);  // refused for good
+  HttpSink backup;
+  contacts_.clear();
+  config::Contact c = MakeContactWith("osh", "webhook", primary.url("/primary"));
+  config::ContactChannel second = c.channels[0];
+  second.address = backup.url("/backup");
+  c.channels.push_back(second);
+  contacts_.push_back(c);
+  Start();
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()));
+  ASSERT_EQ(alerts.size(), 1u);
+  ASSERT_TRUE(WaitFor([&] { return backup.count() == 1; }));
+  EXPECT_EQ(stores_.Stored(alerts[0].id).state, DeliveryState::kFailed);
+  storage::AlertFilter filter;
+  filter.group_key = alerts[0].group_key;
+  std::vector<Alert> group;
+  ASSERT_TRUE(WaitFor([&] {
+    group = stores_.store().ListAlerts(filter, 10, {}).value_or(std::vector<Alert>{});
+    return group.size() == 2 && group[0].state == DeliveryState::kDelivered;
+  }));
+  EXPECT_EQ(group[0].channel_index, 1);
+  EXPECT_EQ(group[0].target, backup.url("/backup"));
+  EXPECT_EQ(backup.requests()[0].headers.at("idempotency-key"), group[0].idempotency_key);
+  EXPECT_NE(group[0].idempotency_key, alerts[0].idempotency_key);
+  EXPECT_THAT(stores_.AuditActions(alerts[0].id), ElementsAre("alert.failed", "alert.fallback"));
+  EXPECT_EQ(metrics_.GetCounter("sakchy_alerts_fallback_total", "").Value(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, EngineTest, ::testing::Values("fake", "rocksdb"),
                          [](const auto& info) { return info.param; });
 

@@ -140,28 +140,80 @@ TEST_F(RouterTest, AreaAndAncestorDoNotDuplicate) {
   EXPECT_EQ(Plan(contacts, MakeEvent("E1", "KG-O-ARAVAN", Severity::kHigh)).size(), 1u);
 }
 
-TEST_F(RouterTest, OneAlertPerChannel) {
+TEST_F(RouterTest, OneNotificationPerContactOnItsFirstUsableChannel) {
   config::Contact c = MakeContact("osh", {"KG-O"});
+  c.channels.clear();
+  c.channels.push_back(Channel("sms", "+996555000000", ""));  // sms is not configured here
   c.channels.push_back(Channel("webhook", "https://backup.example/hook", "s2"));
-  c.channels.push_back(Channel("sms", "+996555000000", ""));
-  c.channels.push_back(Channel("webhook", "https://backup.example/hook", "s2"));  // listed twice
-  c.channels.push_back(Channel("telegram", "123456789", ""));
   c.channels.push_back(Channel("email", "akim@aravan.kg", ""));
-  c.channels.push_back(Channel("pigeon", "roof", ""));  // unknown types are never planned
   auto alerts = Plan({c}, MakeEvent("E1", "KG-O", Severity::kHigh));
-  ASSERT_EQ(alerts.size(), 5u);
-  EXPECT_EQ(alerts[0].target, "https://hooks.example/osh");
-  EXPECT_EQ(alerts[1].target, "https://backup.example/hook");
-  EXPECT_EQ(alerts[2].channel, "sms");
-  EXPECT_EQ(alerts[2].target, "+996555000000");
-  EXPECT_EQ(alerts[3].channel, "telegram");
-  EXPECT_EQ(alerts[3].target, "123456789");
-  EXPECT_EQ(alerts[4].channel, "email");
-  EXPECT_EQ(alerts[4].target, "akim@aravan.kg");
-  EXPECT_EQ(alerts[2].idempotency_key,
-            Sha256Hex("E1\nosh\nsms\n+996555000000").substr(0, 32));
-  EXPECT_NE(alerts[0].idempotency_key, alerts[1].idempotency_key);
-  EXPECT_NE(alerts[0].id, alerts[1].id);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].channel, "webhook");
+  EXPECT_EQ(alerts[0].target, "https://backup.example/hook");
+  EXPECT_EQ(alerts[0].channel_index, 1);
+  EXPECT_EQ(alerts[0].group_key, "event:E1");
+  EXPECT_EQ(alerts[0].event_ids, std::vector<std::string>{"E1"});
+  EXPECT_EQ(alerts[0].sequence, 1);
+  EXPECT_EQ(alerts[0].kind, AlertKind::kEvent);
+  EXPECT_EQ(alerts[0].idempotency_key,
+            Sha256Hex("event:E1\nosh\nwebhook\nhttps://backup.example/hook\n1").substr(0, 32));
+
+  alerts_cfg_.channels.sms = config::SmsChannelConfig{};  // now sms is usable and preferred
+  alerts = Plan({c}, MakeEvent("E1", "KG-O", Severity::kHigh));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].channel, "sms");
+  EXPECT_EQ(alerts[0].channel_index, 0);
+}
+
+TEST_F(RouterTest, ContactWithoutUsableChannelIsReportedNotSkippedSilently) {
+  config::Contact c = MakeContact("osh", {"KG-O"});
+  c.channels = {Channel("telegram", "123456789", "")};  // telegram is not configured
+  std::vector<std::string> unreachable;
+  Router router(alerts_cfg_, {c}, areas_, ids_);
+  EXPECT_TRUE(router.Plan(MakeEvent("E1", "KG-O", Severity::kHigh), kNow, &unreachable).empty());
+  EXPECT_EQ(unreachable, std::vector<std::string>{"osh"});
+}
+
+TEST_F(RouterTest, CategoriesOfInterest) {
+  config::Contact water = MakeContact("water", {"KG-O"});
+  water.categories = {"water", "health"};
+  config::Contact violence = MakeContact("violence", {"KG-O"});
+  violence.categories = {"violence"};
+  config::Contact all = MakeContact("all", {"KG-O"});
+  EXPECT_EQ(ContactIds(Plan({water, violence, all}, MakeEvent("E1", "KG-O", Severity::kHigh))),
+            (std::set<std::string>{"water", "all"}));  // the event is health + panic
+}
+
+TEST_F(RouterTest, QuietHoursDelayBelowCriticalOnly) {
+  config::Contact sleepy = MakeContact("sleepy", {"KG-O"});
+  sleepy.quiet_hours = config::QuietHours{22 * 60, 7 * 60};  // 22:00-07:00 Bishkek (UTC+6)
+  Router router(alerts_cfg_, {sleepy}, areas_, ids_);
+  const TimeMs end = 1'717'203'600'000;  // 2024-06-01T01:00:00Z = 07:00 in Bishkek
+  // kNow = 2024-06-01T00:00:00Z = 06:00 in Bishkek: quiet until 07:00.
+  auto held = router.Plan(MakeEvent("E1", "KG-O", Severity::kHigh), kNow);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].created_at, kNow);
+  EXPECT_EQ(held[0].next_attempt_at, end);
+  // 23:00 the evening before: quiet across midnight, until the same 07:00.
+  auto evening = router.Plan(MakeEvent("E2", "KG-O", Severity::kHigh), kNow - 7 * 3'600'000);
+  ASSERT_EQ(evening.size(), 1u);
+  EXPECT_EQ(evening[0].next_attempt_at, end);
+  // 09:00: not quiet.
+  auto day = router.Plan(MakeEvent("E3", "KG-O", Severity::kHigh), kNow + 3 * 3'600'000);
+  ASSERT_EQ(day.size(), 1u);
+  EXPECT_EQ(day[0].next_attempt_at, kNow + 3 * 3'600'000);
+  // Critical goes through.
+  auto critical = router.Plan(MakeEvent("E4", "KG-O", Severity::kCritical), kNow);
+  ASSERT_EQ(critical.size(), 1u);
+  EXPECT_EQ(critical[0].next_attempt_at, kNow);
+}
+
+TEST_F(RouterTest, ContactsCanBeReplaced) {
+  Router router(alerts_cfg_, {MakeContact("osh", {"KG-O"})}, areas_, ids_);
+  EXPECT_EQ(router.Plan(MakeEvent("E1", "KG-O", Severity::kHigh), kNow).size(), 1u);
+  router.SetContacts({MakeContact("osh", {"KG-O"}), MakeContact("osh2", {"KG"})});
+  EXPECT_EQ(ContactIds(router.Plan(MakeEvent("E2", "KG-O", Severity::kHigh), kNow)),
+            (std::set<std::string>{"osh", "osh2"}));
 }
 
 TEST_F(RouterTest, IdempotencyKeyIsDeterministic) {
@@ -175,9 +227,11 @@ TEST_F(RouterTest, IdempotencyKeyIsDeterministic) {
   EXPECT_NE(first[0].id, second[0].id);
   EXPECT_EQ(first[0].idempotency_key, second[0].idempotency_key);
   EXPECT_EQ(first[0].idempotency_key,
-            Sha256Hex("01J0000000000000000000000E\nosh\nwebhook\nhttps://hooks.example/osh")
-                .substr(0, 32));
+            NotificationKey("event:01J0000000000000000000000E", "osh", "webhook",
+                            "https://hooks.example/osh", 1));
   EXPECT_EQ(first[0].idempotency_key.size(), 32u);
+  EXPECT_NE(NotificationKey("g", "osh", "webhook", "u", 1),
+            NotificationKey("g", "osh", "webhook", "u", 2));
 
   auto other = Plan(contacts, MakeEvent("01J0000000000000000000000F", "KG-O", Severity::kHigh));
   ASSERT_EQ(other.size(), 1u);

@@ -156,3 +156,62 @@ TEST_F(ChannelsConfigTest, GlobalSectionErrors) {
 
 }  // namespace
 }  // namespace sakchy::config
+
+namespace sakchy::config {
+namespace {
+
+TEST_F(ChannelsConfigTest, CategoriesAndQuietHours) {
+  auto config = Load(std::string(kChannels) + R"yaml(contacts:
+  - id: akim
+    areas: [KG]
+    categories: [violence, hate]
+    quiet_hours: {start: "22:30", end: "06:00"}
+    channels:
+      - type: sms
+        to: "+996700123456"
+)yaml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const Contact& c = config->contacts[0];
+  EXPECT_EQ(c.categories, (std::vector<std::string>{"violence", "hate"}));
+  ASSERT_TRUE(c.quiet_hours.has_value());
+  EXPECT_EQ(c.quiet_hours->start_minute, 22 * 60 + 30);
+  EXPECT_EQ(c.quiet_hours->end_minute, 6 * 60);
+
+  const std::string head = std::string(kChannels) +
+                           "contacts:\n  - id: a\n    areas: [KG]\n"
+                           "    channels: [{type: sms, to: \"+996700123456\"}]\n";
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\", end: \"7am\"}\n", 23,
+              "contacts[0].quiet_hours.end: expected HH:MM (00:00..23:59), got '7am'");
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\"}\n", 23,
+              "contacts[0].quiet_hours.end: required");
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\", end: \"22:00\"}\n", 23,
+              "contacts[0].quiet_hours: start and end are equal (give a real interval or leave "
+              "it out)");
+  ExpectIssue(head + "    categories: violence\n", 23,
+              "contacts[0].categories: expected a list of strings");
+}
+
+TEST(ChannelAddressTest, ProblemsPerType) {
+  EXPECT_EQ(ChannelAddressProblem("sms", "+996700123456"), "");
+  EXPECT_THAT(ChannelAddressProblem("sms", "0700"), HasSubstr("malformed sms address '0700'"));
+  EXPECT_EQ(ChannelAddressProblem("telegram", "@sakchy_bot"), "");
+  EXPECT_EQ(ChannelAddressProblem("telegram", "-100123"), "");
+  EXPECT_THAT(ChannelAddressProblem("telegram", "x y"), HasSubstr("malformed telegram address"));
+  EXPECT_EQ(ChannelAddressProblem("email", "a@b.kg"), "");
+  EXPECT_THAT(ChannelAddressProblem("email", "a@b"), HasSubstr("malformed email address"));
+  EXPECT_EQ(ChannelAddressProblem("webhook", "https://x.kg/h"), "");
+  EXPECT_THAT(ChannelAddressProblem("webhook", "x.kg/h"), HasSubstr("http://"));
+  EXPECT_THAT(ChannelAddressProblem("fax", "1"), HasSubstr("unknown channel type 'fax'"));
+}
+
+TEST(ChannelAddressTest, ClockMinutes) {
+  EXPECT_EQ(ParseClockMinutes("00:00"), 0);
+  EXPECT_EQ(ParseClockMinutes("23:59"), 23 * 60 + 59);
+  EXPECT_EQ(ParseClockMinutes("24:00"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("7:00"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("07:60"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("07-00"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace sakchy::config

@@ -2,6 +2,8 @@
 // delivery reports through a real Kannel (fakesmsc sees the SMS, its delivery report marks the
 // alert delivered).
 
+#include <signal.h>
+
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
@@ -158,6 +160,73 @@ TEST(AlertsApiTest, SmsDeliveryReportFromRealKannelMarksTheAlertDelivered) {
   auto no_id = h.Call("GET", "/v1/alerts/dlr?type=1&sig=x", "");
   EXPECT_EQ(no_id.status, 400);
   EXPECT_NE(no_id.body.find("\"field\":\"alert_id\""), std::string::npos) << no_id.body;
+}
+
+TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChannel) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  EXPECT_EQ(h.Call("GET", "/v1/admin/contacts", kAnalystToken).status, 403);
+  auto list = h.GetJson("/v1/admin/contacts", kAdminToken);
+  ASSERT_TRUE(list.is_object());
+  ASSERT_EQ(list.at("contacts").as_array().size(), 2u);
+  EXPECT_EQ(list.at("contacts").as_array()[0].at("source"), "config");
+
+  const std::string hook = h.sink().url("/new");
+  const std::string body = R"({"id":"osh-mediator","name":"Mediator","role":"mediator",
+    "language":"ru","areas":["KG-GO","KG-O"],"channels":[{"type":"webhook","url":")" +
+                           hook + R"(","secret_env":"SAKCHY_TEST_WEBHOOK_SECRET"}]})";
+  auto created = h.Call("POST", "/v1/admin/contacts", kAdminToken, body);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json::parse(created.body).at("reachable"), true);
+  EXPECT_EQ(h.Call("POST", "/v1/admin/contacts", kAdminToken, body).status, 409);
+  auto bad = h.Call("POST", "/v1/admin/contacts", kAdminToken,
+                    R"({"id":"x","areas":["KG"],"channels":[{"type":"sms","to":"0555"}]})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"field\":\"channels[0].to\""), std::string::npos) << bad.body;
+  auto yaml = h.Call("PUT", "/v1/admin/contacts/osh-duty", kAdminToken,
+                     R"({"id":"osh-duty","areas":["KG"],"channels":[{"type":"sms","to":"+996555000000"}]})");
+  EXPECT_EQ(yaml.status, 409) << yaml.body;
+  auto mismatch = h.Call("PUT", "/v1/admin/contacts/other", kAdminToken, body);
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_EQ(h.Call("POST", "/v1/admin/contacts", kAdminToken, body,
+                   {{"Content-Type", "text/plain"}}).status,
+            415);
+
+  // The new contact is routed at once.
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "contacts-1"}});
+  ASSERT_EQ(posted.status, 202);
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& r : h.sink().requests()) {
+      if (r.target == "/new") return true;
+    }
+    return false;
+  }));
+
+  // A contact whose only channel is not configured is kept, and reported.
+  auto unusable = h.Call("POST", "/v1/admin/contacts", kAdminToken,
+                         R"({"id":"tg-only","areas":["KG"],"channels":[{"type":"telegram","chat_id":"42"}]})");
+  ASSERT_EQ(unusable.status, 201) << unusable.body;
+  EXPECT_EQ(json::parse(unusable.body).at("reachable"), false);
+  auto ready = h.Call("GET", "/readyz", "");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find("contact 'tg-only' (api): no usable channel"), std::string::npos)
+      << ready.body;
+
+  // After a restart it is reported at load, too.
+  ASSERT_EQ(h.Stop(SIGTERM), 0);
+  ASSERT_TRUE(h.Start());
+  EXPECT_NE(h.process().Stderr().find("contact 'tg-only' (api) has no usable channel"),
+            std::string::npos)
+      << h.process().Stderr();
+  EXPECT_NE(h.Call("GET", "/readyz", "").body.find("tg-only"), std::string::npos);
+  EXPECT_EQ(h.GetJson("/v1/admin/contacts/osh-mediator", kAdminToken).at("name"), "Mediator");
+
+  auto removed = h.Call("DELETE", "/v1/admin/contacts/tg-only", kAdminToken);
+  EXPECT_EQ(removed.status, 204) << removed.body;
+  EXPECT_EQ(h.Call("DELETE", "/v1/admin/contacts/tg-only", kAdminToken).status, 404);
+  EXPECT_EQ(h.Call("GET", "/v1/admin/contacts/tg-only", kAdminToken).status, 404);
+  EXPECT_EQ(h.Call("DELETE", "/v1/admin/contacts/osh-duty", kAdminToken).status, 409);
+  EXPECT_EQ(h.Call("GET", "/readyz", "").body.find("tg-only"), std::string::npos);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "config/areas.h"
 #include "config/config.h"
+#include "core/id.h"
 #include "core/metrics.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -29,11 +30,23 @@ namespace sakchy::alerts {
 std::string WebhookSignature(std::string_view secret, std::string_view timestamp,
                              std::string_view body);
 
+// What the owner of a dispatcher (the engine) adds to a state change: new notifications (e.g. a
+// fallback channel, a notice to the duty contact) and records, written in the same atomic batch
+// as the change; the new notifications are then queued for delivery.
+struct Reaction {
+  std::vector<Alert> alerts;
+  std::vector<storage::RecordWrite> records;
+};
+
 // What the owner of a dispatcher (the engine) hears. Runs on the state thread (see Post()).
 struct DispatcherHooks {
-  // After a state change of a notification is durable: sent, delivered, failed, dead_letter or
-  // suppressed (retries that stay queued are not changes). `before` is the state it left.
-  std::function<void(const Alert& alert, DeliveryState before)> on_change;
+  // For every state change of a notification (sent, delivered, failed, dead_letter, suppressed;
+  // retries that stay queued are not changes), before it is written. `before` is the state it
+  // left.
+  std::function<Reaction(const Alert& alert, DeliveryState before)> on_change;
+  // Ids of audit entries (shared with the owner so entries of one millisecond stay in order);
+  // none: the dispatcher's own generator.
+  IdGenerator* ids = nullptr;
 };
 
 // The token in a dlr-url that shows a delivery report comes from the gateway we sent to: the first

@@ -41,6 +41,14 @@ struct AlertDetail {
   std::vector<Ack> acks;     // oldest first
 };
 
+// A contact as the directory holds it.
+struct ContactInfo {
+  config::Contact contact;
+  std::string source;                 // "config" (YAML, read-only here) or "api"
+  std::vector<std::string> problems;  // unusable channels; "no usable channel"
+  bool reachable = true;              // at least one usable channel
+};
+
 // Thread safety: every method may be called from any thread, after Create and between Start and
 // Stop. Blocking: the calls marked so wait for the store and the state thread; never call them
 // on an io thread.
@@ -82,6 +90,20 @@ class Engine {
 
   // Notifications held in memory for delivery.
   virtual std::size_t backlog() const = 0;
+
+  // Contacts: the YAML ones, then those created through the API, by id.
+  virtual std::vector<ContactInfo> Contacts() const = 0;
+  virtual std::optional<ContactInfo> FindContact(std::string_view id) const = 0;
+  // Creates (create = true: kAlreadyExists when the id is taken) or replaces an API contact.
+  // kPermissionDenied for a contact of the config file. Stored in the record table "contacts"
+  // and audited (contact.create / contact.update, actor). Queued notifications are unaffected.
+  // Blocking.
+  [[nodiscard]] virtual Result<ContactInfo> PutContact(config::Contact contact, std::string actor,
+                                                       bool create) = 0;
+  // Deletes an API contact: kNotFound, kPermissionDenied (config file). Audited. Blocking.
+  [[nodiscard]] virtual Status DeleteContact(std::string_view id, std::string actor) = 0;
+  // Problems /readyz shows: "contact 'x': no usable channel" ...
+  virtual std::vector<std::string> ReadinessProblems() const = 0;
 
  protected:
   Engine() = default;

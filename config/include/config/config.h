@@ -89,7 +89,16 @@ struct ContactChannel {
   // "@channel" (key `chat_id`); email: an address (key `to`); webhook: http(s) URL (key `url`).
   std::string address;
   std::string secret;   // webhook: HMAC key (resolved from secret_env when given)
+  std::string secret_env;  // webhook: the environment variable holding it ("" for a literal)
   std::string origin;   // "file:line" where it was defined, for later error messages
+};
+
+// Quiet hours of a contact in Asia/Bishkek time (UTC+6 all year): from `start_minute` to
+// `end_minute` (minutes after midnight, end exclusive; end < start spans midnight). Alerts below
+// critical wait until they end; critical ones go through.
+struct QuietHours {
+  int start_minute = 0;
+  int end_minute = 0;
 };
 
 struct Contact {
@@ -99,9 +108,18 @@ struct Contact {
   std::string language = "ru";  // ky | ru | en
   std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
   Severity min_severity = Severity::kInfo;
-  std::vector<ContactChannel> channels;
-  std::string origin;  // "file:line" where it was defined, for later error messages
+  std::vector<ContactChannel> channels;  // in order of preference
+  std::vector<std::string> categories;   // categories of interest; empty = every category
+  std::optional<QuietHours> quiet_hours;
+  std::string origin;  // "file:line" where it was defined (or "api"), for later error messages
 };
+
+// The problem with a contact channel's address for its type, or "" when it is well-formed:
+// sms "+" and 7..15 digits; telegram a numeric chat id or @username; email name@example.org;
+// webhook an http(s) URL with a host. An unknown type is a problem too.
+std::string ChannelAddressProblem(std::string_view type, const std::string& address);
+// "HH:MM" (00:00..23:59) as minutes after midnight; std::nullopt when malformed.
+std::optional<int> ParseClockMinutes(std::string_view text);
 
 enum class Role { kMonitor, kAnalyst, kAdmin };
 std::string_view RoleName(Role r);

@@ -3,6 +3,7 @@
 // Endpoints: docs/API.md.
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/value.hpp>
 
 #include <functional>
 #include <map>
@@ -63,6 +64,9 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> AlertsDlr(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetAlert(std::string id);
   boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
+  boost::asio::awaitable<HttpResponse> ContactsRoute(HttpRequest request, std::string id,
+                                                     Principal who);
+  boost::json::value AlertsReadiness() const;
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
   HttpResponse ListAreas();
   HttpResponse Readyz();
