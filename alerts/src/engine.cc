@@ -5,16 +5,21 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "alerts/contacts.h"
 #include "alerts/dispatcher.h"
-#include "alerts/router.h"
+#include "alerts/silences.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/json_text.h"
+#include "render.h"
 #include "storage/audit.h"
 
 namespace sakchy::alerts {
@@ -23,6 +28,11 @@ namespace {
 constexpr std::size_t kMaxGroupListed = 1000;
 constexpr std::size_t kMaxAcksListed = 1000;
 constexpr std::size_t kMaxContacts = 100000;
+constexpr std::size_t kMaxRecords = 10'000'000;
+constexpr auto kTickEvery = std::chrono::milliseconds(20);
+constexpr TimeMs kSilenceHistoryMs = 7LL * 24 * 3600 * 1000;
+
+std::string SourceKey(const Report& r) { return r.channel + ":" + r.submitted_by; }
 
 class EngineImpl final : public Engine {
  public:
@@ -36,17 +46,35 @@ class EngineImpl final : public Engine {
         clock_(clock),
         metrics_(metrics),
         ids_(clock),
-        router_(cfg_, yaml_contacts_, areas_, ids_),
+        notifier_(cfg_, areas_),
         unreachable_(metrics.GetCounter(
             "sakchy_alerts_unreachable_total",
             "Contacts that should have been alerted but have no usable channel")),
         fallbacks_(metrics.GetCounter("sakchy_alerts_fallback_total",
-                                      "Notifications re-sent on a contact's next channel")) {}
+                                      "Notifications re-sent on a contact's next channel")),
+        silenced_(metrics.GetCounter("sakchy_alerts_silenced_total",
+                                     "Notifications held back by a silence (sent when it ends)")),
+        held_(metrics.GetCounter("sakchy_alerts_rate_limited_total",
+                                 "Notifications held for a digest by the per-recipient limit")),
+        inhibited_(metrics.GetCounter("sakchy_alerts_inhibited_total",
+                                      "Events not routed because a cluster alert covers them")),
+        planned_(metrics.GetCounter("sakchy_alerts_planned_total", "Notifications created")) {
+    auto groups = groups_gauge_;
+    metrics.AddCallbackGauge("sakchy_alert_groups", "Open alert groups", {},
+                             [groups] { return static_cast<double>(groups->load()); });
+  }
 
   ~EngineImpl() override { Stop(); }
 
   Status Start() override {
     if (auto st = LoadContacts(); !st) return st;
+    if (auto st = LoadRoutingState(); !st) return st;
+    auto pending = store_.PendingAlerts();
+    if (!pending) return tl::unexpected(pending.error());
+    std::vector<Alert> tickets;
+    for (Alert& a : *pending) {
+      if (a.kind == AlertKind::kRoute) tickets.push_back(std::move(a));
+    }
     DispatcherHooks hooks;
     hooks.on_change = [this](const Alert& alert, DeliveryState before) {
       return OnChange(alert, before);
@@ -54,25 +82,58 @@ class EngineImpl final : public Engine {
     hooks.ids = &ids_;
     dispatcher_ = Dispatcher::Create(store_, cfg_, AllContacts(), clock_, metrics_, &areas_,
                                      std::move(hooks));
-    return dispatcher_->Start();
+    if (auto st = dispatcher_->Start(); !st) return st;
+    if (!tickets.empty()) {
+      spdlog::info("alerts: routing {} events left from before the restart", tickets.size());
+      Committed(std::move(tickets));
+    }
+    ticker_ = std::thread([this] { TickLoop(); });
+    return OkStatus();
   }
 
   void Stop() override {
+    {
+      std::lock_guard lock(tick_mu_);
+      stopping_ = true;
+    }
+    tick_cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
     if (dispatcher_) dispatcher_->Stop();
   }
 
   std::vector<Alert> Plan(const Event& event) override {
-    std::vector<std::string> unreachable;
-    auto alerts = router_.Plan(event, clock_.NowMs(), &unreachable);
-    for (const std::string& id : unreachable) {
-      unreachable_.Inc();
-      spdlog::warn("alerts: contact {} should hear about event {} but has no usable channel", id,
-                   event.report.id);
-    }
-    return alerts;
+    if (event.severity < cfg_.min_severity || event.report.id.empty()) return {};
+    Alert ticket;
+    ticket.id = ids_.Next();
+    ticket.kind = AlertKind::kRoute;
+    ticket.event_id = event.report.id;
+    ticket.event_ids = {event.report.id};
+    ticket.group_key = "route:" + event.report.id;
+    ticket.area = event.area;
+    ticket.severity = event.severity;
+    ticket.categories = event.categories;
+    ticket.channel = "route";
+    ticket.idempotency_key = ticket.group_key;
+    ticket.created_at = clock_.NowMs();
+    ticket.next_attempt_at = ticket.created_at;
+    return {std::move(ticket)};
   }
 
-  void Committed(std::vector<Alert> alerts) override { dispatcher_->Enqueue(std::move(alerts)); }
+  void Committed(std::vector<Alert> alerts) override {
+    bool schedule = false;
+    {
+      std::lock_guard lock(tickets_mu_);
+      for (Alert& a : alerts) {
+        if (a.kind == AlertKind::kRoute) tickets_.push_back(std::move(a));
+      }
+      schedule = !tickets_.empty() && !routing_scheduled_;
+      if (schedule) routing_scheduled_ = true;
+    }
+    if (schedule) {
+      auto route = [this] { RouteTickets(); };
+      dispatcher_->Post(route);
+    }
+  }
 
   Result<AckOutcome> Acknowledge(const AckRequest& request) override {
     return OnStateThread<Result<AckOutcome>>([this, &request] { return DoAcknowledge(request); });
@@ -99,6 +160,9 @@ class EngineImpl final : public Engine {
     }
     AlertDetail detail;
     detail.alert = std::move(**stored);
+    const std::string key = detail.alert.group_key;
+    detail.state = OnStateThread<std::optional<Notifier::GroupView>>(
+        [this, &key] { return notifier_.Group(key); });
     if (!detail.alert.group_key.empty()) {
       storage::AlertFilter filter;
       filter.group_key = detail.alert.group_key;
@@ -139,6 +203,23 @@ class EngineImpl final : public Engine {
 
   Status DeleteContact(std::string_view id, std::string actor) override {
     return OnStateThread<Status>([this, id, &actor] { return DoDeleteContact(id, actor); });
+  }
+
+  Result<Silence> CreateSilence(Silence silence, std::string actor) override {
+    return OnStateThread<Result<Silence>>(
+        [this, &silence, &actor] { return DoCreateSilence(std::move(silence), actor); });
+  }
+
+  Result<Silence> ExpireSilence(std::string_view id, std::string actor) override {
+    return OnStateThread<Result<Silence>>([this, id, &actor] { return DoExpireSilence(id, actor); });
+  }
+
+  std::vector<Silence> Silences() const override {
+    std::lock_guard lock(directory_mu_);
+    std::vector<Silence> out = silences_;
+    std::sort(out.begin(), out.end(),
+              [](const Silence& a, const Silence& b) { return a.id > b.id; });
+    return out;
   }
 
   std::vector<std::string> ReadinessProblems() const override {
@@ -234,7 +315,7 @@ class EngineImpl final : public Engine {
     std::vector<ContactInfo> directory;
     for (const auto& c : yaml_contacts_) directory.push_back(Info(c, "config"));
     for (const auto& [id, c] : api_contacts_) directory.push_back(Info(c, "api"));
-    router_.SetContacts(AllContacts());
+    notifier_.SetContacts(AllContacts());
     if (dispatcher_) dispatcher_->UpdateContacts(AllContacts());
     std::lock_guard lock(directory_mu_);
     directory_ = std::move(directory);
@@ -363,9 +444,10 @@ class EngineImpl final : public Engine {
     entry.action = "alert.ack";
     entry.subject = alert.id;
     entry.details = EncodeAck(ack);
-    std::vector<storage::RecordWrite> writes{
-        storage::RecordWrite{std::string(kAcksTable), AckKey(ack), EncodeAck(ack)},
-        storage::AuditRecord(entry)};
+    notifier_.Acknowledge(group_key, ack.at);
+    std::vector<storage::RecordWrite> writes = notifier_.TakeDirty();
+    writes.push_back(storage::RecordWrite{std::string(kAcksTable), AckKey(ack), EncodeAck(ack)});
+    writes.push_back(storage::AuditRecord(entry));
     if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
     metrics_.GetCounter("sakchy_alerts_acked_total", "Alert groups acknowledged",
                         {{"via", ack.via}})
@@ -373,6 +455,302 @@ class EngineImpl final : public Engine {
     spdlog::info("alerts: group {} acknowledged via {} by {} (alert {})", group_key, ack.via,
                  ack.actor, alert.id);
     return AckOutcome{std::move(ack), false};
+  }
+
+  // ---- Routing ----
+
+  // Start: routing state and silences from their record tables.
+  Status LoadRoutingState() {
+    storage::RecordScan scan;
+    scan.limit = kMaxRecords;
+    auto groups = store_.ScanRecords(kGroupsTable, scan);
+    if (!groups) return tl::unexpected(groups.error());
+    auto rates = store_.ScanRecords(kRatesTable, scan);
+    if (!rates) return tl::unexpected(rates.error());
+    auto inhibited = store_.ScanRecords(kInhibitedTable, scan);
+    if (!inhibited) return tl::unexpected(inhibited.error());
+    auto silences = store_.ScanRecords(kSilencesTable, scan);
+    if (!silences) return tl::unexpected(silences.error());
+    const TimeMs now = clock_.NowMs();
+    for (const auto& problem : notifier_.Restore(*groups, *rates, *inhibited, now)) {
+      spdlog::error("alerts: {}", problem);
+    }
+    std::vector<Silence> loaded;
+    for (const auto& r : *silences) {
+      auto silence = DecodeSilence(r.value);
+      if (!silence) {
+        spdlog::error("alerts: silence record '{}' is damaged; skipped", r.key);
+        continue;
+      }
+      if (silence->ends_at + kSilenceHistoryMs < now) continue;
+      loaded.push_back(std::move(*silence));
+    }
+    notifier_.SetSilences(loaded);
+    {
+      std::lock_guard lock(directory_mu_);
+      silences_ = std::move(loaded);
+    }
+    groups_gauge_->store(notifier_.group_count());
+    if (!groups->empty()) spdlog::info("alerts: {} open alert groups restored", groups->size());
+    return OkStatus();
+  }
+
+  // Ticker thread: asks the state thread to look at the clock every kTickEvery.
+  void TickLoop() {
+    std::unique_lock lock(tick_mu_);
+    while (!stopping_) {
+      tick_cv_.wait_for(lock, kTickEvery);
+      if (stopping_) break;
+      if (tick_scheduled_.exchange(true)) continue;
+      auto tick = [this] {
+        tick_scheduled_ = false;
+        const TimeMs now = clock_.NowMs();
+        const auto due = notifier_.NextDue();
+        if (due && *due <= now) Step(now, {});
+      };
+      dispatcher_->Post(tick);
+    }
+  }
+
+  // State thread: routes every ticket queued so far.
+  void RouteTickets() {
+    std::vector<Alert> tickets;
+    {
+      std::lock_guard lock(tickets_mu_);
+      tickets.swap(tickets_);
+      routing_scheduled_ = false;
+    }
+    const TimeMs now = clock_.NowMs();
+    std::vector<Alert> done;
+    done.reserve(tickets.size());
+    for (Alert& ticket : tickets) {
+      auto event = store_.GetEvent(ticket.event_id);
+      if (!event) {
+        // Leave it pending: it is routed after the next restart (or the next batch).
+        spdlog::error("alerts: cannot read event {} to route it: {}", ticket.event_id,
+                      event.error().ToString());
+        continue;
+      }
+      if (!event->has_value()) {
+        spdlog::error("alerts: event {} of routing ticket {} is missing; dropped", ticket.event_id,
+                      ticket.id);
+      } else {
+        events_cache_[ticket.event_id] = **event;
+        RoutingInput in;
+        in.kind = AlertKind::kEvent;
+        in.key = ticket.event_id;
+        in.event_ids = {ticket.event_id};
+        in.area = (*event)->area;
+        in.severity = (*event)->severity;
+        in.categories = (*event)->categories;
+        in.source = SourceKey((*event)->report);
+        in.at = now;
+        AddOutcome outcome = notifier_.Add(in, now);
+        if (outcome.inhibited) inhibited_.Inc();
+        for (const auto& id : outcome.unreachable) {
+          unreachable_.Inc();
+          spdlog::warn("alerts: contact {} should hear about event {} but has no usable channel",
+                       id, ticket.event_id);
+        }
+      }
+      ticket.state = DeliveryState::kDelivered;  // routed: the ticket is removed
+      done.push_back(std::move(ticket));
+    }
+    Step(now, std::move(done));
+  }
+
+  // State thread: everything due at `now`, written in one atomic batch with `also` (e.g. the
+  // routed tickets) and the routing state, then handed to delivery.
+  void Step(TimeMs now, std::vector<Alert> also) {
+    TickResult result = notifier_.Tick(now);
+    silenced_.Inc(static_cast<std::uint64_t>(result.silenced));
+    held_.Inc(static_cast<std::uint64_t>(result.held));
+    std::vector<Alert> created;
+    created.reserve(result.notifications.size());
+    for (const Decision& d : result.notifications) created.push_back(Materialize(d, now));
+    std::vector<storage::RecordWrite> records = notifier_.TakeDirty();
+    for (const Escalation& e : result.escalations) records.push_back(EscalationAudit(e, now));
+    if (created.empty() && also.empty() && records.empty()) return;
+    std::vector<Alert> writes = created;
+    for (Alert& a : also) writes.push_back(std::move(a));
+    for (int attempt = 1;; ++attempt) {
+      auto st = store_.UpdateAlerts(writes, records);
+      if (st) break;
+      spdlog::error("alerts: cannot store {} new notifications (attempt {}): {}", created.size(),
+                    attempt, st.error().ToString());
+      if (attempt == 5) return;  // tickets stay pending: routed again after a restart
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+    }
+    planned_.Inc(created.size());
+    groups_gauge_->store(notifier_.group_count());
+    events_cache_.clear();
+    if (!created.empty()) dispatcher_->Enqueue(std::move(created));
+  }
+
+  storage::RecordWrite EscalationAudit(const Escalation& e, TimeMs now) {
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = now;
+    entry.actor = "system";
+    entry.action = "alert.escalate";
+    entry.subject = e.group_key;
+    boost::json::array contacts;
+    for (const auto& c : e.contacts) contacts.emplace_back(c);
+    entry.details = ToJsonText(boost::json::value(
+        boost::json::object{{"step", e.step}, {"contacts", std::move(contacts)}}));
+    if (e.contacts.empty()) {
+      spdlog::warn("alerts: group {} is not acknowledged and has nobody left to escalate to (step "
+                   "{})",
+                   e.group_key, e.step);
+    } else {
+      spdlog::info("alerts: group {} escalated to step {}", e.group_key, e.step);
+    }
+    return storage::AuditRecord(entry);
+  }
+
+  std::optional<Event> LoadEvent(const std::string& id) {
+    auto cached = events_cache_.find(id);
+    if (cached != events_cache_.end()) return cached->second;
+    auto event = store_.GetEvent(id);
+    if (!event || !event->has_value()) return std::nullopt;
+    events_cache_[id] = **event;
+    return **event;
+  }
+
+  std::string AreaName(const AreaCode& code, std::string_view language) const {
+    const config::Area* area = areas_.Find(code);
+    if (area == nullptr) return {};
+    const std::string& name =
+        language == "ky" ? area->name_ky : language == "en" ? area->name_en : area->name_ru;
+    return name.empty() ? area->name_ru : name;
+  }
+
+  // A decision becomes an outbox entry with its payload rendered for its contact.
+  Alert Materialize(const Decision& d, TimeMs now) {
+    Alert a;
+    a.id = ids_.Next();
+    a.kind = d.kind;
+    a.group_key = d.group_key;
+    a.event_ids = d.event_ids;
+    a.event_id = d.event_ids.empty() ? std::string() : d.event_ids.front();
+    a.subject_id = d.subject;
+    a.area = d.area;
+    a.severity = d.severity;
+    a.categories = d.categories;
+    a.contact_id = d.contact_id;
+    a.channel = d.channel;
+    a.target = d.target;
+    a.channel_index = d.channel_index;
+    a.sequence = d.sequence;
+    a.escalation_step = d.escalation_step;
+    a.idempotency_key = NotificationKey(a.group_key, a.contact_id, a.channel, a.target,
+                                        a.sequence);
+    a.state = DeliveryState::kPending;
+    a.created_at = now;
+    a.next_attempt_at = std::max(now, d.not_before);
+    const config::Contact* contact = CurrentContact(d.contact_id);
+    RenderContext ctx;
+    ctx.channels = &cfg_.channels;
+    ctx.language = contact != nullptr ? contact->language : "ru";
+    ctx.area_name = AreaName(a.area, ctx.language);
+    ctx.events = std::max(d.events, 1);
+    ctx.sources = std::max(d.sources, 1);
+    ctx.now = now;
+    std::optional<Event> event;
+    if (d.kind == AlertKind::kEvent && !d.event_ids.empty()) {
+      event = LoadEvent(d.event_ids.back());
+      if (event) ctx.event = &*event;
+    }
+    if (d.kind == AlertKind::kDigest) {
+      boost::json::array items;
+      for (const DigestItem& item : d.digest) {
+        DigestLine line;
+        line.severity = item.severity;
+        line.area_name = item.area.empty() ? std::string() : AreaName(item.area, ctx.language);
+        if (line.area_name.empty()) line.area_name = item.area;
+        line.categories = item.categories;
+        line.events = item.events;
+        ctx.digest.push_back(std::move(line));
+        boost::json::array cats;
+        for (const auto& c : item.categories) cats.emplace_back(c);
+        items.push_back(boost::json::object{{"group_key", item.group_key},
+                                            {"area", item.area},
+                                            {"severity", SeverityName(item.severity)},
+                                            {"categories", std::move(cats)},
+                                            {"events", item.events},
+                                            {"event_id", item.event_id}});
+      }
+      ctx.extra_json = ToJsonText(boost::json::value(
+          boost::json::object{{"type", "sakchy.digest"}, {"items", std::move(items)}}));
+    }
+    a.payload = RenderPayload(a, ctx);
+    return a;
+  }
+
+  // ---- Silences ----
+
+  // State thread.
+  Result<Silence> DoCreateSilence(Silence s, const std::string& actor) {
+    s.id = ids_.Next();
+    s.created_by = actor;
+    s.created_at = clock_.NowMs();
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = s.created_at;
+    entry.actor = actor;
+    entry.action = "silence.create";
+    entry.subject = s.id;
+    entry.details = SilenceToJson(s);
+    std::vector<storage::RecordWrite> writes{
+        storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
+        storage::AuditRecord(entry)};
+    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+    {
+      std::lock_guard lock(directory_mu_);
+      silences_.push_back(s);
+      notifier_.SetSilences(silences_);
+    }
+    spdlog::info("alerts: silence {} created by {} until {}", s.id, actor,
+                 FormatRfc3339(s.ends_at));
+    return s;
+  }
+
+  // State thread.
+  Result<Silence> DoExpireSilence(std::string_view id, const std::string& actor) {
+    Silence s;
+    {
+      std::lock_guard lock(directory_mu_);
+      auto it = std::find_if(silences_.begin(), silences_.end(),
+                             [&](const Silence& x) { return x.id == id; });
+      if (it == silences_.end()) {
+        return MakeError(ErrorCode::kNotFound, "no silence with id '" + std::string(id) + "'");
+      }
+      s = *it;
+    }
+    const TimeMs now = clock_.NowMs();
+    if (s.ends_at <= now) return s;  // already over: nothing to do
+    s.ends_at = std::max(now, s.starts_at);
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = now;
+    entry.actor = actor;
+    entry.action = "silence.expire";
+    entry.subject = s.id;
+    entry.details = SilenceToJson(s);
+    std::vector<storage::RecordWrite> writes{
+        storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
+        storage::AuditRecord(entry)};
+    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+    {
+      std::lock_guard lock(directory_mu_);
+      for (auto& x : silences_) {
+        if (x.id == s.id) x = s;
+      }
+      notifier_.SetSilences(silences_);
+    }
+    notifier_.Unsilence(s.id, now);
+    spdlog::info("alerts: silence {} expired by {}", s.id, actor);
+    return s;
   }
 
   // ---- Delivery outcomes ----
@@ -436,17 +814,35 @@ class EngineImpl final : public Engine {
   const Clock& clock_;
   MetricsRegistry& metrics_;
   IdGenerator ids_;
-  Router router_;
+  Notifier notifier_;  // state thread only (and Start)
   std::unique_ptr<Dispatcher> dispatcher_;
   Counter& unreachable_;
   Counter& fallbacks_;
+  Counter& silenced_;
+  Counter& held_;
+  Counter& inhibited_;
+  Counter& planned_;
+  std::shared_ptr<std::atomic<std::size_t>> groups_gauge_ =
+      std::make_shared<std::atomic<std::size_t>>(0);
+
+  std::mutex tickets_mu_;
+  std::vector<Alert> tickets_;  // committed, not yet routed
+  bool routing_scheduled_ = false;
+
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool stopping_ = false;
+  std::atomic<bool> tick_scheduled_{false};
+  std::thread ticker_;
 
   // State thread (and Start).
   std::map<std::string, config::Contact> api_contacts_;
+  std::unordered_map<std::string, Event> events_cache_;  // events of one routing step
 
   mutable std::mutex directory_mu_;
   std::vector<ContactInfo> directory_;       // guarded
   std::vector<std::string> load_problems_;   // guarded
+  std::vector<Silence> silences_;            // guarded; the notifier gets copies
 };
 
 }  // namespace

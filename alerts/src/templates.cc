@@ -37,6 +37,11 @@ struct Words {
   std::string_view code;
   std::string_view reply;  // "Жооп" / "Ответьте" / "Reply"
   std::string_view tz;
+  std::string_view reports;  // "Reports: 3, sources: 2"
+  std::string_view sources;
+  std::string_view digest;   // "digest"
+  std::string_view digest_why;
+  std::string_view alerts_word;
 };
 
 const Words& WordsFor(Lang lang) {
@@ -53,6 +58,11 @@ const Words& WordsFor(Lang lang) {
       "Код",
       "Жооп",
       "Бишкек убактысы",
+      "Билдирүүлөр",
+      "булактар",
+      "жыйынтык",
+      "билдирүү чегинен ашты",
+      "эскертүү",
   };
   static const Words kRu{
       {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
@@ -67,6 +77,11 @@ const Words& WordsFor(Lang lang) {
       "Код",
       "Ответьте",
       "время Бишкека",
+      "Сообщений",
+      "источников",
+      "сводка",
+      "превышен лимит сообщений",
+      "тревог",
   };
   static const Words kEn{
       {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
@@ -81,6 +96,11 @@ const Words& WordsFor(Lang lang) {
       "Code",
       "Reply",
       "Bishkek time",
+      "Reports",
+      "sources",
+      "digest",
+      "message limit reached",
+      "alerts",
   };
   switch (lang) {
     case Lang::kKy:
@@ -273,9 +293,10 @@ std::string ShortMessage(const MessageInput& in) {
   const Lang lang = ToLang(in.language);
   const Words& w = WordsFor(lang);
   const std::string code = AlertCode(in.alert->id);
+  const std::string count = in.events > 1 ? " ×" + std::to_string(in.events) : "";
   const std::string head = std::string(w.brand) + ": " +
                            std::string(w.severity_upper[SeverityIndex(in.alert->severity)]) + ", " +
-                           AreaLabel(in, false) + ". ";
+                           AreaLabel(in, false) + count + ". ";
   const std::string tail =
       BishkekTime(WhenOf(in), false) + ". " + std::string(w.reply) + ": OK " + code;
   for (std::size_t context = kShortContext;; context = context * 2 / 3) {
@@ -302,7 +323,13 @@ std::string LongMessage(const MessageInput& in, std::size_t max_units) {
       std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
       std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
       ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
-  const std::string tail = "\n" + std::string(w.categories) + ": " + CategoryList(in, lang) + "\n" +
+  const std::string group =
+      in.events > 1 || in.sources > 1
+          ? "\n" + std::string(w.reports) + ": " + std::to_string(in.events) + ", " +
+                std::string(w.sources) + ": " + std::to_string(in.sources)
+          : std::string();
+  const std::string tail = group + "\n" + std::string(w.categories) + ": " +
+                           CategoryList(in, lang) + "\n" +
                            std::string(w.time) + ": " + BishkekTime(WhenOf(in), true) + " (" +
                            std::string(w.tz) + ")\n" + std::string(w.code) + ": " + code + "\n" +
                            std::string(w.reply) + ": OK " + code + "\n";
@@ -318,6 +345,73 @@ std::string Subject(const MessageInput& in) {
   return std::string(w.brand) + " [" + std::string(w.severity[SeverityIndex(in.alert->severity)]) +
          "] " + AreaLabel(in, false) + ": " + CategoryList(in, lang) + " — " + std::string(w.code) +
          " " + AlertCode(in.alert->id);
+}
+
+namespace {
+
+std::string DigestLineText(const DigestLine& line, Lang lang, bool with_categories) {
+  const Words& w = WordsFor(lang);
+  std::string out = std::string(w.severity_upper[SeverityIndex(line.severity)]) + ", " +
+                    (line.area_name.empty() ? "—" : line.area_name);
+  if (line.events > 1) out += " ×" + std::to_string(line.events);
+  if (with_categories && !line.categories.empty()) {
+    out += ": ";
+    for (std::size_t i = 0; i < line.categories.size(); ++i) {
+      out += (i ? ", " : "") + CategoryName(line.categories[i], lang);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DigestShort(std::string_view language, const std::vector<DigestLine>& lines,
+                        std::string_view code) {
+  const Lang lang = ToLang(language);
+  const Words& w = WordsFor(lang);
+  const std::string head = std::string(w.brand) + ": " + std::string(w.digest) + ", " +
+                           std::to_string(lines.size()) + " " + std::string(w.alerts_word) + ": ";
+  const std::string tail = ". " + std::string(w.reply) + ": OK " + std::string(code);
+  std::string body;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string item = (i ? "; " : "") + DigestLineText(lines[i], lang, false);
+    const std::string more = "; …";
+    if (Utf16Units(head + body + item + more + tail) > kSmsMaxUnits) {
+      body += "…";
+      break;
+    }
+    body += item;
+  }
+  std::string msg = head + body + tail;
+  if (Utf16Units(msg) > kSmsMaxUnits) msg = head + "…" + tail;
+  return msg;
+}
+
+std::string DigestLong(std::string_view language, const std::vector<DigestLine>& lines,
+                       std::string_view code, std::size_t max_units) {
+  const Lang lang = ToLang(language);
+  const Words& w = WordsFor(lang);
+  const std::string head = std::string(w.brand) + ": " + std::string(w.digest) + " — " +
+                           std::to_string(lines.size()) + " " + std::string(w.alerts_word) +
+                           " (" + std::string(w.digest_why) + ")\n";
+  const std::string tail = std::string(w.code) + ": " + std::string(code) + "\n" +
+                           std::string(w.reply) + ": OK " + std::string(code) + "\n";
+  std::string body;
+  for (const DigestLine& line : lines) {
+    const std::string item = "• " + DigestLineText(line, lang, true) + "\n";
+    if (Utf16Units(head + body + item + "…\n" + tail) > max_units) {
+      body += "…\n";
+      break;
+    }
+    body += item;
+  }
+  return head + body + tail;
+}
+
+std::string DigestSubject(std::string_view language, std::size_t groups, std::string_view code) {
+  const Words& w = WordsFor(ToLang(language));
+  return std::string(w.brand) + " [" + std::string(w.digest) + "] " + std::to_string(groups) +
+         " " + std::string(w.alerts_word) + " — " + std::string(w.code) + " " + std::string(code);
 }
 
 std::string AckButtonLabel(std::string_view language) {

@@ -11,6 +11,7 @@
 
 #include "config/files.h"
 #include "core/crypto.h"
+#include "alerts_routing.h"
 #include "yaml_util.h"
 
 namespace sakchy::config {
@@ -370,6 +371,12 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   ReadIntInto(map, "give_up_after_ms", issues, 1, kMax, out.give_up_after_ms);
   ReadIntInto(map, "max_in_flight", issues, 1, 1'000'000, out.max_in_flight);
   if (auto n = map.Get("channels")) ParseChannels(*n, out.channels, issues);
+  if (auto n = map.Get("route")) internal::ParseRootRoute(*n, out.route, issues);
+  if (auto n = map.Get("rate_limit")) internal::ParseRateLimit(*n, out.rate_limit, issues);
+  ReadIntInto(map, "resolve_after_ms", issues, 1, kMax, out.resolve_after_ms);
+  if (auto n = map.Get("duty")) {
+    if (auto v = ReadStringList(*n, map.Field("duty"), issues)) out.duty_contacts = std::move(*v);
+  }
   map.Finish();
   if (out.backoff_max_ms < out.backoff_initial_ms) {
     auto at = map.Get("backoff_max_ms");
@@ -1062,6 +1069,7 @@ Status ValidateAreas(const Config& config, const AreaTree& areas) {
                  ".areas: unknown area code '" + code + "'";
     }
   }
+  internal::AppendRouteAreaProblems(config.alerts.route, "alerts.route", areas, message);
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
     const SourceConfig& s = config.sources[i];
     if (!s.area || areas.Find(*s.area) != nullptr) continue;

@@ -211,6 +211,10 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"GET", "/v1/alerts", config::Role::kAnalyst},
       {"GET", "/v1/alerts/{id}", config::Role::kAnalyst},
       {"POST", "/v1/alerts/{id}/ack", config::Role::kAnalyst},
+      {"GET", "/v1/silences", config::Role::kAnalyst},
+      {"POST", "/v1/silences", config::Role::kAnalyst},
+      {"GET", "/v1/silences/{id}", config::Role::kAnalyst},
+      {"DELETE", "/v1/silences/{id}", config::Role::kAnalyst},
       {"GET", "/v1/admin/contacts", config::Role::kAdmin},
       {"POST", "/v1/admin/contacts", config::Role::kAdmin},
       {"GET", "/v1/admin/contacts/{id}", config::Role::kAdmin},
@@ -285,6 +289,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
   if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id));
   if (route == "/v1/alerts/{id}/ack") co_return co_await AckAlert(std::move(req), std::move(id), *who);
+  if (route.starts_with("/v1/silences")) {
+    co_return co_await SilencesRoute(std::move(req), std::move(id), *who);
+  }
   if (route.starts_with("/v1/admin/contacts")) {
     co_return co_await ContactsRoute(std::move(req), std::move(id), *who);
   }

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "alerts/contacts.h"
+#include "alerts/silences.h"
 #include "api_util.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -121,6 +122,28 @@ net::awaitable<HttpResponse> Api::GetAlert(std::string id) {
                     {"acknowledged", !d.acks.empty()},
                     {"notifications", std::move(group)},
                     {"acks", std::move(acks)}};
+  if (d.state) {
+    json::object state{{"open", true},
+                       {"route", d.state->route_id},
+                       {"severity", SeverityName(d.state->severity)},
+                       {"events", d.state->events},
+                       {"sources", d.state->sources},
+                       {"escalation_step", d.state->escalation_step}};
+    if (!d.state->silenced_by.empty()) {
+      state["silenced_by"] = d.state->silenced_by;
+      state["silenced_notifications"] = d.state->silenced;
+    }
+    json::array recipients;
+    for (const auto& [contact, r] : d.state->recipients) {
+      recipients.push_back(json::object{{"contact_id", contact},
+                                        {"notifications", r.sequence},
+                                        {"escalation_step", r.step}});
+    }
+    state["recipients"] = std::move(recipients);
+    body["group"] = std::move(state);
+  } else {
+    body["group"] = json::object{{"open", false}};
+  }
   co_return Json(200, body);
 }
 
@@ -261,6 +284,61 @@ net::awaitable<HttpResponse> Api::ContactsRoute(HttpRequest req, std::string id,
   if (!stored) co_return ContactError(stored.error());
   auto r = Json(existed ? 200 : 201, ContactInfoToJson(*stored));
   r.headers.emplace_back("Location", "/v1/admin/contacts/" + stored->contact.id);
+  co_return r;
+}
+
+net::awaitable<HttpResponse> Api::SilencesRoute(HttpRequest req, std::string id, Principal who) {
+  alerts::Engine* engine = d_.alerts;
+  auto to_json = [](const alerts::Silence& s) { return json::parse(alerts::SilenceToJson(s)); };
+  if (req.method == "GET") {
+    const auto silences = engine->Silences();
+    if (id.empty()) {
+      json::array items;
+      for (const auto& s : silences) items.push_back(to_json(s));
+      co_return Json(200, json::object{{"silences", std::move(items)}});
+    }
+    for (const auto& s : silences) {
+      if (s.id == id) co_return Json(200, to_json(s));
+    }
+    co_return Problem(404, "Not Found", "no silence with id '" + id + "'");
+  }
+  if (req.method == "DELETE") {
+    std::string actor = who.name;
+    auto expire = [engine, id, actor] { return engine->ExpireSilence(id, actor); };
+    auto result = co_await RunBlocking<Result<alerts::Silence>>(*d_.blocking, expire);
+    if (!result) {
+      if (result.error().code == ErrorCode::kNotFound) {
+        co_return Problem(404, "Not Found", result.error().message);
+      }
+      spdlog::error("api: expiring silence {} failed: {}", id, result.error().ToString());
+      auto r = Problem(503, "Service Unavailable", "the silence could not be stored");
+      r.headers.emplace_back("Retry-After", "5");
+      co_return r;
+    }
+    co_return Json(200, to_json(*result));
+  }
+  const std::string ct = req.Header("content-type");
+  if (ct.substr(0, ct.find(';')) != "application/json") {
+    co_return Problem(415, "Unsupported Media Type",
+                      "send the silence as 'Content-Type: application/json'");
+  }
+  auto silence = alerts::SilenceFromJson(req.body, *d_.areas, d_.clock->NowMs());
+  if (!silence) {
+    co_return Problem(400, "Invalid silence", silence.error().field + " " + silence.error().detail,
+                      silence.error().field);
+  }
+  std::string actor = who.name;
+  alerts::Silence value = std::move(*silence);
+  auto create = [engine, value, actor] { return engine->CreateSilence(value, actor); };
+  auto result = co_await RunBlocking<Result<alerts::Silence>>(*d_.blocking, create);
+  if (!result) {
+    spdlog::error("api: creating a silence failed: {}", result.error().ToString());
+    auto r = Problem(503, "Service Unavailable", "the silence could not be stored");
+    r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+  }
+  auto r = Json(201, to_json(*result));
+  r.headers.emplace_back("Location", "/v1/silences/" + result->id);
   co_return r;
 }
 

@@ -469,6 +469,17 @@ Result<std::size_t> RocksStore::CountPending() {
 
 void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::string* key,
                           std::string* value) {
+  if (alert.kind == AlertKind::kRoute) {
+    // A routing ticket: kept only while pending, in the record table "alert_tickets".
+    RecordKey(kTicketsTable, alert.id, key);
+    if (alert.state == DeliveryState::kPending) {
+      EncodeAlert(alert, value);
+      batch->Put(cf_[kRecords], *key, *value);
+    } else {
+      batch->Delete(cf_[kRecords], *key);
+    }
+    return;
+  }
   EncodeAlert(alert, value);
   batch->Put(cf_[kAlerts], alert.id, *value);
   // Index entries: the event, every covered event and the group ("g:" never starts a ULID).
@@ -740,6 +751,19 @@ Result<std::vector<Alert>> RocksStore::PendingAlerts() {
     if (*alert && (*alert)->state == DeliveryState::kPending) out.push_back(std::move(**alert));
   }
   if (!it->status().ok()) return Fail(it->status(), "list pending alerts");
+  // Routing tickets follow (record table "alert_tickets", id order).
+  std::string prefix;
+  RecordKey(kTicketsTable, {}, &prefix);
+  std::unique_ptr<rocksdb::Iterator> tickets(db_->NewIterator(ro, cf_[kRecords]));
+  for (tickets->Seek(prefix); tickets->Valid() && ToView(tickets->key()).starts_with(prefix);
+       tickets->Next()) {
+    Alert ticket;
+    if (auto st = DecodeAlert(ToView(tickets->value()), &ticket); !st) {
+      return tl::unexpected(Corruption("list routing tickets", st.error()));
+    }
+    out.push_back(std::move(ticket));
+  }
+  if (!tickets->status().ok()) return Fail(tickets->status(), "list routing tickets");
   return out;
 }
 

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "alerts/fake_store.h"
-#include "alerts/router.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/time.h"

@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include <boost/json.hpp>
+
 #include "alerts/alert_fixture.h"
 #include "alerts/dispatcher.h"
 #include "fakes/http_sink.h"
@@ -43,12 +47,28 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
     engine_ = Engine::Create(stores_.store(), cfg_, contacts_, *areas_, clock_, metrics_);
     ASSERT_OK(engine_->Start());
   }
-  // Routes, commits and hands over an event as the pipeline does.
-  std::vector<Alert> Raise(const Event& event) {
-    std::vector<Alert> alerts = engine_->Plan(event);
-    stores_.Commit(event, alerts);
-    engine_->Committed(alerts);
-    return alerts;
+  // Commits an event with its routing ticket and hands it over, as the pipeline does; returns the
+  // notifications created for it (oldest first) once there are `expected` of them.
+  std::vector<Alert> Raise(const Event& event, std::size_t expected) {
+    std::vector<Alert> tickets = engine_->Plan(event);
+    EXPECT_LE(tickets.size(), 1u);
+    stores_.Commit(event, tickets);
+    engine_->Committed(tickets);
+    std::vector<Alert> out;
+    const bool arrived = WaitFor([&] {
+      out = Notifications(event.report.id);
+      return out.size() >= expected;
+    });
+    EXPECT_TRUE(arrived) << "only " << out.size() << " notifications for " << event.report.id;
+    return out;
+  }
+  std::vector<Alert> Notifications(const std::string& event_id) {
+    storage::AlertFilter filter;
+    filter.event_id = event_id;
+    auto listed = stores_.store().ListAlerts(filter, 100, {});
+    std::vector<Alert> out = listed.value_or(std::vector<Alert>{});
+    std::reverse(out.begin(), out.end());
+    return out;
   }
 
   StoreFixture stores_;
@@ -65,7 +85,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(EngineTest, AcknowledgeAppliesToTheGroupOncePerActor) {
   Start();
-  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()));
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()), 2);
   ASSERT_EQ(alerts.size(), 2u);
   for (const auto& a : alerts) {
     EXPECT_EQ(a.group_key, alerts[0].group_key);
@@ -190,7 +210,7 @@ TEST_P(EngineTest, NewContactsAreRoutedAndDeletedOnesStillGetWhatIsQueued) {
   config::Contact c = ApiContact("naryn-akim", "webhook", naryn.url("/n"));
   c.areas = {"KG-O-ARAVAN"};
   ASSERT_OK(engine_->PutContact(c, "admin-1", true));
-  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()));
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()), 3);
   ASSERT_EQ(alerts.size(), 3u);
   const Alert* mine = nullptr;
   for (const auto& a : alerts) {
@@ -202,7 +222,7 @@ TEST_P(EngineTest, NewContactsAreRoutedAndDeletedOnesStillGetWhatIsQueued) {
   naryn.SetStatus(200);
   clock_.Advance(60'000);
   ASSERT_TRUE(WaitFor([&] { return stores_.Stored(mine->id).state == DeliveryState::kDelivered; }));
-  EXPECT_EQ(Raise(MakeEvent(ids_, clock_.NowMs())).size(), 2u);  // not routed any more
+  EXPECT_EQ(Raise(MakeEvent(ids_, clock_.NowMs()), 2).size(), 2u);  // not routed any more
 }
 
 TEST_P(EngineTest, FailedNotificationFallsBackToTheNextChannel) {
@@ -216,8 +236,8 @@ TEST_P(EngineTest, FailedNotificationFallsBackToTheNextChannel) {
   c.channels.push_back(second);
   contacts_.push_back(c);
   Start();
-  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()));
-  ASSERT_EQ(alerts.size(), 1u);
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  ASSERT_GE(alerts.size(), 1u);
   ASSERT_TRUE(WaitFor([&] { return backup.count() == 1; }));
   EXPECT_EQ(stores_.Stored(alerts[0].id).state, DeliveryState::kFailed);
   storage::AlertFilter filter;
@@ -233,6 +253,123 @@ TEST_P(EngineTest, FailedNotificationFallsBackToTheNextChannel) {
   EXPECT_NE(group[0].idempotency_key, alerts[0].idempotency_key);
   EXPECT_THAT(stores_.AuditActions(alerts[0].id), ElementsAre("alert.failed", "alert.fallback"));
   EXPECT_EQ(metrics_.GetCounter("sakchy_alerts_fallback_total", "").Value(), 1u);
+}
+
+TEST_P(EngineTest, EventsBelowTheThresholdGetNoTicketAndTicketsAreRemovedWhenRouted) {
+  Start();
+  Event low = MakeEvent(ids_, clock_.NowMs());
+  low.severity = Severity::kLow;
+  EXPECT_TRUE(engine_->Plan(low).empty());
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  auto tickets = engine_->Plan(event);
+  ASSERT_EQ(tickets.size(), 1u);
+  EXPECT_EQ(tickets[0].kind, AlertKind::kRoute);
+  EXPECT_FALSE(stores_.store().GetAlert(tickets[0].id)->has_value()) << "tickets are not alerts";
+  Raise(event, 2);
+  ASSERT_TRUE(WaitFor([&] {
+    auto pending = stores_.store().PendingAlerts();
+    return pending && std::none_of(pending->begin(), pending->end(), [](const Alert& a) {
+             return a.kind == AlertKind::kRoute;
+           });
+  }));
+  storage::AlertFilter all;
+  const std::vector<Alert> listed = stores_.store().ListAlerts(all, 100, {}).value();
+  for (const Alert& a : listed) EXPECT_NE(a.kind, AlertKind::kRoute);
+}
+
+TEST_P(EngineTest, TicketsLeftBeforeARestartAreRoutedAfterIt) {
+  Start();
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  auto tickets = engine_->Plan(event);
+  stores_.Commit(event, tickets);  // committed, then the process stops before routing
+  engine_->Stop();
+  Start();
+  ASSERT_TRUE(WaitFor([&] { return Notifications(event.report.id).size() == 2; }));
+  ASSERT_TRUE(WaitFor([&] { return osh_.count() == 1 && aravan_.count() == 1; }));
+}
+
+TEST_P(EngineTest, GroupedEventsNotifyOnceUntilANewSource) {
+  cfg_.route.group_by = std::vector<std::string>{"area"};
+  cfg_.route.group_interval_ms = 0;
+  Start();
+  Event first = MakeEvent(ids_, clock_.NowMs());
+  auto notified = Raise(first, 2);
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1; }));
+  Event same_source = MakeEvent(ids_, clock_.NowMs());
+  engine_->Committed([&] {
+    auto t = engine_->Plan(same_source);
+    stores_.Commit(same_source, t);
+    return t;
+  }());
+  Event other_source = MakeEvent(ids_, clock_.NowMs());
+  other_source.report.submitted_by = "monitor-2";
+  auto changed = Raise(other_source, 2);
+  EXPECT_TRUE(Notifications(same_source.report.id).size() == 2)
+      << "the second event joins the group and shows in its later notifications";
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 2; }));
+  EXPECT_EQ(changed[0].sequence, 2);
+  EXPECT_EQ(changed[0].group_key, notified[0].group_key);
+  const auto body = boost::json::parse(aravan_.requests()[1].body).as_object();
+  EXPECT_EQ(body.at("events").as_int64(), 3);
+  EXPECT_EQ(body.at("sources").as_int64(), 2);
+  EXPECT_EQ(body.at("sequence").as_int64(), 2);
+  EXPECT_NE(aravan_.requests()[1].headers.at("idempotency-key"),
+            aravan_.requests()[0].headers.at("idempotency-key"));
+}
+
+TEST_P(EngineTest, SilencesHoldNotificationsAndAreAudited) {
+  Start();
+  Silence s;
+  s.areas = {"KG-O"};
+  s.starts_at = clock_.NowMs();
+  s.ends_at = clock_.NowMs() + 3'600'000;
+  s.comment = "known situation, police on site";
+  auto created = engine_->CreateSilence(s, "analyst-1");
+  ASSERT_OK(created);
+  EXPECT_EQ(created->created_by, "analyst-1");
+  EXPECT_EQ(engine_->Silences().size(), 1u);
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  auto tickets = engine_->Plan(event);
+  stores_.Commit(event, tickets);
+  engine_->Committed(tickets);
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_.GetCounter("sakchy_alerts_silenced_total", "").Value() == 2;
+  }));
+  EXPECT_TRUE(Notifications(event.report.id).empty());
+  clock_.Advance(60'000);
+  auto expired = engine_->ExpireSilence(created->id, "analyst-2");
+  ASSERT_OK(expired);
+  EXPECT_EQ(expired->ends_at, clock_.NowMs());
+  // Ended early: the held group notifies at once.
+  ASSERT_TRUE(WaitFor([&] { return Notifications(event.report.id).size() == 2; }));
+  EXPECT_THAT(stores_.AuditActions(created->id), ElementsAre("silence.create", "silence.expire"));
+  auto missing = engine_->ExpireSilence("nope", "analyst-2");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(EngineTest, RateLimitedRecipientGetsADigest) {
+  cfg_.rate_limit.max = 1;
+  cfg_.rate_limit.per_ms = 600'000;
+  Start();
+  Raise(MakeEvent(ids_, clock_.NowMs()), 2);
+  for (int i = 0; i < 3; ++i) {
+    Event e = MakeEvent(ids_, clock_.NowMs());
+    auto t = engine_->Plan(e);
+    stores_.Commit(e, t);
+    engine_->Committed(t);
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_.GetCounter("sakchy_alerts_rate_limited_total", "").Value() == 6;
+  }));
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1 && engine_->backlog() == 0; }));
+  clock_.Advance(600'000);
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 2 && osh_.count() == 2; }));
+  const auto digest = boost::json::parse(aravan_.requests()[1].body).as_object();
+  EXPECT_EQ(digest.at("type"), "sakchy.digest");
+  EXPECT_EQ(digest.at("kind"), "digest");
+  EXPECT_EQ(digest.at("items").as_array().size(), 3u);
+  EXPECT_EQ(digest.at("event_ids").as_array().size(), 3u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, EngineTest, ::testing::Values("fake", "rocksdb"),

@@ -16,6 +16,10 @@ class FakeStore final : public storage::Store {
     std::lock_guard lock(mu_);
     events_[event.report.id] = event;
   }
+  std::size_t tickets() const {
+    std::lock_guard lock(mu_);
+    return tickets_.size();
+  }
   std::size_t update_calls() const {
     std::lock_guard lock(mu_);
     return update_calls_;
@@ -46,7 +50,15 @@ class FakeStore final : public storage::Store {
                       std::span<const storage::RecordWrite> records) override {
     std::lock_guard lock(mu_);
     ++update_calls_;
-    for (const Alert& a : alerts) alerts_[a.id] = a;
+    for (const Alert& a : alerts) {
+      if (a.kind != AlertKind::kRoute) {
+        alerts_[a.id] = a;
+      } else if (a.state == DeliveryState::kPending) {
+        tickets_[a.id] = a;  // like the real store: kept only while pending
+      } else {
+        tickets_.erase(a.id);
+      }
+    }
     ApplyRecords(records);
     return OkStatus();
   }
@@ -83,6 +95,7 @@ class FakeStore final : public storage::Store {
     for (const auto& [id, a] : alerts_) {
       if (a.state == DeliveryState::kPending) out.push_back(a);
     }
+    for (const auto& [id, a] : tickets_) out.push_back(a);
     return out;  // map order = id order = oldest first
   }
   Status WriteRecords(std::span<const storage::RecordWrite> writes) override {
@@ -139,6 +152,7 @@ class FakeStore final : public storage::Store {
   mutable std::mutex mu_;
   std::map<std::string, Event> events_;
   std::map<std::string, Alert> alerts_;
+  std::map<std::string, Alert> tickets_;
   std::map<std::string, std::map<std::string, std::string>> records_;
   std::size_t update_calls_ = 0;
 };

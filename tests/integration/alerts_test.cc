@@ -6,7 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+
 #include "core/crypto.h"
+#include "core/time.h"
 #include "integration/harness.h"
 #include "testutil/kannel_fixture.h"
 
@@ -227,6 +230,52 @@ TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChann
   EXPECT_EQ(h.Call("GET", "/v1/admin/contacts/tg-only", kAdminToken).status, 404);
   EXPECT_EQ(h.Call("DELETE", "/v1/admin/contacts/osh-duty", kAdminToken).status, 409);
   EXPECT_EQ(h.Call("GET", "/readyz", "").body.find("tg-only"), std::string::npos);
+}
+
+TEST(SilencesApiTest, SilenceHoldsAlertsUntilItIsEndedEarly) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  const TimeMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  EXPECT_EQ(h.Call("POST", "/v1/silences", kMonitorToken, "{}").status, 403);
+  auto none = h.Call("POST", "/v1/silences", kAnalystToken,
+                     R"({"ends_at":"2099-01-01T00:00:00Z","comment":"x"})");
+  EXPECT_EQ(none.status, 400);
+  EXPECT_NE(none.body.find("\"field\":\"areas\""), std::string::npos) << none.body;
+  auto past = h.Call("POST", "/v1/silences", kAnalystToken,
+                     R"({"areas":["KG-O"],"ends_at":"2001-01-01T00:00:00Z","comment":"x"})");
+  EXPECT_EQ(past.status, 400);
+  EXPECT_NE(past.body.find("\"field\":\"ends_at\""), std::string::npos) << past.body;
+  auto no_comment = h.Call("POST", "/v1/silences", kAnalystToken,
+                           R"({"areas":["KG-O"],"ends_at":")" + FormatRfc3339(now + 3'600'000) +
+                               R"("})");
+  EXPECT_EQ(no_comment.status, 400);
+
+  auto created = h.Call("POST", "/v1/silences", kAnalystToken,
+                        R"({"areas":["KG-O","KG-GO"],"ends_at":")" +
+                            FormatRfc3339(now + 3'600'000) +
+                            R"(","comment":"known incident, police on site"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = Str(json::parse(created.body).at("id"));
+  EXPECT_EQ(json::parse(created.body).at("created_by"), "env-analyst-1");
+  auto listed = h.GetJson("/v1/silences");
+  ASSERT_EQ(listed.at("silences").as_array().size(), 1u);
+  EXPECT_EQ(h.GetJson("/v1/silences/" + id).at("comment"), "known incident, police on site");
+
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "silenced-1"}});
+  ASSERT_EQ(posted.status, 202);
+  ASSERT_TRUE(WaitFor([&] { return h.Metric("sakchy_alerts_silenced_total") >= 1; }));
+  EXPECT_EQ(h.sink().count(), 0u) << "silenced: nobody is notified";
+
+  auto expired = h.Call("DELETE", "/v1/silences/" + id, kAnalystToken);
+  ASSERT_EQ(expired.status, 200) << expired.body;
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 1; })) << "held alert sent when it ended";
+  const std::string alert_id = Str(json::parse(h.sink().requests()[0].body).at("alert_id"));
+  auto detail = h.GetJson("/v1/alerts/" + alert_id);
+  ASSERT_TRUE(detail.is_object());
+  EXPECT_EQ(Str(detail.at("group").at("silenced_by")), id);
+  EXPECT_EQ(h.Call("DELETE", "/v1/silences/NOPE", kAnalystToken).status, 404);
 }
 
 }  // namespace

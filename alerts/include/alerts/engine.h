@@ -1,8 +1,11 @@
 #pragma once
-// The alerts module as the service sees it: plans notifications for scored events, delivers them
-// (Dispatcher), applies delivery reports and acknowledgements, and answers what happened to an
-// alert. All state changes run on one state thread (the dispatcher's), in order; the blocking
-// calls below wait for it.
+// The alerts module as the service sees it. A scored event at or above alerts.min_severity becomes
+// a routing ticket, committed with the event (Plan); the engine then routes it (Notifier: route
+// tree, groups, dedup, silences, rate limit, inhibition, escalation), renders the notifications in
+// each contact's language, writes them with the routing state and the ticket's removal in one
+// atomic batch, and delivers them (Dispatcher). It applies delivery reports and
+// acknowledgements and answers what happened to an alert. All state changes run on one state
+// thread (the dispatcher's), in order; the blocking calls below wait for it.
 
 #include <memory>
 #include <optional>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "alerts/acks.h"
+#include "alerts/notifier.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/metrics.h"
@@ -39,6 +43,8 @@ struct AlertDetail {
   Alert alert;
   std::vector<Alert> group;  // every notification of alert.group_key, oldest first
   std::vector<Ack> acks;     // oldest first
+  // The routing state of the group while it is open (silenced, escalation step, recipients).
+  std::optional<Notifier::GroupView> state;
 };
 
 // A contact as the directory holds it.
@@ -70,10 +76,10 @@ class Engine {
   // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
   virtual void Stop() = 0;
 
-  // ingest::PipelineHooks::plan_alerts: the outbox entries to commit with `event`. Pure; called
-  // on scoring threads.
+  // ingest::PipelineHooks::plan_alerts: the routing ticket to commit with `event` (none below
+  // alerts.min_severity). Pure; called on scoring threads.
   virtual std::vector<Alert> Plan(const Event& event) = 0;
-  // ingest::PipelineHooks::alerts_committed: entries of Plan() are durable now.
+  // ingest::PipelineHooks::alerts_committed: tickets of Plan() are durable now; routed soon.
   virtual void Committed(std::vector<Alert> alerts) = 0;
 
   // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
@@ -104,6 +110,13 @@ class Engine {
   [[nodiscard]] virtual Status DeleteContact(std::string_view id, std::string actor) = 0;
   // Problems /readyz shows: "contact 'x': no usable channel" ...
   virtual std::vector<std::string> ReadinessProblems() const = 0;
+
+  // Silences (see silences.h): created with an id, expired (ends_at = now) rather than deleted;
+  // both audited with `actor`. Blocking.
+  [[nodiscard]] virtual Result<Silence> CreateSilence(Silence silence, std::string actor) = 0;
+  [[nodiscard]] virtual Result<Silence> ExpireSilence(std::string_view id, std::string actor) = 0;
+  // Newest first: the active ones and those that ended within the last 7 days.
+  virtual std::vector<Silence> Silences() const = 0;
 
  protected:
   Engine() = default;

@@ -66,6 +66,8 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> ContactsRoute(HttpRequest request, std::string id,
                                                      Principal who);
+  boost::asio::awaitable<HttpResponse> SilencesRoute(HttpRequest request, std::string id,
+                                                     Principal who);
   boost::json::value AlertsReadiness() const;
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
   HttpResponse ListAreas();

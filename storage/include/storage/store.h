@@ -89,6 +89,12 @@ struct CursorUpdate {
   std::string value;
 };
 
+// Routing tickets (alerts of kind kRoute: an event waiting to be routed) are not outbox entries:
+// UpdateAlerts / CommitScored keep them in this record table while they are pending and delete
+// them otherwise; PendingAlerts returns them after the pending outbox entries; GetAlert and
+// ListAlerts never see them.
+inline constexpr std::string_view kTicketsTable = "alert_tickets";
+
 struct AlertFilter {
   std::optional<DeliveryState> state;
   std::optional<std::string> event_id;   // alerts whose event_id or event_ids hold it
@@ -147,7 +153,7 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter,
                                                               std::size_t limit,
                                                               std::string_view before_id) = 0;
-  // Every alert in state pending (restart recovery), oldest first.
+  // Every alert in state pending (restart recovery), oldest first; then the routing tickets.
   [[nodiscard]] virtual Result<std::vector<Alert>> PendingAlerts() = 0;
 
   // Records (see RecordWrite). One atomic write, durable when it returns (WAL, fsync if sync).
