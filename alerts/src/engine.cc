@@ -58,7 +58,12 @@ class EngineImpl final : public Engine {
                                  "Notifications held for a digest by the per-recipient limit")),
         inhibited_(metrics.GetCounter("sakchy_alerts_inhibited_total",
                                       "Events not routed because a cluster alert covers them")),
-        planned_(metrics.GetCounter("sakchy_alerts_planned_total", "Notifications created")) {
+        planned_(metrics.GetCounter("sakchy_alerts_planned_total", "Notifications created")),
+        notices_(metrics.GetCounter("sakchy_alerts_duty_notices_total",
+                                    "Notices to duty contacts about undeliverable alerts")),
+        unnoticed_(metrics.GetCounter(
+            "sakchy_alerts_undeliverable_unnoticed_total",
+            "Undeliverable alerts with no duty contact to tell (see alerts.duty)")) {
     auto groups = groups_gauge_;
     metrics.AddCallbackGauge("sakchy_alert_groups", "Open alert groups", {},
                              [groups] { return static_cast<double>(groups->load()); });
@@ -776,8 +781,152 @@ class EngineImpl final : public Engine {
                    DeliveryStateName(alert.state), alert.contact_id, fallback->channel,
                    fallback->id);
       reaction.alerts.push_back(std::move(*fallback));
+      return reaction;
     }
+    // Every channel failed: tell the duty contact (visible as a notice and in the outbox state).
+    std::vector<Alert> notices = Notices(alert);
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = clock_.NowMs();
+    entry.actor = "system";
+    entry.action = "alert.undeliverable";
+    entry.subject = alert.id;
+    boost::json::array told;
+    for (const Alert& n : notices) told.emplace_back(n.contact_id);
+    entry.details = ToJsonText(boost::json::value(boost::json::object{
+        {"contact_id", alert.contact_id}, {"state", DeliveryStateName(alert.state)},
+        {"error", alert.last_error}, {"duty", std::move(told)}}));
+    reaction.records.push_back(storage::AuditRecord(entry));
+    if (notices.empty()) {
+      unnoticed_.Inc();
+      spdlog::error("alerts: {} for contact {} could not be delivered and no duty contact can be "
+                    "told (alerts.duty, or a contact with role analyst_on_duty for area '{}')",
+                    alert.id, alert.contact_id, alert.area);
+    } else {
+      notices_.Inc(notices.size());
+      spdlog::warn("alerts: {} for contact {} could not be delivered ({}); told {} duty contact(s)",
+                   alert.id, alert.contact_id, alert.last_error, notices.size());
+    }
+    for (Alert& n : notices) reaction.alerts.push_back(std::move(n));
+    events_cache_.clear();
     return reaction;
+  }
+
+  // Who hears that a notification could not be delivered: alerts.duty, or the contacts with role
+  // analyst_on_duty whose areas cover the alert's area; never the undelivered recipient.
+  std::vector<const config::Contact*> DutyContacts(const Alert& alert) const {
+    std::vector<const config::Contact*> out;
+    auto usable = [&](const config::Contact& c) {
+      return c.id != alert.contact_id && !UsableChannels(c, cfg_.channels).empty();
+    };
+    if (!cfg_.duty_contacts.empty()) {
+      for (const auto& id : cfg_.duty_contacts) {
+        const config::Contact* c = CurrentContact(id);
+        if (c != nullptr && usable(*c)) out.push_back(c);
+      }
+      return out;
+    }
+    const AreaCode area = alert.area.empty() ? areas_.root() : alert.area;
+    auto consider = [&](const config::Contact& c) {
+      if (c.role != "analyst_on_duty" || !usable(c)) return;
+      for (const auto& a : c.areas) {
+        if (areas_.IsWithin(area, a)) {
+          out.push_back(&c);
+          return;
+        }
+      }
+    };
+    for (const auto& c : yaml_contacts_) consider(c);
+    for (const auto& [id, c] : api_contacts_) consider(c);
+    return out;
+  }
+
+  std::vector<Alert> Notices(const Alert& failed) {
+    std::vector<Alert> out;
+    const TimeMs now = clock_.NowMs();
+    for (const config::Contact* duty : DutyContacts(failed)) {
+      const int index = UsableChannels(*duty, cfg_.channels).front();
+      const config::ContactChannel& channel = duty->channels[static_cast<std::size_t>(index)];
+      Alert n;
+      n.id = ids_.Next();
+      n.kind = AlertKind::kNotice;
+      n.group_key = "notice:" + failed.id;
+      n.subject_id = failed.id;
+      n.event_id = failed.event_id;
+      n.event_ids = failed.event_ids;
+      n.area = failed.area;
+      n.severity = failed.severity;
+      n.categories = failed.categories;
+      n.contact_id = duty->id;
+      n.channel = channel.type;
+      n.target = channel.address;
+      n.channel_index = index;
+      n.sequence = 1;
+      n.idempotency_key = NotificationKey(n.group_key, n.contact_id, n.channel, n.target, 1);
+      n.created_at = now;
+      n.next_attempt_at = now;
+      RenderStored(n, &failed);
+      out.push_back(std::move(n));
+    }
+    return out;
+  }
+
+  // Renders `a` from what is stored (a fallback channel, a notice): the group's latest event,
+  // digest lines from the covered events, the undelivered alert of a notice.
+  void RenderStored(Alert& a, const Alert* failed = nullptr) {
+    const config::Contact* contact = CurrentContact(a.contact_id);
+    RenderContext ctx;
+    ctx.channels = &cfg_.channels;
+    ctx.language = contact != nullptr ? contact->language : "ru";
+    ctx.area_name = AreaName(a.area, ctx.language);
+    ctx.events = std::max<int>(1, static_cast<int>(a.event_ids.size()));
+    ctx.now = clock_.NowMs();
+    std::optional<Event> event;
+    if (a.kind == AlertKind::kNotice) {
+      std::optional<Alert> loaded;
+      if (failed == nullptr) {
+        auto stored = store_.GetAlert(a.subject_id);
+        if (stored && stored->has_value()) loaded = **stored;
+        failed = loaded ? &*loaded : nullptr;
+      }
+      if (failed != nullptr) {
+        const config::Contact* recipient = CurrentContact(failed->contact_id);
+        ctx.notice.code = AlertCode(failed->id);
+        ctx.notice.severity = failed->severity;
+        ctx.notice.area_name = ctx.area_name.empty() ? failed->area : ctx.area_name;
+        ctx.notice.contact = recipient != nullptr && !recipient->name.empty() ? recipient->name
+                                                                              : failed->contact_id;
+        ctx.notice.channel = failed->channel;
+        ctx.notice.error = failed->last_error;
+        ctx.extra_json = ToJsonText(boost::json::value(boost::json::object{
+            {"type", "sakchy.notice"},
+            {"undelivered",
+             boost::json::object{{"alert_id", failed->id},
+                                 {"contact_id", failed->contact_id},
+                                 {"channel", failed->channel},
+                                 {"state", DeliveryStateName(failed->state)},
+                                 {"attempts", failed->attempts},
+                                 {"error", failed->last_error}}}}));
+      }
+      a.payload = RenderPayload(a, ctx);
+      return;
+    }
+    if (a.kind == AlertKind::kDigest) {
+      for (const auto& id : a.event_ids) {
+        auto e = LoadEvent(id);
+        if (!e) continue;
+        DigestLine line;
+        line.severity = e->severity;
+        line.area_name = AreaName(e->area, ctx.language);
+        if (line.area_name.empty()) line.area_name = e->area;
+        line.categories = e->categories;
+        ctx.digest.push_back(std::move(line));
+      }
+    } else if (!a.event_ids.empty()) {
+      event = LoadEvent(a.event_ids.back());
+      if (event) ctx.event = &*event;
+    }
+    a.payload = RenderPayload(a, ctx);
   }
 
   // The same notification on the contact's next usable channel, if there is one.
@@ -801,7 +950,8 @@ class EngineImpl final : public Engine {
       next.delivered_at = 0;
       next.sent_at = 0;
       next.last_error.clear();
-      next.payload.clear();  // rendered for its own channel
+      RenderStored(next);  // for its own channel
+      events_cache_.clear();
       return next;
     }
     return std::nullopt;
@@ -822,6 +972,8 @@ class EngineImpl final : public Engine {
   Counter& held_;
   Counter& inhibited_;
   Counter& planned_;
+  Counter& notices_;
+  Counter& unnoticed_;
   std::shared_ptr<std::atomic<std::size_t>> groups_gauge_ =
       std::make_shared<std::atomic<std::size_t>>(0);
 

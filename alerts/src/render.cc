@@ -24,6 +24,22 @@ std::string RenderPayload(const Alert& alert, const RenderContext& ctx) {
     }
     return {};
   }
+  if (alert.kind == AlertKind::kNotice) {
+    NoticeInput notice = ctx.notice;
+    notice.language = ctx.language;
+    if (alert.channel == "webhook") {
+      return NotificationBody(alert, nullptr, ctx.events, ctx.sources, ctx.extra_json);
+    }
+    if (alert.channel == "sms") return NoticeShort(notice);
+    if (alert.channel == "telegram") {
+      return TelegramBody(alert, NoticeLong(notice), AckButtonLabel(ctx.language));
+    }
+    if (alert.channel == "email" && ctx.channels->email) {
+      return EmailMessage(*ctx.channels->email, alert, NoticeSubject(notice), NoticeLong(notice),
+                          ctx.now);
+    }
+    return {};
+  }
   if (ctx.event == nullptr) return {};
   if (alert.channel == "webhook") {
     return NotificationBody(alert, ctx.event, ctx.events, ctx.sources, ctx.extra_json);
@@ -35,6 +51,7 @@ std::string RenderPayload(const Alert& alert, const RenderContext& ctx) {
   in.area_name = ctx.area_name;
   in.events = ctx.events;
   in.sources = ctx.sources;
+  in.escalation_step = alert.escalation_step;
   if (alert.channel == "sms") return ShortMessage(in);
   if (alert.channel == "telegram") {
     return TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(ctx.language));

@@ -21,6 +21,7 @@ struct RenderContext {
   int events = 1;                  // group size
   int sources = 1;
   std::vector<DigestLine> digest;  // digests
+  NoticeInput notice;              // notices (language set from `language`)
   std::string extra_json;          // webhook: more members of the body (a JSON object)
   TimeMs now = 0;
 };

@@ -42,6 +42,9 @@ struct Words {
   std::string_view digest;   // "digest"
   std::string_view digest_why;
   std::string_view alerts_word;
+  std::string_view escalated;      // "not acknowledged — escalation, step"
+  std::string_view undelivered;    // "alert %s was not delivered to"
+  std::string_view reach_them;     // "reach them another way"
 };
 
 const Words& WordsFor(Lang lang) {
@@ -63,6 +66,9 @@ const Words& WordsFor(Lang lang) {
       "жыйынтык",
       "билдирүү чегинен ашты",
       "эскертүү",
+      "ырасталган жок — эскалация, кадам",
+      "жеткирилген жок",
+      "башка жол менен байланышыңыз",
   };
   static const Words kRu{
       {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
@@ -82,6 +88,9 @@ const Words& WordsFor(Lang lang) {
       "сводка",
       "превышен лимит сообщений",
       "тревог",
+      "не подтверждено — эскалация, шаг",
+      "не доставлена",
+      "свяжитесь с получателем иначе",
   };
   static const Words kEn{
       {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
@@ -101,6 +110,9 @@ const Words& WordsFor(Lang lang) {
       "digest",
       "message limit reached",
       "alerts",
+      "not acknowledged — escalation, step",
+      "was not delivered",
+      "reach them another way",
   };
   switch (lang) {
     case Lang::kKy:
@@ -323,11 +335,15 @@ std::string LongMessage(const MessageInput& in, std::size_t max_units) {
       std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
       std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
       ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
+  const std::string escalation =
+      in.escalation_step > 0
+          ? "\n" + std::string(w.escalated) + " " + std::to_string(in.escalation_step)
+          : std::string();
   const std::string group =
-      in.events > 1 || in.sources > 1
+      escalation + (in.events > 1 || in.sources > 1
           ? "\n" + std::string(w.reports) + ": " + std::to_string(in.events) + ", " +
                 std::string(w.sources) + ": " + std::to_string(in.sources)
-          : std::string();
+          : std::string());
   const std::string tail = group + "\n" + std::string(w.categories) + ": " +
                            CategoryList(in, lang) + "\n" +
                            std::string(w.time) + ": " + BishkekTime(WhenOf(in), true) + " (" +
@@ -412,6 +428,43 @@ std::string DigestSubject(std::string_view language, std::size_t groups, std::st
   const Words& w = WordsFor(ToLang(language));
   return std::string(w.brand) + " [" + std::string(w.digest) + "] " + std::to_string(groups) +
          " " + std::string(w.alerts_word) + " — " + std::string(w.code) + " " + std::string(code);
+}
+
+namespace {
+
+// "ВЫСОКИЙ, Араванский район, 4821 → Айбек (sms)"
+std::string NoticeWhat(const NoticeInput& in, const Words& w) {
+  return std::string(w.alert) + " " + in.code + " (" +
+         std::string(w.severity_upper[SeverityIndex(in.severity)]) + ", " +
+         (in.area_name.empty() ? "—" : in.area_name) + ") " + std::string(w.undelivered) + ": " +
+         in.contact + " (" + in.channel + ")";
+}
+
+}  // namespace
+
+std::string NoticeShort(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + NoticeWhat(in, w);
+  const std::string tail = ". " + std::string(w.reach_them) + ".";
+  std::string msg = head + tail;
+  if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+  // Shorten the contact's name, never the code.
+  msg = std::string(w.brand) + ": " + std::string(w.alert) + " " + in.code + " " +
+        std::string(w.undelivered) + " (" + in.channel + ")" + tail;
+  return msg;
+}
+
+std::string NoticeLong(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  std::string error = in.error.substr(0, 300);
+  return std::string(w.brand) + ": " + NoticeWhat(in, w) + "\n" + error + "\n" +
+         std::string(w.reach_them) + ".\n";
+}
+
+std::string NoticeSubject(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  return std::string(w.brand) + " — " + std::string(w.alert) + " " + in.code + " " +
+         std::string(w.undelivered);
 }
 
 std::string AckButtonLabel(std::string_view language) {

@@ -566,8 +566,8 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id) {
 }
 
 net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
-  static constexpr std::array<std::string_view, 4> kAllowed = {"state", "event_id", "limit",
-                                                               "before"};
+  static constexpr std::array<std::string_view, 5> kAllowed = {"state", "event_id", "limit",
+                                                               "before", "kind"};
   if (auto bad = UnknownParam(req, kAllowed)) {
     co_return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(kAllowed) + ")",
                       *bad);
@@ -584,6 +584,13 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req) {
   if (auto it = req.query.find("event_id"); it != req.query.end()) {
     if (!IsValidId(it->second)) co_return Problem(400, "Invalid query", "not an event id", "event_id");
     filter.event_id = it->second;
+  }
+  if (auto it = req.query.find("kind"); it != req.query.end()) {
+    filter.kind = ParseAlertKind(it->second);
+    if (!filter.kind || *filter.kind == AlertKind::kRoute) {
+      co_return Problem(400, "Invalid query",
+                        "kind must be event, signal, digest, follow_up or notice", "kind");
+    }
   }
   std::size_t limit = 100;
   if (auto it = req.query.find("limit"); it != req.query.end()) {

@@ -377,3 +377,106 @@ INSTANTIATE_TEST_SUITE_P(Stores, EngineTest, ::testing::Values("fake", "rocksdb"
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST_P(EngineTest, EscalationNotifiesTheNextStepAndIsAudited) {
+  config::EscalationConfig e;
+  e.after_ms = 900'000;
+  e.max_steps = 1;
+  cfg_.route.escalation = e;
+  cfg_.route.parent_min_severity = std::vector<Severity>{Severity::kCritical};
+  Start();
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  auto first = Raise(event, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].contact_id, "aravan");
+  clock_.Advance(900'000);
+  ASSERT_TRUE(WaitFor([&] { return osh_.count() == 1; }));
+  auto all = Notifications(event.report.id);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].contact_id, "osh");
+  EXPECT_EQ(all[1].escalation_step, 1);
+  EXPECT_EQ(all[1].group_key, first[0].group_key);
+  EXPECT_THAT(stores_.AuditActions(first[0].group_key), ElementsAre("alert.escalate"));
+  const auto body = boost::json::parse(osh_.requests()[0].body).as_object();
+  EXPECT_EQ(body.at("escalation_step").as_int64(), 1);
+  auto detail = engine_->Describe(all[1].id);
+  ASSERT_OK(detail);
+  ASSERT_TRUE((*detail)->state.has_value());
+  EXPECT_EQ((*detail)->state->escalation_step, 1);
+}
+
+TEST_P(EngineTest, AcknowledgedGroupsDoNotEscalate) {
+  config::EscalationConfig e;
+  e.after_ms = 900'000;
+  cfg_.route.escalation = e;
+  cfg_.route.parent_min_severity = std::vector<Severity>{Severity::kCritical};
+  Start();
+  auto first = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  ASSERT_OK(engine_->Acknowledge({first[0].id, "aravan-akim", "api", ""}));
+  clock_.Advance(3'600'000);
+  // Routing the next event runs everything due by now (the escalation would have been due).
+  Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  auto d = engine_->Describe(first[0].id);
+  ASSERT_OK(d);
+  ASSERT_TRUE((*d)->state.has_value());
+  EXPECT_TRUE((*d)->state->acked);
+  EXPECT_EQ((*d)->state->escalation_step, 0);
+  EXPECT_EQ(osh_.count(), 0u);
+  EXPECT_TRUE(stores_.AuditActions(first[0].group_key).empty());
+}
+
+TEST_P(EngineTest, UndeliverableAlertTellsTheDutyContact) {
+  HttpSink duty;
+  HttpSink broken;
+  broken.SetStatus(400);
+  contacts_.clear();
+  contacts_.push_back(MakeContactWith("aravan", "webhook", broken.url("/aravan")));
+  config::Contact d = MakeContactWith("oblast-duty", "webhook", duty.url("/duty"));
+  d.role = "analyst_on_duty";
+  d.areas = {"KG"};
+  d.min_severity = Severity::kCritical;  // not a recipient of the alert itself
+  contacts_.push_back(d);
+  Start();
+  auto first = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  ASSERT_TRUE(WaitFor([&] { return duty.count() == 1; }));
+  EXPECT_EQ(stores_.Stored(first[0].id).state, DeliveryState::kFailed);
+  const auto body = boost::json::parse(duty.requests()[0].body).as_object();
+  EXPECT_EQ(body.at("type"), "sakchy.notice");
+  EXPECT_EQ(body.at("kind"), "notice");
+  EXPECT_EQ(body.at("undelivered").at("alert_id"), first[0].id.c_str());
+  EXPECT_EQ(body.at("undelivered").at("error"), "HTTP 400");
+  EXPECT_THAT(stores_.AuditActions(first[0].id), ElementsAre("alert.failed", "alert.undeliverable"));
+  storage::AlertFilter notices;
+  notices.kind = AlertKind::kNotice;
+  auto listed = stores_.store().ListAlerts(notices, 10, {});
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].subject_id, first[0].id);
+  EXPECT_EQ(metrics_.GetCounter("sakchy_alerts_duty_notices_total", "").Value(), 1u);
+}
+
+TEST_P(EngineTest, DeadLetterWithoutDutyContactIsCountedAndLogged) {
+  HttpSink down;
+  down.SetStatus(503);
+  cfg_.give_up_after_ms = 1000;
+  contacts_.clear();
+  contacts_.push_back(MakeContactWith("aravan", "webhook", down.url("/aravan")));
+  Start();
+  auto first = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  ASSERT_TRUE(WaitFor([&] { return stores_.Stored(first[0].id).attempts >= 1; }));
+  clock_.Advance(2000);
+  ASSERT_TRUE(WaitFor([&] {
+    return stores_.Stored(first[0].id).state == DeliveryState::kDeadLetter;
+  }));
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_.GetCounter("sakchy_alerts_undeliverable_unnoticed_total", "").Value() == 1;
+  }));
+  EXPECT_THAT(stores_.AuditActions(first[0].id),
+              ElementsAre("alert.dead_letter", "alert.undeliverable"));
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

@@ -338,3 +338,99 @@ TEST_F(NotifierTest, StateSurvivesARestart) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+class EscalationTest : public NotifierTest {
+ protected:
+  void SetUp() override {
+    NotifierTest::SetUp();
+    cfg_.route.parent_min_severity = std::vector<Severity>{Severity::kCritical};
+    config::EscalationConfig e;
+    e.after_ms = 15 * kMin;
+    e.max_steps = 2;
+    e.min_severity = Severity::kHigh;
+    e.roles = {"analyst_on_duty"};
+    cfg_.route.escalation = e;
+  }
+};
+
+TEST_F(EscalationTest, UnacknowledgedGroupsClimbTheHierarchyUpToMaxSteps) {
+  Make();
+  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  EXPECT_EQ(Who(first), (std::set<std::string>{"aravan"}));
+  EXPECT_EQ(notifier_->NextDue(), kT0 + 15 * kMin);
+  EXPECT_TRUE(notifier_->Tick(kT0 + 15 * kMin - 1).notifications.empty());
+  TickResult step1 = notifier_->Tick(kT0 + 15 * kMin);
+  ASSERT_EQ(step1.notifications.size(), 1u);
+  EXPECT_EQ(step1.notifications[0].contact_id, "osh");  // raion -> oblast duty
+  EXPECT_EQ(step1.notifications[0].reason, "escalation");
+  EXPECT_EQ(step1.notifications[0].escalation_step, 1);
+  EXPECT_EQ(step1.notifications[0].group_key, first[0].group_key);
+  ASSERT_EQ(step1.escalations.size(), 1u);
+  EXPECT_EQ(step1.escalations[0].step, 1);
+  EXPECT_THAT(step1.escalations[0].contacts, ElementsAre("osh"));
+  TickResult step2 = notifier_->Tick(kT0 + 30 * kMin);
+  EXPECT_EQ(Who(step2.notifications), (std::set<std::string>{"national"}));  // oblast -> national
+  EXPECT_EQ(step2.notifications[0].escalation_step, 2);
+  // max_steps reached: no more.
+  EXPECT_TRUE(notifier_->Tick(kT0 + 2 * kHour).escalations.empty());
+  auto g = notifier_->Group(first[0].group_key);
+  ASSERT_TRUE(g.has_value());
+  EXPECT_EQ(g->escalation_step, 2);
+  EXPECT_EQ(g->recipients.at("national").step, 2);
+}
+
+TEST_F(EscalationTest, AcknowledgementStopsTheChain) {
+  Make();
+  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  ASSERT_EQ(notifier_->Tick(kT0 + 15 * kMin).notifications.size(), 1u);
+  notifier_->Acknowledge(first[0].group_key, kT0 + 20 * kMin);
+  TickResult later = notifier_->Tick(kT0 + 3 * kHour);
+  EXPECT_TRUE(later.notifications.empty());
+  EXPECT_TRUE(later.escalations.empty());
+  // Acknowledged before the first step: no escalation at all.
+  auto second = AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0 + 4 * kHour);
+  notifier_->Acknowledge(second[0].group_key, kT0 + 4 * kHour + kMin);
+  EXPECT_TRUE(notifier_->Tick(kT0 + 5 * kHour).escalations.empty());
+}
+
+TEST_F(EscalationTest, OnlyFromItsMinimumSeverityAndExplicitSteps) {
+  Make();
+  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0);
+  EXPECT_TRUE(notifier_->Tick(kT0 + kHour).escalations.empty());
+
+  cfg_.route.escalation->steps = {{"chui"}, {"national"}};
+  cfg_.route.escalation->roles.clear();
+  Make();
+  AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  EXPECT_EQ(Who(notifier_->Tick(kT0 + 15 * kMin).notifications), (std::set<std::string>{"chui"}));
+  EXPECT_EQ(Who(notifier_->Tick(kT0 + 30 * kMin).notifications),
+            (std::set<std::string>{"national"}));
+}
+
+TEST_F(EscalationTest, NobodyLeftToEscalateToIsReported) {
+  contacts_ = {Contact("aravan", {"KG-O-ARAVAN"})};
+  Make();
+  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  TickResult r = notifier_->Tick(kT0 + 15 * kMin);
+  ASSERT_EQ(r.escalations.size(), 1u);
+  EXPECT_TRUE(r.escalations[0].contacts.empty());
+  EXPECT_TRUE(notifier_->Tick(kT0 + 30 * kMin).escalations.empty());  // the chain ended
+}
+
+TEST_F(EscalationTest, EscalationStateSurvivesARestart) {
+  Make();
+  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  std::vector<storage::Record> groups;
+  for (const auto& w : notifier_->TakeDirty()) {
+    if (w.table == kGroupsTable && w.value) groups.push_back({w.key, *w.value});
+  }
+  Make();
+  notifier_->Restore(groups, {}, {}, kT0 + kMin);
+  EXPECT_EQ(Who(notifier_->Tick(kT0 + 15 * kMin).notifications), (std::set<std::string>{"osh"}));
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

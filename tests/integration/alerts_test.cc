@@ -278,5 +278,43 @@ TEST(SilencesApiTest, SilenceHoldsAlertsUntilItIsEndedEarly) {
   EXPECT_EQ(h.Call("DELETE", "/v1/silences/NOPE", kAnalystToken).status, 404);
 }
 
+TEST(DeadLetterTest, UndeliverableAlertIsVisibleAndTheDutyContactIsTold) {
+  const auto closed = FreePorts(1);
+  ASSERT_EQ(closed.size(), 1u);
+  HarnessOptions opts;
+  opts.alerts_yaml = "  give_up_after_ms: 1500\n";
+  opts.contacts_yaml = "  - id: osh-akim\n    name: Osh akim\n    areas: [KG-GO]\n"
+                       "    channels:\n      - type: webhook\n        url: http://127.0.0.1:" +
+                       std::to_string(closed[0]) +
+                       "/down\n        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n";
+  Harness h(opts);
+  ASSERT_TRUE(h.Start());
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "dead-1"}});
+  ASSERT_EQ(posted.status, 202);
+  json::value dead;
+  ASSERT_TRUE(WaitFor([&] {
+    dead = h.GetJson("/v1/alerts?state=dead_letter");
+    return dead.is_object() && dead.at("alerts").as_array().size() == 1;
+  })) << serialize(dead);
+  const auto& failed = dead.at("alerts").as_array()[0];
+  EXPECT_EQ(failed.at("contact_id"), "osh-akim");
+  EXPECT_NE(Str(failed.at("last_error")).find("gave up after"), std::string::npos);
+  // The Osh duty officer (analyst_on_duty) hears about it.
+  json::value notices;
+  ASSERT_TRUE(WaitFor([&] {
+    notices = h.GetJson("/v1/alerts?kind=notice");
+    return notices.is_object() && notices.at("alerts").as_array().size() == 1;
+  }));
+  EXPECT_EQ(notices.at("alerts").as_array()[0].at("contact_id"), "osh-duty");
+  EXPECT_EQ(notices.at("alerts").as_array()[0].at("subject_id"), failed.at("id"));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& r : h.sink().requests()) {
+      if (r.body.find("sakchy.notice") != std::string::npos) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(h.Call("GET", "/v1/alerts?kind=route", kAnalystToken).status, 400);
+}
+
 }  // namespace
 }  // namespace sakchy::testing

@@ -27,6 +27,7 @@ struct MessageInput {
   std::string area_name;
   int events = 1;
   int sources = 1;
+  int escalation_step = 0;  // > 0: the long form says it was escalated (not acknowledged)
 };
 
 // One group listed in a digest (what a rate-limited contact did not get one by one).
@@ -58,6 +59,21 @@ std::string DigestShort(std::string_view language, const std::vector<DigestLine>
 std::string DigestLong(std::string_view language, const std::vector<DigestLine>& lines,
                        std::string_view code, std::size_t max_units = kTelegramMaxUnits);
 std::string DigestSubject(std::string_view language, std::size_t groups, std::string_view code);
+
+// To the duty contact: a notification could not be delivered. `code` is the undelivered alert's
+// code; `contact` its recipient's name (or id); `channel` the last channel tried.
+struct NoticeInput {
+  std::string language = "ru";
+  std::string code;
+  Severity severity = Severity::kInfo;
+  std::string area_name;
+  std::string contact;
+  std::string channel;
+  std::string error;
+};
+std::string NoticeShort(const NoticeInput& in);  // <= kSmsMaxUnits
+std::string NoticeLong(const NoticeInput& in);
+std::string NoticeSubject(const NoticeInput& in);
 
 // Label of the Telegram acknowledge button ("Кабыл алдым" / "Принято" / "Acknowledge").
 std::string AckButtonLabel(std::string_view language);
