@@ -68,4 +68,18 @@ std::optional<std::string> ParseSmsAck(std::string_view text) {
   return code;
 }
 
+std::optional<std::pair<std::string, std::string>> ParseAckCallback(std::string_view data) {
+  if (!data.starts_with("ack:")) return std::nullopt;
+  data.remove_prefix(4);
+  const auto colon = data.find(':');
+  if (colon != 4) return std::nullopt;
+  const std::string code(data.substr(0, 4));
+  for (char c : code) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  const std::string id(data.substr(5));
+  if (id.size() != 26) return std::nullopt;
+  return std::make_pair(code, id);
+}
+
 }  // namespace sakchy::alerts

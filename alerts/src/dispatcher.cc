@@ -38,6 +38,7 @@
 #include "channels.h"
 #include "core/crypto.h"
 #include "core/id.h"
+#include "http_client.h"
 #include "core/json_text.h"
 #include "smtp_client.h"
 #include "storage/audit.h"
@@ -53,201 +54,7 @@ namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr std::size_t kMaxResponseBody = 64 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(20);
-constexpr std::string_view kUserAgent = "sakchy/0.1";
-
-// Where a webhook URL points.
-struct Endpoint {
-  bool tls = false;
-  std::string host;         // for DNS, SNI and certificate checks (no brackets)
-  std::string port;         // numeric service
-  std::string host_header;  // Host: value
-  std::string target;       // origin-form request target
-};
-
-Result<Endpoint> ParseEndpoint(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid URL");
-  Endpoint ep;
-  const auto scheme = parsed->scheme_id();
-  if (scheme == boost::urls::scheme::https) {
-    ep.tls = true;
-  } else if (scheme != boost::urls::scheme::http) {
-    return MakeError(ErrorCode::kInvalidArgument, "URL must be http or https");
-  }
-  ep.host = parsed->host_address();
-  if (ep.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "URL has no host");
-  ep.port = parsed->has_port() ? std::string(parsed->port()) : (ep.tls ? "443" : "80");
-  ep.host_header = parsed->encoded_host_and_port();
-  ep.target = parsed->encoded_target();
-  if (ep.target.empty()) ep.target = "/";
-  return ep;
-}
-
-// What one delivery attempt came to.
-struct Outcome {
-  enum class Kind { kDelivered, kRetry, kFailed };
-  Kind kind = Kind::kRetry;
-  std::string error;                     // short human message; empty when delivered
-  std::optional<TimeMs> retry_after_ms;  // from Retry-After on 429/503
-  bool sent = false;                     // a request went on the wire (counts for metrics)
-  bool handed_off = false;               // delivered means "sent": a gateway took it
-  unsigned status = 0;                   // HTTP status when a response was read
-  std::string body;                      // its body (at most kMaxResponseBody)
-};
-
-Outcome Retry(std::string error) {
-  Outcome out;
-  out.kind = Outcome::Kind::kRetry;
-  out.error = std::move(error);
-  return out;
-}
-Outcome Failed(std::string error) {
-  Outcome out;
-  out.kind = Outcome::Kind::kFailed;
-  out.error = std::move(error);
-  return out;
-}
-
-std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
-  if (value.empty() || value.size() > 9) return std::nullopt;
-  TimeMs seconds = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') return std::nullopt;  // HTTP-dates are not honoured
-    seconds = seconds * 10 + (c - '0');
-  }
-  return seconds * 1000;
-}
-
-Outcome ClassifyStatus(const http::response<http::string_body>& res) {
-  const unsigned code = res.result_int();
-  Outcome out;
-  out.sent = true;
-  out.error = "HTTP " + std::to_string(code);
-  if (code >= 200 && code < 300) {
-    out.kind = Outcome::Kind::kDelivered;
-    out.error.clear();
-  } else if (code == 408 || code == 429 || code >= 500) {
-    out.kind = Outcome::Kind::kRetry;
-    if (code == 429 || code == 503) {
-      auto it = res.find(http::field::retry_after);
-      if (it != res.end()) out.retry_after_ms = ParseRetryAfter(it->value());
-    }
-  } else if (code >= 300 && code < 400) {
-    out.kind = Outcome::Kind::kFailed;
-    out.error += " (redirects are not followed)";
-  } else if (code >= 400) {
-    out.kind = Outcome::Kind::kFailed;
-  } else {
-    out.kind = Outcome::Kind::kRetry;  // 1xx as a final answer: odd receiver, try again later
-  }
-  return out;
-}
-
-// Sockets of one attempt. Shared with the deadline handler, which closes them on timeout.
-struct Connection {
-  Connection(const net::any_io_executor& ex, ssl::context* tls_ctx) : resolver(ex), socket(ex) {
-    if (tls_ctx != nullptr) tls.emplace(ex, *tls_ctx);
-  }
-  tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
-
-  tcp::resolver resolver;
-  tcp::socket socket;                           // plain http
-  std::optional<ssl::stream<tcp::socket>> tls;  // https
-  bool timed_out = false;
-};
-
-std::string DescribeError(const error_code& ec, const Connection& conn, std::int64_t timeout_ms,
-                          std::string_view stage) {
-  if (conn.timed_out) return "timeout after " + std::to_string(timeout_ms) + " ms";
-  if (ec == net::error::connection_refused) return "connection refused";
-  if (ec == net::error::connection_reset) return "connection reset";
-  if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again) {
-    return "cannot resolve host";
-  }
-  return std::string(stage) + ": " + ec.message();
-}
-
-template <typename Stream>
-net::awaitable<Outcome> Exchange(Stream* stream, Connection* conn,
-                                 http::request<http::string_body>* req, std::int64_t timeout_ms) {
-  error_code ec;
-  co_await http::async_write(*stream, *req, net::redirect_error(net::use_awaitable, ec));
-  if (ec) {
-    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "write"));
-    out.sent = true;
-    co_return out;
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBody);
-  co_await http::async_read(*stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-  if (ec == http::error::body_limit && parser.is_header_done()) ec = {};  // status is enough
-  if (ec) {
-    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "read"));
-    out.sent = true;
-    co_return out;
-  }
-  Outcome out = ClassifyStatus(parser.get());
-  out.status = parser.get().result_int();
-  out.body = std::move(parser.get().body());
-  co_return out;
-}
-
-// One HTTP/1.1 POST on a fresh connection; `timeout_ms` covers resolve, connect, TLS handshake,
-// write and read. Never throws for network errors.
-net::awaitable<Outcome> PostOnce(Endpoint ep, http::request<http::string_body> req,
-                                 std::int64_t timeout_ms, ssl::context* tls_ctx) {
-  auto ex = co_await net::this_coro::executor;
-  auto conn = std::make_shared<Connection>(ex, ep.tls ? tls_ctx : nullptr);
-
-  net::steady_timer deadline(ex, std::chrono::milliseconds(timeout_ms));
-  auto on_deadline = [conn](const error_code& ec) {
-    if (ec) return;  // cancelled: the attempt finished in time
-    conn->timed_out = true;
-    conn->resolver.cancel();
-    error_code ignored;
-    conn->lowest().close(ignored);
-  };
-  deadline.async_wait(on_deadline);
-
-  error_code ec;
-  auto endpoints = co_await conn->resolver.async_resolve(
-      ep.host, ep.port, net::redirect_error(net::use_awaitable, ec));
-  if (!ec && conn->timed_out) ec = net::error::timed_out;
-  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "resolve"));
-
-  co_await net::async_connect(conn->lowest(), endpoints,
-                              net::redirect_error(net::use_awaitable, ec));
-  if (!ec && conn->timed_out) ec = net::error::timed_out;
-  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "connect"));
-
-  Outcome out;
-  if (conn->tls) {
-    error_code not_ip;
-    net::ip::make_address(ep.host, not_ip);
-    if (not_ip && !SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str())) {
-      co_return Retry("TLS: cannot set server name");  // SNI is for names, never IP literals
-    }
-    conn->tls->set_verify_mode(ssl::verify_peer);
-    conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
-    co_await conn->tls->async_handshake(ssl::stream_base::client,
-                                        net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-      co_return Retry(conn->timed_out ? DescribeError(ec, *conn, timeout_ms, "tls")
-                                      : "TLS handshake failed: " + ec.message());
-    }
-    out = co_await Exchange(&*conn->tls, conn.get(), &req, timeout_ms);
-  } else {
-    out = co_await Exchange(&conn->socket, conn.get(), &req, timeout_ms);
-  }
-  deadline.cancel();
-  error_code ignored;
-  conn->lowest().shutdown(tcp::socket::shutdown_both, ignored);
-  conn->lowest().close(ignored);
-  co_return out;
-}
 
 net::awaitable<Result<std::optional<Event>>> FetchEvent(storage::Store* store, std::string id) {
   co_return store->GetEvent(id);
@@ -519,7 +326,7 @@ class DispatcherImpl final : public Dispatcher {
     req.body() = entries_.at(id).body;
     req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
     req.prepare_payload();
-    co_return co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
   }
 
   // The display name of `area` in `language`, or empty.
@@ -597,7 +404,7 @@ class DispatcherImpl final : public Dispatcher {
       req.set(http::field::host, endpoint->host_header);
       req.set(http::field::user_agent, kUserAgent);
       req.set(http::field::connection, "close");
-      Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
       if (out.status != 0 && out.kind != Outcome::Kind::kDelivered) {
         // Kannel explains refusals in one line, e.g. "Authorization failed for sendsms".
         std::string reason = out.body.substr(0, std::min<std::size_t>(out.body.find('\n'), 120));
@@ -617,7 +424,7 @@ class DispatcherImpl final : public Dispatcher {
     req.set(http::field::connection, "close");
     req.body() = payload;
     req.prepare_payload();
-    Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
     if (out.status == 0) co_return out;  // no response: network error, retried
     const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
     out.error = reply.error;

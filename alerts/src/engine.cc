@@ -19,7 +19,9 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/json_text.h"
+#include "alerts/templates.h"
 #include "render.h"
+#include "telegram_updates.h"
 #include "storage/audit.h"
 
 namespace sakchy::alerts {
@@ -33,6 +35,41 @@ constexpr auto kTickEvery = std::chrono::milliseconds(20);
 constexpr TimeMs kSilenceHistoryMs = 7LL * 24 * 3600 * 1000;
 
 std::string SourceKey(const Report& r) { return r.channel + ":" + r.submitted_by; }
+
+// Index of the codes recipients acknowledge with: contact id \0 code \0 alert id -> "".
+constexpr std::string_view kCodesTable = "alert_codes";
+// The position of the alerts bot's getUpdates.
+constexpr std::string_view kTelegramTable = "alert_telegram";
+constexpr std::size_t kMaxCodeMatches = 20;
+
+std::string CodeKey(std::string_view contact_id, std::string_view code, std::string_view id) {
+  std::string key(contact_id);
+  key.push_back('\0');
+  key.append(code);
+  key.push_back('\0');
+  key.append(id);
+  return key;
+}
+
+storage::RecordWrite CodeRecord(const Alert& a) {
+  return {std::string(kCodesTable), CodeKey(a.contact_id, AlertCode(a.id), a.id), std::string()};
+}
+
+std::string Digits(std::string_view number) {
+  std::string out;
+  for (char c : number) {
+    if (c >= '0' && c <= '9') out += c;
+  }
+  return out;
+}
+
+std::string AckAnswer(std::string_view language, bool ok) {
+  if (!ok) {
+    return language == "ky" ? "Эскертүү табылган жок" : language == "en" ? "Unknown alert"
+                                                                         : "Тревога не найдена";
+  }
+  return language == "ky" ? "Кабыл алынды" : language == "en" ? "Acknowledged" : "Принято";
+}
 
 class EngineImpl final : public Engine {
  public:
@@ -93,6 +130,7 @@ class EngineImpl final : public Engine {
       Committed(std::move(tickets));
     }
     ticker_ = std::thread([this] { TickLoop(); });
+    if (cfg_.channels.telegram) StartTelegramUpdates();
     return OkStatus();
   }
 
@@ -103,6 +141,7 @@ class EngineImpl final : public Engine {
     }
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
+    if (telegram_) telegram_->Stop();
     if (dispatcher_) dispatcher_->Stop();
   }
 
@@ -142,6 +181,48 @@ class EngineImpl final : public Engine {
 
   Result<AckOutcome> Acknowledge(const AckRequest& request) override {
     return OnStateThread<Result<AckOutcome>>([this, &request] { return DoAcknowledge(request); });
+  }
+
+  Result<std::optional<AckOutcome>> AcknowledgeBySms(std::string_view sender,
+                                                     std::string_view code) override {
+    const std::string digits = Digits(sender);
+    if (digits.size() < 7 || code.size() != 4) return std::optional<AckOutcome>();
+    std::vector<std::string> contacts;
+    for (const ContactInfo& info : Contacts()) {
+      for (const auto& ch : info.contact.channels) {
+        if (ch.type == "sms" && Digits(ch.address) == digits) {
+          contacts.push_back(info.contact.id);
+          break;
+        }
+      }
+    }
+    // The newest notification with this code to one of them.
+    std::string best;
+    std::string best_contact;
+    for (const std::string& contact : contacts) {
+      storage::RecordScan scan;
+      scan.prefix = CodeKey(contact, code, {});
+      scan.reverse = true;
+      scan.limit = kMaxCodeMatches;
+      auto records = store_.ScanRecords(kCodesTable, scan);
+      if (!records) return tl::unexpected(records.error());
+      for (const auto& r : *records) {
+        const std::string id = r.key.substr(scan.prefix.size());
+        if (id > best) {
+          best = id;
+          best_contact = contact;
+        }
+      }
+    }
+    if (best.empty()) {
+      spdlog::info("alerts: an SMS acknowledgement with code {} matched no alert of a known "
+                   "contact; treated as a report",
+                   code);
+      return std::optional<AckOutcome>();
+    }
+    auto ack = Acknowledge({best, "contact:" + best_contact, "sms", ""});
+    if (!ack) return tl::unexpected(ack.error());
+    return std::optional<AckOutcome>(std::move(*ack));
   }
 
   Result<Alert> DeliveryReport(std::string_view alert_id, int type) override {
@@ -575,6 +656,7 @@ class EngineImpl final : public Engine {
     for (const Decision& d : result.notifications) created.push_back(Materialize(d, now));
     std::vector<storage::RecordWrite> records = notifier_.TakeDirty();
     for (const Escalation& e : result.escalations) records.push_back(EscalationAudit(e, now));
+    for (const Alert& a : created) records.push_back(CodeRecord(a));
     if (created.empty() && also.empty() && records.empty()) return;
     std::vector<Alert> writes = created;
     for (Alert& a : also) writes.push_back(std::move(a));
@@ -692,6 +774,54 @@ class EngineImpl final : public Engine {
     return a;
   }
 
+  // ---- Telegram button ----
+
+  void StartTelegramUpdates() {
+    std::int64_t offset = 0;
+    if (auto stored = store_.GetRecord(kTelegramTable, "offset"); stored && *stored) {
+      offset = std::atoll((*stored)->c_str());
+    }
+    auto on_press = [this](const CallbackPress& press) { return OnPress(press); };
+    auto save = [this](std::int64_t next) {
+      std::vector<storage::RecordWrite> w{
+          {std::string(kTelegramTable), "offset", std::to_string(next)}};
+      if (auto st = store_.WriteRecords(w); !st) {
+        spdlog::warn("alerts: cannot store the telegram updates offset: {}", st.error().ToString());
+      }
+    };
+    telegram_ = std::make_unique<TelegramUpdates>(*cfg_.channels.telegram, offset, on_press, save);
+    telegram_->Start();
+  }
+
+  // Poller thread: a press of "Acknowledge" under a notification.
+  std::string OnPress(const CallbackPress& press) {
+    auto parsed = ParseAckCallback(press.data);
+    if (!parsed) return AckAnswer("ru", false);
+    auto stored = store_.GetAlert(parsed->second);
+    if (!stored || !stored->has_value()) return AckAnswer("ru", false);
+    const Alert& alert = **stored;
+    std::string language = "ru";
+    if (auto info = FindContact(alert.contact_id)) language = info->contact.language;
+    // Only the chat the notification went to can acknowledge it, with the code it showed (a
+    // channel addressed as @name answers with its numeric id: not comparable).
+    const bool same_chat =
+        alert.target.starts_with("@") || Digits(alert.target) == Digits(press.chat_id);
+    if (alert.channel != "telegram" || !same_chat || AlertCode(alert.id) != parsed->first) {
+      spdlog::warn("alerts: a telegram button press for {} came from another chat or with a "
+                   "wrong code; ignored",
+                   alert.id);
+      return AckAnswer(language, false);
+    }
+    auto ack = Acknowledge(
+        {alert.id, "contact:" + alert.contact_id, "telegram", "telegram user " + press.from_id});
+    if (!ack) {
+      spdlog::error("alerts: acknowledging {} from telegram failed: {}", alert.id,
+                    ack.error().ToString());
+      return AckAnswer(language, false);
+    }
+    return AckAnswer(language, true);
+  }
+
   // ---- Silences ----
 
   // State thread.
@@ -780,6 +910,7 @@ class EngineImpl final : public Engine {
       spdlog::info("alerts: {} {} for contact {}; trying its next channel ({}) as {}", alert.id,
                    DeliveryStateName(alert.state), alert.contact_id, fallback->channel,
                    fallback->id);
+      reaction.records.push_back(CodeRecord(*fallback));
       reaction.alerts.push_back(std::move(*fallback));
       return reaction;
     }
@@ -807,7 +938,10 @@ class EngineImpl final : public Engine {
       spdlog::warn("alerts: {} for contact {} could not be delivered ({}); told {} duty contact(s)",
                    alert.id, alert.contact_id, alert.last_error, notices.size());
     }
-    for (Alert& n : notices) reaction.alerts.push_back(std::move(n));
+    for (Alert& n : notices) {
+      reaction.records.push_back(CodeRecord(n));
+      reaction.alerts.push_back(std::move(n));
+    }
     events_cache_.clear();
     return reaction;
   }
@@ -986,6 +1120,7 @@ class EngineImpl final : public Engine {
   bool stopping_ = false;
   std::atomic<bool> tick_scheduled_{false};
   std::thread ticker_;
+  std::unique_ptr<TelegramUpdates> telegram_;
 
   // State thread (and Start).
   std::map<std::string, config::Contact> api_contacts_;

@@ -502,6 +502,10 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
     spdlog::warn("kannel: rejected callback: {}", err.message);
     co_return Problem(400, "Invalid SMS callback", err.message);
   }
+  // "OK 4821" from a contact's number acknowledges an alert instead of becoming a report.
+  if (d_.alerts) {
+    if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
+  }
   ingest::ValidationLimits limits{d_.max_text_bytes};
   if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
     rejected_invalid_.Inc();

@@ -342,4 +342,25 @@ net::awaitable<HttpResponse> Api::SilencesRoute(HttpRequest req, std::string id,
   co_return r;
 }
 
+net::awaitable<std::optional<HttpResponse>> Api::SmsAckReply(std::string from, std::string text) {
+  auto code = alerts::ParseSmsAck(text);
+  if (!code) co_return std::nullopt;
+  alerts::Engine* engine = d_.alerts;
+  std::string c = *code;
+  auto ack = [engine, from, c] { return engine->AcknowledgeBySms(from, c); };
+  auto result = co_await RunBlocking<Result<std::optional<alerts::AckOutcome>>>(*d_.blocking, ack);
+  if (!result) {
+    // Kannel retries a failed callback: nothing is lost.
+    spdlog::error("api: SMS acknowledgement failed: {}", result.error().ToString());
+    auto r = Problem(503, "Service Unavailable", "the acknowledgement could not be stored");
+    r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+  }
+  if (!*result) co_return std::nullopt;  // not a contact's code: an ordinary report
+  HttpResponse r;  // empty: Kannel would send a body back as an SMS
+  r.status = 200;
+  r.content_type = "text/plain";
+  co_return r;
+}
+
 }  // namespace sakchy::service

@@ -11,7 +11,9 @@
 
 #include "alerts/alert_fixture.h"
 #include "alerts/dispatcher.h"
+#include "alerts/templates.h"
 #include "fakes/http_sink.h"
+#include "fakes/telegram_send_fake.h"
 
 namespace sakchy::alerts {
 namespace {
@@ -476,6 +478,76 @@ TEST_P(EngineTest, DeadLetterWithoutDutyContactIsCountedAndLogged) {
   }));
   EXPECT_THAT(stores_.AuditActions(first[0].id),
               ElementsAre("alert.dead_letter", "alert.undeliverable"));
+}
+
+}  // namespace
+}  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST_P(EngineTest, SmsReplyWithTheCodeAcknowledges) {
+  HttpSink kannel;
+  kannel.SetStatus(202);
+  config::SmsChannelConfig sms;
+  sms.sendsms_url = kannel.url("/cgi-bin/sendsms");
+  sms.username = "ews";
+  sms.password = "pw";
+  sms.from = "Sakchy";
+  cfg_.channels.sms = sms;
+  contacts_.clear();
+  contacts_.push_back(MakeContactWith("akim", "sms", "+996700123456"));
+  Start();
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  const std::string code = AlertCode(alerts[0].id);
+  auto wrong = engine_->AcknowledgeBySms("+996700123456", code == "0000" ? "0001" : "0000");
+  ASSERT_OK(wrong);
+  EXPECT_FALSE(wrong->has_value());
+  auto stranger = engine_->AcknowledgeBySms("+996555000000", code);
+  ASSERT_OK(stranger);
+  EXPECT_FALSE(stranger->has_value());
+  auto ack = engine_->AcknowledgeBySms("996700123456", code);  // Kannel may drop the "+"
+  ASSERT_OK(ack);
+  ASSERT_TRUE(ack->has_value());
+  EXPECT_EQ((*ack)->ack.alert_id, alerts[0].id);
+  EXPECT_EQ((*ack)->ack.via, "sms");
+  EXPECT_EQ((*ack)->ack.actor, "contact:akim");
+  auto again = engine_->AcknowledgeBySms("+996700123456", code);
+  ASSERT_OK(again);
+  ASSERT_TRUE(again->has_value());
+  EXPECT_TRUE((*again)->duplicate);
+  EXPECT_EQ(metrics_.GetCounter("sakchy_alerts_acked_total", "", {{"via", "sms"}}).Value(), 1u);
+}
+
+TEST_P(EngineTest, TelegramButtonAcknowledgesAndIsAnswered) {
+  sakchy::testing::TelegramSendFake bot("123:bot-token", {"4242"});
+  cfg_.channels.telegram = config::TelegramChannelConfig{bot.api_base(), "", "123:bot-token"};
+  contacts_.clear();
+  contacts_.push_back(MakeContactWith("akim", "telegram", "4242"));
+  contacts_[0].language = "ky";
+  Start();
+  auto alerts = Raise(MakeEvent(ids_, clock_.NowMs()), 1);
+  ASSERT_TRUE(WaitFor([&] { return bot.sent().size() == 1; }));
+  const std::string data = bot.sent()[0].callback_data;
+  EXPECT_EQ(data, "ack:" + AlertCode(alerts[0].id) + ":" + alerts[0].id);
+  bot.AddCallbackQuery("999", 7, data);    // another chat: refused
+  bot.AddCallbackQuery("4242", 77, data);  // the contact's chat
+  ASSERT_TRUE(WaitFor([&] { return bot.answers().size() == 2; }));
+  EXPECT_EQ(bot.answers()[0].first, "cbq-1");
+  EXPECT_EQ(bot.answers()[0].second, "Эскертүү табылган жок");
+  EXPECT_EQ(bot.answers()[1].second, "Кабыл алынды");
+  auto detail = engine_->Describe(alerts[0].id);
+  ASSERT_OK(detail);
+  ASSERT_EQ((*detail)->acks.size(), 1u);
+  EXPECT_EQ((*detail)->acks[0].via, "telegram");
+  EXPECT_EQ((*detail)->acks[0].actor, "contact:akim");
+  EXPECT_EQ((*detail)->acks[0].note, "telegram user 77");
+  // The offset moves past the handled updates (they are never handed out again).
+  ASSERT_TRUE(WaitFor([&] {
+    const auto offsets = bot.offsets();
+    return !offsets.empty() && offsets.back() == "3";
+  }));
+  EXPECT_EQ(bot.answers().size(), 2u);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/time.h"
 #include "integration/harness.h"
+#include "fakes/telegram_send_fake.h"
 #include "testutil/kannel_fixture.h"
 
 namespace sakchy::testing {
@@ -314,6 +315,96 @@ TEST(DeadLetterTest, UndeliverableAlertIsVisibleAndTheDutyContactIsTold) {
     return false;
   }));
   EXPECT_EQ(h.Call("GET", "/v1/alerts?kind=route", kAnalystToken).status, 400);
+}
+
+TEST(AckRepliesTest, SmsReplyOkCodeThroughRealKannelAcknowledges) {
+  if (!KannelFixture::Installed()) GTEST_SKIP() << "Kannel is not installed";
+  const auto ports = FreePorts(1);
+  ASSERT_EQ(ports.size(), 1u);
+  const std::string secret = "kannel-secret-for-tests-0123";
+  KannelFixture kannel;
+  HarnessOptions opts;
+  opts.alerts_yaml = "  channels:\n    sms:\n      sendsms_url: " + kannel.sendsms_url() +
+                     "\n      username: ews\n      password_env: SAKCHY_TEST_SMS_PASSWORD\n"
+                     "      from: Sakchy\n";
+  opts.contacts_yaml =
+      "  - id: osh-akim\n    name: Osh akim\n    language: ru\n    areas: [KG-GO]\n"
+      "    channels:\n      - type: sms\n        to: \"+996700123456\"\n";
+  opts.extra_yaml =
+      "privacy:\n  pseudonym_key_env: SAKCHY_TEST_PSEUDONYM_KEY\n"
+      "sms:\n  kannel:\n    enabled: true\n    secret_env: SAKCHY_TEST_KANNEL_SECRET\n"
+      "    allowed_ips: [127.0.0.1]\n";
+  opts.env = {{"SAKCHY_TEST_SMS_PASSWORD", KannelFixture::kPassword},
+              {"SAKCHY_TEST_KANNEL_SECRET", secret},
+              {"SAKCHY_TEST_PSEUDONYM_KEY", "pseudonym-key-for-tests-0123"}};
+  Harness h(opts);
+  ASSERT_TRUE(h.Start({"--listen", "127.0.0.1:" + std::to_string(ports[0])}));
+  ASSERT_TRUE(kannel.Start(ports[0], secret));
+
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "sms-ack-1"}});
+  ASSERT_EQ(posted.status, 202);
+  std::vector<std::string> sms;
+  ASSERT_TRUE(WaitFor([&] {
+    sms = FakeSmscMessages(kannel.Log("fakesmsc.log"));
+    return !sms.empty();
+  })) << h.process().Stderr();
+  const auto at = sms[0].rfind("OK ");
+  ASSERT_NE(at, std::string::npos) << sms[0];
+  const std::string code = sms[0].substr(at + 3, 4);
+  const std::string event_id = Str(json::parse(posted.body).at("id"));
+  std::string sms_id;
+  ASSERT_TRUE(WaitFor([&] {
+    const json::value listed = h.GetJson("/v1/alerts?event_id=" + event_id);
+    if (!listed.is_object()) return false;
+    for (const auto& a : listed.at("alerts").as_array()) {
+      if (a.at("channel") == "sms") sms_id = Str(a.at("id"));
+    }
+    return !sms_id.empty();
+  }));
+  EXPECT_EQ(Str(h.GetJson("/v1/alerts/" + sms_id).at("alert").at("code")), code);
+
+  // The akim answers "OK <code>" by SMS.
+  ASSERT_TRUE(kannel.SendMo("+996700123456 1234 text OK " + code));
+  json::value detail;
+  ASSERT_TRUE(WaitFor([&] {
+    detail = h.GetJson("/v1/alerts/" + sms_id);
+    return detail.is_object() && detail.at("acknowledged") == true;
+  })) << serialize(detail) << "\nsmsbox.log:\n" << kannel.Log("smsbox.log");
+  const auto& ack = detail.at("acks").as_array()[0];
+  EXPECT_EQ(ack.at("via"), "sms");
+  EXPECT_EQ(ack.at("actor"), "contact:osh-akim");
+  EXPECT_EQ(h.Metric("sakchy_reports_accepted_total"), 1) << "an acknowledgement is no report";
+
+  // The same words from an unknown number are an ordinary report.
+  ASSERT_TRUE(kannel.SendMo("+996555111222 1234 text OK " + code));
+  ASSERT_TRUE(WaitFor([&] { return h.Metric("sakchy_reports_accepted_total") == 2; }));
+}
+
+TEST(AckRepliesTest, TelegramButtonOfTheRealBinaryAcknowledges) {
+  TelegramSendFake bot("123456:alerts-bot-token", {"4242"});
+  HarnessOptions opts;
+  opts.alerts_yaml = "  channels:\n    telegram:\n      api_base: " + bot.api_base() +
+                     "\n      token_env: SAKCHY_TEST_ALERTS_BOT\n";
+  opts.contacts_yaml =
+      "  - id: osh-tg\n    name: Osh mediator\n    language: ru\n    areas: [KG-GO]\n"
+      "    channels:\n      - type: telegram\n        chat_id: \"4242\"\n";
+  opts.env = {{"SAKCHY_TEST_ALERTS_BOT", "123456:alerts-bot-token"}};
+  Harness h(opts);
+  ASSERT_TRUE(h.Start());
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "tg-ack-1"}});
+  ASSERT_EQ(posted.status, 202);
+  ASSERT_TRUE(WaitFor([&] { return bot.sent().size() == 1; })) << h.process().Stderr();
+  const std::string data = bot.sent()[0].callback_data;
+  const std::string alert_id = data.substr(data.rfind(':') + 1);
+  bot.AddCallbackQuery("4242", 5150, data);
+  ASSERT_TRUE(WaitFor([&] { return bot.answers().size() == 1; })) << h.process().Stderr();
+  EXPECT_EQ(bot.answers()[0].second, "Принято");
+  auto detail = h.GetJson("/v1/alerts/" + alert_id);
+  ASSERT_TRUE(detail.is_object());
+  EXPECT_EQ(detail.at("acknowledged"), true);
+  EXPECT_EQ(detail.at("acks").as_array()[0].at("via"), "telegram");
+  EXPECT_EQ(h.process().Stderr().find("alerts-bot-token"), std::string::npos)
+      << "the bot token must never be logged";
 }
 
 }  // namespace

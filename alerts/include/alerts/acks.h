@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/result.h"
 #include "core/types.h"
@@ -33,5 +34,8 @@ std::string EncodeAck(const Ack& ack);
 // "OK 4821", "ok4821", " Ok  4821 " -> "4821": an SMS reply that acknowledges; std::nullopt for
 // anything else (it is then an ordinary report).
 std::optional<std::string> ParseSmsAck(std::string_view text);
+// The Telegram button's callback_data "ack:<code>:<alert id>" -> {code, alert id}; std::nullopt
+// for anything else.
+std::optional<std::pair<std::string, std::string>> ParseAckCallback(std::string_view data);
 
 }  // namespace sakchy::alerts

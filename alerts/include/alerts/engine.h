@@ -85,6 +85,12 @@ class Engine {
   // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
   // Idempotent per actor. Audited. Blocking.
   [[nodiscard]] virtual Result<AckOutcome> Acknowledge(const AckRequest& request) = 0;
+  // An SMS reply "OK <code>" from `sender` (Kannel's %p, with or without "+"): acknowledges the
+  // newest notification with that code sent to a contact whose SMS number is `sender`.
+  // std::nullopt when the number is no contact's or the code matches none of theirs (the text is
+  // then an ordinary report). Actor "contact:<id>", via "sms". Blocking.
+  [[nodiscard]] virtual Result<std::optional<AckOutcome>> AcknowledgeBySms(
+      std::string_view sender, std::string_view code) = 0;
   // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
   // kNotFound, kInvalidArgument (unknown type, not an SMS). Blocking.
   [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;

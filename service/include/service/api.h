@@ -69,6 +69,9 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> SilencesRoute(HttpRequest request, std::string id,
                                                      Principal who);
   boost::json::value AlertsReadiness() const;
+  // An SMS reply "OK <code>" from a contact: the 200 answer when it acknowledged an alert.
+  boost::asio::awaitable<std::optional<HttpResponse>> SmsAckReply(std::string from,
+                                                                  std::string text);
   boost::asio::awaitable<HttpResponse> GetTrends(HttpRequest request);
   HttpResponse ListAreas();
   HttpResponse Readyz();
