@@ -41,6 +41,14 @@ constexpr std::string_view kCodesTable = "alert_codes";
 // The position of the alerts bot's getUpdates.
 constexpr std::string_view kTelegramTable = "alert_telegram";
 constexpr std::size_t kMaxCodeMatches = 20;
+// Signals and verdicts, kept to render their notifications again (fallback channels).
+constexpr std::string_view kSignalsTable = "alert_signals";
+constexpr std::string_view kVerdictsTable = "alert_verdicts";
+constexpr std::size_t kMaxFollowUpEvents = 1000;
+
+std::string SignalKey(const Signal& s) {
+  return (s.kind == Signal::Kind::kAreaSpike ? "area:" : "cluster:") + s.subject_id;
+}
 
 std::string CodeKey(std::string_view contact_id, std::string_view code, std::string_view id) {
   std::string key(contact_id);
@@ -263,6 +271,20 @@ class EngineImpl final : public Engine {
       detail.group.push_back(detail.alert);
     }
     return std::optional<AlertDetail>(std::move(detail));
+  }
+
+  Status Raise(const Signal& signal) override {
+    if (signal.subject_id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "signal: subject_id is required");
+    }
+    return OnStateThread<Status>([this, &signal] { return DoRaise(signal); });
+  }
+
+  Result<std::size_t> FollowUp(const Verdict& verdict) override {
+    if (verdict.cluster_id.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "verdict: cluster_id is required");
+    }
+    return OnStateThread<Result<std::size_t>>([this, &verdict] { return DoFollowUp(verdict); });
   }
 
   std::size_t backlog() const override { return dispatcher_ ? dispatcher_->backlog() : 0; }
@@ -592,7 +614,7 @@ class EngineImpl final : public Engine {
         tick_scheduled_ = false;
         const TimeMs now = clock_.NowMs();
         const auto due = notifier_.NextDue();
-        if (due && *due <= now) Step(now, {});
+        if (due && *due <= now) (void)Step(now, {});
       };
       dispatcher_->Post(tick);
     }
@@ -642,12 +664,13 @@ class EngineImpl final : public Engine {
       ticket.state = DeliveryState::kDelivered;  // routed: the ticket is removed
       done.push_back(std::move(ticket));
     }
-    Step(now, std::move(done));
+    (void)Step(now, std::move(done));
   }
 
   // State thread: everything due at `now`, written in one atomic batch with `also` (e.g. the
   // routed tickets) and the routing state, then handed to delivery.
-  void Step(TimeMs now, std::vector<Alert> also) {
+  Status Step(TimeMs now, std::vector<Alert> also,
+              std::vector<storage::RecordWrite> extra = {}) {
     TickResult result = notifier_.Tick(now);
     silenced_.Inc(static_cast<std::uint64_t>(result.silenced));
     held_.Inc(static_cast<std::uint64_t>(result.held));
@@ -657,7 +680,8 @@ class EngineImpl final : public Engine {
     std::vector<storage::RecordWrite> records = notifier_.TakeDirty();
     for (const Escalation& e : result.escalations) records.push_back(EscalationAudit(e, now));
     for (const Alert& a : created) records.push_back(CodeRecord(a));
-    if (created.empty() && also.empty() && records.empty()) return;
+    for (auto& r : extra) records.push_back(std::move(r));
+    if (created.empty() && also.empty() && records.empty()) return OkStatus();
     std::vector<Alert> writes = created;
     for (Alert& a : also) writes.push_back(std::move(a));
     for (int attempt = 1;; ++attempt) {
@@ -665,13 +689,14 @@ class EngineImpl final : public Engine {
       if (st) break;
       spdlog::error("alerts: cannot store {} new notifications (attempt {}): {}", created.size(),
                     attempt, st.error().ToString());
-      if (attempt == 5) return;  // tickets stay pending: routed again after a restart
+      if (attempt == 5) return st;  // tickets stay pending: routed again after a restart
       std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
     }
     planned_.Inc(created.size());
     groups_gauge_->store(notifier_.group_count());
     events_cache_.clear();
     if (!created.empty()) dispatcher_->Enqueue(std::move(created));
+    return OkStatus();
   }
 
   storage::RecordWrite EscalationAudit(const Escalation& e, TimeMs now) {
@@ -748,6 +773,12 @@ class EngineImpl final : public Engine {
       event = LoadEvent(d.event_ids.back());
       if (event) ctx.event = &*event;
     }
+    if (d.kind == AlertKind::kSignal) {
+      event = SignalEvent(a, d.summary, d.first_at);
+      ctx.event = &*event;
+      ctx.reason = d.signal_reason;
+      ctx.extra_json = SignalJson(a.subject_id, d.signal_reason, d.summary, d.sources);
+    }
     if (d.kind == AlertKind::kDigest) {
       boost::json::array items;
       for (const DigestItem& item : d.digest) {
@@ -772,6 +803,209 @@ class EngineImpl final : public Engine {
     }
     a.payload = RenderPayload(a, ctx);
     return a;
+  }
+
+  // ---- Signals and verdicts ----
+
+  // The text of a signal as an event, so the event templates render it: the summary is the
+  // report, observed when the signal's group started.
+  static Event SignalEvent(const Alert& a, const std::string& summary, TimeMs first_seen) {
+    Event e;
+    e.report.id = a.subject_id;
+    e.report.text = summary.empty() ? a.subject_id : summary;
+    e.report.channel = "signal";
+    e.report.observed_at = first_seen;
+    e.scored = true;
+    e.area = a.area;
+    e.severity = a.severity;
+    e.categories = a.categories;
+    return e;
+  }
+
+  static std::string SignalJson(const std::string& subject, const std::string& reason,
+                                const std::string& summary, int sources) {
+    return ToJsonText(boost::json::value(boost::json::object{
+        {"signal", boost::json::object{{"subject_id", subject},
+                                       {"reason", reason},
+                                       {"summary", summary},
+                                       {"sources", sources}}}}));
+  }
+
+  // State thread.
+  Status DoRaise(const Signal& signal) {
+    const TimeMs now = clock_.NowMs();
+    const std::string key = SignalKey(signal);
+    std::vector<storage::RecordWrite> extra;
+    if (!signal.event_ids.empty()) {
+      notifier_.Inhibit(signal.event_ids, key, now);
+      // Per-event notifications not sent yet are withdrawn (the cluster alert covers them).
+      std::vector<std::string> queued;
+      for (std::size_t i = 0; i < signal.event_ids.size() && i < kMaxFollowUpEvents; ++i) {
+        storage::AlertFilter filter;
+        filter.event_id = signal.event_ids[i];
+        filter.state = DeliveryState::kPending;
+        filter.kind = AlertKind::kEvent;
+        auto listed = store_.ListAlerts(filter, 100, {});
+        if (!listed) return tl::unexpected(listed.error());
+        for (const Alert& a : *listed) queued.push_back(a.id);
+      }
+      if (!queued.empty()) {
+        inhibited_.Inc(queued.size());
+        spdlog::info("alerts: signal {} inhibits {} queued per-event notifications", key,
+                     queued.size());
+        dispatcher_->Suppress(std::move(queued), "inhibited by " + key, nullptr);
+      }
+    }
+    RoutingInput in;
+    in.kind = AlertKind::kSignal;
+    in.key = key;
+    in.event_ids = signal.event_ids;
+    in.subject = signal.subject_id;
+    in.area = signal.area;
+    in.severity = signal.severity;
+    in.categories = signal.categories;
+    in.sources = signal.sources;
+    in.summary = signal.summary;
+    in.reason = signal.reason;
+    in.at = now;
+    AddOutcome outcome = notifier_.Add(in, now);
+    for (const auto& id : outcome.unreachable) {
+      unreachable_.Inc();
+      spdlog::warn("alerts: contact {} should hear about signal {} but has no usable channel", id,
+                   key);
+    }
+    boost::json::array areas;
+    for (const auto& area : signal.areas) areas.emplace_back(area);
+    extra.push_back({std::string(kSignalsTable), signal.subject_id,
+                     ToJsonText(boost::json::value(boost::json::object{
+                         {"kind", SignalKindName(signal.kind)},
+                         {"subject_id", signal.subject_id},
+                         {"area", signal.area},
+                         {"areas", std::move(areas)},
+                         {"severity", SeverityName(signal.severity)},
+                         {"summary", signal.summary},
+                         {"reason", signal.reason},
+                         {"sources", signal.sources},
+                         {"events", signal.event_ids.size()},
+                         {"first_seen", signal.first_seen},
+                         {"at", signal.at}}))});
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = now;
+    entry.actor = "analytics";
+    entry.action = "alert.signal";
+    entry.subject = key;
+    entry.details = ToJsonText(boost::json::value(boost::json::object{
+        {"reason", signal.reason},
+        {"severity", SeverityName(signal.severity)},
+        {"sources", signal.sources},
+        {"events", signal.event_ids.size()}}));
+    extra.push_back(storage::AuditRecord(entry));
+    return Step(now, {}, std::move(extra));
+  }
+
+  // State thread.
+  Result<std::size_t> DoFollowUp(const Verdict& verdict) {
+    const TimeMs now = clock_.NowMs();
+    const std::string group_key =
+        "verdict:" + verdict.cluster_id + ":" + std::to_string(verdict.decided_at);
+    // Who received something about the rumour: the newest sent/delivered notification each.
+    std::map<std::string, Alert> reached;
+    auto consider = [&](const std::vector<Alert>& alerts) {
+      for (const Alert& a : alerts) {
+        if (a.kind != AlertKind::kEvent && a.kind != AlertKind::kSignal &&
+            a.kind != AlertKind::kDigest) {
+          continue;
+        }
+        if (a.state != DeliveryState::kSent && a.state != DeliveryState::kDelivered) continue;
+        auto it = reached.find(a.contact_id);
+        if (it == reached.end() || it->second.id < a.id) reached[a.contact_id] = a;
+      }
+    };
+    storage::AlertFilter by_subject;
+    by_subject.subject_id = verdict.cluster_id;
+    auto signal_alerts = store_.ListAlerts(by_subject, 1000, {});
+    if (!signal_alerts) return tl::unexpected(signal_alerts.error());
+    consider(*signal_alerts);
+    for (std::size_t i = 0; i < verdict.event_ids.size() && i < kMaxFollowUpEvents; ++i) {
+      storage::AlertFilter by_event;
+      by_event.event_id = verdict.event_ids[i];
+      auto listed = store_.ListAlerts(by_event, 100, {});
+      if (!listed) return tl::unexpected(listed.error());
+      consider(*listed);
+    }
+    // Once per contact and verdict.
+    storage::AlertFilter done_filter;
+    done_filter.group_key = group_key;
+    auto done = store_.ListAlerts(done_filter, 1000, {});
+    if (!done) return tl::unexpected(done.error());
+    for (const Alert& a : *done) reached.erase(a.contact_id);
+
+    boost::json::object verdict_json{{"cluster_id", verdict.cluster_id},
+                                     {"status", VerdictStatusName(verdict.status)},
+                                     {"statement", verdict.statement},
+                                     {"decided_by", verdict.decided_by},
+                                     {"decided_at", verdict.decided_at}};
+    std::vector<Alert> created;
+    std::vector<storage::RecordWrite> records;
+    for (const auto& [contact_id, base] : reached) {
+      Alert f;
+      f.id = ids_.Next();
+      f.kind = AlertKind::kFollowUp;
+      f.group_key = group_key;
+      f.subject_id = verdict.cluster_id;
+      f.event_ids.assign(verdict.event_ids.begin(),
+                         verdict.event_ids.begin() +
+                             static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                                 verdict.event_ids.size(), 50)));
+      f.event_id = f.event_ids.empty() ? std::string() : f.event_ids.front();
+      f.area = base.area;
+      f.severity = base.severity;
+      f.categories = base.categories;
+      f.contact_id = contact_id;
+      f.channel = base.channel;
+      f.target = base.target;
+      f.channel_index = base.channel_index;
+      f.sequence = 1;
+      f.idempotency_key = NotificationKey(group_key, contact_id, f.channel, f.target, 1);
+      f.created_at = now;
+      f.next_attempt_at = now;
+      const config::Contact* contact = CurrentContact(contact_id);
+      RenderContext ctx;
+      ctx.channels = &cfg_.channels;
+      ctx.language = contact != nullptr ? contact->language : "ru";
+      ctx.area_name = AreaName(f.area, ctx.language);
+      ctx.now = now;
+      ctx.follow_up.status = verdict.status;
+      ctx.follow_up.statement = verdict.statement;
+      ctx.follow_up.decided_at = verdict.decided_at;
+      ctx.extra_json = ToJsonText(boost::json::value(
+          boost::json::object{{"type", "sakchy.follow_up"}, {"verdict", verdict_json}}));
+      f.payload = RenderPayload(f, ctx);
+      records.push_back(CodeRecord(f));
+      created.push_back(std::move(f));
+    }
+    notifier_.Resolve(verdict.cluster_id, now);
+    for (auto& r : notifier_.TakeDirty()) records.push_back(std::move(r));
+    records.push_back({std::string(kVerdictsTable), verdict.cluster_id,
+                       ToJsonText(boost::json::value(verdict_json))});
+    storage::AuditEntry entry;
+    entry.id = ids_.Next();
+    entry.at = now;
+    entry.actor = verdict.decided_by.empty() ? "analytics" : verdict.decided_by;
+    entry.action = "alert.follow_up";
+    entry.subject = verdict.cluster_id;
+    entry.details = ToJsonText(boost::json::value(
+        boost::json::object{{"status", VerdictStatusName(verdict.status)},
+                            {"recipients", created.size()}}));
+    records.push_back(storage::AuditRecord(entry));
+    if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
+    const std::size_t count = created.size();
+    planned_.Inc(count);
+    spdlog::info("alerts: verdict {} on {}: {} follow-ups", VerdictStatusName(verdict.status),
+                 verdict.cluster_id, count);
+    if (!created.empty()) dispatcher_->Enqueue(std::move(created));
+    return count;
   }
 
   // ---- Telegram button ----
@@ -1041,6 +1275,55 @@ class EngineImpl final : public Engine {
                                  {"state", DeliveryStateName(failed->state)},
                                  {"attempts", failed->attempts},
                                  {"error", failed->last_error}}}}));
+      }
+      a.payload = RenderPayload(a, ctx);
+      return;
+    }
+    if (a.kind == AlertKind::kSignal) {
+      auto stored = store_.GetRecord(kSignalsTable, a.subject_id);
+      boost::system::error_code ec;
+      boost::json::value v = stored && *stored ? boost::json::parse(**stored, ec)
+                                               : boost::json::value();
+      std::string summary, reason;
+      TimeMs first_seen = a.created_at;
+      int sources = 1;
+      if (!ec && v.is_object()) {
+        const auto& o = v.as_object();
+        if (auto* x = o.if_contains("summary"); x && x->is_string()) summary = x->as_string();
+        if (auto* x = o.if_contains("reason"); x && x->is_string()) reason = x->as_string();
+        if (auto* x = o.if_contains("first_seen"); x && x->is_int64()) first_seen = x->as_int64();
+        if (auto* x = o.if_contains("sources"); x && x->is_int64()) {
+          sources = static_cast<int>(x->as_int64());
+        }
+      }
+      event = SignalEvent(a, summary, first_seen);
+      ctx.event = &*event;
+      ctx.reason = reason;
+      ctx.sources = std::max(sources, 1);
+      ctx.extra_json = SignalJson(a.subject_id, reason, summary, sources);
+      a.payload = RenderPayload(a, ctx);
+      return;
+    }
+    if (a.kind == AlertKind::kFollowUp) {
+      auto stored = store_.GetRecord(kVerdictsTable, a.subject_id);
+      if (stored && *stored) {
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(**stored, ec);
+        if (!ec && v.is_object()) {
+          const auto& o = v.as_object();
+          if (auto* x = o.if_contains("status"); x && x->is_string()) {
+            ctx.follow_up.status = ParseVerdictStatus(x->as_string()).value_or(
+                VerdictStatus::kUnverified);
+          }
+          if (auto* x = o.if_contains("statement"); x && x->is_string()) {
+            ctx.follow_up.statement = x->as_string();
+          }
+          if (auto* x = o.if_contains("decided_at"); x && x->is_int64()) {
+            ctx.follow_up.decided_at = x->as_int64();
+          }
+          ctx.extra_json = ToJsonText(boost::json::value(boost::json::object{
+              {"type", "sakchy.follow_up"}, {"verdict", v}}));
+        }
       }
       a.payload = RenderPayload(a, ctx);
       return;

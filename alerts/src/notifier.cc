@@ -378,7 +378,13 @@ struct Notifier::Impl {
 
   std::string GroupKey(const Route& r, const RoutingInput& in) const {
     std::string key = r.id + "/";
-    if (r.group_by.empty()) return key + "*";
+    // A signal's updates form one group per cluster / area, never mixed with event groups.
+    std::string suffix;
+    if (in.kind == AlertKind::kSignal && !Contains(r.group_by, "subject") &&
+        !Contains(r.group_by, "event")) {
+      suffix = std::string(r.group_by.empty() ? "" : ",") + "signal=" + in.key;
+    }
+    if (r.group_by.empty()) return key + (suffix.empty() ? "*" : suffix);
     bool first = true;
     for (const auto& label : r.group_by) {
       std::string value;
@@ -398,7 +404,7 @@ struct Notifier::Impl {
       key += (first ? "" : ",") + label + "=" + value;
       first = false;
     }
-    return key;
+    return key + suffix;
   }
 
   // ---- Recipients ----
@@ -861,6 +867,16 @@ void Notifier::Acknowledge(const std::string& group_key, TimeMs /*now*/) {
   it->second.acked = true;
   it->second.next_escalation_at = 0;
   impl_->dirty_groups.insert(group_key);
+}
+
+int Notifier::Resolve(const std::string& subject, TimeMs now) {
+  int touched = 0;
+  for (auto& [key, g] : impl_->groups) {
+    if (g.subject != subject) continue;
+    Acknowledge(key, now);
+    ++touched;
+  }
+  return touched;
 }
 
 std::vector<std::string> Notifier::Inhibit(const std::vector<std::string>& event_ids,

@@ -40,6 +40,23 @@ std::string RenderPayload(const Alert& alert, const RenderContext& ctx) {
     }
     return {};
   }
+  if (alert.kind == AlertKind::kFollowUp) {
+    FollowUpInput f = ctx.follow_up;
+    f.language = ctx.language;
+    f.area_name = ctx.area_name;
+    if (alert.channel == "webhook") {
+      return NotificationBody(alert, nullptr, ctx.events, ctx.sources, ctx.extra_json);
+    }
+    if (alert.channel == "sms") return FollowUpShort(f);
+    if (alert.channel == "telegram") {
+      return TelegramBody(alert, FollowUpLong(f), AckButtonLabel(ctx.language));
+    }
+    if (alert.channel == "email" && ctx.channels->email) {
+      return EmailMessage(*ctx.channels->email, alert, FollowUpSubject(f),
+                          FollowUpLong(f, 64 * 1024), ctx.now);
+    }
+    return {};
+  }
   if (ctx.event == nullptr) return {};
   if (alert.channel == "webhook") {
     return NotificationBody(alert, ctx.event, ctx.events, ctx.sources, ctx.extra_json);
@@ -52,6 +69,7 @@ std::string RenderPayload(const Alert& alert, const RenderContext& ctx) {
   in.events = ctx.events;
   in.sources = ctx.sources;
   in.escalation_step = alert.escalation_step;
+  in.reason = ctx.reason;
   if (alert.channel == "sms") return ShortMessage(in);
   if (alert.channel == "telegram") {
     return TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(ctx.language));

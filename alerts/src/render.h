@@ -22,6 +22,8 @@ struct RenderContext {
   int sources = 1;
   std::vector<DigestLine> digest;  // digests
   NoticeInput notice;              // notices (language set from `language`)
+  FollowUpInput follow_up;         // follow-ups (language set from `language`)
+  std::string reason;              // signals: why analytics raised it
   std::string extra_json;          // webhook: more members of the body (a JSON object)
   TimeMs now = 0;
 };

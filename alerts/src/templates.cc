@@ -45,6 +45,11 @@ struct Words {
   std::string_view escalated;      // "not acknowledged — escalation, step"
   std::string_view undelivered;    // "alert %s was not delivered to"
   std::string_view reach_them;     // "reach them another way"
+  std::string_view reason;         // "Reason"
+  std::string_view verdict_head;   // "rumour check"
+  std::string_view statement;      // "Official statement"
+  std::string_view decided;        // "Decided"
+  std::array<std::string_view, 4> verdicts;  // by VerdictStatus
 };
 
 const Words& WordsFor(Lang lang) {
@@ -69,6 +74,11 @@ const Words& WordsFor(Lang lang) {
       "ырасталган жок — эскалация, кадам",
       "жеткирилген жок",
       "башка жол менен байланышыңыз",
+      "Себеп",
+      "ушакты текшерүүнүн жыйынтыгы",
+      "Расмий билдирүү",
+      "Чечим",
+      {"ТАСТЫКТАЛГАН ЖОК", "ЫРАСТАЛДЫ", "ЖАЛГАН", "ЖАҢЫЛЫШТЫРАТ"},
   };
   static const Words kRu{
       {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
@@ -91,6 +101,11 @@ const Words& WordsFor(Lang lang) {
       "не подтверждено — эскалация, шаг",
       "не доставлена",
       "свяжитесь с получателем иначе",
+      "Причина",
+      "итог проверки слуха",
+      "Официальное заявление",
+      "Решение",
+      {"НЕ ПОДТВЕРЖДЕНО", "ПОДТВЕРЖДЕНО", "ЛОЖЬ", "ВВОДИТ В ЗАБЛУЖДЕНИЕ"},
   };
   static const Words kEn{
       {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
@@ -113,6 +128,11 @@ const Words& WordsFor(Lang lang) {
       "not acknowledged — escalation, step",
       "was not delivered",
       "reach them another way",
+      "Reason",
+      "rumour check",
+      "Official statement",
+      "Decided",
+      {"UNVERIFIED", "CONFIRMED", "FALSE", "MISLEADING"},
   };
   switch (lang) {
     case Lang::kKy:
@@ -335,10 +355,12 @@ std::string LongMessage(const MessageInput& in, std::size_t max_units) {
       std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
       std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
       ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
+  const std::string reason =
+      in.reason.empty() ? std::string() : "\n" + std::string(w.reason) + ": " + in.reason;
   const std::string escalation =
-      in.escalation_step > 0
+      reason + (in.escalation_step > 0
           ? "\n" + std::string(w.escalated) + " " + std::to_string(in.escalation_step)
-          : std::string();
+          : std::string());
   const std::string group =
       escalation + (in.events > 1 || in.sources > 1
           ? "\n" + std::string(w.reports) + ": " + std::to_string(in.events) + ", " +
@@ -465,6 +487,56 @@ std::string NoticeSubject(const NoticeInput& in) {
   const Words& w = WordsFor(ToLang(in.language));
   return std::string(w.brand) + " — " + std::string(w.alert) + " " + in.code + " " +
          std::string(w.undelivered);
+}
+
+namespace {
+
+std::string_view VerdictWord(const Words& w, VerdictStatus status) {
+  const auto i = static_cast<std::size_t>(status);
+  return i < w.verdicts.size() ? w.verdicts[i] : w.verdicts[0];
+}
+
+// At most `max` code points of `s`, with "…" when cut.
+std::string Shorten(std::string_view s, std::size_t max) {
+  auto cps = CodePoints(s);
+  if (cps.size() <= max) return Trimmed(Join(cps, 0, cps.size()));
+  return Trimmed(Join(cps, 0, max)) + "…";
+}
+
+}  // namespace
+
+std::string FollowUpShort(const FollowUpInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + std::string(w.verdict_head) + " (" +
+                           (in.area_name.empty() ? "—" : in.area_name) + ") — " +
+                           std::string(VerdictWord(w, in.status));
+  if (in.statement.empty()) return head + ".";
+  for (std::size_t max = 120;; max = max * 2 / 3) {
+    std::string msg = head + ". «" + Shorten(in.statement, max) + "»";
+    if (Utf16Units(msg) <= kSmsMaxUnits || max == 0) return msg;
+  }
+}
+
+std::string FollowUpLong(const FollowUpInput& in, std::size_t max_units) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + std::string(w.verdict_head) + " — " +
+                           std::string(VerdictWord(w, in.status)) + "\n" + std::string(w.area) +
+                           ": " + (in.area_name.empty() ? "—" : in.area_name) + "\n";
+  const std::string tail = std::string(w.decided) + ": " + BishkekTime(in.decided_at, true) +
+                           " (" + std::string(w.tz) + ")\n";
+  if (in.statement.empty()) return head + tail;
+  for (std::size_t max = 3000;; max = max * 2 / 3) {
+    std::string msg = head + std::string(w.statement) + ": «" + Shorten(in.statement, max) +
+                      "»\n" + tail;
+    if (Utf16Units(msg) <= max_units || max == 0) return msg;
+  }
+}
+
+std::string FollowUpSubject(const FollowUpInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  return std::string(w.brand) + ": " + std::string(w.verdict_head) + " — " +
+         std::string(VerdictWord(w, in.status)) + " (" +
+         (in.area_name.empty() ? "—" : in.area_name) + ")";
 }
 
 std::string AckButtonLabel(std::string_view language) {

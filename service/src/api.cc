@@ -215,6 +215,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       {"POST", "/v1/silences", config::Role::kAnalyst},
       {"GET", "/v1/silences/{id}", config::Role::kAnalyst},
       {"DELETE", "/v1/silences/{id}", config::Role::kAnalyst},
+      {"POST", "/v1/admin/alerts/signals", config::Role::kAdmin},
+      {"POST", "/v1/admin/alerts/verdicts", config::Role::kAdmin},
       {"GET", "/v1/admin/contacts", config::Role::kAdmin},
       {"POST", "/v1/admin/contacts", config::Role::kAdmin},
       {"GET", "/v1/admin/contacts/{id}", config::Role::kAdmin},
@@ -289,6 +291,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req));
   if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id));
   if (route == "/v1/alerts/{id}/ack") co_return co_await AckAlert(std::move(req), std::move(id), *who);
+  if (route.starts_with("/v1/admin/alerts/")) {
+    co_return co_await AnalyticsInput(std::move(req), route, *who);
+  }
   if (route.starts_with("/v1/silences")) {
     co_return co_await SilencesRoute(std::move(req), std::move(id), *who);
   }

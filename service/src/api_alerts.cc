@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "alerts/contacts.h"
@@ -361,6 +362,165 @@ net::awaitable<std::optional<HttpResponse>> Api::SmsAckReply(std::string from, s
   r.status = 200;
   r.content_type = "text/plain";
   co_return r;
+}
+
+namespace {
+
+// A field problem of the signal / verdict documents.
+struct InputError {
+  std::string field;
+  std::string detail;
+};
+
+std::optional<InputError> StringList(const json::object& o, const char* key,
+                                     std::vector<std::string>& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_array() || v->as_array().size() > 10000) {
+    return InputError{key, "must be a list of strings"};
+  }
+  for (const auto& item : v->as_array()) {
+    if (!item.is_string()) return InputError{key, "must be a list of strings"};
+    out.emplace_back(item.as_string());
+  }
+  return std::nullopt;
+}
+
+std::optional<InputError> Text(const json::object& o, const char* key, std::string& out,
+                               bool required) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) {
+    if (required) return InputError{key, "is required"};
+    return std::nullopt;
+  }
+  if (!v->is_string()) return InputError{key, "must be a string"};
+  out = std::string(v->as_string());
+  return std::nullopt;
+}
+
+std::optional<InputError> Time(const json::object& o, const char* key, TimeMs& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  auto t = v->is_string() ? ParseRfc3339(v->as_string()) : std::nullopt;
+  if (!t) return InputError{key, "must be an RFC 3339 timestamp"};
+  out = *t;
+  return std::nullopt;
+}
+
+std::optional<InputError> ParseSignal(const json::object& o, const config::AreaTree& areas,
+                                      TimeMs now, Signal& s) {
+  for (const auto& [key, value] : o) {
+    static constexpr std::string_view kKnown[] = {"kind", "subject_id", "area", "areas",
+                                                  "severity", "categories", "reason", "summary",
+                                                  "event_ids", "sources", "first_seen", "at"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      return InputError{std::string(key), "unknown field"};
+    }
+  }
+  std::string kind = "cluster_spread";
+  if (auto e = Text(o, "kind", kind, false)) return e;
+  if (kind == "area_spike") {
+    s.kind = Signal::Kind::kAreaSpike;
+  } else if (kind != "cluster_spread") {
+    return InputError{"kind", "must be cluster_spread or area_spike"};
+  }
+  if (auto e = Text(o, "subject_id", s.subject_id, true)) return e;
+  if (s.subject_id.empty() || s.subject_id.size() > 100) {
+    return InputError{"subject_id", "must be 1..100 characters"};
+  }
+  if (auto e = Text(o, "area", s.area, false)) return e;
+  if (!s.area.empty() && areas.Find(s.area) == nullptr) {
+    return InputError{"area", "unknown area code '" + s.area + "'"};
+  }
+  if (auto e = StringList(o, "areas", s.areas)) return e;
+  std::string severity = "high";
+  if (auto e = Text(o, "severity", severity, false)) return e;
+  auto parsed = ParseSeverity(severity);
+  if (!parsed) return InputError{"severity", "must be info, low, medium, high or critical"};
+  s.severity = *parsed;
+  if (auto e = StringList(o, "categories", s.categories)) return e;
+  if (auto e = Text(o, "reason", s.reason, false)) return e;
+  if (auto e = Text(o, "summary", s.summary, false)) return e;
+  if (auto e = StringList(o, "event_ids", s.event_ids)) return e;
+  for (const auto& id : s.event_ids) {
+    if (!IsValidId(id)) return InputError{"event_ids", "'" + id + "' is not an event id"};
+  }
+  if (const json::value* n = o.if_contains("sources")) {
+    if (!n->is_int64() || n->as_int64() < 0 || n->as_int64() > 1'000'000) {
+      return InputError{"sources", "must be a non-negative integer"};
+    }
+    s.sources = static_cast<int>(n->as_int64());
+  }
+  s.at = now;
+  s.first_seen = now;
+  if (auto e = Time(o, "first_seen", s.first_seen)) return e;
+  if (auto e = Time(o, "at", s.at)) return e;
+  return std::nullopt;
+}
+
+std::optional<InputError> ParseVerdict(const json::object& o, const std::string& who, TimeMs now,
+                                       Verdict& v) {
+  for (const auto& [key, value] : o) {
+    static constexpr std::string_view kKnown[] = {"cluster_id", "status",     "statement",
+                                                  "decided_by", "decided_at", "event_ids"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      return InputError{std::string(key), "unknown field"};
+    }
+  }
+  if (auto e = Text(o, "cluster_id", v.cluster_id, true)) return e;
+  if (v.cluster_id.empty()) return InputError{"cluster_id", "must not be empty"};
+  std::string status;
+  if (auto e = Text(o, "status", status, true)) return e;
+  auto parsed = ParseVerdictStatus(status);
+  if (!parsed) {
+    return InputError{"status", "must be unverified, confirmed, false or misleading"};
+  }
+  v.status = *parsed;
+  if (auto e = Text(o, "statement", v.statement, false)) return e;
+  if (v.statement.size() > 4000) return InputError{"statement", "is longer than 4000 bytes"};
+  v.decided_by = who;
+  if (auto e = Text(o, "decided_by", v.decided_by, false)) return e;
+  v.decided_at = now;
+  if (auto e = Time(o, "decided_at", v.decided_at)) return e;
+  if (auto e = StringList(o, "event_ids", v.event_ids)) return e;
+  return std::nullopt;
+}
+
+}  // namespace
+
+net::awaitable<HttpResponse> Api::AnalyticsInput(HttpRequest req, std::string route,
+                                                 Principal who) {
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object()) {
+    co_return Problem(400, "Invalid request", "the body must be a JSON object", "body");
+  }
+  alerts::Engine* engine = d_.alerts;
+  const TimeMs now = d_.clock->NowMs();
+  if (route == "/v1/admin/alerts/signals") {
+    Signal signal;
+    if (auto e = ParseSignal(body.as_object(), *d_.areas, now, signal)) {
+      co_return Problem(400, "Invalid signal", e->field + " " + e->detail, e->field);
+    }
+    auto raise = [engine, signal] { return engine->Raise(signal); };
+    auto st = co_await RunBlocking<Status>(*d_.blocking, raise);
+    if (!st) {
+      spdlog::error("api: raising a signal failed: {}", st.error().ToString());
+      co_return Problem(503, "Service Unavailable", "the signal could not be stored");
+    }
+    co_return Json(202, json::object{{"status", "raised"}, {"subject_id", signal.subject_id}});
+  }
+  Verdict verdict;
+  if (auto e = ParseVerdict(body.as_object(), who.name, now, verdict)) {
+    co_return Problem(400, "Invalid verdict", e->field + " " + e->detail, e->field);
+  }
+  auto follow = [engine, verdict] { return engine->FollowUp(verdict); };
+  auto count = co_await RunBlocking<Result<std::size_t>>(*d_.blocking, follow);
+  if (!count) {
+    spdlog::error("api: verdict follow-ups failed: {}", count.error().ToString());
+    co_return Problem(503, "Service Unavailable", "the follow-ups could not be stored");
+  }
+  co_return Json(202, json::object{{"status", "recorded"}, {"follow_ups", *count}});
 }
 
 }  // namespace sakchy::service

@@ -493,6 +493,7 @@ void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::s
     if (id != alert.event_id) index(id);
   }
   if (!alert.group_key.empty()) index("g:" + alert.group_key);
+  if (!alert.subject_id.empty()) index("s:" + alert.subject_id);
   if (alert.state == DeliveryState::kPending) {
     batch->Put(cf_[kAlertsPending], alert.id, rocksdb::Slice());
   } else {
@@ -686,6 +687,9 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
   } else if (filter.group_key) {
     cf = cf_[kAlertsByEvent];
     AlertByEventKey("g:" + *filter.group_key, {}, &prefix);
+  } else if (filter.subject_id) {
+    cf = cf_[kAlertsByEvent];
+    AlertByEventKey("s:" + *filter.subject_id, {}, &prefix);
   } else if (filter.state == DeliveryState::kPending) {
     cf = cf_[kAlertsPending];
   }
@@ -729,6 +733,7 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
       continue;  // stale index entry
     }
     if (filter.group_key && alert->group_key != *filter.group_key) continue;
+    if (filter.subject_id && alert->subject_id != *filter.subject_id) continue;
     if (filter.state && alert->state != *filter.state) continue;
     if (filter.kind && alert->kind != *filter.kind) continue;
     if (filter.contact_id && alert->contact_id != *filter.contact_id) continue;

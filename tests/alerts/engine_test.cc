@@ -552,3 +552,140 @@ TEST_P(EngineTest, TelegramButtonAcknowledgesAndIsAnswered) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+Signal ClusterSignal(const std::vector<std::string>& events, TimeMs at) {
+  Signal s;
+  s.kind = Signal::Kind::kClusterSpread;
+  s.subject_id = "C1";
+  s.area = "KG-O-ARAVAN";
+  s.areas = {"KG-O-ARAVAN"};
+  s.severity = Severity::kHigh;
+  s.categories = {"health"};
+  s.reason = "3 distinct sources within 1h";
+  s.summary = "Говорят, что в Араване отравили воду";
+  s.event_ids = events;
+  s.sources = 3;
+  s.first_seen = at - 3'600'000;
+  s.at = at;
+  return s;
+}
+
+TEST_P(EngineTest, SignalIsRoutedAndInhibitsQueuedMemberEventAlerts) {
+  osh_.SetStatus(503);  // Osh's per-event notification stays queued
+  Start();
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  auto alerts = Raise(event, 2);
+  const Alert& to_osh = alerts[0].contact_id == "osh" ? alerts[0] : alerts[1];
+  ASSERT_TRUE(WaitFor([&] { return stores_.Stored(to_osh.id).attempts >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1; }));
+
+  ASSERT_OK(engine_->Raise(ClusterSignal({event.report.id}, clock_.NowMs())));
+  ASSERT_TRUE(WaitFor([&] {
+    return stores_.Stored(to_osh.id).state == DeliveryState::kSuppressed;
+  }));
+  EXPECT_EQ(stores_.Stored(to_osh.id).last_error, "inhibited by cluster:C1");
+  storage::AlertFilter signals;
+  signals.kind = AlertKind::kSignal;
+  std::vector<Alert> listed;
+  ASSERT_TRUE(WaitFor([&] {
+    listed = stores_.store().ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
+    return listed.size() == 2;
+  }));
+  EXPECT_EQ(listed[0].subject_id, "C1");
+  EXPECT_EQ(listed[0].group_key, "root/event=cluster:C1");
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 2; }));
+  const auto body = boost::json::parse(aravan_.requests()[1].body).as_object();
+  EXPECT_EQ(body.at("kind"), "signal");
+  EXPECT_EQ(body.at("signal").at("reason"), "3 distinct sources within 1h");
+  EXPECT_EQ(body.at("text"), "Говорят, что в Араване отравили воду");
+  EXPECT_EQ(body.at("sources").as_int64(), 3);
+  EXPECT_THAT(stores_.AuditActions("cluster:C1"), ElementsAre("alert.signal"));
+  // The same cluster again without more sources: nobody is told twice.
+  ASSERT_OK(engine_->Raise(ClusterSignal({event.report.id}, clock_.NowMs())));
+  EXPECT_EQ(stores_.store().ListAlerts(signals, 10, {})->size(), 2u);
+  auto bad = engine_->Raise(Signal{});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(EngineTest, VerdictFollowUpReachesEveryoneAlertedInTheirLanguage) {
+  sakchy::testing::TelegramSendFake bot("123:bot-token", {"1001", "1002", "1003"});
+  cfg_.channels.telegram = config::TelegramChannelConfig{bot.api_base(), "", "123:bot-token"};
+  contacts_.clear();
+  contacts_.push_back(MakeContactWith("aravan", "telegram", "1001"));
+  contacts_.back().language = "ky";
+  contacts_.back().areas = {"KG-O-ARAVAN"};
+  contacts_.push_back(MakeContactWith("osh", "telegram", "1002"));
+  contacts_.back().language = "ru";
+  contacts_.push_back(MakeContactWith("chui", "telegram", "1003"));  // never alerted
+  contacts_.back().areas = {"KG"};
+  contacts_.back().min_severity = Severity::kCritical;
+  Start();
+  Event event = MakeEvent(ids_, clock_.NowMs());
+  Raise(event, 2);
+  ASSERT_TRUE(WaitFor([&] { return bot.sent().size() == 2; }));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const Alert& a : Notifications(event.report.id)) {
+      if (a.state != DeliveryState::kDelivered) return false;
+    }
+    return true;
+  }));
+  Verdict v;
+  v.cluster_id = "C1";
+  v.status = VerdictStatus::kFalse;
+  v.statement = "Вода в Араване проверена СЭС: отравления нет.";
+  v.decided_by = "analyst-1";
+  v.decided_at = clock_.NowMs();
+  v.event_ids = {event.report.id};
+  auto count = engine_->FollowUp(v);
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+  ASSERT_TRUE(WaitFor([&] { return bot.sent().size() == 4; }));
+  std::map<std::string, std::string> texts;
+  for (const auto& m : bot.sent()) texts[m.chat_id] = m.text;
+  EXPECT_THAT(texts["1001"], HasSubstr("ЖАЛГАН"));
+  EXPECT_THAT(texts["1001"], HasSubstr("Расмий билдирүү: «Вода в Араване проверена СЭС"));
+  EXPECT_THAT(texts["1002"], HasSubstr("ЛОЖЬ"));
+  EXPECT_THAT(texts["1002"], HasSubstr("Официальное заявление"));
+  EXPECT_FALSE(texts.contains("1003"));
+  // Once per verdict.
+  auto again = engine_->FollowUp(v);
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, 0u);
+  EXPECT_THAT(stores_.AuditActions("C1"), ElementsAre("alert.follow_up", "alert.follow_up"));
+  auto bad = engine_->FollowUp(Verdict{});
+  ASSERT_FALSE(bad.has_value());
+}
+
+TEST_P(EngineTest, VerdictReachesThoseAlertedByTheClusterSignalOnly) {
+  Start();
+  ASSERT_OK(engine_->Raise(ClusterSignal({}, clock_.NowMs())));
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1 && osh_.count() == 1; }));
+  storage::AlertFilter signals;
+  signals.kind = AlertKind::kSignal;
+  ASSERT_TRUE(WaitFor([&] {
+    auto listed = stores_.store().ListAlerts(signals, 10, {});
+    return listed && listed->size() == 2 &&
+           std::all_of(listed->begin(), listed->end(),
+                       [](const Alert& a) { return a.state == DeliveryState::kDelivered; });
+  }));
+  Verdict v;
+  v.cluster_id = "C1";
+  v.status = VerdictStatus::kConfirmed;
+  v.statement = "Confirmed by the raion administration.";
+  v.decided_at = clock_.NowMs();
+  auto count = engine_->FollowUp(v);
+  ASSERT_OK(count);
+  EXPECT_EQ(*count, 2u);
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 2; }));
+  const auto body = boost::json::parse(aravan_.requests()[1].body).as_object();
+  EXPECT_EQ(body.at("type"), "sakchy.follow_up");
+  EXPECT_EQ(body.at("verdict").at("status"), "confirmed");
+  EXPECT_EQ(body.at("subject_id"), "C1");
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

@@ -80,6 +80,7 @@ class FakeStore final : public storage::Store {
       if (filter.kind && a.kind != *filter.kind) continue;
       if (filter.contact_id && a.contact_id != *filter.contact_id) continue;
       if (filter.group_key && a.group_key != *filter.group_key) continue;
+      if (filter.subject_id && a.subject_id != *filter.subject_id) continue;
       if (filter.event_id && a.event_id != *filter.event_id &&
           std::find(a.event_ids.begin(), a.event_ids.end(), *filter.event_id) ==
               a.event_ids.end()) {

@@ -434,3 +434,36 @@ TEST_F(EscalationTest, EscalationStateSurvivesARestart) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST_F(NotifierTest, SignalsFormOneGroupPerClusterApartFromEvents) {
+  cfg_.route.group_by = std::vector<std::string>{"area"};
+  Make();
+  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  RoutingInput s;
+  s.kind = AlertKind::kSignal;
+  s.key = "cluster:C1";
+  s.subject = "C1";
+  s.event_ids = {"E1"};
+  s.area = "KG-O-ARAVAN";
+  s.severity = Severity::kHigh;
+  s.sources = 3;
+  auto d = AddAndTick(s, kT0 + kMin);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].group_key, "root/area=KG-O-ARAVAN,signal=cluster:C1");
+  EXPECT_EQ(d[0].kind, AlertKind::kSignal);
+  EXPECT_EQ(d[0].sources, 3);
+  // More sources: changed; the same count again: nothing.
+  s.sources = 5;
+  EXPECT_EQ(AddAndTick(s, kT0 + 10 * kMin).size(), 2u);
+  EXPECT_TRUE(AddAndTick(s, kT0 + 20 * kMin).empty());
+  // The verdict resolves it: no reminders.
+  EXPECT_EQ(notifier_->Resolve("C1", kT0 + 30 * kMin), 1);
+  EXPECT_TRUE(notifier_->Tick(kT0 + 10 * kHour).notifications.empty() ||
+              notifier_->Group("root/area=KG-O-ARAVAN,signal=cluster:C1")->acked);
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

@@ -407,5 +407,50 @@ TEST(AckRepliesTest, TelegramButtonOfTheRealBinaryAcknowledges) {
       << "the bot token must never be logged";
 }
 
+TEST(AnalyticsInputTest, SignalAndVerdictThroughTheAdminRoutes) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "cluster-1"}});
+  ASSERT_EQ(posted.status, 202);
+  const std::string event_id = Str(json::parse(posted.body).at("id"));
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() == 1; }));
+  ASSERT_TRUE(WaitFor([&] {
+    auto listed = h.GetJson("/v1/alerts?event_id=" + event_id);
+    return listed.is_object() && listed.at("alerts").as_array().size() == 1 &&
+           listed.at("alerts").as_array()[0].at("state") == "delivered";
+  }));
+
+  const std::string signal = R"({"kind":"cluster_spread","subject_id":"C42","area":"KG-GO",
+    "severity":"high","categories":["rumour_marker"],"reason":"4 distinct sources within 1h",
+    "summary":"В Оше говорят о беспорядках","sources":4,"event_ids":[")" + event_id + R"("]})";
+  EXPECT_EQ(h.Call("POST", "/v1/admin/alerts/signals", kAnalystToken, signal).status, 403);
+  auto bad = h.Call("POST", "/v1/admin/alerts/signals", kAdminToken, R"({"area":"KG-GO"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"field\":\"subject_id\""), std::string::npos) << bad.body;
+  auto raised = h.Call("POST", "/v1/admin/alerts/signals", kAdminToken, signal);
+  ASSERT_EQ(raised.status, 202) << raised.body;
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() == 2; }));
+  const auto signal_body = json::parse(h.sink().requests()[1].body);
+  EXPECT_EQ(signal_body.at("kind"), "signal");
+  EXPECT_EQ(signal_body.at("subject_id"), "C42");
+  EXPECT_EQ(signal_body.at("signal").at("reason"), "4 distinct sources within 1h");
+
+  const std::string verdict = R"({"cluster_id":"C42","status":"false",
+    "statement":"Городская администрация: в Оше спокойно, беспорядков нет.","event_ids":[")" +
+                              event_id + R"("]})";
+  auto recorded = h.Call("POST", "/v1/admin/alerts/verdicts", kAdminToken, verdict);
+  ASSERT_EQ(recorded.status, 202) << recorded.body;
+  EXPECT_EQ(json::parse(recorded.body).at("follow_ups"), 1);
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() == 3; }));
+  const auto follow_up = json::parse(h.sink().requests()[2].body);
+  EXPECT_EQ(follow_up.at("type"), "sakchy.follow_up");
+  EXPECT_EQ(follow_up.at("verdict").at("status"), "false");
+  EXPECT_EQ(follow_up.at("verdict").at("decided_by"), "env-admin-1");
+  auto bad_status = h.Call("POST", "/v1/admin/alerts/verdicts", kAdminToken,
+                           R"({"cluster_id":"C42","status":"maybe"})");
+  EXPECT_EQ(bad_status.status, 400);
+  EXPECT_NE(bad_status.body.find("\"field\":\"status\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sakchy::testing

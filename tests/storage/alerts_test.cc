@@ -153,6 +153,12 @@ TEST_F(AlertsTest, IndexedByEveryEventAndByGroup) {
   AlertFilter by_contact;
   by_contact.contact_id = "duty";
   EXPECT_EQ(Ids(List(by_contact, 10)), std::vector<std::string>{other.id});
+  Alert signal = MakeAlert("ev3");
+  signal.subject_id = "C7";
+  ASSERT_OK(store_->UpdateAlerts({&signal, 1}));
+  AlertFilter by_subject;
+  by_subject.subject_id = "C7";
+  EXPECT_EQ(Ids(List(by_subject, 10)), std::vector<std::string>{signal.id});
 }
 
 TEST_F(AlertsTest, RecordsAreWrittenWithTheAlerts) {

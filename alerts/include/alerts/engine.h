@@ -100,6 +100,21 @@ class Engine {
   // The notification, its group and acknowledgements; std::nullopt for an unknown id. Blocking.
   [[nodiscard]] virtual Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) = 0;
 
+  // Analytics (contract types in core/types.h).
+  // A cluster spread or area spike: routed like an event alert (kind signal; the route's
+  // group_by applies, and a cluster's updates share a group, so contacts hear again only when it
+  // grows in sources or severity), and the notifications of signal.event_ids that are still queued
+  // are suppressed, later ones never created (inhibition). Durable when it returns: the
+  // notifications, the routing state and the signal are written atomically. kInvalidArgument
+  // without a subject id. Blocking.
+  [[nodiscard]] virtual Status Raise(const Signal& signal) = 0;
+  // The verdict on a rumour: every contact that was sent or delivered a notification about the
+  // cluster (its signals) or one of verdict.event_ids gets one follow-up per verdict on the
+  // channel that reached them, with the status and the official statement, in their language;
+  // the cluster's groups stop reminding and escalating. Idempotent per verdict (cluster and
+  // decided_at). Returns the number of follow-ups created. Blocking.
+  [[nodiscard]] virtual Result<std::size_t> FollowUp(const Verdict& verdict) = 0;
+
   // Notifications held in memory for delivery.
   virtual std::size_t backlog() const = 0;
 

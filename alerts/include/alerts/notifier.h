@@ -149,6 +149,9 @@ class Notifier {
 
   // A group was acknowledged: no repeats, no further escalation.
   void Acknowledge(const std::string& group_key, TimeMs now);
+  // A verdict settled the rumour `subject`: its groups stop reminding and escalating (as if
+  // acknowledged). Returns how many groups it touched.
+  int Resolve(const std::string& subject, TimeMs now);
   // A cluster alert covers these events: their groups that have not notified yet drop them (and
   // close when empty), and later inputs of them are not routed. Returns the events affected.
   std::vector<std::string> Inhibit(const std::vector<std::string>& event_ids,

@@ -28,6 +28,7 @@ struct MessageInput {
   int events = 1;
   int sources = 1;
   int escalation_step = 0;  // > 0: the long form says it was escalated (not acknowledged)
+  std::string reason;       // signals: why analytics raised it (long form)
 };
 
 // One group listed in a digest (what a rate-limited contact did not get one by one).
@@ -74,6 +75,19 @@ struct NoticeInput {
 std::string NoticeShort(const NoticeInput& in);  // <= kSmsMaxUnits
 std::string NoticeLong(const NoticeInput& in);
 std::string NoticeSubject(const NoticeInput& in);
+
+// The verdict on a rumour, to everyone who was alerted about it, in their language. The
+// statement is quoted as published.
+struct FollowUpInput {
+  std::string language = "ru";
+  VerdictStatus status = VerdictStatus::kUnverified;
+  std::string statement;
+  std::string area_name;
+  TimeMs decided_at = 0;
+};
+std::string FollowUpShort(const FollowUpInput& in);  // <= kSmsMaxUnits (statement shortened)
+std::string FollowUpLong(const FollowUpInput& in, std::size_t max_units = kTelegramMaxUnits);
+std::string FollowUpSubject(const FollowUpInput& in);
 
 // Label of the Telegram acknowledge button ("Кабыл алдым" / "Принято" / "Acknowledge").
 std::string AckButtonLabel(std::string_view language);

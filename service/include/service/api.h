@@ -68,6 +68,10 @@ class Api final : public RequestHandler {
                                                      Principal who);
   boost::asio::awaitable<HttpResponse> SilencesRoute(HttpRequest request, std::string id,
                                                      Principal who);
+  // Admin entry points that raise a Signal / record a Verdict as analytics will (integration
+  // tests and manual drills).
+  boost::asio::awaitable<HttpResponse> AnalyticsInput(HttpRequest request, std::string route,
+                                                      Principal who);
   boost::json::value AlertsReadiness() const;
   // An SMS reply "OK <code>" from a contact: the 200 answer when it acknowledged an alert.
   boost::asio::awaitable<std::optional<HttpResponse>> SmsAckReply(std::string from,

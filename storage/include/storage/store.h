@@ -99,6 +99,7 @@ struct AlertFilter {
   std::optional<DeliveryState> state;
   std::optional<std::string> event_id;   // alerts whose event_id or event_ids hold it
   std::optional<std::string> group_key;  // alerts of one group (incident)
+  std::optional<std::string> subject_id;  // alerts about one cluster / area signal / alert
   std::optional<AlertKind> kind;
   std::optional<std::string> contact_id;
 };
@@ -142,7 +143,8 @@ class Store {
                                                                         TimeMs from, TimeMs to) = 0;
 
   // Outbox. Overwrites alerts by id and applies `records` (e.g. audit entries, routing state) in
-  // the same atomic write. Alerts are indexed by event_id, every id in event_ids and group_key.
+  // the same atomic write. Alerts are indexed by event_id, every id in event_ids, group_key and
+  // subject_id.
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts,
                                             std::span<const RecordWrite> records) = 0;
   [[nodiscard]] Status UpdateAlerts(std::span<const Alert> alerts) {
