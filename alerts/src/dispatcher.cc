@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <random>
 #include <string>
 #include <thread>
@@ -185,6 +186,7 @@ class DispatcherImpl final : public Dispatcher {
         Persist(alert, DeliveryState::kPending);
         suppressed.push_back(alert);
         entries_.erase(it);
+        Forget(suppressed.back());
       }
       backlog_->store(entries_.size());
       if (done) {
@@ -208,6 +210,14 @@ class DispatcherImpl final : public Dispatcher {
     std::string body;  // JSON body, built on the first attempt
     bool in_flight = false;
     std::vector<std::pair<int, std::function<void(Result<Alert>)>>> reports;  // DLRs to apply
+  };
+  // The entries of one receiver (channel and address). After a retryable failure the target is
+  // in an outage (`degraded`): one attempt at a time, oldest entry first, until it has no
+  // entries left.
+  struct Target {
+    std::set<std::string> ids;  // ULIDs: creation order
+    bool degraded = false;
+    int in_flight = 0;
   };
   // A state change waiting to be written; `before` is the state the last write held.
   struct Change {
@@ -246,10 +256,36 @@ class DispatcherImpl final : public Dispatcher {
       }
       std::string id = alert.id;
       queue_.emplace(alert.next_attempt_at, id);
+      targets_[TargetKey(alert)].ids.insert(id);
       entries_.emplace(std::move(id), Entry{std::move(alert), {}, false, {}});
     }
     backlog_->store(entries_.size());
     Pump();
+  }
+
+  static std::string TargetKey(const Alert& a) { return a.channel + "\n" + a.target; }
+
+  // io thread. An entry leaves the dispatcher (settled or suppressed): a target in an outage
+  // hands its turn to its next oldest entry.
+  void Forget(const Alert& alert) {
+    auto t = targets_.find(TargetKey(alert));
+    if (t == targets_.end()) return;
+    t->second.ids.erase(alert.id);
+    if (t->second.ids.empty()) {
+      targets_.erase(t);  // drained: the outage is over
+      return;
+    }
+    if (t->second.degraded) ReleaseHead(t->second);
+  }
+
+  // io thread. Makes the oldest entry of a target in an outage due now.
+  void ReleaseHead(Target& t) {
+    if (t.in_flight > 0 || t.ids.empty()) return;
+    auto head = entries_.find(*t.ids.begin());
+    if (head == entries_.end() || head->second.in_flight) return;
+    const TimeMs now = clock_.NowMs();
+    if (head->second.alert.next_attempt_at > now) head->second.alert.next_attempt_at = now;
+    queue_.emplace(head->second.alert.next_attempt_at, head->first);
   }
 
   // io thread. Starts every due attempt the in-flight limit allows.
@@ -265,6 +301,13 @@ class DispatcherImpl final : public Dispatcher {
           it->second.alert.next_attempt_at != item.first) {
         continue;  // stale heap item
       }
+      // A target in an outage gets its entries one at a time, oldest first (in order when it is
+      // back); the others wait here until ReleaseHead.
+      Target& target = targets_[TargetKey(it->second.alert)];
+      if (target.degraded && (target.in_flight > 0 || *target.ids.begin() != item.second)) {
+        continue;
+      }
+      ++target.in_flight;
       it->second.in_flight = true;
       ++in_flight_;
       net::co_spawn(ioc_, RunAttempt(item.second), LogIfThrew);
@@ -451,6 +494,8 @@ class DispatcherImpl final : public Dispatcher {
     auto it = entries_.find(id);
     Alert& alert = it->second.alert;
     it->second.in_flight = false;
+    Target& target = targets_[TargetKey(alert)];
+    --target.in_flight;
     const TimeMs now = clock_.NowMs();
     alert.attempts += 1;
     if (outcome.sent) delivery_seconds_.Observe(seconds);
@@ -491,6 +536,7 @@ class DispatcherImpl final : public Dispatcher {
           break;
         }
         done = false;
+        target.degraded = true;
         alert.last_error = outcome.error;
         alert.next_attempt_at =
             now + (outcome.retry_after_ms ? *outcome.retry_after_ms : Backoff(alert.attempts));
@@ -505,7 +551,9 @@ class DispatcherImpl final : public Dispatcher {
     auto reports = std::move(it->second.reports);
     it->second.reports.clear();
     if (done) {
+      const Alert settled = alert;
       entries_.erase(it);
+      Forget(settled);
       backlog_->store(entries_.size());
     }
     for (auto& [type, callback] : reports) PostReport(id, type, std::move(callback));
@@ -662,6 +710,7 @@ class DispatcherImpl final : public Dispatcher {
   bool stopping_ = false;
   int in_flight_ = 0;
   std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Target> targets_;  // channel \n address -> its entries
   std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<>> queue_;
   std::mt19937_64 rng_;
 

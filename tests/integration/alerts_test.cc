@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "core/crypto.h"
 #include "core/time.h"
@@ -450,6 +452,62 @@ TEST(AnalyticsInputTest, SignalAndVerdictThroughTheAdminRoutes) {
                            R"({"cluster_id":"C42","status":"maybe"})");
   EXPECT_EQ(bad_status.status, 400);
   EXPECT_NE(bad_status.body.find("\"field\":\"status\""), std::string::npos);
+}
+
+TEST(CrashTest, KillNineWithHundredsPendingThenEveryOneDeliveredWithTheSameKey) {
+  constexpr int kReports = 300;
+  Harness h;
+  h.sink().SetStatus(503);  // the receiver is down: notifications pile up
+  ASSERT_TRUE(h.Start());
+  std::string batch;
+  for (int i = 0; i < kReports; ++i) {
+    batch += json::serialize(json::object{{"text", kRumour},
+                                          {"source_ref", "crash-" + std::to_string(i)}}) +
+             "\n";
+  }
+  auto posted = h.Call("POST", "/v1/reports:batch", kMonitorToken, batch,
+                       {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  ASSERT_EQ(json::parse(posted.body).at("accepted"), kReports);
+  // Hundreds pending (some may still wait to be routed when the process dies).
+  std::map<std::string, std::string> keys;  // alert id -> idempotency key before the crash
+  ASSERT_TRUE(WaitFor([&] {
+    const json::value pending = h.GetJson("/v1/alerts?state=queued&limit=1000");
+    if (!pending.is_object()) return false;
+    for (const auto& a : pending.at("alerts").as_array()) {
+      keys[Str(a.at("id"))] = Str(a.at("idempotency_key"));
+    }
+    return keys.size() >= 200;
+  }, std::chrono::seconds(30)));
+  EXPECT_EQ(h.Stop(SIGKILL), 128 + SIGKILL);
+
+  h.sink().SetStatus(200);
+  ASSERT_TRUE(h.Start());
+  json::value delivered;
+  ASSERT_TRUE(WaitFor([&] {
+    delivered = h.GetJson("/v1/alerts?state=delivered&limit=1000");
+    return delivered.is_object() && delivered.at("alerts").as_array().size() == kReports;
+  }, std::chrono::seconds(60))) << "delivered: "
+                                << (delivered.is_object() ? delivered.at("alerts").as_array().size()
+                                                          : 0);
+  // Exactly one notification per report, and nothing else in the outbox.
+  std::set<std::string> events;
+  for (const auto& a : delivered.at("alerts").as_array()) events.insert(Str(a.at("event_id")));
+  EXPECT_EQ(events.size(), static_cast<std::size_t>(kReports));
+  EXPECT_EQ(h.GetJson("/v1/alerts?state=queued&limit=1000").at("alerts").as_array().size(), 0u);
+  // Every request for one alert carried the same idempotency key, the one it had before the crash.
+  std::map<std::string, std::set<std::string>> sent_keys;
+  for (const auto& r : h.sink().requests()) {
+    sent_keys[Str(json::parse(r.body).at("alert_id"))].insert(r.headers.at("idempotency-key"));
+  }
+  EXPECT_EQ(sent_keys.size(), static_cast<std::size_t>(kReports));
+  for (const auto& [id, ks] : sent_keys) {
+    EXPECT_EQ(ks.size(), 1u) << id;
+    auto before = keys.find(id);
+    if (before != keys.end()) {
+      EXPECT_EQ(*ks.begin(), before->second) << id;
+    }
+  }
 }
 
 }  // namespace

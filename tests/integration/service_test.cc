@@ -198,8 +198,9 @@ TEST(ServiceTest, WebhookReceiverDownNeverBlocksIntake) {
     ids.push_back(Id(r));
   }
   for (const auto& id : ids) ASSERT_TRUE(h.WaitScored(id).is_object());
-  // Deliveries are retried while the receiver fails...
-  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 40; }));
+  // Deliveries are retried while the receiver fails (after the first round, the oldest alone: an
+  // outage drains in order)...
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 10; }));
   auto pending = h.GetJson("/v1/alerts?state=pending&limit=1000");
   EXPECT_EQ(pending.at("alerts").as_array().size(), 20u);
   // ...and all arrive once it recovers.
