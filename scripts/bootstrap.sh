@@ -12,8 +12,9 @@ PACKAGES=(
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.
+# prometheus-alertmanager is the baseline of the alert-delivery benchmark (bench/alerts/).
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  PACKAGES+=(wrk kannel kannel-extras postfix)
+  PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager)
 fi
 # libFuzzer targets (tests/fuzz/run.sh): clang 14 with its libFuzzer and sanitizer runtimes.
 if [[ "${1:-}" == "--with-fuzz" ]]; then

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "alerts/templates.h"
+#include "core/crypto.h"
 #include "core/json_text.h"
 
 namespace sakchy::alerts {
@@ -38,10 +39,16 @@ std::string SendSmsUrl(const config::SmsChannelConfig& sms, const Alert& alert,
   if (!sms.dlr_url_base.empty()) {
     std::string base = sms.dlr_url_base;
     while (base.ends_with("/")) base.pop_back();
-    const std::string dlr = base + "/v1/alerts/dlr?alert_id=" + UrlEncode(alert.id) + "&type=%d";
+    const std::string dlr = base + "/v1/alerts/dlr?alert_id=" + UrlEncode(alert.id) +
+                            "&sig=" + DlrToken(sms, alert.id) + "&type=%d";
     url += "&dlr-mask=31&dlr-url=" + UrlEncode(dlr);
   }
   return url;
+}
+
+std::string DlrToken(const config::SmsChannelConfig& sms, std::string_view alert_id) {
+  const std::string key = HmacSha256Hex(sms.password, "sakchy-dlr");
+  return HmacSha256Hex(key, alert_id).substr(0, 32);
 }
 
 std::string TelegramCallbackData(const Alert& alert) {

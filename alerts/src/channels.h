@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "alerts/dispatcher.h"
 #include "config/config.h"
 #include "core/types.h"
 
@@ -16,8 +17,8 @@ std::string UrlEncode(std::string_view s);
 
 // The full sendsms GET URL: sendsms_url?username&password&from&to&charset=UTF-8&coding=2&text
 // &dlr-mask=31&dlr-url (dlr-url only when dlr_url_base is set:
-// "<dlr_url_base>/v1/alerts/dlr?alert_id=<id>&type=%d", Kannel fills %d). Contains the password:
-// never log it.
+// "<dlr_url_base>/v1/alerts/dlr?alert_id=<id>&sig=<DlrToken>&type=%d", Kannel fills %d).
+// Contains the password: never log it.
 std::string SendSmsUrl(const config::SmsChannelConfig& sms, const Alert& alert,
                        std::string_view text);
 

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <set>
 #include <random>
 #include <string>
 #include <thread>
@@ -37,7 +38,11 @@
 #include "alerts/templates.h"
 #include "channels.h"
 #include "core/crypto.h"
+#include "core/id.h"
+#include "http_client.h"
+#include "core/json_text.h"
 #include "smtp_client.h"
+#include "storage/audit.h"
 #include "webhook_body.h"
 
 namespace sakchy::alerts {
@@ -50,200 +55,7 @@ namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr std::size_t kMaxResponseBody = 64 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(20);
-constexpr std::string_view kUserAgent = "sakchy/0.1";
-
-// Where a webhook URL points.
-struct Endpoint {
-  bool tls = false;
-  std::string host;         // for DNS, SNI and certificate checks (no brackets)
-  std::string port;         // numeric service
-  std::string host_header;  // Host: value
-  std::string target;       // origin-form request target
-};
-
-Result<Endpoint> ParseEndpoint(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid URL");
-  Endpoint ep;
-  const auto scheme = parsed->scheme_id();
-  if (scheme == boost::urls::scheme::https) {
-    ep.tls = true;
-  } else if (scheme != boost::urls::scheme::http) {
-    return MakeError(ErrorCode::kInvalidArgument, "URL must be http or https");
-  }
-  ep.host = parsed->host_address();
-  if (ep.host.empty()) return MakeError(ErrorCode::kInvalidArgument, "URL has no host");
-  ep.port = parsed->has_port() ? std::string(parsed->port()) : (ep.tls ? "443" : "80");
-  ep.host_header = parsed->encoded_host_and_port();
-  ep.target = parsed->encoded_target();
-  if (ep.target.empty()) ep.target = "/";
-  return ep;
-}
-
-// What one delivery attempt came to.
-struct Outcome {
-  enum class Kind { kDelivered, kRetry, kFailed };
-  Kind kind = Kind::kRetry;
-  std::string error;                     // short human message; empty when delivered
-  std::optional<TimeMs> retry_after_ms;  // from Retry-After on 429/503
-  bool sent = false;                     // a request went on the wire (counts for metrics)
-  unsigned status = 0;                   // HTTP status when a response was read
-  std::string body;                      // its body (at most kMaxResponseBody)
-};
-
-Outcome Retry(std::string error) {
-  Outcome out;
-  out.kind = Outcome::Kind::kRetry;
-  out.error = std::move(error);
-  return out;
-}
-Outcome Failed(std::string error) {
-  Outcome out;
-  out.kind = Outcome::Kind::kFailed;
-  out.error = std::move(error);
-  return out;
-}
-
-std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
-  if (value.empty() || value.size() > 9) return std::nullopt;
-  TimeMs seconds = 0;
-  for (char c : value) {
-    if (c < '0' || c > '9') return std::nullopt;  // HTTP-dates are not honoured
-    seconds = seconds * 10 + (c - '0');
-  }
-  return seconds * 1000;
-}
-
-Outcome ClassifyStatus(const http::response<http::string_body>& res) {
-  const unsigned code = res.result_int();
-  Outcome out;
-  out.sent = true;
-  out.error = "HTTP " + std::to_string(code);
-  if (code >= 200 && code < 300) {
-    out.kind = Outcome::Kind::kDelivered;
-    out.error.clear();
-  } else if (code == 408 || code == 429 || code >= 500) {
-    out.kind = Outcome::Kind::kRetry;
-    if (code == 429 || code == 503) {
-      auto it = res.find(http::field::retry_after);
-      if (it != res.end()) out.retry_after_ms = ParseRetryAfter(it->value());
-    }
-  } else if (code >= 300 && code < 400) {
-    out.kind = Outcome::Kind::kFailed;
-    out.error += " (redirects are not followed)";
-  } else if (code >= 400) {
-    out.kind = Outcome::Kind::kFailed;
-  } else {
-    out.kind = Outcome::Kind::kRetry;  // 1xx as a final answer: odd receiver, try again later
-  }
-  return out;
-}
-
-// Sockets of one attempt. Shared with the deadline handler, which closes them on timeout.
-struct Connection {
-  Connection(const net::any_io_executor& ex, ssl::context* tls_ctx) : resolver(ex), socket(ex) {
-    if (tls_ctx != nullptr) tls.emplace(ex, *tls_ctx);
-  }
-  tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
-
-  tcp::resolver resolver;
-  tcp::socket socket;                           // plain http
-  std::optional<ssl::stream<tcp::socket>> tls;  // https
-  bool timed_out = false;
-};
-
-std::string DescribeError(const error_code& ec, const Connection& conn, std::int64_t timeout_ms,
-                          std::string_view stage) {
-  if (conn.timed_out) return "timeout after " + std::to_string(timeout_ms) + " ms";
-  if (ec == net::error::connection_refused) return "connection refused";
-  if (ec == net::error::connection_reset) return "connection reset";
-  if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again) {
-    return "cannot resolve host";
-  }
-  return std::string(stage) + ": " + ec.message();
-}
-
-template <typename Stream>
-net::awaitable<Outcome> Exchange(Stream* stream, Connection* conn,
-                                 http::request<http::string_body>* req, std::int64_t timeout_ms) {
-  error_code ec;
-  co_await http::async_write(*stream, *req, net::redirect_error(net::use_awaitable, ec));
-  if (ec) {
-    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "write"));
-    out.sent = true;
-    co_return out;
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBody);
-  co_await http::async_read(*stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-  if (ec == http::error::body_limit && parser.is_header_done()) ec = {};  // status is enough
-  if (ec) {
-    Outcome out = Retry(DescribeError(ec, *conn, timeout_ms, "read"));
-    out.sent = true;
-    co_return out;
-  }
-  Outcome out = ClassifyStatus(parser.get());
-  out.status = parser.get().result_int();
-  out.body = std::move(parser.get().body());
-  co_return out;
-}
-
-// One HTTP/1.1 POST on a fresh connection; `timeout_ms` covers resolve, connect, TLS handshake,
-// write and read. Never throws for network errors.
-net::awaitable<Outcome> PostOnce(Endpoint ep, http::request<http::string_body> req,
-                                 std::int64_t timeout_ms, ssl::context* tls_ctx) {
-  auto ex = co_await net::this_coro::executor;
-  auto conn = std::make_shared<Connection>(ex, ep.tls ? tls_ctx : nullptr);
-
-  net::steady_timer deadline(ex, std::chrono::milliseconds(timeout_ms));
-  auto on_deadline = [conn](const error_code& ec) {
-    if (ec) return;  // cancelled: the attempt finished in time
-    conn->timed_out = true;
-    conn->resolver.cancel();
-    error_code ignored;
-    conn->lowest().close(ignored);
-  };
-  deadline.async_wait(on_deadline);
-
-  error_code ec;
-  auto endpoints = co_await conn->resolver.async_resolve(
-      ep.host, ep.port, net::redirect_error(net::use_awaitable, ec));
-  if (!ec && conn->timed_out) ec = net::error::timed_out;
-  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "resolve"));
-
-  co_await net::async_connect(conn->lowest(), endpoints,
-                              net::redirect_error(net::use_awaitable, ec));
-  if (!ec && conn->timed_out) ec = net::error::timed_out;
-  if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "connect"));
-
-  Outcome out;
-  if (conn->tls) {
-    error_code not_ip;
-    net::ip::make_address(ep.host, not_ip);
-    if (not_ip && !SSL_set_tlsext_host_name(conn->tls->native_handle(), ep.host.c_str())) {
-      co_return Retry("TLS: cannot set server name");  // SNI is for names, never IP literals
-    }
-    conn->tls->set_verify_mode(ssl::verify_peer);
-    conn->tls->set_verify_callback(ssl::host_name_verification(ep.host));
-    co_await conn->tls->async_handshake(ssl::stream_base::client,
-                                        net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-      co_return Retry(conn->timed_out ? DescribeError(ec, *conn, timeout_ms, "tls")
-                                      : "TLS handshake failed: " + ec.message());
-    }
-    out = co_await Exchange(&*conn->tls, conn.get(), &req, timeout_ms);
-  } else {
-    out = co_await Exchange(&conn->socket, conn.get(), &req, timeout_ms);
-  }
-  deadline.cancel();
-  error_code ignored;
-  conn->lowest().shutdown(tcp::socket::shutdown_both, ignored);
-  conn->lowest().close(ignored);
-  co_return out;
-}
 
 net::awaitable<Result<std::optional<Event>>> FetchEvent(storage::Store* store, std::string id) {
   co_return store->GetEvent(id);
@@ -264,10 +76,12 @@ class DispatcherImpl final : public Dispatcher {
  public:
   DispatcherImpl(storage::Store& store, const config::AlertsConfig& cfg,
                  std::vector<config::Contact> contacts, const Clock& clock,
-                 MetricsRegistry& metrics, const config::AreaTree* areas)
+                 MetricsRegistry& metrics, const config::AreaTree* areas, DispatcherHooks hooks)
       : store_(store),
         cfg_(cfg),
         clock_(clock),
+        hooks_(std::move(hooks)),
+        audit_ids_(clock),
         tls_ctx_(ssl::context::tls_client),
         tick_timer_(ioc_),
         rng_(std::random_device{}()),
@@ -282,15 +96,14 @@ class DispatcherImpl final : public Dispatcher {
         attempts_fail_(metrics.GetCounter("sakchy_alert_attempts_total",
                                           "Delivery attempts by result", {{"result", "fail"}})),
         delivery_seconds_(metrics.GetHistogram("sakchy_alert_delivery_seconds",
-                                               "Duration of one delivery attempt")) {
-    for (const config::Contact& contact : contacts) {
-      for (const config::ContactChannel& channel : contact.channels) {
-        if (channel.type == "webhook")
-          secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
-        channels_.insert(SecretKey(contact.id, channel.type + "\n" + channel.address));
-      }
-      languages_[contact.id] = contact.language;
-    }
+                                               "Duration of one delivery attempt")),
+        dlr_reports_(metrics.GetCounter("sakchy_alert_dlr_total", "SMS delivery reports applied",
+                                        {{"result", "any"}})),
+        dlr_delivered_(metrics.GetCounter("sakchy_alert_dlr_total", "SMS delivery reports applied",
+                                          {{"result", "delivered"}})),
+        dlr_failed_(metrics.GetCounter("sakchy_alert_dlr_total", "SMS delivery reports applied",
+                                       {{"result", "failed"}})) {
+    AddContacts(contacts);
     if (areas != nullptr) {
       for (const config::Area& area : areas->areas()) {
         area_names_[area.code] = {area.name_ky, area.name_ru, area.name_en};
@@ -343,11 +156,73 @@ class DispatcherImpl final : public Dispatcher {
 
   std::size_t backlog() const override { return backlog_->load(); }
 
+  void Post(std::function<void()> task) override { net::post(store_pool_, std::move(task)); }
+
+  void DeliveryReport(std::string alert_id, int type,
+                      std::function<void(Result<Alert>)> done) override {
+    auto on_io = [this, alert_id = std::move(alert_id), type, done = std::move(done)]() mutable {
+      auto it = entries_.find(alert_id);
+      if (it != entries_.end() && it->second.in_flight) {
+        // Kannel may report before its answer to sendsms was read: apply after Finish.
+        it->second.reports.emplace_back(type, std::move(done));
+        return;
+      }
+      PostReport(std::move(alert_id), type, std::move(done));
+    };
+    net::post(ioc_, std::move(on_io));
+  }
+
+  void Suppress(std::vector<std::string> alert_ids, std::string reason,
+                std::function<void(std::vector<Alert>)> done) override {
+    auto on_io = [this, ids = std::move(alert_ids), reason = std::move(reason),
+                  done = std::move(done)]() mutable {
+      std::vector<Alert> suppressed;
+      for (const std::string& id : ids) {
+        auto it = entries_.find(id);
+        if (it == entries_.end() || it->second.in_flight) continue;
+        Alert& alert = it->second.alert;
+        alert.state = DeliveryState::kSuppressed;
+        alert.last_error = reason;
+        Persist(alert, DeliveryState::kPending);
+        suppressed.push_back(alert);
+        entries_.erase(it);
+        Forget(suppressed.back());
+      }
+      backlog_->store(entries_.size());
+      if (done) {
+        auto report = [done = std::move(done), suppressed = std::move(suppressed)]() mutable {
+          done(std::move(suppressed));
+        };
+        Post(std::move(report));
+      }
+    };
+    net::post(ioc_, std::move(on_io));
+  }
+
+  void UpdateContacts(std::vector<config::Contact> contacts) override {
+    auto on_io = [this, contacts = std::move(contacts)] { AddContacts(contacts); };
+    net::post(ioc_, std::move(on_io));
+  }
+
  private:
   struct Entry {
     Alert alert;
     std::string body;  // JSON body, built on the first attempt
     bool in_flight = false;
+    std::vector<std::pair<int, std::function<void(Result<Alert>)>>> reports;  // DLRs to apply
+  };
+  // The entries of one receiver (channel and address). After a retryable failure the target is
+  // in an outage (`degraded`): one attempt at a time, oldest entry first, until it has no
+  // entries left.
+  struct Target {
+    std::set<std::string> ids;  // ULIDs: creation order
+    bool degraded = false;
+    int in_flight = 0;
+  };
+  // A state change waiting to be written; `before` is the state the last write held.
+  struct Change {
+    Alert alert;
+    DeliveryState before = DeliveryState::kPending;
   };
   using QueueItem = std::pair<TimeMs, std::string>;  // (next_attempt_at, alert id)
 
@@ -358,17 +233,59 @@ class DispatcherImpl final : public Dispatcher {
     return key;
   }
 
+  // io thread (and the constructor). Secrets and languages are only ever added or replaced, so a
+  // queued notification of a removed contact can still be signed.
+  void AddContacts(const std::vector<config::Contact>& contacts) {
+    for (const config::Contact& contact : contacts) {
+      for (const config::ContactChannel& channel : contact.channels) {
+        if (channel.type == "webhook" && !channel.secret.empty()) {
+          secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
+        }
+      }
+      languages_[contact.id] = contact.language;
+    }
+  }
+
   // io thread.
   void Add(std::vector<Alert> alerts) {
     if (stopping_) return;
     for (Alert& alert : alerts) {
-      if (alert.state != DeliveryState::kPending || entries_.contains(alert.id)) continue;
+      if (alert.state != DeliveryState::kPending || alert.kind == AlertKind::kRoute ||
+          entries_.contains(alert.id)) {
+        continue;
+      }
       std::string id = alert.id;
       queue_.emplace(alert.next_attempt_at, id);
-      entries_.emplace(std::move(id), Entry{std::move(alert), {}, false});
+      targets_[TargetKey(alert)].ids.insert(id);
+      entries_.emplace(std::move(id), Entry{std::move(alert), {}, false, {}});
     }
     backlog_->store(entries_.size());
     Pump();
+  }
+
+  static std::string TargetKey(const Alert& a) { return a.channel + "\n" + a.target; }
+
+  // io thread. An entry leaves the dispatcher (settled or suppressed): a target in an outage
+  // hands its turn to its next oldest entry.
+  void Forget(const Alert& alert) {
+    auto t = targets_.find(TargetKey(alert));
+    if (t == targets_.end()) return;
+    t->second.ids.erase(alert.id);
+    if (t->second.ids.empty()) {
+      targets_.erase(t);  // drained: the outage is over
+      return;
+    }
+    if (t->second.degraded) ReleaseHead(t->second);
+  }
+
+  // io thread. Makes the oldest entry of a target in an outage due now.
+  void ReleaseHead(Target& t) {
+    if (t.in_flight > 0 || t.ids.empty()) return;
+    auto head = entries_.find(*t.ids.begin());
+    if (head == entries_.end() || head->second.in_flight) return;
+    const TimeMs now = clock_.NowMs();
+    if (head->second.alert.next_attempt_at > now) head->second.alert.next_attempt_at = now;
+    queue_.emplace(head->second.alert.next_attempt_at, head->first);
   }
 
   // io thread. Starts every due attempt the in-flight limit allows.
@@ -384,6 +301,13 @@ class DispatcherImpl final : public Dispatcher {
           it->second.alert.next_attempt_at != item.first) {
         continue;  // stale heap item
       }
+      // A target in an outage gets its entries one at a time, oldest first (in order when it is
+      // back); the others wait here until ReleaseHead.
+      Target& target = targets_[TargetKey(it->second.alert)];
+      if (target.degraded && (target.in_flight > 0 || *target.ids.begin() != item.second)) {
+        continue;
+      }
+      ++target.in_flight;
       it->second.in_flight = true;
       ++in_flight_;
       net::co_spawn(ioc_, RunAttempt(item.second), LogIfThrew);
@@ -418,13 +342,15 @@ class DispatcherImpl final : public Dispatcher {
     if (alert.channel != "webhook") co_return co_await AttemptMessage(std::move(id));
     auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
     if (secret == secrets_.end()) {
-      co_return Failed("contact '" + alert.contact_id +
-                       "' or its webhook channel is no longer configured");
+      co_return Failed("no signing secret for the webhook of contact '" + alert.contact_id +
+                       "' (contact or channel not configured)");
     }
     auto endpoint = ParseEndpoint(alert.target);
     if (!endpoint) co_return Failed(endpoint.error().message);
 
-    if (entries_.at(id).body.empty()) {
+    if (entries_.at(id).body.empty() && !alert.payload.empty()) {
+      entries_.at(id).body = alert.payload;
+    } else if (entries_.at(id).body.empty()) {
       auto event = co_await net::co_spawn(store_pool_.get_executor(),
                                           FetchEvent(&store_, alert.event_id), net::use_awaitable);
       if (!event) co_return Retry("cannot read event: " + event.error().message);
@@ -443,7 +369,7 @@ class DispatcherImpl final : public Dispatcher {
     req.body() = entries_.at(id).body;
     req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
     req.prepare_payload();
-    co_return co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
   }
 
   // The display name of `area` in `language`, or empty.
@@ -485,10 +411,6 @@ class DispatcherImpl final : public Dispatcher {
   // io thread. One attempt over sms, telegram or email.
   net::awaitable<Outcome> AttemptMessage(std::string id) {
     Alert alert = entries_.at(id).alert;
-    if (!channels_.contains(SecretKey(alert.contact_id, alert.channel + "\n" + alert.target))) {
-      co_return Failed("contact '" + alert.contact_id + "' or its " + alert.channel +
-                       " channel is no longer configured");
-    }
     const config::ChannelsConfig& channels = cfg_.channels;
     if ((alert.channel == "sms" && !channels.sms) ||
         (alert.channel == "telegram" && !channels.telegram) ||
@@ -498,7 +420,9 @@ class DispatcherImpl final : public Dispatcher {
     if (alert.channel != "sms" && alert.channel != "telegram" && alert.channel != "email") {
       co_return Failed("unknown channel '" + alert.channel + "'");
     }
-    if (entries_.at(id).body.empty()) {
+    if (entries_.at(id).body.empty() && !alert.payload.empty()) {
+      entries_.at(id).body = alert.payload;
+    } else if (entries_.at(id).body.empty()) {
       Outcome rendered = co_await RenderMessage(id);
       if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
     }
@@ -509,25 +433,27 @@ class DispatcherImpl final : public Dispatcher {
       Outcome out;
       out.sent = r.connected;
       out.error = r.error;
+      out.handed_off = r.kind == SmtpResult::Kind::kOk;  // e-mail has no delivery reports
       out.kind = r.kind == SmtpResult::Kind::kOk      ? Outcome::Kind::kDelivered
                  : r.kind == SmtpResult::Kind::kRetry ? Outcome::Kind::kRetry
                                                       : Outcome::Kind::kFailed;
       co_return out;
     }
     if (alert.channel == "sms") {
-      // The hand-off to Kannel counts as delivered; DLR-based states are a follow-up.
+      // Accepted by Kannel = sent; the delivery report tells delivered or failed.
       auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, alert, payload));
       if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
       http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
       req.set(http::field::host, endpoint->host_header);
       req.set(http::field::user_agent, kUserAgent);
       req.set(http::field::connection, "close");
-      Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
       if (out.status != 0 && out.kind != Outcome::Kind::kDelivered) {
         // Kannel explains refusals in one line, e.g. "Authorization failed for sendsms".
         std::string reason = out.body.substr(0, std::min<std::size_t>(out.body.find('\n'), 120));
         if (!reason.empty()) out.error = "kannel: " + out.error + ": " + reason;
       }
+      out.handed_off = out.kind == Outcome::Kind::kDelivered;
       co_return out;
     }
     const std::string url = channels.telegram->api_base + "/bot" + channels.telegram->token +
@@ -541,7 +467,7 @@ class DispatcherImpl final : public Dispatcher {
     req.set(http::field::connection, "close");
     req.body() = payload;
     req.prepare_payload();
-    Outcome out = co_await PostOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
     if (out.status == 0) co_return out;  // no response: network error, retried
     const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
     out.error = reply.error;
@@ -568,19 +494,27 @@ class DispatcherImpl final : public Dispatcher {
     auto it = entries_.find(id);
     Alert& alert = it->second.alert;
     it->second.in_flight = false;
+    Target& target = targets_[TargetKey(alert)];
+    --target.in_flight;
     const TimeMs now = clock_.NowMs();
     alert.attempts += 1;
     if (outcome.sent) delivery_seconds_.Observe(seconds);
     bool done = true;
     switch (outcome.kind) {
       case Outcome::Kind::kDelivered:
-        alert.state = DeliveryState::kDelivered;
-        alert.delivered_at = now;
+        if (outcome.handed_off) {
+          alert.state = DeliveryState::kSent;
+          alert.sent_at = now;
+        } else {
+          alert.state = DeliveryState::kDelivered;
+          alert.sent_at = now;
+          alert.delivered_at = now;
+        }
         alert.last_error.clear();
         attempts_ok_.Inc();
         sent_.Inc();
-        spdlog::info("alerts: {} delivered to contact {} (attempt {})", alert.id, alert.contact_id,
-                     alert.attempts);
+        spdlog::info("alerts: {} {} to contact {} (attempt {})", alert.id,
+                     DeliveryStateName(alert.state), alert.contact_id, alert.attempts);
         break;
       case Outcome::Kind::kFailed:
         alert.state = DeliveryState::kFailed;
@@ -592,16 +526,17 @@ class DispatcherImpl final : public Dispatcher {
         break;
       case Outcome::Kind::kRetry:
         if (now - alert.created_at >= cfg_.give_up_after_ms) {
-          alert.state = DeliveryState::kFailed;
+          alert.state = DeliveryState::kDeadLetter;
           alert.last_error =
               "gave up after " + std::to_string(alert.attempts) + " attempts: " + outcome.error;
           if (outcome.sent) attempts_fail_.Inc();
           failed_.Inc();
-          spdlog::warn("alerts: {} failed for contact {} (attempt {}): {}", alert.id,
+          spdlog::warn("alerts: {} dead-lettered for contact {} (attempt {}): {}", alert.id,
                        alert.contact_id, alert.attempts, alert.last_error);
           break;
         }
         done = false;
+        target.degraded = true;
         alert.last_error = outcome.error;
         alert.next_attempt_at =
             now + (outcome.retry_after_ms ? *outcome.retry_after_ms : Backoff(alert.attempts));
@@ -612,52 +547,155 @@ class DispatcherImpl final : public Dispatcher {
                      alert.next_attempt_at - now);
         break;
     }
-    Persist(alert);
+    Persist(alert, DeliveryState::kPending);
+    auto reports = std::move(it->second.reports);
+    it->second.reports.clear();
     if (done) {
+      const Alert settled = alert;
       entries_.erase(it);
+      Forget(settled);
       backlog_->store(entries_.size());
     }
+    for (auto& [type, callback] : reports) PostReport(id, type, std::move(callback));
     Pump();
   }
 
+  // Any thread. Applies a delivery report on the state thread, after the writes queued so far.
+  void PostReport(std::string id, int type, std::function<void(Result<Alert>)> done) {
+    auto apply = [this, id = std::move(id), type, done = std::move(done)] {
+      FlushWrites();
+      Result<Alert> result = ApplyReport(id, type);
+      if (done) done(std::move(result));
+    };
+    net::post(store_pool_, std::move(apply));
+  }
+
+  // State thread.
+  Result<Alert> ApplyReport(const std::string& id, int type) {
+    auto stored = store_.GetAlert(id);
+    if (!stored) return tl::unexpected(stored.error());
+    if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
+    Alert alert = std::move(**stored);
+    if (alert.channel != "sms") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alert " + id + " went over " + alert.channel + ", not sms");
+    }
+    auto next = DlrTransition(alert.state, type);
+    if (!next) return tl::unexpected(next.error());
+    dlr_reports_.Inc();
+    if (!*next) return alert;  // no change (e.g. "accepted by the SMS centre" after sent)
+    const DeliveryState before = alert.state;
+    const TimeMs now = clock_.NowMs();
+    alert.state = **next;
+    if (alert.state == DeliveryState::kDelivered) {
+      alert.delivered_at = now;
+      alert.last_error.clear();
+      dlr_delivered_.Inc();
+    } else if (alert.state == DeliveryState::kFailed) {
+      alert.last_error = type == 2 ? "delivery report: not delivered to the phone"
+                                   : "delivery report: rejected by the SMS centre";
+      dlr_failed_.Inc();
+    } else if (alert.state == DeliveryState::kSent && alert.sent_at == 0) {
+      alert.sent_at = now;
+    }
+    std::vector<Change> one{{alert, before}};
+    if (!WriteChanges(one, "dlr type " + std::to_string(type))) {
+      return MakeError(ErrorCode::kUnavailable, "the delivery report could not be stored");
+    }
+    spdlog::info("alerts: {} {} by delivery report type {}", alert.id,
+                 DeliveryStateName(alert.state), type);
+    return alert;
+  }
+
   // Any thread. Queues a state change; one task on the store pool writes what has accumulated.
-  void Persist(const Alert& alert) {
+  void Persist(const Alert& alert, DeliveryState before) {
     std::lock_guard lock(writes_mu_);
-    writes_.push_back(alert);
+    writes_.push_back(Change{alert, before});
     if (flush_scheduled_) return;
     flush_scheduled_ = true;
     auto flush = [this] { FlushWrites(); };
     net::post(store_pool_, flush);
   }
 
-  // Store pool.
+  // State thread. Writes every queued change (the newest state of each alert) with an audit entry
+  // per state change; then tells the owner. Retries a failed write a few times: the attempt has
+  // happened, losing its outcome would repeat it after a restart (with the same idempotency key).
   void FlushWrites() {
-    std::vector<Alert> batch;
+    std::vector<Change> batch;
     {
       std::lock_guard lock(writes_mu_);
       batch.swap(writes_);
       flush_scheduled_ = false;
     }
-    // Keep only the newest state of each alert.
+    if (batch.empty()) return;
     std::unordered_map<std::string, std::size_t> last;
-    for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].id] = i;
-    std::vector<Alert> unique;
+    for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].alert.id] = i;
+    std::vector<Change> unique;
     unique.reserve(last.size());
+    std::unordered_map<std::string, DeliveryState> first_before;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (last[batch[i].id] == i) unique.push_back(std::move(batch[i]));
+      first_before.try_emplace(batch[i].alert.id, batch[i].before);
     }
-    auto status = store_.UpdateAlerts(unique);
-    if (!status) {
-      spdlog::error("alerts: cannot persist {} alert state changes: {}", unique.size(),
-                    status.error().ToString());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (last[batch[i].alert.id] == i) {
+        batch[i].before = first_before[batch[i].alert.id];
+        unique.push_back(std::move(batch[i]));
+      }
+    }
+    WriteChanges(unique, {});
+  }
+
+  // State thread. One atomic write of the alerts, an audit entry per state change and what the
+  // owner adds to each change (DispatcherHooks); then the owner's new notifications are queued.
+  bool WriteChanges(const std::vector<Change>& changes, const std::string& note) {
+    std::vector<Alert> alerts;
+    std::vector<storage::RecordWrite> audit;
+    std::vector<Alert> added;
+    alerts.reserve(changes.size());
+    const TimeMs now = clock_.NowMs();
+    for (const Change& c : changes) {
+      alerts.push_back(c.alert);
+      if (c.alert.state == c.before) continue;
+      boost::json::object details{{"from", DeliveryStateName(c.before)},
+                                  {"channel", c.alert.channel},
+                                  {"contact_id", c.alert.contact_id},
+                                  {"attempts", c.alert.attempts}};
+      if (!c.alert.last_error.empty()) details["error"] = c.alert.last_error;
+      if (!note.empty()) details["note"] = note;
+      storage::AuditEntry entry;
+      entry.id = hooks_.ids != nullptr ? hooks_.ids->Next() : audit_ids_.Next();
+      entry.at = now;
+      entry.actor = "system";
+      entry.action = "alert." + std::string(DeliveryStateName(c.alert.state));
+      entry.subject = c.alert.id;
+      entry.details = ToJsonText(boost::json::value(details));
+      audit.push_back(storage::AuditRecord(entry));
+      if (hooks_.on_change) {
+        Reaction reaction = hooks_.on_change(c.alert, c.before);
+        for (Alert& a : reaction.alerts) added.push_back(std::move(a));
+        for (auto& r : reaction.records) audit.push_back(std::move(r));
+      }
+    }
+    alerts.insert(alerts.end(), added.begin(), added.end());
+    for (int attempt = 1;; ++attempt) {
+      auto status = store_.UpdateAlerts(alerts, audit);
+      if (status) {
+        if (!added.empty()) Enqueue(std::move(added));
+        return true;
+      }
+      spdlog::error("alerts: cannot persist {} alert state changes (attempt {}): {}",
+                    alerts.size(), attempt, status.error().ToString());
+      if (attempt == 3) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
     }
   }
 
   storage::Store& store_;
   const config::AlertsConfig cfg_;
   const Clock& clock_;
+  DispatcherHooks hooks_;
+  IdGenerator audit_ids_;
   std::unordered_map<std::string, std::string> secrets_;  // contact id \n address -> secret
-  std::unordered_set<std::string> channels_;  // contact id \n type \n address, every channel
   std::unordered_map<std::string, std::string> languages_;  // contact id -> ky | ru | en
   std::unordered_map<std::string, std::array<std::string, 3>> area_names_;  // code -> ky, ru, en
   ssl::context tls_ctx_;
@@ -672,13 +710,14 @@ class DispatcherImpl final : public Dispatcher {
   bool stopping_ = false;
   int in_flight_ = 0;
   std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Target> targets_;  // channel \n address -> its entries
   std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<>> queue_;
   std::mt19937_64 rng_;
 
   std::shared_ptr<std::atomic<std::size_t>> backlog_;  // shared with the metrics callback
 
   std::mutex writes_mu_;
-  std::vector<Alert> writes_;
+  std::vector<Change> writes_;
   bool flush_scheduled_ = false;
   net::thread_pool store_pool_{1};
 
@@ -688,6 +727,9 @@ class DispatcherImpl final : public Dispatcher {
   Counter& attempts_retry_;
   Counter& attempts_fail_;
   Histogram& delivery_seconds_;
+  Counter& dlr_reports_;
+  Counter& dlr_delivered_;
+  Counter& dlr_failed_;
 };
 
 }  // namespace
@@ -704,8 +746,32 @@ std::unique_ptr<Dispatcher> Dispatcher::Create(storage::Store& store,
                                                const config::AlertsConfig& cfg,
                                                std::vector<config::Contact> contacts,
                                                const Clock& clock, MetricsRegistry& metrics,
-                                               const config::AreaTree* areas) {
-  return std::make_unique<DispatcherImpl>(store, cfg, std::move(contacts), clock, metrics, areas);
+                                               const config::AreaTree* areas,
+                                               DispatcherHooks hooks) {
+  return std::make_unique<DispatcherImpl>(store, cfg, std::move(contacts), clock, metrics, areas,
+                                          std::move(hooks));
+}
+
+Result<std::optional<DeliveryState>> DlrTransition(DeliveryState current, int type) {
+  using S = DeliveryState;
+  const bool open = current == S::kPending || current == S::kSent;
+  switch (type) {
+    case 1:  // delivered to the phone; also after an earlier failure report
+      if (open || current == S::kFailed) return std::optional<S>(S::kDelivered);
+      return std::optional<S>();
+    case 2:   // not delivered to the phone
+    case 16:  // rejected by the SMS centre
+      if (open) return std::optional<S>(S::kFailed);
+      return std::optional<S>();
+    case 4:  // queued on the SMS centre
+    case 8:  // accepted by the SMS centre
+      if (current == S::kPending) return std::optional<S>(S::kSent);
+      return std::optional<S>();
+    default:
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unknown delivery report type " + std::to_string(type) +
+                           " (expected 1, 2, 4, 8 or 16)");
+  }
 }
 
 }  // namespace sakchy::alerts

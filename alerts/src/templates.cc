@@ -37,6 +37,19 @@ struct Words {
   std::string_view code;
   std::string_view reply;  // "Жооп" / "Ответьте" / "Reply"
   std::string_view tz;
+  std::string_view reports;  // "Reports: 3, sources: 2"
+  std::string_view sources;
+  std::string_view digest;   // "digest"
+  std::string_view digest_why;
+  std::string_view alerts_word;
+  std::string_view escalated;      // "not acknowledged — escalation, step"
+  std::string_view undelivered;    // "alert %s was not delivered to"
+  std::string_view reach_them;     // "reach them another way"
+  std::string_view reason;         // "Reason"
+  std::string_view verdict_head;   // "rumour check"
+  std::string_view statement;      // "Official statement"
+  std::string_view decided;        // "Decided"
+  std::array<std::string_view, 4> verdicts;  // by VerdictStatus
 };
 
 const Words& WordsFor(Lang lang) {
@@ -53,6 +66,19 @@ const Words& WordsFor(Lang lang) {
       "Код",
       "Жооп",
       "Бишкек убактысы",
+      "Билдирүүлөр",
+      "булактар",
+      "жыйынтык",
+      "билдирүү чегинен ашты",
+      "эскертүү",
+      "ырасталган жок — эскалация, кадам",
+      "жеткирилген жок",
+      "башка жол менен байланышыңыз",
+      "Себеп",
+      "ушакты текшерүүнүн жыйынтыгы",
+      "Расмий билдирүү",
+      "Чечим",
+      {"ТАСТЫКТАЛГАН ЖОК", "ЫРАСТАЛДЫ", "ЖАЛГАН", "ЖАҢЫЛЫШТЫРАТ"},
   };
   static const Words kRu{
       {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
@@ -67,6 +93,19 @@ const Words& WordsFor(Lang lang) {
       "Код",
       "Ответьте",
       "время Бишкека",
+      "Сообщений",
+      "источников",
+      "сводка",
+      "превышен лимит сообщений",
+      "тревог",
+      "не подтверждено — эскалация, шаг",
+      "не доставлена",
+      "свяжитесь с получателем иначе",
+      "Причина",
+      "итог проверки слуха",
+      "Официальное заявление",
+      "Решение",
+      {"НЕ ПОДТВЕРЖДЕНО", "ПОДТВЕРЖДЕНО", "ЛОЖЬ", "ВВОДИТ В ЗАБЛУЖДЕНИЕ"},
   };
   static const Words kEn{
       {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
@@ -81,6 +120,19 @@ const Words& WordsFor(Lang lang) {
       "Code",
       "Reply",
       "Bishkek time",
+      "Reports",
+      "sources",
+      "digest",
+      "message limit reached",
+      "alerts",
+      "not acknowledged — escalation, step",
+      "was not delivered",
+      "reach them another way",
+      "Reason",
+      "rumour check",
+      "Official statement",
+      "Decided",
+      {"UNVERIFIED", "CONFIRMED", "FALSE", "MISLEADING"},
   };
   switch (lang) {
     case Lang::kKy:
@@ -273,9 +325,10 @@ std::string ShortMessage(const MessageInput& in) {
   const Lang lang = ToLang(in.language);
   const Words& w = WordsFor(lang);
   const std::string code = AlertCode(in.alert->id);
+  const std::string count = in.events > 1 ? " ×" + std::to_string(in.events) : "";
   const std::string head = std::string(w.brand) + ": " +
                            std::string(w.severity_upper[SeverityIndex(in.alert->severity)]) + ", " +
-                           AreaLabel(in, false) + ". ";
+                           AreaLabel(in, false) + count + ". ";
   const std::string tail =
       BishkekTime(WhenOf(in), false) + ". " + std::string(w.reply) + ": OK " + code;
   for (std::size_t context = kShortContext;; context = context * 2 / 3) {
@@ -302,7 +355,19 @@ std::string LongMessage(const MessageInput& in, std::size_t max_units) {
       std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
       std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
       ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
-  const std::string tail = "\n" + std::string(w.categories) + ": " + CategoryList(in, lang) + "\n" +
+  const std::string reason =
+      in.reason.empty() ? std::string() : "\n" + std::string(w.reason) + ": " + in.reason;
+  const std::string escalation =
+      reason + (in.escalation_step > 0
+          ? "\n" + std::string(w.escalated) + " " + std::to_string(in.escalation_step)
+          : std::string());
+  const std::string group =
+      escalation + (in.events > 1 || in.sources > 1
+          ? "\n" + std::string(w.reports) + ": " + std::to_string(in.events) + ", " +
+                std::string(w.sources) + ": " + std::to_string(in.sources)
+          : std::string());
+  const std::string tail = group + "\n" + std::string(w.categories) + ": " +
+                           CategoryList(in, lang) + "\n" +
                            std::string(w.time) + ": " + BishkekTime(WhenOf(in), true) + " (" +
                            std::string(w.tz) + ")\n" + std::string(w.code) + ": " + code + "\n" +
                            std::string(w.reply) + ": OK " + code + "\n";
@@ -318,6 +383,160 @@ std::string Subject(const MessageInput& in) {
   return std::string(w.brand) + " [" + std::string(w.severity[SeverityIndex(in.alert->severity)]) +
          "] " + AreaLabel(in, false) + ": " + CategoryList(in, lang) + " — " + std::string(w.code) +
          " " + AlertCode(in.alert->id);
+}
+
+namespace {
+
+std::string DigestLineText(const DigestLine& line, Lang lang, bool with_categories) {
+  const Words& w = WordsFor(lang);
+  std::string out = std::string(w.severity_upper[SeverityIndex(line.severity)]) + ", " +
+                    (line.area_name.empty() ? "—" : line.area_name);
+  if (line.events > 1) out += " ×" + std::to_string(line.events);
+  if (with_categories && !line.categories.empty()) {
+    out += ": ";
+    for (std::size_t i = 0; i < line.categories.size(); ++i) {
+      out += (i ? ", " : "") + CategoryName(line.categories[i], lang);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DigestShort(std::string_view language, const std::vector<DigestLine>& lines,
+                        std::string_view code) {
+  const Lang lang = ToLang(language);
+  const Words& w = WordsFor(lang);
+  const std::string head = std::string(w.brand) + ": " + std::string(w.digest) + ", " +
+                           std::to_string(lines.size()) + " " + std::string(w.alerts_word) + ": ";
+  const std::string tail = ". " + std::string(w.reply) + ": OK " + std::string(code);
+  std::string body;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string item = (i ? "; " : "") + DigestLineText(lines[i], lang, false);
+    const std::string more = "; …";
+    if (Utf16Units(head + body + item + more + tail) > kSmsMaxUnits) {
+      body += "…";
+      break;
+    }
+    body += item;
+  }
+  std::string msg = head + body + tail;
+  if (Utf16Units(msg) > kSmsMaxUnits) msg = head + "…" + tail;
+  return msg;
+}
+
+std::string DigestLong(std::string_view language, const std::vector<DigestLine>& lines,
+                       std::string_view code, std::size_t max_units) {
+  const Lang lang = ToLang(language);
+  const Words& w = WordsFor(lang);
+  const std::string head = std::string(w.brand) + ": " + std::string(w.digest) + " — " +
+                           std::to_string(lines.size()) + " " + std::string(w.alerts_word) +
+                           " (" + std::string(w.digest_why) + ")\n";
+  const std::string tail = std::string(w.code) + ": " + std::string(code) + "\n" +
+                           std::string(w.reply) + ": OK " + std::string(code) + "\n";
+  std::string body;
+  for (const DigestLine& line : lines) {
+    const std::string item = "• " + DigestLineText(line, lang, true) + "\n";
+    if (Utf16Units(head + body + item + "…\n" + tail) > max_units) {
+      body += "…\n";
+      break;
+    }
+    body += item;
+  }
+  return head + body + tail;
+}
+
+std::string DigestSubject(std::string_view language, std::size_t groups, std::string_view code) {
+  const Words& w = WordsFor(ToLang(language));
+  return std::string(w.brand) + " [" + std::string(w.digest) + "] " + std::to_string(groups) +
+         " " + std::string(w.alerts_word) + " — " + std::string(w.code) + " " + std::string(code);
+}
+
+namespace {
+
+// "ВЫСОКИЙ, Араванский район, 4821 → Айбек (sms)"
+std::string NoticeWhat(const NoticeInput& in, const Words& w) {
+  return std::string(w.alert) + " " + in.code + " (" +
+         std::string(w.severity_upper[SeverityIndex(in.severity)]) + ", " +
+         (in.area_name.empty() ? "—" : in.area_name) + ") " + std::string(w.undelivered) + ": " +
+         in.contact + " (" + in.channel + ")";
+}
+
+}  // namespace
+
+std::string NoticeShort(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + NoticeWhat(in, w);
+  const std::string tail = ". " + std::string(w.reach_them) + ".";
+  std::string msg = head + tail;
+  if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+  // Shorten the contact's name, never the code.
+  msg = std::string(w.brand) + ": " + std::string(w.alert) + " " + in.code + " " +
+        std::string(w.undelivered) + " (" + in.channel + ")" + tail;
+  return msg;
+}
+
+std::string NoticeLong(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  std::string error = in.error.substr(0, 300);
+  return std::string(w.brand) + ": " + NoticeWhat(in, w) + "\n" + error + "\n" +
+         std::string(w.reach_them) + ".\n";
+}
+
+std::string NoticeSubject(const NoticeInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  return std::string(w.brand) + " — " + std::string(w.alert) + " " + in.code + " " +
+         std::string(w.undelivered);
+}
+
+namespace {
+
+std::string_view VerdictWord(const Words& w, VerdictStatus status) {
+  const auto i = static_cast<std::size_t>(status);
+  return i < w.verdicts.size() ? w.verdicts[i] : w.verdicts[0];
+}
+
+// At most `max` code points of `s`, with "…" when cut.
+std::string Shorten(std::string_view s, std::size_t max) {
+  auto cps = CodePoints(s);
+  if (cps.size() <= max) return Trimmed(Join(cps, 0, cps.size()));
+  return Trimmed(Join(cps, 0, max)) + "…";
+}
+
+}  // namespace
+
+std::string FollowUpShort(const FollowUpInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + std::string(w.verdict_head) + " (" +
+                           (in.area_name.empty() ? "—" : in.area_name) + ") — " +
+                           std::string(VerdictWord(w, in.status));
+  if (in.statement.empty()) return head + ".";
+  for (std::size_t max = 120;; max = max * 2 / 3) {
+    std::string msg = head + ". «" + Shorten(in.statement, max) + "»";
+    if (Utf16Units(msg) <= kSmsMaxUnits || max == 0) return msg;
+  }
+}
+
+std::string FollowUpLong(const FollowUpInput& in, std::size_t max_units) {
+  const Words& w = WordsFor(ToLang(in.language));
+  const std::string head = std::string(w.brand) + ": " + std::string(w.verdict_head) + " — " +
+                           std::string(VerdictWord(w, in.status)) + "\n" + std::string(w.area) +
+                           ": " + (in.area_name.empty() ? "—" : in.area_name) + "\n";
+  const std::string tail = std::string(w.decided) + ": " + BishkekTime(in.decided_at, true) +
+                           " (" + std::string(w.tz) + ")\n";
+  if (in.statement.empty()) return head + tail;
+  for (std::size_t max = 3000;; max = max * 2 / 3) {
+    std::string msg = head + std::string(w.statement) + ": «" + Shorten(in.statement, max) +
+                      "»\n" + tail;
+    if (Utf16Units(msg) <= max_units || max == 0) return msg;
+  }
+}
+
+std::string FollowUpSubject(const FollowUpInput& in) {
+  const Words& w = WordsFor(ToLang(in.language));
+  return std::string(w.brand) + ": " + std::string(w.verdict_head) + " — " +
+         std::string(VerdictWord(w, in.status)) + " (" +
+         (in.area_name.empty() ? "—" : in.area_name) + ")";
 }
 
 std::string AckButtonLabel(std::string_view language) {

@@ -11,4 +11,10 @@ namespace sakchy::alerts {
 // and event, so every attempt of one alert sends the same bytes.
 std::string WebhookBody(const Alert& alert, const Event& event);
 
+// The body of a notification planned by the engine: WebhookBody's fields (when `event` is given)
+// plus "kind", "group_key", "sequence", "escalation_step", "event_ids", "events", "sources";
+// `extra` (a JSON object's members, e.g. a digest's "items" or a signal's "summary") is merged in.
+std::string NotificationBody(const Alert& alert, const Event* event, int events, int sources,
+                             std::string_view extra_json = {});
+
 }  // namespace sakchy::alerts

@@ -13,6 +13,7 @@
 #include "analytics_config.h"
 #include "config/files.h"
 #include "core/crypto.h"
+#include "alerts_routing.h"
 #include "yaml_util.h"
 
 namespace sakchy::config {
@@ -372,6 +373,12 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   ReadIntInto(map, "give_up_after_ms", issues, 1, kMax, out.give_up_after_ms);
   ReadIntInto(map, "max_in_flight", issues, 1, 1'000'000, out.max_in_flight);
   if (auto n = map.Get("channels")) ParseChannels(*n, out.channels, issues);
+  if (auto n = map.Get("route")) internal::ParseRootRoute(*n, out.route, issues);
+  if (auto n = map.Get("rate_limit")) internal::ParseRateLimit(*n, out.rate_limit, issues);
+  ReadIntInto(map, "resolve_after_ms", issues, 1, kMax, out.resolve_after_ms);
+  if (auto n = map.Get("duty")) {
+    if (auto v = ReadStringList(*n, map.Field("duty"), issues)) out.duty_contacts = std::move(*v);
+  }
   map.Finish();
   if (out.backoff_max_ms < out.backoff_initial_ms) {
     auto at = map.Get("backoff_max_ms");
@@ -459,6 +466,7 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
       if (auto value = ReadString(*secret, map.Field("secret"), issues)) ch.secret = *value;
     } else if (secret_env) {
       if (auto name = ReadString(*secret_env, map.Field("secret_env"), issues)) {
+        ch.secret_env = *name;
         const char* env = std::getenv(name->c_str());
         if (env == nullptr) {
           issues.Add(*secret_env, map.Field("secret_env"),
@@ -477,6 +485,35 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
   }
   if (issues.lines().size() != issues_before) return std::nullopt;
   return ch;
+}
+
+// quiet_hours: {start: "22:00", end: "07:00"} (Asia/Bishkek time).
+void ParseQuietHours(const YAML::Node& node, const std::string& path, Contact& c, Issues& issues) {
+  MapReader map(node, path, issues);
+  if (!map.ok()) return;
+  QuietHours quiet;
+  bool ok = true;
+  for (const char* key : {"start", "end"}) {
+    auto n = map.Require(key);
+    if (!n) {
+      ok = false;
+      continue;
+    }
+    auto value = ReadString(*n, map.Field(key), issues);
+    const auto minutes = value ? ParseClockMinutes(*value) : std::nullopt;
+    if (!minutes) {
+      if (value) issues.Add(*n, map.Field(key), "expected HH:MM (00:00..23:59), got '" + *value + "'");
+      ok = false;
+      continue;
+    }
+    (std::string_view(key) == "start" ? quiet.start_minute : quiet.end_minute) = *minutes;
+  }
+  map.Finish();
+  if (ok && quiet.start_minute == quiet.end_minute) {
+    issues.Add(node, path, "start and end are equal (give a real interval or leave it out)");
+    ok = false;
+  }
+  if (ok) c.quiet_hours = quiet;
 }
 
 void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
@@ -531,6 +568,13 @@ void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
         c.min_severity = *value;
       }
     }
+    if (auto cats = map.Get("categories")) {
+      if (auto value = ReadStringList(*cats, map.Field("categories"), issues)) {
+        c.categories = std::move(*value);
+      }
+    }
+    if (auto quiet = map.Get("quiet_hours")) ParseQuietHours(*quiet, map.Field("quiet_hours"), c,
+                                                            issues);
     auto channels = map.Get("channels");
     if (!channels || channels->IsNull() || (channels->IsSequence() && channels->size() == 0)) {
       issues.Add(channels ? *channels : item, map.Field("channels"),
@@ -1043,6 +1087,38 @@ Status AddTokensFromEnv(std::string_view spec, Config& config) {
   return OkStatus();
 }
 
+std::string ChannelAddressProblem(std::string_view type, const std::string& address) {
+  if (type == "sms") {
+    return IsPhoneNumber(address) ? ""
+                                  : "malformed sms address '" + address +
+                                        "' (expected + and 7 to 15 digits, e.g. +996700123456)";
+  }
+  if (type == "telegram") {
+    return IsTelegramChatId(address) ? ""
+                                     : "malformed telegram address '" + address +
+                                           "' (expected a numeric chat id or @username)";
+  }
+  if (type == "email") {
+    return IsEmailAddress(address)
+               ? ""
+               : "malformed email address '" + address + "' (expected name@example.org)";
+  }
+  if (type == "webhook") return CheckWebhookUrl(address);
+  return "unknown channel type '" + std::string(type) +
+         "' (expected: sms, telegram, email, webhook)";
+}
+
+std::optional<int> ParseClockMinutes(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return hours * 60 + minutes;
+}
+
 Status ValidateAreas(const Config& config, const AreaTree& areas) {
   std::string message;
   for (std::size_t i = 0; i < config.contacts.size(); ++i) {
@@ -1054,6 +1130,7 @@ Status ValidateAreas(const Config& config, const AreaTree& areas) {
                  ".areas: unknown area code '" + code + "'";
     }
   }
+  internal::AppendRouteAreaProblems(config.alerts.route, "alerts.route", areas, message);
   for (std::size_t i = 0; i < config.sources.size(); ++i) {
     const SourceConfig& s = config.sources[i];
     if (!s.area || areas.Find(*s.area) != nullptr) continue;

@@ -56,17 +56,47 @@ std::string_view AreaSourceName(AreaSource s) {
 
 std::string_view DeliveryStateName(DeliveryState s) {
   switch (s) {
-    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kPending: return "queued";
     case DeliveryState::kDelivered: return "delivered";
     case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kSent: return "sent";
+    case DeliveryState::kDeadLetter: return "dead_letter";
+    case DeliveryState::kSuppressed: return "suppressed";
   }
-  return "pending";
+  return "queued";
 }
 
 std::optional<DeliveryState> ParseDeliveryState(std::string_view name) {
-  if (name == "pending") return DeliveryState::kPending;
+  if (name == "queued" || name == "pending") return DeliveryState::kPending;
   if (name == "delivered") return DeliveryState::kDelivered;
   if (name == "failed") return DeliveryState::kFailed;
+  if (name == "sent") return DeliveryState::kSent;
+  if (name == "dead_letter") return DeliveryState::kDeadLetter;
+  if (name == "suppressed") return DeliveryState::kSuppressed;
+  return std::nullopt;
+}
+
+bool IsFinalState(DeliveryState s) {
+  return s == DeliveryState::kDelivered || s == DeliveryState::kFailed ||
+         s == DeliveryState::kDeadLetter || s == DeliveryState::kSuppressed;
+}
+
+std::string_view AlertKindName(AlertKind k) {
+  switch (k) {
+    case AlertKind::kEvent: return "event";
+    case AlertKind::kSignal: return "signal";
+    case AlertKind::kDigest: return "digest";
+    case AlertKind::kFollowUp: return "follow_up";
+    case AlertKind::kNotice: return "notice";
+    case AlertKind::kRoute: return "route";
+  }
+  return "event";
+}
+
+std::optional<AlertKind> ParseAlertKind(std::string_view name) {
+  for (int i = 0; i < kAlertKindCount; ++i) {
+    if (AlertKindName(static_cast<AlertKind>(i)) == name) return static_cast<AlertKind>(i);
+  }
   return std::nullopt;
 }
 

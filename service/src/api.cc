@@ -13,13 +13,13 @@
 #include <span>
 #include <chrono>
 
+#include "api_util.h"
 #include "core/id.h"
 #include "core/json_text.h"
 #include "ingest/clustering.h"
 #include "ingest/validation.h"
 #include "api_analytics.h"
 #include "area_scope.h"
-#include "api_util.h"
 #include "service/openapi.h"
 #include "service/report_json.h"
 
@@ -98,6 +98,19 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/sources", config::Role::kAnalyst},
     {"GET", "/v1/events/{id}", config::Role::kOfficial},
     {"GET", "/v1/alerts", config::Role::kOfficial},
+    {"GET", "/v1/alerts/{id}", config::Role::kOfficial},
+    {"POST", "/v1/alerts/{id}/ack", config::Role::kOfficial},
+    {"GET", "/v1/silences", config::Role::kAnalyst},
+    {"POST", "/v1/silences", config::Role::kAnalyst},
+    {"GET", "/v1/silences/{id}", config::Role::kAnalyst},
+    {"DELETE", "/v1/silences/{id}", config::Role::kAnalyst},
+    {"POST", "/v1/admin/alerts/signals", config::Role::kAdmin},
+    {"POST", "/v1/admin/alerts/verdicts", config::Role::kAdmin},
+    {"GET", "/v1/admin/contacts", config::Role::kAdmin},
+    {"POST", "/v1/admin/contacts", config::Role::kAdmin},
+    {"GET", "/v1/admin/contacts/{id}", config::Role::kAdmin},
+    {"PUT", "/v1/admin/contacts/{id}", config::Role::kAdmin},
+    {"DELETE", "/v1/admin/contacts/{id}", config::Role::kAdmin},
     {"GET", "/v1/trends", config::Role::kOfficial},
     {"GET", "/v1/areas", config::Role::kOfficial},
     {"GET", "/v1/areas/{code}/tension", config::Role::kOfficial},
@@ -117,6 +130,8 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/healthz", config::Role::kMonitor},
     {"GET", "/readyz", config::Role::kMonitor},
     {"GET", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"GET", "/v1/alerts/dlr", config::Role::kMonitor},
+    {"POST", "/v1/alerts/dlr", config::Role::kMonitor},
     {"POST", "/v1/ingest/kannel", config::Role::kMonitor},
     {"GET", "/openapi.json", config::Role::kMonitor},
 };
@@ -245,6 +260,11 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     }
     co_return co_await KannelMo(std::move(req));
   }
+  // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
+  if (p == "/v1/alerts/dlr" && d_.alerts) {
+    route = "/v1/alerts/dlr";
+    co_return co_await AlertsDlr(std::move(req));
+  }
 
   const Endpoint* found = nullptr;
   bool path_known = false;
@@ -289,6 +309,19 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/sources") co_return ListSources();
   if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id), *who);
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req), *who);
+  if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id), *who);
+  if (route == "/v1/alerts/{id}/ack") {
+    co_return co_await AckAlert(std::move(req), std::move(id), *who);
+  }
+  if (route.starts_with("/v1/admin/alerts/")) {
+    co_return co_await AnalyticsInput(std::move(req), route, *who);
+  }
+  if (route.starts_with("/v1/silences")) {
+    co_return co_await SilencesRoute(std::move(req), std::move(id), *who);
+  }
+  if (route.starts_with("/v1/admin/contacts")) {
+    co_return co_await ContactsRoute(std::move(req), std::move(id), *who);
+  }
   if (route == "/v1/trends") co_return co_await analytics_->Trends(std::move(req), *who);
   if (route == "/v1/areas") co_return co_await analytics_->Areas(std::move(req), *who);
   if (route == "/v1/export/events.csv") {
@@ -512,6 +545,10 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
     spdlog::warn("kannel: rejected callback: {}", err.message);
     co_return Problem(400, "Invalid SMS callback", err.message);
   }
+  // "OK 4821" from a contact's number acknowledges an alert instead of becoming a report.
+  if (d_.alerts) {
+    if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
+  }
   ingest::ValidationLimits limits{d_.max_text_bytes};
   if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
     rejected_invalid_.Inc();
@@ -590,8 +627,8 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id, Principal who) {
 }
 
 net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
-  static constexpr std::array<std::string_view, 4> kAllowed = {"state", "event_id", "limit",
-                                                               "before"};
+  static constexpr std::array<std::string_view, 5> kAllowed = {"state", "event_id", "limit",
+                                                               "before", "kind"};
   if (auto bad = UnknownParam(req, kAllowed)) {
     co_return Problem(400, "Invalid query", "unknown parameter (allowed: " + AllowedList(kAllowed) + ")",
                       *bad);
@@ -600,12 +637,21 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
   if (auto it = req.query.find("state"); it != req.query.end()) {
     filter.state = ParseDeliveryState(it->second);
     if (!filter.state) {
-      co_return Problem(400, "Invalid query", "state must be pending, delivered or failed", "state");
+      co_return Problem(400, "Invalid query",
+                        "state must be queued, sent, delivered, failed, dead_letter or suppressed",
+                        "state");
     }
   }
   if (auto it = req.query.find("event_id"); it != req.query.end()) {
     if (!IsValidId(it->second)) co_return Problem(400, "Invalid query", "not an event id", "event_id");
     filter.event_id = it->second;
+  }
+  if (auto it = req.query.find("kind"); it != req.query.end()) {
+    filter.kind = ParseAlertKind(it->second);
+    if (!filter.kind || *filter.kind == AlertKind::kRoute) {
+      co_return Problem(400, "Invalid query",
+                        "kind must be event, signal, digest, follow_up or notice", "kind");
+    }
   }
   std::size_t limit = 100;
   if (auto it = req.query.find("limit"); it != req.query.end()) {
@@ -681,6 +727,7 @@ HttpResponse Api::Readyz() {
   json::object body{{"status", ready ? "ready" : "not ready"},
                     {"queue_depth", d_.pipeline->queue_depth()},
                     {"queue_capacity", d_.pipeline->capacity()}};
+  if (d_.alerts) body["alerts"] = AlertsReadiness();
   return Json(ready ? 200 : 503, body);
 }
 

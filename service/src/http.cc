@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 
 namespace sakchy::service {
@@ -226,6 +227,17 @@ net::awaitable<void> HttpServer::Session(tcp::socket socket) {
       auto res = ToBeast(std::move(r), 11, false);
       beast::error_code wec;
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, wec));
+      // Lingering close: the client may still be sending the body it was refused. Closing now
+      // would reset the connection and the client could lose the answer; read and discard what
+      // it still sends (at most 64 MiB, for at most 2 s) after our half-close.
+      stream.socket().shutdown(tcp::socket::shutdown_send, wec);
+      stream.expires_after(std::chrono::seconds(2));
+      std::array<char, 16384> sink;
+      std::size_t drained = 0;
+      while (!wec && drained < (std::size_t{64} << 20)) {
+        drained += co_await stream.async_read_some(net::buffer(sink),
+                                                   net::redirect_error(net::use_awaitable, wec));
+      }
       break;
     }
     auto msg = parser.release();

@@ -1,5 +1,7 @@
 #include "service/report_json.h"
 
+#include "alerts/templates.h"
+
 #include <boost/json.hpp>
 #include <simdjson.h>
 
@@ -142,7 +144,13 @@ json::array PlacesToJson(const std::vector<PlaceMention>& places) {
 json::value AlertToJson(const Alert& a) {
   json::object o;
   o["id"] = a.id;
+  o["kind"] = AlertKindName(a.kind);
+  o["group_key"] = a.group_key;
   o["event_id"] = a.event_id;
+  json::array events;
+  for (const auto& e : a.event_ids) events.emplace_back(e);
+  o["event_ids"] = std::move(events);
+  if (!a.subject_id.empty()) o["subject_id"] = a.subject_id;
   o["area"] = a.area;
   o["severity"] = SeverityName(a.severity);
   json::array cats;
@@ -150,11 +158,15 @@ json::value AlertToJson(const Alert& a) {
   o["categories"] = std::move(cats);
   o["contact_id"] = a.contact_id;
   o["channel"] = a.channel;
+  o["code"] = alerts::AlertCode(a.id);
+  o["sequence"] = a.sequence;
+  o["escalation_step"] = a.escalation_step;
   o["state"] = DeliveryStateName(a.state);
   o["attempts"] = a.attempts;
   o["idempotency_key"] = a.idempotency_key;
   o["created_at"] = FormatRfc3339(a.created_at);
   if (a.state == DeliveryState::kPending) o["next_attempt_at"] = FormatRfc3339(a.next_attempt_at);
+  if (a.sent_at) o["sent_at"] = FormatRfc3339(a.sent_at);
   if (a.delivered_at) o["delivered_at"] = FormatRfc3339(a.delivered_at);
   if (!a.last_error.empty()) o["last_error"] = a.last_error;
   return o;

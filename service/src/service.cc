@@ -16,8 +16,7 @@
 #include <mutex>
 #include <thread>
 
-#include "alerts/dispatcher.h"
-#include "alerts/router.h"
+#include "alerts/engine.h"
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "config/config.h"
@@ -233,21 +232,19 @@ int Serve(const ServeOptions& options) {
     }
   });
 
-  IdGenerator alert_ids(clock);
-  alerts::Router router(cfg->alerts, cfg->contacts, *areas, alert_ids);
   auto dispatcher =
-      alerts::Dispatcher::Create(**store, cfg->alerts, cfg->contacts, clock, metrics, &*areas);
+      alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
   if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
 
   ingest::PipelineHooks hooks;
-  hooks.plan_alerts = [&router, &clock](const Event& e) { return router.Plan(e, clock.NowMs()); };
-  alerts::Dispatcher* dispatcher_ptr = dispatcher.get();
-  hooks.alerts_committed = [dispatcher_ptr](std::vector<Alert> a) {
-    dispatcher_ptr->Enqueue(std::move(a));
+  alerts::Engine* alerts_engine = dispatcher.get();
+  hooks.plan_alerts = [alerts_engine](const Event& e) { return alerts_engine->Plan(e); };
+  hooks.alerts_committed = [alerts_engine](std::vector<Alert> a) {
+    alerts_engine->Committed(std::move(a));
   };
-  // Rumour clusters: every scored event is assigned in the scoring path; spread signals and
-  // verdicts are logged here until the alerts module takes them (PipelineHooks::signals_committed,
-  // ApiDeps::verdict_recorded).
+  // Rumour clusters: every scored event is assigned in the scoring path; spread signals go to the
+  // alerts module (PipelineHooks::signals_committed -> alerts::Engine::Raise), verdicts too
+  // (ApiDeps::verdict_recorded -> alerts::Engine::FollowUp).
   std::unique_ptr<ingest::ClusterStage> clusters;
   if (cfg->clusters.enabled) {
     auto stage = ingest::ClusterStage::Open(**store, cfg->clusters, clock, metrics);
@@ -260,13 +257,17 @@ int Serve(const ServeOptions& options) {
     hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
       return stage_ptr->Annotate(items);
     };
-    hooks.signals_committed = [](std::vector<Signal> signals) {
+    hooks.signals_committed = [alerts_engine](std::vector<Signal> signals) {
       for (const auto& s : signals) {
         std::string areas;
         for (const auto& a : s.areas) areas += (areas.empty() ? "" : ",") + a;
         spdlog::warn("cluster {} spreading: {} ({} events, {} sources, areas {}, max severity {})",
                      s.subject_id, s.reason, s.event_ids.size(), s.sources,
                      areas.empty() ? "-" : areas, SeverityName(s.severity));
+        if (auto st = alerts_engine->Raise(s); !st) {
+          spdlog::error("cluster {}: spread alert not raised: {}", s.subject_id,
+                        st.error().ToString());
+        }
       }
     };
   }
@@ -298,8 +299,14 @@ int Serve(const ServeOptions& options) {
     return Fail("invalid area polygons (analytics.area_polygons)", s.error());
   }
   // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
-  // AreaTension; `on_spike` is where its Signal goes to the alerts module.
-  AreaTension tension(**store, *areas, cfg->analytics, clock, metrics, /*on_spike=*/nullptr);
+  // AreaTension and raised as an area-level alert through the alerts module.
+  AreaTension tension(**store, *areas, cfg->analytics, clock, metrics,
+                      [alerts_engine](const Signal& spike) {
+                        if (auto st = alerts_engine->Raise(spike); !st) {
+                          spdlog::error("area {}: spike alert not raised: {}", spike.area,
+                                        st.error().ToString());
+                        }
+                      });
   RetentionSweeper retention(**store, cfg->retention, clock, metrics);
 
   std::atomic<bool> ready{false};
@@ -321,12 +328,20 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
-  deps.verdict_recorded = [](const Verdict& v) {
-    spdlog::info("cluster {} verdict {} by {} ({} events to follow up)", v.cluster_id,
-                 VerdictStatusName(v.status), v.decided_by, v.event_ids.size());
+  // A verdict on a rumour: everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
+  deps.verdict_recorded = [alerts_engine](const Verdict& v) {
+    auto sent = alerts_engine->FollowUp(v);
+    if (!sent) {
+      spdlog::error("cluster {} verdict {}: follow-ups not created: {}", v.cluster_id,
+                    VerdictStatusName(v.status), sent.error().ToString());
+      return;
+    }
+    spdlog::info("cluster {} verdict {} by {}: {} follow-ups", v.cluster_id,
+                 VerdictStatusName(v.status), v.decided_by, *sent);
   };
   deps.tension = &tension;
   deps.shapes = &*shapes;
+  deps.alerts = alerts_engine;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;

@@ -331,22 +331,52 @@ void EncodeAlert(const Alert& a, std::string* out) {
   PutSigned(out, a.next_attempt_at);
   PutSigned(out, a.delivered_at);
   PutString(out, a.last_error);
+  // Format 2.
+  PutByte(out, static_cast<std::uint8_t>(a.kind));
+  PutString(out, a.group_key);
+  PutStrings(out, a.event_ids);
+  PutString(out, a.subject_id);
+  PutSigned(out, a.sequence);
+  PutSigned(out, a.escalation_step);
+  PutSigned(out, a.channel_index);
+  PutString(out, a.payload);
+  PutSigned(out, a.sent_at);
 }
 
 Status DecodeAlert(std::string_view bytes, Alert* a) {
   Reader in(bytes);
   std::uint8_t version = 0;
   if (!in.Byte(&version)) return Corrupt("alert", "empty value");
-  if (version != kAlertFormat) {
+  if (version != kAlertFormat && version != kAlertFormatV1) {
     return Corrupt("alert", "unknown format version " + std::to_string(version));
   }
+  // Format 1 knew three states (pending, delivered, failed).
+  const auto states = static_cast<std::uint8_t>(version == kAlertFormatV1 ? 3 : kDeliveryStateCount);
   bool ok = in.String(&a->id) && in.String(&a->event_id) && in.String(&a->area) &&
             in.EnumByte(kSeverityCount, &a->severity) && in.Strings(&a->categories) &&
             in.String(&a->contact_id) && in.String(&a->channel) && in.String(&a->target) &&
-            in.String(&a->idempotency_key) && in.EnumByte(3, &a->state) && in.Int(&a->attempts) &&
-            in.Signed(&a->created_at) && in.Signed(&a->next_attempt_at) &&
+            in.String(&a->idempotency_key) && in.EnumByte(states, &a->state) &&
+            in.Int(&a->attempts) && in.Signed(&a->created_at) && in.Signed(&a->next_attempt_at) &&
             in.Signed(&a->delivered_at) && in.String(&a->last_error);
   if (!ok) return Corrupt("alert", "truncated or malformed fields");
+  if (version == kAlertFormatV1) {
+    // One alert per event and contact: the event is its group.
+    a->kind = AlertKind::kEvent;
+    a->group_key = "event:" + a->event_id;
+    a->event_ids = {a->event_id};
+    a->subject_id.clear();
+    a->sequence = 1;
+    a->escalation_step = 0;
+    a->channel_index = 0;
+    a->payload.clear();
+    a->sent_at = 0;
+  } else {
+    ok = in.EnumByte(kAlertKindCount, &a->kind) && in.String(&a->group_key) &&
+         in.Strings(&a->event_ids) && in.String(&a->subject_id) && in.Int(&a->sequence) &&
+         in.Int(&a->escalation_step) && in.Int(&a->channel_index) && in.String(&a->payload) &&
+         in.Signed(&a->sent_at);
+    if (!ok) return Corrupt("alert", "truncated or malformed format-2 fields");
+  }
   if (!in.Done()) return Corrupt("alert", "trailing bytes");
   return OkStatus();
 }

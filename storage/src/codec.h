@@ -20,7 +20,8 @@
 namespace sakchy::storage::internal {
 
 inline constexpr std::uint8_t kEventFormat = 1;
-inline constexpr std::uint8_t kAlertFormat = 1;
+inline constexpr std::uint8_t kAlertFormat = 2;
+inline constexpr std::uint8_t kAlertFormatV1 = 1;  // still decoded (before kind, group, payload)
 inline constexpr std::uint8_t kAuditFormat = 1;
 
 // Replaces *out with the encoding of `event`, with its `scored` flag replaced by `scored`.

@@ -151,7 +151,8 @@ class RocksStore final : public Store {
     }
     return result;
   }
-  Status UpdateAlerts(std::span<const Alert> alerts) override;
+  Status UpdateAlerts(std::span<const Alert> alerts,
+                      std::span<const RecordWrite> records) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
                                         std::string_view before_id) override;
@@ -494,10 +495,31 @@ Result<std::size_t> RocksStore::CountPending() {
 
 void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::string* key,
                           std::string* value) {
+  if (alert.kind == AlertKind::kRoute) {
+    // A routing ticket: kept only while pending, in the record table "alert_tickets".
+    RecordKey(kTicketsTable, alert.id, key);
+    if (alert.state == DeliveryState::kPending) {
+      EncodeAlert(alert, value);
+      batch->Put(cf_[kRecords], *key, *value);
+    } else {
+      batch->Delete(cf_[kRecords], *key);
+    }
+    return;
+  }
   EncodeAlert(alert, value);
   batch->Put(cf_[kAlerts], alert.id, *value);
-  AlertByEventKey(alert.event_id, alert.id, key);
-  batch->Put(cf_[kAlertsByEvent], *key, rocksdb::Slice());
+  // Index entries: the event, every covered event and the group ("g:" never starts a ULID).
+  auto index = [&](std::string_view ref) {
+    if (ref.empty() || HasNul(ref)) return;
+    AlertByEventKey(ref, alert.id, key);
+    batch->Put(cf_[kAlertsByEvent], *key, rocksdb::Slice());
+  };
+  index(alert.event_id);
+  for (const std::string& id : alert.event_ids) {
+    if (id != alert.event_id) index(id);
+  }
+  if (!alert.group_key.empty()) index("g:" + alert.group_key);
+  if (!alert.subject_id.empty()) index("s:" + alert.subject_id);
   if (alert.state == DeliveryState::kPending) {
     batch->Put(cf_[kAlertsPending], alert.id, rocksdb::Slice());
   } else {
@@ -765,10 +787,12 @@ Result<Store::VisitResult> RocksStore::VisitEventsByObserved(
   return result;
 }
 
-Status RocksStore::UpdateAlerts(std::span<const Alert> alerts) {
+Status RocksStore::UpdateAlerts(std::span<const Alert> alerts,
+                                std::span<const RecordWrite> records) {
   rocksdb::WriteBatch batch;
   std::string key;
   std::string value;
+  if (auto st = AddRecords(records, cf_[kRecords], &batch); !st) return st;
   for (const auto& alert : alerts) {
     if (alert.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: update alerts: alert id is empty");
@@ -815,6 +839,12 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
   if (filter.event_id) {
     cf = cf_[kAlertsByEvent];
     AlertByEventKey(*filter.event_id, {}, &prefix);
+  } else if (filter.group_key) {
+    cf = cf_[kAlertsByEvent];
+    AlertByEventKey("g:" + *filter.group_key, {}, &prefix);
+  } else if (filter.subject_id) {
+    cf = cf_[kAlertsByEvent];
+    AlertByEventKey("s:" + *filter.subject_id, {}, &prefix);
   } else if (filter.state == DeliveryState::kPending) {
     cf = cf_[kAlertsPending];
   }
@@ -852,8 +882,16 @@ Result<std::vector<Alert>> RocksStore::ListAlerts(const AlertFilter& filter, std
         return tl::unexpected(Corruption("list alerts: " + std::string(key), st.error()));
       }
     }
-    if (filter.event_id && alert->event_id != *filter.event_id) continue;  // stale index entry
+    if (filter.event_id && alert->event_id != *filter.event_id &&
+        std::find(alert->event_ids.begin(), alert->event_ids.end(), *filter.event_id) ==
+            alert->event_ids.end()) {
+      continue;  // stale index entry
+    }
+    if (filter.group_key && alert->group_key != *filter.group_key) continue;
+    if (filter.subject_id && alert->subject_id != *filter.subject_id) continue;
     if (filter.state && alert->state != *filter.state) continue;
+    if (filter.kind && alert->kind != *filter.kind) continue;
+    if (filter.contact_id && alert->contact_id != *filter.contact_id) continue;
     out.push_back(std::move(*alert));
   }
   if (!it->status().ok()) return Fail(it->status(), "list alerts");
@@ -873,6 +911,19 @@ Result<std::vector<Alert>> RocksStore::PendingAlerts() {
     if (*alert && (*alert)->state == DeliveryState::kPending) out.push_back(std::move(**alert));
   }
   if (!it->status().ok()) return Fail(it->status(), "list pending alerts");
+  // Routing tickets follow (record table "alert_tickets", id order).
+  std::string prefix;
+  RecordKey(kTicketsTable, {}, &prefix);
+  std::unique_ptr<rocksdb::Iterator> tickets(db_->NewIterator(ro, cf_[kRecords]));
+  for (tickets->Seek(prefix); tickets->Valid() && ToView(tickets->key()).starts_with(prefix);
+       tickets->Next()) {
+    Alert ticket;
+    if (auto st = DecodeAlert(ToView(tickets->value()), &ticket); !st) {
+      return tl::unexpected(Corruption("list routing tickets", st.error()));
+    }
+    out.push_back(std::move(ticket));
+  }
+  if (!tickets->status().ok()) return Fail(tickets->status(), "list routing tickets");
   return out;
 }
 

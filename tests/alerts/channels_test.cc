@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -29,11 +30,15 @@
 #include "fakes/http_sink.h"
 #include "fakes/scripted_http_server.h"
 #include "fakes/telegram_send_fake.h"
+#include "testutil/kannel_fixture.h"
 #include "testutil/testutil.h"
 
 namespace sakchy::alerts {
 namespace {
 
+using sakchy::testing::FakeSmscMessages;
+using sakchy::testing::FreePorts;
+using sakchy::testing::KannelFixture;
 using sakchy::testing::TelegramSendFake;
 using sakchy::testing::TempDir;
 using sakchy::testing::WaitFor;
@@ -64,83 +69,11 @@ constexpr char kAreasYaml[] = R"(areas:
     name_ky: "Араван району"
 )";
 
-std::vector<std::uint16_t> FreePorts(int n) {
-  std::vector<int> fds;
-  std::vector<std::uint16_t> ports;
-  for (int i = 0; i < n; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "cannot pick a free port";
-      if (fd >= 0) close(fd);
-      break;
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::pair<int, std::string> Run(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// "%04%22..." (url-encoded bytes) -> bytes.
-std::string UrlDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() + 1) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// UTF-16BE (UCS-2 as sent to the SMSC) -> UTF-8.
-std::string Utf16BeToUtf8(std::string_view bytes) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
-    unsigned cp =
-        (static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]);
-    if (cp >= 0xD800 && cp < 0xDC00 && i + 3 < bytes.size()) {
-      const unsigned lo = (static_cast<unsigned char>(bytes[i + 2]) << 8) |
-                          static_cast<unsigned char>(bytes[i + 3]);
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-      i += 2;
-    }
-    AppendUtf8(out, cp);
-  }
-  return out;
 }
 
 std::string Base64Decode(std::string_view in) {
@@ -161,53 +94,6 @@ std::string Base64Decode(std::string_view in) {
   }
   out.resize(len);
   return out;
-}
-
-// The messages fakesmsc printed, decoded: "Got message N: <FROM TO ucs-2 %04%22...>" for one
-// part, "<FROM TO udh %05%00%03<ref><total><seq> data %04...>" for concatenated parts (joined
-// here in sequence order). Texts are UCS-2 (coding=2).
-std::vector<std::string> FakeSmscMessages(const std::string& log) {
-  std::vector<std::string> out;
-  std::map<std::string, std::map<int, std::string>> parts;  // to/ref -> seq -> bytes
-  std::map<std::string, int> totals;
-  std::istringstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("Got message");
-    if (at == std::string::npos) continue;
-    const auto open = line.find('<', at);
-    if (open == std::string::npos) continue;
-    std::string inner = line.substr(open + 1);
-    if (!inner.empty() && inner.back() == '>') inner.pop_back();
-    std::istringstream fields(inner);
-    std::string from, to, type, data;
-    fields >> from >> to >> type;
-    if (type == "udh") {
-      std::string udh_text, data_word;
-      fields >> udh_text >> data_word >> data;
-      const std::string udh = UrlDecode(udh_text);
-      if (udh.size() < 6 || udh[1] != 0) continue;  // only 8-bit reference concatenation
-      const std::string key = to + "/" + std::to_string(static_cast<unsigned char>(udh[3]));
-      totals[key] = static_cast<unsigned char>(udh[4]);
-      parts[key][static_cast<unsigned char>(udh[5])] = UrlDecode(data);
-      if (static_cast<int>(parts[key].size()) == totals[key]) {
-        std::string bytes;
-        for (const auto& [seq, chunk] : parts[key]) bytes += chunk;
-        out.push_back(Utf16BeToUtf8(bytes));
-        parts.erase(key);
-      }
-    } else {
-      fields >> data;
-      const std::string bytes = UrlDecode(data);
-      out.push_back(type == "ucs-2" ? Utf16BeToUtf8(bytes) : bytes);
-    }
-  }
-  return out;
-}
-
-bool KannelInstalled() {
-  return access("/usr/sbin/bearerbox", X_OK) == 0 && access("/usr/sbin/smsbox", X_OK) == 0 &&
-         access("/usr/lib/kannel/test/fakesmsc", X_OK) == 0;
 }
 
 class ChannelsTest : public ::testing::Test {
@@ -328,52 +214,6 @@ class ChannelsTest : public ::testing::Test {
 // ---------------------------------------------------------------------------------------------
 // SMS through the real Kannel.
 
-class Kannel {
- public:
-  Kannel() : ports_(FreePorts(5)) {}
-  ~Kannel() {
-    if (started_) {
-      Run(Quote(scripts_.str() + "/stop-kannel.sh") + " " + Quote(dir_.str()));
-    }
-  }
-  // A copy of the fixture whose sendsms-user may send two concatenated parts (the fixture's own
-  // config keeps Kannel's default of one part and truncates longer texts).
-  ::testing::AssertionResult Start() {
-    if (ports_.size() != 5) return ::testing::AssertionFailure() << "no free ports";
-    const std::string fixture = sakchy::testing::SourcePath("tests/fixtures/kannel");
-    for (const char* script : {"start-kannel.sh", "stop-kannel.sh"}) {
-      std::filesystem::copy_file(fixture + "/" + script, scripts_.str() + "/" + script);
-    }
-    std::string conf = ReadFile(fixture + "/kannel.conf.in");
-    const std::string user = "password = @ADMIN_PASSWORD@\n";
-    const auto at = conf.find(user, conf.find("group = sendsms-user"));
-    if (at == std::string::npos) return ::testing::AssertionFailure() << "no sendsms-user group";
-    conf.insert(at + user.size(), "max-messages = 2\nconcatenation = true\n");
-    std::ofstream(scripts_.str() + "/kannel.conf.in", std::ios::binary) << conf;
-    std::ostringstream cmd;
-    // ports_[0] stands in for the MO callback (unused here).
-    cmd << Quote(scripts_.str() + "/start-kannel.sh") << " " << Quote(dir_.str()) << " "
-        << ports_[0] << " unused-secret";
-    for (std::size_t i = 1; i < ports_.size(); ++i) cmd << " " << ports_[i];
-    started_ = true;
-    auto [code, output] = Run(cmd.str());
-    if (code != 0) {
-      return ::testing::AssertionFailure() << "start-kannel.sh exited " << code << ":\n" << output;
-    }
-    return ::testing::AssertionSuccess();
-  }
-  std::string sendsms_url() const {
-    return "http://127.0.0.1:" + std::to_string(ports_[3]) + "/cgi-bin/sendsms";
-  }
-  std::string Log(const std::string& name) const { return ReadFile(dir_.str() + "/" + name); }
-
- private:
-  TempDir dir_;
-  TempDir scripts_;
-  std::vector<std::uint16_t> ports_;  // sakchy (unused), admin, smsbox, sendsms, fake smsc
-  bool started_ = false;
-};
-
 config::SmsChannelConfig SmsConfig(const std::string& url) {
   config::SmsChannelConfig sms;
   sms.sendsms_url = url;
@@ -384,19 +224,24 @@ config::SmsChannelConfig SmsConfig(const std::string& url) {
   return sms;
 }
 
-TEST_F(ChannelsTest, SmsReachesFakeSmscThroughRealKannel) {
-  if (!KannelInstalled()) GTEST_SKIP() << "Kannel is not installed (kannel, kannel-extras)";
-  Kannel kannel;
-  ASSERT_TRUE(kannel.Start());
+TEST_F(ChannelsTest, SmsReachesFakeSmscThroughRealKannelAndDeliveryReportsMarkIt) {
+  if (!KannelFixture::Installed()) GTEST_SKIP() << "Kannel is not installed (kannel, kannel-extras)";
+  KannelFixture kannel;
+  ASSERT_TRUE(kannel.Start(FreePorts(1).at(0), "unused-secret"));
+  sakchy::testing::HttpSink dlr_receiver;  // stands in for the service's /v1/alerts/dlr
   cfg_.channels.sms = SmsConfig(kannel.sendsms_url());
+  cfg_.channels.sms->dlr_url_base = dlr_receiver.url("");
   contacts_.push_back(MakeContact("aravan-akim", "ky", "sms", "+996700123456"));
   contacts_.push_back(MakeContact("osh-duty", "ru", "sms", "+996555000111"));
   Alert ky = Seed(contacts_[0], "Араванда суу ууланды деп айтып жатышат", "ууланды");
   Alert ru = Seed(contacts_[1], "В Араване говорят, что вода отравлена", "отравлена");
   StartDispatcher();
-  ASSERT_TRUE(WaitForState(ky.id, DeliveryState::kDelivered)) << Stored(ky.id).last_error;
-  ASSERT_TRUE(WaitForState(ru.id, DeliveryState::kDelivered)) << Stored(ru.id).last_error;
+  // Accepted by Kannel: sent, not yet delivered.
+  ASSERT_TRUE(WaitForState(ky.id, DeliveryState::kSent)) << Stored(ky.id).last_error;
+  ASSERT_TRUE(WaitForState(ru.id, DeliveryState::kSent)) << Stored(ru.id).last_error;
   EXPECT_EQ(Stored(ky.id).attempts, 1);
+  EXPECT_EQ(Stored(ky.id).sent_at, kStart);
+  EXPECT_EQ(Stored(ky.id).delivered_at, 0);
 
   const std::string want_ky = Expected(ky, "ky", true, "Араван району");
   const std::string want_ru = Expected(ru, "ru", true, "Араванский район");
@@ -407,6 +252,29 @@ TEST_F(ChannelsTest, SmsReachesFakeSmscThroughRealKannel) {
   EXPECT_THAT(got, ::testing::UnorderedElementsAre(want_ky, want_ru)) << kannel.Log("fakesmsc.log");
   // fakesmsc prints sender and receiver first.
   EXPECT_THAT(kannel.Log("fakesmsc.log"), HasSubstr("Sakchy +996700123456 udh"));
+
+  // The fake SMS centre reports "accepted by the SMS centre" (8) and "delivered" (1) for each
+  // alert (Kannel may call in either order) to the dlr-url with the alert id and its token.
+  ASSERT_TRUE(WaitFor([&] { return dlr_receiver.count() >= 4; })) << kannel.Log("smsbox.log");
+  using sakchy::testing::QueryParam;
+  std::map<std::string, std::vector<std::string>> types;
+  for (const auto& req : dlr_receiver.requests()) {
+    EXPECT_TRUE(req.target.starts_with("/v1/alerts/dlr?")) << req.target;
+    const std::string id = QueryParam(req.target, "alert_id");
+    EXPECT_EQ(QueryParam(req.target, "sig"), DlrToken(*cfg_.channels.sms, id));
+    const std::string type = QueryParam(req.target, "type");
+    types[id].push_back(type);
+    auto applied = std::make_shared<std::promise<Result<Alert>>>();
+    dispatcher_->DeliveryReport(id, std::stoi(type),
+                                [applied](Result<Alert> r) { applied->set_value(std::move(r)); });
+    auto result = applied->get_future().get();
+    ASSERT_OK(result);
+  }
+  EXPECT_THAT(types[ky.id], ::testing::UnorderedElementsAre("8", "1"));  // any order
+  EXPECT_THAT(types[ru.id], ::testing::UnorderedElementsAre("8", "1"));
+  EXPECT_EQ(Stored(ky.id).state, DeliveryState::kDelivered);
+  EXPECT_EQ(Stored(ru.id).state, DeliveryState::kDelivered);
+  EXPECT_EQ(Stored(ky.id).attempts, 1);
 }
 
 TEST_F(ChannelsTest, SmsRequestCarriesKannelParameters) {
@@ -416,29 +284,30 @@ TEST_F(ChannelsTest, SmsRequestCarriesKannelParameters) {
   contacts_.push_back(MakeContact("aravan-akim", "ru", "sms", "+996700123456"));
   Alert alert = Seed(contacts_[0], "В Араване говорят, что вода отравлена", "отравлена");
   StartDispatcher();
-  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kDelivered)) << Stored(alert.id).last_error;
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kSent)) << Stored(alert.id).last_error;
   ASSERT_EQ(kannel.count(), 1u);
   const auto req = kannel.requests()[0];
   EXPECT_EQ(req.method, "GET");
   using sakchy::testing::QueryParam;
   EXPECT_TRUE(req.target.starts_with("/cgi-bin/sendsms?"));
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "username")), "ews");
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "password")), kKannelPassword);
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "from")), "Sakchy");
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "to")), "+996700123456");
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "username")), "ews");
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "password")), kKannelPassword);
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "from")), "Sakchy");
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "to")), "+996700123456");
   EXPECT_EQ(QueryParam(req.target, "charset"), "UTF-8");
   EXPECT_EQ(QueryParam(req.target, "coding"), "2");
   EXPECT_EQ(QueryParam(req.target, "dlr-mask"), "31");
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "dlr-url")),
-            "http://127.0.0.1:8080/v1/alerts/dlr?alert_id=" + alert.id + "&type=%d");
-  EXPECT_EQ(UrlDecode(QueryParam(req.target, "text")),
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "dlr-url")),
+            "http://127.0.0.1:8080/v1/alerts/dlr?alert_id=" + alert.id +
+                "&sig=" + DlrToken(*cfg_.channels.sms, alert.id) + "&type=%d");
+  EXPECT_EQ(sakchy::testing::UrlDecodeBytes(QueryParam(req.target, "text")),
             Expected(alert, "ru", true, "Араванский район"));
 }
 
 TEST_F(ChannelsTest, SmsWithWrongPasswordFails) {
-  if (!KannelInstalled()) GTEST_SKIP() << "Kannel is not installed (kannel, kannel-extras)";
-  Kannel kannel;
-  ASSERT_TRUE(kannel.Start());
+  if (!KannelFixture::Installed()) GTEST_SKIP() << "Kannel is not installed (kannel, kannel-extras)";
+  KannelFixture kannel;
+  ASSERT_TRUE(kannel.Start(FreePorts(1).at(0), "unused-secret"));
   cfg_.channels.sms = SmsConfig(kannel.sendsms_url());
   cfg_.channels.sms->password = "wrong-password";
   contacts_.push_back(MakeContact("aravan-akim", "ky", "sms", "+996700123456"));
@@ -663,7 +532,8 @@ TEST_F(ChannelsTest, EmailReachesRealSmtpServer) {
   contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
   Alert alert = Seed(contacts_[0], "В Араване говорят, что вода отравлена", "отравлена");
   StartDispatcher();
-  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kDelivered)) << Stored(alert.id).last_error;
+  // Accepted by the SMTP server: sent (e-mail has no delivery reports).
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kSent)) << Stored(alert.id).last_error;
   ASSERT_TRUE(WaitFor([&] { return !sink.Mails().empty(); }));
   const std::vector<std::string> mails = sink.Mails();
   std::string mail;  // smtp-sink stores lines with LF ends

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "alerts/fake_store.h"
-#include "alerts/router.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/time.h"
@@ -361,7 +360,7 @@ TEST_P(DispatcherTest, GivesUpAfterDeadline) {
   ASSERT_TRUE(WaitForAttempts(alert.id, 1));
   EXPECT_EQ(Stored(alert.id).state, DeliveryState::kPending);
   clock_.Advance(2000);
-  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kDeadLetter));
   Alert stored = Stored(alert.id);
   EXPECT_EQ(stored.attempts, 2);
   EXPECT_EQ(stored.last_error, "gave up after 2 attempts: HTTP 503");
@@ -450,7 +449,8 @@ TEST_P(DispatcherTest, VanishedContactFails) {
   StartDispatcher();
   ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
   EXPECT_EQ(Stored(alert.id).last_error,
-            "contact 'ghost' or its webhook channel is no longer configured");
+            "no signing secret for the webhook of contact 'ghost' (contact or channel not "
+            "configured)");
   EXPECT_EQ(sink_.count(), 0u);
 }
 

@@ -16,6 +16,10 @@ class FakeStore final : public storage::Store {
     std::lock_guard lock(mu_);
     events_[event.report.id] = event;
   }
+  std::size_t tickets() const {
+    std::lock_guard lock(mu_);
+    return tickets_.size();
+  }
   std::size_t update_calls() const {
     std::lock_guard lock(mu_);
     return update_calls_;
@@ -41,10 +45,21 @@ class FakeStore final : public storage::Store {
                                                            TimeMs, TimeMs) override {
     return Unsupported();
   }
-  Status UpdateAlerts(std::span<const Alert> alerts) override {
+  using storage::Store::UpdateAlerts;
+  Status UpdateAlerts(std::span<const Alert> alerts,
+                      std::span<const storage::RecordWrite> records) override {
     std::lock_guard lock(mu_);
     ++update_calls_;
-    for (const Alert& a : alerts) alerts_[a.id] = a;
+    for (const Alert& a : alerts) {
+      if (a.kind != AlertKind::kRoute) {
+        alerts_[a.id] = a;
+      } else if (a.state == DeliveryState::kPending) {
+        tickets_[a.id] = a;  // like the real store: kept only while pending
+      } else {
+        tickets_.erase(a.id);
+      }
+    }
+    ApplyRecords(records);
     return OkStatus();
   }
   Result<std::optional<Alert>> GetAlert(std::string_view id) override {
@@ -53,9 +68,27 @@ class FakeStore final : public storage::Store {
     if (it == alerts_.end()) return std::optional<Alert>();
     return std::optional<Alert>(it->second);
   }
-  Result<std::vector<Alert>> ListAlerts(const storage::AlertFilter&, std::size_t,
-                                        std::string_view) override {
-    return Unsupported();
+  // Newest first, every filter applied (no index).
+  Result<std::vector<Alert>> ListAlerts(const storage::AlertFilter& filter, std::size_t limit,
+                                        std::string_view before_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Alert> out;
+    for (auto it = alerts_.rbegin(); it != alerts_.rend() && out.size() < limit; ++it) {
+      const Alert& a = it->second;
+      if (!before_id.empty() && a.id >= before_id) continue;
+      if (filter.state && a.state != *filter.state) continue;
+      if (filter.kind && a.kind != *filter.kind) continue;
+      if (filter.contact_id && a.contact_id != *filter.contact_id) continue;
+      if (filter.group_key && a.group_key != *filter.group_key) continue;
+      if (filter.subject_id && a.subject_id != *filter.subject_id) continue;
+      if (filter.event_id && a.event_id != *filter.event_id &&
+          std::find(a.event_ids.begin(), a.event_ids.end(), *filter.event_id) ==
+              a.event_ids.end()) {
+        continue;
+      }
+      out.push_back(a);
+    }
+    return out;
   }
   Result<std::vector<Alert>> PendingAlerts() override {
     std::lock_guard lock(mu_);
@@ -63,18 +96,12 @@ class FakeStore final : public storage::Store {
     for (const auto& [id, a] : alerts_) {
       if (a.state == DeliveryState::kPending) out.push_back(a);
     }
+    for (const auto& [id, a] : tickets_) out.push_back(a);
     return out;  // map order = id order = oldest first
   }
   Status WriteRecords(std::span<const storage::RecordWrite> writes) override {
     std::lock_guard lock(mu_);
-    for (const auto& w : writes) {
-      auto& table = records_[w.table];
-      if (w.value) {
-        table[w.key] = *w.value;
-      } else {
-        table.erase(w.key);
-      }
-    }
+    ApplyRecords(writes);
     return OkStatus();
   }
   Result<std::optional<std::string>> GetRecord(std::string_view table,
@@ -109,6 +136,16 @@ class FakeStore final : public storage::Store {
   Status Flush() override { return OkStatus(); }
 
  private:
+  void ApplyRecords(std::span<const storage::RecordWrite> writes) {
+    for (const auto& w : writes) {
+      auto& table = records_[w.table];
+      if (w.value) {
+        table[w.key] = *w.value;
+      } else {
+        table.erase(w.key);
+      }
+    }
+  }
   static tl::unexpected<Error> Unsupported() {
     return MakeError(ErrorCode::kInternal, "not supported by FakeStore");
   }
@@ -116,6 +153,7 @@ class FakeStore final : public storage::Store {
   mutable std::mutex mu_;
   std::map<std::string, Event> events_;
   std::map<std::string, Alert> alerts_;
+  std::map<std::string, Alert> tickets_;
   std::map<std::string, std::map<std::string, std::string>> records_;
   std::size_t update_calls_ = 0;
 };

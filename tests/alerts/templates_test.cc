@@ -182,3 +182,75 @@ TEST(TemplatesTest, AckButtonLabels) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST(TemplatesTest, GroupSizeEscalationAndReasonInTheTexts) {
+  Sample s = MakeSample("В Араване говорят, что вода отравлена", "отравлена");
+  MessageInput in = Input(s, "ru", "Араванский район");
+  in.events = 4;
+  in.sources = 3;
+  EXPECT_THAT(ShortMessage(in), HasSubstr("Араванский район ×4."));
+  const std::string long_text = LongMessage(in);
+  EXPECT_THAT(long_text, HasSubstr("\nСообщений: 4, источников: 3\n"));
+  in.escalation_step = 2;
+  in.reason = "5 distinct sources within 1h";
+  const std::string escalated = LongMessage(in);
+  EXPECT_THAT(escalated, HasSubstr("\nПричина: 5 distinct sources within 1h\n"));
+  EXPECT_THAT(escalated, HasSubstr("не подтверждено — эскалация, шаг 2"));
+}
+
+TEST(TemplatesTest, DigestsFitTheirLimits) {
+  std::vector<DigestLine> lines;
+  for (int i = 0; i < 30; ++i) {
+    lines.push_back({Severity::kHigh, "Араванский район", {"violence"}, i + 1});
+  }
+  for (const char* lang : {"ky", "ru", "en"}) {
+    const std::string sms = DigestShort(lang, lines, "4821");
+    EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
+    EXPECT_THAT(sms, HasSubstr("OK 4821"));
+    EXPECT_THAT(sms, HasSubstr("30"));
+    const std::string text = DigestLong(lang, lines, "4821", 600);
+    EXPECT_LE(Utf16Units(text), 600u);
+    EXPECT_THAT(text, HasSubstr("…"));
+  }
+  EXPECT_THAT(DigestLong("ru", {lines[0], lines[1]}, "0001"),
+              HasSubstr("• ВЫСОКИЙ, Араванский район ×2: насилие\n"));
+  EXPECT_THAT(DigestSubject("ky", 3, "0001"), HasSubstr("жыйынтык"));
+}
+
+TEST(TemplatesTest, NoticesNameTheUndeliveredAlert) {
+  NoticeInput n{"ru", "4821", Severity::kCritical, "Ош", "Аким Оша", "sms",
+                "gave up after 12 attempts: connection refused"};
+  const std::string sms = NoticeShort(n);
+  EXPECT_LE(Utf16Units(sms), kSmsMaxUnits);
+  EXPECT_THAT(sms, HasSubstr("4821"));
+  EXPECT_THAT(NoticeLong(n), HasSubstr("gave up after 12 attempts"));
+  n.contact = std::string(200, 'x');
+  EXPECT_LE(Utf16Units(NoticeShort(n)), kSmsMaxUnits);
+  n.language = "ky";
+  EXPECT_THAT(NoticeLong(n), HasSubstr("жеткирилген жок"));
+}
+
+TEST(TemplatesTest, FollowUpsInEachLanguage) {
+  FollowUpInput f;
+  f.status = VerdictStatus::kFalse;
+  f.statement = "Вода в Араване проверена: отравления нет.";
+  f.area_name = "Араванский район";
+  f.decided_at = kObserved;
+  f.language = "ru";
+  EXPECT_THAT(FollowUpShort(f), HasSubstr("ЛОЖЬ. «Вода в Араване проверена"));
+  EXPECT_THAT(FollowUpLong(f), HasSubstr("Решение: 01.06.2024 18:00 (время Бишкека)"));
+  f.language = "ky";
+  EXPECT_THAT(FollowUpLong(f), HasSubstr("ЖАЛГАН"));
+  f.language = "en";
+  f.status = VerdictStatus::kMisleading;
+  EXPECT_THAT(FollowUpSubject(f), HasSubstr("MISLEADING"));
+  f.statement = std::string(2000, 'a');
+  EXPECT_LE(Utf16Units(FollowUpShort(f)), kSmsMaxUnits);
+  EXPECT_LE(Utf16Units(FollowUpLong(f, 500)), 500u);
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

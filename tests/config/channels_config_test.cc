@@ -156,3 +156,146 @@ TEST_F(ChannelsConfigTest, GlobalSectionErrors) {
 
 }  // namespace
 }  // namespace sakchy::config
+
+namespace sakchy::config {
+namespace {
+
+TEST_F(ChannelsConfigTest, CategoriesAndQuietHours) {
+  auto config = Load(std::string(kChannels) + R"yaml(contacts:
+  - id: akim
+    areas: [KG]
+    categories: [violence, hate]
+    quiet_hours: {start: "22:30", end: "06:00"}
+    channels:
+      - type: sms
+        to: "+996700123456"
+)yaml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const Contact& c = config->contacts[0];
+  EXPECT_EQ(c.categories, (std::vector<std::string>{"violence", "hate"}));
+  ASSERT_TRUE(c.quiet_hours.has_value());
+  EXPECT_EQ(c.quiet_hours->start_minute, 22 * 60 + 30);
+  EXPECT_EQ(c.quiet_hours->end_minute, 6 * 60);
+
+  const std::string head = std::string(kChannels) +
+                           "contacts:\n  - id: a\n    areas: [KG]\n"
+                           "    channels: [{type: sms, to: \"+996700123456\"}]\n";
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\", end: \"7am\"}\n", 23,
+              "contacts[0].quiet_hours.end: expected HH:MM (00:00..23:59), got '7am'");
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\"}\n", 23,
+              "contacts[0].quiet_hours.end: required");
+  ExpectIssue(head + "    quiet_hours: {start: \"22:00\", end: \"22:00\"}\n", 23,
+              "contacts[0].quiet_hours: start and end are equal (give a real interval or leave "
+              "it out)");
+  ExpectIssue(head + "    categories: violence\n", 23,
+              "contacts[0].categories: expected a list of strings");
+}
+
+TEST(ChannelAddressTest, ProblemsPerType) {
+  EXPECT_EQ(ChannelAddressProblem("sms", "+996700123456"), "");
+  EXPECT_THAT(ChannelAddressProblem("sms", "0700"), HasSubstr("malformed sms address '0700'"));
+  EXPECT_EQ(ChannelAddressProblem("telegram", "@sakchy_bot"), "");
+  EXPECT_EQ(ChannelAddressProblem("telegram", "-100123"), "");
+  EXPECT_THAT(ChannelAddressProblem("telegram", "x y"), HasSubstr("malformed telegram address"));
+  EXPECT_EQ(ChannelAddressProblem("email", "a@b.kg"), "");
+  EXPECT_THAT(ChannelAddressProblem("email", "a@b"), HasSubstr("malformed email address"));
+  EXPECT_EQ(ChannelAddressProblem("webhook", "https://x.kg/h"), "");
+  EXPECT_THAT(ChannelAddressProblem("webhook", "x.kg/h"), HasSubstr("http://"));
+  EXPECT_THAT(ChannelAddressProblem("fax", "1"), HasSubstr("unknown channel type 'fax'"));
+}
+
+TEST(ChannelAddressTest, ClockMinutes) {
+  EXPECT_EQ(ParseClockMinutes("00:00"), 0);
+  EXPECT_EQ(ParseClockMinutes("23:59"), 23 * 60 + 59);
+  EXPECT_EQ(ParseClockMinutes("24:00"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("7:00"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("07:60"), std::nullopt);
+  EXPECT_EQ(ParseClockMinutes("07-00"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace sakchy::config
+
+namespace sakchy::config {
+namespace {
+
+TEST_F(ChannelsConfigTest, RouteTreeRateLimitAndDuty) {
+  auto config = Load(R"yaml(alerts:
+  route:
+    group_by: [area, category]
+    group_wait_ms: 30000
+    repeat_interval_ms: 3600000
+    parent_min_severity: [medium, high]
+    escalation: {after_ms: 900000, max_steps: 2, roles: [analyst_on_duty]}
+    routes:
+      - match: {categories: [violence], min_severity: high}
+        contacts: [police]
+        continue: true
+      - match: {areas: [KG-O], kinds: [signal]}
+        group_by: [subject]
+        escalation: {after_ms: 60000, steps: [[osh-duty]]}
+        routes:
+          - match: {max_severity: medium}
+            roles: [mediator]
+  rate_limit: {max: 10, per_ms: 3600000}
+  resolve_after_ms: 7200000
+  duty: [national-duty]
+)yaml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const RouteConfig& root = config->alerts.route;
+  EXPECT_EQ(root.id, "root");
+  EXPECT_EQ(root.group_by, (std::vector<std::string>{"area", "category"}));
+  EXPECT_EQ(root.group_wait_ms, 30000);
+  EXPECT_FALSE(root.group_interval_ms.has_value());  // the alerts module fills defaults
+  ASSERT_TRUE(root.parent_min_severity.has_value());
+  EXPECT_EQ(*root.parent_min_severity, (std::vector<Severity>{Severity::kMedium, Severity::kHigh}));
+  ASSERT_TRUE(root.escalation.has_value());
+  EXPECT_EQ(root.escalation->after_ms, 900000);
+  EXPECT_EQ(root.escalation->max_steps, 2);
+  ASSERT_EQ(root.routes.size(), 2u);
+  EXPECT_EQ(root.routes[0].id, "root.0");
+  EXPECT_TRUE(root.routes[0].continue_matching);
+  EXPECT_EQ(root.routes[0].contacts, std::vector<std::string>{"police"});
+  EXPECT_EQ(root.routes[0].match.min_severity, Severity::kHigh);
+  EXPECT_EQ(root.routes[1].match.kinds, std::vector<std::string>{"signal"});
+  EXPECT_EQ(root.routes[1].escalation->steps.size(), 1u);
+  EXPECT_EQ(root.routes[1].escalation->max_steps, 1);  // no more steps than listed
+  EXPECT_EQ(root.routes[1].routes[0].id, "root.1.0");
+  EXPECT_EQ(root.routes[1].routes[0].match.max_severity, Severity::kMedium);
+  EXPECT_EQ(config->alerts.rate_limit.max, 10);
+  EXPECT_EQ(config->alerts.resolve_after_ms, 7200000);
+  EXPECT_EQ(config->alerts.duty_contacts, std::vector<std::string>{"national-duty"});
+
+  ExpectIssue("alerts:\n  route:\n    group_by: [town]\n", 3,
+              "alerts.route.group_by[0]: unknown label 'town' (expected: event, area, category, "
+              "severity, subject, kind)");
+  ExpectIssue("alerts:\n  route:\n    match: {areas: [KG]}\n", 3,
+              "alerts.route.match: the root route takes every alert; match in its routes");
+  ExpectIssue("alerts:\n  route:\n    routes:\n      - match: {severity: high}\n", 4,
+              "alerts.route.routes[0].match.severity: unknown key (expected one of: areas, "
+              "categories, min_severity, max_severity, kinds)");
+  ExpectIssue("alerts:\n  route:\n    routes:\n      - match: {kinds: [cluster]}\n", 4,
+              "alerts.route.routes[0].match.kinds[0]: unknown kind 'cluster' (expected: event, "
+              "signal)");
+  ExpectIssue("alerts:\n  route:\n    escalation: {max_steps: 2}\n", 3,
+              "alerts.route.escalation.after_ms: required");
+  ExpectIssue("alerts:\n  route:\n    group_wait_ms: -1\n", 3,
+              "alerts.route.group_wait_ms: must be between 0 and 2305843009213693951, got -1");
+  ExpectIssue("alerts:\n  rate_limit: {max: 5, per_ms: 10}\n", 2,
+              "alerts.rate_limit.per_ms: must be between 1000 and 2305843009213693951, got 10");
+}
+
+TEST_F(ChannelsConfigTest, RouteAreasAreChecked) {
+  auto config = Load("alerts:\n  route:\n    routes:\n      - match: {areas: [KG-ZZ]}\n");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  auto areas = AreaTree::Parse("areas:\n  - {code: KG, parent: \"\", level: country}\n", "inline");
+  ASSERT_TRUE(areas.has_value());
+  auto st = ValidateAreas(*config, *areas);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_THAT(st.error().message,
+              HasSubstr(path_ + ":4: alerts.route.routes[0].match.areas[0]: unknown area code "
+                                "'KG-ZZ'"));
+}
+
+}  // namespace
+}  // namespace sakchy::config

@@ -54,12 +54,72 @@ std::vector<SentTelegramMessage> TelegramSendFake::sent() const {
   return sent_;
 }
 
+std::int64_t TelegramSendFake::AddCallbackQuery(const std::string& chat_id, std::int64_t from_id,
+                                                const std::string& data,
+                                                std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  const std::int64_t id = next_update_id_++;
+  json::object chat{{"type", chat_id.starts_with("-") ? "supergroup" : "private"}};
+  try {
+    chat["id"] = std::stoll(chat_id);
+  } catch (const std::exception&) {
+    chat["id"] = chat_id;
+  }
+  json::object update{
+      {"update_id", id},
+      {"callback_query",
+       json::object{{"id", "cbq-" + std::to_string(id)},
+                    {"from", json::object{{"id", from_id}, {"is_bot", false}, {"first_name", "A"}}},
+                    {"message", json::object{{"message_id", message_id},
+                                             {"chat", chat},
+                                             {"date", 1717243200},
+                                             {"text", "..."}}},
+                    {"chat_instance", "1"},
+                    {"data", data}}}};
+  updates_.emplace_back(id, json::serialize(update));
+  return id;
+}
+
+std::vector<std::pair<std::string, std::string>> TelegramSendFake::answers() const {
+  std::lock_guard lock(mu_);
+  return answers_;
+}
+
+std::vector<std::string> TelegramSendFake::offsets() const {
+  std::lock_guard lock(mu_);
+  return offsets_;
+}
+
 ScriptedResponse TelegramSendFake::Handle(const RecordedRequest& req) {
   std::lock_guard lock(mu_);
   const std::string prefix = "/bot" + token_ + "/";
   if (!req.target.starts_with("/bot")) return Error(404, "Not Found");
   if (!req.target.starts_with(prefix)) return Error(401, "Unauthorized");
-  if (req.target != prefix + "sendMessage") return Error(404, "Not Found: method not found");
+  const std::string method = req.target.substr(prefix.size(), req.target.find('?') - prefix.size());
+  if (method == "getUpdates") {
+    const std::string offset = QueryParam(req.target, "offset");
+    offsets_.push_back(offset);
+    if (!offset.empty()) confirmed_below_ = std::max<std::int64_t>(confirmed_below_, std::stoll(offset));
+    json::array result;
+    for (const auto& [id, text] : updates_) {
+      if (id >= confirmed_below_) result.push_back(json::parse(text));
+    }
+    return Json(200, json::object{{"ok", true}, {"result", std::move(result)}});
+  }
+  if (method == "answerCallbackQuery") {
+    boost::system::error_code ec;
+    json::value body = json::parse(req.body, ec);
+    if (ec || !body.is_object()) return Error(400, "Bad Request: can't parse JSON object");
+    const json::object& o = body.as_object();
+    const json::value* id = o.if_contains("callback_query_id");
+    if (id == nullptr || !id->is_string()) return Error(400, "Bad Request: query is too old");
+    const json::value* text = o.if_contains("text");
+    answers_.emplace_back(std::string(id->as_string()),
+                          text != nullptr && text->is_string() ? std::string(text->as_string())
+                                                               : std::string());
+    return Json(200, json::object{{"ok", true}, {"result", true}});
+  }
+  if (method != "sendMessage") return Error(404, "Not Found: method not found");
   if (req.method != "POST") return Error(400, "Bad Request: expected POST");
   if (fail_garbage_ > 0) {
     --fail_garbage_;

@@ -1,15 +1,20 @@
 #pragma once
-// A fake Telegram Bot API for the sending side: POST /bot<token>/sendMessage with a JSON body, on
-// loopback, answering in the Bot API's shapes: {"ok":true,"result":{Message}} or
-// {"ok":false,"error_code":N,"description":"..."[,"parameters":{"retry_after":S}]}.
-// Checks like Telegram: the token (401 Unauthorized), a known chat_id (400 chat not found),
-// a non-empty text of at most 4096 UTF-16 units (400 message is too long).
+// A fake Telegram Bot API for the alerts bot, on loopback, answering in the Bot API's shapes:
+// {"ok":true,"result":...} or {"ok":false,"error_code":N,"description":"..."[,"parameters":
+// {"retry_after":S}]}.
+// - POST /bot<token>/sendMessage (JSON): checks like Telegram: the token (401 Unauthorized), a
+//   known chat_id (400 chat not found), a non-empty text of at most 4096 UTF-16 units.
+// - GET|POST /bot<token>/getUpdates?offset=N: the queued updates (button presses added with
+//   AddCallbackQuery) with update_id >= offset; updates below the offset are confirmed and never
+//   returned again.
+// - POST /bot<token>/answerCallbackQuery (JSON {callback_query_id, text}): recorded.
 // Thread safety: every method may be called from any thread.
 
 #include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fakes/scripted_http_server.h"
@@ -40,6 +45,15 @@ class TelegramSendFake {
   std::vector<SentTelegramMessage> sent() const;
   std::size_t requests() const { return server_.count(); }
 
+  // Queues a press of an inline button: a callback_query update from user `from_id` on the
+  // message `message_id` in chat `chat_id`, with `data`. Returns the update_id (1, 2, ...).
+  std::int64_t AddCallbackQuery(const std::string& chat_id, std::int64_t from_id,
+                                const std::string& data, std::int64_t message_id = 1);
+  // answerCallbackQuery calls: callback_query_id -> text.
+  std::vector<std::pair<std::string, std::string>> answers() const;
+  // The offset parameter of every getUpdates call ("" when absent).
+  std::vector<std::string> offsets() const;
+
  private:
   ScriptedResponse Handle(const RecordedRequest& req);
 
@@ -52,6 +66,11 @@ class TelegramSendFake {
   int garbage_status_ = 502;
   std::int64_t next_message_id_ = 1;
   std::vector<SentTelegramMessage> sent_;
+  std::vector<std::pair<std::int64_t, std::string>> updates_;  // update_id, JSON
+  std::int64_t next_update_id_ = 1;
+  std::int64_t confirmed_below_ = 0;
+  std::vector<std::pair<std::string, std::string>> answers_;
+  std::vector<std::string> offsets_;
   ScriptedHttpServer server_;  // last: stops before the members its handler uses
 };
 

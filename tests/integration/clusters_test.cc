@@ -244,7 +244,7 @@ TEST(ClustersApiTest, VerdictIsAuditedStoredAndVisible) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(h.GetJson("/v1/clusters/" + cluster).at("verification").at("status"), "misleading");
   EXPECT_EQ(h.Stop(SIGTERM), 0);
-  EXPECT_NE(h.process().Stderr().find("verdict false by env-analyst-1 (2 events to follow up)"),
+  EXPECT_NE(h.process().Stderr().find("verdict false by env-analyst-1: "),
             std::string::npos)
       << h.process().Stderr();
 
@@ -317,6 +317,66 @@ Clustering Collect(Harness& h, const std::vector<std::string>& ids) {
     if (d.is_object()) out.members[c] = d.at("members").to_number<int>();
   }
   return out;
+}
+
+// The whole loop through the real binary: a rumour spreads (3 sources in 10 minutes) -> the
+// cluster's spread alert reaches the Osh duty contact's webhook and inhibits the per-report
+// alerts still queued; an analyst's verdict -> the follow-up with the statement reaches the same
+// receiver.
+TEST(ClustersApiTest, SpreadAlertsTheAreaAndTheVerdictFollowsUp) {
+  Harness h(ClusterOptions());
+  ASSERT_TRUE(h.Start());
+  std::vector<std::string> riot;
+  riot.push_back(Post(h, 1, kRiot, "e1", "KG-O"));
+  riot.push_back(Post(h, 2, std::string("СРОЧНО!!! ") + kRiot, "e2", "KG-O"));
+  riot.push_back(Post(h, 3, std::string(kRiot) + ", передайте всем", "e3", "KG-O"));
+  const std::string cluster = ClusterOf(h, riot[0]);
+  ASSERT_FALSE(cluster.empty());
+  for (const auto& id : riot) ASSERT_EQ(ClusterOf(h, id), cluster);
+
+  auto sink_types = [&h](const std::string& type, const std::string& kind) {
+    int n = 0;
+    for (const auto& r : h.sink().requests()) {
+      boost::system::error_code ec;
+      auto v = json::parse(r.body, ec);
+      if (ec || !v.is_object()) continue;
+      const auto& o = v.as_object();
+      if (o.contains("type") && o.at("type") == type.c_str() &&
+          (kind.empty() || (o.contains("kind") && o.at("kind") == kind.c_str()))) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  // The spread alert: kind signal, about the cluster, delivered to the Osh webhook.
+  ASSERT_TRUE(WaitFor([&] {
+    auto a = h.GetJson("/v1/alerts?kind=signal");
+    if (!a.is_object()) return false;
+    for (const auto& x : a.at("alerts").as_array()) {
+      if (x.at("state") == "delivered" && x.as_object().contains("subject_id") &&
+          x.at("subject_id") == cluster.c_str()) {
+        return true;
+      }
+    }
+    return false;
+  })) << json::serialize(h.GetJson("/v1/alerts?limit=50"));
+  EXPECT_GE(sink_types("sakchy.alert", "signal"), 1);
+
+  // The verdict: everyone who was told gets the follow-up with the official statement.
+  const std::string statement = "Акимиат: в Оше спокойно, беспорядков нет.";
+  auto r = h.Call("POST", "/v1/clusters/" + cluster + "/verdict", kAnalystToken,
+                  json::serialize(json::object{{"status", "false"}, {"statement", statement}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(WaitFor([&] { return sink_types("sakchy.follow_up", "") >= 1; }))
+      << h.process().Stderr();
+  bool statement_seen = false;
+  for (const auto& req : h.sink().requests()) {
+    statement_seen = statement_seen || req.body.find(statement) != std::string::npos;
+  }
+  EXPECT_TRUE(statement_seen);
+  auto follow_ups = h.GetJson("/v1/alerts?kind=follow_up");
+  ASSERT_TRUE(follow_ups.is_object());
+  EXPECT_FALSE(follow_ups.at("alerts").as_array().empty());
 }
 
 TEST(ClustersApiTest, KillNineDuringClusteringRestartsToTheSameClusters) {

@@ -24,9 +24,20 @@ struct HarnessOptions {
   std::size_t queue_capacity = 10000;
   std::string min_severity = "high";
   std::string extra_yaml;  // appended to the config
+  std::string alerts_yaml;    // more lines of the alerts: section (indented by 2)
+  std::string contacts_yaml;  // more contacts (list items indented by 2)
   std::map<std::string, std::string> env;  // extra environment of the binary
   std::string rules_dir;                    // default: the bundled rules in the source tree
 };
+
+// The same text posted many times forms a rumour cluster whose spread alert inhibits the
+// per-report alerts it contains (suppressed). Tests that count one delivered alert per report
+// turn clustering off.
+inline HarnessOptions WithoutClusters() {
+  HarnessOptions o;
+  o.extra_yaml = "clusters:\n  enabled: false\n";
+  return o;
+}
 
 class Harness {
  public:
@@ -100,7 +111,7 @@ class Harness {
         << "  areas: " << SourcePath("config/defaults/areas.yaml") << "\n"
         << "alerts:\n  min_severity: " << opts_.min_severity
         << "\n  timeout_ms: 2000\n  backoff_initial_ms: 100\n  backoff_max_ms: 500\n"
-        << "contacts:\n"
+        << opts_.alerts_yaml << "contacts:\n"
         << "  - id: osh-duty\n    name: Osh duty officer\n    role: analyst_on_duty\n"
         << "    areas: [KG-O, KG-GO]\n    min_severity: info\n    channels:\n"
         << "      - type: webhook\n        url: " << sink_.url("/osh") << "\n"
@@ -109,7 +120,7 @@ class Harness {
         << "    areas: [KG-N]\n    channels:\n"
         << "      - type: webhook\n        url: " << sink_.url("/naryn") << "\n"
         << "        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n"
-        << opts_.extra_yaml;
+        << opts_.contacts_yaml << opts_.extra_yaml;
   }
 
   HarnessOptions opts_;

@@ -188,7 +188,7 @@ TEST(ServiceTest, TokensAndRoles) {
 }
 
 TEST(ServiceTest, WebhookReceiverDownNeverBlocksIntake) {
-  Harness h;
+  Harness h(WithoutClusters());
   h.sink().SetStatus(503);
   ASSERT_TRUE(h.Start());
   std::vector<std::string> ids;
@@ -198,14 +198,15 @@ TEST(ServiceTest, WebhookReceiverDownNeverBlocksIntake) {
     ids.push_back(Id(r));
   }
   for (const auto& id : ids) ASSERT_TRUE(h.WaitScored(id).is_object());
-  // Deliveries are retried while the receiver fails...
-  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 40; }));
+  // Deliveries are retried while the receiver fails (after the first round, the oldest alone: an
+  // outage drains in order)...
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 10; }));
   auto pending = h.GetJson("/v1/alerts?state=pending&limit=1000");
   EXPECT_EQ(pending.at("alerts").as_array().size(), 20u);
   // ...and all arrive once it recovers.
   h.sink().SetStatus(200);
   ASSERT_TRUE(WaitFor([&] {
-    auto delivered = h.GetJson("/v1/alerts?state=delivered&limit=1000");
+    auto delivered = h.GetJson("/v1/alerts?kind=event&state=delivered&limit=1000");
     return delivered.is_object() && delivered.at("alerts").as_array().size() == 20;
   }, std::chrono::seconds(20)));
 }
@@ -239,7 +240,7 @@ TEST(ServiceTest, EverythingSurvivesACleanRestart) {
 }
 
 TEST(ServiceTest, KillNineRightAfterAcceptLosesNothing) {
-  Harness h;
+  Harness h(WithoutClusters());
   ASSERT_TRUE(h.Start());
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i) {
@@ -257,9 +258,9 @@ TEST(ServiceTest, KillNineRightAfterAcceptLosesNothing) {
   auto trends = h.GetJson("/v1/trends?area=KG&from=2020-01-01T00:00:00Z&to=2040-01-01T00:00:00Z&bucket=day");
   EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 50);
   ASSERT_TRUE(WaitFor([&] {
-    auto a = h.GetJson("/v1/alerts?state=delivered&limit=1000");
+    auto a = h.GetJson("/v1/alerts?kind=event&state=delivered&limit=1000");
     return a.is_object() && a.at("alerts").as_array().size() == 50;
-  }, std::chrono::seconds(20)));
+  }, std::chrono::seconds(20))) << json::serialize(h.GetJson("/v1/alerts?limit=1000"));
 }
 
 TEST(ServiceTest, GracefulShutdownExitsZero) {

@@ -130,6 +130,55 @@ TEST_F(AlertsTest, PendingAlertsFollowStateChanges) {
             (std::vector<std::string>{alerts[2].id, alerts[1].id, alerts[0].id}));
 }
 
+TEST_F(AlertsTest, IndexedByEveryEventAndByGroup) {
+  Alert grouped = MakeAlert("ev1");
+  grouped.event_ids = {"ev1", "ev2", "ev3"};
+  grouped.group_key = "r0/area=KG-O";
+  Alert other = MakeAlert("ev2");
+  other.group_key = "event:ev2";
+  other.kind = AlertKind::kSignal;
+  other.contact_id = "duty";
+  ASSERT_OK(store_->UpdateAlerts(std::vector<Alert>{grouped, other}));
+  AlertFilter by_event;
+  by_event.event_id = "ev3";
+  EXPECT_EQ(Ids(List(by_event, 10)), std::vector<std::string>{grouped.id});
+  by_event.event_id = "ev2";
+  EXPECT_EQ(Ids(List(by_event, 10)), (std::vector<std::string>{other.id, grouped.id}));
+  AlertFilter by_group;
+  by_group.group_key = "r0/area=KG-O";
+  EXPECT_EQ(Ids(List(by_group, 10)), std::vector<std::string>{grouped.id});
+  AlertFilter by_kind;
+  by_kind.kind = AlertKind::kSignal;
+  EXPECT_EQ(Ids(List(by_kind, 10)), std::vector<std::string>{other.id});
+  AlertFilter by_contact;
+  by_contact.contact_id = "duty";
+  EXPECT_EQ(Ids(List(by_contact, 10)), std::vector<std::string>{other.id});
+  Alert signal = MakeAlert("ev3");
+  signal.subject_id = "C7";
+  ASSERT_OK(store_->UpdateAlerts({&signal, 1}));
+  AlertFilter by_subject;
+  by_subject.subject_id = "C7";
+  EXPECT_EQ(Ids(List(by_subject, 10)), std::vector<std::string>{signal.id});
+}
+
+TEST_F(AlertsTest, RecordsAreWrittenWithTheAlerts) {
+  Alert a = MakeAlert("ev1", DeliveryState::kDelivered);
+  std::vector<RecordWrite> records{{"alert_groups", "g1", std::string("state")}};
+  ASSERT_OK(store_->UpdateAlerts({&a, 1}, records));
+  auto got = store_->GetRecord("alert_groups", "g1");
+  ASSERT_OK(got);
+  EXPECT_EQ(got->value_or(""), "state");
+  // A bad table name refuses the whole write: the alert is not stored either.
+  Alert b = MakeAlert("ev1");
+  std::vector<RecordWrite> bad{{"Bad Table", "k", std::string("v")}};
+  auto st = store_->UpdateAlerts({&b, 1}, bad);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
+  auto missing = store_->GetAlert(b.id);
+  ASSERT_OK(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
 TEST_F(AlertsTest, EmptyIdRejected) {
   Alert a = MakeAlert("e");
   a.id.clear();

@@ -53,6 +53,15 @@ Alert FullAlert() {
   a.next_attempt_at = std::numeric_limits<TimeMs>::min();
   a.delivered_at = 3;
   a.last_error = "HTTP 503";
+  a.kind = AlertKind::kSignal;
+  a.group_key = "cluster:C1";
+  a.event_ids = {"01HZX3V1Q6ZP8Y4C7M2N5K9T0B", "01HZX3V1Q6ZP8Y4C7M2N5K9T0D"};
+  a.subject_id = "C1";
+  a.sequence = 3;
+  a.escalation_step = 2;
+  a.channel_index = 1;
+  a.payload = "{\"text\":\"Ош\"}";
+  a.sent_at = 2;
   return a;
 }
 
@@ -152,6 +161,64 @@ TEST(CodecTest, AlertRoundTrip) {
   EXPECT_EQ(out.next_attempt_at, in.next_attempt_at);
   EXPECT_EQ(out.delivered_at, in.delivered_at);
   EXPECT_EQ(out.last_error, in.last_error);
+  EXPECT_EQ(out.kind, in.kind);
+  EXPECT_EQ(out.group_key, in.group_key);
+  EXPECT_EQ(out.event_ids, in.event_ids);
+  EXPECT_EQ(out.subject_id, in.subject_id);
+  EXPECT_EQ(out.sequence, in.sequence);
+  EXPECT_EQ(out.escalation_step, in.escalation_step);
+  EXPECT_EQ(out.channel_index, in.channel_index);
+  EXPECT_EQ(out.payload, in.payload);
+  EXPECT_EQ(out.sent_at, in.sent_at);
+}
+
+// Alerts written by the first release (format 1: no kind, group, payload; three states) still
+// decode: they become per-event notifications whose group is their event.
+TEST(CodecTest, AlertFormat1StillDecodes) {
+  // Format 1, byte by byte: version, id, event_id, area, severity, categories, contact, channel,
+  // target, key, state, attempts (zig-zag), created_at, next_attempt_at, delivered_at, error.
+  std::string v1;
+  auto str = [&](std::string_view s) {
+    v1.push_back(static_cast<char>(s.size()));
+    v1.append(s);
+  };
+  v1.push_back(1);
+  str("01HZX3V1Q6ZP8Y4C7M2N5K9T0C");
+  str("01HZX3V1Q6ZP8Y4C7M2N5K9T0B");
+  str("KG-O");
+  v1.push_back(3);  // high
+  v1.push_back(1);  // one category
+  str("water");
+  str("akim");
+  str("webhook");
+  str("https://example.org/hook");
+  str("key");
+  v1.push_back(0);  // pending
+  v1.push_back(4);  // attempts 2
+  v1.push_back(2);  // created_at 1
+  v1.push_back(6);  // next_attempt_at 3
+  v1.push_back(0);  // delivered_at 0
+  str("HTTP 503");
+  Alert a;
+  ASSERT_OK(DecodeAlert(v1, &a));
+  EXPECT_EQ(a.id, "01HZX3V1Q6ZP8Y4C7M2N5K9T0C");
+  EXPECT_EQ(a.severity, Severity::kHigh);
+  EXPECT_EQ(a.categories, std::vector<std::string>{"water"});
+  EXPECT_EQ(a.state, DeliveryState::kPending);
+  EXPECT_EQ(a.attempts, 2);
+  EXPECT_EQ(a.created_at, 1);
+  EXPECT_EQ(a.next_attempt_at, 3);
+  EXPECT_EQ(a.last_error, "HTTP 503");
+  EXPECT_EQ(a.kind, AlertKind::kEvent);
+  EXPECT_EQ(a.group_key, "event:01HZX3V1Q6ZP8Y4C7M2N5K9T0B");
+  EXPECT_EQ(a.event_ids, std::vector<std::string>{"01HZX3V1Q6ZP8Y4C7M2N5K9T0B"});
+  EXPECT_EQ(a.sequence, 1);
+  EXPECT_TRUE(a.payload.empty());
+  // Format 1 knew no state beyond failed (2).
+  std::string bad_state = v1;
+  bad_state[bad_state.size() - 14] = 3;
+  EXPECT_FALSE(DecodeAlert(bad_state, &a));
+  EXPECT_FALSE(DecodeAlert(v1 + '\0', &a));
 }
 
 TEST(CodecTest, EveryTruncationIsCorruption) {

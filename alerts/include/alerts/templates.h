@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/types.h"
 
@@ -17,11 +18,25 @@ inline constexpr std::size_t kTelegramMaxUnits = 4096;
 
 // What a message is made of. `language` is "ky", "ru" or "en" (anything else: "ru").
 // `area_name` is the display name in that language; empty -> the area code alone.
+// `events` / `sources`: the size of the alert's group (several reports of one rumour or area);
+// above 1 the texts say so.
 struct MessageInput {
   const Alert* alert = nullptr;  // required
   const Event* event = nullptr;  // required
   std::string language = "ru";
   std::string area_name;
+  int events = 1;
+  int sources = 1;
+  int escalation_step = 0;  // > 0: the long form says it was escalated (not acknowledged)
+  std::string reason;       // signals: why analytics raised it (long form)
+};
+
+// One group listed in a digest (what a rate-limited contact did not get one by one).
+struct DigestLine {
+  Severity severity = Severity::kInfo;
+  std::string area_name;  // display name, or the code
+  std::vector<std::string> categories;
+  int events = 1;
 };
 
 // A 4-digit code ("0000".."9999") derived from the alert id (SHA-256), used to acknowledge
@@ -38,6 +53,42 @@ std::string ShortMessage(const MessageInput& in);
 std::string LongMessage(const MessageInput& in, std::size_t max_units = kTelegramMaxUnits);
 // One-line e-mail subject (not encoded).
 std::string Subject(const MessageInput& in);
+// A digest: "Сакчы: ещё 12 тревог за 1 ч: Араванский район ×5, …" (SMS, <= kSmsMaxUnits) and
+// a long form with one line per group. `code` acknowledges the digest.
+std::string DigestShort(std::string_view language, const std::vector<DigestLine>& lines,
+                        std::string_view code);
+std::string DigestLong(std::string_view language, const std::vector<DigestLine>& lines,
+                       std::string_view code, std::size_t max_units = kTelegramMaxUnits);
+std::string DigestSubject(std::string_view language, std::size_t groups, std::string_view code);
+
+// To the duty contact: a notification could not be delivered. `code` is the undelivered alert's
+// code; `contact` its recipient's name (or id); `channel` the last channel tried.
+struct NoticeInput {
+  std::string language = "ru";
+  std::string code;
+  Severity severity = Severity::kInfo;
+  std::string area_name;
+  std::string contact;
+  std::string channel;
+  std::string error;
+};
+std::string NoticeShort(const NoticeInput& in);  // <= kSmsMaxUnits
+std::string NoticeLong(const NoticeInput& in);
+std::string NoticeSubject(const NoticeInput& in);
+
+// The verdict on a rumour, to everyone who was alerted about it, in their language. The
+// statement is quoted as published.
+struct FollowUpInput {
+  std::string language = "ru";
+  VerdictStatus status = VerdictStatus::kUnverified;
+  std::string statement;
+  std::string area_name;
+  TimeMs decided_at = 0;
+};
+std::string FollowUpShort(const FollowUpInput& in);  // <= kSmsMaxUnits (statement shortened)
+std::string FollowUpLong(const FollowUpInput& in, std::size_t max_units = kTelegramMaxUnits);
+std::string FollowUpSubject(const FollowUpInput& in);
+
 // Label of the Telegram acknowledge button ("Кабыл алдым" / "Принято" / "Acknowledge").
 std::string AckButtonLabel(std::string_view language);
 

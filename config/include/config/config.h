@@ -74,6 +74,55 @@ struct ChannelsConfig {
   std::optional<EmailChannelConfig> email;
 };
 
+// Which alerts a route takes (config `alerts.route`, `match:`). Every given matcher must hold.
+struct RouteMatch {
+  std::vector<AreaCode> areas;          // the alert's area lies within one of them (empty = any)
+  std::vector<std::string> categories;  // the alert has one of them (empty = any)
+  std::optional<Severity> min_severity;
+  std::optional<Severity> max_severity;
+  std::vector<std::string> kinds;       // "event" | "signal" (empty = any)
+};
+
+// Escalation of unacknowledged alert groups (config `escalation:` of a route).
+struct EscalationConfig {
+  std::int64_t after_ms = 0;                // 0 = no escalation; not acknowledged within -> next
+  int max_steps = 1;                        // how many times (N)
+  Severity min_severity = Severity::kHigh;  // only groups at or above
+  // Explicit recipients per step (contact ids); empty: step k = the contacts of the k-th
+  // ancestor area above the alert's area that has any (with `roles` when given).
+  std::vector<std::vector<std::string>> steps;
+  std::vector<std::string> roles;
+};
+
+// One node of the route tree (config `alerts.route`), in the spirit of Alertmanager: children
+// are tried in order, the first that matches takes the alert unless it says `continue: true`;
+// a node no child takes handles the alert itself. Unset values are inherited from the parent.
+struct RouteConfig {
+  std::string id;  // "root", "root.0", "root.0.1" ... (assigned at load)
+  RouteMatch match;
+  bool continue_matching = false;  // `continue`
+  // Labels whose values make the group key: event, area, category, severity, subject, kind.
+  std::optional<std::vector<std::string>> group_by;
+  std::optional<std::int64_t> group_wait_ms;       // first notification of a new group
+  std::optional<std::int64_t> group_interval_ms;   // between notifications of a changed group
+  std::optional<std::int64_t> repeat_interval_ms;  // re-notify an unchanged, unacknowledged group
+  // Minimum severity for contacts of ancestor areas: [i] applies i+1 levels above the alert's
+  // area (the last entry further up); empty = ancestors hear everything their own settings allow.
+  std::optional<std::vector<Severity>> parent_min_severity;
+  std::optional<EscalationConfig> escalation;
+  std::vector<std::string> contacts;  // explicit recipients (ids); empty = contacts of the area
+  std::vector<std::string> roles;     // only contacts with one of these roles (empty = any)
+  std::vector<RouteConfig> routes;
+  std::string origin;  // "file:line"
+};
+
+// Per-recipient rate limit: beyond `max` notifications in `per_ms`, further ones (below
+// critical) are held and sent as one digest when the window ends. max 0 = no limit.
+struct RateLimitConfig {
+  int max = 0;
+  std::int64_t per_ms = 3'600'000;
+};
+
 struct AlertsConfig {
   Severity min_severity = Severity::kHigh;  // events at or above raise alerts
   std::int64_t timeout_ms = 5000;           // per delivery attempt
@@ -82,6 +131,15 @@ struct AlertsConfig {
   std::int64_t give_up_after_ms = 24LL * 3600 * 1000;  // then the alert is marked failed
   int max_in_flight = 64;
   ChannelsConfig channels;
+  // Root of the route tree. Unset values default to: group_by [event], group_wait 0,
+  // group_interval 5 min, repeat_interval 4 h, parent_min_severity [high, critical], no
+  // escalation (applied by the alerts module).
+  RouteConfig route;
+  RateLimitConfig rate_limit;
+  std::int64_t resolve_after_ms = 24LL * 3600 * 1000;  // a group with no new input closes
+  // Contacts told when a notification cannot be delivered (dead letter, failed on every
+  // channel); empty: contacts with role analyst_on_duty covering the alert's area.
+  std::vector<std::string> duty_contacts;
 };
 
 struct ContactChannel {
@@ -90,7 +148,16 @@ struct ContactChannel {
   // "@channel" (key `chat_id`); email: an address (key `to`); webhook: http(s) URL (key `url`).
   std::string address;
   std::string secret;   // webhook: HMAC key (resolved from secret_env when given)
+  std::string secret_env;  // webhook: the environment variable holding it ("" for a literal)
   std::string origin;   // "file:line" where it was defined, for later error messages
+};
+
+// Quiet hours of a contact in Asia/Bishkek time (UTC+6 all year): from `start_minute` to
+// `end_minute` (minutes after midnight, end exclusive; end < start spans midnight). Alerts below
+// critical wait until they end; critical ones go through.
+struct QuietHours {
+  int start_minute = 0;
+  int end_minute = 0;
 };
 
 struct Contact {
@@ -100,9 +167,18 @@ struct Contact {
   std::string language = "ru";  // ky | ru | en
   std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
   Severity min_severity = Severity::kInfo;
-  std::vector<ContactChannel> channels;
-  std::string origin;  // "file:line" where it was defined, for later error messages
+  std::vector<ContactChannel> channels;  // in order of preference
+  std::vector<std::string> categories;   // categories of interest; empty = every category
+  std::optional<QuietHours> quiet_hours;
+  std::string origin;  // "file:line" where it was defined (or "api"), for later error messages
 };
+
+// The problem with a contact channel's address for its type, or "" when it is well-formed:
+// sms "+" and 7..15 digits; telegram a numeric chat id or @username; email name@example.org;
+// webhook an http(s) URL with a host. An unknown type is a problem too.
+std::string ChannelAddressProblem(std::string_view type, const std::string& address);
+// "HH:MM" (00:00..23:59) as minutes after midnight; std::nullopt when malformed.
+std::optional<int> ParseClockMinutes(std::string_view text);
 
 // monitor: submit reports; analyst: read everything; admin: everything; official: read like an
 // analyst, but only the data of the areas its token covers (and everything below them).

@@ -70,15 +70,43 @@ struct Event {
   TimeMs scored_at = 0;
 };
 
-enum class DeliveryState : std::uint8_t { kPending = 0, kDelivered = 1, kFailed = 2 };
-std::string_view DeliveryStateName(DeliveryState s);  // "pending" | "delivered" | "failed"
+// Where one notification stands. kPending is "queued" on the wire (waiting for its first or next
+// attempt). Terminal: delivered, failed, dead_letter, suppressed; sent may still become delivered
+// or failed through a delivery report.
+enum class DeliveryState : std::uint8_t {
+  kPending = 0,     // "queued": waiting for an attempt (first, retry, or held until a time)
+  kDelivered = 1,   // the receiver confirmed it (webhook 2xx, Telegram ok, SMS delivery report)
+  kFailed = 2,      // refused for good (4xx, "not delivered" report, unusable channel)
+  kSent = 3,        // handed to a gateway that reports later (Kannel accepted; SMTP accepted)
+  kDeadLetter = 4,  // retries gave up after alerts.give_up_after_ms
+  kSuppressed = 5,  // withdrawn before it was sent (inhibited by a cluster alert)
+};
+inline constexpr int kDeliveryStateCount = 6;
+// "queued" | "delivered" | "failed" | "sent" | "dead_letter" | "suppressed"
+std::string_view DeliveryStateName(DeliveryState s);
+// Also accepts "pending" (the former name of "queued").
 std::optional<DeliveryState> ParseDeliveryState(std::string_view name);
+// True for states no attempt follows (sent is not final: a delivery report may follow).
+bool IsFinalState(DeliveryState s);
 
-// One notification of one event to one contact over one channel (an outbox entry).
+// What a notification is about.
+enum class AlertKind : std::uint8_t {
+  kEvent = 0,     // one or more scored events (a group of them)
+  kSignal = 1,    // a cluster spread or area spike raised by analytics
+  kDigest = 2,    // what a rate-limited contact missed, in one message
+  kFollowUp = 3,  // the verdict on a rumour the contact was alerted about
+  kNotice = 4,    // to the duty contact: a notification could not be delivered
+  kRoute = 5,     // internal: an event waiting to be routed (never delivered, not listed)
+};
+inline constexpr int kAlertKindCount = 6;
+std::string_view AlertKindName(AlertKind k);  // "event" | "signal" | "digest" | "follow_up" | ...
+std::optional<AlertKind> ParseAlertKind(std::string_view name);
+
+// One notification to one contact over one channel (an outbox entry).
 struct Alert {
   std::string id;          // time-ordered ULID
-  std::string event_id;
-  AreaCode area;           // area of the event
+  std::string event_id;    // the (first) event it is about; empty for digests and notices
+  AreaCode area;           // area of the event (signal)
   Severity severity = Severity::kInfo;
   std::vector<std::string> categories;
   std::string contact_id;
@@ -91,6 +119,16 @@ struct Alert {
   TimeMs next_attempt_at = 0;
   TimeMs delivered_at = 0;
   std::string last_error;
+  // Format 2.
+  AlertKind kind = AlertKind::kEvent;
+  std::string group_key;               // the incident it belongs to; acks apply to the group
+  std::vector<std::string> event_ids;  // every event it covers (event_id first); may be empty
+  std::string subject_id;              // cluster id / area code of a signal, verdict, notice
+  int sequence = 0;                    // n-th notification of the group to this contact
+  int escalation_step = 0;             // 0 = first recipients, 1.. = escalation steps
+  int channel_index = 0;               // position in the contact's channel preference list
+  std::string payload;                 // the rendered message/body; empty = render at send time
+  TimeMs sent_at = 0;                  // handed to the gateway (sent); 0 when not yet
 };
 
 // Something to alert about beyond one event, raised by analytics and routed/delivered by alerts:

@@ -3,6 +3,7 @@
 // Endpoints: docs/API.md.
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/value.hpp>
 
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <span>
 
+#include "alerts/engine.h"
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "core/id.h"
@@ -48,6 +50,7 @@ struct ApiDeps {
   std::function<Result<classifier::RuleSetInfo>(const std::string& actor)> reload_rules;
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
+  alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -82,6 +85,22 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetEvent(std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request, Principal who);
+  // api_alerts.cc
+  boost::asio::awaitable<HttpResponse> AlertsDlr(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> GetAlert(std::string id, Principal who);
+  boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
+  boost::asio::awaitable<HttpResponse> ContactsRoute(HttpRequest request, std::string id,
+                                                     Principal who);
+  boost::asio::awaitable<HttpResponse> SilencesRoute(HttpRequest request, std::string id,
+                                                     Principal who);
+  // Admin entry points that raise a Signal / record a Verdict as analytics will (integration
+  // tests and manual drills).
+  boost::asio::awaitable<HttpResponse> AnalyticsInput(HttpRequest request, std::string route,
+                                                      Principal who);
+  boost::json::value AlertsReadiness() const;
+  // An SMS reply "OK <code>" from a contact: the 200 answer when it acknowledged an alert.
+  boost::asio::awaitable<std::optional<HttpResponse>> SmsAckReply(std::string from,
+                                                                  std::string text);
   HttpResponse Readyz();
   HttpResponse RulesInfo();
   // Rumour clusters (api_clusters.cc).

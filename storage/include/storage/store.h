@@ -113,10 +113,19 @@ struct EventScan {
   std::string start_after;  // exclusive position (the last id of the previous page); wins if later
   std::size_t limit = 1000;
 };
+// Routing tickets (alerts of kind kRoute: an event waiting to be routed) are not outbox entries:
+// UpdateAlerts / CommitScored keep them in this record table while they are pending and delete
+// them otherwise; PendingAlerts returns them after the pending outbox entries; GetAlert and
+// ListAlerts never see them.
+inline constexpr std::string_view kTicketsTable = "alert_tickets";
 
 struct AlertFilter {
   std::optional<DeliveryState> state;
-  std::optional<std::string> event_id;
+  std::optional<std::string> event_id;   // alerts whose event_id or event_ids hold it
+  std::optional<std::string> group_key;  // alerts of one group (incident)
+  std::optional<std::string> subject_id;  // alerts about one cluster / area signal / alert
+  std::optional<AlertKind> kind;
+  std::optional<std::string> contact_id;
 };
 
 // Backups (RocksDB BackupEngine: checksummed files, shared between the backups of one
@@ -213,14 +222,20 @@ class Store {
   [[nodiscard]] virtual Result<RetentionResult> ExpireTexts(TimeMs received_before,
                                                             std::size_t max_events);
 
-  // Outbox.
-  [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts) = 0;  // overwrite by id
+  // Outbox. Overwrites alerts by id and applies `records` (e.g. audit entries, routing state) in
+  // the same atomic write. Alerts are indexed by event_id, every id in event_ids, group_key and
+  // subject_id.
+  [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts,
+                                            std::span<const RecordWrite> records) = 0;
+  [[nodiscard]] Status UpdateAlerts(std::span<const Alert> alerts) {
+    return UpdateAlerts(alerts, {});
+  }
   [[nodiscard]] virtual Result<std::optional<Alert>> GetAlert(std::string_view id) = 0;
   // Newest first; `before_id` (exclusive) pages back in time; empty = from the newest.
   [[nodiscard]] virtual Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter,
                                                               std::size_t limit,
                                                               std::string_view before_id) = 0;
-  // Every alert in state pending (restart recovery), oldest first.
+  // Every alert in state pending (restart recovery), oldest first; then the routing tickets.
   [[nodiscard]] virtual Result<std::vector<Alert>> PendingAlerts() = 0;
 
   // Records (see RecordWrite). One atomic write, durable when it returns (WAL, fsync if sync).

@@ -1,0 +1,146 @@
+#pragma once
+// The alerts module as the service sees it. A scored event at or above alerts.min_severity becomes
+// a routing ticket, committed with the event (Plan); the engine then routes it (Notifier: route
+// tree, groups, dedup, silences, rate limit, inhibition, escalation), renders the notifications in
+// each contact's language, writes them with the routing state and the ticket's removal in one
+// atomic batch, and delivers them (Dispatcher). It applies delivery reports and
+// acknowledgements and answers what happened to an alert. All state changes run on one state
+// thread (the dispatcher's), in order; the blocking calls below wait for it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alerts/acks.h"
+#include "alerts/notifier.h"
+#include "config/areas.h"
+#include "config/config.h"
+#include "core/metrics.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "core/types.h"
+#include "storage/store.h"
+
+namespace sakchy::alerts {
+
+struct AckRequest {
+  std::string alert_id;  // any notification of the group
+  std::string actor;     // token name, or "contact:<id>" for SMS / Telegram replies
+  std::string via = "api";
+  std::string note;
+};
+
+struct AckOutcome {
+  Ack ack;                 // the acknowledgement stored (the earlier one for a duplicate)
+  bool duplicate = false;  // this actor had already acknowledged the group
+};
+
+// One notification and its group: who was notified, on which channel, when, in which state, and
+// who acknowledged.
+struct AlertDetail {
+  Alert alert;
+  std::vector<Alert> group;  // every notification of alert.group_key, oldest first
+  std::vector<Ack> acks;     // oldest first
+  // The routing state of the group while it is open (silenced, escalation step, recipients).
+  std::optional<Notifier::GroupView> state;
+};
+
+// A contact as the directory holds it.
+struct ContactInfo {
+  config::Contact contact;
+  std::string source;                 // "config" (YAML, read-only here) or "api"
+  std::vector<std::string> problems;  // unusable channels; "no usable channel"
+  bool reachable = true;              // at least one usable channel
+};
+
+// Thread safety: every method may be called from any thread, after Create and between Start and
+// Stop. Blocking: the calls marked so wait for the store and the state thread; never call them
+// on an io thread.
+class Engine {
+ public:
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  virtual ~Engine() = default;
+
+  // `store`, `areas`, `clock` and `metrics` must outlive the engine; `cfg` and `contacts` are
+  // copied.
+  static std::unique_ptr<Engine> Create(storage::Store& store, const config::AlertsConfig& cfg,
+                                        std::vector<config::Contact> contacts,
+                                        const config::AreaTree& areas, const Clock& clock,
+                                        MetricsRegistry& metrics);
+
+  // Loads what is pending and starts delivering. Blocking.
+  [[nodiscard]] virtual Status Start() = 0;
+  // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
+  virtual void Stop() = 0;
+
+  // ingest::PipelineHooks::plan_alerts: the routing ticket to commit with `event` (none below
+  // alerts.min_severity). Pure; called on scoring threads.
+  virtual std::vector<Alert> Plan(const Event& event) = 0;
+  // ingest::PipelineHooks::alerts_committed: tickets of Plan() are durable now; routed soon.
+  virtual void Committed(std::vector<Alert> alerts) = 0;
+
+  // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
+  // Idempotent per actor. Audited. Blocking.
+  [[nodiscard]] virtual Result<AckOutcome> Acknowledge(const AckRequest& request) = 0;
+  // An SMS reply "OK <code>" from `sender` (Kannel's %p, with or without "+"): acknowledges the
+  // newest notification with that code sent to a contact whose SMS number is `sender`.
+  // std::nullopt when the number is no contact's or the code matches none of theirs (the text is
+  // then an ordinary report). Actor "contact:<id>", via "sms". Blocking.
+  [[nodiscard]] virtual Result<std::optional<AckOutcome>> AcknowledgeBySms(
+      std::string_view sender, std::string_view code) = 0;
+  // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
+  // kNotFound, kInvalidArgument (unknown type, not an SMS). Blocking.
+  [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;
+  // True when `token` is the dlr-url token of `alert_id` (constant-time); false when SMS is not
+  // configured.
+  virtual bool CheckDlrToken(std::string_view alert_id, std::string_view token) const = 0;
+  // The notification, its group and acknowledgements; std::nullopt for an unknown id. Blocking.
+  [[nodiscard]] virtual Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) = 0;
+
+  // Analytics (contract types in core/types.h).
+  // A cluster spread or area spike: routed like an event alert (kind signal; the route's
+  // group_by applies, and a cluster's updates share a group, so contacts hear again only when it
+  // grows in sources or severity), and the notifications of signal.event_ids that are still queued
+  // are suppressed, later ones never created (inhibition). Durable when it returns: the
+  // notifications, the routing state and the signal are written atomically. kInvalidArgument
+  // without a subject id. Blocking.
+  [[nodiscard]] virtual Status Raise(const Signal& signal) = 0;
+  // The verdict on a rumour: every contact that was sent or delivered a notification about the
+  // cluster (its signals) or one of verdict.event_ids gets one follow-up per verdict on the
+  // channel that reached them, with the status and the official statement, in their language;
+  // the cluster's groups stop reminding and escalating. Idempotent per verdict (cluster and
+  // decided_at). Returns the number of follow-ups created. Blocking.
+  [[nodiscard]] virtual Result<std::size_t> FollowUp(const Verdict& verdict) = 0;
+
+  // Notifications held in memory for delivery.
+  virtual std::size_t backlog() const = 0;
+
+  // Contacts: the YAML ones, then those created through the API, by id.
+  virtual std::vector<ContactInfo> Contacts() const = 0;
+  virtual std::optional<ContactInfo> FindContact(std::string_view id) const = 0;
+  // Creates (create = true: kAlreadyExists when the id is taken) or replaces an API contact.
+  // kPermissionDenied for a contact of the config file. Stored in the record table "contacts"
+  // and audited (contact.create / contact.update, actor). Queued notifications are unaffected.
+  // Blocking.
+  [[nodiscard]] virtual Result<ContactInfo> PutContact(config::Contact contact, std::string actor,
+                                                       bool create) = 0;
+  // Deletes an API contact: kNotFound, kPermissionDenied (config file). Audited. Blocking.
+  [[nodiscard]] virtual Status DeleteContact(std::string_view id, std::string actor) = 0;
+  // Problems /readyz shows: "contact 'x': no usable channel" ...
+  virtual std::vector<std::string> ReadinessProblems() const = 0;
+
+  // Silences (see silences.h): created with an id, expired (ends_at = now) rather than deleted;
+  // both audited with `actor`. Blocking.
+  [[nodiscard]] virtual Result<Silence> CreateSilence(Silence silence, std::string actor) = 0;
+  [[nodiscard]] virtual Result<Silence> ExpireSilence(std::string_view id, std::string actor) = 0;
+  // Newest first: the active ones and those that ended within the last 7 days.
+  virtual std::vector<Silence> Silences() const = 0;
+
+ protected:
+  Engine() = default;
+};
+
+}  // namespace sakchy::alerts

@@ -1,0 +1,56 @@
+#pragma once
+// One HTTP/1.1 request per fresh connection (private to alerts): used by the dispatcher's
+// webhook, Kannel and Telegram attempts and by the Telegram updates poller. `timeout_ms` covers
+// resolve, connect, TLS handshake, write and read. https: the given TLS context (system CA
+// store), SNI, host name verification. Never throws for network errors.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/types.h"
+
+namespace sakchy::alerts {
+
+// Where a URL points.
+struct Endpoint {
+  bool tls = false;
+  std::string host;         // for DNS, SNI and certificate checks (no brackets)
+  std::string port;         // numeric service
+  std::string host_header;  // Host: value
+  std::string target;       // origin-form request target
+};
+
+[[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view url);
+
+// What one attempt came to.
+struct Outcome {
+  enum class Kind { kDelivered, kRetry, kFailed };
+  Kind kind = Kind::kRetry;
+  std::string error;                     // short human message; empty when delivered
+  std::optional<TimeMs> retry_after_ms;  // from Retry-After on 429/503
+  bool sent = false;                     // a request went on the wire (counts for metrics)
+  bool handed_off = false;               // delivered means "sent": a gateway took it
+  unsigned status = 0;                   // HTTP status when a response was read
+  std::string body;                      // its body (at most kMaxResponseBody)
+};
+
+inline constexpr std::size_t kMaxResponseBody = 64 * 1024;
+inline constexpr std::string_view kUserAgent = "sakchy/0.1";
+
+Outcome Retry(std::string error);
+Outcome Failed(std::string error);
+
+// Sends `req` and classifies the answer: 2xx delivered; 408/429/5xx (Retry-After honoured on
+// 429/503), timeouts and connection errors retry; 3xx and other 4xx fail.
+boost::asio::awaitable<Outcome> SendOnce(Endpoint ep,
+                                         boost::beast::http::request<boost::beast::http::string_body> req,
+                                         std::int64_t timeout_ms, boost::asio::ssl::context* tls_ctx);
+
+}  // namespace sakchy::alerts

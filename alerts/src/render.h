@@ -1,0 +1,35 @@
+#pragma once
+// The payload of a notification on its channel (private to alerts): the SMS text, the Telegram
+// sendMessage body, the e-mail message or the webhook JSON, in the contact's language. Rendered
+// once when the notification is created and stored with it, so every attempt (also after a
+// restart) sends the same bytes.
+
+#include <string>
+#include <vector>
+
+#include "alerts/templates.h"
+#include "config/config.h"
+#include "core/types.h"
+
+namespace sakchy::alerts {
+
+struct RenderContext {
+  const config::ChannelsConfig* channels = nullptr;  // required
+  std::string language = "ru";
+  std::string area_name;           // of alert.area, in `language`
+  const Event* event = nullptr;    // event kinds: the latest event of the group
+  int events = 1;                  // group size
+  int sources = 1;
+  std::vector<DigestLine> digest;  // digests
+  NoticeInput notice;              // notices (language set from `language`)
+  FollowUpInput follow_up;         // follow-ups (language set from `language`)
+  std::string reason;              // signals: why analytics raised it
+  std::string extra_json;          // webhook: more members of the body (a JSON object)
+  TimeMs now = 0;
+};
+
+// "" when the notification cannot be rendered here (an event kind without its event): the
+// dispatcher then renders it from the store at send time.
+std::string RenderPayload(const Alert& alert, const RenderContext& ctx);
+
+}  // namespace sakchy::alerts
