@@ -795,7 +795,14 @@ void ParseKannel(const YAML::Node& node, SmsConfig& out, Issues& issues) {
   auto secret_env = map.Get("secret_env");
   auto ips = map.Get("allowed_ips");
   auto keep = map.Get("keep_raw_numbers");
+  auto window = map.Get("follow_up_window_ms");
   map.Finish();
+  if (window) {
+    constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
+    if (auto value = ReadInt(*window, map.Field("follow_up_window_ms"), issues, 0, kDayMs)) {
+      out.follow_up_window_ms = *value;
+    }
+  }
   if (enabled) {
     if (auto value = ReadBool(*enabled, map.Field("enabled"), issues)) out.kannel_enabled = *value;
   }

@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include <pthread.h>
 
@@ -40,6 +41,9 @@ class PipelineImpl final : public Pipeline {
                                      "Reports stored for scoring")),
         duplicates_(metrics.GetCounter("sakchy_reports_duplicate_total",
                                        "Reports recognised as already stored (idempotency)")),
+        follow_ups_(metrics.GetCounter("sakchy_reports_follow_up_total",
+                                       "Reports stored as follow-ups of an earlier report of the "
+                                       "same sender (counted in accepted too)")),
         refused_full_(metrics.GetCounter("sakchy_reports_refused_total",
                                          "Reports refused because the scoring queue was full",
                                          {{"reason", "queue_full"}})),
@@ -199,10 +203,12 @@ class PipelineImpl final : public Pipeline {
         std::size_t dups = 0;
         for (std::size_t k = 0; k < s.reports.size(); ++k, ++i) {
           const auto& res = (*results)[i];
-          out.push_back(SubmitOutcome{res.id, res.duplicate});
+          out.push_back(SubmitOutcome{res.id, res.duplicate, res.follow_up_of});
           if (res.duplicate) {
             ++dups;
           } else {
+            if (!res.follow_up_of.empty()) follow_ups_.Inc();
+            reports[i].follow_up_of = res.follow_up_of;
             fresh.push_back(std::move(reports[i]));
           }
         }
@@ -223,33 +229,75 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
+  // The event a queued report's scoring writes: its parent's for a follow-up, its own for a
+  // report that may have follow-ups (a thread key); nullptr when no other work can touch it.
+  static const std::string* Family(const Report& r) {
+    if (!r.follow_up_of.empty()) return &r.follow_up_of;
+    if (!r.thread_key.empty()) return &r.id;
+    return nullptr;
+  }
+
+  // Moves up to kMaxScoringBatch reports into `work`, in queue order, skipping (and keeping in
+  // place) those whose event another batch, or an earlier report of this one, is scoring: the
+  // read-score-commit of one event never overlaps another. score_mu_ held.
+  void TakeBatch(std::vector<Report>& work, std::vector<std::string>& families) {
+    std::vector<Report> deferred;
+    auto it = score_queue_.begin();
+    while (it != score_queue_.end() && work.size() < kMaxScoringBatch) {
+      if (const std::string* family = Family(*it)) {
+        if (!busy_families_.insert(*family).second) {
+          deferred.push_back(std::move(*it++));
+          continue;
+        }
+        families.push_back(*family);
+      }
+      work.push_back(std::move(*it++));
+    }
+    score_queue_.erase(score_queue_.begin(), it);
+    for (auto r = deferred.rbegin(); r != deferred.rend(); ++r) {
+      score_queue_.push_front(std::move(*r));
+    }
+  }
+
   void ScoringLoop() {
     std::vector<Report> work;
+    std::vector<std::string> families;
+    std::vector<Report> retry;
     std::vector<storage::ScoredBatchItem> items;
     for (;;) {
+      work.clear();
+      families.clear();
       {
         std::unique_lock lock(score_mu_);
-        score_cv_.wait(lock, [this] { return scorers_stop_ || !score_queue_.empty(); });
-        if (score_queue_.empty()) return;  // stopping and drained
-        std::size_t n = std::min(kMaxScoringBatch, score_queue_.size());
-        work.assign(std::make_move_iterator(score_queue_.begin()),
-                    std::make_move_iterator(score_queue_.begin() + static_cast<long>(n)));
-        score_queue_.erase(score_queue_.begin(), score_queue_.begin() + static_cast<long>(n));
+        for (;;) {
+          TakeBatch(work, families);
+          if (!work.empty()) break;
+          if (score_queue_.empty() && scorers_stop_) return;  // stopping and drained
+          score_cv_.wait(lock);
+        }
         if (!score_queue_.empty()) score_cv_.notify_one();
       }
       // One ruleset for the whole batch: a reload between batches never scores a report twice.
       auto classifier = classifier_();
       items.clear();
       items.reserve(work.size());
+      retry.clear();
       std::vector<Alert> alerts;
       for (auto& report : work) {
         auto start = std::chrono::steady_clock::now();
         storage::ScoredBatchItem item;
-        item.event = Score(*classifier, std::move(report));
+        if (!report.follow_up_of.empty() || !report.thread_key.empty()) {
+          if (!ScoreThreaded(*classifier, report, item)) {
+            retry.push_back(std::move(report));
+            continue;
+          }
+        } else {
+          item.event = Score(*classifier, std::move(report));
+          item.counters = CountersFor(item.event, areas_);
+          if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
+        }
         score_seconds_.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        item.counters = CountersFor(item.event, areas_);
-        if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
         for (const auto& a : item.alerts) alerts.push_back(a);
         items.push_back(std::move(item));
       }
@@ -271,13 +319,90 @@ class PipelineImpl final : public Pipeline {
       }
       scored_.Inc(items.size());
       reserved_.fetch_sub(items.size());
+      {
+        std::lock_guard lock(score_mu_);
+        for (const auto& f : families) busy_families_.erase(f);
+        // Reports whose store read failed go to the back; they stay pending on disk meanwhile.
+        for (auto& r : retry) score_queue_.push_back(std::move(r));
+      }
+      if (!families.empty() || !retry.empty()) score_cv_.notify_all();
       if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
     }
   }
 
-  Event Score(const classifier::Classifier& classifier, Report report) {
+  // Scores a report that may have follow-ups, or a follow-up (which re-scores its parent with
+  // every follow-up stored so far). Reads the stored event; false when that read failed (retry
+  // later). Counters of a re-scored event are the new ones minus the old ones; alerts go only to
+  // contacts and channels not yet alerted about the event.
+  bool ScoreThreaded(const classifier::Classifier& classifier, Report& report,
+                     storage::ScoredBatchItem& item) {
+    const bool follow_up = !report.follow_up_of.empty();
+    const std::string& event_id = follow_up ? report.follow_up_of : report.id;
+    item.pending_id = report.id;
+    auto stored = store_.GetEvent(event_id);
+    if (!stored) {
+      spdlog::error("pipeline: reading event {} to score it failed: {}", event_id,
+                    stored.error().ToString());
+      return false;
+    }
+    if (!*stored) {
+      if (follow_up) {
+        spdlog::error("pipeline: follow-up {} belongs to event {}, which is not stored; dropped",
+                      report.id, event_id);
+        item.resolve_only = true;
+        return true;
+      }
+      stored.value().emplace();
+      stored.value()->report = report;  // scored as given
+    }
+    Event& old = **stored;
+    if (old.scored && old.follow_ups_scored >= old.follow_ups.size()) {
+      item.resolve_only = true;  // its follow-ups are all in the stored score already
+      return true;
+    }
+    const auto count = static_cast<std::uint32_t>(old.follow_ups.size());
+    const std::string text = ScoredText(old.report, old.follow_ups, count);
+    Event e = Score(classifier, old.report, &text);
+    e.follow_ups = old.follow_ups;
+    e.follow_ups_scored = count;
+    item.counters = CountersFor(e, areas_);
+    if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(e);
+    if (old.scored) {
+      for (auto c : CountersFor(old, areas_)) {
+        c.delta = -c.delta;
+        item.counters.push_back(std::move(c));
+      }
+      if (!item.alerts.empty()) DropAlreadyAlerted(e.report.id, item.alerts);
+    }
+    item.event = std::move(e);
+    return true;
+  }
+
+  // Removes from `alerts` those whose idempotency key the event's stored alerts already use.
+  void DropAlreadyAlerted(const std::string& event_id, std::vector<Alert>& alerts) {
+    storage::AlertFilter filter;
+    filter.event_id = event_id;
+    auto existing = store_.ListAlerts(filter, 1000, "");
+    if (!existing) {
+      // Without the list, alerting again could repeat an alert; not alerting loses nothing
+      // already sent. Keep the earlier alerts only.
+      spdlog::error("pipeline: listing the alerts of event {} failed: {}", event_id,
+                    existing.error().ToString());
+      alerts.clear();
+      return;
+    }
+    std::erase_if(alerts, [&](const Alert& a) {
+      return std::any_of(existing->begin(), existing->end(), [&](const Alert& old) {
+        return old.idempotency_key == a.idempotency_key;
+      });
+    });
+  }
+
+  // Classifies the report's text, or `text` (its ScoredText with follow-ups) when given.
+  Event Score(const classifier::Classifier& classifier, Report report,
+              const std::string* text = nullptr) {
     Event e;
-    auto c = classifier.Classify(report.text);
+    auto c = classifier.Classify(text != nullptr ? *text : report.text);
     e.matches = std::move(c.matches);
     e.categories = std::move(c.categories);
     e.score = c.score;
@@ -318,11 +443,13 @@ class PipelineImpl final : public Pipeline {
   std::mutex score_mu_;
   std::condition_variable score_cv_;
   std::deque<Report> score_queue_;
+  std::unordered_set<std::string> busy_families_;  // events being scored (see Family)
   bool scorers_stop_ = false;
   std::vector<std::thread> scorers_;
 
   Counter& accepted_;
   Counter& duplicates_;
+  Counter& follow_ups_;
   Counter& refused_full_;
   Counter& store_errors_;
   Counter& score_errors_;

@@ -57,12 +57,14 @@ enum Cf : std::size_t {
   kMeta,
   kCursors,
   kRecords,
+  kFollowUps,
+  kThreads,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
-    "cursors", "records",
+    "cursors", "records",       "follow_ups",      "threads",
 };
 constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
                                                     Resolution::kDay};
@@ -166,6 +168,12 @@ class RocksStore final : public Store {
   }
   Error Corruption(std::string_view op, const Error& cause) const;
 
+  // Intake of a report with a thread_key (intake_mu_ held): stores it as a follow-up (true) or
+  // lets the caller store it as a new event that starts the thread (false); updates the thread.
+  Result<bool> AddToThread(const Report& r);
+  // Appends the follow-ups of `parent_id` to `out`, in arrival order.
+  Status ReadFollowUps(const rocksdb::ReadOptions& ro, std::string_view parent_id,
+                       std::vector<Report>* out);
   Status CheckSchema();
   Status CountPendingAtOpen();
   // Adds the writes that store `alert` (record, event index, pending mark) to `batch`.
@@ -187,8 +195,10 @@ class RocksStore final : public Store {
   std::mutex intake_mu_;
   rocksdb::WriteBatch intake_batch_;
   std::unordered_map<std::string, std::string> intake_seen_;  // idempotency key -> id, per call
+  std::unordered_map<std::string, internal::ThreadState> intake_threads_;  // thread key -> state
   std::string intake_key_;
   std::string intake_value_;
+  std::string intake_thread_key_;
 
   // Serialises CommitScored so "already scored?" and the write are atomic; guards the scratch.
   std::mutex score_mu_;
@@ -383,28 +393,38 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   std::lock_guard lock(intake_mu_);
   intake_batch_.Clear();
   intake_seen_.clear();
+  intake_threads_.clear();
   std::int64_t added = 0;
   std::string existing_id;
   for (const auto& r : reports) {
     if (!r.source_ref.empty()) {
       IdempotencyKey(r.channel, r.source_ref, &intake_key_);
       if (auto seen = intake_seen_.find(intake_key_); seen != intake_seen_.end()) {
-        results.push_back(IntakeResult{seen->second, true});
+        results.push_back(IntakeResult{seen->second, true, {}});
         continue;
       }
       rocksdb::Status s = db_->Get(read_options_, cf_[kIdempotency], intake_key_, &existing_id);
       if (s.ok()) {
-        results.push_back(IntakeResult{existing_id, true});
+        results.push_back(IntakeResult{existing_id, true, {}});
         continue;
       }
       if (!s.IsNotFound()) return Fail(s, "append reports (idempotency lookup)");
       intake_batch_.Put(cf_[kIdempotency], intake_key_, r.id);
       intake_seen_.emplace(intake_key_, r.id);
     }
+    if (!r.thread_key.empty()) {
+      auto attached = AddToThread(r);
+      if (!attached) return tl::unexpected(attached.error());
+      if (*attached) {
+        results.push_back(IntakeResult{r.id, false, intake_threads_[intake_thread_key_].parent_id});
+        ++added;
+        continue;
+      }
+    }
     internal::EncodeUnscoredReport(r, &intake_value_);
     intake_batch_.Put(cf_[kEvents], r.id, intake_value_);
     intake_batch_.Put(cf_[kPending], r.id, rocksdb::Slice());
-    results.push_back(IntakeResult{r.id, false});
+    results.push_back(IntakeResult{r.id, false, {}});
     ++added;
   }
   // Cursors go in the same batch: a source's position is durable exactly when the items it covers
@@ -416,6 +436,46 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
     pending_count_.fetch_add(added);
   }
   return results;
+}
+
+Result<bool> RocksStore::AddToThread(const Report& r) {
+  IdempotencyKey(r.channel, r.thread_key, &intake_thread_key_);
+  auto it = intake_threads_.find(intake_thread_key_);
+  if (it == intake_threads_.end()) {
+    internal::ThreadState state;
+    std::string value;
+    rocksdb::Status s = db_->Get(read_options_, cf_[kThreads], intake_thread_key_, &value);
+    if (s.ok()) {
+      if (auto st = internal::DecodeThread(value, &state); !st) {
+        // A damaged thread record only costs the attachment: the report starts a new thread.
+        Corruption("append reports: thread record", st.error());
+        state = internal::ThreadState{};
+      }
+    } else if (!s.IsNotFound()) {
+      return Fail(s, "append reports (thread lookup)");
+    }
+    it = intake_threads_.emplace(intake_thread_key_, std::move(state)).first;
+  }
+  internal::ThreadState& thread = it->second;
+  const bool attach = !thread.parent_id.empty() && r.thread_window_ms > 0 &&
+                      r.received_at >= thread.started_at &&
+                      r.received_at - thread.started_at <= r.thread_window_ms &&
+                      thread.follow_ups < kMaxFollowUps;
+  if (attach) {
+    Report follow_up = r;
+    follow_up.follow_up_of = thread.parent_id;
+    internal::FollowUpKey(thread.parent_id, thread.follow_ups, &intake_key_);
+    internal::EncodeFollowUp(follow_up, &intake_value_);
+    intake_batch_.Put(cf_[kFollowUps], intake_key_, intake_value_);
+    // The pending mark of a follow-up names where it is stored.
+    intake_batch_.Put(cf_[kPending], r.id, intake_key_);
+    ++thread.follow_ups;
+  } else {
+    thread = internal::ThreadState{r.id, r.received_at, 0};
+  }
+  internal::EncodeThread(thread, &intake_value_);
+  intake_batch_.Put(cf_[kThreads], intake_thread_key_, intake_value_);
+  return attach;
 }
 
 Result<std::optional<std::string>> RocksStore::GetCursor(std::string_view source_id) {
@@ -444,6 +504,23 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
   Event event;
   for (; it->Valid() && out.size() < limit; it->Next()) {
     value.Reset();
+    if (!it->value().empty()) {
+      // A follow-up: its mark names the follow_ups key.
+      rocksdb::Status s = db_->Get(ro, cf_[kFollowUps], it->value(), &value);
+      if (s.IsNotFound()) {
+        spdlog::error("storage: pending follow-up {} has no record in {}; skipped",
+                      it->key().ToString(), dir_);
+        continue;
+      }
+      if (!s.ok()) return Fail(s, "read pending follow-up");
+      Report follow_up;
+      if (auto st = internal::DecodeFollowUp(ToView(value), &follow_up); !st) {
+        return tl::unexpected(
+            Corruption("read pending follow-up " + it->key().ToString(), st.error()));
+      }
+      out.push_back(std::move(follow_up));
+      continue;
+    }
     rocksdb::Status s = db_->Get(ro, cf_[kEvents], it->key(), &value);
     if (s.IsNotFound()) {
       // A pending mark is written in the same batch as its event, so this is damage; skipping
@@ -481,6 +558,13 @@ void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::s
 
 Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
   for (const auto& item : items) {
+    if (item.resolve_only) {
+      if (item.pending_id.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "storage: commit scored: a resolve-only item needs a pending id");
+      }
+      continue;
+    }
     if (item.event.report.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: event id is empty");
     }
@@ -511,23 +595,49 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
   std::string operand;
+  std::string pending_value;
+  // Removes a pending mark other than an event's own (a follow-up's), counting it if present.
+  std::unordered_set<std::string_view> resolved;
+  auto resolve = [&](const std::string& pending_id) -> Status {
+    if (!resolved.insert(pending_id).second) return OkStatus();
+    rocksdb::Status s = db_->Get(read_options_, cf_[kPending], pending_id, &pending_value);
+    if (s.IsNotFound()) return OkStatus();
+    if (!s.ok()) return Fail(s, "commit scored (read pending mark)");
+    score_batch_.Delete(cf_[kPending], pending_id);
+    ++was_pending;
+    return OkStatus();
+  };
   for (const auto& item : items) {
     const std::string& id = item.event.report.id;
+    const bool own_mark = item.pending_id.empty() || item.pending_id == id;
+    if (item.resolve_only) {
+      if (auto st = resolve(item.pending_id); !st) return st;
+      continue;
+    }
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
     current.Reset();
     rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], id, &current);
     if (s.ok()) {
-      auto scored = internal::DecodeEventScored(ToView(current));
-      if (!scored)
-        return tl::unexpected(Corruption("commit scored: read event " + id, scored.error()));
-      if (*scored) continue;  // already committed: skip entirely
-      ++was_pending;
+      auto state = internal::DecodeEventState(ToView(current));
+      if (!state)
+        return tl::unexpected(Corruption("commit scored: read event " + id, state.error()));
+      if (state->scored && state->follow_ups_scored >= item.event.follow_ups_scored) {
+        // Already committed (with these follow-ups): skip, but remove a mark still there (a
+        // follow-up's, or the event's own when a follow-up got it scored first).
+        if (auto st = resolve(own_mark ? id : item.pending_id); !st) return st;
+        continue;
+      }
+      if (!state->scored && own_mark) ++was_pending;
     } else if (!s.IsNotFound()) {
       return Fail(s, "commit scored (read event)");
     }
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
-    score_batch_.Delete(cf_[kPending], id);
+    if (own_mark) {
+      score_batch_.Delete(cf_[kPending], id);
+    } else if (auto st = resolve(item.pending_id); !st) {
+      return st;
+    }
     // Sum the batch's deltas per counter key first: one merge per key instead of one per event
     // (a batch of events in the same minute shares most keys; merges dominated CPU before).
     for (const auto& c : item.counters) {
@@ -567,7 +677,35 @@ Result<std::optional<Event>> RocksStore::GetEvent(std::string_view id) {
   if (auto st = DecodeEvent(ToView(value), &*event); !st) {
     return tl::unexpected(Corruption("get event " + std::string(id), st.error()));
   }
+  // Only a report with a thread key can have follow-ups.
+  if (!event->report.thread_key.empty()) {
+    if (auto st = ReadFollowUps(read_options_, id, &event->follow_ups); !st) {
+      return tl::unexpected(st.error());
+    }
+  }
   return event;
+}
+
+Status RocksStore::ReadFollowUps(const rocksdb::ReadOptions& base, std::string_view parent_id,
+                                 std::vector<Report>* out) {
+  if (parent_id.empty()) return OkStatus();
+  // Keys are parent id + 4 bytes; ids are printable, so bumping the last byte bounds the range.
+  std::string upper(parent_id);
+  upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = base;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kFollowUps]));
+  for (it->Seek(ToSlice(parent_id)); it->Valid(); it->Next()) {
+    if (it->key().size() != parent_id.size() + 4) continue;  // another id sharing the prefix
+    Report follow_up;
+    if (auto st = internal::DecodeFollowUp(ToView(it->value()), &follow_up); !st) {
+      return tl::unexpected(Corruption("read follow-ups of " + std::string(parent_id), st.error()));
+    }
+    out->push_back(std::move(follow_up));
+  }
+  if (!it->status().ok()) return Fail(it->status(), "read follow-ups");
+  return OkStatus();
 }
 
 Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view area,

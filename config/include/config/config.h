@@ -150,6 +150,9 @@ struct SmsConfig {
   std::string kannel_secret;      // resolved when enabled; at least 16 characters
   std::vector<std::string> kannel_allowed_ips;  // addresses or CIDR ranges; empty = any
   bool keep_raw_numbers = false;  // store raw sender numbers (to reply) instead of pseudonyms
+  // An SMS from the same sender within this time of their last report is attached to it as a
+  // follow-up (sms.kannel.follow_up_window_ms; 0 = off).
+  std::int64_t follow_up_window_ms = 600000;
   std::string origin;             // "file:line" of the sms.kannel section
 };
 

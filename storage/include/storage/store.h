@@ -36,7 +36,11 @@ TimeMs BucketStart(Resolution r, TimeMs t);
 struct IntakeResult {
   std::string id;          // the stored id (the earlier one for a duplicate)
   bool duplicate = false;  // true: nothing new was stored
+  std::string follow_up_of;  // stored as a follow-up of this event (see Report::thread_key)
 };
+
+// Follow-ups a thread takes at most; the next report of the same thread_key starts a new thread.
+inline constexpr std::uint32_t kMaxFollowUps = 20;
 
 // An additive counter update: `delta` added to dimension `dim` of `area` in the buckets (of every
 // resolution) that hold time `at`. Dimensions used: "total", "severity:<name>", "category:<name>",
@@ -77,9 +81,14 @@ struct RecordScan {
 // What scoring produced for one report: written atomically with the report's pending mark removed.
 struct ScoredBatchItem {
   Event event;
-  std::vector<CounterDelta> counters;
+  std::vector<CounterDelta> counters;  // deltas: a re-scored event brings its old ones negated
   std::vector<Alert> alerts;  // new outbox entries
   std::vector<RecordWrite> records;  // written in the same atomic batch (e.g. cluster state)
+  // The pending mark this commit resolves: empty = the event's own; a follow-up's id when the
+  // follow-up made its parent event re-scored.
+  std::string pending_id;
+  // Only remove the pending mark `pending_id` (its work is already in the stored event).
+  bool resolve_only = false;
 };
 
 // The position of a pull source (Telegram offset, feed ETag, Mastodon since_id), stored in the
@@ -107,6 +116,10 @@ class Store {
   // (channel, source_ref) is new, marks it pending scoring. Results are in input order. An empty
   // source_ref is never a duplicate. A repeat inside `reports` is a duplicate of the first.
   // `cursors` are written in the same atomic batch (even when every report is a duplicate).
+  // Threads: a new report with a thread_key whose (channel, thread_key) thread was started by an
+  // event at most thread_window_ms earlier (received_at) and has fewer than kMaxFollowUps
+  // follow-ups is stored as a follow-up of that event (result follow_up_of; pending under its own
+  // id; listed by GetEvent of the parent); otherwise it is a new event and starts the thread.
   [[nodiscard]] virtual Result<std::vector<IntakeResult>> AppendReports(
       std::span<const Report> reports, std::span<const CursorUpdate> cursors) = 0;
   [[nodiscard]] Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports) {
@@ -116,15 +129,18 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<std::string>> GetCursor(std::string_view source_id) = 0;
 
   // Reports stored but not yet scored, in id (= arrival) order, starting after `after_id`.
+  // Follow-ups come back with follow_up_of set.
   [[nodiscard]] virtual Result<std::vector<Report>> PendingReports(std::size_t limit,
                                                                    std::string_view after_id) = 0;
   [[nodiscard]] virtual Result<std::size_t> CountPending() = 0;
 
   // One atomic write: each event (scored), its counter merges, its new alerts; pending marks
-  // removed. Idempotent per event id: an event already scored is skipped entirely (no double count).
+  // removed. Idempotent per event id: an event already scored with at least as many follow-ups
+  // (Event::follow_ups_scored) is skipped entirely (no double count), except that a
+  // pending_id other than the event's own is still removed.
   [[nodiscard]] virtual Status CommitScored(std::span<const ScoredBatchItem> items) = 0;
 
-  // The event for a report id (scored or not yet); std::nullopt when unknown.
+  // The event for a report id (scored or not yet), with its follow-ups; std::nullopt when unknown.
   [[nodiscard]] virtual Result<std::optional<Event>> GetEvent(std::string_view id) = 0;
 
   // Buckets with at least one value, in time order, with from <= start < to. Reads only counters.
