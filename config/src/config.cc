@@ -740,6 +740,13 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     ReadIntInto(map, "timeout_ms", issues, 1, kMax, s.timeout_ms);
     ReadIntInto(map, "max_body_bytes", issues, 1024, kMax, s.max_body_bytes);
     ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, s.backoff_max_ms);
+    if (auto long_poll = map.Get("long_poll_timeout_s")) {
+      if (s.type != "telegram" && !s.type.empty()) {
+        issues.Add(*long_poll, map.Field("long_poll_timeout_s"), "only used by a telegram source");
+      } else if (auto value = ReadInt(*long_poll, map.Field("long_poll_timeout_s"), issues, 0, 50)) {
+        s.long_poll_timeout_s = static_cast<int>(*value);
+      }
+    }
     if (auto area = map.Get("area")) {
       if (auto value = ReadString(*area, map.Field("area"), issues)) s.area = *value;
     }

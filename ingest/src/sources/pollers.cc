@@ -57,6 +57,8 @@ Poll HttpFailure(const HttpResponse& res, const std::string& shown_url) {
                           Snippet(res.body));
 }
 
+constexpr std::int64_t kEmptyLongPollPauseMs = 250;
+
 Report BaseReport(const PollerContext& ctx) {
   Report r;
   r.channel = ctx.config.type;
@@ -72,12 +74,14 @@ class TelegramPoller final : public Poller {
 
   net::awaitable<Poll> Fetch(std::string cursor) override {
     HttpGetRequest req;
+    const int long_poll_s = ctx_.config.long_poll_timeout_s;
     req.url = StripSlash(ctx_.config.url) + "/bot" + ctx_.config.token +
-              "/getUpdates?timeout=0&limit=100&allowed_updates=" +
+              "/getUpdates?timeout=" + std::to_string(long_poll_s) + "&limit=100&allowed_updates=" +
               "%5B%22message%22%2C%22edited_message%22%2C%22channel_post%22%2C"
               "%22edited_channel_post%22%5D";
     if (!cursor.empty()) req.url += "&offset=" + cursor;
-    req.timeout_ms = ctx_.config.timeout_ms;
+    // A long poll is held by the server up to long_poll_s: the HTTP timeout must be above it.
+    req.timeout_ms = std::int64_t{long_poll_s} * 1000 + ctx_.config.timeout_ms;
     req.max_body_bytes = ctx_.config.max_body_bytes;
     req.headers.emplace_back("Accept", "application/json");
     const std::string shown = RedactSecrets(req.url);
@@ -124,6 +128,12 @@ class TelegramPoller final : public Poller {
       poll.reports.push_back(std::move(r));
     }
     if (parsed->next_offset) poll.cursor = std::to_string(*parsed->next_offset);
+    if (long_poll_s > 0) {
+      // Poll again at once after updates; after an empty answer (the hold ran out, or a server
+      // that does not hold) pause briefly so a misbehaving server never gets a hot loop.
+      poll.next_delay_ms =
+          parsed->next_offset ? 0 : std::min<std::int64_t>(ctx_.config.interval_ms, kEmptyLongPollPauseMs);
+    }
     co_return poll;
   }
 
