@@ -85,6 +85,12 @@ TEST_F(SourcesTest, TelegramMessagesBecomeReportsAndTheOffsetAdvances) {
   EXPECT_EQ(stored[0].submitted_by.size(), 16u);
   EXPECT_EQ(stored[1].source_ref, "-1001:5:edit:1717243300");  // an edit is a new report
   EXPECT_EQ(stored[1].observed_at, 1717243300000);
+  // The original times and the link stay with the item.
+  EXPECT_EQ(stored[0].published_at, 1717243200000);
+  EXPECT_EQ(stored[0].edited_at, 0);
+  EXPECT_EQ(stored[0].url, "https://t.me/c/1/5") << "a supergroup without a username";
+  EXPECT_EQ(stored[1].published_at, 1717243200000);
+  EXPECT_EQ(stored[1].edited_at, 1717243300000);
   EXPECT_EQ(tg.offsets().front(), "");  // no stored cursor: from the beginning
 
   const auto status = StatusOf(manager, "tg");

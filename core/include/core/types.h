@@ -50,9 +50,9 @@ struct Report {
   std::string submitted_by;  // token name or pseudonymised sender
   TimeMs observed_at = 0;    // when the submitter saw it (defaults to received_at)
   TimeMs received_at = 0;
-  // Pulled items (Telegram, feeds, Mastodon): where the item lives at its source, and the
-  // source's own times. Empty / 0 when the source gives none. observed_at is the time of this
-  // version (the edit time for an edit).
+  // Pulled items (Telegram, feeds, Mastodon): where the item lives at its source (permalink), and
+  // the source's own times; empty / 0 when the source gives none. Their observed_at is
+  // published_at (a Telegram edit, a report of its own, is observed at its edit time).
   std::string url;
   TimeMs published_at = 0;   // first published at the source
   TimeMs edited_at = 0;      // last edited at the source
