@@ -70,14 +70,35 @@ class PipelineImpl final : public Pipeline {
   Status Start() override {
     // Recover reports that were stored but not scored before a crash. They already hold a place
     // in the queue's budget (at most `capacity` can be pending on disk).
+    // Reports scored whose deferred counters a crash lost are recounted here.
     std::vector<Report> recovered;
+    std::size_t recounted = 0;
     std::string after;
     for (;;) {
-      auto page = store_.PendingReports(kRecoveryPage, after);
+      auto page = store_.PendingEvents(kRecoveryPage, after);
       if (!page) return tl::unexpected(page.error());
       if (page->empty()) break;
-      after = page->back().id;
-      for (auto& r : *page) recovered.push_back(std::move(r));
+      after = page->back().event.report.id;
+      std::vector<storage::ScoredBatchItem> recount;
+      for (auto& p : *page) {
+        if (!p.event.scored) {
+          recovered.push_back(std::move(p.event.report));
+          continue;
+        }
+        storage::ScoredBatchItem item;
+        item.resolve_only = true;
+        item.pending_id = p.event.report.id;
+        item.counters = CountersFor(p.event, areas_);
+        recount.push_back(std::move(item));
+      }
+      if (!recount.empty()) {
+        if (auto s = store_.CommitScored(recount); !s) return s;
+        recounted += recount.size();
+      }
+    }
+    if (recounted > 0) {
+      spdlog::info("pipeline: recounted {} scored reports whose counters were not yet written",
+                   recounted);
     }
     {
       std::lock_guard lock(score_mu_);
@@ -267,6 +288,9 @@ class PipelineImpl final : public Pipeline {
     for (;;) {
       work.clear();
       families.clear();
+      // With more work waiting, counters are deferred so that following batches share their
+      // merges; the batch that empties the queue writes them (see ScoredBatchItem).
+      bool defer = false;
       {
         std::unique_lock lock(score_mu_);
         for (;;) {
@@ -275,7 +299,8 @@ class PipelineImpl final : public Pipeline {
           if (score_queue_.empty() && scorers_stop_) return;  // stopping and drained
           score_cv_.wait(lock);
         }
-        if (!score_queue_.empty()) score_cv_.notify_one();
+        defer = !score_queue_.empty();
+        if (defer) score_cv_.notify_one();
       }
       // One ruleset for the whole batch: a reload between batches never scores a report twice.
       auto classifier = classifier_();
@@ -295,6 +320,7 @@ class PipelineImpl final : public Pipeline {
           item.event = Score(*classifier, std::move(report));
           item.counters = CountersFor(item.event, areas_);
           if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
+          item.defer_counters = defer;
         }
         score_seconds_.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -319,11 +345,19 @@ class PipelineImpl final : public Pipeline {
       }
       scored_.Inc(items.size());
       reserved_.fetch_sub(items.size());
+      bool idle = false;
       {
         std::lock_guard lock(score_mu_);
         for (const auto& f : families) busy_families_.erase(f);
         // Reports whose store read failed go to the back; they stay pending on disk meanwhile.
         for (auto& r : retry) score_queue_.push_back(std::move(r));
+        idle = score_queue_.empty();
+      }
+      if (defer && idle) {
+        if (auto s = store_.FlushDeferred(); !s) {
+          score_errors_.Inc();
+          spdlog::error("pipeline: writing deferred counters failed: {}", s.error().ToString());
+        }
       }
       if (!families.empty() || !retry.empty()) score_cv_.notify_all();
       if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));

@@ -45,6 +45,8 @@ constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
 constexpr std::size_t kMaxSuccessiveMerges = 64;
+// Deferred counters are written at the latest with the commit that reaches this many events.
+constexpr std::size_t kMaxDeferredEvents = 4096;
 
 enum Cf : std::size_t {
   kEvents,
@@ -153,13 +155,19 @@ class RocksStore final : public Store {
                                                std::string_view key) override;
   Result<std::vector<Record>> ScanRecords(std::string_view table, const RecordScan& scan) override;
   Status Flush() override;
+  Status FlushDeferred() override;
+  Result<std::vector<PendingEvent>> PendingEvents(std::size_t limit,
+                                                  std::string_view after_id) override;
 
  private:
   // Adds `writes` to `batch`; kInvalidArgument (nothing added) for a bad table name.
   static Status AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
                            rocksdb::WriteBatch* batch);
 
-  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) { write_options_.sync = sync; }
+  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) {
+    write_options_.sync = sync;
+    score_write_options_.sync = false;
+  }
 
   // The error for a failed RocksDB call; logs it. `op` names the operation ("append reports").
   Error ToError(const rocksdb::Status& s, std::string_view op) const;
@@ -174,6 +182,9 @@ class RocksStore final : public Store {
   // Appends the follow-ups of `parent_id` to `out`, in arrival order.
   Status ReadFollowUps(const rocksdb::ReadOptions& ro, std::string_view parent_id,
                        std::vector<Report>* out);
+  // Adds merges of `counters` to `batch`.
+  void AddCounterMerges(const std::map<std::string, std::int64_t>& counters,
+                        rocksdb::WriteBatch* batch);
   Status CheckSchema();
   Status CountPendingAtOpen();
   // Adds the writes that store `alert` (record, event index, pending mark) to `batch`.
@@ -201,7 +212,19 @@ class RocksStore final : public Store {
   std::string intake_thread_key_;
 
   // Serialises CommitScored so "already scored?" and the write are atomic; guards the scratch.
+  // Lock order: score_mu_, then deferred_mu_.
   std::mutex score_mu_;
+  rocksdb::WriteOptions score_write_options_;  // sync off (see CommitScored)
+  // Counter merges and pending-mark removals of first scorings waiting for a later write
+  // (ScoredBatchItem::defer_counters). Guarded by deferred_mu_, which ReadCounters takes too:
+  // a reader sees each delta exactly once, in memory or on disk.
+  struct Deferred {
+    std::map<std::string, std::int64_t> counters;  // counter key -> summed delta
+    std::unordered_set<std::string> marks;         // pending marks to remove
+    std::int64_t was_pending = 0;                  // of those, how many were counted pending
+  };
+  std::mutex deferred_mu_;
+  Deferred deferred_;
   rocksdb::WriteBatch score_batch_;
   std::string score_key_;
   std::string score_value_;
@@ -488,7 +511,17 @@ Result<std::optional<std::string>> RocksStore::GetCursor(std::string_view source
 
 Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
                                                        std::string_view after_id) {
+  auto pending = PendingEvents(limit, after_id);
+  if (!pending) return tl::unexpected(pending.error());
   std::vector<Report> out;
+  out.reserve(pending->size());
+  for (auto& p : *pending) out.push_back(std::move(p.event.report));
+  return out;
+}
+
+Result<std::vector<PendingEvent>> RocksStore::PendingEvents(std::size_t limit,
+                                                            std::string_view after_id) {
+  std::vector<PendingEvent> out;
   if (limit == 0) return out;
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions ro;
@@ -501,7 +534,6 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
     if (it->Valid() && ToView(it->key()) == after_id) it->Next();
   }
   rocksdb::PinnableSlice value;
-  Event event;
   for (; it->Valid() && out.size() < limit; it->Next()) {
     value.Reset();
     if (!it->value().empty()) {
@@ -513,12 +545,12 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
         continue;
       }
       if (!s.ok()) return Fail(s, "read pending follow-up");
-      Report follow_up;
-      if (auto st = internal::DecodeFollowUp(ToView(value), &follow_up); !st) {
+      PendingEvent p;
+      if (auto st = internal::DecodeFollowUp(ToView(value), &p.event.report); !st) {
         return tl::unexpected(
             Corruption("read pending follow-up " + it->key().ToString(), st.error()));
       }
-      out.push_back(std::move(follow_up));
+      out.push_back(std::move(p));
       continue;
     }
     rocksdb::Status s = db_->Get(ro, cf_[kEvents], it->key(), &value);
@@ -530,10 +562,11 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
       continue;
     }
     if (!s.ok()) return Fail(s, "read pending report");
-    if (auto st = DecodeEvent(ToView(value), &event); !st) {
+    PendingEvent p;
+    if (auto st = DecodeEvent(ToView(value), &p.event); !st) {
       return tl::unexpected(Corruption("read pending report " + it->key().ToString(), st.error()));
     }
-    out.push_back(std::move(event.report));
+    out.push_back(std::move(p));
   }
   if (!it->status().ok()) return Fail(it->status(), "list pending reports");
   return out;
@@ -563,9 +596,7 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "storage: commit scored: a resolve-only item needs a pending id");
       }
-      continue;
-    }
-    if (item.event.report.id.empty()) {
+    } else if (item.event.report.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: event id is empty");
     }
     for (const auto& c : item.counters) {
@@ -589,34 +620,53 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
 
   std::lock_guard lock(score_mu_);
   score_batch_.Clear();
-  score_counters_.clear();
   score_minutes_.clear();
+  // Counters and pending-mark removals of first scorings may wait in memory (deferred_) for a
+  // later write, when every item of the call allows it; anything else (re-scorings, recounts)
+  // writes them now together with whatever is deferred, so deltas never pass each other.
+  bool defer = true;
+  for (const auto& item : items) {
+    defer = defer && item.defer_counters && !item.resolve_only &&
+            (item.pending_id.empty() || item.pending_id == item.event.report.id);
+  }
   std::unordered_set<std::string_view> in_batch;
+  std::unordered_set<std::string_view> resolved;
+  std::vector<std::string_view> deferred_marks;
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
-  std::string operand;
   std::string pending_value;
-  // Removes a pending mark other than an event's own (a follow-up's), counting it if present.
-  std::unordered_set<std::string_view> resolved;
-  auto resolve = [&](const std::string& pending_id) -> Status {
-    if (!resolved.insert(pending_id).second) return OkStatus();
+  // Removes a pending mark now if it is on disk (and not already due in deferred_), counting
+  // it; false when there was none. Used for follow-ups' marks and replays.
+  auto resolve = [&](const std::string& pending_id) -> Result<bool> {
+    if (!resolved.insert(pending_id).second) return false;
+    if (deferred_.marks.count(pending_id) != 0) return false;
     rocksdb::Status s = db_->Get(read_options_, cf_[kPending], pending_id, &pending_value);
-    if (s.IsNotFound()) return OkStatus();
+    if (s.IsNotFound()) return false;
     if (!s.ok()) return Fail(s, "commit scored (read pending mark)");
     score_batch_.Delete(cf_[kPending], pending_id);
     ++was_pending;
-    return OkStatus();
+    return true;
+  };
+  auto add_counters = [&](const ScoredBatchItem& item) {
+    // Sum the deltas per (area, dim, minute) first: one merge per key instead of one per event.
+    for (const auto& c : item.counters) {
+      score_minutes_[{c.area, c.dim, BucketStart(Resolution::kMinute, c.at)}] += c.delta;
+    }
   };
   for (const auto& item : items) {
     const std::string& id = item.event.report.id;
     const bool own_mark = item.pending_id.empty() || item.pending_id == id;
     if (item.resolve_only) {
-      if (auto st = resolve(item.pending_id); !st) return st;
+      // Only where the mark is still there: its counters were never applied (a recount).
+      auto removed = resolve(item.pending_id);
+      if (!removed) return tl::unexpected(removed.error());
+      if (*removed) add_counters(item);
       continue;
     }
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
     current.Reset();
     rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], id, &current);
+    bool first = true;
     if (s.ok()) {
       auto state = internal::DecodeEventState(ToView(current));
       if (!state)
@@ -624,30 +674,35 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
       if (state->scored && state->follow_ups_scored >= item.event.follow_ups_scored) {
         // Already committed (with these follow-ups): skip, but remove a mark still there (a
         // follow-up's, or the event's own when a follow-up got it scored first).
-        if (auto st = resolve(own_mark ? id : item.pending_id); !st) return st;
+        if (auto removed = resolve(own_mark ? id : item.pending_id); !removed) {
+          return tl::unexpected(removed.error());
+        }
         continue;
       }
-      if (!state->scored && own_mark) ++was_pending;
+      first = !state->scored;
     } else if (!s.IsNotFound()) {
       return Fail(s, "commit scored (read event)");
     }
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
     if (own_mark) {
-      score_batch_.Delete(cf_[kPending], id);
-    } else if (auto st = resolve(item.pending_id); !st) {
-      return st;
+      if (first) ++was_pending;
+      if (defer) {
+        deferred_marks.push_back(id);
+      } else {
+        score_batch_.Delete(cf_[kPending], id);
+      }
+    } else if (auto removed = resolve(item.pending_id); !removed) {
+      return tl::unexpected(removed.error());
     }
-    // Sum the batch's deltas per counter key first: one merge per key instead of one per event
-    // (a batch of events in the same minute shares most keys; merges dominated CPU before).
-    for (const auto& c : item.counters) {
-      score_minutes_[{c.area, c.dim, BucketStart(Resolution::kMinute, c.at)}] += c.delta;
-    }
+    add_counters(item);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
-  // Minute sums roll up into hour and day keys; the sorted map gives sorted keys per resolution.
+
+  // Minute sums roll up into hour and day keys.
+  score_counters_.clear();
   for (const auto& [k, delta] : score_minutes_) {
     const auto& [area, dim, minute] = k;
     for (Resolution r : kResolutions) {
@@ -656,15 +711,55 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     }
   }
   score_minutes_.clear();
-  for (const auto& [key, delta] : score_counters_) {  // zero sums too: touched dims stay present
-    EncodeCounter(delta, &operand);
-    score_batch_.Merge(cf_[kCounters], key, operand);
+  // deferred_mu_ is held across the write, so ReadCounters sees each delta exactly once.
+  std::lock_guard acc(deferred_mu_);
+  const bool flush = !defer || deferred_.marks.size() + deferred_marks.size() >= kMaxDeferredEvents;
+  if (flush) {
+    AddCounterMerges(deferred_.counters, &score_batch_);
+    for (const auto& id : deferred_.marks) score_batch_.Delete(cf_[kPending], id);
+  }
+  if (!defer) AddCounterMerges(score_counters_, &score_batch_);
+  if (score_batch_.Count() > 0) {
+    // Not synced: a scored commit lost to a power failure leaves its pending marks, so the
+    // reports are scored again after the restart (with the same alert idempotency keys).
+    rocksdb::Status s = db_->Write(score_write_options_, &score_batch_);
+    if (!s.ok()) return Fail(s, "commit scored");  // nothing changed in memory either
+  }
+  if (flush) {
+    pending_count_.fetch_sub(deferred_.was_pending);
+    deferred_ = Deferred{};
+  }
+  if (defer) {
+    for (const auto& [key, delta] : score_counters_) deferred_.counters[key] += delta;
+    for (auto id : deferred_marks) deferred_.marks.emplace(id);
+    deferred_.was_pending += was_pending;
+  } else {
+    pending_count_.fetch_sub(was_pending);
   }
   score_counters_.clear();
-  if (score_batch_.Count() == 0) return OkStatus();
-  rocksdb::Status s = db_->Write(write_options_, &score_batch_);
-  if (!s.ok()) return Fail(s, "commit scored");
-  pending_count_.fetch_sub(was_pending);
+  return OkStatus();
+}
+
+void RocksStore::AddCounterMerges(const std::map<std::string, std::int64_t>& counters,
+                                  rocksdb::WriteBatch* batch) {
+  std::string operand;
+  for (const auto& [key, delta] : counters) {  // zero sums too: touched dims stay present
+    EncodeCounter(delta, &operand);
+    batch->Merge(cf_[kCounters], key, operand);
+  }
+}
+
+Status RocksStore::FlushDeferred() {
+  std::lock_guard lock(score_mu_);
+  std::lock_guard acc(deferred_mu_);
+  if (deferred_.marks.empty() && deferred_.counters.empty()) return OkStatus();
+  rocksdb::WriteBatch batch;
+  AddCounterMerges(deferred_.counters, &batch);
+  for (const auto& id : deferred_.marks) batch.Delete(cf_[kPending], id);
+  rocksdb::Status s = db_->Write(score_write_options_, &batch);
+  if (!s.ok()) return Fail(s, "write deferred counters");
+  pending_count_.fetch_sub(deferred_.was_pending);
+  deferred_ = Deferred{};
   return OkStatus();
 }
 
@@ -729,22 +824,49 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kCounters]));
-  for (it->Seek(lower); it->Valid(); it->Next()) {
-    std::string_view key = ToView(it->key());
+  // The deferred deltas in the range and a snapshot taken together: a delta is either still
+  // deferred or in the snapshot, never both (writes of deferred deltas hold deferred_mu_).
+  std::vector<std::pair<std::string, std::int64_t>> deferred;
+  std::unique_ptr<rocksdb::Iterator> it;
+  {
+    std::lock_guard acc(deferred_mu_);
+    for (auto d = deferred_.counters.lower_bound(lower);
+         d != deferred_.counters.end() && d->first < upper; ++d) {
+      deferred.emplace_back(d->first, d->second);
+    }
+    it.reset(db_->NewIterator(ro, cf_[kCounters]));  // an implicit snapshot of now
+  }
+  auto add = [&](std::string_view key, std::int64_t value) -> bool {
     TimeMs start = 0;
     std::string_view dim;
-    std::int64_t value = 0;
     if (!key.starts_with(prefix) ||
-        !internal::ParseCounterKeySuffix(key.substr(prefix.size()), &start, &dim) ||
-        !DecodeCounter(ToView(it->value()), &value)) {
+        !internal::ParseCounterKeySuffix(key.substr(prefix.size()), &start, &dim)) {
+      return false;
+    }
+    // Disk keys come in order (append); deferred ones may fall anywhere.
+    auto bucket = out.empty() || out.back().start <= start
+                      ? out.end() - (out.empty() || out.back().start != start ? 0 : 1)
+                      : std::lower_bound(out.begin(), out.end(), start,
+                                         [](const CounterBucket& b, TimeMs t) {
+                                           return b.start < t;
+                                         });
+    if (bucket == out.end() || bucket->start != start) {
+      bucket = out.insert(bucket, CounterBucket{start, {}});
+    }
+    auto [slot, inserted] = bucket->values.try_emplace(std::string(dim), value);
+    if (!inserted) slot->second += value;
+    return true;
+  };
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::string_view key = ToView(it->key());
+    std::int64_t value = 0;
+    if (!DecodeCounter(ToView(it->value()), &value) || !add(key, value)) {
       return tl::unexpected(Corruption(
           "read counters", Error{ErrorCode::kCorruption, "malformed counter key or value"}));
     }
-    if (out.empty() || out.back().start != start) out.push_back(CounterBucket{start, {}});
-    out.back().values.emplace(dim, value);
   }
   if (!it->status().ok()) return Fail(it->status(), "read counters");
+  for (const auto& [key, value] : deferred) add(key, value);
   return out;
 }
 
@@ -950,6 +1072,7 @@ Result<std::vector<Record>> RocksStore::ScanRecords(std::string_view table,
 }
 
 Status RocksStore::Flush() {
+  if (auto st = FlushDeferred(); !st) return st;
   rocksdb::FlushOptions fo;
   fo.wait = true;
   rocksdb::Status s = db_->Flush(fo, handles_);

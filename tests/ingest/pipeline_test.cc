@@ -267,6 +267,59 @@ TEST_F(PipelineTest, PendingReportsAreScoredAfterARestart) {
   pipeline_->Stop();
 }
 
+TEST_F(PipelineTest, ScoredReportsWhoseDeferredCountersACrashLostAreRecountedAtStart) {
+  // A crash after a deferred scoring commit: events scored, counters only in memory.
+  std::vector<Report> reports = {R("riot one"), R("riot two"), R("calm")};
+  std::vector<storage::ScoredBatchItem> items;
+  for (auto& r : reports) {
+    r.id = alert_ids_.Next();
+    r.received_at = r.observed_at = clock_.NowMs();
+  }
+  ASSERT_OK(store_->AppendReports(reports));
+  for (const auto& r : reports) {
+    storage::ScoredBatchItem item;
+    item.event.report = r;
+    item.event.scored = true;
+    item.event.severity = r.text.find("riot") != std::string::npos ? Severity::kHigh : Severity::kInfo;
+    item.counters = CountersFor(item.event, areas_);
+    item.defer_counters = true;
+    items.push_back(std::move(item));
+  }
+  ASSERT_OK(store_->CommitScored(items));
+  store_.reset();
+  OpenStore();
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  EXPECT_EQ(*store_->CountPending(), 0u);
+  EXPECT_EQ(classifier_->calls(), 0) << "recounted from the stored events, not scored again";
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kDay, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 3);
+  EXPECT_EQ((*counters)[0].values.at("severity:high"), 2);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, ABacklogIsCountedExactlyOnce) {
+  MakePipeline(/*capacity=*/5000);
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);  // a backlog builds up: scoring batches defer their counters
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Report> batch;
+    for (int k = 0; k < 300; ++k) batch.push_back(R(k % 3 ? "calm" : "riot"));
+    ASSERT_OK(SubmitSync(std::move(batch)));
+  }
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kHour, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 3000);
+  EXPECT_EQ((*counters)[0].values.at("severity:high"), 1000);
+  ASSERT_TRUE(WaitFor([&] { return *store_->CountPending() == 0; })) << "written once idle";
+  pipeline_->Stop();
+}
+
 TEST_F(PipelineTest, SubmitAfterStopIsUnavailable) {
   MakePipeline();
   ASSERT_OK(pipeline_->Start());

@@ -87,8 +87,23 @@ struct ScoredBatchItem {
   // The pending mark this commit resolves: empty = the event's own; a follow-up's id when the
   // follow-up made its parent event re-scored.
   std::string pending_id;
-  // Only remove the pending mark `pending_id` (its work is already in the stored event).
+  // Only remove the pending mark `pending_id` (its work is already in the stored event), and
+  // apply `counters` if the mark was still there (recounting an event whose deferred counters
+  // a crash lost; see PendingEvents).
   bool resolve_only = false;
+  // A first scoring may leave its counter merges and the removal of its pending mark to a later
+  // write (FlushDeferred, the next commit that is not deferred, or at the latest the commit
+  // that reaches a few thousand deferred events), so that many events share one merge per
+  // counter key. ReadCounters includes them meanwhile; after a crash their pending marks are
+  // still on disk and PendingEvents lists the events as scored, to be recounted.
+  bool defer_counters = false;
+};
+
+// A stored report or follow-up that still has a pending mark: not yet scored
+// (event.scored == false; a follow-up has event.report.follow_up_of set), or scored but with
+// its counters not yet written (event.scored == true: recount it with a resolve-only item).
+struct PendingEvent {
+  Event event;
 };
 
 // The position of a pull source (Telegram offset, feed ETag, Mastodon since_id), stored in the
@@ -133,6 +148,16 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<Report>> PendingReports(std::size_t limit,
                                                                    std::string_view after_id) = 0;
   [[nodiscard]] virtual Result<std::size_t> CountPending() = 0;
+  // Like PendingReports, with the scored state (see PendingEvent). The default lists
+  // PendingReports as not scored (stores that never defer counters).
+  [[nodiscard]] virtual Result<std::vector<PendingEvent>> PendingEvents(std::size_t limit,
+                                                                        std::string_view after_id) {
+    auto reports = PendingReports(limit, after_id);
+    if (!reports) return tl::unexpected(reports.error());
+    std::vector<PendingEvent> out(reports->size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].event.report = std::move((*reports)[i]);
+    return out;
+  }
 
   // One atomic write: each event (scored), its counter merges, its new alerts; pending marks
   // removed. Idempotent per event id: an event already scored with at least as many follow-ups
@@ -143,7 +168,11 @@ class Store {
   // The event for a report id (scored or not yet), with its follow-ups; std::nullopt when unknown.
   [[nodiscard]] virtual Result<std::optional<Event>> GetEvent(std::string_view id) = 0;
 
-  // Buckets with at least one value, in time order, with from <= start < to. Reads only counters.
+  // Writes the deferred counters and pending-mark removals (ScoredBatchItem::defer_counters).
+  [[nodiscard]] virtual Status FlushDeferred() { return OkStatus(); }
+
+  // Buckets with at least one value, in time order, with from <= start < to. Reads only counters
+  // (those on disk and the deferred ones).
   [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
                                                                         Resolution resolution,
                                                                         TimeMs from, TimeMs to) = 0;
@@ -168,7 +197,7 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<Record>> ScanRecords(std::string_view table,
                                                                 const RecordScan& scan) = 0;
 
-  // Flushes memtables (clean shutdown).
+  // Writes what is deferred and flushes memtables (clean shutdown).
   [[nodiscard]] virtual Status Flush() = 0;
 
  protected:
