@@ -347,8 +347,13 @@ net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
     co_return r;
   }
   const auto& outcome = result->front();
-  json::object body{{"id", outcome.id}, {"status", outcome.duplicate ? "duplicate" : "accepted"}};
-  auto r = Json(outcome.duplicate ? 200 : 202, body);
+  // The id is a ULID (Crockford base32): no escaping needed.
+  HttpResponse r;
+  r.status = outcome.duplicate ? 200 : 202;
+  r.body.reserve(64);
+  r.body += "{\"id\":\"";
+  r.body += outcome.id;
+  r.body += outcome.duplicate ? "\",\"status\":\"duplicate\"}" : "\",\"status\":\"accepted\"}";
   r.headers.emplace_back("Location", "/v1/events/" + outcome.id);
   co_return r;
 }

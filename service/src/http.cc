@@ -85,11 +85,21 @@ class RequestParser final : public http::basic_parser<true> {
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(http::field field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
+    switch (field) {
+      case http::field::expect:
+        expect_continue_ = beast::iequals(value, "100-continue");
+        return;
+      // Framing is the server's business (the parser reads these itself): not listed.
+      case http::field::content_length:
+      case http::field::transfer_encoding:
+      case http::field::connection:
+      case http::field::keep_alive:
+        return;
+      default:
+        break;
+    }
     std::string key(name);
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (field == http::field::expect && beast::iequals(value, "100-continue")) {
-      expect_continue_ = true;
-    }
     req_.headers.insert_or_assign(std::move(key), std::string(value));  // the last one wins
   }
   void on_header_impl(beast::error_code&) override {}
