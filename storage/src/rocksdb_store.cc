@@ -182,6 +182,9 @@ class RocksStore final : public Store {
   // Appends the follow-ups of `parent_id` to `out`, in arrival order.
   Status ReadFollowUps(const rocksdb::ReadOptions& ro, std::string_view parent_id,
                        std::vector<Report>* out);
+  // Adds `delta` to the minute, hour and day counter keys of (area, dim) at `minute`.
+  static void AddRollUp(std::string_view area, std::string_view dim, TimeMs minute,
+                        std::int64_t delta, std::map<std::string, std::int64_t>* counters);
   // Adds merges of `counters` to `batch`.
   void AddCounterMerges(const std::map<std::string, std::int64_t>& counters,
                         rocksdb::WriteBatch* batch);
@@ -218,8 +221,10 @@ class RocksStore final : public Store {
   // Counter merges and pending-mark removals of first scorings waiting for a later write
   // (ScoredBatchItem::defer_counters). Guarded by deferred_mu_, which ReadCounters takes too:
   // a reader sees each delta exactly once, in memory or on disk.
+  using MinuteKey = std::tuple<std::string, std::string, TimeMs>;  // area, dim, minute start
   struct Deferred {
-    std::map<std::string, std::int64_t> counters;  // counter key -> summed delta
+    // Summed deltas per (area, dim, minute); rolled up into hour and day keys when written.
+    std::map<MinuteKey, std::int64_t, std::less<>> minutes;
     std::unordered_set<std::string> marks;         // pending marks to remove
     std::int64_t was_pending = 0;                  // of those, how many were counted pending
   };
@@ -664,9 +669,12 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
       continue;
     }
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
-    current.Reset();
-    rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], id, &current);
     bool first = true;
+    rocksdb::Status s = rocksdb::Status::NotFound();
+    if (!item.first_scoring) {  // the caller knows it is stored unscored: no need to look
+      current.Reset();
+      s = db_->Get(read_options_, cf_[kEvents], id, &current);
+    }
     if (s.ok()) {
       auto state = internal::DecodeEventState(ToView(current));
       if (!state)
@@ -701,24 +709,24 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
 
-  // Minute sums roll up into hour and day keys.
-  score_counters_.clear();
-  for (const auto& [k, delta] : score_minutes_) {
-    const auto& [area, dim, minute] = k;
-    for (Resolution r : kResolutions) {
-      CounterKey(area, r, BucketStart(r, minute), dim, &score_key_);
-      score_counters_[score_key_] += delta;
-    }
-  }
-  score_minutes_.clear();
   // deferred_mu_ is held across the write, so ReadCounters sees each delta exactly once.
   std::lock_guard acc(deferred_mu_);
   const bool flush = !defer || deferred_.marks.size() + deferred_marks.size() >= kMaxDeferredEvents;
+  score_counters_.clear();
   if (flush) {
-    AddCounterMerges(deferred_.counters, &score_batch_);
+    for (const auto& [k, delta] : deferred_.minutes) {
+      const auto& [area, dim, minute] = k;
+      AddRollUp(area, dim, minute, delta, &score_counters_);
+    }
     for (const auto& id : deferred_.marks) score_batch_.Delete(cf_[kPending], id);
   }
-  if (!defer) AddCounterMerges(score_counters_, &score_batch_);
+  if (!defer) {
+    for (const auto& [k, delta] : score_minutes_) {
+      const auto& [area, dim, minute] = k;
+      AddRollUp(area, dim, minute, delta, &score_counters_);
+    }
+  }
+  AddCounterMerges(score_counters_, &score_batch_);
   if (score_batch_.Count() > 0) {
     // Not synced: a scored commit lost to a power failure leaves its pending marks, so the
     // reports are scored again after the restart (with the same alert idempotency keys).
@@ -730,14 +738,31 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     deferred_ = Deferred{};
   }
   if (defer) {
-    for (const auto& [key, delta] : score_counters_) deferred_.counters[key] += delta;
+    for (const auto& [k, delta] : score_minutes_) {
+      auto it = deferred_.minutes.find(k);
+      if (it == deferred_.minutes.end()) {
+        const auto& [area, dim, minute] = k;
+        it = deferred_.minutes.emplace(MinuteKey{area, dim, minute}, 0).first;
+      }
+      it->second += delta;
+    }
     for (auto id : deferred_marks) deferred_.marks.emplace(id);
     deferred_.was_pending += was_pending;
   } else {
     pending_count_.fetch_sub(was_pending);
   }
+  score_minutes_.clear();
   score_counters_.clear();
   return OkStatus();
+}
+
+void RocksStore::AddRollUp(std::string_view area, std::string_view dim, TimeMs minute,
+                          std::int64_t delta, std::map<std::string, std::int64_t>* counters) {
+  std::string key;
+  for (Resolution r : kResolutions) {
+    CounterKey(area, r, BucketStart(r, minute), dim, &key);
+    (*counters)[key] += delta;
+  }
 }
 
 void RocksStore::AddCounterMerges(const std::map<std::string, std::int64_t>& counters,
@@ -752,9 +777,14 @@ void RocksStore::AddCounterMerges(const std::map<std::string, std::int64_t>& cou
 Status RocksStore::FlushDeferred() {
   std::lock_guard lock(score_mu_);
   std::lock_guard acc(deferred_mu_);
-  if (deferred_.marks.empty() && deferred_.counters.empty()) return OkStatus();
+  if (deferred_.marks.empty() && deferred_.minutes.empty()) return OkStatus();
   rocksdb::WriteBatch batch;
-  AddCounterMerges(deferred_.counters, &batch);
+  std::map<std::string, std::int64_t> counters;
+  for (const auto& [k, delta] : deferred_.minutes) {
+    const auto& [area, dim, minute] = k;
+    AddRollUp(area, dim, minute, delta, &counters);
+  }
+  AddCounterMerges(counters, &batch);
   for (const auto& id : deferred_.marks) batch.Delete(cf_[kPending], id);
   rocksdb::Status s = db_->Write(score_write_options_, &batch);
   if (!s.ok()) return Fail(s, "write deferred counters");
@@ -830,9 +860,13 @@ Result<std::vector<CounterBucket>> RocksStore::ReadCounters(std::string_view are
   std::unique_ptr<rocksdb::Iterator> it;
   {
     std::lock_guard acc(deferred_mu_);
-    for (auto d = deferred_.counters.lower_bound(lower);
-         d != deferred_.counters.end() && d->first < upper; ++d) {
-      deferred.emplace_back(d->first, d->second);
+    std::string key;
+    for (const auto& [k, delta] : deferred_.minutes) {
+      const auto& [d_area, dim, minute] = k;
+      const TimeMs start = BucketStart(resolution, minute);
+      if (d_area != area || start < from || start >= to) continue;
+      CounterKey(area, resolution, start, dim, &key);
+      deferred.emplace_back(key, delta);
     }
     it.reset(db_->NewIterator(ro, cf_[kCounters]));  // an implicit snapshot of now
   }

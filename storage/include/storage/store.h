@@ -97,6 +97,9 @@ struct ScoredBatchItem {
   // counter key. ReadCounters includes them meanwhile; after a crash their pending marks are
   // still on disk and PendingEvents lists the events as scored, to be recounted.
   bool defer_counters = false;
+  // The caller knows the event is stored and not yet scored (a report scored once, from its
+  // pending mark): the commit does not look it up.
+  bool first_scoring = false;
 };
 
 // A stored report or follow-up that still has a pending mark: not yet scored
