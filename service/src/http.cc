@@ -267,6 +267,10 @@ net::awaitable<void> HttpServer::AcceptLoop() {
 net::awaitable<void> HttpServer::Session(tcp::socket socket) {
   auto c = std::make_shared<Connection>(std::move(socket));
   const auto idle = std::chrono::seconds(options_.idle_timeout_seconds);
+  {
+    beast::error_code ec;
+    c->socket.non_blocking(true, ec);  // reads are tried first, then waited for (see below)
+  }
   std::string remote;
   {
     beast::error_code ec;
@@ -311,9 +315,25 @@ net::awaitable<void> HttpServer::Session(tcp::socket socket) {
         }
         if (used > 0) continue;
       }
+      // Between requests of a keep-alive connection the next one is rarely there yet: wait for
+      // readiness first (an async read would try a recv that fails: a wasted system call per
+      // request). Inside a request, read what is there and wait only when nothing is.
       auto space = buffer.prepare(std::max<std::size_t>(4096, buffer.capacity() - buffer.size()));
-      const std::size_t n = co_await c->socket.async_read_some(
-          space, net::redirect_error(net::use_awaitable, ec));
+      std::size_t n = 0;
+      if (buffer.size() == 0 && !parser.got_some()) {
+        ec = net::error::would_block;
+      } else {
+        n = c->socket.read_some(space, ec);
+      }
+      if (ec == net::error::would_block || ec == net::error::try_again) {
+        co_await c->socket.async_wait(tcp::socket::wait_read,
+                                      net::redirect_error(net::use_awaitable, ec));
+        if (!ec) n = c->socket.read_some(space, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+          ec = {};
+          continue;  // spurious readiness
+        }
+      }
       if (ec) {
         closed = true;
         break;
