@@ -8,6 +8,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <tuple>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -23,8 +25,41 @@ constexpr std::size_t kRecoveryPage = 1024;
 // How long counter merges of scored reports may wait to be written together (see ScoringLoop).
 constexpr std::chrono::milliseconds kCounterFlushInterval{100};
 
+// Counter deltas of a scoring batch summed per (area, dim, minute).
+class BatchCounters {
+ public:
+  void clear() {
+    sums_.clear();
+    category_dims_.clear();
+  }
+  void Add(std::string_view area, std::string_view dim, TimeMs minute, std::int64_t delta) {
+    sums_[{area, dim, minute}] += delta;
+  }
+  // "category:<c>", made once per batch.
+  std::string_view CategoryDim(const std::string& category) {
+    auto it = category_dims_.find(category);
+    if (it == category_dims_.end()) {
+      it = category_dims_.emplace(category, "category:" + category).first;
+    }
+    return it->second;
+  }
+  std::vector<storage::CounterDelta> Deltas() const {
+    std::vector<storage::CounterDelta> out;
+    out.reserve(sums_.size());
+    for (const auto& [key, delta] : sums_) {
+      const auto& [area, dim, minute] = key;
+      out.push_back({std::string(area), std::string(dim), minute, delta});
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::tuple<std::string_view, std::string_view, TimeMs>, std::int64_t> sums_;
+  std::map<std::string, std::string, std::less<>> category_dims_;
+};
+
 // CountersFor with the area ancestry and dimension names worked out once (the area tree is
-// immutable): the same deltas, fewer allocations on the scoring thread.
+// immutable): the same deltas, summed per batch, with few allocations on the scoring thread.
 class CounterPlan {
  public:
   explicit CounterPlan(const config::AreaTree& areas) : root_{areas.root()} {
@@ -34,30 +69,30 @@ class CounterPlan {
     }
   }
 
-  std::vector<storage::CounterDelta> For(const Event& event) const {
-    const std::vector<AreaCode>* targets = &root_;
-    if (!event.area.empty()) {
-      if (auto it = ancestors_.find(event.area); it != ancestors_.end() && !it->second.empty()) {
-        targets = &it->second;
-      }
-    }
-    const TimeMs at = event.report.observed_at;
+  // Adds the deltas of `event` to `sum` (views into this plan and into `event`, which must
+  // outlive `sum`'s use).
+  void Add(const Event& event, BatchCounters& sum) const {
+    const std::vector<AreaCode>& targets = TargetsOf(event);
+    const TimeMs minute = storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
     const auto tension = static_cast<std::int64_t>(SeverityTension(event.severity) * 1000);
-    std::vector<std::string> categories;
-    categories.reserve(event.categories.size());
-    for (const auto& c : event.categories) categories.push_back("category:" + c);
-    std::vector<storage::CounterDelta> out;
-    out.reserve(targets->size() * (3 + categories.size()));
-    for (const auto& area : *targets) {
-      out.push_back({area, "total", at, 1});
-      out.push_back({area, severity_[static_cast<int>(event.severity)], at, 1});
-      for (const auto& c : categories) out.push_back({area, c, at, 1});
-      if (tension) out.push_back({area, "tension", at, tension});
+    for (const auto& area : targets) {
+      sum.Add(area, "total", minute, 1);
+      sum.Add(area, severity_[static_cast<int>(event.severity)], minute, 1);
+      for (const auto& c : event.categories) sum.Add(area, sum.CategoryDim(c), minute, 1);
+      if (tension) sum.Add(area, "tension", minute, tension);
     }
-    return out;
   }
 
  private:
+  const std::vector<AreaCode>& TargetsOf(const Event& event) const {
+    if (!event.area.empty()) {
+      if (auto it = ancestors_.find(event.area); it != ancestors_.end() && !it->second.empty()) {
+        return it->second;
+      }
+    }
+    return root_;
+  }
+
   std::vector<AreaCode> root_;
   std::unordered_map<std::string, std::vector<AreaCode>> ancestors_;
   std::array<std::string, kSeverityCount> severity_;
@@ -338,6 +373,8 @@ class PipelineImpl final : public Pipeline {
     std::vector<std::string> families;
     std::vector<Report> retry;
     std::vector<storage::ScoredBatchItem> items;
+    std::vector<std::size_t> plain;  // items that are first scorings of plain reports
+    BatchCounters batch_counters;
     for (;;) {
       work.clear();
       families.clear();
@@ -374,6 +411,7 @@ class PipelineImpl final : public Pipeline {
       items.clear();
       items.reserve(work.size());
       retry.clear();
+      plain.clear();
       std::vector<Alert> alerts;
       for (auto& report : work) {
         auto start = std::chrono::steady_clock::now();
@@ -385,15 +423,23 @@ class PipelineImpl final : public Pipeline {
           }
         } else {
           item.event = Score(*classifier, std::move(report));
-          item.counters = counters_.For(item.event);
           if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
           item.defer_counters = defer;
           item.first_scoring = true;  // each queued report is scored once, from its mark
+          plain.push_back(items.size());
         }
         score_seconds_.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         for (const auto& a : item.alerts) alerts.push_back(a);
         items.push_back(std::move(item));
+      }
+      // The counters of the batch's first scorings are summed per key and travel with the first
+      // of them: they are committed in the same atomic write, and a first scoring is never
+      // skipped, so the sum lands exactly when the events do.
+      if (!plain.empty()) {
+        batch_counters.clear();
+        for (std::size_t i : plain) counters_.Add(items[i].event, batch_counters);
+        items[plain.front()].counters = batch_counters.Deltas();
       }
       // Retry a failed commit: the reports stay pending on disk, so nothing is lost even if the
       // process dies here; they are re-scored after a restart.
