@@ -22,6 +22,7 @@ namespace {
 
 constexpr std::size_t kMaxScoringBatch = 256;
 constexpr std::size_t kRecoveryPage = 1024;
+constexpr std::size_t kMaxWriteReports = 2048;
 // How long counter merges of scored reports may wait to be written together (see ScoringLoop).
 constexpr std::chrono::milliseconds kCounterFlushInterval{100};
 
@@ -260,19 +261,24 @@ class PipelineImpl final : public Pipeline {
   std::size_t capacity() const override { return cfg_.queue_capacity; }
 
  private:
-  // Group commit: every submission waiting when the writer wakes goes into one store write.
+  // Group commit: the submissions waiting when the writer wakes go into one store write, up to
+  // about kMaxWriteReports reports (a bulk request does not hold single reports back for long).
   void WriterLoop() {
     std::vector<Submission> batch;
     std::vector<Report> reports;
     std::vector<storage::CursorUpdate> cursors;
     for (;;) {
+      batch.clear();
       {
         std::unique_lock lock(write_mu_);
         write_cv_.wait(lock, [this] { return writer_stop_ || !write_queue_.empty(); });
         if (write_queue_.empty()) return;  // stopping and drained
-        batch.assign(std::make_move_iterator(write_queue_.begin()),
-                     std::make_move_iterator(write_queue_.end()));
-        write_queue_.clear();
+        std::size_t taken = 0;
+        while (!write_queue_.empty() && (batch.empty() || taken < kMaxWriteReports)) {
+          taken += write_queue_.front().reports.size();
+          batch.push_back(std::move(write_queue_.front()));
+          write_queue_.pop_front();
+        }
       }
       reports.clear();
       cursors.clear();
