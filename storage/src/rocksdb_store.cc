@@ -45,6 +45,7 @@ constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
 constexpr std::size_t kMaxSuccessiveMerges = 64;
+constexpr std::size_t kPendingMemtableBytes = std::size_t{4} << 20;
 // Deferred counters are written at the latest with the commit that reaches this many events.
 constexpr std::size_t kMaxDeferredEvents = 4096;
 
@@ -308,13 +309,19 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
   // the operands a ReadCounters has to fold while they sit in the memtable.
   counters_cf.max_successive_merges = kMaxSuccessiveMerges;
+  // Pending marks are written and removed within moments: a small memtable keeps each insert
+  // (a put at intake, a delete after scoring) a short skip-list search; flushes are cheap.
+  rocksdb::ColumnFamilyOptions pending_cf = plain_cf;
+  pending_cf.write_buffer_size = kPendingMemtableBytes;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(kCfCount + 1);
   for (std::size_t i = 0; i < kCfCount; ++i) {
     bool bloom = i == kEvents || i == kIdempotency || i == kAlerts;
-    descriptors.emplace_back(kCfNames[i],
-                             i == kCounters ? counters_cf : (bloom ? bloom_cf : plain_cf));
+    descriptors.emplace_back(kCfNames[i], i == kCounters  ? counters_cf
+                                          : i == kPending ? pending_cf
+                                          : bloom         ? bloom_cf
+                                                          : plain_cf);
   }
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, plain_cf);
   // Column families we do not know (written by a newer version) must be opened too, or RocksDB
