@@ -1,47 +1,32 @@
 #!/usr/bin/env bash
-# Bulk intake benchmark: POST /v1/reports:batch (NDJSON, 10,000 lines each) against the real binary
-# on loopback, durable writes and the classifier on. Reports throughput until every report is scored.
-#   bench/load/run_batch_load.sh [BATCHES=20] [PARALLEL=2]
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-batches=${1:-20} parallel=${2:-2}
+# Bulk intake benchmark: POST /v1/reports:batch (NDJSON, 10,000 lines each: PHEME tweets mixed
+# with ru/ky texts) against the real binary on loopback, durable writes and the classifier on.
+# Reports the rate at which reports are accepted (durable) and the end-to-end rate (every report
+# scored), the server's RSS every 10 s, CPU per report per thread and the load average.
+#
+#   bench/load/run_batch_load.sh [BATCHES=20] [PARALLEL=2] [DURATION_S=0]
+#
+# DURATION_S > 0 posts batches for that long instead of a fixed number, e.g. the 10-minute
+# memory run: run_batch_load.sh 0 2 600
+source "$(dirname "$0")/common.sh"
+batches=${1:-20} parallel=${2:-2} duration=${3:-0}
 
-./scripts/bootstrap.sh --with-test-tools
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF >/dev/null
-cmake --build build-release --target sakchy -j"$(nproc)" >/dev/null
-
-work=$(mktemp -d)
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 bench/load/make_ndjson.py "$work/in" "$batches"
-token=bench-monitor-token-0123
-cat > "$work/sakchy.yaml" <<YAML
-server: {listen: 127.0.0.1:0, io_threads: 1}
-storage: {data_dir: $work/data, sync_writes: true}
-pipeline: {queue_capacity: 200000, scoring_threads: 1}
-classifier: {rules: $PWD/config/defaults/rules, areas: $PWD/config/defaults/areas.yaml}
-alerts: {min_severity: critical}
-logging: {level: warn}
-YAML
-SAKCHY_TOKENS="monitor:$token,analyst:bench-analyst-token-0123" \
-  ./build-release/service/sakchy serve --config "$work/sakchy.yaml" > "$work/out" 2> "$work/err" &
-pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
-base=$(grep -o 'http://[^ ]*' "$work/out" | head -1)
-metric() {
-  curl -s -H "Authorization: Bearer bench-analyst-token-0123" "$base/metrics" | awk -v m="$1" '$1 == m {print $2}'
-}
-total=$((batches * 10000))
+python3 bench/load/make_ndjson.py "$work/in" 1 >/dev/null
+start_sakchy 200000
+echo "sakchy at $base; $([[ $duration != 0 ]] && echo "batches for ${duration} s" || echo "$batches batches"), $parallel in parallel"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+sample_rss 10
+cpu_snapshot > "$work/cpu0"
 start=$(date +%s.%N)
-ls "$work"/in/*.ndjson | xargs -P "$parallel" -I{} curl -s -o /dev/null -w '%{http_code}\n' \
-  -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-  --data-binary @{} "$base/v1/reports:batch" | sort | uniq -c
-accepted_at=$(date +%s.%N)
-while [ "$(metric sakchy_events_scored_total)" != "$total" ]; do sleep 0.05; done
+args=(--parallel "$parallel")
+if [[ $duration != 0 ]]; then args+=(--duration "$duration"); else args+=(--batches "$batches"); fi
+python3 bench/load/post_batches.py "$base" "$token" "$work/in/batch-0.ndjson" "${args[@]}" |
+  tee "$work/load.txt"
+accepted=$(awk '/^total:/ {print $2}' "$work/load.txt")
+while [[ "$(metric sakchy_events_scored_total)" != "$accepted" ]]; do sleep 0.05; done
 scored_at=$(date +%s.%N)
-python3 - "$start" "$accepted_at" "$scored_at" "$total" <<'PY'
-import sys
-s, a, d, n = map(float, sys.argv[1:])
-print(f"{int(n)} reports: accepted (durable) in {a-s:.2f} s = {n/(a-s):,.0f}/s; "
-      f"all scored in {d-s:.2f} s = {n/(d-s):,.0f}/s")
-PY
-echo "RSS of sakchy: $(ps -o rss= -p $pid) KiB"
+cpu_snapshot > "$work/cpu1"
+python3 -c "import sys; s, d, n = map(float, sys.argv[1:]); print(f'end to end: {int(n)} reports scored in {d - s:.2f} s = {n / (d - s):,.0f}/s')" \
+  "$start" "$scored_at" "$accepted"
+cpu_per_item "$work/cpu0" "$work/cpu1" "$accepted" report
+echo "rss end $(ps -o rss= -p "$pid" | tr -d ' ') KiB; load after: $(cut -d' ' -f1-3 /proc/loadavg)"

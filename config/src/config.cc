@@ -826,6 +826,13 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     ReadIntInto(map, "timeout_ms", issues, 1, kMax, s.timeout_ms);
     ReadIntInto(map, "max_body_bytes", issues, 1024, kMax, s.max_body_bytes);
     ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, s.backoff_max_ms);
+    if (auto long_poll = map.Get("long_poll_timeout_s")) {
+      if (s.type != "telegram" && !s.type.empty()) {
+        issues.Add(*long_poll, map.Field("long_poll_timeout_s"), "only used by a telegram source");
+      } else if (auto value = ReadInt(*long_poll, map.Field("long_poll_timeout_s"), issues, 0, 50)) {
+        s.long_poll_timeout_s = static_cast<int>(*value);
+      }
+    }
     if (auto area = map.Get("area")) {
       if (auto value = ReadString(*area, map.Field("area"), issues)) s.area = *value;
     }
@@ -881,7 +888,14 @@ void ParseKannel(const YAML::Node& node, SmsConfig& out, Issues& issues) {
   auto secret_env = map.Get("secret_env");
   auto ips = map.Get("allowed_ips");
   auto keep = map.Get("keep_raw_numbers");
+  auto window = map.Get("follow_up_window_ms");
   map.Finish();
+  if (window) {
+    constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
+    if (auto value = ReadInt(*window, map.Field("follow_up_window_ms"), issues, 0, kDayMs)) {
+      out.follow_up_window_ms = *value;
+    }
+  }
   if (enabled) {
     if (auto value = ReadBool(*enabled, map.Field("enabled"), issues)) out.kannel_enabled = *value;
   }

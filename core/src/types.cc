@@ -1,6 +1,8 @@
 #include "core/result.h"
 #include "core/types.h"
 
+#include <algorithm>
+
 namespace sakchy {
 
 std::string_view ErrorCodeName(ErrorCode code) {
@@ -52,6 +54,22 @@ std::string_view AreaSourceName(AreaSource s) {
     case AreaSource::kText: return "text";
   }
   return "none";
+}
+
+std::string ScoredText(const Report& report, const std::vector<Report>& follow_ups,
+                       std::size_t count) {
+  count = std::min(count, follow_ups.size());
+  if (count == 0) return report.text;
+  std::size_t size = report.text.size();
+  for (std::size_t i = 0; i < count; ++i) size += 1 + follow_ups[i].text.size();
+  std::string out;
+  out.reserve(size);
+  out += report.text;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += '\n';
+    out += follow_ups[i].text;
+  }
+  return out;
 }
 
 std::string_view DeliveryStateName(DeliveryState s) {

@@ -286,6 +286,10 @@ Result<Report> ParseKannelMo(const std::map<std::string, std::string>& params,
     }
     report.submitted_by = SmsSenderPseudonym(settings.pseudonym_key, number ? *number : *from);
   }
+  if (settings.follow_up_window_ms > 0) {
+    report.thread_key = report.submitted_by;
+    report.thread_window_ms = settings.follow_up_window_ms;
+  }
 
   if (const std::string* ts = Find(params, "ts")) {
     std::int64_t seconds = 0;

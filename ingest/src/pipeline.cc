@@ -3,12 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <set>
+#include <tuple>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <pthread.h>
 
@@ -17,6 +23,90 @@ namespace {
 
 constexpr std::size_t kMaxScoringBatch = 256;
 constexpr std::size_t kRecoveryPage = 1024;
+constexpr std::size_t kMaxWriteReports = 2048;
+// How long counter merges of scored reports may wait to be written together (see ScoringLoop).
+constexpr std::chrono::milliseconds kCounterFlushInterval{100};
+
+// Counter deltas of a scoring batch summed per (area, dim, minute).
+class BatchCounters {
+ public:
+  void clear() {
+    sums_.clear();
+    category_dims_.clear();
+  }
+  void Add(std::string_view area, std::string_view dim, TimeMs minute, std::int64_t delta) {
+    sums_[{area, dim, minute}] += delta;
+  }
+  // "category:<c>" and "sevcat:<severity>:<c>", made once per batch.
+  std::string_view CategoryDim(const std::string& category) {
+    return Interned("category:" + category);
+  }
+  std::string_view SevCatDim(std::string_view severity, const std::string& category) {
+    std::string name = "sevcat:";
+    name.append(severity);
+    name += ':';
+    name += category;
+    return Interned(std::move(name));
+  }
+  std::vector<storage::CounterDelta> Deltas() const {
+    std::vector<storage::CounterDelta> out;
+    out.reserve(sums_.size());
+    for (const auto& [key, delta] : sums_) {
+      const auto& [area, dim, minute] = key;
+      out.push_back({std::string(area), std::string(dim), minute, delta});
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::tuple<std::string_view, std::string_view, TimeMs>, std::int64_t> sums_;
+  std::string_view Interned(std::string name) {
+    return *category_dims_.insert(std::move(name)).first;
+  }
+  std::set<std::string, std::less<>> category_dims_;  // node-based: views stay valid
+};
+
+// CountersFor (the same dims: total, severity, category, severity x category) with the area ancestry and dimension names worked out once (the area tree is
+// immutable): the same deltas, summed per batch, with few allocations on the scoring thread.
+class CounterPlan {
+ public:
+  explicit CounterPlan(const config::AreaTree& areas) : root_{areas.root()} {
+    for (const auto& a : areas.areas()) ancestors_.emplace(a.code, areas.Ancestors(a.code));
+    for (int i = 0; i < kSeverityCount; ++i) {
+      severity_[i] = "severity:" + std::string(SeverityName(static_cast<Severity>(i)));
+    }
+  }
+
+  // Adds the deltas of `event` to `sum` (views into this plan and into `event`, which must
+  // outlive `sum`'s use).
+  void Add(const Event& event, BatchCounters& sum) const {
+    const std::vector<AreaCode>& targets = TargetsOf(event);
+    const TimeMs minute = storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
+    const std::string_view severity = SeverityName(event.severity);
+    for (const auto& area : targets) {
+      sum.Add(area, "total", minute, 1);
+      sum.Add(area, severity_[static_cast<int>(event.severity)], minute, 1);
+      for (const auto& c : event.categories) {
+        sum.Add(area, sum.CategoryDim(c), minute, 1);
+        sum.Add(area, sum.SevCatDim(severity, c), minute, 1);
+      }
+    }
+  }
+
+ private:
+  const std::vector<AreaCode>& TargetsOf(const Event& event) const {
+    if (!event.area.empty()) {
+      if (auto it = ancestors_.find(event.area); it != ancestors_.end() && !it->second.empty()) {
+        return it->second;
+      }
+    }
+    return root_;
+  }
+
+  std::vector<AreaCode> root_;
+  std::unordered_map<std::string, std::vector<AreaCode>> ancestors_;
+  std::array<std::string, kSeverityCount> severity_;
+};
 
 struct Submission {
   std::vector<Report> reports;
@@ -40,6 +130,9 @@ class PipelineImpl final : public Pipeline {
                                      "Reports stored for scoring")),
         duplicates_(metrics.GetCounter("sakchy_reports_duplicate_total",
                                        "Reports recognised as already stored (idempotency)")),
+        follow_ups_(metrics.GetCounter("sakchy_reports_follow_up_total",
+                                       "Reports stored as follow-ups of an earlier report of the "
+                                       "same sender (counted in accepted too)")),
         refused_full_(metrics.GetCounter("sakchy_reports_refused_total",
                                          "Reports refused because the scoring queue was full",
                                          {{"reason", "queue_full"}})),
@@ -66,14 +159,35 @@ class PipelineImpl final : public Pipeline {
   Status Start() override {
     // Recover reports that were stored but not scored before a crash. They already hold a place
     // in the queue's budget (at most `capacity` can be pending on disk).
+    // Reports scored whose deferred counters a crash lost are recounted here.
     std::vector<Report> recovered;
+    std::size_t recounted = 0;
     std::string after;
     for (;;) {
-      auto page = store_.PendingReports(kRecoveryPage, after);
+      auto page = store_.PendingEvents(kRecoveryPage, after);
       if (!page) return tl::unexpected(page.error());
       if (page->empty()) break;
-      after = page->back().id;
-      for (auto& r : *page) recovered.push_back(std::move(r));
+      after = page->back().event.report.id;
+      std::vector<storage::ScoredBatchItem> recount;
+      for (auto& p : *page) {
+        if (!p.event.scored) {
+          recovered.push_back(std::move(p.event.report));
+          continue;
+        }
+        storage::ScoredBatchItem item;
+        item.resolve_only = true;
+        item.pending_id = p.event.report.id;
+        item.counters = CountersFor(p.event, areas_);
+        recount.push_back(std::move(item));
+      }
+      if (!recount.empty()) {
+        if (auto s = store_.CommitScored(recount); !s) return s;
+        recounted += recount.size();
+      }
+    }
+    if (recounted > 0) {
+      spdlog::info("pipeline: recounted {} scored reports whose counters were not yet written",
+                   recounted);
     }
     {
       std::lock_guard lock(score_mu_);
@@ -156,19 +270,24 @@ class PipelineImpl final : public Pipeline {
   std::size_t capacity() const override { return cfg_.queue_capacity; }
 
  private:
-  // Group commit: every submission waiting when the writer wakes goes into one store write.
+  // Group commit: the submissions waiting when the writer wakes go into one store write, up to
+  // about kMaxWriteReports reports (a bulk request does not hold single reports back for long).
   void WriterLoop() {
     std::vector<Submission> batch;
     std::vector<Report> reports;
     std::vector<storage::CursorUpdate> cursors;
     for (;;) {
+      batch.clear();
       {
         std::unique_lock lock(write_mu_);
         write_cv_.wait(lock, [this] { return writer_stop_ || !write_queue_.empty(); });
         if (write_queue_.empty()) return;  // stopping and drained
-        batch.assign(std::make_move_iterator(write_queue_.begin()),
-                     std::make_move_iterator(write_queue_.end()));
-        write_queue_.clear();
+        std::size_t taken = 0;
+        while (!write_queue_.empty() && (batch.empty() || taken < kMaxWriteReports)) {
+          taken += write_queue_.front().reports.size();
+          batch.push_back(std::move(write_queue_.front()));
+          write_queue_.pop_front();
+        }
       }
       reports.clear();
       cursors.clear();
@@ -199,10 +318,12 @@ class PipelineImpl final : public Pipeline {
         std::size_t dups = 0;
         for (std::size_t k = 0; k < s.reports.size(); ++k, ++i) {
           const auto& res = (*results)[i];
-          out.push_back(SubmitOutcome{res.id, res.duplicate});
+          out.push_back(SubmitOutcome{res.id, res.duplicate, res.follow_up_of});
           if (res.duplicate) {
             ++dups;
           } else {
+            if (!res.follow_up_of.empty()) follow_ups_.Inc();
+            reports[i].follow_up_of = res.follow_up_of;
             fresh.push_back(std::move(reports[i]));
           }
         }
@@ -223,35 +344,117 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
+  // The event a queued report's scoring writes: its parent's for a follow-up, its own for a
+  // report that may have follow-ups (a thread key); nullptr when no other work can touch it.
+  static const std::string* Family(const Report& r) {
+    if (!r.follow_up_of.empty()) return &r.follow_up_of;
+    if (!r.thread_key.empty()) return &r.id;
+    return nullptr;
+  }
+
+  // Moves up to kMaxScoringBatch reports into `work`, in queue order, skipping (and keeping in
+  // place) those whose event another batch, or an earlier report of this one, is scoring: the
+  // read-score-commit of one event never overlaps another. score_mu_ held.
+  void TakeBatch(std::vector<Report>& work, std::vector<std::string>& families) {
+    std::vector<Report> deferred;
+    auto it = score_queue_.begin();
+    while (it != score_queue_.end() && work.size() < kMaxScoringBatch) {
+      if (const std::string* family = Family(*it)) {
+        if (!busy_families_.insert(*family).second) {
+          deferred.push_back(std::move(*it++));
+          continue;
+        }
+        families.push_back(*family);
+      }
+      work.push_back(std::move(*it++));
+    }
+    score_queue_.erase(score_queue_.begin(), it);
+    for (auto r = deferred.rbegin(); r != deferred.rend(); ++r) {
+      score_queue_.push_front(std::move(*r));
+    }
+  }
+
+  void FlushDeferredCounters() {
+    if (auto s = store_.FlushDeferred(); !s) {
+      score_errors_.Inc();
+      spdlog::error("pipeline: writing deferred counters failed: {}", s.error().ToString());
+    }
+  }
+
   void ScoringLoop() {
+    auto last_counter_flush = std::chrono::steady_clock::now();
+    bool counters_deferred = false;
     std::vector<Report> work;
+    std::vector<std::string> families;
+    std::vector<Report> retry;
     std::vector<storage::ScoredBatchItem> items;
+    std::vector<std::size_t> plain;  // items that are first scorings of plain reports
+    BatchCounters batch_counters;
     for (;;) {
+      work.clear();
+      families.clear();
+      // Counters of first scorings are deferred (written by the store with a later commit), so
+      // the batches of kCounterFlushInterval share one merge per counter key; the first batch
+      // after the interval, or kCounterFlushInterval of idleness, writes them. Reads see them
+      // either way (Store::ReadCounters); this only decides how often they reach the disk.
+      const auto now = std::chrono::steady_clock::now();
+      const bool defer = now - last_counter_flush < kCounterFlushInterval;
+      if (!defer) last_counter_flush = now;
       {
         std::unique_lock lock(score_mu_);
-        score_cv_.wait(lock, [this] { return scorers_stop_ || !score_queue_.empty(); });
-        if (score_queue_.empty()) return;  // stopping and drained
-        std::size_t n = std::min(kMaxScoringBatch, score_queue_.size());
-        work.assign(std::make_move_iterator(score_queue_.begin()),
-                    std::make_move_iterator(score_queue_.begin() + static_cast<long>(n)));
-        score_queue_.erase(score_queue_.begin(), score_queue_.begin() + static_cast<long>(n));
+        for (;;) {
+          TakeBatch(work, families);
+          if (!work.empty()) break;
+          if (score_queue_.empty() && scorers_stop_) return;  // stopping and drained
+          if (!counters_deferred) {
+            score_cv_.wait(lock);
+            continue;
+          }
+          if (score_cv_.wait_for(lock, kCounterFlushInterval) == std::cv_status::timeout &&
+              score_queue_.empty()) {
+            lock.unlock();
+            FlushDeferredCounters();
+            counters_deferred = false;
+            last_counter_flush = std::chrono::steady_clock::now();
+            lock.lock();
+          }
+        }
         if (!score_queue_.empty()) score_cv_.notify_one();
       }
       // One ruleset for the whole batch: a reload between batches never scores a report twice.
       auto classifier = classifier_();
       items.clear();
       items.reserve(work.size());
+      retry.clear();
+      plain.clear();
       std::vector<Alert> alerts;
       for (auto& report : work) {
         auto start = std::chrono::steady_clock::now();
         storage::ScoredBatchItem item;
-        item.event = Score(*classifier, std::move(report));
+        if (!report.follow_up_of.empty() || !report.thread_key.empty()) {
+          if (!ScoreThreaded(*classifier, report, item)) {
+            retry.push_back(std::move(report));
+            continue;
+          }
+        } else {
+          item.event = Score(*classifier, std::move(report));
+          if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
+          item.defer_counters = defer;
+          item.first_scoring = true;  // each queued report is scored once, from its mark
+          plain.push_back(items.size());
+        }
         score_seconds_.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        item.counters = CountersFor(item.event, areas_);
-        if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
         for (const auto& a : item.alerts) alerts.push_back(a);
         items.push_back(std::move(item));
+      }
+      // The counters of the batch's first scorings are summed per key and travel with the first
+      // of them: they are committed in the same atomic write, and a first scoring is never
+      // skipped, so the sum lands exactly when the events do.
+      if (!plain.empty()) {
+        batch_counters.clear();
+        for (std::size_t i : plain) counters_.Add(items[i].event, batch_counters);
+        items[plain.front()].counters = batch_counters.Deltas();
       }
       std::unique_lock<std::mutex> in_order;  // analyse + commit: one batch at a time
       std::vector<Signal> signals;
@@ -282,6 +485,14 @@ class PipelineImpl final : public Pipeline {
       if (in_order.owns_lock()) in_order.unlock();
       scored_.Inc(items.size());
       reserved_.fetch_sub(items.size());
+      counters_deferred = defer;
+      {
+        std::lock_guard lock(score_mu_);
+        for (const auto& f : families) busy_families_.erase(f);
+        // Reports whose store read failed go to the back; they stay pending on disk meanwhile.
+        for (auto& r : retry) score_queue_.push_back(std::move(r));
+      }
+      if (!families.empty() || !retry.empty()) score_cv_.notify_all();
       if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
       if (committed && !signals.empty() && hooks_.signals_committed) {
         hooks_.signals_committed(std::move(signals));
@@ -289,9 +500,79 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
-  Event Score(const classifier::Classifier& classifier, Report report) {
+  // Scores a report that may have follow-ups, or a follow-up (which re-scores its parent with
+  // every follow-up stored so far). Reads the stored event; false when that read failed (retry
+  // later). Counters of a re-scored event are the new ones minus the old ones; alerts go only to
+  // contacts and channels not yet alerted about the event.
+  bool ScoreThreaded(const classifier::Classifier& classifier, Report& report,
+                     storage::ScoredBatchItem& item) {
+    const bool follow_up = !report.follow_up_of.empty();
+    const std::string& event_id = follow_up ? report.follow_up_of : report.id;
+    item.pending_id = report.id;
+    auto stored = store_.GetEvent(event_id);
+    if (!stored) {
+      spdlog::error("pipeline: reading event {} to score it failed: {}", event_id,
+                    stored.error().ToString());
+      return false;
+    }
+    if (!*stored) {
+      if (follow_up) {
+        spdlog::error("pipeline: follow-up {} belongs to event {}, which is not stored; dropped",
+                      report.id, event_id);
+        item.resolve_only = true;
+        return true;
+      }
+      stored.value().emplace();
+      stored.value()->report = report;  // scored as given
+    }
+    Event& old = **stored;
+    if (old.scored && old.follow_ups_scored >= old.follow_ups.size()) {
+      item.resolve_only = true;  // its follow-ups are all in the stored score already
+      return true;
+    }
+    const auto count = static_cast<std::uint32_t>(old.follow_ups.size());
+    const std::string text = ScoredText(old.report, old.follow_ups, count);
+    Event e = Score(classifier, old.report, &text);
+    e.follow_ups = old.follow_ups;
+    e.follow_ups_scored = count;
+    item.counters = CountersFor(e, areas_);
+    if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(e);
+    if (old.scored) {
+      for (auto c : CountersFor(old, areas_)) {
+        c.delta = -c.delta;
+        item.counters.push_back(std::move(c));
+      }
+      if (!item.alerts.empty()) DropAlreadyAlerted(e.report.id, item.alerts);
+    }
+    item.event = std::move(e);
+    return true;
+  }
+
+  // Removes from `alerts` those whose idempotency key the event's stored alerts already use.
+  void DropAlreadyAlerted(const std::string& event_id, std::vector<Alert>& alerts) {
+    storage::AlertFilter filter;
+    filter.event_id = event_id;
+    auto existing = store_.ListAlerts(filter, 1000, "");
+    if (!existing) {
+      // Without the list, alerting again could repeat an alert; not alerting loses nothing
+      // already sent. Keep the earlier alerts only.
+      spdlog::error("pipeline: listing the alerts of event {} failed: {}", event_id,
+                    existing.error().ToString());
+      alerts.clear();
+      return;
+    }
+    std::erase_if(alerts, [&](const Alert& a) {
+      return std::any_of(existing->begin(), existing->end(), [&](const Alert& old) {
+        return old.idempotency_key == a.idempotency_key;
+      });
+    });
+  }
+
+  // Classifies the report's text, or `text` (its ScoredText with follow-ups) when given.
+  Event Score(const classifier::Classifier& classifier, Report report,
+              const std::string* text = nullptr) {
     Event e;
-    auto c = classifier.Classify(report.text);
+    auto c = classifier.Classify(text != nullptr ? *text : report.text);
     e.matches = std::move(c.matches);
     e.categories = std::move(c.categories);
     e.score = c.score;
@@ -314,6 +595,7 @@ class PipelineImpl final : public Pipeline {
   storage::Store& store_;
   const config::PipelineConfig cfg_;
   const config::AreaTree& areas_;
+  const CounterPlan counters_{areas_};
   ClassifierProvider classifier_;
   PipelineHooks hooks_;
   const Clock& clock_;
@@ -333,11 +615,13 @@ class PipelineImpl final : public Pipeline {
   std::mutex score_mu_;
   std::condition_variable score_cv_;
   std::deque<Report> score_queue_;
+  std::unordered_set<std::string> busy_families_;  // events being scored (see Family)
   bool scorers_stop_ = false;
   std::vector<std::thread> scorers_;
 
   Counter& accepted_;
   Counter& duplicates_;
+  Counter& follow_ups_;
   Counter& refused_full_;
   Counter& store_errors_;
   Counter& score_errors_;

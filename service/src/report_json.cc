@@ -13,15 +13,16 @@ namespace sakchy::service {
 namespace json = boost::json;
 
 tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body) {
-  if (auto bad = FindInvalidUtf8(body)) {
-    return tl::unexpected(
-        BodyError{"body", "is not valid UTF-8 (invalid byte sequence at offset " +
-                              std::to_string(*bad) + ")"});
-  }
+  // simdjson validates UTF-8 while parsing (SIMD); the slow scan only runs to name the offset.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   auto err = parser.parse(body.data(), body.size(), true).get(root);
   if (err) {
+    if (auto bad = FindInvalidUtf8(body)) {
+      return tl::unexpected(
+          BodyError{"body", "is not valid UTF-8 (invalid byte sequence at offset " +
+                                std::to_string(*bad) + ")"});
+    }
     return tl::unexpected(
         BodyError{"body", std::string("is not valid JSON: ") + simdjson::error_message(err)});
   }
@@ -93,7 +94,27 @@ json::value EventToJson(const Event& e) {
   if (!e.report.source_ref.empty()) o["source_ref"] = e.report.source_ref;
   o["observed_at"] = FormatRfc3339(e.report.observed_at);
   o["received_at"] = FormatRfc3339(e.report.received_at);
+  // Pulled items: the item at its source and the source's own times.
+  if (!e.report.url.empty()) o["url"] = e.report.url;
+  if (e.report.published_at != 0) o["published_at"] = FormatRfc3339(e.report.published_at);
+  if (e.report.edited_at != 0) o["edited_at"] = FormatRfc3339(e.report.edited_at);
   if (e.report.area) o["requested_area"] = *e.report.area;
+  // SMS follow-ups of the same sender, in arrival order; the score covers the first
+  // follow_ups_scored of them (match offsets index into the report text, then each follow-up's
+  // text after a '\n').
+  if (!e.follow_ups.empty() || e.follow_ups_scored > 0) {
+    json::array follow_ups;
+    for (const auto& f : e.follow_ups) {
+      json::object fo{{"id", f.id},
+                      {"text", f.text},
+                      {"observed_at", FormatRfc3339(f.observed_at)},
+                      {"received_at", FormatRfc3339(f.received_at)}};
+      if (!f.source_ref.empty()) fo["source_ref"] = f.source_ref;
+      follow_ups.push_back(std::move(fo));
+    }
+    o["follow_ups"] = std::move(follow_ups);
+    o["follow_ups_scored"] = e.follow_ups_scored;
+  }
   if (e.scored) {
     o["scored_at"] = FormatRfc3339(e.scored_at);
     o["area"] = e.area.empty() ? json::value(nullptr) : json::value(e.area);
@@ -103,7 +124,8 @@ json::value EventToJson(const Event& e) {
     json::array cats;
     for (const auto& c : e.categories) cats.emplace_back(c);
     o["categories"] = std::move(cats);
-    o["matches"] = MatchesToJson(e.report.text, e.matches);
+    o["matches"] = e.follow_ups_scored == 0 ? MatchesToJson(e.report.text, e.matches)
+                                             : MatchesToJson(ScoredText(e), e.matches);
     o["places"] = PlacesToJson(e.places);
     o["ruleset_version"] = e.ruleset_version;
   }

@@ -348,6 +348,7 @@ int Serve(const ServeOptions& options) {
     kannel.allowed_ips = cfg->sms.kannel_allowed_ips;
     kannel.pseudonym_key = pseudonym_key;
     kannel.keep_raw_numbers = cfg->sms.keep_raw_numbers;
+    kannel.follow_up_window_ms = cfg->sms.follow_up_window_ms;
     deps.kannel = std::move(kannel);
   }
   Api api(std::move(deps));

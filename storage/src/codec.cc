@@ -173,6 +173,7 @@ Status Corrupt(std::string_view what, std::string_view detail) {
   return MakeError(ErrorCode::kCorruption, std::move(msg));
 }
 
+// The report fields of the current format (event format 2, follow-up format 1).
 void PutReport(std::string* out, const Report& r) {
   PutString(out, r.id);
   PutString(out, r.text);
@@ -183,9 +184,16 @@ void PutReport(std::string* out, const Report& r) {
   PutString(out, r.submitted_by);
   PutSigned(out, r.observed_at);
   PutSigned(out, r.received_at);
+  PutString(out, r.url);
+  PutSigned(out, r.published_at);
+  PutSigned(out, r.edited_at);
+  PutString(out, r.thread_key);
+  PutSigned(out, r.thread_window_ms);
+  PutString(out, r.follow_up_of);
 }
 
-bool GetReport(Reader* in, Report* r) {
+// `v2`: the fields added by event format 2 follow (absent in format 1: left empty / 0).
+bool GetReport(Reader* in, Report* r, bool v2) {
   bool has_area = false;
   if (!in->String(&r->id) || !in->String(&r->text) || !in->Bool(&has_area)) return false;
   if (has_area) {
@@ -194,18 +202,42 @@ bool GetReport(Reader* in, Report* r) {
   } else {
     r->area.reset();
   }
-  return in->String(&r->channel) && in->String(&r->source_ref) && in->String(&r->submitted_by) &&
-         in->Signed(&r->observed_at) && in->Signed(&r->received_at);
+  if (!(in->String(&r->channel) && in->String(&r->source_ref) && in->String(&r->submitted_by) &&
+        in->Signed(&r->observed_at) && in->Signed(&r->received_at))) {
+    return false;
+  }
+  if (!v2) {
+    r->url.clear();
+    r->published_at = 0;
+    r->edited_at = 0;
+    r->thread_key.clear();
+    r->thread_window_ms = 0;
+    r->follow_up_of.clear();
+    return true;
+  }
+  return in->String(&r->url) && in->Signed(&r->published_at) && in->Signed(&r->edited_at) &&
+         in->String(&r->thread_key) && in->Signed(&r->thread_window_ms) &&
+         in->String(&r->follow_up_of);
 }
 
-bool SkipReport(Reader* in) {
+bool SkipReport(Reader* in, bool v2) {
   std::string_view s;
   bool has_area = false;
   std::int64_t t;
   if (!in->StringView(&s) || !in->StringView(&s) || !in->Bool(&has_area)) return false;
   if (has_area && !in->StringView(&s)) return false;
-  return in->StringView(&s) && in->StringView(&s) && in->StringView(&s) && in->Signed(&t) &&
-         in->Signed(&t);
+  if (!(in->StringView(&s) && in->StringView(&s) && in->StringView(&s) && in->Signed(&t) &&
+        in->Signed(&t))) {
+    return false;
+  }
+  if (!v2) return true;
+  return in->StringView(&s) && in->Signed(&t) && in->Signed(&t) && in->StringView(&s) &&
+         in->Signed(&t) && in->StringView(&s);
+}
+
+// Reads the version byte of an event: 1 or 2.
+bool EventVersion(Reader* in, std::uint8_t* version) {
+  return in->Byte(version) && (*version == 1 || *version == kEventFormat);
 }
 
 bool GetMatch(Reader* in, Match* m) {
@@ -225,6 +257,7 @@ void EncodeEvent(const Event& e, bool scored, std::string* out) {
   PutByte(out, kEventFormat);
   PutReport(out, e.report);
   PutByte(out, scored ? 1 : 0);
+  PutVarint(out, e.follow_ups_scored);
   PutVarint(out, e.matches.size());
   for (const auto& m : e.matches) {
     PutString(out, m.rule_id);
@@ -255,6 +288,7 @@ void EncodeUnscoredReport(const Report& report, std::string* out) {
   PutByte(out, kEventFormat);
   PutReport(out, report);
   PutByte(out, 0);                                     // scored
+  PutVarint(out, 0);                                   // follow_ups_scored
   PutVarint(out, 0);                                   // matches
   PutVarint(out, 0);                                   // categories
   PutFixed64(out, std::bit_cast<std::uint64_t>(0.0));  // score
@@ -270,11 +304,15 @@ Status DecodeEvent(std::string_view bytes, Event* e) {
   Reader in(bytes);
   std::uint8_t version = 0;
   if (!in.Byte(&version)) return Corrupt("event", "empty value");
-  if (version != kEventFormat) {
+  if (version != 1 && version != kEventFormat) {
     return Corrupt("event", "unknown format version " + std::to_string(version));
   }
-  if (!GetReport(&in, &e->report)) return Corrupt("event", "bad report fields");
+  const bool v2 = version >= 2;
+  if (!GetReport(&in, &e->report, v2)) return Corrupt("event", "bad report fields");
   if (!in.Bool(&e->scored)) return Corrupt("event", "bad scored flag");
+  e->follow_ups.clear();
+  e->follow_ups_scored = 0;
+  if (v2 && !in.U32(&e->follow_ups_scored)) return Corrupt("event", "bad follow-up count");
   std::size_t n;
   // A match takes at least 5 bytes (three empty strings, two varints).
   if (!in.Count(5, &n)) return Corrupt("event", "bad match count");
@@ -303,14 +341,62 @@ Status DecodeEvent(std::string_view bytes, Event* e) {
   return OkStatus();
 }
 
-Result<bool> DecodeEventScored(std::string_view bytes) {
+Result<EventState> DecodeEventState(std::string_view bytes) {
   Reader in(bytes);
   std::uint8_t version = 0;
-  bool scored = false;
-  if (!in.Byte(&version) || version != kEventFormat || !SkipReport(&in) || !in.Bool(&scored)) {
+  EventState state;
+  if (!EventVersion(&in, &version) || !SkipReport(&in, version >= 2) || !in.Bool(&state.scored) ||
+      (version >= 2 && !in.U32(&state.follow_ups_scored))) {
     return tl::unexpected(Corrupt("event", "bad header or report fields").error());
   }
-  return scored;
+  return state;
+}
+
+void EncodeFollowUp(const Report& r, std::string* out) {
+  out->clear();
+  PutByte(out, kFollowUpFormat);
+  PutReport(out, r);
+}
+
+Status DecodeFollowUp(std::string_view bytes, Report* r) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version)) return Corrupt("follow-up", "empty value");
+  if (version != kFollowUpFormat) {
+    return Corrupt("follow-up", "unknown format version " + std::to_string(version));
+  }
+  if (!GetReport(&in, r, /*v2=*/true)) return Corrupt("follow-up", "bad report fields");
+  if (!in.Done()) return Corrupt("follow-up", "trailing bytes");
+  return OkStatus();
+}
+
+void EncodeThread(const ThreadState& t, std::string* out) {
+  out->clear();
+  PutByte(out, kThreadFormat);
+  PutString(out, t.parent_id);
+  PutSigned(out, t.started_at);
+  PutVarint(out, t.follow_ups);
+}
+
+Status DecodeThread(std::string_view bytes, ThreadState* t) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version)) return Corrupt("thread", "empty value");
+  if (version != kThreadFormat) {
+    return Corrupt("thread", "unknown format version " + std::to_string(version));
+  }
+  if (!in.String(&t->parent_id) || !in.Signed(&t->started_at) || !in.U32(&t->follow_ups) ||
+      !in.Done()) {
+    return Corrupt("thread", "truncated or trailing bytes");
+  }
+  return OkStatus();
+}
+
+void FollowUpKey(std::string_view parent_id, std::uint32_t seq, std::string* out) {
+  out->assign(parent_id);
+  char buf[4];
+  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>((seq >> (8 * (3 - i))) & 0xff);
+  out->append(buf, 4);
 }
 
 void EncodeAlert(const Alert& a, std::string* out) {

@@ -19,7 +19,12 @@
 
 namespace sakchy::storage::internal {
 
-inline constexpr std::uint8_t kEventFormat = 1;
+// Event format 2 added the report's url, published_at, edited_at, thread_key, thread_window_ms
+// and follow_up_of, and the event's follow_ups_scored. Format 1 values still decode (those
+// fields empty / 0).
+inline constexpr std::uint8_t kEventFormat = 2;
+inline constexpr std::uint8_t kFollowUpFormat = 1;
+inline constexpr std::uint8_t kThreadFormat = 1;
 inline constexpr std::uint8_t kAlertFormat = 2;
 inline constexpr std::uint8_t kAlertFormatV1 = 1;  // still decoded (before kind, group, payload)
 inline constexpr std::uint8_t kAuditFormat = 1;
@@ -32,8 +37,32 @@ inline void EncodeEvent(const Event& event, std::string* out) {
 // Encodes a report as a not yet scored event (Event{report, scored = false}).
 void EncodeUnscoredReport(const Report& report, std::string* out);
 [[nodiscard]] Status DecodeEvent(std::string_view in, Event* out);
-// Reads only the `scored` flag (cheaper than DecodeEvent; same validation of the report part).
-[[nodiscard]] Result<bool> DecodeEventScored(std::string_view in);
+// What a scored commit needs to know about a stored event, read without decoding it all (the
+// report part is validated the same way).
+struct EventState {
+  bool scored = false;
+  std::uint32_t follow_ups_scored = 0;
+};
+[[nodiscard]] Result<EventState> DecodeEventState(std::string_view in);
+[[nodiscard]] inline Result<bool> DecodeEventScored(std::string_view in) {
+  auto state = DecodeEventState(in);
+  if (!state) return tl::unexpected(state.error());
+  return state->scored;
+}
+
+// A follow-up (a report attached to an earlier one), stored under its parent's key.
+void EncodeFollowUp(const Report& follow_up, std::string* out);
+[[nodiscard]] Status DecodeFollowUp(std::string_view in, Report* out);
+
+// The thread of one (channel, thread_key): the report that started it, when (received_at), and
+// how many follow-ups it has (the next one's sequence number).
+struct ThreadState {
+  std::string parent_id;
+  TimeMs started_at = 0;
+  std::uint32_t follow_ups = 0;
+};
+void EncodeThread(const ThreadState& thread, std::string* out);
+[[nodiscard]] Status DecodeThread(std::string_view in, ThreadState* out);
 
 void EncodeAlert(const Alert& alert, std::string* out);
 [[nodiscard]] Status DecodeAlert(std::string_view in, Alert* out);
@@ -56,6 +85,9 @@ void CounterKey(std::string_view area, Resolution resolution, TimeMs start, std:
 // Splits the part of a counter key after its prefix into bucket start and dim.
 [[nodiscard]] bool ParseCounterKeySuffix(std::string_view suffix, TimeMs* start,
                                          std::string_view* dim);
+
+// Follow-up key: parent id + 4-byte big-endian sequence number (arrival order within the parent).
+void FollowUpKey(std::string_view parent_id, std::uint32_t seq, std::string* out);
 
 // Alert-by-event index key: event_id + '\0' + alert_id.
 void AlertByEventKey(std::string_view event_id, std::string_view alert_id, std::string* out);

@@ -48,6 +48,9 @@ constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
 constexpr std::size_t kMaxSuccessiveMerges = 64;
+constexpr std::size_t kPendingMemtableBytes = std::size_t{4} << 20;
+// Deferred counters are written at the latest with the commit that reaches this many events.
+constexpr std::size_t kMaxDeferredEvents = 4096;
 
 enum Cf : std::size_t {
   kEvents,
@@ -61,16 +64,47 @@ enum Cf : std::size_t {
   kCursors,
   kRecords,
   kEventsByTime,
+  kFollowUps,
+  kThreads,
   kCfCount,
 };
 constexpr std::array<const char*, kCfCount> kCfNames = {
     "events", "idempotency",    "pending",         "counters",
     "alerts", "alerts_pending", "alerts_by_event", "meta",
-    "cursors", "records", "events_by_time",
+    "cursors", "records",       "events_by_time", "follow_ups",
+    "threads",
 };
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Adds deferred (bucket start, dim name) deltas to a table read from disk. Rows and cells stay
+// in ascending order; dim names the dictionary snapshot does not have yet get numbers after it.
+void MergeDeferred(const std::map<std::pair<TimeMs, std::string>, std::int64_t>& deferred,
+                   CounterTable* t) {
+  auto names = std::make_shared<std::vector<std::string>>(*t->dims);
+  std::unordered_map<std::string, std::uint32_t> number;
+  for (std::uint32_t i = 0; i < names->size(); ++i) number.emplace((*names)[i], i);
+  std::map<TimeMs, std::map<std::uint32_t, std::int64_t>> rows;
+  for (std::size_t r = 0; r < t->rows(); ++r) {
+    auto& row = rows[t->starts[r]];
+    for (auto i = t->offsets[r]; i < t->offsets[r + 1]; ++i) row[t->cells[i].dim] += t->cells[i].value;
+  }
+  for (const auto& [k, delta] : deferred) {
+    auto [it, added] = number.try_emplace(k.second, static_cast<std::uint32_t>(names->size()));
+    if (added) names->push_back(k.second);
+    rows[k.first][it->second] += delta;
+  }
+  t->starts.clear();
+  t->offsets.assign(1, 0);
+  t->cells.clear();
+  for (const auto& [start, row] : rows) {
+    t->starts.push_back(start);
+    for (const auto& [dim, value] : row) t->cells.push_back(CounterCell{dim, value});
+    t->offsets.push_back(static_cast<std::uint32_t>(t->cells.size()));
+  }
+  t->dims = std::move(names);
+}
 
 std::string_view CompressionName(rocksdb::CompressionType type) {
   switch (type) {
@@ -162,13 +196,19 @@ class RocksStore final : public Store {
                                                std::string_view key) override;
   Result<std::vector<Record>> ScanRecords(std::string_view table, const RecordScan& scan) override;
   Status Flush() override;
+  Status FlushDeferred() override;
+  Result<std::vector<PendingEvent>> PendingEvents(std::size_t limit,
+                                                  std::string_view after_id) override;
 
  private:
   // Adds `writes` to `batch`; kInvalidArgument (nothing added) for a bad table name.
   static Status AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
                            rocksdb::WriteBatch* batch);
 
-  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) { write_options_.sync = sync; }
+  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) {
+    write_options_.sync = sync;
+    score_write_options_.sync = false;
+  }
 
   // The error for a failed RocksDB call; logs it. `op` names the operation ("append reports").
   Error ToError(const rocksdb::Status& s, std::string_view op) const;
@@ -177,6 +217,14 @@ class RocksStore final : public Store {
   }
   Error Corruption(std::string_view op, const Error& cause) const;
 
+  // Intake of a report with a thread_key (intake_mu_ held): stores it as a follow-up (true) or
+  // lets the caller store it as a new event that starts the thread (false); updates the thread.
+  Result<bool> AddToThread(const Report& r);
+  // Appends the follow-ups of `parent_id` to `out`, in arrival order.
+  Status ReadFollowUps(const rocksdb::ReadOptions& ro, std::string_view parent_id,
+                       std::vector<Report>* out);
+  // The deferred minute deltas as CounterDeltas (deferred_mu_ held).
+  void DeferredDeltas(std::vector<CounterDelta>* out) const;
   Status CheckSchema();
   Status CountPendingAtOpen();
   // Adds the writes that store `alert` (record, event index, pending mark) to `batch`.
@@ -198,11 +246,27 @@ class RocksStore final : public Store {
   std::mutex intake_mu_;
   rocksdb::WriteBatch intake_batch_;
   std::unordered_map<std::string, std::string> intake_seen_;  // idempotency key -> id, per call
+  std::unordered_map<std::string, internal::ThreadState> intake_threads_;  // thread key -> state
   std::string intake_key_;
   std::string intake_value_;
+  std::string intake_thread_key_;
 
   // Serialises CommitScored so "already scored?" and the write are atomic; guards the scratch.
+  // Lock order: score_mu_, then deferred_mu_.
   std::mutex score_mu_;
+  rocksdb::WriteOptions score_write_options_;  // sync off (see CommitScored)
+  // Counter merges and pending-mark removals of first scorings waiting for a later write
+  // (ScoredBatchItem::defer_counters). Guarded by deferred_mu_, which ReadCounters takes too:
+  // a reader sees each delta exactly once, in memory or on disk.
+  using MinuteKey = std::tuple<std::string, std::string, TimeMs>;  // area, dim, minute start
+  struct Deferred {
+    // Summed deltas per (area, dim, minute); rolled up into hour and day keys when written.
+    std::map<MinuteKey, std::int64_t, std::less<>> minutes;
+    std::unordered_set<std::string> marks;         // pending marks to remove
+    std::int64_t was_pending = 0;                  // of those, how many were counted pending
+  };
+  std::mutex deferred_mu_;
+  Deferred deferred_;
   rocksdb::WriteBatch score_batch_;
   std::string score_key_;
   std::string score_value_;
@@ -281,13 +345,19 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
   // the operands a ReadCounters has to fold while they sit in the memtable.
   counters_cf.max_successive_merges = kMaxSuccessiveMerges;
+  // Pending marks are written and removed within moments: a small memtable keeps each insert
+  // (a put at intake, a delete after scoring) a short skip-list search; flushes are cheap.
+  rocksdb::ColumnFamilyOptions pending_cf = plain_cf;
+  pending_cf.write_buffer_size = kPendingMemtableBytes;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(kCfCount + 1);
   for (std::size_t i = 0; i < kCfCount; ++i) {
     bool bloom = i == kEvents || i == kIdempotency || i == kAlerts;
-    descriptors.emplace_back(kCfNames[i],
-                             i == kCounters ? counters_cf : (bloom ? bloom_cf : plain_cf));
+    descriptors.emplace_back(kCfNames[i], i == kCounters  ? counters_cf
+                                          : i == kPending ? pending_cf
+                                          : bloom         ? bloom_cf
+                                                          : plain_cf);
   }
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, plain_cf);
   // Column families we do not know (written by a newer version) must be opened too, or RocksDB
@@ -410,28 +480,38 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   std::lock_guard lock(intake_mu_);
   intake_batch_.Clear();
   intake_seen_.clear();
+  intake_threads_.clear();
   std::int64_t added = 0;
   std::string existing_id;
   for (const auto& r : reports) {
     if (!r.source_ref.empty()) {
       IdempotencyKey(r.channel, r.source_ref, &intake_key_);
       if (auto seen = intake_seen_.find(intake_key_); seen != intake_seen_.end()) {
-        results.push_back(IntakeResult{seen->second, true});
+        results.push_back(IntakeResult{seen->second, true, {}});
         continue;
       }
       rocksdb::Status s = db_->Get(read_options_, cf_[kIdempotency], intake_key_, &existing_id);
       if (s.ok()) {
-        results.push_back(IntakeResult{existing_id, true});
+        results.push_back(IntakeResult{existing_id, true, {}});
         continue;
       }
       if (!s.IsNotFound()) return Fail(s, "append reports (idempotency lookup)");
       intake_batch_.Put(cf_[kIdempotency], intake_key_, r.id);
       intake_seen_.emplace(intake_key_, r.id);
     }
+    if (!r.thread_key.empty()) {
+      auto attached = AddToThread(r);
+      if (!attached) return tl::unexpected(attached.error());
+      if (*attached) {
+        results.push_back(IntakeResult{r.id, false, intake_threads_[intake_thread_key_].parent_id});
+        ++added;
+        continue;
+      }
+    }
     internal::EncodeUnscoredReport(r, &intake_value_);
     intake_batch_.Put(cf_[kEvents], r.id, intake_value_);
     intake_batch_.Put(cf_[kPending], r.id, rocksdb::Slice());
-    results.push_back(IntakeResult{r.id, false});
+    results.push_back(IntakeResult{r.id, false, {}});
     ++added;
   }
   // Cursors go in the same batch: a source's position is durable exactly when the items it covers
@@ -445,6 +525,46 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   return results;
 }
 
+Result<bool> RocksStore::AddToThread(const Report& r) {
+  IdempotencyKey(r.channel, r.thread_key, &intake_thread_key_);
+  auto it = intake_threads_.find(intake_thread_key_);
+  if (it == intake_threads_.end()) {
+    internal::ThreadState state;
+    std::string value;
+    rocksdb::Status s = db_->Get(read_options_, cf_[kThreads], intake_thread_key_, &value);
+    if (s.ok()) {
+      if (auto st = internal::DecodeThread(value, &state); !st) {
+        // A damaged thread record only costs the attachment: the report starts a new thread.
+        Corruption("append reports: thread record", st.error());
+        state = internal::ThreadState{};
+      }
+    } else if (!s.IsNotFound()) {
+      return Fail(s, "append reports (thread lookup)");
+    }
+    it = intake_threads_.emplace(intake_thread_key_, std::move(state)).first;
+  }
+  internal::ThreadState& thread = it->second;
+  const bool attach = !thread.parent_id.empty() && r.thread_window_ms > 0 &&
+                      r.received_at >= thread.started_at &&
+                      r.received_at - thread.started_at <= r.thread_window_ms &&
+                      thread.follow_ups < kMaxFollowUps;
+  if (attach) {
+    Report follow_up = r;
+    follow_up.follow_up_of = thread.parent_id;
+    internal::FollowUpKey(thread.parent_id, thread.follow_ups, &intake_key_);
+    internal::EncodeFollowUp(follow_up, &intake_value_);
+    intake_batch_.Put(cf_[kFollowUps], intake_key_, intake_value_);
+    // The pending mark of a follow-up names where it is stored.
+    intake_batch_.Put(cf_[kPending], r.id, intake_key_);
+    ++thread.follow_ups;
+  } else {
+    thread = internal::ThreadState{r.id, r.received_at, 0};
+  }
+  internal::EncodeThread(thread, &intake_value_);
+  intake_batch_.Put(cf_[kThreads], intake_thread_key_, intake_value_);
+  return attach;
+}
+
 Result<std::optional<std::string>> RocksStore::GetCursor(std::string_view source_id) {
   std::string value;
   rocksdb::Status s = db_->Get(read_options_, cf_[kCursors], ToSlice(source_id), &value);
@@ -455,7 +575,17 @@ Result<std::optional<std::string>> RocksStore::GetCursor(std::string_view source
 
 Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
                                                        std::string_view after_id) {
+  auto pending = PendingEvents(limit, after_id);
+  if (!pending) return tl::unexpected(pending.error());
   std::vector<Report> out;
+  out.reserve(pending->size());
+  for (auto& p : *pending) out.push_back(std::move(p.event.report));
+  return out;
+}
+
+Result<std::vector<PendingEvent>> RocksStore::PendingEvents(std::size_t limit,
+                                                            std::string_view after_id) {
+  std::vector<PendingEvent> out;
   if (limit == 0) return out;
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions ro;
@@ -468,9 +598,25 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
     if (it->Valid() && ToView(it->key()) == after_id) it->Next();
   }
   rocksdb::PinnableSlice value;
-  Event event;
   for (; it->Valid() && out.size() < limit; it->Next()) {
     value.Reset();
+    if (!it->value().empty()) {
+      // A follow-up: its mark names the follow_ups key.
+      rocksdb::Status s = db_->Get(ro, cf_[kFollowUps], it->value(), &value);
+      if (s.IsNotFound()) {
+        spdlog::error("storage: pending follow-up {} has no record in {}; skipped",
+                      it->key().ToString(), dir_);
+        continue;
+      }
+      if (!s.ok()) return Fail(s, "read pending follow-up");
+      PendingEvent p;
+      if (auto st = internal::DecodeFollowUp(ToView(value), &p.event.report); !st) {
+        return tl::unexpected(
+            Corruption("read pending follow-up " + it->key().ToString(), st.error()));
+      }
+      out.push_back(std::move(p));
+      continue;
+    }
     rocksdb::Status s = db_->Get(ro, cf_[kEvents], it->key(), &value);
     if (s.IsNotFound()) {
       // A pending mark is written in the same batch as its event, so this is damage; skipping
@@ -480,10 +626,11 @@ Result<std::vector<Report>> RocksStore::PendingReports(std::size_t limit,
       continue;
     }
     if (!s.ok()) return Fail(s, "read pending report");
-    if (auto st = DecodeEvent(ToView(value), &event); !st) {
+    PendingEvent p;
+    if (auto st = DecodeEvent(ToView(value), &p.event); !st) {
       return tl::unexpected(Corruption("read pending report " + it->key().ToString(), st.error()));
     }
-    out.push_back(std::move(event.report));
+    out.push_back(std::move(p));
   }
   if (!it->status().ok()) return Fail(it->status(), "list pending reports");
   return out;
@@ -529,7 +676,12 @@ void RocksStore::AddAlert(const Alert& alert, rocksdb::WriteBatch* batch, std::s
 
 Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
   for (const auto& item : items) {
-    if (item.event.report.id.empty()) {
+    if (item.resolve_only) {
+      if (item.pending_id.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "storage: commit scored: a resolve-only item needs a pending id");
+      }
+    } else if (item.event.report.id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "storage: commit scored: event id is empty");
     }
     for (const auto& c : item.counters) {
@@ -555,49 +707,164 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
   score_batch_.Clear();
   std::vector<const ScoredBatchItem*> committed;  // their counters go in after the checks
   committed.reserve(items.size());
+  // Counters and pending-mark removals of first scorings may wait in memory (deferred_) for a
+  // later write, when every item of the call allows it; anything else (re-scorings, recounts)
+  // writes them now together with whatever is deferred, so deltas never pass each other.
+  bool defer = true;
+  for (const auto& item : items) {
+    defer = defer && item.defer_counters && !item.resolve_only &&
+            (item.pending_id.empty() || item.pending_id == item.event.report.id);
+  }
   std::unordered_set<std::string_view> in_batch;
+  std::unordered_set<std::string_view> resolved;
+  std::vector<std::string_view> deferred_marks;
   std::int64_t was_pending = 0;
   rocksdb::PinnableSlice current;
+  std::string pending_value;
+  // Removes a pending mark now if it is on disk (and not already due in deferred_), counting
+  // it; false when there was none. Used for follow-ups' marks and replays.
+  auto resolve = [&](const std::string& pending_id) -> Result<bool> {
+    if (!resolved.insert(pending_id).second) return false;
+    if (deferred_.marks.count(pending_id) != 0) return false;
+    rocksdb::Status s = db_->Get(read_options_, cf_[kPending], pending_id, &pending_value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return Fail(s, "commit scored (read pending mark)");
+    score_batch_.Delete(cf_[kPending], pending_id);
+    ++was_pending;
+    return true;
+  };
+  auto add_counters = [&](const ScoredBatchItem& item) { committed.push_back(&item); };
   for (const auto& item : items) {
     const std::string& id = item.event.report.id;
+    const bool own_mark = item.pending_id.empty() || item.pending_id == id;
+    if (item.resolve_only) {
+      // Only where the mark is still there: its counters were never applied (a recount).
+      auto removed = resolve(item.pending_id);
+      if (!removed) return tl::unexpected(removed.error());
+      if (*removed) add_counters(item);
+      continue;
+    }
     if (!in_batch.insert(id).second) continue;  // repeated in this call: first one wins
-    current.Reset();
-    rocksdb::Status s = db_->Get(read_options_, cf_[kEvents], id, &current);
+    bool first = true;
+    rocksdb::Status s = rocksdb::Status::NotFound();
+    if (!item.first_scoring) {  // the caller knows it is stored unscored: no need to look
+      current.Reset();
+      s = db_->Get(read_options_, cf_[kEvents], id, &current);
+    }
     if (s.ok()) {
-      auto scored = internal::DecodeEventScored(ToView(current));
-      if (!scored)
-        return tl::unexpected(Corruption("commit scored: read event " + id, scored.error()));
-      if (*scored) continue;  // already committed: skip entirely
-      ++was_pending;
+      auto state = internal::DecodeEventState(ToView(current));
+      if (!state)
+        return tl::unexpected(Corruption("commit scored: read event " + id, state.error()));
+      if (state->scored && state->follow_ups_scored >= item.event.follow_ups_scored) {
+        // Already committed (with these follow-ups): skip, but remove a mark still there (a
+        // follow-up's, or the event's own when a follow-up got it scored first).
+        if (auto removed = resolve(own_mark ? id : item.pending_id); !removed) {
+          return tl::unexpected(removed.error());
+        }
+        continue;
+      }
+      first = !state->scored;
     } else if (!s.IsNotFound()) {
       return Fail(s, "commit scored (read event)");
     }
     internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
     score_batch_.Put(cf_[kEvents], id, score_value_);
-    score_batch_.Delete(cf_[kPending], id);
     internal::TimeIndexKey(item.event.report.observed_at, id, &score_key_);
     score_batch_.Put(cf_[kEventsByTime], score_key_, rocksdb::Slice());
-    committed.push_back(&item);
+    if (own_mark) {
+      if (first) ++was_pending;
+      if (defer) {
+        deferred_marks.push_back(id);
+      } else {
+        score_batch_.Delete(cf_[kPending], id);
+      }
+    } else if (auto removed = resolve(item.pending_id); !removed) {
+      return tl::unexpected(removed.error());
+    }
+    add_counters(item);
     for (const auto& alert : item.alerts)
       AddAlert(alert, &score_batch_, &score_key_, &score_value_);
     if (auto st = AddRecords(item.records, cf_[kRecords], &score_batch_); !st) return st;
   }
-  // Sum the batch's deltas per counter row first: one merge per row instead of one per event
-  // (a batch of events in the same minute shares most rows; merges dominated CPU before). New
-  // dim names join the same batch; minute sums roll up into hour and day rows.
+
+  // deferred_mu_ is held across the write, so ReadCounterTable sees each delta exactly once.
+  std::lock_guard acc(deferred_mu_);
+  const bool flush =
+      !defer || deferred_.marks.size() + deferred_marks.size() >= kMaxDeferredEvents;
+  // Sum the deltas per counter row first: one merge per row instead of one per event (a batch
+  // of events in the same minute shares most rows; merges dominated CPU before). New dim names
+  // join the same batch; minute sums roll up into hour and day rows.
   const std::size_t dims_before = dims_.size();
-  for (const ScoredBatchItem* item : committed) {
-    for (const auto& c : item->counters) score_counters_.Add(c, dims_, cf_[kMeta], &score_batch_);
+  // The accumulator keeps views of the areas until Flush: the deltas live until then.
+  std::vector<CounterDelta> flushing;
+  if (flush) {
+    DeferredDeltas(&flushing);
+    for (const auto& d : flushing) score_counters_.Add(d, dims_, cf_[kMeta], &score_batch_);
+    for (const auto& id : deferred_.marks) score_batch_.Delete(cf_[kPending], id);
+  }
+  if (!defer) {
+    for (const ScoredBatchItem* item : committed) {
+      for (const auto& c : item->counters) score_counters_.Add(c, dims_, cf_[kMeta], &score_batch_);
+    }
   }
   score_counters_.Flush(cf_[kCounters], &score_batch_);
-  if (score_batch_.Count() == 0) return OkStatus();
-  rocksdb::Status s = db_->Write(write_options_, &score_batch_);
-  if (!s.ok()) {
-    dims_.Rollback(dims_before);  // their dictionary entries were not written
-    score_counters_.ForgetDims();
-    return Fail(s, "commit scored");
+  if (score_batch_.Count() > 0) {
+    // Not synced: a scored commit lost to a power failure leaves its pending marks, so the
+    // reports are scored again after the restart (with the same alert idempotency keys).
+    rocksdb::Status s = db_->Write(score_write_options_, &score_batch_);
+    if (!s.ok()) {
+      dims_.Rollback(dims_before);  // their dictionary entries were not written
+      score_counters_.ForgetDims();
+      return Fail(s, "commit scored");  // nothing changed in memory either
+    }
   }
-  pending_count_.fetch_sub(was_pending);
+  if (flush) {
+    pending_count_.fetch_sub(deferred_.was_pending);
+    deferred_ = Deferred{};
+  }
+  if (defer) {
+    for (const ScoredBatchItem* item : committed) {
+      for (const auto& c : item->counters) {
+        const MinuteKey k{c.area, c.dim, BucketStart(Resolution::kMinute, c.at)};
+        deferred_.minutes[k] += c.delta;
+      }
+    }
+    for (auto id : deferred_marks) deferred_.marks.emplace(id);
+    deferred_.was_pending += was_pending;
+  } else {
+    pending_count_.fetch_sub(was_pending);
+  }
+  return OkStatus();
+}
+
+void RocksStore::DeferredDeltas(std::vector<CounterDelta>* out) const {
+  out->clear();
+  out->reserve(deferred_.minutes.size());  // filled before use: no reallocation moves them
+  for (const auto& [k, delta] : deferred_.minutes) {
+    const auto& [area, dim, minute] = k;
+    out->push_back(CounterDelta{area, dim, minute, delta});
+  }
+}
+
+Status RocksStore::FlushDeferred() {
+  std::lock_guard lock(score_mu_);
+  std::lock_guard acc(deferred_mu_);
+  if (deferred_.marks.empty() && deferred_.minutes.empty()) return OkStatus();
+  score_batch_.Clear();
+  const std::size_t dims_before = dims_.size();
+  std::vector<CounterDelta> flushing;  // alive until Flush (the accumulator keeps views)
+  DeferredDeltas(&flushing);
+  for (const auto& d : flushing) score_counters_.Add(d, dims_, cf_[kMeta], &score_batch_);
+  score_counters_.Flush(cf_[kCounters], &score_batch_);
+  for (const auto& id : deferred_.marks) score_batch_.Delete(cf_[kPending], id);
+  rocksdb::Status s = db_->Write(score_write_options_, &score_batch_);
+  if (!s.ok()) {
+    dims_.Rollback(dims_before);
+    score_counters_.ForgetDims();
+    return Fail(s, "write deferred counters");
+  }
+  pending_count_.fetch_sub(deferred_.was_pending);
+  deferred_ = Deferred{};
   return OkStatus();
 }
 
@@ -610,7 +877,35 @@ Result<std::optional<Event>> RocksStore::GetEvent(std::string_view id) {
   if (auto st = DecodeEvent(ToView(value), &*event); !st) {
     return tl::unexpected(Corruption("get event " + std::string(id), st.error()));
   }
+  // Only a report with a thread key can have follow-ups.
+  if (!event->report.thread_key.empty()) {
+    if (auto st = ReadFollowUps(read_options_, id, &event->follow_ups); !st) {
+      return tl::unexpected(st.error());
+    }
+  }
   return event;
+}
+
+Status RocksStore::ReadFollowUps(const rocksdb::ReadOptions& base, std::string_view parent_id,
+                                 std::vector<Report>* out) {
+  if (parent_id.empty()) return OkStatus();
+  // Keys are parent id + 4 bytes; ids are printable, so bumping the last byte bounds the range.
+  std::string upper(parent_id);
+  upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = base;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kFollowUps]));
+  for (it->Seek(ToSlice(parent_id)); it->Valid(); it->Next()) {
+    if (it->key().size() != parent_id.size() + 4) continue;  // another id sharing the prefix
+    Report follow_up;
+    if (auto st = internal::DecodeFollowUp(ToView(it->value()), &follow_up); !st) {
+      return tl::unexpected(Corruption("read follow-ups of " + std::string(parent_id), st.error()));
+    }
+    out->push_back(std::move(follow_up));
+  }
+  if (!it->status().ok()) return Fail(it->status(), "read follow-ups");
+  return OkStatus();
 }
 
 Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolution resolution,
@@ -637,10 +932,23 @@ Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolut
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf_[kCounters]));
-  // After the iterator: every dim number it can see was in the dictionary before its row was
-  // written, so the snapshot names them all.
-  out.dims = dims_.Snapshot();
+  // The deferred deltas in the range and the iterator's implicit snapshot are taken together: a
+  // delta is either still deferred or on disk, never both (their write holds deferred_mu_).
+  std::map<std::pair<TimeMs, std::string>, std::int64_t> deferred;  // (bucket, dim) -> delta
+  std::unique_ptr<rocksdb::Iterator> it;
+  {
+    std::lock_guard acc(deferred_mu_);
+    for (const auto& [k, delta] : deferred_.minutes) {
+      const auto& [d_area, dim, minute] = k;
+      const TimeMs start = BucketStart(resolution, minute);
+      if (d_area != area || start < from || start >= to) continue;
+      deferred[{start, dim}] += delta;
+    }
+    it.reset(db_->NewIterator(ro, cf_[kCounters]));
+    // After the iterator: every dim number it can see was in the dictionary before its row was
+    // written, so the snapshot names them all.
+    out.dims = dims_.Snapshot();
+  }
   // Rows in the range at most; cells per row guessed from the first one (no regrowth copies).
   const auto max_rows = static_cast<std::size_t>(
       std::min<TimeMs>((to - from) / ResolutionMs(resolution) + 1, TimeMs{1} << 20));
@@ -671,6 +979,7 @@ Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolut
     out.offsets.push_back(static_cast<std::uint32_t>(out.cells.size()));
   }
   if (!it->status().ok()) return Fail(it->status(), "read counters");
+  if (!deferred.empty()) MergeDeferred(deferred, &out);
   return out;
 }
 
@@ -1018,6 +1327,7 @@ Result<std::vector<Record>> RocksStore::ScanRecords(std::string_view table,
 }
 
 Status RocksStore::Flush() {
+  if (auto st = FlushDeferred(); !st) return st;
   rocksdb::FlushOptions fo;
   fo.wait = true;
   rocksdb::Status s = db_->Flush(fo, handles_);

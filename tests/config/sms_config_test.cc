@@ -47,6 +47,7 @@ TEST_F(SmsConfigTest, DisabledByDefault) {
   EXPECT_TRUE(config->sms.kannel_secret.empty());
   EXPECT_TRUE(config->sms.kannel_allowed_ips.empty());
   EXPECT_FALSE(config->sms.keep_raw_numbers);
+  EXPECT_EQ(config->sms.follow_up_window_ms, 600000) << "follow-ups within 10 minutes by default";
 }
 
 TEST_F(SmsConfigTest, ParsesKannel) {
@@ -56,6 +57,7 @@ TEST_F(SmsConfigTest, ParsesKannel) {
     secret_env: SAKCHY_SMS_TEST_KANNEL_SECRET
     allowed_ips: [127.0.0.1, 10.0.0.0/8, "::1", "2001:db8::/32"]
     keep_raw_numbers: true
+    follow_up_window_ms: 1800000
 )yaml");
   ASSERT_OK(config);
   EXPECT_TRUE(config->sms.kannel_enabled);
@@ -64,6 +66,7 @@ TEST_F(SmsConfigTest, ParsesKannel) {
   EXPECT_EQ(config->sms.kannel_allowed_ips,
             (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32"}));
   EXPECT_TRUE(config->sms.keep_raw_numbers);
+  EXPECT_EQ(config->sms.follow_up_window_ms, 1800000);
   EXPECT_EQ(config->sms.origin, path_ + ":3");
 }
 
@@ -100,7 +103,13 @@ TEST_F(SmsConfigTest, Errors) {
               "sms.kannel.enabled: expected true or false, got 'yes please'");
   ExpectIssue("sms:\n  kannel:\n    secret: abc\n", 3,
               "sms.kannel.secret: unknown key (expected one of: enabled, secret_env, "
-              "allowed_ips, keep_raw_numbers)");
+              "allowed_ips, keep_raw_numbers, follow_up_window_ms)");
+  ExpectIssue("sms:\n  kannel:\n    follow_up_window_ms: -1\n", 3,
+              "sms.kannel.follow_up_window_ms: must be between 0 and 86400000, got -1");
+  ExpectIssue("sms:\n  kannel:\n    follow_up_window_ms: 86400001\n", 3,
+              "sms.kannel.follow_up_window_ms: must be between 0 and 86400000, got 86400001");
+  ExpectIssue("sms:\n  kannel:\n    follow_up_window_ms: soon\n", 3,
+              "sms.kannel.follow_up_window_ms: expected an integer, got 'soon'");
   ExpectIssue("sms:\n  smpp: {}\n", 2, "sms.smpp: unknown key (expected one of: kannel)");
   ExpectIssue("sms: [1]\n", 1, "sms: expected a mapping of keys");
 }

@@ -52,6 +52,7 @@ sources:
     type: telegram
     token_env: SAKCHY_SOURCES_TEST_BOT
     interval_ms: 5000
+    long_poll_timeout_s: 10
     area: KG-O
   - id: news
     type: rss
@@ -74,6 +75,7 @@ sources:
   EXPECT_EQ(tg.url, "https://api.telegram.org");
   EXPECT_EQ(tg.token, "123456:bot-token-from-env");
   EXPECT_EQ(tg.interval_ms, 5000);
+  EXPECT_EQ(tg.long_poll_timeout_s, 10);
   EXPECT_EQ(tg.area, "KG-O");
   EXPECT_EQ(tg.origin, path_ + ":4");
   const SourceConfig& news = config->sources[1];
@@ -83,6 +85,7 @@ sources:
   EXPECT_EQ(news.backoff_max_ms, 60000);
   EXPECT_TRUE(news.enabled);
   EXPECT_EQ(news.interval_ms, 60000);
+  EXPECT_EQ(SourceConfig{}.long_poll_timeout_s, 25) << "telegram long-polls by default";
   const SourceConfig& social = config->sources[2];
   EXPECT_EQ(social.timeline, "tag:Ош");
   EXPECT_FALSE(social.enabled);
@@ -125,7 +128,13 @@ TEST_F(SourcesConfigTest, Errors) {
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    colour: red\n", 5,
               "sources[0].colour: unknown key (expected one of: id, type, enabled, url, "
               "token_env, timeline, interval_ms, timeout_ms, max_body_bytes, backoff_max_ms, "
-              "area)");
+              "long_poll_timeout_s, area)");
+  ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    long_poll_timeout_s: 5\n",
+              5, "sources[0].long_poll_timeout_s: only used by a telegram source");
+  ASSERT_EQ(setenv("SAKCHY_SOURCES_TEST_BOT", "123456:bot-token-from-env", 1), 0);
+  ExpectIssue("sources:\n  - id: a\n    type: telegram\n    token_env: SAKCHY_SOURCES_TEST_BOT\n"
+              "    long_poll_timeout_s: 51\n",
+              5, "sources[0].long_poll_timeout_s: must be between 0 and 50, got 51");
   ExpectIssue("privacy:\n  pseudonym_key_env: SAKCHY_NOPE_UNSET\n", 2,
               "privacy.pseudonym_key_env: environment variable SAKCHY_NOPE_UNSET is not set");
 }

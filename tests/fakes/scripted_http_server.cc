@@ -86,7 +86,14 @@ class ScriptedHttpServer::Impl {
         self->requests_.push_back(rec);
       }
       ScriptedResponse answer = self->handler_(rec);
-      if (answer.delay.count() > 0) {
+      if (answer.hold_until && answer.after_hold) {
+        const auto deadline = std::chrono::steady_clock::now() + answer.delay;
+        while (!answer.hold_until() && std::chrono::steady_clock::now() < deadline) {
+          net::steady_timer tick(socket.get_executor(), std::chrono::milliseconds(5));
+          co_await tick.async_wait(net::redirect_error(net::use_awaitable, ec));
+        }
+        answer = answer.after_hold();
+      } else if (answer.delay.count() > 0) {
         net::steady_timer timer(socket.get_executor(), answer.delay);
         co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
       }

@@ -23,6 +23,11 @@ struct ScriptedResponse {
   std::map<std::string, std::string> headers;  // e.g. {"Content-Type", "application/json"}
   std::string body;
   std::chrono::milliseconds delay{0};  // wait before answering (a slow upstream)
+  // Long polling without blocking other connections: when set, the answer is held (checked every
+  // 5 ms) until hold_until() is true or `delay` has passed, and then after_hold() is sent instead
+  // of this response.
+  std::function<bool()> hold_until;
+  std::function<ScriptedResponse()> after_hold;
 };
 
 class ScriptedHttpServer {

@@ -1,6 +1,7 @@
 #include "fakes/telegram_fake.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 namespace sakchy::testing {
@@ -30,6 +31,11 @@ std::int64_t TelegramFake::AddUpdate(const std::string& kind, const std::string&
   updates_.emplace_back(id, "{\"update_id\":" + std::to_string(id) + "," + JsonString(kind) +
                                 ":" + message_json + "}");
   return id;
+}
+
+int TelegramFake::held() const {
+  std::lock_guard lock(mu_);
+  return held_;
 }
 
 std::int64_t TelegramFake::AddText(std::int64_t chat_id, std::int64_t message_id,
@@ -89,6 +95,29 @@ ScriptedResponse TelegramFake::Handle(const RecordedRequest& req) {
   if (!offset.empty()) {
     confirmed_below_ = std::max<std::int64_t>(confirmed_below_, std::atoll(offset.c_str()));
   }
+  // Long polling: with nothing to return, the answer is held until an update arrives or the
+  // timeout passes (without blocking other connections).
+  const long timeout_s = std::atol(QueryParam(req.target, "timeout").c_str());
+  const bool nothing_new = updates_.empty() || updates_.back().first < confirmed_below_;
+  if (timeout_s > 0 && nothing_new) {
+    ++held_;
+    ScriptedResponse hold;
+    hold.delay = std::chrono::seconds(timeout_s);
+    hold.hold_until = [this] {
+      std::lock_guard lock(mu_);
+      return !updates_.empty() && updates_.back().first >= confirmed_below_;
+    };
+    hold.after_hold = [this] {
+      std::lock_guard lock(mu_);
+      --held_;
+      return Updates();
+    };
+    return hold;
+  }
+  return Updates();
+}
+
+ScriptedResponse TelegramFake::Updates() {
   std::string body = "{\"ok\":true,\"result\":[";
   bool first = true;
   for (const auto& [id, json] : updates_) {

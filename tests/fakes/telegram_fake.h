@@ -1,7 +1,9 @@
 #pragma once
-// A fake Telegram Bot API speaking getUpdates (GET /bot<token>/getUpdates?offset=N) on loopback.
-// Updates below the last offset a client sent are confirmed and never returned again, as in
-// Telegram. Failures can be scripted (429 with retry_after, 409 conflict).
+// A fake Telegram Bot API speaking getUpdates (GET /bot<token>/getUpdates?offset=N&timeout=S) on
+// loopback. Updates below the last offset a client sent are confirmed and never returned again,
+// as in Telegram. Long polling as in Telegram: with timeout=S > 0 and nothing to return, the
+// request is held until an update is added or S seconds pass (then an empty result).
+// Failures can be scripted (429 with retry_after, 409 conflict).
 // Thread safety: every method may be called from any thread.
 
 #include <cstdint>
@@ -35,13 +37,17 @@ class TelegramFake {
   // The offset parameter of every getUpdates call in order ("" when absent).
   std::vector<std::string> offsets() const;
   std::size_t calls() const { return server_.count(); }
+  // Long polls being held right now.
+  int held() const;
   std::vector<RecordedRequest> requests() const { return server_.requests(); }
 
  private:
   ScriptedResponse Handle(const RecordedRequest& req);
+  ScriptedResponse Updates();  // the unconfirmed updates; mu_ held
 
   std::string token_;
   mutable std::mutex mu_;
+  int held_ = 0;
   std::vector<std::pair<std::int64_t, std::string>> updates_;  // id, JSON
   std::int64_t confirmed_below_ = 0;
   std::deque<ScriptedResponse> failures_;

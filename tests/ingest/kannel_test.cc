@@ -54,6 +54,27 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
+TEST(KannelTest, AFollowUpWindowThreadsTheSendersReportsByPseudonym) {
+  auto plain = ParseKannelMo(Mo(), "127.0.0.1", Settings());
+  ASSERT_OK(plain);
+  EXPECT_TRUE(plain->thread_key.empty()) << "no window: every SMS is a report of its own";
+  EXPECT_EQ(plain->thread_window_ms, 0);
+
+  KannelSettings s = Settings();
+  s.follow_up_window_ms = 600000;
+  auto threaded = ParseKannelMo(Mo(), "127.0.0.1", s);
+  ASSERT_OK(threaded);
+  EXPECT_EQ(threaded->thread_key, threaded->submitted_by) << "the sender's pseudonym";
+  EXPECT_EQ(threaded->thread_window_ms, 600000);
+  EXPECT_EQ(threaded->thread_key.find("700000001"), std::string::npos);
+  // The same number written differently is the same thread.
+  Params national = Mo();
+  national["from"] = "0700 000 001";
+  auto again = ParseKannelMo(national, "127.0.0.1", s);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->thread_key, threaded->thread_key);
+}
+
 TEST(KannelTest, RecodedCyrillicBecomesAnSmsReport) {
   auto report = ParseKannelMo(Mo(), "127.0.0.1", Settings());
   ASSERT_OK(report);

@@ -3,7 +3,9 @@
 #include "ingest/pipeline.h"
 
 #include <condition_variable>
+#include <algorithm>
 #include <future>
+#include <map>
 #include <mutex>
 
 #include "ingest/validation.h"
@@ -34,7 +36,15 @@ class FakeClassifier final : public classifier::Classifier {
       ++calls_;
     }
     classifier::Classification c;
-    if (text.find("riot") != std::string_view::npos) {
+    if (text.find("armed") != std::string_view::npos) {
+      c.categories = {"weapons"};
+      c.score = 12;
+      c.severity = Severity::kCritical;
+      c.matches.push_back({"weapons-terms", "weapons", "armed",
+                           static_cast<std::uint32_t>(text.find("armed")),
+                           static_cast<std::uint32_t>(text.find("armed") + 5)});
+      if (text.find("riot") != std::string_view::npos) c.area = "KG-O-ARAVAN";
+    } else if (text.find("riot") != std::string_view::npos) {
       c.categories = {"violence"};
       c.score = 7;
       c.severity = Severity::kHigh;
@@ -84,14 +94,17 @@ class PipelineTest : public ::testing::Test {
     PipelineHooks hooks;
     hooks.plan_alerts = [this](const Event& e) {
       std::vector<Alert> out;
-      if (e.severity >= Severity::kHigh) {
+      // c1 hears of high and critical events, c2 of critical ones only.
+      for (auto [contact, min] : {std::pair{"c1", Severity::kHigh}, {"c2", Severity::kCritical}}) {
+        if (e.severity < min) continue;
         Alert a;
         a.id = alert_ids_.Next();
         a.event_id = e.report.id;
         a.area = e.area;
         a.severity = e.severity;
-        a.contact_id = "c1";
+        a.contact_id = contact;
         a.channel = "webhook";
+        a.idempotency_key = e.report.id + ":" + contact;
         out.push_back(a);
       }
       return out;
@@ -254,6 +267,59 @@ TEST_F(PipelineTest, PendingReportsAreScoredAfterARestart) {
   pipeline_->Stop();
 }
 
+TEST_F(PipelineTest, ScoredReportsWhoseDeferredCountersACrashLostAreRecountedAtStart) {
+  // A crash after a deferred scoring commit: events scored, counters only in memory.
+  std::vector<Report> reports = {R("riot one"), R("riot two"), R("calm")};
+  std::vector<storage::ScoredBatchItem> items;
+  for (auto& r : reports) {
+    r.id = alert_ids_.Next();
+    r.received_at = r.observed_at = clock_.NowMs();
+  }
+  ASSERT_OK(store_->AppendReports(reports));
+  for (const auto& r : reports) {
+    storage::ScoredBatchItem item;
+    item.event.report = r;
+    item.event.scored = true;
+    item.event.severity = r.text.find("riot") != std::string::npos ? Severity::kHigh : Severity::kInfo;
+    item.counters = CountersFor(item.event, areas_);
+    item.defer_counters = true;
+    items.push_back(std::move(item));
+  }
+  ASSERT_OK(store_->CommitScored(items));
+  store_.reset();
+  OpenStore();
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  EXPECT_EQ(*store_->CountPending(), 0u);
+  EXPECT_EQ(classifier_->calls(), 0) << "recounted from the stored events, not scored again";
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kDay, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 3);
+  EXPECT_EQ((*counters)[0].values.at("severity:high"), 2);
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, ABacklogIsCountedExactlyOnce) {
+  MakePipeline(/*capacity=*/5000);
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);  // a backlog builds up: scoring batches defer their counters
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Report> batch;
+    for (int k = 0; k < 300; ++k) batch.push_back(R(k % 3 ? "calm" : "riot"));
+    ASSERT_OK(SubmitSync(std::move(batch)));
+  }
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kHour, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 3000);
+  EXPECT_EQ((*counters)[0].values.at("severity:high"), 1000);
+  ASSERT_TRUE(WaitFor([&] { return *store_->CountPending() == 0; })) << "written once idle";
+  pipeline_->Stop();
+}
+
 TEST_F(PipelineTest, SubmitAfterStopIsUnavailable) {
   MakePipeline();
   ASSERT_OK(pipeline_->Start());
@@ -261,6 +327,151 @@ TEST_F(PipelineTest, SubmitAfterStopIsUnavailable) {
   auto r = SubmitSync({R("late")});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+}
+
+// SMS threads: a follow-up re-scores its parent on the text of both.
+class FollowUpPipelineTest : public PipelineTest {
+ protected:
+  static constexpr TimeMs kWindow = 600000;
+  static Report Sms(std::string text, std::string kannel_id) {
+    Report r = R(std::move(text), "kannel:" + kannel_id);
+    r.channel = "sms";
+    r.submitted_by = "sms:0123456789abcdef";
+    r.thread_key = r.submitted_by;
+    r.thread_window_ms = kWindow;
+    return r;
+  }
+  std::optional<Event> Get(const std::string& id) {
+    auto e = store_->GetEvent(id);
+    return e && *e ? **e : std::optional<Event>();
+  }
+  std::map<std::string, std::int64_t> DayCounters(const std::string& area) {
+    auto c = store_->ReadCounters(area, storage::Resolution::kDay, 0, clock_.NowMs() + 86400000);
+    EXPECT_TRUE(c.has_value());
+    return c && !c->empty() ? c->front().values : std::map<std::string, std::int64_t>{};
+  }
+  std::vector<std::string> AlertedContacts() {
+    auto alerts = store_->PendingAlerts();
+    EXPECT_TRUE(alerts.has_value());
+    std::vector<std::string> out;
+    for (const auto& a : *alerts) out.push_back(a.contact_id);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+TEST_F(FollowUpPipelineTest, AFollowUpReScoresItsParentAndMovesItsCounters) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  auto parent = SubmitSync({Sms("people gather at the bazaar", "1")});
+  ASSERT_OK(parent);
+  const std::string id = (*parent)[0].id;
+  ASSERT_TRUE(WaitFor([&] { return Scored(id); }));
+  EXPECT_EQ(Get(id)->severity, Severity::kInfo);
+  EXPECT_EQ(DayCounters("KG").at("severity:info"), 1);
+  EXPECT_TRUE(AlertedContacts().empty());
+
+  clock_.Advance(60000);
+  auto reply = SubmitSync({Sms("now a riot", "2")});
+  ASSERT_OK(reply);
+  EXPECT_EQ((*reply)[0].follow_up_of, id);
+  EXPECT_FALSE((*reply)[0].duplicate);
+  ASSERT_TRUE(WaitFor([&] { return Get(id)->follow_ups_scored == 1; }));
+  Event e = *Get(id);
+  EXPECT_EQ(e.severity, Severity::kHigh) << "scored on the parent's and the follow-up's text";
+  EXPECT_EQ(e.area, "KG-O-ARAVAN") << "the follow-up named the place";
+  EXPECT_EQ(e.report.text, "people gather at the bazaar");
+  ASSERT_EQ(e.follow_ups.size(), 1u);
+  EXPECT_EQ(e.follow_ups[0].text, "now a riot");
+  EXPECT_EQ(e.follow_ups[0].received_at, clock_.NowMs());
+  ASSERT_EQ(e.matches.size(), 1u);
+  EXPECT_EQ(ScoredText(e).substr(e.matches[0].begin, 4), "riot") << "offsets in ScoredText";
+
+  // Still one event: the counters moved from info (no area) to high in Aravan.
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  auto kg = DayCounters("KG");
+  EXPECT_EQ(kg.at("total"), 1);
+  EXPECT_EQ(kg.at("severity:info"), 0);
+  EXPECT_EQ(kg.at("severity:high"), 1);
+  EXPECT_EQ(DayCounters("KG-O-ARAVAN").at("total"), 1);
+  EXPECT_EQ(DayCounters("KG-O").at("category:violence"), 1);
+  EXPECT_EQ(AlertedContacts(), std::vector<std::string>{"c1"});
+  EXPECT_EQ(metrics_.GetCounter("sakchy_reports_accepted_total", "").Value(), 2u);
+  pipeline_->Stop();
+}
+
+TEST_F(FollowUpPipelineTest, AReScoredEventAlertsOnlyContactsNotYetAlerted) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  auto parent = SubmitSync({Sms("a riot in the centre", "1")});
+  ASSERT_OK(parent);
+  const std::string id = (*parent)[0].id;
+  ASSERT_TRUE(WaitFor([&] { return Scored(id); }));
+  EXPECT_EQ(AlertedContacts(), std::vector<std::string>{"c1"});
+
+  ASSERT_OK(SubmitSync({Sms("they are armed", "2")}));
+  ASSERT_TRUE(WaitFor([&] { return Get(id)->follow_ups_scored == 1; }));
+  EXPECT_EQ(Get(id)->severity, Severity::kCritical);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  // c1 was alerted already (same idempotency key): only c2, newly concerned, is added.
+  EXPECT_EQ(AlertedContacts(), (std::vector<std::string>{"c1", "c2"}));
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(committed_.size(), 2u);
+  pipeline_->Stop();
+}
+
+TEST_F(FollowUpPipelineTest, AFollowUpArrivingBeforeItsParentIsScoredIsScoredWithIt) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);
+  auto parent = SubmitSync({Sms("people gather", "1")});
+  ASSERT_OK(parent);
+  auto reply = SubmitSync({Sms("with a riot", "2"), Sms("armed", "3")});
+  ASSERT_OK(reply);
+  EXPECT_EQ((*reply)[0].follow_up_of, (*parent)[0].id);
+  EXPECT_EQ((*reply)[1].follow_up_of, (*parent)[0].id);
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  Event e = *Get((*parent)[0].id);
+  EXPECT_EQ(e.follow_ups_scored, 2u);
+  EXPECT_EQ(e.severity, Severity::kCritical);
+  EXPECT_EQ(*store_->CountPending(), 0u);
+  auto kg = DayCounters("KG");
+  EXPECT_EQ(kg.at("total"), 1);
+  EXPECT_EQ(kg.at("severity:critical"), 1);
+  EXPECT_EQ(kg.count("severity:info") ? kg.at("severity:info") : 0, 0);
+  EXPECT_EQ(AlertedContacts(), (std::vector<std::string>{"c1", "c2"}));
+  pipeline_->Stop();
+}
+
+TEST_F(FollowUpPipelineTest, APendingFollowUpIsScoredAfterACrash) {
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  auto parent = SubmitSync({Sms("people gather", "1")});
+  ASSERT_OK(parent);
+  const std::string id = (*parent)[0].id;
+  ASSERT_TRUE(WaitFor([&] { return Scored(id); }));
+  pipeline_->Stop();
+
+  // A crash right after the follow-up's durable write, before scoring: only the store has it.
+  pipeline_.reset();
+  Report reply = Sms("a riot now", "2");
+  reply.id = alert_ids_.Next();
+  reply.received_at = reply.observed_at = clock_.NowMs();
+  auto stored = store_->AppendReports(std::span<const Report>(&reply, 1));
+  ASSERT_OK(stored);
+  EXPECT_EQ((*stored)[0].follow_up_of, id);
+  store_.reset();
+  OpenStore();
+  MakePipeline();
+  ASSERT_OK(pipeline_->Start());
+  ASSERT_TRUE(WaitFor([&] { auto e = Get(id); return e && e->follow_ups_scored == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  EXPECT_EQ(Get(id)->severity, Severity::kHigh);
+  EXPECT_EQ(*store_->CountPending(), 0u);
+  EXPECT_EQ(DayCounters("KG").at("total"), 1);
+  EXPECT_EQ(DayCounters("KG").at("severity:high"), 1);
+  pipeline_->Stop();
 }
 
 TEST(CountersForTest, CountsAreaAndAncestorsOrRootOnly) {

@@ -85,6 +85,12 @@ TEST_F(SourcesTest, TelegramMessagesBecomeReportsAndTheOffsetAdvances) {
   EXPECT_EQ(stored[0].submitted_by.size(), 16u);
   EXPECT_EQ(stored[1].source_ref, "-1001:5:edit:1717243300");  // an edit is a new report
   EXPECT_EQ(stored[1].observed_at, 1717243300000);
+  // The original times and the link stay with the item.
+  EXPECT_EQ(stored[0].published_at, 1717243200000);
+  EXPECT_EQ(stored[0].edited_at, 0);
+  EXPECT_EQ(stored[0].url, "https://t.me/c/1/5") << "a supergroup without a username";
+  EXPECT_EQ(stored[1].published_at, 1717243200000);
+  EXPECT_EQ(stored[1].edited_at, 1717243300000);
   EXPECT_EQ(tg.offsets().front(), "");  // no stored cursor: from the beginning
 
   const auto status = StatusOf(manager, "tg");
@@ -96,6 +102,61 @@ TEST_F(SourcesTest, TelegramMessagesBecomeReportsAndTheOffsetAdvances) {
   const std::string prom = metrics_.RenderPrometheus();
   EXPECT_THAT(prom, HasSubstr("sakchy_source_items_total{source=\"tg\",result=\"accepted\"} 2"));
   EXPECT_THAT(prom, HasSubstr("sakchy_source_last_success_timestamp_seconds{source=\"tg\"}"));
+}
+
+TEST_F(SourcesTest, TelegramLongPollIsHeldAndAnUpdateArrivesAtOnce) {
+  TelegramFake tg(kToken);
+  auto cfg = TelegramSource(tg);
+  cfg.long_poll_timeout_s = 20;
+  cfg.interval_ms = 600000;  // never waited for: long polling polls again at once
+  SourceManager manager;
+  ASSERT_OK(manager.Start({cfg}, kKey, sink_, sink_, clock_, metrics_));
+  // The first poll is parked at the server, asking for a 20 s hold.
+  ASSERT_TRUE(WaitFor([&] { return tg.held() == 1; }));
+  const auto first = tg.requests().front().target;
+  EXPECT_EQ(sakchy::testing::QueryParam(first, "timeout"), "20");
+  EXPECT_EQ(tg.calls(), 1u);
+
+  // An update ends the hold; the report is stored and the next poll (new offset) is parked.
+  tg.AddText(-1001, 7, 777, "Базарда мушташ болуп жатат");
+  ASSERT_TRUE(WaitFor([&] { return sink_.stored_count() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return tg.held() == 1 && tg.calls() == 2; }));
+  EXPECT_EQ(tg.offsets().back(), "2");
+  tg.AddText(-1001, 8, 777, "Экинчи билдирүү");
+  ASSERT_TRUE(WaitFor([&] { return sink_.stored_count() == 2; }));
+  ASSERT_TRUE(WaitFor([&] { return tg.held() == 1 && tg.calls() == 3; }));
+  const auto status = StatusOf(manager, "tg");
+  EXPECT_EQ(status.consecutive_failures, 0u);
+  EXPECT_EQ(status.next_delay_ms, 0);
+  manager.Stop();
+}
+
+TEST_F(SourcesTest, TheHttpTimeoutOfALongPollIsAboveTheHold) {
+  TelegramFake tg(kToken);
+  auto cfg = TelegramSource(tg);
+  cfg.long_poll_timeout_s = 1;  // the fake holds an empty poll for 1 s ...
+  cfg.timeout_ms = 300;         // ... longer than the plain timeout: the client waits 1.3 s
+  SourceManager manager;
+  ASSERT_OK(manager.Start({cfg}, kKey, sink_, sink_, clock_, metrics_));
+  ASSERT_TRUE(WaitFor([&] { return tg.calls() >= 2; }));
+  const auto status = StatusOf(manager, "tg");
+  EXPECT_EQ(status.consecutive_failures, 0u) << status.last_error;
+  EXPECT_TRUE(status.last_error.empty()) << status.last_error;
+  EXPECT_TRUE(status.last_success_at.has_value());
+  // After an empty answer it pauses briefly (at most interval_ms, here 20 ms) rather than
+  // hammering a server that does not hold.
+  EXPECT_LE(status.next_delay_ms, 20);
+}
+
+TEST_F(SourcesTest, TelegramShortPollingWhenLongPollingIsOff) {
+  TelegramFake tg(kToken);
+  auto cfg = TelegramSource(tg);
+  cfg.long_poll_timeout_s = 0;
+  SourceManager manager;
+  ASSERT_OK(manager.Start({cfg}, kKey, sink_, sink_, clock_, metrics_));
+  ASSERT_TRUE(WaitFor([&] { return tg.calls() >= 3; }));
+  EXPECT_EQ(sakchy::testing::QueryParam(tg.requests().front().target, "timeout"), "0");
+  EXPECT_EQ(tg.held(), 0);
 }
 
 TEST_F(SourcesTest, TelegramConflictAndRateLimitAreRetriedHonouringRetryAfter) {

@@ -137,10 +137,12 @@ TEST(FeedParserTest, Atom10) {
   EXPECT_EQ(a.text, "Говорят, что завтра будет митинг & шествие.");
   EXPECT_EQ(a.author, "Асель");
   EXPECT_EQ(a.published, ParseRfc3339("2024-06-01T12:00:00Z"));  // published wins over updated
+  EXPECT_EQ(a.updated, ParseRfc3339("2024-06-02T10:00:00Z"));    // and the edit is kept
   const FeedItem& b = feed->items[1];
   EXPECT_EQ(b.title, "Plain & simple");
   EXPECT_EQ(b.text, "Первый второй");
   EXPECT_EQ(b.published, ParseRfc3339("2024-06-02T10:00:00Z"));
+  EXPECT_FALSE(b.updated) << "only updated: that is its publication";
 }
 
 TEST(FeedParserTest, RejectsBrokenInputs) {
@@ -244,7 +246,8 @@ TEST(MastodonParserTest, StatusesWithHtml) {
      "spoiler_text":"","reblog":{"id":"1"},"account":{"id":"43","acct":"b"}},
     {"id":"112233445566778901","created_at":"2024-06-01T12:02:00.000Z",
      "content":"<p>текст</p>","spoiler_text":"CW: слух","language":null,
-     "account":{"id":"44","acct":"c"}}
+     "uri":"https://remote.example/users/c/statuses/9","url":null,
+     "edited_at":"2024-06-01T12:05:00.000Z","account":{"id":"44","acct":"c"}}
   ])";
   auto r = ParseMastodonStatuses(json);
   ASSERT_OK(r);
@@ -254,7 +257,11 @@ TEST(MastodonParserTest, StatusesWithHtml) {
   EXPECT_EQ((*r)[0].created_at, ParseRfc3339("2024-06-01T12:00:00Z"));
   EXPECT_EQ((*r)[0].account_id, "42");
   EXPECT_EQ((*r)[0].account_acct, "a@social.example");
+  EXPECT_EQ((*r)[0].url, "https://social.example/@a/112233445566778899");
+  EXPECT_FALSE((*r)[0].edited_at);
   EXPECT_EQ((*r)[1].text, "CW: слух\n\nтекст");
+  EXPECT_EQ((*r)[1].url, "https://remote.example/users/c/statuses/9") << "no url: the uri";
+  EXPECT_EQ((*r)[1].edited_at, ParseRfc3339("2024-06-01T12:05:00Z"));
   for (const char* bad : {"", "{\"error\":\"The access token is invalid\"}", "[{\"content\":\"x\"}]"}) {
     auto e = ParseMastodonStatuses(bad);
     ASSERT_FALSE(e.has_value()) << bad;

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time.h"
 #include "integration/harness.h"
 
 namespace sakchy::testing {
@@ -230,6 +231,94 @@ TEST(KannelIntegrationTest, SmsFromFakeSmscBecomesAScoredEventAndRedeliveryIsADu
   ASSERT_TRUE(WaitFor([&] { return h.Metric("sakchy_reports_accepted_total") == 2; }))
       << "the second SMS was not accepted\nsmsbox.log:\n"
       << kannel.Log("smsbox.log");
+}
+
+// A reply of the same sender within the window (sms.kannel.follow_up_window_ms, 10 minutes by
+// default) is a follow-up of their earlier report: stored before Kannel gets its answer, shown on
+// the parent event with its times, the parent re-scored on both texts; a redelivery is a
+// duplicate; the sender's thread (by pseudonym) survives a restart.
+TEST(KannelIntegrationTest, AReplyWithinTheWindowIsAFollowUpOfTheSendersReport) {
+  if (!KannelInstalled()) {
+    GTEST_SKIP() << "Kannel is not installed (" << kBearerbox << ", " << kSmsbox << ", "
+                 << kFakeSmsc << "); apt-get install kannel kannel-extras, or run "
+                 << "scripts/bootstrap.sh --with-test-tools";
+  }
+  Harness h(KannelHarnessOptions());
+  ASSERT_TRUE(h.Start());
+  Kannel kannel;
+  ASSERT_TRUE(kannel.Start(h.port()));
+
+  ASSERT_TRUE(kannel.SendMo(std::string(kSender) + " 1234 text " + kText));
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 1; }))
+      << "no alert arrived\nsmsbox.log:\n" << kannel.Log("smsbox.log");
+  const std::string event_id(
+      json::parse(h.sink().requests().front().body).at("event_id").as_string());
+  ASSERT_TRUE(h.WaitScored(event_id).is_object());
+
+  // The reply, through Kannel: UCS-2 as a phone sends Cyrillic ("Там стреляют" = "they are
+  // shooting there").
+  const std::string reply = "Там стреляют";
+  ASSERT_TRUE(kannel.SendMo(std::string(kSender) +
+                            " 1234 ucs2 %04%22%04%30%04%3C%00%20%04%41%04%42%04%40%04%35%04%3B%04%4F%04%4E%04%42"));
+  json::value event;
+  ASSERT_TRUE(WaitFor([&] {
+    event = h.GetJson("/v1/events/" + event_id);
+    return event.is_object() && event.as_object().contains("follow_ups_scored") &&
+           event.at("follow_ups_scored") == 1;
+  })) << "the reply was not attached and scored\nsmsbox.log:\n"
+      << kannel.Log("smsbox.log") << "\nevent: " << serialize(event);
+  EXPECT_EQ(event.at("text"), kText) << "the report keeps its own text";
+  const auto& follow_ups = event.at("follow_ups").as_array();
+  ASSERT_EQ(follow_ups.size(), 1u) << serialize(event);
+  EXPECT_EQ(follow_ups[0].at("text"), json::value(reply));
+  const std::string follow_up_ref(follow_ups[0].at("source_ref").as_string());
+  EXPECT_TRUE(follow_up_ref.starts_with("kannel:")) << follow_up_ref;
+  EXPECT_NE(follow_up_ref, std::string(event.at("source_ref").as_string()));
+  EXPECT_TRUE(ParseRfc3339(std::string(follow_ups[0].at("received_at").as_string())).has_value());
+  EXPECT_TRUE(ParseRfc3339(std::string(follow_ups[0].at("observed_at").as_string())).has_value());
+  EXPECT_GE(*ParseRfc3339(std::string(follow_ups[0].at("received_at").as_string())),
+            *ParseRfc3339(std::string(event.at("received_at").as_string())));
+  // Matched terms of the reply are shown with their excerpt from the reply.
+  bool shooting = false;
+  for (const auto& m : event.at("matches").as_array()) {
+    shooting = shooting || m.at("excerpt") == "стреляют";
+  }
+  EXPECT_TRUE(shooting) << "the parent is re-scored on both texts: " << serialize(event);
+  EXPECT_EQ(serialize(event).find("700000001"), std::string::npos);
+  EXPECT_EQ(h.Metric("sakchy_reports_follow_up_total"), 1);
+  EXPECT_EQ(h.Metric("sakchy_reports_accepted_total"), 2);
+  // No event of its own: the trends count one event.
+  EXPECT_EQ(h.GetJson("/v1/events/" + std::string(follow_ups[0].at("id").as_string())), nullptr);
+
+  // Kannel redelivers the reply (same message id): a duplicate, nothing new.
+  const std::string base = "/v1/ingest/kannel?secret=" + std::string(kKannelSecret) +
+                           "&from=" + UrlEncode(kSender) + "&to=1234&coding=0&charset=UTF-8";
+  auto again = h.Call("GET", base + "&text=" + UrlEncode(reply) + "&id=" +
+                                 UrlEncode(follow_up_ref.substr(7)),
+                      "");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(again.body.empty()) << again.body;
+  EXPECT_EQ(h.Metric("sakchy_reports_duplicate_total"), 1);
+  EXPECT_EQ(h.Metric("sakchy_reports_follow_up_total"), 1);
+
+  // After a restart the sender's thread is still found (pseudonym + RocksDB).
+  EXPECT_EQ(h.Stop(SIGTERM), 0) << h.process().Stderr();
+  ASSERT_TRUE(h.Start());
+  auto third = h.Call("GET", base + "&text=" + UrlEncode("Есть раненые") + "&id=after-restart", "");
+  EXPECT_EQ(third.status, 202) << third.body;
+  ASSERT_TRUE(WaitFor([&] {
+    event = h.GetJson("/v1/events/" + event_id);
+    return event.is_object() && event.at("follow_ups_scored") == 2;
+  })) << serialize(event);
+  ASSERT_EQ(event.at("follow_ups").as_array().size(), 2u);
+  EXPECT_EQ(event.at("follow_ups").as_array()[1].at("text"), "Есть раненые");
+  // Another sender is a report of its own.
+  auto other = h.Call("GET",
+                      "/v1/ingest/kannel?secret=" + std::string(kKannelSecret) +
+                          "&from=%2B996700000009&text=" + UrlEncode("Уже стреляют") + "&id=other",
+                      "");
+  EXPECT_EQ(other.status, 202) << other.body;
+  EXPECT_EQ(h.Metric("sakchy_reports_follow_up_total"), 1) << "counted since the restart";
 }
 
 TEST(KannelIntegrationTest, CallbacksWithoutTheSecretOrWithMissingFieldsAreRefused) {

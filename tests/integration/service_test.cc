@@ -287,6 +287,44 @@ TEST(ServiceTest, JsonLogFormat) {
   EXPECT_GT(n, 0);
 }
 
+TEST(BatchTest, AFullQueueRefusesTheRestOfTheBatchWithRetryAfter) {
+  HarnessOptions opts;
+  opts.queue_capacity = 2500;  // room for two chunks of 1,000 lines
+  Harness h(opts);
+  ASSERT_TRUE(h.Start());
+  std::string body;
+  for (int i = 0; i < 6000; ++i) {
+    body += "{\"text\":\"report number " + std::to_string(i) + "\",\"source_ref\":\"full-" +
+            std::to_string(i) + "\"}\n";
+  }
+  auto r = h.Call("POST", "/v1/reports:batch", kMonitorToken, body,
+                  {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  EXPECT_EQ(r.Header("retry-after"), "1");
+  auto v = boost::json::parse(r.body);
+  const int accepted = v.at("accepted").to_number<int>();
+  EXPECT_GE(accepted, 2000);
+  EXPECT_LT(accepted, 6000);
+  EXPECT_EQ(accepted + v.at("rejected").to_number<int>(), 6000);
+  const auto& results = v.at("results").as_array();
+  ASSERT_EQ(results.size(), 6000u);
+  EXPECT_EQ(results[0].at("status"), "accepted");
+  const auto& last = results[5999];
+  EXPECT_EQ(last.at("status"), "rejected");
+  EXPECT_EQ(last.at("detail"), "not stored: the scoring queue is full; retry this line later");
+  // The refused lines were not stored: sent again, they are accepted, not duplicates.
+  ASSERT_TRUE(WaitFor([&] { return h.Metric("sakchy_queue_depth") == 0; }));
+  std::string rest;
+  for (int i = accepted; i < accepted + 1000; ++i) {
+    rest += "{\"text\":\"report number " + std::to_string(i) + "\",\"source_ref\":\"full-" +
+            std::to_string(i) + "\"}\n";
+  }
+  auto again = h.Call("POST", "/v1/reports:batch", kMonitorToken, rest,
+                      {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(boost::json::parse(again.body).at("accepted").to_number<int>(), 1000);
+}
+
 }  // namespace
 }  // namespace sakchy::testing
 

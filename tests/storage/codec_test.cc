@@ -111,6 +111,132 @@ TEST(CodecTest, EventRoundTrip) {
   EXPECT_TRUE(*scored);
 }
 
+TEST(CodecTest, EventFormat2RoundTripsTheNewFields) {
+  Event in = FullEvent();
+  in.report.url = "https://t.me/osh_news/42";
+  in.report.published_at = 1717243000000;
+  in.report.edited_at = -7;
+  in.report.thread_key = "sms:0123456789abcdef";
+  in.report.thread_window_ms = 600000;
+  in.report.follow_up_of = "01HZX3V1Q6ZP8Y4C7M2N5K9T0A";
+  in.follow_ups_scored = 3;
+  std::string bytes;
+  EncodeEvent(in, &bytes);
+  EXPECT_EQ(bytes[0], 2);
+  Event out;
+  ASSERT_OK(DecodeEvent(bytes, &out));
+  ExpectEventEq(in, out);
+  EXPECT_EQ(out.report.url, in.report.url);
+  EXPECT_EQ(out.report.published_at, in.report.published_at);
+  EXPECT_EQ(out.report.edited_at, in.report.edited_at);
+  EXPECT_EQ(out.report.thread_key, in.report.thread_key);
+  EXPECT_EQ(out.report.thread_window_ms, in.report.thread_window_ms);
+  EXPECT_EQ(out.report.follow_up_of, in.report.follow_up_of);
+  EXPECT_EQ(out.follow_ups_scored, 3u);
+  EXPECT_TRUE(out.follow_ups.empty()) << "follow-ups are stored apart from the event";
+  auto state = DecodeEventState(bytes);
+  ASSERT_OK(state);
+  EXPECT_TRUE(state->scored);
+  EXPECT_EQ(state->follow_ups_scored, 3u);
+}
+
+// Bytes written by event format 1 (before url, times, threads and follow-ups existed): values
+// already on disk must still decode after the upgrade.
+TEST(CodecTest, EventFormat1ValuesStillDecode) {
+  const std::string v1(
+    "\x01\x1a\x30\x31\x48\x5a\x58\x33\x56\x31\x51\x36\x5a\x50\x38\x59"
+    "\x34\x43\x37\x4d\x32\x4e\x35\x4b\x39\x54\x30\x42\x1e\xd0\x9e\xd1"
+    "\x88\xd0\xb3\xd0\xb0\x20\xd1\x81\xd1\x83\xd1\x83\x20\xd0\xba\xd0"
+    "\xb5\xd0\xbb\xd0\xb1\xd0\xb5\xd0\xb9\xd1\x82\x01\x04\x4b\x47\x2d"
+    "\x4f\x03\x73\x6d\x73\x09\x6b\x61\x6e\x6e\x65\x6c\x3a\x34\x32\x14"
+    "\x73\x6d\x73\x3a\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x61\x62"
+    "\x63\x64\x65\x66\x80\x88\xde\xba\xfa\x63\xf6\x89\xde\xba\xfa\x63"
+    "\x01\x01\x07\x77\x61\x74\x65\x72\x2e\x31\x05\x77\x61\x74\x65\x72"
+    "\x06\xd1\x81\xd1\x83\xd1\x83\x09\x0f\x01\x05\x77\x61\x74\x65\x72"
+    "\x00\x00\x00\x00\x00\x00\x04\x40\x02\x04\x4b\x47\x2d\x4f\x01\x01"
+    "\x04\xd0\x9e\xd1\x88\x02\x04\x4b\x47\x2d\x4f\x05\x4b\x47\x2d\x47"
+    "\x4f\x00\x04\x02\x76\x31\x90\x8b\xde\xba\xfa\x63",
+      188);
+  Event out;
+  out.report.url = "stale";
+  out.follow_ups_scored = 9;
+  ASSERT_OK(DecodeEvent(v1, &out));
+  EXPECT_EQ(out.report.id, "01HZX3V1Q6ZP8Y4C7M2N5K9T0B");
+  EXPECT_EQ(out.report.text, "Ошга суу келбейт");
+  EXPECT_EQ(out.report.area, std::optional<std::string>("KG-O"));
+  EXPECT_EQ(out.report.channel, "sms");
+  EXPECT_EQ(out.report.source_ref, "kannel:42");
+  EXPECT_EQ(out.report.submitted_by, "sms:0123456789abcdef");
+  EXPECT_EQ(out.report.observed_at, 1717243200000);
+  EXPECT_EQ(out.report.received_at, 1717243200123);
+  EXPECT_TRUE(out.report.url.empty());
+  EXPECT_EQ(out.report.published_at, 0);
+  EXPECT_TRUE(out.report.thread_key.empty());
+  EXPECT_TRUE(out.report.follow_up_of.empty());
+  EXPECT_TRUE(out.scored);
+  EXPECT_EQ(out.follow_ups_scored, 0u);
+  ASSERT_EQ(out.matches.size(), 1u);
+  EXPECT_EQ(out.matches[0].rule_id, "water.1");
+  EXPECT_EQ(out.matches[0].begin, 9u);
+  EXPECT_EQ(out.categories, std::vector<std::string>{"water"});
+  EXPECT_EQ(out.score, 2.5);
+  EXPECT_EQ(out.severity, Severity::kMedium);
+  EXPECT_EQ(out.area, "KG-O");
+  EXPECT_EQ(out.area_source, AreaSource::kRequest);
+  ASSERT_EQ(out.places.size(), 1u);
+  EXPECT_EQ(out.places[0].candidates, (std::vector<std::string>{"KG-O", "KG-GO"}));
+  EXPECT_EQ(out.ruleset_version, "v1");
+  EXPECT_EQ(out.scored_at, 1717243200200);
+  auto state = DecodeEventState(v1);
+  ASSERT_OK(state);
+  EXPECT_TRUE(state->scored);
+  EXPECT_EQ(state->follow_ups_scored, 0u);
+  // Re-encoding writes the current format, which decodes to the same event.
+  std::string again;
+  EncodeEvent(out, &again);
+  EXPECT_EQ(again[0], kEventFormat);
+  Event back;
+  ASSERT_OK(DecodeEvent(again, &back));
+  ExpectEventEq(out, back);
+  // Every truncation of the old bytes is corruption too.
+  for (std::size_t n = 0; n < v1.size(); ++n) {
+    Event e;
+    EXPECT_FALSE(DecodeEvent(std::string_view(v1).substr(0, n), &e)) << "prefix " << n;
+  }
+}
+
+TEST(CodecTest, FollowUpAndThreadRoundTrip) {
+  Report f = FullEvent().report;
+  f.follow_up_of = "01HZX3V1Q6ZP8Y4C7M2N5K9T0A";
+  f.thread_key = "sms:ab";
+  std::string bytes;
+  EncodeFollowUp(f, &bytes);
+  Report out;
+  ASSERT_OK(DecodeFollowUp(bytes, &out));
+  EXPECT_EQ(out.id, f.id);
+  EXPECT_EQ(out.text, f.text);
+  EXPECT_EQ(out.follow_up_of, f.follow_up_of);
+  EXPECT_EQ(out.received_at, f.received_at);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeFollowUp(std::string_view(bytes).substr(0, n), &out)) << n;
+  }
+  EXPECT_FALSE(DecodeFollowUp(bytes + "x", &out));
+
+  ThreadState t{"01HZX3V1Q6ZP8Y4C7M2N5K9T0A", 1717243200123, 7};
+  EncodeThread(t, &bytes);
+  ThreadState back;
+  ASSERT_OK(DecodeThread(bytes, &back));
+  EXPECT_EQ(back.parent_id, t.parent_id);
+  EXPECT_EQ(back.started_at, t.started_at);
+  EXPECT_EQ(back.follow_ups, 7u);
+  EXPECT_FALSE(DecodeThread(bytes.substr(0, bytes.size() - 1), &back));
+  EXPECT_FALSE(DecodeThread(bytes + "x", &back));
+
+  std::string key;
+  FollowUpKey("01HZX3V1Q6ZP8Y4C7M2N5K9T0A", 258, &key);
+  EXPECT_EQ(key, std::string("01HZX3V1Q6ZP8Y4C7M2N5K9T0A\0\0\1\2", 30));
+}
+
 TEST(CodecTest, EncodeEventOverridesScoredFlag) {
   Event in = FullEvent();
   in.scored = false;

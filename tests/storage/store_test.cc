@@ -37,12 +37,20 @@ void ExpectReportEq(const Report& a, const Report& b) {
   EXPECT_EQ(a.submitted_by, b.submitted_by);
   EXPECT_EQ(a.observed_at, b.observed_at);
   EXPECT_EQ(a.received_at, b.received_at);
+  EXPECT_EQ(a.url, b.url);
+  EXPECT_EQ(a.published_at, b.published_at);
+  EXPECT_EQ(a.edited_at, b.edited_at);
+  EXPECT_EQ(a.thread_key, b.thread_key);
+  EXPECT_EQ(a.thread_window_ms, b.thread_window_ms);
 }
 
 TEST_F(StoreTest, AppendThenGetEventRoundTripsEveryReportField) {
   Report r = MakeReport("sms", "msg-1");
   r.text = "Эртең нан кымбаттайт дейт — Завтра хлеб подорожает";
   r.area = "KG-C";
+  r.url = "https://t.me/osh_news/42";
+  r.published_at = r.received_at - 60000;
+  r.edited_at = r.received_at - 30000;
   auto results = store_->AppendReports({&r, 1});
   ASSERT_OK(results);
   ASSERT_EQ(results->size(), 1u);

@@ -212,6 +212,10 @@ struct SourceConfig {
   std::int64_t timeout_ms = 10000;         // total per fetch, redirects included
   std::size_t max_body_bytes = 8 << 20;    // larger responses are refused
   std::int64_t backoff_max_ms = 300000;    // cap of the exponential backoff on errors
+  // telegram: getUpdates long polling: the server holds a poll up to this long until an update
+  // arrives, and the next poll follows at once (interval_ms is not used); the HTTP timeout is
+  // this plus timeout_ms. 0 = short polls every interval_ms. At most 50 (Telegram's limit).
+  int long_poll_timeout_s = 25;
   bool enabled = true;
   std::optional<AreaCode> area;  // default area of its reports
   std::string origin;            // "file:line" where it was defined
@@ -231,6 +235,9 @@ struct SmsConfig {
   std::string kannel_secret;      // resolved when enabled; at least 16 characters
   std::vector<std::string> kannel_allowed_ips;  // addresses or CIDR ranges; empty = any
   bool keep_raw_numbers = false;  // store raw sender numbers (to reply) instead of pseudonyms
+  // An SMS from the same sender within this time of their last report is attached to it as a
+  // follow-up (sms.kannel.follow_up_window_ms; 0 = off).
+  std::int64_t follow_up_window_ms = 600000;
   std::string origin;             // "file:line" of the sms.kannel section
 };
 

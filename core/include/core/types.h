@@ -50,6 +50,18 @@ struct Report {
   std::string submitted_by;  // token name or pseudonymised sender
   TimeMs observed_at = 0;    // when the submitter saw it (defaults to received_at)
   TimeMs received_at = 0;
+  // Pulled items (Telegram, feeds, Mastodon): where the item lives at its source (permalink), and
+  // the source's own times; empty / 0 when the source gives none. Their observed_at is
+  // published_at (a Telegram edit, a report of its own, is observed at its edit time).
+  std::string url;
+  TimeMs published_at = 0;   // first published at the source
+  TimeMs edited_at = 0;      // last edited at the source
+  // SMS follow-ups: a report with a thread_key (the sender's pseudonym) that arrives within
+  // thread_window_ms (by received_at) of the report that started that key's thread is stored as
+  // a follow-up of that report instead of as a new one (storage::Store::AppendReports).
+  std::string thread_key;
+  TimeMs thread_window_ms = 0;
+  std::string follow_up_of;  // set on a follow-up: the id of the event it belongs to
 };
 
 enum class AreaSource : std::uint8_t { kNone = 0, kRequest = 1, kText = 2 };
@@ -68,7 +80,21 @@ struct Event {
   std::vector<PlaceMention> places;
   std::string ruleset_version;
   TimeMs scored_at = 0;
+  // Follow-ups attached to this report (SMS replies within the window), in arrival order; each
+  // has its own id, text and times, and follow_up_of == report.id. Filled by Store::GetEvent.
+  std::vector<Report> follow_ups;
+  // The score covers the report and its first follow_ups_scored follow-ups: the classified text
+  // is ScoredText() (match offsets index into it).
+  std::uint32_t follow_ups_scored = 0;
 };
+
+// The text an event was classified on: the report's text, then each of the first `follow_ups`
+// follow-ups' texts, separated by '\n'. With no follow-ups: the report's text.
+std::string ScoredText(const Report& report, const std::vector<Report>& follow_ups,
+                       std::size_t count);
+inline std::string ScoredText(const Event& e) {
+  return ScoredText(e.report, e.follow_ups, e.follow_ups_scored);
+}
 
 // Where one notification stands. kPending is "queued" on the wire (waiting for its first or next
 // attempt). Terminal: delivered, failed, dead_letter, suppressed; sent may still become delivered

@@ -11,6 +11,7 @@
 //
 // Pure functions: no I/O, no clock, no shared state; safe to call from any thread.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct KannelSettings {
                                          // keep_raw_numbers
   bool keep_raw_numbers = false;         // store raw numbers (for replies) only if configured
   std::string default_country_code = "996";  // for national numbers "0XXXXXXXXX" (Kyrgyzstan)
+  // An SMS from the same sender within this time of the report that started their thread is a
+  // follow-up of that report (Report::thread_key = submitted_by); 0 = every SMS is a new report.
+  std::int64_t follow_up_window_ms = 0;
 };
 
 // Turns one Kannel MO callback into a report ready for Pipeline::Submit (id and received_at are
@@ -53,6 +57,8 @@ struct KannelSettings {
 // (NormalizePhoneNumber; a sender that is no phone number, e.g. an alphanumeric id, is hashed as
 // given). With keep_raw_numbers the report carries the raw number instead: "sms:+996700000001"
 // (Report has no separate field for it; a reply channel reads it from there).
+// With follow_up_window_ms > 0: thread_key = submitted_by and thread_window_ms = the window, so
+// the store attaches it to the sender's report of the last window (see Report::thread_key).
 //
 // Errors:
 //   kUnauthenticated  remote_ip is not in allowed_ips (checked first); `secret` missing or

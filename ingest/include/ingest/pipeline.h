@@ -27,6 +27,7 @@ namespace sakchy::ingest {
 struct SubmitOutcome {
   std::string id;
   bool duplicate = false;
+  std::string follow_up_of;  // stored as a follow-up of this event (see Report::thread_key)
 };
 using SubmitResult = Result<std::vector<SubmitOutcome>>;
 using SubmitCallback = std::function<void(SubmitResult)>;
@@ -34,8 +35,11 @@ using SubmitCallback = std::function<void(SubmitResult)>;
 // Returns the classifier to use now (hot reload swaps what it returns). Must be thread-safe.
 using ClassifierProvider = std::function<std::shared_ptr<const classifier::Classifier>()>;
 
+// A follow-up (Report::follow_up_of) re-scores its parent event on the text with every follow-up
+// stored so far: the hooks then see the parent again, with follow_ups_scored > 0.
 struct PipelineHooks {
   // Alerts for a scored event; called on a scoring thread before the commit. May be empty.
+  // For a re-scored event, alerts whose idempotency key the event already has are dropped.
   std::function<std::vector<Alert>(const Event&)> plan_alerts;
   // Alerts durably committed with their events; called on a scoring thread after the commit.
   std::function<void(std::vector<Alert>)> alerts_committed;

@@ -238,7 +238,13 @@ class FeedBuilder {
     } else {
       item.id = !item_.atom_id.empty() ? item_.atom_id : item.link;
       if (!item_.published.empty()) item.published = ParseRfc3339(item_.published);
-      if (!item.published && !item_.updated.empty()) item.published = ParseRfc3339(item_.updated);
+      std::optional<TimeMs> updated;
+      if (!item_.updated.empty()) updated = ParseRfc3339(item_.updated);
+      if (!item.published) {
+        item.published = updated;
+      } else if (updated && *updated > *item.published) {
+        item.updated = updated;
+      }
     }
     if (item.title.empty() && item.text.empty()) return;
     if (item.id.empty()) item.id = "sha256:" + Sha256Hex(item.title + "\n" + item.text);

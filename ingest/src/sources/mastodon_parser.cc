@@ -38,12 +38,14 @@ Result<std::vector<MastodonStatus>> ParseMastodonStatuses(std::string_view json)
     MastodonStatus st;
     st.id = std::move(*id);
     if (auto created = Str(s, "created_at")) st.created_at = ParseRfc3339(*created);
+    if (auto edited = Str(s, "edited_at")) st.edited_at = ParseRfc3339(*edited);
     const std::string content = HtmlToText(Str(s, "content").value_or(""));
     const std::string spoiler = CollapseWhitespace(Str(s, "spoiler_text").value_or(""));
     st.text = spoiler.empty() ? content
               : content.empty() ? spoiler
                                 : spoiler + "\n\n" + content;
     st.url = Str(s, "url").value_or("");
+    if (st.url.empty()) st.url = Str(s, "uri").value_or("");  // remote statuses without a web URL
     st.language = Str(s, "language").value_or("");
     if (auto account = Member(s, "account")) {
       st.account_id = IdString(*account, "id").value_or("");

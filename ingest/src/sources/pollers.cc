@@ -57,6 +57,20 @@ Poll HttpFailure(const HttpResponse& res, const std::string& shown_url) {
                           Snippet(res.body));
 }
 
+constexpr std::int64_t kEmptyLongPollPauseMs = 250;
+
+// The message's link: t.me/<username>/<id> for public chats and channels, t.me/c/<id>/<id> (for
+// members) for other supergroups and channels; none for private chats and basic groups.
+std::string TelegramMessageUrl(const TelegramMessage& m) {
+  const std::string id = std::to_string(m.message_id);
+  if (!m.chat_username.empty()) return "https://t.me/" + m.chat_username + "/" + id;
+  const std::string chat = std::to_string(m.chat_id);
+  if (chat.starts_with("-100") && chat.size() > 4) {
+    return "https://t.me/c/" + chat.substr(4) + "/" + id;
+  }
+  return "";
+}
+
 Report BaseReport(const PollerContext& ctx) {
   Report r;
   r.channel = ctx.config.type;
@@ -72,12 +86,14 @@ class TelegramPoller final : public Poller {
 
   net::awaitable<Poll> Fetch(std::string cursor) override {
     HttpGetRequest req;
+    const int long_poll_s = ctx_.config.long_poll_timeout_s;
     req.url = StripSlash(ctx_.config.url) + "/bot" + ctx_.config.token +
-              "/getUpdates?timeout=0&limit=100&allowed_updates=" +
+              "/getUpdates?timeout=" + std::to_string(long_poll_s) + "&limit=100&allowed_updates=" +
               "%5B%22message%22%2C%22edited_message%22%2C%22channel_post%22%2C"
               "%22edited_channel_post%22%5D";
     if (!cursor.empty()) req.url += "&offset=" + cursor;
-    req.timeout_ms = ctx_.config.timeout_ms;
+    // A long poll is held by the server up to long_poll_s: the HTTP timeout must be above it.
+    req.timeout_ms = std::int64_t{long_poll_s} * 1000 + ctx_.config.timeout_ms;
     req.max_body_bytes = ctx_.config.max_body_bytes;
     req.headers.emplace_back("Accept", "application/json");
     const std::string shown = RedactSecrets(req.url);
@@ -119,11 +135,20 @@ class TelegramPoller final : public Poller {
       r.submitted_by = Pseudonym(ctx_.pseudonym_key, "telegram", std::to_string(author));
       const std::int64_t seconds = m.edit_date.value_or(m.date);
       r.observed_at = seconds > 0 ? seconds * 1000 : ctx_.clock->NowMs();
+      if (m.date > 0) r.published_at = m.date * 1000;
+      if (m.edit_date) r.edited_at = *m.edit_date * 1000;
+      r.url = TelegramMessageUrl(m);
       r.text = TruncateUtf8(CollapseWhitespace(m.text), kMaxReportTextBytes);
       if (r.text.empty()) continue;
       poll.reports.push_back(std::move(r));
     }
     if (parsed->next_offset) poll.cursor = std::to_string(*parsed->next_offset);
+    if (long_poll_s > 0) {
+      // Poll again at once after updates; after an empty answer (the hold ran out, or a server
+      // that does not hold) pause briefly so a misbehaving server never gets a hot loop.
+      poll.next_delay_ms =
+          parsed->next_offset ? 0 : std::min<std::int64_t>(ctx_.config.interval_ms, kEmptyLongPollPauseMs);
+    }
     co_return poll;
   }
 
@@ -190,6 +215,9 @@ class FeedPoller final : public Poller {
       }
       r.text = TruncateUtf8(std::move(text), kMaxReportTextBytes);
       r.observed_at = item.published.value_or(ctx_.clock->NowMs());
+      r.published_at = item.published.value_or(0);
+      r.edited_at = item.updated.value_or(0);
+      r.url = item.link;
       r.submitted_by = Pseudonym(ctx_.pseudonym_key, ctx_.config.type,
                                  item.author.empty() ? ctx_.config.id
                                                      : ctx_.config.id + "/" + item.author);
@@ -242,6 +270,9 @@ class MastodonPoller final : public Poller {
       r.source_ref = ctx_.config.id + ":" + it->id;
       r.text = TruncateUtf8(std::move(it->text), kMaxReportTextBytes);
       r.observed_at = it->created_at.value_or(ctx_.clock->NowMs());
+      r.published_at = it->created_at.value_or(0);
+      r.edited_at = it->edited_at.value_or(0);
+      r.url = it->url;
       r.submitted_by = Pseudonym(ctx_.pseudonym_key, "mastodon",
                                  StripSlash(ctx_.config.url) + "/" + it->account_id);
       poll.reports.push_back(std::move(r));

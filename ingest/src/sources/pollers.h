@@ -23,6 +23,8 @@ struct Poll {
   std::int64_t retry_after_ms = 0;  // server asked to wait this long (Telegram 429)
   std::vector<Report> reports;      // in the order to submit
   std::optional<std::string> cursor;  // cursor after these reports; nullopt = unchanged
+  // After a success, wait this long instead of interval_ms (long polling polls again at once).
+  std::optional<std::int64_t> next_delay_ms;
 };
 
 // Reports are at most this long (the pipeline's default max_text_bytes); longer texts are cut at

@@ -318,13 +318,14 @@ class SourceManager::Impl {
         if (newest && (!st.newest_item_at || *newest > *st.newest_item_at)) {
           st.newest_item_at = newest;
         }
-        st.next_delay_ms = self->Jitter(s->config.interval_ms);
+        st.next_delay_ms =
+            poll.next_delay_ms ? *poll.next_delay_ms : self->Jitter(s->config.interval_ms);
         delay = st.next_delay_ms;
       }
       if (accepted > 0 || duplicates > 0) {
         spdlog::debug("source {}: {} new, {} duplicate", id, accepted, duplicates);
       }
-      co_await Sleep(delay);
+      if (delay > 0) co_await Sleep(delay);
     }
   }
 

@@ -27,7 +27,9 @@ struct HttpRequest {
   std::string path;    // decoded path without query
   std::map<std::string, std::string> query;  // decoded query parameters (last one wins)
   std::vector<std::string> duplicate_query;  // parameter names given more than once
-  std::map<std::string, std::string> headers;  // lower-case names
+  // Lower-case names; the framing fields (Content-Length, Transfer-Encoding, Connection,
+  // Keep-Alive, Expect) are handled by the server and not listed.
+  std::map<std::string, std::string> headers;
   std::string body;
   std::string remote;  // peer address
 

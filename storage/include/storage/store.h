@@ -39,7 +39,11 @@ TimeMs BucketStart(Resolution r, TimeMs t);
 struct IntakeResult {
   std::string id;          // the stored id (the earlier one for a duplicate)
   bool duplicate = false;  // true: nothing new was stored
+  std::string follow_up_of;  // stored as a follow-up of this event (see Report::thread_key)
 };
+
+// Follow-ups a thread takes at most; the next report of the same thread_key starts a new thread.
+inline constexpr std::uint32_t kMaxFollowUps = 20;
 
 // An additive counter update: `delta` added to dimension `dim` of `area` in the buckets (of every
 // resolution) that hold time `at`. Dimensions used: "total", "severity:<name>", "category:<name>",
@@ -94,9 +98,32 @@ struct RecordScan {
 // What scoring produced for one report: written atomically with the report's pending mark removed.
 struct ScoredBatchItem {
   Event event;
-  std::vector<CounterDelta> counters;
+  std::vector<CounterDelta> counters;  // deltas: a re-scored event brings its old ones negated
   std::vector<Alert> alerts;  // new outbox entries
   std::vector<RecordWrite> records;  // written in the same atomic batch (e.g. cluster state)
+  // The pending mark this commit resolves: empty = the event's own; a follow-up's id when the
+  // follow-up made its parent event re-scored.
+  std::string pending_id;
+  // Only remove the pending mark `pending_id` (its work is already in the stored event), and
+  // apply `counters` if the mark was still there (recounting an event whose deferred counters
+  // a crash lost; see PendingEvents).
+  bool resolve_only = false;
+  // A first scoring may leave its counter merges and the removal of its pending mark to a later
+  // write (FlushDeferred, the next commit that is not deferred, or at the latest the commit
+  // that reaches a few thousand deferred events), so that many events share one merge per
+  // counter key. ReadCounters includes them meanwhile; after a crash their pending marks are
+  // still on disk and PendingEvents lists the events as scored, to be recounted.
+  bool defer_counters = false;
+  // The caller knows the event is stored and not yet scored (a report scored once, from its
+  // pending mark): the commit does not look it up.
+  bool first_scoring = false;
+};
+
+// A stored report or follow-up that still has a pending mark: not yet scored
+// (event.scored == false; a follow-up has event.report.follow_up_of set), or scored but with
+// its counters not yet written (event.scored == true: recount it with a resolve-only item).
+struct PendingEvent {
+  Event event;
 };
 
 // The position of a pull source (Telegram offset, feed ETag, Mastodon since_id), stored in the
@@ -155,6 +182,10 @@ class Store {
   // (channel, source_ref) is new, marks it pending scoring. Results are in input order. An empty
   // source_ref is never a duplicate. A repeat inside `reports` is a duplicate of the first.
   // `cursors` are written in the same atomic batch (even when every report is a duplicate).
+  // Threads: a new report with a thread_key whose (channel, thread_key) thread was started by an
+  // event at most thread_window_ms earlier (received_at) and has fewer than kMaxFollowUps
+  // follow-ups is stored as a follow-up of that event (result follow_up_of; pending under its own
+  // id; listed by GetEvent of the parent); otherwise it is a new event and starts the thread.
   [[nodiscard]] virtual Result<std::vector<IntakeResult>> AppendReports(
       std::span<const Report> reports, std::span<const CursorUpdate> cursors) = 0;
   [[nodiscard]] Result<std::vector<IntakeResult>> AppendReports(std::span<const Report> reports) {
@@ -164,18 +195,35 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<std::string>> GetCursor(std::string_view source_id) = 0;
 
   // Reports stored but not yet scored, in id (= arrival) order, starting after `after_id`.
+  // Follow-ups come back with follow_up_of set.
   [[nodiscard]] virtual Result<std::vector<Report>> PendingReports(std::size_t limit,
                                                                    std::string_view after_id) = 0;
   [[nodiscard]] virtual Result<std::size_t> CountPending() = 0;
+  // Like PendingReports, with the scored state (see PendingEvent). The default lists
+  // PendingReports as not scored (stores that never defer counters).
+  [[nodiscard]] virtual Result<std::vector<PendingEvent>> PendingEvents(std::size_t limit,
+                                                                        std::string_view after_id) {
+    auto reports = PendingReports(limit, after_id);
+    if (!reports) return tl::unexpected(reports.error());
+    std::vector<PendingEvent> out(reports->size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].event.report = std::move((*reports)[i]);
+    return out;
+  }
 
   // One atomic write: each event (scored), its counter merges, its new alerts; pending marks
-  // removed. Idempotent per event id: an event already scored is skipped entirely (no double count).
+  // removed. Idempotent per event id: an event already scored with at least as many follow-ups
+  // (Event::follow_ups_scored) is skipped entirely (no double count), except that a
+  // pending_id other than the event's own is still removed.
   [[nodiscard]] virtual Status CommitScored(std::span<const ScoredBatchItem> items) = 0;
 
-  // The event for a report id (scored or not yet); std::nullopt when unknown.
+  // The event for a report id (scored or not yet), with its follow-ups; std::nullopt when unknown.
   [[nodiscard]] virtual Result<std::optional<Event>> GetEvent(std::string_view id) = 0;
 
-  // Buckets with at least one value, in time order, with from <= start < to. Reads only counters.
+  // Writes the deferred counters and pending-mark removals (ScoredBatchItem::defer_counters).
+  [[nodiscard]] virtual Status FlushDeferred() { return OkStatus(); }
+
+  // Buckets with at least one value, in time order, with from <= start < to. Reads only counters
+  // (those on disk and the deferred ones).
   [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
                                                                         Resolution resolution,
                                                                         TimeMs from, TimeMs to) = 0;
@@ -260,7 +308,7 @@ class Store {
                                                         bool overwrite,
                                                         const BackupProgressFn& progress);
 
-  // Flushes memtables (clean shutdown).
+  // Writes what is deferred and flushes memtables (clean shutdown).
   [[nodiscard]] virtual Status Flush() = 0;
 
  protected:

@@ -20,6 +20,7 @@ struct FeedItem {
   std::string text;    // plain text: HTML removed, entities decoded, whitespace collapsed
   std::string author;  // RSS author/dc:creator, Atom author/name; may be empty
   std::optional<TimeMs> published;  // RSS pubDate/dc:date, Atom published|updated
+  std::optional<TimeMs> updated;    // Atom updated, when later than published
 };
 
 struct Feed {

@@ -14,6 +14,7 @@ namespace sakchy::ingest::sources {
 struct MastodonStatus {
   std::string id;  // opaque, but numeric strings that sort by (length, value) on Mastodon
   std::optional<TimeMs> created_at;
+  std::optional<TimeMs> edited_at;  // Mastodon 3.5+: last edit; absent or null when never edited
   std::string text;  // spoiler_text (if any), then content as plain text
   std::string url;
   std::string account_id;
