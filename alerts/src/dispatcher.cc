@@ -288,6 +288,15 @@ class DispatcherImpl final : public Dispatcher {
     queue_.emplace(head->second.alert.next_attempt_at, head->first);
   }
 
+  // io thread. Queues the oldest entry of a target in an outage at its own retry time (a second
+  // heap item for the same time is skipped as in flight, or as stale once it was rescheduled).
+  void QueueHead(Target& t) {
+    if (!t.degraded || t.in_flight > 0 || t.ids.empty()) return;
+    auto head = entries_.find(*t.ids.begin());
+    if (head == entries_.end() || head->second.in_flight) return;
+    queue_.emplace(head->second.alert.next_attempt_at, head->first);
+  }
+
   // io thread. Starts every due attempt the in-flight limit allows.
   void Pump() {
     if (stopping_) return;
@@ -542,6 +551,9 @@ class DispatcherImpl final : public Dispatcher {
             now + (outcome.retry_after_ms ? *outcome.retry_after_ms : Backoff(alert.attempts));
         if (outcome.sent) attempts_retry_.Inc();
         queue_.emplace(alert.next_attempt_at, id);
+        // The head's own due item may have been passed over while others were in flight (Pump
+        // skips it then): once none is, make sure the head is queued at its retry time.
+        QueueHead(target);
         spdlog::info("alerts: {} attempt {} for contact {}: {}; next in {} ms", alert.id,
                      alert.attempts, alert.contact_id, alert.last_error,
                      alert.next_attempt_at - now);

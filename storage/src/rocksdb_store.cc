@@ -950,8 +950,10 @@ Result<CounterTable> RocksStore::ReadCounterTable(std::string_view area, Resolut
     out.dims = dims_.Snapshot();
   }
   // Rows in the range at most; cells per row guessed from the first one (no regrowth copies).
-  const auto max_rows = static_cast<std::size_t>(
-      std::min<TimeMs>((to - from) / ResolutionMs(resolution) + 1, TimeMs{1} << 20));
+  // (to - from in unsigned arithmetic: the range may span the whole int64 domain.)
+  const std::uint64_t span = static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
+  const auto max_rows = static_cast<std::size_t>(std::min<std::uint64_t>(
+      span / static_cast<std::uint64_t>(ResolutionMs(resolution)) + 1, std::uint64_t{1} << 20));
   out.starts.reserve(std::min<std::size_t>(max_rows, 4096));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     std::string_view key = ToView(it->key());

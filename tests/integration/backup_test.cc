@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <thread>
+
 #include <filesystem>
 
 #include "core/time.h"
@@ -55,10 +57,20 @@ TEST(BackupTest, BackupOfARunningServiceRestoresToIdenticalAnswers) {
     auto t = h.GetJson("/v1/trends?area=KG&bucket=day&from=2026-03-01T00:00:00%2B06:00&to=2026-03-04T00:00:00%2B06:00");
     return t.is_object() && t.at("series").at(0).at("total").to_number<int>() == 300;
   }, std::chrono::seconds(30)));
+  // Routing is asynchronous (tickets become notifications on the alerts thread): wait until no
+  // notification is queued and the list has not changed for a second.
+  std::string last_alerts;
+  int stable = 0;
   ASSERT_TRUE(WaitFor([&] {
-    auto a = h.GetJson("/v1/alerts?state=pending");
-    return a.is_object() && a.at("alerts").as_array().empty();
-  }, std::chrono::seconds(30)));
+    auto pending = h.GetJson("/v1/alerts?state=pending");
+    auto all = h.Call("GET", "/v1/alerts?limit=1000", kAnalystToken);
+    const bool quiet = pending.is_object() && pending.at("alerts").as_array().empty() &&
+                       all.status == 200 && all.body == last_alerts;
+    stable = quiet ? stable + 1 : 0;
+    last_alerts = all.body;
+    if (stable < 5) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return stable >= 5;
+  }, std::chrono::seconds(60)));
   std::vector<std::string> before;
   for (const auto& q : Queries(event_id)) {
     auto r = h.Call("GET", q, kAnalystToken);
