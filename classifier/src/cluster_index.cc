@@ -54,6 +54,10 @@ ClusterIndex::Match ClusterIndex::Best(const MinHashSignature& sig, int min_matc
         if (d > best.matching || (d == best.matching && best.cluster != 0 && t > best.time)) {
           if (t >= not_before) best = Match{c.cluster[pos], d, t};
         }
+        // An identical signature cannot be beaten: its members share every band's bucket, and
+        // chains run newest first, so this is the newest of them. A flood of copies of one
+        // rumour then costs one candidate instead of kMaxChainScan per band.
+        if (best.matching == kMinHashes && best.cluster != 0) return best;
       }
       const std::uint32_t link = c.link[b][pos];
       const std::uint32_t back = link & kSeqMask;
