@@ -2,7 +2,11 @@
 // Integration harness: a temp dir with a config pointing at the bundled rules and areas, a webhook
 // sink as the alert receiver, and the real sakchy binary started on port 0.
 
+#include <unistd.h>
+
 #include <boost/json.hpp>
+
+#include <cstdio>
 
 #include <fstream>
 #include <memory>
@@ -58,9 +62,20 @@ class Harness {
     env["SAKCHY_TEST_WEBHOOK_SECRET"] = kWebhookSecret;
     proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env);
     port_ = proc_->WaitListening();
+    if (!port_ && proc_->Stderr().empty()) {
+      // Once in CI (ASan, loaded machine) the binary stayed silent for 30 s before its first log
+      // line. Keep the evidence (its threads' stacks) and try once more.
+      const std::string stacks = Backtraces(proc_->pid());
+      proc_.reset();  // SIGKILL
+      std::fprintf(stderr, "harness: sakchy printed nothing in 30 s; its threads were:\n%s\n"
+                           "harness: starting it again\n", stacks.c_str());
+      proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env);
+      port_ = proc_->WaitListening();
+    }
     if (!port_) {
       return ::testing::AssertionFailure() << "sakchy did not start\nstdout:\n"
-                                           << proc_->Stdout() << "\nstderr:\n" << proc_->Stderr();
+                                           << proc_->Stdout() << "\nstderr:\n" << proc_->Stderr()
+                                           << "\nthreads:\n" << Backtraces(proc_->pid());
     }
     return ::testing::AssertionSuccess();
   }
@@ -121,6 +136,20 @@ class Harness {
         << "      - type: webhook\n        url: " << sink_.url("/naryn") << "\n"
         << "        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n"
         << opts_.contacts_yaml << opts_.extra_yaml;
+  }
+
+  // The stacks of a running process's threads (gdb, when installed), for failure messages.
+  static std::string Backtraces(pid_t pid) {
+    if (pid <= 0 || ::access("/usr/bin/gdb", X_OK) != 0) return "(gdb not available)";
+    const std::string cmd = "/usr/bin/gdb -p " + std::to_string(pid) +
+                            " -batch -ex 'thread apply all bt 20' 2>&1 | grep -E '^(Thread|#)'";
+    std::string out;
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+      char buf[4096];
+      while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+      ::pclose(f);
+    }
+    return out.empty() ? "(no stacks)" : out;
   }
 
   HarnessOptions opts_;
