@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 count=${1:-20000} rate=${2:-1000}
 
 ./scripts/bootstrap.sh --with-test-tools
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF >/dev/null
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF \
+  -DSAKCHY_BUILD_BENCH=ON >/dev/null
 cmake --build build-release -j"$(nproc)" --target sakchy alerts_load bench_webhook_sink \
   bench_alert_stream >/dev/null
 bin=build-release
