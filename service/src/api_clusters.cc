@@ -294,7 +294,14 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
   body["timeline"] = json::object{
       {"bucket", "hour"}, {"complete", d.timeline_complete}, {"buckets", std::move(timeline)}};
   json::array members;
+  std::size_t hidden = 0;
   for (const auto& m : d.members) {
+    // An official sees the cluster (a member is in their areas), but only the member events of
+    // their own areas; the others are counted, not listed.
+    if (!who.MaySee(*d_.areas, m.area)) {
+      ++hidden;
+      continue;
+    }
     json::object o{{"event_id", m.event_id},
                    {"observed_at", Time(m.observed_at)},
                    {"severity", SeverityName(m.severity)},
@@ -303,6 +310,7 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
     members.push_back(std::move(o));
   }
   body["member_events"] = std::move(members);
+  if (who.scoped()) body["member_events_outside_your_areas"] = hidden;
   body["member_events_next_cursor"] =
       d.members_next.empty() ? json::value(nullptr) : json::value(d.members_next);
   co_return Json(200, body);

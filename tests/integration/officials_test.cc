@@ -152,6 +152,19 @@ TEST_F(OfficialsTest, ClustersOfOtherAreasAreHidden) {
     EXPECT_TRUE(in_osh) << json::serialize(c);
   }
   EXPECT_EQ(Get("/v1/clusters/" + naryn_cluster).status, 404);
+  // The shared rumour (posted in Aravan and in Naryn): the official lists only the Aravan member.
+  auto shared = h_.WaitScored(osh_id_);
+  ASSERT_TRUE(shared.at("cluster_id").is_string());
+  auto detail = Get("/v1/clusters/" + std::string(shared.at("cluster_id").as_string()));
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  const auto d = json::parse(detail.body);
+  std::set<std::string> listed;
+  for (const auto& m : d.at("member_events").as_array()) {
+    listed.insert(std::string(m.at("event_id").as_string()));
+  }
+  EXPECT_TRUE(listed.count(osh_id_)) << detail.body;
+  EXPECT_FALSE(listed.count(naryn_id_)) << detail.body;
+  EXPECT_EQ(d.at("member_events_outside_your_areas").to_number<int>(), 1) << detail.body;
   EXPECT_EQ(h_.Call("GET", "/v1/clusters/" + naryn_cluster, kAnalystToken).status, 200);
   auto other = Get("/v1/clusters?area=KG-N");
   EXPECT_EQ(other.status, 403) << other.body;
