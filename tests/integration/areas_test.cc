@@ -75,6 +75,18 @@ TEST(AreasTest, AreasCarryCurrentTensionAndSpikesAreRaised) {
   ASSERT_EQ(day.at("series").as_array().size(), 2u);
   EXPECT_EQ(day.at("series").as_array()[0].at("start"), "2020-01-01T00:00:00+06:00");
   EXPECT_TRUE(h.process().Stderr().find("area spike: KG-O-ARAVAN") != std::string::npos);
+  // The spike is an area-level alert: routed through the alerts module to the Osh duty contact.
+  ASSERT_TRUE(WaitFor([&] {
+    auto a = h.GetJson("/v1/alerts?kind=signal");
+    if (!a.is_object()) return false;
+    for (const auto& x : a.at("alerts").as_array()) {
+      if (x.as_object().contains("subject_id") && x.at("subject_id") == "KG-O-ARAVAN" &&
+          x.at("contact_id") == "osh-duty") {
+        return true;
+      }
+    }
+    return false;
+  })) << json::serialize(h.GetJson("/v1/alerts?limit=50"));
 }
 
 TEST(AreasTest, TensionQueryErrorsNameTheParameter) {
