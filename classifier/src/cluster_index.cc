@@ -120,6 +120,16 @@ void ClusterIndex::DropOlderThan(TimeMs before) {
     ++first_seq_;
   }
   if (first_seq_ == was) return;
+  ReleaseDropped();
+}
+
+void ClusterIndex::KeepNewest(std::size_t max_members) {
+  if (size() <= max_members) return;
+  first_seq_ = next_seq_ - max_members;
+  ReleaseDropped();
+}
+
+void ClusterIndex::ReleaseDropped() {
   while (!chunks_.empty() && ((first_chunk_ + 1) << kChunkBits) <= first_seq_) {
     chunks_.pop_front();
     ++first_chunk_;

@@ -40,6 +40,8 @@ class ClusterIndex {
   void Insert(const MinHashSignature& sig, ClusterId cluster, TimeMs time);
   // Drops members from the front while they are older than `before`.
   void DropOlderThan(TimeMs before);
+  // Drops the oldest members until at most `max_members` are left.
+  void KeepNewest(std::size_t max_members);
 
   std::size_t size() const { return static_cast<std::size_t>(next_seq_ - first_seq_); }
   std::size_t bytes() const;
@@ -71,6 +73,8 @@ class ClusterIndex {
   void Thread(std::uint64_t seq);
   // Resizes the head tables to `buckets` and re-threads every member.
   void Rehash(std::size_t buckets);
+  // Frees the chunks wholly before first_seq_ and shrinks the bucket tables when sparse.
+  void ReleaseDropped();
 
   std::deque<std::unique_ptr<Chunk>> chunks_;
   std::uint64_t first_chunk_ = 0;  // chunk number of chunks_.front()

@@ -536,7 +536,10 @@ struct RumourClusterer::Impl {
       a.spread = EvaluateSpread(*c, *options.spread, r.time, c->spread);
       if (a.spread->alert) c->spread = a.spread->next_state;
     }
-    if (indexable) index.Insert(a.signature, a.cluster, r.time);
+    if (indexable) {
+      index.Insert(a.signature, a.cluster, r.time);
+      if (options.max_index_reports > 0) index.KeepNewest(options.max_index_reports);
+    }
     return a;
   }
 
@@ -633,6 +636,7 @@ void RumourClusterer::RestoreMember(const MinHashSignature& signature, ClusterId
   impl_->next_cluster = std::max(impl_->next_cluster, cluster + 1);
   impl_->Advance(time);  // exactly as Add does
   impl_->index.Insert(signature, cluster, time);
+  if (impl_->options.max_index_reports > 0) impl_->index.KeepNewest(impl_->options.max_index_reports);
 }
 
 void RumourClusterer::RestoreTime(TimeMs time) {

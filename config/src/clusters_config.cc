@@ -45,6 +45,7 @@ void ParseClusters(const YAML::Node& node, ClustersConfig& out, Issues& issues) 
   ReadIntField(map, "min_matching_hashes", issues, 4, 16, out.min_matching_hashes);
   ReadIntField(map, "min_tokens", issues, 1, 100, out.min_tokens);
   ReadIntField(map, "cache_clusters", issues, 100, 100'000'000, out.cache_clusters);
+  ReadIntField(map, "max_index_reports", issues, 1000, 1'000'000'000, out.max_index_reports);
   if (auto n = map.Get("spread")) ParseSpread(*n, out.spread, issues);
   map.Finish();
 }

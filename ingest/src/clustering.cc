@@ -27,6 +27,7 @@ classifier::ClusterOptions ClustererOptions(const config::ClustersConfig& cfg) {
   o.min_matching_hashes = cfg.min_matching_hashes;
   o.min_tokens = cfg.min_tokens;
   o.max_cached_clusters = cfg.cache_clusters;
+  o.max_index_reports = cfg.max_index_reports;
   classifier::SpreadThresholds t;
   t.min_sources = cfg.spread.min_sources;
   t.sources_window_ms = cfg.spread.sources_window_ms;

@@ -214,6 +214,30 @@ TEST(Clusters, IdenticalStormStaysOneClusterAndBounded) {
   EXPECT_EQ(f.clusterer.Get(id)->sources.size(), 1u);
 }
 
+TEST(Clusters, IndexIsCappedAtMaxIndexReportsOldestFirst) {
+  ClusterOptions o;
+  o.max_index_reports = 50;
+  Fixture f(o);
+  // 200 different texts, all inside the window: only the newest 50 stay indexed.
+  const char* words[] = {"мост", "рынок", "школа", "вода", "свет", "газ", "дорога", "больница",
+                         "автобус", "мечеть", "базар", "граница", "митинг", "пожар", "хлеб"};
+  std::vector<std::string> texts;
+  for (int i = 0; i < 200; ++i) {
+    texts.push_back(std::string("говорят ") + words[i % 15] + " " + words[(i / 15) % 15] + " " +
+                    words[(i / 7 + 3) % 15] + " номер " + std::to_string(i) + " квартал " +
+                    std::to_string(i * 7919 % 1000));
+  }
+  std::vector<Assignment> first;
+  for (int i = 0; i < 200; ++i) first.push_back(f.Add(texts[i], kT0 + i * 1000));
+  EXPECT_EQ(f.clusterer.Memory().indexed_reports, 50u);
+  // A repeat of a recent text joins its cluster; a repeat of an evicted one starts a new cluster.
+  Assignment recent = f.Add(texts[199], kT0 + 300'000);
+  EXPECT_EQ(recent.cluster, first[199].cluster);
+  Assignment old = f.Add(texts[0], kT0 + 301'000);
+  EXPECT_NE(old.cluster, first[0].cluster);
+  EXPECT_LE(f.clusterer.Memory().indexed_reports, 50u);
+}
+
 TEST(Clusters, ConcurrentAdds) {
   RumourClusterer clusterer;
   std::string text = Norm("В Оше начались беспорядки, толпа идёт к зданию акимиата");

@@ -93,7 +93,7 @@ TEST_F(ClustersConfigTest, BadValuesNameFileLineAndField) {
               "sources_window_ms, new_area, accel_min_recent, accel_factor)");
   ExpectIssue("clusters:\n  windows: 3\n", 2,
               "clusters.windows: unknown key (expected one of: enabled, window_ms, "
-              "min_matching_hashes, min_tokens, cache_clusters, spread)");
+              "min_matching_hashes, min_tokens, cache_clusters, max_index_reports, spread)");
   ExpectIssue("clusters: [1, 2]\n", 1, "clusters: expected a mapping of keys");
 }
 

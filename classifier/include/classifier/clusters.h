@@ -138,6 +138,9 @@ struct ClusterOptions {
   int min_matching_hashes = 9;         // of 16: a report this close to an indexed report joins it
   int min_tokens = 3;                  // fewer informative tokens -> singleton, not indexed
   TimeMs window_ms = 6 * 3600 * 1000;  // a cluster not seen for this long is cold: not joined
+  // At most this many reports indexed (the oldest leave first, even inside the window), so the
+  // index's memory is bounded (~90 B per report) at any report rate; 0 = only the window.
+  std::size_t max_index_reports = 0;
   // In-memory mode: a cluster state is dropped this long after going cold.
   TimeMs keep_cold_ms = 24 * 3600 * 1000;
   // The representative (first) text is cut at a UTF-8 boundary; 0 keeps only representative_id.

@@ -257,6 +257,9 @@ struct ClustersConfig {
   int min_matching_hashes = 9;               // of 16 MinHash values (estimated Jaccard 9/16)
   int min_tokens = 3;                        // fewer informative words: a singleton
   std::size_t cache_clusters = 20000;        // cluster states kept in memory
+  // Reports indexed at most (~90 B each): the oldest leave the index first, so memory stays
+  // bounded at any rate (1,000,000 is 4.6 days at 150,000 reports a day).
+  std::size_t max_index_reports = 1000000;
   ClusterSpreadConfig spread;
   std::string origin;  // "file:line" of the section
 };
