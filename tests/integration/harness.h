@@ -15,6 +15,7 @@
 #include "fakes/http_sink.h"
 #include "testutil/http_client.h"
 #include "testutil/process.h"
+#include "testutil/kannel_fixture.h"
 #include "testutil/testutil.h"
 
 namespace sakchy::testing {
@@ -143,12 +144,7 @@ class Harness {
     if (pid <= 0 || ::access("/usr/bin/gdb", X_OK) != 0) return "(gdb not available)";
     const std::string cmd = "/usr/bin/gdb -p " + std::to_string(pid) +
                             " -batch -ex 'thread apply all bt 20' 2>&1 | grep -E '^(Thread|#)'";
-    std::string out;
-    if (FILE* f = ::popen(cmd.c_str(), "r")) {
-      char buf[4096];
-      while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-      ::pclose(f);
-    }
+    const std::string out = RunShell(cmd).second;
     return out.empty() ? "(no stacks)" : out;
   }
 

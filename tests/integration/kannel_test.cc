@@ -18,6 +18,7 @@
 
 #include "core/time.h"
 #include "integration/harness.h"
+#include "testutil/kannel_fixture.h"
 
 namespace sakchy::testing {
 namespace {
@@ -37,46 +38,6 @@ bool KannelInstalled() {
          access(kFakeSmsc, X_OK) == 0;
 }
 
-// `n` distinct free TCP ports on 127.0.0.1 (held open together so they differ).
-std::vector<std::uint16_t> FreePorts(int n) {
-  std::vector<int> fds;
-  std::vector<std::uint16_t> ports;
-  for (int i = 0; i < n; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      ADD_FAILURE() << "cannot pick a free port";
-      if (fd >= 0) close(fd);
-      break;
-    }
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs a shell command; returns {exit code, stdout + stderr}.
-std::pair<int, std::string> Run(const std::string& command) {
-  std::string output;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 std::string UrlEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -112,17 +73,17 @@ class Kannel {
   Kannel() : ports_(FreePorts(4)) {}
   ~Kannel() {
     if (started_)
-      Run(Quote(SourcePath("tests/fixtures/kannel/stop-kannel.sh")) + " " + Quote(dir_.str()));
+      RunShell(ShellQuote(SourcePath("tests/fixtures/kannel/stop-kannel.sh")) + " " + ShellQuote(dir_.str()));
   }
 
   ::testing::AssertionResult Start(std::uint16_t sakchy_port) {
     if (ports_.size() != 4) return ::testing::AssertionFailure() << "no free ports";
     std::ostringstream cmd;
-    cmd << Quote(SourcePath("tests/fixtures/kannel/start-kannel.sh")) << " " << Quote(dir_.str())
+    cmd << ShellQuote(SourcePath("tests/fixtures/kannel/start-kannel.sh")) << " " << ShellQuote(dir_.str())
         << " " << sakchy_port << " " << kKannelSecret;
     for (auto p : ports_) cmd << " " << p;
     started_ = true;
-    auto [code, output] = Run(cmd.str());
+    auto [code, output] = RunShell(cmd.str());
     if (code != 0) {
       return ::testing::AssertionFailure() << "start-kannel.sh exited " << code << ":\n" << output;
     }
