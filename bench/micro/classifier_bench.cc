@@ -10,7 +10,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include "../../classifier/src/normalizer.h"
 #include "classifier/classifier.h"
 #include "classifier/language.h"
+#include "core/allocator.h"
 
 namespace {
 
@@ -391,19 +391,19 @@ std::shared_ptr<const Classifier> LoadOrSkip(benchmark::State& state, const std:
 
 // Resident memory added by loading 5,000 rules (first, so the heap is fresh) and classifying one
 // text (this thread's scratch): `rss_delta_MB` as the process sees it right after the load, and
-// `rss_retained_MB` after malloc_trim() hands the freed parse/compile memory back to the system —
+// `rss_retained_MB` after ReleaseFreeMemory() (jemalloc: purge) hands the freed parse/compile memory back to the system —
 // what the loaded classifier itself keeps.
 void MeasureMemory(benchmark::State& state, const fs::path& rules) {
   const std::string dir = rules.string();
   if (Areas() == nullptr) return state.SkipWithError("no areas");
   for (auto _ : state) {
-    malloc_trim(0);
+    sakchy::ReleaseFreeMemory();
     const std::size_t before = RssBytes();
     auto loaded = Classifier::Load(dir, *Areas(), 0);
     if (!loaded) return state.SkipWithError(loaded.error().message.substr(0, 500).c_str());
     (*loaded)->Classify(Texts()[0]);  // allocates this thread's scratch
     state.counters["rss_delta_MB"] = static_cast<double>(RssBytes() - before) / (1 << 20);
-    malloc_trim(0);
+    sakchy::ReleaseFreeMemory();
     state.counters["rss_retained_MB"] = static_cast<double>(RssBytes() - before) / (1 << 20);
     state.counters["terms"] = static_cast<double>((*loaded)->info().term_count);
     state.counters["rules"] = static_cast<double>((*loaded)->info().rule_count);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "config/config.h"
+#include "core/allocator.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/metrics.h"
@@ -166,6 +168,34 @@ struct HupHandler {
   }
 };
 
+// Memory as the process and its allocator see it, for /metrics (long runs must stay flat).
+void RegisterProcessMetrics(MetricsRegistry& metrics) {
+  metrics.AddCallbackGauge("process_resident_memory_bytes", "Resident memory of the process", {},
+                           [] {
+                             std::ifstream statm("/proc/self/statm");
+                             std::size_t pages = 0;
+                             std::size_t resident = 0;
+                             statm >> pages >> resident;
+                             return static_cast<double>(resident) *
+                                    static_cast<double>(sysconf(_SC_PAGESIZE));
+                           });
+  if (!ReadAllocatorStats()) return;  // glibc malloc: no figures
+  using Field = std::size_t AllocatorStats::*;
+  const std::pair<const char*, Field> fields[] = {
+      {"allocated", &AllocatorStats::allocated},
+      {"active", &AllocatorStats::active},
+      {"resident", &AllocatorStats::resident},
+      {"retained", &AllocatorStats::retained}};
+  for (const auto& [kind, field] : fields) {
+    metrics.AddCallbackGauge("sakchy_allocator_bytes",
+                             "Memory of the allocator (jemalloc stats.<kind>)", {{"kind", kind}},
+                             [field] {
+                               auto stats = ReadAllocatorStats();
+                               return stats ? static_cast<double>((*stats).*field) : 0.0;
+                             });
+  }
+}
+
 }  // namespace
 
 int Serve(const ServeOptions& options) {
@@ -220,6 +250,7 @@ int Serve(const ServeOptions& options) {
   if (!store) return Fail("cannot open the data directory " + cfg->storage.data_dir, store.error());
 
   MetricsRegistry metrics;
+  RegisterProcessMetrics(metrics);
   RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
   IdGenerator audit_ids(clock);
   storage::Store* audit_store = store->get();
@@ -390,10 +421,10 @@ int Serve(const ServeOptions& options) {
   std::string host = cfg->server.listen_host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   const std::string base = "http://" + host + ":" + std::to_string(server.port());
-  spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens",
+  spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
                "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
                rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
-               auth.size());
+               auth.size(), AllocatorName());
   if (auth.size() == 0) {
     spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
   }
