@@ -1,5 +1,6 @@
 #include "alerts/dispatcher.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -129,7 +130,10 @@ class DispatcherImpl final : public Dispatcher {
     auto add = [this, alerts = std::move(*pending)]() mutable { Add(std::move(alerts)); };
     net::post(ioc_, std::move(add));
     net::co_spawn(ioc_, TickLoop(), LogIfThrew);
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sakchy-deliver");
+      ioc_.run();
+    });
     return OkStatus();
   }
 

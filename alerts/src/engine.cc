@@ -1,5 +1,6 @@
 #include "alerts/engine.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -137,7 +138,10 @@ class EngineImpl final : public Engine {
       spdlog::info("alerts: routing {} events left from before the restart", tickets.size());
       Committed(std::move(tickets));
     }
-    ticker_ = std::thread([this] { TickLoop(); });
+    ticker_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sakchy-alerts");
+      TickLoop();
+    });
     if (cfg_.channels.telegram) StartTelegramUpdates();
     return OkStatus();
   }

@@ -1,5 +1,6 @@
 #include "telegram_updates.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -172,7 +173,10 @@ void TelegramUpdates::Start() {
     }
   };
   net::co_spawn(impl->ioc, impl->Loop(), log);
-  impl->thread = std::thread([impl] { impl->ioc.run(); });
+  impl->thread = std::thread([impl] {
+    pthread_setname_np(pthread_self(), "sakchy-tg-acks");
+    impl->ioc.run();
+  });
 }
 
 void TelegramUpdates::Stop() {

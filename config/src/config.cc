@@ -183,6 +183,7 @@ void ParsePipeline(const YAML::Node& node, PipelineConfig& out, Issues& issues) 
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   ReadIntInto(map, "queue_capacity", issues, 1, kMax, out.queue_capacity);
   ReadIntInto(map, "scoring_threads", issues, 1, kMaxThreads, out.scoring_threads);
+  ReadIntInto(map, "scoring_nice", issues, 0, 19, out.scoring_nice);
   ReadIntInto(map, "max_text_bytes", issues, 1, kMax, out.max_text_bytes);
   map.Finish();
 }

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -17,6 +19,8 @@
 #include <unordered_set>
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace sakchy::ingest {
 namespace {
@@ -207,6 +211,12 @@ class PipelineImpl final : public Pipeline {
     for (int i = 0; i < n; ++i) {
       scorers_.emplace_back([this] {
         pthread_setname_np(pthread_self(), "sakchy-score");
+        // Linux: niceness is per thread. Raising it needs no privilege.
+        if (cfg_.scoring_nice != 0 &&
+            setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), cfg_.scoring_nice) != 0) {
+          spdlog::warn("pipeline: cannot set the scoring threads' niceness to {}: {}",
+                       cfg_.scoring_nice, std::strerror(errno));
+        }
         ScoringLoop();
       });
     }

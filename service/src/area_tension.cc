@@ -1,5 +1,6 @@
 #include "service/area_tension.h"
 
+#include <pthread.h>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -230,6 +231,7 @@ void AreaTension::Start() {
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sakchy-tension");
     std::unique_lock lock(thread_mu_);
     while (!stop_) {
       lock.unlock();

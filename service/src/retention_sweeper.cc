@@ -1,5 +1,6 @@
 #include "service/retention_sweeper.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "core/local_time.h"
@@ -50,6 +51,7 @@ void RetentionSweeper::Start() {
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "sakchy-retain");
     std::unique_lock lock(thread_mu_);
     while (!stop_) {
       lock.unlock();

@@ -343,6 +343,9 @@ int Serve(const ServeOptions& options) {
   std::atomic<bool> ready{false};
   net::io_context io(cfg->server.io_threads);
   net::thread_pool blocking(2);
+  for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
+    net::post(blocking, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
+  }
   Authenticator auth(cfg->tokens);
   ApiDeps deps;
   deps.pipeline = pipeline.get();

@@ -80,6 +80,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_TRUE(config->storage.sync_writes);
   EXPECT_EQ(config->pipeline.queue_capacity, 10000u);
   EXPECT_EQ(config->pipeline.scoring_threads, 1);
+  EXPECT_EQ(config->pipeline.scoring_nice, 10);
   EXPECT_EQ(config->pipeline.max_text_bytes, 16384u);
   EXPECT_EQ(config->alerts.min_severity, Severity::kHigh);
   EXPECT_EQ(config->alerts.timeout_ms, 5000);
@@ -221,6 +222,13 @@ TEST_F(ConfigTest, SizesAndThreadsMustBePositive) {
               "pipeline.queue_capacity: expected an integer, got 'lots'");
   ExpectIssue("pipeline:\n  scoring_threads: 0\n", 2,
               "pipeline.scoring_threads: must be between 1 and 1024, got 0");
+  {
+    auto nice = Load("pipeline:\n  scoring_nice: 0\n");
+    ASSERT_TRUE(nice.has_value()) << nice.error().message;
+    EXPECT_EQ(nice->pipeline.scoring_nice, 0);
+  }
+  ExpectIssue("pipeline:\n  scoring_nice: 20\n", 2,
+              "pipeline.scoring_nice: must be between 0 and 19, got 20");
   ExpectIssue("pipeline:\n  max_text_bytes: [1]\n", 2,
               "pipeline.max_text_bytes: expected an integer");
   ExpectIssue("alerts:\n  timeout_ms: 0\n", 2, "alerts.timeout_ms: must be positive, got 0");

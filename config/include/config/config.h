@@ -30,6 +30,10 @@ struct StorageConfig {
 struct PipelineConfig {
   std::size_t queue_capacity = 10000;  // reports waiting for scoring; full -> 503
   int scoring_threads = 1;
+  // Scheduling niceness of the scoring threads (0..19): scoring is asynchronous, so under load the
+  // intake threads (whose latency a client waits for) come first; scoring takes the spare CPU and
+  // the bounded queue absorbs bursts.
+  int scoring_nice = 10;
   std::size_t max_text_bytes = 16384;
 };
 

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -150,7 +151,10 @@ class SourceManager::Impl {
       spdlog::info("source {} ({}) started, polling every {} ms", state->config.id,
                    state->config.type, state->config.interval_ms);
     }
-    thread_ = std::thread([io = io_.get()] { io->run(); });
+    thread_ = std::thread([io = io_.get()] {
+      pthread_setname_np(pthread_self(), "sakchy-sources");
+      io->run();
+    });
     return OkStatus();
   }
 
