@@ -4,6 +4,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
@@ -221,11 +222,25 @@ class RocksStore final : public Store {
   static Status AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
                            rocksdb::WriteBatch* batch);
 
-  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)) {
+  RocksStore(std::string dir, bool sync) : dir_(std::move(dir)), sync_(sync) {
     write_options_.sync = sync;
     score_write_options_.sync = false;
-    score_write_options_.memtable_insert_hint_per_batch = true;
-    write_options_.memtable_insert_hint_per_batch = true;
+  }
+
+  // Writes `batch` and, when writes are synced, makes the log durable before returning. The sync
+  // is a SyncWAL() after an unsynced write rather than a synced write: a synced write holds
+  // RocksDB's write queue through the fsync, so every other writer (scoring, whose commits need
+  // no sync) waited for intake's fsyncs; SyncWAL() runs outside the queue. The batch becomes
+  // visible to readers a moment before it is durable; no caller acknowledges anything before
+  // this returns.
+  Status DurableWrite(rocksdb::WriteBatch* batch, std::string_view op) {
+    rocksdb::Status s = db_->Write(unsynced_options_, batch);
+    if (!s.ok()) return Fail(s, op);
+    if (sync_) {
+      s = db_->SyncWAL();
+      if (!s.ok()) return Fail(s, std::string(op) + " (sync the log)");
+    }
+    return OkStatus();
   }
 
   // The error for a failed RocksDB call; logs it. `op` names the operation ("append reports").
@@ -257,7 +272,9 @@ class RocksStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every opened CF, owned; freed before db_
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> cf_{};
   const rocksdb::ReadOptions read_options_;
-  rocksdb::WriteOptions write_options_;
+  rocksdb::WriteOptions write_options_;     // sync as configured (retention sweeps)
+  rocksdb::WriteOptions unsynced_options_;  // DurableWrite syncs the log itself
+  bool sync_ = true;
   std::atomic<std::int64_t> pending_count_{0};
 
   // Serialises AppendReports so the idempotency check and write are atomic; guards the scratch.
@@ -336,6 +353,14 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   // bought nothing; turning them off enables insert hints (below), which matter: keys arrive in
   // time order, and skip-list searches were 40 % of the scoring thread's CPU.
   db_options.allow_concurrent_memtable_write = false;
+  // Compactions run at the lowest CPU priority (nice 19): they can wait, while the threads
+  // that answer clients cannot. Flushes (the high pool) keep normal priority, or writes stall.
+  // The default Env is process-wide; this process opens one database.
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
+  // Flush and compaction output reaches the disk 1 MB at a time instead of as one burst when a
+  // file is finished, so the log's fsyncs (which a client waits for) never queue behind tens of
+  // MB of writeback.
+  db_options.bytes_per_sync = std::uint64_t{1} << 20;
 
   const auto supported = rocksdb::GetSupportedCompressions();
   rocksdb::CompressionType compression = rocksdb::kNoCompression;
@@ -549,8 +574,9 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   // are (later cursors of the same source win, as the batch applies in order).
   for (const auto& c : cursors) intake_batch_.Put(cf_[kCursors], c.source_id, c.value);
   if (intake_batch_.Count() > 0) {
-    rocksdb::Status s = db_->Write(write_options_, &intake_batch_);
-    if (!s.ok()) return Fail(s, "append reports");
+    if (auto st = DurableWrite(&intake_batch_, "append reports"); !st) {
+      return tl::unexpected(st.error());
+    }
     pending_count_.fetch_add(added);
   }
   return results;
@@ -1147,9 +1173,7 @@ Status RocksStore::UpdateAlerts(std::span<const Alert> alerts,
     AddAlert(alert, &batch, &key, &value);
   }
   if (batch.Count() == 0) return OkStatus();
-  rocksdb::Status s = db_->Write(write_options_, &batch);
-  if (!s.ok()) return Fail(s, "update alerts");
-  return OkStatus();
+  return DurableWrite(&batch, "update alerts");
 }
 
 Result<std::optional<Alert>> RocksStore::ReadAlert(const rocksdb::ReadOptions& ro,
@@ -1296,9 +1320,7 @@ Status RocksStore::WriteRecords(std::span<const RecordWrite> writes) {
   rocksdb::WriteBatch batch;
   if (auto st = AddRecords(writes, cf_[kRecords], &batch); !st) return st;
   if (batch.Count() == 0) return OkStatus();
-  rocksdb::Status s = db_->Write(write_options_, &batch);
-  if (!s.ok()) return Fail(s, "write records");
-  return OkStatus();
+  return DurableWrite(&batch, "write records");
 }
 
 Result<std::optional<std::string>> RocksStore::GetRecord(std::string_view table,
