@@ -194,7 +194,9 @@ class Generator {
         backlog_.push_back(at);
       }
     }
-    timer_.expires_after(std::chrono::milliseconds(1));
+    // Every 200 us: a request waits at most that long past its scheduled time to leave the
+    // client, and that wait counts in its latency.
+    timer_.expires_after(std::chrono::microseconds(200));
     timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) Tick();
     });

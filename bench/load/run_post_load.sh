@@ -21,7 +21,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 sample_rss 10
 cpu_snapshot > "$work/cpu0"
 ./build-release/bench/post_load --url "$base" --token "$token" --texts "$work/texts.json" \
-  --connections "$connections" --rate "$rate" --duration "$duration" --report-every 10 |
+  --connections "$connections" --rate "$rate" --duration "$duration" --report-every "${SAKCHY_REPORT_EVERY:-10}" |
   tee "$work/load.txt"
 cpu_snapshot > "$work/cpu1"
 requests=$(awk '/^total:/ {print $2}' "$work/load.txt")
