@@ -39,11 +39,16 @@ trap stop_sakchy EXIT
 metric() {
   curl -s -H "Authorization: Bearer $analyst" "$base/metrics" | awk -v m="$1" '$1 == m {print $2}'
 }
-# Prints the server's resident memory every $1 seconds (in the background).
+metric_mb() { metric "$1" | awk '{printf "%d", $1 / 1048576}'; }
+# Prints the server's resident memory every $1 seconds (in the background), and what holds it.
 sample_rss() {
   local every=$1 t=0
   ( while kill -0 "$pid" 2>/dev/null; do
-      echo "rss t=${t}s $(ps -o rss= -p "$pid" | tr -d ' ') KiB"
+      echo "rss t=${t}s $(ps -o rss= -p "$pid" | tr -d ' ') KiB;" \
+        "allocated $(metric_mb 'sakchy_allocator_bytes{kind="allocated"}') MB," \
+        "memtables $(metric_mb 'sakchy_storage_memory_bytes{kind="memtables"}') MB," \
+        "block cache $(metric_mb 'sakchy_storage_memory_bytes{kind="block_cache"}') MB," \
+        "cluster index $(metric_mb sakchy_cluster_index_bytes) MB"
       sleep "$every"; t=$((t + every))
     done ) &
   sampler_pid=$!

@@ -251,6 +251,16 @@ int Serve(const ServeOptions& options) {
 
   MetricsRegistry metrics;
   RegisterProcessMetrics(metrics);
+  for (const auto& [kind, bytes] : (*store)->MemoryUsage()) {
+    (void)bytes;
+    storage::Store* s = store->get();
+    metrics.AddCallbackGauge("sakchy_storage_memory_bytes", "Memory held by RocksDB, by kind",
+                             {{"kind", kind}}, [s, kind = kind] {
+                               const auto usage = s->MemoryUsage();
+                               const auto it = usage.find(kind);
+                               return it == usage.end() ? 0.0 : static_cast<double>(it->second);
+                             });
+  }
   RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
   IdGenerator audit_ids(clock);
   storage::Store* audit_store = store->get();

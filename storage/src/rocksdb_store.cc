@@ -173,6 +173,18 @@ class RocksStore final : public Store {
   Result<std::vector<Report>> PendingReports(std::size_t limit, std::string_view after_id) override;
   Result<std::size_t> CountPending() override;
   Status CommitScored(std::span<const ScoredBatchItem> items) override;
+  std::map<std::string, std::uint64_t> MemoryUsage() const override {
+    std::map<std::string, std::uint64_t> out;
+    std::uint64_t value = 0;
+    if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &value)) {
+      out["memtables"] = value;
+    }
+    if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &value)) {
+      out["table_readers"] = value;
+    }
+    if (block_cache_) out["block_cache"] = block_cache_->GetUsage();
+    return out;
+  }
   Result<std::optional<Event>> GetEvent(std::string_view id) override;
   Result<std::vector<CounterBucket>> ReadCounters(std::string_view area, Resolution resolution,
                                                   TimeMs from, TimeMs to) override;
@@ -269,6 +281,7 @@ class RocksStore final : public Store {
 
   const std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;  // shared by every column family
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // every opened CF, owned; freed before db_
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> cf_{};
   const rocksdb::ReadOptions read_options_;
@@ -433,6 +446,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
       rocksdb::DB::Open(db_options, options.dir, descriptors, &store->handles_, &db);
   if (!s.ok()) return store->Fail(s, "open");
   store->db_.reset(db);
+  store->block_cache_ = cache;
   for (std::size_t i = 0; i < kCfCount; ++i) store->cf_[i] = store->handles_[i];
 
   if (auto st = store->CheckSchema(); !st) return tl::unexpected(st.error());

@@ -186,6 +186,7 @@ TEST(ServiceTest, TokensAndRoles) {
   EXPECT_NE(metrics.body.find("sakchy_queue_depth"), std::string::npos);
   EXPECT_NE(metrics.body.find("sakchy_http_request_seconds_bucket"), std::string::npos);
   EXPECT_GT(h.Metric("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(h.Metric("sakchy_storage_memory_bytes{kind=\"memtables\"}"), 0);
 #if SAKCHY_WITH_JEMALLOC  // the binary links jemalloc (CMake SAKCHY_JEMALLOC): its figures too
   EXPECT_GT(h.Metric("sakchy_allocator_bytes{kind=\"allocated\"}"), 1 << 20);
   EXPECT_GT(h.Metric("sakchy_allocator_bytes{kind=\"resident\"}"), 1 << 20);

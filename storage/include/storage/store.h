@@ -222,6 +222,10 @@ class Store {
   // Writes the deferred counters and pending-mark removals (ScoredBatchItem::defer_counters).
   [[nodiscard]] virtual Status FlushDeferred() { return OkStatus(); }
 
+  // Memory the store holds, by kind ("memtables", "block_cache", "table_readers"), in bytes;
+  // empty for stores that do not track it.
+  virtual std::map<std::string, std::uint64_t> MemoryUsage() const { return {}; }
+
   // Buckets with at least one value, in time order, with from <= start < to. Reads only counters
   // (those on disk and the deferred ones).
   [[nodiscard]] virtual Result<std::vector<CounterBucket>> ReadCounters(std::string_view area,
