@@ -48,6 +48,7 @@ sample_rss() {
         "allocated $(metric_mb 'sakchy_allocator_bytes{kind="allocated"}') MB," \
         "memtables $(metric_mb 'sakchy_storage_memory_bytes{kind="memtables"}') MB," \
         "block cache $(metric_mb 'sakchy_storage_memory_bytes{kind="block_cache"}') MB," \
+        "table readers $(metric_mb 'sakchy_storage_memory_bytes{kind="table_readers"}') MB," \
         "cluster index $(metric_mb sakchy_cluster_index_bytes) MB"
       sleep "$every"; t=$((t + every))
     done ) &

@@ -52,6 +52,9 @@ constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
 constexpr std::size_t kMaxSuccessiveMerges = 64;
 constexpr std::size_t kPendingMemtableBytes = std::size_t{4} << 20;
+// All memtables together: past this the largest is flushed. Bounds the store's memory under a
+// steady write load (each column family alone may grow to 2 x 64 MB).
+constexpr std::size_t kMemtableBudgetBytes = std::size_t{128} << 20;
 // Deferred counters are written at the latest with the commit that reaches this many events.
 constexpr std::size_t kMaxDeferredEvents = 4096;
 
@@ -374,6 +377,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   // file is finished, so the log's fsyncs (which a client waits for) never queue behind tens of
   // MB of writeback.
   db_options.bytes_per_sync = std::uint64_t{1} << 20;
+  db_options.db_write_buffer_size = kMemtableBudgetBytes;
 
   const auto supported = rocksdb::GetSupportedCompressions();
   rocksdb::CompressionType compression = rocksdb::kNoCompression;
