@@ -109,7 +109,10 @@ class EngineImpl final : public Engine {
                                     "Notices to duty contacts about undeliverable alerts")),
         unnoticed_(metrics.GetCounter(
             "sakchy_alerts_undeliverable_unnoticed_total",
-            "Undeliverable alerts with no duty contact to tell (see alerts.duty)")) {
+            "Undeliverable alerts with no duty contact to tell (see alerts.duty)")),
+        closed_for_capacity_(metrics.GetCounter(
+            "sakchy_alert_groups_closed_total",
+            "Alert groups closed early to stay within alerts.max_open_groups")) {
     auto groups = groups_gauge_;
     metrics.AddCallbackGauge("sakchy_alert_groups", "Open alert groups", {},
                              [groups] { return static_cast<double>(groups->load()); });
@@ -624,6 +627,18 @@ class EngineImpl final : public Engine {
     }
   }
 
+  // State thread. A flood of alerts closes the oldest groups early (Notifier::Add): counted, and
+  // said in the log at most once a minute.
+  void CountClosedForCapacity(const AddOutcome& outcome, TimeMs now) {
+    if (outcome.closed_for_capacity == 0) return;
+    closed_for_capacity_.Inc(outcome.closed_for_capacity);
+    if (now - last_capacity_warning_ < 60'000) return;
+    last_capacity_warning_ = now;
+    spdlog::warn("alerts: {} open alert groups reached alerts.max_open_groups ({}); the oldest "
+                 "closed early ({} so far): no more reminders or escalation for them",
+                 notifier_.group_count(), cfg_.max_open_groups, closed_for_capacity_.Value());
+  }
+
   // State thread: routes every ticket queued so far.
   void RouteTickets() {
     std::vector<Alert> tickets;
@@ -658,6 +673,7 @@ class EngineImpl final : public Engine {
         in.source = SourceKey((*event)->report);
         in.at = now;
         AddOutcome outcome = notifier_.Add(in, now);
+        CountClosedForCapacity(outcome, now);
         if (outcome.inhibited) inhibited_.Inc();
         for (const auto& id : outcome.unreachable) {
           unreachable_.Inc();
@@ -873,6 +889,7 @@ class EngineImpl final : public Engine {
     in.reason = signal.reason;
     in.at = now;
     AddOutcome outcome = notifier_.Add(in, now);
+    CountClosedForCapacity(outcome, now);
     for (const auto& id : outcome.unreachable) {
       unreachable_.Inc();
       spdlog::warn("alerts: contact {} should hear about signal {} but has no usable channel", id,
@@ -1395,6 +1412,8 @@ class EngineImpl final : public Engine {
   Counter& planned_;
   Counter& notices_;
   Counter& unnoticed_;
+  Counter& closed_for_capacity_;
+  TimeMs last_capacity_warning_ = 0;
   std::shared_ptr<std::atomic<std::size_t>> groups_gauge_ =
       std::make_shared<std::atomic<std::size_t>>(0);
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <queue>
+#include <vector>
 
 #include "alerts/contacts.h"
 #include "core/crypto.h"
@@ -64,6 +66,9 @@ struct GroupState {
   TimeMs last_input_at = 0;
   TimeMs last_flush_at = 0;
   TimeMs next_flush_at = 0;
+  // The group's one pending expiry check (not persisted: set again at restore). An input does
+  // not schedule another: the check moves itself to last_input_at + resolve_after when due.
+  TimeMs expiry_check_at = 0;
   std::map<std::string, Recipient> recipients;
   bool acked = false;
   int escalation_step = 0;
@@ -99,6 +104,16 @@ struct Due {
     if (at != o.at) return at > o.at;
     if (type != o.type) return static_cast<int>(type) > static_cast<int>(o.type);
     return key > o.key;
+  }
+};
+
+// The schedule: a min-heap of due times that can also drop entries that no longer matter.
+class DueQueue : public std::priority_queue<Due, std::vector<Due>, std::greater<>> {
+ public:
+  template <typename Pred>
+  void EraseIf(Pred stale) {
+    std::erase_if(c, stale);
+    std::make_heap(c.begin(), c.end(), comp);
   }
 };
 
@@ -297,7 +312,7 @@ struct Notifier::Impl {
   std::unordered_map<std::string, Rate> rates;
   std::unordered_map<std::string, Inhibition> inhibited;
   std::set<std::string> unnotified;  // groups that have not notified anyone yet
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
+  DueQueue due;
 
   std::set<std::string> dirty_groups;
   std::set<std::string> dirty_rates;
@@ -464,6 +479,14 @@ struct Notifier::Impl {
 
   void Schedule(TimeMs at, DueType type, const std::string& key) { due.push(Due{at, type, key}); }
 
+  // One pending expiry entry per group, so the schedule does not grow with every input (it held
+  // one per routed event until resolve_after: ~45 bytes per event, 160 MB an hour at 1,000/s).
+  void ScheduleExpiry(GroupState& g) {
+    if (g.expiry_check_at != 0) return;
+    g.expiry_check_at = g.last_input_at + cfg.resolve_after_ms;
+    Schedule(g.expiry_check_at, DueType::kExpiry, g.key);
+  }
+
   void ScheduleFlush(GroupState& g, TimeMs at) {
     if (g.next_flush_at != 0 && g.next_flush_at <= at) return;
     g.next_flush_at = at;
@@ -522,14 +545,71 @@ struct Notifier::Impl {
       if (!in.summary.empty()) g.summary = in.summary;
       if (!in.reason.empty()) g.signal_reason = in.reason;
       g.last_input_at = now;
-      Schedule(now + cfg.resolve_after_ms, DueType::kExpiry, key);
+      ScheduleExpiry(g);
       for (const config::Contact* c : Recipients(r, in, outcome.unreachable)) {
         g.recipients.try_emplace(c->id);
       }
       dirty_groups.insert(key);
       outcome.groups.push_back(key);
     }
+    outcome.closed_for_capacity = KeepWithinCapacity(outcome.groups);
+    MaybeCompactSchedule();
     return outcome;
+  }
+
+  // An entry Tick would pass over: its group closed, or it was superseded by a later schedule.
+  bool Stale(const Due& d) const {
+    if (d.type == DueType::kDigest) return !rates.contains(d.key);
+    auto it = groups.find(d.key);
+    if (it == groups.end()) return true;
+    const GroupState& g = it->second;
+    switch (d.type) {
+      case DueType::kFlush: return g.next_flush_at != d.at;
+      case DueType::kEscalation: return g.next_escalation_at != d.at;
+      case DueType::kExpiry: return g.expiry_check_at != d.at;
+      case DueType::kDigest: break;
+    }
+    return false;
+  }
+
+  // A group has at most three live entries (flush, escalation, expiry check) and a rate one
+  // (digest); entries of closed groups wait for their time otherwise (up to resolve_after). The
+  // schedule is swept when it holds far more than that: O(1) amortised per entry.
+  void MaybeCompactSchedule() {
+    if (due.size() <= 4 * (groups.size() + rates.size()) + 1024) return;
+    due.EraseIf([this](const Due& d) { return Stale(d); });
+  }
+
+  // Closes groups while more than max_open_groups are open: in one pass down to 99 % of it, so
+  // the O(groups) selection runs once per 1 % of the capacity. Never the groups of `keep` (the
+  // input just added). Returns how many closed.
+  std::size_t KeepWithinCapacity(const std::vector<std::string>& keep) {
+    const std::size_t cap = std::max<std::size_t>(cfg.max_open_groups, 1);
+    if (groups.size() <= cap) return 0;
+    const std::size_t target = cap - cap / 100;
+    struct Candidate {
+      bool unnotified;
+      TimeMs last_input_at;
+      const std::string* key;
+    };
+    std::vector<Candidate> order;
+    order.reserve(groups.size());
+    for (const auto& [key, g] : groups) {
+      if (Contains(keep, key)) continue;
+      order.push_back({unnotified.contains(key), g.last_input_at, &key});
+    }
+    const std::size_t drop = std::min(groups.size() - target, order.size());
+    auto older = [](const Candidate& a, const Candidate& b) {
+      if (a.unnotified != b.unnotified) return !a.unnotified;  // notified ones first
+      return a.last_input_at < b.last_input_at;
+    };
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop),
+                     order.end(), older);
+    std::vector<std::string> victims;
+    victims.reserve(drop);
+    for (std::size_t i = 0; i < drop; ++i) victims.push_back(*order[i].key);
+    for (const auto& key : victims) EraseGroup(key);
+    return drop;
   }
 
   // ---- Decisions ----
@@ -809,12 +889,19 @@ struct Notifier::Impl {
           if (g.next_escalation_at == d.at) Escalate(g, now, result);
           break;
         case DueType::kExpiry:
-          if (g.last_input_at + cfg.resolve_after_ms <= now) EraseGroup(d.key);
+          if (g.expiry_check_at != d.at) break;  // superseded
+          g.expiry_check_at = 0;
+          if (g.last_input_at + cfg.resolve_after_ms <= now) {
+            EraseGroup(d.key);
+          } else {
+            ScheduleExpiry(g);  // inputs came since: check again resolve_after after the last
+          }
           break;
         case DueType::kDigest:
           break;
       }
     }
+    MaybeCompactSchedule();
     return result;
   }
 };
@@ -961,7 +1048,8 @@ std::vector<std::string> Notifier::Restore(const std::vector<storage::Record>& g
     if (!slot.notified) s.unnotified.insert(key);
     if (slot.next_flush_at != 0) s.Schedule(slot.next_flush_at, DueType::kFlush, key);
     if (slot.next_escalation_at != 0) s.Schedule(slot.next_escalation_at, DueType::kEscalation, key);
-    s.Schedule(slot.last_input_at + s.cfg.resolve_after_ms, DueType::kExpiry, key);
+    slot.expiry_check_at = 0;
+    s.ScheduleExpiry(slot);
   }
   for (const auto& r : rates) {
     auto rate = DecodeRate(r.value);
@@ -1012,5 +1100,6 @@ std::optional<Notifier::GroupView> Notifier::Group(const std::string& key) const
 }
 
 std::size_t Notifier::group_count() const { return impl_->groups.size(); }
+std::size_t Notifier::scheduled_count() const { return impl_->due.size(); }
 
 }  // namespace sakchy::alerts

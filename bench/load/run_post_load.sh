@@ -27,4 +27,5 @@ cpu_snapshot > "$work/cpu1"
 requests=$(awk '/^total:/ {print $2}' "$work/load.txt")
 cpu_per_item "$work/cpu0" "$work/cpu1" "$requests" request
 echo "accepted $(metric sakchy_reports_accepted_total), scored $(metric sakchy_events_scored_total), refused $(metric 'sakchy_reports_refused_total{reason="queue_full"}')"
+echo "open alert groups $(metric sakchy_alert_groups)"
 echo "rss end $(ps -o rss= -p "$pid" | tr -d ' ') KiB; load after: $(cut -d' ' -f1-3 /proc/loadavg)"

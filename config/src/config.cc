@@ -377,6 +377,7 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   if (auto n = map.Get("route")) internal::ParseRootRoute(*n, out.route, issues);
   if (auto n = map.Get("rate_limit")) internal::ParseRateLimit(*n, out.rate_limit, issues);
   ReadIntInto(map, "resolve_after_ms", issues, 1, kMax, out.resolve_after_ms);
+  ReadIntInto(map, "max_open_groups", issues, 100, 100'000'000, out.max_open_groups);
   if (auto n = map.Get("duty")) {
     if (auto v = ReadStringList(*n, map.Field("duty"), issues)) out.duty_contacts = std::move(*v);
   }

@@ -465,5 +465,69 @@ TEST_F(NotifierTest, SignalsFormOneGroupPerClusterApartFromEvents) {
               notifier_->Group("root/area=KG-O-ARAVAN,signal=cluster:C1")->acked);
 }
 
+TEST_F(NotifierTest, AGroupClosesResolveAfterItsLastInputWithOneScheduledCheck) {
+  cfg_.route.group_by = std::vector<std::string>{"area"};
+  cfg_.route.repeat_interval_ms = 100 * kHour;  // no reminders in this test
+  cfg_.resolve_after_ms = 24 * kHour;
+  Make();
+  auto& n = *notifier_;
+  ASSERT_EQ(AddAndTick(Event("E0", "KG-O-ARAVAN", Severity::kMedium), kT0).size(), 1u);
+  const std::size_t scheduled = n.scheduled_count();
+  // Thousands of inputs into the same group do not grow the schedule (each added an entry once).
+  for (int i = 1; i <= 5000; ++i) {
+    n.Add(Event("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kHour);
+  }
+  EXPECT_LE(n.scheduled_count(), scheduled + 2);
+  // Still open 24 h after the first input (the last came at 10 h), closed 24 h after the last.
+  n.Tick(kT0 + 24 * kHour);
+  EXPECT_EQ(n.group_count(), 1u);
+  n.Tick(kT0 + 34 * kHour - 1);
+  EXPECT_EQ(n.group_count(), 1u);
+  n.Tick(kT0 + 34 * kHour);
+  EXPECT_EQ(n.group_count(), 0u);
+  EXPECT_LE(n.scheduled_count(), scheduled + 2);  // a closed group's later entries pass unused
+  // A new input after the close opens a new group, notified as new.
+  auto again = AddAndTick(Event("E9", "KG-O-ARAVAN", Severity::kMedium), kT0 + 35 * kHour);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].reason, "new");
+}
+
+TEST_F(NotifierTest, AFloodOfAlertsStaysWithinMaxOpenGroupsClosingTheOldestNotifiedFirst) {
+  cfg_.route.group_wait_ms = kMin;
+  cfg_.max_open_groups = 100;
+  Make();
+  auto& n = *notifier_;
+  // 100 per-event groups, notified.
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(n.Add(Event("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium),
+                    kT0 + i * kSec).closed_for_capacity, 0u);
+  }
+  EXPECT_EQ(n.Tick(kT0 + 5 * kMin).notifications.size(), 100u);
+  // Two more, not notified yet (group_wait): the two oldest notified groups close for them.
+  std::size_t closed = 0;
+  closed += n.Add(Event("N1", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
+  closed += n.Add(Event("N2", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
+  EXPECT_EQ(closed, 2u);
+  EXPECT_EQ(n.group_count(), 100u);
+  EXPECT_FALSE(n.Group("root/event=E0").has_value());
+  EXPECT_FALSE(n.Group("root/event=E1").has_value());
+  EXPECT_TRUE(n.Group("root/event=E2").has_value());
+  // The new groups were kept and notify when their group_wait is over.
+  std::set<std::string> keys;
+  for (const auto& d : n.Tick(kT0 + 11 * kMin).notifications) keys.insert(d.group_key);
+  EXPECT_EQ(keys, (std::set<std::string>{"root/event=N1", "root/event=N2"}));
+  // A flood: the count stays within the capacity, the newest groups stay.
+  for (int i = 0; i < 1000; ++i) {
+    n.Add(Event("F" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + kHour + i);
+    ASSERT_LE(n.group_count(), 100u);
+  }
+  EXPECT_TRUE(n.Group("root/event=F999").has_value());
+  // The closed groups' entries do not pile up in the schedule either.
+  for (int i = 0; i < 5000; ++i) {
+    n.Add(Event("G" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 2 * kHour + i);
+  }
+  EXPECT_LE(n.scheduled_count(), 4 * n.group_count() + 1024);
+}
+
 }  // namespace
 }  // namespace sakchy::alerts

@@ -239,6 +239,7 @@ TEST_F(ChannelsConfigTest, RouteTreeRateLimitAndDuty) {
             roles: [mediator]
   rate_limit: {max: 10, per_ms: 3600000}
   resolve_after_ms: 7200000
+  max_open_groups: 2000
   duty: [national-duty]
 )yaml");
   ASSERT_TRUE(config.has_value()) << config.error().message;
@@ -264,6 +265,7 @@ TEST_F(ChannelsConfigTest, RouteTreeRateLimitAndDuty) {
   EXPECT_EQ(root.routes[1].routes[0].match.max_severity, Severity::kMedium);
   EXPECT_EQ(config->alerts.rate_limit.max, 10);
   EXPECT_EQ(config->alerts.resolve_after_ms, 7200000);
+  EXPECT_EQ(config->alerts.max_open_groups, 2000u);
   EXPECT_EQ(config->alerts.duty_contacts, std::vector<std::string>{"national-duty"});
 
   ExpectIssue("alerts:\n  route:\n    group_by: [town]\n", 3,

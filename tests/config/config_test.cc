@@ -234,6 +234,8 @@ TEST_F(ConfigTest, SizesAndThreadsMustBePositive) {
   ExpectIssue("alerts:\n  timeout_ms: 0\n", 2, "alerts.timeout_ms: must be positive, got 0");
   ExpectIssue("alerts:\n  max_in_flight: 0\n", 2,
               "alerts.max_in_flight: must be between 1 and 1000000, got 0");
+  ExpectIssue("alerts:\n  max_open_groups: 10\n", 2,
+              "alerts.max_open_groups: must be between 100 and 100000000, got 10");
   ExpectIssue("alerts:\n  give_up_after_ms: 99999999999999999999\n", 2,
               "alerts.give_up_after_ms: integer '99999999999999999999' is out of range");
   ExpectIssue("storage:\n  sync_writes: maybe\n", 2,

@@ -109,6 +109,9 @@ struct AddOutcome {
   std::vector<std::string> groups;       // groups it joined
   std::vector<std::string> unreachable;  // contacts that should hear but have no usable channel
   bool inhibited = false;                // covered by a cluster alert: routed nowhere
+  // Groups closed early to stay within alerts.max_open_groups (the oldest input first, those
+  // that have notified before those that have not).
+  std::size_t closed_for_capacity = 0;
 };
 
 // An escalation step taken by Tick (for the audit log).
@@ -189,6 +192,9 @@ class Notifier {
   };
   std::optional<GroupView> Group(const std::string& key) const;
   std::size_t group_count() const;
+  // Entries in the time schedule (flushes, escalations, digests, expiry checks): bounded by a
+  // few per group, whatever the number of inputs.
+  std::size_t scheduled_count() const;
 
  private:
   struct Impl;

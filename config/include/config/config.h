@@ -141,6 +141,9 @@ struct AlertsConfig {
   RouteConfig route;
   RateLimitConfig rate_limit;
   std::int64_t resolve_after_ms = 24LL * 3600 * 1000;  // a group with no new input closes
+  // Open alert groups kept at most (~1 KB each): past this the groups with the oldest input close
+  // early, those that have notified first (a flood of alerts must not exhaust memory).
+  std::size_t max_open_groups = 50'000;
   // Contacts told when a notification cannot be delivered (dead letter, failed on every
   // channel); empty: contacts with role analyst_on_duty covering the alert's area.
   std::vector<std::string> duty_contacts;
