@@ -557,19 +557,23 @@ struct Notifier::Impl {
     return outcome;
   }
 
-  // An entry Tick would pass over: its group closed, or it was superseded by a later schedule.
-  bool Stale(const Due& d) const {
-    if (d.type == DueType::kDigest) return !rates.contains(d.key);
-    auto it = groups.find(d.key);
-    if (it == groups.end()) return true;
-    const GroupState& g = it->second;
+  // Whether a group's entry is the one the group waits for, not one superseded by a later
+  // schedule (Tick acts only on these).
+  static bool Current(const Due& d, const GroupState& g) {
     switch (d.type) {
-      case DueType::kFlush: return g.next_flush_at != d.at;
-      case DueType::kEscalation: return g.next_escalation_at != d.at;
-      case DueType::kExpiry: return g.expiry_check_at != d.at;
+      case DueType::kFlush: return g.next_flush_at == d.at;
+      case DueType::kEscalation: return g.next_escalation_at == d.at;
+      case DueType::kExpiry: return g.expiry_check_at == d.at;
       case DueType::kDigest: break;
     }
     return false;
+  }
+
+  // An entry Tick would pass over: its group or rate is gone, or it was superseded.
+  bool Stale(const Due& d) const {
+    if (d.type == DueType::kDigest) return !rates.contains(d.key);
+    auto it = groups.find(d.key);
+    return it == groups.end() || !Current(d, it->second);
   }
 
   // A group has at most three live entries (flush, escalation, expiry check) and a rate one
@@ -879,17 +883,16 @@ struct Notifier::Impl {
         continue;
       }
       auto it = groups.find(d.key);
-      if (it == groups.end()) continue;
+      if (it == groups.end() || !Current(d, it->second)) continue;
       GroupState& g = it->second;
       switch (d.type) {
         case DueType::kFlush:
-          if (g.next_flush_at == d.at) Flush(g, now, result);
+          Flush(g, now, result);
           break;
         case DueType::kEscalation:
-          if (g.next_escalation_at == d.at) Escalate(g, now, result);
+          Escalate(g, now, result);
           break;
         case DueType::kExpiry:
-          if (g.expiry_check_at != d.at) break;  // superseded
           g.expiry_check_at = 0;
           if (g.last_input_at + cfg.resolve_after_ms <= now) {
             EraseGroup(d.key);

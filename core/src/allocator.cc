@@ -36,7 +36,6 @@ std::optional<AllocatorStats> ReadAllocatorStats() {
   std::size_t size = sizeof(epoch);
   mallctl("epoch", &epoch, &size, &epoch, size);
   AllocatorStats s;
-  s.name = AllocatorName();
   if (!Read("stats.allocated", &s.allocated) || !Read("stats.active", &s.active) ||
       !Read("stats.resident", &s.resident) || !Read("stats.retained", &s.retained)) {
     return std::nullopt;  // a jemalloc built without statistics

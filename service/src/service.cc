@@ -251,11 +251,10 @@ int Serve(const ServeOptions& options) {
 
   MetricsRegistry metrics;
   RegisterProcessMetrics(metrics);
-  for (const auto& [kind, bytes] : (*store)->MemoryUsage()) {
-    (void)bytes;
-    storage::Store* s = store->get();
+  storage::Store* memory_store = store->get();
+  for (const auto& entry : memory_store->MemoryUsage()) {
     metrics.AddCallbackGauge("sakchy_storage_memory_bytes", "Memory held by RocksDB, by kind",
-                             {{"kind", kind}}, [s, kind = kind] {
+                             {{"kind", entry.first}}, [s = memory_store, kind = entry.first] {
                                const auto usage = s->MemoryUsage();
                                const auto it = usage.find(kind);
                                return it == usage.end() ? 0.0 : static_cast<double>(it->second);

@@ -11,7 +11,6 @@
 namespace sakchy {
 
 struct AllocatorStats {
-  std::string name;            // "jemalloc 5.3.0-0-g..."
   std::size_t allocated = 0;   // bytes in live allocations
   std::size_t active = 0;      // bytes in pages holding live allocations
   std::size_t resident = 0;    // bytes of allocator memory resident in RAM (incl. its metadata)
