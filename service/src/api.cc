@@ -21,6 +21,7 @@
 #include "ingest/validation.h"
 #include "api_analytics.h"
 #include "area_scope.h"
+#include "service/completion_inbox.h"
 #include "service/openapi.h"
 #include "service/report_json.h"
 
@@ -52,14 +53,17 @@ std::string Slug(unsigned status) {
 }
 
 // Submits to the pipeline and resumes the coroutine when the reports are durable (or refused).
-net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
+// The completion travels through `inbox` (one io wake-up per group commit, not per request).
+net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline, CompletionInbox& inbox,
                                                  std::vector<Report> reports) {
-  auto initiation = [&pipeline](auto handler, std::vector<Report> batch) {
+  auto initiation = [&pipeline, &inbox](auto handler, std::vector<Report> batch) {
     auto ex = net::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    pipeline.Submit(std::move(batch), [shared, ex](ingest::SubmitResult result) {
-      net::post(ex, [shared, result = std::move(result)]() mutable {
-        std::move (*shared)(std::move(result));
+    pipeline.Submit(std::move(batch), [shared, ex, &inbox](ingest::SubmitResult result) {
+      inbox.Push([shared, ex, result = std::move(result)]() mutable {
+        net::post(ex, [shared, result = std::move(result)]() mutable {
+          std::move (*shared)(std::move(result));
+        });
       });
     });
   };
@@ -72,8 +76,8 @@ net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline,
 // resumes the coroutine when all are durable or refused; results in chunk order. After the first
 // chunk refused on the spot (queue full, stopping), the rest are not submitted and get that error.
 net::awaitable<std::vector<ingest::SubmitResult>> SubmitChunksAsync(
-    ingest::Pipeline& pipeline, std::vector<std::vector<Report>> chunks) {
-  auto initiation = [&pipeline](auto handler, std::vector<std::vector<Report>> all) {
+    ingest::Pipeline& pipeline, CompletionInbox& inbox, std::vector<std::vector<Report>> chunks) {
+  auto initiation = [&pipeline, &inbox](auto handler, std::vector<std::vector<Report>> all) {
     using Handler = decltype(handler);
     struct State {
       explicit State(Handler h, std::size_t n) : handler(std::move(h)), results(n) {}
@@ -84,8 +88,10 @@ net::awaitable<std::vector<ingest::SubmitResult>> SubmitChunksAsync(
     auto ex = net::get_associated_executor(handler);
     auto state = std::make_shared<State>(std::move(handler), all.size());
     state->remaining = all.size() + 1;  // +1 until every chunk is handed over
-    auto finish = [state, ex]() {
-      net::post(ex, [state]() mutable { std::move(state->handler)(std::move(state->results)); });
+    auto finish = [state, ex, &inbox]() {
+      inbox.Push([state, ex] {
+        net::post(ex, [state]() mutable { std::move(state->handler)(std::move(state->results)); });
+      });
     };
     bool refused = false;
     for (std::size_t i = 0; i < all.size(); ++i) {
@@ -227,7 +233,8 @@ Api::Api(ApiDeps deps)
                                         "Requests refused by authentication",
                                         {{"reason", "forbidden"}})),
       audit_ids_(d_.clock ? *d_.clock : SystemClock::Instance()),
-      analytics_(std::make_unique<AnalyticsApi>(d_)) {}
+      analytics_(std::make_unique<AnalyticsApi>(d_)),
+      inbox_(std::make_unique<CompletionInbox>(d_.io)) {}
 
 Api::~Api() = default;
 
@@ -429,7 +436,7 @@ net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
   }
   std::vector<Report> batch;
   batch.push_back(std::move(report));
-  auto result = co_await SubmitAsync(*d_.pipeline, std::move(batch));
+  auto result = co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(batch));
   if (!result) {
     const auto& err = result.error();
     if (err.code == ErrorCode::kResourceExhausted || err.code == ErrorCode::kUnavailable) {
@@ -532,7 +539,7 @@ net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who
                         std::make_move_iterator(valid.begin() + static_cast<long>(next + n)));
   }
   std::vector<ingest::SubmitResult> outcomes;
-  if (!chunks.empty()) outcomes = co_await SubmitChunksAsync(*d_.pipeline, std::move(chunks));
+  if (!chunks.empty()) outcomes = co_await SubmitChunksAsync(*d_.pipeline, *inbox_, std::move(chunks));
   for (std::size_t c = 0; c < outcomes.size(); ++c) {
     const std::size_t first = c * kBatchChunk;
     const std::size_t n = std::min(kBatchChunk, valid.size() - first);
@@ -628,7 +635,7 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   }
   std::vector<Report> batch;
   batch.push_back(std::move(*report));
-  auto result = co_await SubmitAsync(*d_.pipeline, std::move(batch));
+  auto result = co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(batch));
   if (!result) {
     // Kannel retries a failed callback, so a temporary refusal loses nothing.
     auto r = Problem(503, "Service Unavailable", result.error().message);

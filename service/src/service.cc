@@ -363,6 +363,7 @@ int Serve(const ServeOptions& options) {
   deps.auth = &auth;
   deps.metrics = &metrics;
   deps.blocking = &blocking;
+  deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
   deps.reload_rules = [reloader](const std::string& actor) {
     return reloader->Reload("api", actor);

@@ -2,6 +2,7 @@
 // The REST API: routing, authentication, validation, RFC 7807 problems, metrics per route.
 // Endpoints: docs/API.md.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/value.hpp>
 
@@ -28,6 +29,7 @@ namespace sakchy::service {
 
 class AreaShapes;
 class AreaTension;
+class CompletionInbox;
 
 struct ApiDeps {
   ingest::Pipeline* pipeline = nullptr;
@@ -36,6 +38,8 @@ struct ApiDeps {
   const Authenticator* auth = nullptr;
   MetricsRegistry* metrics = nullptr;
   boost::asio::thread_pool* blocking = nullptr;  // store reads run here, never on io threads
+  // The io threads' executor (required): the pipeline's completions are handed to it in batches.
+  boost::asio::any_io_executor io;
   ingest::ClassifierProvider classifier;
   std::function<bool()> ready;  // false while starting or shutting down
   const Clock* clock = nullptr;
@@ -128,6 +132,7 @@ class Api final : public RequestHandler {
   Counter& forbidden_;
   IdGenerator audit_ids_;  // ids of audit entries written by the API (verdicts)
   std::unique_ptr<AnalyticsApi> analytics_;  // trends, areas, exports, audit (api_analytics.cc)
+  std::unique_ptr<CompletionInbox> inbox_;   // pipeline completions -> io threads
 };
 
 }  // namespace sakchy::service
