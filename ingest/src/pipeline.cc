@@ -350,11 +350,18 @@ class PipelineImpl final : public Pipeline {
       }
       if (released) reserved_.fetch_sub(released);
       if (!fresh.empty()) {
+        // A scorer that waits for a full batch (see ScoringLoop) is woken when the queue fills
+        // one, or by its linger timeout: waking it on every commit only to wait again cost a
+        // context switch per group commit. An idle scorer (empty queue) is woken at once.
+        bool wake = false;
         {
           std::lock_guard lock(score_mu_);
+          const std::size_t before = score_queue_.size();
           for (auto& r : fresh) score_queue_.push_back(std::move(r));
+          wake = before == 0 ||
+                 (before < kFullScoringBatch && score_queue_.size() >= kFullScoringBatch);
         }
-        score_cv_.notify_one();
+        if (wake) score_cv_.notify_one();
       }
       batch.clear();
     }
