@@ -662,16 +662,17 @@ class EngineImpl final : public Engine {
         spdlog::error("alerts: event {} of routing ticket {} is missing; dropped", ticket.event_id,
                       ticket.id);
       } else {
-        events_cache_[ticket.event_id] = **event;
+        Event& ev = **event;
         RoutingInput in;
         in.kind = AlertKind::kEvent;
         in.key = ticket.event_id;
         in.event_ids = {ticket.event_id};
-        in.area = (*event)->area;
-        in.severity = (*event)->severity;
-        in.categories = (*event)->categories;
-        in.source = SourceKey((*event)->report);
+        in.area = ev.area;
+        in.severity = ev.severity;
+        in.categories = ev.categories;
+        in.source = SourceKey(ev.report);
         in.at = now;
+        events_cache_[ticket.event_id] = std::move(ev);
         AddOutcome outcome = notifier_.Add(in, now);
         CountClosedForCapacity(outcome, now);
         if (outcome.inhibited) inhibited_.Inc();
@@ -702,10 +703,18 @@ class EngineImpl final : public Engine {
     for (const Alert& a : created) records.push_back(CodeRecord(a));
     for (auto& r : extra) records.push_back(std::move(r));
     if (created.empty() && also.empty() && records.empty()) return OkStatus();
+    // Routing that sends nothing (no notification, no escalation, only routed tickets and the
+    // groups' state) need not wait for a sync: if a power failure loses this write, its tickets
+    // are still pending on disk and are routed again after the restart, to the same state.
+    const bool redoable =
+        created.empty() && result.escalations.empty() && extra.empty() && !also.empty() &&
+        std::all_of(also.begin(), also.end(),
+                    [](const Alert& a) { return a.kind == AlertKind::kRoute; });
+    const auto sync = redoable ? storage::Store::Sync::kBuffered : storage::Store::Sync::kDurable;
     std::vector<Alert> writes = created;
     for (Alert& a : also) writes.push_back(std::move(a));
     for (int attempt = 1;; ++attempt) {
-      auto st = store_.UpdateAlerts(writes, records);
+      auto st = store_.UpdateAlerts(writes, records, sync);
       if (st) break;
       spdlog::error("alerts: cannot store {} new notifications (attempt {}): {}", created.size(),
                     attempt, st.error().ToString());

@@ -217,8 +217,8 @@ class RocksStore final : public Store {
     }
     return result;
   }
-  Status UpdateAlerts(std::span<const Alert> alerts,
-                      std::span<const RecordWrite> records) override;
+  Status UpdateAlerts(std::span<const Alert> alerts, std::span<const RecordWrite> records,
+                      Sync sync) override;
   Result<std::optional<Alert>> GetAlert(std::string_view id) override;
   Result<std::vector<Alert>> ListAlerts(const AlertFilter& filter, std::size_t limit,
                                         std::string_view before_id) override;
@@ -1179,7 +1179,7 @@ Result<Store::VisitResult> RocksStore::VisitEventsByObserved(
 }
 
 Status RocksStore::UpdateAlerts(std::span<const Alert> alerts,
-                                std::span<const RecordWrite> records) {
+                                std::span<const RecordWrite> records, Sync sync) {
   rocksdb::WriteBatch batch;
   std::string key;
   std::string value;
@@ -1191,6 +1191,11 @@ Status RocksStore::UpdateAlerts(std::span<const Alert> alerts,
     AddAlert(alert, &batch, &key, &value);
   }
   if (batch.Count() == 0) return OkStatus();
+  if (sync == Sync::kBuffered) {
+    rocksdb::Status st = db_->Write(unsynced_options_, &batch);
+    if (!st.ok()) return Fail(st, "update alerts");
+    return OkStatus();
+  }
   return DurableWrite(&batch, "update alerts");
 }
 

@@ -95,6 +95,7 @@ class StoreFixture {
     }
   }
   storage::Store& store() { return *store_; }
+  FakeStore* fake() { return fake_.get(); }  // null for "rocksdb"
 
   // Stores the event (scored) and its notifications as a scoring commit would.
   void Commit(const Event& event, const std::vector<Alert>& alerts) {

@@ -279,6 +279,26 @@ TEST_P(EngineTest, EventsBelowTheThresholdGetNoTicketAndTicketsAreRemovedWhenRou
   for (const Alert& a : listed) EXPECT_NE(a.kind, AlertKind::kRoute);
 }
 
+// Routing that sends nothing is redone from its pending ticket after a power failure, so its
+// write is not synced; routing that creates notifications is (they leave the process).
+TEST_P(EngineTest, RoutingIsSyncedWhenItNotifiesAndBufferedWhenNothingLeaves) {
+  if (GetParam() != "fake") GTEST_SKIP() << "counts the fake store's sync modes";
+  FakeStore& fake = *stores_.fake();
+  Start();
+  Event nobody = MakeEvent(ids_, clock_.NowMs(), "KG");  // no contact covers the whole country
+  auto tickets = engine_->Plan(nobody);
+  ASSERT_EQ(tickets.size(), 1u);
+  stores_.Commit(nobody, tickets);
+  engine_->Committed(tickets);
+  ASSERT_TRUE(WaitFor([&] { return fake.buffered_calls() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return fake.tickets() == 0; })) << "the ticket is removed";
+  EXPECT_TRUE(Notifications(nobody.report.id).empty());
+
+  Raise(MakeEvent(ids_, clock_.NowMs()), 2);  // Osh and Aravan are notified
+  ASSERT_TRUE(WaitFor([&] { return osh_.count() == 1 && aravan_.count() == 1; }));
+  EXPECT_EQ(fake.buffered_calls(), 1u) << "routing that notifies is synced";
+}
+
 TEST_P(EngineTest, TicketsLeftBeforeARestartAreRoutedAfterIt) {
   Start();
   Event event = MakeEvent(ids_, clock_.NowMs());

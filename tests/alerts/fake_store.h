@@ -24,6 +24,11 @@ class FakeStore final : public storage::Store {
     std::lock_guard lock(mu_);
     return update_calls_;
   }
+  // Calls made with Sync::kBuffered (not synced before returning).
+  std::size_t buffered_calls() const {
+    std::lock_guard lock(mu_);
+    return buffered_calls_;
+  }
 
   Result<std::vector<storage::IntakeResult>> AppendReports(
       std::span<const Report>, std::span<const storage::CursorUpdate>) override {
@@ -46,10 +51,11 @@ class FakeStore final : public storage::Store {
     return Unsupported();
   }
   using storage::Store::UpdateAlerts;
-  Status UpdateAlerts(std::span<const Alert> alerts,
-                      std::span<const storage::RecordWrite> records) override {
+  Status UpdateAlerts(std::span<const Alert> alerts, std::span<const storage::RecordWrite> records,
+                      Sync sync) override {
     std::lock_guard lock(mu_);
     ++update_calls_;
+    if (sync == Sync::kBuffered) ++buffered_calls_;
     for (const Alert& a : alerts) {
       if (a.kind != AlertKind::kRoute) {
         alerts_[a.id] = a;
@@ -156,6 +162,7 @@ class FakeStore final : public storage::Store {
   std::map<std::string, Alert> tickets_;
   std::map<std::string, std::map<std::string, std::string>> records_;
   std::size_t update_calls_ = 0;
+  std::size_t buffered_calls_ = 0;
 };
 
 }  // namespace sakchy::alerts

@@ -276,11 +276,20 @@ class Store {
 
   // Outbox. Overwrites alerts by id and applies `records` (e.g. audit entries, routing state) in
   // the same atomic write. Alerts are indexed by event_id, every id in event_ids, group_key and
-  // subject_id.
+  // subject_id. kDurable (the default) syncs the write before returning when the store syncs
+  // writes at all; kBuffered does not: a power failure (never a process crash) may lose it and
+  // any later unsynced write (the next synced write makes it durable too), so it is only for
+  // writes the caller can redo from state that is already durable (e.g. routing whose tickets
+  // stay pending until this write lands).
+  enum class Sync { kDurable, kBuffered };
   [[nodiscard]] virtual Status UpdateAlerts(std::span<const Alert> alerts,
-                                            std::span<const RecordWrite> records) = 0;
+                                            std::span<const RecordWrite> records, Sync sync) = 0;
+  [[nodiscard]] Status UpdateAlerts(std::span<const Alert> alerts,
+                                    std::span<const RecordWrite> records) {
+    return UpdateAlerts(alerts, records, Sync::kDurable);
+  }
   [[nodiscard]] Status UpdateAlerts(std::span<const Alert> alerts) {
-    return UpdateAlerts(alerts, {});
+    return UpdateAlerts(alerts, {}, Sync::kDurable);
   }
   [[nodiscard]] virtual Result<std::optional<Alert>> GetAlert(std::string_view id) = 0;
   // Newest first; `before_id` (exclusive) pages back in time; empty = from the newest.
