@@ -284,7 +284,22 @@ class EngineImpl final : public Engine {
     if (signal.subject_id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "signal: subject_id is required");
     }
-    return OnStateThread<Status>([this, &signal] { return DoRaise(signal); });
+    return OnStateThread<Status>([this, &signal] { return DoRaise({&signal, 1}); });
+  }
+
+  void RaiseAll(std::vector<Signal> signals) override {
+    std::erase_if(signals, [](const Signal& s) {
+      if (!s.subject_id.empty()) return false;
+      spdlog::error("alerts: a signal without a subject id is not raised ({})", s.reason);
+      return true;
+    });
+    if (signals.empty()) return;
+    auto raise = [this, signals = std::move(signals)] {
+      if (auto st = DoRaise(signals); !st) {
+        spdlog::error("alerts: {} signals not raised: {}", signals.size(), st.error().ToString());
+      }
+    };
+    dispatcher_->Post(raise);
   }
 
   Result<std::size_t> FollowUp(const Verdict& verdict) override {
@@ -861,10 +876,23 @@ class EngineImpl final : public Engine {
   }
 
   // State thread.
-  Status DoRaise(const Signal& signal) {
+  // State thread: routes `signals` and writes them, their routing state and audit entries in
+  // one Step (one atomic write).
+  Status DoRaise(std::span<const Signal> signals) {
     const TimeMs now = clock_.NowMs();
-    const std::string key = SignalKey(signal);
     std::vector<storage::RecordWrite> extra;
+    Status first_error = OkStatus();
+    for (const Signal& signal : signals) {
+      // A signal that cannot be routed (a failed read) does not hold back the others.
+      if (auto st = AddSignal(signal, now, extra); !st && first_error) first_error = st;
+    }
+    if (auto st = Step(now, {}, std::move(extra)); !st) return st;
+    return first_error;
+  }
+
+  // State thread: one signal of DoRaise: inhibitions, routing, its records appended to `extra`.
+  Status AddSignal(const Signal& signal, TimeMs now, std::vector<storage::RecordWrite>& extra) {
+    const std::string key = SignalKey(signal);
     if (!signal.event_ids.empty()) {
       notifier_.Inhibit(signal.event_ids, key, now);
       // Per-event notifications not sent yet are withdrawn (the cluster alert covers them).
@@ -931,7 +959,7 @@ class EngineImpl final : public Engine {
         {"sources", signal.sources},
         {"events", signal.event_ids.size()}}));
     extra.push_back(storage::AuditRecord(entry));
-    return Step(now, {}, std::move(extra));
+    return OkStatus();
   }
 
   // State thread.

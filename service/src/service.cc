@@ -283,7 +283,7 @@ int Serve(const ServeOptions& options) {
     alerts_engine->Committed(std::move(a));
   };
   // Rumour clusters: every scored event is assigned in the scoring path; spread signals go to the
-  // alerts module (PipelineHooks::signals_committed -> alerts::Engine::Raise), verdicts too
+  // alerts module (PipelineHooks::signals_committed -> alerts::Engine::RaiseAll), verdicts too
   // (ApiDeps::verdict_recorded -> alerts::Engine::FollowUp).
   std::unique_ptr<ingest::ClusterStage> clusters;
   if (cfg->clusters.enabled) {
@@ -304,11 +304,9 @@ int Serve(const ServeOptions& options) {
         spdlog::warn("cluster {} spreading: {} ({} events, {} sources, areas {}, max severity {})",
                      s.subject_id, s.reason, s.event_ids.size(), s.sources,
                      areas.empty() ? "-" : areas, SeverityName(s.severity));
-        if (auto st = alerts_engine->Raise(s); !st) {
-          spdlog::error("cluster {}: spread alert not raised: {}", s.subject_id,
-                        st.error().ToString());
-        }
       }
+      // Routed on the alerts' state thread, all in one write; scoring goes on meanwhile.
+      alerts_engine->RaiseAll(std::move(signals));
     };
   }
   RulesReloader* reloader = &rules;

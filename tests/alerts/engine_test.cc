@@ -631,6 +631,30 @@ TEST_P(EngineTest, SignalIsRoutedAndInhibitsQueuedMemberEventAlerts) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
 }
 
+// A scoring batch's signals are raised together, without blocking the scorer: each routed and
+// audited as if raised alone, a signal without a subject skipped.
+TEST_P(EngineTest, RaiseAllRoutesEverySignalOfABatch) {
+  Start();
+  Signal first = ClusterSignal({}, clock_.NowMs());
+  Signal second = ClusterSignal({}, clock_.NowMs());
+  second.subject_id = "C2";
+  second.summary = "Говорят, что граница закрыта";
+  engine_->RaiseAll({first, Signal{}, second});
+  storage::AlertFilter signals;
+  signals.kind = AlertKind::kSignal;
+  std::vector<Alert> listed;
+  ASSERT_TRUE(WaitFor([&] {
+    listed = stores_.store().ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
+    return listed.size() == 4;  // Osh and Aravan, each about C1 and C2
+  }));
+  std::map<std::string, int> per_subject;
+  for (const Alert& a : listed) ++per_subject[a.subject_id];
+  EXPECT_EQ(per_subject, (std::map<std::string, int>{{"C1", 2}, {"C2", 2}}));
+  EXPECT_THAT(stores_.AuditActions("cluster:C1"), ElementsAre("alert.signal"));
+  EXPECT_THAT(stores_.AuditActions("cluster:C2"), ElementsAre("alert.signal"));
+  ASSERT_TRUE(WaitFor([&] { return osh_.count() == 2 && aravan_.count() == 2; }));
+}
+
 TEST_P(EngineTest, VerdictFollowUpReachesEveryoneAlertedInTheirLanguage) {
   sakchy::testing::TelegramSendFake bot("123:bot-token", {"1001", "1002", "1003"});
   cfg_.channels.telegram = config::TelegramChannelConfig{bot.api_base(), "", "123:bot-token"};

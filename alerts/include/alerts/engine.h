@@ -108,6 +108,11 @@ class Engine {
   // notifications, the routing state and the signal are written atomically. kInvalidArgument
   // without a subject id. Blocking.
   [[nodiscard]] virtual Status Raise(const Signal& signal) = 0;
+  // The signals of one scoring batch, raised as Raise() does but together (one atomic write, one
+  // sync) and without blocking the caller: scoring does not wait for alert routing. A signal
+  // without a subject id, or a write that fails, is logged (the signal record written by the
+  // scoring commit stays).
+  virtual void RaiseAll(std::vector<Signal> signals) = 0;
   // The verdict on a rumour: every contact that was sent or delivered a notification about the
   // cluster (its signals) or one of verdict.event_ids gets one follow-up per verdict on the
   // channel that reached them, with the status and the official statement, in their language;
