@@ -8,6 +8,8 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_T
   -DSAKCHY_BUILD_BENCH=ON >/dev/null
 cmake --build build-release --target sakchy post_load -j"$(nproc)" >/dev/null
 
+# SAKCHY_BIN: another build of the server to measure (e.g. an older commit's, for an A/B run).
+bin=${SAKCHY_BIN:-./build-release/service/sakchy}
 work=$(mktemp -d)
 token=bench-monitor-token-0123
 analyst=bench-analyst-token-0123
@@ -22,7 +24,7 @@ alerts: {min_severity: critical}
 logging: {level: warn}
 YAML
   SAKCHY_TOKENS="monitor:$token,analyst:$analyst" \
-    ./build-release/service/sakchy serve --config "$work/sakchy.yaml" > "$work/out" 2> "$work/err" &
+    "$bin" serve --config "$work/sakchy.yaml" > "$work/out" 2> "$work/err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
   base=$(grep -o 'http://[^ ]*' "$work/out" | head -1)
