@@ -126,6 +126,9 @@ class DispatcherImpl final : public Dispatcher {
     auto pending = store_.PendingAlerts();
     if (!pending) return tl::unexpected(pending.error());
     started_ = true;
+    // The alerts' state thread (docs/ARCHITECTURE.md); named for top -H and the load scripts'
+    // CPU breakdown. Nothing is posted to it before Start().
+    net::post(store_pool_, [] { pthread_setname_np(pthread_self(), "sakchy-alertdb"); });
     spdlog::info("alerts: dispatcher starting with {} pending alerts", pending->size());
     auto add = [this, alerts = std::move(*pending)]() mutable { Add(std::move(alerts)); };
     net::post(ioc_, std::move(add));
