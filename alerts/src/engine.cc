@@ -299,7 +299,7 @@ class EngineImpl final : public Engine {
         spdlog::error("alerts: {} signals not raised: {}", signals.size(), st.error().ToString());
       }
     };
-    dispatcher_->Post(raise);
+    dispatcher_->Post(std::move(raise));
   }
 
   Result<std::size_t> FollowUp(const Verdict& verdict) override {

@@ -2,7 +2,7 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -53,7 +53,8 @@ std::string Slug(unsigned status) {
 }
 
 // Submits to the pipeline and resumes the coroutine when the reports are durable (or refused).
-// The completion travels through `inbox` (one io wake-up per group commit, not per request).
+// The completion travels through `inbox` (one io wake-up per group commit, not per request) and
+// is dispatched from there: already on an io thread, it resumes without queueing a second time.
 net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline, CompletionInbox& inbox,
                                                  std::vector<Report> reports) {
   auto initiation = [&pipeline, &inbox](auto handler, std::vector<Report> batch) {
@@ -61,7 +62,7 @@ net::awaitable<ingest::SubmitResult> SubmitAsync(ingest::Pipeline& pipeline, Com
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     pipeline.Submit(std::move(batch), [shared, ex, &inbox](ingest::SubmitResult result) {
       inbox.Push([shared, ex, result = std::move(result)]() mutable {
-        net::post(ex, [shared, result = std::move(result)]() mutable {
+        net::dispatch(ex, [shared, result = std::move(result)]() mutable {
           std::move (*shared)(std::move(result));
         });
       });
@@ -90,7 +91,7 @@ net::awaitable<std::vector<ingest::SubmitResult>> SubmitChunksAsync(
     state->remaining = all.size() + 1;  // +1 until every chunk is handed over
     auto finish = [state, ex, &inbox]() {
       inbox.Push([state, ex] {
-        net::post(ex, [state]() mutable { std::move(state->handler)(std::move(state->results)); });
+        net::dispatch(ex, [state]() mutable { std::move(state->handler)(std::move(state->results)); });
       });
     };
     bool refused = false;
