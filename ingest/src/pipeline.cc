@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <condition_variable>
@@ -19,8 +18,8 @@
 #include <unordered_set>
 
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
+
+#include "core/thread.h"
 
 namespace sakchy::ingest {
 namespace {
@@ -211,17 +210,20 @@ class PipelineImpl final : public Pipeline {
     running_ = true;
     writer_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "sakchy-intake");
+      // A client waits for each group commit.
+      if (auto s = MarkThreadLatencySensitive(); !s) {
+        spdlog::warn("pipeline: no scheduling hint for the intake thread: {}", s.error().ToString());
+      }
       WriterLoop();
     });
     int n = std::max(1, cfg_.scoring_threads);
     for (int i = 0; i < n; ++i) {
       scorers_.emplace_back([this] {
         pthread_setname_np(pthread_self(), "sakchy-score");
-        // Linux: niceness is per thread. Raising it needs no privilege.
-        if (cfg_.scoring_nice != 0 &&
-            setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), cfg_.scoring_nice) != 0) {
-          spdlog::warn("pipeline: cannot set the scoring threads' niceness to {}: {}",
-                       cfg_.scoring_nice, std::strerror(errno));
+        // Scoring is batch work: it yields to the threads a client waits for.
+        if (auto s = MarkThreadBatch(cfg_.scoring_nice); !s) {
+          spdlog::warn("pipeline: cannot make the scoring threads SCHED_BATCH at nice {}: {}",
+                       cfg_.scoring_nice, s.error().ToString());
         }
         ScoringLoop();
       });

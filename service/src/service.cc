@@ -21,6 +21,7 @@
 #include "classifier/classifier.h"
 #include "config/areas.h"
 #include "config/config.h"
+#include "core/thread.h"
 #include "core/allocator.h"
 #include "core/crypto.h"
 #include "core/id.h"
@@ -424,6 +425,9 @@ int Serve(const ServeOptions& options) {
   for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
     io_threads.emplace_back([&io] {
       pthread_setname_np(pthread_self(), "sakchy-http");
+      if (auto s = MarkThreadLatencySensitive(); !s) {
+        spdlog::warn("server: no scheduling hint for an HTTP thread: {}", s.error().ToString());
+      }
       io.run();
     });
   }
