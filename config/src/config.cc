@@ -175,6 +175,7 @@ void ParseStorage(const YAML::Node& node, StorageConfig& out, Issues& issues) {
   if (auto sync = map.Get("sync_writes")) {
     if (auto value = ReadBool(*sync, map.Field("sync_writes"), issues)) out.sync_writes = *value;
   }
+  ReadIntInto(map, "background_write_mb_per_s", issues, 0, 100'000, out.background_write_mb_per_s);
   map.Finish();
 }
 

@@ -8,6 +8,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/rate_limiter.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
@@ -373,10 +374,16 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   // that answer clients cannot. Flushes (the high pool) keep normal priority, or writes stall.
   // The default Env is process-wide; this process opens one database.
   db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW, rocksdb::CpuPriority::kLow);
-  // Flush and compaction output reaches the disk 1 MB at a time instead of as one burst when a
-  // file is finished, so the log's fsyncs (which a client waits for) never queue behind tens of
-  // MB of writeback.
-  db_options.bytes_per_sync = std::uint64_t{1} << 20;
+  // Flush and compaction output reaches the disk 256 KB at a time, at a limited rate, instead
+  // of as bursts of tens of MB: the log's fsyncs, which clients wait for, queue behind whatever
+  // writeback is in the device's queue (measured: a flush stalled group commits for 4 ms at a
+  // time, and p99.9 at 15,000 req/s was 40-65 ms; with both, 12-15 ms).
+  db_options.bytes_per_sync = std::uint64_t{256} << 10;
+  if (options.background_write_mb_per_s > 0) {
+    db_options.rate_limiter.reset(rocksdb::NewGenericRateLimiter(
+        static_cast<std::int64_t>(options.background_write_mb_per_s) << 20,
+        /*refill_period_us=*/10'000));  // 10 ms refills: no 100-ms bursts
+  }
   db_options.db_write_buffer_size = kMemtableBudgetBytes;
 
   const auto supported = rocksdb::GetSupportedCompressions();

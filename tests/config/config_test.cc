@@ -78,6 +78,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(config->server.max_body_bytes, defaults.server.max_body_bytes);
   EXPECT_EQ(config->server.io_threads, 2);
   EXPECT_TRUE(config->storage.sync_writes);
+  EXPECT_EQ(config->storage.background_write_mb_per_s, 64u);
   EXPECT_EQ(config->pipeline.queue_capacity, 10000u);
   EXPECT_EQ(config->pipeline.scoring_threads, 1);
   EXPECT_EQ(config->pipeline.scoring_nice, 10);
@@ -227,6 +228,13 @@ TEST_F(ConfigTest, SizesAndThreadsMustBePositive) {
     ASSERT_TRUE(nice.has_value()) << nice.error().message;
     EXPECT_EQ(nice->pipeline.scoring_nice, 0);
   }
+  {
+    auto unlimited = Load("storage:\n  background_write_mb_per_s: 0\n");
+    ASSERT_TRUE(unlimited.has_value()) << unlimited.error().message;
+    EXPECT_EQ(unlimited->storage.background_write_mb_per_s, 0u);
+  }
+  ExpectIssue("storage:\n  background_write_mb_per_s: -5\n", 2,
+              "storage.background_write_mb_per_s: must be between 0 and 100000, got -5");
   ExpectIssue("pipeline:\n  scoring_nice: 20\n", 2,
               "pipeline.scoring_nice: must be between 0 and 19, got 20");
   ExpectIssue("pipeline:\n  max_text_bytes: [1]\n", 2,

@@ -25,6 +25,9 @@ struct ServerConfig {
 struct StorageConfig {
   std::string data_dir = "./var/data";
   bool sync_writes = true;  // fsync the WAL before acknowledging a write
+  // Flushes and compactions write at most this much per second (0 = no limit), so that their
+  // writeback does not sit in front of the log's fsyncs that clients wait for.
+  std::uint32_t background_write_mb_per_s = 64;
 };
 
 struct PipelineConfig {

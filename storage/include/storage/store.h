@@ -25,6 +25,8 @@ namespace sakchy::storage {
 struct StorageOptions {
   std::string dir;   // created when missing
   bool sync = true;  // fsync the WAL on every write that acknowledges something to a user
+  // Rate limit of flush and compaction writes in MB/s; 0 = none. The log is never limited.
+  std::uint32_t background_write_mb_per_s = 0;
 };
 
 // Time resolution of counter buckets.
