@@ -1,6 +1,5 @@
 #include "core/thread.h"
 
-#include <linux/sched.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -49,7 +48,7 @@ int CurrentNice(pid_t tid) {
 
 Status MarkThreadLatencySensitive() {
   const pid_t tid = gettid();
-  return SetAttr(tid, SCHED_NORMAL, CurrentNice(tid), 100'000);
+  return SetAttr(tid, SCHED_OTHER, CurrentNice(tid), 100'000);
 }
 
 Status MarkThreadBatch(int nice) { return SetAttr(gettid(), SCHED_BATCH, nice, 0); }

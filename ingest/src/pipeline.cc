@@ -6,7 +6,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <map>
