@@ -122,6 +122,32 @@ TEST_F(RecordsTest, RecordsCommitAtomicallyWithScoredEvents) {
   EXPECT_EQ(*pending, 1u);
 }
 
+// CommitScored writes a batch's records in key order; writes of one key keep their order, also
+// across items (a cluster's recency entry removed by one report and set again by a later one).
+TEST_F(RecordsTest, ScoredRecordsOfOneKeyApplyInBatchOrder) {
+  std::vector<ScoredBatchItem> items(3);
+  for (auto& item : items) {
+    Report r = MakeReport();
+    ASSERT_OK(store_->AppendReports({&r, 1}));
+    item.event.report = r;
+    item.event.scored = true;
+  }
+  items[0].records = {{"recent", "k2", "first"}, {"recent", "k1", "kept"}, {"member", "z", "1"}};
+  items[1].records = {{"recent", "k2", std::nullopt}, {"member", "a", "2"}};
+  items[2].records = {{"recent", "k2", "last"}, {"recent", "k3", "gone"}};
+  items[2].records.push_back({"recent", "k3", std::nullopt});
+  ASSERT_OK(store_->CommitScored(items));
+  auto value = [&](std::string_view table, std::string_view key) {
+    auto v = store_->GetRecord(table, key);
+    EXPECT_TRUE(v.has_value());
+    return v.value_or(std::nullopt).value_or("<none>");
+  };
+  EXPECT_EQ(value("recent", "k1"), "kept");
+  EXPECT_EQ(value("recent", "k2"), "last");
+  EXPECT_EQ(value("recent", "k3"), "<none>");
+  EXPECT_EQ(Keys("member", Scan()), (std::vector<std::string>{"a", "z"}));
+}
+
 TEST_F(RecordsTest, AuditLogNewestFirstWithFiltersAndPaging) {
   for (int i = 0; i < 7; ++i) {
     AuditEntry e;
