@@ -2,12 +2,16 @@
 //
 //   post_load --url http://127.0.0.1:8080 --token TOKEN --texts FILE
 //             [--connections 64] [--rate 15000] [--duration 30] [--report-every 10]
+//             [--ignore-retry-after]
 //
 // --rate R > 0: requests are scheduled at t0 + i/R whatever the server does, and each latency
 // is measured from its scheduled time (a request that waits for a free connection counts that
 // wait), so a slow server cannot hide behind a slower client ("coordinated omission").
 // --rate 0: closed loop, every connection sends its next request when the answer arrives
 // (maximum throughput). Each connection keeps one request in flight (HTTP/1.1 keep-alive).
+// In the closed loop a connection that gets 503 or 429 with Retry-After waits that long before
+// its next request, as a well-behaved client does; --ignore-retry-after sends it at once (the
+// server then spends its time refusing). The open loop never waits: its schedule is the load.
 // --texts: one JSON string per line (make_ndjson.py --texts); each request posts
 // {"text": <line>, "source_ref": "<run>-<n>"}, so every report is new.
 // Prints a line per --report-every seconds and a summary: requests/s, p50/p90/p99/p99.9/max
@@ -23,9 +27,11 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -51,6 +57,7 @@ struct Options {
   double rate = 0;
   double duration_s = 30;
   double report_every_s = 10;
+  bool ignore_retry_after = false;
 };
 
 // Latencies in microseconds, kept whole (a run is at most a few million requests).
@@ -58,6 +65,7 @@ struct Stats {
   std::vector<std::uint32_t> latencies_us;
   std::uint64_t non_2xx = 0;
   std::uint64_t errors = 0;
+  std::uint64_t backoffs = 0;  // waits for Retry-After (closed loop)
 
   void Print(const char* label, double seconds) {
     std::vector<std::uint32_t> v = latencies_us;
@@ -69,10 +77,12 @@ struct Stats {
     };
     std::printf(
         "%s: %zu requests in %.1f s = %.0f req/s; latency ms p50 %.2f p90 %.2f p99 %.2f "
-        "p99.9 %.2f max %.2f; non-2xx %llu; errors %llu\n",
+        "p99.9 %.2f max %.2f; non-2xx %llu; errors %llu; 2xx %.0f/s; retry-after waits %llu\n",
         label, v.size(), seconds, seconds > 0 ? v.size() / seconds : 0.0, pct(50), pct(90),
         pct(99), pct(99.9), v.empty() ? 0.0 : v.back() / 1000.0,
-        static_cast<unsigned long long>(non_2xx), static_cast<unsigned long long>(errors));
+        static_cast<unsigned long long>(non_2xx), static_cast<unsigned long long>(errors),
+        seconds > 0 ? (v.size() - non_2xx) / seconds : 0.0,
+        static_cast<unsigned long long>(backoffs));
     std::fflush(stdout);
   }
 };
@@ -82,17 +92,18 @@ class Generator;
 // One keep-alive connection with at most one request in flight.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(net::io_context& io, Generator& gen) : socket_(io), gen_(gen) {}
+  Connection(net::io_context& io, Generator& gen) : socket_(io), gen_(gen), pause_(io) {}
   void Start(const tcp::resolver::results_type& endpoints);
   void Send(Clock::time_point scheduled, std::string request);
   bool idle() const { return idle_; }
 
  private:
   void ReadHeader();
-  void Done(bool ok, unsigned status);
+  void Done(bool ok, unsigned status, int retry_after_s);
 
   tcp::socket socket_;
   Generator& gen_;
+  net::steady_timer pause_;
   net::streambuf in_;
   std::string out_;
   Clock::time_point scheduled_;
@@ -161,6 +172,13 @@ class Generator {
   }
 
   const std::string& host() const { return o_.host; }
+  // How long a connection waits after an answer that asks for `retry_after_s` (0: no wait).
+  std::chrono::seconds Backoff(int retry_after_s) {
+    if (retry_after_s <= 0 || o_.rate > 0 || o_.ignore_retry_after) return {};
+    ++total_.backoffs;
+    ++window_.backoffs;
+    return std::chrono::seconds(retry_after_s);
+  }
 
  private:
   std::string NextRequest() {
@@ -262,7 +280,7 @@ void Connection::Send(Clock::time_point scheduled, std::string request) {
   out_ = std::move(request);
   auto self = shared_from_this();
   net::async_write(socket_, net::buffer(out_), [self](boost::system::error_code ec, std::size_t) {
-    if (ec) return self->Done(false, 0);
+    if (ec) return self->Done(false, 0, 0);
     self->ReadHeader();
   });
 }
@@ -271,43 +289,63 @@ void Connection::ReadHeader() {
   auto self = shared_from_this();
   net::async_read_until(socket_, in_, "\r\n\r\n", [self](boost::system::error_code ec,
                                                          std::size_t header_bytes) {
-    if (ec) return self->Done(false, 0);
+    if (ec) return self->Done(false, 0, 0);
     std::string head(net::buffers_begin(self->in_.data()),
                      net::buffers_begin(self->in_.data()) + static_cast<long>(header_bytes));
     self->in_.consume(header_bytes);
     const unsigned status = head.size() > 12 ? static_cast<unsigned>(std::atoi(head.c_str() + 9)) : 0;
-    std::size_t length = 0;
-    for (const char* name : {"Content-Length: ", "content-length: "}) {
-      if (auto p = head.find(name); p != std::string::npos) length = std::stoul(head.substr(p + 16));
-    }
-    auto finish = [self, length, status]() {
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    auto header = [&head](const char* name) -> long {  // name: lower case, "\r\nname: "
+      auto p = head.find(name);
+      return p == std::string::npos ? -1 : std::atol(head.c_str() + p + std::strlen(name));
+    };
+    const std::size_t length = static_cast<std::size_t>(std::max(0L, header("\r\ncontent-length: ")));
+    const int retry_after =
+        status == 503 || status == 429 ? static_cast<int>(header("\r\nretry-after: ")) : 0;
+    auto finish = [self, length, status, retry_after]() {
       self->in_.consume(length);
-      self->Done(true, status);
+      self->Done(true, status, retry_after);
     };
     if (self->in_.size() >= length) return finish();
     net::async_read(self->socket_, self->in_, net::transfer_exactly(length - self->in_.size()),
                     [self, finish](boost::system::error_code rec, std::size_t) {
-                      if (rec) return self->Done(false, 0);
+                      if (rec) return self->Done(false, 0, 0);
                       finish();
                     });
   });
 }
 
-void Connection::Done(bool ok, unsigned status) {
+void Connection::Done(bool ok, unsigned status, int retry_after_s) {
   gen_.Record(scheduled_, ok, status);
   if (!ok) {
     std::fprintf(stderr, "connection failed; stopping\n");
     std::exit(1);
   }
-  gen_.Ready(shared_from_this());
+  const auto wait = gen_.Backoff(retry_after_s);
+  if (wait.count() == 0) return gen_.Ready(shared_from_this());
+  pause_.expires_after(wait);
+  pause_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->gen_.Ready(self);
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--ignore-retry-after") {
+      o.ignore_retry_after = true;
+      --i;  // a flag: no value
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", k.c_str());
+      return 2;
+    }
+    const std::string v = argv[i + 1];
     if (k == "--url") {
       std::string rest = v.substr(v.find("://") + 3);
       o.host = rest.substr(0, rest.find(':'));

@@ -7,7 +7,8 @@
 # RATE=0: closed loop (maximum throughput). RATE>0: open loop at RATE requests/s, latency from
 # each request's scheduled time (bench/load/post_load.cc). Prints requests/s and latency
 # percentiles (every 10 s and in total), the server's RSS every 10 s, CPU per request per thread
-# and the machine's load average. Examples:
+# and the machine's load average. In the closed loop a connection answered 503 waits for its
+# Retry-After; SAKCHY_POST_LOAD_FLAGS=--ignore-retry-after retries at once instead. Examples:
 #   run_post_load.sh 30 128          # throughput
 #   run_post_load.sh 30 64 15000     # latency at 15,000 req/s
 #   run_post_load.sh 600 64 15000    # 10 minutes: memory must stay flat
@@ -21,7 +22,8 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 sample_rss 10
 cpu_snapshot > "$work/cpu0"
 ./build-release/bench/post_load --url "$base" --token "$token" --texts "$work/texts.json" \
-  --connections "$connections" --rate "$rate" --duration "$duration" --report-every "${SAKCHY_REPORT_EVERY:-10}" |
+  --connections "$connections" --rate "$rate" --duration "$duration" --report-every "${SAKCHY_REPORT_EVERY:-10}" \
+  ${SAKCHY_POST_LOAD_FLAGS:-} |
   tee "$work/load.txt"
 cpu_snapshot > "$work/cpu1"
 requests=$(awk '/^total:/ {print $2}' "$work/load.txt")
