@@ -235,6 +235,9 @@ class RocksStore final : public Store {
 
  private:
   // Adds `writes` to `batch`; kInvalidArgument (nothing added) for a bad table name.
+  // Adds one record write (table name already checked); `key` is scratch.
+  static void AddRecord(const RecordWrite& w, rocksdb::ColumnFamilyHandle* cf,
+                        rocksdb::WriteBatch* batch, std::string* key);
   static Status AddRecords(std::span<const RecordWrite> writes, rocksdb::ColumnFamilyHandle* cf,
                            rocksdb::WriteBatch* batch);
 
@@ -877,14 +880,7 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
   std::stable_sort(records.begin(), records.end(), [](const RecordWrite* a, const RecordWrite* b) {
     return std::tie(a->table, a->key) < std::tie(b->table, b->key);
   });
-  for (const RecordWrite* r : records) {
-    RecordKey(r->table, r->key, &score_key_);
-    if (r->value) {
-      score_batch_.Put(cf_[kRecords], score_key_, ToSlice(*r->value));
-    } else {
-      score_batch_.Delete(cf_[kRecords], score_key_);
-    }
-  }
+  for (const RecordWrite* r : records) AddRecord(*r, cf_[kRecords], &score_batch_, &score_key_);
 
   // deferred_mu_ is held across the write, so ReadCounterTable sees each delta exactly once.
   std::lock_guard acc(deferred_mu_);
@@ -1353,14 +1349,19 @@ Status RocksStore::AddRecords(std::span<const RecordWrite> writes, rocksdb::Colu
       return MakeError(ErrorCode::kInvalidArgument,
                        "storage: write records: invalid table name '" + w.table + "'");
     }
-    RecordKey(w.table, w.key, &key);
-    if (w.value) {
-      batch->Put(cf, key, ToSlice(*w.value));
-    } else {
-      batch->Delete(cf, key);
-    }
+    AddRecord(w, cf, batch, &key);
   }
   return OkStatus();
+}
+
+void RocksStore::AddRecord(const RecordWrite& w, rocksdb::ColumnFamilyHandle* cf,
+                           rocksdb::WriteBatch* batch, std::string* key) {
+  RecordKey(w.table, w.key, key);
+  if (w.value) {
+    batch->Put(cf, *key, ToSlice(*w.value));
+  } else {
+    batch->Delete(cf, *key);
+  }
 }
 
 Status RocksStore::WriteRecords(std::span<const RecordWrite> writes) {
