@@ -176,6 +176,7 @@ void ParseStorage(const YAML::Node& node, StorageConfig& out, Issues& issues) {
     if (auto value = ReadBool(*sync, map.Field("sync_writes"), issues)) out.sync_writes = *value;
   }
   ReadIntInto(map, "background_write_mb_per_s", issues, 0, 100'000, out.background_write_mb_per_s);
+  ReadIntInto(map, "delete_mb_per_s", issues, 0, 100'000, out.delete_mb_per_s);
   map.Finish();
 }
 

@@ -248,7 +248,8 @@ int Serve(const ServeOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(cfg->storage.data_dir, ec);
   auto store = storage::Store::Open({cfg->storage.data_dir, cfg->storage.sync_writes,
-                                     cfg->storage.background_write_mb_per_s});
+                                     cfg->storage.background_write_mb_per_s,
+                                     cfg->storage.delete_mb_per_s});
   if (!store) return Fail("cannot open the data directory " + cfg->storage.data_dir, store.error());
 
   MetricsRegistry metrics;

@@ -11,6 +11,7 @@
 #include <rocksdb/rate_limiter.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
@@ -388,6 +389,24 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
         /*refill_period_us=*/10'000));  // 10 ms refills: no 100-ms bursts
   }
   db_options.db_write_buffer_size = kMemtableBudgetBytes;
+  // Deleted files (obsolete logs and tables) go away at a limited rate, 1 MB at a time: on a
+  // file system mounted with online discard, deleting a file discards all of its blocks at
+  // once, and the log's writes and fsyncs wait behind the discard in the device's queue
+  // (measured: a 70 MB log deleted in one go stalled group commits for 23-26 ms). Deleted
+  // files are renamed to *.trash first; leftovers of a crash are deleted at the next open.
+  if (options.delete_mb_per_s > 0) {
+    rocksdb::Status sfm_status;
+    db_options.sst_file_manager.reset(rocksdb::NewSstFileManager(
+        db_options.env, /*info_log=*/nullptr, /*trash_dir=*/"",
+        static_cast<std::int64_t>(options.delete_mb_per_s) << 20,
+        /*delete_existing_trash=*/true, &sfm_status,
+        // Trash above 4x the live data is deleted at once: disk space is never held hostage.
+        /*max_trash_db_ratio=*/4.0, /*bytes_max_delete_chunk=*/std::uint64_t{1} << 20));
+    if (!sfm_status.ok()) {
+      return MakeError(ErrorCode::kIo, "storage: cannot set up paced file deletion in " +
+                                           options.dir + ": " + sfm_status.ToString());
+    }
+  }
 
   const auto supported = rocksdb::GetSupportedCompressions();
   rocksdb::CompressionType compression = rocksdb::kNoCompression;

@@ -79,6 +79,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_EQ(config->server.io_threads, 2);
   EXPECT_TRUE(config->storage.sync_writes);
   EXPECT_EQ(config->storage.background_write_mb_per_s, 64u);
+  EXPECT_EQ(config->storage.delete_mb_per_s, 32u);
   EXPECT_EQ(config->pipeline.queue_capacity, 10000u);
   EXPECT_EQ(config->pipeline.scoring_threads, 1);
   EXPECT_EQ(config->pipeline.scoring_nice, 10);
@@ -235,6 +236,13 @@ TEST_F(ConfigTest, SizesAndThreadsMustBePositive) {
   }
   ExpectIssue("storage:\n  background_write_mb_per_s: -5\n", 2,
               "storage.background_write_mb_per_s: must be between 0 and 100000, got -5");
+  {
+    auto at_once = Load("storage:\n  delete_mb_per_s: 0\n");
+    ASSERT_TRUE(at_once.has_value()) << at_once.error().message;
+    EXPECT_EQ(at_once->storage.delete_mb_per_s, 0u);
+  }
+  ExpectIssue("storage:\n  delete_mb_per_s: 100001\n", 2,
+              "storage.delete_mb_per_s: must be between 0 and 100000, got 100001");
   ExpectIssue("pipeline:\n  scoring_nice: 20\n", 2,
               "pipeline.scoring_nice: must be between 0 and 19, got 20");
   ExpectIssue("pipeline:\n  max_text_bytes: [1]\n", 2,

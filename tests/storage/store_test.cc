@@ -3,8 +3,10 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "store_fixture.h"
@@ -469,6 +471,103 @@ TEST(CursorStoreTest, CursorIsStoredWithTheReportsAndSurvivesReopen) {
   ASSERT_OK(store);
   EXPECT_EQ(*(*store)->GetCursor("telegram-main"), std::optional<std::string>("43"));
   EXPECT_EQ(*(*store)->GetCursor("rss-news"), std::optional<std::string>("etag-1"));
+}
+
+// Paced deletion (storage.delete_mb_per_s): a deleted file is renamed to *.trash and truncated a
+// megabyte at a time by a background thread, so that its blocks are not freed (and, with online
+// discard, discarded) all at once. Trash left by a crash goes the same way at the next open.
+class PacedDeletionTest : public ::testing::Test {
+ protected:
+  std::string db() const { return dir_.str() + "/db"; }
+  // Size of the file `name`; -1 when it is gone.
+  std::int64_t SizeOf(const std::string& name) const {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(db() + "/" + name, ec);
+    return ec ? -1 : static_cast<std::int64_t>(size);
+  }
+  // Fills the database with ~`mb` MB of texts that do not compress (the delete scheduler removes
+  // trash at once when there is more than 4x the live data of it) and flushes them into tables.
+  void Fill(Store& store, int mb) {
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> letter('a', 'z');
+    for (int round = 0; round < mb; ++round) {
+      std::vector<Report> reports(1000);
+      for (auto& r : reports) {
+        r.id = ids_.Next();
+        r.text.resize(1000);
+        for (auto& c : r.text) c = static_cast<char>(letter(rng));
+        r.channel = "api";
+      }
+      kept_id_ = reports.back().id;
+      ASSERT_OK(store.AppendReports(reports));
+      ASSERT_OK(store.Flush());  // a table per round; the log before it becomes obsolete
+    }
+  }
+  int CountEndingWith(std::string_view suffix) const {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(db())) {
+      if (entry.path().filename().string().ends_with(suffix)) ++n;
+    }
+    return n;
+  }
+
+  sakchy::testing::TempDir dir_;
+  ManualClock clock_{1717243200000};
+  IdGenerator ids_{clock_};
+  std::string kept_id_;
+};
+
+TEST_F(PacedDeletionTest, LeftoverTrashShrinksAMegabyteAtATimeAndObsoleteLogsGo) {
+  {
+    auto store = Store::Open({db(), true});
+    ASSERT_OK(store);
+    Fill(**store, 4);
+  }
+  constexpr std::int64_t kTrash = std::int64_t{3} << 20;
+  {
+    std::ofstream leftover(db() + "/000042.sst.trash", std::ios::binary);  // a crash's leftover
+    leftover << std::string(static_cast<std::size_t>(kTrash), 'x');
+  }
+  StorageOptions options{db(), true};
+  options.delete_mb_per_s = 1;  // 3 s for the leftover
+  auto store = Store::Open(options);
+  ASSERT_OK(store);
+  // Not deleted at once (the default would have), and it shrinks before it is gone.
+  EXPECT_GT(SizeOf("000042.sst.trash"), 0) << "deleted at once, not paced";
+  bool shrank = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::int64_t size = SizeOf("000042.sst.trash");
+  while (size >= 0 && std::chrono::steady_clock::now() < deadline) {
+    if (size > 0 && size < kTrash) shrank = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    size = SizeOf("000042.sst.trash");
+  }
+  EXPECT_EQ(size, -1) << "the leftover trash was not removed within 30 s";
+  EXPECT_TRUE(shrank) << "removed in one piece, not a megabyte at a time";
+
+  // Files made obsolete while running go the same way: in the end no trash, and the logs of
+  // the flushed megabytes are gone (what is left are the live log and empty ones).
+  Fill(**store, 2);
+  auto log_bytes = [&] {
+    std::uintmax_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(db())) {
+      if (entry.path().filename().string().ends_with(".log")) n += entry.file_size();
+    }
+    return n;
+  };
+  const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((CountEndingWith(".trash") != 0 || log_bytes() > 65536) &&
+         std::chrono::steady_clock::now() < deadline2) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(CountEndingWith(".trash"), 0);
+  EXPECT_LE(log_bytes(), 65536u);
+  store->reset();
+  auto reopened = Store::Open({db(), true});
+  ASSERT_OK(reopened);
+  auto got = (*reopened)->GetEvent(kept_id_);
+  ASSERT_OK(got);
+  EXPECT_TRUE(got->has_value());
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct StorageConfig {
   // Flushes and compactions write at most this much per second (0 = no limit), so that their
   // writeback does not sit in front of the log's fsyncs that clients wait for.
   std::uint32_t background_write_mb_per_s = 64;
+  // Obsolete log and table files are removed at most this fast, 1 MB at a time (0 = at once),
+  // so that the discards of a file system mounted with `discard` do not stall the log's fsyncs.
+  std::uint32_t delete_mb_per_s = 32;
 };
 
 struct PipelineConfig {

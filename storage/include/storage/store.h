@@ -27,6 +27,8 @@ struct StorageOptions {
   bool sync = true;  // fsync the WAL on every write that acknowledges something to a user
   // Rate limit of flush and compaction writes in MB/s; 0 = none. The log is never limited.
   std::uint32_t background_write_mb_per_s = 0;
+  // Rate at which deleted log and table files are removed, in MB/s, 1 MB at a time; 0 = at once.
+  std::uint32_t delete_mb_per_s = 0;
 };
 
 // Time resolution of counter buckets.
