@@ -17,7 +17,7 @@ analyst=bench-analyst-token-0123
 start_sakchy() {
   cat > "$work/sakchy.yaml" <<YAML
 server: {listen: 127.0.0.1:0, io_threads: ${SAKCHY_IO_THREADS:-1}}
-storage: {data_dir: $work/data, sync_writes: true}
+storage: {data_dir: $work/data, sync_writes: true, delete_mb_per_s: ${SAKCHY_DELETE_MB_PER_S:-32}}
 pipeline: {queue_capacity: $1, scoring_threads: ${SAKCHY_SCORING_THREADS:-1}, scoring_nice: ${SAKCHY_SCORING_NICE:-10}}
 classifier: {rules: $PWD/config/defaults/rules, areas: $PWD/config/defaults/areas.yaml}
 alerts: {min_severity: critical}
