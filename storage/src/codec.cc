@@ -252,10 +252,10 @@ bool GetPlace(Reader* in, PlaceMention* p) {
 
 }  // namespace
 
-void EncodeEvent(const Event& e, bool scored, std::string* out) {
-  out->clear();
-  PutByte(out, kEventFormat);
-  PutReport(out, e.report);
+namespace {
+
+// Everything of an event after its report (format 2).
+void PutScoring(std::string* out, const Event& e, bool scored) {
   PutByte(out, scored ? 1 : 0);
   PutVarint(out, e.follow_ups_scored);
   PutVarint(out, e.matches.size());
@@ -280,6 +280,55 @@ void EncodeEvent(const Event& e, bool scored, std::string* out) {
   }
   PutString(out, e.ruleset_version);
   PutSigned(out, e.scored_at);
+}
+
+// The offset just past the report of an event value of format 2; 0 when `bytes` is not one.
+std::size_t ReportEnd(std::string_view bytes) {
+  Reader in(bytes);
+  std::uint8_t version = 0;
+  if (!in.Byte(&version) || version != kEventFormat || !SkipReport(&in, /*v2=*/true)) return 0;
+  return bytes.size() - in.Remaining();
+}
+
+}  // namespace
+
+void EncodeEvent(const Event& e, bool scored, std::string* out) {
+  out->clear();
+  PutByte(out, kEventFormat);
+  PutReport(out, e.report);
+  PutScoring(out, e, scored);
+}
+
+void EncodeEventScoring(const Event& e, std::string* out) {
+  out->clear();
+  PutByte(out, kEventFormat);
+  Report id_only;
+  id_only.id = e.report.id;
+  PutReport(out, id_only);
+  PutScoring(out, e, /*scored=*/true);
+}
+
+Status MergeEventScoring(const std::string_view* base, std::string_view scoring,
+                         std::string* out) {
+  const std::size_t scoring_report_end = ReportEnd(scoring);
+  if (scoring_report_end == 0) return Corrupt("event scoring", "bad header or report fields");
+  if (base == nullptr) {  // the event is gone (e.g. removed by retention before its scoring)
+    out->assign(scoring);
+    return OkStatus();
+  }
+  if (const std::size_t base_report_end = ReportEnd(*base); base_report_end != 0) {
+    out->clear();
+    out->reserve(base_report_end + scoring.size() - scoring_report_end);
+    out->append(base->substr(0, base_report_end));
+    out->append(scoring.substr(scoring_report_end));
+    return OkStatus();
+  }
+  Event stored, scored;  // a format-1 event: re-encoded in the current format
+  if (auto st = DecodeEvent(*base, &stored); !st) return st;
+  if (auto st = DecodeEvent(scoring, &scored); !st) return st;
+  scored.report = std::move(stored.report);
+  EncodeEvent(scored, /*scored=*/true, out);
+  return OkStatus();
 }
 
 void EncodeUnscoredReport(const Report& report, std::string* out) {

@@ -34,6 +34,15 @@ void EncodeEvent(const Event& event, bool scored, std::string* out);
 inline void EncodeEvent(const Event& event, std::string* out) {
   EncodeEvent(event, event.scored, out);
 }
+// The scoring of a stored, not yet scored event as a merge operand of the events column family
+// (see event_merge.h): the event's encoding with its report cut to the id. A scored commit
+// then need not write the report, its text above all, a second time.
+void EncodeEventScoring(const Event& event, std::string* out);
+// *out = the stored event `*base` with the scoring of `scoring` (from EncodeEventScoring): the
+// report of the base, everything else of the scoring. Without a base (the event was removed
+// before its scoring was merged), the scoring as it is.
+[[nodiscard]] Status MergeEventScoring(const std::string_view* base, std::string_view scoring,
+                                       std::string* out);
 // Encodes a report as a not yet scored event (Event{report, scored = false}).
 void EncodeUnscoredReport(const Report& report, std::string* out);
 [[nodiscard]] Status DecodeEvent(std::string_view in, Event* out);

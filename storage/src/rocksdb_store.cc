@@ -31,6 +31,7 @@
 #include "codec.h"
 #include "backup.h"
 #include "counters.h"
+#include "event_merge.h"
 #include "retention.h"
 #include "time_index.h"
 #include "storage/store.h"
@@ -48,7 +49,7 @@ using internal::IdempotencyKey;
 // Version of the key layout and column family set. Bump when either changes incompatibly.
 // 2: counters as one row per bucket (counters.h), day buckets at local midnight.
 // 3: the index of scored events by observed time (time_index.h).
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
@@ -439,6 +440,8 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   plain_cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
   rocksdb::ColumnFamilyOptions bloom_cf = plain_cf;  // point lookups by id
   bloom_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(bloom_table));
+  rocksdb::ColumnFamilyOptions events_cf = bloom_cf;
+  events_cf.merge_operator = internal::NewEventScoringMergeOperator();
   rocksdb::ColumnFamilyOptions counters_cf = plain_cf;
   counters_cf.merge_operator = internal::NewCounterMergeOperator();
   // Hot buckets (today's "total") get a merge per event; collapsing them at write time bounds
@@ -458,6 +461,7 @@ Result<std::unique_ptr<Store>> RocksStore::Open(const StorageOptions& options) {
   for (std::size_t i = 0; i < kCfCount; ++i) {
     bool bloom = i == kEvents || i == kIdempotency || i == kAlerts;
     descriptors.emplace_back(kCfNames[i], i == kCounters  ? counters_cf
+                                          : i == kEvents  ? events_cf
                                           : i == kPending ? pending_cf
                                           : i == kRecords ? records_cf
                                           : bloom         ? bloom_cf
@@ -543,9 +547,13 @@ Status RocksStore::CheckSchema() {
       auto st = internal::MigrateCountersFromSchema1(db_.get(), cf_[kCounters], cf_[kMeta], dims_);
       if (!st) return st;
     }
-    if (auto st = internal::BuildTimeIndex(db_.get(), cf_[kEvents], cf_[kEventsByTime]); !st) {
-      return st;
+    if (version < 3) {
+      if (auto st = internal::BuildTimeIndex(db_.get(), cf_[kEvents], cf_[kEventsByTime]); !st) {
+        return st;
+      }
     }
+    // Schema 4 (events may hold scoring merge operands) needs no change to stored data; the
+    // new number keeps older builds, which lack the merge operator, from opening it.
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), std::to_string(kSchemaVersion));
@@ -874,8 +882,14 @@ Status RocksStore::CommitScored(std::span<const ScoredBatchItem> items) {
     } else if (!s.IsNotFound()) {
       return Fail(s, "commit scored (read event)");
     }
-    internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
-    score_batch_.Put(cf_[kEvents], id, score_value_);
+    if (item.first_scoring) {
+      // The report is stored: write only the scoring (event_merge.h).
+      internal::EncodeEventScoring(item.event, &score_value_);
+      score_batch_.Merge(cf_[kEvents], id, score_value_);
+    } else {
+      internal::EncodeEvent(item.event, /*scored=*/true, &score_value_);
+      score_batch_.Put(cf_[kEvents], id, score_value_);
+    }
     internal::TimeIndexKey(item.event.report.observed_at, id, &score_key_);
     score_batch_.Put(cf_[kEventsByTime], score_key_, rocksdb::Slice());
     if (own_mark) {

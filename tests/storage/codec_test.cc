@@ -140,10 +140,9 @@ TEST(CodecTest, EventFormat2RoundTripsTheNewFields) {
   EXPECT_EQ(state->follow_ups_scored, 3u);
 }
 
-// Bytes written by event format 1 (before url, times, threads and follow-ups existed): values
-// already on disk must still decode after the upgrade.
-TEST(CodecTest, EventFormat1ValuesStillDecode) {
-  const std::string v1(
+// Bytes written by event format 1 (before url, times, threads and follow-ups existed).
+std::string EventFormat1Bytes() {
+  return std::string(
     "\x01\x1a\x30\x31\x48\x5a\x58\x33\x56\x31\x51\x36\x5a\x50\x38\x59"
     "\x34\x43\x37\x4d\x32\x4e\x35\x4b\x39\x54\x30\x42\x1e\xd0\x9e\xd1"
     "\x88\xd0\xb3\xd0\xb0\x20\xd1\x81\xd1\x83\xd1\x83\x20\xd0\xba\xd0"
@@ -157,6 +156,12 @@ TEST(CodecTest, EventFormat1ValuesStillDecode) {
     "\x04\xd0\x9e\xd1\x88\x02\x04\x4b\x47\x2d\x4f\x05\x4b\x47\x2d\x47"
     "\x4f\x00\x04\x02\x76\x31\x90\x8b\xde\xba\xfa\x63",
       188);
+}
+
+// Bytes written by event format 1 (before url, times, threads and follow-ups existed): values
+// already on disk must still decode after the upgrade.
+TEST(CodecTest, EventFormat1ValuesStillDecode) {
+  const std::string v1 = EventFormat1Bytes();
   Event out;
   out.report.url = "stale";
   out.follow_ups_scored = 9;
@@ -203,6 +208,73 @@ TEST(CodecTest, EventFormat1ValuesStillDecode) {
     Event e;
     EXPECT_FALSE(DecodeEvent(std::string_view(v1).substr(0, n), &e)) << "prefix " << n;
   }
+}
+
+// A first scoring's merge operand (event_merge.h) carries no report, and merged onto the stored
+// report it gives the bytes of the whole event.
+TEST(CodecTest, ScoringMergedOntoTheStoredReportIsTheWholeEvent) {
+  Event e = FullEvent();
+  e.report.url = "https://t.me/osh/1";
+  e.report.thread_key = "chat:1";
+  e.follow_ups_scored = 2;
+  std::string stored, scoring, merged, whole;
+  EncodeUnscoredReport(e.report, &stored);
+  EncodeEventScoring(e, &scoring);
+  EncodeEvent(e, /*scored=*/true, &whole);
+  EXPECT_EQ(scoring.find(e.report.text), std::string::npos);
+  EXPECT_EQ(scoring.find(e.report.submitted_by), std::string::npos);
+  const std::string_view base = stored;
+  ASSERT_OK(MergeEventScoring(&base, scoring, &merged));
+  EXPECT_EQ(merged, whole);
+
+  // Onto an event scored before (the operand replaces its scoring, keeps its report).
+  Event older = e;
+  older.severity = Severity::kLow;
+  older.matches.clear();
+  std::string older_bytes;
+  EncodeEvent(older, /*scored=*/true, &older_bytes);
+  const std::string_view older_base = older_bytes;
+  ASSERT_OK(MergeEventScoring(&older_base, scoring, &merged));
+  EXPECT_EQ(merged, whole);
+
+  // No stored event (removed before the merge): the scoring alone, still a valid event.
+  ASSERT_OK(MergeEventScoring(nullptr, scoring, &merged));
+  Event alone;
+  ASSERT_OK(DecodeEvent(merged, &alone));
+  EXPECT_EQ(alone.report.id, e.report.id);
+  EXPECT_TRUE(alone.report.text.empty());
+  EXPECT_EQ(alone.severity, Severity::kCritical);
+}
+
+TEST(CodecTest, ScoringMergedOntoAFormat1EventIsReencoded) {
+  const std::string v1 = EventFormat1Bytes();
+  Event stored;
+  ASSERT_OK(DecodeEvent(v1, &stored));
+  Event rescored = stored;
+  rescored.severity = Severity::kHigh;
+  rescored.score = 9.5;
+  std::string scoring, merged, whole;
+  EncodeEventScoring(rescored, &scoring);
+  const std::string_view base = v1;
+  ASSERT_OK(MergeEventScoring(&base, scoring, &merged));
+  EncodeEvent(rescored, /*scored=*/true, &whole);
+  EXPECT_EQ(merged, whole);
+}
+
+TEST(CodecTest, DamagedScoringOrBaseIsCorruption) {
+  std::string scoring, stored, merged;
+  EncodeEventScoring(FullEvent(), &scoring);
+  EncodeUnscoredReport(FullEvent().report, &stored);
+  const std::string_view base = stored;
+  for (std::size_t n = 0; n < 3; ++n) {  // cut inside the header and the report id
+    auto st = MergeEventScoring(&base, std::string_view(scoring).substr(0, n), &merged);
+    ASSERT_FALSE(st) << n;
+    EXPECT_EQ(st.error().code, ErrorCode::kCorruption);
+  }
+  const std::string_view garbage("\x01\x05" "abc", 5);  // format 1, report cut short
+  auto st = MergeEventScoring(&garbage, scoring, &merged);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kCorruption);
 }
 
 TEST(CodecTest, FollowUpAndThreadRoundTrip) {

@@ -105,6 +105,101 @@ TEST_F(StoreTest, CommitScoredRoundTripsEveryEventField) {
   EXPECT_EQ(e.scored_at, r.received_at + 10);
 }
 
+// How often `needle` occurs in the files of the database whose name ends in `extension`.
+std::size_t CountInFiles(const std::string& dir, const std::string& extension,
+                         const std::string& needle) {
+  std::size_t n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() != extension) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (auto pos = bytes.find(needle); pos != std::string::npos; pos = bytes.find(needle, pos + 1))
+      ++n;
+  }
+  return n;
+}
+
+void ExpectScoringEq(const Event& got, const Event& want) {
+  ExpectReportEq(got.report, want.report);
+  EXPECT_TRUE(got.scored);
+  ASSERT_EQ(got.matches.size(), want.matches.size());
+  for (std::size_t i = 0; i < want.matches.size(); ++i) {
+    EXPECT_EQ(got.matches[i].rule_id, want.matches[i].rule_id);
+    EXPECT_EQ(got.matches[i].term, want.matches[i].term);
+  }
+  EXPECT_EQ(got.categories, want.categories);
+  EXPECT_EQ(got.score, want.score);
+  EXPECT_EQ(got.severity, want.severity);
+  EXPECT_EQ(got.area, want.area);
+  EXPECT_EQ(got.area_source, want.area_source);
+  EXPECT_EQ(got.places.size(), want.places.size());
+  EXPECT_EQ(got.ruleset_version, want.ruleset_version);
+  EXPECT_EQ(got.scored_at, want.scored_at);
+}
+
+// A report's first scoring (the pipeline's usual case) writes only the scoring, as a merge onto
+// the stored report: the text is in the log once, and every read sees the whole event, from the
+// memtable, after a flush, and after a reopen that replays the log.
+TEST_F(StoreTest, FirstScoringWritesOnlyTheScoringAndReadsAsTheWholeEvent) {
+  Report r = MakeReport("telegram", "chat/7");
+  r.text = "first-scoring-text-5d1c: Эртең суу жок болот, паника";
+  r.area = "KG-O";
+  r.url = "https://t.me/osh_news/7";
+  r.published_at = r.received_at - 60000;
+  ASSERT_OK(store_->AppendReports({&r, 1}));
+  ScoredBatchItem item{ScoredEventFor(r), {}, {}};
+  item.first_scoring = true;
+  ASSERT_OK(store_->CommitScored({&item, 1}));
+  EXPECT_EQ(CountInFiles(db_dir(), ".log", r.text), 1u) << "the report is logged once";
+
+  for (const char* stage : {"memtable", "flushed", "reopened"}) {
+    SCOPED_TRACE(stage);
+    if (std::string_view(stage) == "flushed") ASSERT_OK(store_->Flush());
+    if (std::string_view(stage) == "reopened") Reopen();
+    auto got = store_->GetEvent(r.id);
+    ASSERT_OK(got);
+    ASSERT_TRUE(got->has_value());
+    ExpectScoringEq(**got, item.event);
+    auto pending = store_->CountPending();
+    ASSERT_OK(pending);
+    EXPECT_EQ(*pending, 0u);
+  }
+}
+
+// The stored report in a table file, its scoring in the log: the read merges across them, also
+// after the log is replayed at open; a later scoring of the event (a follow-up's) replaces it.
+TEST_F(StoreTest, FirstScoringMergesOntoAFlushedReport) {
+  Report r = MakeReport("sms", "kannel-99");
+  r.text = "flushed-report-text-8e2a nan kymbattait";
+  ASSERT_OK(store_->AppendReports({&r, 1}));
+  ASSERT_OK(store_->Flush());
+  ScoredBatchItem item{ScoredEventFor(r), {}, {}};
+  item.first_scoring = true;
+  ASSERT_OK(store_->CommitScored({&item, 1}));
+  EXPECT_EQ(CountInFiles(db_dir(), ".log", r.text), 0u);
+  auto got = store_->GetEvent(r.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  ExpectScoringEq(**got, item.event);
+
+  Reopen();
+  got = store_->GetEvent(r.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  ExpectScoringEq(**got, item.event);
+
+  ScoredBatchItem again{ScoredEventFor(r), {}, {}};
+  again.event.follow_ups_scored = 1;
+  again.event.severity = Severity::kCritical;
+  ASSERT_OK(store_->CommitScored({&again, 1}));
+  got = store_->GetEvent(r.id);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->severity, Severity::kCritical);
+  EXPECT_EQ((*got)->follow_ups_scored, 1u);
+  ExpectReportEq((*got)->report, r);
+}
+
 TEST_F(StoreTest, DuplicateAcrossCallsReturnsFirstId) {
   Report first = MakeReport("telegram", "chat1/42");
   ASSERT_OK(store_->AppendReports({&first, 1}));
@@ -368,7 +463,7 @@ TEST_F(StoreTest, RefusesNewerSchemaVersion) {
     std::unique_ptr<rocksdb::DB> db(raw);
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (names[i] == "meta") {
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "4").ok());
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "5").ok());
       }
     }
     for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
@@ -377,7 +472,7 @@ TEST_F(StoreTest, RefusesNewerSchemaVersion) {
   auto store = Store::Open(StorageOptions{db_dir(), false});
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(store.error().message.find("schema version 4"), std::string::npos)
+  EXPECT_NE(store.error().message.find("schema version 5"), std::string::npos)
       << store.error().message;
 }
 
