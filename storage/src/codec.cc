@@ -333,20 +333,11 @@ Status MergeEventScoring(const std::string_view* base, std::string_view scoring,
 
 void EncodeUnscoredReport(const Report& report, std::string* out) {
   // Same bytes as EncodeEvent(Event{report}) without copying the report into an Event.
+  static const Event kUnscored;
   out->clear();
   PutByte(out, kEventFormat);
   PutReport(out, report);
-  PutByte(out, 0);                                     // scored
-  PutVarint(out, 0);                                   // follow_ups_scored
-  PutVarint(out, 0);                                   // matches
-  PutVarint(out, 0);                                   // categories
-  PutFixed64(out, std::bit_cast<std::uint64_t>(0.0));  // score
-  PutByte(out, static_cast<std::uint8_t>(Severity::kInfo));
-  PutString(out, {});  // area
-  PutByte(out, static_cast<std::uint8_t>(AreaSource::kNone));
-  PutVarint(out, 0);   // places
-  PutString(out, {});  // ruleset_version
-  PutSigned(out, 0);   // scored_at
+  PutScoring(out, kUnscored, /*scored=*/false);
 }
 
 Status DecodeEvent(std::string_view bytes, Event* e) {
