@@ -298,12 +298,15 @@ def tracked_figures(report: dict, min_n: int) -> dict:
     return figs
 
 
-def compare(baseline: dict, current: dict, tolerance: float, skip_sets=()) -> dict:
+def compare(baseline: dict, current: dict, tolerance: float, skip_sets=(),
+            overrides=None) -> dict:
     """Gate decision. baseline/current: tracked_figures() maps. A figure fails when it moved the
-    wrong way by MORE than `tolerance` points, or when it is absent from the current run (unless
-    its set is in skip_sets). -> {"failures": [...], "improvements": [...], "new": [...],
-    "skipped": [...]} of human-readable lines; failures empty = pass."""
+    wrong way by MORE than its tolerance (overrides[key], else `tolerance`, in points), or when it
+    is absent from the current run (unless its set is in skip_sets). -> {"failures": [...],
+    "improvements": [...], "new": [...], "skipped": [...]} of human-readable lines; no failures
+    = pass."""
     out = {"failures": [], "improvements": [], "new": [], "skipped": []}
+    overrides = overrides or {}
     for key, b in sorted(baseline.items()):
         if key.split("/", 1)[0] in skip_sets:
             out["skipped"].append(key)
@@ -312,13 +315,14 @@ def compare(baseline: dict, current: dict, tolerance: float, skip_sets=()) -> di
         if c is None:
             out["failures"].append(f"{key}: in the baseline ({b['value']:.2f}) but not measured")
             continue
+        tol = float(overrides.get(key, tolerance))
         delta = c["value"] - b["value"]
         worse = -delta if b["better"] == "higher" else delta
         line = (f"{key}: {b['value']:.2f} -> {c['value']:.2f} ({delta:+.2f} points; "
-                f"{b['better']} is better, tolerance {tolerance:.2f})")
-        if worse > tolerance + 1e-9:
+                f"{b['better']} is better, tolerance {tol:.2f})")
+        if worse > tol + 1e-9:
             out["failures"].append(line)
-        elif -worse > tolerance + 1e-9:
+        elif -worse > tol + 1e-9:
             out["improvements"].append(line)
     for key in sorted(set(current) - set(baseline)):
         out["new"].append(f"{key}: {current[key]['value']:.2f} (not in the baseline)")

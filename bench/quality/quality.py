@@ -33,6 +33,10 @@ import sets as setsmod  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_BASELINE = os.path.join(HERE, "baseline.json")
 SKIP = 77
+# Tighter than the default tolerance where the issue's target is itself about 1 point: any alert
+# on ordinary Kyrgyz news or on not-sensitive rows fails the gate.
+DEFAULT_OVERRIDES = {"ky-24kg-news/negatives/alert": 0.0,
+                     "ru-sensitive-topics/negatives/alert": 0.0}
 
 
 def find_data_dir(arg):
@@ -115,6 +119,11 @@ def frac(x):
     return "—" if x is None else f"{x:.2f}"
 
 
+def fmt_target(part, x):
+    """Precision and F1 as fractions (0.80), rates and recall as percentages (60.0%)."""
+    return frac(x) if part["what"] in ("precision", "macro-F1") else pct(x)
+
+
 def table(headers, rows, markdown):
     rows = [[str(c) for c in r] for r in rows]
     if markdown:
@@ -147,9 +156,9 @@ def render(report, model_note, markdown, fa_examples=None):
     out.append(h("Targets (issue 25)"))
     rows = []
     for t in report["targets"]:
-        figs = "; ".join(
-            f"{p['what']} {pct(p['value']) if p['what'] not in ('precision', 'macro-F1') else frac(p['value'])}"
-            f" (target {p['op']} {p['threshold']:g})" for p in t["parts"])
+        figs = "; ".join(f"{p['what']} {fmt_target(p, p['value'])} "
+                         f"(target {p['op']} {fmt_target(p, p['threshold'])})"
+                         for p in t["parts"])
         rows.append([t["status"], t["name"], figs])
     out.append(table(["status", "target", "figures"], rows, markdown))
     if model_note:
@@ -162,10 +171,10 @@ def render(report, model_note, markdown, fa_examples=None):
             for det, d in e["detectors"].items():
                 rows.append([name, label + ("" if e["tracked"] else " (info)"), det, e["n"],
                              pct(d["recall"]), frac(d["precision"]), frac(d["f1"]),
-                             pct(s["negatives"]["detectors"].get(det)),
+                             pct(s["negatives"]["detectors"].get(det)), pct(e["any_rule"]),
                              pct(e["medium_plus"]), pct(e["alert"])])
     out.append(table(["set", "label", "detected =", "n", "recall", "precision", "F1",
-                      "on negatives", "medium+", "alert"], rows, markdown))
+                      "on negatives", "any rule", "medium+", "alert"], rows, markdown))
 
     out.append(h("Negatives: false-alarm rates on ordinary text"))
     rows = [[name, s["negatives_name"], s["negatives"]["n"], pct(s["negatives"]["any_rule"]),
@@ -221,12 +230,15 @@ def load_baseline(path):
 def write_baseline(path, report, sets_run, old):
     tol = (old or {}).get("tolerance_points", 1.0)
     min_n = (old or {}).get("min_n", 30)
+    overrides = (old or {}).get("tolerance_overrides", DEFAULT_OVERRIDES)
     doc = {
         "comment": "Regression gate of bench/quality/quality.py --gate (docs/QUALITY.md). "
                    "Figures in percentage points. A tracked figure may move the wrong way by at "
-                   "most tolerance_points; regenerate with --write-baseline after an intended "
-                   "change and record it in docs/QUALITY.md.",
+                   "most tolerance_points (tolerance_overrides: per figure); regenerate with "
+                   "--write-baseline after an intended change and record it in docs/QUALITY.md. "
+                   "--write-baseline keeps tolerance_points, tolerance_overrides and min_n.",
         "tolerance_points": tol,
+        "tolerance_overrides": overrides,
         "min_n": min_n,
         "alert_threshold": report["alert_threshold"],
         "sets": sets_run,
@@ -246,7 +258,8 @@ def gate(baseline, report, missing_sets):
         return 1
     current = metrics.tracked_figures(report, int(baseline.get("min_n", 30)))
     tol = float(baseline.get("tolerance_points", 1.0))
-    res = metrics.compare(baseline["figures"], current, tol, skip_sets=missing_sets)
+    res = metrics.compare(baseline["figures"], current, tol, skip_sets=missing_sets,
+                          overrides=baseline.get("tolerance_overrides"))
     for line in res["skipped"][:5]:
         print(f"gate: skipped (set absent from the data dir): {line}")
     for line in res["improvements"]:

@@ -189,6 +189,11 @@ class Gate(unittest.TestCase):
         self.assertEqual([f.split(":")[0] for f in res["failures"]],
                          ["s/negatives/medium+", "t/negatives/alert"])
 
+    def test_per_figure_override(self):
+        res = metrics.compare(self.BASE, self.cur(50.0, 4.0, 0.1), 1.0,
+                              overrides={"t/negatives/alert": 0.0})
+        self.assertEqual([f.split(":")[0] for f in res["failures"]], ["t/negatives/alert"])
+
     def test_improvements_and_missing(self):
         cur = self.cur(70.0, 0.0)
         del cur["t/negatives/alert"]
