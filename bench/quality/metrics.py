@@ -231,7 +231,7 @@ def targets(report: dict, model: Optional[dict] = None) -> list:
     tox = ("sets", "ru-toxic-2ch-pikabu", "labels", "toxic", "detectors", "hate/insult/threat")
     spec = [
         ("Sensitive topics: medium+ recall >= 60% with not-sensitive <= 5% medium+", [
-            ("recall medium+ (terrorism|weapons|offline_crime|racism)",
+            ("recall medium+ (terrorism/weapons/offline_crime/racism)",
              _get(report, *sens, "labels", "sensitive", "detectors", "medium+", "recall"),
              ">=", 0.60),
             ("no-topic rows medium+", _get(report, *sens, "negatives", "medium_plus"), "<=", 0.05),

@@ -127,6 +127,7 @@ def fmt_target(part, x):
 def table(headers, rows, markdown):
     rows = [[str(c) for c in r] for r in rows]
     if markdown:
+        rows = [[c.replace("|", "\\|") for c in r] for r in rows]
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
@@ -183,6 +184,26 @@ def render(report, model_note, markdown, fa_examples=None):
             for name, s in report["sets"].items() if s["negatives"]["n"]]
     out.append(table(["set", "negatives", "n", "any rule", "low+", "medium+", "alert"], rows,
                      markdown))
+
+    out.append(h("Severities (texts per severity)"))
+    rows, total = [], {k: 0 for k in setsmod.SEVERITIES}
+    for name, s in report["sets"].items():
+        counts = [s["severities"].get(k, 0) for k in setsmod.SEVERITIES]
+        for k, c in zip(setsmod.SEVERITIES, counts):
+            total[k] += c
+        rows.append([name, s["n"]] + counts)
+    rows.append(["all", sum(total.values())] + [total[k] for k in setsmod.SEVERITIES])
+    out.append(table(["set", "n"] + list(setsmod.SEVERITIES), rows, markdown))
+
+    out.append(h("Categories (share of positives / negatives carrying each)"))
+    rows = []
+    for name, s in report["sets"].items():
+        cats = s["categories"]
+        for c in sorted(set(cats["positives"]) | set(cats["negatives"])):
+            rows.append([name, c,
+                         pct(metrics.ratio(cats["positives"].get(c, 0), s["n_pos"])),
+                         pct(metrics.ratio(cats["negatives"].get(c, 0), s["n_neg"]))])
+    out.append(table(["set", "category", "positives", "negatives"], rows, markdown))
 
     out.append(h("By dataset language (detected = the classifier's `language`)"))
     rows = []
