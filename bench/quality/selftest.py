@@ -160,6 +160,9 @@ class Targets(unittest.TestCase):
     def test_model_json(self):
         self.assertEqual(metrics.model_macro_f1({"pheme": {"macro_f1": 0.7}}), 0.7)
         self.assertEqual(metrics.model_macro_f1({"leave_one_event_out": {"macro_f1": 1}}), 1.0)
+        self.assertEqual(metrics.model_macro_f1({"overall": {"macro_f1": 0.5}}), 0.5)
+        self.assertEqual(metrics.model_macro_f1(
+            {"cross_validation": {"scheme": "group", "pooled": {"macro_f1": 0.66}}}), 0.66)
         self.assertIsNone(metrics.model_macro_f1({"macro_f1": "0.7"}))
         self.assertIsNone(metrics.model_macro_f1({"macro_f1": 70}))
         self.assertIsNone(metrics.model_macro_f1(None))
