@@ -341,6 +341,15 @@ class Command(unittest.TestCase):
         code, out = self.run_cmd("--gate", "--quiet", env={"FAKE_BLIND": "1"})
         self.assertEqual(code, 1, out)
         self.assertIn("ru-toxic-2ch-pikabu/toxic/hate/insult/threat/recall: 100.00 -> 0.00", out)
+        # Figures of a set this run does not measure are not compared (sets absent or filtered).
+        with open(self.baseline, encoding="utf-8") as f:
+            base = json.load(f)
+        base["figures"]["ky-24kg-news/negatives/alert"] = {"value": 0.0, "better": "lower"}
+        with open(self.baseline, "w", encoding="utf-8") as f:
+            json.dump(base, f)
+        code, out = self.run_cmd("--gate", "--quiet")
+        self.assertEqual(code, 0, out)
+        self.assertIn("1 baseline figures not compared", out)
         code, out = self.run_cmd("--gate", "--quiet", env={"FAKE_NOISY": "1"})
         self.assertEqual(code, 1, out)
         self.assertIn("ru-toxic-2ch-pikabu/negatives/medium+: 10.00 -> 100.00", out)
