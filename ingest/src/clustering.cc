@@ -59,6 +59,8 @@ struct ClusterStage::Impl {
         by_sources(m.GetCounter("sakchy_cluster_signal_reasons_total",
                                 "Reasons of rumour-cluster spread signals",
                                 {{"reason", "sources"}})),
+        by_people(m.GetCounter("sakchy_cluster_signal_reasons_total",
+                               "Reasons of rumour-cluster spread signals", {{"reason", "people"}})),
         by_area(m.GetCounter("sakchy_cluster_signal_reasons_total",
                              "Reasons of rumour-cluster spread signals", {{"reason", "new_area"}})),
         by_accel(m.GetCounter("sakchy_cluster_signal_reasons_total",
@@ -273,6 +275,7 @@ struct ClusterStage::Impl {
            internal::SignalKey(r.cluster, r.decision.next_state.alerts), value});
       signals_total.Inc();
       if (r.decision.sources_reached) by_sources.Inc();
+      if (r.decision.people_reached) by_people.Inc();
       if (r.decision.new_area) by_area.Inc();
       if (r.decision.accelerating) by_accel.Inc();
       signals.push_back(std::move(s));
@@ -368,6 +371,7 @@ struct ClusterStage::Impl {
   Counter& short_texts;
   Counter& signals_total;
   Counter& by_sources;
+  Counter& by_people;
   Counter& by_area;
   Counter& by_accel;
   Counter& read_errors;

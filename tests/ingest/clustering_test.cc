@@ -788,6 +788,10 @@ TEST_F(ClusteringTest, SignalSeverityFloorsPeopleHighPublicMediumNeverLower) {
   }
   ASSERT_EQ(dangerous.size(), 1u);
   EXPECT_EQ(dangerous[0].severity, Severity::kCritical);
+  EXPECT_EQ(
+      metrics_->GetCounter("sakchy_cluster_signal_reasons_total", "", {{"reason", "people"}})
+          .Value(),
+      1u);
   // The floors are configuration.
   cfg_.spread.people_floor = Severity::kCritical;
   OpenStage();
