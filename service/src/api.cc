@@ -694,15 +694,39 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id, Principal who) {
     co_return Problem(403, "Forbidden", "event " + id + " is outside your areas: " + *why, "id");
   }
   json::value body = EventToJson(**event);
-  auto read_cluster = [store, id]() { return ingest::ClusterOfEvent(*store, id); };
-  auto cluster = co_await RunBlocking<Result<std::optional<ingest::ClusterId>>>(*d_.blocking,
-                                                                               read_cluster);
+  // Its rumour cluster and that cluster's latest verdict (a report that joined a cluster judged
+  // false has the category known_false; the statement is read here, so a correction shows).
+  struct ClusterAndVerdict {
+    std::optional<ingest::ClusterId> cluster;
+    std::optional<ingest::ClusterVerdictRecord> verdict;
+  };
+  auto read_cluster = [store, id]() -> Result<ClusterAndVerdict> {
+    ClusterAndVerdict out;
+    auto cluster = ingest::ClusterOfEvent(*store, id);
+    if (!cluster) return tl::unexpected(cluster.error());
+    out.cluster = *cluster;
+    if (!out.cluster) return out;
+    auto verdict = ingest::ClusterVerdict(*store, *out.cluster);
+    if (!verdict) return tl::unexpected(verdict.error());
+    out.verdict = std::move(*verdict);
+    return out;
+  };
+  auto cluster = co_await RunBlocking<Result<ClusterAndVerdict>>(*d_.blocking, read_cluster);
   if (!cluster) {
     spdlog::error("api: reading the cluster of event {} failed: {}", id, cluster.error().ToString());
     co_return Problem(500, "Internal Server Error", "the event's cluster could not be read");
   }
-  body.as_object()["cluster_id"] =
-      *cluster ? json::value(ingest::ClusterIdText(**cluster)) : json::value(nullptr);
+  body.as_object()["cluster_id"] = cluster->cluster
+                                       ? json::value(ingest::ClusterIdText(*cluster->cluster))
+                                       : json::value(nullptr);
+  if (const auto& v = cluster->verdict) {
+    body.as_object()["verdict"] = json::object{{"status", VerdictStatusName(v->status)},
+                                               {"statement", v->statement},
+                                               {"decided_by", v->decided_by},
+                                               {"decided_at", FormatRfc3339(v->decided_at)}};
+  } else {
+    body.as_object()["verdict"] = nullptr;
+  }
   co_return Json(200, body);
 }
 

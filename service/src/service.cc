@@ -277,6 +277,28 @@ int Serve(const ServeOptions& options) {
 
   auto dispatcher =
       alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
+  // Alerts say when a rumour was already checked: the verdict of its cluster, read when the
+  // notification is rendered.
+  storage::Store* verdict_store = store->get();
+  alerts::VerdictLookup verdicts;
+  verdicts.of_event = [verdict_store](std::string_view event_id) {
+    return ingest::VerdictOfEvent(*verdict_store, event_id);
+  };
+  verdicts.of_cluster = [verdict_store](std::string_view cluster_id) -> Result<std::optional<Verdict>> {
+    auto id = ingest::ParseClusterId(cluster_id);
+    if (!id) return std::optional<Verdict>();
+    auto record = ingest::ClusterVerdict(*verdict_store, *id);
+    if (!record) return tl::unexpected(record.error());
+    if (!*record) return std::optional<Verdict>();
+    Verdict v;
+    v.cluster_id = std::string(cluster_id);
+    v.status = (*record)->status;
+    v.statement = (*record)->statement;
+    v.decided_by = (*record)->decided_by;
+    v.decided_at = (*record)->decided_at;
+    return std::optional<Verdict>(std::move(v));
+  };
+  dispatcher->SetVerdictLookup(std::move(verdicts));
   if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
 
   ingest::PipelineHooks hooks;
@@ -373,8 +395,13 @@ int Serve(const ServeOptions& options) {
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
   deps.sources = [&sources] { return sources.Statuses(); };
-  // A verdict on a rumour: everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
-  deps.verdict_recorded = [alerts_engine](const Verdict& v) {
+  // A verdict on a rumour: reports that join its cluster from now on get its category
+  // (known_false), and everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
+  ingest::ClusterStage* verdict_stage = clusters.get();
+  deps.verdict_recorded = [alerts_engine, verdict_stage](const Verdict& v) {
+    if (auto id = ingest::ParseClusterId(v.cluster_id); id && verdict_stage != nullptr) {
+      verdict_stage->VerdictRecorded(*id, v.status);
+    }
     auto sent = alerts_engine->FollowUp(v);
     if (!sent) {
       spdlog::error("cluster {} verdict {}: follow-ups not created: {}", v.cluster_id,

@@ -262,6 +262,11 @@ struct ClusterSpreadConfig {
   bool new_area = true;                      // a member from an area not alerted before
   std::uint32_t accel_min_recent = 5;        // >= this many members in the last 10 minutes ...
   double accel_factor = 3.0;  // ... and >= factor x the mean per 10 minutes of the 50 before
+  // A signal is raised at least at people_floor when >= min_sources distinct people (monitors,
+  // SMS senders, private chats) reported the cluster within the window, else at public_floor
+  // when >= min_sources sources did; never below the members' max severity.
+  Severity people_floor = Severity::kHigh;
+  Severity public_floor = Severity::kMedium;  // <= people_floor
 };
 
 struct ClustersConfig {
