@@ -5,7 +5,7 @@ import { lang, t } from './i18n.js';
 export const TIME_ZONE = 'Asia/Bishkek';
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'];
 export const CATEGORIES = ['violence', 'threat', 'call_to_action', 'group_attack', 'hate',
-  'insult', 'rumour_marker', 'group_reference', 'place'];
+  'insult', 'rumour_marker', 'group_reference', 'tension', 'place'];
 
 const formats = new Map();
 function formatter(kind) {
@@ -15,8 +15,11 @@ function formatter(kind) {
     if (kind === 'full') Object.assign(opts, { dateStyle: 'medium', timeStyle: 'short' });
     if (kind === 'day') Object.assign(opts, { day: 'numeric', month: 'short' });
     if (kind === 'hour') Object.assign(opts, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    // Browsers without Kyrgyz date names (Chromium's ICU lacks them) get Russian ones, which
+    // Kyrgyz readers use, rather than English.
     let f;
-    try { f = new Intl.DateTimeFormat(lang(), opts); } catch { f = new Intl.DateTimeFormat('ru', opts); }
+    try { f = new Intl.DateTimeFormat(lang(), opts); } catch { f = null; }
+    if (!f || !f.resolvedOptions().locale.startsWith(lang())) f = new Intl.DateTimeFormat(lang() === 'en' ? 'en' : 'ru', opts);
     formats.set(key, f);
   }
   return formats.get(key);
