@@ -49,7 +49,7 @@ def skip(msg):
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -228,7 +228,8 @@ class ConsoleTest(unittest.TestCase):
 
     def wait(self, fn, timeout=20, what="the page"):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(lambda d: fn())
+            return WebDriverWait(self.d, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
         except TimeoutException:
             self.fail("timed out waiting for %s (at %s)" % (what, self.d.current_url))
 
@@ -236,8 +237,12 @@ class ConsoleTest(unittest.TestCase):
         return self.d.find_elements(By.CSS_SELECTOR, selector)
 
     def visible_text(self, selector):
-        els = self.css(selector)
-        return els[0].text if els else ""
+        return self.js(selector, "el.innerText.trim()") or ""
+
+    def js(self, selector, expr):
+        """`expr` evaluated on the element matching `selector` (found afresh: views re-render)."""
+        return self.d.execute_script("const el = document.querySelector(arguments[0]);"
+                                     "return el ? (" + expr + ") : null;", selector)
 
     def open(self, route):
         self.d.get(self.svc.base + "/ui/" + route)
@@ -258,8 +263,9 @@ class ConsoleTest(unittest.TestCase):
         os.makedirs(ARGS.screenshots, exist_ok=True)
         self.d.set_window_size(width, height)
         time.sleep(0.6)  # layout settles after the resize (a screenshot only, no assertion)
-        if show is not None:
-            self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", show)
+        if show is not None:  # a selector: lists re-render, so an element found earlier may be gone
+            self.d.execute_script("const el = document.querySelector(arguments[0]);"
+                                  "if (el) el.scrollIntoView({block: 'center'})", show)
         self.d.save_screenshot(os.path.join(ARGS.screenshots, name + ".png"))
         self.d.set_window_size(1280, 900)
 
@@ -304,9 +310,8 @@ class ConsoleTest(unittest.TestCase):
         self.css("#report-text")[0].send_keys(text)
         self.css("#report-send")[0].click()
         self.wait(lambda: self.css("#outbox .outbox-item.state-accepted"), what="202 accepted")
-        item = self.css("#outbox .outbox-item")[0]
-        self.assertIn("202", item.text)
-        event_id = item.find_element(By.CSS_SELECTOR, "code").text
+        self.assertIn("202", self.js("#outbox .outbox-item", "el.textContent"))
+        event_id = self.js("#outbox .outbox-item code", "el.textContent")
         self.svc.wait_scored(event_id)
         # The analyst finds it in the search and opens it: scored, terms highlighted.
         self.sign_in(ANALYST, "#/events")
@@ -331,12 +336,11 @@ class ConsoleTest(unittest.TestCase):
         self.svc.wait_scored(event_id)
         self.sign_in(ANALYST, "#/events/" + event_id)
         self.wait(lambda: self.visible_text("#event-status") == "scored", what="the event")
-        box = self.css("#event-text")[0]
-        self.assertEqual(self.d.execute_script("return arguments[0].textContent", box), text)
-        self.assertFalse(box.find_elements(By.CSS_SELECTOR, "img, script, b"))
+        self.assertEqual(self.js("#event-text", "el.textContent"), text)
+        self.assertFalse(self.css("#event-text img, #event-text script, #event-text b"))
         self.open("#/events?q=script")
         self.wait(lambda: self.css('#ev-results li[data-id="%s"]' % event_id), what="the search result")
-        self.assertIn("<script>", self.css('#ev-results li[data-id="%s"] a' % event_id)[0].text)
+        self.assertIn("<script>", self.js('#ev-results li[data-id="%s"] a' % event_id, "el.textContent"))
         self.assertIsNone(self.d.execute_script("return window.__xss"))
         self.assertFalse(self.css("main img"))
 
@@ -347,13 +351,13 @@ class ConsoleTest(unittest.TestCase):
         before = len(self.css("#inbox .alert-row"))
         event_id = self.svc.report(OSH_TEXT + " (live)", area="KG-O")
         alert = self.svc.wait_alert(event_id)
-        row = self.wait(lambda: self.css('#inbox .alert-row.new[data-id="%s"]' % alert["id"]),
-                        what="the alert arriving over the stream")[0]
+        row = '#inbox .alert-row.new[data-id="%s"]' % alert["id"]
+        self.wait(lambda: self.css(row), what="the alert arriving over the stream")
         self.assertEqual(self.d.execute_script("return window.__marker"), "no reload")
         self.assertGreater(len(self.css("#inbox .alert-row")), before)
-        self.assertIn("unack", row.get_attribute("class"))
+        self.assertIn("unack", self.js(row, "el.className"))
         self.shot("inbox")
-        row.find_element(By.CSS_SELECTOR, "a").click()
+        self.wait(lambda: self.css(row + " a"), what="the row")[0].click()
         self.wait(lambda: self.css("#ack-button"), what="the alert page")
         self.assertIn("#/alerts/" + alert["id"], self.d.current_url)
         self.wait(lambda: self.css("#alert-events .event-card"), what="the alert's events")
@@ -387,7 +391,7 @@ class ConsoleTest(unittest.TestCase):
         self.wait(lambda: self.css("main .error"), what="the refusal")
         self.open("#/events/" + naryn_event)
         self.wait(lambda: self.css("main .error"), what="the refusal")
-        self.assertNotIn("Нарын", self.css("main")[0].text)
+        self.assertNotIn("Нарын", self.js("main", "el.textContent"))
         # Clusters and the event search hold nothing of B.
         cluster = self.svc.wait_scored(naryn_event)["cluster_id"]
         def listed():
@@ -400,7 +404,7 @@ class ConsoleTest(unittest.TestCase):
         self.open("#/events?hours=24")
         self.wait(lambda: self.css("#ev-status") and self.visible_text("#ev-status"), what="the search")
         self.assertFalse(self.css('#ev-results li[data-id="%s"]' % naryn_event))
-        self.assertNotIn("Нарын", self.css("main")[0].text)
+        self.assertNotIn("Нарын", self.js("main", "el.textContent"))
         # The official of B does see it.
         self.sign_in(NARYN_OFFICIAL, "#/alerts")
         self.wait(lambda: self.css('#inbox .alert-row[data-id="%s"]' % naryn_alert["id"]), what="B's alert for B")
@@ -426,16 +430,16 @@ class ConsoleTest(unittest.TestCase):
             text = "Офлайн: " + OSH_TEXT
             self.css("#report-text")[0].send_keys(text)
             self.css("#report-send")[0].click()
-            item = self.wait(lambda: self.css("#outbox .outbox-item.state-queued"), what="queued offline")[0]
-            ref = item.get_attribute("data-ref")
-            self.shot("report-offline", 360, 780, show=item)
+            self.wait(lambda: self.css("#outbox .outbox-item.state-queued"), what="queued offline")
+            ref = self.js("#outbox .outbox-item.state-queued", "el.dataset.ref")
+            self.shot("report-offline", 360, 780, show='#outbox .outbox-item[data-ref="%s"]' % ref)
         finally:
             online = dict(offline, offline=False)
             self.d.execute_cdp_cmd("Network.emulateNetworkConditions", online)
         self.wait(lambda: self.css('#outbox .outbox-item.state-accepted[data-ref="%s"]' % ref), timeout=30,
                   what="sent after reconnecting")
         self.assertEqual(len(self.css('#outbox .outbox-item[data-ref="%s"]' % ref)), 1)
-        event_id = self.css('#outbox .outbox-item[data-ref="%s"] code' % ref)[0].text
+        event_id = self.js('#outbox .outbox-item[data-ref="%s"] code' % ref, "el.textContent")
         # Stored once: the same source_ref again is a duplicate of that event.
         status, doc = self.svc.json("POST", "/v1/reports", MONITOR, {"text": text, "source_ref": ref})
         self.assertEqual((status, doc["status"], doc["id"]), (200, "duplicate", event_id))
