@@ -111,7 +111,9 @@ export async function mapView(ctx) {
   const open = (f) => {
     location.hash = hasChildren(f.id) ? '#/map?area=' + encodeURIComponent(f.id) : '#/trends?area=' + encodeURIComponent(f.id);
   };
-  for (const f of shown) {
+  // Polygons first, then the towns' markers on top of them.
+  const ordered = [...shown.filter((f) => f.geometry), ...shown.filter((f) => !f.geometry)];
+  for (const f of ordered) {
     const colour = COLOURS[tensionClass(f.properties.tension)];
     let layer;
     if (f.geometry) {
