@@ -460,6 +460,11 @@ class ConsoleTest(unittest.TestCase):
         self.shot("inbox-ky")
         Select(self.css("#lang")[0]).select_by_value("en")
         self.wait(lambda: self.visible_text("main h1") == "Alert inbox", what="English")
+        # Every string exists in all three languages.
+        missing = self.d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('/ui/js/i18n.js').then((m) => done(m.missingKeys()), (e) => done(String(e)));")
+        self.assertEqual(missing, [])
 
     def test_09_admin_views(self):
         self.sign_in(ADMIN, "#/admin/rules")
@@ -469,6 +474,30 @@ class ConsoleTest(unittest.TestCase):
         self.open("#/admin/contacts")
         self.wait(lambda: self.css('#contacts tr[data-id="osh-duty"]'), what="the contacts")
         self.shot("contacts")
+
+
+    def test_10_keyboard_only(self):
+        """An official opens an alert from the inbox and acknowledges it with Tab and Enter."""
+        alert = self.svc.wait_alert(self.svc.report(OSH_TEXT + " (keyboard)", area="KG-O"))
+        self.sign_in(OSH_OFFICIAL, "#/alerts")
+        self.wait(lambda: self.css('#inbox .alert-row[data-id="%s"]' % alert["id"]), what="the alert")
+
+        def tab_to(pred, limit=80):
+            for _ in range(limit):
+                self.d.switch_to.active_element.send_keys(Keys.TAB)
+                if pred(self.d.switch_to.active_element):
+                    return True
+            return False
+
+        target = "#/alerts/" + alert["id"]
+        self.assertTrue(tab_to(lambda el: (el.get_attribute("href") or "").endswith(target)),
+                        "the alert's row is reachable with Tab")
+        self.d.switch_to.active_element.send_keys(Keys.ENTER)
+        self.wait(lambda: self.css("#ack-button"), what="the alert page")
+        self.assertTrue(tab_to(lambda el: el.get_attribute("id") == "ack-button"),
+                        "the Acknowledge button is reachable with Tab")
+        self.d.switch_to.active_element.send_keys(Keys.ENTER)
+        self.wait(lambda: self.visible_text("#ack-state") == "Acknowledged", what="the acknowledgement")
 
 
 def main():
