@@ -760,7 +760,8 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
   storage::Store* store = d_.store;
   const config::AreaTree* areas = d_.areas;
   auto read = [store, filter, limit, before, who, areas]() -> Result<ScopedAlerts> {
-    auto page = ListAlertsInScope(*store, filter, limit, before, who, *areas);  // officials: their areas
+    // Officials: their areas only.
+    auto page = ListAlertsInScope(*store, filter, limit, before, who, *areas);
     if (!page) return page;
     if (auto s = MarkAcknowledged(*store, *page); !s) return tl::unexpected(s.error());
     return page;

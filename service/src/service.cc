@@ -240,7 +240,8 @@ int Serve(const ServeOptions& options) {
     std::string spec;
     for (const auto& [role, token] : demo_secrets->tokens) {
       if (!spec.empty()) spec += ",";
-      spec += role == "official" ? role + "@" + kDemoOfficialAreas + ":" + token : role + ":" + token;
+      spec += role == "official" ? role + "@" + kDemoOfficialAreas + ":" + token
+                                 : role + ":" + token;
       printed_tokens.emplace_back(role, token);
     }
     if (auto s = config::AddTokensFromEnv(spec, *cfg); !s) return Fail("demo tokens", s.error());

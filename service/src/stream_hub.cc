@@ -126,8 +126,7 @@ std::shared_ptr<StreamHub> StreamHub::Create(storage::Store& store, const config
   return std::shared_ptr<StreamHub>(new StreamHub(store, areas, options));
 }
 
-StreamHub::StreamHub(storage::Store& store, const config::AreaTree& areas,
-                     StreamHubOptions options)
+StreamHub::StreamHub(storage::Store& store, const config::AreaTree& areas, StreamHubOptions options)
     : store_(store), areas_(areas), options_(options) {}
 
 StreamHub::~StreamHub() { Stop(); }
@@ -227,9 +226,8 @@ void StreamHub::Publish(const std::string& frame, const std::vector<AreaCode>& a
     subs = subscribers_;
   }
   for (const auto& sub : subs) {
-    const bool visible = std::any_of(areas.begin(), areas.end(), [&](const AreaCode& a) {
-      return sub->who.MaySee(areas_, a);
-    });
+    const bool visible = std::any_of(areas.begin(), areas.end(),
+                                     [&](const AreaCode& a) { return sub->who.MaySee(areas_, a); });
     if (!visible) continue;
     {
       std::lock_guard lock(sub->mu);

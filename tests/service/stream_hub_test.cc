@@ -96,8 +96,8 @@ TEST_F(StreamHubTest, EachStreamCarriesWhatItsTokenMaySee) {
   Store(national);
   ASSERT_OK(hub->PollOnce());
   const std::string mine = Next(*osh);
-  EXPECT_NE(mine.find("event: alert\nid: " + aravan.id + "\ndata: {\"id\":\"" + aravan.id), std::string::npos)
-      << mine;
+  const std::string frame = "event: alert\nid: " + aravan.id + "\ndata: {\"id\":\"" + aravan.id;
+  EXPECT_NE(mine.find(frame), std::string::npos) << mine;
   EXPECT_EQ(mine.find(naryn.id), std::string::npos) << "another area's alert reached the official";
   EXPECT_EQ(mine.find(national.id), std::string::npos) << "national alerts are for unscoped tokens";
   const std::string every = Next(*all);
@@ -116,7 +116,8 @@ TEST_F(StreamHubTest, EachStreamCarriesWhatItsTokenMaySee) {
   hub->PublishSignals({spread});
   const std::string clusters = Next(*osh);
   EXPECT_EQ(clusters.find("\"cluster_id\":\"42\""), std::string::npos) << clusters;
-  EXPECT_NE(clusters.find("event: cluster\ndata: {\"cluster_id\":\"43\""), std::string::npos) << clusters;
+  EXPECT_NE(clusters.find("event: cluster\ndata: {\"cluster_id\":\"43\""), std::string::npos)
+      << clusters;
   EXPECT_EQ(clusters.find(aravan.id), std::string::npos);
   osh.reset();
   EXPECT_EQ(hub->subscribers(), 1u);

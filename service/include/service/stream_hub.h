@@ -11,7 +11,6 @@
 // never dropped silently.
 
 #include <boost/asio/any_io_executor.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <memory>
