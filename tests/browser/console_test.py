@@ -187,14 +187,17 @@ contacts:
         return self.wait(alert, what="an alert for event %s" % event_id)
 
     def stop(self):
+        """Stops the binary with SIGTERM (live streams still open) and returns its exit code."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
         self.sink.shutdown()
         self.log.close()
+        return self.proc.returncode
 
 
 class ConsoleTest(unittest.TestCase):
@@ -218,11 +221,15 @@ class ConsoleTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.d:
-            cls.d.quit()
-        if cls.svc:
-            cls.svc.stop()
+        # The service stops cleanly while the console's live stream is still open.
+        cls.d.get(cls.svc.base + "/ui/#/alerts")
+        code = cls.svc.stop()
+        cls.d.quit()
         shutil.rmtree(cls.profile, ignore_errors=True)
+        if code != 0:
+            with open(cls.svc.log.name) as f:
+                tail = f.read()[-4000:]
+            raise AssertionError("sakchy exited with %s on SIGTERM:\n%s" % (code, tail))
 
     # Helpers ------------------------------------------------------------------------------------
 
