@@ -22,6 +22,7 @@
 #include "api_analytics.h"
 #include "area_scope.h"
 #include "service/completion_inbox.h"
+#include "service/console.h"
 #include "service/openapi.h"
 #include "service/report_json.h"
 
@@ -178,6 +179,9 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/clusters/{id}", config::Role::kOfficial},
     {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
     {"GET", "/metrics", config::Role::kAnalyst},
+    {"GET", "/v1/me", config::Role::kMonitor, true},
+    {"GET", "/v1/area-names", config::Role::kMonitor, true},
+    {"GET", "/v1/stream", config::Role::kOfficial},
 };
 // Endpoints without a bearer token (no data, or their own authentication); role unused.
 constexpr Endpoint kOpenEndpoints[] = {
@@ -300,6 +304,10 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     route = "/readyz";
     co_return Readyz();
   }
+  if (IsConsolePath(p)) {  // the web console's static files (console.cc); no data
+    route = "/ui";
+    co_return ServeConsole(req);
+  }
   if (p == "/openapi.json") {  // documentation, no data
     route = "/openapi.json";
     if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
@@ -351,7 +359,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sakchy\"");
     co_return r;
   }
-  if (!RoleAllows(who->role, found->role)) {
+  if (!found->any_role && !RoleAllows(who->role, found->role)) {
     forbidden_.Inc();
     co_return Problem(403, "Forbidden",
                       "token '" + who->name + "' has role " +
@@ -397,6 +405,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules(who->name);
   if (route == "/v1/admin/backup") co_return co_await analytics_->Backup(std::move(req), *who);
   if (route == "/v1/admin/audit") co_return co_await analytics_->Audit(std::move(req));
+  if (route == "/v1/me") co_return Me(req, *who);
+  if (route == "/v1/area-names") co_return AreaNames(req);
+  if (route == "/v1/stream") co_return co_await Stream(std::move(req), *who);
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -772,8 +783,12 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
   }
   storage::Store* store = d_.store;
   const config::AreaTree* areas = d_.areas;
-  auto read = [store, filter, limit, before, who, areas]() {
-    return ListAlertsInScope(*store, filter, limit, before, who, *areas);  // officials: their areas
+  auto read = [store, filter, limit, before, who, areas]() -> Result<ScopedAlerts> {
+    // Officials: their areas only.
+    auto page = ListAlertsInScope(*store, filter, limit, before, who, *areas);
+    if (!page) return page;
+    if (auto s = MarkAcknowledged(*store, *page); !s) return tl::unexpected(s.error());
+    return page;
   };
   auto alerts = co_await RunBlocking<Result<ScopedAlerts>>(*d_.blocking, read);
   if (!alerts) {
@@ -781,7 +796,11 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
     co_return Problem(500, "Internal Server Error", "alerts could not be read");
   }
   json::array items;
-  for (const auto& a : alerts->alerts) items.push_back(AlertToJson(a));
+  for (const auto& a : alerts->alerts) {
+    json::value item = AlertToJson(a);
+    item.as_object()["acknowledged"] = alerts->acknowledged_groups.count(a.group_key) > 0;
+    items.push_back(std::move(item));
+  }
   json::object body;
   body["alerts"] = std::move(items);
   body["next_cursor"] =

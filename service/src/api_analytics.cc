@@ -127,6 +127,8 @@ net::awaitable<HttpResponse> AnalyticsApi::Areas(HttpRequest req, Principal who)
                    {"name_ru", a.name_ru},
                    {"name_ky", a.name_ky}};
     o["parent"] = a.parent.empty() ? json::value(nullptr) : json::value(a.parent);
+    o["lat"] = a.lat;  // a centre point (polygon centroid or the town's position)
+    o["lon"] = a.lon;
     if (i < points->size()) o["tension"] = TensionJson((*points)[i]);
     items.push_back(std::move(o));
   }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -34,6 +35,7 @@
 #include "service/area_shapes.h"
 #include "service/area_tension.h"
 #include "service/retention_sweeper.h"
+#include "service/stream_hub.h"
 #include "logging.h"
 #include "rules_reloader.h"
 #include "service/api.h"
@@ -56,7 +58,9 @@ int Fail(const std::string& what, const Error& err) {
 }
 
 // Demo mode (no --config): secrets and tokens are generated once and kept under ./var with mode
-// 0600, so the first run works without any set-up and later runs keep the same tokens.
+// 0600, so the first run works without any set-up and later runs keep the same tokens. The demo
+// official covers the Osh region and Osh city (the demo contact's areas).
+constexpr const char* kDemoOfficialAreas = "KG-O+KG-GO";
 struct DemoSecrets {
   std::string webhook_secret;
   std::vector<std::pair<std::string, std::string>> tokens;  // role, token
@@ -77,12 +81,21 @@ Result<DemoSecrets> LoadOrCreateDemoSecrets() {
     if (key == "webhook_secret") s.webhook_secret = value;
     else if (key.rfind("token_", 0) == 0) s.tokens.emplace_back(key.substr(6), value);
   }
-  if (!s.webhook_secret.empty() && s.tokens.size() == 3) return s;
-  s = DemoSecrets{};
-  s.webhook_secret = RandomHex(32);
-  for (const char* role : {"monitor", "analyst", "admin"}) {
-    s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
+  // Earlier files have no official token: it is added, the others are kept.
+  const auto has = [&s](std::string_view role) {
+    return std::any_of(s.tokens.begin(), s.tokens.end(),
+                       [role](const auto& t) { return t.first == role; });
+  };
+  const bool complete = has("monitor") && has("analyst") && has("admin");
+  if (!s.webhook_secret.empty() && complete && has("official")) return s;
+  if (s.webhook_secret.empty() || !complete) {
+    s = DemoSecrets{};
+    s.webhook_secret = RandomHex(32);
+    for (const char* role : {"monitor", "analyst", "admin"}) {
+      s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
+    }
   }
+  s.tokens.emplace_back("official", std::string("demo-official-") + RandomHex(12));
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -227,7 +240,8 @@ int Serve(const ServeOptions& options) {
     std::string spec;
     for (const auto& [role, token] : demo_secrets->tokens) {
       if (!spec.empty()) spec += ",";
-      spec += role + ":" + token;
+      spec += role == "official" ? role + "@" + kDemoOfficialAreas + ":" + token
+                                 : role + ":" + token;
       printed_tokens.emplace_back(role, token);
     }
     if (auto s = config::AddTokensFromEnv(spec, *cfg); !s) return Fail("demo tokens", s.error());
@@ -303,6 +317,13 @@ int Serve(const ServeOptions& options) {
 
   ingest::PipelineHooks hooks;
   alerts::Engine* alerts_engine = dispatcher.get();
+  // Live updates (GET /v1/stream): new notifications read from the outbox, spreading clusters
+  // from the scoring path.
+  std::shared_ptr<StreamHub> stream_hub = StreamHub::Create(**store, *areas);
+  if (auto s = stream_hub->Start(); !s) {
+    dispatcher->Stop();
+    return Fail("cannot start live updates", s.error());
+  }
   hooks.plan_alerts = [alerts_engine](const Event& e) { return alerts_engine->Plan(e); };
   hooks.alerts_committed = [alerts_engine](std::vector<Alert> a) {
     alerts_engine->Committed(std::move(a));
@@ -322,7 +343,9 @@ int Serve(const ServeOptions& options) {
     hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
       return stage_ptr->Annotate(items);
     };
-    hooks.signals_committed = [alerts_engine](std::vector<Signal> signals) {
+    StreamHub* hub = stream_hub.get();
+    hooks.signals_committed = [alerts_engine, hub](std::vector<Signal> signals) {
+      hub->PublishSignals(signals);
       for (const auto& s : signals) {
         std::string areas;
         for (const auto& a : s.areas) areas += (areas.empty() ? "" : ",") + a;
@@ -414,6 +437,7 @@ int Serve(const ServeOptions& options) {
   deps.tension = &tension;
   deps.shapes = &*shapes;
   deps.alerts = alerts_engine;
+  deps.stream = stream_hub;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;
@@ -473,9 +497,13 @@ int Serve(const ServeOptions& options) {
     spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
   }
   std::printf("sakchy listening on %s\n", base.c_str());
+  std::printf("web console: %s/ui/ (sign in with an API token)\n", base.c_str());
   if (!printed_tokens.empty()) {
     std::printf("demo tokens (kept in %s/demo-secrets):\n", kDemoDir);
-    for (const auto& [role, token] : printed_tokens) std::printf("  %-8s %s\n", role.c_str(), token.c_str());
+    for (const auto& [role, token] : printed_tokens) {
+      const std::string label = role == "official" ? role + " (" + kDemoOfficialAreas + ")" : role;
+      std::printf("  %-24s %s\n", label.c_str(), token.c_str());
+    }
     std::printf("try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
                 "       -d '{\"text\":\"Говорят, в Оше начались беспорядки, передайте всем!\"}' %s/v1/reports\n",
                 printed_tokens[0].second.c_str(), base.c_str());
@@ -491,6 +519,7 @@ int Serve(const ServeOptions& options) {
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes
+  stream_hub->Stop();  // no more live updates (open streams end with the io threads)
   dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
   io.stop();
   for (auto& t : io_threads) t.join();

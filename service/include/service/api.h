@@ -30,6 +30,7 @@ namespace sakchy::service {
 class AreaShapes;
 class AreaTension;
 class CompletionInbox;
+class StreamHub;
 
 struct ApiDeps {
   ingest::Pipeline* pipeline = nullptr;
@@ -55,6 +56,7 @@ struct ApiDeps {
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
   alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
+  std::shared_ptr<StreamHub> stream;  // GET /v1/stream (api_console.cc); none: 503
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -69,6 +71,7 @@ struct Endpoint {
   std::string_view method;
   std::string_view path;  // a "{name}" segment matches any one segment
   config::Role role;
+  bool any_role = false;  // every valid token may call it (`role` is then unused)
 };
 
 class Api final : public RequestHandler {
@@ -114,6 +117,11 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostVerdict(HttpRequest request, std::string id,
                                                    Principal who);
   boost::asio::awaitable<HttpResponse> ReloadRules(std::string actor);
+  // What the web console needs besides the other routes (api_console.cc): the caller's identity,
+  // the area names for forms, live updates.
+  HttpResponse Me(const HttpRequest& request, const Principal& who);
+  HttpResponse AreaNames(const HttpRequest& request);
+  boost::asio::awaitable<HttpResponse> Stream(HttpRequest request, Principal who);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
