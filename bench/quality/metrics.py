@@ -231,7 +231,7 @@ def targets(report: dict, model: Optional[dict] = None) -> list:
     tox = ("sets", "ru-toxic-2ch-pikabu", "labels", "toxic", "detectors", "hate/insult/threat")
     spec = [
         ("Sensitive topics: medium+ recall >= 60% with not-sensitive <= 5% medium+", [
-            ("recall medium+ (terrorism|weapons|offline_crime|racism)",
+            ("recall medium+ (terrorism/weapons/offline_crime/racism)",
              _get(report, *sens, "labels", "sensitive", "detectors", "medium+", "recall"),
              ">=", 0.60),
             ("no-topic rows medium+", _get(report, *sens, "negatives", "medium_plus"), "<=", 0.05),
@@ -259,11 +259,15 @@ def targets(report: dict, model: Optional[dict] = None) -> list:
 
 
 def model_macro_f1(model: Optional[dict]) -> Optional[float]:
-    """The macro-F1 in a `sakchy model eval` JSON: top-level "macro_f1", or under "pheme" or
-    "leave_one_event_out". None when absent or not a number in [0, 1]."""
+    """The macro-F1 in the learned scorer's JSON, first found of: top-level "macro_f1"; under
+    "pheme" or "leave_one_event_out"; "overall" (`sakchy model eval --json`); "cross_validation"
+    -> "pooled" (a model's card.json). None when absent or not a number in [0, 1]."""
     if not isinstance(model, dict):
         return None
-    for node in (model, model.get("pheme"), model.get("leave_one_event_out")):
+    cv = model.get("cross_validation")
+    nodes = (model, model.get("pheme"), model.get("leave_one_event_out"), model.get("overall"),
+             cv.get("pooled") if isinstance(cv, dict) else None)
+    for node in nodes:
         if isinstance(node, dict):
             v = node.get("macro_f1")
             if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1:

@@ -127,6 +127,7 @@ def fmt_target(part, x):
 def table(headers, rows, markdown):
     rows = [[str(c) for c in r] for r in rows]
     if markdown:
+        rows = [[c.replace("|", "\\|") for c in r] for r in rows]
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
@@ -183,6 +184,26 @@ def render(report, model_note, markdown, fa_examples=None):
             for name, s in report["sets"].items() if s["negatives"]["n"]]
     out.append(table(["set", "negatives", "n", "any rule", "low+", "medium+", "alert"], rows,
                      markdown))
+
+    out.append(h("Severities (texts per severity)"))
+    rows, total = [], {k: 0 for k in setsmod.SEVERITIES}
+    for name, s in report["sets"].items():
+        counts = [s["severities"].get(k, 0) for k in setsmod.SEVERITIES]
+        for k, c in zip(setsmod.SEVERITIES, counts):
+            total[k] += c
+        rows.append([name, s["n"]] + counts)
+    rows.append(["all", sum(total.values())] + [total[k] for k in setsmod.SEVERITIES])
+    out.append(table(["set", "n"] + list(setsmod.SEVERITIES), rows, markdown))
+
+    out.append(h("Categories (share of positives / negatives carrying each)"))
+    rows = []
+    for name, s in report["sets"].items():
+        cats = s["categories"]
+        for c in sorted(set(cats["positives"]) | set(cats["negatives"])):
+            rows.append([name, c,
+                         pct(metrics.ratio(cats["positives"].get(c, 0), s["n_pos"])),
+                         pct(metrics.ratio(cats["negatives"].get(c, 0), s["n_neg"]))])
+    out.append(table(["set", "category", "positives", "negatives"], rows, markdown))
 
     out.append(h("By dataset language (detected = the classifier's `language`)"))
     rows = []
@@ -251,17 +272,20 @@ def write_baseline(path, report, sets_run, old):
     return doc
 
 
-def gate(baseline, report, missing_sets):
+def gate(baseline, report, skip_sets):
+    """Prints the verdict; -> exit status. skip_sets: sets absent from the data dir or not
+    selected with --sets (their baseline figures are not compared)."""
     if baseline.get("alert_threshold") != report["alert_threshold"]:
         print(f"gate: the baseline was measured with alert threshold "
               f"{baseline.get('alert_threshold')}, this run with {report['alert_threshold']}")
         return 1
     current = metrics.tracked_figures(report, int(baseline.get("min_n", 30)))
     tol = float(baseline.get("tolerance_points", 1.0))
-    res = metrics.compare(baseline["figures"], current, tol, skip_sets=missing_sets,
+    res = metrics.compare(baseline["figures"], current, tol, skip_sets=skip_sets,
                           overrides=baseline.get("tolerance_overrides"))
-    for line in res["skipped"][:5]:
-        print(f"gate: skipped (set absent from the data dir): {line}")
+    if res["skipped"]:
+        print(f"gate: {len(res['skipped'])} baseline figures not compared (sets absent or not "
+              f"selected: {', '.join(sorted(skip_sets))})")
     for line in res["improvements"]:
         print(f"gate: improved: {line}")
     for line in res["new"]:
@@ -384,7 +408,8 @@ def main(argv=None):
             f.write("\n")
     status = 0
     if args.gate:
-        status = gate(baseline, report, missing)
+        ran = set(report["meta"]["sets"])
+        status = gate(baseline, report, {k.split("/", 1)[0] for k in baseline["figures"]} - ran)
     if args.write_baseline:
         doc = write_baseline(args.baseline, report, report["meta"]["sets"], baseline)
         print(f"quality: wrote {len(doc['figures'])} tracked figures to {args.baseline}")

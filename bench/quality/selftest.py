@@ -160,6 +160,9 @@ class Targets(unittest.TestCase):
     def test_model_json(self):
         self.assertEqual(metrics.model_macro_f1({"pheme": {"macro_f1": 0.7}}), 0.7)
         self.assertEqual(metrics.model_macro_f1({"leave_one_event_out": {"macro_f1": 1}}), 1.0)
+        self.assertEqual(metrics.model_macro_f1({"overall": {"macro_f1": 0.5}}), 0.5)
+        self.assertEqual(metrics.model_macro_f1(
+            {"cross_validation": {"scheme": "group", "pooled": {"macro_f1": 0.66}}}), 0.66)
         self.assertIsNone(metrics.model_macro_f1({"macro_f1": "0.7"}))
         self.assertIsNone(metrics.model_macro_f1({"macro_f1": 70}))
         self.assertIsNone(metrics.model_macro_f1(None))
@@ -338,6 +341,15 @@ class Command(unittest.TestCase):
         code, out = self.run_cmd("--gate", "--quiet", env={"FAKE_BLIND": "1"})
         self.assertEqual(code, 1, out)
         self.assertIn("ru-toxic-2ch-pikabu/toxic/hate/insult/threat/recall: 100.00 -> 0.00", out)
+        # Figures of a set this run does not measure are not compared (sets absent or filtered).
+        with open(self.baseline, encoding="utf-8") as f:
+            base = json.load(f)
+        base["figures"]["ky-24kg-news/negatives/alert"] = {"value": 0.0, "better": "lower"}
+        with open(self.baseline, "w", encoding="utf-8") as f:
+            json.dump(base, f)
+        code, out = self.run_cmd("--gate", "--quiet")
+        self.assertEqual(code, 0, out)
+        self.assertIn("1 baseline figures not compared", out)
         code, out = self.run_cmd("--gate", "--quiet", env={"FAKE_NOISY": "1"})
         self.assertEqual(code, 1, out)
         self.assertIn("ru-toxic-2ch-pikabu/negatives/medium+: 10.00 -> 100.00", out)
