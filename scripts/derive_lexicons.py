@@ -2,8 +2,11 @@
 """Derives config/defaults/rules/31-ru-lexicon.yaml (Russian insult and profanity word forms) from the
 Russian offensive-word lexicons in the shared data.
 
-Usage: scripts/derive_lexicons.py [--check] [SHARED_DATA_DIR]   (default: ../shared/data)
-  --check   exit 1 (and say why) when the committed file differs from what would be written.
+Usage: scripts/derive_lexicons.py [--check] [SHARED_DATA_DIR]
+  SHARED_DATA_DIR defaults to $SAKCHY_SHARED_DATA, else ../shared/data next to the repository,
+  else /work/shared/data.
+  --check   exit 1 (and say why) when the committed file differs from what would be written;
+            exit 77 (CTest: skipped) when the shared data is absent.
 
 Inputs (SHARED_DATA_DIR/ru-offensive-lexicons, see its NOTES.md):
   sariellee_offensive_words.csv, sariellee_final_offensive_words_list.csv
@@ -185,10 +188,22 @@ def render(data_dir):
     return "\n".join(out) + "\n"
 
 
+def find_data_dir(args):
+    candidates = args[:1] or [os.environ.get("SAKCHY_SHARED_DATA", ""),
+                              os.path.join(REPO_ROOT, "..", "shared", "data"), "/work/shared/data"]
+    for c in candidates:
+        if c and os.path.isdir(os.path.join(c, "ru-offensive-lexicons")):
+            return c
+    return None
+
+
 def main(argv):
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    data_dir = args[0] if args else os.path.join(REPO_ROOT, "..", "shared", "data")
+    data_dir = find_data_dir(args)
+    if data_dir is None:
+        print("derive_lexicons: no shared data dir with ru-offensive-lexicons/", file=sys.stderr)
+        return 77 if check else 2
     text = render(data_dir)
     if check:
         current = open(OUT, encoding="utf-8").read() if os.path.exists(OUT) else ""

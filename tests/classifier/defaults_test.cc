@@ -113,9 +113,9 @@ TEST_F(Defaults, SeverityOfTypicalTexts) {
 }
 
 // The false-alarm check of docs/RULES.md: 54 ordinary news texts (ru, ky, uz, en; several use rule
-// words in their everyday sense, idioms, surnames and news register) never reach medium; at most 5
-// are low (the known ones: a fair where "узбеки и кыргызы" trade, three thefts and robberies
-// reported with the police as source, and a denied robbery).
+// words in their everyday sense, idioms, surnames and news register) never reach medium; at most 4
+// are low (the known ones: a fair where "узбеки и кыргызы" trade, three thefts reported with the
+// police as the source).
 TEST_F(Defaults, OrdinaryNewsRaisesNoAlarm) {
   std::ifstream in(sakchy::testing::SourcePath("tests/classifier/data/news_sample.txt"));
   ASSERT_TRUE(in.is_open());
@@ -130,7 +130,7 @@ TEST_F(Defaults, OrdinaryNewsRaisesNoAlarm) {
     if (c.severity == Severity::kLow) ++low;
   }
   EXPECT_EQ(texts, 54);
-  EXPECT_LE(low, 5);
+  EXPECT_LE(low, 4);
 }
 
 // Threats, calls to arm or avenge and dangerous rumours written for the check in ky, ru, uz and en
