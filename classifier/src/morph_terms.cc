@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "morphology/morphology.h"
 #include "rules.h"
@@ -76,10 +77,14 @@ std::string_view FirstCodePoints(std::string_view s, std::size_t n) {
   return s.substr(0, pos);
 }
 
-constexpr std::size_t kMinCandidate = 2;  // code points of a stemmed word's candidate prefix
+// Code points of a stemmed word's candidate prefix: 3 when it starts the literal (a shorter
+// literal hits too many words to verify), 2 after exact words (өч ал-абыз).
+constexpr std::size_t kMinLeadingCandidate = 3;
+constexpr std::size_t kMinCandidate = 2;
 
 // Fills `w` as a stemmed word when some analyser gives `word` a usable stem.
-bool StemTermWord(const std::string& word, std::uint8_t langs, MorphWord& w) {
+bool StemTermWord(const std::string& word, std::uint8_t langs, std::size_t min_candidate,
+                  MorphWord& w) {
   const std::uint8_t analysers = langs != kLangAll ? langs : morphology::AnalysersByScript(word);
   std::size_t candidate = CodePoints(word);
   morphology::Stem stem;
@@ -88,9 +93,10 @@ bool StemTermWord(const std::string& word, std::uint8_t langs, MorphWord& w) {
     std::size_t kept = stem.kept;
     const std::size_t stem_length = CodePoints(stem.text);
     if (stem.alternates && kept >= stem_length) kept = stem_length - 1;  // тарак: тараг-ы
-    if (kept < kMinCandidate) continue;
+    if (kept < min_candidate) continue;
     candidate = std::min(candidate, kept);
-    w.stems.push_back(StemVariant{bit, stem.negated, stem.text});
+    w.stems.push_back(
+        StemVariant{bit, stem.negated, stem.text, ToScanEncoding(FirstCodePoints(word, kept))});
   }
   if (w.stems.empty()) return false;
   w.kind = MorphWord::Kind::kStem;
@@ -98,37 +104,55 @@ bool StemTermWord(const std::string& word, std::uint8_t langs, MorphWord& w) {
   return true;
 }
 
+struct CachedStem {
+  bool ok;
+  bool negated;
+  std::string stem;
+};
+
+// Stems of recent candidate words, per thread: (analyser, word in scan bytes) -> stem. Words
+// repeat across texts (Zipf), so most candidates are stemmed once; the map is emptied when it
+// reaches kStemCacheSize entries.
+constexpr std::size_t kStemCacheSize = 16384;
+
 struct VerifyScratch {
   std::string word;
+  std::string key;
   morphology::Stem stem;
+  std::unordered_map<std::string, CachedStem> cache;
 };
 thread_local VerifyScratch t_verify;
+
+// The stem of the word text[begin, end) under `lang`.
+const CachedStem& StemOfWord(const MatchText& text, std::size_t begin, std::size_t end,
+                             std::uint8_t lang) {
+  VerifyScratch& s = t_verify;
+  s.key.assign(1, static_cast<char>(lang));
+  s.key.append(text.text.data() + begin, end - begin);
+  if (auto it = s.cache.find(s.key); it != s.cache.end()) return it->second;
+  if (s.cache.size() >= kStemCacheSize) s.cache.clear();
+  s.word.clear();
+  AppendScanAsUtf8(std::string_view(text.text.data() + begin, end - begin), s.word);
+  const bool ok = morphology::StemWord(lang, s.word, s.stem);
+  return s.cache.emplace(s.key, CachedStem{ok, s.stem.negated, s.stem.text}).first->second;
+}
 
 bool IsWordByte(const MatchText& text, std::size_t pos) {
   return (text.flags[pos] & MatchText::kWord) != 0;
 }
 
-bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, std::size_t end) {
-  VerifyScratch& s = t_verify;
-  s.word.clear();
-  AppendScanAsUtf8(std::string_view(text.text.data() + begin, end - begin), s.word);
-  std::uint8_t done = 0;  // analysers already run on this word
-  for (const StemVariant& v : w.stems) {
-    if ((done & v.lang) != 0) continue;
-    done |= v.lang;
-    if (!morphology::StemWord(v.lang, s.word, s.stem)) continue;
-    for (const StemVariant& other : w.stems) {
-      if (other.lang == v.lang && other.negated == s.stem.negated && other.stem == s.stem.text) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 bool BytesAt(const MatchText& text, std::size_t pos, std::string_view bytes) {
   return pos + bytes.size() <= text.size &&
          std::memcmp(text.text.data() + pos, bytes.data(), bytes.size()) == 0;
+}
+
+bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, std::size_t end) {
+  for (const StemVariant& v : w.stems) {
+    if (end - begin < v.prefix.size() || !BytesAt(text, begin, v.prefix)) continue;
+    const CachedStem& c = StemOfWord(text, begin, end, v.lang);
+    if (c.ok && c.negated == v.negated && c.stem == v.stem) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -147,7 +171,9 @@ std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::str
     const bool last = i + 1 == words.size();
     if (last && prefix) {
       w.kind = MorphWord::Kind::kPrefix;
-    } else if (!pinned[i] && StemTermWord(words[i].text, langs, w)) {
+    } else if (!pinned[i] &&
+               StemTermWord(words[i].text, langs,
+                            stemmed || i > 0 ? kMinCandidate : kMinLeadingCandidate, w)) {
       stemmed = true;
     }
     if (w.kind != MorphWord::Kind::kStem) w.scan = ToScanEncoding(words[i].text);
@@ -170,6 +196,7 @@ std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::str
   }
   return out;
 }
+
 
 std::size_t WordEnd(const MatchText& text, std::size_t pos) {
   while (pos < text.size) {

@@ -20,6 +20,9 @@ struct StemVariant {
   std::uint8_t lang = 0;  // analyser, one kLang* bit
   bool negated = false;
   std::string stem;
+  // Scan bytes every word with this stem starts with (the letters the stem keeps from the term's
+  // word, one fewer before an alternating consonant): a cheap test before stemming.
+  std::string prefix;
 };
 
 struct MorphWord {
@@ -44,7 +47,8 @@ std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::str
                                           bool prefix, std::uint8_t langs);
 
 // A hit of `term.scan` starting at the word start `from` of `text`: the end of the match (a word
-// end, bytes) when every word matches, else 0. Thread safety: any thread.
+// end, bytes) when every word matches, else 0. Stems of candidate words are cached per thread
+// (at most 16,384 words). Thread safety: any thread.
 std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from);
 
 // The end of the word of `text` that starts at or before `pos` (inner apostrophes included).

@@ -959,6 +959,17 @@ void RecordMasked(const Unit* u, std::size_t begin, std::size_t end, MatchText& 
   if (length < 3 || letters < 2 || masks == 0 || masks >= letters || (dot && length < 5)) {
     return;
   }
+  if (dot) {  // initials ("Д.А.А.") are no mask: every run of letters needs 2+
+    std::size_t run = 0;
+    for (std::size_t k = begin; k <= end; ++k) {
+      if (k < end && IsWord(u[k])) {
+        ++run;
+      } else {
+        if (run < 2) return;
+        run = 0;
+      }
+    }
+  }
   const auto offset = static_cast<std::uint32_t>(out.masked_chars.size());
   for (std::size_t k = begin; k < end; ++k) {
     out.masked_chars.push_back(IsWord(u[k]) ? u[k].cp : MatchText::kMasked);

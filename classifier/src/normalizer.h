@@ -57,7 +57,8 @@ struct MatchText {
   // Words with masked letters ("х*й", "б%ять", "п##дец": one or two of * % # ) @ . between
   // letters): their code points, kMasked for each masking character, in masked_chars[offset,
   // offset + length), and their original range. Only words of 3+ positions with more letters
-  // than masks (5+ positions when a '.' masks: "т.к.", "ж.д." are abbreviations).
+  // than masks; with a '.' among the masks, 5+ positions and 2+ letters between masks ("т.к.",
+  // "ж.д.", "Д.А.А." are abbreviations and initials).
   static constexpr char32_t kMasked = 0;
   struct Masked {
     std::uint32_t orig_begin;

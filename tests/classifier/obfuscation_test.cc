@@ -50,7 +50,7 @@ constexpr char kRules[] = R"(version: 1
 rules:
   - id: insult
     category: insult
-    any: [хуй, блять, пидор*, сука, мудак]
+    any: [хуй, блять, блядь, пидор*, сука, мудак, драка, ихах]
 )";
 
 TEST(Obfuscation, MaskedLettersMatchSingleWordTerms) {
@@ -58,7 +58,7 @@ TEST(Obfuscation, MaskedLettersMatchSingleWordTerms) {
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   const Classifier& c = **loaded;
   for (const char* text : {"иди на х*й", "б%ять опять", "п#дорасы", "с)ка", "с*ка!", "му#ак",
-                           "б**ть"}) {
+                           "б**ть", "бл.дь"}) {
     const Classification r = c.Classify(text);
     EXPECT_FALSE(r.matches.empty()) << text;
   }
@@ -68,7 +68,8 @@ TEST(Obfuscation, MaskedLettersMatchSingleWordTerms) {
   EXPECT_EQ(r.matches[0].begin, std::string("иди на ").size());
   EXPECT_EQ(r.matches[0].end, std::string("иди на х*й").size());
   // Too much masked, abbreviations, other words.
-  for (const char* text : {"х**", "*у*", "т.к. он ушёл", "ж.д. вокзал", "с*ок", "б%ятьёё"}) {
+  for (const char* text : {"х**", "*у*", "т.к. он ушёл", "ж.д. вокзал", "с*ок", "б%ятьёё",
+                           "Д.А.А. ооруканада", "И.А.Х."}) {
     EXPECT_TRUE(c.Classify(text).matches.empty()) << text;
   }
 }

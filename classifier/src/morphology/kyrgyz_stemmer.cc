@@ -202,19 +202,24 @@ constexpr std::size_t kBranches = 2;
 constexpr int kBudget = 64;
 constexpr std::size_t kDropFinalVowel = 5;  // stems of 5+ letters end in a consonant
 
-void Search(const std::u32string& w, int rank, bool negated, int& budget, KyrgyzStem& best) {
+constexpr std::size_t kMaxWord = 48;  // longer words are not stemmed
+
+// `w`: the stem so far, in a buffer of its own (a removed suffix may change its last letter).
+void Search(std::u32string_view w, int rank, bool negated, int& budget, KyrgyzStem& best) {
   if (w.size() < best.stem.size()) {
-    best.stem = w;
+    best.stem.assign(w);
     best.negated = negated;
   }
   if (budget-- <= 0 || w.empty()) return;
   Candidate candidates[kBranches];
   const std::size_t count = Candidates(w, rank, candidates, kBranches);
   for (std::size_t i = 0; i < count; ++i) {
-    std::u32string rest = w.substr(0, candidates[i].length);
-    if (IsVowel(candidates[i].suffix->text.front())) rest.back() = Devoiced(rest.back());
-    Search(rest, candidates[i].suffix->rank, negated || candidates[i].suffix->rank == kNegation,
-           budget, best);
+    char32_t rest[kMaxWord];
+    const std::size_t n = candidates[i].length;
+    std::copy(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n), rest);
+    if (IsVowel(candidates[i].suffix->text.front())) rest[n - 1] = Devoiced(rest[n - 1]);
+    Search(std::u32string_view(rest, n), candidates[i].suffix->rank,
+           negated || candidates[i].suffix->rank == kNegation, budget, best);
   }
 }
 
@@ -223,9 +228,9 @@ void Search(const std::u32string& w, int rank, bool negated, int& budget, Kyrgyz
 void StemKyrgyz(std::u32string_view word, KyrgyzStem& out) {
   out.stem.assign(word);
   out.negated = false;
-  if (!word.empty()) {
+  if (!word.empty() && word.size() <= kMaxWord) {
     int budget = kBudget;
-    Search(std::u32string(word), -1, false, budget, out);
+    Search(word, -1, false, budget, out);
   }
   std::u32string& w = out.stem;
   if (w.size() > 2) w.back() = Devoiced(w.back());
