@@ -179,6 +179,22 @@ TEST_F(Defaults, KnownFalseAlarmsStayQuiet) {
   }
 }
 
+// Only explicit denials hide an event (05-context.yaml): a bare "жок" / "no" or the rumour's own
+// "это не фейк" does not.
+TEST_F(Defaults, OnlyExplicitDenialsHideEvents) {
+  const Classification riot = cl().Classify("Ошто тополоң башталды, милиция жок");
+  EXPECT_TRUE(HasCategory(riot, "violence"));
+  EXPECT_GE(riot.severity, Severity::kMedium);
+  const Classification looting = cl().Classify("No police here, the looting continues");
+  EXPECT_TRUE(HasCategory(looting, "violence"));
+  const Classification water = cl().Classify("Это не фейк, вода отравлена!");
+  EXPECT_TRUE(HasCategory(water, "narrative"));
+  EXPECT_GE(water.severity, Severity::kHigh);
+  const Classification denied = cl().Classify("МВД опровергли слухи о стрельбе в Оше");
+  EXPECT_FALSE(HasCategory(denied, "violence"));
+  EXPECT_LT(denied.severity, Severity::kMedium);
+}
+
 // Profanity is recognised as its own category, weak alone; aimed at the addressee it is an insult.
 TEST_F(Defaults, ProfanityIsRecognisedButWeak) {
   const Classification swear = cl().Classify("Пиздец какой-то, опять дождь");
