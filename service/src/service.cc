@@ -399,6 +399,12 @@ int Serve(const ServeOptions& options) {
   for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
     net::post(blocking, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
   }
+  // Exports scan the store for as long as their filter takes: their own threads, so the API's
+  // other reads on `blocking` never queue behind them.
+  net::thread_pool exports(static_cast<std::size_t>(cfg->server.export_threads));
+  for (int i = 0; i < cfg->server.export_threads; ++i) {
+    net::post(exports, [] { pthread_setname_np(pthread_self(), "sakchy-export"); });
+  }
   Authenticator auth(cfg->tokens);
   ApiDeps deps;
   deps.pipeline = pipeline.get();
@@ -407,6 +413,8 @@ int Serve(const ServeOptions& options) {
   deps.auth = &auth;
   deps.metrics = &metrics;
   deps.blocking = &blocking;
+  deps.exports = &exports;
+  deps.max_exports_per_token = cfg->server.max_exports_per_token;
   deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
   deps.reload_rules = [reloader](const std::string& actor) {
@@ -509,6 +517,7 @@ int Serve(const ServeOptions& options) {
   io.stop();
   for (auto& t : io_threads) t.join();
   blocking.join();
+  exports.join();
   if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
   spdlog::info("stopped cleanly");
   spdlog::default_logger()->flush();
