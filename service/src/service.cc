@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,18 +170,60 @@ class StoreCursorReader final : public ingest::sources::CursorReader {
   storage::Store& store_;
 };
 
-// Re-arming SIGHUP handler: each signal posts one reload to the blocking pool.
+// Re-arming SIGHUP handler: each signal posts one reload of the rules and of the listener's TLS
+// certificate to the blocking pool.
 struct HupHandler {
   net::signal_set* signals;
   net::thread_pool* pool;
   RulesReloader* rules;
+  HttpServer* server;
   void operator()(const boost::system::error_code& ec, int) const {
     if (ec) return;  // cancelled at shutdown
     RulesReloader* r = rules;
-    net::post(*pool, [r] { (void)r->Reload("SIGHUP"); });
+    HttpServer* s = server;
+    net::post(*pool, [r, s] {
+      (void)r->Reload("SIGHUP");
+      if (s->TlsDescription().empty()) return;
+      if (auto st = s->ReloadTls(); !st) {
+        spdlog::error("tls: certificate not reloaded, the previous one keeps serving: {}",
+                      st.error().message);
+      } else {
+        spdlog::info("tls: certificate reloaded: {}", s->TlsDescription());
+      }
+    });
     signals->async_wait(*this);
   }
 };
+
+// Raises the soft limit of open descriptors to the hard one: connections, RocksDB's files and
+// outgoing requests share it (the HTTP server takes at most half, HttpServer::Start).
+void RaiseDescriptorLimit() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  const rlim_t before = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    spdlog::info("descriptor limit raised from {} to {}", before, rl.rlim_cur);
+  }
+}
+
+HttpServerOptions ServerOptions(const config::ServerConfig& s, MetricsRegistry& metrics) {
+  HttpServerOptions o;
+  o.host = s.listen_host;
+  o.port = s.listen_port;
+  o.max_body_bytes = s.max_body_bytes;
+  o.bulk_paths = {"/v1/reports:batch"};
+  o.max_bulk_body_bytes = std::max<std::size_t>(s.max_body_bytes, 64 << 20);
+  o.max_body_bytes_in_flight = s.max_body_bytes_in_flight;
+  o.max_connections = s.max_connections;
+  o.max_connections_per_ip = s.max_connections_per_ip;
+  o.idle_timeout_seconds = s.idle_timeout_seconds;
+  o.header_timeout_seconds = s.header_timeout_seconds;
+  o.body_timeout_seconds = s.body_timeout_seconds;
+  if (s.tls) o.tls = HttpTlsOptions{s.tls->cert_file, s.tls->key_file, s.tls->min_version};
+  o.metrics = &metrics;
+  return o;
+}
 
 // Memory as the process and its allocator see it, for /metrics (long runs must stay flat).
 void RegisterProcessMetrics(MetricsRegistry& metrics) {
@@ -401,6 +444,12 @@ int Serve(const ServeOptions& options) {
   for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
     net::post(blocking, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
   }
+  // Exports scan the store for as long as their filter takes: their own threads, so the API's
+  // other reads on `blocking` never queue behind them.
+  net::thread_pool exports(static_cast<std::size_t>(cfg->server.export_threads));
+  for (int i = 0; i < cfg->server.export_threads; ++i) {
+    net::post(exports, [] { pthread_setname_np(pthread_self(), "sakchy-export"); });
+  }
   Authenticator auth(cfg->tokens);
   ApiDeps deps;
   deps.pipeline = pipeline.get();
@@ -409,6 +458,8 @@ int Serve(const ServeOptions& options) {
   deps.auth = &auth;
   deps.metrics = &metrics;
   deps.blocking = &blocking;
+  deps.exports = &exports;
+  deps.max_exports_per_token = cfg->server.max_exports_per_token;
   deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
   deps.reload_rules = [reloader](const std::string& actor) {
@@ -448,13 +499,8 @@ int Serve(const ServeOptions& options) {
     deps.kannel = std::move(kannel);
   }
   Api api(std::move(deps));
-  HttpServerOptions http_options;
-  http_options.host = cfg->server.listen_host;
-  http_options.port = cfg->server.listen_port;
-  http_options.max_body_bytes = cfg->server.max_body_bytes;
-  http_options.bulk_paths = {"/v1/reports:batch"};
-  http_options.max_bulk_body_bytes = std::max<std::size_t>(cfg->server.max_body_bytes, 64 << 20);
-  HttpServer server(io, http_options, api);
+  RaiseDescriptorLimit();
+  HttpServer server(io, ServerOptions(cfg->server, metrics), api);
   if (auto s = server.Start(); !s) {
     sources.Stop();
     pipeline->Stop();
@@ -469,7 +515,7 @@ int Serve(const ServeOptions& options) {
   });
   // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
   net::signal_set hup(io, SIGHUP);
-  HupHandler on_hup{&hup, &blocking, reloader};
+  HupHandler on_hup{&hup, &blocking, reloader, &server};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
   tension.Start();
@@ -488,7 +534,10 @@ int Serve(const ServeOptions& options) {
 
   std::string host = cfg->server.listen_host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  const std::string base = "http://" + host + ":" + std::to_string(server.port());
+  const bool tls = !server.TlsDescription().empty();
+  const std::string base =
+      std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
+  if (tls) spdlog::info("tls: serving {}", server.TlsDescription());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
                "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
                rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
@@ -524,6 +573,7 @@ int Serve(const ServeOptions& options) {
   io.stop();
   for (auto& t : io_threads) t.join();
   blocking.join();
+  exports.join();
   if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
   spdlog::info("stopped cleanly");
   spdlog::default_logger()->flush();
