@@ -204,7 +204,7 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/admin/audit", config::Role::kAdmin},
     {"GET", "/v1/clusters", config::Role::kOfficial},
     {"GET", "/v1/clusters/{id}", config::Role::kOfficial},
-    {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
+    {"POST", "/v1/clusters/{id}/verdict", config::Role::kOfficial},
     {"GET", "/metrics", config::Role::kAnalyst},
     {"GET", "/v1/me", config::Role::kMonitor, true},
     {"GET", "/v1/area-names", config::Role::kMonitor, true},

@@ -415,6 +415,17 @@ class ConsoleTest(unittest.TestCase):
         # The official of B does see it.
         self.sign_in(NARYN_OFFICIAL, "#/alerts")
         self.wait(lambda: self.css('#inbox .alert-row[data-id="%s"]' % naryn_alert["id"]), what="B's alert for B")
+        # ... and, the rumour being Naryn's alone, publishes its verified answer from the cluster page.
+        self.open("#/clusters/" + cluster)
+        self.wait(lambda: self.css("#verdict-form"), what="the verdict form")
+        self.js("#verdict-status", "el.value = 'false'")
+        self.css("#verdict-statement")[0].send_keys("Нарын: көпүрө бүтүн, жол ачык")
+        self.css("#verdict-form button[type=submit]")[0].click()
+        def decided():
+            status, doc = self.svc.json("GET", "/v1/clusters/" + cluster, ANALYST)
+            v = doc.get("verification") or {}
+            return status == 200 and v.get("status") == "false" and "көпүрө" in v.get("statement", "")
+        self.svc.wait(decided, what="the official's verdict recorded")
 
     def test_06_map_renders_polygons_and_drills_down(self):
         self.sign_in(ANALYST, "#/map")

@@ -42,7 +42,9 @@ function verificationBlock(c, ctx, reload) {
     h('p', null, t('verdict.current'), ' ', verdictBadge(v)),
     v.statement ? h('blockquote', { class: 'statement' }, v.statement) : null,
     v.decided_by ? h('p', { class: 'muted' }, t('verdict.by', { who: v.decided_by, at: fmtTime(v.decided_at) })) : null);
-  if (ctx.me.role === 'analyst' || ctx.me.role === 'admin') box.append(verdictForm(c.id, ctx, reload));
+  // Officials publish verdicts on rumours of their own areas; the server refuses (403, shown in
+  // the form) a cluster that also reached other areas.
+  if (ctx.me.role !== 'monitor') box.append(verdictForm(c.id, ctx, reload));
   return box;
 }
 
