@@ -426,7 +426,7 @@ net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
   if (report.source_ref.empty()) report.source_ref = req.Header("idempotency-key");
   report.submitted_by = who.name;
   report.observed_at = parsed->observed_at.value_or(0);
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  const ingest::ValidationLimits limits{d_.max_text_bytes, d_.clock->NowMs(), d_.observed_window};
   if (auto bad = ingest::ValidateReport(report, *d_.areas, limits)) {
     if (bad->field == "text" && report.text.size() > limits.max_text_bytes) {
       rejected_too_large_.Inc();
@@ -483,7 +483,7 @@ net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who
   std::vector<Line> lines;
   std::vector<Report> valid;
   std::vector<std::size_t> valid_line;  // index into `lines`
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  const ingest::ValidationLimits limits{d_.max_text_bytes, d_.clock->NowMs(), d_.observed_window};
   std::string_view body = req.body;
   std::size_t number = 0;
   while (!body.empty()) {
@@ -629,7 +629,11 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   if (d_.alerts) {
     if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
   }
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  // The gateway cannot be asked to fix a time: an SMSC clock off by more than the window is
+  // clamped into it, never refused.
+  const TimeMs now = d_.clock->NowMs();
+  ingest::ClampObservedAt(*report, now, d_.observed_window);
+  const ingest::ValidationLimits limits{d_.max_text_bytes, now, d_.observed_window};
   if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
     rejected_invalid_.Inc();
     co_return Problem(400, "Invalid SMS callback", bad->field + " " + bad->problem, bad->field);
@@ -693,7 +697,7 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id, Principal who) {
     forbidden_.Inc();
     co_return Problem(403, "Forbidden", "event " + id + " is outside your areas: " + *why, "id");
   }
-  json::value body = EventToJson(**event);
+  json::value body = EventToJson(**event, SubmitterView::For(who, d_.pseudonym_key));
   auto read_cluster = [store, id]() { return ingest::ClusterOfEvent(*store, id); };
   auto cluster = co_await RunBlocking<Result<std::optional<ingest::ClusterId>>>(*d_.blocking,
                                                                                read_cluster);
