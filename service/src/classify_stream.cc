@@ -60,7 +60,8 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     auto c = classifier.Classify(text);
     json::object o{{"line", number},
                    {"score", c.score},
-                   {"severity", SeverityName(c.severity)}};
+                   {"severity", SeverityName(c.severity)},
+                   {"language", classifier::LanguageName(c.language)}};
     json::array cats;
     for (const auto& cat : c.categories) cats.emplace_back(cat);
     o["categories"] = std::move(cats);

@@ -136,8 +136,9 @@ and exits 1.
 constexpr const char* kClassifyUsage = R"(Usage: sakchy classify --rules DIR [--areas FILE] < in.ndjson > out.ndjson
 Scores texts offline with the rules in DIR. Input: one JSON object per line with a "text"
 string. Output: one JSON object per line:
-  {"line":1,"score":..,"severity":"..","categories":[..],"area":..,
-   "matches":[{"rule_id","category","term","begin","end","excerpt"}],"places":[..],"input":{..}}
+  {"line":1,"score":..,"severity":"..","language":"ky|ru|uz|en|unknown","categories":[..],
+   "area":..,"matches":[{"rule_id","category","term","begin","end","excerpt"}],"places":[..],
+   "input":{..}}
 or {"line":N,"error":"..."} for a line that cannot be read. Offsets are UTF-8 byte offsets.
 )";
 

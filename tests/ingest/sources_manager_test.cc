@@ -10,6 +10,7 @@
 #include "fakes/feed_fake.h"
 #include "fakes/mastodon_fake.h"
 #include "fakes/telegram_fake.h"
+#include "ingest/reporters.h"
 #include "ingest/sources/source.h"
 #include "sources_test_util.h"
 #include "testutil/testutil.h"
@@ -122,6 +123,8 @@ TEST_F(SourcesTest, TelegramPrivateChatsArePseudonymised) {
   EXPECT_EQ(r.source_ref, "p" + who + ":9");
   EXPECT_EQ(r.submitted_by, who);
   EXPECT_EQ(r.url, "");
+  // Still a person who chose to tell the service (spread among independent people).
+  EXPECT_EQ(ReporterKindOf(r), classifier::ReporterKind::kPerson);
   for (const std::string& field : {r.source_ref, r.url, r.submitted_by}) {
     EXPECT_THAT(field, Not(HasSubstr("424242")));
     EXPECT_THAT(field, Not(HasSubstr("aigul")));

@@ -29,9 +29,10 @@ struct ValidationLimits {
   ObservedWindow observed = {};
 };
 
-// Checks text (valid UTF-8, not blank, at most max_text_bytes), area (known code), source_ref
-// (<= 256 bytes, printable) and, with limits.now, observed_at (0 = not given, else within
-// limits.observed around now). std::nullopt when the report is acceptable.
+// Checks text (valid UTF-8, not blank: only Unicode spaces, zero-width characters or blank
+// fillers count as blank; at most max_text_bytes), area (known code), source_ref (<= 256 bytes,
+// printable) and, with limits.now, observed_at (0 = not given, else within limits.observed around
+// now). std::nullopt when the report is acceptable.
 std::optional<FieldError> ValidateReport(const Report& report, const config::AreaTree& areas,
                                          const ValidationLimits& limits);
 

@@ -126,8 +126,10 @@ class TelegramPoller final : public Poller {
     Poll poll;
     for (auto& m : parsed->messages) {
       Report r = BaseReport(ctx_);
-      // A private chat's id is the person's user id: pseudonymised like an SMS sender's number
-      // (keyed HMAC, privacy.pseudonym_key), so neither the id nor the username is stored.
+      // The chat first: ReporterKindOf (ingest/reporters.h) tells a private chat from it. A
+      // private chat's id is the person's user id: pseudonymised like an SMS sender's number
+      // (keyed HMAC, privacy.pseudonym_key) and marked by a leading 'p', so neither the id nor
+      // the username is stored.
       const std::string chat = m.chat_type == "private"
                                    ? "p" + Pseudonym(ctx_.pseudonym_key, "telegram",
                                                      std::to_string(m.chat_id))
