@@ -67,7 +67,8 @@ tl::expected<std::vector<std::string>, FieldProblem> Strings(const json::object&
 }
 
 tl::expected<config::ContactChannel, FieldProblem> ChannelFromJson(const json::value& v,
-                                                                   const std::string& field) {
+                                                                   const std::string& field,
+                                                                   const AddressFilter& targets) {
   if (!v.is_object()) return Problem(field, "must be an object");
   const json::object& o = v.as_object();
   auto type = Text(o, "type", field + ".type", true);
@@ -96,7 +97,9 @@ tl::expected<config::ContactChannel, FieldProblem> ChannelFromJson(const json::v
   auto address = Text(o, address_key, field + "." + address_key, true);
   if (!address) return tl::unexpected(address.error());
   ch.address = **address;
-  const std::string problem = config::ChannelAddressProblem(ch.type, ch.address);
+  const std::string problem = ch.type == "webhook"
+                                  ? config::WebhookTargetProblem(ch.address, targets)
+                                  : config::ChannelAddressProblem(ch.type, ch.address);
   if (!problem.empty()) return Problem(field + "." + address_key, problem);
   if (ch.type == "webhook") {
     auto env = Text(o, "secret_env", field + ".secret_env", true);
@@ -105,6 +108,10 @@ tl::expected<config::ContactChannel, FieldProblem> ChannelFromJson(const json::v
                      "is required: the name of the environment variable holding the signing key");
     }
     ch.secret_env = **env;
+    // Checked before the environment is read: the answer never tells whether a variable exists.
+    if (!config::IsWebhookSecretEnv(ch.secret_env)) {
+      return Problem(field + ".secret_env", config::WebhookSecretEnvProblem());
+    }
     const char* value = std::getenv(ch.secret_env.c_str());
     if (value != nullptr) ch.secret = value;
   }
@@ -114,7 +121,8 @@ tl::expected<config::ContactChannel, FieldProblem> ChannelFromJson(const json::v
 }  // namespace
 
 tl::expected<config::Contact, FieldProblem> ContactFromJson(std::string_view text,
-                                                            const config::AreaTree& areas) {
+                                                            const config::AreaTree& areas,
+                                                            const AddressFilter& targets) {
   boost::system::error_code ec;
   json::value parsed = json::parse(text, ec);
   if (ec || !parsed.is_object()) return Problem("body", "must be a JSON object");
@@ -198,7 +206,7 @@ tl::expected<config::Contact, FieldProblem> ContactFromJson(std::string_view tex
   if (channels->as_array().size() > 10) return Problem("channels", "has more than 10 channels");
   std::size_t i = 0;
   for (const json::value& v : channels->as_array()) {
-    auto ch = ChannelFromJson(v, Indexed("channels", i++));
+    auto ch = ChannelFromJson(v, Indexed("channels", i++), targets);
     if (!ch) return tl::unexpected(ch.error());
     c.channels.push_back(std::move(*ch));
   }
@@ -245,6 +253,14 @@ std::string ContactToJson(const config::Contact& c) {
   }
   o["channels"] = std::move(channels);
   return ToJsonText(json::value(o));
+}
+
+AddressFilter WebhookFilter(const config::AlertsConfig& cfg) {
+  std::vector<IpNetwork> allowed;
+  for (const auto& cidr : cfg.allow_private_targets) {
+    if (auto n = ParseIpNetwork(cidr)) allowed.push_back(*n);
+  }
+  return AddressFilter(std::move(allowed));
 }
 
 std::string ChannelProblem(const config::ContactChannel& channel,

@@ -1,4 +1,5 @@
 #include "alerts/dispatcher.h"
+#include "alerts/contacts.h"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -385,7 +386,8 @@ class DispatcherImpl final : public Dispatcher {
     req.body() = entries_.at(id).body;
     req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
     req.prepare_payload();
-    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_,
+                                &webhook_targets_);
   }
 
   // The display name of `area` in `language`, or empty.
@@ -711,6 +713,7 @@ class DispatcherImpl final : public Dispatcher {
 
   storage::Store& store_;
   const config::AlertsConfig cfg_;
+  const AddressFilter webhook_targets_ = WebhookFilter(cfg_);  // gateways are the operator's
   const Clock& clock_;
   DispatcherHooks hooks_;
   IdGenerator audit_ids_;

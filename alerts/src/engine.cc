@@ -319,6 +319,8 @@ class EngineImpl final : public Engine {
     return directory_;
   }
 
+  const AddressFilter& WebhookTargets() const override { return targets_; }
+
   std::optional<ContactInfo> FindContact(std::string_view id) const override {
     std::lock_guard lock(directory_mu_);
     for (const ContactInfo& info : directory_) {
@@ -387,7 +389,7 @@ class EngineImpl final : public Engine {
     auto records = store_.ScanRecords(kContactsTable, scan);
     if (!records) return tl::unexpected(records.error());
     for (const auto& r : *records) {
-      auto contact = ContactFromJson(r.value, areas_);
+      auto contact = ContactFromJson(r.value, areas_, targets_);
       if (!contact) {
         // A stored contact that no longer validates (e.g. its area was removed) is reported, not
         // silently dropped.
@@ -1502,6 +1504,7 @@ class EngineImpl final : public Engine {
 
   storage::Store& store_;
   const config::AlertsConfig cfg_;
+  const AddressFilter targets_ = WebhookFilter(cfg_);
   const std::vector<config::Contact> yaml_contacts_;
   const config::AreaTree& areas_;
   const Clock& clock_;

@@ -9,8 +9,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace sakchy::alerts {
 namespace {
@@ -109,6 +111,20 @@ net::awaitable<Outcome> Exchange(Stream* stream, Connection* conn,
 
 }  // namespace
 
+IpBytes ToIpBytes(const net::ip::address& address) {
+  IpBytes out{};
+  if (address.is_v4()) {
+    const auto v4 = address.to_v4().to_bytes();
+    out[10] = 0xff;
+    out[11] = 0xff;
+    std::copy(v4.begin(), v4.end(), out.begin() + 12);
+  } else {
+    const auto v6 = address.to_v6().to_bytes();
+    std::copy(v6.begin(), v6.end(), out.begin());
+  }
+  return out;
+}
+
 Result<Endpoint> ParseEndpoint(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return MakeError(ErrorCode::kInvalidArgument, "invalid URL");
@@ -144,7 +160,8 @@ Outcome Failed(std::string error) {
 // One HTTP/1.1 POST on a fresh connection; `timeout_ms` covers resolve, connect, TLS handshake,
 // write and read. Never throws for network errors.
 net::awaitable<Outcome> SendOnce(Endpoint ep, http::request<http::string_body> req,
-                                 std::int64_t timeout_ms, ssl::context* tls_ctx) {
+                                 std::int64_t timeout_ms, ssl::context* tls_ctx,
+                                 const AddressFilter* targets) {
   auto ex = co_await net::this_coro::executor;
   auto conn = std::make_shared<Connection>(ex, ep.tls ? tls_ctx : nullptr);
 
@@ -163,8 +180,24 @@ net::awaitable<Outcome> SendOnce(Endpoint ep, http::request<http::string_body> r
       ep.host, ep.port, net::redirect_error(net::use_awaitable, ec));
   if (!ec && conn->timed_out) ec = net::error::timed_out;
   if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "resolve"));
+  std::vector<tcp::endpoint> allowed;
+  std::string refused;
+  for (const auto& entry : endpoints) {
+    const tcp::endpoint& endpoint = entry.endpoint();
+    if (targets != nullptr) {
+      if (auto why = targets->Check(ToIpBytes(endpoint.address()))) {
+        refused = *why;
+        continue;
+      }
+    }
+    allowed.push_back(endpoint);
+  }
+  if (allowed.empty()) {
+    deadline.cancel();
+    co_return Failed("refused: " + (refused.empty() ? std::string("no address") : refused));
+  }
 
-  co_await net::async_connect(conn->lowest(), endpoints,
+  co_await net::async_connect(conn->lowest(), allowed,
                               net::redirect_error(net::use_awaitable, ec));
   if (!ec && conn->timed_out) ec = net::error::timed_out;
   if (ec) co_return Retry(DescribeError(ec, *conn, timeout_ms, "connect"));

@@ -5,6 +5,7 @@
 // store), SNI, host name verification. Never throws for network errors.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/address_filter.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -28,6 +30,9 @@ struct Endpoint {
 };
 
 [[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view url);
+
+// The 16-byte form the address filter checks (IPv4 mapped).
+IpBytes ToIpBytes(const boost::asio::ip::address& address);
 
 // What one attempt came to.
 struct Outcome {
@@ -48,9 +53,13 @@ Outcome Retry(std::string error);
 Outcome Failed(std::string error);
 
 // Sends `req` and classifies the answer: 2xx delivered; 408/429/5xx (Retry-After honoured on
-// 429/503), timeouts and connection errors retry; 3xx and other 4xx fail.
-boost::asio::awaitable<Outcome> SendOnce(Endpoint ep,
-                                         boost::beast::http::request<boost::beast::http::string_body> req,
-                                         std::int64_t timeout_ms, boost::asio::ssl::context* tls_ctx);
+// 429/503), timeouts and connection errors retry; 3xx and other 4xx fail. With `targets`, only
+// resolved addresses it allows are connected to (webhooks: the address checked is the address
+// connected to, so a DNS answer that changes in between cannot reach an internal one); none
+// allowed fails for good.
+boost::asio::awaitable<Outcome> SendOnce(
+    Endpoint ep, boost::beast::http::request<boost::beast::http::string_body> req,
+    std::int64_t timeout_ms, boost::asio::ssl::context* tls_ctx,
+    const AddressFilter* targets = nullptr);
 
 }  // namespace sakchy::alerts

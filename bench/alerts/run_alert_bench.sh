@@ -80,18 +80,18 @@ kill -TERM "$am_pid"; wait "$am_pid" 2>/dev/null || true
 
 # --- Sakchy ---------------------------------------------------------------------------------
 start_sink sakchy
-export SAKCHY_BENCH_HOOK_SECRET=bench-hook-secret-0123456789
+export SAKCHY_WEBHOOK_BENCH_SECRET=bench-hook-secret-0123456789
 token=bench-monitor-token-0123456789
 cat > "$work/sakchy.yaml" <<YAML
 server: {listen: 127.0.0.1:0, io_threads: 1}
 storage: {data_dir: $work/sakchy-data, sync_writes: true}
 pipeline: {queue_capacity: 100000, scoring_threads: 1}
 classifier: {rules: $PWD/config/defaults/rules, areas: $PWD/config/defaults/areas.yaml}
-alerts: {min_severity: high, max_in_flight: 64}
+alerts: {min_severity: high, max_in_flight: 64, allow_private_targets: [127.0.0.1/32]}
 contacts:
   - id: bench-duty
     areas: [KG-O, KG-GO]
-    channels: [{type: webhook, url: "http://127.0.0.1:$sink_port/sakchy", secret_env: SAKCHY_BENCH_HOOK_SECRET}]
+    channels: [{type: webhook, url: "http://127.0.0.1:$sink_port/sakchy", secret_env: SAKCHY_WEBHOOK_BENCH_SECRET}]
 logging: {level: warn}
 YAML
 SAKCHY_TOKENS="monitor:$token,analyst:bench-analyst-token-0123456789" \

@@ -12,6 +12,7 @@
 #include "clusters_config.h"
 #include "analytics_config.h"
 #include "config/files.h"
+#include "core/address_filter.h"
 #include "core/crypto.h"
 #include "alerts_routing.h"
 #include "yaml_util.h"
@@ -97,8 +98,9 @@ std::string ParseListen(const std::string& s, std::string& host, std::uint16_t& 
   return "";
 }
 
-// Checks an http(s) URL with a host. Returns a problem, or empty on success.
-std::string CheckWebhookUrl(const std::string& url) {
+// Checks an http(s) URL with a host. Returns a problem, or empty on success (then `*host_out`,
+// when given, is the host, without brackets).
+std::string CheckWebhookUrl(const std::string& url, std::string* host_out = nullptr) {
   std::string_view rest;
   if (url.starts_with("http://")) {
     rest = std::string_view(url).substr(7);
@@ -113,6 +115,7 @@ std::string CheckWebhookUrl(const std::string& url) {
   }
   std::string_view host = authority;
   std::string_view port;
+  bool has_port = false;
   if (authority.starts_with("[")) {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return "url has an unclosed '[' in '" + url + "'";
@@ -121,16 +124,18 @@ std::string CheckWebhookUrl(const std::string& url) {
     if (!after.empty()) {
       if (after.front() != ':') return "url has junk after the host in '" + url + "'";
       port = after.substr(1);
+      has_port = true;
     }
   } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
+    has_port = true;
   }
   if (host.empty()) return "url has no host: '" + url + "'";
   if (host.find_first_of(" \t") != std::string_view::npos) {
     return "url host contains spaces: '" + url + "'";
   }
-  if (authority.size() != host.size()) {
+  if (has_port) {
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
@@ -138,6 +143,7 @@ std::string CheckWebhookUrl(const std::string& url) {
       return "url has an invalid port in '" + url + "'";
     }
   }
+  if (host_out != nullptr) *host_out = std::string(host);
   return "";
 }
 
@@ -222,6 +228,10 @@ void ParsePipeline(const YAML::Node& node, PipelineConfig& out, Issues& issues) 
   ReadIntInto(map, "scoring_threads", issues, 1, kMaxThreads, out.scoring_threads);
   ReadIntInto(map, "scoring_nice", issues, 0, 19, out.scoring_nice);
   ReadIntInto(map, "max_text_bytes", issues, 1, kMax, out.max_text_bytes);
+  constexpr std::int64_t kTenYearsMs = 10LL * 366 * 24 * 3600 * 1000;
+  ReadIntInto(map, "observed_at_max_past_ms", issues, 0, kTenYearsMs, out.observed_at_max_past_ms);
+  ReadIntInto(map, "observed_at_max_future_ms", issues, 0, kTenYearsMs,
+              out.observed_at_max_future_ms);
   map.Finish();
 }
 
@@ -418,6 +428,16 @@ void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
   if (auto n = map.Get("duty")) {
     if (auto v = ReadStringList(*n, map.Field("duty"), issues)) out.duty_contacts = std::move(*v);
   }
+  if (auto n = map.Get("allow_private_targets")) {
+    if (auto v = ReadStringList(*n, map.Field("allow_private_targets"), issues)) {
+      for (const auto& cidr : *v) {
+        if (auto net = ParseIpNetwork(cidr); !net) {
+          issues.Add(*n, map.Field("allow_private_targets"), net.error().message);
+        }
+      }
+      out.allow_private_targets = std::move(*v);
+    }
+  }
   map.Finish();
   if (out.backoff_max_ms < out.backoff_initial_ms) {
     auto at = map.Get("backoff_max_ms");
@@ -450,7 +470,8 @@ void ReadAddress(MapReader& map, std::string_view key, const std::string& type,
 }
 
 std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::string& path,
-                                           const ChannelsConfig& channels, Issues& issues) {
+                                           const ChannelsConfig& channels,
+                                           const AddressFilter& targets, Issues& issues) {
   MapReader map(node, path, issues);
   if (!map.ok()) return std::nullopt;
   const std::size_t issues_before = issues.lines().size();
@@ -491,7 +512,7 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
     if (!url) {
       issues.Add(node, map.Field("url"), "required for a webhook channel");
     } else if (auto value = ReadString(*url, map.Field("url"), issues)) {
-      const std::string problem = CheckWebhookUrl(*value);
+      std::string problem = WebhookTargetProblem(*value, targets);
       if (problem.empty()) {
         ch.address = *value;
       } else {
@@ -506,8 +527,10 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
     } else if (secret_env) {
       if (auto name = ReadString(*secret_env, map.Field("secret_env"), issues)) {
         ch.secret_env = *name;
-        const char* env = std::getenv(name->c_str());
-        if (env == nullptr) {
+        const char* env = IsWebhookSecretEnv(*name) ? std::getenv(name->c_str()) : nullptr;
+        if (!IsWebhookSecretEnv(*name)) {
+          issues.Add(*secret_env, map.Field("secret_env"), WebhookSecretEnvProblem());
+        } else if (env == nullptr) {
           issues.Add(*secret_env, map.Field("secret_env"),
                      "environment variable " + *name + " is not set");
         } else if (*env == '\0') {
@@ -555,9 +578,16 @@ void ParseQuietHours(const YAML::Node& node, const std::string& path, Contact& c
   if (ok) c.quiet_hours = quiet;
 }
 
-void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
-                   std::vector<Contact>& out, Issues& issues) {
+void ParseContacts(const YAML::Node& node, const AlertsConfig& alerts, std::vector<Contact>& out,
+                   Issues& issues) {
   if (node.IsNull()) return;
+  const ChannelsConfig& configured = alerts.channels;
+  // An invalid allow-list was reported with alerts: check against the valid entries.
+  std::vector<IpNetwork> allowed;
+  for (const auto& cidr : alerts.allow_private_targets) {
+    if (auto n = ParseIpNetwork(cidr)) allowed.push_back(*n);
+  }
+  const AddressFilter targets(std::move(allowed));
   if (!node.IsSequence()) {
     issues.Add(node, "contacts", "expected a list of contacts");
     return;
@@ -624,7 +654,8 @@ void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
       std::size_t j = 0;
       for (const YAML::Node& ch_node : *channels) {
         if (auto ch =
-                ParseChannel(ch_node, Indexed(map.Field("channels"), j++), configured, issues)) {
+                ParseChannel(ch_node, Indexed(map.Field("channels"), j++), configured, targets,
+                             issues)) {
           c.channels.push_back(std::move(*ch));
         }
       }
@@ -875,6 +906,16 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     if (auto area = map.Get("area")) {
       if (auto value = ReadString(*area, map.Field("area"), issues)) s.area = *value;
     }
+    if (auto n = map.Get("allow_private_targets")) {
+      if (auto v = ReadStringList(*n, map.Field("allow_private_targets"), issues)) {
+        for (const auto& cidr : *v) {
+          if (auto net = ParseIpNetwork(cidr); !net) {
+            issues.Add(*n, map.Field("allow_private_targets"), net.error().message);
+          }
+        }
+        s.allow_private_targets = std::move(*v);
+      }
+    }
     map.Finish();
     out.push_back(std::move(s));
   }
@@ -1008,7 +1049,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("alerts")) ParseAlerts(*n, config.alerts, issues);
     // After alerts: contact channels are checked against alerts.channels.
     if (auto n = top.Get("contacts")) {
-      ParseContacts(*n, config.alerts.channels, config.contacts, issues);
+      ParseContacts(*n, config.alerts, config.contacts, issues);
     }
     if (auto n = top.Get("tokens")) ParseTokens(*n, config.tokens, issues);
     if (auto n = top.Get("logging")) ParseLogging(*n, config.logging, issues);
@@ -1148,6 +1189,27 @@ Status AddTokensFromEnv(std::string_view spec, Config& config) {
   }
   for (auto& t : added) config.tokens.push_back(std::move(t));
   return OkStatus();
+}
+
+bool IsWebhookSecretEnv(std::string_view name) {
+  return name.size() > kWebhookSecretEnvPrefix.size() && name.starts_with(kWebhookSecretEnvPrefix);
+}
+
+std::string WebhookSecretEnvProblem() {
+  return "must name an environment variable whose name starts with " +
+         std::string(kWebhookSecretEnvPrefix) + " (e.g. " + std::string(kWebhookSecretEnvPrefix) +
+         "OSH_DUTY)";
+}
+
+std::string WebhookTargetProblem(const std::string& url, const AddressFilter& targets) {
+  std::string host;
+  std::string problem = CheckWebhookUrl(url, &host);
+  if (!problem.empty()) return problem;
+  if (auto why = targets.CheckHost(host)) {
+    return "url points to an internal address: " + *why +
+           "; a deployment with a local receiver lists it in alerts.allow_private_targets";
+  }
+  return "";
 }
 
 std::string ChannelAddressProblem(std::string_view type, const std::string& address) {

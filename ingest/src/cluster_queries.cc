@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "cluster_records.h"
@@ -19,6 +20,16 @@ constexpr std::size_t kScanPage = 512;
 constexpr std::size_t kMemberPage = 4096;
 constexpr std::size_t kMaxVerdictEvents = 100000;
 constexpr std::size_t kMaxSignalsShown = 100;
+constexpr std::size_t kMaxScopedEventReads = 500;
+constexpr std::size_t kRepresentativeMaxBytes = 280;  // classifier::ClusterOptions' default
+
+// `text` cut to at most `max_bytes` on a UTF-8 character boundary.
+std::string CutText(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return std::string(text.substr(0, n));
+}
 
 using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, ClusterId>;
 
@@ -105,6 +116,129 @@ Result<std::optional<ClusterSummary>> LoadSummary(storage::Store& store, Cluster
   return std::optional<ClusterSummary>(std::move(s));
 }
 
+// ---- Area-scoped views (officials) ----
+//
+// An official sees a cluster only through its members in their areas: counts, times, areas,
+// severity, velocity, the representative (the oldest visible member), sources and categories are
+// rebuilt from those members, so nothing of another area's report shows. The verdict and the
+// cluster's spread-alert count stay (they are about the cluster, not about a report).
+
+bool MemberVisible(const ClusterMemberRecord& m, const config::AreaTree& areas,
+                   const std::vector<AreaCode>& visible) {
+  // As Principal::MaySee: data without an area is national-level, never shown to a scoped reader.
+  if (m.area.empty()) return false;
+  return std::any_of(visible.begin(), visible.end(),
+                     [&](const AreaCode& w) { return areas.IsWithin(m.area, w); });
+}
+
+// The members of cluster `id` in `visible` areas, oldest first (event-id order), with their
+// event ids. At most kMaxTimelineMembers members are examined.
+Result<std::vector<ClusterMemberRecord>> VisibleMembers(storage::Store& store,
+                                                        const config::AreaTree& areas, ClusterId id,
+                                                        const std::vector<AreaCode>& visible) {
+  std::vector<ClusterMemberRecord> out;
+  storage::RecordScan scan;
+  scan.prefix = internal::ClusterKey(id);
+  scan.limit = kMemberPage;
+  std::size_t seen = 0;
+  for (;;) {
+    auto page = store.ScanRecords(internal::kClusterMemberTable, scan);
+    if (!page) return tl::unexpected(page.error());
+    for (const auto& r : *page) {
+      if (seen++ == kMaxTimelineMembers) return out;
+      ClusterMemberRecord m;
+      if (auto st = internal::DecodeMember(r.value, &m); !st) return tl::unexpected(st.error());
+      if (!MemberVisible(m, areas, visible)) continue;
+      m.event_id = r.key.substr(8);
+      out.push_back(std::move(m));
+    }
+    if (page->size() < scan.limit) return out;
+    scan.start_after = page->back().key;
+  }
+}
+
+// Replaces what `s` says about members by what `members` (the visible ones, non-empty, oldest
+// first) say. Sources, categories and the representative need the events: see EnrichScoped.
+void ScopeSummary(const std::vector<ClusterMemberRecord>& members, TimeMs now, ClusterSummary* s) {
+  classifier::ClusterInfo& c = s->info;
+  c.representative_id = members.front().event_id;
+  c.representative_text.clear();
+  c.members = static_cast<std::uint32_t>(members.size());
+  c.first_seen = members.front().observed_at;
+  c.last_seen = members.front().observed_at;
+  c.max_severity = members.front().severity;
+  c.areas.clear();
+  c.sources.clear();
+  c.distinct_sources = 0;
+  c.categories.clear();
+  c.minute_counts.clear();
+  s->last_10_min = 0;
+  s->last_hour = 0;
+  const TimeMs minute_now = now - ((now % kMinuteMs) + kMinuteMs) % kMinuteMs;
+  for (const auto& m : members) {
+    c.first_seen = std::min(c.first_seen, m.observed_at);
+    c.last_seen = std::max(c.last_seen, m.observed_at);
+    c.max_severity = std::max(c.max_severity, m.severity);
+    auto a = std::find_if(c.areas.begin(), c.areas.end(),
+                          [&](const classifier::ClusterArea& x) { return x.area == m.area; });
+    if (a == c.areas.end()) {
+      c.areas.push_back({m.area, m.observed_at, 1});
+    } else {
+      a->first_seen = std::min(a->first_seen, m.observed_at);
+      ++a->count;
+    }
+    // As ClusterInfo::MembersWithin: whole minutes, the minute of `now` included.
+    if (m.observed_at < minute_now + kMinuteMs) {
+      s->last_10_min += m.observed_at >= minute_now - 9 * kMinuteMs;
+      s->last_hour += m.observed_at >= minute_now - 59 * kMinuteMs;
+    }
+  }
+}
+
+// Reads the representative's text and counts distinct sources and categories over the newest
+// kMaxScopedEventReads visible members. An event that is gone is skipped.
+Status EnrichScoped(storage::Store& store, const std::vector<ClusterMemberRecord>& members,
+                    ClusterSummary* s) {
+  classifier::ClusterInfo& c = s->info;
+  auto first = store.GetEvent(members.front().event_id);
+  if (!first) return tl::unexpected(first.error());
+  if (*first) c.representative_text = CutText((*first)->report.text, kRepresentativeMaxBytes);
+  std::set<std::string> sources;
+  std::map<std::string, std::uint32_t> categories;
+  const std::size_t n = std::min(members.size(), kMaxScopedEventReads);
+  for (std::size_t i = members.size() - n; i < members.size(); ++i) {
+    auto e = i == 0 ? std::move(first) : store.GetEvent(members[i].event_id);
+    if (!e) return tl::unexpected(e.error());
+    if (!*e) continue;
+    sources.insert((*e)->report.channel + '\0' + (*e)->report.submitted_by);
+    for (const auto& cat : (*e)->categories) ++categories[cat];
+  }
+  c.distinct_sources = static_cast<std::uint32_t>(sources.size());
+  for (const auto& [name, count] : categories) c.categories.push_back({name, count});
+  std::stable_sort(c.categories.begin(), c.categories.end(),
+                   [](const classifier::CategoryCount& a, const classifier::CategoryCount& b) {
+                     return a.count > b.count;
+                   });
+  return OkStatus();
+}
+
+// The summary `q` sees: the cluster's own, or for a scoped query its visible part (std::nullopt
+// when the cluster has no visible member). `members` receives the visible members when scoped.
+Result<std::optional<ClusterSummary>> LoadVisibleSummary(
+    storage::Store& store, const config::AreaTree& areas, ClusterId id,
+    const std::optional<std::vector<AreaCode>>& visible, TimeMs now,
+    std::vector<ClusterMemberRecord>* members) {
+  auto summary = LoadSummary(store, id, now);
+  if (!summary || !*summary || !visible) return summary;
+  if (!AnyAreaWithin((*summary)->info, areas, *visible)) return std::optional<ClusterSummary>();
+  auto seen = VisibleMembers(store, areas, id, *visible);
+  if (!seen) return tl::unexpected(seen.error());
+  if (seen->empty()) return std::optional<ClusterSummary>();
+  ScopeSummary(*seen, now, &**summary);
+  *members = std::move(*seen);
+  return summary;
+}
+
 bool Matches(const ClusterSummary& s, const ClusterQuery& q, const config::AreaTree& areas) {
   if (s.info.members < q.min_members || s.info.last_seen < q.since) return false;
   if (q.status) {
@@ -183,8 +317,9 @@ Result<ClusterPage> ListRanked(storage::Store& store, const config::AreaTree& ar
     if (more) scan.start_after = entries->back().key;
   }
   std::vector<std::pair<Key, ClusterSummary>> ranked;
+  std::vector<ClusterMemberRecord> members;
   for (ClusterId id : ids) {
-    auto summary = LoadSummary(store, id, now);
+    auto summary = LoadVisibleSummary(store, areas, id, q.visible_areas, now, &members);
     if (!summary) return tl::unexpected(summary.error());
     if (!*summary || !Matches(**summary, q, areas)) continue;
     Key k = SortKey(q.sort, **summary);
@@ -196,10 +331,68 @@ Result<ClusterPage> ListRanked(storage::Store& store, const config::AreaTree& ar
   const std::size_t n = std::min(q.limit, ranked.size());
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end(),
                     by_key_desc);
-  for (std::size_t i = 0; i < n; ++i) page.clusters.push_back(std::move(ranked[i].second));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (q.visible_areas) {
+      auto seen = VisibleMembers(store, areas, ranked[i].second.info.id, *q.visible_areas);
+      if (!seen) return tl::unexpected(seen.error());
+      if (seen->empty()) continue;  // cannot happen: it had one a moment ago
+      if (auto st = EnrichScoped(store, *seen, &ranked[i].second); !st) {
+        return tl::unexpected(st.error());
+      }
+    }
+    page.clusters.push_back(std::move(ranked[i].second));
+  }
   if (ranked.size() > n)
     page.next_cursor = EncodeClusterCursor(ToCursor(q.sort, ranked[n - 1].first));
   return page;
+}
+
+// The detail of a scoped reader: signals that reached one of its areas (their time and those
+// areas only), the timeline and the member listing of the visible members.
+Status ScopedDetail(storage::Store& store, const config::AreaTree& areas, ClusterId id,
+                    const ClusterDetailQuery& query, std::vector<ClusterMemberRecord> visible,
+                    ClusterDetail* d) {
+  const std::vector<AreaCode>& within = *query.visible_areas;
+  storage::RecordScan signals;
+  signals.prefix = internal::ClusterKey(id);
+  signals.reverse = true;
+  signals.limit = kMaxSignalsShown;
+  auto sigs = store.ScanRecords(internal::kClusterSignalTable, signals);
+  if (!sigs) return tl::unexpected(sigs.error());
+  for (const auto& r : *sigs) {
+    ClusterSignalRecord s;
+    if (auto st = internal::DecodeSignal(r.value, &s); !st) return st;
+    ClusterSignalRecord shown;
+    shown.at = s.at;
+    for (auto& a : s.areas) {
+      ClusterMemberRecord probe;
+      probe.area = a;
+      if (MemberVisible(probe, areas, within)) shown.areas.push_back(std::move(a));
+    }
+    if (!shown.areas.empty()) d->signals.push_back(std::move(shown));
+  }
+  std::map<TimeMs, std::uint32_t> hours;
+  for (const auto& m : visible) {
+    ++hours[m.observed_at - ((m.observed_at % kHourMs) + kHourMs) % kHourMs];
+  }
+  d->timeline.assign(hours.begin(), hours.end());
+  d->timeline_complete = true;
+  // Newest first, after members_before.
+  auto end = visible.end();
+  if (!query.members_before.empty()) {
+    end = std::lower_bound(visible.begin(), visible.end(), query.members_before,
+                           [](const ClusterMemberRecord& m, const std::string& before) {
+                             return m.event_id < before;
+                           });
+  }
+  while (end != visible.begin() && d->members.size() < query.members_limit) {
+    --end;
+    d->members.push_back(std::move(*end));
+  }
+  if (!d->members.empty() && d->members.size() == query.members_limit && end != visible.begin()) {
+    d->members_next = d->members.back().event_id;
+  }
+  return OkStatus();
 }
 
 // Member event ids of a cluster in event-id order, at most `max`.
@@ -271,20 +464,29 @@ Result<ClusterPage> ListClusters(storage::Store& store, const config::AreaTree& 
   if (query.after && query.after->sort != query.sort) {
     return MakeError(ErrorCode::kInvalidArgument, "clusters: the cursor is of another order");
   }
-  if (query.sort == ClusterSort::kRecent) return ListRecent(store, areas, query, now);
+  // A scoped listing is ordered by what the reader sees (its last_seen, members), so it ranks.
+  if (query.sort == ClusterSort::kRecent && !query.visible_areas) {
+    return ListRecent(store, areas, query, now);
+  }
   return ListRanked(store, areas, query, now);
 }
 
 Result<std::optional<ClusterDetail>> GetCluster(storage::Store& store,
                                                 const config::AreaTree& areas, ClusterId id,
                                                 const ClusterDetailQuery& query, TimeMs now) {
-  auto summary = LoadSummary(store, id, now);
+  std::vector<ClusterMemberRecord> visible;
+  auto summary = LoadVisibleSummary(store, areas, id, query.visible_areas, now, &visible);
   if (!summary) return tl::unexpected(summary.error());
-  if (!*summary || !Visible((*summary)->info, areas, query.visible_areas)) {
-    return std::optional<ClusterDetail>();
-  }
+  if (!*summary) return std::optional<ClusterDetail>();
   ClusterDetail d;
   d.summary = std::move(**summary);
+  if (query.visible_areas) {
+    if (auto st = EnrichScoped(store, visible, &d.summary); !st) return tl::unexpected(st.error());
+    if (auto st = ScopedDetail(store, areas, id, query, std::move(visible), &d); !st) {
+      return tl::unexpected(st.error());
+    }
+    return std::optional<ClusterDetail>(std::move(d));
+  }
   const std::string prefix = internal::ClusterKey(id);
 
   storage::RecordScan signals;

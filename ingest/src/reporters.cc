@@ -17,9 +17,14 @@ Channel ParseChannel(std::string_view name) {
 
 namespace {
 
-// A private chat: the chat id before the first ':' of the source_ref is a positive integer.
+// A private chat: the field before the first ':' of the source_ref is 'p' and the pseudonym of
+// the chat (hex digits; the poller since issue 18) or a positive integer (the raw id, reports
+// stored by older builds).
 bool TelegramPrivateChat(std::string_view source_ref) {
   const std::string_view chat = source_ref.substr(0, source_ref.find(':'));
+  if (chat.size() > 1 && chat[0] == 'p') {
+    return chat.find_first_not_of("0123456789abcdef", 1) == std::string_view::npos;
+  }
   long long id = 0;
   auto [ptr, ec] = std::from_chars(chat.data(), chat.data() + chat.size(), id);
   return ec == std::errc() && ptr == chat.data() + chat.size() && id > 0;

@@ -80,7 +80,36 @@ std::optional<FieldError> ValidateReport(const Report& report, const config::Are
   for (unsigned char c : report.source_ref) {
     if (c < 0x20 || c == 0x7F) return FieldError{"source_ref", "contains control characters"};
   }
+  if (limits.now != 0 && report.observed_at != 0) {
+    const TimeMs earliest = limits.now - limits.observed.max_past_ms;
+    const TimeMs latest = limits.now + limits.observed.max_future_ms;
+    if (report.observed_at < earliest || report.observed_at > latest) {
+      return FieldError{"observed_at", "is " + FormatRfc3339(report.observed_at) +
+                                           "; it must lie between " + FormatRfc3339(earliest) +
+                                           " and " + FormatRfc3339(latest) +
+                                           " (the time of receipt minus " +
+                                           std::to_string(limits.observed.max_past_ms / 1000) +
+                                           " s, plus " +
+                                           std::to_string(limits.observed.max_future_ms / 1000) +
+                                           " s)"};
+    }
+  }
   return std::nullopt;
+}
+
+bool ClampObservedAt(Report& report, TimeMs now, const ObservedWindow& window) {
+  if (report.observed_at == 0) return false;
+  const TimeMs earliest = now - window.max_past_ms;
+  const TimeMs latest = now + window.max_future_ms;
+  if (report.observed_at < earliest) {
+    report.observed_at = earliest;
+    return true;
+  }
+  if (report.observed_at > latest) {
+    report.observed_at = latest;
+    return true;
+  }
+  return false;
 }
 
 bool SanitizeText(std::string& text, std::size_t max_bytes) {

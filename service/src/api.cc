@@ -517,7 +517,7 @@ net::awaitable<HttpResponse> Api::PostReport(HttpRequest req, Principal who) {
   if (report.source_ref.empty()) report.source_ref = req.Header("idempotency-key");
   report.submitted_by = who.name;
   report.observed_at = parsed->observed_at.value_or(0);
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  const ingest::ValidationLimits limits{d_.max_text_bytes, d_.clock->NowMs(), d_.observed_window};
   if (auto bad = ingest::ValidateReport(report, *d_.areas, limits)) {
     if (bad->field == "text" && report.text.size() > limits.max_text_bytes) {
       rejected_too_large_.Inc();
@@ -574,7 +574,7 @@ net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who
   std::vector<Line> lines;
   std::vector<Report> valid;
   std::vector<std::size_t> valid_line;  // index into `lines`
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  const ingest::ValidationLimits limits{d_.max_text_bytes, d_.clock->NowMs(), d_.observed_window};
   // A line longer than any valid report is refused before anything is parsed (the JSON parser
   // needs memory in proportion to the document).
   const std::size_t max_line = MaxReportJsonBytes(d_.max_text_bytes);
@@ -737,7 +737,11 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   if (d_.alerts) {
     if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
   }
-  ingest::ValidationLimits limits{d_.max_text_bytes};
+  // The gateway cannot be asked to fix a time: an SMSC clock off by more than the window is
+  // clamped into it, never refused.
+  const TimeMs now = d_.clock->NowMs();
+  ingest::ClampObservedAt(*report, now, d_.observed_window);
+  const ingest::ValidationLimits limits{d_.max_text_bytes, now, d_.observed_window};
   if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
     rejected_invalid_.Inc();
     co_return Problem(400, "Invalid SMS callback", bad->field + " " + bad->problem, bad->field);
@@ -801,7 +805,7 @@ net::awaitable<HttpResponse> Api::GetEvent(std::string id, Principal who) {
     forbidden_.Inc();
     co_return Problem(403, "Forbidden", "event " + id + " is outside your areas: " + *why, "id");
   }
-  json::value body = EventToJson(**event);
+  json::value body = EventToJson(**event, SubmitterView::For(who, d_.pseudonym_key));
   // Its rumour cluster and that cluster's latest verdict (a report that joined a cluster judged
   // false has the category known_false; the statement is read here, so a correction shows).
   struct ClusterAndVerdict {

@@ -285,7 +285,7 @@ net::awaitable<HttpResponse> Api::ContactsRoute(HttpRequest req, std::string id,
     co_return Problem(415, "Unsupported Media Type",
                       "send the contact as 'Content-Type: application/json'");
   }
-  auto contact = alerts::ContactFromJson(req.body, *d_.areas);
+  auto contact = alerts::ContactFromJson(req.body, *d_.areas, engine->WebhookTargets());
   if (!contact) {
     co_return Problem(400, "Invalid contact", contact.error().field + " " + contact.error().detail,
                       contact.error().field);

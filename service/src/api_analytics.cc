@@ -285,6 +285,7 @@ ExportContext AnalyticsApi::Context() const {
   ctx.tension = d_.tension;
   ctx.shapes = d_.shapes;
   ctx.model = &Model();
+  ctx.pseudonym_key = d_.pseudonym_key;
   return ctx;
 }
 

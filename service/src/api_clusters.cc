@@ -2,8 +2,9 @@
 //
 // Area scoping: every query below carries `visible_areas` (ingest::ClusterQuery and
 // ingest::ClusterDetailQuery); VisibleAreas(who) is the one place that decides it: an official
-// with area-scoped tokens sees the clusters with a member in their areas (or below); everyone
-// else sees every cluster. Asking for an area outside one's own is a 403.
+// with area-scoped tokens sees the clusters with a member in their areas (or below), each as a
+// summary built from those members only (ingest/clustering.h); everyone else sees every cluster
+// whole. Asking for an area outside one's own is a 403.
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -277,6 +278,12 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
   for (const auto& s : d.signals) {
     json::array areas_json;
     for (const auto& a : s.areas) areas_json.emplace_back(a);
+    if (who.scoped()) {
+      // A signal also counts other areas' reports: an official sees when and where in their own
+      // areas only (ingest::GetCluster keeps just those).
+      signals.push_back(json::object{{"at", Time(s.at)}, {"areas", std::move(areas_json)}});
+      continue;
+    }
     signals.push_back(json::object{{"at", Time(s.at)},
                                    {"report_time", Time(s.report_time)},
                                    {"reason", s.reason},
@@ -294,14 +301,9 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
   body["timeline"] = json::object{
       {"bucket", "hour"}, {"complete", d.timeline_complete}, {"buckets", std::move(timeline)}};
   json::array members;
-  std::size_t hidden = 0;
   for (const auto& m : d.members) {
-    // An official sees the cluster (a member is in their areas), but only the member events of
-    // their own areas; the others are counted, not listed.
-    if (!who.MaySee(*d_.areas, m.area)) {
-      ++hidden;
-      continue;
-    }
+    // ingest::GetCluster lists an official's visible members only; this check is a second guard.
+    if (!who.MaySee(*d_.areas, m.area)) continue;
     json::object o{{"event_id", m.event_id},
                    {"observed_at", Time(m.observed_at)},
                    {"severity", SeverityName(m.severity)},
@@ -310,7 +312,6 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
     members.push_back(std::move(o));
   }
   body["member_events"] = std::move(members);
-  if (who.scoped()) body["member_events_outside_your_areas"] = hidden;
   body["member_events_next_cursor"] =
       d.members_next.empty() ? json::value(nullptr) : json::value(d.members_next);
   co_return Json(200, body);

@@ -6,6 +6,37 @@
 
 namespace sakchy::service {
 
+SubmitterView SubmitterView::For(const Principal& who, std::string_view pseudonym_key) {
+  SubmitterView v;
+  v.masked_ = who.role == config::Role::kOfficial;
+  if (v.masked_) v.key_ = std::string(pseudonym_key);
+  return v;
+}
+
+namespace {
+std::string MaskedValue(std::string_view key, std::string_view tag, const Report& r,
+                        std::string_view value) {
+  if (value.empty()) return {};
+  std::string data(tag);
+  data += '\0';
+  data += r.channel;
+  data += '\0';
+  data += value;
+  return "p-" + HmacSha256Hex(key, data).substr(0, 16);
+}
+}  // namespace
+
+std::string SubmitterView::SubmittedBy(const Report& r) const {
+  if (!masked_) return r.submitted_by;
+  return MaskedValue(key_, "official-view:submitted_by", r, r.submitted_by);
+}
+
+std::string SubmitterView::SourceRef(const Report& r) const {
+  if (!masked_) return r.source_ref;
+  // The submitter is part of it: two monitors' equal refs stay apart.
+  return MaskedValue(key_, "official-view:source_ref", r, r.submitted_by + '\0' + r.source_ref);
+}
+
 bool Principal::MaySee(const config::AreaTree& tree, std::string_view area) const {
   if (areas.empty()) return true;
   if (area.empty()) return false;

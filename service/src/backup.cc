@@ -135,7 +135,10 @@ backup into the same DIR copies only new files). Shows progress on stderr.
 constexpr const char* kRestoreUsage = R"(Usage: sakchy restore DIR [--config FILE | --data-dir DIR] [--force]
 Restores the latest backup in DIR into the data directory (of --config's storage.data_dir, or
 --data-dir, default ./var/data) after verifying its checksums. The service must be stopped.
-  --force          replace a database that is already there
+  --force          replace a directory that is not empty (it is moved aside to
+                   DATA_DIR.replaced-<UTC time>, not deleted)
+Without --force a data directory that is not empty is refused and left as it is. The backup is
+restored beside it first and renamed into place only when complete.
 )";
 
 // Progress on stderr: a line redrawn in place on a terminal, every 10% otherwise.
@@ -378,6 +381,10 @@ int RestoreCommand(const std::vector<std::string>& args) {
   std::printf("restored backup %u from %s into %s (%u files, %.1f MB)\n", info->id,
               a.positional.c_str(), data_dir->c_str(), info->files,
               static_cast<double>(info->bytes) / 1e6);
+  if (!info->replaced_dir.empty()) {
+    std::printf("the directory it replaced is kept in %s (remove it when no longer needed)\n",
+                info->replaced_dir.c_str());
+  }
   return 0;
 }
 

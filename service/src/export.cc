@@ -24,76 +24,156 @@ constexpr std::size_t kChunkBytes = 256 << 10;  // a piece of the CSV body; a fe
 // (to other exports) instead of holding a thread for the whole scan.
 constexpr std::size_t kMaxScannedPerStep = 4 * kEventsPerPage;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsPhoneSeparator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
-bool IsWordByte(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+// ---- Phone numbers ----
+//
+// A code point of the text with its byte range.
+struct CodePoint {
+  char32_t cp = 0;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+// Decodes one code point at `i` (an invalid byte stands for itself, as U+FFFD).
+CodePoint DecodeAt(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  int len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) return {0xFFFD, i, i + 1};
+  char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+  for (int k = 1; k < len; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+    if ((c & 0xC0) != 0x80) return {0xFFFD, i, i + 1};
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  return {cp, i, i + static_cast<std::size_t>(len)};
 }
 
-}  // namespace
+// The value of a decimal digit in any script (Unicode Nd: ASCII, Arabic-Indic, Devanagari,
+// full-width, mathematical ...), of a superscript, subscript or circled digit; -1 otherwise.
+int DigitValue(char32_t c) {
+  if (c >= '0' && c <= '9') return static_cast<int>(c - '0');
+  if (c < 0x660) return c == 0xB2 ? 2 : c == 0xB3 ? 3 : c == 0xB9 ? 1 : -1;
+  static constexpr char32_t kZeros[] = {
+      0x660,   0x6F0,   0x7C0,   0x966,   0x9E6,   0xA66,   0xAE6,   0xB66,   0xBE6,   0xC66,
+      0xCE6,   0xD66,   0xDE6,   0xE50,   0xED0,   0xF20,   0x1040,  0x1090,  0x17E0,  0x1810,
+      0x1946,  0x19D0,  0x1A80,  0x1A90,  0x1B50,  0x1BB0,  0x1C40,  0x1C50,  0x2080,  0xA620,
+      0xA8D0,  0xA900,  0xA9D0,  0xA9F0,  0xAA50,  0xABF0,  0xFF10,  0x104A0, 0x11066, 0x110F0,
+      0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11C50,
+      0x11D50, 0x16A60, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0,
+      0x1E950, 0x1FBF0};
+  for (char32_t zero : kZeros) {
+    if (c >= zero && c < zero + 10) return static_cast<int>(c - zero);
+  }
+  if (c == 0x2070) return 0;                                              // superscript 0
+  if (c >= 0x2074 && c <= 0x2079) return static_cast<int>(c - 0x2070);  // superscript 4..9
+  if (c >= 0x2460 && c <= 0x2468) return static_cast<int>(c - 0x245F);  // circled 1..9
+  if (c == 0x24EA) return 0;                                              // circled 0
+  return -1;
+}
 
-namespace {
+bool IsPlus(char32_t c) { return c == '+' || c == 0xFF0B; }
+bool IsOpenParen(char32_t c) { return c == '(' || c == 0xFF08; }
 
-// Appends `text` with phone numbers replaced; `quote` doubles '"' (inside a quoted CSV field).
-void AppendRedacted(std::string& out, std::string_view text, bool quote) {
-  std::size_t i = 0;
-  auto copy = [&out, quote](std::string_view part) {
-    if (!quote) {
-      out.append(part);
-      return;
-    }
-    for (char c : part) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-  };
-  while (i < text.size()) {
-    // Runs without digits go out in one piece.
-    std::size_t next = i;
-    while (next < text.size() && !IsDigit(text[next]) && text[next] != '+' && text[next] != '(') {
-      ++next;
-    }
-    copy(text.substr(i, next - i));
-    i = next;
-    if (i >= text.size()) break;
-    const char c = text[i];
-    const bool starts = (IsDigit(c) || (c == '+' && i + 1 < text.size() && IsDigit(text[i + 1])) ||
-                         (c == '(' && i + 1 < text.size() && (IsDigit(text[i + 1]) || text[i + 1] == '+'))) &&
-                        (i == 0 || !IsWordByte(text[i - 1]));
-    if (!starts) {
-      copy(text.substr(i, 1));
-      ++i;
-      continue;
-    }
-    // Extend over digits and separators; the run ends at its last digit.
-    std::size_t j = i, last_digit = i, digits = 0;
-    if (text[j] == '(') ++j;
-    if (j < text.size() && text[j] == '+') ++j;
-    for (; j < text.size(); ++j) {
-      if (IsDigit(text[j])) {
-        ++digits;
-        last_digit = j;
-      } else if (!IsPhoneSeparator(text[j])) {
-        break;
-      }
-    }
-    const std::size_t end = std::max(last_digit + 1, i + 1);
-    const bool boundary = end >= text.size() || !IsWordByte(text[end]);
-    if (digits >= 9 && digits <= 15 && boundary) {
-      out += "[phone]";
-    } else {
-      copy(text.substr(i, end - i));  // not a phone number: unchanged
-    }
-    i = end;
+// What may split the digits of one number: spaces (also no-break, thin, ideographic), dots,
+// brackets, slashes, underscores, hyphens and dashes of every kind, and invisible characters.
+bool IsPhoneSeparator(char32_t c) {
+  switch (c) {
+    case ' ': case '-': case '.': case '(': case ')': case '/': case '_':
+    case 0xA0: case 0xAD: case 0x2007: case 0x2008: case 0x2009: case 0x200A: case 0x200B:
+    case 0x200C: case 0x200D: case 0x2060: case 0x202F: case 0x3000: case 0x2212: case 0xFE63:
+    case 0xFF08: case 0xFF09: case 0xFF0D: case 0xFF0E: case 0xFF0F: case 0xFF3F:
+      return true;
+    default:
+      return c >= 0x2010 && c <= 0x2015;  // hyphen, non-breaking hyphen, figure dash .. bar
   }
 }
 
-// One CSV field of free text: phone numbers redacted, quoted when needed.
+// Letters and digits glued to a run make it part of a word (an id), not a phone number.
+bool IsWordChar(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || DigitValue(c) >= 0;
+}
+
+// Appends `text` with phone numbers replaced: a run that starts with a digit, '+' or '(' (not
+// glued to a letter or digit) and holds 9 to 15 digits of any script, split only by separators,
+// becomes "[phone]". Everything else is copied byte for byte.
+void AppendRedacted(std::string& out, std::string_view text) {
+  std::size_t copied = 0;  // text[copied, i) is still to be copied
+  bool after_word = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const CodePoint first = DecodeAt(text, i);
+    bool starts = false;
+    if (!after_word) {
+      if (DigitValue(first.cp) >= 0) {
+        starts = true;
+      } else if ((IsPlus(first.cp) || IsOpenParen(first.cp)) && first.end < text.size()) {
+        const CodePoint next = DecodeAt(text, first.end);
+        starts = DigitValue(next.cp) >= 0 || (IsOpenParen(first.cp) && IsPlus(next.cp));
+      }
+    }
+    if (!starts) {
+      after_word = IsWordChar(first.cp);
+      i = first.end;
+      continue;
+    }
+    // Extend over digits and separators ('+' only right after the start); the run ends at its
+    // last digit.
+    std::size_t j = first.end;
+    std::size_t last_digit_end = 0;
+    int digits = DigitValue(first.cp) >= 0 ? 1 : 0;
+    if (digits) last_digit_end = first.end;
+    bool plus_allowed = IsOpenParen(first.cp);
+    while (j < text.size()) {
+      const CodePoint c = DecodeAt(text, j);
+      if (DigitValue(c.cp) >= 0) {
+        ++digits;
+        last_digit_end = c.end;
+      } else if (!(IsPhoneSeparator(c.cp) || (plus_allowed && IsPlus(c.cp)))) {
+        break;
+      }
+      plus_allowed = false;
+      j = c.end;
+    }
+    if (digits == 0) {  // "(+" without digits
+      after_word = false;
+      i = first.end;
+      continue;
+    }
+    const std::size_t end = last_digit_end;
+    const bool boundary = end >= text.size() || !IsWordChar(DecodeAt(text, end).cp);
+    if (digits >= 9 && digits <= 15 && boundary) {
+      out.append(text.substr(copied, i - copied));
+      out += "[phone]";
+      copied = end;
+    }
+    after_word = true;  // the run ended on a digit
+    i = end;
+  }
+  out.append(text.substr(copied));
+}
+
+// ---- CSV ----
+
+// Whether a spreadsheet would take `field` for a formula: it starts with = + - @, TAB or CR, or
+// with the full-width ＝ ＋ － ＠ (OWASP, "CSV Injection").
+bool LooksLikeFormula(std::string_view field) {
+  if (field.empty()) return false;
+  switch (field[0]) {
+    case '=': case '+': case '-': case '@': case '\t': case '\r':
+      return true;
+    default:
+      break;
+  }
+  if (field.size() < 3 || static_cast<unsigned char>(field[0]) != 0xEF ||
+      static_cast<unsigned char>(field[1]) != 0xBC) {
+    return false;
+  }
+  const auto third = static_cast<unsigned char>(field[2]);
+  return third == 0x9D || third == 0x8B || third == 0x8D || third == 0xA0;
+}
+
+// One CSV field of free text: phone numbers redacted, then as AppendCsvField.
 void AppendCsvText(std::string& out, std::string_view text) {
-  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (quote) out += '"';
-  AppendRedacted(out, text, quote);
-  if (quote) out += '"';
+  AppendCsvField(out, RedactPhoneNumbers(text));
 }
 
 }  // namespace
@@ -101,16 +181,18 @@ void AppendCsvText(std::string& out, std::string_view text) {
 std::string RedactPhoneNumbers(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  AppendRedacted(out, text, false);
+  AppendRedacted(out, text);
   return out;
 }
 
 void AppendCsvField(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = LooksLikeFormula(field);
+  if (!formula && field.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(field);
     return;
   }
   out += '"';
+  if (formula) out += '\'';  // OWASP: a leading single quote makes it text
   for (char c : field) {
     if (c == '"') out += '"';
     out += c;
@@ -118,7 +200,7 @@ void AppendCsvField(std::string& out, std::string_view field) {
   out += '"';
 }
 
-void AppendEventCsvRow(std::string& out, const Event& e) {
+void AppendEventCsvRow(std::string& out, const Event& e, const SubmitterView& view) {
   const Report& r = e.report;
   out.append(r.id);
   out += ',';
@@ -142,9 +224,9 @@ void AppendEventCsvRow(std::string& out, const Event& e) {
   out += ',';
   AppendCsvText(out, r.text);
   out += r.text.empty() ? ",1," : ",0,";  // a stored text is never empty: empty = expired
-  AppendCsvText(out, r.source_ref);
+  AppendCsvText(out, view.SourceRef(r));
   out += ',';
-  AppendCsvText(out, r.submitted_by);
+  AppendCsvText(out, view.SubmittedBy(r));
   out += "\r\n";
 }
 
@@ -180,7 +262,10 @@ namespace {
 class EventsCsvStream final : public BodyStream {
  public:
   EventsCsvStream(ExportContext ctx, EventFilter filter, Principal who)
-      : ctx_(ctx), filter_(std::move(filter)), who_(std::move(who)) {
+      : ctx_(ctx),
+        filter_(std::move(filter)),
+        who_(std::move(who)),
+        view_(SubmitterView::For(who_, ctx_.pseudonym_key)) {
     if (filter_.from) scan_.from = *filter_.from;
     if (filter_.to) scan_.to = *filter_.to;
     scan_.limit = kEventsPerPage;
@@ -209,7 +294,7 @@ class EventsCsvStream final : public BodyStream {
     std::size_t scanned = 0;
     while (!done_ && out.size() < kChunkBytes && scanned < kMaxScannedPerStep) {
       auto visit = [this, &out](const Event& e) {
-        if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e);
+        if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e, view_);
         return true;
       };
       auto page = ctx_.store->VisitEventsByObserved(scan_, visit);
@@ -224,6 +309,7 @@ class EventsCsvStream final : public BodyStream {
   ExportContext ctx_;
   EventFilter filter_;
   Principal who_;
+  SubmitterView view_;
   storage::Store::ObservedScan scan_;
   bool header_sent_ = false;
   bool done_ = false;

@@ -98,7 +98,7 @@ tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body) {
   return out;
 }
 
-json::value EventToJson(const Event& e) {
+json::value EventToJson(const Event& e, const SubmitterView& view) {
   json::object o;
   o["id"] = e.report.id;
   o["status"] = e.scored ? "scored" : "pending";
@@ -106,9 +106,10 @@ json::value EventToJson(const Event& e) {
   o["text"] = e.report.text.empty() ? json::value(nullptr) : json::value(e.report.text);
   if (e.report.text.empty()) o["text_expired"] = true;
   o["channel"] = e.report.channel;
-  // A token name, or a pseudonym (keyed HMAC) for SMS senders and social-media authors.
-  if (!e.report.submitted_by.empty()) o["submitted_by"] = e.report.submitted_by;
-  if (!e.report.source_ref.empty()) o["source_ref"] = e.report.source_ref;
+  // A token name, or a pseudonym (keyed HMAC) for SMS senders and social-media authors; for
+  // officials a pseudonym of either (SubmitterView).
+  if (!e.report.submitted_by.empty()) o["submitted_by"] = view.SubmittedBy(e.report);
+  if (!e.report.source_ref.empty()) o["source_ref"] = view.SourceRef(e.report);
   o["observed_at"] = FormatRfc3339(e.report.observed_at);
   o["received_at"] = FormatRfc3339(e.report.received_at);
   // Pulled items: the item at its source and the source's own times.
@@ -126,7 +127,7 @@ json::value EventToJson(const Event& e) {
                       {"text", f.text},
                       {"observed_at", FormatRfc3339(f.observed_at)},
                       {"received_at", FormatRfc3339(f.received_at)}};
-      if (!f.source_ref.empty()) fo["source_ref"] = f.source_ref;
+      if (!f.source_ref.empty()) fo["source_ref"] = view.SourceRef(f);
       follow_ups.push_back(std::move(fo));
     }
     o["follow_ups"] = std::move(follow_ups);

@@ -138,15 +138,25 @@ Status ApplyListen(const std::string& listen, config::Config& cfg) {
 // Pull sources hand their items to the pipeline; their cursor travels in the same write.
 class PipelineSink final : public ingest::sources::ReportSink {
  public:
-  PipelineSink(ingest::Pipeline& pipeline, std::size_t max_text_bytes, MetricsRegistry& metrics)
+  PipelineSink(ingest::Pipeline& pipeline, std::size_t max_text_bytes,
+               ingest::ObservedWindow observed, const Clock& clock, MetricsRegistry& metrics)
       : pipeline_(pipeline),
         max_text_bytes_(max_text_bytes),
+        observed_(observed),
+        clock_(clock),
         sanitized_(metrics.GetCounter("sakchy_source_texts_sanitized_total",
-                                      "Pulled texts with invalid UTF-8 replaced or cut to the limit")) {}
+                                      "Pulled texts with invalid UTF-8 replaced or cut to the limit")),
+        clamped_(metrics.GetCounter("sakchy_source_observed_at_clamped_total",
+                                    "Pulled items whose time lay outside the observed_at window "
+                                    "and was moved to its edge")) {}
+  // A source cannot be asked to resend: texts are sanitised and times clamped, item by item,
+  // instead of refusing the batch.
   void Submit(std::vector<Report> reports, std::optional<ingest::sources::Cursor> cursor,
               ingest::SubmitCallback done) override {
+    const TimeMs now = clock_.NowMs();
     for (auto& r : reports) {
       if (ingest::SanitizeText(r.text, max_text_bytes_)) sanitized_.Inc();
+      if (ingest::ClampObservedAt(r, now, observed_)) clamped_.Inc();
     }
     std::optional<storage::CursorUpdate> update;
     if (cursor) update = storage::CursorUpdate{std::move(cursor->source_id), std::move(cursor->value)};
@@ -156,7 +166,10 @@ class PipelineSink final : public ingest::sources::ReportSink {
  private:
   ingest::Pipeline& pipeline_;
   const std::size_t max_text_bytes_;
+  const ingest::ObservedWindow observed_;
+  const Clock& clock_;
   Counter& sanitized_;
+  Counter& clamped_;
 };
 
 class StoreCursorReader final : public ingest::sources::CursorReader {
@@ -262,8 +275,8 @@ int Serve(const ServeOptions& options) {
     auto s = LoadOrCreateDemoSecrets();
     if (!s) return Fail("cannot prepare the demo set-up", s.error());
     demo_secrets = std::move(*s);
-    if (!std::getenv("SAKCHY_DEMO_WEBHOOK_SECRET")) {
-      ::setenv("SAKCHY_DEMO_WEBHOOK_SECRET", demo_secrets->webhook_secret.c_str(), 1);
+    if (!std::getenv("SAKCHY_WEBHOOK_DEMO_SECRET")) {
+      ::setenv("SAKCHY_WEBHOOK_DEMO_SECRET", demo_secrets->webhook_secret.c_str(), 1);
     }
   }
   auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options.config_path);
@@ -406,7 +419,9 @@ int Serve(const ServeOptions& options) {
       clock, metrics);
   if (auto s = pipeline->Start(); !s) return Fail("cannot start the pipeline", s.error());
 
-  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, metrics);
+  const ingest::ObservedWindow observed_window{cfg->pipeline.observed_at_max_past_ms,
+                                               cfg->pipeline.observed_at_max_future_ms};
+  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, observed_window, clock, metrics);
   StoreCursorReader cursors(**store);
   ingest::sources::SourceManager sources;
   std::string pseudonym_key = cfg->privacy.pseudonym_key;
@@ -468,6 +483,7 @@ int Serve(const ServeOptions& options) {
   deps.ready = [&ready] { return ready.load(); };
   deps.clock = &clock;
   deps.max_text_bytes = cfg->pipeline.max_text_bytes;
+  deps.observed_window = observed_window;
   deps.sources = [&sources] { return sources.Statuses(); };
   // A verdict on a rumour: reports that join its cluster from now on get its category
   // (known_false), and everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
@@ -488,6 +504,7 @@ int Serve(const ServeOptions& options) {
   deps.tension = &tension;
   deps.shapes = &*shapes;
   deps.alerts = alerts_engine;
+  deps.pseudonym_key = pseudonym_key;
   deps.stream = stream_hub;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 
 #include "core/json_text.h"
 #include "core/time.h"
@@ -59,6 +60,16 @@ json::value SignalJson(const Signal& s) {
                       {"members", s.event_ids.size()},
                       {"sources", s.sources},
                       {"at", FormatRfc3339(s.at)}};
+}
+
+// What an official (a scoped token) is told of a spread signal: the cluster, when, and which of
+// their own areas it reached. A signal also counts other areas' reports (their texts, sources and
+// severities), so the rest is for unscoped tokens only, as GET /v1/clusters/{id} shows it.
+json::value ScopedSignalJson(const Signal& s, const std::vector<AreaCode>& visible) {
+  json::array areas;
+  for (const auto& a : visible) areas.emplace_back(a);
+  return json::object{
+      {"cluster_id", s.subject_id}, {"areas", std::move(areas)}, {"at", FormatRfc3339(s.at)}};
 }
 
 }  // namespace
@@ -215,27 +226,38 @@ void StreamHub::PublishSignals(const std::vector<Signal>& signals) {
     if (s.kind != Signal::Kind::kClusterSpread) continue;
     std::vector<AreaCode> areas = s.areas;
     if (areas.empty()) areas.push_back(s.area);
-    Publish(Frame("cluster", "", SignalJson(s)), areas);
+    const std::string full = Frame("cluster", "", SignalJson(s));
+    const Signal* signal = &s;
+    const std::function<std::string(const std::vector<AreaCode>&)> scoped =
+        [signal](const std::vector<AreaCode>& visible) {
+          return Frame("cluster", "", ScopedSignalJson(*signal, visible));
+        };
+    Publish(full, areas, &scoped);
   }
 }
 
-void StreamHub::Publish(const std::string& frame, const std::vector<AreaCode>& areas) {
+void StreamHub::Publish(const std::string& frame, const std::vector<AreaCode>& areas,
+                        const std::function<std::string(const std::vector<AreaCode>&)>* scoped) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   {
     std::lock_guard lock(mu_);
     subs = subscribers_;
   }
   for (const auto& sub : subs) {
-    const bool visible = std::any_of(areas.begin(), areas.end(),
-                                     [&](const AreaCode& a) { return sub->who.MaySee(areas_, a); });
-    if (!visible) continue;
+    std::vector<AreaCode> visible;
+    for (const auto& a : areas) {
+      if (sub->who.MaySee(areas_, a)) visible.push_back(a);
+    }
+    if (visible.empty()) continue;
+    const std::string own =
+        scoped != nullptr && sub->who.scoped() ? (*scoped)(visible) : std::string();
     {
       std::lock_guard lock(sub->mu);
       if (sub->frames.size() >= options_.max_queued) {
         sub->overflow = true;
         sub->frames.clear();
       } else if (!sub->overflow) {
-        sub->frames.push_back(frame);
+        sub->frames.push_back(own.empty() ? frame : own);
       }
     }
     net::post(sub->timer.get_executor(), [sub] { sub->timer.cancel(); });

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -92,17 +93,57 @@ Result<BackupInfo> CreateBackup(rocksdb::DB* db, const std::string& backup_dir,
 
 }  // namespace internal
 
+namespace {
+
+// `dir` without a trailing separator ("var/data/" -> "var/data").
+fs::path Normal(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (p.has_parent_path() && p.filename().empty()) p = p.parent_path();
+  return p;
+}
+
+// A sibling of `dir` that does not exist yet: "<dir><suffix>", then "<dir><suffix>.2", ...
+fs::path FreeSibling(const fs::path& dir, const std::string& suffix) {
+  std::error_code ec;
+  fs::path candidate = dir;
+  candidate += suffix;
+  for (int n = 2; (fs::exists(candidate, ec) || ec) && n < 10000; ++n) {
+    candidate = dir;
+    candidate += suffix + "." + std::to_string(n);
+  }
+  return candidate;
+}
+
+std::string UtcStamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
 Result<BackupInfo> Store::RestoreBackup(const std::string& backup_dir, const std::string& data_dir,
                                         bool overwrite, const BackupProgressFn& progress) {
   std::error_code ec;
   if (!fs::is_directory(backup_dir, ec)) {
     return MakeError(ErrorCode::kNotFound, "storage: no backup directory " + backup_dir);
   }
-  if (fs::exists(fs::path(data_dir) / "CURRENT", ec) && !overwrite) {
+  const fs::path target = Normal(data_dir);
+  const bool exists = fs::exists(target, ec);
+  if (exists && !fs::is_directory(target, ec)) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     "storage: " + data_dir + " exists and is not a directory");
+  }
+  const bool occupied = exists && !fs::is_empty(target, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "storage: cannot read " + data_dir + ": " + ec.message());
+  if (occupied && !overwrite) {
     return MakeError(ErrorCode::kAlreadyExists,
                      "storage: " + data_dir +
-                         " already holds a database; restore into an empty directory or replace "
-                         "it explicitly (--force)");
+                         " is not empty; restore into an empty or new directory, or replace it "
+                         "explicitly (--force keeps the old directory beside it)");
   }
   rocksdb::BackupEngineOptions options(backup_dir);
   options.max_background_operations = 1;
@@ -121,11 +162,17 @@ Result<BackupInfo> Store::RestoreBackup(const std::string& backup_dir, const std
     return tl::unexpected(IoError(s, "verify backup " + std::to_string(latest.backup_id) +
                                          " in " + backup_dir));
   }
-  fs::create_directories(data_dir, ec);
+  // Restored beside the target first, then renamed into place: a failure part-way leaves the
+  // target as it was.
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  const fs::path staging = FreeSibling(target, ".restoring");
+  fs::create_directories(staging, ec);
   if (ec) {
-    return MakeError(ErrorCode::kIo, "storage: cannot create " + data_dir + ": " + ec.message());
+    return MakeError(ErrorCode::kIo,
+                     "storage: cannot create " + staging.string() + ": " + ec.message());
   }
-  // RocksDB reports no progress while restoring: watch the target directory grow.
+  const std::string staging_dir = staging.string();
+  // RocksDB reports no progress while restoring: watch the staging directory grow.
   std::mutex mu;
   std::condition_variable cv;
   bool finished = false;
@@ -134,20 +181,52 @@ Result<BackupInfo> Store::RestoreBackup(const std::string& backup_dir, const std
     watcher = std::thread([&] {
       std::unique_lock lock(mu);
       while (!cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return finished; })) {
-        progress(BackupProgress{std::min(DirBytes(data_dir), latest.size), latest.size});
+        progress(BackupProgress{std::min(DirBytes(staging_dir), latest.size), latest.size});
       }
     });
   }
-  auto s = engine->RestoreDBFromLatestBackup(data_dir, data_dir, rocksdb::RestoreOptions());
+  auto s = engine->RestoreDBFromLatestBackup(staging_dir, staging_dir, rocksdb::RestoreOptions());
   {
     std::lock_guard lock(mu);
     finished = true;
   }
   cv.notify_all();
   if (watcher.joinable()) watcher.join();
-  if (!s.ok()) return tl::unexpected(IoError(s, "restore " + backup_dir + " into " + data_dir));
+  if (!s.ok()) {
+    fs::remove_all(staging, ec);  // ours alone
+    return tl::unexpected(IoError(s, "restore " + backup_dir + " into " + staging_dir));
+  }
+  BackupInfo info = ToInfo(latest);
+  if (occupied) {
+    // --force: the old directory is moved aside, never deleted; it goes only once the new one
+    // is complete, and comes back if the new one cannot take its place.
+    const fs::path aside = FreeSibling(target, ".replaced-" + UtcStamp());
+    fs::rename(target, aside, ec);
+    if (ec) {
+      fs::remove_all(staging, ec);
+      return MakeError(ErrorCode::kIo, "storage: cannot move " + data_dir + " aside: " +
+                                           ec.message() + " (nothing changed)");
+    }
+    fs::rename(staging, target, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      fs::rename(aside, target, ec);
+      return MakeError(ErrorCode::kIo, "storage: cannot move the restored database into " +
+                                           data_dir + ": " + why + " (the old one is back; the "
+                                           "restored copy is in " + staging_dir + ")");
+    }
+    info.replaced_dir = aside.string();
+  } else {
+    if (exists) fs::remove(target, ec);  // an empty directory
+    fs::rename(staging, target, ec);
+    if (ec) {
+      return MakeError(ErrorCode::kIo, "storage: cannot move the restored database into " +
+                                           data_dir + ": " + ec.message() +
+                                           " (the restored copy is in " + staging_dir + ")");
+    }
+  }
   if (progress) progress(BackupProgress{latest.size, latest.size});
-  return ToInfo(latest);
+  return info;
 }
 
 }  // namespace sakchy::storage

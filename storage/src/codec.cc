@@ -509,12 +509,24 @@ Status DecodeAlert(std::string_view bytes, Alert* a) {
 
 // ---- Keys ----
 
-void IdempotencyKey(std::string_view channel, std::string_view source_ref, std::string* out) {
+void IdempotencyKey(std::string_view channel, std::string_view submitted_by,
+                    std::string_view source_ref, std::string* out) {
   out->clear();
-  out->reserve(channel.size() + 1 + source_ref.size());
+  out->reserve(channel.size() + 3 + submitted_by.size() + source_ref.size());
   out->append(channel);
   out->push_back('\0');
+  out->push_back('\x01');
+  out->append(submitted_by);
+  out->push_back('\0');
   out->append(source_ref);
+}
+
+void LegacyIdempotencyKey(std::string_view channel, std::string_view key, std::string* out) {
+  out->clear();
+  out->reserve(channel.size() + 1 + key.size());
+  out->append(channel);
+  out->push_back('\0');
+  out->append(key);
 }
 
 void CounterKeyPrefix(std::string_view area, Resolution resolution, std::string* out) {

@@ -82,8 +82,15 @@ void EncodeAudit(const AuditEntry& entry, std::string* out);
 
 // ---- Keys ----
 
-// Idempotency key: channel + '\0' + source_ref. `channel` must not contain '\0'.
-void IdempotencyKey(std::string_view channel, std::string_view source_ref, std::string* out);
+// Idempotency key of a report: channel + '\0' + '\x01' + submitted_by + '\0' + source_ref, so
+// one submitter's source_ref never suppresses another's report. `channel` and `submitted_by` must
+// not contain '\0'. The '\x01' keeps these keys apart from the keys written before the submitter
+// was part of them (LegacyIdempotencyKey; a source_ref never starts with a control character).
+void IdempotencyKey(std::string_view channel, std::string_view submitted_by,
+                    std::string_view source_ref, std::string* out);
+// channel + '\0' + key: the idempotency keys of databases written before (still looked up, see
+// RocksStore::AppendReports) and the keys of SMS threads.
+void LegacyIdempotencyKey(std::string_view channel, std::string_view key, std::string* out);
 
 // Counter key: area + '\0' + resolution byte + 8-byte big-endian (start ms XOR sign bit, so
 // negative times sort first) + dim. `area` must not contain '\0'.

@@ -45,6 +45,7 @@ using internal::DecodeAlert;
 using internal::DecodeEvent;
 using internal::EncodeAlert;
 using internal::IdempotencyKey;
+using internal::LegacyIdempotencyKey;
 
 // Version of the key layout and column family set. Bump when either changes incompatibly.
 // 2: counters as one row per bucket (counters.h), day buckets at local midnight.
@@ -274,6 +275,9 @@ class RocksStore final : public Store {
   // Intake of a report with a thread_key (intake_mu_ held): stores it as a follow-up (true) or
   // lets the caller store it as a new event that starts the thread (false); updates the thread.
   Result<bool> AddToThread(const Report& r);
+  // Intake (intake_mu_ held): the id a key of an older build (channel + source_ref, no
+  // submitter) gives `r`, when that key exists and its report has r's submitter.
+  Result<std::optional<std::string>> LegacyDuplicate(const Report& r);
   // Appends the follow-ups of `parent_id` to `out`, in arrival order.
   Status ReadFollowUps(const rocksdb::ReadOptions& ro, std::string_view parent_id,
                        std::vector<Report>* out);
@@ -307,6 +311,7 @@ class RocksStore final : public Store {
   std::string intake_key_;
   std::string intake_value_;
   std::string intake_thread_key_;
+  std::string intake_legacy_key_;
 
   // Serialises CommitScored so "already scored?" and the write are atomic; guards the scratch.
   // Lock order: score_mu_, then deferred_mu_.
@@ -586,6 +591,10 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
       return MakeError(ErrorCode::kInvalidArgument,
                        "storage: append reports: channel contains a NUL byte");
     }
+    if (HasNul(r.submitted_by)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "storage: append reports: submitted_by contains a NUL byte");
+    }
   }
   std::vector<IntakeResult> results;
   results.reserve(reports.size());
@@ -598,7 +607,7 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   std::string existing_id;
   for (const auto& r : reports) {
     if (!r.source_ref.empty()) {
-      IdempotencyKey(r.channel, r.source_ref, &intake_key_);
+      IdempotencyKey(r.channel, r.submitted_by, r.source_ref, &intake_key_);
       if (auto seen = intake_seen_.find(intake_key_); seen != intake_seen_.end()) {
         results.push_back(IntakeResult{seen->second, true, {}});
         continue;
@@ -609,6 +618,12 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
         continue;
       }
       if (!s.IsNotFound()) return Fail(s, "append reports (idempotency lookup)");
+      auto legacy = LegacyDuplicate(r);
+      if (!legacy) return tl::unexpected(legacy.error());
+      if (*legacy) {
+        results.push_back(IntakeResult{**legacy, true, {}});
+        continue;
+      }
       intake_batch_.Put(cf_[kIdempotency], intake_key_, r.id);
       intake_seen_.emplace(intake_key_, r.id);
     }
@@ -639,8 +654,28 @@ Result<std::vector<IntakeResult>> RocksStore::AppendReports(std::span<const Repo
   return results;
 }
 
+Result<std::optional<std::string>> RocksStore::LegacyDuplicate(const Report& r) {
+  LegacyIdempotencyKey(r.channel, r.source_ref, &intake_legacy_key_);
+  std::string id;
+  rocksdb::Status s = db_->Get(read_options_, cf_[kIdempotency], intake_legacy_key_, &id);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Fail(s, "append reports (idempotency lookup)");
+  // A key of an older build names no submitter: the report it points to does. A follow-up (not
+  // in `events`) or an undecodable event counts as the same submitter, as before.
+  rocksdb::PinnableSlice value;
+  s = db_->Get(read_options_, cf_[kEvents], id, &value);
+  if (s.IsNotFound()) return std::optional<std::string>(std::move(id));
+  if (!s.ok()) return Fail(s, "append reports (idempotency lookup)");
+  Event first;
+  if (auto st = DecodeEvent(ToView(value), &first);
+      st && first.report.submitted_by != r.submitted_by) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::move(id));
+}
+
 Result<bool> RocksStore::AddToThread(const Report& r) {
-  IdempotencyKey(r.channel, r.thread_key, &intake_thread_key_);
+  LegacyIdempotencyKey(r.channel, r.thread_key, &intake_thread_key_);
   auto it = intake_threads_.find(intake_thread_key_);
   if (it == intake_threads_.end()) {
     internal::ThreadState state;

@@ -205,7 +205,12 @@ class ChannelsTest : public ::testing::Test {
   ManualClock clock_{kStart};
   IdGenerator ids_{clock_};
   MetricsRegistry metrics_;
-  config::AlertsConfig cfg_;
+  // The fake receivers listen on loopback: allowed explicitly, as a local deployment would.
+  config::AlertsConfig cfg_ = [] {
+    config::AlertsConfig c;
+    c.allow_private_targets = {"127.0.0.1/32"};
+    return c;
+  }();
   std::vector<config::Contact> contacts_;
   std::map<std::string, Event> events_;
   std::unique_ptr<Dispatcher> dispatcher_;

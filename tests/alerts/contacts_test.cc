@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdlib>
 
 #include "testutil/testutil.h"
@@ -27,14 +29,15 @@ class ContactsTest : public ::testing::Test {
     auto tree = config::AreaTree::Parse(kAreasYaml, "inline");
     ASSERT_OK(tree);
     areas_ = std::move(*tree);
-    ::setenv("SAKCHY_TEST_CONTACT_SECRET", "hook-secret", 1);
+    ::setenv("SAKCHY_WEBHOOK_TEST_CONTACT_SECRET", "hook-secret", 1);
   }
   FieldProblem Bad(const std::string& json) {
-    auto c = ContactFromJson(json, areas_);
+    auto c = ContactFromJson(json, areas_, targets_);
     EXPECT_FALSE(c.has_value()) << json;
     return c ? FieldProblem{} : c.error();
   }
   config::AreaTree areas_;
+  AddressFilter targets_;  // nothing internal allowed
 };
 
 constexpr char kFull[] = R"({"id":"aravan-akim","name":"Akim of Aravan","role":"akim",
@@ -42,10 +45,10 @@ constexpr char kFull[] = R"({"id":"aravan-akim","name":"Akim of Aravan","role":"
   "quiet_hours":{"start":"22:00","end":"07:30"},
   "channels":[{"type":"sms","to":"+996700123456"},{"type":"telegram","chat_id":"-100123"},
               {"type":"email","to":"akim@aravan.kg"},
-              {"type":"webhook","url":"https://hooks.example/a","secret_env":"SAKCHY_TEST_CONTACT_SECRET"}]})";
+              {"type":"webhook","url":"https://hooks.example/a","secret_env":"SAKCHY_WEBHOOK_TEST_CONTACT_SECRET"}]})";
 
 TEST_F(ContactsTest, FullDocumentRoundTrips) {
-  auto c = ContactFromJson(kFull, areas_);
+  auto c = ContactFromJson(kFull, areas_, targets_);
   ASSERT_TRUE(c.has_value()) << c.error().field << " " << c.error().detail;
   EXPECT_EQ(c->id, "aravan-akim");
   EXPECT_EQ(c->name, "Akim of Aravan");
@@ -59,11 +62,11 @@ TEST_F(ContactsTest, FullDocumentRoundTrips) {
   EXPECT_EQ(c->quiet_hours->end_minute, 7 * 60 + 30);
   ASSERT_EQ(c->channels.size(), 4u);
   EXPECT_EQ(c->channels[1].address, "-100123");
-  EXPECT_EQ(c->channels[3].secret_env, "SAKCHY_TEST_CONTACT_SECRET");
+  EXPECT_EQ(c->channels[3].secret_env, "SAKCHY_WEBHOOK_TEST_CONTACT_SECRET");
   EXPECT_EQ(c->channels[3].secret, "hook-secret");  // resolved, never written out
   const std::string out = ContactToJson(*c);
   EXPECT_EQ(out.find("hook-secret"), std::string::npos);
-  auto again = ContactFromJson(out, areas_);
+  auto again = ContactFromJson(out, areas_, targets_);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(ContactToJson(*again), out);
 }
@@ -113,8 +116,39 @@ TEST_F(ContactsTest, ProblemsNameTheField) {
   EXPECT_EQ(p.field, "channels[0].to");
 }
 
+// The contacts API must not become a way to reach inside (SSRF) or to sign with another secret.
+TEST_F(ContactsTest, WebhooksToInternalAddressesAndForeignSecretsAreRefused) {
+  for (const char* url : {"http://127.0.0.1/h", "http://169.254.169.254/latest/meta-data",
+                          "http://10.0.0.1/", "http://[::1]/", "http://0x7f000001/",
+                          "http://2130706433:8080/", "http://[::ffff:127.0.0.1]/",
+                          "http://localhost:9000/", "http://172.16.0.1/", "http://[fe80::1]/"}) {
+    auto p = Bad(std::string(R"({"id":"a","areas":["KG"],"channels":[{"type":"webhook","url":")") +
+                 url + R"(","secret_env":"SAKCHY_WEBHOOK_TEST_CONTACT_SECRET"}]})");
+    EXPECT_EQ(p.field, "channels[0].url") << url;
+    EXPECT_THAT(p.detail, HasSubstr("internal address")) << url;
+  }
+  // A deployment with a local receiver lists it.
+  auto allowed = AddressFilter::FromCidrs({"127.0.0.1/32"});
+  ASSERT_OK(allowed);
+  auto local = ContactFromJson(
+      R"({"id":"a","areas":["KG"],"channels":[{"type":"webhook","url":"http://127.0.0.1:9/h","secret_env":"SAKCHY_WEBHOOK_TEST_CONTACT_SECRET"}]})",
+      areas_, *allowed);
+  EXPECT_TRUE(local.has_value());
+  // secret_env: only SAKCHY_WEBHOOK_*, with one answer whether the variable exists or not.
+  ::setenv("SAKCHY_KANNEL_SECRET_CONTACTS_TEST", "kannel-secret-0123456789", 1);
+  std::set<std::string> details;
+  for (const char* name : {"SAKCHY_KANNEL_SECRET_CONTACTS_TEST", "PATH", "NO_SUCH_VARIABLE_Q"}) {
+    auto p = Bad(std::string(R"({"id":"a","areas":["KG"],"channels":[{"type":"webhook","url":"https://x.kg/h","secret_env":")") +
+                 name + R"("}]})");
+    EXPECT_EQ(p.field, "channels[0].secret_env") << name;
+    details.insert(p.detail);
+  }
+  EXPECT_EQ(details.size(), 1u);
+  EXPECT_THAT(*details.begin(), HasSubstr("SAKCHY_WEBHOOK_"));
+}
+
 TEST_F(ContactsTest, UsableChannelsFollowTheConfiguration) {
-  auto c = ContactFromJson(kFull, areas_);
+  auto c = ContactFromJson(kFull, areas_, targets_);
   ASSERT_TRUE(c.has_value());
   config::ChannelsConfig none;
   EXPECT_THAT(UsableChannels(*c, none), ElementsAre(3));  // only the webhook
@@ -135,9 +169,9 @@ TEST_F(ContactsTest, UsableChannelsFollowTheConfiguration) {
   EXPECT_EQ(ContactProblems(*c, none).back(), "no usable channel");
   config::ContactChannel unset;
   unset.type = "webhook";
-  unset.secret_env = "SAKCHY_TEST_UNSET_VARIABLE";
+  unset.secret_env = "SAKCHY_WEBHOOK_TEST_UNSET";
   EXPECT_EQ(ChannelProblem(unset, none),
-            "webhook signing key: environment variable SAKCHY_TEST_UNSET_VARIABLE is not set");
+            "webhook signing key: environment variable SAKCHY_WEBHOOK_TEST_UNSET is not set");
 }
 
 TEST_F(ContactsTest, QuietHours) {

@@ -117,7 +117,12 @@ class DeliveryStatesTest : public ::testing::TestWithParam<std::string> {
   ManualClock clock_{kFixtureStart};
   IdGenerator ids_{clock_};
   MetricsRegistry metrics_;
-  config::AlertsConfig cfg_;
+  // The fake receivers listen on loopback: allowed explicitly, as a local deployment would.
+  config::AlertsConfig cfg_ = [] {
+    config::AlertsConfig c;
+    c.allow_private_targets = {"127.0.0.1/32"};
+    return c;
+  }();
   std::vector<config::Contact> contacts_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::mutex mu_;

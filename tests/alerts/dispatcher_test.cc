@@ -1,5 +1,6 @@
 #include "alerts/dispatcher.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -159,7 +160,12 @@ class DispatcherTest : public ::testing::TestWithParam<std::string> {
   IdGenerator ids_{clock_};
   MetricsRegistry metrics_;
   HttpSink sink_;
-  config::AlertsConfig cfg_;
+  // The fake receivers listen on loopback: allowed explicitly, as a local deployment would.
+  config::AlertsConfig cfg_ = [] {
+    config::AlertsConfig c;
+    c.allow_private_targets = {"127.0.0.1/32"};
+    return c;
+  }();
   std::vector<config::Contact> contacts_;
   std::map<std::string, Event> events_;
   std::unique_ptr<Dispatcher> dispatcher_;
@@ -332,6 +338,27 @@ TEST_P(DispatcherTest, RedirectIsNotFollowed) {
   ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
   EXPECT_EQ(sink_.count(), 1u);
   EXPECT_EQ(sink_.requests()[0].target, "/hook");
+}
+
+// The address connected to is the address checked: a name that resolves inside (here
+// "localhost", as a rebinding DNS name would at delivery time) fails for good, and nothing
+// reaches the receiver; an allow-listed address is delivered to.
+TEST_P(DispatcherTest, WebhookResolvingToAnInternalAddressIsRefusedAtConnect) {
+  cfg_.allow_private_targets.clear();
+  contacts_[0] = MakeContact("osh", "http://localhost:" + std::to_string(sink_.port()) + "/hook");
+  Alert alert = Seed(contacts_[0]);
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
+  EXPECT_EQ(sink_.count(), 0u);
+  EXPECT_THAT(Stored(alert.id).last_error, ::testing::HasSubstr("loopback address"));
+  dispatcher_->Stop();
+  dispatcher_.reset();
+
+  cfg_.allow_private_targets = {"127.0.0.1/32"};
+  Alert next = Seed(contacts_[0]);
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(next.id, DeliveryState::kDelivered));
+  EXPECT_EQ(sink_.count(), 1u);
 }
 
 TEST_P(DispatcherTest, ReceiverDownThenBack) {

@@ -82,7 +82,12 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   HttpSink osh_;
   HttpSink aravan_;
   std::unique_ptr<config::AreaTree> areas_;
-  config::AlertsConfig cfg_;
+  // The fake receivers listen on loopback: allowed explicitly, as a local deployment would.
+  config::AlertsConfig cfg_ = [] {
+    config::AlertsConfig c;
+    c.allow_private_targets = {"127.0.0.1/32"};
+    return c;
+  }();
   std::vector<config::Contact> contacts_;
   std::unique_ptr<Engine> engine_;
 };

@@ -92,6 +92,7 @@ classifier:
 analytics:
   area_polygons: {SOURCE_DIR}/config/defaults/areas.geojson
 alerts:
+  allow_private_targets: [127.0.0.1/32]
   min_severity: high
   timeout_ms: 2000
   backoff_initial_ms: 100
@@ -103,18 +104,18 @@ contacts:
     areas: [KG-O, KG-GO]
     min_severity: info
     channels:
-      - {{type: webhook, url: "{hook}/osh", secret_env: SAKCHY_TEST_WEBHOOK_SECRET}}
+      - {{type: webhook, url: "{hook}/osh", secret_env: SAKCHY_WEBHOOK_TEST_SECRET}}
   - id: naryn-duty
     name: Naryn duty officer
     role: analyst_on_duty
     areas: [KG-N]
     channels:
-      - {{type: webhook, url: "{hook}/naryn", secret_env: SAKCHY_TEST_WEBHOOK_SECRET}}
+      - {{type: webhook, url: "{hook}/naryn", secret_env: SAKCHY_WEBHOOK_TEST_SECRET}}
 """)
         env = dict(os.environ)
         env["SAKCHY_TOKENS"] = (f"monitor:{MONITOR},analyst:{ANALYST},admin:{ADMIN},"
                                 f"official@KG-O+KG-GO:{OSH_OFFICIAL},official@KG-N:{NARYN_OFFICIAL}")
-        env["SAKCHY_TEST_WEBHOOK_SECRET"] = "webhook-secret-for-tests"
+        env["SAKCHY_WEBHOOK_TEST_SECRET"] = "webhook-secret-for-tests"
         self.log = open(os.path.join(self.dir, "sakchy.log"), "w")
         self.proc = subprocess.Popen([binary, "serve", "--config", cfg, "--listen", "127.0.0.1:0"],
                                      cwd=self.dir, env=env, stdout=subprocess.PIPE,

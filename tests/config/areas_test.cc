@@ -231,7 +231,7 @@ TEST(AreaTreeTest, EmbeddedAreasLoadAndCoverDefaultContacts) {
   auto tree = AreaTree::Load("embedded:areas.yaml");
   ASSERT_OK(tree);
   EXPECT_EQ(tree->root(), "KG");
-  ASSERT_EQ(setenv("SAKCHY_DEMO_WEBHOOK_SECRET", "demo-secret-for-tests", 1), 0);
+  ASSERT_EQ(setenv("SAKCHY_WEBHOOK_DEMO_SECRET", "demo-secret-for-tests", 1), 0);
   auto config = LoadDefaultConfig();
   ASSERT_OK(config);
   EXPECT_OK(ValidateAreas(*config, *tree));

@@ -15,8 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kSecretEnv[] = "SAKCHY_CONFIG_TEST_SECRET";
-constexpr char kDemoSecretEnv[] = "SAKCHY_DEMO_WEBHOOK_SECRET";
+constexpr char kSecretEnv[] = "SAKCHY_WEBHOOK_CONFIG_TEST_SECRET";
+constexpr char kDemoSecretEnv[] = "SAKCHY_WEBHOOK_DEMO_SECRET";
 
 // Writes YAML to a fresh temp dir and loads it. Line numbers in the tests count from the first
 // line of each literal.
@@ -130,6 +130,7 @@ alerts:
   backoff_max_ms: 30
   give_up_after_ms: 40
   max_in_flight: 2
+  allow_private_targets: [127.0.0.1/32, "::1/128"]
 contacts:
   - id: osh
     name: Osh duty officer
@@ -140,7 +141,7 @@ contacts:
     channels:
       - type: webhook
         url: http://127.0.0.1:8099/hook
-        secret_env: SAKCHY_CONFIG_TEST_SECRET
+        secret_env: SAKCHY_WEBHOOK_CONFIG_TEST_SECRET
       - {type: webhook, url: "https://[::1]:8443/x?y=1", secret: plain}
 tokens:
   - {name: ops, role: admin, sha256: )yaml" +
@@ -167,6 +168,8 @@ logging:
   EXPECT_EQ(config->alerts.backoff_max_ms, 30);
   EXPECT_EQ(config->alerts.give_up_after_ms, 40);
   EXPECT_EQ(config->alerts.max_in_flight, 2);
+  EXPECT_EQ(config->alerts.allow_private_targets,
+            (std::vector<std::string>{"127.0.0.1/32", "::1/128"}));
   ASSERT_EQ(config->contacts.size(), 1u);
   const Contact& c = config->contacts[0];
   EXPECT_EQ(c.id, "osh");
@@ -175,15 +178,15 @@ logging:
   EXPECT_EQ(c.language, "ky");
   EXPECT_EQ(c.areas, (std::vector<AreaCode>{"KG-O", "KG-GO"}));
   EXPECT_EQ(c.min_severity, Severity::kCritical);
-  EXPECT_EQ(c.origin, path_ + ":23");
+  EXPECT_EQ(c.origin, path_ + ":24");
   ASSERT_EQ(c.channels.size(), 2u);
   EXPECT_EQ(c.channels[0].type, "webhook");
   EXPECT_EQ(c.channels[0].address, "http://127.0.0.1:8099/hook");
   EXPECT_EQ(c.channels[0].secret, "s3cret-from-env");
-  EXPECT_EQ(c.channels[0].origin, path_ + ":30");
+  EXPECT_EQ(c.channels[0].origin, path_ + ":31");
   EXPECT_EQ(c.channels[1].address, "https://[::1]:8443/x?y=1");
   EXPECT_EQ(c.channels[1].secret, "plain");
-  EXPECT_EQ(c.channels[1].origin, path_ + ":33");
+  EXPECT_EQ(c.channels[1].origin, path_ + ":34");
   ASSERT_EQ(config->tokens.size(), 1u);
   EXPECT_EQ(config->tokens[0].name, "ops");
   EXPECT_EQ(config->tokens[0].role, Role::kAdmin);
@@ -444,17 +447,57 @@ TEST_F(ConfigTest, WebhookSecret) {
   ExpectIssue(head, 5,
               "contacts[0].channels[0].secret: a webhook channel needs secret or secret_env (the "
               "HMAC signing key)");
-  ExpectIssue(head + "        secret: a\n        secret_env: SAKCHY_CONFIG_TEST_SECRET\n", 8,
+  ExpectIssue(head + "        secret: a\n        secret_env: SAKCHY_WEBHOOK_CONFIG_TEST_SECRET\n", 8,
               "contacts[0].channels[0].secret_env: give either secret or secret_env, not both");
-  ExpectIssue(head + "        secret_env: SAKCHY_CONFIG_TEST_UNSET_VARIABLE\n", 7,
+  ExpectIssue(head + "        secret_env: SAKCHY_WEBHOOK_CONFIG_TEST_UNSET\n", 7,
               "contacts[0].channels[0].secret_env: environment variable "
-              "SAKCHY_CONFIG_TEST_UNSET_VARIABLE is not set");
+              "SAKCHY_WEBHOOK_CONFIG_TEST_UNSET is not set");
   ASSERT_EQ(setenv(kSecretEnv, "", 1), 0);
-  ExpectIssue(head + "        secret_env: SAKCHY_CONFIG_TEST_SECRET\n", 7,
-              "contacts[0].channels[0].secret_env: environment variable SAKCHY_CONFIG_TEST_SECRET "
-              "is empty");
+  ExpectIssue(head + "        secret_env: SAKCHY_WEBHOOK_CONFIG_TEST_SECRET\n", 7,
+              "contacts[0].channels[0].secret_env: environment variable "
+              "SAKCHY_WEBHOOK_CONFIG_TEST_SECRET is empty");
+  // Only SAKCHY_WEBHOOK_* names, and the same answer whether the variable exists or not.
+  ASSERT_EQ(setenv("SAKCHY_KANNEL_SECRET_FOR_CONFIG_TEST", "a-secret-0123456789", 1), 0);
+  for (const char* name : {"SAKCHY_KANNEL_SECRET_FOR_CONFIG_TEST", "HOME", "NO_SUCH_VARIABLE_X",
+                           "SAKCHY_WEBHOOK_"}) {
+    ExpectIssue(head + "        secret_env: " + name + "\n", 7,
+                "contacts[0].channels[0].secret_env: must name an environment variable whose "
+                "name starts with SAKCHY_WEBHOOK_ (e.g. SAKCHY_WEBHOOK_OSH_DUTY)");
+  }
   ExpectIssue(head + "        secret: \"\"\n", 7,
               "contacts[0].channels[0].secret: must not be empty");
+}
+
+// Webhooks never point inside: loopback, private, link-local, metadata addresses and numeric
+// spellings of them are refused unless alerts.allow_private_targets lists them.
+TEST_F(ConfigTest, WebhookToAnInternalAddressIsRefused) {
+  auto with_url = [](const std::string& url, const std::string& allow = "") {
+    return "alerts:\n  allow_private_targets: [" + allow +
+           "]\ncontacts:\n  - id: a\n    areas: [KG]\n    channels:\n      - type: webhook\n"
+           "        url: \"" + url + "\"\n        secret: k\n";
+  };
+  for (const char* url : {"http://127.0.0.1:8099/hook", "http://169.254.169.254/latest",
+                          "http://10.0.0.1/", "http://[::1]/", "http://0x7f000001/",
+                          "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://localhost/",
+                          "https://192.168.1.10/x", "http://[fe80::1]/", "http://[fd00::1]/",
+                          "http://0.0.0.0/", "http://224.0.0.1/"}) {
+    auto config = Load(with_url(url));
+    ASSERT_FALSE(config.has_value()) << url;
+    EXPECT_THAT(config.error().message, ::testing::HasSubstr("url points to an internal address"))
+        << url;
+  }
+  auto loopback = Load(with_url("http://127.0.0.1:8099/hook"));
+  ASSERT_FALSE(loopback.has_value());
+  EXPECT_THAT(loopback.error().message,
+              ::testing::HasSubstr("127.0.0.1 is a loopback address (not in allow_private_targets)"));
+  EXPECT_OK(Load(with_url("http://127.0.0.1:8099/hook", "127.0.0.1/32")));
+  EXPECT_OK(Load(with_url("http://0x7f000001:8099/hook", "127.0.0.0/8")));
+  EXPECT_OK(Load(with_url("https://hooks.example.org/x")));
+  EXPECT_OK(Load(with_url("https://93.184.216.34/x")));
+  EXPECT_OK(Load(with_url("https://[2a00:1450:4001:80b::200e]/x")));  // IPv6 without a port
+  ExpectIssue(with_url("https://hooks.example.org/x", "localhost"), 2,
+              "alerts.allow_private_targets: 'localhost' is not an address or CIDR range (e.g. "
+              "127.0.0.1/32, 10.0.0.0/8, ::1/128)");
 }
 
 TEST_F(ConfigTest, TokenErrors) {
@@ -563,7 +606,7 @@ TEST(DefaultConfigTest, MissingDemoSecretNamesTheVariable) {
       config.error().message,
       ::testing::MatchesRegex("embedded:sakchy.yaml:[0-9]+: contacts\\[0\\]\\.channels\\[0\\]"
                               "\\.secret_env: environment variable "
-                              "SAKCHY_DEMO_WEBHOOK_SECRET is not set"));
+                              "SAKCHY_WEBHOOK_DEMO_SECRET is not set"));
 }
 
 TEST(RoleTest, NamesRoundTrip) {

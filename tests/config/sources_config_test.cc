@@ -128,7 +128,7 @@ TEST_F(SourcesConfigTest, Errors) {
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    colour: red\n", 5,
               "sources[0].colour: unknown key (expected one of: id, type, enabled, url, "
               "token_env, timeline, interval_ms, timeout_ms, max_body_bytes, backoff_max_ms, "
-              "long_poll_timeout_s, area)");
+              "long_poll_timeout_s, area, allow_private_targets)");
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    long_poll_timeout_s: 5\n",
               5, "sources[0].long_poll_timeout_s: only used by a telegram source");
   ASSERT_EQ(setenv("SAKCHY_SOURCES_TEST_BOT", "123456:bot-token-from-env", 1), 0);

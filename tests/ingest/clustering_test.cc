@@ -565,6 +565,88 @@ TEST_F(ClusteringTest, MembersPageBackwards) {
   for (int i = 0; i < 7; ++i) EXPECT_EQ(seen[i], batch[6 - i].report.id);
 }
 
+// An official of Osh sees a cluster that started in Naryn only through its Osh members: the
+// representative, counts, times, areas, sources, categories, severity, timeline, signals and the
+// member listing come from those members; nothing of a Naryn report shows.
+TEST_F(ClusteringTest, ScopedReaderSeesOnlyItsAreasMembers) {
+  cfg_.spread.min_sources = 2;
+  OpenStage();
+  const std::string osh_text = std::string("СРОЧНО ") + kRiot;
+  Feed({E(kRiot, kT0, "KG-N", "naryn-1", "api", Severity::kCritical, {"violence"}),
+        E(kRiot, kT0 + kMin, "KG-N", "naryn-2", "api", Severity::kCritical, {"violence"}),
+        E(osh_text, kT0 + 2 * kMin, "KG-O-ARAVAN", "osh-1", "api", Severity::kMedium,
+          {"rumour"}),
+        E(osh_text, kT0 + 3 * kMin, "KG-O-ARAVAN", "osh-1", "sms", Severity::kLow, {"rumour"}),
+        E(kRiot, kT0 + 4 * kMin, "", "nobody", "api", Severity::kHigh, {"violence"})});
+  auto all = ListClusters(*store_, areas_, {}, kT0 + 5 * kMin);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->clusters.size(), 1u);
+  const ClusterId id = all->clusters[0].info.id;
+  ASSERT_EQ(all->clusters[0].info.members, 5u);
+
+  clock_.Set(kT0 + 5 * kMin);
+  const std::vector<AreaCode> osh = {"KG-O"};
+  ClusterQuery q;
+  q.visible_areas = osh;
+  for (ClusterSort sort : {ClusterSort::kRecent, ClusterSort::kSize, ClusterSort::kRising}) {
+    q.sort = sort;
+    auto page = ListClusters(*store_, areas_, q, clock_.NowMs());
+    ASSERT_OK(page);
+    ASSERT_EQ(page->clusters.size(), 1u);
+    const auto& c = page->clusters[0].info;
+    EXPECT_EQ(c.members, 2u);
+    EXPECT_EQ(c.first_seen, kT0 + 2 * kMin);
+    EXPECT_EQ(c.last_seen, kT0 + 3 * kMin);
+    EXPECT_EQ(c.representative_text, osh_text);
+    EXPECT_EQ(c.distinct_sources, 2u);  // osh-1 by api and by sms
+    EXPECT_EQ(c.max_severity, Severity::kMedium);
+    ASSERT_EQ(c.areas.size(), 1u);
+    EXPECT_EQ(c.areas[0].area, "KG-O-ARAVAN");
+    EXPECT_EQ(c.areas[0].count, 2u);
+    ASSERT_EQ(c.categories.size(), 1u);
+    EXPECT_EQ(c.categories[0].category, "rumour");
+    EXPECT_EQ(page->clusters[0].last_10_min, 2u);
+    EXPECT_EQ(page->clusters[0].last_hour, 2u);
+  }
+  // Two visible members: a filter on more lists nothing.
+  q.min_members = 3;
+  auto none = ListClusters(*store_, areas_, q, clock_.NowMs());
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->clusters.empty());
+
+  auto d = Detail(id, {.members_limit = 1, .visible_areas = osh});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->summary.info.members, 2u);
+  EXPECT_EQ(d->summary.info.representative_text, osh_text);
+  ASSERT_EQ(d->members.size(), 1u);
+  EXPECT_EQ(d->members[0].area, "KG-O-ARAVAN");
+  ASSERT_FALSE(d->members_next.empty());
+  auto d2 = Detail(id, {.members_limit = 1, .members_before = d->members_next,
+                        .visible_areas = osh});
+  ASSERT_TRUE(d2.has_value());
+  ASSERT_EQ(d2->members.size(), 1u);
+  EXPECT_EQ(d2->members[0].area, "KG-O-ARAVAN");
+  EXPECT_TRUE(d2->members_next.empty());
+  std::uint32_t in_timeline = 0;
+  for (const auto& [hour, n] : d->timeline) in_timeline += n;
+  EXPECT_EQ(in_timeline, 2u);
+  for (const auto& s : d->signals) {
+    EXPECT_TRUE(s.reason.empty());
+    EXPECT_EQ(s.members, 0u);
+    for (const auto& a : s.areas) EXPECT_EQ(a.rfind("KG-O", 0), 0u) << a;
+  }
+  // Batken has no member: the cluster is not there for its official.
+  const std::vector<AreaCode> batken = {"KG-B"};
+  auto hidden = GetCluster(*store_, areas_, id, {.visible_areas = batken}, clock_.NowMs());
+  ASSERT_OK(hidden);
+  EXPECT_FALSE(hidden->has_value());
+  // Unscoped readers see the whole cluster.
+  auto whole = Detail(id);
+  ASSERT_TRUE(whole.has_value());
+  EXPECT_EQ(whole->summary.info.members, 5u);
+  EXPECT_EQ(whole->summary.info.representative_text, kRiot);
+}
+
 // Every record value round-trips; every truncation, a trailing byte and an unknown version are
 // clean kCorruption errors.
 TEST(ClusterRecords, CodecsRoundTripAndRejectDamage) {
@@ -740,6 +822,11 @@ TEST(ReporterKinds, PeopleAndPublicPostsByChannel) {
   EXPECT_EQ(kind("whatsapp"), ReporterKind::kPerson);
   EXPECT_EQ(kind("telegram", "123456789:42"), ReporterKind::kPerson) << "a private chat";
   EXPECT_EQ(kind("telegram", "123456789:42:edit:1700000000"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("telegram", "p0123456789abcdef:42"), ReporterKind::kPerson)
+      << "a private chat, pseudonymised by the poller";
+  EXPECT_EQ(kind("telegram", "p0123456789abcdef:42:edit:1700000000"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("telegram", "p:42"), ReporterKind::kPublic);
+  EXPECT_EQ(kind("telegram", "pX12:42"), ReporterKind::kPublic);
   EXPECT_EQ(kind("telegram", "-4567:42"), ReporterKind::kPublic) << "a group";
   EXPECT_EQ(kind("telegram", "-1001234567890:42"), ReporterKind::kPublic) << "a channel";
   EXPECT_EQ(kind("telegram", "x:42"), ReporterKind::kPublic);

@@ -551,6 +551,36 @@ TEST(ValidateReportTest, EveryProblemNamesItsField) {
 namespace sakchy::ingest {
 namespace {
 
+TEST(ObservedAtTest, RefusedOutsideTheWindowOrClampedIntoIt) {
+  auto areas = config::AreaTree::Parse("areas:\n  - {code: KG, level: country}\n", "areas.yaml");
+  ASSERT_OK(areas);
+  constexpr TimeMs kNow = 1'780'000'000'000;
+  constexpr TimeMs kDay = 24LL * 3600 * 1000;
+  const ValidationLimits limits{100, kNow, {30 * kDay, 5 * 60'000}};
+  Report r;
+  r.text = "hello";
+  for (TimeMs t : {TimeMs{0}, kNow, kNow - 30 * kDay, kNow + 5 * 60'000}) {
+    r.observed_at = t;
+    EXPECT_FALSE(ValidateReport(r, *areas, limits).has_value()) << t;
+  }
+  for (TimeMs t : {kNow - 30 * kDay - 1, kNow + 5 * 60'000 + 1, TimeMs{-62'135'596'800'000},
+                   TimeMs{253'402'300'799'000}}) {
+    r.observed_at = t;
+    auto bad = ValidateReport(r, *areas, limits);
+    ASSERT_TRUE(bad.has_value()) << t;
+    EXPECT_EQ(bad->field, "observed_at");
+  }
+  r.observed_at = kNow - 400 * kDay;
+  EXPECT_TRUE(ClampObservedAt(r, kNow, limits.observed));
+  EXPECT_EQ(r.observed_at, kNow - 30 * kDay);
+  r.observed_at = kNow + kDay;
+  EXPECT_TRUE(ClampObservedAt(r, kNow, limits.observed));
+  EXPECT_EQ(r.observed_at, kNow + 5 * 60'000);
+  r.observed_at = kNow - kDay;
+  EXPECT_FALSE(ClampObservedAt(r, kNow, limits.observed));
+  EXPECT_EQ(r.observed_at, kNow - kDay);
+}
+
 TEST(SanitizeTextTest, ReplacesInvalidBytesAndCutsAtCharacterBoundary) {
   std::string ok = "Ош шаары";
   EXPECT_FALSE(SanitizeText(ok, 100));

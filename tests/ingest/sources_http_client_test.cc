@@ -21,7 +21,12 @@ using sakchy::testing::ScriptedResponse;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-Result<HttpResponse> Fetch(HttpGetRequest request, HttpClientOptions options = {}) {
+// The fakes listen on loopback: allowed unless a test sets its own filter.
+AddressFilter Loopback() { return AddressFilter::FromCidrs({"127.0.0.1/32"}).value(); }
+
+Result<HttpResponse> Fetch(HttpGetRequest request, HttpClientOptions options = {},
+                           bool allow_loopback = true) {
+  if (allow_loopback && request.targets.allowed().empty()) request.targets = Loopback();
   net::io_context io;
   HttpClient client(io.get_executor(), options);
   auto future = net::co_spawn(io, client.Get(std::move(request)), net::use_future);
@@ -79,6 +84,63 @@ TEST(HttpClientTest, FollowsRedirectsUpToTheLimit) {
   auto ftp = Fetch(HttpGetRequest{server.url("/ftp"), {}, 0, 0});
   ASSERT_FALSE(ftp.has_value());
   EXPECT_THAT(ftp.error().message, HasSubstr("refusing redirect"));
+}
+
+// No loopback, private, link-local or metadata address is reached unless allow-listed, also
+// through a redirect; nothing is sent to a refused address.
+TEST(HttpClientTest, InternalAddressesAreRefusedAlsoAfterARedirect) {
+  ScriptedHttpServer server([](const RecordedRequest& req) {
+    if (req.target == "/metadata") {
+      return ScriptedResponse{302, {{"Location", "http://169.254.169.254/latest/meta-data/"}}, "",
+                              {}};
+    }
+    if (req.target == "/hex") return ScriptedResponse{302, {{"Location", "http://0x7f000002/"}}, "", {}};
+    return ScriptedResponse{200, {}, "secret inside", {}};
+  });
+  auto direct = Fetch(HttpGetRequest{server.url("/"), {}, 0, 0}, {}, false);
+  ASSERT_FALSE(direct.has_value());
+  EXPECT_EQ(direct.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(direct.error().message,
+              HasSubstr("127.0.0.1 is a loopback address (not in allow_private_targets)"));
+  EXPECT_EQ(server.count(), 0u);
+
+  for (const char* path : {"/metadata", "/hex"}) {
+    auto redirected = Fetch(HttpGetRequest{server.url(path), {}, 0, 0});
+    ASSERT_FALSE(redirected.has_value()) << path;
+    EXPECT_EQ(redirected.error().code, ErrorCode::kPermissionDenied) << path;
+    EXPECT_THAT(redirected.error().message, HasSubstr("not in allow_private_targets")) << path;
+  }
+}
+
+// A redirect to another origin drops the credentials (the Mastodon token); one within the origin
+// keeps them.
+TEST(HttpClientTest, CredentialsAreDroppedOnARedirectToAnotherHost) {
+  ScriptedHttpServer other([](const RecordedRequest&) {
+    return ScriptedResponse{200, {}, "[]", {}};
+  });
+  const std::string elsewhere = "http://localhost:" + std::to_string(other.port()) + "/landing";
+  ScriptedHttpServer server([elsewhere](const RecordedRequest& req) {
+    if (req.target == "/away") return ScriptedResponse{302, {{"Location", elsewhere}}, "", {}};
+    if (req.target == "/here") return ScriptedResponse{302, {{"Location", "/final"}}, "", {}};
+    return ScriptedResponse{200, {}, "[]", {}};
+  });
+  HttpGetRequest req{server.url("/away"), {}, 0, 0};
+  req.headers.emplace_back("Authorization", "Bearer mastodon-token");
+  req.headers.emplace_back("Cookie", "session=1");
+  req.headers.emplace_back("Accept", "application/json");
+  ASSERT_OK(Fetch(req));
+  ASSERT_EQ(other.count(), 1u);
+  const auto landed = other.requests()[0];
+  EXPECT_EQ(landed.headers.count("authorization"), 0u);
+  EXPECT_EQ(landed.headers.count("cookie"), 0u);
+  EXPECT_EQ(landed.headers.at("accept"), "application/json");
+  EXPECT_EQ(server.requests()[0].headers.at("authorization"), "Bearer mastodon-token");
+
+  req.url = server.url("/here");
+  ASSERT_OK(Fetch(req));
+  const auto within = server.requests().back();
+  EXPECT_EQ(within.target, "/final");
+  EXPECT_EQ(within.headers.at("authorization"), "Bearer mastodon-token");
 }
 
 TEST(HttpClientTest, TimesOutOnASlowServer) {

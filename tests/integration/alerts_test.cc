@@ -168,6 +168,36 @@ TEST(AlertsApiTest, SmsDeliveryReportFromRealKannelMarksTheAlertDelivered) {
   EXPECT_NE(no_id.body.find("\"field\":\"alert_id\""), std::string::npos) << no_id.body;
 }
 
+// The contacts API is no way inside (SSRF) and no way to sign with another secret: internal
+// targets and secret_env names outside SAKCHY_WEBHOOK_* are 400s, with one answer whether the
+// variable exists or not. (The harness allows its loopback receiver, 127.0.0.1/32, only.)
+TEST(ContactsApiTest, WebhooksToInternalAddressesAndForeignSecretsAreRefused) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  auto contact = [](const std::string& url, const std::string& env) {
+    return R"({"id":"probe","areas":["KG"],"channels":[{"type":"webhook","url":")" + url +
+           R"(","secret_env":")" + env + R"("}]})";
+  };
+  for (const char* url : {"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",
+                          "http://[::1]:8080/", "http://0x7f000002/", "http://2130706434/",
+                          "http://[::ffff:192.168.1.1]/", "http://127.0.0.2:9/"}) {
+    auto r = h.Call("POST", "/v1/admin/contacts", kAdminToken,
+                    contact(url, "SAKCHY_WEBHOOK_TEST_SECRET"));
+    EXPECT_EQ(r.status, 400) << url << ": " << r.body;
+    EXPECT_NE(r.body.find("\"field\":\"channels[0].url\""), std::string::npos) << r.body;
+  }
+  std::set<std::string> answers;
+  for (const char* env : {"SAKCHY_TEST_KANNEL_SECRET_NOT_SET", "SAKCHY_TOKENS", "HOME",
+                          "NO_SUCH_VARIABLE_ANYWHERE"}) {
+    auto r = h.Call("POST", "/v1/admin/contacts", kAdminToken,
+                    contact("https://hooks.example.org/x", env));
+    EXPECT_EQ(r.status, 400) << env << ": " << r.body;
+    answers.insert(std::string(json::parse(r.body).at("detail").as_string()));
+  }
+  EXPECT_EQ(answers.size(), 1u);
+  EXPECT_EQ(h.GetJson("/v1/admin/contacts", kAdminToken).at("contacts").as_array().size(), 2u);
+}
+
 TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChannel) {
   Harness h;
   ASSERT_TRUE(h.Start());
@@ -180,7 +210,7 @@ TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChann
   const std::string hook = h.sink().url("/new");
   const std::string body = R"({"id":"osh-mediator","name":"Mediator","role":"mediator",
     "language":"ru","areas":["KG-GO","KG-O"],"channels":[{"type":"webhook","url":")" +
-                           hook + R"(","secret_env":"SAKCHY_TEST_WEBHOOK_SECRET"}]})";
+                           hook + R"(","secret_env":"SAKCHY_WEBHOOK_TEST_SECRET"}]})";
   auto created = h.Call("POST", "/v1/admin/contacts", kAdminToken, body);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(json::parse(created.body).at("reachable"), true);
@@ -289,7 +319,7 @@ TEST(DeadLetterTest, UndeliverableAlertIsVisibleAndTheDutyContactIsTold) {
   opts.contacts_yaml = "  - id: osh-akim\n    name: Osh akim\n    areas: [KG-GO]\n"
                        "    channels:\n      - type: webhook\n        url: http://127.0.0.1:" +
                        std::to_string(closed[0]) +
-                       "/down\n        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n";
+                       "/down\n        secret_env: SAKCHY_WEBHOOK_TEST_SECRET\n";
   Harness h(opts);
   ASSERT_TRUE(h.Start());
   auto posted = h.PostReport({{"text", kRumour}, {"source_ref", "dead-1"}});

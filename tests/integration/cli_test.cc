@@ -30,7 +30,7 @@ TEST(CliTest, HelpEverywhere) {
 TEST(CliTest, ConfigCheckAcceptsTheBundledDefault) {
   TempDir dir;
   auto [code, out] = RunSakchy({"config", "check", SourcePath("config/defaults/sakchy.yaml")},
-                               dir.str(), {{"SAKCHY_DEMO_WEBHOOK_SECRET", "x"}});
+                               dir.str(), {{"SAKCHY_WEBHOOK_DEMO_SECRET", "x"}});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("OK"), std::string::npos) << out;
 }

@@ -34,6 +34,8 @@ struct HarnessOptions {
   std::string contacts_yaml;  // more contacts (list items indented by 2)
   std::map<std::string, std::string> env;  // extra environment of the binary
   std::string rules_dir;                    // default: the bundled rules in the source tree
+  // pipeline.observed_at_max_past_ms: tests post reports at fixed dates, so ten years by default.
+  std::int64_t observed_at_max_past_ms = 10LL * 365 * 24 * 3600 * 1000;
   ProcessLimits limits;                     // of the binary (e.g. fewer descriptors)
 };
 
@@ -62,7 +64,7 @@ class Harness {
     std::map<std::string, std::string> env = opts_.env;
     env["SAKCHY_TOKENS"] = std::string("monitor:") + kMonitorToken + ",analyst:" + kAnalystToken +
                            ",admin:" + kAdminToken;
-    env["SAKCHY_TEST_WEBHOOK_SECRET"] = kWebhookSecret;
+    env["SAKCHY_WEBHOOK_TEST_SECRET"] = kWebhookSecret;
     proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env, opts_.limits);
     port_ = proc_->WaitListening();
     if (!port_ && proc_->Stderr().empty()) {
@@ -124,20 +126,21 @@ class Harness {
     out << "server:\n  listen: 127.0.0.1:0\n  max_body_bytes: 1048576\n" << opts_.server_yaml
         << "storage:\n  data_dir: " << data_dir() << "\n  sync_writes: true\n"
         << "pipeline:\n  queue_capacity: " << opts_.queue_capacity << "\n  max_text_bytes: 16384\n"
+        << "  observed_at_max_past_ms: " << opts_.observed_at_max_past_ms << "\n"
         << "classifier:\n  rules: "
         << (opts_.rules_dir.empty() ? SourcePath("config/defaults/rules") : opts_.rules_dir) << "\n"
         << "  areas: " << SourcePath("config/defaults/areas.yaml") << "\n"
-        << "alerts:\n  min_severity: " << opts_.min_severity
+        << "alerts:\n  allow_private_targets: [127.0.0.1/32]\n  min_severity: " << opts_.min_severity
         << "\n  timeout_ms: 2000\n  backoff_initial_ms: 100\n  backoff_max_ms: 500\n"
         << opts_.alerts_yaml << "contacts:\n"
         << "  - id: osh-duty\n    name: Osh duty officer\n    role: analyst_on_duty\n"
         << "    areas: [KG-O, KG-GO]\n    min_severity: info\n    channels:\n"
         << "      - type: webhook\n        url: " << sink_.url("/osh") << "\n"
-        << "        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n"
+        << "        secret_env: SAKCHY_WEBHOOK_TEST_SECRET\n"
         << "  - id: naryn-duty\n    name: Naryn duty officer\n    role: analyst_on_duty\n"
         << "    areas: [KG-N]\n    channels:\n"
         << "      - type: webhook\n        url: " << sink_.url("/naryn") << "\n"
-        << "        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n"
+        << "        secret_env: SAKCHY_WEBHOOK_TEST_SECRET\n"
         << opts_.contacts_yaml << opts_.extra_yaml;
   }
 

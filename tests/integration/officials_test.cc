@@ -129,6 +129,10 @@ TEST_F(OfficialsTest, ClustersOfOtherAreasAreHidden) {
   ASSERT_TRUE(scored.is_object());
   ASSERT_TRUE(scored.at("cluster_id").is_string()) << json::serialize(scored);
   const std::string naryn_cluster(scored.at("cluster_id").as_string());
+  // A second Aravan report of the shared rumour: two members in the official's areas, so the
+  // official lists it (a cluster counts what its reader may see, min_members 2).
+  const std::string osh2_id = Post("KG-O-ARAVAN", "r-osh-2");
+  ASSERT_TRUE(h_.WaitScored(osh2_id).is_object());
 
   // The analyst sees it; the Osh official neither lists nor opens it.
   auto all_r = h_.Call("GET", "/v1/clusters?sort=recent", kAnalystToken);
@@ -164,7 +168,24 @@ TEST_F(OfficialsTest, ClustersOfOtherAreasAreHidden) {
   }
   EXPECT_TRUE(listed.count(osh_id_)) << detail.body;
   EXPECT_FALSE(listed.count(naryn_id_)) << detail.body;
-  EXPECT_EQ(d.at("member_events_outside_your_areas").to_number<int>(), 1) << detail.body;
+  // The summary is built from the Aravan member alone: nothing of the Naryn report shows.
+  EXPECT_FALSE(d.as_object().contains("member_events_outside_your_areas")) << detail.body;
+  EXPECT_EQ(d.at("members").to_number<int>(), 2) << detail.body;
+  EXPECT_EQ(d.at("sources").to_number<int>(), 1) << detail.body;
+  EXPECT_EQ(d.at("representative").at("event_id"), osh_id_.c_str()) << detail.body;
+  ASSERT_EQ(d.at("areas").as_array().size(), 1u) << detail.body;
+  EXPECT_EQ(d.at("areas").as_array()[0].at("code"), "KG-O-ARAVAN") << detail.body;
+  EXPECT_EQ(detail.body.find(naryn_id_), std::string::npos) << detail.body;
+  EXPECT_EQ(detail.body.find("KG-N"), std::string::npos) << detail.body;
+  for (const auto& c : mine_body.at("clusters").as_array()) {
+    EXPECT_EQ(json::serialize(c).find(naryn_id_), std::string::npos) << json::serialize(c);
+    EXPECT_EQ(json::serialize(c).find("KG-N"), std::string::npos) << json::serialize(c);
+  }
+  // The analyst sees the whole cluster.
+  auto whole = h_.Call("GET", "/v1/clusters/" + std::string(shared.at("cluster_id").as_string()),
+                       kAnalystToken);
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(json::parse(whole.body).at("members").to_number<int>(), 3) << whole.body;
   EXPECT_EQ(h_.Call("GET", "/v1/clusters/" + naryn_cluster, kAnalystToken).status, 200);
   auto other = Get("/v1/clusters?area=KG-N");
   EXPECT_EQ(other.status, 403) << other.body;
@@ -210,6 +231,36 @@ TEST_F(OfficialsTest, OfficialsPublishVerdictsOnRumoursOfTheirAreasOnly) {
                          R"({"status":"false","statement":"x"})",
                          {{"Content-Type", "application/json"}});
   EXPECT_EQ(analyst.status, 200) << analyst.body;
+}
+
+// Monitors may report on local officials: an official sees a pseudonym of the submitter and of
+// its source_ref, in events and in CSV exports; analysts keep the names.
+TEST_F(OfficialsTest, SubmittersArePseudonymsForOfficials) {
+  auto mine = Get("/v1/events/" + osh_id_);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const auto e = json::parse(mine.body);
+  const std::string by(e.at("submitted_by").as_string());
+  const std::string ref(e.at("source_ref").as_string());
+  EXPECT_EQ(by.rfind("p-", 0), 0u) << mine.body;
+  EXPECT_EQ(ref.rfind("p-", 0), 0u) << mine.body;
+  EXPECT_EQ(mine.body.find("env-monitor"), std::string::npos) << mine.body;
+  EXPECT_EQ(mine.body.find("r-osh"), std::string::npos) << mine.body;
+  // Stable: a second reading gives the same pseudonyms.
+  EXPECT_EQ(json::parse(Get("/v1/events/" + osh_id_).body).at("submitted_by"), by.c_str());
+  auto analyst = h_.GetJson("/v1/events/" + osh_id_);
+  EXPECT_EQ(analyst.at("submitted_by"), "env-monitor-1");
+  EXPECT_EQ(analyst.at("source_ref"), "r-osh");
+
+  auto csv = Get("/v1/export/events.csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_NE(csv.body.find(osh_id_), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(by), std::string::npos) << csv.body;
+  EXPECT_EQ(csv.body.find("env-monitor"), std::string::npos) << csv.body;
+  EXPECT_EQ(csv.body.find("r-osh"), std::string::npos) << csv.body;
+  auto analyst_csv = h_.Call("GET", "/v1/export/events.csv", kAnalystToken);
+  ASSERT_EQ(analyst_csv.status, 200);
+  EXPECT_NE(analyst_csv.body.find("env-monitor-1"), std::string::npos) << analyst_csv.body;
+  EXPECT_NE(analyst_csv.body.find("r-osh"), std::string::npos) << analyst_csv.body;
 }
 
 TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {

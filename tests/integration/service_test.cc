@@ -157,6 +157,35 @@ TEST(ServiceTest, BadInputGetsProblemJsonAndStoresNothing) {
   EXPECT_EQ(trends.at("series").at(0).at("total").to_number<int>(), 0);
 }
 
+// observed_at is bounded (default 30 days back, 5 minutes ahead): a report cannot be planted in
+// any trend bucket, one by one or in a batch.
+TEST(ServiceTest, ObservedAtOutsideTheWindowIsRefused) {
+  HarnessOptions opts;
+  opts.observed_at_max_past_ms = 30LL * 24 * 3600 * 1000;
+  Harness h(opts);
+  ASSERT_TRUE(h.Start());
+  const TimeMs now = SystemClock::Instance().NowMs();
+  for (const std::string& t : {std::string("0000-01-01T00:00:00Z"), std::string("9999-12-31T23:59:59Z"),
+                               FormatRfc3339(now - 31LL * 24 * 3600 * 1000),
+                               FormatRfc3339(now + 3600 * 1000)}) {
+    auto r = h.PostReport({{"text", "Говорят, в Оше беспорядки"}, {"observed_at", t}});
+    EXPECT_EQ(r.status, 400) << t << ": " << r.body;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json");
+    auto p = json::parse(r.body);
+    EXPECT_EQ(p.at("field"), "observed_at") << r.body;
+  }
+  auto ok = h.PostReport({{"text", "Говорят, в Оше беспорядки"},
+                          {"observed_at", FormatRfc3339(now - 2LL * 24 * 3600 * 1000)}});
+  EXPECT_EQ(ok.status, 202) << ok.body;
+  const std::string batch =
+      "{\"text\":\"раз\",\"observed_at\":\"9999-01-01T00:00:00Z\"}\n{\"text\":\"два\"}\n";
+  auto b = h.Call("POST", "/v1/reports:batch", kMonitorToken, batch,
+                  {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_NE(b.body.find("observed_at"), std::string::npos) << b.body;
+  EXPECT_NE(b.body.find("accepted"), std::string::npos) << b.body;
+}
+
 TEST(ServiceTest, TokensAndRoles) {
   Harness h;
   ASSERT_TRUE(h.Start());

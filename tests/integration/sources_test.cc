@@ -38,7 +38,7 @@ TEST(SourcesTest, TelegramUpdatesSurviveKillNineExactlyOnce) {
   HarnessOptions opts;
   opts.env["SAKCHY_IT_BOT_TOKEN"] = kBotToken;
   opts.extra_yaml = "sources:\n  - id: tg-osh\n    type: telegram\n    url: " + telegram.api_url() +
-                    "\n    token_env: SAKCHY_IT_BOT_TOKEN\n    interval_ms: 20\n"
+                    "\n    token_env: SAKCHY_IT_BOT_TOKEN\n    allow_private_targets: [127.0.0.1/32]\n    interval_ms: 20\n"
                     "    long_poll_timeout_s: 1\n";
   Harness h(opts);
   ASSERT_TRUE(h.Start());
@@ -67,7 +67,7 @@ TEST(SourcesTest, RssFeedItemsBecomeEventsOnce) {
 </channel></rss>)", "\"v1\"");
   HarnessOptions opts;
   opts.extra_yaml = "sources:\n  - id: news\n    type: rss\n    url: " + feed.url() +
-                    "\n    interval_ms: 20\n";
+                    "\n    interval_ms: 20\n    allow_private_targets: [127.0.0.1/32]\n";
   Harness h(opts);
   ASSERT_TRUE(h.Start());
   ASSERT_TRUE(WaitFor([&] { return TotalEvents(h) == 2; })) << h.process().Stderr();
@@ -98,7 +98,7 @@ TEST(SourcesTest, PulledItemsKeepTheirUrlTimesAndAuthor) {
   opts.env["SAKCHY_IT_PSEUDONYM_KEY"] = "pseudonym-key-for-tests-0123";
   opts.extra_yaml = "privacy:\n  pseudonym_key_env: SAKCHY_IT_PSEUDONYM_KEY\n"
                     "sources:\n  - id: tg-osh\n    type: telegram\n    url: " +
-                    telegram.api_url() + "\n    token_env: SAKCHY_IT_BOT_TOKEN\n";
+                    telegram.api_url() + "\n    token_env: SAKCHY_IT_BOT_TOKEN\n    allow_private_targets: [127.0.0.1/32]\n";
   Harness h(opts);
   ASSERT_TRUE(h.Start());
   ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 2; })) << h.process().Stderr();

@@ -43,7 +43,7 @@ HarnessOptions SpreadOptions(const HttpSink& official, std::string extra = "") {
   o.contacts_yaml = "  - id: osh-official\n    name: Osh city official\n    language: ru\n"
                     "    areas: [KG-GO]\n    min_severity: high\n    channels:\n"
                     "      - type: webhook\n        url: " + official.url("/official") + "\n"
-                    "        secret_env: SAKCHY_TEST_WEBHOOK_SECRET\n";
+                    "        secret_env: SAKCHY_WEBHOOK_TEST_SECRET\n";
   std::string yaml = "tokens:\n";
   for (int i = 1; i <= 6; ++i) {
     yaml += "  - {name: monitor-" + std::to_string(i) +

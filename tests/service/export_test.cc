@@ -30,6 +30,66 @@ TEST(RedactPhoneNumbersTest, NumbersGoDatesAndAmountsStay) {
   }
 }
 
+// Digits of any script, split by any dash, slash, underscore or space, in the +996, +7 and +998
+// forms (a matcher of our own: libphonenumber does not install on this Debian).
+TEST(RedactPhoneNumbersTest, UnicodeDigitsAndSeparators) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  for (auto c : {Case{"звоните ０５５５ １２３ ４５６!", "звоните [phone]!"},
+                 Case{"＋９９６７００１２３４５６", "[phone]"},
+                 Case{"номер ٠٥٥٥١٢٣٤٥٦", "номер [phone]"},
+                 Case{"+996/555/123/456", "[phone]"},
+                 Case{"0555_123_456", "[phone]"},
+                 Case{"+7 701 123–45–67 и +7 (701) 123—45—67", "[phone] и [phone]"},
+                 Case{"+998 90 123 45 67", "[phone]"},
+                 Case{"8\u2011701\u2011123\u201145\u201167", "[phone]"},
+                 Case{"+996\u00a0700\u202f123\u2009456", "[phone]"},
+                 Case{"0555\u200b123\u200b456", "[phone]"},
+                 Case{"𝟎𝟓𝟓𝟓𝟏𝟐𝟑𝟒𝟓𝟔", "[phone]"},
+                 Case{"2026/11/25 и 2026–11–25", "2026/11/25 и 2026–11–25"},
+                 Case{"код A０５５５１２３４５６", "код A０５５５１２３４５６"},
+                 Case{"сумма 1 000 сом", "сумма 1 000 сом"}}) {
+    EXPECT_EQ(RedactPhoneNumbers(c.in), c.out) << c.in;
+  }
+}
+
+// OWASP CSV injection: a field a spreadsheet would run as a formula starts with a quote.
+TEST(CsvTest, FormulasAreNeutralised) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  for (auto c : {Case{"=1+1", "\"'=1+1\""}, Case{"+SUM(A1:A9)", "\"'+SUM(A1:A9)\""},
+                 Case{"-2+3", "\"'-2+3\""}, Case{"@cmd", "\"'@cmd\""},
+                 Case{"\tx", "\"'\tx\""}, Case{"\rx", "\"'\rx\""},
+                 Case{"＝HYPERLINK(1)", "\"'＝HYPERLINK(1)\""},
+                 Case{"=HYPERLINK(\"http://x\",\"y\")",
+                      "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+                 Case{"a=1", "a=1"}, Case{"kannel-17", "kannel-17"}}) {
+    std::string out;
+    AppendCsvField(out, c.in);
+    EXPECT_EQ(out, c.out) << c.in;
+  }
+  Event e;
+  e.report.id = "01JDA7Q0000000000000000000";
+  e.report.text = "=cmd|' /C calc'!A0";
+  e.report.channel = "api";
+  e.report.source_ref = "@ref";
+  e.report.submitted_by = "-monitor";
+  e.scored = true;
+  std::string row;
+  AppendEventCsvRow(row, e);
+  EXPECT_NE(row.find(",\"'=cmd|' /C calc'!A0\",0,\"'@ref\",\"'-monitor\"\r\n"), std::string::npos)
+      << row;
+  // A phone number at the start is redacted first, so it needs no quote.
+  e.report.text = "+996 700 123 456 звонил";
+  row.clear();
+  AppendEventCsvRow(row, e);
+  EXPECT_NE(row.find(",[phone] звонил,"), std::string::npos) << row;
+}
+
 TEST(CsvTest, FieldsAreQuotedPerRfc4180) {
   std::string out;
   AppendCsvField(out, "plain");

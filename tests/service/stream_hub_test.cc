@@ -119,6 +119,18 @@ TEST_F(StreamHubTest, EachStreamCarriesWhatItsTokenMaySee) {
   EXPECT_NE(clusters.find("event: cluster\ndata: {\"cluster_id\":\"43\""), std::string::npos)
       << clusters;
   EXPECT_EQ(clusters.find(aravan.id), std::string::npos);
+  // Cluster 43 also counts Naryn's reports: the official hears of its own area only, without
+  // the reason or summary (issue 18, finding 4, as GET /v1/clusters/{id} shows it).
+  EXPECT_NE(clusters.find("\"areas\":[\"KG-O-ARAVAN\"]"), std::string::npos) << clusters;
+  EXPECT_EQ(clusters.find("KG-N"), std::string::npos) << clusters;
+  EXPECT_EQ(clusters.find("distinct sources"), std::string::npos) << clusters;
+  EXPECT_EQ(clusters.find("\"summary\""), std::string::npos) << clusters;
+  const std::string analyst_clusters = Next(*all);
+  EXPECT_NE(analyst_clusters.find("\"reason\":\"5 distinct sources within 1h\""),
+            std::string::npos)
+      << analyst_clusters;
+  EXPECT_NE(analyst_clusters.find("\"areas\":[\"KG-N\",\"KG-O-ARAVAN\"]"), std::string::npos)
+      << analyst_clusters;
   osh.reset();
   EXPECT_EQ(hub->subscribers(), 1u);
 }

@@ -2,6 +2,7 @@
 // overwrite a database by accident.
 
 #include <filesystem>
+#include <fstream>
 
 #include "store_fixture.h"
 
@@ -97,7 +98,10 @@ TEST_F(BackupTest, RestoreRefusesAnExistingDatabaseAndMissingBackups) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
   EXPECT_NE(refused.error().message.find("--force"), std::string::npos);
-  ASSERT_OK(Store::RestoreBackup(backup_dir(), db_dir(), true, {}));  // explicit overwrite
+  auto replaced = Store::RestoreBackup(backup_dir(), db_dir(), true, {});  // explicit overwrite
+  ASSERT_OK(replaced);
+  EXPECT_TRUE(std::filesystem::exists(replaced->replaced_dir + "/CURRENT"))
+      << "the old database is moved aside, not deleted: " << replaced->replaced_dir;
   Open();
   auto none = Store::RestoreBackup(tmp_.str() + "/nowhere", tmp_.str() + "/x", false, {});
   ASSERT_FALSE(none);
@@ -106,6 +110,46 @@ TEST_F(BackupTest, RestoreRefusesAnExistingDatabaseAndMissingBackups) {
   auto empty = Store::RestoreBackup(tmp_.str() + "/empty-backups", tmp_.str() + "/y", false, {});
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().code, ErrorCode::kNotFound);
+}
+
+// A folder that is not empty (no database in it) is never touched without --force; with it, the
+// folder is moved aside whole; no staging directory is left behind either way.
+TEST_F(BackupTest, RestoreNeverDeletesAFolderThatIsNotEmpty) {
+  namespace fs = std::filesystem;
+  Commit("KG-O");
+  ASSERT_OK(store_->CreateBackup(backup_dir(), {}));
+  const fs::path folder = tmp_.str() + "/home-of-someone";
+  fs::create_directories(folder / "photos");
+  std::ofstream(folder / "notes.txt") << "precious";
+  std::ofstream(folder / "photos" / "a.jpg") << "jpeg";
+
+  auto refused = Store::RestoreBackup(backup_dir(), folder.string(), false, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(fs::exists(folder / "notes.txt"));
+  EXPECT_TRUE(fs::exists(folder / "photos" / "a.jpg"));
+  EXPECT_FALSE(fs::exists(folder / "CURRENT"));
+
+  auto forced = Store::RestoreBackup(backup_dir(), folder.string() + "/", true, {});
+  ASSERT_OK(forced);
+  EXPECT_TRUE(fs::exists(folder / "CURRENT"));
+  EXPECT_FALSE(fs::exists(folder / "notes.txt"));
+  ASSERT_FALSE(forced->replaced_dir.empty());
+  std::ifstream kept(fs::path(forced->replaced_dir) / "notes.txt");
+  std::string text;
+  std::getline(kept, text);
+  EXPECT_EQ(text, "precious");
+  EXPECT_TRUE(fs::exists(fs::path(forced->replaced_dir) / "photos" / "a.jpg"));
+
+  // An empty folder is fine without --force.
+  const fs::path empty = tmp_.str() + "/empty-target";
+  fs::create_directories(empty);
+  ASSERT_OK(Store::RestoreBackup(backup_dir(), empty.string(), false, {}));
+  EXPECT_TRUE(fs::exists(empty / "CURRENT"));
+  for (const auto& entry : fs::directory_iterator(tmp_.str())) {
+    EXPECT_EQ(entry.path().filename().string().find(".restoring"), std::string::npos)
+        << entry.path();
+  }
 }
 
 }  // namespace

@@ -217,6 +217,73 @@ TEST_F(StoreTest, DuplicateAcrossCallsReturnsFirstId) {
   EXPECT_EQ(*count, 1u);
 }
 
+// One monitor cannot suppress another's report by reusing its source_ref: the key includes the
+// submitter.
+TEST_F(StoreTest, SameSourceRefOfAnotherSubmitterIsNotADuplicate) {
+  Report mine = MakeReport("api", "ref-1");
+  mine.submitted_by = "monitor-a";
+  ASSERT_OK(store_->AppendReports({&mine, 1}));
+  Report theirs = MakeReport("api", "ref-1");
+  theirs.submitted_by = "monitor-b";
+  Report retry = MakeReport("api", "ref-1");
+  retry.submitted_by = "monitor-a";
+  std::vector<Report> batch = {theirs, retry};
+  auto results = store_->AppendReports(batch);
+  ASSERT_OK(results);
+  EXPECT_FALSE((*results)[0].duplicate);
+  EXPECT_EQ((*results)[0].id, theirs.id);
+  EXPECT_TRUE((*results)[1].duplicate);
+  EXPECT_EQ((*results)[1].id, mine.id);
+  Report nul = MakeReport("api", "ref-2");
+  nul.submitted_by = std::string("a\0b", 3);
+  EXPECT_FALSE(store_->AppendReports({&nul, 1}).has_value());
+}
+
+// Keys written before the submitter was part of them (channel \0 source_ref) still answer a
+// retry of the same submitter, and never another submitter's report.
+TEST_F(StoreTest, KeysOfOlderBuildsStillDeduplicateTheirSubmitter) {
+  Report first = MakeReport("api", "old-ref");
+  ASSERT_OK(store_->AppendReports({&first, 1}));
+  store_.reset();
+  {
+    // Rewrite the key as an older build wrote it.
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, db_dir(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, db_dir(), descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != "idempotency") continue;
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+      std::vector<std::string> keys;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
+      ASSERT_EQ(keys.size(), 1u);
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), handles[i], keys[0]).ok());
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], std::string("api\0old-ref", 11),
+                          first.id)
+                      .ok());
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  Open();
+  Report retry = MakeReport("api", "old-ref");  // submitted_by "tester", as the first
+  auto again = store_->AppendReports({&retry, 1});
+  ASSERT_OK(again);
+  EXPECT_TRUE((*again)[0].duplicate);
+  EXPECT_EQ((*again)[0].id, first.id);
+  Report other = MakeReport("api", "old-ref");
+  other.submitted_by = "someone-else";
+  auto theirs = store_->AppendReports({&other, 1});
+  ASSERT_OK(theirs);
+  EXPECT_FALSE((*theirs)[0].duplicate);
+  EXPECT_EQ((*theirs)[0].id, other.id);
+}
+
 TEST_F(StoreTest, DuplicateWithinOneBatchIsDuplicateOfTheFirst) {
   std::vector<Report> batch = {MakeReport("sms", "a"), MakeReport("sms", "b"),
                                MakeReport("sms", "a"), MakeReport("sms", "a")};

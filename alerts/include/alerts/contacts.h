@@ -35,9 +35,16 @@ struct FieldProblem {
 //                 {"type": "webhook", "url": "https://...", "secret_env": "NAME"}]}
 // id: [a-z0-9._-], 1..64; areas must exist; unknown fields, unknown channel types and malformed
 // addresses are problems. Webhook signing keys are only named (secret_env), never sent; the
-// variable is resolved here (unset: the channel is kept but unusable).
+// name must start with SAKCHY_WEBHOOK_ (config::kWebhookSecretEnvPrefix; the problem is the same
+// whether or not a variable exists) and the variable is resolved here (unset: the channel is kept
+// but unusable). A webhook URL whose host is an internal address that `targets` does not allow
+// is a problem (config::WebhookTargetProblem; names are checked again once resolved).
 tl::expected<config::Contact, FieldProblem> ContactFromJson(std::string_view text,
-                                                            const config::AreaTree& areas);
+                                                            const config::AreaTree& areas,
+                                                            const AddressFilter& targets);
+// The filter of webhook targets: alerts.allow_private_targets (validated by the config loader;
+// an invalid entry is skipped).
+AddressFilter WebhookFilter(const config::AlertsConfig& cfg);
 // The document of ContactFromJson (no secrets).
 std::string ContactToJson(const config::Contact& contact);
 

@@ -141,6 +141,9 @@ class Engine {
   // Contacts: the YAML ones, then those created through the API, by id.
   virtual std::vector<ContactInfo> Contacts() const = 0;
   virtual std::optional<ContactInfo> FindContact(std::string_view id) const = 0;
+  // The addresses webhooks may reach (alerts.allow_private_targets; core/address_filter.h):
+  // checked for a new contact's URL (ContactFromJson) and at every delivery.
+  virtual const AddressFilter& WebhookTargets() const = 0;
   // Creates (create = true: kAlreadyExists when the id is taken) or replaces an API contact.
   // kPermissionDenied for a contact of the config file. Stored in the record table "contacts"
   // and audited (contact.create / contact.update, actor). Queued notifications are unaffected.

@@ -10,6 +10,7 @@
 
 #include "config/analytics.h"
 #include "config/areas.h"
+#include "core/address_filter.h"
 #include "core/result.h"
 #include "core/types.h"
 
@@ -58,6 +59,11 @@ struct PipelineConfig {
   // the bounded queue absorbs bursts.
   int scoring_nice = 10;
   std::size_t max_text_bytes = 16384;
+  // A report's observed_at must lie within [receipt - max_past, receipt + max_future]: outside,
+  // the API answers 400 naming observed_at; SMS and pulled items are clamped into the window
+  // (their source's own time stays in published_at). Keeps reports out of arbitrary trend buckets.
+  std::int64_t observed_at_max_past_ms = 30LL * 24 * 3600 * 1000;
+  std::int64_t observed_at_max_future_ms = 5LL * 60 * 1000;
 };
 
 struct ClassifierConfig {
@@ -170,6 +176,11 @@ struct AlertsConfig {
   // Contacts told when a notification cannot be delivered (dead letter, failed on every
   // channel); empty: contacts with role analyst_on_duty covering the alert's area.
   std::vector<std::string> duty_contacts;
+  // Internal addresses (CIDR: "127.0.0.1/32") webhooks may still reach: a deployment with a local
+  // receiver. Every other loopback, private, link-local, multicast, unspecified or metadata
+  // address is refused (core/address_filter.h), in the config, in the contacts API and again at
+  // connect time.
+  std::vector<std::string> allow_private_targets;
 };
 
 struct ContactChannel {
@@ -207,6 +218,16 @@ struct Contact {
 // sms "+" and 7..15 digits; telegram a numeric chat id or @username; email name@example.org;
 // webhook an http(s) URL with a host. An unknown type is a problem too.
 std::string ChannelAddressProblem(std::string_view type, const std::string& address);
+// A webhook URL's problem as ChannelAddressProblem, or, when its host is an IP literal or a
+// localhost name, an internal address `targets` does not allow (names are checked again once
+// resolved, at each delivery). "" when fine.
+std::string WebhookTargetProblem(const std::string& url, const AddressFilter& targets);
+// Webhook signing keys come only from environment variables with this prefix, so a contact
+// cannot make the service sign with another secret it holds (e.g. Kannel's).
+inline constexpr std::string_view kWebhookSecretEnvPrefix = "SAKCHY_WEBHOOK_";
+bool IsWebhookSecretEnv(std::string_view name);
+// The problem text for a name without the prefix (never says whether the variable exists).
+std::string WebhookSecretEnvProblem();
 // "HH:MM" (00:00..23:59) as minutes after midnight; std::nullopt when malformed.
 std::optional<int> ParseClockMinutes(std::string_view text);
 
@@ -248,6 +269,9 @@ struct SourceConfig {
   int long_poll_timeout_s = 25;
   bool enabled = true;
   std::optional<AreaCode> area;  // default area of its reports
+  // Internal addresses (CIDR) this source and its redirects may reach (an intranet feed); every
+  // other loopback, private, link-local or metadata address is refused at connect time.
+  std::vector<std::string> allow_private_targets;
   std::string origin;            // "file:line" where it was defined
 };
 

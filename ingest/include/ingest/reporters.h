@@ -26,9 +26,10 @@ Channel ParseChannel(std::string_view name);
 // kPerson: a monitor (API token), an SMS sender, a WhatsApp chat, or a Telegram private chat
 // with the bot — someone who chose to tell the service. kPublic: a feed item, a Mastodon
 // status, a post of a Telegram channel or group (read, not reported), and unknown channels.
-// A Telegram report is private when its chat id (the first field of source_ref
-// "<chat_id>:<message_id>", set by the Telegram poller) is positive: the Bot API gives users
-// positive ids and groups and channels negative ones.
+// A Telegram report is private when the first field of source_ref "<chat>:<message_id>" (set
+// by the Telegram poller) is "p<hex pseudonym>" (a private chat, pseudonymised) or a positive id
+// (reports stored before private chats were pseudonymised): the Bot API gives users positive ids
+// and groups and channels negative ones.
 classifier::ReporterKind ReporterKindOf(const Report& report);
 
 }  // namespace sakchy::ingest

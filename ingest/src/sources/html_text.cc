@@ -133,14 +133,16 @@ std::string CollapseWhitespace(std::string_view text) {
       i += 2;
       continue;
     }
+    if (c < 0x20 || c == 0x7F) {
+      ++i;  // other control characters are dropped, and neither end nor start a word
+      continue;
+    }
     const std::size_t n = Utf8Length(text, i);
     if (pending_space && !out.empty()) out += ' ';
     pending_space = false;
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      ++i;  // other control characters are dropped
     } else {
       out.append(text.substr(i, n));
       i += n;

@@ -65,6 +65,32 @@ Result<Target> ParseTarget(const std::string& url) {
   return t;
 }
 
+std::string Lower(std::string_view s);
+
+IpBytes ToIpBytes(const net::ip::address& address) {
+  IpBytes out{};
+  if (address.is_v4()) {
+    const auto v4 = address.to_v4().to_bytes();
+    out[10] = 0xff;
+    out[11] = 0xff;
+    std::copy(v4.begin(), v4.end(), out.begin() + 12);
+  } else {
+    const auto v6 = address.to_v6().to_bytes();
+    std::copy(v6.begin(), v6.end(), out.begin());
+  }
+  return out;
+}
+
+bool SameOrigin(const Target& a, const Target& b) {
+  return a.tls == b.tls && a.port == b.port && Lower(a.host) == Lower(b.host);
+}
+
+// Credentials meant for one origin: dropped when a redirect leaves it.
+bool IsCredentialHeader(std::string_view name) {
+  const std::string n = Lower(name);
+  return n == "authorization" || n == "proxy-authorization" || n == "cookie";
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -142,6 +168,21 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(HttpGetRequest request) {
       co_return MakeError(ErrorCode::kUnavailable, "cannot resolve host " + target->host + ": " +
                                                        ec.message() + " (fetching " + shown + ")");
     }
+    std::vector<tcp::endpoint> allowed;
+    std::string refused;
+    for (const auto& entry : endpoints) {
+      if (auto why = request.targets.Check(ToIpBytes(entry.endpoint().address()))) {
+        refused = *why;
+      } else {
+        allowed.push_back(entry.endpoint());
+      }
+    }
+    if (allowed.empty()) {
+      co_return MakeError(ErrorCode::kPermissionDenied,
+                          "refusing to connect to " + target->host + ": " +
+                              (refused.empty() ? std::string("no address") : refused) +
+                              " (fetching " + shown + ")");
+    }
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(max_body);
@@ -152,7 +193,7 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(HttpGetRequest request) {
       beast::ssl_stream<beast::tcp_stream> stream(executor_, ssl_);
       beast::get_lowest_layer(stream).expires_at(deadline);
       co_await beast::get_lowest_layer(stream).async_connect(
-          endpoints, net::redirect_error(net::use_awaitable, ec));
+          allowed, net::redirect_error(net::use_awaitable, ec));
       if (!ec) {
         stage = "TLS handshake";
         if (!SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str())) {
@@ -171,7 +212,7 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(HttpGetRequest request) {
     } else {
       beast::tcp_stream stream(executor_);
       stream.expires_at(deadline);
-      co_await stream.async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+      co_await stream.async_connect(allowed, net::redirect_error(net::use_awaitable, ec));
       if (!ec) {
         stage = "exchange";
         ec = co_await WriteAndRead(&stream, exchange, &parser);
@@ -227,12 +268,21 @@ net::awaitable<Result<HttpResponse>> HttpClient::Get(HttpGetRequest request) {
                                 RedactSecrets(next.buffer()) +
                                 " (only same scheme or http to https)");
       }
+      auto next_target = ParseTarget(std::string(next.buffer()));
+      if (next_target && !SameOrigin(*target, *next_target)) {
+        auto& headers = request.headers;
+        headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                     [](const auto& h) { return IsCredentialHeader(h.first); }),
+                      headers.end());
+      }
       url = std::string(next.buffer());
       continue;
     }
 
     HttpResponse out;
     out.status = status;
+    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    out.reason.assign(reason.data(), reason.size());
     for (const auto& field : res) {
       const std::string name = Lower(field.name_string());
       auto [it, inserted] = out.headers.emplace(name, std::string(field.value()));

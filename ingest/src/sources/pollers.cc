@@ -36,12 +36,6 @@ std::string StripSlash(std::string url) {
   return url;
 }
 
-// The first bytes of a body, for error messages.
-std::string Snippet(std::string_view body) {
-  std::string s = CollapseWhitespace(body.substr(0, 200));
-  return s.empty() ? "empty body" : s;
-}
-
 Poll Failed(ErrorCode code, std::string message, std::int64_t retry_after_ms = 0) {
   Poll p;
   p.error = Error{code, std::move(message)};
@@ -53,15 +47,19 @@ Poll HttpFailure(const HttpResponse& res, const std::string& shown_url) {
   const ErrorCode code = res.status >= 500 || res.status == 429 || res.status == 408
                              ? ErrorCode::kUnavailable
                              : ErrorCode::kInvalidArgument;
-  return Failed(code, "HTTP " + std::to_string(res.status) + " from " + shown_url + ": " +
-                          Snippet(res.body));
+  // Status and its standard reason only: a response body (whatever a server or a redirect
+  // target chose to send) never reaches /v1/sources or the log.
+  return Failed(code, "HTTP " + std::to_string(res.status) +
+                          (res.reason.empty() ? "" : " " + res.reason) + " from " + shown_url);
 }
 
 constexpr std::int64_t kEmptyLongPollPauseMs = 250;
 
 // The message's link: t.me/<username>/<id> for public chats and channels, t.me/c/<id>/<id> (for
-// members) for other supergroups and channels; none for private chats and basic groups.
+// members) for other supergroups and channels; none for private chats (their "username" is the
+// person's) and basic groups.
 std::string TelegramMessageUrl(const TelegramMessage& m) {
+  if (m.chat_type == "private") return "";
   const std::string id = std::to_string(m.message_id);
   if (!m.chat_username.empty()) return "https://t.me/" + m.chat_username + "/" + id;
   const std::string chat = std::to_string(m.chat_id);
@@ -96,6 +94,7 @@ class TelegramPoller final : public Poller {
     req.timeout_ms = std::int64_t{long_poll_s} * 1000 + ctx_.config.timeout_ms;
     req.max_body_bytes = ctx_.config.max_body_bytes;
     req.headers.emplace_back("Accept", "application/json");
+    req.targets = ctx_.targets;
     const std::string shown = RedactSecrets(req.url);
     auto res = co_await ctx_.client->Get(std::move(req));
     if (!res) co_return Failed(res.error().code, res.error().message);
@@ -105,8 +104,8 @@ class TelegramPoller final : public Poller {
       co_return Failed(parsed.error().code, parsed.error().message + " (from " + shown + ")");
     }
     if (!parsed->ok) {
-      const std::string what = "Telegram error " + std::to_string(parsed->error_code) + " (" +
-                               RedactSecrets(parsed->description) + ")";
+      // The code only: Telegram's description is response text, never echoed.
+      const std::string what = "Telegram error " + std::to_string(parsed->error_code);
       switch (parsed->error_code) {
         case 429:
           co_return Failed(ErrorCode::kUnavailable, what + ": rate limited",
@@ -127,8 +126,15 @@ class TelegramPoller final : public Poller {
     Poll poll;
     for (auto& m : parsed->messages) {
       Report r = BaseReport(ctx_);
-      // The chat id first: ReporterKindOf (ingest/reporters.h) tells a private chat from it.
-      r.source_ref = std::to_string(m.chat_id) + ":" + std::to_string(m.message_id);
+      // The chat first: ReporterKindOf (ingest/reporters.h) tells a private chat from it. A
+      // private chat's id is the person's user id: pseudonymised like an SMS sender's number
+      // (keyed HMAC, privacy.pseudonym_key) and marked by a leading 'p', so neither the id nor
+      // the username is stored.
+      const std::string chat = m.chat_type == "private"
+                                   ? "p" + Pseudonym(ctx_.pseudonym_key, "telegram",
+                                                     std::to_string(m.chat_id))
+                                   : std::to_string(m.chat_id);
+      r.source_ref = chat + ":" + std::to_string(m.message_id);
       if (m.edit_date) r.source_ref += ":edit:" + std::to_string(*m.edit_date);
       const std::int64_t author = m.from_id       ? *m.from_id
                                   : m.sender_chat_id ? *m.sender_chat_id
@@ -197,6 +203,7 @@ class FeedPoller final : public Poller {
         "Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5");
     if (!prev.etag.empty()) req.headers.emplace_back("If-None-Match", prev.etag);
     if (!prev.last_modified.empty()) req.headers.emplace_back("If-Modified-Since", prev.last_modified);
+    req.targets = ctx_.targets;
     const std::string shown = RedactSecrets(req.url);
     auto res = co_await ctx_.client->Get(std::move(req));
     if (!res) co_return Failed(res.error().code, res.error().message);
@@ -253,6 +260,7 @@ class MastodonPoller final : public Poller {
     if (!ctx_.config.token.empty()) {
       req.headers.emplace_back("Authorization", "Bearer " + ctx_.config.token);
     }
+    req.targets = ctx_.targets;
     const std::string shown = RedactSecrets(req.url);
     auto res = co_await ctx_.client->Get(std::move(req));
     if (!res) co_return Failed(res.error().code, res.error().message);

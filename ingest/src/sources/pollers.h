@@ -36,6 +36,7 @@ struct PollerContext {
   HttpClient* client = nullptr;
   const Clock* clock = nullptr;
   std::string pseudonym_key;
+  AddressFilter targets;  // config.allow_private_targets: where requests may connect
 };
 
 class Poller {

@@ -116,7 +116,13 @@ class SourceManager::Impl {
       state->status.type = cfg.type;
       state->status.enabled = cfg.enabled;
       if (cfg.enabled) {
-        internal::PollerContext ctx{cfg, client.get(), &clock, pseudonym_key};
+        auto targets = AddressFilter::FromCidrs(cfg.allow_private_targets);
+        if (!targets) {
+          return MakeError(ErrorCode::kInvalidArgument, "source '" + cfg.id +
+                                                            "': allow_private_targets: " +
+                                                            targets.error().message);
+        }
+        internal::PollerContext ctx{cfg, client.get(), &clock, pseudonym_key, std::move(*targets)};
         auto poller = internal::MakePoller(std::move(ctx));
         if (!poller) return tl::unexpected(poller.error());
         state->poller = std::move(*poller);

@@ -19,6 +19,7 @@
 #include "core/id.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "ingest/validation.h"
 #include "ingest/kannel.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
@@ -49,6 +50,7 @@ struct ApiDeps {
   std::function<bool()> ready;  // false while starting or shutting down
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
+  ingest::ObservedWindow observed_window;  // pipeline.observed_at_max_{past,future}_ms
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
   // A verdict recorded on a rumour cluster (audited, stored), with its member event ids: the
   // alerts follow-up goes from here. Called on the blocking pool; may be empty.
@@ -60,6 +62,8 @@ struct ApiDeps {
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
   alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
+  // privacy.pseudonym_key (resolved): keys the submitter pseudonyms officials see (SubmitterView).
+  std::string pseudonym_key;
   std::shared_ptr<StreamHub> stream;  // GET /v1/stream (api_console.cc); none: 503
 };
 

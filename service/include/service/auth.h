@@ -10,6 +10,7 @@
 
 #include "config/areas.h"
 #include "config/config.h"
+#include "core/types.h"
 
 namespace sakchy::service {
 
@@ -33,6 +34,26 @@ struct Principal {
   // The top areas this principal sees: {root} when unscoped, else its own areas without those
   // that lie within another of them, in the order given.
   std::vector<AreaCode> TopAreas(const config::AreaTree& tree) const;
+};
+
+// Who submitted a report, as one reader is shown it. Analysts and admins see what is stored (a
+// token name, a sender's or author's pseudonym; source_ref as given). Officials see keyed
+// pseudonyms of both instead — "p-" + 16 hex digits of HMAC-SHA256(privacy.pseudonym_key, a
+// domain tag, the channel and the value) — stable for one key, so one submitter's reports still
+// group together without being named (monitors may report on local officials).
+// Immutable; cheap to copy.
+class SubmitterView {
+ public:
+  SubmitterView() = default;  // shows what is stored
+  static SubmitterView For(const Principal& who, std::string_view pseudonym_key);
+  bool masked() const { return masked_; }
+  // "" stays "".
+  std::string SubmittedBy(const Report& report) const;
+  std::string SourceRef(const Report& report) const;
+
+ private:
+  bool masked_ = false;
+  std::string key_;
 };
 
 // Immutable. Thread safety: Authenticate() may be called concurrently.

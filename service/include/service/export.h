@@ -1,7 +1,8 @@
 #pragma once
 // Exports, streamed (BodyStream) with no row cap: GET /v1/export/events.csv (RFC 4180) and
 // GET /v1/export/areas.geojson (area polygons with counts and tension). Phone numbers are never
-// exported: every free-text field is passed through RedactPhoneNumbers.
+// exported: every free-text field is passed through RedactPhoneNumbers; no field can start a
+// spreadsheet formula (AppendCsvField).
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -22,18 +23,24 @@ namespace sakchy::service {
 
 class AreaTension;
 
-// Replaces every phone-number-like run (an optional '+', then 9 to 15 digits, possibly split by
-// spaces, '-', '.', '(' or ')') with "[phone]". Dates and times (fewer digits) stay.
+// Replaces every phone-number-like run with "[phone]": an optional '+' (also full-width), then 9
+// to 15 decimal digits of any script (ASCII, full-width, Arabic-Indic, mathematical, super- and
+// subscript ...), split only by spaces (also no-break and thin), '.', brackets, '/', '_',
+// hyphens, dashes or invisible characters, and not glued to a Latin letter or a digit. Dates and
+// times (fewer digits) stay. A matcher of our own: libphonenumber cannot be installed here.
 std::string RedactPhoneNumbers(std::string_view text);
 
-// Appends `field` as one RFC 4180 field (quoted when it holds a comma, quote, CR or LF).
+// Appends `field` as one RFC 4180 field (quoted when it holds a comma, quote, CR or LF). A field
+// a spreadsheet would run as a formula (it starts with = + - @, TAB, CR or a full-width = + - @)
+// is quoted with a leading single quote (OWASP CSV injection).
 void AppendCsvField(std::string& out, std::string_view field);
 
 // The CSV header row (with CRLF) and the row of one event.
 inline constexpr std::string_view kEventsCsvHeader =
     "id,observed_at,received_at,area,channel,severity,score,categories,text,text_expired,"
     "source_ref,submitted_by\r\n";
-void AppendEventCsvRow(std::string& out, const Event& event);
+// `view` decides what is shown of the submitter (officials: pseudonyms).
+void AppendEventCsvRow(std::string& out, const Event& event, const SubmitterView& view = {});
 
 // Whether `event` passes `filter` and `who`'s area scope (exports; scored events only).
 bool ExportIncludes(const Event& event, const EventFilter& filter, const Principal& who,
@@ -48,6 +55,7 @@ struct ExportContext {
   const AreaTension* tension = nullptr;          // may be null: no current tension
   const AreaShapes* shapes = nullptr;            // may be null: geometries are null
   const TensionModel* model = nullptr;
+  std::string pseudonym_key;  // for SubmitterView
 };
 
 // Scored events whose observed time is in [filter.from, filter.to) and that pass the filter and

@@ -11,6 +11,7 @@
 #include <tl/expected.hpp>
 
 #include "core/types.h"
+#include "service/auth.h"
 
 namespace sakchy::service {
 
@@ -31,7 +32,8 @@ struct BodyError {
 // Unknown or duplicate fields, wrong types, invalid JSON and invalid UTF-8 are errors.
 tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body);
 
-boost::json::value EventToJson(const Event& event);
+// `view` decides what is shown of the submitter (SubmitterView: officials see pseudonyms).
+boost::json::value EventToJson(const Event& event, const SubmitterView& view = {});
 // Matches with the matched excerpt of `text`, and place mentions with their candidates.
 boost::json::array MatchesToJson(std::string_view text, const std::vector<Match>& matches);
 boost::json::array PlacesToJson(const std::vector<PlaceMention>& places);

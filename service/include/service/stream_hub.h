@@ -4,7 +4,9 @@
 // routing, so a poller thread reads the outbox for those newer than the newest it has seen;
 // cluster spread signals are handed over by the scoring path (PublishSignals). Each subscriber
 // gets only what its Principal may see, as the REST API scopes it: an alert when MaySee(its
-// area) (GET /v1/alerts), a cluster when one of its areas is visible (GET /v1/clusters).
+// area) (GET /v1/alerts), a cluster when one of its areas is visible (GET /v1/clusters); an
+// official is told of a spreading cluster only its id, the time and their own areas it reached
+// (the signal's reason, summary, counts and severity include other areas' reports).
 //
 // Thread safety: every method may be called from any thread. A stream runs on its connection's
 // strand; a full subscriber queue is replaced by one `overflow` event (the client refetches),
@@ -13,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -65,8 +68,10 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   struct Subscriber;
   class Stream;
   StreamHub(storage::Store& store, const config::AreaTree& areas, StreamHubOptions options);
-  // Queues `frame` for every subscriber that may see one of `areas`.
-  void Publish(const std::string& frame, const std::vector<AreaCode>& areas);
+  // Queues `frame` for every subscriber that may see one of `areas`; a scoped subscriber (an
+  // official) gets `scoped(the areas it may see)` instead when `scoped` is given.
+  void Publish(const std::string& frame, const std::vector<AreaCode>& areas,
+               const std::function<std::string(const std::vector<AreaCode>&)>* scoped = nullptr);
   void PublishOverflow();
   void Remove(const Subscriber* sub);
   void PollLoop();

@@ -171,6 +171,7 @@ struct BackupInfo {
   std::uint64_t bytes = 0;   // size of this backup (shared files included)
   std::uint32_t files = 0;
   std::int64_t created_at = 0;  // seconds since the epoch
+  std::string replaced_dir = {};  // RestoreBackup with overwrite: where the old directory went
 };
 
 class Store {
@@ -318,8 +319,11 @@ class Store {
   // copied. The default fails (kInternal).
   [[nodiscard]] virtual Result<BackupInfo> CreateBackup(const std::string& backup_dir,
                                                         const BackupProgressFn& progress);
-  // Restores the latest backup of `backup_dir` into `data_dir` after verifying its checksums.
-  // `data_dir` must not hold a database unless `overwrite`; no store may have it open.
+  // Restores the latest backup of `backup_dir` into `data_dir` after verifying its checksums:
+  // into a new sibling directory first, renamed into place when complete. A `data_dir` that is
+  // not empty is refused (kAlreadyExists, nothing touched) unless `overwrite`, which moves it
+  // aside to "<data_dir>.replaced-<UTC time>" (BackupInfo::replaced_dir), never deletes it. No
+  // store may have it open.
   [[nodiscard]] static Result<BackupInfo> RestoreBackup(const std::string& backup_dir,
                                                         const std::string& data_dir,
                                                         bool overwrite,

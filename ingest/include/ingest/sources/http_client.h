@@ -2,11 +2,16 @@
 // An HTTP(S)/1.1 GET client for the pull sources (Beast + Asio C++20 coroutines).
 // TLS peers are verified (system trust store, SNI, host name). One connection per request
 // ("Connection: close"); redirects (301/302/303/307/308) are followed up to `max_redirects`,
-// to the same scheme or from http to https only. Responses are read identity-encoded.
+// to the same scheme or from http to https only; a redirect to another origin (host, port or
+// scheme) drops the credentials (Authorization, Proxy-Authorization, Cookie). Every hop connects
+// only to resolved addresses the request's AddressFilter allows (no loopback, private,
+// link-local or metadata address unless allow-listed; core/address_filter.h): the address checked
+// is the address connected to. Responses are read identity-encoded.
 //
 // Thread safety: an HttpClient may be used by many coroutines on the executor it was created for.
 // Errors are values: kUnavailable (connect/resolve/TLS/timeout/reset), kResourceExhausted (response
-// too large), kInvalidArgument (bad URL, bad redirect). Messages name the URL with secrets redacted.
+// too large), kInvalidArgument (bad URL, bad redirect), kPermissionDenied (an address the filter
+// refuses). Messages name the URL with secrets redacted, never the response body.
 // Consumers need Boost.Asio on their include path (sakchy_asio).
 
 #include <boost/asio/any_io_executor.hpp>
@@ -19,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/address_filter.h"
 #include "core/result.h"
 
 namespace sakchy::ingest::sources {
@@ -36,10 +42,12 @@ struct HttpGetRequest {
   // Overrides of the client's defaults for this request (0 = client default).
   std::int64_t timeout_ms = 0;
   std::size_t max_body_bytes = 0;
+  AddressFilter targets = {};  // where this request and its redirects may connect
 };
 
 struct HttpResponse {
   int status = 0;
+  std::string reason;  // the standard reason phrase of `status` (never the server's own text)
   std::map<std::string, std::string> headers;  // names lower-case; repeated fields joined by ", "
   std::string body;
   std::string final_url;  // after redirects

@@ -96,7 +96,7 @@ export async function clustersView(ctx) {
       h('thead', null, h('tr', null, ['text', 'members', 'velocity', 'areas', 'severity', 'last_seen'].map((k) => h('th', { scope: 'col' }, t('cluster.col_' + k))))),
       body)));
   live.addEventListener('cluster', (e) => {
-    announce.textContent = t('cluster.spreading', { id: e.detail.cluster_id, reason: e.detail.reason });
+    announce.textContent = t('cluster.spreading', { id: e.detail.cluster_id, reason: e.detail.reason || (e.detail.areas || []).map(areaName).join(', ') });
     load().catch(() => {});
   }, { signal: ctx.signal });
   live.addEventListener('resync', () => load().catch(() => {}), { signal: ctx.signal });
@@ -125,7 +125,7 @@ export async function clusterView(ctx) {
     h('section', { 'aria-labelledby': 'tl-title' }, h('h2', { id: 'tl-title' }, t('cluster.timeline')),
       stackedBars(timeline.map((b) => ({ label: fmtTime(b.start, 'hour'), values: { members: b.members } })), ['members'], { members: 'bar' }, t('cluster.timeline'))),
     h('section', { 'aria-labelledby': 'sig-title' }, h('h2', { id: 'sig-title' }, t('cluster.signals')),
-      (c.signals || []).length ? h('ul', null, c.signals.map((sg) => h('li', null, fmtTime(sg.at), ' — ', sg.reason, ' (', sg.areas.map(areaName).join(', '), ')')))
+      (c.signals || []).length ? h('ul', null, c.signals.map((sg) => h('li', null, fmtTime(sg.at), sg.reason ? ' — ' + sg.reason : '', ' (', sg.areas.map(areaName).join(', '), ')')))
         : h('p', { class: 'muted' }, t('cluster.no_signals'))),
     h('section', { 'aria-labelledby': 'mem-title' }, h('h2', { id: 'mem-title' }, t('cluster.members_title')),
       h('div', { class: 'table-wrap' }, h('table', { id: 'members' },
