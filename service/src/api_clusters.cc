@@ -338,9 +338,12 @@ net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_te
   auto visible = VisibleAreas(who);
   auto hook = d_.verdict_recorded;
   std::string decided_by = who.name;
-  // Scoping: an official may decide only on a cluster they can see.
-  auto record = [store, areas, cluster, visible, v, decided_by, now, audit_ids,
-                 hook]() -> Result<Verdict> {
+  // Scoping: an official may decide only on a cluster they can see (else 404, as for reads),
+  // and only when every area it has reached is one of theirs: a verdict goes to everyone alerted
+  // about any member, so a rumour that spread beyond the official's areas is an analyst's call
+  // (403). Analysts and admins decide on any cluster.
+  auto record = [store, areas, cluster, visible, v, decided_by, now, audit_ids, hook,
+                 who]() -> Result<Verdict> {
     if (visible) {
       ingest::ClusterDetailQuery probe;
       probe.members_limit = 1;
@@ -348,6 +351,16 @@ net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_te
       auto seen = ingest::GetCluster(*store, *areas, cluster, probe, now);
       if (!seen) return tl::unexpected(seen.error());
       if (!*seen) return MakeError(ErrorCode::kNotFound, "not visible");
+      ingest::ClusterDetailQuery whole;
+      whole.members_limit = 1;
+      auto all = ingest::GetCluster(*store, *areas, cluster, whole, now);
+      if (!all) return tl::unexpected(all.error());
+      if (!*all) return MakeError(ErrorCode::kNotFound, "not visible");
+      for (const auto& a : (*all)->summary.info.areas) {
+        if (!who.MaySee(*areas, a.area)) {
+          return MakeError(ErrorCode::kPermissionDenied, a.area);
+        }
+      }
     }
     auto verdict = ingest::RecordClusterVerdict(*store, cluster, v.status, v.statement, decided_by,
                                                 now, *audit_ids);
@@ -358,6 +371,11 @@ net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_te
   if (!verdict) {
     if (verdict.error().code == ErrorCode::kNotFound) {
       co_return Problem(404, "Not Found", "no cluster with id " + id_text);
+    }
+    if (verdict.error().code == ErrorCode::kPermissionDenied) {
+      co_return Problem(403, "Forbidden",
+                        "cluster " + id_text + " has reports from " + verdict.error().message +
+                            ", outside your areas: an analyst publishes its verdict");
     }
     spdlog::error("api: recording a verdict on cluster {} failed: {}", cluster,
                   verdict.error().ToString());

@@ -169,11 +169,47 @@ TEST_F(OfficialsTest, ClustersOfOtherAreasAreHidden) {
   auto other = Get("/v1/clusters?area=KG-N");
   EXPECT_EQ(other.status, 403) << other.body;
   EXPECT_EQ(json::parse(other.body).at("field"), "area");
-  // Verdicts are the analysts' to record.
+  // A cluster the official cannot see cannot be judged by them either: 404, as for reading it.
   auto verdict = h_.Call("POST", "/v1/clusters/" + naryn_cluster + "/verdict", kOshOfficial,
                          R"({"status":"false","statement":"x"})",
                          {{"Content-Type", "application/json"}});
-  EXPECT_EQ(verdict.status, 403) << verdict.body;
+  EXPECT_EQ(verdict.status, 404) << verdict.body;
+}
+
+TEST_F(OfficialsTest, OfficialsPublishVerdictsOnRumoursOfTheirAreasOnly) {
+  auto verdict = [&](const std::string& cluster) {
+    return h_.Call("POST", "/v1/clusters/" + cluster + "/verdict", kOshOfficial,
+                   R"({"status":"false","statement":"Мэрия: беспорядков нет"})",
+                   {{"Content-Type", "application/json"}});
+  };
+  // The shared rumour also reached Naryn: the official sees it but an analyst decides on it.
+  auto shared = h_.WaitScored(osh_id_);
+  ASSERT_TRUE(shared.at("cluster_id").is_string()) << json::serialize(shared);
+  const std::string shared_cluster(shared.at("cluster_id").as_string());
+  auto refused = verdict(shared_cluster);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("KG-N"), std::string::npos) << refused.body;
+  // A rumour reported in Osh oblast only: the official publishes its verdict.
+  const std::string water = "Ошто суу ууланган деп айтышат, балдарга суу бербегиле, кабарлагыла баарына";
+  auto w1 = h_.PostReport({{"text", water}, {"area", "KG-O-ARAVAN"}, {"source_ref", "w1"}});
+  auto w2 = h_.PostReport({{"text", std::string("ШАШЫЛЫШ: ") + water}, {"area", "KG-O"},
+                           {"source_ref", "w2"}});
+  ASSERT_EQ(w2.status, 202) << w2.body;
+  ASSERT_TRUE(h_.WaitScored(std::string(json::parse(w1.body).at("id").as_string())).is_object());
+  auto scored = h_.WaitScored(std::string(json::parse(w2.body).at("id").as_string()));
+  ASSERT_TRUE(scored.is_object());
+  ASSERT_TRUE(scored.at("cluster_id").is_string()) << json::serialize(scored);
+  const std::string osh_cluster(scored.at("cluster_id").as_string());
+  ASSERT_NE(osh_cluster, shared_cluster);
+  auto ok = verdict(osh_cluster);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body).at("decided_by"), "osh-official");
+  EXPECT_EQ(json::parse(ok.body).at("events").to_number<int>(), 2) << ok.body;
+  // The analyst decides on the shared one.
+  auto analyst = h_.Call("POST", "/v1/clusters/" + shared_cluster + "/verdict", kAnalystToken,
+                         R"({"status":"false","statement":"x"})",
+                         {{"Content-Type", "application/json"}});
+  EXPECT_EQ(analyst.status, 200) << analyst.body;
 }
 
 TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {

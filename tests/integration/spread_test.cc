@@ -1,6 +1,6 @@
 // Spread is itself a warning, end to end against the real binary: a rumour that five monitors
 // report independently reaches the area's contact (who hears only high and above) within a
-// minute of the fifth report, although no rule rates its words; one monitor reporting it five
+// minute of the fifth report, although no rule rates its words high; one monitor reporting it five
 // times, or public feeds alone, do not reach that contact. And a report that joins a rumour an
 // analyst judged false carries known_false and the statement, in the event and in its alert.
 
@@ -20,10 +20,11 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-// The bank-run rumour of Osh, in five wordings; no bundled rule rates it high.
+// The bank-run rumour of Osh, in five wordings: the bank-run narrative rule rates each medium,
+// none high (an urgency marker such as "СРОЧНО!" would add enough to make one high).
 const std::vector<std::string> kBankRun = {
     "Завтра закроют все банки, люди снимают деньги с карточек, передайте родным",
-    "СРОЧНО! Завтра закроют все банки, люди снимают деньги с карточек",
+    "Внимание! Завтра закроют все банки, люди снимают деньги с карточек",
     "завтра закроют все банки!!! люди уже снимают деньги с карточек, передайте родным",
     "Завтра закроют все банки, люди снимают деньги с карточек. Передайте родным и друзьям",
     "Завтра закроют ВСЕ банки, люди снимают деньги с карточек...",
