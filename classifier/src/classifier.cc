@@ -77,7 +77,6 @@ struct PatternMeta {
   std::uint32_t uses_end = 0;
   bool prefix = false;
   bool place = false;
-  bool morph = false;  // verified by VerifyMorphTerm (ClassifierImpl::morph_of_)
 };
 
 // A single-word term for words with masked letters (MatchText::masked): "х*й" is a hit of `хуй`.
@@ -199,6 +198,7 @@ struct RunScratch {
   std::vector<char> categories;
   std::vector<PlaceRef> places;
   std::vector<std::uint32_t> candidates;
+  std::vector<internal::MorphHit> morph_hits;  // of one literal hit
   std::uint64_t epoch = 0;
 };
 thread_local RunScratch t_run;
@@ -223,6 +223,8 @@ std::string Quote(std::string_view text) {
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return "'" + std::string(text.substr(0, cut)) + "...'";
 }
+
+struct ScanContext;
 
 class ClassifierImpl final : public Classifier {
  public:
@@ -255,20 +257,27 @@ class ClassifierImpl final : public Classifier {
   // Flattens the groups' watchers and the patterns' uses for Run().
   void Flatten();
   Classification Run(std::string_view text, Detail* detail) const;
-  void Scan(const MatchText& text, std::string_view original, std::vector<Hit>& hits) const;
+  void Scan(const MatchText& text, std::string_view original, std::vector<Hit>& hits,
+            std::vector<internal::MorphHit>& morph_hits) const;
   // Hits of single-word terms in the words with masked letters of `text`.
   void MatchMasked(const MatchText& text, std::vector<Hit>& hits) const;
   void AddMaskEntry(std::uint32_t pattern);
   hs_scratch_t* Scratch() const;
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
+  // OnMatch() of a stemmed terms' literal.
+  static void OnMorphMatch(const ScanContext& c, unsigned int id, std::size_t to);
 
   const std::uint64_t instance_;
   Normalizer normalizer_;
   std::vector<Pattern> patterns_;
   std::vector<PatternMeta> pattern_meta_;  // per pattern
+  // Stemmed terms are not Hyperscan patterns of their own: their literals are, shared by every
+  // term with the same literal; Hyperscan id morph_literal_base_ + k is morph_literals_[k].
   std::vector<internal::MorphTerm> morph_terms_;
-  std::vector<std::uint32_t> morph_of_;  // per pattern: index into morph_terms_ or kNoMorph
+  std::vector<std::uint32_t> morph_patterns_;  // per morph term: its pattern
+  std::vector<internal::MorphLiteral> morph_literals_;
+  std::uint32_t morph_literal_base_ = 0;
   // The group of the negation cues (uses with their languages; no watchers), or kNoEntry.
   std::uint32_t negation_group_ = kNoEntry;
   // Single-word terms for masked words: exact words by length in code points, and prefixes.
@@ -349,7 +358,14 @@ std::uint32_t ClassifierImpl::TermPattern(const std::string& text, std::uint8_t 
         p.morph = static_cast<std::uint32_t>(morph_terms_.size());
         p.origin = origin;
         morph_terms_.push_back(std::move(*morph));
+        morph_patterns_.push_back(it->second);
         patterns_.push_back(std::move(p));
+        std::optional<internal::MorphTerm> twin =
+            internal::CompileUzbekTwin(normalizer_, body, prefix, langs);
+        if (twin && !twin->scan.empty()) {  // the same term in the other Uzbek script
+          morph_terms_.push_back(std::move(*twin));
+          morph_patterns_.push_back(it->second);
+        }
       }
       return it->second;
     }
@@ -477,15 +493,12 @@ void ClassifierImpl::Flatten() {
   group_index_ = {};
   group_failed_ = {};
   pattern_meta_.clear();
-  morph_of_.clear();
   uses_.clear();
   for (Pattern& p : patterns_) {
     PatternMeta m;
     m.length = static_cast<std::uint32_t>(p.scan.size());
     m.prefix = p.prefix;
     m.place = !p.areas.empty();
-    m.morph = p.morph != kNoMorph;
-    morph_of_.push_back(p.morph);
     if (!p.uses.empty()) AddMaskEntry(static_cast<std::uint32_t>(pattern_meta_.size()));
     m.uses_begin = static_cast<std::uint32_t>(uses_.size());
     uses_.insert(uses_.end(), p.uses.begin(), p.uses.end());
@@ -669,11 +682,24 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
   std::vector<std::size_t> lengths;
   std::vector<unsigned int> flags;
   std::vector<unsigned int> ids;
+  std::vector<const std::string*> origins;
   for (std::uint32_t i = 0; i < patterns_.size(); ++i) {
+    if (patterns_[i].morph != kNoMorph) continue;  // matched through its literal, below
     literals.push_back(patterns_[i].scan.data());
     lengths.push_back(patterns_[i].scan.size());
     flags.push_back(0);
     ids.push_back(i);
+    origins.push_back(&patterns_[i].origin);
+  }
+  morph_literals_ = internal::GroupMorphLiterals(morph_terms_);
+  morph_literal_base_ = static_cast<std::uint32_t>(patterns_.size());
+  for (std::uint32_t k = 0; k < morph_literals_.size(); ++k) {
+    literals.push_back(morph_literals_[k].scan.data());
+    lengths.push_back(morph_literals_[k].scan.size());
+    flags.push_back(0);
+    ids.push_back(morph_literal_base_ + k);
+    const std::uint32_t term = morph_literals_[k].leads.front().terms.front();
+    origins.push_back(&patterns_[morph_patterns_[term]].origin);
   }
   hs_compile_error_t* compile_error = nullptr;
   if (hs_compile_lit_multi(literals.data(), flags.data(), ids.data(), lengths.data(),
@@ -681,8 +707,8 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
                            &database_, &compile_error) != HS_SUCCESS) {
     std::string where = "hyperscan";
     if (compile_error != nullptr && compile_error->expression >= 0 &&
-        static_cast<std::size_t>(compile_error->expression) < patterns_.size()) {
-      where = patterns_[static_cast<std::size_t>(compile_error->expression)].origin;
+        static_cast<std::size_t>(compile_error->expression) < origins.size()) {
+      where = *origins[static_cast<std::size_t>(compile_error->expression)];
     }
     errors.push_back(where + ": cannot compile: " +
                      (compile_error != nullptr ? compile_error->message : "unknown error"));
@@ -710,15 +736,41 @@ struct ScanContext {
   const PatternMeta* patterns;
   const MatchText* text;
   std::vector<Hit>* hits;
-  const internal::MorphTerm* morph_terms;
-  const std::uint32_t* morph_of;
+  const ClassifierImpl* classifier;
+  std::vector<internal::MorphHit>* morph_hits;
   std::string_view original;  // the text as given, for the proper-name test
   bool skip_proper_names;
 };
 
+void ClassifierImpl::OnMorphMatch(const ScanContext& c, unsigned int id, std::size_t to) {
+  const ClassifierImpl& self = *c.classifier;
+  const internal::MorphLiteral& literal = self.morph_literals_[id - self.morph_literal_base_];
+  const MatchText& text = *c.text;
+  const std::size_t length = literal.scan.size();
+  if (to > text.size || to < length || length == 0) return;
+  const std::size_t from = to - length;
+  if ((text.flags[from] & MatchText::kContinuation) != 0) return;
+  if (from > 0 && (text.flags[from - 1] & MatchText::kWord) != 0) return;
+  c.morph_hits->clear();
+  internal::ResolveMorphLiteral(literal, self.morph_terms_, text, from, *c.morph_hits);
+  if (c.morph_hits->empty()) return;
+  if (c.skip_proper_names &&
+      internal::LooksLikeSurname(text, c.original, from, to, internal::WordEnd(text, from))) {
+    return;
+  }
+  const std::uint32_t begin = text.OriginalBegin(from);
+  for (const internal::MorphHit& h : *c.morph_hits) {
+    c.hits->push_back(Hit{self.morph_patterns_[h.term], begin, text.OriginalEnd(h.end)});
+  }
+}
+
 int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
                             unsigned int /*flags*/, void* ctx) {
   const auto* c = static_cast<const ScanContext*>(ctx);
+  if (id >= c->classifier->morph_literal_base_) {
+    OnMorphMatch(*c, id, to);
+    return 0;
+  }
   // Literals and the text are in the scan encoding, so a match that starts on the first byte of
   // a code point ends on the last byte of one; text->flags tells code point starts and whether
   // the code point before `from` or at `to` is a word character.
@@ -731,31 +783,27 @@ int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsign
   if ((flags[from] & MatchText::kContinuation) != 0) return 0;  // inside an escaped code point
   if (from > 0 && (flags[from - 1] & MatchText::kWord) != 0) return 0;
   std::size_t end = to;
-  if (pattern.morph) {
-    end = internal::VerifyMorphTerm(c->morph_terms[c->morph_of[id]], *c->text, from);
-    if (end == 0) return 0;
-  } else if (end < size && (flags[end] & MatchText::kWord) != 0) {
+  if (end < size && (flags[end] & MatchText::kWord) != 0) {
     if (!pattern.prefix) return 0;
     while (end < size && (flags[end] & MatchText::kWord) != 0) ++end;  // the whole word
   }
-  if (c->skip_proper_names && (pattern.prefix || pattern.morph)) {
-    const std::size_t word_end = pattern.morph ? internal::WordEnd(*c->text, from) : end;
-    if (internal::LooksLikeSurname(*c->text, c->original, from, to, word_end)) {
-      return 0;
-    }
+  if (c->skip_proper_names && pattern.prefix &&
+      internal::LooksLikeSurname(*c->text, c->original, from, to, end)) {
+    return 0;
   }
   c->hits->push_back(Hit{id, c->text->OriginalBegin(from), c->text->OriginalEnd(end)});
   return 0;
 }
 
 void ClassifierImpl::Scan(const MatchText& text, std::string_view original,
-                          std::vector<Hit>& hits) const {
+                          std::vector<Hit>& hits,
+                          std::vector<internal::MorphHit>& morph_hits) const {
   // `text` is the normalised text followed by its transliterated Latin runs (one pass).
   if (database_ == nullptr || text.size == 0) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
-  ScanContext ctx{pattern_meta_.data(), &text,           &hits,
-                  morph_terms_.data(),  morph_of_.data(), original,
+  if (!morph_literals_.empty()) internal::StartMorphText();
+  ScanContext ctx{pattern_meta_.data(), &text,    &hits, this, &morph_hits, original,
                   skip_proper_names_};
   hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.size), 0, scratch,
           &ClassifierImpl::OnMatch, &ctx);
@@ -768,7 +816,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   normalizer_.NormalizeForMatching(text, rs.normalized, &out.language);
   // Hits in scan order. The same hit twice (a pattern in a Latin word and in its
   // transliteration) changes nothing below: matches and place mentions are merged by span.
-  Scan(rs.normalized, text, rs.hits);
+  Scan(rs.normalized, text, rs.hits, rs.morph_hits);
   if (!rs.normalized.masked.empty()) MatchMasked(rs.normalized, rs.hits);
   const std::uint8_t lang_bits = LanguageBits(out.language);
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "morphology/morphology.h"
+#include "morphology/uzbek_stemmer.h"
 #include "rules.h"
 
 namespace sakchy::classifier::internal {
@@ -115,18 +116,66 @@ struct CachedStem {
 // reaches kStemCacheSize entries.
 constexpr std::size_t kStemCacheSize = 16384;
 
+// The stems of this text's words, per thread: (word start, analyser) -> stem, in an
+// open-addressing table whose slots are valid when their stamp is the text's; the stems' bytes are
+// in `stems`. Both only grow, so a text allocates only when it has more candidate words than any
+// text before it on this thread.
+struct MemoSlot {
+  std::uint64_t stamp = 0;
+  std::uint32_t pos = 0;
+  std::uint8_t lang = 0;
+  bool ok = false;
+  bool negated = false;
+  std::uint32_t stem_begin = 0;  // in VerifyScratch::stems
+  std::uint32_t stem_size = 0;
+};
+
+constexpr std::size_t kInitialMemoSlots = 256;  // a power of two
+
 struct VerifyScratch {
   std::string word;
   std::string key;
   morphology::Stem stem;
   std::unordered_map<std::string, CachedStem> cache;
+  std::vector<MemoSlot> memo = std::vector<MemoSlot>(kInitialMemoSlots);
+  std::size_t memo_used = 0;
+  std::uint64_t stamp = 1;
+  std::string stems;
+  // Per term: the number of the last ResolveMorphLiteral call that verified it.
+  std::vector<std::uint32_t> tried;
+  std::uint32_t call = 0;
+  std::string lookup;                // lang byte + stem, for MorphLiteral::by_stem
 };
 thread_local VerifyScratch t_verify;
 
-// The stem of the word text[begin, end) under `lang`.
-const CachedStem& StemOfWord(const MatchText& text, std::size_t begin, std::size_t end,
-                             std::uint8_t lang) {
-  VerifyScratch& s = t_verify;
+struct WordStem {
+  bool ok;
+  bool negated;
+  std::string_view stem;  // valid until the next StemAt
+};
+
+std::size_t MemoHash(std::uint32_t pos, std::uint8_t lang, std::size_t mask) {
+  return static_cast<std::size_t>(((std::uint64_t{pos} << 4 | lang) * 0x9E3779B97F4A7C15ull) >>
+                                  40) &
+         mask;
+}
+
+// Doubles the memo table, keeping this text's entries.
+void GrowMemo(VerifyScratch& s) {
+  std::vector<MemoSlot> old(s.memo.size() * 2);
+  old.swap(s.memo);
+  const std::size_t mask = s.memo.size() - 1;
+  for (const MemoSlot& slot : old) {
+    if (slot.stamp != s.stamp) continue;
+    std::size_t i = MemoHash(slot.pos, slot.lang, mask);
+    while (s.memo[i].stamp == s.stamp) i = (i + 1) & mask;
+    s.memo[i] = slot;
+  }
+}
+
+// The stem under `lang` of the word text[begin, end), from the cache or the stemmer.
+const CachedStem& CachedStemOf(VerifyScratch& s, const MatchText& text, std::size_t begin,
+                               std::size_t end, std::uint8_t lang) {
   s.key.assign(1, static_cast<char>(lang));
   s.key.append(text.text.data() + begin, end - begin);
   if (auto it = s.cache.find(s.key); it != s.cache.end()) return it->second;
@@ -135,6 +184,36 @@ const CachedStem& StemOfWord(const MatchText& text, std::size_t begin, std::size
   AppendScanAsUtf8(std::string_view(text.text.data() + begin, end - begin), s.word);
   const bool ok = morphology::StemWord(lang, s.word, s.stem);
   return s.cache.emplace(s.key, CachedStem{ok, s.stem.negated, s.stem.text}).first->second;
+}
+
+// The stem of the word text[begin, end) under `lang`, stemmed at most once per text.
+WordStem StemAt(const MatchText& text, std::size_t begin, std::size_t end, std::uint8_t lang) {
+  VerifyScratch& s = t_verify;
+  const auto pos = static_cast<std::uint32_t>(begin);
+  std::size_t mask = s.memo.size() - 1;
+  std::size_t i = MemoHash(pos, lang, mask);
+  while (s.memo[i].stamp == s.stamp) {
+    const MemoSlot& slot = s.memo[i];
+    if (slot.pos == pos && slot.lang == lang) {
+      return WordStem{slot.ok, slot.negated,
+                      std::string_view(s.stems.data() + slot.stem_begin, slot.stem_size)};
+    }
+    i = (i + 1) & mask;
+  }
+  const CachedStem& c = CachedStemOf(s, text, begin, end, lang);
+  if (2 * (s.memo_used + 1) > s.memo.size()) {
+    GrowMemo(s);
+    mask = s.memo.size() - 1;
+    i = MemoHash(pos, lang, mask);
+    while (s.memo[i].stamp == s.stamp) i = (i + 1) & mask;
+  }
+  MemoSlot& slot = s.memo[i];
+  slot = MemoSlot{s.stamp, pos, lang, c.ok, c.negated, static_cast<std::uint32_t>(s.stems.size()),
+                  static_cast<std::uint32_t>(c.stem.size())};
+  ++s.memo_used;
+  s.stems += c.stem;
+  return WordStem{c.ok, c.negated, std::string_view(s.stems.data() + slot.stem_begin,
+                                                    slot.stem_size)};
 }
 
 bool IsWordByte(const MatchText& text, std::size_t pos) {
@@ -149,8 +228,8 @@ bool BytesAt(const MatchText& text, std::size_t pos, std::string_view bytes) {
 bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, std::size_t end) {
   for (const StemVariant& v : w.stems) {
     if (end - begin < v.prefix.size() || !BytesAt(text, begin, v.prefix)) continue;
-    const CachedStem& c = StemOfWord(text, begin, end, v.lang);
-    if (c.ok && c.negated == v.negated && c.stem == v.stem) return true;
+    const WordStem stem = StemAt(text, begin, end, v.lang);
+    if (stem.ok && stem.negated == v.negated && stem.stem == v.stem) return true;
   }
   return false;
 }
@@ -212,7 +291,53 @@ std::size_t WordEnd(const MatchText& text, std::size_t pos) {
   return pos;
 }
 
-std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from) {
+std::optional<MorphTerm> CompileUzbekTwin(const Normalizer& normalizer, std::string_view term,
+                                          bool prefix, std::uint8_t langs) {
+  if ((langs & kLangUz) == 0) return std::nullopt;
+  std::string normalized;  // tokens normalised, their '=' pins kept
+  std::size_t pos = 0;
+  while (pos < term.size()) {
+    while (pos < term.size() && (term[pos] == ' ' || term[pos] == '\t')) ++pos;
+    std::size_t end = pos;
+    while (end < term.size() && term[end] != ' ' && term[end] != '\t') ++end;
+    if (end == pos) break;
+    std::string_view token = term.substr(pos, end - pos);
+    if (!normalized.empty()) normalized += ' ';
+    if (token.front() == '=') {
+      normalized += '=';
+      token.remove_prefix(1);
+    }
+    normalized += normalizer.NormalizeTerm(token);
+    pos = end;
+  }
+  if (langs == kLangAll) {  // no language: only with a letter of Uzbek alone
+    bool uzbek = false;
+    std::size_t p = 0;
+    char32_t previous = 0;
+    while (p < normalized.size() && !uzbek) {
+      const char32_t c = DecodeUtf8(normalized, p);
+      std::size_t q = p;
+      const char32_t next = p < normalized.size() ? DecodeUtf8(normalized, q) : 0;
+      // Cyrillic ў қ ғ ҳ; Latin o' g' and q not followed by u (English words have none).
+      uzbek = c == U'ў' || c == U'қ' || c == U'ғ' || c == U'ҳ' ||
+              (c == '\'' && (previous == 'o' || previous == 'g')) || (c == 'q' && next != 'u');
+      previous = c;
+    }
+    if (!uzbek) return std::nullopt;
+  }
+  const std::optional<std::string> twin = morphology::UzbekOtherScript(normalized);
+  if (!twin) return std::nullopt;
+  return CompileMorphTerm(normalizer, *twin, prefix, kLangUz);
+}
+
+std::size_t LeadWord(const MorphTerm& term) {
+  std::size_t i = 0;
+  while (i < term.words.size() && term.words[i].kind == MorphWord::Kind::kExact) ++i;
+  return i;
+}
+
+std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from,
+                            std::size_t known) {
   std::size_t pos = from;
   for (std::size_t i = 0; i < term.words.size(); ++i) {
     const MorphWord& w = term.words[i];
@@ -226,6 +351,7 @@ std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::s
         if (end - pos < w.scan.size() || !BytesAt(text, pos, w.scan)) return 0;
         break;
       case MorphWord::Kind::kStem:
+        if (i == known) break;
         if (!BytesAt(text, pos, w.scan) || !StemMatches(w, text, pos, end)) return 0;
         break;
     }
@@ -234,6 +360,85 @@ std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::s
     pos = end + w.separator.size();
   }
   return 0;
+}
+
+std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms) {
+  std::vector<MorphLiteral> literals;
+  std::unordered_map<std::string, std::uint32_t> literal_index;  // lead offset, scan -> literal
+  for (std::uint32_t t = 0; t < terms.size(); ++t) {
+    const MorphTerm& term = terms[t];
+    const std::size_t lead = LeadWord(term);
+    if (lead == term.words.size()) continue;  // not made by CompileMorphTerm
+    const auto lead_offset =
+        static_cast<std::uint32_t>(term.scan.size() - term.words[lead].scan.size());
+    const auto [it, inserted] = literal_index.emplace(
+        std::to_string(lead_offset) + '\x01' + term.scan,
+        static_cast<std::uint32_t>(literals.size()));
+    if (inserted) literals.push_back(MorphLiteral{term.scan, lead_offset, {}});
+    MorphLiteral& literal = literals[it->second];
+    for (const StemVariant& v : term.words[lead].stems) {
+      auto same = [&v](const MorphLead& l) {
+        return l.lang == v.lang && l.negated == v.negated && l.stem == v.stem &&
+               l.prefix == v.prefix;
+      };
+      auto group = std::find_if(literal.leads.begin(), literal.leads.end(), same);
+      if (group == literal.leads.end()) {
+        group = literal.leads.insert(literal.leads.end(),
+                                     MorphLead{v.lang, v.negated, v.stem, v.prefix, {}});
+      }
+      if (group->terms.empty() || group->terms.back() != t) group->terms.push_back(t);
+    }
+  }
+  for (MorphLiteral& literal : literals) {
+    for (std::uint32_t g = 0; g < literal.leads.size(); ++g) {
+      const MorphLead& lead = literal.leads[g];
+      literal.langs |= lead.lang;
+      literal.by_stem[static_cast<char>(lead.lang) + lead.stem].push_back(g);
+    }
+  }
+  return literals;
+}
+
+void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTerm>& terms,
+                         const MatchText& text, std::size_t from, std::vector<MorphHit>& out) {
+  const std::size_t lead = from + literal.lead_offset;
+  const std::size_t end = WordEnd(text, lead);
+  VerifyScratch& s = t_verify;
+  if (s.tried.size() < terms.size()) s.tried.resize(terms.size(), 0);
+  const std::uint32_t call = ++s.call;
+  if (call == 0) {  // wrapped: forget every stamp
+    std::fill(s.tried.begin(), s.tried.end(), 0);
+    s.call = 1;
+  }
+  for (std::uint8_t lang : {kLangRu, kLangKy, kLangUz, kLangEn}) {
+    if ((literal.langs & lang) == 0) continue;
+    const WordStem stem = StemAt(text, lead, end, lang);
+    if (!stem.ok) continue;
+    s.lookup.assign(1, static_cast<char>(lang));
+    s.lookup += stem.stem;
+    const auto found = literal.by_stem.find(s.lookup);
+    if (found == literal.by_stem.end()) continue;
+    for (const std::uint32_t g : found->second) {
+      const MorphLead& group = literal.leads[g];
+      if (stem.negated != group.negated) continue;
+      if (end - lead < group.prefix.size() || !BytesAt(text, lead, group.prefix)) continue;
+      for (const std::uint32_t t : group.terms) {
+        // A term with several analysers is in several groups: verify it once.
+        if (s.tried[t] == s.call) continue;
+        s.tried[t] = s.call;
+        const MorphTerm& term = terms[t];
+        const std::size_t match_end = VerifyMorphTerm(term, text, from, LeadWord(term));
+        if (match_end != 0) out.push_back(MorphHit{t, static_cast<std::uint32_t>(match_end)});
+      }
+    }
+  }
+}
+
+void StartMorphText() {
+  VerifyScratch& s = t_verify;
+  ++s.stamp;
+  s.memo_used = 0;
+  s.stems.clear();
 }
 
 bool LooksLikeSurname(const MatchText& text, std::string_view original, std::size_t from,

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "normalizer.h"
@@ -46,10 +47,65 @@ struct MorphTerm {
 std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::string_view term,
                                           bool prefix, std::uint8_t langs);
 
+// Under `morphology: stems` an Uzbek term also matches in the other script (docs/RULES.md
+// "Morphology"): the term as written, transliterated (morphology::UzbekOtherScript) and compiled
+// with the Uzbek analyser only. std::nullopt when the term is not Uzbek (`langs` without kLangUz;
+// without a language, a term is Uzbek only with ў қ ғ ҳ, o' g', or q not followed by u), is not
+// in one script, or has no stemmed word in the other script.
+std::optional<MorphTerm> CompileUzbekTwin(const Normalizer& normalizer, std::string_view term,
+                                          bool prefix, std::uint8_t langs);
+
+// The index of the lead word of `term`: its first stemmed word, whose candidate prefix ends the
+// literal.
+std::size_t LeadWord(const MorphTerm& term);
+
 // A hit of `term.scan` starting at the word start `from` of `text`: the end of the match (a word
-// end, bytes) when every word matches, else 0. Stems of candidate words are cached per thread
-// (at most 16,384 words). Thread safety: any thread.
-std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from);
+// end, bytes) when every word matches, else 0. The word `known` (an index, or term.words.size())
+// is taken as matched without stemming it: ResolveMorphLiteral has checked it. Thread safety: any
+// thread; call StartMorphText() before the first call for each text.
+std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from,
+                            std::size_t known);
+
+// Stemmed terms that share one Hyperscan literal (the same words before their lead word and the
+// same candidate prefix of it), grouped by the lead word's analyser, negation, stem and prefix: a
+// hit of the literal stems the lead word of the text once per analyser and so resolves every term
+// of a matching group at once.
+struct MorphLead {
+  std::uint8_t lang = 0;
+  bool negated = false;
+  std::string stem;
+  std::string prefix;                // StemVariant::prefix: the word must start with it
+  std::vector<std::uint32_t> terms;  // indexes of the terms (a term with several analysers is in
+                                     // several groups)
+};
+
+struct MorphLiteral {
+  std::string scan;                // the Hyperscan literal (MorphTerm::scan of its terms)
+  std::uint32_t lead_offset = 0;   // bytes of `scan` before the lead word
+  std::vector<MorphLead> leads;    // by (lang, negated, stem, prefix), distinct
+  std::uint8_t langs = 0;          // the analysers of `leads`
+  // lang byte + stem -> indexes into `leads`: a hit looks up the lead word's stem per analyser
+  // instead of comparing it with every group (a short literal can have hundreds).
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_stem;
+};
+
+// Groups `terms` by literal; each term is in exactly one literal.
+std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms);
+
+struct MorphHit {
+  std::uint32_t term;  // index into the terms given to GroupMorphLiterals
+  std::uint32_t end;   // the end of the match in the text (bytes)
+};
+
+// Appends to `out` every term of `literal` that matches the text at `from` (where the literal
+// starts, a word start), once each. Stems come from a per-thread memo of this text's words
+// (one stemming per word and analyser per text, cached across texts: at most 16,384 words).
+// Thread safety: any thread; call StartMorphText() before scanning each text.
+void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTerm>& terms,
+                         const MatchText& text, std::size_t from, std::vector<MorphHit>& out);
+
+// Starts a text on this thread: forgets the stems memoised for the previous one. Never allocates.
+void StartMorphText();
 
 // The end of the word of `text` that starts at or before `pos` (inner apostrophes included).
 std::size_t WordEnd(const MatchText& text, std::size_t pos);

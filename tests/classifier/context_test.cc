@@ -98,6 +98,38 @@ TEST(Morphology, NegativeVerbFormsDoNotMatchPositiveTerms) {
   EXPECT_FALSE(Fires(*c, "Аны өлтүрбөдү", "kill"));
 }
 
+TEST(Morphology, UzbekTermsMatchInTheOtherScript) {
+  constexpr char kUzbek[] = R"(
+  - id: latin
+    category: latin
+    any: ["o'ldirishdi", qishloq]
+  - id: cyrillic
+    category: cyrillic
+    any: [ҳужум, "қурол олинглар"]
+  - id: scoped
+    category: scoped
+    any: {uz: [bomba]}
+  - id: english
+    category: english
+    any: [bank]
+)";
+  auto c = Load(std::string("version: 1\nmorphology: stems\nrules:") + kUzbek);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(Fires(*c, "Қишлоқда икки киши ўлдирилди", "latin"));  // o'ldir-, qishloq
+  EXPECT_TRUE(Fires(*c, "Chegarada hujumlar bo'ldi", "cyrillic"));
+  EXPECT_TRUE(Fires(*c, "Hammaga ayting, qurol olinglar!", "cyrillic"));
+  EXPECT_TRUE(Fires(*c, "Бозорда бомбалар бор, ҳаммага айтинглар", "scoped"));
+  EXPECT_FALSE(Fires(*c, "Uni o'ldirmadilar", "latin"));  // a negative verb is not a form of it
+  // A Latin term without a language and without an Uzbek letter (o' g' q) may be English: it is
+  // not matched in Cyrillic ("банки" is Russian "banks", not the term `bank`).
+  EXPECT_TRUE(Fires(*c, "The bank is closed", "english"));
+  EXPECT_FALSE(Fires(*c, "Завтра закроют все банки", "english"));
+  // Exact mode: as written only.
+  auto exact = Load(std::string("version: 1\nrules:") + kUzbek);
+  ASSERT_NE(exact, nullptr);
+  EXPECT_FALSE(Fires(*exact, "Chegarada hujum bo'ldi", "cyrillic"));
+}
+
 constexpr char kNegation[] = R"(version: 1
 morphology: stems
 negation:

@@ -2,6 +2,7 @@
 // the Kyrgyz stemmer measured on the gold form/lemma pairs of UD_Kyrgyz-KTMU (read at test time).
 
 #include "../../classifier/src/morphology/morphology.h"
+#include "../../classifier/src/morphology/uzbek_stemmer.h"
 
 #include <gtest/gtest.h>
 
@@ -93,6 +94,28 @@ TEST(UzbekStemmer, LatinAndCyrillic) {
   bool negated = false;
   EXPECT_EQ(StemOf(kLangUz, "kelmadi", &negated), "kel");
   EXPECT_TRUE(negated);
+}
+
+TEST(UzbekOtherScript, BothDirections) {
+  const auto other = [](const char* text) { return UzbekOtherScript(text).value_or("<none>"); };
+  EXPECT_EQ(other("o'ldirishdi"), "ўлдиришди");
+  EXPECT_EQ(other("qishloq"), "қишлоқ");
+  EXPECT_EQ(other("g'alayon"), "ғалаён");
+  EXPECT_EQ(other("shahar chegara"), "шаҳар чегара");
+  EXPECT_EQ(other("yangi yer"), "янги ер");
+  EXPECT_EQ(other("eshik"), "эшик");
+  EXPECT_EQ(other("ta'lim"), "таълим");
+  EXPECT_EQ(other("=qurol olinglar"), "=қурол олинглар");
+  EXPECT_EQ(other("ҳужум"), "hujum");
+  EXPECT_EQ(other("ўлдиришди"), "o'ldirishdi");
+  EXPECT_EQ(other("ғалаён"), "g'alayon");
+  EXPECT_EQ(other("ер"), "yer");
+  EXPECT_EQ(other("шаҳар"), "shahar");
+  EXPECT_EQ(other("тополоң"), "<none>");   // Kyrgyz ң
+  EXPECT_EQ(other("wow"), "<none>");       // w is not Uzbek
+  EXPECT_EQ(other("hujum ҳужум"), "<none>");  // mixed scripts
+  EXPECT_EQ(other("covid19"), "<none>");
+  EXPECT_EQ(other("!!"), "<none>");
 }
 
 TEST(AnalysersByScript, Letters) {

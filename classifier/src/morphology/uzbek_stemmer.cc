@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "normalizer.h"
+
 namespace sakchy::classifier::morphology {
 namespace {
 
@@ -164,6 +166,88 @@ void StemUzbek(std::u32string_view word, UzbekStem& out) {
   while (same < w.size() && same < latin.size() && w[same] == latin[same]) ++same;
   out.kept = 0;
   while (out.kept < ends.size() && ends[out.kept] <= same) ++out.kept;
+}
+
+namespace {
+
+bool IsUzbekCyrillicVowel(char32_t c) {
+  return c == U'а' || c == U'е' || c == U'ё' || c == U'и' || c == U'о' || c == U'у' ||
+         c == U'э' || c == U'ю' || c == U'я' || c == U'ў';
+}
+
+// Latin -> Cyrillic of u[k...], appending to `out`; the number of code points read, 0 when u[k]
+// is a Latin letter Uzbek does not use.
+std::size_t CyrillicOf(const std::u32string& u, std::size_t k, std::string& out) {
+  const char32_t c = u[k];
+  const char32_t next = k + 1 < u.size() ? u[k + 1] : 0;
+  const bool next_apostrophe = next == '\'';
+  auto put = [&out](char32_t cyrillic, std::size_t n) {
+    internal::AppendUtf8(cyrillic, out);
+    return n;
+  };
+  if (c == 'o' && next_apostrophe) return put(U'ў', 2);
+  if (c == 'g' && next_apostrophe) return put(U'ғ', 2);
+  if (c == 's' && next == 'h') return put(U'ш', 2);
+  if (c == 'c' && next == 'h') return put(U'ч', 2);
+  if (c == 'y') {
+    const bool o_apostrophe = next == 'o' && k + 2 < u.size() && u[k + 2] == '\'';
+    if (next == 'o' && !o_apostrophe) return put(U'ё', 2);
+    if (next == 'u') return put(U'ю', 2);
+    if (next == 'a') return put(U'я', 2);
+    if (next == 'e') return put(U'е', 2);
+    return put(U'й', 1);
+  }
+  if (c == 'e') {
+    const bool word_start = k == 0 || !(u[k - 1] >= 'a' && u[k - 1] <= 'z');
+    return put(word_start ? U'э' : U'е', 1);
+  }
+  if (c == '\'') return put(U'ъ', 1);
+  // a..z; 0 for c and w, which Uzbek Latin does not use (c only in ch, handled above).
+  static constexpr char32_t kTable[] = U"аб\0дефгҳижклмнопқрстув\0хйз";
+  static_assert(sizeof(kTable) / sizeof(kTable[0]) == 27);
+  if (c < 'a' || c > 'z' || kTable[c - 'a'] == 0) return 0;
+  return put(kTable[c - 'a'], 1);
+}
+
+}  // namespace
+
+std::optional<std::string> UzbekOtherScript(std::string_view text) {
+  std::u32string u;
+  std::size_t pos = 0;
+  bool latin = false;
+  bool cyrillic = false;
+  while (pos < text.size()) {
+    const char32_t c = internal::DecodeUtf8(text, pos);
+    if (c >= 'a' && c <= 'z') latin = true;
+    if (c >= 0x400 && c <= 0x4FF) cyrillic = true;
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) return std::nullopt;
+    u.push_back(c);
+  }
+  if (latin == cyrillic) return std::nullopt;
+  std::string out;
+  for (std::size_t k = 0; k < u.size();) {
+    const char32_t c = u[k];
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 0x400 && c <= 0x4FF);
+    if (!letter && !(c == '\'' && latin)) {
+      internal::AppendUtf8(c, out);
+      ++k;
+    } else if (latin) {
+      const std::size_t n = CyrillicOf(u, k, out);
+      if (n == 0) return std::nullopt;
+      k += n;
+    } else {
+      const std::string_view l = LatinOf(c);
+      if (l.empty() && c != U'ь') return std::nullopt;
+      const bool word_start = k == 0 || !(u[k - 1] >= 0x400 && u[k - 1] <= 0x4FF);
+      if (c == U'е' && (word_start || IsUzbekCyrillicVowel(u[k - 1]))) {
+        out += "ye";
+      } else {
+        out += l;
+      }
+      ++k;
+    }
+  }
+  return out;
 }
 
 }  // namespace sakchy::classifier::morphology

@@ -7,7 +7,9 @@
 // negation (-ma-), the passive and reciprocal voice. Stem-final g / g' left by a vowel-initial
 // suffix are restored to k / q (yuragi -> yurak). No dictionary.
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sakchy::classifier::morphology {
 
@@ -19,5 +21,12 @@ struct UzbekStem {
 
 // `word`: one lower-case word (normalised text), Latin or Cyrillic. Thread safety: any thread.
 void StemUzbek(std::u32string_view word, UzbekStem& out);
+
+// `text` (lower-case UTF-8: Uzbek words, spaces, punctuation, '=') in the other Uzbek script:
+// Latin -> Cyrillic (sh -> ш, ch -> ч, o' -> ў, g' -> ғ, q -> қ, h -> ҳ, x -> х, yo/yu/ya -> ё ю
+// я, ye and a word-initial e -> е/э, ' -> ъ) or Cyrillic -> Latin (the reverse; е is "ye" at the
+// start of a word or after a vowel). std::nullopt when `text` mixes the scripts, has a letter of
+// neither alphabet (ы, ң, w ...), a digit, or no letter. Thread safety: any thread.
+std::optional<std::string> UzbekOtherScript(std::string_view text);
 
 }  // namespace sakchy::classifier::morphology
