@@ -355,6 +355,11 @@ double CpuSeconds() {
 }
 
 TEST_F(HttpLimitsTest, OutOfDescriptorsTheAcceptLoopBacksOffAndLogsRarely) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check probes memory through a pipe(2): with no descriptor left it takes every
+  // virtual call for a bad one (seen in asio's scheduler). The release build runs this test.
+  GTEST_SKIP() << "descriptor exhaustion is not testable under the sanitizers";
+#endif
   std::ostringstream log;
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>(
