@@ -36,6 +36,7 @@
 #include "service/retention_sweeper.h"
 #include "logging.h"
 #include "rules_reloader.h"
+#include "systemd_notify.h"
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -156,15 +157,25 @@ class StoreCursorReader final : public ingest::sources::CursorReader {
   storage::Store& store_;
 };
 
-// Re-arming SIGHUP handler: each signal posts one reload to the blocking pool.
+// Re-arming SIGHUP handler: each signal posts one reload to the blocking pool; systemd's status
+// line tells how it went.
 struct HupHandler {
   net::signal_set* signals;
   net::thread_pool* pool;
   RulesReloader* rules;
+  const SystemdNotifier* systemd;
+  std::string serving;  // the status line while serving
   void operator()(const boost::system::error_code& ec, int) const {
     if (ec) return;  // cancelled at shutdown
     RulesReloader* r = rules;
-    net::post(*pool, [r] { (void)r->Reload("SIGHUP"); });
+    const SystemdNotifier* notifier = systemd;
+    std::string status = serving;
+    notifier->Status("Reloading the rules (SIGHUP); " + status);
+    net::post(*pool, [r, notifier, status] {
+      auto reloaded = r->Reload("SIGHUP");
+      notifier->Status(reloaded ? status
+                                : "Rules reload failed, the previous rules keep serving; " + status);
+    });
     signals->async_wait(*this);
   }
 };
@@ -200,6 +211,8 @@ void RegisterProcessMetrics(MetricsRegistry& metrics) {
 }  // namespace
 
 int Serve(const ServeOptions& options) {
+  SystemdNotifier systemd;  // no-op unless started by systemd (Type=notify)
+  systemd.Status("Starting: reading the configuration");
   const bool demo = !options.config_path.has_value();
   std::optional<DemoSecrets> demo_secrets;
   if (demo) {
@@ -245,6 +258,7 @@ int Serve(const ServeOptions& options) {
   auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
   if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
 
+  systemd.Status("Starting: opening the database in " + cfg->storage.data_dir);
   std::error_code ec;
   std::filesystem::create_directories(cfg->storage.data_dir, ec);
   auto store = storage::Store::Open({cfg->storage.data_dir, cfg->storage.sync_writes,
@@ -275,6 +289,7 @@ int Serve(const ServeOptions& options) {
     }
   });
 
+  systemd.Status("Recovering: pending alerts, rumour clusters and the scoring queue");
   auto dispatcher =
       alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
   if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
@@ -416,9 +431,16 @@ int Serve(const ServeOptions& options) {
   signals.async_wait([&stop_signal](const boost::system::error_code& e, int sig) {
     if (!e) stop_signal.set_value(sig);
   });
+  std::string host = cfg->server.listen_host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  const std::string base = "http://" + host + ":" + std::to_string(server.port());
+  const std::string serving = "Serving on " + base + ": " +
+                              std::to_string(rules.Current()->info().rule_count) + " rules, " +
+                              std::to_string(areas->areas().size()) + " areas, " +
+                              std::to_string(auth.size()) + " tokens";
   // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
   net::signal_set hup(io, SIGHUP);
-  HupHandler on_hup{&hup, &blocking, reloader};
+  HupHandler on_hup{&hup, &blocking, reloader, &systemd, serving};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
   tension.Start();
@@ -434,10 +456,10 @@ int Serve(const ServeOptions& options) {
     });
   }
   ready = true;
+  // The listener accepts and the io threads run: systemd may send traffic now.
+  systemd.StartWatchdog(io.get_executor());
+  systemd.Ready(serving);
 
-  std::string host = cfg->server.listen_host;
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  const std::string base = "http://" + host + ":" + std::to_string(server.port());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
                "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
                rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
@@ -457,6 +479,7 @@ int Serve(const ServeOptions& options) {
 
   int sig = stop_signal.get_future().get();
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
+  systemd.Stopping("Stopping: intake closed, draining the queue and flushing");
   ready = false;
   rules.StopWatching();
   tension.Stop();
@@ -465,6 +488,7 @@ int Serve(const ServeOptions& options) {
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes
   dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
+  systemd.StopWatchdog();
   io.stop();
   for (auto& t : io_threads) t.join();
   blocking.join();
