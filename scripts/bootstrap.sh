@@ -7,15 +7,20 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
-  libhyperscan-dev libicu-dev libssl-dev libjemalloc-dev libsystemd-dev
+  libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev
+  # cpack -G DEB computes the package's Depends with dpkg-shlibdeps (packaging/CMakeLists.txt).
   dpkg-dev
+  # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).
+  libjs-leaflet
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.
 # prometheus-alertmanager is the baseline of the alert-delivery benchmark (bench/alerts/).
+# chromium, chromium-driver and python3-selenium run the web console's browser tests.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager)
+  PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager
+             chromium chromium-driver python3-selenium)
 fi
 # scripts/derive_defaults.py (regenerates config/defaults/areas.*): Debian's python3 + shapely.
 if [[ "${1:-}" == "--with-data-tools" ]]; then

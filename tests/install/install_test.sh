@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build into a DESTDIR (no root, no change to the host), checks the layout, the
 # production config, the systemd unit and the manual page, starts the installed binary with the
-# installed config (data directory and listen address overridden) and asks /healthz; then builds
+# installed config (data directory and listen address overridden, tokens from the environment, a
+# fake systemd notification socket) and asks /healthz, /readyz and an API route; then builds
 # the Debian package and checks it with dpkg-deb (skipped without dpkg-deb).
 #   tests/install/install_test.sh BUILD_DIR [CMAKE] [CPACK]      (CTest label: install)
 set -euo pipefail
@@ -11,8 +12,10 @@ cmake=${2:-cmake}
 cpack=${3:-cpack}
 tmp=$(mktemp -d)
 pid=""
+notify_pid=""
 cleanup() {
   if [[ -n $pid ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  if [[ -n $notify_pid ]]; then kill "$notify_pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -78,10 +81,11 @@ if command -v groff >/dev/null; then
   [[ -z $warnings ]] || fail "groff: $warnings"
 fi
 
-# The environment postinst writes into /etc/sakchy/sakchy.env: the pseudonym key.
+# The environment the unit gets from /etc/sakchy/sakchy.env: the pseudonym key postinst generates
+# and the tokens an operator adds (sakchy.env.example).
 SAKCHY_PSEUDONYM_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-export SAKCHY_PSEUDONYM_KEY
-unset SAKCHY_TOKENS
+analyst_token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+export SAKCHY_PSEUDONYM_KEY SAKCHY_TOKENS="analyst:$analyst_token"
 
 step "sakchy config check on the installed config"
 "$root/usr/bin/sakchy" config check "$conf" >"$tmp/check.log" 2>&1 || {
@@ -90,9 +94,36 @@ step "sakchy config check on the installed config"
 }
 grep -q "OK" "$tmp/check.log" || fail "config check: $(cat "$tmp/check.log")"
 
+# systemd's notification socket (Type=notify), faked: a unix datagram socket whose messages
+# python3 appends to a file, one per line ("\n" inside a message as " | ").
+notify_sock=$tmp/notify.sock
+notify_log=$tmp/notify.log
+: >"$notify_log"
+python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("bound", flush=True)
+with open(sys.argv[2], "a") as log:
+    while True:
+        log.write(s.recv(4096).decode().replace("\n", " | ") + "\n")
+        log.flush()
+' "$notify_sock" "$notify_log" >"$tmp/notify.out" &
+notify_pid=$!
+# wait_notified REGEX: true once a message matching REGEX arrived (up to 10 s).
+wait_notified() {
+  for _ in $(seq 1 100); do
+    grep -q "$1" "$notify_log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+for _ in $(seq 1 100); do [[ -S $notify_sock ]] && break; sleep 0.1; done
+[[ -S $notify_sock ]] || fail "the fake notification socket did not come up"
+
 step "the installed binary serves with the installed config"
-(cd "$tmp" && exec "$root/usr/bin/sakchy" serve --config "$conf" --data-dir "$tmp/data" \
-  --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err") &
+(cd "$tmp" && NOTIFY_SOCKET=$notify_sock exec "$root/usr/bin/sakchy" serve --config "$conf" \
+  --data-dir "$tmp/data" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err") &
 pid=$!
 port=""
 for _ in $(seq 1 600); do  # up to 60 s: wait for the condition, not a fixed time
@@ -109,6 +140,13 @@ health=$(curl -fsS "http://127.0.0.1:$port/healthz") || fail "/healthz did not a
 [[ $health == '{"status":"ok"}' ]] || fail "/healthz: $health"
 curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" || fail "/readyz is not ready"
 [[ -d $tmp/data ]] || fail "the data directory override was not used"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/alerts")
+[[ $code == 401 ]] || fail "GET /v1/alerts without a token: $code, not 401"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $analyst_token" \
+  "http://127.0.0.1:$port/v1/alerts")
+[[ $code == 200 ]] || fail "GET /v1/alerts with the SAKCHY_TOKENS token: $code, not 200"
+wait_notified '^READY=1 | STATUS=Serving on http://127.0.0.1:' ||
+  fail "no READY=1 on the notification socket: $(cat "$notify_log")"
 kill -TERM "$pid"
 code=0
 wait "$pid" || code=$?
@@ -117,6 +155,10 @@ pid=""
   cat "$tmp/serve.err"
   fail "exit code $code after SIGTERM"
 }
+wait_notified '^STOPPING=1' || fail "no STOPPING=1 on the notification socket"
+kill "$notify_pid" 2>/dev/null || true
+wait "$notify_pid" 2>/dev/null || true
+notify_pid=""
 
 if ! command -v dpkg-deb >/dev/null; then
   step "dpkg-deb not installed: the .deb is not built"
