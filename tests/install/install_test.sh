@@ -181,7 +181,9 @@ info=$(dpkg-deb --info "$deb")
 for want in 'Package: sakchy' 'Architecture: amd64' 'Section: net' 'Recommends: systemd'; do
   grep -qF "$want" <<<"$info" || fail "dpkg-deb --info lacks '$want'"
 done
-for lib in libc6 librocksdb libhyperscan libicu libsystemd0 libjemalloc; do
+# RocksDB is linked statically (Debian's RocksDB CMake package names librocksdb.a): its
+# compression libraries appear instead of librocksdb8.
+for lib in libc6 libsnappy1v5 libzstd1 libhyperscan libicu libsystemd0 libjemalloc; do
   grep -E '^ Depends:' <<<"$info" | grep -q "$lib" || fail "Depends lacks $lib"
 done
 for script in postinst prerm postrm conffiles; do
