@@ -7,8 +7,10 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
-  libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev libsystemd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev
+  # cpack -G DEB computes the package's Depends with dpkg-shlibdeps (packaging/CMakeLists.txt).
+  dpkg-dev
   # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).
   libjs-leaflet
 )
@@ -19,6 +21,10 @@ PACKAGES=(
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager
              chromium chromium-driver python3-selenium)
+fi
+# scripts/derive_defaults.py (regenerates config/defaults/areas.*): Debian's python3 + shapely.
+if [[ "${1:-}" == "--with-data-tools" ]]; then
+  PACKAGES+=(python3-shapely)
 fi
 # libFuzzer targets (tests/fuzz/run.sh): clang 14 with its libFuzzer and sanitizer runtimes.
 if [[ "${1:-}" == "--with-fuzz" ]]; then
@@ -35,10 +41,17 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
   exit 0
 fi
-echo "bootstrap: installing ${missing[*]}"
+log=${TMPDIR:-/tmp}/sakchy-bootstrap.log
+echo "bootstrap: installing ${#missing[@]} packages: ${missing[*]} (log: $log)"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # env: sudo resets the environment; postfix would otherwise ask debconf questions.
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ! { $SUDO apt-get update -qq &&
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+  >"$log" 2>&1; then
+  echo "bootstrap: apt-get failed; the end of $log:"
+  tail -n 40 "$log" | sed 's/^/    /'
+  exit 1
+fi
+echo "bootstrap: installed ${#missing[@]} packages"

@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source scripts/progress.sh
 ./scripts/bootstrap.sh
-echo "==> building (Release) in build-release/"
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_WERROR=OFF \
-  -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF >/dev/null
-cmake --build build-release --target sakchy -j"$(nproc)"
+step "configuring (Release) in build-release/" build-release/configure.log \
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_WERROR=OFF \
+  -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF
+step "building sakchy" build-release/build.log \
+  cmake --build build-release --target sakchy -j"$(nproc)"
 
 mkdir -p var
 ./build-release/service/sakchy serve "$@" > var/serve.out 2> >(tee var/serve.log >&2) &

@@ -13,10 +13,13 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
-echo "==> configuring $build ($type ${extra[*]:-})"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=$type -DSAKCHY_WERROR=ON "${extra[@]}" >/dev/null
-echo "==> building"
-cmake --build "$build" -j"$(nproc)"
-echo "==> running tests"
-cd "$build"
-ctest --output-on-failure -j"$(nproc)" --timeout 300
+source scripts/progress.sh
+step "configuring $build ($type${extra[*]:+ ${extra[*]}})" "$build/configure.log" \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=$type -DSAKCHY_WERROR=ON "${extra[@]}"
+step "building everything" "$build/build.log" cmake --build "$build" -j"$(nproc)"
+status=0
+step "running the tests" "$build/test.log" \
+  ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300 || status=$?
+# ctest's summary: "100% tests passed, 0 tests failed out of N", the time, the failed tests.
+sed -n '/tests passed/,$p' "$build/test.log" | sed 's/^/    /'
+exit "$status"

@@ -150,7 +150,8 @@ net::awaitable<std::vector<ingest::SubmitResult>> SubmitChunksAsync(
 }
 
 // True when `path` matches `pattern`, segment by segment; a "{name}" segment matches any one
-// non-empty segment, whose value goes to `*param`.
+// non-empty segment, whose value goes to `*param`; "{name}.ext" one that ends in ".ext", whose
+// value without it goes to `*param`.
 bool MatchPath(std::string_view pattern, std::string_view path, std::string* param) {
   while (!pattern.empty() && !path.empty()) {
     if (pattern.front() != '/' || path.front() != '/') return false;
@@ -159,9 +160,11 @@ bool MatchPath(std::string_view pattern, std::string_view path, std::string* par
     const auto pe = pattern.find('/');
     const auto se = path.find('/');
     std::string_view pseg = pattern.substr(0, pe), seg = path.substr(0, se);
-    if (pseg.size() > 2 && pseg.front() == '{' && pseg.back() == '}') {
-      if (seg.empty()) return false;
-      param->assign(seg);
+    const auto close = pseg.find('}');
+    if (pseg.size() > 2 && pseg.front() == '{' && close != std::string_view::npos) {
+      const std::string_view suffix = pseg.substr(close + 1);
+      if (seg.size() <= suffix.size() || !seg.ends_with(suffix)) return false;
+      param->assign(seg.substr(0, seg.size() - suffix.size()));
     } else if (pseg != seg) {
       return false;
     }
@@ -180,6 +183,8 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/sources", config::Role::kAnalyst},
     {"GET", "/v1/events/{id}", config::Role::kOfficial},
     {"GET", "/v1/alerts", config::Role::kOfficial},
+    {"GET", "/v1/alerts.atom", config::Role::kOfficial},
+    {"GET", "/v1/alerts/{id}.cap", config::Role::kOfficial},
     {"GET", "/v1/alerts/{id}", config::Role::kOfficial},
     {"POST", "/v1/alerts/{id}/ack", config::Role::kOfficial},
     {"GET", "/v1/silences", config::Role::kAnalyst},
@@ -453,6 +458,10 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id), *who);
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req), *who);
   if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id), *who);
+  if (route == "/v1/alerts/{id}.cap") {
+    co_return co_await GetAlertCap(std::move(req), std::move(id), *who);
+  }
+  if (route == "/v1/alerts.atom") co_return co_await AlertsAtom(std::move(req), *who);
   if (route == "/v1/alerts/{id}/ack") {
     co_return co_await AckAlert(std::move(req), std::move(id), *who);
   }

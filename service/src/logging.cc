@@ -1,13 +1,24 @@
 #include "logging.h"
 
+#include <boost/json.hpp>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
 
 #include "core/time.h"
+#include "service/journal.h"
 
 namespace sakchy::service {
 namespace {
@@ -55,13 +66,103 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+// syslog priority of a level (sd-daemon(3) prefixes, journal PRIORITY=).
+int Priority(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::critical: return 2;
+    case spdlog::level::err: return 3;
+    case spdlog::level::warn: return 4;
+    case spdlog::level::info: return 6;
+    default: return 7;
+  }
+}
+
+// Text for the journal: "<6>message"; journald adds the time and reads the priority.
+class JournalTextFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string prefix = "<" + std::to_string(Priority(msg.level)) + ">";
+    dest.append(prefix.data(), prefix.data() + prefix.size());
+    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JournalTextFormatter>();
+  }
+};
+
+// JSON records as native journal fields (sd_journal_sendv); a record the journal refuses goes to
+// stderr as its JSON line, so nothing is lost.
+class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    const std::string_view record(line.data(), line.size());
+    const auto fields = JournalFields(record, Priority(msg.level));
+    std::vector<iovec> iov;
+    iov.reserve(fields.size());
+    for (const auto& f : fields) iov.push_back({const_cast<char*>(f.data()), f.size()});
+    if (iov.empty() || sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) < 0) {
+      std::fwrite(record.data(), 1, record.size(), stderr);
+    }
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
 }  // namespace
 
+bool StderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");  // "<device>:<inode>", set by systemd
+  if (stream == nullptr) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  return dev == static_cast<unsigned long long>(st.st_dev) &&
+         ino == static_cast<unsigned long long>(st.st_ino);
+}
+
+std::vector<std::string> JournalFields(std::string_view record, int priority) {
+  namespace json = boost::json;
+  boost::system::error_code ec;
+  json::value v = json::parse(record, ec);
+  if (ec || !v.is_object()) return {};
+  std::vector<std::string> fields;
+  const auto& o = v.as_object();
+  const json::value* msg = o.if_contains("msg");
+  fields.push_back("MESSAGE=" + (msg && msg->is_string() ? std::string(msg->as_string())
+                                                          : std::string(record)));
+  fields.push_back("PRIORITY=" + std::to_string(priority));
+  fields.push_back("SYSLOG_IDENTIFIER=sakchy");
+  for (const auto& [key, value] : o) {
+    if (key == "msg" || key == "time") continue;  // MESSAGE; the journal keeps its own time
+    // Journal field names: upper-case letters, digits and underscores, not starting with one.
+    std::string name = "SAKCHY_";
+    for (char c : key) {
+      const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      name += alnum ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : '_';
+    }
+    fields.push_back(name + "=" + (value.is_string() ? std::string(value.as_string())
+                                                      : json::serialize(value)));
+  }
+  return fields;
+}
+
 Status SetupLogging(const std::string& format, const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  // Under systemd (stderr is the journal's stream) the journal keeps time and priority itself.
+  const bool journal = StderrIsJournal();
+  spdlog::sink_ptr sink;
+  if (journal && format == "json") {
+    sink = std::make_shared<JournalSink>();
+  } else {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  }
   auto logger = std::make_shared<spdlog::logger>("sakchy", sink);
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
+  } else if ((format == "text" || format.empty()) && journal) {
+    logger->set_formatter(std::make_unique<JournalTextFormatter>());
   } else if (format == "text" || format.empty()) {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
   } else {

@@ -39,6 +39,7 @@
 #include "service/stream_hub.h"
 #include "logging.h"
 #include "rules_reloader.h"
+#include "systemd_notify.h"
 #include "service/api.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -184,18 +185,25 @@ class StoreCursorReader final : public ingest::sources::CursorReader {
 };
 
 // Re-arming SIGHUP handler: each signal posts one reload of the rules and of the listener's TLS
-// certificate to the blocking pool.
+// certificate to the blocking pool; systemd's status line tells how the rules reload went.
 struct HupHandler {
   net::signal_set* signals;
   net::thread_pool* pool;
   RulesReloader* rules;
   HttpServer* server;
+  const SystemdNotifier* systemd;
+  std::string serving;  // the status line while serving
   void operator()(const boost::system::error_code& ec, int) const {
     if (ec) return;  // cancelled at shutdown
     RulesReloader* r = rules;
     HttpServer* s = server;
-    net::post(*pool, [r, s] {
-      (void)r->Reload("SIGHUP");
+    const SystemdNotifier* notifier = systemd;
+    std::string status = serving;
+    notifier->Status("Reloading the rules (SIGHUP); " + status);
+    net::post(*pool, [r, s, notifier, status] {
+      auto reloaded = r->Reload("SIGHUP");
+      notifier->Status(reloaded ? status
+                                : "Rules reload failed, the previous rules keep serving; " + status);
       if (s->TlsDescription().empty()) return;
       if (auto st = s->ReloadTls(); !st) {
         spdlog::error("tls: certificate not reloaded, the previous one keeps serving: {}",
@@ -269,6 +277,8 @@ void RegisterProcessMetrics(MetricsRegistry& metrics) {
 }  // namespace
 
 int Serve(const ServeOptions& options) {
+  SystemdNotifier systemd;  // no-op unless started by systemd (Type=notify)
+  systemd.Status("Starting: reading the configuration");
   const bool demo = !options.config_path.has_value();
   std::optional<DemoSecrets> demo_secrets;
   if (demo) {
@@ -315,6 +325,7 @@ int Serve(const ServeOptions& options) {
   auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
   if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
 
+  systemd.Status("Starting: opening the database in " + cfg->storage.data_dir);
   std::error_code ec;
   std::filesystem::create_directories(cfg->storage.data_dir, ec);
   auto store = storage::Store::Open({cfg->storage.data_dir, cfg->storage.sync_writes,
@@ -345,6 +356,7 @@ int Serve(const ServeOptions& options) {
     }
   });
 
+  systemd.Status("Recovering: pending alerts, rumour clusters and the scoring queue");
   auto dispatcher =
       alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
   // Alerts say when a rumour was already checked: the verdict of its cluster, read when the
@@ -530,9 +542,18 @@ int Serve(const ServeOptions& options) {
   signals.async_wait([&stop_signal](const boost::system::error_code& e, int sig) {
     if (!e) stop_signal.set_value(sig);
   });
+  std::string host = cfg->server.listen_host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  const bool tls = !server.TlsDescription().empty();
+  const std::string base =
+      std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
+  const std::string serving = "Serving on " + base + ": " +
+                              std::to_string(rules.Current()->info().rule_count) + " rules, " +
+                              std::to_string(areas->areas().size()) + " areas, " +
+                              std::to_string(auth.size()) + " tokens";
   // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
   net::signal_set hup(io, SIGHUP);
-  HupHandler on_hup{&hup, &blocking, reloader, &server};
+  HupHandler on_hup{&hup, &blocking, reloader, &server, &systemd, serving};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
   tension.Start();
@@ -548,12 +569,10 @@ int Serve(const ServeOptions& options) {
     });
   }
   ready = true;
+  // The listener accepts and the io threads run: systemd may send traffic now.
+  systemd.StartWatchdog(io.get_executor());
+  systemd.Ready(serving);
 
-  std::string host = cfg->server.listen_host;
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  const bool tls = !server.TlsDescription().empty();
-  const std::string base =
-      std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
   if (tls) spdlog::info("tls: serving {}", server.TlsDescription());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
                "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
@@ -578,6 +597,7 @@ int Serve(const ServeOptions& options) {
 
   int sig = stop_signal.get_future().get();
   spdlog::info("received signal {}: stopping intake, draining the queue", sig);
+  systemd.Stopping("Stopping: intake closed, draining the queue and flushing");
   ready = false;
   rules.StopWatching();
   tension.Stop();
@@ -587,6 +607,7 @@ int Serve(const ServeOptions& options) {
   pipeline->Stop();    // finishes writes, scores everything queued, flushes
   stream_hub->Stop();  // no more live updates (open streams end with the io threads)
   dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
+  systemd.StopWatchdog();
   io.stop();
   for (auto& t : io_threads) t.join();
   blocking.join();

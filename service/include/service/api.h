@@ -115,6 +115,10 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> AlertsDlr(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetAlert(std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
+  // api_cap.cc: CAP 1.2 for partner systems.
+  boost::asio::awaitable<HttpResponse> GetAlertCap(HttpRequest request, std::string id,
+                                                   Principal who);
+  boost::asio::awaitable<HttpResponse> AlertsAtom(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> ContactsRoute(HttpRequest request, std::string id,
                                                      Principal who);
   boost::asio::awaitable<HttpResponse> SilencesRoute(HttpRequest request, std::string id,
