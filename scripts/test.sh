@@ -20,6 +20,13 @@ step "building everything" "$build/build.log" cmake --build "$build" -j"$(nproc)
 status=0
 step "running the tests" "$build/test.log" \
   ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300 || status=$?
-# ctest's summary: "100% tests passed, 0 tests failed out of N", the time, the failed tests.
-sed -n '/tests passed/,$p' "$build/test.log" | sed 's/^/    /'
+if [[ $status -ne 0 ]]; then
+  # What the failed tests printed (ctest --output-on-failure), without the passing lines.
+  echo "==> the output of the failed tests (full log: $build/test.log):"
+  grep -avE '^ *Start +[0-9]+:| Passed +[0-9.]+ sec|\(Skipped\)$' "$build/test.log" | head -n 600 |
+    sed 's/^/    /'
+else
+  # ctest's summary: "100% tests passed, 0 tests failed out of N", the time, the skipped tests.
+  sed -n '/tests passed/,$p' "$build/test.log" | sed 's/^/    /'
+fi
 exit "$status"
