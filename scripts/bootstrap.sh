@@ -7,7 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
-  libhyperscan-dev libicu-dev libssl-dev libjemalloc-dev
+  libhyperscan-dev libicu-dev libssl-dev libjemalloc-dev libfasttext-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
