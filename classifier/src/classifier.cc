@@ -401,6 +401,7 @@ void ClassifierImpl::Flatten() {
 void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::AreaTree& areas,
                            std::vector<std::string>& errors) {
   thresholds_ = spec.thresholds;
+  info_.thresholds = spec.thresholds;
   place_weight_ = spec.place_weight;
   std::map<std::string, std::uint32_t> category_index;
   auto category_of = [&](const std::string& name) {
@@ -841,6 +842,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
   }
 
+  out.rules_score = out.score;
   Severity severity = Severity::kInfo;
   for (int i = 3; i >= 0; --i) {
     if (out.score >= thresholds_[static_cast<std::size_t>(i)]) {

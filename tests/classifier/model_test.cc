@@ -13,6 +13,8 @@
 #include "../../classifier/src/model_text.h"
 #include "classifier/model_fixture.h"
 #include "classifier/model_training.h"
+#include "classifier/with_models.h"
+#include "config/areas.h"
 #include "core/crypto.h"
 #include "testutil/testutil.h"
 
@@ -283,6 +285,58 @@ TEST_F(TrainedModel, RefusesOtherLabelsThanExpected) {
                                             "rumour"),
             std::string::npos)
       << relabelled.error().message;
+}
+
+// The rules (one rule of weight 2, thresholds 1/3/6/10, a medium minimum on another) with the
+// fixture model beside them.
+TEST_F(TrainedModel, WithModelsAddsTheContributionCategoryAndSeverity) {
+  auto areas = config::AreaTree::Parse(
+      "areas:\n  - {code: KG, parent: \"\", level: country, name_en: Kyrgyzstan}\n", "a.yaml");
+  ASSERT_OK(areas);
+  auto rules = Classifier::LoadFromSources(
+      {{"rules.yaml",
+        "version: 1\n"
+        "severity_thresholds: {low: 1, medium: 3, high: 6, critical: 10}\n"
+        "rules:\n"
+        "  - {id: r1, category: rumour_marker, weight: 2, any: [people say]}\n"
+        "  - {id: r2, category: alarm, weight: 0.1, severity: medium, any: [alarm]}\n"}},
+      *areas, 1);
+  ASSERT_OK(rules);
+  auto model = Model::Load(ModelDir().string(), "rumour");
+  ASSERT_OK(model);
+  EXPECT_EQ(WithModels(*rules, {}), *rules);  // no models: the rules themselves
+
+  const std::string text =
+      "people say the city bank was poisoned last night, share this with everyone!!";
+  const double p = (*model)->PositiveProbability(text);
+  ASSERT_GT(p, 0.6);
+  auto both = WithModels(*rules, {ModelUse{*model, 5, 0.6, "rumour_model"}});
+  const Classification c = both->Classify(text);
+  EXPECT_DOUBLE_EQ(c.rules_score, 2);
+  ASSERT_EQ(c.models.size(), 1u);
+  EXPECT_EQ(c.models[0].model, "rumour-test");
+  EXPECT_EQ(c.models[0].version, (*model)->version());
+  EXPECT_DOUBLE_EQ(c.models[0].probability, p);
+  EXPECT_DOUBLE_EQ(c.models[0].contribution, 5 * p);
+  EXPECT_DOUBLE_EQ(c.score, 2 + 5 * p);
+  EXPECT_EQ(c.categories, (std::vector<std::string>{"rumour_marker", "rumour_model"}));
+  EXPECT_EQ(c.severity, SeverityOfScore(2 + 5 * p, {1, 3, 6, 10}));
+  EXPECT_GE(c.severity, Severity::kMedium);
+  EXPECT_EQ(both->info().version, (*rules)->info().version);
+
+  // Below min_probability: reported, but no contribution, no category.
+  auto shy = WithModels(*rules, {ModelUse{*model, 5, 0.999, "rumour_model"}});
+  const Classification s = shy->Classify(text);
+  EXPECT_DOUBLE_EQ(s.score, 2);
+  EXPECT_DOUBLE_EQ(s.models[0].contribution, 0);
+  EXPECT_EQ(s.categories, (std::vector<std::string>{"rumour_marker"}));
+  EXPECT_EQ(s.severity, Severity::kLow);
+
+  // A rule's severity minimum is kept when the score alone would give less.
+  const Classification m = shy->Classify("alarm");
+  EXPECT_EQ(m.severity, Severity::kMedium);
+  EXPECT_EQ(SeverityOfScore(0.5, {1, 3, 6, 10}), Severity::kInfo);
+  EXPECT_EQ(SeverityOfScore(10, {1, 3, 6, 10}), Severity::kCritical);
 }
 
 TEST(ModelTraining, RefusesDataWithOneLabelOrWithoutThePositiveOne) {
