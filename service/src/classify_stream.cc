@@ -60,13 +60,15 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     auto c = classifier.Classify(text);
     json::object o{{"line", number},
                    {"score", c.score},
-                   {"severity", SeverityName(c.severity)}};
+                   {"severity", SeverityName(c.severity)},
+                   {"rules_score", c.rules_score}};
     json::array cats;
     for (const auto& cat : c.categories) cats.emplace_back(cat);
     o["categories"] = std::move(cats);
     o["area"] = c.area ? json::value(*c.area) : json::value(nullptr);
     o["matches"] = MatchesToJson(text, c.matches);
     o["places"] = PlacesToJson(c.places);
+    o["models"] = ModelScoresToJson(c.models);
     o["input"] = json::parse(line);
     emit(o);
   }

@@ -35,6 +35,7 @@
 #include "service/area_tension.h"
 #include "service/retention_sweeper.h"
 #include "logging.h"
+#include "model_loading.h"
 #include "rules_reloader.h"
 #include "service/api.h"
 #include "service/auth.h"
@@ -244,6 +245,8 @@ int Serve(const ServeOptions& options) {
   const Clock& clock = SystemClock::Instance();
   auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
   if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
+  auto models = LoadModels(cfg->classifier.models);
+  if (!models) return Fail("cannot load the learned models", models.error());
 
   std::error_code ec;
   std::filesystem::create_directories(cfg->storage.data_dir, ec);
@@ -263,7 +266,8 @@ int Serve(const ServeOptions& options) {
                                return it == usage.end() ? 0.0 : static_cast<double>(it->second);
                              });
   }
-  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
+  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics,
+                      cfg->classifier.models, std::move(*models));
   IdGenerator audit_ids(clock);
   storage::Store* audit_store = store->get();
   rules.SetAuditSink([audit_store, &audit_ids, &clock](std::string actor, std::string action,
@@ -366,6 +370,7 @@ int Serve(const ServeOptions& options) {
   deps.blocking = &blocking;
   deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
+  deps.models = [reloader] { return reloader->Models(); };
   deps.reload_rules = [reloader](const std::string& actor) {
     return reloader->Reload("api", actor);
   };

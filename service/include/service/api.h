@@ -14,6 +14,7 @@
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
+#include "classifier/with_models.h"
 #include "config/areas.h"
 #include "core/id.h"
 #include "core/metrics.h"
@@ -41,6 +42,8 @@ struct ApiDeps {
   // The io threads' executor (required): the pipeline's completions are handed to it in batches.
   boost::asio::any_io_executor io;
   ingest::ClassifierProvider classifier;
+  // The learned models in use (classifier.models), for GET /v1/rules; may be empty.
+  std::function<std::vector<classifier::ModelUse>()> models;
   std::function<bool()> ready;  // false while starting or shutting down
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
@@ -114,6 +117,10 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostVerdict(HttpRequest request, std::string id,
                                                    Principal who);
   boost::asio::awaitable<HttpResponse> ReloadRules(std::string actor);
+  // Training data from people (api_labels.cc).
+  boost::asio::awaitable<HttpResponse> PostLabel(HttpRequest request, std::string id,
+                                                 Principal who);
+  boost::asio::awaitable<HttpResponse> ExportLabels(HttpRequest request, Principal who);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
