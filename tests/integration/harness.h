@@ -33,6 +33,7 @@ struct HarnessOptions {
   std::string contacts_yaml;  // more contacts (list items indented by 2)
   std::map<std::string, std::string> env;  // extra environment of the binary
   std::string rules_dir;                    // default: the bundled rules in the source tree
+  std::string classifier_yaml;  // more lines of the classifier: section (indented by 2)
 };
 
 // The same text posted many times forms a rumour cluster whose spread alert inhibits the
@@ -125,6 +126,7 @@ class Harness {
         << "classifier:\n  rules: "
         << (opts_.rules_dir.empty() ? SourcePath("config/defaults/rules") : opts_.rules_dir) << "\n"
         << "  areas: " << SourcePath("config/defaults/areas.yaml") << "\n"
+        << opts_.classifier_yaml
         << "alerts:\n  min_severity: " << opts_.min_severity
         << "\n  timeout_ms: 2000\n  backoff_initial_ms: 100\n  backoff_max_ms: 500\n"
         << opts_.alerts_yaml << "contacts:\n"
