@@ -69,9 +69,9 @@ void AppendLabelLine(std::string& out, std::string_view text, std::string_view l
   out += "}\n";
 }
 
-// Analysts' labels (in event id order), then the members of clusters with a false, confirmed or
-// misleading verdict as "rumour" examples of task "rumour" (unless an analyst labelled the event
-// for that task). Events whose text expired are skipped.
+// Analysts' labels (in event id order), then the members of clusters (of 2+ reports) with a
+// false, confirmed or misleading verdict as "rumour" examples of task "rumour" (unless an analyst
+// labelled the event for that task). Events whose text expired are skipped.
 class LabelsStream final : public BodyStream {
  public:
   LabelsStream(storage::Store& store, const config::AreaTree& areas, net::thread_pool& pool,
@@ -136,7 +136,7 @@ class LabelsStream final : public BodyStream {
   Status VerdictsPage(std::string& out) {
     ingest::ClusterQuery query;
     query.status = kRumourVerdicts[status_index_];
-    query.min_members = 1;
+    query.min_members = 2;  // ListClusters' floor: a lone report is labelled on its event
     query.limit = 50;
     query.after = cursor_;
     auto page = ingest::ListClusters(store_, areas_, query, now_);

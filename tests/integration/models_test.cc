@@ -10,7 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "classifier/model_fixture.h"
 #include "integration/harness.h"
@@ -31,6 +33,8 @@ std::string WriteFixtureNdjson(const TempDir& dir) {
   }
   return path;
 }
+
+std::string Str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
 
 const std::vector<std::string> kTinyFlags = {"--dim", "8", "--bucket", "4096", "--minn", "2",
                                              "--maxn", "4", "--epoch", "30", "--lr", "0.5",
@@ -160,7 +164,7 @@ TEST(ModelServiceTest, ModelScoresEventsAndABrokenModelIsRefusedOnReload) {
   ASSERT_EQ(event.at("models").as_array().size(), 1u) << event;
   const auto& part = event.at("models").at(0);
   EXPECT_EQ(part.at("model"), "rumour-test");
-  EXPECT_EQ(part.at("version"), v1);
+  EXPECT_EQ(Str(part.at("version")), v1);
   EXPECT_GT(part.at("contribution").to_number<double>(), 5.0);
   EXPECT_NEAR(event.at("score").to_number<double>(),
               event.at("rules_score").to_number<double>() +
@@ -186,14 +190,14 @@ TEST(ModelServiceTest, ModelScoresEventsAndABrokenModelIsRefusedOnReload) {
   EXPECT_GE(h.Metric("sakchy_model_reload_failures_total"), 1);  // the watcher may try too
   auto again = h.PostReport(json::object{{"text", RumourText() + " again"}});
   auto scored = h.WaitScored(std::string(json::parse(again.body).at("id").as_string()));
-  EXPECT_EQ(scored.at("models").at(0).at("version"), v1) << scored;
+  EXPECT_EQ(Str(scored.at("models").at(0).at("version")), v1) << scored;
 
   // A good new model in the directory is picked up by the watcher (polls every 2 s).
   ASSERT_OK(TrainTinyModel(model, /*seed=*/2));
   ASSERT_TRUE(WaitFor(
       [&] {
         auto now = h.GetJson("/v1/admin/rules", kAdminToken);
-        return now.is_object() && now.at("models").at(0).at("version") != v1;
+        return now.is_object() && Str(now.at("models").at(0).at("version")) != v1;
       },
       std::chrono::seconds(15)));
   EXPECT_EQ(h.Metric("sakchy_model_info{model=\"rumour-test\",version=\"" + v1 + "\"}"), 0);
@@ -205,7 +209,8 @@ TEST(ModelServiceTest, AModelTrainedForAnotherLabelIsRefusedAtStartAndByConfigCh
   const std::string model = dir.str() + "/model";
   ASSERT_OK(TrainTinyModel(model));
   Harness h(WithModel(model, "hate"));
-  auto [code, out] = RunSakchy({"config", "check", h.config_path()}, dir.str());
+  auto [code, out] = RunSakchy({"config", "check", h.config_path()}, dir.str(),
+                               {{"SAKCHY_TEST_WEBHOOK_SECRET", kWebhookSecret}});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("classifier.models: " + model + "/card.json: positive: the model was trained "
                      "for 'rumour'"),
@@ -217,17 +222,22 @@ TEST(ModelServiceTest, AModelTrainedForAnotherLabelIsRefusedAtStartAndByConfigCh
 TEST(ModelLabelsTest, AnalystLabelsAndVerdictsExportAsTrainingData) {
   Harness h;
   ASSERT_TRUE(h.Start());
+  const std::string rumour = "Говорят, в Оше отравили воду в арыках, передайте всем";
   auto a = h.PostReport(json::object{{"text", "Сегодня в Оше открылся новый рынок"}});
-  auto b = h.PostReport(json::object{{"text", "Говорят, в Оше отравили воду, передайте всем"}});
-  const std::string id_a(json::parse(a.body).at("id").as_string());
-  const std::string id_b(json::parse(b.body).at("id").as_string());
+  auto b1 = h.PostReport(json::object{{"text", rumour}, {"source_ref", "m1"}});
+  auto b2 = h.PostReport(json::object{{"text", rumour}, {"source_ref", "m2"}});
+  const std::string id_a = Str(json::parse(a.body).at("id"));
+  const std::string id_b1 = Str(json::parse(b1.body).at("id"));
+  const std::string id_b2 = Str(json::parse(b2.body).at("id"));
   h.WaitScored(id_a);
-  auto event_b = h.WaitScored(id_b);
+  h.WaitScored(id_b1);
+  auto event_b2 = h.WaitScored(id_b2);
 
   const std::string label = R"({"task":"rumour","label":"non_rumour"})";
   auto ok = h.Call("POST", "/v1/events/" + id_a + "/label", kAnalystToken, label);
   ASSERT_EQ(ok.status, 200) << ok.body;
-  EXPECT_EQ(json::parse(ok.body).at("labelled_by"), "analyst");
+  const std::string analyst = Str(json::parse(ok.body).at("labelled_by"));
+  EXPECT_FALSE(analyst.empty());
   EXPECT_EQ(h.Call("POST", "/v1/events/" + id_a + "/label", kMonitorToken, label).status, 403);
   EXPECT_EQ(h.Call("POST", "/v1/events/01JAAAAAAAAAAAAAAAAAAAAAAA/label", kAnalystToken, label)
                 .status,
@@ -235,20 +245,25 @@ TEST(ModelLabelsTest, AnalystLabelsAndVerdictsExportAsTrainingData) {
   auto bad = h.Call("POST", "/v1/events/" + id_a + "/label", kAnalystToken,
                     R"({"task":"rumour","label":"not a name"})");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(json::parse(bad.body).at("field"), "label") << bad.body;
+  EXPECT_EQ(Str(json::parse(bad.body).at("field")), "label") << bad.body;
   auto extra = h.Call("POST", "/v1/events/" + id_a + "/label", kAnalystToken,
                       R"({"task":"rumour","label":"x","why":1})");
   EXPECT_EQ(extra.status, 400);
+  EXPECT_EQ(h.Call("POST", "/v1/events/" + id_a + "/label", kAnalystToken, label,
+                   {{"Content-Type", "text/plain"}})
+                .status,
+            415);
   auto audit = h.GetJson("/v1/admin/audit?action=event.label", kAdminToken);
   ASSERT_TRUE(audit.is_object());
-  EXPECT_EQ(audit.at("entries").at(0).at("subject"), id_a) << audit;
+  EXPECT_EQ(Str(audit.at("entries").at(0).at("subject")), id_a) << audit;
 
-  // A false verdict on b's cluster makes b a "rumour" example.
-  ASSERT_FALSE(event_b.at("cluster_id").is_null()) << event_b;
-  const std::string cluster(event_b.at("cluster_id").as_string());
+  // A false verdict on the rumour's cluster makes both its reports "rumour" examples.
+  ASSERT_FALSE(event_b2.at("cluster_id").is_null()) << event_b2;
+  const std::string cluster = Str(event_b2.at("cluster_id"));
   auto verdict = h.Call("POST", "/v1/clusters/" + cluster + "/verdict", kAnalystToken,
                         R"({"status":"false","statement":"Вода чистая."})");
   ASSERT_EQ(verdict.status, 200) << verdict.body;
+  ASSERT_EQ(json::parse(verdict.body).at("events").to_number<int>(), 2) << verdict.body;
 
   TempDir dir;
   const std::string file = dir.str() + "/labels.ndjson";
@@ -257,20 +272,21 @@ TEST(ModelLabelsTest, AnalystLabelsAndVerdictsExportAsTrainingData) {
                                dir.str(), {{"SAKCHY_TOKEN", kAnalystToken}});
   ASSERT_EQ(code, 0) << out;
   std::ifstream f(file);
-  std::string l1, l2, l3;
-  std::getline(f, l1);
-  std::getline(f, l2);
-  EXPECT_FALSE(std::getline(f, l3)) << l3;
-  auto first = json::parse(l1);
-  EXPECT_EQ(first.at("event_id"), id_a);
-  EXPECT_EQ(first.at("label"), "non_rumour");
-  EXPECT_EQ(first.at("source"), "analyst:analyst");
-  auto second = json::parse(l2);
-  EXPECT_EQ(second.at("event_id"), id_b);
-  EXPECT_EQ(second.at("label"), "rumour");
-  EXPECT_EQ(second.at("task"), "rumour");
-  EXPECT_NE(std::string(second.at("source").as_string()).find("verdict:false"),
-            std::string::npos);
+  std::vector<json::value> lines;
+  for (std::string line; std::getline(f, line);) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(Str(lines[0].at("event_id")), id_a);
+  EXPECT_EQ(Str(lines[0].at("label")), "non_rumour");
+  EXPECT_EQ(Str(lines[0].at("source")), "analyst:" + analyst);
+  std::set<std::string> rumours;
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(Str(lines[i].at("label")), "rumour");
+    EXPECT_EQ(Str(lines[i].at("task")), "rumour");
+    EXPECT_EQ(Str(lines[i].at("text")), rumour);
+    EXPECT_EQ(Str(lines[i].at("source")), "verdict:false:cluster " + cluster);
+    rumours.insert(Str(lines[i].at("event_id")));
+  }
+  EXPECT_EQ(rumours, (std::set<std::string>{id_b1, id_b2}));
 
   // Ready for `model train`.
   auto [train_code, train_out] = RunSakchy(
