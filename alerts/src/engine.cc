@@ -22,6 +22,7 @@
 #include "core/json_text.h"
 #include "alerts/templates.h"
 #include "render.h"
+#include "spread_json.h"
 #include "telegram_updates.h"
 #include "storage/audit.h"
 
@@ -119,6 +120,8 @@ class EngineImpl final : public Engine {
   }
 
   ~EngineImpl() override { Stop(); }
+
+  void SetVerdictLookup(VerdictLookup lookup) override { verdict_lookup_ = std::move(lookup); }
 
   Status Start() override {
     if (auto st = LoadContacts(); !st) return st;
@@ -815,13 +818,16 @@ class EngineImpl final : public Engine {
     std::optional<Event> event;
     if (d.kind == AlertKind::kEvent && !d.event_ids.empty()) {
       event = LoadEvent(d.event_ids.back());
-      if (event) ctx.event = &*event;
+      if (event) {
+        ctx.event = &*event;
+        AddEventVerdict(ctx, *event);
+      }
     }
     if (d.kind == AlertKind::kSignal) {
       event = SignalEvent(a, d.summary, d.first_at);
       ctx.event = &*event;
       ctx.reason = d.signal_reason;
-      ctx.extra_json = SignalJson(a.subject_id, d.signal_reason, d.summary, d.sources);
+      AddSignalContext(ctx, a.subject_id, d.signal_reason, d.summary, d.sources, d.spread);
     }
     if (d.kind == AlertKind::kDigest) {
       boost::json::array items;
@@ -866,13 +872,68 @@ class EngineImpl final : public Engine {
     return e;
   }
 
-  static std::string SignalJson(const std::string& subject, const std::string& reason,
-                                const std::string& summary, int sources) {
-    return ToJsonText(boost::json::value(boost::json::object{
-        {"signal", boost::json::object{{"subject_id", subject},
-                                       {"reason", reason},
-                                       {"summary", summary},
-                                       {"sources", sources}}}}));
+  // What the webhook body and the templates say about a signal: its reason (for a cluster
+  // spread, the figures in the contact's language as `why`) and the cluster's verdict.
+  void AddSignalContext(RenderContext& ctx, const std::string& subject, const std::string& reason,
+                        const std::string& summary, int sources,
+                        const std::optional<SpreadWhy>& spread) {
+    boost::json::object signal{
+        {"subject_id", subject}, {"reason", reason}, {"summary", summary}, {"sources", sources}};
+    if (spread) {
+      ctx.spread = spread;
+      for (const auto& code : spread->new_areas) {
+        const std::string name = AreaName(code, ctx.language);
+        ctx.new_area_names.push_back(name.empty() ? code : name);
+      }
+      boost::json::object figures = SpreadWhyJson(*spread);
+      for (auto& [key, value] : figures) signal[key] = value;
+      signal["why"] = SpreadWhyText(ctx.language, *spread, ctx.new_area_names);
+    }
+    boost::json::object body{{"signal", std::move(signal)}};
+    if (verdict_lookup_.of_cluster) {
+      ctx.verdict = Shown(verdict_lookup_.of_cluster(subject), "cluster " + subject);
+    }
+    if (ctx.verdict) body["verdict"] = VerdictJson(*ctx.verdict, ctx.language);
+    ctx.extra_json = ToJsonText(boost::json::value(std::move(body)));
+  }
+
+  // An event that joined a rumour cluster judged false or misleading: the verdict, in the text
+  // and in the webhook body.
+  void AddEventVerdict(RenderContext& ctx, const Event& event) {
+    if (!verdict_lookup_.of_event) return;
+    const bool known = std::any_of(
+        event.categories.begin(), event.categories.end(), [](const std::string& c) {
+          return c == KnownRumourCategory(VerdictStatus::kFalse) ||
+                 c == KnownRumourCategory(VerdictStatus::kMisleading);
+        });
+    if (!known) return;
+    ctx.verdict = Shown(verdict_lookup_.of_event(event.report.id), "event " + event.report.id);
+    if (ctx.verdict) {
+      ctx.extra_json = ToJsonText(boost::json::value(
+          boost::json::object{{"verdict", VerdictJson(*ctx.verdict, ctx.language)}}));
+    }
+  }
+
+  // A looked-up verdict worth showing: decided (not unverified) and read without error.
+  static std::optional<Verdict> Shown(Result<std::optional<Verdict>> looked,
+                                      const std::string& what) {
+    if (!looked) {
+      spdlog::warn("alerts: the verdict of {} could not be read; the alert goes without it: {}",
+                   what, looked.error().ToString());
+      return std::nullopt;
+    }
+    if (!*looked || (*looked)->status == VerdictStatus::kUnverified) return std::nullopt;
+    return std::move(*looked);
+  }
+
+  static boost::json::object VerdictJson(const Verdict& v, const std::string& language) {
+    return boost::json::object{
+        {"cluster_id", v.cluster_id},
+        {"status", VerdictStatusName(v.status)},
+        {"statement", v.statement},
+        {"decided_by", v.decided_by},
+        {"decided_at", v.decided_at},
+        {"text", VerdictNoteText(language, v.status, v.statement, 1000)}};
   }
 
   // State thread.
@@ -924,6 +985,7 @@ class EngineImpl final : public Engine {
     in.sources = signal.sources;
     in.summary = signal.summary;
     in.reason = signal.reason;
+    in.spread = signal.spread;
     in.at = now;
     AddOutcome outcome = notifier_.Add(in, now);
     CountClosedForCapacity(outcome, now);
@@ -934,19 +996,20 @@ class EngineImpl final : public Engine {
     }
     boost::json::array areas;
     for (const auto& area : signal.areas) areas.emplace_back(area);
+    boost::json::object record{{"kind", SignalKindName(signal.kind)},
+                               {"subject_id", signal.subject_id},
+                               {"area", signal.area},
+                               {"areas", std::move(areas)},
+                               {"severity", SeverityName(signal.severity)},
+                               {"summary", signal.summary},
+                               {"reason", signal.reason},
+                               {"sources", signal.sources},
+                               {"events", signal.event_ids.size()},
+                               {"first_seen", signal.first_seen},
+                               {"at", signal.at}};
+    if (signal.spread) record["spread"] = SpreadWhyJson(*signal.spread);
     extra.push_back({std::string(kSignalsTable), signal.subject_id,
-                     ToJsonText(boost::json::value(boost::json::object{
-                         {"kind", SignalKindName(signal.kind)},
-                         {"subject_id", signal.subject_id},
-                         {"area", signal.area},
-                         {"areas", std::move(areas)},
-                         {"severity", SeverityName(signal.severity)},
-                         {"summary", signal.summary},
-                         {"reason", signal.reason},
-                         {"sources", signal.sources},
-                         {"events", signal.event_ids.size()},
-                         {"first_seen", signal.first_seen},
-                         {"at", signal.at}}))});
+                     ToJsonText(boost::json::value(std::move(record)))});
     storage::AuditEntry entry;
     entry.id = ids_.Next();
     entry.at = now;
@@ -1345,7 +1408,9 @@ class EngineImpl final : public Engine {
       std::string summary, reason;
       TimeMs first_seen = a.created_at;
       int sources = 1;
+      std::optional<SpreadWhy> spread;
       if (!ec && v.is_object()) {
+        spread = SpreadWhyFromJson(v.as_object().if_contains("spread"));
         const auto& o = v.as_object();
         if (auto* x = o.if_contains("summary"); x && x->is_string()) summary = x->as_string();
         if (auto* x = o.if_contains("reason"); x && x->is_string()) reason = x->as_string();
@@ -1358,7 +1423,7 @@ class EngineImpl final : public Engine {
       ctx.event = &*event;
       ctx.reason = reason;
       ctx.sources = std::max(sources, 1);
-      ctx.extra_json = SignalJson(a.subject_id, reason, summary, sources);
+      AddSignalContext(ctx, a.subject_id, reason, summary, sources, spread);
       a.payload = RenderPayload(a, ctx);
       return;
     }
@@ -1399,7 +1464,10 @@ class EngineImpl final : public Engine {
       }
     } else if (!a.event_ids.empty()) {
       event = LoadEvent(a.event_ids.back());
-      if (event) ctx.event = &*event;
+      if (event) {
+        ctx.event = &*event;
+        AddEventVerdict(ctx, *event);
+      }
     }
     a.payload = RenderPayload(a, ctx);
   }
@@ -1468,6 +1536,7 @@ class EngineImpl final : public Engine {
   // State thread (and Start).
   std::map<std::string, config::Contact> api_contacts_;
   std::unordered_map<std::string, Event> events_cache_;  // events of one routing step
+  VerdictLookup verdict_lookup_;  // set before Start
 
   mutable std::mutex directory_mu_;
   std::vector<ContactInfo> directory_;       // guarded

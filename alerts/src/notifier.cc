@@ -10,6 +10,7 @@
 #include "alerts/contacts.h"
 #include "core/crypto.h"
 #include "core/json_text.h"
+#include "spread_json.h"
 
 namespace sakchy::alerts {
 namespace {
@@ -62,6 +63,7 @@ struct GroupState {
   int signal_sources = 0;
   std::string summary;
   std::string signal_reason;
+  std::optional<SpreadWhy> spread;
   TimeMs first_at = 0;
   TimeMs last_input_at = 0;
   TimeMs last_flush_at = 0;
@@ -216,6 +218,7 @@ std::string EncodeGroup(const GroupState& g) {
                  {"silenced", g.silenced},
                  {"notified", g.notified},
                  {"recipients", std::move(recipients)}};
+  if (g.spread) o["spread"] = SpreadWhyJson(*g.spread);
   return ToJsonText(json::value(o));
 }
 
@@ -239,6 +242,7 @@ std::optional<GroupState> DecodeGroup(std::string_view text) {
   g.signal_sources = static_cast<int>(Int(o, "signal_sources"));
   g.summary = Str(o, "summary");
   g.signal_reason = Str(o, "signal_reason");
+  g.spread = SpreadWhyFromJson(o.if_contains("spread"));
   g.first_at = Int(o, "first_at");
   g.last_input_at = Int(o, "last_input_at");
   g.last_flush_at = Int(o, "last_flush_at");
@@ -544,6 +548,7 @@ struct Notifier::Impl {
       g.signal_sources = std::max(g.signal_sources, in.sources);
       if (!in.summary.empty()) g.summary = in.summary;
       if (!in.reason.empty()) g.signal_reason = in.reason;
+      if (in.spread) g.spread = in.spread;
       g.last_input_at = now;
       ScheduleExpiry(g);
       for (const config::Contact* c : Recipients(r, in, outcome.unreachable)) {
@@ -659,6 +664,7 @@ struct Notifier::Impl {
     d.sources = g.Sources();
     d.summary = g.summary;
     d.signal_reason = g.signal_reason;
+    d.spread = g.spread;
     d.first_at = g.first_at;
     d.at = now;
     d.not_before = now;

@@ -70,6 +70,9 @@ std::string RenderPayload(const Alert& alert, const RenderContext& ctx) {
   in.sources = ctx.sources;
   in.escalation_step = alert.escalation_step;
   in.reason = ctx.reason;
+  in.spread = ctx.spread;
+  in.new_area_names = ctx.new_area_names;
+  in.verdict = ctx.verdict;
   if (alert.channel == "sms") return ShortMessage(in);
   if (alert.channel == "telegram") {
     return TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(ctx.language));

@@ -4,6 +4,7 @@
 // once when the notification is created and stored with it, so every attempt (also after a
 // restart) sends the same bytes.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct RenderContext {
   NoticeInput notice;              // notices (language set from `language`)
   FollowUpInput follow_up;         // follow-ups (language set from `language`)
   std::string reason;              // signals: why analytics raised it
+  std::optional<SpreadWhy> spread;  // cluster spread signals: the figures behind the reason
+  std::vector<std::string> new_area_names;  // display names of spread->new_areas
+  std::optional<Verdict> verdict;   // events and signals: the rumour was already checked
   std::string extra_json;          // webhook: more members of the body (a JSON object)
   TimeMs now = 0;
 };

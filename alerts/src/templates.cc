@@ -1,5 +1,6 @@
 #include "alerts/templates.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <ctime>
@@ -50,6 +51,7 @@ struct Words {
   std::string_view statement;      // "Official statement"
   std::string_view decided;        // "Decided"
   std::array<std::string_view, 4> verdicts;  // by VerdictStatus
+  std::string_view checked;        // "Already checked"
 };
 
 const Words& WordsFor(Lang lang) {
@@ -79,6 +81,7 @@ const Words& WordsFor(Lang lang) {
       "Расмий билдирүү",
       "Чечим",
       {"ТАСТЫКТАЛГАН ЖОК", "ЫРАСТАЛДЫ", "ЖАЛГАН", "ЖАҢЫЛЫШТЫРАТ"},
+      "Мурда текшерилген",
   };
   static const Words kRu{
       {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
@@ -106,6 +109,7 @@ const Words& WordsFor(Lang lang) {
       "Официальное заявление",
       "Решение",
       {"НЕ ПОДТВЕРЖДЕНО", "ПОДТВЕРЖДЕНО", "ЛОЖЬ", "ВВОДИТ В ЗАБЛУЖДЕНИЕ"},
+      "Уже проверено",
   };
   static const Words kEn{
       {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
@@ -133,6 +137,7 @@ const Words& WordsFor(Lang lang) {
       "Official statement",
       "Decided",
       {"UNVERIFIED", "CONFIRMED", "FALSE", "MISLEADING"},
+      "Already checked",
   };
   switch (lang) {
     case Lang::kKy:
@@ -160,6 +165,9 @@ std::string CategoryName(const std::string& category, Lang lang) {
       {"threat", {"коркутуу", "угроза"}},
       {"violence", {"зордук-зомбулук", "насилие"}},
       {"place", {"жер", "место"}},
+      {"known_false", {"текшерилген ушак: жалган", "проверенный слух: ложь"}},
+      {"known_misleading",
+       {"текшерилген ушак: жаңылыштырат", "проверенный слух: вводит в заблуждение"}},
   };
   if (lang == Lang::kEn) {
     std::string out = category;
@@ -297,6 +305,161 @@ std::size_t SeverityIndex(Severity s) {
   return i < kSeverityCount ? i : kSeverityCount - 1;
 }
 
+std::string_view VerdictWord(const Words& w, VerdictStatus status) {
+  const auto i = static_cast<std::size_t>(status);
+  return i < w.verdicts.size() ? w.verdicts[i] : w.verdicts[0];
+}
+
+// At most `max` code points of `s`, with "…" when cut.
+std::string Shorten(std::string_view s, std::size_t max) {
+  auto cps = CodePoints(s);
+  if (cps.size() <= max) return Trimmed(Join(cps, 0, cps.size()));
+  return Trimmed(Join(cps, 0, max)) + "…";
+}
+
+// Russian noun forms after a number: 1 (21, 31 …), 2-4 (22-24 …), the rest.
+std::string_view RuPlural(std::int64_t n, std::string_view one, std::string_view few,
+                          std::string_view many) {
+  const std::int64_t d = n % 10;
+  const std::int64_t dd = n % 100;
+  if (d == 1 && dd != 11) return one;
+  if (d >= 2 && d <= 4 && (dd < 12 || dd > 14)) return few;
+  return many;
+}
+
+std::string Num(std::int64_t n) { return std::to_string(n); }
+
+// "6 independent reports" / "3 public posts" in one language.
+std::string PeopleText(Lang lang, int n) {
+  switch (lang) {
+    case Lang::kKy:
+      return Num(n) + " көз карандысыз билдирүү";
+    case Lang::kEn:
+      return Num(n) + (n == 1 ? " independent report" : " independent reports");
+    case Lang::kRu:
+      break;
+  }
+  return Num(n) + " " +
+         std::string(RuPlural(n, "независимое сообщение", "независимых сообщения",
+                              "независимых сообщений"));
+}
+
+std::string PublicText(Lang lang, int n) {
+  switch (lang) {
+    case Lang::kKy:
+      return Num(n) + " ачык жарыялоо";
+    case Lang::kEn:
+      return Num(n) + (n == 1 ? " public post" : " public posts");
+    case Lang::kRu:
+      break;
+  }
+  return Num(n) + " " + std::string(RuPlural(n, "публичный пост", "публичных поста",
+                                             "публичных постов"));
+}
+
+// "in 2 minutes" / "за 2 минуты" / "2 мүнөттө": seconds below a minute, minutes below two
+// hours (rounded up), hours beyond.
+std::string SpanText(Lang lang, TimeMs span_ms) {
+  enum { kSeconds, kMinutes, kHours } unit;
+  std::int64_t n = 0;
+  if (span_ms < 60'000) {
+    unit = kSeconds;
+    n = std::max<std::int64_t>(1, (span_ms + 999) / 1000);
+  } else if (span_ms < 120 * 60'000) {
+    unit = kMinutes;
+    n = (span_ms + 59'999) / 60'000;
+  } else {
+    unit = kHours;
+    n = (span_ms + 1'800'000) / 3'600'000;
+  }
+  switch (lang) {
+    case Lang::kKy: {
+      static constexpr std::string_view kUnits[] = {"секундда", "мүнөттө", "саатта"};
+      return Num(n) + " " + std::string(kUnits[unit]);
+    }
+    case Lang::kEn: {
+      static constexpr std::string_view kOne[] = {"second", "minute", "hour"};
+      return "in " + Num(n) + " " + std::string(kOne[unit]) + (n == 1 ? "" : "s");
+    }
+    case Lang::kRu:
+      break;
+  }
+  static constexpr std::string_view kRu[3][3] = {{"секунду", "секунды", "секунд"},
+                                                 {"минуту", "минуты", "минут"},
+                                                 {"час", "часа", "часов"}};
+  return "за " + Num(n) + " " + std::string(RuPlural(n, kRu[unit][0], kRu[unit][1], kRu[unit][2]));
+}
+
+std::string_view TrendText(Lang lang, SpreadTrend trend) {
+  static constexpr std::string_view kKy[] = {"бир калыпта", "тездеп жатат", "басаңдап жатат"};
+  static constexpr std::string_view kRu[] = {"в ровном темпе", "ускоряется", "замедляется"};
+  static constexpr std::string_view kEn[] = {"steady", "accelerating", "slowing down"};
+  const auto i = std::min<std::size_t>(static_cast<std::size_t>(trend), 2);
+  switch (lang) {
+    case Lang::kKy:
+      return kKy[i];
+    case Lang::kEn:
+      return kEn[i];
+    case Lang::kRu:
+      break;
+  }
+  return kRu[i];
+}
+
+std::string NewAreasText(Lang lang, const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  const bool one = names.size() == 1;
+  switch (lang) {
+    case Lang::kKy:
+      return std::string(one ? "жаңы аймак: " : "жаңы аймактар: ") + list;
+    case Lang::kEn:
+      return std::string(one ? "new area: " : "new areas: ") + list;
+    case Lang::kRu:
+      break;
+  }
+  return std::string(one ? "новый район: " : "новые районы: ") + list;
+}
+
+}  // namespace
+
+std::string SpreadWhyText(std::string_view language, const SpreadWhy& why,
+                          const std::vector<std::string>& new_area_names) {
+  const Lang lang = ToLang(language);
+  std::string who;
+  if (why.people > 0) who = PeopleText(lang, why.people);
+  if (why.public_sources > 0) {
+    const std::string_view conj = lang == Lang::kKy ? " жана " : lang == Lang::kEn ? " and " : " и ";
+    who += (who.empty() ? std::string() : std::string(conj)) + PublicText(lang, why.public_sources);
+  }
+  std::string out = who.empty() ? std::string() : who + " " + SpanText(lang, why.span_ms) + ", ";
+  out += TrendText(lang, why.trend);
+  if (!new_area_names.empty()) out += "; " + NewAreasText(lang, new_area_names);
+  return out;
+}
+
+std::string VerdictNoteText(std::string_view language, VerdictStatus status,
+                            std::string_view statement, std::size_t max_code_points) {
+  const Words& w = WordsFor(ToLang(language));
+  std::string out = std::string(w.checked) + ": " + std::string(VerdictWord(w, status));
+  if (!statement.empty() && max_code_points > 0) {
+    out += " — «" + Shorten(statement, max_code_points) + "»";
+  }
+  return out;
+}
+
+namespace {
+
+std::string VerdictLine(const MessageInput& in, std::size_t max_code_points) {
+  if (!in.verdict) return {};
+  return VerdictNoteText(in.language, in.verdict->status, in.verdict->statement, max_code_points);
+}
+
+std::string WhyLine(const MessageInput& in) {
+  if (!in.spread) return in.reason;
+  return SpreadWhyText(in.language, *in.spread, in.new_area_names);
+}
+
 }  // namespace
 
 std::string AlertCode(std::string_view alert_id) {
@@ -331,16 +494,31 @@ std::string ShortMessage(const MessageInput& in) {
                            AreaLabel(in, false) + count + ". ";
   const std::string tail =
       BishkekTime(WhenOf(in), false) + ". " + std::string(w.reply) + ": OK " + code;
-  for (std::size_t context = kShortContext;; context = context * 2 / 3) {
-    const std::string excerpt = Excerpt(*in.event, context);
-    const bool ends_sentence = excerpt.ends_with("…") || excerpt.ends_with(".") ||
-                               excerpt.ends_with("!") || excerpt.ends_with("?");
-    std::string msg = head + excerpt + (ends_sentence ? " " : ". ") + tail;
-    if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
-    if (context == 0) break;
+  // What the rumour was judged and why it was raised come before the excerpt; when space runs
+  // out the excerpt shrinks first, then the statement, then the reason.
+  std::vector<std::string> extras;
+  const std::string why = in.spread ? WhyLine(in) + ". " : std::string();
+  if (in.verdict) {
+    for (std::size_t max : std::initializer_list<std::size_t>{60, 30, 0}) extras.push_back(VerdictLine(in, max) + ". " + why);
+    extras.push_back(VerdictLine(in, 0) + ". ");
+  } else if (!why.empty()) {
+    extras.push_back(why);
+  }
+  extras.emplace_back();
+  for (const std::string& extra : extras) {
+    for (std::size_t context = kShortContext;; context = context * 2 / 3) {
+      const std::string excerpt = Excerpt(*in.event, context);
+      const bool ends_sentence = excerpt.ends_with("…") || excerpt.ends_with(".") ||
+                                 excerpt.ends_with("!") || excerpt.ends_with("?");
+      std::string msg = head + extra + excerpt + (ends_sentence ? " " : ". ") + tail;
+      if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+      if (context == 0) break;
+    }
   }
   // Even the bare term does not fit (a very long area name or term): drop the excerpt.
-  std::string msg = head + "… " + tail;
+  std::string msg = head + extras.front() + "… " + tail;
+  if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
+  msg = head + "… " + tail;
   if (Utf16Units(msg) <= kSmsMaxUnits) return msg;
   return std::string(w.brand) + ": " +
          std::string(w.severity_upper[SeverityIndex(in.alert->severity)]) + ". " +
@@ -351,12 +529,13 @@ std::string LongMessage(const MessageInput& in, std::size_t max_units) {
   const Lang lang = ToLang(in.language);
   const Words& w = WordsFor(lang);
   const std::string code = AlertCode(in.alert->id);
+  const std::string verdict = in.verdict ? VerdictLine(in, 1000) + "\n" : std::string();
   const std::string head =
       std::string(w.brand) + ": " + std::string(w.alert) + " — " + std::string(w.level) + ": " +
-      std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + std::string(w.area) +
-      ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
-  const std::string reason =
-      in.reason.empty() ? std::string() : "\n" + std::string(w.reason) + ": " + in.reason;
+      std::string(w.severity[SeverityIndex(in.alert->severity)]) + "\n" + verdict +
+      std::string(w.area) + ": " + AreaLabel(in, true) + "\n" + std::string(w.text) + ": ";
+  const std::string why = WhyLine(in);
+  const std::string reason = why.empty() ? std::string() : "\n" + std::string(w.reason) + ": " + why;
   const std::string escalation =
       reason + (in.escalation_step > 0
           ? "\n" + std::string(w.escalated) + " " + std::to_string(in.escalation_step)
@@ -488,22 +667,6 @@ std::string NoticeSubject(const NoticeInput& in) {
   return std::string(w.brand) + " — " + std::string(w.alert) + " " + in.code + " " +
          std::string(w.undelivered);
 }
-
-namespace {
-
-std::string_view VerdictWord(const Words& w, VerdictStatus status) {
-  const auto i = static_cast<std::size_t>(status);
-  return i < w.verdicts.size() ? w.verdicts[i] : w.verdicts[0];
-}
-
-// At most `max` code points of `s`, with "…" when cut.
-std::string Shorten(std::string_view s, std::size_t max) {
-  auto cps = CodePoints(s);
-  if (cps.size() <= max) return Trimmed(Join(cps, 0, cps.size()));
-  return Trimmed(Join(cps, 0, max)) + "…";
-}
-
-}  // namespace
 
 std::string FollowUpShort(const FollowUpInput& in) {
   const Words& w = WordsFor(ToLang(in.language));

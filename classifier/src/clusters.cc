@@ -20,6 +20,8 @@ namespace {
 constexpr TimeMs kMinuteMs = 60 * 1000;
 constexpr std::int64_t kVelocityMinutes = 60;
 constexpr TimeMs kSweepEveryMs = 10 * kMinuteMs;
+// A trend is "accelerating" only with at least this many members in the last 10 minutes.
+constexpr std::uint32_t kTrendMinRecent = 3;
 // Latin word -> transliterated token: at most this many entries per thread, then cleared.
 constexpr std::size_t kTranslitCacheEntries = 1 << 16;
 
@@ -310,12 +312,14 @@ std::uint64_t SourceKey(std::string_view channel, std::string_view submitted_by)
   return HashBytes(key);
 }
 
-void AddSource(ClusterInfo& c, std::uint64_t key, TimeMs t, std::size_t max_sources) {
+void AddSource(ClusterInfo& c, std::uint64_t key, ReporterKind kind, TimeMs t,
+               std::size_t max_sources) {
   auto by_key = [](const ClusterSource& s, std::uint64_t k) { return s.key < k; };
   auto sit = std::lower_bound(c.sources.begin(), c.sources.end(), key, by_key);
   if (sit != c.sources.end() && sit->key == key) {
     sit->first_seen = std::min(sit->first_seen, t);
     sit->last_seen = std::max(sit->last_seen, t);
+    sit->kind = std::max(sit->kind, kind);
     return;
   }
   ++c.distinct_sources;
@@ -327,7 +331,7 @@ void AddSource(ClusterInfo& c, std::uint64_t key, TimeMs t, std::size_t max_sour
     c.sources.erase(oldest);
     sit = std::lower_bound(c.sources.begin(), c.sources.end(), key, by_key);
   }
-  c.sources.insert(sit, ClusterSource{key, t, t});
+  c.sources.insert(sit, ClusterSource{key, t, t, kind});
 }
 
 void UpdateCluster(ClusterInfo& c, const ClusterInput& r, std::size_t max_sources) {
@@ -335,7 +339,7 @@ void UpdateCluster(ClusterInfo& c, const ClusterInput& r, std::size_t max_source
   c.first_seen = std::min(c.first_seen, r.time);
   c.last_seen = std::max(c.last_seen, r.time);
   c.max_severity = std::max(c.max_severity, r.severity);
-  AddSource(c, SourceKey(r.channel, r.submitted_by), r.time, max_sources);
+  AddSource(c, SourceKey(r.channel, r.submitted_by), r.reporter, r.time, max_sources);
 
   if (!r.area.empty()) {
     auto ait = std::find_if(c.areas.begin(), c.areas.end(),
@@ -404,6 +408,14 @@ std::uint32_t ClusterInfo::MembersWithin(TimeMs now, TimeMs span_ms) const {
 std::uint32_t ClusterInfo::SourcesWithin(TimeMs now, TimeMs span_ms) const {
   std::uint32_t n = 0;
   for (const auto& s : sources) n += s.last_seen >= now - span_ms && s.last_seen <= now;
+  return n;
+}
+
+std::uint32_t ClusterInfo::PeopleWithin(TimeMs now, TimeMs span_ms) const {
+  std::uint32_t n = 0;
+  for (const auto& s : sources) {
+    n += s.kind == ReporterKind::kPerson && s.last_seen >= now - span_ms && s.last_seen <= now;
+  }
   return n;
 }
 
@@ -672,9 +684,19 @@ RumourClusterer::MemoryStats RumourClusterer::Memory() const {
 SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds& t, TimeMs now,
                               const SpreadAlertState& state) {
   SpreadDecision d;
-  d.sources = cluster.SourcesWithin(now, t.sources_window_ms);
+  const TimeMs window_start = now - t.sources_window_ms;
+  TimeMs earliest = now;
+  for (const auto& s : cluster.sources) {
+    if (s.last_seen < window_start || s.last_seen > now) continue;
+    ++d.sources;
+    d.people += s.kind == ReporterKind::kPerson;
+    earliest = std::min(earliest, std::max(s.first_seen, window_start));
+  }
+  d.span_ms = now - earliest;
   d.sources_reached = d.sources >= t.min_sources &&
                       (state.alerted_sources == 0 || d.sources >= 2 * state.alerted_sources);
+  d.people_reached = d.people >= t.min_sources && (state.alerted_people < t.min_sources ||
+                                                   d.people >= 2 * state.alerted_people);
 
   if (t.alert_on_new_area && cluster.areas.size() >= 2) {
     for (const auto& a : cluster.areas) {
@@ -689,11 +711,17 @@ SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds
   std::uint32_t hour = cluster.MembersWithin(now, 60 * kMinuteMs);
   d.before_mean = static_cast<double>(hour - d.recent) / 5.0;
   bool quiet_since_alert = state.last_alert_ms == 0 || now - state.last_alert_ms >= 10 * kMinuteMs;
-  d.accelerating = d.recent >= t.accel_min_recent &&
-                   static_cast<double>(d.recent) >= t.accel_factor * std::max(d.before_mean, 1.0) &&
-                   quiet_since_alert;
+  const bool faster =
+      static_cast<double>(d.recent) >= t.accel_factor * std::max(d.before_mean, 1.0);
+  d.accelerating = d.recent >= t.accel_min_recent && faster && quiet_since_alert;
+  d.trend = d.recent >= kTrendMinRecent && faster          ? SpreadTrend::kAccelerating
+            : static_cast<double>(d.recent) < d.before_mean ? SpreadTrend::kSlowing
+                                                             : SpreadTrend::kSteady;
+  d.floor = d.people >= t.min_sources    ? t.people_floor
+            : d.sources >= t.min_sources ? t.public_floor
+                                         : Severity::kInfo;
 
-  d.alert = d.sources_reached || d.new_area || d.accelerating;
+  d.alert = d.sources_reached || d.people_reached || d.new_area || d.accelerating;
   d.next_state = state;
   if (d.alert) {
     d.next_state.last_alert_ms = now;
@@ -701,6 +729,7 @@ SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds
     for (const auto& a : cluster.areas) d.next_state.alerted_areas.push_back(a.area);
     std::sort(d.next_state.alerted_areas.begin(), d.next_state.alerted_areas.end());
     if (d.sources_reached) d.next_state.alerted_sources = d.sources;
+    d.next_state.alerted_people = d.people;
     ++d.next_state.alerts;
   }
   return d;
@@ -711,10 +740,11 @@ std::string SpreadReason(const SpreadDecision& d, const SpreadThresholds& t) {
   auto sep = [&out] {
     if (!out.empty()) out += "; ";
   };
-  if (d.sources_reached) {
+  if (d.sources_reached || d.people_reached) {
     sep();
     out +=
         std::to_string(d.sources) + " distinct sources within " + FormatSpan(t.sources_window_ms);
+    if (d.people > 0) out += " (" + std::to_string(d.people) + " people)";
   }
   if (d.new_area) {
     sep();
@@ -732,6 +762,16 @@ std::string SpreadReason(const SpreadDecision& d, const SpreadThresholds& t) {
            " per 10 min before)";
   }
   return out;
+}
+
+SpreadWhy SpreadWhyOf(const SpreadDecision& d) {
+  SpreadWhy w;
+  w.people = static_cast<int>(d.people);
+  w.public_sources = static_cast<int>(d.sources - d.people);
+  w.span_ms = d.span_ms;
+  w.trend = d.trend;
+  w.new_areas = d.new_areas;
+  return w;
 }
 
 }  // namespace sakchy::classifier

@@ -1,9 +1,10 @@
 // EncodeClusterState / DecodeClusterState: a versioned, bounds-checked binary codec.
 //
-// Layout (version 1): byte 0x01, then fields in ClusterInfo order (the spread state last).
+// Layout (version 2): byte 0x02, then fields in ClusterInfo order (the spread state last).
 // Unsigned integers are LEB128 varints; signed ones (times, minutes) are zigzag varints; strings
 // are a varint length and bytes; source keys are 8 bytes little-endian; vectors are a varint
-// count and their elements.
+// count and their elements. Version 1 (still read) lacks each source's kind byte (read as
+// kPublic) and the spread state's alerted_people (read as 0).
 
 #include <cstring>
 
@@ -13,7 +14,8 @@
 namespace sakchy::classifier {
 namespace {
 
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;
+constexpr std::uint8_t kVersionWithoutKinds = 1;
 
 using varint::PutFixed64;
 using varint::PutSigned;
@@ -47,6 +49,7 @@ void EncodeClusterState(const ClusterInfo& c, std::string* out_ptr) {
     PutFixed64(out, s.key);
     PutSigned(out, s.first_seen);
     PutSigned(out, s.last_seen);
+    out.push_back(static_cast<char>(s.kind));
   }
   PutVarint(out, c.areas.size());
   for (const auto& a : c.areas) {
@@ -69,11 +72,13 @@ void EncodeClusterState(const ClusterInfo& c, std::string* out_ptr) {
   for (const auto& a : c.spread.alerted_areas) PutString(out, a);
   PutVarint(out, c.spread.alerted_sources);
   PutVarint(out, c.spread.alerts);
+  PutVarint(out, c.spread.alerted_people);
 }
 
 Result<ClusterInfo> DecodeClusterState(std::string_view bytes) {
   if (bytes.empty()) return MakeError(ErrorCode::kCorruption, "cluster state: empty value");
-  if (static_cast<std::uint8_t>(bytes[0]) != kVersion) {
+  const auto version = static_cast<std::uint8_t>(bytes[0]);
+  if (version != kVersion && version != kVersionWithoutKinds) {
     return MakeError(ErrorCode::kCorruption,
                      "cluster state: unknown format version " +
                          std::to_string(static_cast<std::uint8_t>(bytes[0])));
@@ -100,6 +105,13 @@ Result<ClusterInfo> DecodeClusterState(std::string_view bytes) {
     s.key = r.Fixed64();
     s.first_seen = r.Signed();
     s.last_seen = r.Signed();
+    if (version >= kVersion) {
+      const std::uint8_t kind = r.Byte();
+      if (kind > static_cast<std::uint8_t>(ReporterKind::kPerson)) {
+        return MakeError(ErrorCode::kCorruption, "cluster state: bad reporter kind");
+      }
+      s.kind = static_cast<ReporterKind>(kind);
+    }
     c.sources.push_back(s);
   }
   for (std::uint64_t n = r.Count(), i = 0; r.ok() && i < n; ++i) {
@@ -126,6 +138,7 @@ Result<ClusterInfo> DecodeClusterState(std::string_view bytes) {
   }
   c.spread.alerted_sources = static_cast<std::uint32_t>(r.Varint());
   c.spread.alerts = static_cast<std::uint32_t>(r.Varint());
+  if (version >= kVersion) c.spread.alerted_people = static_cast<std::uint32_t>(r.Varint());
   if (!r.ok()) return MakeError(ErrorCode::kCorruption, "cluster state: truncated value");
   if (!r.done()) return MakeError(ErrorCode::kCorruption, "cluster state: trailing bytes");
   if (c.id == 0) return MakeError(ErrorCode::kCorruption, "cluster state: cluster id 0");

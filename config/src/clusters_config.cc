@@ -15,6 +15,22 @@ void ReadIntField(MapReader& map, std::string_view key, Issues& issues, std::int
   }
 }
 
+// Reads a severity name into `out`; returns the key's node when present.
+std::optional<YAML::Node> ReadSeverityField(MapReader& map, std::string_view key, Issues& issues,
+                                            Severity& out) {
+  auto node = map.Get(key);
+  if (!node) return node;
+  auto name = ReadString(*node, map.Field(key), issues);
+  if (!name) return node;
+  if (auto severity = ParseSeverity(*name)) {
+    out = *severity;
+  } else {
+    issues.Add(*node, map.Field(key),
+               "unknown severity '" + *name + "' (expected: info, low, medium, high, critical)");
+  }
+  return node;
+}
+
 void ParseSpread(const YAML::Node& node, ClusterSpreadConfig& out, Issues& issues) {
   MapReader map(node, "clusters.spread", issues);
   constexpr std::int64_t kDay = 24LL * 3600 * 1000;
@@ -28,6 +44,13 @@ void ParseSpread(const YAML::Node& node, ClusterSpreadConfig& out, Issues& issue
     if (auto value = ReadDouble(*n, map.Field("accel_factor"), issues, 1.0, 1000.0)) {
       out.accel_factor = *value;
     }
+  }
+  auto people = ReadSeverityField(map, "people_floor", issues, out.people_floor);
+  auto public_node = ReadSeverityField(map, "public_floor", issues, out.public_floor);
+  if (out.public_floor > out.people_floor) {
+    issues.Add(public_node ? *public_node : people ? *people : node, "clusters.spread.public_floor",
+               "is above people_floor (" + std::string(SeverityName(out.people_floor)) +
+                   "): public posts would count for more than independent people");
   }
   map.Finish();
 }

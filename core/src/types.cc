@@ -126,6 +126,32 @@ std::string_view SignalKindName(Signal::Kind k) {
   return "cluster_spread";
 }
 
+std::string_view SpreadTrendName(SpreadTrend t) {
+  switch (t) {
+    case SpreadTrend::kSteady: return "steady";
+    case SpreadTrend::kAccelerating: return "accelerating";
+    case SpreadTrend::kSlowing: return "slowing";
+  }
+  return "steady";
+}
+
+std::optional<SpreadTrend> ParseSpreadTrend(std::string_view name) {
+  if (name == "steady") return SpreadTrend::kSteady;
+  if (name == "accelerating") return SpreadTrend::kAccelerating;
+  if (name == "slowing") return SpreadTrend::kSlowing;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> KnownRumourCategory(VerdictStatus v) {
+  switch (v) {
+    case VerdictStatus::kFalse: return "known_false";
+    case VerdictStatus::kMisleading: return "known_misleading";
+    case VerdictStatus::kUnverified:
+    case VerdictStatus::kConfirmed: break;
+  }
+  return std::nullopt;
+}
+
 std::string_view VerdictStatusName(VerdictStatus v) {
   switch (v) {
     case VerdictStatus::kUnverified: return "unverified";

@@ -355,6 +355,26 @@ Result<std::optional<ClusterId>> ClusterOfEvent(storage::Store& store, std::stri
   return std::optional<ClusterId>(ec.cluster);
 }
 
+Result<std::optional<ClusterVerdictRecord>> ClusterVerdict(storage::Store& store, ClusterId id) {
+  return ReadVerdict(store, id);
+}
+
+Result<std::optional<Verdict>> VerdictOfEvent(storage::Store& store, std::string_view event_id) {
+  auto cluster = ClusterOfEvent(store, event_id);
+  if (!cluster) return tl::unexpected(cluster.error());
+  if (!*cluster) return std::optional<Verdict>();
+  auto record = ReadVerdict(store, **cluster);
+  if (!record) return tl::unexpected(record.error());
+  if (!*record) return std::optional<Verdict>();
+  Verdict v;
+  v.cluster_id = ClusterIdText(**cluster);
+  v.status = (*record)->status;
+  v.statement = std::move((*record)->statement);
+  v.decided_by = std::move((*record)->decided_by);
+  v.decided_at = (*record)->decided_at;
+  return std::optional<Verdict>(std::move(v));
+}
+
 Result<Verdict> RecordClusterVerdict(storage::Store& store, ClusterId id, VerdictStatus status,
                                      std::string statement, std::string decided_by, TimeMs now,
                                      IdGenerator& audit_ids) {

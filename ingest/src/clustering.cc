@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "cluster_records.h"
+#include "ingest/reporters.h"
 
 namespace sakchy::ingest {
 
@@ -34,6 +35,8 @@ classifier::ClusterOptions ClustererOptions(const config::ClustersConfig& cfg) {
   t.alert_on_new_area = cfg.spread.new_area;
   t.accel_min_recent = cfg.spread.accel_min_recent;
   t.accel_factor = cfg.spread.accel_factor;
+  t.people_floor = cfg.spread.people_floor;
+  t.public_floor = cfg.spread.public_floor;
   o.spread = t;
   return o;
 }
@@ -56,6 +59,8 @@ struct ClusterStage::Impl {
         by_sources(m.GetCounter("sakchy_cluster_signal_reasons_total",
                                 "Reasons of rumour-cluster spread signals",
                                 {{"reason", "sources"}})),
+        by_people(m.GetCounter("sakchy_cluster_signal_reasons_total",
+                               "Reasons of rumour-cluster spread signals", {{"reason", "people"}})),
         by_area(m.GetCounter("sakchy_cluster_signal_reasons_total",
                              "Reasons of rumour-cluster spread signals", {{"reason", "new_area"}})),
         by_accel(m.GetCounter("sakchy_cluster_signal_reasons_total",
@@ -63,7 +68,9 @@ struct ClusterStage::Impl {
                               {{"reason", "acceleration"}})),
         read_errors(m.GetCounter("sakchy_cluster_read_errors_total",
                                  "Failed reads of cluster records (a report started a new cluster "
-                                 "or a signal lost member ids)")) {
+                                 "or a signal lost member ids)")),
+        known_marked(m.GetCounter("sakchy_cluster_known_rumour_reports_total",
+                                  "Reports that joined a cluster judged false or misleading")) {
     m.AddCallbackGauge("sakchy_cluster_index_reports", "Reports in the rumour-cluster index", {},
                        [this] { return static_cast<double>(clusterer.Memory().indexed_reports); });
     m.AddCallbackGauge("sakchy_cluster_index_bytes", "Memory of the rumour-cluster index", {},
@@ -93,7 +100,29 @@ struct ClusterStage::Impl {
     return o;
   }
 
+  // The clusters with a verdict that gives their new members a category (false, misleading).
+  Status RestoreVerdicts() {
+    storage::RecordScan scan;
+    scan.limit = kRestorePage;
+    for (;;) {
+      auto page = store.ScanRecords(internal::kClusterVerdictTable, scan);
+      if (!page) return tl::unexpected(page.error());
+      for (const auto& r : *page) {
+        auto id = internal::ParseClusterKey(r.key);
+        ClusterVerdictRecord v;
+        if (!id || !internal::DecodeVerdict(r.value, &v)) {
+          return MakeError(ErrorCode::kCorruption, "clusters: a malformed verdict record");
+        }
+        if (KnownRumourCategory(v.status)) known_verdicts[*id] = v.status;
+      }
+      if (page->size() < scan.limit) break;
+      scan.start_after = page->back().key;
+    }
+    return OkStatus();
+  }
+
   Status Restore() {
+    if (auto s = RestoreVerdicts(); !s) return s;
     auto last_cluster = store.ScanRecords(internal::kClusterTable, {.reverse = true, .limit = 1});
     if (!last_cluster) return tl::unexpected(last_cluster.error());
     if (!last_cluster->empty()) {
@@ -160,7 +189,9 @@ struct ClusterStage::Impl {
     std::string value;
     for (std::size_t i = 0; i < items.size(); ++i) {
       storage::ScoredBatchItem& item = items[i];
-      const Event& e = item.event;
+      if (item.resolve_only) continue;
+      if (!item.first_scoring && KeepsItsCluster(item.event)) continue;
+      Event& e = item.event;
       const std::string text = classifier::ClusterText(e.report.text);
       classifier::ClusterInput in;
       in.report_id = e.report.id;
@@ -170,10 +201,12 @@ struct ClusterStage::Impl {
       in.area = e.area;
       in.channel = e.report.channel;
       in.submitted_by = e.report.submitted_by;
+      in.reporter = ReporterKindOf(e.report);
       in.severity = e.severity;
       in.categories = e.categories;
       classifier::Assignment a = clusterer.Add(in);
       batch_clusters[i] = a.cluster;
+      MarkKnownRumour(a.cluster, e);
       assigned.Inc();
       if (a.created) created.Inc();
       if (!a.indexed) short_texts.Inc();
@@ -242,11 +275,43 @@ struct ClusterStage::Impl {
            internal::SignalKey(r.cluster, r.decision.next_state.alerts), value});
       signals_total.Inc();
       if (r.decision.sources_reached) by_sources.Inc();
+      if (r.decision.people_reached) by_people.Inc();
       if (r.decision.new_area) by_area.Inc();
       if (r.decision.accelerating) by_accel.Inc();
       signals.push_back(std::move(s));
     }
     return signals;
+  }
+
+  // A report of a cluster with a false (misleading) verdict: the category known_false
+  // (known_misleading), kept sorted and distinct.
+  void MarkKnownRumour(ClusterId cluster, Event& e) {
+    auto it = known_verdicts.find(cluster);
+    if (it == known_verdicts.end()) return;
+    auto category = KnownRumourCategory(it->second);
+    if (!category) return;
+    auto at = std::lower_bound(e.categories.begin(), e.categories.end(), *category);
+    if (at != e.categories.end() && *at == *category) return;
+    e.categories.insert(at, std::string(*category));
+    known_marked.Inc();
+  }
+
+  // An event scored again (its SMS follow-ups re-score it) that is already in a cluster stays
+  // there without being counted again; it gets that cluster's category again (the classifier
+  // does not know it). False when it is not clustered yet (a first scoring with follow-ups).
+  bool KeepsItsCluster(Event& e) {
+    auto value = store.GetRecord(internal::kClusterOfTable, e.report.id);
+    internal::EventCluster ec;
+    if (!value || !*value || !internal::DecodeEventCluster(**value, &ec)) {
+      if (!value) {
+        read_errors.Inc();
+        spdlog::error("clusters: reading the cluster of event {} failed: {}", e.report.id,
+                      value.error().ToString());
+      }
+      return false;
+    }
+    MarkKnownRumour(ec.cluster, e);
+    return true;
   }
 
   // The Signal of a raised decision, with the cluster's state at the end of the batch and its
@@ -257,10 +322,12 @@ struct ClusterStage::Impl {
     s.subject_id = ClusterIdText(r.cluster);
     s.reason = classifier::SpreadReason(r.decision, *clusterer.options().spread);
     s.at = clock.NowMs();
-    clusterer.Visit(r.cluster, [&s](const classifier::ClusterInfo& c) {
+    s.spread = classifier::SpreadWhyOf(r.decision);
+    const Severity floor = r.decision.floor;
+    clusterer.Visit(r.cluster, [&s, floor](const classifier::ClusterInfo& c) {
       s.area = c.MainArea();
       for (const auto& a : c.areas) s.areas.push_back(a.area);
-      s.severity = c.max_severity;
+      s.severity = std::max(c.max_severity, floor);
       for (const auto& x : c.categories) s.categories.push_back(x.category);
       s.summary = c.representative_text;
       s.sources = static_cast<int>(c.distinct_sources);
@@ -297,14 +364,18 @@ struct ClusterStage::Impl {
   std::mutex mu;                                 // one Annotate at a time
   std::unordered_map<ClusterId, Touch> touched;  // per call
   std::vector<ClusterId> batch_clusters;         // per call: cluster of each item
+  // Clusters whose verdict gives new members a category (guarded by `mu`).
+  std::unordered_map<ClusterId, VerdictStatus> known_verdicts;
   Counter& assigned;
   Counter& created;
   Counter& short_texts;
   Counter& signals_total;
   Counter& by_sources;
+  Counter& by_people;
   Counter& by_area;
   Counter& by_accel;
   Counter& read_errors;
+  Counter& known_marked;
 };
 
 ClusterStage::ClusterStage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -321,6 +392,15 @@ Result<std::unique_ptr<ClusterStage>> ClusterStage::Open(storage::Store& store,
 
 std::vector<Signal> ClusterStage::Annotate(std::span<storage::ScoredBatchItem> items) {
   return impl_->Annotate(items);
+}
+
+void ClusterStage::VerdictRecorded(ClusterId cluster, VerdictStatus status) {
+  std::lock_guard lock(impl_->mu);
+  if (KnownRumourCategory(status)) {
+    impl_->known_verdicts[cluster] = status;
+  } else {
+    impl_->known_verdicts.erase(cluster);
+  }
 }
 
 classifier::RumourClusterer::MemoryStats ClusterStage::Memory() const {

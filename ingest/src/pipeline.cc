@@ -413,6 +413,7 @@ class PipelineImpl final : public Pipeline {
     std::vector<Report> retry;
     std::vector<storage::ScoredBatchItem> items;
     std::vector<std::size_t> plain;  // items that are first scorings of plain reports
+    std::vector<Threaded> threaded;  // items scored by ScoreThreaded, to finish after analysis
     BatchCounters batch_counters;
     for (;;) {
       work.clear();
@@ -457,25 +458,42 @@ class PipelineImpl final : public Pipeline {
       retry.clear();
       plain.clear();
       std::vector<Alert> alerts;
+      threaded.clear();
       for (auto& report : work) {
         auto start = std::chrono::steady_clock::now();
         storage::ScoredBatchItem item;
         if (!report.follow_up_of.empty() || !report.thread_key.empty()) {
-          if (!ScoreThreaded(*classifier, report, item)) {
+          bool rescored = false;
+          if (!ScoreThreaded(*classifier, report, item, &rescored)) {
             retry.push_back(std::move(report));
             continue;
           }
+          if (!item.resolve_only) threaded.push_back({items.size(), rescored});
         } else {
           item.event = Score(*classifier, std::move(report));
-          if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
           item.defer_counters = defer;
           item.first_scoring = true;  // each queued report is scored once, from its mark
           plain.push_back(items.size());
         }
         score_seconds_.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        for (const auto& a : item.alerts) alerts.push_back(a);
         items.push_back(std::move(item));
+      }
+      std::unique_lock<std::mutex> in_order;  // analyse + commit: one batch at a time
+      std::vector<Signal> signals;
+      if (hooks_.analyse) {
+        in_order = std::unique_lock(analyse_mu_);
+        signals = hooks_.analyse(items);
+      }
+      // Alerts and counters come from the events as the analysis left them (it may add a
+      // category, e.g. known_false), so the routing ticket, the counters and the stored event
+      // agree and each category is counted once.
+      for (std::size_t i : plain) {
+        if (hooks_.plan_alerts) items[i].alerts = hooks_.plan_alerts(items[i].event);
+      }
+      for (const auto& t : threaded) FinishThreaded(items[t.item], t.rescored);
+      for (const auto& item : items) {
+        for (const auto& a : item.alerts) alerts.push_back(a);
       }
       // The counters of the batch's first scorings are summed per key and travel with the first
       // of them: they are committed in the same atomic write, and a first scoring is never
@@ -484,12 +502,6 @@ class PipelineImpl final : public Pipeline {
         batch_counters.clear();
         for (std::size_t i : plain) counters_.Add(items[i].event, batch_counters);
         items[plain.front()].counters = batch_counters.Deltas();
-      }
-      std::unique_lock<std::mutex> in_order;  // analyse + commit: one batch at a time
-      std::vector<Signal> signals;
-      if (hooks_.analyse) {
-        in_order = std::unique_lock(analyse_mu_);
-        signals = hooks_.analyse(items);
       }
       bool committed = false;
       // Retry a failed commit: the reports stay pending on disk, so nothing is lost even if the
@@ -529,12 +541,17 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
+  struct Threaded {
+    std::size_t item = 0;
+    bool rescored = false;  // the event was scored before (its old counters are in the item)
+  };
+
   // Scores a report that may have follow-ups, or a follow-up (which re-scores its parent with
   // every follow-up stored so far). Reads the stored event; false when that read failed (retry
-  // later). Counters of a re-scored event are the new ones minus the old ones; alerts go only to
-  // contacts and channels not yet alerted about the event.
+  // later). A re-scored event (*rescored) brings its old counters negated; FinishThreaded adds
+  // the new ones and plans the alerts once the batch is analysed.
   bool ScoreThreaded(const classifier::Classifier& classifier, Report& report,
-                     storage::ScoredBatchItem& item) {
+                     storage::ScoredBatchItem& item, bool* rescored) {
     const bool follow_up = !report.follow_up_of.empty();
     const std::string& event_id = follow_up ? report.follow_up_of : report.id;
     item.pending_id = report.id;
@@ -564,17 +581,25 @@ class PipelineImpl final : public Pipeline {
     Event e = Score(classifier, old.report, &text);
     e.follow_ups = old.follow_ups;
     e.follow_ups_scored = count;
-    item.counters = CountersFor(e, areas_);
-    if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(e);
+    *rescored = old.scored;
     if (old.scored) {
       for (auto c : CountersFor(old, areas_)) {
         c.delta = -c.delta;
         item.counters.push_back(std::move(c));
       }
-      if (!item.alerts.empty()) DropAlreadyAlerted(e.report.id, item.alerts);
     }
     item.event = std::move(e);
     return true;
+  }
+
+  // After the analysis of the batch: the event's counters (the differences to the old ones of a
+  // re-scored event) and its alerts, only to contacts and channels not yet alerted about it.
+  void FinishThreaded(storage::ScoredBatchItem& item, bool rescored) {
+    auto counters = CountersFor(item.event, areas_);
+    item.counters.insert(item.counters.begin(), std::make_move_iterator(counters.begin()),
+                         std::make_move_iterator(counters.end()));
+    if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
+    if (rescored && !item.alerts.empty()) DropAlreadyAlerted(item.event.report.id, item.alerts);
   }
 
   // Removes from `alerts` those whose idempotency key the event's stored alerts already use.

@@ -61,7 +61,8 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     json::object o{{"line", number},
                    {"score", c.score},
                    {"severity", SeverityName(c.severity)},
-                   {"rules_score", c.rules_score}};
+                   {"rules_score", c.rules_score},
+                   {"language", classifier::LanguageName(c.language)}};
     json::array cats;
     for (const auto& cat : c.categories) cats.emplace_back(cat);
     o["categories"] = std::move(cats);

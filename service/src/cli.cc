@@ -150,9 +150,9 @@ Scores texts offline with the rules in DIR and, with --model, learned models bes
 model's probability of its positive label p adds WEIGHT × p to the score when p >= 0.5, and the
 model's task as a category; WEIGHT defaults to 1). Input: one JSON object per line with a "text"
 string. Output: one JSON object per line:
-  {"line":1,"score":..,"severity":"..","rules_score":..,"categories":[..],"area":..,
-   "matches":[{"rule_id","category","term","begin","end","excerpt"}],"places":[..],
-   "models":[{"model","version","probability","contribution"}],"input":{..}}
+  {"line":1,"score":..,"severity":"..","rules_score":..,"language":"ky|ru|uz|en|unknown",
+   "categories":[..],"area":..,"matches":[{"rule_id","category","term","begin","end","excerpt"}],
+   "places":[..],"models":[{"model","version","probability","contribution"}],"input":{..}}
 or {"line":N,"error":"..."} for a line that cannot be read. Offsets are UTF-8 byte offsets.
 )";
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/json.hpp>
 
@@ -45,8 +46,9 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (engine_) engine_->Stop();
   }
-  void Start() {
+  void Start(std::optional<VerdictLookup> verdicts = std::nullopt) {
     engine_ = Engine::Create(stores_.store(), cfg_, contacts_, *areas_, clock_, metrics_);
+    if (verdicts) engine_->SetVerdictLookup(std::move(*verdicts));
     ASSERT_OK(engine_->Start());
   }
   // Commits an event with its routing ticket and hands it over, as the pipeline does; returns the
@@ -729,6 +731,91 @@ TEST_P(EngineTest, VerdictReachesThoseAlertedByTheClusterSignalOnly) {
   EXPECT_EQ(body.at("type"), "sakchy.follow_up");
   EXPECT_EQ(body.at("verdict").at("status"), "confirmed");
   EXPECT_EQ(body.at("subject_id"), "C1");
+}
+
+}  // namespace
+}  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+// The verdicts a service would read from the clusters, by hand.
+VerdictLookup FakeVerdicts(std::map<std::string, Verdict>* by_event,
+                           std::map<std::string, Verdict>* by_cluster,
+                           std::atomic<int>* event_reads) {
+  VerdictLookup lookup;
+  lookup.of_event = [by_event, event_reads](std::string_view id) -> Result<std::optional<Verdict>> {
+    event_reads->fetch_add(1);
+    auto it = by_event->find(std::string(id));
+    if (it == by_event->end()) return std::optional<Verdict>();
+    return std::optional<Verdict>(it->second);
+  };
+  lookup.of_cluster = [by_cluster](std::string_view id) -> Result<std::optional<Verdict>> {
+    auto it = by_cluster->find(std::string(id));
+    if (it == by_cluster->end()) return std::optional<Verdict>();
+    return std::optional<Verdict>(it->second);
+  };
+  return lookup;
+}
+
+Verdict FalseVerdict() {
+  Verdict v;
+  v.cluster_id = "C1";
+  v.status = VerdictStatus::kFalse;
+  v.statement = "Водоканал: вода в Араване безопасна.";
+  v.decided_by = "analyst-1";
+  v.decided_at = kFixtureStart - 60'000;
+  return v;
+}
+
+TEST_P(EngineTest, SpreadSignalSaysWhyInTheContactsLanguageAndShowsTheVerdict) {
+  std::map<std::string, Verdict> by_event, by_cluster{{"C1", FalseVerdict()}};
+  std::atomic<int> event_reads{0};
+  contacts_[1].language = "en";
+  Start(FakeVerdicts(&by_event, &by_cluster, &event_reads));
+  Signal s = ClusterSignal({}, clock_.NowMs());
+  s.spread = SpreadWhy{6, 0, 2 * 60 * 1000, SpreadTrend::kAccelerating, {"KG-O-ARAVAN"}};
+  ASSERT_OK(engine_->Raise(s));
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1 && osh_.count() == 1; }));
+  const auto en = boost::json::parse(aravan_.requests()[0].body).as_object();
+  EXPECT_EQ(en.at("signal").at("why"),
+            "6 independent reports in 2 minutes, accelerating; new area: Aravan");
+  EXPECT_EQ(en.at("signal").at("people").as_int64(), 6);
+  EXPECT_EQ(en.at("signal").at("span_ms").as_int64(), 120000);
+  EXPECT_EQ(en.at("signal").at("trend"), "accelerating");
+  EXPECT_EQ(en.at("signal").at("reason"), "3 distinct sources within 1h");
+  EXPECT_EQ(en.at("verdict").at("status"), "false");
+  EXPECT_EQ(en.at("verdict").at("text"),
+            "Already checked: FALSE — «Водоканал: вода в Араване безопасна.»");
+  const auto ru = boost::json::parse(osh_.requests()[0].body).as_object();
+  EXPECT_EQ(ru.at("signal").at("why"),
+            "6 независимых сообщений за 2 минуты, ускоряется; новый район: Араванский район");
+  EXPECT_THAT(std::string(ru.at("verdict").at("text").as_string()),
+              HasSubstr("Уже проверено: ЛОЖЬ"));
+}
+
+TEST_P(EngineTest, KnownFalseEventAlertCarriesTheVerdictOthersAreNotLookedUp) {
+  std::map<std::string, Verdict> by_event, by_cluster;
+  std::atomic<int> event_reads{0};
+  Start(FakeVerdicts(&by_event, &by_cluster, &event_reads));
+  Event plain = MakeEvent(ids_, clock_.NowMs());
+  Raise(plain, 2);
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 1; }));
+  EXPECT_EQ(event_reads.load(), 0) << "only events with a known_* category are looked up";
+  EXPECT_FALSE(boost::json::parse(aravan_.requests()[0].body).as_object().contains("verdict"));
+
+  Event known = MakeEvent(ids_, clock_.NowMs());
+  known.categories = {"health", "known_false"};
+  by_event[known.report.id] = FalseVerdict();
+  Raise(known, 2);
+  ASSERT_TRUE(WaitFor([&] { return aravan_.count() == 2; }));
+  EXPECT_GE(event_reads.load(), 1);
+  const auto body = boost::json::parse(aravan_.requests()[1].body).as_object();
+  EXPECT_EQ(body.at("verdict").at("status"), "false");
+  EXPECT_EQ(body.at("verdict").at("statement"), "Водоканал: вода в Араване безопасна.");
+  EXPECT_THAT(std::string(body.at("verdict").at("text").as_string()),
+              HasSubstr("Уже проверено: ЛОЖЬ — «Водоканал"));
+  EXPECT_EQ(body.at("categories").as_array().size(), 2u);
 }
 
 }  // namespace

@@ -465,6 +465,39 @@ TEST_F(NotifierTest, SignalsFormOneGroupPerClusterApartFromEvents) {
               notifier_->Group("root/area=KG-O-ARAVAN,signal=cluster:C1")->acked);
 }
 
+TEST_F(NotifierTest, SpreadFiguresTravelWithTheSignalGroupAndSurviveARestart) {
+  Make();
+  RoutingInput s;
+  s.kind = AlertKind::kSignal;
+  s.key = "cluster:C7";
+  s.subject = "C7";
+  s.area = "KG-O-ARAVAN";
+  s.severity = Severity::kHigh;
+  s.sources = 5;
+  s.spread = SpreadWhy{5, 1, 90 * kSec, SpreadTrend::kAccelerating, {"KG-O-ARAVAN"}};
+  auto d = AddAndTick(s, kT0);
+  ASSERT_FALSE(d.empty());
+  ASSERT_TRUE(d[0].spread.has_value());
+  EXPECT_EQ(d[0].spread->people, 5);
+  EXPECT_EQ(d[0].spread->public_sources, 1);
+  EXPECT_EQ(d[0].spread->trend, SpreadTrend::kAccelerating);
+  std::vector<storage::Record> groups;
+  for (const auto& w : notifier_->TakeDirty()) {
+    if (w.table == kGroupsTable && w.value) groups.push_back({w.key, *w.value});
+  }
+  Make();
+  EXPECT_TRUE(notifier_->Restore(groups, {}, {}, kT0 + kMin).empty());
+  // More sources from an input without figures: the group notifies with those it kept.
+  s.sources = 10;
+  s.spread.reset();
+  auto again = AddAndTick(s, kT0 + 10 * kMin);
+  ASSERT_FALSE(again.empty());
+  ASSERT_TRUE(again[0].spread.has_value());
+  EXPECT_EQ(again[0].spread->people, 5);
+  EXPECT_EQ(again[0].spread->span_ms, 90 * kSec);
+  EXPECT_EQ(again[0].spread->new_areas, std::vector<AreaCode>{"KG-O-ARAVAN"});
+}
+
 TEST_F(NotifierTest, AGroupClosesResolveAfterItsLastInputWithOneScheduledCheck) {
   cfg_.route.group_by = std::vector<std::string>{"area"};
   cfg_.route.repeat_interval_ms = 100 * kHour;  // no reminders in this test

@@ -254,3 +254,128 @@ TEST(TemplatesTest, FollowUpsInEachLanguage) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+// A cluster spread signal as the engine renders it: the representative text as the event.
+Sample SignalSample() {
+  Sample s;
+  s.event.report.id = "42";
+  s.event.report.text = "Завтра закроют все банки, люди снимают деньги, передайте родным";
+  s.event.report.channel = "signal";
+  s.event.report.observed_at = kObserved;
+  s.event.severity = Severity::kHigh;
+  s.event.area = "KG-GO";
+  s.alert.id = "01J0000000000000000000SGNL";
+  s.alert.kind = AlertKind::kSignal;
+  s.alert.subject_id = "42";
+  s.alert.area = "KG-GO";
+  s.alert.severity = Severity::kHigh;
+  s.alert.created_at = kObserved + 5000;
+  return s;
+}
+
+TEST(SpreadWhyTextTest, PeopleElapsedTimeAndTrendInEachLanguage) {
+  SpreadWhy why;
+  why.people = 6;
+  why.span_ms = 95 * 1000;
+  why.trend = SpreadTrend::kAccelerating;
+  EXPECT_EQ(SpreadWhyText("en", why, {}), "6 independent reports in 2 minutes, accelerating");
+  EXPECT_EQ(SpreadWhyText("ru", why, {}), "6 независимых сообщений за 2 минуты, ускоряется");
+  EXPECT_EQ(SpreadWhyText("ky", why, {}), "6 көз карандысыз билдирүү 2 мүнөттө, тездеп жатат");
+  why.people = 1;
+  why.public_sources = 3;
+  why.span_ms = 40 * 1000;
+  why.trend = SpreadTrend::kSteady;
+  EXPECT_EQ(SpreadWhyText("en", why, {}),
+            "1 independent report and 3 public posts in 40 seconds, steady");
+  EXPECT_EQ(SpreadWhyText("ru", why, {}),
+            "1 независимое сообщение и 3 публичных поста за 40 секунд, в ровном темпе");
+  why.people = 0;
+  why.public_sources = 5;
+  why.span_ms = 3 * 3600 * 1000;
+  why.trend = SpreadTrend::kSlowing;
+  EXPECT_EQ(SpreadWhyText("en", why, {"Nookat"}),
+            "5 public posts in 3 hours, slowing down; new area: Nookat");
+  EXPECT_EQ(SpreadWhyText("ru", why, {"Ноокат", "Кара-Суу"}),
+            "5 публичных постов за 3 часа, замедляется; новые районы: Ноокат, Кара-Суу");
+  EXPECT_EQ(SpreadWhyText("ky", why, {"Ноокат"}),
+            "5 ачык жарыялоо 3 саатта, басаңдап жатат; жаңы аймак: Ноокат");
+  why.public_sources = 21;
+  why.span_ms = 60 * 1000;
+  EXPECT_THAT(SpreadWhyText("ru", why, {}), HasSubstr("21 публичный пост за 1 минуту"));
+}
+
+TEST(SpreadWhyTextTest, SignalMessagesSayWhyInsteadOfTheEnglishReason) {
+  Sample s = SignalSample();
+  SpreadWhy why;
+  why.people = 6;
+  why.span_ms = 2 * 60 * 1000;
+  why.trend = SpreadTrend::kAccelerating;
+  for (const auto& [lang, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"ru", "Причина: 6 независимых сообщений за 2 минуты, ускоряется"},
+           {"ky", "Себеп: 6 көз карандысыз билдирүү 2 мүнөттө, тездеп жатат"},
+           {"en", "Reason: 6 independent reports in 2 minutes, accelerating"}}) {
+    MessageInput in = Input(s, lang, "Ош");
+    in.reason = "6 distinct sources within 1h (6 people)";
+    in.spread = why;
+    EXPECT_THAT(LongMessage(in), HasSubstr("\n" + expected + "\n")) << lang;
+    EXPECT_THAT(LongMessage(in), Not(HasSubstr("distinct sources"))) << lang;
+    const std::string sms = ShortMessage(in);
+    EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
+    EXPECT_THAT(sms, HasSubstr(expected.substr(expected.find(": ") + 2))) << sms;
+  }
+}
+
+TEST(VerdictNoteTest, AlreadyCheckedComesFirstInEachLanguage) {
+  Sample s = MakeSample("В Араване говорят, что вода отравлена", "отравлена");
+  s.event.categories = {"known_false", "rumour_marker", "violence"};
+  s.alert.categories = s.event.categories;
+  Verdict v;
+  v.cluster_id = "42";
+  v.status = VerdictStatus::kFalse;
+  v.statement = "Водоканал: вода в Араване безопасна, проверено санэпидслужбой.";
+  EXPECT_EQ(VerdictNoteText("en", v.status, v.statement, 1000),
+            "Already checked: FALSE — «" + v.statement + "»");
+  EXPECT_EQ(VerdictNoteText("ru", v.status, v.statement, 1000),
+            "Уже проверено: ЛОЖЬ — «" + v.statement + "»");
+  EXPECT_EQ(VerdictNoteText("ky", v.status, "", 1000), "Мурда текшерилген: ЖАЛГАН");
+  EXPECT_EQ(VerdictNoteText("ru", VerdictStatus::kMisleading, "x", 0),
+            "Уже проверено: ВВОДИТ В ЗАБЛУЖДЕНИЕ");
+  for (const char* lang : {"ky", "ru", "en"}) {
+    MessageInput in = Input(s, lang, "Араван");
+    in.verdict = v;
+    const std::string text = LongMessage(in);
+    const std::string note = VerdictNoteText(lang, v.status, v.statement, 1000);
+    EXPECT_THAT(text, HasSubstr("\n" + note + "\n")) << text;
+    EXPECT_LT(text.find(note), text.find("отравлена")) << "before the report: " << text;
+    const std::string sms = ShortMessage(in);
+    EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
+    EXPECT_THAT(sms, HasSubstr(VerdictNoteText(lang, v.status, "", 0))) << sms;
+  }
+  // The category is named in words too.
+  MessageInput ru = Input(s, "ru", "Араван");
+  EXPECT_THAT(LongMessage(ru), HasSubstr("проверенный слух: ложь"));
+  EXPECT_THAT(Subject(Input(s, "en", "Aravan")), HasSubstr("known false"));
+}
+
+TEST(VerdictNoteTest, SmsKeepsTheVerdictWhenTheStatementIsLong) {
+  Sample s = SignalSample();
+  MessageInput in = Input(s, "ky", "Ош шаары");
+  in.verdict = Verdict{};
+  in.verdict->status = VerdictStatus::kFalse;
+  in.verdict->statement = std::string(300, 'x');
+  SpreadWhy why;
+  why.people = 12;
+  why.public_sources = 40;
+  why.span_ms = 50 * 60 * 1000;
+  in.spread = why;
+  const std::string sms = ShortMessage(in);
+  EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
+  EXPECT_THAT(sms, HasSubstr("Мурда текшерилген: ЖАЛГАН"));
+  EXPECT_THAT(sms, HasSubstr("OK " + AlertCode(s.alert.id)));
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "../../classifier/src/clusters_internal.h"
+#include "core/varint.h"
 #include "../../classifier/src/normalizer.h"
 
 namespace sakchy::classifier {
@@ -592,6 +593,218 @@ TEST(Spread, Acceleration) {
   EXPECT_FALSE(EvaluateSpread(c, th, now + 5 * kMin, d.next_state).accelerating);
   // Too few to matter even from zero.
   EXPECT_FALSE(EvaluateSpread(Cluster({{"", now - kMin}, {"", now}}), th, now, {}).accelerating);
+}
+
+// ---- independent people and the severity floor ----
+
+struct Src {
+  std::string who;
+  ReporterKind kind = ReporterKind::kPerson;
+  TimeMs time = 0;
+  Severity severity = Severity::kInfo;
+};
+
+ClusterInfo ClusterFrom(const std::vector<Src>& reports) {
+  RumourClusterer clusterer;
+  const std::string text = Norm("Завтра закроют все банки, люди снимают деньги с карточек");
+  ClusterId id = 0;
+  int n = 0;
+  for (const Src& r : reports) {
+    const std::string report_id = "R" + std::to_string(n++);
+    ClusterInput in;
+    in.report_id = report_id;
+    in.text = text;
+    in.time = r.time;
+    in.channel = r.kind == ReporterKind::kPerson ? "api" : "rss";
+    in.submitted_by = r.who;
+    in.reporter = r.kind;
+    in.severity = r.severity;
+    id = clusterer.Add(in).cluster;
+  }
+  return *clusterer.Get(id);
+}
+
+SpreadThresholds FloorThresholds() {
+  SpreadThresholds th;  // min_sources 5 within 1 h; floors high / medium
+  th.alert_on_new_area = false;
+  return th;
+}
+
+std::vector<Src> People(int n, TimeMs start, TimeMs step,
+                        ReporterKind kind = ReporterKind::kPerson, const std::string& prefix = "m") {
+  std::vector<Src> out;
+  for (int i = 0; i < n; ++i) out.push_back({prefix + std::to_string(i), kind, start + i * step});
+  return out;
+}
+
+TEST(SpreadFloor, FivePeopleWithinTheWindowRaiseAtThePeopleFloor) {
+  const SpreadThresholds th = FloorThresholds();
+  ClusterInfo c = ClusterFrom(People(5, kT0, 20 * 1000));  // five monitors within 80 s
+  const TimeMs now = kT0 + 80 * 1000;
+  SpreadDecision d = EvaluateSpread(c, th, now, {});
+  EXPECT_TRUE(d.alert);
+  EXPECT_TRUE(d.people_reached);
+  EXPECT_EQ(d.people, 5u);
+  EXPECT_EQ(d.sources, 5u);
+  EXPECT_EQ(d.floor, Severity::kHigh);
+  EXPECT_EQ(d.span_ms, 80 * 1000);
+  EXPECT_EQ(d.trend, SpreadTrend::kAccelerating);
+  EXPECT_EQ(d.next_state.alerted_people, 5u);
+  EXPECT_EQ(SpreadReason(d, th),
+            "5 distinct sources within 1h (5 people); accelerating: 5 reports in 10 min "
+            "(0.0 per 10 min before)");
+  SpreadWhy why = SpreadWhyOf(d);
+  EXPECT_EQ(why.people, 5);
+  EXPECT_EQ(why.public_sources, 0);
+  EXPECT_EQ(why.span_ms, 80 * 1000);
+  EXPECT_EQ(why.trend, SpreadTrend::kAccelerating);
+  // Four people are not enough: no floor.
+  SpreadDecision four = EvaluateSpread(ClusterFrom(People(4, kT0, 1000)), th, kT0 + 4000, {});
+  EXPECT_FALSE(four.people_reached);
+  EXPECT_EQ(four.floor, Severity::kInfo);
+}
+
+TEST(SpreadFloor, PublicPostsOnlyRaiseAtThePublicFloor) {
+  const SpreadThresholds th = FloorThresholds();
+  ClusterInfo c = ClusterFrom(People(5, kT0, 5 * kMin, ReporterKind::kPublic, "feed"));
+  SpreadDecision d = EvaluateSpread(c, th, kT0 + 20 * kMin, {});
+  EXPECT_TRUE(d.alert);
+  EXPECT_TRUE(d.sources_reached);
+  EXPECT_FALSE(d.people_reached);
+  EXPECT_EQ(d.people, 0u);
+  EXPECT_EQ(d.floor, Severity::kMedium);
+  EXPECT_EQ(SpreadReason(d, th), "5 distinct sources within 1h");
+  EXPECT_EQ(SpreadWhyOf(d).public_sources, 5);
+}
+
+TEST(SpreadFloor, OnePersonReportingManyTimesIsNotIndependent) {
+  SpreadThresholds th = FloorThresholds();
+  std::vector<Src> same;
+  for (int i = 0; i < 6; ++i) same.push_back({"m1", ReporterKind::kPerson, kT0 + i * 1000});
+  SpreadDecision d = EvaluateSpread(ClusterFrom(same), th, kT0 + 5000, {});
+  EXPECT_EQ(d.people, 1u);
+  EXPECT_FALSE(d.people_reached);
+  EXPECT_FALSE(d.sources_reached);
+  EXPECT_TRUE(d.accelerating) << "six reports in a minute still accelerate";
+  EXPECT_EQ(d.floor, Severity::kInfo) << "but they are one person's";
+}
+
+TEST(SpreadFloor, PeopleCountOnlyWithinTheWindow) {
+  SpreadThresholds th = FloorThresholds();
+  th.accel_min_recent = 1000;
+  // Five people over 80 minutes: within the last hour only four.
+  ClusterInfo c = ClusterFrom(People(5, kT0, 20 * kMin));
+  SpreadDecision d = EvaluateSpread(c, th, kT0 + 80 * kMin, {});
+  EXPECT_EQ(d.people, 4u);
+  EXPECT_FALSE(d.alert);
+  EXPECT_EQ(d.floor, Severity::kInfo);
+  th.sources_window_ms = 90 * kMin;
+  d = EvaluateSpread(c, th, kT0 + 80 * kMin, {});
+  EXPECT_TRUE(d.people_reached);
+  EXPECT_EQ(d.floor, Severity::kHigh);
+  EXPECT_EQ(d.span_ms, 80 * kMin);
+  EXPECT_EQ(d.trend, SpreadTrend::kSteady);
+}
+
+TEST(SpreadFloor, PeopleJoiningPublicPostsRaiseAgainAtThePeopleFloor) {
+  SpreadThresholds th = FloorThresholds();
+  th.accel_min_recent = 1000;
+  std::vector<Src> reports = People(3, kT0, kMin, ReporterKind::kPublic, "feed");
+  auto two = People(2, kT0 + 3 * kMin, kMin);
+  reports.insert(reports.end(), two.begin(), two.end());
+  SpreadDecision first = EvaluateSpread(ClusterFrom(reports), th, kT0 + 5 * kMin, {});
+  EXPECT_TRUE(first.sources_reached);
+  EXPECT_EQ(first.people, 2u);
+  EXPECT_EQ(first.floor, Severity::kMedium) << "five sources, but only two people";
+  // Three more people: eight sources (not doubled), but five people now.
+  auto more = People(3, kT0 + 6 * kMin, kMin, ReporterKind::kPerson, "p");
+  reports.insert(reports.end(), more.begin(), more.end());
+  ClusterInfo c = ClusterFrom(reports);
+  SpreadDecision second = EvaluateSpread(c, th, kT0 + 9 * kMin, first.next_state);
+  EXPECT_FALSE(second.sources_reached);
+  EXPECT_TRUE(second.people_reached);
+  EXPECT_TRUE(second.alert);
+  EXPECT_EQ(second.floor, Severity::kHigh);
+  EXPECT_EQ(SpreadWhyOf(second).public_sources, 3);
+  // Once alerted at five people, again only at ten.
+  EXPECT_FALSE(EvaluateSpread(c, th, kT0 + 10 * kMin, second.next_state).alert);
+}
+
+TEST(SpreadFloor, FloorsAreConfigurable) {
+  SpreadThresholds th = FloorThresholds();
+  th.people_floor = Severity::kCritical;
+  th.public_floor = Severity::kLow;
+  EXPECT_EQ(EvaluateSpread(ClusterFrom(People(5, kT0, 1000)), th, kT0 + 5000, {}).floor,
+            Severity::kCritical);
+  EXPECT_EQ(EvaluateSpread(ClusterFrom(People(5, kT0, 1000, ReporterKind::kPublic)), th,
+                           kT0 + 5000, {})
+                .floor,
+            Severity::kLow);
+}
+
+TEST(SpreadFloor, ASourceIsAPersonOnceItReportedAsOne) {
+  // The same key (channel + author) seen as a public post first, then privately.
+  std::vector<Src> reports = {{"a", ReporterKind::kPublic, kT0}, {"a", ReporterKind::kPerson, kT0 + 1000}};
+  ClusterInfo c = ClusterFrom(reports);
+  ASSERT_EQ(c.sources.size(), 2u) << "different channels (rss, api) are different sources";
+  RumourClusterer clusterer;
+  const std::string text = Norm("Завтра закроют все банки, люди снимают деньги с карточек");
+  ClusterId id = 0;
+  for (ReporterKind kind : {ReporterKind::kPublic, ReporterKind::kPerson, ReporterKind::kPublic}) {
+    ClusterInput in;
+    in.report_id = "R";
+    in.text = text;
+    in.time = kT0;
+    in.channel = "telegram";
+    in.submitted_by = "author-1";
+    in.reporter = kind;
+    id = clusterer.Add(in).cluster;
+  }
+  ClusterInfo t = *clusterer.Get(id);
+  ASSERT_EQ(t.sources.size(), 1u);
+  EXPECT_EQ(t.sources[0].kind, ReporterKind::kPerson);
+  EXPECT_EQ(t.PeopleWithin(kT0, kMin), 1u);
+}
+
+TEST(SpreadFloor, KindsAndAlertedPeopleSurviveTheCodecAndVersion1StillReads) {
+  std::vector<Src> reports = People(2, kT0, 1000);
+  reports.push_back({"feed", ReporterKind::kPublic, kT0 + 2000});
+  ClusterInfo c = ClusterFrom(reports);
+  c.spread.alerted_people = 7;
+  auto decoded = DecodeClusterState(EncodeClusterState(c));
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
+  EXPECT_EQ(decoded->PeopleWithin(kT0 + 2000, kMin), 2u);
+  EXPECT_EQ(decoded->SourcesWithin(kT0 + 2000, kMin), 3u);
+  EXPECT_EQ(decoded->spread.alerted_people, 7u);
+  // Version 1: the same layout without the sources' kind bytes and alerted_people (last).
+  std::string v2 = EncodeClusterState(c);
+  std::string v1 = v2.substr(0, v2.size() - 1);
+  v1[0] = 1;
+  for (const ClusterSource& src : c.sources) {
+    std::string with_kind;
+    varint::PutFixed64(with_kind, src.key);
+    varint::PutSigned(with_kind, src.first_seen);
+    varint::PutSigned(with_kind, src.last_seen);
+    const std::string without_kind = with_kind;
+    with_kind.push_back(static_cast<char>(src.kind));
+    const std::size_t at = v1.find(with_kind);
+    ASSERT_NE(at, std::string::npos);
+    v1.replace(at, with_kind.size(), without_kind);
+  }
+  auto old = DecodeClusterState(v1);
+  ASSERT_TRUE(old.has_value()) << old.error().ToString();
+  EXPECT_EQ(old->members, c.members);
+  EXPECT_EQ(old->SourcesWithin(kT0 + 2000, kMin), 3u);
+  EXPECT_EQ(old->PeopleWithin(kT0 + 2000, kMin), 0u) << "kinds unknown before version 2: public";
+  EXPECT_EQ(old->spread.alerted_people, 0u);
+  // A kind that does not exist is corruption.
+  std::string bad = v2;
+  std::string kind_of_first;
+  varint::PutFixed64(kind_of_first, c.sources[0].key);
+  varint::PutSigned(kind_of_first, c.sources[0].first_seen);
+  varint::PutSigned(kind_of_first, c.sources[0].last_seen);
+  bad[bad.find(kind_of_first) + kind_of_first.size()] = 7;
+  EXPECT_FALSE(DecodeClusterState(bad).has_value());
 }
 
 // ---- quality on real data (PHEME dev) ----

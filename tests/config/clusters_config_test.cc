@@ -47,6 +47,8 @@ TEST_F(ClustersConfigTest, DefaultsWhenAbsent) {
   EXPECT_TRUE(c.spread.new_area);
   EXPECT_EQ(c.spread.accel_min_recent, 5u);
   EXPECT_DOUBLE_EQ(c.spread.accel_factor, 3.0);
+  EXPECT_EQ(c.spread.people_floor, Severity::kHigh);
+  EXPECT_EQ(c.spread.public_floor, Severity::kMedium);
 }
 
 TEST_F(ClustersConfigTest, FullSectionParses) {
@@ -62,6 +64,8 @@ TEST_F(ClustersConfigTest, FullSectionParses) {
     new_area: false
     accel_min_recent: 8
     accel_factor: 2.5
+    people_floor: critical
+    public_floor: low
 )yaml");
   ASSERT_OK(config);
   const ClustersConfig& c = config->clusters;
@@ -75,6 +79,8 @@ TEST_F(ClustersConfigTest, FullSectionParses) {
   EXPECT_FALSE(c.spread.new_area);
   EXPECT_EQ(c.spread.accel_min_recent, 8u);
   EXPECT_DOUBLE_EQ(c.spread.accel_factor, 2.5);
+  EXPECT_EQ(c.spread.people_floor, Severity::kCritical);
+  EXPECT_EQ(c.spread.public_floor, Severity::kLow);
   EXPECT_EQ(c.origin, path_ + ":2");
 }
 
@@ -90,7 +96,17 @@ TEST_F(ClustersConfigTest, BadValuesNameFileLineAndField) {
               "clusters.spread.accel_factor: expected a number, got 'fast'");
   ExpectIssue("clusters:\n  spread:\n    min_source: 3\n", 3,
               "clusters.spread.min_source: unknown key (expected one of: min_sources, "
-              "sources_window_ms, new_area, accel_min_recent, accel_factor)");
+              "sources_window_ms, new_area, accel_min_recent, accel_factor, people_floor, "
+              "public_floor)");
+  ExpectIssue("clusters:\n  spread:\n    people_floor: urgent\n", 3,
+              "clusters.spread.people_floor: unknown severity 'urgent' (expected: info, low, "
+              "medium, high, critical)");
+  ExpectIssue("clusters:\n  spread:\n    people_floor: medium\n    public_floor: high\n", 4,
+              "clusters.spread.public_floor: is above people_floor (medium): public posts would "
+              "count for more than independent people");
+  ExpectIssue("clusters:\n  spread:\n    public_floor: critical\n", 3,
+              "clusters.spread.public_floor: is above people_floor (high): public posts would "
+              "count for more than independent people");
   ExpectIssue("clusters:\n  windows: 3\n", 2,
               "clusters.windows: unknown key (expected one of: enabled, window_ms, "
               "min_matching_hashes, min_tokens, cache_clusters, max_index_reports, spread)");

@@ -13,6 +13,7 @@
 
 #include "../../ingest/src/cluster_records.h"
 #include "ingest/pipeline.h"
+#include "ingest/reporters.h"
 #include "storage/audit.h"
 #include "testutil/testutil.h"
 
@@ -325,7 +326,11 @@ TEST_F(ClusteringTest, SignalWhenNSourcesWithinT) {
   const Signal& s = signals[0];
   EXPECT_EQ(s.kind, Signal::Kind::kClusterSpread);
   EXPECT_EQ(s.subject_id, ClusterIdText(Of(third)));
-  EXPECT_EQ(s.reason, "3 distinct sources within 10 min");
+  EXPECT_EQ(s.reason, "3 distinct sources within 10 min (3 people)");
+  EXPECT_EQ(s.severity, Severity::kHigh) << "three monitors and an SMS sender are people";
+  ASSERT_TRUE(s.spread.has_value());
+  EXPECT_EQ(s.spread->people, 3);
+  EXPECT_EQ(s.spread->span_ms, 6 * kMin);
   EXPECT_EQ(s.event_ids.size(), 4u);
   EXPECT_EQ(s.event_ids.back(), third.report.id);
   EXPECT_EQ(s.area, "KG-O");
@@ -717,7 +722,266 @@ TEST_F(ClusteringTest, PipelineCommitsClustersWithEventsAndHandsOnSignals) {
   EXPECT_EQ(detail->summary.info.max_severity, Severity::kHigh);
   std::lock_guard lock(mu);
   ASSERT_EQ(handed.size(), 1u);
-  EXPECT_EQ(handed[0].reason, "3 distinct sources within 10 min");
+  EXPECT_EQ(handed[0].reason, "3 distinct sources within 10 min (3 people)");
+}
+
+// ---- independent people, floors, known false rumours ----
+
+TEST(ReporterKinds, PeopleAndPublicPostsByChannel) {
+  using classifier::ReporterKind;
+  auto kind = [](std::string channel, std::string source_ref = "") {
+    Report r;
+    r.channel = std::move(channel);
+    r.source_ref = std::move(source_ref);
+    return ReporterKindOf(r);
+  };
+  EXPECT_EQ(kind("api"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("sms", "kannel-77"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("whatsapp"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("telegram", "123456789:42"), ReporterKind::kPerson) << "a private chat";
+  EXPECT_EQ(kind("telegram", "123456789:42:edit:1700000000"), ReporterKind::kPerson);
+  EXPECT_EQ(kind("telegram", "-4567:42"), ReporterKind::kPublic) << "a group";
+  EXPECT_EQ(kind("telegram", "-1001234567890:42"), ReporterKind::kPublic) << "a channel";
+  EXPECT_EQ(kind("telegram", "x:42"), ReporterKind::kPublic);
+  EXPECT_EQ(kind("telegram", ""), ReporterKind::kPublic);
+  EXPECT_EQ(kind("rss", "feed:1"), ReporterKind::kPublic);
+  EXPECT_EQ(kind("atom", "feed:1"), ReporterKind::kPublic);
+  EXPECT_EQ(kind("mastodon", "m:1"), ReporterKind::kPublic);
+  EXPECT_EQ(kind("carrier-pigeon"), ReporterKind::kPublic);
+  EXPECT_EQ(ParseChannel("sms"), Channel::kSms);
+  EXPECT_EQ(ParseChannel("SMS"), Channel::kOther);
+}
+
+TEST_F(ClusteringTest, SignalSeverityFloorsPeopleHighPublicMediumNeverLower) {
+  OpenStage();
+  clock_.Set(kT0 + 10 * kMin);
+  // Three people, harmless words (info): raised at the people floor.
+  std::vector<Signal> people;
+  for (int i = 0; i < 3; ++i) {
+    auto s = Feed1(E(kRiot, kT0 + i * 20 * 1000, "KG-O", "monitor-" + std::to_string(i), "api",
+                     Severity::kInfo, {}));
+    people.insert(people.end(), s.begin(), s.end());
+  }
+  ASSERT_EQ(people.size(), 1u);
+  EXPECT_EQ(people[0].severity, Severity::kHigh);
+  EXPECT_EQ(people[0].spread->people, 3);
+  EXPECT_EQ(people[0].spread->public_sources, 0);
+  EXPECT_EQ(people[0].spread->span_ms, 40 * 1000);
+  // Three public feeds: the public floor.
+  std::vector<Signal> feeds;
+  for (int i = 0; i < 3; ++i) {
+    auto s = Feed1(E(kBridge, kT0 + i * kMin, "KG-N", "feed-" + std::to_string(i), "rss",
+                     Severity::kInfo, {}));
+    feeds.insert(feeds.end(), s.begin(), s.end());
+  }
+  ASSERT_EQ(feeds.size(), 1u);
+  EXPECT_EQ(feeds[0].severity, Severity::kMedium);
+  EXPECT_EQ(feeds[0].spread->people, 0);
+  EXPECT_EQ(feeds[0].spread->public_sources, 3);
+  EXPECT_EQ(feeds[0].reason, "3 distinct sources within 10 min");
+  // Public posts with dangerous content keep their severity.
+  std::vector<Signal> dangerous;
+  for (int i = 0; i < 3; ++i) {
+    auto s = Feed1(E(kPower, kT0 + i * kMin, "KG-B", "channel-" + std::to_string(i), "telegram",
+                     i == 1 ? Severity::kCritical : Severity::kInfo, {}));
+    dangerous.insert(dangerous.end(), s.begin(), s.end());
+  }
+  ASSERT_EQ(dangerous.size(), 1u);
+  EXPECT_EQ(dangerous[0].severity, Severity::kCritical);
+  EXPECT_EQ(
+      metrics_->GetCounter("sakchy_cluster_signal_reasons_total", "", {{"reason", "people"}})
+          .Value(),
+      1u);
+  // The floors are configuration.
+  cfg_.spread.people_floor = Severity::kCritical;
+  OpenStage();
+  std::vector<Signal> again;
+  for (int i = 0; i < 3; ++i) {
+    auto s = Feed1(E(Rumour(1), kT0 + 20 * kMin + i * kMin, "KG-O", "m-" + std::to_string(i),
+                     "sms", Severity::kInfo, {}));
+    again.insert(again.end(), s.begin(), s.end());
+  }
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].severity, Severity::kCritical);
+}
+
+TEST_F(ClusteringTest, OnePersonReportingAgainIsNoSpread) {
+  OpenStage();
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_TRUE(Feed1(E(kRiot, kT0 + i * 1000, "KG-O", "monitor-1", "api", Severity::kInfo, {}))
+                    .empty())
+        << i;
+  }
+}
+
+TEST_F(ClusteringTest, ReportsJoiningAClusterJudgedFalseAreKnownFalse) {
+  OpenStage();
+  Event a = E(kRiot, kT0, "KG-O", "a");
+  Event b = E(kRiot, kT0 + kMin, "KG-O", "b");
+  Event m = E(kBridge, kT0, "KG-N", "a");
+  Feed({a, b, m});
+  IdGenerator audit_ids(clock_);
+  const std::string statement = "Акимиат: в Оше спокойно, беспорядков нет.";
+  ASSERT_OK(RecordClusterVerdict(*store_, Of(a), VerdictStatus::kFalse, statement, "analyst-7",
+                                 kT0 + 2 * kMin, audit_ids));
+  stage_->VerdictRecorded(Of(a), VerdictStatus::kFalse);
+  ASSERT_OK(RecordClusterVerdict(*store_, Of(m), VerdictStatus::kMisleading, "Мост закрыт на ремонт",
+                                 "analyst-7", kT0 + 2 * kMin, audit_ids));
+  stage_->VerdictRecorded(Of(m), VerdictStatus::kMisleading);
+
+  Event c = E(kRiot, kT0 + 3 * kMin, "KG-O", "c", "api", Severity::kMedium,
+              {"rumour", "violence"});
+  Event n = E(kBridge, kT0 + 3 * kMin, "KG-N", "c");
+  Event other = E(kPower, kT0 + 3 * kMin);
+  Feed({c, n, other});
+  auto stored = store_->GetEvent(c.report.id);
+  ASSERT_OK(stored);
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->categories,
+            (std::vector<std::string>{"known_false", "rumour", "violence"}));
+  EXPECT_EQ((*store_->GetEvent(n.report.id))->categories,
+            (std::vector<std::string>{"known_misleading", "rumour"}))
+      << "misleading is not false: its own category";
+  EXPECT_EQ((*store_->GetEvent(other.report.id))->categories, std::vector<std::string>{"rumour"});
+  EXPECT_EQ((*store_->GetEvent(a.report.id))->categories, std::vector<std::string>{"rumour"})
+      << "reports before the verdict are not changed";
+  auto verdict = VerdictOfEvent(*store_, c.report.id);
+  ASSERT_OK(verdict);
+  ASSERT_TRUE(verdict->has_value());
+  EXPECT_EQ((*verdict)->status, VerdictStatus::kFalse);
+  EXPECT_EQ((*verdict)->statement, statement);
+  EXPECT_EQ((*verdict)->cluster_id, ClusterIdText(Of(a)));
+  auto none = VerdictOfEvent(*store_, other.report.id);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(metrics_->GetCounter("sakchy_cluster_known_rumour_reports_total", "").Value(), 2u);
+
+  // After a restart the stage knows the verdicts from the store.
+  OpenStage();
+  Event d = E(kRiot, kT0 + 4 * kMin, "KG-O", "d");
+  Feed1(d);
+  EXPECT_EQ((*store_->GetEvent(d.report.id))->categories,
+            (std::vector<std::string>{"known_false", "rumour"}));
+  // A later verdict that confirms it ends the category for new reports.
+  stage_->VerdictRecorded(Of(a), VerdictStatus::kConfirmed);
+  Event e = E(kRiot, kT0 + 5 * kMin, "KG-O", "e");
+  Feed1(e);
+  EXPECT_EQ((*store_->GetEvent(e.report.id))->categories, std::vector<std::string>{"rumour"});
+}
+
+TEST_F(ClusteringTest, AnEventScoredAgainKeepsItsClusterAndIsNotCountedTwice) {
+  OpenStage();
+  Event a = E(kRiot, kT0, "KG-O", "a");
+  Event b = E(kRiot, kT0 + kMin, "KG-O", "b");
+  Feed({a, b});
+  const ClusterId cluster = Of(a);
+  IdGenerator audit_ids(clock_);
+  ASSERT_OK(RecordClusterVerdict(*store_, cluster, VerdictStatus::kFalse, "неправда", "x",
+                                 kT0 + 2 * kMin, audit_ids));
+  stage_->VerdictRecorded(cluster, VerdictStatus::kFalse);
+  // `a` scored again (as an SMS follow-up re-scores its parent): same cluster, same members,
+  // and, scored after the verdict, the category.
+  Event again = a;
+  again.scored_at = kT0 + 3 * kMin;
+  std::vector<storage::ScoredBatchItem> items(1);
+  items[0].event = again;
+  EXPECT_TRUE(stage_->Annotate(items).empty());
+  EXPECT_TRUE(items[0].records.empty()) << "no second membership";
+  EXPECT_EQ(items[0].event.categories, (std::vector<std::string>{"known_false", "rumour"}));
+  EXPECT_EQ(Of(a), cluster);
+  EXPECT_EQ(Detail(cluster)->summary.info.members, 2u);
+  // A resolve-only item is not clustered at all.
+  std::vector<storage::ScoredBatchItem> resolve(1);
+  resolve[0].resolve_only = true;
+  EXPECT_TRUE(stage_->Annotate(resolve).empty());
+  EXPECT_TRUE(resolve[0].records.empty());
+  EXPECT_EQ(metrics_->GetCounter("sakchy_cluster_assignments_total", "").Value(), 2u);
+}
+
+// Records what the pipeline planned alerts for.
+class CategoryClassifier final : public classifier::Classifier {
+ public:
+  CategoryClassifier() { info_.version = "test"; }
+  classifier::Classification Classify(std::string_view) const override {
+    classifier::Classification c;
+    c.categories = {"rumour"};
+    c.severity = Severity::kHigh;
+    return c;
+  }
+  const classifier::RuleSetInfo& info() const override { return info_; }
+
+ private:
+  classifier::RuleSetInfo info_;
+};
+
+TEST_F(ClusteringTest, PipelinePlansAndCountsTheCategoryAnalysisAdds) {
+  OpenStage();
+  std::mutex mu;
+  std::vector<std::vector<std::string>> planned;  // categories of each event planned
+  PipelineHooks hooks;
+  ClusterStage* stage = stage_.get();
+  hooks.analyse = [stage](std::span<storage::ScoredBatchItem> items) {
+    return stage->Annotate(items);
+  };
+  hooks.plan_alerts = [&mu, &planned](const Event& e) {
+    std::lock_guard lock(mu);
+    planned.push_back(e.categories);
+    return std::vector<Alert>{};
+  };
+  config::PipelineConfig pcfg;
+  std::shared_ptr<const classifier::Classifier> cl = std::make_shared<CategoryClassifier>();
+  auto pipeline = Pipeline::Create(
+      *store_, pcfg, areas_, [cl] { return cl; }, std::move(hooks), clock_, *metrics_);
+  ASSERT_OK(pipeline->Start());
+  auto submit = [&](const std::string& who) {
+    Report r;
+    r.text = kRiot;
+    r.channel = "api";
+    r.submitted_by = who;
+    r.area = "KG-O";
+    std::promise<SubmitResult> p;
+    auto f = p.get_future();
+    std::vector<Report> one;
+    one.push_back(r);
+    pipeline->Submit(std::move(one), [&p](SubmitResult res) { p.set_value(std::move(res)); });
+    auto res = f.get();
+    EXPECT_TRUE(res.has_value());
+    return res ? res->front().id : std::string();
+  };
+  auto scored = [&](const std::string& id) {
+    return WaitFor([&] {
+      auto e = store_->GetEvent(id);
+      return e && *e && (*e)->scored && ClusterOfEvent(*store_, id).value_or(std::nullopt);
+    });
+  };
+  const std::string first = submit("monitor-1");
+  ASSERT_TRUE(scored(first));
+  const ClusterId cluster = ClusterOfEvent(*store_, first).value().value();
+  IdGenerator audit_ids(clock_);
+  ASSERT_OK(RecordClusterVerdict(*store_, cluster, VerdictStatus::kFalse, "неправда", "x",
+                                 clock_.NowMs(), audit_ids));
+  stage->VerdictRecorded(cluster, VerdictStatus::kFalse);
+  const std::string second = submit("monitor-2");
+  ASSERT_TRUE(scored(second));
+  pipeline->Stop();
+  EXPECT_EQ((*store_->GetEvent(second))->categories,
+            (std::vector<std::string>{"known_false", "rumour"}));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(planned.size(), 2u);
+    EXPECT_EQ(planned[1], (std::vector<std::string>{"known_false", "rumour"}))
+        << "the alert is planned on the event as analysis left it";
+  }
+  auto buckets = store_->ReadCounters("KG-O", storage::Resolution::kDay, kT0 - 2 * 24 * 3600 * 1000,
+                                      kT0 + 2 * 24 * 3600 * 1000);
+  ASSERT_OK(buckets);
+  std::int64_t known = 0, rumour = 0;
+  for (const auto& b : *buckets) {
+    if (auto it = b.values.find("category:known_false"); it != b.values.end()) known += it->second;
+    if (auto it = b.values.find("category:rumour"); it != b.values.end()) rumour += it->second;
+  }
+  EXPECT_EQ(known, 1);
+  EXPECT_EQ(rumour, 2);
 }
 
 }  // namespace

@@ -122,7 +122,8 @@ TEST(ClustersApiTest, ReportsClusterSpreadAndShowInTheApi) {
   EXPECT_EQ(in_timeline, 3);
   ASSERT_EQ(detail.at("signals").as_array().size(), 1u);
   const auto& signal = detail.at("signals").as_array()[0];
-  EXPECT_EQ(signal.at("reason"), "3 distinct sources within 10 min");
+  EXPECT_EQ(signal.at("reason"), "3 distinct sources within 10 min (3 people)");
+  EXPECT_EQ(signal.at("max_severity"), "high") << "three monitors are three independent people";
   EXPECT_EQ(signal.at("events").to_number<int>(), 3);
   EXPECT_EQ(h.Metric("sakchy_cluster_signals_total"), 1);
   EXPECT_EQ(h.Metric("sakchy_cluster_assignments_total"), 6);

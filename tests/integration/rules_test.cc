@@ -224,6 +224,7 @@ TEST(RulesCliTest, ClassifyScoresNdjsonOffline) {
   auto first = boost::json::parse(l1);
   std::string sev(first.at("severity").as_string());
   EXPECT_TRUE(sev == "high" || sev == "critical") << l1;
+  EXPECT_EQ(first.at("language").as_string(), "ru") << "the quality harness reads it";
   EXPECT_EQ(first.at("input").at("ref").to_number<int>(), 1);
   EXPECT_TRUE(boost::json::parse(l2).as_object().contains("error"));
   EXPECT_EQ(boost::json::parse(l3).at("line").to_number<int>(), 3);

@@ -7,6 +7,7 @@
 // acknowledgements and answers what happened to an alert. All state changes run on one state
 // thread (the dispatcher's), in order; the blocking calls below wait for it.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,18 @@ struct ContactInfo {
   bool reachable = true;              // at least one usable channel
 };
 
+// Where alerts read what a person decided about a rumour (the latest verdict of its rumour
+// cluster, owned by the clusters), to say it in the message: "already checked: false — …".
+// Declared here, provided by the service. Called on the state thread; may block on the store.
+// std::nullopt (or an error, logged) means none is shown.
+struct VerdictLookup {
+  // The verdict of an event's cluster. Asked only for events with a known_* category
+  // (KnownRumourCategory).
+  std::function<Result<std::optional<Verdict>>(std::string_view event_id)> of_event;
+  // The verdict of a cluster (a cluster spread signal's subject id).
+  std::function<Result<std::optional<Verdict>>(std::string_view cluster_id)> of_cluster;
+};
+
 // Thread safety: every method may be called from any thread, after Create and between Start and
 // Stop. Blocking: the calls marked so wait for the store and the state thread; never call them
 // on an io thread.
@@ -71,6 +84,8 @@ class Engine {
                                         const config::AreaTree& areas, const Clock& clock,
                                         MetricsRegistry& metrics);
 
+  // Verdicts shown in event and signal alerts. Call before Start; without it none are shown.
+  virtual void SetVerdictLookup(VerdictLookup lookup) = 0;
   // Loads what is pending and starts delivering. Blocking.
   [[nodiscard]] virtual Status Start() = 0;
   // Stops delivery; queued notifications stay in the store for the next Start. Blocking.

@@ -48,6 +48,7 @@ struct RoutingInput {
   int sources = 0;     // signal: distinct sources so far (from analytics)
   std::string summary;  // signal: what is happening; reason: why it was raised
   std::string reason;
+  std::optional<SpreadWhy> spread;  // cluster spread signal: the figures behind the reason
   TimeMs at = 0;
 };
 
@@ -84,6 +85,7 @@ struct Decision {
   int sources = 0;  // distinct sources so far
   std::string summary;
   std::string signal_reason;
+  std::optional<SpreadWhy> spread;  // the latest signal's figures (cluster spread)
   TimeMs first_at = 0;
   TimeMs at = 0;          // decided at
   TimeMs not_before = 0;  // quiet hours: send no earlier

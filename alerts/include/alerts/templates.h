@@ -3,6 +3,7 @@
 // e-mail channels. Pure functions; thread-safe.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,23 @@ struct MessageInput {
   int sources = 1;
   int escalation_step = 0;  // > 0: the long form says it was escalated (not acknowledged)
   std::string reason;       // signals: why analytics raised it (long form)
+  // Cluster spread signals: the figures, said in words instead of `reason` (both forms).
+  std::optional<SpreadWhy> spread;
+  std::vector<std::string> new_area_names;  // display names of spread->new_areas
+  // The rumour was already checked (the verdict of its cluster): said first, with the statement.
+  std::optional<Verdict> verdict;
 };
+
+// The figures of a cluster spread signal in words: "6 independent reports in 2 minutes,
+// accelerating"; with public posts "6 independent reports and 3 public posts in 5 minutes,
+// steady"; public posts only "5 public posts in 40 minutes, slowing down"; new areas (display
+// names, or codes) appended: "; new area: Nookat".
+std::string SpreadWhyText(std::string_view language, const SpreadWhy& why,
+                          const std::vector<std::string>& new_area_names);
+// "Already checked: FALSE — «statement»" with the statement cut to `max_code_points` (0: left
+// out); "Already checked: FALSE" without a statement.
+std::string VerdictNoteText(std::string_view language, VerdictStatus status,
+                            std::string_view statement, std::size_t max_code_points);
 
 // One group listed in a digest (what a rate-limited contact did not get one by one).
 struct DigestLine {

@@ -42,10 +42,20 @@ using MinHashSignature = std::array<std::uint16_t, kMinHashes>;
 
 // ---- Cluster state ----
 
+// Who a source of a cluster is: a person who chose to tell the service (a monitor's token, an
+// SMS sender, a private chat with the bot) or a public post the service read (a feed, a
+// Mastodon account, a Telegram channel or group). Independent people reporting the same rumour
+// is what raises a spread signal to high (SpreadThresholds::people_floor). The caller decides
+// (ingest::ReporterKindOf); the clusterer only counts.
+enum class ReporterKind : std::uint8_t { kPublic = 0, kPerson = 1 };
+
 struct ClusterSource {
   std::uint64_t key = 0;  // hash of channel + '\0' + submitted_by
   TimeMs first_seen = 0;
   TimeMs last_seen = 0;
+  // kPerson once any of its reports came from a person (a Telegram author may write both in a
+  // private chat and in a group). States written before kinds were kept read as kPublic.
+  ReporterKind kind = ReporterKind::kPublic;
 };
 
 struct ClusterArea {
@@ -64,6 +74,7 @@ struct SpreadAlertState {
   TimeMs last_alert_ms = 0;
   std::vector<AreaCode> alerted_areas;  // sorted
   std::uint32_t alerted_sources = 0;    // distinct-source count that was alerted on
+  std::uint32_t alerted_people = 0;     // distinct people within the window at the last alert
   std::uint32_t alerts = 0;             // spread alerts raised so far
 };
 
@@ -93,6 +104,8 @@ struct ClusterInfo {
   std::uint32_t MembersWithin(TimeMs now, TimeMs span_ms) const;
   // Distinct sources whose last report is in [now - span_ms, now].
   std::uint32_t SourcesWithin(TimeMs now, TimeMs span_ms) const;
+  // Of those, the people (ReporterKind::kPerson).
+  std::uint32_t PeopleWithin(TimeMs now, TimeMs span_ms) const;
   // The area with the most members (the first seen on a tie); empty when none.
   AreaCode MainArea() const;
 };
@@ -105,32 +118,52 @@ struct SpreadThresholds {
   bool alert_on_new_area = true;           // an area not in the last alert's set
   std::uint32_t accel_min_recent = 5;      // >= this many members in the last 10 minutes ...
   double accel_factor = 3.0;  // ... and >= factor x the mean per 10 min of the 50 before
+  // The least severity of a signal when >= min_sources distinct PEOPLE reported the cluster
+  // within the window (however harmless its words) ...
+  Severity people_floor = Severity::kHigh;
+  // ... and when >= min_sources distinct sources did, but fewer people (public posts).
+  Severity public_floor = Severity::kMedium;
 };
 
 struct SpreadDecision {
   bool alert = false;
   bool sources_reached = false;
+  bool people_reached = false;
   bool new_area = false;
   bool accelerating = false;
   std::vector<AreaCode> new_areas;
   std::uint32_t sources = 0;    // distinct sources within sources_window_ms at `now`
+  std::uint32_t people = 0;     // of them people (ReporterKind::kPerson)
+  TimeMs span_ms = 0;           // from the first report of those sources in the window to `now`
   std::uint32_t recent = 0;     // members in the last 10 minutes
   double before_mean = 0;       // mean members per 10 minutes in the 50 minutes before
+  SpreadTrend trend = SpreadTrend::kSteady;
+  // The least severity of the signal (people_floor, public_floor or info): a signal is raised
+  // at max(floor, the members' max severity), never lower than its content.
+  Severity floor = Severity::kInfo;
   SpreadAlertState next_state;  // store this when the alert is raised
 };
 
 // Whether `cluster` should raise a cluster-level alert at `now`:
 // - sources: >= min_sources distinct sources reported it within sources_window_ms; once alerted,
 //   fires again only when that count has doubled;
+// - people: >= min_sources distinct people within the window; fires once the count is reached
+//   (also after a signal raised with fewer people) and again when it has doubled;
 // - new area: the cluster spans >= 2 areas and one of them is not in state.alerted_areas;
 // - acceleration: members in the last 10 minutes >= accel_min_recent and >= accel_factor x the
 //   mean per 10 minutes of the 50 minutes before (at least 1); at most once per 10 minutes.
+// The floor: people_floor with >= min_sources people in the window, else public_floor with
+// >= min_sources sources, else info. The trend: accelerating when the last 10 minutes hold
+// >= 3 members and >= accel_factor x the mean of the 50 before (at least 1); slowing when they
+// hold fewer than that mean; steady otherwise.
 // When it alerts, store next_state for the next call. Pure: no clock, no I/O.
 SpreadDecision EvaluateSpread(const ClusterInfo& cluster, const SpreadThresholds& thresholds,
                               TimeMs now, const SpreadAlertState& state);
-// "5 distinct sources within 1h; new area KG-J; accelerating: 9 reports in 10 min (1.2 per
-// 10 min before)": the reasons of a decision that alerts, for people.
+// "5 distinct sources within 1h (5 people); new area KG-J; accelerating: 9 reports in 10 min
+// (1.2 per 10 min before)": the reasons of a decision that alerts, in English (logs, records).
 std::string SpreadReason(const SpreadDecision& decision, const SpreadThresholds& thresholds);
+// The figures of a decision for the alert templates (core SpreadWhy).
+SpreadWhy SpreadWhyOf(const SpreadDecision& decision);
 
 // ---- The clusterer ----
 
@@ -176,6 +209,7 @@ struct ClusterInput {
   std::string_view area;  // may be empty
   std::string_view channel;
   std::string_view submitted_by;
+  ReporterKind reporter = ReporterKind::kPublic;
   Severity severity = Severity::kInfo;
   std::span<const std::string> categories;
 };

@@ -169,6 +169,22 @@ struct Alert {
   TimeMs sent_at = 0;                  // handed to the gateway (sent); 0 when not yet
 };
 
+// How a rumour cluster's reports come in: faster (the last 10 minutes well above the hour
+// before), about as before, or slower.
+enum class SpreadTrend : std::uint8_t { kSteady = 0, kAccelerating = 1, kSlowing = 2 };
+std::string_view SpreadTrendName(SpreadTrend t);  // "steady" | "accelerating" | "slowing"
+std::optional<SpreadTrend> ParseSpreadTrend(std::string_view name);
+
+// Why a rumour cluster's spread signal was raised, as figures the alert templates put into
+// words in each language ("6 independent reports in 2 min, accelerating").
+struct SpreadWhy {
+  int people = 0;          // distinct people who reported it within the sources window
+  int public_sources = 0;  // distinct public feeds/accounts that posted it within the window
+  TimeMs span_ms = 0;      // from the first of those reports to the one that raised the signal
+  SpreadTrend trend = SpreadTrend::kSteady;
+  std::vector<AreaCode> new_areas;  // areas not in the cluster's previous alert
+};
+
 // Something to alert about beyond one event, raised by analytics and routed/delivered by alerts:
 // a rumour cluster that spreads (more sources, a new area, acceleration) or an area whose tension
 // spikes above its baseline.
@@ -186,6 +202,7 @@ struct Signal {
   int sources = 0;         // distinct sources so far (clusters)
   TimeMs first_seen = 0;
   TimeMs at = 0;           // when the signal was raised
+  std::optional<SpreadWhy> spread;  // cluster spread: the figures behind `reason`
 };
 std::string_view SignalKindName(Signal::Kind k);  // "cluster_spread" | "area_spike"
 
@@ -196,6 +213,10 @@ enum class VerdictStatus : std::uint8_t {
 };
 std::string_view VerdictStatusName(VerdictStatus v);  // "unverified" | "confirmed" | "false" | "misleading"
 std::optional<VerdictStatus> ParseVerdictStatus(std::string_view name);
+// The category a new report gets when it joins a rumour cluster with this verdict, so whoever
+// is alerted sees that the rumour was already checked: "known_false" (false),
+// "known_misleading" (misleading); none for unverified and confirmed.
+std::optional<std::string_view> KnownRumourCategory(VerdictStatus v);
 
 struct Verdict {
   std::string cluster_id;

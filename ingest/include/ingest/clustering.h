@@ -5,7 +5,10 @@
 // rumour cluster (classifier/clusters.h); the cluster state, the event's membership and the
 // index entry that rebuilds the in-memory index after a restart are added to the event's
 // ScoredBatchItem::records, so they commit atomically with the event. A cluster that spreads
-// (N distinct sources within T, a new area, acceleration) raises a Signal.
+// (N distinct sources or people within T, a new area, acceleration) raises a Signal, at least at
+// clusters.spread.people_floor when N independent people reported it (ReporterKindOf).
+// A report that joins a cluster a person judged false (or misleading) gets the category
+// known_false (known_misleading); the verdict itself stays in its record (VerdictOfEvent).
 //
 // The free functions below answer the API's queries and record verdicts from the same record
 // tables (docs/CLUSTERS.md "Storage"); they need only the store, not the stage.
@@ -49,10 +52,17 @@ class ClusterStage {
                                                                   MetricsRegistry& metrics);
 
   // The pipeline hook (PipelineHooks::analyse): assigns every scored event of `items` to a
-  // cluster, in order, adds the records to write with each, and returns the spread signals
-  // raised. Each call must be committed (or the process must die) before the next call: the
-  // pipeline serialises them with their commits. Hand the signals on only after the commit.
+  // cluster, in order, adds the records to write with each, adds the category known_false /
+  // known_misleading to the events that joined a cluster with such a verdict, and returns the
+  // spread signals raised. An event scored again (an SMS follow-up re-scores its parent) keeps
+  // its cluster and is not counted twice; resolve-only items are skipped. Each call must be
+  // committed (or the process must die) before the next call: the pipeline serialises them
+  // with their commits. Hand the signals on only after the commit.
   std::vector<Signal> Annotate(std::span<storage::ScoredBatchItem> items);
+
+  // A verdict was recorded on `cluster` (RecordClusterVerdict): reports that join it from now on
+  // carry its category. (Open reads the verdicts already stored.)
+  void VerdictRecorded(ClusterId cluster, VerdictStatus status);
 
   // The in-memory side, for /metrics and tests.
   classifier::RumourClusterer::MemoryStats Memory() const;
@@ -168,6 +178,16 @@ inline constexpr std::size_t kMaxTimelineMembers = 100000;
 // The cluster of an event; std::nullopt when it is not (yet) clustered.
 [[nodiscard]] Result<std::optional<ClusterId>> ClusterOfEvent(storage::Store& store,
                                                               std::string_view event_id);
+
+// The latest verdict on a cluster; std::nullopt when none was recorded.
+[[nodiscard]] Result<std::optional<ClusterVerdictRecord>> ClusterVerdict(storage::Store& store,
+                                                                         ClusterId id);
+
+// The cluster of an event and its latest verdict (read now, so a corrected statement shows):
+// std::nullopt when the event is not clustered or its cluster has no verdict. The event JSON
+// and alerts show it next to the category known_false.
+[[nodiscard]] Result<std::optional<Verdict>> VerdictOfEvent(storage::Store& store,
+                                                            std::string_view event_id);
 
 // Records a verdict on a cluster and an audit entry ("cluster.verdict", actor = decided_by) in
 // one atomic write, and returns the Verdict with every member event id (for the follow-up to

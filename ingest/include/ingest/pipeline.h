@@ -38,15 +38,17 @@ using ClassifierProvider = std::function<std::shared_ptr<const classifier::Class
 // A follow-up (Report::follow_up_of) re-scores its parent event on the text with every follow-up
 // stored so far: the hooks then see the parent again, with follow_ups_scored > 0.
 struct PipelineHooks {
-  // Alerts for a scored event; called on a scoring thread before the commit. May be empty.
-  // For a re-scored event, alerts whose idempotency key the event already has are dropped.
+  // Alerts for a scored event; called on a scoring thread before the commit, after `analyse`
+  // (so it sees the categories analysis added). May be empty. For a re-scored event, alerts
+  // whose idempotency key the event already has are dropped.
   std::function<std::vector<Alert>(const Event&)> plan_alerts;
   // Alerts durably committed with their events; called on a scoring thread after the commit.
   std::function<void(std::vector<Alert>)> alerts_committed;
   // Stateful analysis of a scored batch (the rumour-cluster stage): called on a scoring thread
-  // before the commit; may add records to the items (committed atomically with them) and
-  // returns signals. Calls and their commits are serialised across scoring threads, so state is
-  // committed in the order it was produced. May be empty.
+  // before the commit, before alerts are planned and counters computed; may add records to the
+  // items (committed atomically with them) and categories to their events (planned, counted
+  // and stored with them), and returns signals. Calls and their commits are serialised across
+  // scoring threads, so state is committed in the order it was produced. May be empty.
   std::function<std::vector<Signal>(std::span<storage::ScoredBatchItem>)> analyse;
   // The signals `analyse` returned, once their batch is committed; on a scoring thread.
   std::function<void(std::vector<Signal>)> signals_committed;

@@ -127,6 +127,7 @@ class TelegramPoller final : public Poller {
     Poll poll;
     for (auto& m : parsed->messages) {
       Report r = BaseReport(ctx_);
+      // The chat id first: ReporterKindOf (ingest/reporters.h) tells a private chat from it.
       r.source_ref = std::to_string(m.chat_id) + ":" + std::to_string(m.message_id);
       if (m.edit_date) r.source_ref += ":edit:" + std::to_string(*m.edit_date);
       const std::int64_t author = m.from_id       ? *m.from_id
