@@ -567,6 +567,7 @@ void ClassifierImpl::MatchMasked(const MatchText& text, std::vector<Hit>& hits) 
 void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::AreaTree& areas,
                            std::vector<std::string>& errors) {
   thresholds_ = spec.thresholds;
+  info_.thresholds = spec.thresholds;
   place_weight_ = spec.place_weight;
   skip_proper_names_ = spec.skip_proper_names;
   std::map<std::string, std::uint32_t> category_index;
@@ -1086,6 +1087,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   }
 
   if (out.score < 0) out.score = 0;  // negative rule weights (docs/RULES.md "Scoring")
+  out.rules_score = out.score;     // the rules' part, after the clamp (docs/MODELS.md)
   Severity severity = Severity::kInfo;
   for (int i = 3; i >= 0; --i) {
     if (out.score >= thresholds_[static_cast<std::size_t>(i)]) {

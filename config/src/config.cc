@@ -235,8 +235,43 @@ void ParsePipeline(const YAML::Node& node, PipelineConfig& out, Issues& issues) 
   map.Finish();
 }
 
+void ParseModels(const YAML::Node& node, std::vector<ModelConfig>& out, Issues& issues) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    issues.Add(node, "classifier.models", "expected a list of models");
+    return;
+  }
+  std::size_t i = 0;
+  for (const YAML::Node& item : node) {
+    MapReader map(item, Indexed("classifier.models", i++), issues);
+    if (!map.ok()) continue;
+    ModelConfig m;
+    m.origin = issues.Origin(item);
+    if (auto n = map.Require("dir")) {
+      if (auto v = ReadString(*n, map.Field("dir"), issues)) m.dir = *v;
+    }
+    if (auto n = map.Require("label")) {
+      if (auto v = ReadString(*n, map.Field("label"), issues)) m.label = *v;
+    }
+    if (auto n = map.Require("category")) {
+      if (auto v = ReadString(*n, map.Field("category"), issues)) m.category = *v;
+    }
+    if (auto n = map.Get("weight")) {
+      if (auto v = ReadDouble(*n, map.Field("weight"), issues, 0, 1000)) m.weight = *v;
+    }
+    if (auto n = map.Get("min_probability")) {
+      if (auto v = ReadDouble(*n, map.Field("min_probability"), issues, 0, 1)) {
+        m.min_probability = *v;
+      }
+    }
+    map.Finish();
+    out.push_back(std::move(m));
+  }
+}
+
 void ParseClassifier(const YAML::Node& node, ClassifierConfig& out, Issues& issues) {
   MapReader map(node, "classifier", issues);
+  if (auto models = map.Get("models")) ParseModels(*models, out.models, issues);
   if (auto rules = map.Get("rules")) {
     if (auto value = ReadString(*rules, map.Field("rules"), issues)) out.rules_dir = *value;
   }
@@ -1068,6 +1103,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
 
   config.classifier.rules_dir = ResolvePath(path, config.classifier.rules_dir);
   config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
+  for (auto& m : config.classifier.models) m.dir = ResolvePath(path, m.dir);
   config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
   if (config.server.tls) {
     config.server.tls->cert_file = ResolvePath(path, config.server.tls->cert_file);

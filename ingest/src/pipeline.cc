@@ -631,6 +631,8 @@ class PipelineImpl final : public Pipeline {
     e.categories = std::move(c.categories);
     e.score = c.score;
     e.severity = c.severity;
+    e.rules_score = c.rules_score;
+    e.models = std::move(c.models);
     e.places = std::move(c.places);
     if (report.area) {
       e.area = *report.area;

@@ -182,6 +182,8 @@ constexpr Endpoint kEndpoints[] = {
     {"POST", "/v1/reports:batch", config::Role::kMonitor},
     {"GET", "/v1/sources", config::Role::kAnalyst},
     {"GET", "/v1/events/{id}", config::Role::kOfficial},
+    {"POST", "/v1/events/{id}/label", config::Role::kAnalyst},
+    {"GET", "/v1/export/labels.ndjson", config::Role::kAnalyst},
     {"GET", "/v1/alerts", config::Role::kOfficial},
     {"GET", "/v1/alerts.atom", config::Role::kOfficial},
     {"GET", "/v1/alerts/{id}.cap", config::Role::kOfficial},
@@ -456,6 +458,10 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/reports:batch") co_return co_await PostReportBatch(std::move(req), *who);
   if (route == "/v1/sources") co_return ListSources();
   if (route == "/v1/events/{id}") co_return co_await GetEvent(std::move(id), *who);
+  if (route == "/v1/events/{id}/label") {
+    co_return co_await PostLabel(std::move(req), std::move(id), *who);
+  }
+  if (route == "/v1/export/labels.ndjson") co_return co_await ExportLabels(std::move(req), *who);
   if (route == "/v1/alerts") co_return co_await ListAlerts(std::move(req), *who);
   if (route == "/v1/alerts/{id}") co_return co_await GetAlert(std::move(id), *who);
   if (route == "/v1/alerts/{id}.cap") {
@@ -923,12 +929,27 @@ HttpResponse Api::RulesInfo() {
   const auto& info = c->info();
   json::array files;
   for (const auto& f : info.files) files.emplace_back(f);
+  json::array models;
+  if (d_.models) {
+    for (const auto& use : d_.models()) {
+      const auto& card = use.model->card();
+      models.push_back(json::object{{"name", card.name},
+                                    {"version", use.model->version()},
+                                    {"task", card.task},
+                                    {"positive", card.positive},
+                                    {"trained_at", card.trained_at},
+                                    {"weight", use.weight},
+                                    {"min_probability", use.min_probability},
+                                    {"category", use.category}});
+    }
+  }
   return Json(200, json::object{{"version", info.version},
                                 {"loaded_at", FormatRfc3339(info.loaded_at)},
                                 {"rules", info.rule_count},
                                 {"terms", info.term_count},
                                 {"place_patterns", info.place_pattern_count},
-                                {"files", std::move(files)}});
+                                {"files", std::move(files)},
+                                {"models", std::move(models)}});
 }
 
 net::awaitable<HttpResponse> Api::ReloadRules(std::string actor) {
@@ -945,7 +966,7 @@ net::awaitable<HttpResponse> Api::ReloadRules(std::string actor) {
       msg.remove_prefix(nl + 1);
     }
     auto r = Problem(422, "Rules rejected",
-                     "the new rules were not loaded; the previous ruleset keeps serving");
+                     "the new rules and models were not loaded; the previous ones keep serving");
     auto body = json::parse(r.body).as_object();
     body["errors"] = std::move(errors);
     body["version"] = d_.classifier()->info().version;

@@ -61,6 +61,7 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     json::object o{{"line", number},
                    {"score", c.score},
                    {"severity", SeverityName(c.severity)},
+                   {"rules_score", c.rules_score},
                    {"language", classifier::LanguageName(c.language)}};
     json::array cats;
     for (const auto& cat : c.categories) cats.emplace_back(cat);
@@ -68,6 +69,7 @@ int ClassifyStream(const classifier::Classifier& classifier, std::FILE* in, std:
     o["area"] = c.area ? json::value(*c.area) : json::value(nullptr);
     o["matches"] = MatchesToJson(text, c.matches);
     o["places"] = PlacesToJson(c.places);
+    o["models"] = ModelScoresToJson(c.models);
     o["input"] = json::parse(line);
     emit(o);
   }

@@ -7,7 +7,10 @@
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/time.h"
+#include "classifier/with_models.h"
 #include "classify_stream.h"
+#include "model_cli.h"
+#include "model_loading.h"
 #include "service/backup.h"
 #include "service/service.h"
 
@@ -28,10 +31,14 @@ Usage:
   sakchy rules check DIR [--areas FILE]
       Load every rule file in DIR, compile it with the areas (default: the bundled
       Kyrgyz areas) and run every embedded example; exit 1 with file:line errors.
-  sakchy classify --rules DIR [--areas FILE] < in.ndjson > out.ndjson
+  sakchy classify --rules DIR [--areas FILE] [--model DIR[:WEIGHT]]... < in.ndjson > out.ndjson
       Offline scoring: each input line is {"text": "..."} (other fields are copied
       through under "input"); each output line has score, severity, categories,
-      matches with offsets, places and area.
+      matches with offsets, places and area, the rules' score and each model's part.
+  sakchy model train|eval|check|export-labels ...
+      Learned scorers: train a fastText model with its model card on labelled NDJSON
+      (cross-validated), evaluate it, check a model directory, export analysts' labels
+      from a running service (docs/MODELS.md).
   sakchy backup DIR [--url URL | --config FILE | --data-dir DIR]
       Add a backup of the database to DIR, with progress. A running service is backed up
       through its API (--url http://HOST:PORT, admin token in SAKCHY_ADMIN_TOKEN); a stopped
@@ -120,9 +127,14 @@ int ConfigCheck(const std::string& path) {
     std::fprintf(stderr, "%s\n", rules.error().message.c_str());
     return 1;
   }
-  std::printf("%s: OK (%zu areas, %zu rules, %zu contacts, %zu tokens)\n", path.c_str(),
-              areas->areas().size(), (*rules)->info().rule_count, cfg->contacts.size(),
-              cfg->tokens.size());
+  auto models = LoadModels(cfg->classifier.models);
+  if (!models) {
+    std::fprintf(stderr, "%s\n", models.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s: OK (%zu areas, %zu rules, %zu models, %zu contacts, %zu tokens)\n",
+              path.c_str(), areas->areas().size(), (*rules)->info().rule_count, models->size(),
+              cfg->contacts.size(), cfg->tokens.size());
   return 0;
 }
 
@@ -133,12 +145,14 @@ Prints "DIR: OK ..." and exits 0, or prints every problem as file:line: rule <id
 and exits 1.
 )";
 
-constexpr const char* kClassifyUsage = R"(Usage: sakchy classify --rules DIR [--areas FILE] < in.ndjson > out.ndjson
-Scores texts offline with the rules in DIR. Input: one JSON object per line with a "text"
+constexpr const char* kClassifyUsage = R"(Usage: sakchy classify --rules DIR [--areas FILE] [--model DIR[:WEIGHT]]... < in.ndjson > out.ndjson
+Scores texts offline with the rules in DIR and, with --model, learned models beside them (each
+model's probability of its positive label p adds WEIGHT × p to the score when p >= 0.5, and the
+model's task as a category; WEIGHT defaults to 1). Input: one JSON object per line with a "text"
 string. Output: one JSON object per line:
-  {"line":1,"score":..,"severity":"..","language":"ky|ru|uz|en|unknown","categories":[..],
-   "area":..,"matches":[{"rule_id","category","term","begin","end","excerpt"}],"places":[..],
-   "input":{..}}
+  {"line":1,"score":..,"severity":"..","rules_score":..,"language":"ky|ru|uz|en|unknown",
+   "categories":[..],"area":..,"matches":[{"rule_id","category","term","begin","end","excerpt"}],
+   "places":[..],"models":[{"model","version","probability","contribution"}],"input":{..}}
 or {"line":N,"error":"..."} for a line that cannot be read. Offsets are UTF-8 byte offsets.
 )";
 
@@ -191,12 +205,34 @@ int RulesCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
+// "DIR" or "DIR:WEIGHT" of `sakchy classify --model`.
+Result<classifier::ModelUse> LoadModelForCli(const std::string& spec) {
+  std::string dir = spec;
+  double weight = 1;
+  if (const auto colon = spec.rfind(':'); colon != std::string::npos && colon > 0) {
+    char* end = nullptr;
+    const std::string w = spec.substr(colon + 1);
+    const double parsed = std::strtod(w.c_str(), &end);
+    if (!w.empty() && *end == '\0') {
+      dir = spec.substr(0, colon);
+      weight = parsed;
+    }
+  }
+  auto model = classifier::Model::Load(dir);
+  if (!model) return tl::unexpected(model.error());
+  const std::string category = (*model)->card().task;
+  return classifier::ModelUse{std::move(*model), weight, 0.5, category};
+}
+
 int ClassifyCommand(const std::vector<std::string>& args) {
   std::string dir, areas_path = "embedded:areas.yaml";
+  std::vector<std::string> model_specs;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::fputs(kClassifyUsage, stdout);
       return 0;
+    } else if (args[i] == "--model" && i + 1 < args.size()) {
+      model_specs.push_back(args[++i]);
     } else if (args[i] == "--rules" && i + 1 < args.size()) {
       dir = args[++i];
     } else if (args[i] == "--areas" && i + 1 < args.size()) {
@@ -217,7 +253,16 @@ int ClassifyCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "%s\n", rules.error().message.c_str());
     return 1;
   }
-  return ClassifyStream(**rules, stdin, stdout);
+  std::vector<classifier::ModelUse> models;
+  for (const auto& spec : model_specs) {
+    auto use = LoadModelForCli(spec);
+    if (!use) {
+      std::fprintf(stderr, "%s\n", use.error().message.c_str());
+      return 1;
+    }
+    models.push_back(std::move(*use));
+  }
+  return ClassifyStream(*classifier::WithModels(*rules, std::move(models)), stdin, stdout);
 }
 
 }  // namespace
@@ -232,6 +277,7 @@ int RunCli(int argc, char** argv) {
   if (cmd == "serve") return ServeCommand(rest);
   if (cmd == "rules") return RulesCommand(rest);
   if (cmd == "classify") return ClassifyCommand(rest);
+  if (cmd == "model") return ModelCommand(rest);
   if (cmd == "backup") return BackupCommand(rest);
   if (cmd == "restore") return RestoreCommand(rest);
   if (cmd == "version" || cmd == "--version") {

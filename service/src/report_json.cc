@@ -139,6 +139,9 @@ json::value EventToJson(const Event& e, const SubmitterView& view) {
     o["area_source"] = AreaSourceName(e.area_source);
     o["score"] = e.score;
     o["severity"] = SeverityName(e.severity);
+    // Which part raised it: the rules' score and each learned model's part (docs/MODELS.md).
+    o["rules_score"] = e.rules_score;
+    o["models"] = ModelScoresToJson(e.models);
     json::array cats;
     for (const auto& c : e.categories) cats.emplace_back(c);
     o["categories"] = std::move(cats);
@@ -148,6 +151,17 @@ json::value EventToJson(const Event& e, const SubmitterView& view) {
     o["ruleset_version"] = e.ruleset_version;
   }
   return o;
+}
+
+json::array ModelScoresToJson(const std::vector<ModelScore>& models) {
+  json::array out;
+  for (const auto& m : models) {
+    out.push_back(json::object{{"model", m.model},
+                               {"version", m.version},
+                               {"probability", m.probability},
+                               {"contribution", m.contribution}});
+  }
+  return out;
 }
 
 json::array MatchesToJson(std::string_view text, const std::vector<Match>& matches) {

@@ -8,25 +8,35 @@
 
 #include "config/files.h"
 #include "core/json_text.h"
+#include "model_loading.h"
 
 namespace sakchy::service {
 
 RulesReloader::RulesReloader(std::string rules_dir, const config::AreaTree& areas,
                              std::shared_ptr<const classifier::Classifier> initial,
-                             const Clock& clock, MetricsRegistry& metrics)
+                             const Clock& clock, MetricsRegistry& metrics,
+                             std::vector<config::ModelConfig> model_configs,
+                             std::vector<classifier::ModelUse> initial_models)
     : rules_dir_(std::move(rules_dir)),
       areas_(areas),
       clock_(clock),
       metrics_(metrics),
-      current_(std::move(initial)),
+      model_configs_(std::move(model_configs)),
+      rules_(std::move(initial)),
+      models_(std::move(initial_models)),
+      current_(classifier::WithModels(rules_, models_)),
       reload_ok_(metrics.GetCounter("sakchy_ruleset_reloads_total", "Ruleset reloads by result",
                                     {{"result", "ok"}})),
       reload_failed_(metrics.GetCounter("sakchy_ruleset_reloads_total",
                                         "Ruleset reloads by result", {{"result", "failed"}})),
       loaded_at_(metrics.GetGauge("sakchy_ruleset_loaded_timestamp_seconds",
                                   "When the ruleset in use was loaded (Unix seconds)")),
-      rule_count_(metrics.GetGauge("sakchy_ruleset_rules", "Rules in the ruleset in use")) {
+      rule_count_(metrics.GetGauge("sakchy_ruleset_rules", "Rules in the ruleset in use")),
+      model_reload_failed_(metrics.GetCounter(
+          "sakchy_model_reload_failures_total",
+          "Reloads refused because a learned model could not be loaded (the old one serves)")) {
   Publish(current_->info());
+  PublishModels(models_);
 }
 
 RulesReloader::~RulesReloader() { StopWatching(); }
@@ -34,6 +44,26 @@ RulesReloader::~RulesReloader() { StopWatching(); }
 std::shared_ptr<const classifier::Classifier> RulesReloader::Current() const {
   std::lock_guard lock(mu_);
   return current_;
+}
+
+std::vector<classifier::ModelUse> RulesReloader::Models() const {
+  std::lock_guard lock(mu_);
+  return models_;
+}
+
+void RulesReloader::PublishModels(const std::vector<classifier::ModelUse>& models) {
+  constexpr const char* kHelp = "The learned models in use (value 1), by name and version";
+  for (const auto& [name, version] : published_models_) {
+    metrics_.GetGauge("sakchy_model_info", kHelp, {{"model", name}, {"version", version}}).Set(0);
+  }
+  published_models_.clear();
+  for (const auto& use : models) {
+    published_models_.emplace_back(use.model->card().name, use.model->version());
+    metrics_
+        .GetGauge("sakchy_model_info", kHelp,
+                  {{"model", use.model->card().name}, {"version", use.model->version()}})
+        .Set(1);
+  }
 }
 
 void RulesReloader::Publish(const classifier::RuleSetInfo& info) {
@@ -54,13 +84,19 @@ Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger
                                                       const std::string& actor) {
   std::lock_guard reload_lock(reload_mu_);
   auto loaded = classifier::Classifier::Load(rules_dir_, areas_, clock_.NowMs());
-  if (!loaded) {
+  auto models = LoadModels(model_configs_);
+  if (!loaded || !models) {
+    std::string message;
+    if (!loaded) message = loaded.error().message;
+    if (!models) message += (message.empty() ? "" : "\n") + models.error().message;
+    const Error error{!loaded ? loaded.error().code : models.error().code, message};
     reload_failed_.Inc();
-    spdlog::error("rules reload ({}) failed; the previous ruleset keeps serving:\n{}", trigger,
-                  loaded.error().message);
+    if (!models) model_reload_failed_.Inc();
+    spdlog::error("reload ({}) failed; the previous rules and models keep serving:\n{}", trigger,
+                  message);
     if (audit_) {
       boost::json::array errors;
-      std::string_view msg = loaded.error().message;
+      std::string_view msg = message;
       while (!msg.empty() && errors.size() < 50) {
         const auto nl = msg.find('\n');
         if (nl != 0) errors.emplace_back(msg.substr(0, nl));
@@ -71,46 +107,59 @@ Result<classifier::RuleSetInfo> RulesReloader::Reload(const std::string& trigger
              ToJsonText(boost::json::value(
                  boost::json::object{{"trigger", trigger}, {"errors", std::move(errors)}})));
     }
-    return tl::unexpected(loaded.error());
+    return tl::unexpected(error);
   }
   classifier::RuleSetInfo info = (*loaded)->info();
   std::string old_version;
+  boost::json::array model_versions;
+  for (const auto& use : *models) {
+    model_versions.emplace_back(use.model->card().name + "@" + use.model->version());
+  }
   {
     std::lock_guard lock(mu_);
-    old_version = current_->info().version;
-    current_ = std::move(*loaded);
+    old_version = rules_->info().version;
+    rules_ = std::move(*loaded);
+    models_ = *models;
+    current_ = classifier::WithModels(rules_, models_);
   }
   Publish(info);
+  PublishModels(*models);
   reload_ok_.Inc();
   if (audit_) {
     audit_(actor, "rules.reload", info.version.substr(0, 16),
            ToJsonText(boost::json::value(boost::json::object{{"trigger", trigger},
                                                              {"previous", old_version.substr(0, 16)},
                                                              {"rules", info.rule_count},
-                                                             {"terms", info.term_count}})));
+                                                             {"terms", info.term_count},
+                                                             {"models", model_versions}})));
   }
-  spdlog::info("rules reloaded ({}): version {} -> {}, {} rules, {} terms", trigger,
+  spdlog::info("rules reloaded ({}): version {} -> {}, {} rules, {} terms, {} models", trigger,
                old_version.substr(0, 12), info.version.substr(0, 12), info.rule_count,
-               info.term_count);
+               info.term_count, models->size());
   return info;
 }
 
 std::string RulesReloader::Fingerprint() const {
-  if (rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0) return {};
   std::string fp;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(rules_dir_, ec)) {
-    std::error_code e2;
-    auto size = entry.file_size(e2);
-    auto mtime = entry.last_write_time(e2).time_since_epoch().count();
-    fp += entry.path().filename().string() + ":" + std::to_string(size) + ":" +
-          std::to_string(mtime) + ";";
-  }
+  auto add_dir = [&fp](const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      std::error_code e2;
+      auto size = entry.file_size(e2);
+      auto mtime = entry.last_write_time(e2).time_since_epoch().count();
+      fp += entry.path().filename().string() + ":" + std::to_string(size) + ":" +
+            std::to_string(mtime) + ";";
+    }
+    fp += '|';
+  };
+  if (rules_dir_.rfind(config::kEmbeddedPrefix, 0) != 0) add_dir(rules_dir_);
+  for (const auto& m : model_configs_) add_dir(m.dir);
   return fp;
 }
 
 void RulesReloader::StartWatching(std::chrono::milliseconds interval) {
-  if (rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0 || watcher_.joinable()) return;
+  const bool embedded = rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0;
+  if ((embedded && model_configs_.empty()) || watcher_.joinable()) return;
   watcher_ = std::thread([this, interval] {
     pthread_setname_np(pthread_self(), "sakchy-rules");
     std::string last = Fingerprint();
@@ -120,7 +169,7 @@ void RulesReloader::StartWatching(std::chrono::milliseconds interval) {
       if (now == last) continue;
       last = now;
       lock.unlock();
-      (void)Reload("rules directory changed");
+      (void)Reload("rules or model directory changed");
       lock.lock();
     }
   });

@@ -1,7 +1,9 @@
 #pragma once
-// Holds the ruleset in use and replaces it atomically on reload (SIGHUP, POST
-// /v1/admin/rules/reload, or a change in the rules directory). A new ruleset is loaded, compiled
-// and its embedded examples run before the swap; on any error the old one keeps serving.
+// Holds the ruleset and the learned models in use (classifier.models) and replaces them
+// atomically on reload (SIGHUP, POST /v1/admin/rules/reload, or a change in the rules directory
+// or a model directory). The new ruleset is loaded, compiled and its embedded examples run, and
+// every model is loaded and checked, before the swap; on any error nothing is swapped: the old
+// rules and models keep serving. Current() is the rules with the models (classifier::WithModels).
 
 #include <atomic>
 #include <condition_variable>
@@ -12,7 +14,9 @@
 #include <thread>
 
 #include "classifier/classifier.h"
+#include "classifier/with_models.h"
 #include "config/areas.h"
+#include "config/config.h"
 #include "core/metrics.h"
 #include "core/time.h"
 
@@ -24,7 +28,8 @@ class RulesReloader {
  public:
   RulesReloader(std::string rules_dir, const config::AreaTree& areas,
                 std::shared_ptr<const classifier::Classifier> initial, const Clock& clock,
-                MetricsRegistry& metrics);
+                MetricsRegistry& metrics, std::vector<config::ModelConfig> model_configs = {},
+                std::vector<classifier::ModelUse> initial_models = {});
   ~RulesReloader();
   RulesReloader(const RulesReloader&) = delete;
   RulesReloader& operator=(const RulesReloader&) = delete;
@@ -37,7 +42,10 @@ class RulesReloader {
   void SetAuditSink(AuditSink sink) { audit_ = std::move(sink); }
 
   std::shared_ptr<const classifier::Classifier> Current() const;
-  // Loads the directory again; swaps on success. `trigger` is logged ("SIGHUP", "api", "watch");
+  // The models in use, in config order.
+  std::vector<classifier::ModelUse> Models() const;
+  // Loads the rules and the models again; swaps on success. An error lists every problem, one
+  // per line (rule errors, then "<config file:line>: classifier.models: <problem>"). `trigger` is logged ("SIGHUP", "api", "watch");
   // `actor` (a token name, or "system") goes to the audit log.
   Result<classifier::RuleSetInfo> Reload(const std::string& trigger,
                                          const std::string& actor = "system");
@@ -49,19 +57,25 @@ class RulesReloader {
  private:
   std::string Fingerprint() const;
   void Publish(const classifier::RuleSetInfo& info);
+  void PublishModels(const std::vector<classifier::ModelUse>& models);
 
   const std::string rules_dir_;
   const config::AreaTree& areas_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
-  mutable std::mutex mu_;  // guards current_
-  std::shared_ptr<const classifier::Classifier> current_;
+  const std::vector<config::ModelConfig> model_configs_;
+  mutable std::mutex mu_;  // guards rules_, models_, current_
+  std::shared_ptr<const classifier::Classifier> rules_;
+  std::vector<classifier::ModelUse> models_;
+  std::shared_ptr<const classifier::Classifier> current_;  // rules_ with models_
   std::mutex reload_mu_;   // one reload at a time
   std::string published_version_;
   Counter& reload_ok_;
   Counter& reload_failed_;
   Gauge& loaded_at_;
   Gauge& rule_count_;
+  Counter& model_reload_failed_;
+  std::vector<std::pair<std::string, std::string>> published_models_;  // (name, version)
 
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;

@@ -38,6 +38,7 @@
 #include "service/retention_sweeper.h"
 #include "service/stream_hub.h"
 #include "logging.h"
+#include "model_loading.h"
 #include "rules_reloader.h"
 #include "systemd_notify.h"
 #include "service/api.h"
@@ -324,6 +325,8 @@ int Serve(const ServeOptions& options) {
   const Clock& clock = SystemClock::Instance();
   auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
   if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
+  auto models = LoadModels(cfg->classifier.models);
+  if (!models) return Fail("cannot load the learned models", models.error());
 
   systemd.Status("Starting: opening the database in " + cfg->storage.data_dir);
   std::error_code ec;
@@ -344,7 +347,8 @@ int Serve(const ServeOptions& options) {
                                return it == usage.end() ? 0.0 : static_cast<double>(it->second);
                              });
   }
-  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics);
+  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics,
+                      cfg->classifier.models, std::move(*models));
   IdGenerator audit_ids(clock);
   storage::Store* audit_store = store->get();
   rules.SetAuditSink([audit_store, &audit_ids, &clock](std::string actor, std::string action,
@@ -489,6 +493,7 @@ int Serve(const ServeOptions& options) {
   deps.max_exports_per_token = cfg->server.max_exports_per_token;
   deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
+  deps.models = [reloader] { return reloader->Models(); };
   deps.reload_rules = [reloader](const std::string& actor) {
     return reloader->Reload("api", actor);
   };

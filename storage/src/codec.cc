@@ -235,9 +235,15 @@ bool SkipReport(Reader* in, bool v2) {
          in->Signed(&t) && in->StringView(&s);
 }
 
-// Reads the version byte of an event: 1 or 2.
+// Reads the version byte of an event: 1, 2 or 3.
 bool EventVersion(Reader* in, std::uint8_t* version) {
-  return in->Byte(version) && (*version == 1 || *version == kEventFormat);
+  return in->Byte(version) && (*version == 1 || *version == kEventFormat ||
+                               *version == kEventFormatWithModels);
+}
+
+// The version byte an event is written with: 3 with model scores, else 2.
+std::uint8_t EventFormatOf(const Event& e) {
+  return e.models.empty() ? kEventFormat : kEventFormatWithModels;
 }
 
 bool GetMatch(Reader* in, Match* m) {
@@ -280,13 +286,26 @@ void PutScoring(std::string* out, const Event& e, bool scored) {
   }
   PutString(out, e.ruleset_version);
   PutSigned(out, e.scored_at);
+  if (e.models.empty()) return;  // format 2
+  PutFixed64(out, std::bit_cast<std::uint64_t>(e.rules_score));
+  PutVarint(out, e.models.size());
+  for (const auto& m : e.models) {
+    PutString(out, m.model);
+    PutString(out, m.version);
+    PutFixed64(out, std::bit_cast<std::uint64_t>(m.probability));
+    PutFixed64(out, std::bit_cast<std::uint64_t>(m.contribution));
+  }
 }
 
-// The offset just past the report of an event value of format 2; 0 when `bytes` is not one.
+// The offset just past the report of an event value of format 2 or 3 (their reports are
+// encoded alike); 0 when `bytes` is not one.
 std::size_t ReportEnd(std::string_view bytes) {
   Reader in(bytes);
   std::uint8_t version = 0;
-  if (!in.Byte(&version) || version != kEventFormat || !SkipReport(&in, /*v2=*/true)) return 0;
+  if (!in.Byte(&version) || (version != kEventFormat && version != kEventFormatWithModels) ||
+      !SkipReport(&in, /*v2=*/true)) {
+    return 0;
+  }
   return bytes.size() - in.Remaining();
 }
 
@@ -294,14 +313,14 @@ std::size_t ReportEnd(std::string_view bytes) {
 
 void EncodeEvent(const Event& e, bool scored, std::string* out) {
   out->clear();
-  PutByte(out, kEventFormat);
+  PutByte(out, EventFormatOf(e));
   PutReport(out, e.report);
   PutScoring(out, e, scored);
 }
 
 void EncodeEventScoring(const Event& e, std::string* out) {
   out->clear();
-  PutByte(out, kEventFormat);
+  PutByte(out, EventFormatOf(e));
   Report id_only;
   id_only.id = e.report.id;
   PutReport(out, id_only);
@@ -317,9 +336,11 @@ Status MergeEventScoring(const std::string_view* base, std::string_view scoring,
     return OkStatus();
   }
   if (const std::size_t base_report_end = ReportEnd(*base); base_report_end != 0) {
+    // The scoring's version byte (2 or 3: it says what follows the report), the base's report.
     out->clear();
     out->reserve(base_report_end + scoring.size() - scoring_report_end);
-    out->append(base->substr(0, base_report_end));
+    out->push_back(scoring[0]);
+    out->append(base->substr(1, base_report_end - 1));
     out->append(scoring.substr(scoring_report_end));
     return OkStatus();
   }
@@ -344,7 +365,7 @@ Status DecodeEvent(std::string_view bytes, Event* e) {
   Reader in(bytes);
   std::uint8_t version = 0;
   if (!in.Byte(&version)) return Corrupt("event", "empty value");
-  if (version != 1 && version != kEventFormat) {
+  if (version != 1 && version != kEventFormat && version != kEventFormatWithModels) {
     return Corrupt("event", "unknown format version " + std::to_string(version));
   }
   const bool v2 = version >= 2;
@@ -377,6 +398,24 @@ Status DecodeEvent(std::string_view bytes, Event* e) {
   }
   if (!in.String(&e->ruleset_version)) return Corrupt("event", "bad ruleset version");
   if (!in.Signed(&e->scored_at)) return Corrupt("event", "bad scored_at");
+  e->models.clear();
+  e->rules_score = e->score;
+  if (version == kEventFormatWithModels) {
+    std::uint64_t bits;
+    if (!in.Fixed64(&bits)) return Corrupt("event", "bad rules score");
+    e->rules_score = std::bit_cast<double>(bits);
+    // A model score takes at least 18 bytes (two empty strings, two doubles).
+    if (!in.Count(18, &n) || n == 0) return Corrupt("event", "bad model count");
+    e->models.resize(n);
+    for (auto& m : e->models) {
+      std::uint64_t p, c;
+      if (!in.String(&m.model) || !in.String(&m.version) || !in.Fixed64(&p) || !in.Fixed64(&c)) {
+        return Corrupt("event", "bad model score");
+      }
+      m.probability = std::bit_cast<double>(p);
+      m.contribution = std::bit_cast<double>(c);
+    }
+  }
   if (!in.Done()) return Corrupt("event", "trailing bytes");
   return OkStatus();
 }

@@ -22,7 +22,11 @@ namespace sakchy::storage::internal {
 // Event format 2 added the report's url, published_at, edited_at, thread_key, thread_window_ms
 // and follow_up_of, and the event's follow_ups_scored. Format 1 values still decode (those
 // fields empty / 0).
+// Event format 3 is format 2 followed by the learned models' part of the score (rules_score,
+// then each ModelScore); it is written only for an event with model scores, so events scored by
+// the rules alone keep format 2's bytes. Formats 1 and 2 decode with rules_score = score.
 inline constexpr std::uint8_t kEventFormat = 2;
+inline constexpr std::uint8_t kEventFormatWithModels = 3;
 inline constexpr std::uint8_t kFollowUpFormat = 1;
 inline constexpr std::uint8_t kThreadFormat = 1;
 inline constexpr std::uint8_t kAlertFormat = 2;

@@ -50,7 +50,8 @@ using internal::LegacyIdempotencyKey;
 // Version of the key layout and column family set. Bump when either changes incompatibly.
 // 2: counters as one row per bucket (counters.h), day buckets at local midnight.
 // 3: the index of scored events by observed time (time_index.h).
-constexpr int kSchemaVersion = 4;
+// 4: scoring merge operands in `events`. 5: events of format 3 (learned models' scores).
+constexpr int kSchemaVersion = 5;
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr int kBloomBitsPerKey = 10;
@@ -557,8 +558,9 @@ Status RocksStore::CheckSchema() {
         return st;
       }
     }
-    // Schema 4 (events may hold scoring merge operands) needs no change to stored data; the
-    // new number keeps older builds, which lack the merge operator, from opening it.
+    // Schema 4 (events may hold scoring merge operands) and 5 (events of format 3, with the
+    // learned models' scores) need no change to stored data; the new number keeps older builds,
+    // which cannot read them, from opening it.
     rocksdb::WriteOptions wo;
     wo.sync = true;
     s = db_->Put(wo, cf_[kMeta], ToSlice(kSchemaVersionKey), std::to_string(kSchemaVersion));

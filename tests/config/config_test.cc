@@ -347,6 +347,43 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
               "secret_env)");
 }
 
+TEST_F(ConfigTest, ClassifierModels) {
+  auto none = Load("classifier: {}\n");
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->classifier.models.empty());
+  auto config = Load(
+      "classifier:\n"
+      "  models:\n"
+      "    - {dir: models/rumour, label: rumour, weight: 4, min_probability: 0.7, "
+      "category: rumour_model}\n"
+      "    - {dir: /abs/hate, label: hate, category: hate_model}\n");
+  ASSERT_OK(config);
+  ASSERT_EQ(config->classifier.models.size(), 2u);
+  const ModelConfig& m = config->classifier.models[0];
+  EXPECT_EQ(m.dir, (dir_.path() / "models/rumour").string());  // relative to the config file
+  EXPECT_EQ(m.label, "rumour");
+  EXPECT_EQ(m.weight, 4);
+  EXPECT_EQ(m.min_probability, 0.7);
+  EXPECT_EQ(m.category, "rumour_model");
+  EXPECT_EQ(m.origin, path_ + ":3");
+  EXPECT_EQ(config->classifier.models[1].dir, "/abs/hate");
+  EXPECT_EQ(config->classifier.models[1].weight, 1);
+  EXPECT_EQ(config->classifier.models[1].min_probability, 0.5);
+
+  ExpectIssue("classifier:\n  models:\n    - {dir: m, label: r, category: c, wieght: 2}\n", 3,
+              "classifier.models[0].wieght: unknown key (expected one of: dir, label, category, "
+              "weight, min_probability)");
+  ExpectIssue("classifier:\n  models:\n    - {dir: m, category: c}\n", 3,
+              "classifier.models[0].label: required");
+  ExpectIssue("classifier:\n  models:\n    - {dir: m, label: r, category: c, "
+              "min_probability: 1.5}\n",
+              3,
+              "classifier.models[0].min_probability: must be between 0.000000 and 1.000000, "
+              "got 1.5");
+  ExpectIssue("classifier:\n  models: {dir: m}\n", 2,
+              "classifier.models: expected a list of models");
+}
+
 TEST_F(ConfigTest, DuplicateYamlKey) {
   ExpectIssue("logging:\n  level: info\n  level: debug\n", 3, "logging.level: duplicate key");
 }

@@ -36,6 +36,7 @@ struct HarnessOptions {
   std::string rules_dir;                    // default: the bundled rules in the source tree
   // pipeline.observed_at_max_past_ms: tests post reports at fixed dates, so ten years by default.
   std::int64_t observed_at_max_past_ms = 10LL * 365 * 24 * 3600 * 1000;
+  std::string classifier_yaml;  // more lines of the classifier: section (indented by 2)
   ProcessLimits limits;                     // of the binary (e.g. fewer descriptors)
 };
 
@@ -130,6 +131,7 @@ class Harness {
         << "classifier:\n  rules: "
         << (opts_.rules_dir.empty() ? SourcePath("config/defaults/rules") : opts_.rules_dir) << "\n"
         << "  areas: " << SourcePath("config/defaults/areas.yaml") << "\n"
+        << opts_.classifier_yaml
         << "alerts:\n  allow_private_targets: [127.0.0.1/32]\n  min_severity: " << opts_.min_severity
         << "\n  timeout_ms: 2000\n  backoff_initial_ms: 100\n  backoff_max_ms: 500\n"
         << opts_.alerts_yaml << "contacts:\n"

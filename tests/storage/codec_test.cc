@@ -27,6 +27,7 @@ Event FullEvent() {
   e.matches = {{"water.1", "water", "суу", 10, 16}, {"r2", "panic", "", 0, 4294967295u}};
   e.categories = {"panic", "water"};
   e.score = -0.1234567890123;
+  e.rules_score = e.score;  // scored by the rules alone
   e.severity = Severity::kCritical;
   e.area = "KG-O-ARAVAN";
   e.area_source = AreaSource::kText;
@@ -97,6 +98,23 @@ void ExpectEventEq(const Event& a, const Event& b) {
   }
   EXPECT_EQ(a.ruleset_version, b.ruleset_version);
   EXPECT_EQ(a.scored_at, b.scored_at);
+  EXPECT_EQ(a.rules_score, b.rules_score);
+  ASSERT_EQ(a.models.size(), b.models.size());
+  for (std::size_t i = 0; i < a.models.size(); ++i) {
+    EXPECT_EQ(a.models[i].model, b.models[i].model);
+    EXPECT_EQ(a.models[i].version, b.models[i].version);
+    EXPECT_EQ(a.models[i].probability, b.models[i].probability);
+    EXPECT_EQ(a.models[i].contribution, b.models[i].contribution);
+  }
+}
+
+// FullEvent scored by the rules and two learned models.
+Event EventWithModels() {
+  Event e = FullEvent();
+  e.rules_score = 2.5;
+  e.models = {{"rumour-osh", "3f2a00112233aabb", 0.91, 3.64}, {"hate", "", 0.2, 0}};
+  e.score = 6.14;
+  return e;
 }
 
 TEST(CodecTest, EventRoundTrip) {
@@ -109,6 +127,73 @@ TEST(CodecTest, EventRoundTrip) {
   auto scored = DecodeEventScored(bytes);
   ASSERT_OK(scored);
   EXPECT_TRUE(*scored);
+}
+
+TEST(CodecTest, RulesOnlyEventsKeepFormat2AndDecodeWithRulesScoreEqualToScore) {
+  Event in = FullEvent();
+  in.rules_score = in.score;
+  std::string bytes;
+  EncodeEvent(in, &bytes);
+  EXPECT_EQ(bytes[0], static_cast<char>(kEventFormat));
+  Event out;
+  out.rules_score = 99;
+  out.models = {{"stale", "", 1, 1}};
+  ASSERT_OK(DecodeEvent(bytes, &out));
+  ExpectEventEq(in, out);
+}
+
+TEST(CodecTest, EventWithModelScoresRoundTripsAsFormat3) {
+  const Event in = EventWithModels();
+  std::string bytes;
+  EncodeEvent(in, &bytes);
+  EXPECT_EQ(bytes[0], static_cast<char>(kEventFormatWithModels));
+  Event out;
+  ASSERT_OK(DecodeEvent(bytes, &out));
+  ExpectEventEq(in, out);
+  auto state = DecodeEventState(bytes);
+  ASSERT_OK(state);
+  EXPECT_TRUE(state->scored);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    Event e;
+    auto st = DecodeEvent(std::string_view(bytes).substr(0, n), &e);
+    ASSERT_FALSE(st) << "prefix " << n;
+    EXPECT_EQ(st.error().code, ErrorCode::kCorruption);
+  }
+  Event rules_only = FullEvent();
+  rules_only.rules_score = 1;
+  std::string two;
+  EncodeEvent(rules_only, &two);
+  two[0] = static_cast<char>(kEventFormatWithModels);
+  two += std::string(8, '\0');  // rules score
+  two += '\0';                   // zero models
+  Event e;
+  EXPECT_FALSE(DecodeEvent(two, &e));
+}
+
+TEST(CodecTest, ScoringWithModelsMergesOntoAStoredReportAndBack) {
+  const Event e = EventWithModels();
+  std::string stored, scoring, merged, whole;
+  EncodeUnscoredReport(e.report, &stored);  // format 2
+  EncodeEventScoring(e, &scoring);          // format 3
+  EncodeEvent(e, /*scored=*/true, &whole);
+  const std::string_view base = stored;
+  ASSERT_OK(MergeEventScoring(&base, scoring, &merged));
+  EXPECT_EQ(merged, whole);
+  Event out;
+  ASSERT_OK(DecodeEvent(merged, &out));
+  ExpectEventEq(e, out);
+
+  // Scored again by the rules alone (the models were removed): format 2 over format 3.
+  Event rules_only = e;
+  rules_only.models.clear();
+  rules_only.rules_score = rules_only.score;
+  std::string rescoring, rewhole;
+  EncodeEventScoring(rules_only, &rescoring);
+  EncodeEvent(rules_only, /*scored=*/true, &rewhole);
+  const std::string_view base3 = merged;
+  std::string remerged;
+  ASSERT_OK(MergeEventScoring(&base3, rescoring, &remerged));
+  EXPECT_EQ(remerged, rewhole);
 }
 
 TEST(CodecTest, EventFormat2RoundTripsTheNewFields) {
@@ -444,7 +529,7 @@ TEST(CodecTest, TrailingBytesAndUnknownVersionAreCorruption) {
   Event e;
   EXPECT_FALSE(DecodeEvent(bytes + "x", &e));
   std::string future = bytes;
-  future[0] = static_cast<char>(kEventFormat + 1);
+  future[0] = static_cast<char>(kEventFormatWithModels + 1);
   auto st = DecodeEvent(future, &e);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, ErrorCode::kCorruption);

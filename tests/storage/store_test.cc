@@ -530,7 +530,7 @@ TEST_F(StoreTest, RefusesNewerSchemaVersion) {
     std::unique_ptr<rocksdb::DB> db(raw);
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (names[i] == "meta") {
-        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "5").ok());
+        ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "6").ok());
       }
     }
     for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
@@ -539,7 +539,7 @@ TEST_F(StoreTest, RefusesNewerSchemaVersion) {
   auto store = Store::Open(StorageOptions{db_dir(), false});
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(store.error().message.find("schema version 5"), std::string::npos)
+  EXPECT_NE(store.error().message.find("schema version 6"), std::string::npos)
       << store.error().message;
 }
 

@@ -3,6 +3,7 @@
 // Hyperscan pass, evaluate only the rules with hits, sum weights, map the score to a severity,
 // and locate the text in the area hierarchy.
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ struct Classification {
   std::vector<std::string> categories;  // distinct, sorted
   double score = 0;
   Severity severity = Severity::kInfo;
+  // The part of `score` the rules gave, and what each learned model added (empty without
+  // models: then rules_score == score). See classifier/with_models.h.
+  double rules_score = 0;
+  std::vector<ModelScore> models;
   std::vector<PlaceMention> places;
   // The most specific area named unambiguously in the text; std::nullopt when none or ambiguous.
   std::optional<AreaCode> area;
@@ -36,6 +41,8 @@ struct RuleSetInfo {
   std::size_t term_count = 0;
   std::size_t place_pattern_count = 0;
   std::vector<std::string> files;
+  // Minimum score for low, medium, high, critical.
+  std::array<double, 4> thresholds = {1, 3, 6, 10};
 };
 
 // An immutable compiled ruleset. Thread safety: Classify() may be called concurrently from any

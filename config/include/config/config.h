@@ -66,9 +66,21 @@ struct PipelineConfig {
   std::int64_t observed_at_max_future_ms = 5LL * 60 * 1000;
 };
 
+// A learned scorer beside the rules (docs/MODELS.md): a model directory, the label it must have
+// been trained to recognise, and how its probability enters the score.
+struct ModelConfig {
+  std::string dir;              // resolved directory path
+  std::string label;            // the model's positive label, e.g. "rumour"
+  double weight = 1;            // contribution = weight × probability ...
+  double min_probability = 0.5; // ... when probability >= min_probability, else 0
+  std::string category;         // added to the event's categories when it contributes
+  std::string origin;           // "file:line" of the entry
+};
+
 struct ClassifierConfig {
   std::string rules_dir;   // resolved: a directory path, or "embedded:rules"
   std::string areas_file;  // resolved: a file path, or "embedded:areas.yaml"
+  std::vector<ModelConfig> models;  // default: none
 };
 
 // Kannel `sendsms` (config `alerts.channels.sms`). The password is resolved from password_env at

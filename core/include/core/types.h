@@ -40,6 +40,14 @@ struct PlaceMention {
   std::uint32_t end = 0;
 };
 
+// What one learned model (config classifier.models) added to a text's score.
+struct ModelScore {
+  std::string model;         // the model card's name
+  std::string version;       // first 16 hex digits of the SHA-256 of its model.bin
+  double probability = 0;    // of the model's positive label
+  double contribution = 0;   // added to the score (docs/MODELS.md: weight × probability or 0)
+};
+
 // A text that entered the system, before scoring.
 struct Report {
   std::string id;            // time-ordered ULID, assigned at intake
@@ -75,6 +83,10 @@ struct Event {
   std::vector<std::string> categories;  // distinct, sorted
   double score = 0;
   Severity severity = Severity::kInfo;
+  // The part of `score` the rules gave, and each configured model's part (empty without
+  // models: then rules_score == score).
+  double rules_score = 0;
+  std::vector<ModelScore> models;
   AreaCode area;                         // empty when unknown
   AreaSource area_source = AreaSource::kNone;
   std::vector<PlaceMention> places;

@@ -15,6 +15,7 @@
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
+#include "classifier/with_models.h"
 #include "config/areas.h"
 #include "core/id.h"
 #include "core/metrics.h"
@@ -47,6 +48,8 @@ struct ApiDeps {
   // The io threads' executor (required): the pipeline's completions are handed to it in batches.
   boost::asio::any_io_executor io;
   ingest::ClassifierProvider classifier;
+  // The learned models in use (classifier.models), for GET /v1/rules; may be empty.
+  std::function<std::vector<classifier::ModelUse>()> models;
   std::function<bool()> ready;  // false while starting or shutting down
   const Clock* clock = nullptr;
   std::size_t max_text_bytes = 16384;
@@ -145,6 +148,10 @@ class Api final : public RequestHandler {
   HttpResponse Me(const HttpRequest& request, const Principal& who);
   HttpResponse AreaNames(const HttpRequest& request);
   boost::asio::awaitable<HttpResponse> Stream(HttpRequest request, Principal who);
+  // Training data from people (api_labels.cc).
+  boost::asio::awaitable<HttpResponse> PostLabel(HttpRequest request, std::string id,
+                                                 Principal who);
+  boost::asio::awaitable<HttpResponse> ExportLabels(HttpRequest request, Principal who);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {

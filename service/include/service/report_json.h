@@ -37,6 +37,8 @@ boost::json::value EventToJson(const Event& event, const SubmitterView& view = {
 // Matches with the matched excerpt of `text`, and place mentions with their candidates.
 boost::json::array MatchesToJson(std::string_view text, const std::vector<Match>& matches);
 boost::json::array PlacesToJson(const std::vector<PlaceMention>& places);
+// [{"model", "version", "probability", "contribution"}], in the order the models are configured.
+boost::json::array ModelScoresToJson(const std::vector<ModelScore>& models);
 boost::json::value AlertToJson(const Alert& alert);
 
 }  // namespace sakchy::service
