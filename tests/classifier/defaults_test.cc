@@ -169,6 +169,7 @@ TEST_F(Defaults, KnownFalseAlarmsStayQuiet) {
       {"Экинчи дүйнөлүк согуштун ардагерлери", "violence"},
       {"Her car is red and his is blue", "profanity"},  // "her" is not "хер"
       {"Yaxshi dastur, ammo sekin ishlaydi", "weapons"},  // Uzbek "ammo" = "but"
+      {"Boshqa filmlar bepul bo'lishini xohlayman", "hate"},  // Uzbek "xohla-" = "to want"
       {"Стрельбы в городе не было", "violence"},
       {"Слухи о том, что вода отравлена, не подтвердились", "narrative"},
   };
