@@ -169,6 +169,7 @@ TEST_F(Defaults, KnownFalseAlarmsStayQuiet) {
       {"Экинчи дүйнөлүк согуштун ардагерлери", "violence"},
       {"Her car is red and his is blue", "profanity"},  // "her" is not "хер"
       {"Yaxshi dastur, ammo sekin ishlaydi", "weapons"},  // Uzbek "ammo" = "but"
+      {"Boshqa filmlar bepul bo'lishini xohlayman", "hate"},  // Uzbek "xohla-" = "to want"
       {"Стрельбы в городе не было", "violence"},
       {"Слухи о том, что вода отравлена, не подтвердились", "narrative"},
   };
@@ -203,6 +204,51 @@ TEST_F(Defaults, ProfanityIsRecognisedButWeak) {
   const Classification aimed = cl().Classify("Ты ебанутый?");
   EXPECT_TRUE(HasCategory(aimed, "insult"));
   EXPECT_LT(aimed.severity, Severity::kMedium);
+}
+
+// Insults said to the addressee (scoped obscenity, animal words in the forms of address, labels,
+// epithets, taunts, the addressee's mother), compound slurs and insults are recognised but stay
+// below high alone (an insult is low, a slur medium); the same words in their ordinary sense are
+// not insults.
+TEST_F(Defaults, InsultsAtTheAddresseeAreRecognisedButLow) {
+  const char* insults[] = {
+      "Ты сука",          "Вы стадо",          "Ты педофил",
+      "Ты больной?",      "Что, бомбит у тебя?", "Мамке твоей привет",
+      "Пиздуй отсюда",    "Ну и свинорылый",    "Опять хохлосрач",
+      "Либерахи ноют",    "Ты неграмотный",     "Придурка видно сразу",
+  };
+  for (const char* text : insults) {
+    const Classification c = cl().Classify(text);
+    EXPECT_TRUE(HasCategory(c, "insult") || HasCategory(c, "hate")) << text;
+    EXPECT_LT(c.severity, Severity::kHigh) << text << " score " << c.score;
+  }
+  const char* ordinary[] = {
+      "Вы любите животных?",         "Авиация бомбит позиции",
+      "Свиноводство растёт в районе", "Дети с синдромом Дауна пошли в школу",
+      "Хохлома - народный промысел",  "Больной ребёнок поправился",
+      "В семье не без урода",         "Мамка испекла пирог",
+  };
+  for (const char* text : ordinary) {
+    const Classification c = cl().Classify(text);
+    EXPECT_FALSE(HasCategory(c, "insult") || HasCategory(c, "hate")) << text;
+  }
+  // Several insult rules on one text stay below medium when only the addressee rules add up.
+  const Classification stacked = cl().Classify("Ты сука, иди нахуй");
+  EXPECT_TRUE(HasCategory(stacked, "insult"));
+  EXPECT_LT(stacked.severity, Severity::kMedium) << stacked.score;
+}
+
+// Idioms that only look like violence: a beginner's "не убивайте" (don't judge me), a novel and a
+// film title.
+TEST_F(Defaults, IdiomsAreNotViolence) {
+  const Classification beginner = cl().Classify("Я только учусь, не убивайте :D");
+  EXPECT_LT(beginner.severity, Severity::kMedium) << beginner.score;
+  EXPECT_FALSE(HasCategory(beginner, "threat"));
+  const Classification novel = cl().Classify("В «Преступлении и наказании» герой мучается");
+  EXPECT_FALSE(HasCategory(novel, "crime"));
+  const Classification film = cl().Classify("Пересматривал «Карты, деньги, два ствола»");
+  EXPECT_FALSE(HasCategory(film, "weapons"));
+  EXPECT_LT(film.severity, Severity::kLow);
 }
 
 // The examples table of docs/RULES.md.
