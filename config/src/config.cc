@@ -10,6 +10,7 @@
 #include <map>
 
 #include "clusters_config.h"
+#include "reach_config.h"
 #include "analytics_config.h"
 #include "config/files.h"
 #include "core/crypto.h"
@@ -974,6 +975,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("sources")) ParseSources(*n, config.sources, issues);
     if (auto n = top.Get("privacy")) ParsePrivacy(*n, config.privacy, issues);
     if (auto n = top.Get("sms")) ParseSms(*n, config.sms, issues);
+    if (auto n = top.Get("whatsapp")) internal::ParseWhatsApp(*n, config.whatsapp, issues);
+    if (auto n = top.Get("replies")) internal::ParseReplies(*n, config.replies, issues);
     if (auto n = top.Get("clusters")) internal::ParseClusters(*n, config.clusters, issues);
     if (auto n = top.Get("analytics")) internal::ParseAnalytics(*n, config.analytics, issues);
     if (auto n = top.Get("retention")) internal::ParseRetention(*n, config.retention, issues);
@@ -987,6 +990,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
   config.classifier.rules_dir = ResolvePath(path, config.classifier.rules_dir);
   config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
   config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
+  if (!config.replies.messages_dir.empty()) {
+    config.replies.messages_dir = ResolvePath(path, config.replies.messages_dir);
+  }
   // The embedded default's data lives relative to the working directory; a file's next to it.
   if (!path.starts_with(kEmbeddedPrefix)) {
     config.storage.data_dir = ResolvePath(path, config.storage.data_dir);

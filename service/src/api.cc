@@ -187,6 +187,10 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/v1/alerts/dlr", config::Role::kMonitor},
     {"POST", "/v1/alerts/dlr", config::Role::kMonitor},
     {"POST", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"GET", "/v1/ingest/whatsapp", config::Role::kMonitor},
+    {"POST", "/v1/ingest/whatsapp", config::Role::kMonitor},
+    {"GET", "/v1/public/answers", config::Role::kMonitor},
+    {"GET", "/v1/public/answers.atom", config::Role::kMonitor},
     {"GET", "/openapi.json", config::Role::kMonitor},
 };
 
@@ -314,6 +318,17 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
       co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
     }
     co_return co_await KannelMo(std::move(req));
+  }
+  // WhatsApp signs its webhook with the app secret (X-Hub-Signature-256).
+  if (p == "/v1/ingest/whatsapp" && d_.whatsapp) {
+    route = "/v1/ingest/whatsapp";
+    co_return co_await WhatsAppRoute(std::move(req));
+  }
+  // Published verified answers are public: no token, nothing private in them.
+  if (p == "/v1/public/answers" || p == "/v1/public/answers.atom") {
+    route = p;
+    if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    co_return co_await PublicAnswersRoute(std::move(req), p.ends_with(".atom"));
   }
   // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
   if (p == "/v1/alerts/dlr" && d_.alerts) {
@@ -629,6 +644,13 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   if (d_.alerts) {
     if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
   }
+  // "STOP" stops replies to this sender; it is no report.
+  if (alerts::IsStopWord(report->text)) {
+    TellReplies(*report, nullptr, false, true);
+    HttpResponse r;
+    r.content_type = "text/plain";
+    co_return r;
+  }
   ingest::ValidationLimits limits{d_.max_text_bytes};
   if (auto bad = ingest::ValidateReport(*report, *d_.areas, limits)) {
     rejected_invalid_.Inc();
@@ -636,6 +658,7 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   }
   std::vector<Report> batch;
   batch.push_back(std::move(*report));
+  const Report stored = batch.front();
   auto result = co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(batch));
   if (!result) {
     // Kannel retries a failed callback, so a temporary refusal loses nothing.
@@ -643,11 +666,16 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
     r.headers.emplace_back("Retry-After", "1");
     co_return r;
   }
+  TellReplies(stored, &result->front(), false, false);
   // An empty body: Kannel would send any body back to the sender as an SMS reply.
   HttpResponse r;
   r.status = result->front().duplicate ? 200 : 202;
   r.content_type = "text/plain";
   co_return r;
+}
+
+net::awaitable<ingest::SubmitResult> Api::Submit(std::vector<Report> reports) {
+  co_return co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(reports));
 }
 
 HttpResponse Api::ListSources() {
