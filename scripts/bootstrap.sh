@@ -9,6 +9,7 @@ PACKAGES=(
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
   libhyperscan-dev libicu-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxml2-dev gettext
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.

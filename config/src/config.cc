@@ -776,7 +776,7 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     }
     if (auto type = map.Require("type")) {
       if (auto value = ReadChoice(*type, map.Field("type"), issues, "source type",
-                                  {"telegram", "rss", "atom", "mastodon"})) {
+                                  {"telegram", "rss", "atom", "mastodon", "vk"})) {
         s.type = *value;
       }
     }
@@ -795,6 +795,8 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
       }
     } else if (s.type == "telegram") {
       s.url = "https://api.telegram.org";
+    } else if (s.type == "vk") {
+      s.url = "https://api.vk.com/method";
     } else if (!s.type.empty()) {
       issues.Add(item, map.Field("url"), "required for a " + s.type + " source");
     }
@@ -814,6 +816,41 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     } else if (s.type == "telegram") {
       issues.Add(item, map.Field("token_env"),
                  "a telegram source needs token_env (the variable holding the bot token)");
+    } else if (s.type == "vk") {
+      issues.Add(item, map.Field("token_env"),
+                 "a vk source needs token_env (the variable holding the service token)");
+    }
+    if (auto owner = map.Get("owner")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*owner, map.Field("owner"), "only used by a vk source");
+      } else if (auto value = ReadString(*owner, map.Field("owner"), issues)) {
+        const bool ok = value->size() <= 64 && std::all_of(value->begin(), value->end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
+        });
+        if (ok) {
+          s.vk_owner = *value;
+        } else {
+          issues.Add(*owner, map.Field("owner"),
+                     "expected a community id (-123456) or short name (osh_news), got '" + *value +
+                         "'");
+        }
+      }
+    } else if (s.type == "vk") {
+      issues.Add(item, map.Field("owner"), "a vk source needs the wall's owner (-123456 or a short name)");
+    }
+    if (auto version = map.Get("api_version")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*version, map.Field("api_version"), "only used by a vk source");
+      } else if (auto value = ReadString(*version, map.Field("api_version"), issues)) {
+        s.api_version = *value;
+      }
+    }
+    if (auto comments = map.Get("comments_posts")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*comments, map.Field("comments_posts"), "only used by a vk source");
+      } else if (auto value = ReadInt(*comments, map.Field("comments_posts"), issues, 0, 20)) {
+        s.comments_posts = static_cast<int>(*value);
+      }
     }
     if (auto timeline = map.Get("timeline")) {
       if (s.type != "mastodon" && !s.type.empty()) {

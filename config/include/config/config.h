@@ -260,11 +260,17 @@ struct LoggingConfig {
 // must never be logged.
 struct SourceConfig {
   std::string id;    // unique; prefixes RSS/Atom/Mastodon source_refs and names metrics
-  std::string type;  // "telegram" | "rss" (RSS 2.0 or Atom, sniffed) | "atom" | "mastodon"
+  std::string type;  // "telegram" | "rss" (RSS 2.0 or Atom, sniffed) | "atom" | "mastodon" | "vk"
   std::string url;   // feed URL; Telegram/Mastodon: API base URL (telegram: https://api.telegram.org)
   std::string token_env;  // environment variable holding the bot token / access token
   std::string token;      // resolved from token_env; empty when none
   std::string timeline = "public";  // mastodon: "public" | "tag:NAME" | "account:ID"
+  // vk: the wall to read: a community's owner id ("-123456") or its short name ("osh_news");
+  // the API version, pinned (VK changes fields between versions); the newest posts whose comments
+  // are read too (wall.getComments) on each poll, 0 = none.
+  std::string vk_owner;
+  std::string api_version = "5.199";
+  int comments_posts = 0;
   std::int64_t interval_ms = 60000;        // between polls, +/-10% jitter
   std::int64_t timeout_ms = 10000;         // total per fetch, redirects included
   std::size_t max_body_bytes = 8 << 20;    // larger responses are refused

@@ -326,6 +326,7 @@ Result<std::unique_ptr<Poller>> MakePoller(PollerContext ctx) {
     }
     return std::make_unique<MastodonPoller>(std::move(ctx), std::move(path));
   }
+  if (ctx.config.type == "vk") return MakeVkPoller(std::move(ctx));
   return MakeError(ErrorCode::kInvalidArgument,
                    where + ": unknown type '" + ctx.config.type + "'");
 }
