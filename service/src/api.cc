@@ -782,7 +782,7 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
     filter.kind = ParseAlertKind(it->second);
     if (!filter.kind || *filter.kind == AlertKind::kRoute) {
       co_return Problem(400, "Invalid query",
-                        "kind must be event, signal, digest, follow_up or notice", "kind");
+                        "kind must be event, signal, digest, follow_up, notice or reply", "kind");
     }
   }
   std::size_t limit = 100;
