@@ -393,7 +393,8 @@ class DispatcherImpl final : public Dispatcher {
   std::string AreaName(const AreaCode& area, std::string_view language) const {
     auto it = area_names_.find(area);
     if (it == area_names_.end()) return {};
-    const std::size_t i = language == "ky" ? 0 : language == "en" ? 2 : 1;
+    // Uzbek texts are in the Latin script: the English (Latin) name.
+    const std::size_t i = language == "ky" ? 0 : language == "en" || language == "uz" ? 2 : 1;
     return it->second[i].empty() ? it->second[1] : it->second[i];
   }
 

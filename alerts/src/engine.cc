@@ -76,10 +76,15 @@ std::string Digits(std::string_view number) {
 
 std::string AckAnswer(std::string_view language, bool ok) {
   if (!ok) {
-    return language == "ky" ? "Эскертүү табылган жок" : language == "en" ? "Unknown alert"
-                                                                         : "Тревога не найдена";
+    return language == "ky"   ? "Эскертүү табылган жок"
+           : language == "uz" ? "Ogohlantirish topilmadi"
+           : language == "en" ? "Unknown alert"
+           : "Тревога не найдена";
   }
-  return language == "ky" ? "Кабыл алынды" : language == "en" ? "Acknowledged" : "Принято";
+  return language == "ky"   ? "Кабыл алынды"
+         : language == "uz" ? "Qabul qilindi"
+         : language == "en" ? "Acknowledged"
+                            : "Принято";
 }
 
 class EngineImpl final : public Engine {
@@ -818,7 +823,9 @@ class EngineImpl final : public Engine {
     const config::Area* area = areas_.Find(code);
     if (area == nullptr) return {};
     const std::string& name =
-        language == "ky" ? area->name_ky : language == "en" ? area->name_en : area->name_ru;
+        language == "ky"                      ? area->name_ky
+        : language == "en" || language == "uz" ? area->name_en
+                                               : area->name_ru;
     return name.empty() ? area->name_ru : name;
   }
 

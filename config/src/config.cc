@@ -554,7 +554,7 @@ void ParseContacts(const YAML::Node& node, const ChannelsConfig& configured,
     }
     if (auto lang = map.Get("language")) {
       if (auto value =
-              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "en"})) {
+              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "uz", "en"})) {
         c.language = *value;
       }
     }

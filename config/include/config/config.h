@@ -221,7 +221,7 @@ struct Contact {
   std::string id;
   std::string name;
   std::string role;
-  std::string language = "ru";  // ky | ru | en
+  std::string language = "ru";  // ky | ru | uz | en
   std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
   Severity min_severity = Severity::kInfo;
   std::vector<ContactChannel> channels;  // in order of preference
