@@ -30,6 +30,17 @@ std::string Fold(std::string_view s) {
       if (std::isalpha(c)) out += static_cast<char>(std::toupper(c));
       continue;  // apostrophes, dots, spaces
     }
+    // Apostrophes of Uzbek Latin (‘ ’ ʻ) are dropped like the ASCII one.
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0x98 ||
+         static_cast<unsigned char>(s[i + 2]) == 0x99)) {
+      i += 2;
+      continue;
+    }
+    if (c == 0xCA && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBB) {
+      ++i;
+      continue;
+    }
     // Two-byte Cyrillic: lower а..п (D0 B0..BF) -> А..П (D0 90..9F); р..я (D1 80..8F) -> Р..Я
     // (D0 A0..AF); ў (D1 9E) -> Ў (D0 8E).
     if (i + 1 < s.size()) {

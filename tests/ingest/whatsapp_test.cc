@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "core/crypto.h"
 #include "fakes/whatsapp_fake.h"
 #include "testutil/testutil.h"

@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include <cstring>
+
 #include "core/crypto.h"
 #include "fakes/telegram_fake.h"
 #include "fakes/whatsapp_fake.h"

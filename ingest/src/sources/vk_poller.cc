@@ -27,8 +27,8 @@ constexpr std::int64_t kFloodWaitMs = 1000;
 
 std::int64_t ParseInt(std::string_view s) {
   std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
+  const auto parsed = std::from_chars(s.data(), s.data() + s.size(), v);
+  return parsed.ec == std::errc() ? v : 0;
 }
 
 bool IsNumericOwner(std::string_view owner) {
