@@ -7,15 +7,19 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
-  libhyperscan-dev libicu-dev libssl-dev libjemalloc-dev
+  libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-dev gettext
+  # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).
+  libjs-leaflet
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.
 # prometheus-alertmanager is the baseline of the alert-delivery benchmark (bench/alerts/).
+# chromium, chromium-driver and python3-selenium run the web console's browser tests.
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager)
+  PACKAGES+=(wrk kannel kannel-extras postfix prometheus-alertmanager
+             chromium chromium-driver python3-selenium)
 fi
 # libFuzzer targets (tests/fuzz/run.sh): clang 14 with its libFuzzer and sanitizer runtimes.
 if [[ "${1:-}" == "--with-fuzz" ]]; then

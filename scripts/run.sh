@@ -41,5 +41,8 @@ echo "==> alerts (GET /v1/alerts): the demo contact's webhook at 127.0.0.1:8099 
 echo "    alert stays pending and is retried with backoff"
 curl -s -H "Authorization: Bearer $analyst" "$base/v1/alerts?limit=3" | python3 -m json.tool --no-ensure-ascii || true
 echo
-echo "sakchy is running at $base (pid $pid). Ctrl-C stops it cleanly."
+echo "==> the web console: open $base/ui/ in a browser and sign in with a demo token above"
+echo "    (official: the inbox of Osh region and Osh city; analyst: map, trends, clusters; monitor: report form)"
+echo
+echo "sakchy is running at $base (pid $pid), console at $base/ui/. Ctrl-C stops it cleanly."
 wait $pid

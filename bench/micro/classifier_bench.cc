@@ -151,6 +151,13 @@ Vocabulary MakeVocabulary() {
 }
 
 // Writes 5,000 rules in 5 files (plus one file of 20 lists) under `dir`.
+// "morphology: stems\n" when $SAKCHY_BENCH_MORPHOLOGY is "stems": the generated sets are then
+// matched by stem (docs/RULES.md "Morphology").
+std::string MorphologySetting() {
+  const char* m = std::getenv("SAKCHY_BENCH_MORPHOLOGY");
+  return m != nullptr && std::string(m) == "stems" ? "morphology: stems\n" : "";
+}
+
 void WriteSyntheticRules(const fs::path& dir, std::size_t rule_count) {
   fs::create_directories(dir);
   const Vocabulary vocab = MakeVocabulary();
@@ -316,11 +323,20 @@ void WriteRealisticRules(const fs::path& dir, std::size_t rule_count) {
     std::ofstream(dir / name.str()) << out.str();
   }
   std::ofstream tension(dir / "90-tension.yaml");
-  tension << "version: 1\ntension:\n";
+  tension << "version: 1\n" << MorphologySetting() << "tension:\n";
   for (int t = 0; t < 20; ++t) {
     tension << "  - id: t" << t << "\n    all_categories: [" << category(t) << ", "
             << category((t + 7) % 40) << "]\n    weight: 2\n";
   }
+}
+
+// The default rules: config/defaults/rules, or $SAKCHY_BENCH_DEFAULTS_DIR (e.g. a variant with
+// `morphology: stems`, to compare with the same binary).
+std::string DefaultRulesDir() {
+  if (const char* dir = std::getenv("SAKCHY_BENCH_DEFAULTS_DIR"); dir != nullptr && *dir != 0) {
+    return dir;
+  }
+  return SourcePath("config/defaults/rules");
 }
 
 // The rules go to a temporary directory removed at exit, or to $SAKCHY_BENCH_RULES_DIR (kept, to
@@ -466,7 +482,7 @@ void BM_ClassifyRealistic5000(benchmark::State& state) { ClassifyTexts(state, Re
 BENCHMARK(BM_ClassifyRealistic5000)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_ClassifyDefaultRules(benchmark::State& state) {
-  auto classifier = LoadOrSkip(state, SourcePath("config/defaults/rules"));
+  auto classifier = LoadOrSkip(state, DefaultRulesDir());
   if (!classifier) return;
   const std::vector<std::string> texts = Texts();
   std::size_t i = 0;
@@ -501,7 +517,7 @@ BENCHMARK(BM_DetectLanguage)->Unit(benchmark::kMicrosecond);
 
 void BM_LoadDefaultRules(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(LoadOrSkip(state, SourcePath("config/defaults/rules")));
+    benchmark::DoNotOptimize(LoadOrSkip(state, DefaultRulesDir()));
   }
 }
 BENCHMARK(BM_LoadDefaultRules)->Unit(benchmark::kMillisecond);

@@ -14,6 +14,7 @@
 
 #include "config/files.h"
 #include "core/crypto.h"
+#include "morph_terms.h"
 #include "normalizer.h"
 #include "rules.h"
 
@@ -57,10 +58,13 @@ std::uint8_t LanguageBits(Language language) {
   return internal::kLangAll;
 }
 
+constexpr std::uint32_t kNoMorph = 0xFFFFFFFF;
+
 struct Pattern {
   std::string literal;  // normalised term (UTF-8)
   std::string scan;     // `literal` in the scan encoding: the Hyperscan literal
   bool prefix = false;
+  std::uint32_t morph = kNoMorph;  // index into ClassifierImpl::morph_terms_ (stemmed terms)
   std::vector<GroupUse> uses;        // while building; then in ClassifierImpl::uses_
   std::vector<std::uint32_t> areas;  // indexes into areas_ for place names
   std::string origin;                // "file:line: rule id: term 'x'" for error messages
@@ -73,6 +77,14 @@ struct PatternMeta {
   std::uint32_t uses_end = 0;
   bool prefix = false;
   bool place = false;
+  bool morph = false;  // verified by VerifyMorphTerm (ClassifierImpl::morph_of_)
+};
+
+// A single-word term for words with masked letters (MatchText::masked): "х*й" is a hit of `хуй`.
+struct MaskEntry {
+  std::uint32_t pattern;
+  std::u32string word;  // normalised
+  bool prefix;
 };
 
 struct CompiledRule {
@@ -86,6 +98,8 @@ struct CompiledRule {
   std::uint32_t id_rank = 0;  // position of `id` in sorted order, to sort matches cheaply
   bool has_near = false;
   bool has_exceptions = false;
+  bool negatable = false;
+  bool filters_hits = false;  // has_exceptions || negatable: some hits may not count
   int within_words = 0;
   std::uint32_t items_begin = 0;  // [items_begin, items_end) in ClassifierImpl::items_
   std::uint32_t items_end = 0;
@@ -146,6 +160,18 @@ struct Detail {
 };
 
 std::atomic<std::uint64_t> g_next_instance{1};
+
+// True when no sentence ends in original[begin, end): no '!', '?', '…', ';' or line break, and no
+// '.' followed by a space or the end (so "3.5" and "г.Ош" do not end a sentence).
+bool SameSentence(std::string_view original, std::uint32_t begin, std::uint32_t end) {
+  for (std::uint32_t i = begin; i < end && i < original.size(); ++i) {
+    const char c = original[i];
+    if (c == '!' || c == '?' || c == ';' || c == '\n') return false;
+    if (c == '.' && (i + 1 >= original.size() || original[i + 1] == ' ')) return false;
+    if (original.substr(i, 3) == "\u2026") return false;
+  }
+  return true;
+}
 
 struct ThreadScratch {
   std::uint64_t owner = 0;
@@ -219,12 +245,20 @@ class ClassifierImpl final : public Classifier {
  private:
   std::uint32_t PatternFor(std::string_view term, bool prefix, const std::string& origin,
                            std::vector<std::string>& errors, bool& ok);
+  // The pattern of a term as written (`text`, maybe ending in '*'), stemmed under kStems.
+  std::uint32_t TermPattern(const std::string& text, std::uint8_t langs,
+                            internal::Morphology morphology, const std::string& origin,
+                            std::vector<std::string>& errors, bool& ok);
+  void AddNegationCues(const internal::RuleSetSpec& spec, std::vector<std::string>& errors);
   void AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32_t rule_index,
                     const internal::RuleSpec& rule, std::vector<std::string>& errors);
   // Flattens the groups' watchers and the patterns' uses for Run().
   void Flatten();
   Classification Run(std::string_view text, Detail* detail) const;
-  void Scan(const MatchText& text, std::vector<Hit>& hits) const;
+  void Scan(const MatchText& text, std::string_view original, std::vector<Hit>& hits) const;
+  // Hits of single-word terms in the words with masked letters of `text`.
+  void MatchMasked(const MatchText& text, std::vector<Hit>& hits) const;
+  void AddMaskEntry(std::uint32_t pattern);
   hs_scratch_t* Scratch() const;
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
@@ -233,6 +267,15 @@ class ClassifierImpl final : public Classifier {
   Normalizer normalizer_;
   std::vector<Pattern> patterns_;
   std::vector<PatternMeta> pattern_meta_;  // per pattern
+  std::vector<internal::MorphTerm> morph_terms_;
+  std::vector<std::uint32_t> morph_of_;  // per pattern: index into morph_terms_ or kNoMorph
+  // The group of the negation cues (uses with their languages; no watchers), or kNoEntry.
+  std::uint32_t negation_group_ = kNoEntry;
+  // Single-word terms for masked words: exact words by length in code points, and prefixes.
+  std::vector<std::vector<MaskEntry>> mask_exact_;
+  std::vector<MaskEntry> mask_prefix_;
+  int negation_window_ = internal::kDefaultNegationWindow;
+  bool skip_proper_names_ = false;
   std::vector<GroupUse> uses_;             // of every pattern, PatternMeta::uses_begin ...
   std::vector<std::string> terms_;      // every term as written, sorted, unique
   std::vector<std::string> use_terms_;  // while building: GroupUse::term -> text
@@ -284,6 +327,57 @@ std::uint32_t ClassifierImpl::PatternFor(std::string_view term, bool prefix,
   return it->second;
 }
 
+std::uint32_t ClassifierImpl::TermPattern(const std::string& text, std::uint8_t langs,
+                                          internal::Morphology morphology,
+                                          const std::string& origin,
+                                          std::vector<std::string>& errors, bool& ok) {
+  const bool prefix = text.size() > 1 && text.back() == '*';
+  const std::string_view body =
+      prefix ? std::string_view(text).substr(0, text.size() - 1) : std::string_view(text);
+  if (morphology == internal::Morphology::kStems) {
+    std::optional<internal::MorphTerm> morph =
+        internal::CompileMorphTerm(normalizer_, body, prefix, langs);
+    if (morph && !morph->scan.empty()) {
+      ok = true;
+      auto [it, inserted] =
+          pattern_index_.emplace(morph->key, static_cast<std::uint32_t>(patterns_.size()));
+      if (inserted) {
+        Pattern p;
+        p.scan = morph->scan;
+        internal::AppendScanAsUtf8(morph->scan, p.literal);
+        p.prefix = prefix;
+        p.morph = static_cast<std::uint32_t>(morph_terms_.size());
+        p.origin = origin;
+        morph_terms_.push_back(std::move(*morph));
+        patterns_.push_back(std::move(p));
+      }
+      return it->second;
+    }
+  }
+  return PatternFor(body, prefix, origin, errors, ok);
+}
+
+void ClassifierImpl::AddNegationCues(const internal::RuleSetSpec& spec,
+                                     std::vector<std::string>& errors) {
+  if (spec.negation.cues.empty()) return;
+  negation_window_ = spec.negation.window_words;
+  negation_group_ = static_cast<std::uint32_t>(group_failed_.size());
+  group_failed_.push_back(false);
+  group_watchers_.emplace_back();
+  for (const internal::TermItem& t : spec.negation.cues) {
+    const std::string origin = spec.negation_sources.empty()
+                                   ? std::string("negation")
+                                   : spec.negation_sources.front() + ": negation cue " +
+                                         Quote(t.text);
+    bool ok = false;
+    const std::uint32_t p = TermPattern(t.text, t.langs, spec.morphology, origin, errors, ok);
+    if (!ok) continue;
+    patterns_[p].uses.push_back(
+        GroupUse{negation_group_, static_cast<std::uint32_t>(use_terms_.size()), t.langs});
+    use_terms_.push_back(t.text);
+  }
+}
+
 void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32_t rule_index,
                                   const internal::RuleSpec& rule,
                                   std::vector<std::string>& errors) {
@@ -312,7 +406,9 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
       if (is_list && spec.lists.find(item.text.substr(1)) == spec.lists.end()) {
         continue;  // reported by Validate
       }
+      const internal::Morphology morphology = rule.morphology.value_or(spec.morphology);
       std::string key(1, static_cast<char>(item.langs));
+      key += morphology == internal::Morphology::kStems ? 'S' : 'E';
       key += item.text;
       const auto [group_it, new_group] =
           group_index_.emplace(std::move(key), static_cast<std::uint32_t>(group_failed_.size()));
@@ -342,11 +438,8 @@ void ClassifierImpl::AddRuleTerms(const internal::RuleSetSpec& spec, std::uint32
       }
       for (const Term& t : terms) {
         if (t.langs == 0) continue;  // e.g. a Kyrgyz list term under a Russian-only item
-        const bool prefix = t.text.size() > 1 && t.text.back() == '*';
         bool ok = false;
-        const std::uint32_t p = PatternFor(
-            prefix ? std::string_view(t.text).substr(0, t.text.size() - 1) : t.text, prefix,
-            t.origin, errors, ok);
+        const std::uint32_t p = TermPattern(t.text, t.langs, morphology, t.origin, errors, ok);
         if (!ok) {
           group_failed_[group] = true;
         } else if (new_group) {
@@ -384,12 +477,16 @@ void ClassifierImpl::Flatten() {
   group_index_ = {};
   group_failed_ = {};
   pattern_meta_.clear();
+  morph_of_.clear();
   uses_.clear();
   for (Pattern& p : patterns_) {
     PatternMeta m;
     m.length = static_cast<std::uint32_t>(p.scan.size());
     m.prefix = p.prefix;
     m.place = !p.areas.empty();
+    m.morph = p.morph != kNoMorph;
+    morph_of_.push_back(p.morph);
+    if (!p.uses.empty()) AddMaskEntry(static_cast<std::uint32_t>(pattern_meta_.size()));
     m.uses_begin = static_cast<std::uint32_t>(uses_.size());
     uses_.insert(uses_.end(), p.uses.begin(), p.uses.end());
     m.uses_end = static_cast<std::uint32_t>(uses_.size());
@@ -398,10 +495,67 @@ void ClassifierImpl::Flatten() {
   }
 }
 
+void ClassifierImpl::AddMaskEntry(std::uint32_t pattern) {
+  const Pattern& p = patterns_[pattern];
+  std::string word;
+  bool prefix = p.prefix;
+  if (p.morph != kNoMorph) {
+    const internal::MorphTerm& term = morph_terms_[p.morph];
+    if (term.words.size() != 1) return;
+    word = term.words[0].written;
+    prefix = term.words[0].kind == internal::MorphWord::Kind::kPrefix;
+  } else {
+    word = p.literal;
+  }
+  MaskEntry entry{pattern, {}, prefix};
+  std::size_t pos = 0;
+  while (pos < word.size()) {
+    const char32_t c = internal::DecodeUtf8(word, pos);
+    if (!internal::IsWordChar(c)) return;  // a phrase, an apostrophe
+    entry.word.push_back(c);
+  }
+  if (entry.word.size() < 2) return;
+  if (prefix) {
+    mask_prefix_.push_back(std::move(entry));
+    return;
+  }
+  if (mask_exact_.size() <= entry.word.size()) mask_exact_.resize(entry.word.size() + 1);
+  mask_exact_[entry.word.size()].push_back(std::move(entry));
+}
+
+void ClassifierImpl::MatchMasked(const MatchText& text, std::vector<Hit>& hits) const {
+  for (const MatchText::Masked& m : text.masked) {
+    const char32_t* chars = text.masked_chars.data() + m.offset;
+    // Visible letters equal over `n` positions, more letters than masks, at least one mask.
+    auto fits = [chars](const std::u32string& word, std::size_t n) {
+      std::size_t masks = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        if (chars[k] == MatchText::kMasked) {
+          ++masks;
+        } else if (chars[k] != word[k]) {
+          return false;
+        }
+      }
+      return masks > 0 && masks < n - masks;
+    };
+    if (m.length < mask_exact_.size()) {
+      for (const MaskEntry& e : mask_exact_[m.length]) {
+        if (fits(e.word, m.length)) hits.push_back(Hit{e.pattern, m.orig_begin, m.orig_end});
+      }
+    }
+    for (const MaskEntry& e : mask_prefix_) {
+      if (e.word.size() <= m.length && fits(e.word, e.word.size())) {
+        hits.push_back(Hit{e.pattern, m.orig_begin, m.orig_end});
+      }
+    }
+  }
+}
+
 void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::AreaTree& areas,
                            std::vector<std::string>& errors) {
   thresholds_ = spec.thresholds;
   place_weight_ = spec.place_weight;
+  skip_proper_names_ = spec.skip_proper_names;
   std::map<std::string, std::uint32_t> category_index;
   auto category_of = [&](const std::string& name) {
     auto [it, inserted] =
@@ -427,6 +581,8 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
         std::lower_bound(sorted_ids.begin(), sorted_ids.end(), r.id) - sorted_ids.begin());
     c.has_near = r.near.size() == 2;
     c.has_exceptions = !r.exceptions.empty();
+    c.negatable = r.negatable;
+    c.filters_hits = c.has_exceptions || c.negatable;
     c.within_words = r.within_words;
     for (std::uint32_t bits = 0; bits < 16; ++bits) {
       for (std::uint32_t i = 0; i < c.all_count; ++i) {
@@ -436,6 +592,7 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     rules_.push_back(std::move(c));
     AddRuleTerms(spec, index, r, errors);
   }
+  AddNegationCues(spec, errors);
   for (const internal::TensionSpec& t : spec.tensions) {
     CompiledTension c{t.id, t.category, t.weight, t.severity, t.all_categories, {}, 0};
     for (const std::string& name : t.all_categories) {
@@ -553,6 +710,10 @@ struct ScanContext {
   const PatternMeta* patterns;
   const MatchText* text;
   std::vector<Hit>* hits;
+  const internal::MorphTerm* morph_terms;
+  const std::uint32_t* morph_of;
+  std::string_view original;  // the text as given, for the proper-name test
+  bool skip_proper_names;
 };
 
 int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
@@ -570,20 +731,32 @@ int ClassifierImpl::OnMatch(unsigned int id, unsigned long long /*from*/, unsign
   if ((flags[from] & MatchText::kContinuation) != 0) return 0;  // inside an escaped code point
   if (from > 0 && (flags[from - 1] & MatchText::kWord) != 0) return 0;
   std::size_t end = to;
-  if (end < size && (flags[end] & MatchText::kWord) != 0) {
+  if (pattern.morph) {
+    end = internal::VerifyMorphTerm(c->morph_terms[c->morph_of[id]], *c->text, from);
+    if (end == 0) return 0;
+  } else if (end < size && (flags[end] & MatchText::kWord) != 0) {
     if (!pattern.prefix) return 0;
     while (end < size && (flags[end] & MatchText::kWord) != 0) ++end;  // the whole word
+  }
+  if (c->skip_proper_names && (pattern.prefix || pattern.morph)) {
+    const std::size_t word_end = pattern.morph ? internal::WordEnd(*c->text, from) : end;
+    if (internal::LooksLikeSurname(*c->text, c->original, from, to, word_end)) {
+      return 0;
+    }
   }
   c->hits->push_back(Hit{id, c->text->OriginalBegin(from), c->text->OriginalEnd(end)});
   return 0;
 }
 
-void ClassifierImpl::Scan(const MatchText& text, std::vector<Hit>& hits) const {
+void ClassifierImpl::Scan(const MatchText& text, std::string_view original,
+                          std::vector<Hit>& hits) const {
   // `text` is the normalised text followed by its transliterated Latin runs (one pass).
   if (database_ == nullptr || text.size == 0) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
-  ScanContext ctx{pattern_meta_.data(), &text, &hits};
+  ScanContext ctx{pattern_meta_.data(), &text,           &hits,
+                  morph_terms_.data(),  morph_of_.data(), original,
+                  skip_proper_names_};
   hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.size), 0, scratch,
           &ClassifierImpl::OnMatch, &ctx);
 }
@@ -595,7 +768,8 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   normalizer_.NormalizeForMatching(text, rs.normalized, &out.language);
   // Hits in scan order. The same hit twice (a pattern in a Latin word and in its
   // transliteration) changes nothing below: matches and place mentions are merged by span.
-  Scan(rs.normalized, rs.hits);
+  Scan(rs.normalized, text, rs.hits);
+  if (!rs.normalized.masked.empty()) MatchMasked(rs.normalized, rs.hits);
   const std::uint8_t lang_bits = LanguageBits(out.language);
 
   const std::uint64_t epoch = ++rs.epoch;
@@ -639,8 +813,36 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   const GroupHit* const entries = rs.entries.data();
   const Hit* const hits = rs.hits.data();
   auto group_hit = [&](std::uint32_t group) { return groups[group].stamp == epoch; };
-  // Exceptions: their hits hide the overlapping hits of the same rule (not its `none` hits).
+  // Word number of an original offset: words of the normalised text (before the transliteration).
+  auto word_of = [&rs](std::uint32_t original_offset) -> std::uint32_t {
+    const std::vector<std::uint32_t>& starts = rs.normalized.word_starts;
+    const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
+    return static_cast<std::uint32_t>(it - starts.begin());
+  };
+  // A negation cue within negation_window_ words of `hit`, in the same sentence, not overlapping.
+  auto negated = [&](const Hit& hit) {
+    if (negation_group_ == kNoEntry || !group_hit(negation_group_)) return false;
+    const std::uint32_t first = word_of(hit.begin);
+    const std::uint32_t last = word_of(hit.end - 1);
+    const auto window = static_cast<std::uint32_t>(negation_window_);
+    for (std::uint32_t e = groups[negation_group_].head; e != kNoEntry; e = entries[e].next) {
+      const Hit& cue = hits[entries[e].hit];
+      if (cue.begin < hit.end && hit.begin < cue.end) continue;
+      if (cue.end <= hit.begin) {
+        if (first - word_of(cue.end - 1) > window) continue;
+        if (!SameSentence(text, cue.end, hit.begin)) continue;
+      } else {
+        if (word_of(cue.begin) - last > window) continue;
+        if (!SameSentence(text, hit.end, cue.begin)) continue;
+      }
+      return true;
+    }
+    return false;
+  };
+  // Exceptions hide the overlapping hits of the same rule (not its `none` hits); in a negatable
+  // rule, so does negation.
   auto hidden = [&](const CompiledRule& rule, const Hit& hit) {
+    if (rule.negatable && negated(hit)) return true;
     for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
       const RuleItem& item = items_[k];
       if (item.clause != Clause::kException || !group_hit(item.group)) continue;
@@ -654,17 +856,11 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   // A positive item of `rule` holds: a hit of its group that no exception of the rule hides.
   auto item_holds = [&](const CompiledRule& rule, const RuleItem& item) {
     if (!group_hit(item.group)) return false;
-    if (!rule.has_exceptions) return true;
+    if (!rule.filters_hits) return true;
     for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
       if (!hidden(rule, hits[entries[e].hit])) return true;
     }
     return false;
-  };
-  // Word number of an original offset: words of the normalised text (before the transliteration).
-  auto word_of = [&rs](std::uint32_t original_offset) -> std::uint32_t {
-    const std::vector<std::uint32_t>& starts = rs.normalized.word_starts;
-    const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
-    return static_cast<std::uint32_t>(it - starts.begin());
   };
   // True when a hit of near[0] and one of near[1] are at most within_words words apart.
   auto near_ok = [&](const CompiledRule& rule) {
@@ -677,7 +873,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       std::vector<std::uint32_t>& words = item.clause == Clause::kNearA ? rs.near_a : rs.near_b;
       for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
         const Hit& hit = hits[entries[e].hit];
-        if (rule.has_exceptions && hidden(rule, hit)) continue;
+        if (rule.filters_hits && hidden(rule, hit)) continue;
         words.push_back(word_of(hit.begin));
       }
     }
@@ -747,7 +943,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       }
       for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
         const Hit& hit = hits[entries[e].hit];
-        if (rule.has_exceptions && hidden(rule, hit)) continue;
+        if (rule.filters_hits && hidden(rule, hit)) continue;
         rs.matched.push_back(MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
                                       std::uint64_t{rule.id_rank} << 32 | entries[e].term, index,
                                       entries[e].term});
@@ -841,6 +1037,7 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
   }
 
+  if (out.score < 0) out.score = 0;  // negative rule weights (docs/RULES.md "Scoring")
   Severity severity = Severity::kInfo;
   for (int i = 3; i >= 0; --i) {
     if (out.score >= thresholds_[static_cast<std::size_t>(i)]) {

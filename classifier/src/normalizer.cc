@@ -125,6 +125,17 @@ inline std::uint8_t Flags(char32_t c) {
 
 bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
+// Characters that mask a letter inside a word ("х*й", "б%ять", "с)ка").
+bool IsMaskChar(char32_t c) {
+  return c == '*' || c == '%' || c == '#' || c == ')' || c == '.' || c == '@';
+}
+
+// Whether `text` may hold the rebus "3.14" (or "3,14") for "пи".
+bool MayHavePi(std::string_view text) {
+  return text.find("3.14") != std::string_view::npos ||
+         text.find("3,14") != std::string_view::npos;
+}
+
 // One code point of the text being normalised, its flags and the original bytes it stands for.
 struct Unit {
   Unit() = default;
@@ -144,6 +155,36 @@ struct Unit {
 
 bool IsWord(const Unit& u) { return (u.f & kWord) != 0; }
 bool IsAlphaUnit(const Unit& u) { return (u.f & kAlpha) != 0; }
+bool IsCyrillicLetter(const Unit& u) {
+  return (u.f & (kAlpha | kCyrillic)) == (kAlpha | kCyrillic);
+}
+
+// The rebus "3.14" / "3,14" touching a Cyrillic letter ("3.14здец", "3,14дор") becomes "пи",
+// in place; returns the new count. Other numbers are left alone.
+std::size_t ReplacePi(Unit* u, std::size_t n) {
+  std::size_t w = 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const bool pi = i + 3 < n && u[i].cp == '3' && (u[i + 1].cp == '.' || u[i + 1].cp == ',') &&
+                    u[i + 2].cp == '1' && u[i + 3].cp == '4';
+    const bool before = i > 0 && IsCyrillicLetter(u[i - 1]);
+    const bool after = i + 4 < n && IsCyrillicLetter(u[i + 4]);
+    const bool clean_before = i == 0 || !IsWord(u[i - 1]) || before;
+    const bool clean_after = i + 4 >= n || !IsWord(u[i + 4]) || after;
+    if (pi && (before || after) && clean_before && clean_after) {
+      const Unit three = u[i];
+      const Unit four = u[i + 3];
+      const std::uint32_t dot_end = u[i + 1].oe;
+      const std::uint32_t one_begin = u[i + 2].ob;
+      u[w++] = Unit{U'п', three.ob, dot_end};
+      u[w++] = Unit{U'и', one_begin, four.oe};
+      i += 4;
+      continue;
+    }
+    u[w++] = u[i++];
+  }
+  return w;
+}
 
 // Latin letters that look like Cyrillic ones (after case folding).
 char32_t LatinLookAlike(char32_t c) {
@@ -163,6 +204,15 @@ char32_t LatinLookAlike(char32_t c) {
     case 'u': return U'и';
     case 'x': return U'х';
     case 'y': return U'у';
+    // Letters without a Cyrillic look-alike, read by sound (пиzдец, пiдор, бlядь).
+    case 'd': return U'д';
+    case 'f': return U'ф';
+    case 'g': return U'г';
+    case 'i': return U'и';
+    case 'l': return U'л';
+    case 's': return U'с';
+    case 'v': return U'в';
+    case 'z': return U'з';
     default: return 0;
   }
 }
@@ -675,6 +725,7 @@ std::vector<Unit>& FoldAndJoin(const icu::Normalizer2* nfkc_cf, std::string_view
 // holds the result. The reference that NormalizeForMatching()'s single pass must equal.
 std::vector<Unit>& NormalizeUnits(const icu::Normalizer2* nfkc_cf, std::string_view text) {
   std::vector<Unit>& units = FoldAndJoin(nfkc_cf, text);
+  if (MayHavePi(text)) units.resize(ReplacePi(units.data(), units.size()));
   FoldHomoglyphs(units);
   CollapseRepeatsAndSeparators(units);
   return units;
@@ -893,6 +944,40 @@ constexpr std::size_t kMaxScanBytes = 5;  // per code point
 
 constexpr std::size_t kNoLatin = static_cast<std::size_t>(-1);
 
+// Adds u[begin, end) (word characters and masking characters) to out.masked when it qualifies
+// (MatchText::masked).
+void RecordMasked(const Unit* u, std::size_t begin, std::size_t end, MatchText& out) {
+  const std::size_t length = end - begin;
+  std::size_t masks = 0;
+  bool dot = false;
+  for (std::size_t k = begin; k < end; ++k) {
+    if (IsWord(u[k])) continue;
+    ++masks;
+    dot = dot || u[k].cp == '.';
+  }
+  const std::size_t letters = length - masks;
+  if (length < 3 || letters < 2 || masks == 0 || masks >= letters || (dot && length < 5)) {
+    return;
+  }
+  if (dot) {  // initials ("Д.А.А.") are no mask: every run of letters needs 2+
+    std::size_t run = 0;
+    for (std::size_t k = begin; k <= end; ++k) {
+      if (k < end && IsWord(u[k])) {
+        ++run;
+      } else {
+        if (run < 2) return;
+        run = 0;
+      }
+    }
+  }
+  const auto offset = static_cast<std::uint32_t>(out.masked_chars.size());
+  for (std::size_t k = begin; k < end; ++k) {
+    out.masked_chars.push_back(IsWord(u[k]) ? u[k].cp : MatchText::kMasked);
+  }
+  out.masked.push_back(MatchText::Masked{u[begin].ob, u[end - 1].oe, offset,
+                                         static_cast<std::uint32_t>(length)});
+}
+
 // FoldHomoglyphs(), CollapseRepeatsAndSeparators() and the encoding of the result into `out` in
 // one pass over the `n` units at `u` (folded, spaced letters already joined), from byte 0; also
 // out.word_starts. `latin_from`: kNoLatin when no code point written is a-z, else a byte of
@@ -904,6 +989,10 @@ bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out
                         std::size_t& latin_from) {
   ReserveBytes(out, kMaxScanBytes * n + kMaxScanBytes);
   out.word_starts.clear();
+  out.masked.clear();
+  out.masked_chars.clear();
+  constexpr std::size_t kNoMask = static_cast<std::size_t>(-1);
+  std::size_t masked_begin = kNoMask;  // first unit of a word with masked letters so far
   ScanWriter writer(out, 0);
   bool last_space = false;      // the last code point written is a space
   std::size_t after_space = 0;  // bytes written up to the last space
@@ -1002,6 +1091,15 @@ bool FoldCollapseEncode(Unit* u, std::size_t n, bool detect_join, MatchText& out
         ++k;
       }
     }
+    // A word with masked letters: runs joined by one or two masking characters.
+    std::size_t mask_end = end;
+    while (mask_end < n && mask_end - end < 3 && IsMaskChar(u[mask_end].cp)) ++mask_end;
+    if (mask_end > end && mask_end - end <= 2 && mask_end < n && IsWord(u[mask_end])) {
+      if (masked_begin == kNoMask) masked_begin = i;
+    } else if (masked_begin != kNoMask) {
+      RecordMasked(u, masked_begin, end, out);
+      masked_begin = kNoMask;
+    }
     i = end;
   }
   out.main_size = writer.size();
@@ -1046,6 +1144,24 @@ std::string ToScanEncoding(std::string_view utf8) {
   std::size_t pos = 0;
   while (pos < utf8.size()) writer.Put(DecodeUtf8(utf8, pos), 0, 0, 0);
   return std::string(m.text.data(), writer.size());
+}
+
+void AppendScanAsUtf8(std::string_view scan, std::string& out) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(scan.data());
+  std::size_t pos = 0;
+  while (pos < scan.size()) {
+    const unsigned b = bytes[pos];
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      ++pos;
+    } else if (b < kScanEscape) {
+      AppendUtf8(kScan.cp[b - 0x80], out);
+      ++pos;
+    } else {
+      ++pos;
+      AppendUtf8(pos < scan.size() ? DecodeUtf8(scan, pos) : kReplacement, out);
+    }
+  }
 }
 
 NormalizedText ToNormalizedText(const MatchText& m) {
@@ -1093,12 +1209,15 @@ void Normalizer::NormalizeForMatching(std::string_view text, MatchText& out,
     folded = FoldFastInto<false>(nfkc_cf, text, fast.data(), n, nullptr);
   }
   std::size_t latin_from = kNoLatin;
+  const bool pi = MayHavePi(text);
+  if (folded && pi) n = ReplacePi(fast.data(), n);
   if (folded && FoldCollapseEncode(fast.data(), n, true, out, latin_from)) {
     if (latin_from != kNoLatin) AppendRuns(latin_from, out);
     return;
   }
   // ICU's own normalisation was needed, or letters may have to be joined: the stages in turn.
   std::vector<Unit>& units = FoldAndJoin(nfkc_cf, text);
+  if (pi) units.resize(ReplacePi(units.data(), units.size()));
   FoldCollapseEncode(units.data(), units.size(), false, out, latin_from);
   if (latin_from != kNoLatin) AppendRuns(latin_from, out);
 }

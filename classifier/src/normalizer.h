@@ -1,6 +1,7 @@
 #pragma once
 // Text normalisation for matching: NFKC + case fold (ICU), Kyrgyz ӊ -> ң, homoglyph folding
-// inside Cyrillic words (Latin look-alikes, digits and '@'), joining of spaced-out letters
+// inside Cyrillic words (Latin look-alikes and phonetic Latin letters, digits and '@', the rebus
+// "3.14" -> "пи"), joining of spaced-out letters
 // ("б.е.с.п.о.р.я.д.к.и"), collapsing of letters repeated 3+ times, and every run of separators
 // (spaces, punctuation, symbols) reduced to one space so that phrases are plain literals.
 // Every output byte keeps the byte range of the original text it came from, so matches are
@@ -53,6 +54,20 @@ struct MatchText {
   std::vector<std::uint8_t> flags;
   // Original offsets of the starts of the words before the transliteration, ascending.
   std::vector<std::uint32_t> word_starts;
+  // Words with masked letters ("х*й", "б%ять", "п##дец": one or two of * % # ) @ . between
+  // letters): their code points, kMasked for each masking character, in masked_chars[offset,
+  // offset + length), and their original range. Only words of 3+ positions with more letters
+  // than masks; with a '.' among the masks, 5+ positions and 2+ letters between masks ("т.к.",
+  // "ж.д.", "Д.А.А." are abbreviations and initials).
+  static constexpr char32_t kMasked = 0;
+  struct Masked {
+    std::uint32_t orig_begin;
+    std::uint32_t orig_end;
+    std::uint32_t offset;
+    std::uint32_t length;
+  };
+  std::vector<Masked> masked;
+  std::vector<char32_t> masked_chars;
 
   std::string_view view() const { return {text.data(), size}; }
   // Original byte range of the range [begin, end); begin < end <= size.
@@ -62,6 +77,8 @@ struct MatchText {
 
 // The scan encoding of a UTF-8 string (ill-formed bytes become U+FFFD).
 std::string ToScanEncoding(std::string_view utf8);
+// Appends the UTF-8 of `scan` (whole code points in the scan encoding) to `out`.
+void AppendScanAsUtf8(std::string_view scan, std::string& out);
 // What `m` holds as a UTF-8 NormalizedText (a map entry per byte), for tests.
 NormalizedText ToNormalizedText(const MatchText& m);
 

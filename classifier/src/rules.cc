@@ -69,15 +69,35 @@ std::optional<double> ScalarNumber(const YAML::Node& node) {
   }
 }
 
-void ParseWeight(const YAML::Node& node, std::string_view rule, double& out, Reporter& rep) {
+// `allow_negative`: rule weights may be from -1000 (docs/RULES.md "Scoring").
+void ParseWeight(const YAML::Node& node, std::string_view rule, double& out, Reporter& rep,
+                 bool allow_negative = false) {
   const std::optional<double> w = ScalarNumber(node);
-  if (!w || !std::isfinite(*w) || *w < 0 || *w > kMaxWeight) {
+  const double min = allow_negative ? -kMaxWeight : 0;
+  if (!w || !std::isfinite(*w) || *w < min || *w > kMaxWeight) {
     rep.Add(LineOf(node), rule,
             "invalid weight '" + (node.IsScalar() ? node.Scalar() : std::string("?")) +
-                "': expected a number from 0 to " + std::to_string(static_cast<int>(kMaxWeight)));
+                "': expected a number from " + std::to_string(static_cast<int>(min)) + " to " +
+                std::to_string(static_cast<int>(kMaxWeight)));
     return;
   }
   out = *w;
+}
+
+std::optional<Morphology> ParseMorphology(const YAML::Node& node, std::string_view rule,
+                                          Reporter& rep) {
+  const std::optional<std::string> s = ScalarString(node);
+  if (s && *s == "stems") return Morphology::kStems;
+  if (s && *s == "exact") return Morphology::kExact;
+  rep.Add(LineOf(node), rule, "invalid morphology: expected stems or exact");
+  return std::nullopt;
+}
+
+std::optional<bool> ParseBool(const YAML::Node& node) {
+  const std::optional<std::string> s = ScalarString(node);
+  if (s && *s == "true") return true;
+  if (s && *s == "false") return false;
+  return std::nullopt;
 }
 
 void ParseSeverity(const YAML::Node& node, std::string_view rule, std::optional<Severity>& out,
@@ -220,8 +240,8 @@ void ParseRule(const YAML::Node& entry, RuleSetSpec& spec, Reporter& rep) {
   rule.id = ParseId(entry, "rule", rep);
   const std::string label = rule.id.empty() ? "?" : rule.id;
   CheckKeys(entry,
-            {"id", "description", "category", "weight", "any", "all", "none", "near",
-             "within_words", "exceptions", "severity", "tags", "examples"},
+            {"id", "description", "category", "weight", "morphology", "negatable", "any", "all",
+             "none", "near", "within_words", "exceptions", "severity", "tags", "examples"},
             label, "", rep);
   if (const YAML::Node n = entry["description"]) rule.description = ScalarString(n).value_or("");
   if (const YAML::Node n = entry["category"]) {
@@ -234,7 +254,21 @@ void ParseRule(const YAML::Node& entry, RuleSetSpec& spec, Reporter& rep) {
   } else {
     rep.Add(rule.line, label, "missing 'category'");
   }
-  if (const YAML::Node n = entry["weight"]) ParseWeight(n, label, rule.weight, rep);
+  if (const YAML::Node n = entry["weight"]) {
+    ParseWeight(n, label, rule.weight, rep, /*allow_negative=*/true);
+    if (rule.weight < 0 && entry["severity"]) {
+      rep.Add(LineOf(n), label, "a rule with a negative weight cannot have a 'severity'");
+    }
+  }
+  if (const YAML::Node n = entry["morphology"]) rule.morphology = ParseMorphology(n, label, rep);
+  if (const YAML::Node n = entry["negatable"]) {
+    const std::optional<bool> b = ParseBool(n);
+    if (!b) {
+      rep.Add(LineOf(n), label, "invalid negatable: expected true or false");
+    } else {
+      rule.negatable = *b;
+    }
+  }
   if (const YAML::Node n = entry["any"]) rule.any = ParseTerms(n, label, "any", rep);
   if (const YAML::Node n = entry["all"]) rule.all = ParseTerms(n, label, "all", rep);
   if (const YAML::Node n = entry["none"]) rule.none = ParseTerms(n, label, "none", rep);
@@ -380,13 +414,44 @@ void ParseLists(const YAML::Node& node, RuleSetSpec& spec, Reporter& rep) {
   }
 }
 
+void ParseNegation(const YAML::Node& node, RuleSetSpec& spec, Reporter& rep) {
+  spec.negation_sources.push_back(rep.file() + ":" + std::to_string(LineOf(node)));
+  if (!node.IsMap()) {
+    rep.Add(LineOf(node), "", "negation must be a map {cues, window_words}");
+    return;
+  }
+  CheckKeys(node, {"cues", "window_words"}, "", "negation", rep);
+  if (const YAML::Node n = node["cues"]) {
+    spec.negation.cues = ParseTerms(n, "", "negation: cues", rep);
+    for (const TermItem& t : spec.negation.cues) {
+      if (t.text.starts_with("@")) rep.Add(t.line, "", "negation: cues cannot refer to lists");
+    }
+    if (spec.negation.cues.empty() && n.IsSequence()) {
+      rep.Add(LineOf(n), "", "negation: 'cues' is empty");
+    }
+  } else {
+    rep.Add(LineOf(node), "", "negation: missing 'cues'");
+  }
+  if (const YAML::Node n = node["window_words"]) {
+    const std::optional<double> v = ScalarNumber(n);
+    if (!v || *v != std::floor(*v) || *v < 1 || *v > kMaxNegationWindow) {
+      rep.Add(LineOf(n), "", "negation: invalid window_words: expected a whole number from 1 to " +
+                                 std::to_string(kMaxNegationWindow));
+    } else {
+      spec.negation.window_words = static_cast<int>(*v);
+    }
+  }
+}
+
 void ParseDocument(const YAML::Node& root, RuleSetSpec& spec, Reporter& rep) {
   if (!root || root.IsNull()) return;  // an empty file is allowed
   if (!root.IsMap()) {
     rep.Add(LineOf(root), "", "a rules file must be a map (version, lists, rules, tension)");
     return;
   }
-  CheckKeys(root, {"version", "severity_thresholds", "place_weight", "lists", "rules", "tension"},
+  CheckKeys(root,
+            {"version", "severity_thresholds", "place_weight", "morphology", "negation",
+             "proper_names", "lists", "rules", "tension"},
             "", "", rep);
   const YAML::Node version = root["version"];
   if (!version) {
@@ -400,6 +465,20 @@ void ParseDocument(const YAML::Node& root, RuleSetSpec& spec, Reporter& rep) {
   if (const YAML::Node n = root["place_weight"]) {
     spec.place_weight_sources.push_back(rep.file() + ":" + std::to_string(LineOf(n)));
     ParseWeight(n, "", spec.place_weight, rep);
+  }
+  if (const YAML::Node n = root["morphology"]) {
+    spec.morphology_sources.push_back(rep.file() + ":" + std::to_string(LineOf(n)));
+    if (std::optional<Morphology> m = ParseMorphology(n, "", rep)) spec.morphology = *m;
+  }
+  if (const YAML::Node n = root["negation"]) ParseNegation(n, spec, rep);
+  if (const YAML::Node n = root["proper_names"]) {
+    spec.proper_names_sources.push_back(rep.file() + ":" + std::to_string(LineOf(n)));
+    const std::optional<std::string> s = ScalarString(n);
+    if (s && (*s == "skip" || *s == "match")) {
+      spec.skip_proper_names = *s == "skip";
+    } else {
+      rep.Add(LineOf(n), "", "invalid proper_names: expected skip or match");
+    }
   }
   if (const YAML::Node n = root["lists"]) ParseLists(n, spec, rep);
   if (const YAML::Node n = root["rules"]) {
@@ -444,9 +523,15 @@ void Validate(const RuleSetSpec& spec, std::vector<std::string>& errors) {
     errors.push_back(spec.threshold_sources[1] +
                      ": severity_thresholds defined in more than one file (" + where + ")");
   }
-  if (spec.place_weight_sources.size() > 1) {
-    errors.push_back(spec.place_weight_sources[1] +
-                     ": place_weight defined in more than one file");
+  const std::pair<const std::vector<std::string>*, const char*> settings[] = {
+      {&spec.place_weight_sources, "place_weight"},
+      {&spec.morphology_sources, "morphology"},
+      {&spec.negation_sources, "negation"},
+      {&spec.proper_names_sources, "proper_names"}};
+  for (const auto& [sources, name] : settings) {
+    if (sources->size() > 1) {
+      errors.push_back((*sources)[1] + ": " + name + " defined in more than one file");
+    }
   }
   std::map<std::string, std::string> ids;  // id -> "file:line"
   std::set<std::string> categories = {"place"};
@@ -455,6 +540,9 @@ void Validate(const RuleSetSpec& spec, std::vector<std::string>& errors) {
     auto [it, inserted] = ids.emplace(r.id, where);
     if (!inserted) add(r.file, r.line, r.id, "duplicate id (first defined at " + it->second + ")");
     if (!r.category.empty()) categories.insert(r.category);
+    if (r.negatable && spec.negation.cues.empty()) {
+      add(r.file, r.line, r.id, "'negatable' needs negation cues ('negation: {cues: ...}')");
+    }
     for (const auto* items : {&r.any, &r.all, &r.none, &r.near, &r.exceptions}) {
       for (const TermItem& t : *items) {
         if (t.text.starts_with("@") && !spec.lists.contains(t.text.substr(1))) {

@@ -23,6 +23,10 @@ inline constexpr std::uint8_t kLangUz = 4;
 inline constexpr std::uint8_t kLangEn = 8;
 inline constexpr std::uint8_t kLangAll = 15;
 
+// How single words of terms match (docs/RULES.md "Morphology"): the word form as written, or any
+// word with the same stem under the analysers of the term's language.
+enum class Morphology : std::uint8_t { kExact, kStems };
+
 struct TermItem {
   std::string text;  // as written
   int line = 0;
@@ -40,7 +44,11 @@ struct RuleSpec {
   int line = 0;
   std::string description;
   std::string category;
-  double weight = 1.0;
+  double weight = 1.0;  // may be negative (not with `severity`); the total score floors at 0
+  // The rule set's `morphology` unless the rule sets its own.
+  std::optional<Morphology> morphology;
+  // A hit with a negation cue near it in the same sentence does not count (RuleSetSpec::negation).
+  bool negatable = false;
   std::vector<TermItem> any;
   std::vector<TermItem> all;
   std::vector<TermItem> none;
@@ -77,16 +85,31 @@ struct ListSpec {
 };
 
 inline constexpr double kDefaultPlaceWeight = 0.5;
+inline constexpr int kDefaultNegationWindow = 3;
+inline constexpr int kMaxNegationWindow = 10;
+
+// `negation:` cues (terms, per language like rule terms) and how far from a hit they reach.
+struct NegationSpec {
+  std::vector<TermItem> cues;
+  int window_words = kDefaultNegationWindow;
+};
 
 struct RuleSetSpec {
   // Minimum score for low, medium, high, critical.
   std::array<double, 4> thresholds = {1, 3, 6, 10};
   double place_weight = kDefaultPlaceWeight;
+  Morphology morphology = Morphology::kExact;
+  NegationSpec negation;
+  // `proper_names: skip`: a prefix or stem hit inside a capitalised surname-like word is no hit.
+  bool skip_proper_names = false;
   std::map<std::string, ListSpec> lists;
   std::vector<RuleSpec> rules;
   std::vector<TensionSpec> tensions;
   std::vector<std::string> threshold_sources;  // "file:line" of each definition
   std::vector<std::string> place_weight_sources;
+  std::vector<std::string> morphology_sources;
+  std::vector<std::string> negation_sources;
+  std::vector<std::string> proper_names_sources;
 };
 
 // Parses one file into `spec`. `name` is used in messages. Cross-file checks (duplicate ids,

@@ -147,6 +147,31 @@ bool IsHex64(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
+void ParseServerTls(const YAML::Node& node, ServerConfig& out, Issues& issues) {
+  MapReader map(node, "server.tls", issues);
+  if (!map.ok()) return;
+  ServerTlsConfig tls;
+  if (auto cert = map.Require("cert_file")) {
+    if (auto value = ReadString(*cert, map.Field("cert_file"), issues)) tls.cert_file = *value;
+  }
+  if (auto key = map.Require("key_file")) {
+    if (auto value = ReadString(*key, map.Field("key_file"), issues)) tls.key_file = *value;
+  }
+  if (auto version = map.Get("min_version")) {
+    if (auto value = ReadString(*version, map.Field("min_version"), issues)) {
+      if (*value == "1.2" || *value == "1.3") {
+        tls.min_version = *value;
+      } else {
+        issues.Add(*version, map.Field("min_version"),
+                   "must be \"1.2\" or \"1.3\" (older TLS versions are never offered), got '" +
+                       *value + "'");
+      }
+    }
+  }
+  map.Finish();
+  out.tls = std::move(tls);
+}
+
 void ParseServer(const YAML::Node& node, ServerConfig& out, Issues& issues) {
   MapReader map(node, "server", issues);
   if (auto listen = map.Get("listen")) {
@@ -162,9 +187,19 @@ void ParseServer(const YAML::Node& node, ServerConfig& out, Issues& issues) {
       }
     }
   }
-  ReadIntInto(map, "max_body_bytes", issues, 1, std::numeric_limits<std::int64_t>::max(),
-              out.max_body_bytes);
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  ReadIntInto(map, "max_body_bytes", issues, 1, kMax, out.max_body_bytes);
   ReadIntInto(map, "io_threads", issues, 1, kMaxThreads, out.io_threads);
+  ReadIntInto(map, "max_body_bytes_in_flight", issues, 1, kMax, out.max_body_bytes_in_flight);
+  ReadIntInto(map, "max_connections", issues, 1, 1'000'000, out.max_connections);
+  ReadIntInto(map, "max_connections_per_ip", issues, 0, 1'000'000, out.max_connections_per_ip);
+  constexpr int kDaySeconds = 86400;
+  ReadIntInto(map, "idle_timeout_seconds", issues, 1, kDaySeconds, out.idle_timeout_seconds);
+  ReadIntInto(map, "header_timeout_seconds", issues, 1, kDaySeconds, out.header_timeout_seconds);
+  ReadIntInto(map, "body_timeout_seconds", issues, 1, kDaySeconds, out.body_timeout_seconds);
+  ReadIntInto(map, "export_threads", issues, 1, kMaxThreads, out.export_threads);
+  ReadIntInto(map, "max_exports_per_token", issues, 1, 1000, out.max_exports_per_token);
+  if (auto tls = map.Get("tls")) ParseServerTls(*tls, out, issues);
   map.Finish();
 }
 
@@ -974,6 +1009,12 @@ void ParseKannel(const YAML::Node& node, SmsConfig& out, Issues& issues) {
       out.kannel_allowed_ips = std::move(*value);
     }
   }
+  if (out.kannel_enabled && out.kannel_allowed_ips.empty()) {
+    // The secret travels in Kannel's URL (and its logs): the source address is the second key.
+    issues.Add(ips ? *ips : node, map.Field("allowed_ips"),
+               "required when enabled: the addresses Kannel's smsbox calls from (e.g. "
+               "[127.0.0.1])");
+  }
   if (keep) {
     if (auto value = ReadBool(*keep, map.Field("keep_raw_numbers"), issues)) {
       out.keep_raw_numbers = *value;
@@ -1029,6 +1070,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
   config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
   if (!config.replies.messages_dir.empty()) {
     config.replies.messages_dir = ResolvePath(path, config.replies.messages_dir);
+  }
+  if (config.server.tls) {
+    config.server.tls->cert_file = ResolvePath(path, config.server.tls->cert_file);
+    config.server.tls->key_file = ResolvePath(path, config.server.tls->key_file);
   }
   // The embedded default's data lives relative to the working directory; a file's next to it.
   if (!path.starts_with(kEmbeddedPrefix)) {

@@ -2,14 +2,51 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+
 #include "core/utf8.h"
 
 namespace sakchy::ingest {
 namespace {
 
+// Code points that show nothing: Unicode White_Space, the zero-width format characters, and the
+// blank "fillers" (Hangul, Braille) pasted to pass for text.
+bool IsInvisible(std::uint32_t cp) {
+  if (cp <= 0x20) return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D);
+  if (cp >= 0x2000 && cp <= 0x200F) return true;  // spaces, ZWSP, ZWNJ, ZWJ, LRM, RLM
+  switch (cp) {
+    case 0x85: case 0xA0: case 0xAD: case 0x115F: case 0x1160: case 0x1680: case 0x180E:
+    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x2060: case 0x2800:
+    case 0x3000: case 0x3164: case 0xFEFF: case 0xFFA0:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// True when `s` (valid UTF-8) has no visible character.
 bool IsBlank(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') return false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = b;
+    std::size_t n = 1;
+    if (b >= 0xF0) {
+      cp = b & 0x07u;
+      n = 4;
+    } else if (b >= 0xE0) {
+      cp = b & 0x0Fu;
+      n = 3;
+    } else if (b >= 0xC0) {
+      cp = b & 0x1Fu;
+      n = 2;
+    }
+    if (i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    }
+    if (!IsInvisible(cp)) return false;
+    i += n;
   }
   return true;
 }

@@ -173,7 +173,9 @@ Result<WhatsAppWebhook> ParseWhatsAppWebhook(std::string_view body,
         st.alert_id = Str(s, "biz_opaque_callback_data");
         for (element e : Array(s, "errors")) {
           std::int64_t code = 0;
-          if (auto c = Member(e, "code")) (void)c->get_int64().get(code);
+          if (auto c = Member(e, "code"); c && c->get_int64().get(code) != simdjson::SUCCESS) {
+            code = 0;
+          }
           st.error = std::to_string(code) + ": " + Str(e, "title").substr(0, 120);
           break;
         }

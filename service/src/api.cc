@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <span>
 #include <chrono>
 
@@ -22,6 +23,7 @@
 #include "api_analytics.h"
 #include "area_scope.h"
 #include "service/completion_inbox.h"
+#include "service/console.h"
 #include "service/openapi.h"
 #include "service/report_json.h"
 
@@ -35,6 +37,31 @@ namespace {
 constexpr std::size_t kMaxBatchReports = 10000;
 constexpr std::size_t kBatchChunk = 1000;
 
+// The longest JSON document of one report: a text of `max_text_bytes` with every byte escaped
+// (\u00XX, 6 bytes), plus the other fields (area, source_ref <= 256 bytes, observed_at) and the
+// syntax around them.
+std::size_t MaxReportJsonBytes(std::size_t max_text_bytes) { return 6 * max_text_bytes + 4096; }
+
+struct LongLine {
+  std::size_t number = 0;  // 1-based
+  std::size_t bytes = 0;
+};
+
+// The first line of `body` longer than `max_bytes` (without its line break), if any.
+std::optional<LongLine> FindLongLine(std::string_view body, std::size_t max_bytes) {
+  std::size_t number = 0;
+  while (!body.empty()) {
+    ++number;
+    const auto nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > max_bytes) return LongLine{number, line.size()};
+    if (nl == std::string_view::npos) break;
+    body.remove_prefix(nl + 1);
+  }
+  return std::nullopt;
+}
+
 std::string Slug(unsigned status) {
   switch (status) {
     case 400: return "invalid-request";
@@ -46,6 +73,7 @@ std::string Slug(unsigned status) {
     case 413: return "payload-too-large";
     case 415: return "unsupported-media-type";
     case 422: return "rules-rejected";
+    case 429: return "too-many-requests";
     case 431: return "headers-too-large";
     case 503: return "unavailable";
     default: return "error";
@@ -178,6 +206,9 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/v1/clusters/{id}", config::Role::kOfficial},
     {"POST", "/v1/clusters/{id}/verdict", config::Role::kAnalyst},
     {"GET", "/metrics", config::Role::kAnalyst},
+    {"GET", "/v1/me", config::Role::kMonitor, true},
+    {"GET", "/v1/area-names", config::Role::kMonitor, true},
+    {"GET", "/v1/stream", config::Role::kOfficial},
 };
 // Endpoints without a bearer token (no data, or their own authentication); role unused.
 constexpr Endpoint kOpenEndpoints[] = {
@@ -196,6 +227,12 @@ constexpr Endpoint kOpenEndpoints[] = {
 
 }  // namespace
 
+std::string ValidUtf8(std::string_view s) {
+  std::string out(s);
+  ingest::SanitizeText(out, std::numeric_limits<std::size_t>::max());
+  return out;
+}
+
 bool IsJsonContentType(std::string_view ct) {
   auto semi = ct.find(';');
   std::string_view base = ct.substr(0, semi);
@@ -211,8 +248,10 @@ HttpResponse Problem(unsigned status, std::string_view title, std::string_view d
   o["type"] = "/problems/" + Slug(status);
   o["title"] = title;
   o["status"] = status;
-  o["detail"] = detail;
-  if (!field.empty()) o["field"] = field;
+  // Details and fields may quote what the client sent (a path, a parameter name): invalid UTF-8
+  // there becomes U+FFFD, so the answer is always valid JSON text.
+  o["detail"] = ValidUtf8(detail);
+  if (!field.empty()) o["field"] = ValidUtf8(field);
   HttpResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
@@ -291,22 +330,108 @@ void Api::Record(const std::string& route, unsigned status, double seconds) {
   latency->Observe(seconds);
 }
 
+namespace {
+
+// The methods served on `pattern` ("GET, POST"), for the Allow header of a 405.
+std::string AllowedMethods(std::string_view pattern) {
+  std::string out;
+  for (const auto& e : kEndpoints) {
+    if (e.path != pattern) continue;
+    if (!out.empty()) out += ", ";
+    out += e.method;
+  }
+  return out;
+}
+
+HttpResponse MethodNotAllowed(const std::string& method, const std::string& route,
+                              const std::string& allow) {
+  auto r = Problem(405, "Method Not Allowed", method + " is not supported on " + route);
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+// Paths that answer without a bearer token (no data, their own authentication, or public by
+// design: the published verified answers).
+bool IsOpenPath(const std::string& path, bool kannel, bool alerts, bool whatsapp) {
+  return path == "/healthz" || path == "/readyz" || path == "/openapi.json" ||
+         IsConsolePath(path) || (kannel && path == "/v1/ingest/kannel") ||
+         (alerts && path == "/v1/alerts/dlr") || (whatsapp && path == "/v1/ingest/whatsapp") ||
+         path == "/v1/public/answers" || path == "/v1/public/answers.atom";
+}
+
+}  // namespace
+
+std::variant<Api::Resolved, HttpResponse> Api::Resolve(const HttpRequest& req,
+                                                       std::string& route) {
+  const std::string& p = req.path;
+  const std::string& m = req.method;
+  Resolved out;
+  bool path_known = false;
+  for (const auto& e : kEndpoints) {
+    if (!MatchPath(e.path, p, &out.id)) continue;
+    path_known = true;
+    route = std::string(e.path);
+    if (e.method == m) {
+      out.endpoint = &e;
+      break;
+    }
+  }
+  if (!out.endpoint) {
+    if (path_known) return MethodNotAllowed(m, route, AllowedMethods(route));
+    return Problem(404, "Not Found", "no endpoint at " + p);
+  }
+  auto who = d_.auth->Authenticate(req.Header("authorization"));
+  if (!who) {
+    unauthenticated_.Inc();
+    auto r = Problem(401, "Unauthorized",
+                     req.headers.count("authorization")
+                         ? "the bearer token is not valid"
+                         : "this endpoint needs an 'Authorization: Bearer <token>' header");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sakchy\"");
+    return r;
+  }
+  if (!out.endpoint->any_role && !RoleAllows(who->role, out.endpoint->role)) {
+    forbidden_.Inc();
+    return Problem(403, "Forbidden",
+                   "token '" + who->name + "' has role " +
+                       std::string(config::RoleName(who->role)) + "; this endpoint needs " +
+                       RequiredRoles(out.endpoint->role));
+  }
+  out.who = std::move(*who);
+  return out;
+}
+
+std::optional<HttpResponse> Api::Admit(const HttpRequest& req) {
+  if (IsOpenPath(req.path, d_.kannel.has_value(), d_.alerts != nullptr,
+                 d_.whatsapp.has_value())) {
+    return std::nullopt;
+  }
+  std::string route = "unmatched";
+  auto resolved = Resolve(req, route);
+  auto* refused = std::get_if<HttpResponse>(&resolved);
+  if (!refused) return std::nullopt;
+  Record(route, refused->status, 0);
+  return std::move(*refused);
+}
+
 net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   const std::string& p = req.path;
   const std::string& m = req.method;
 
   // Liveness and readiness carry no data and stay open for orchestrators.
-  if (p == "/healthz") {
-    route = "/healthz";
-    co_return Json(200, json::object{{"status", "ok"}});
+  if (p == "/healthz" || p == "/readyz") {
+    route = p;
+    if (m != "GET" && m != "HEAD") co_return MethodNotAllowed(m, route, "GET, HEAD");
+    if (p == "/healthz") co_return Json(200, json::object{{"status", "ok"}});
+    co_return Readyz(req);
   }
-  if (p == "/readyz") {
-    route = "/readyz";
-    co_return Readyz();
+  if (IsConsolePath(p)) {  // the web console's static files (console.cc); no data
+    route = "/ui";
+    co_return ServeConsole(req);
   }
   if (p == "/openapi.json") {  // documentation, no data
     route = "/openapi.json";
-    if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
     HttpResponse r;
     r.body = std::string(OpenApiDocument());
     co_return r;
@@ -314,9 +439,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   // Kannel authenticates with its shared secret (and source address), not a bearer token.
   if (p == "/v1/ingest/kannel" && d_.kannel) {
     route = "/v1/ingest/kannel";
-    if (m != "GET" && m != "POST") {
-      co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
-    }
+    if (m != "GET" && m != "POST") co_return MethodNotAllowed(m, route, "GET, POST");
     co_return co_await KannelMo(std::move(req));
   }
   // WhatsApp signs its webhook with the app secret (X-Hub-Signature-256).
@@ -327,7 +450,7 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   // Published verified answers are public: no token, nothing private in them.
   if (p == "/v1/public/answers" || p == "/v1/public/answers.atom") {
     route = p;
-    if (m != "GET") co_return Problem(405, "Method Not Allowed", m + " is not supported on " + route);
+    if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
     co_return co_await PublicAnswersRoute(std::move(req), p.ends_with(".atom"));
   }
   // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
@@ -336,43 +459,13 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     co_return co_await AlertsDlr(std::move(req));
   }
 
-  const Endpoint* found = nullptr;
-  bool path_known = false;
-  std::string id;  // the value of the path's "{...}" segment, if any
-  for (const auto& e : kEndpoints) {
-    if (!MatchPath(e.path, p, &id)) continue;
-    path_known = true;
-    route = std::string(e.path);
-    if (e.method == m) {
-      found = &e;
-      break;
-    }
-  }
-  if (!found) {
-    if (path_known) {
-      auto r = Problem(405, "Method Not Allowed", m + " is not supported on " + route);
-      co_return r;
-    }
-    co_return Problem(404, "Not Found", "no endpoint at " + p);
-  }
-
-  auto who = d_.auth->Authenticate(req.Header("authorization"));
-  if (!who) {
-    unauthenticated_.Inc();
-    auto r = Problem(401, "Unauthorized",
-                     req.headers.count("authorization")
-                         ? "the bearer token is not valid"
-                         : "this endpoint needs an 'Authorization: Bearer <token>' header");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"sakchy\"");
-    co_return r;
-  }
-  if (!RoleAllows(who->role, found->role)) {
-    forbidden_.Inc();
-    co_return Problem(403, "Forbidden",
-                      "token '" + who->name + "' has role " +
-                          std::string(config::RoleName(who->role)) + "; this endpoint needs " +
-                          RequiredRoles(found->role));
-  }
+  // Admit() refused what does not resolve before the body was read; resolving again is cheap
+  // (one SHA-256 of the token) and keeps this path whole for callers without the server.
+  auto resolved = Resolve(req, route);
+  if (auto* refused = std::get_if<HttpResponse>(&resolved)) co_return std::move(*refused);
+  auto& caller = std::get<Resolved>(resolved);
+  std::string id = std::move(caller.id);
+  const Principal* who = &caller.who;
 
   if (route == "/v1/reports") co_return co_await PostReport(std::move(req), *who);
   if (route == "/v1/reports:batch") co_return co_await PostReportBatch(std::move(req), *who);
@@ -412,6 +505,9 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (route == "/v1/admin/rules/reload") co_return co_await ReloadRules(who->name);
   if (route == "/v1/admin/backup") co_return co_await analytics_->Backup(std::move(req), *who);
   if (route == "/v1/admin/audit") co_return co_await analytics_->Audit(std::move(req));
+  if (route == "/v1/me") co_return Me(req, *who);
+  if (route == "/v1/area-names") co_return AreaNames(req);
+  if (route == "/v1/stream") co_return co_await Stream(std::move(req), *who);
   if (route == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -499,6 +595,23 @@ net::awaitable<HttpResponse> Api::PostReportBatch(HttpRequest req, Principal who
   std::vector<Report> valid;
   std::vector<std::size_t> valid_line;  // index into `lines`
   ingest::ValidationLimits limits{d_.max_text_bytes};
+  // A line longer than any valid report is refused before anything is parsed (the JSON parser
+  // needs memory in proportion to the document).
+  const std::size_t max_line = MaxReportJsonBytes(d_.max_text_bytes);
+  if (auto long_line = FindLongLine(req.body, max_line)) {
+    rejected_too_large_.Inc();
+    auto r = Problem(413, "Payload Too Large",
+                     "line " + std::to_string(long_line->number) + " is " +
+                         std::to_string(long_line->bytes) + " bytes; a report line holds at most " +
+                         std::to_string(max_line) + " bytes (a text of " +
+                         std::to_string(d_.max_text_bytes) + " bytes, JSON-escaped, and the "
+                         "other fields); nothing of this batch was stored",
+                     "body");
+    auto problem = json::parse(r.body).as_object();
+    problem["line"] = long_line->number;
+    r.body = ToJsonText(json::value(problem));
+    co_return r;
+  }
   std::string_view body = req.body;
   std::size_t number = 0;
   while (!body.empty()) {
@@ -800,8 +913,12 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
   }
   storage::Store* store = d_.store;
   const config::AreaTree* areas = d_.areas;
-  auto read = [store, filter, limit, before, who, areas]() {
-    return ListAlertsInScope(*store, filter, limit, before, who, *areas);  // officials: their areas
+  auto read = [store, filter, limit, before, who, areas]() -> Result<ScopedAlerts> {
+    // Officials: their areas only.
+    auto page = ListAlertsInScope(*store, filter, limit, before, who, *areas);
+    if (!page) return page;
+    if (auto s = MarkAcknowledged(*store, *page); !s) return tl::unexpected(s.error());
+    return page;
   };
   auto alerts = co_await RunBlocking<Result<ScopedAlerts>>(*d_.blocking, read);
   if (!alerts) {
@@ -809,7 +926,11 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
     co_return Problem(500, "Internal Server Error", "alerts could not be read");
   }
   json::array items;
-  for (const auto& a : alerts->alerts) items.push_back(AlertToJson(a));
+  for (const auto& a : alerts->alerts) {
+    json::value item = AlertToJson(a);
+    item.as_object()["acknowledged"] = alerts->acknowledged_groups.count(a.group_key) > 0;
+    items.push_back(std::move(item));
+  }
   json::object body;
   body["alerts"] = std::move(items);
   body["next_cursor"] =
@@ -854,12 +975,17 @@ net::awaitable<HttpResponse> Api::ReloadRules(std::string actor) {
   co_return RulesInfo();
 }
 
-HttpResponse Api::Readyz() {
-  bool ready = d_.ready && d_.ready();
-  json::object body{{"status", ready ? "ready" : "not ready"},
-                    {"queue_depth", d_.pipeline->queue_depth()},
-                    {"queue_capacity", d_.pipeline->capacity()}};
-  if (d_.alerts) body["alerts"] = AlertsReadiness();
+HttpResponse Api::Readyz(const HttpRequest& req) {
+  const bool ready = d_.ready && d_.ready();
+  json::object body{{"status", ready ? "ready" : "not ready"}};
+  // Open to orchestrators: ready or not. The details (queue, contacts that cannot be reached,
+  // with their config file:line) only for an admin token.
+  auto who = d_.auth->Authenticate(req.Header("authorization"));
+  if (who && who->role == config::Role::kAdmin) {
+    body["queue_depth"] = d_.pipeline->queue_depth();
+    body["queue_capacity"] = d_.pipeline->capacity();
+    if (d_.alerts) body["alerts"] = AlertsReadiness();
+  }
   return Json(ready ? 200 : 503, body);
 }
 

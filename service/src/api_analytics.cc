@@ -127,6 +127,8 @@ net::awaitable<HttpResponse> AnalyticsApi::Areas(HttpRequest req, Principal who)
                    {"name_ru", a.name_ru},
                    {"name_ky", a.name_ky}};
     o["parent"] = a.parent.empty() ? json::value(nullptr) : json::value(a.parent);
+    o["lat"] = a.lat;  // a centre point (polygon centroid or the town's position)
+    o["lon"] = a.lon;
     if (i < points->size()) o["tension"] = TensionJson((*points)[i]);
     items.push_back(std::move(o));
   }
@@ -236,12 +238,49 @@ std::optional<HttpResponse> CheckParams(const HttpRequest& req,
   return std::nullopt;
 }
 
+// A body stream that holds an export slot until the response is done with it.
+class SlotStream final : public BodyStream {
+ public:
+  SlotStream(std::shared_ptr<BodyStream> inner, std::shared_ptr<void> slot)
+      : inner_(std::move(inner)), slot_(std::move(slot)) {}
+  net::awaitable<Result<std::string>> Next() override { return inner_->Next(); }
+
+ private:
+  std::shared_ptr<BodyStream> inner_;
+  std::shared_ptr<void> slot_;
+};
+
+HttpResponse TooManyExports(const std::string& token, std::size_t max) {
+  auto r = Problem(429, "Too Many Requests",
+                   "token '" + token + "' has " + std::to_string(max) +
+                       " exports running (server.max_exports_per_token); retry when one ends");
+  r.headers.emplace_back("Retry-After", "10");
+  return r;
+}
+
 }  // namespace
+
+std::shared_ptr<void> AnalyticsApi::TakeExportSlot(const std::string& token) {
+  std::shared_ptr<ExportCounts> counts = exports_;
+  {
+    std::lock_guard lock(counts->mu);
+    auto& n = counts->running[token];
+    if (n >= d_.max_exports_per_token) return nullptr;
+    ++n;
+  }
+  auto release = [counts, token](void*) {
+    std::lock_guard lock(counts->mu);
+    auto it = counts->running.find(token);
+    if (it != counts->running.end() && --it->second == 0) counts->running.erase(it);
+  };
+  // A non-null pointer to nothing: only the deleter matters.
+  return std::shared_ptr<void>(static_cast<void*>(counts.get()), release);
+}
 
 ExportContext AnalyticsApi::Context() const {
   ExportContext ctx;
   ctx.store = d_.store;
-  ctx.blocking = d_.blocking;
+  ctx.blocking = d_.exports ? d_.exports : d_.blocking;
   ctx.areas = d_.areas;
   ctx.tension = d_.tension;
   ctx.shapes = d_.shapes;
@@ -255,10 +294,13 @@ net::awaitable<HttpResponse> AnalyticsApi::ExportEventsCsv(HttpRequest req, Prin
   if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
   auto filter = ParseEventFilter(req, who, *d_.areas);
   if (!filter) co_return QueryProblemResponse(filter.error());
+  auto slot = TakeExportSlot(who.name);
+  if (!slot) co_return TooManyExports(who.name, d_.max_exports_per_token);
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8; header=present";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-events.csv\"");
-  r.stream = MakeEventsCsvStream(Context(), std::move(*filter), std::move(who));
+  r.stream = std::make_shared<SlotStream>(
+      MakeEventsCsvStream(Context(), std::move(*filter), std::move(who)), std::move(slot));
   co_return r;
 }
 
@@ -296,10 +338,14 @@ net::awaitable<HttpResponse> AnalyticsApi::ExportAreasGeoJson(HttpRequest req, P
   } else {
     areas = SeriesAreas(*d_.areas, roots, level);
   }
+  auto slot = TakeExportSlot(who.name);
+  if (!slot) co_return TooManyExports(who.name, d_.max_exports_per_token);
   HttpResponse r;
   r.content_type = "application/geo+json";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-areas.geojson\"");
-  r.stream = MakeAreasGeoJsonStream(Context(), std::move(*filter), std::move(areas), from, to);
+  r.stream = std::make_shared<SlotStream>(
+      MakeAreasGeoJsonStream(Context(), std::move(*filter), std::move(areas), from, to),
+      std::move(slot));
   co_return r;
 }
 

@@ -5,6 +5,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/id.h"
@@ -39,10 +42,19 @@ class AnalyticsApi {
  private:
   const TensionModel& Model() const;
   ExportContext Context() const;
+  // A slot for one more export of `token` (released when the returned value goes), or null
+  // when the token has ApiDeps::max_exports_per_token running.
+  std::shared_ptr<void> TakeExportSlot(const std::string& token);
 
   const ApiDeps& d_;
   IdGenerator audit_ids_;
   std::atomic<bool> backup_running_{false};  // one backup at a time
+  // Running exports per token name; shared with the slots, which may outlive this object.
+  struct ExportCounts {
+    std::mutex mu;
+    std::map<std::string, std::size_t> running;  // guarded by mu
+  };
+  std::shared_ptr<ExportCounts> exports_ = std::make_shared<ExportCounts>();
 };
 
 }  // namespace sakchy::service

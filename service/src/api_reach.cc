@@ -66,7 +66,9 @@ net::awaitable<HttpResponse> Api::WhatsAppRoute(HttpRequest req) {
     co_return r;
   }
   if (req.method != "POST") {
-    co_return Problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
+    auto r = Problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
+    r.headers.emplace_back("Allow", "GET, POST");
+    co_return r;
   }
   if (auto ok = ingest::VerifyWhatsAppSignature(req.Header("x-hub-signature-256"), req.body,
                                                 settings.app_secret);

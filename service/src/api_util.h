@@ -44,6 +44,10 @@ inline HttpResponse Json(unsigned status, const boost::json::value& v) {
   return r;
 }
 
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD (api.cc): for text that quotes a
+// client's input in a JSON answer.
+std::string ValidUtf8(std::string_view s);
+
 // True when the media type of a Content-Type header is application/json (api.cc).
 bool IsJsonContentType(std::string_view content_type);
 

@@ -1,5 +1,7 @@
 #include "area_scope.h"
 
+#include "alerts/acks.h"
+
 namespace sakchy::service {
 
 Result<ScopedAlerts> ListAlertsInScope(storage::Store& store, const storage::AlertFilter& filter,
@@ -33,6 +35,21 @@ Result<ScopedAlerts> ListAlertsInScope(storage::Store& store, const storage::Ale
   }
   out.next_cursor = cursor;
   return out;
+}
+
+Status MarkAcknowledged(storage::Store& store, ScopedAlerts& page) {
+  std::set<std::string> seen;
+  for (const auto& a : page.alerts) {
+    if (a.group_key.empty() || !seen.insert(a.group_key).second) continue;
+    storage::RecordScan scan;
+    scan.prefix = a.group_key;
+    scan.prefix.push_back('\0');
+    scan.limit = 1;
+    auto acks = store.ScanRecords(alerts::kAcksTable, scan);
+    if (!acks) return tl::unexpected(acks.error());
+    if (!acks->empty()) page.acknowledged_groups.insert(a.group_key);
+  }
+  return OkStatus();
 }
 
 }  // namespace sakchy::service

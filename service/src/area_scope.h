@@ -2,6 +2,7 @@
 // Area scoping of list endpoints for officials (Principal::MaySee): lists filtered in the store
 // scan, so a page is full whenever enough matching entries exist.
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@ namespace sakchy::service {
 struct ScopedAlerts {
   std::vector<Alert> alerts;
   std::string next_cursor;  // empty at the end
+  std::set<std::string> acknowledged_groups;  // group keys with an ack (MarkAcknowledged)
 };
 
 // GET /v1/alerts for `who`: newest first, only alerts whose area `who` may see. Unscoped callers
@@ -27,5 +29,9 @@ struct ScopedAlerts {
                                                      std::size_t limit, std::string_view before,
                                                      const Principal& who,
                                                      const config::AreaTree& areas);
+
+// Fills page.acknowledged_groups: the group keys of page.alerts that someone acknowledged (one
+// seek per distinct group in the acks table). Blocking (store reads).
+[[nodiscard]] Status MarkAcknowledged(storage::Store& store, ScopedAlerts& page);
 
 }  // namespace sakchy::service

@@ -20,6 +20,9 @@ namespace {
 
 constexpr std::size_t kEventsPerPage = 4096;
 constexpr std::size_t kChunkBytes = 256 << 10;  // a piece of the CSV body; a few pages at most
+// Events read per task on the pool: a filter that matches little yields the pool between steps
+// (to other exports) instead of holding a thread for the whole scan.
+constexpr std::size_t kMaxScannedPerStep = 4 * kEventsPerPage;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsPhoneSeparator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'; }
@@ -184,28 +187,34 @@ class EventsCsvStream final : public BodyStream {
   }
 
   net::awaitable<Result<std::string>> Next() override {
-    if (done_) co_return std::string();
     auto* self = this;
-    auto work = [self]() { return self->ReadPage(); };
-    co_return co_await RunBlocking<Result<std::string>>(*ctx_.blocking, work);
+    auto work = [self]() { return self->ReadStep(); };
+    for (;;) {
+      if (done_) co_return std::string();
+      auto piece = co_await RunBlocking<Result<std::string>>(*ctx_.blocking, work);
+      if (!piece || !piece->empty() || done_) co_return piece;
+      // Nothing matched in this step: the next one is queued behind other exports' steps.
+    }
   }
 
  private:
-  // Blocking: the next chunk of CSV (at least one page's rows, or the rest), or "" at the end.
-  Result<std::string> ReadPage() {
+  // Blocking: the next chunk of CSV (rows of up to kMaxScannedPerStep events; possibly none),
+  // or "" at the end (done_).
+  Result<std::string> ReadStep() {
     std::string out;
     if (!header_sent_) {
       out.append(kEventsCsvHeader);
       header_sent_ = true;
     }
-    out.reserve(kChunkBytes + (64 << 10));
-    while (!done_ && out.size() < kChunkBytes) {
+    std::size_t scanned = 0;
+    while (!done_ && out.size() < kChunkBytes && scanned < kMaxScannedPerStep) {
       auto visit = [this, &out](const Event& e) {
         if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e);
         return true;
       };
       auto page = ctx_.store->VisitEventsByObserved(scan_, visit);
       if (!page) return tl::unexpected(page.error());
+      scanned += page->visited;
       if (page->visited > 0) scan_.start_after = page->last_id;
       if (page->visited < scan_.limit) done_ = true;
     }

@@ -12,9 +12,26 @@ namespace sakchy::service {
 
 namespace json = boost::json;
 
+namespace {
+
+// A thread's parser keeps buffers in proportion to the largest document it parsed; after a
+// larger one than this they are given back, so a few large bodies do not pin memory per thread.
+constexpr std::size_t kKeptParserCapacity = 64 << 10;
+
+struct ShrinkAfterLargeDocument {
+  simdjson::dom::parser& parser;
+  ~ShrinkAfterLargeDocument() {
+    if (parser.capacity() > kKeptParserCapacity) parser = simdjson::dom::parser();
+  }
+};
+
+}  // namespace
+
 tl::expected<ReportRequest, BodyError> ParseReportJson(std::string_view body) {
   // simdjson validates UTF-8 while parsing (SIMD); the slow scan only runs to name the offset.
   thread_local simdjson::dom::parser parser;
+  // Runs after the result is built (it copies what it needs out of the parser's document).
+  ShrinkAfterLargeDocument shrink{parser};
   simdjson::dom::element root;
   auto err = parser.parse(body.data(), body.size(), true).get(root);
   if (err) {

@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 #include "service/area_shapes.h"
 #include "service/area_tension.h"
 #include "service/retention_sweeper.h"
+#include "service/stream_hub.h"
 #include "logging.h"
 #include "rules_reloader.h"
 #include "service/api.h"
@@ -58,7 +60,9 @@ int Fail(const std::string& what, const Error& err) {
 }
 
 // Demo mode (no --config): secrets and tokens are generated once and kept under ./var with mode
-// 0600, so the first run works without any set-up and later runs keep the same tokens.
+// 0600, so the first run works without any set-up and later runs keep the same tokens. The demo
+// official covers the Osh region and Osh city (the demo contact's areas).
+constexpr const char* kDemoOfficialAreas = "KG-O+KG-GO";
 struct DemoSecrets {
   std::string webhook_secret;
   std::vector<std::pair<std::string, std::string>> tokens;  // role, token
@@ -79,12 +83,21 @@ Result<DemoSecrets> LoadOrCreateDemoSecrets() {
     if (key == "webhook_secret") s.webhook_secret = value;
     else if (key.rfind("token_", 0) == 0) s.tokens.emplace_back(key.substr(6), value);
   }
-  if (!s.webhook_secret.empty() && s.tokens.size() == 3) return s;
-  s = DemoSecrets{};
-  s.webhook_secret = RandomHex(32);
-  for (const char* role : {"monitor", "analyst", "admin"}) {
-    s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
+  // Earlier files have no official token: it is added, the others are kept.
+  const auto has = [&s](std::string_view role) {
+    return std::any_of(s.tokens.begin(), s.tokens.end(),
+                       [role](const auto& t) { return t.first == role; });
+  };
+  const bool complete = has("monitor") && has("analyst") && has("admin");
+  if (!s.webhook_secret.empty() && complete && has("official")) return s;
+  if (s.webhook_secret.empty() || !complete) {
+    s = DemoSecrets{};
+    s.webhook_secret = RandomHex(32);
+    for (const char* role : {"monitor", "analyst", "admin"}) {
+      s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
+    }
   }
+  s.tokens.emplace_back("official", std::string("demo-official-") + RandomHex(12));
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -218,18 +231,60 @@ class StoreCursorReader final : public ingest::sources::CursorReader {
   storage::Store& store_;
 };
 
-// Re-arming SIGHUP handler: each signal posts one reload to the blocking pool.
+// Re-arming SIGHUP handler: each signal posts one reload of the rules and of the listener's TLS
+// certificate to the blocking pool.
 struct HupHandler {
   net::signal_set* signals;
   net::thread_pool* pool;
   RulesReloader* rules;
+  HttpServer* server;
   void operator()(const boost::system::error_code& ec, int) const {
     if (ec) return;  // cancelled at shutdown
     RulesReloader* r = rules;
-    net::post(*pool, [r] { (void)r->Reload("SIGHUP"); });
+    HttpServer* s = server;
+    net::post(*pool, [r, s] {
+      (void)r->Reload("SIGHUP");
+      if (s->TlsDescription().empty()) return;
+      if (auto st = s->ReloadTls(); !st) {
+        spdlog::error("tls: certificate not reloaded, the previous one keeps serving: {}",
+                      st.error().message);
+      } else {
+        spdlog::info("tls: certificate reloaded: {}", s->TlsDescription());
+      }
+    });
     signals->async_wait(*this);
   }
 };
+
+// Raises the soft limit of open descriptors to the hard one: connections, RocksDB's files and
+// outgoing requests share it (the HTTP server takes at most half, HttpServer::Start).
+void RaiseDescriptorLimit() {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  const rlim_t before = rl.rlim_cur;
+  rl.rlim_cur = rl.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    spdlog::info("descriptor limit raised from {} to {}", before, rl.rlim_cur);
+  }
+}
+
+HttpServerOptions ServerOptions(const config::ServerConfig& s, MetricsRegistry& metrics) {
+  HttpServerOptions o;
+  o.host = s.listen_host;
+  o.port = s.listen_port;
+  o.max_body_bytes = s.max_body_bytes;
+  o.bulk_paths = {"/v1/reports:batch"};
+  o.max_bulk_body_bytes = std::max<std::size_t>(s.max_body_bytes, 64 << 20);
+  o.max_body_bytes_in_flight = s.max_body_bytes_in_flight;
+  o.max_connections = s.max_connections;
+  o.max_connections_per_ip = s.max_connections_per_ip;
+  o.idle_timeout_seconds = s.idle_timeout_seconds;
+  o.header_timeout_seconds = s.header_timeout_seconds;
+  o.body_timeout_seconds = s.body_timeout_seconds;
+  if (s.tls) o.tls = HttpTlsOptions{s.tls->cert_file, s.tls->key_file, s.tls->min_version};
+  o.metrics = &metrics;
+  return o;
+}
 
 // Memory as the process and its allocator see it, for /metrics (long runs must stay flat).
 void RegisterProcessMetrics(MetricsRegistry& metrics) {
@@ -289,7 +344,8 @@ int Serve(const ServeOptions& options) {
     std::string spec;
     for (const auto& [role, token] : demo_secrets->tokens) {
       if (!spec.empty()) spec += ",";
-      spec += role + ":" + token;
+      spec += role == "official" ? role + "@" + kDemoOfficialAreas + ":" + token
+                                 : role + ":" + token;
       printed_tokens.emplace_back(role, token);
     }
     if (auto s = config::AddTokensFromEnv(spec, *cfg); !s) return Fail("demo tokens", s.error());
@@ -390,6 +446,13 @@ int Serve(const ServeOptions& options) {
 
   ingest::PipelineHooks hooks;
   alerts::Engine* alerts_engine = dispatcher.get();
+  // Live updates (GET /v1/stream): new notifications read from the outbox, spreading clusters
+  // from the scoring path.
+  std::shared_ptr<StreamHub> stream_hub = StreamHub::Create(**store, *areas);
+  if (auto s = stream_hub->Start(); !s) {
+    dispatcher->Stop();
+    return Fail("cannot start live updates", s.error());
+  }
   hooks.plan_alerts = [alerts_engine](const Event& e) { return alerts_engine->Plan(e); };
   hooks.alerts_committed = [alerts_engine](std::vector<Alert> a) {
     alerts_engine->Committed(std::move(a));
@@ -409,7 +472,9 @@ int Serve(const ServeOptions& options) {
     hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
       return stage_ptr->Annotate(items);
     };
-    hooks.signals_committed = [alerts_engine](std::vector<Signal> signals) {
+    StreamHub* hub = stream_hub.get();
+    hooks.signals_committed = [alerts_engine, hub](std::vector<Signal> signals) {
+      hub->PublishSignals(signals);
       for (const auto& s : signals) {
         std::string areas;
         for (const auto& a : s.areas) areas += (areas.empty() ? "" : ",") + a;
@@ -459,6 +524,12 @@ int Serve(const ServeOptions& options) {
   for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
     net::post(blocking, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
   }
+  // Exports scan the store for as long as their filter takes: their own threads, so the API's
+  // other reads on `blocking` never queue behind them.
+  net::thread_pool exports(static_cast<std::size_t>(cfg->server.export_threads));
+  for (int i = 0; i < cfg->server.export_threads; ++i) {
+    net::post(exports, [] { pthread_setname_np(pthread_self(), "sakchy-export"); });
+  }
   Authenticator auth(cfg->tokens);
   ApiDeps deps;
   deps.pipeline = pipeline.get();
@@ -467,6 +538,8 @@ int Serve(const ServeOptions& options) {
   deps.auth = &auth;
   deps.metrics = &metrics;
   deps.blocking = &blocking;
+  deps.exports = &exports;
+  deps.max_exports_per_token = cfg->server.max_exports_per_token;
   deps.io = io.get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
   deps.reload_rules = [reloader](const std::string& actor) {
@@ -503,6 +576,7 @@ int Serve(const ServeOptions& options) {
   deps.tension = &tension;
   deps.shapes = &*shapes;
   deps.alerts = alerts_engine;
+  deps.stream = stream_hub;
   if (cfg->sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg->sms.kannel_secret;
@@ -521,13 +595,8 @@ int Serve(const ServeOptions& options) {
     deps.whatsapp = std::move(whatsapp);
   }
   Api api(std::move(deps));
-  HttpServerOptions http_options;
-  http_options.host = cfg->server.listen_host;
-  http_options.port = cfg->server.listen_port;
-  http_options.max_body_bytes = cfg->server.max_body_bytes;
-  http_options.bulk_paths = {"/v1/reports:batch"};
-  http_options.max_bulk_body_bytes = std::max<std::size_t>(cfg->server.max_body_bytes, 64 << 20);
-  HttpServer server(io, http_options, api);
+  RaiseDescriptorLimit();
+  HttpServer server(io, ServerOptions(cfg->server, metrics), api);
   if (auto s = server.Start(); !s) {
     sources.Stop();
     pipeline->Stop();
@@ -542,7 +611,7 @@ int Serve(const ServeOptions& options) {
   });
   // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
   net::signal_set hup(io, SIGHUP);
-  HupHandler on_hup{&hup, &blocking, reloader};
+  HupHandler on_hup{&hup, &blocking, reloader, &server};
   hup.async_wait(on_hup);
   rules.StartWatching(std::chrono::seconds(2));
   tension.Start();
@@ -561,7 +630,10 @@ int Serve(const ServeOptions& options) {
 
   std::string host = cfg->server.listen_host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  const std::string base = "http://" + host + ":" + std::to_string(server.port());
+  const bool tls = !server.TlsDescription().empty();
+  const std::string base =
+      std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
+  if (tls) spdlog::info("tls: serving {}", server.TlsDescription());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
                "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
                rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
@@ -570,9 +642,13 @@ int Serve(const ServeOptions& options) {
     spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
   }
   std::printf("sakchy listening on %s\n", base.c_str());
+  std::printf("web console: %s/ui/ (sign in with an API token)\n", base.c_str());
   if (!printed_tokens.empty()) {
     std::printf("demo tokens (kept in %s/demo-secrets):\n", kDemoDir);
-    for (const auto& [role, token] : printed_tokens) std::printf("  %-8s %s\n", role.c_str(), token.c_str());
+    for (const auto& [role, token] : printed_tokens) {
+      const std::string label = role == "official" ? role + " (" + kDemoOfficialAreas + ")" : role;
+      std::printf("  %-24s %s\n", label.c_str(), token.c_str());
+    }
     std::printf("try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
                 "       -d '{\"text\":\"Говорят, в Оше начались беспорядки, передайте всем!\"}' %s/v1/reports\n",
                 printed_tokens[0].second.c_str(), base.c_str());
@@ -588,10 +664,12 @@ int Serve(const ServeOptions& options) {
   server.StopAccepting();
   sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
   pipeline->Stop();    // finishes writes, scores everything queued, flushes
+  stream_hub->Stop();  // no more live updates (open streams end with the io threads)
   dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
   io.stop();
   for (auto& t : io_threads) t.join();
   blocking.join();
+  exports.join();
   if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
   spdlog::info("stopped cleanly");
   spdlog::default_logger()->flush();

@@ -256,10 +256,10 @@ INSTANTIATE_TEST_SUITE_P(
                   {{"a.yaml", "version: 1\nrules:\n  - id: x\n    category: c\n    any: [a]\n"
                               "    weight: heavy\n"}},
                   {"a.yaml:6: rule x: invalid weight 'heavy'"}},
-        ErrorCase{"negative_weight",
+        ErrorCase{"weight_below_minus_1000",
                   {{"a.yaml",
-                    "version: 1\nrules:\n  - {id: x, category: c, any: [a], weight: -1}\n"}},
-                  {"a.yaml:3: rule x: invalid weight '-1'"}},
+                    "version: 1\nrules:\n  - {id: x, category: c, any: [a], weight: -1001}\n"}},
+                  {"a.yaml:3: rule x: invalid weight '-1001'"}},
         ErrorCase{"bad_severity",
                   {{"a.yaml", "version: 1\nrules:\n  - id: x\n    category: c\n    any: [a]\n"
                               "    severity: extreme\n"}},

@@ -1,5 +1,6 @@
 // The bundled default rules and areas: they load (which runs every embedded example), ordinary
-// news stays quiet, rumours with calls to action are high, and place names resolve.
+// news stays below medium, threats, calls to violence and dangerous rumours reach high or critical
+// (the severity model of docs/RULES.md), and place names resolve.
 
 #include <gtest/gtest.h>
 
@@ -64,6 +65,22 @@ TEST_F(Defaults, SeverityOfTypicalTexts) {
       {"Жалал-Абадда жаңы мектеп ачылды", Severity::kInfo, Severity::kLow},
       {"Соревнования по стрельбе из лука прошли в Караколе", Severity::kInfo, Severity::kLow},
       {"Кыргызстан и Узбекистан подписали соглашение о границе", Severity::kInfo, Severity::kLow},
+      // Crime or violence reported from an official source, or denied, stays low.
+      {"В Бишкеке произошла драка, подозреваемые задержаны", Severity::kLow, Severity::kLow},
+      {"Ошто мушташ болду. Бул тууралуу ИИМдин басма сөз кызматы билдирди", Severity::kLow,
+       Severity::kLow},
+      {"Базарда атышуу болгон жок, бул жалган маалымат", Severity::kInfo, Severity::kLow},
+      // One word of a category is never high: profanity, an insult, a weapon, a group name.
+      {"Блять, опять дождь", Severity::kInfo, Severity::kLow},
+      {"Ты дебил", Severity::kLow, Severity::kLow},
+      {"У соседа есть охотничье ружьё", Severity::kLow, Severity::kMedium},
+      {"Эртең сакалды кырабыз", Severity::kInfo, Severity::kLow},
+      {"Коррупцию уничтожим", Severity::kInfo, Severity::kLow},
+      {"В следующем матче отомстим", Severity::kInfo, Severity::kLow},
+      // Sensitive claims without a source are medium.
+      {"В Бишкеке произошла драка", Severity::kMedium, Severity::kMedium},
+      {"Опять эти чурки понаехали", Severity::kMedium, Severity::kMedium},
+      {"Өзбектер иттер", Severity::kMedium, Severity::kMedium},
       // Rumours with calls to action are high or critical.
       {"Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!", Severity::kHigh,
        Severity::kCritical},
@@ -73,8 +90,20 @@ TEST_F(Defaults, SeverityOfTypicalTexts) {
        Severity::kCritical},
       {"СРООООЧНО!!! 6ecпopядки в Араванском районе, передайте всем, собирайтесь", Severity::kHigh,
        Severity::kCritical},
-      {"Узбеки напали на кыргызов в Оше", Severity::kMedium, Severity::kCritical},
-      {"Всех узбеков перережем", Severity::kHigh, Severity::kCritical},
+      {"Узбеки напали на кыргызов в Оше", Severity::kHigh, Severity::kCritical},
+      // Threats and calls to violence are high alone, critical with a group, place or rumour.
+      {"Курал алып келгиле", Severity::kHigh, Severity::kHigh},
+      {"Я тебя убью", Severity::kMedium, Severity::kMedium},
+      {"Всех узбеков перережем", Severity::kCritical, Severity::kCritical},
+      {"Отомстим за Араван", Severity::kCritical, Severity::kCritical},
+      {"Говорят, наших избили. Отомстим!", Severity::kCritical, Severity::kCritical},
+      {"Ошто студенттерди зордукташты деген кабар тарап жатат, өч алабыз", Severity::kCritical,
+       Severity::kCritical},
+      // Dangerous narratives: medium alone, high with casualties, hearsay or a call.
+      {"Вода отравлена", Severity::kMedium, Severity::kMedium},
+      {"вода отравлена, люди умирают", Severity::kHigh, Severity::kHigh},
+      {"the border post was attacked", Severity::kHigh, Severity::kHigh},
+      {"Говорят, завтра закроют все банки", Severity::kHigh, Severity::kHigh},
   };
   for (const Row& row : rows) {
     const Classification c = cl().Classify(row.text);
@@ -83,10 +112,10 @@ TEST_F(Defaults, SeverityOfTypicalTexts) {
   }
 }
 
-// The false-alarm check of docs/RULES.md: 40 ordinary news texts (ru, ky, uz, en; several use rule
-// words in their everyday sense) never reach medium, the lowest severity a contact can be alerted
-// at in the defaults is high; at most 2 are low (the known ones: a fair where "узбеки и кыргызы"
-// trade, and "... деп сатуучулар айтышты", "the sellers said", which hits the rumour marker).
+// The false-alarm check of docs/RULES.md: 54 ordinary news texts (ru, ky, uz, en; several use rule
+// words in their everyday sense, idioms, surnames and news register) never reach medium; at most 4
+// are low (the known ones: a fair where "узбеки и кыргызы" trade, three thefts reported with the
+// police as the source).
 TEST_F(Defaults, OrdinaryNewsRaisesNoAlarm) {
   std::ifstream in(sakchy::testing::SourcePath("tests/classifier/data/news_sample.txt"));
   ASSERT_TRUE(in.is_open());
@@ -100,8 +129,80 @@ TEST_F(Defaults, OrdinaryNewsRaisesNoAlarm) {
     EXPECT_LE(c.severity, Severity::kLow) << line << " score " << c.score;
     if (c.severity == Severity::kLow) ++low;
   }
-  EXPECT_EQ(texts, 40);
-  EXPECT_LE(low, 2);
+  EXPECT_EQ(texts, 54);
+  EXPECT_LE(low, 4);
+}
+
+// Threats, calls to arm or avenge and dangerous rumours written for the check in ky, ru, uz and en
+// (tests/classifier/data/dangerous_sample.txt, some obfuscated) all reach high or critical.
+TEST_F(Defaults, DangerousTextsReachHigh) {
+  std::ifstream in(sakchy::testing::SourcePath("tests/classifier/data/dangerous_sample.txt"));
+  ASSERT_TRUE(in.is_open());
+  std::string line;
+  int texts = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    ++texts;
+    const Classification c = cl().Classify(line);
+    EXPECT_GE(c.severity, Severity::kHigh) << line << " score " << c.score;
+  }
+  EXPECT_EQ(texts, 27);
+}
+
+bool HasCategory(const Classification& c, const std::string& category) {
+  return std::find(c.categories.begin(), c.categories.end(), category) != c.categories.end();
+}
+
+// The false alarms of issue 25 on ordinary Kyrgyz news: each stays below medium and no longer
+// carries the category it was wrongly given.
+TEST_F(Defaults, KnownFalseAlarmsStayQuiet) {
+  struct Row {
+    std::string text;
+    std::string not_category;
+  };
+  const Row rows[] = {
+      {"Депутат Мамбетов жыйынга катышты", "hate"},               // surname, not the slur
+      {"Маалыматтык согуш күчөп жатат деди эксперт", "violence"},  // "information war"
+      {"Талап-тоноо катталган жок", "violence"},                    // denied: a negation cue
+      {"Баалар көтөрүлбөйт деп айтышты адистер", "rumour_marker"},  // "they said": reported speech
+      {"Кризистен чыгабыз деди премьер-министр", "call_to_action"},  // "we will get out of the crisis"
+      {"Экинчи дүйнөлүк согуштун ардагерлери", "violence"},
+      {"Her car is red and his is blue", "profanity"},  // "her" is not "хер"
+      {"Yaxshi dastur, ammo sekin ishlaydi", "weapons"},  // Uzbek "ammo" = "but"
+      {"Стрельбы в городе не было", "violence"},
+      {"Слухи о том, что вода отравлена, не подтвердились", "narrative"},
+  };
+  for (const Row& row : rows) {
+    const Classification c = cl().Classify(row.text);
+    EXPECT_LT(c.severity, Severity::kMedium) << row.text << " score " << c.score;
+    EXPECT_FALSE(HasCategory(c, row.not_category)) << row.text;
+  }
+}
+
+// Only explicit denials hide an event (05-context.yaml): a bare "жок" / "no" or the rumour's own
+// "это не фейк" does not.
+TEST_F(Defaults, OnlyExplicitDenialsHideEvents) {
+  const Classification riot = cl().Classify("Ошто тополоң башталды, милиция жок");
+  EXPECT_TRUE(HasCategory(riot, "violence"));
+  EXPECT_GE(riot.severity, Severity::kMedium);
+  const Classification looting = cl().Classify("No police here, the looting continues");
+  EXPECT_TRUE(HasCategory(looting, "violence"));
+  const Classification water = cl().Classify("Это не фейк, вода отравлена!");
+  EXPECT_TRUE(HasCategory(water, "narrative"));
+  EXPECT_GE(water.severity, Severity::kHigh);
+  const Classification denied = cl().Classify("МВД опровергли слухи о стрельбе в Оше");
+  EXPECT_FALSE(HasCategory(denied, "violence"));
+  EXPECT_LT(denied.severity, Severity::kMedium);
+}
+
+// Profanity is recognised as its own category, weak alone; aimed at the addressee it is an insult.
+TEST_F(Defaults, ProfanityIsRecognisedButWeak) {
+  const Classification swear = cl().Classify("Пиздец какой-то, опять дождь");
+  EXPECT_TRUE(HasCategory(swear, "profanity"));
+  EXPECT_LT(swear.severity, Severity::kLow);
+  const Classification aimed = cl().Classify("Ты ебанутый?");
+  EXPECT_TRUE(HasCategory(aimed, "insult"));
+  EXPECT_LT(aimed.severity, Severity::kMedium);
 }
 
 // The examples table of docs/RULES.md.
@@ -113,13 +214,21 @@ TEST_F(Defaults, DocumentedScores) {
   };
   const Row rows[] = {
       {"В Оше прошло заседание городского кенеша", 0.5, Severity::kInfo},
-      {"Ош шаардык кеңешинин сессиясы өттү", 0.5, Severity::kInfo},
-      {"В Бишкеке произошла драка", 3, Severity::kMedium},
-      {"Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!", 10.5,
+      {"Маалыматтык согушка каршы туруу керек", 0, Severity::kInfo},
+      {"Депутат Мамбетов кризистен чыгабыз деди", 0, Severity::kInfo},
+      {"В Бишкеке произошла драка, подозреваемые задержаны", 1.5, Severity::kLow},
+      {"В Бишкеке произошла драка", 3.5, Severity::kMedium},
+      {"Опять эти чурки понаехали", 3, Severity::kMedium},
+      {"вода отравлена, люди умирают", 6, Severity::kHigh},
+      {"the border post was attacked", 6, Severity::kHigh},
+      {"Курал алып келгиле", 9, Severity::kHigh},
+      {"Говорят, завтра закроют все банки", 7.5, Severity::kHigh},
+      {"Узбеки напали на кыргызов в Оше", 8, Severity::kHigh},
+      {"Всех узбеков перережем", 10.5, Severity::kCritical},
+      {"Говорят, в Оше начались беспорядки, передайте всем, выходите на улицу!", 12.5,
        Severity::kCritical},
-      {"Шашылыш! Ошто тополоң башталды деп айтышат, аянтка чыккыла!", 10.5, Severity::kCritical},
-      {"Узбеки напали на кыргызов в Оше", 7.5, Severity::kHigh},
-      {"Всех узбеков перережем", 7.5, Severity::kHigh},
+      {"Ошто студенттерди зордукташты деген кабар тарап жатат, өч алабыз", 29,
+       Severity::kCritical},
   };
   for (const Row& row : rows) {
     const Classification c = cl().Classify(row.text);
@@ -169,7 +278,7 @@ TEST_F(Defaults, RumourMatchesHighlightOriginalText) {
   }
   EXPECT_EQ(c.area, "KG-GO");
   EXPECT_EQ(c.categories, (std::vector<std::string>{"call_to_action", "place", "rumour_marker",
-                                                    "tension", "violence"}));
+                                                    "tension", "unsourced", "violence"}));
 }
 
 TEST_F(Defaults, ConcurrentClassifyIsDeterministic) {

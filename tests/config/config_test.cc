@@ -259,6 +259,63 @@ TEST_F(ConfigTest, SizesAndThreadsMustBePositive) {
   ExpectIssue("storage:\n  data_dir: \"\"\n", 2, "storage.data_dir: must not be empty");
 }
 
+TEST_F(ConfigTest, ServerLimitsAndTls) {
+  {
+    auto defaults = Load("server:\n  listen: 127.0.0.1:0\n");
+    ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+    const auto& s = defaults->server;
+    EXPECT_EQ(s.max_body_bytes_in_flight, 256u << 20);
+    EXPECT_EQ(s.max_connections, 1024u);
+    EXPECT_EQ(s.max_connections_per_ip, 256u);
+    EXPECT_EQ(s.idle_timeout_seconds, 60);
+    EXPECT_EQ(s.header_timeout_seconds, 10);
+    EXPECT_EQ(s.body_timeout_seconds, 60);
+    EXPECT_EQ(s.export_threads, 1);
+    EXPECT_EQ(s.max_exports_per_token, 2u);
+    EXPECT_FALSE(s.tls.has_value());
+  }
+  auto config = Load(R"yaml(server:
+  max_body_bytes_in_flight: 1000000
+  max_connections: 50
+  max_connections_per_ip: 0
+  idle_timeout_seconds: 30
+  header_timeout_seconds: 5
+  body_timeout_seconds: 20
+  export_threads: 2
+  max_exports_per_token: 1
+  tls:
+    cert_file: tls/cert.pem
+    key_file: /etc/key.pem
+    min_version: "1.3"
+)yaml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const auto& s = config->server;
+  EXPECT_EQ(s.max_body_bytes_in_flight, 1000000u);
+  EXPECT_EQ(s.max_connections, 50u);
+  EXPECT_EQ(s.max_connections_per_ip, 0u);
+  EXPECT_EQ(s.idle_timeout_seconds, 30);
+  EXPECT_EQ(s.header_timeout_seconds, 5);
+  EXPECT_EQ(s.body_timeout_seconds, 20);
+  EXPECT_EQ(s.export_threads, 2);
+  EXPECT_EQ(s.max_exports_per_token, 1u);
+  ASSERT_TRUE(s.tls.has_value());
+  EXPECT_EQ(s.tls->cert_file, (dir_.path() / "tls/cert.pem").string()) << "next to the config";
+  EXPECT_EQ(s.tls->key_file, "/etc/key.pem");
+  EXPECT_EQ(s.tls->min_version, "1.3");
+
+  ExpectIssue("server:\n  max_connections: 0\n", 2,
+              "server.max_connections: must be between 1 and 1000000, got 0");
+  ExpectIssue("server:\n  header_timeout_seconds: 0\n", 2,
+              "server.header_timeout_seconds: must be between 1 and 86400, got 0");
+  ExpectIssue("server:\n  max_exports_per_token: 0\n", 2,
+              "server.max_exports_per_token: must be between 1 and 1000, got 0");
+  ExpectIssue("server:\n  tls:\n    cert_file: a.pem\n", 3, "server.tls.key_file: required");
+  ExpectIssue("server:\n  tls:\n    cert_file: a.pem\n    key_file: b.pem\n    min_version: \"1.1\"\n",
+              5,
+              "server.tls.min_version: must be \"1.2\" or \"1.3\" (older TLS versions are never "
+              "offered), got '1.1'");
+}
+
 TEST_F(ConfigTest, BackoffMaxBelowInitial) {
   ExpectIssue("alerts:\n  backoff_initial_ms: 500\n  backoff_max_ms: 100\n", 3,
               "alerts.backoff_max_ms: must be at least backoff_initial_ms (500), got 100");
@@ -278,7 +335,10 @@ TEST_F(ConfigTest, UnknownKeysAreErrors) {
               "servr: unknown key (expected one of: server, storage, pipeline, classifier, alerts, "
               "contacts, tokens, logging, sources, privacy, sms, clusters, analytics, retention)");
   ExpectIssue("server:\n  port: 80\n", 2,
-              "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads)");
+              "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads, "
+              "max_body_bytes_in_flight, max_connections, max_connections_per_ip, "
+              "idle_timeout_seconds, header_timeout_seconds, body_timeout_seconds, export_threads, "
+              "max_exports_per_token, tls)");
   ExpectIssue(std::string(kContact) + "        secrett: x\n", 8,
               "contacts[0].channels[0].secrett: unknown key (expected one of: type, url, secret, "
               "secret_env)");

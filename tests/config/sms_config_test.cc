@@ -99,6 +99,16 @@ TEST_F(SmsConfigTest, Errors) {
   ExpectIssue("sms:\n  kannel:\n    allowed_ips: [10.0.0.0/33]\n", 3,
               "sms.kannel.allowed_ips[0]: expected an IP address or CIDR range (e.g. 127.0.0.1, "
               "10.0.0.0/8), got '10.0.0.0/33'");
+  // Kannel's secret travels in its URL (and its logs): the source address is required too.
+  ExpectIssue("sms:\n  kannel:\n    enabled: true\n    secret_env: SAKCHY_SMS_TEST_KANNEL_SECRET\n",
+              3,
+              "sms.kannel.allowed_ips: required when enabled: the addresses Kannel's smsbox calls "
+              "from (e.g. [127.0.0.1])");
+  ExpectIssue("sms:\n  kannel:\n    enabled: true\n    secret_env: SAKCHY_SMS_TEST_KANNEL_SECRET\n"
+              "    allowed_ips: []\n",
+              5,
+              "sms.kannel.allowed_ips: required when enabled: the addresses Kannel's smsbox calls "
+              "from (e.g. [127.0.0.1])");
   ExpectIssue("sms:\n  kannel:\n    enabled: yes please\n", 3,
               "sms.kannel.enabled: expected true or false, got 'yes please'");
   ExpectIssue("sms:\n  kannel:\n    secret: abc\n", 3,

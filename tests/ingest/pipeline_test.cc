@@ -517,6 +517,19 @@ TEST(ValidateReportTest, EveryProblemNamesItsField) {
   r = ok;
   r.text = " \n\t ";
   EXPECT_EQ(check(r)->field, "text");
+  // Unicode spaces, zero-width characters and blank fillers are no text either.
+  for (const char* blank : {"\u00A0\u00A0", "\u3000\u2007\u202F", "\u200B\uFEFF",
+                            "\u2060 \u3164", "\u2800"}) {
+    r = ok;
+    r.text = blank;
+    ASSERT_TRUE(check(r).has_value()) << blank;
+    EXPECT_EQ(check(r)->field, "text");
+  }
+  for (const char* visible : {"\u00A0a", "\u3000\u041E", "\U0001F600"}) {
+    r = ok;
+    r.text = visible;
+    EXPECT_FALSE(check(r).has_value()) << visible;
+  }
   r = ok;
   r.text = std::string(17, 'a');
   EXPECT_EQ(check(r)->field, "text");

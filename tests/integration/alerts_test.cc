@@ -213,7 +213,7 @@ TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChann
                          R"({"id":"tg-only","areas":["KG"],"channels":[{"type":"telegram","chat_id":"42"}]})");
   ASSERT_EQ(unusable.status, 201) << unusable.body;
   EXPECT_EQ(json::parse(unusable.body).at("reachable"), false);
-  auto ready = h.Call("GET", "/readyz", "");
+  auto ready = h.Call("GET", "/readyz", kAdminToken);
   EXPECT_EQ(ready.status, 200);
   EXPECT_NE(ready.body.find("contact 'tg-only' (api): no usable channel"), std::string::npos)
       << ready.body;
@@ -224,7 +224,7 @@ TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChann
   EXPECT_NE(h.process().Stderr().find("contact 'tg-only' (api) has no usable channel"),
             std::string::npos)
       << h.process().Stderr();
-  EXPECT_NE(h.Call("GET", "/readyz", "").body.find("tg-only"), std::string::npos);
+  EXPECT_NE(h.Call("GET", "/readyz", kAdminToken).body.find("tg-only"), std::string::npos);
   EXPECT_EQ(h.GetJson("/v1/admin/contacts/osh-mediator", kAdminToken).at("name"), "Mediator");
 
   auto removed = h.Call("DELETE", "/v1/admin/contacts/tg-only", kAdminToken);
@@ -232,7 +232,7 @@ TEST(ContactsApiTest, CrudIsAdminOnlyAuditedAndReportsContactsWithoutUsableChann
   EXPECT_EQ(h.Call("DELETE", "/v1/admin/contacts/tg-only", kAdminToken).status, 404);
   EXPECT_EQ(h.Call("GET", "/v1/admin/contacts/tg-only", kAdminToken).status, 404);
   EXPECT_EQ(h.Call("DELETE", "/v1/admin/contacts/osh-duty", kAdminToken).status, 409);
-  EXPECT_EQ(h.Call("GET", "/readyz", "").body.find("tg-only"), std::string::npos);
+  EXPECT_EQ(h.Call("GET", "/readyz", kAdminToken).body.find("tg-only"), std::string::npos);
 }
 
 TEST(SilencesApiTest, SilenceHoldsAlertsUntilItIsEndedEarly) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testutil/http_client.h"
 #include "testutil/process.h"
 #include "testutil/testutil.h"
 
@@ -74,6 +75,41 @@ TEST(CliTest, DemoModeStartsOnTheEmbeddedDefaultAndPrintsTokens) {
   EXPECT_NE(out.find("demo tokens"), std::string::npos) << out;
   EXPECT_NE(out.find("monitor"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "var/data"));
+  EXPECT_EQ(p.Stop(SIGTERM), 0) << p.Stderr();
+}
+
+// Demo mode prints the web console's address and an official token; a secrets file from before
+// the official existed keeps its tokens and gains one.
+TEST(CliTest, DemoModePrintsTheConsoleAndAddsAnOfficialToken) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "var");
+  {
+    std::ofstream f(dir.path() / "var/demo-secrets");
+    f << "webhook_secret=0123456789abcdef0123456789abcdef\n"
+      << "token_monitor=demo-monitor-000000000000aaaa\n"
+      << "token_analyst=demo-analyst-000000000000aaaa\n"
+      << "token_admin=demo-admin-000000000000aaaa\n";
+  }
+  SakchyProcess p({"serve", "--listen", "127.0.0.1:0"}, dir.str());
+  const auto port = p.WaitListening();
+  ASSERT_NE(port, 0) << p.Stderr();
+  const std::string out = p.Stdout();
+  EXPECT_NE(out.find("web console: http://127.0.0.1:" + std::to_string(port) + "/ui/"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("official (KG-O+KG-GO)"), std::string::npos) << out;
+  std::ifstream in(dir.path() / "var/demo-secrets");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("token_monitor=demo-monitor-000000000000aaaa\n"), std::string::npos) << text;
+  const auto at = text.find("token_official=");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string official = text.substr(at + 15, text.find('\n', at) - at - 15);
+  auto me = HttpCall(port, "GET", "/v1/me", "", {{"Authorization", "Bearer " + official}});
+  EXPECT_EQ(me.status, 200) << me.body;
+  EXPECT_NE(me.body.find("\"areas\":[\"KG-O\",\"KG-GO\"]"), std::string::npos) << me.body;
+  auto old = HttpCall(port, "GET", "/v1/me", "",
+                      {{"Authorization", "Bearer demo-monitor-000000000000aaaa"}});
+  EXPECT_EQ(old.status, 200) << old.body;
   EXPECT_EQ(p.Stop(SIGTERM), 0) << p.Stderr();
 }
 

@@ -29,10 +29,12 @@ struct HarnessOptions {
   std::size_t queue_capacity = 10000;
   std::string min_severity = "high";
   std::string extra_yaml;  // appended to the config
+  std::string server_yaml;    // more lines of the server: section (indented by 2)
   std::string alerts_yaml;    // more lines of the alerts: section (indented by 2)
   std::string contacts_yaml;  // more contacts (list items indented by 2)
   std::map<std::string, std::string> env;  // extra environment of the binary
   std::string rules_dir;                    // default: the bundled rules in the source tree
+  ProcessLimits limits;                     // of the binary (e.g. fewer descriptors)
 };
 
 // The same text posted many times forms a rumour cluster whose spread alert inhibits the
@@ -61,7 +63,7 @@ class Harness {
     env["SAKCHY_TOKENS"] = std::string("monitor:") + kMonitorToken + ",analyst:" + kAnalystToken +
                            ",admin:" + kAdminToken;
     env["SAKCHY_TEST_WEBHOOK_SECRET"] = kWebhookSecret;
-    proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env);
+    proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env, opts_.limits);
     port_ = proc_->WaitListening();
     if (!port_ && proc_->Stderr().empty()) {
       // Once in CI (ASan, loaded machine) the binary stayed silent for 30 s before its first log
@@ -70,7 +72,7 @@ class Harness {
       proc_.reset();  // SIGKILL
       std::fprintf(stderr, "harness: sakchy printed nothing in 30 s; its threads were:\n%s\n"
                            "harness: starting it again\n", stacks.c_str());
-      proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env);
+      proc_ = std::make_unique<SakchyProcess>(args, dir_.str(), env, opts_.limits);
       port_ = proc_->WaitListening();
     }
     if (!port_) {
@@ -119,7 +121,7 @@ class Harness {
  private:
   void WriteConfig() {
     std::ofstream out(config_path());
-    out << "server:\n  listen: 127.0.0.1:0\n  max_body_bytes: 1048576\n"
+    out << "server:\n  listen: 127.0.0.1:0\n  max_body_bytes: 1048576\n" << opts_.server_yaml
         << "storage:\n  data_dir: " << data_dir() << "\n  sync_writes: true\n"
         << "pipeline:\n  queue_capacity: " << opts_.queue_capacity << "\n  max_text_bytes: 16384\n"
         << "classifier:\n  rules: "

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@ int DecodeStatus(int status) {
 }  // namespace
 
 SakchyProcess::SakchyProcess(std::vector<std::string> args, std::string workdir,
-                             std::map<std::string, std::string> env)
+                             std::map<std::string, std::string> env, ProcessLimits limits)
     : workdir_(std::move(workdir)) {
   std::string out = workdir_ + "/stdout.txt", err = workdir_ + "/stderr.txt";
   // Truncate before forking so a reader never sees the previous run's output.
@@ -46,6 +47,11 @@ SakchyProcess::SakchyProcess(std::vector<std::string> args, std::string workdir,
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (limits.max_open_files > 0) {
+      struct rlimit rl {};
+      rl.rlim_cur = rl.rlim_max = static_cast<rlim_t>(limits.max_open_files);
+      if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(125);
+    }
     std::vector<char*> argv;
     std::string bin = SAKCHY_BINARY;
     argv.push_back(bin.data());
@@ -65,7 +71,7 @@ SakchyProcess::~SakchyProcess() {
 }
 
 std::uint16_t SakchyProcess::WaitListening(std::chrono::milliseconds timeout) {
-  static const std::regex kListening("listening on http://[^:]+:([0-9]+)");
+  static const std::regex kListening("listening on https?://[^:]+:([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;

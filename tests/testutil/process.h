@@ -11,11 +11,16 @@
 
 namespace sakchy::testing {
 
+// Resource limits of the started process (0: inherited).
+struct ProcessLimits {
+  std::uint64_t max_open_files = 0;  // RLIMIT_NOFILE, soft and hard
+};
+
 class SakchyProcess {
  public:
   // Runs SAKCHY_BINARY with `args` in `workdir`; stdout/stderr go to files in `workdir`.
   SakchyProcess(std::vector<std::string> args, std::string workdir,
-                std::map<std::string, std::string> env = {});
+                std::map<std::string, std::string> env = {}, ProcessLimits limits = {});
   ~SakchyProcess();  // SIGKILL if still running
   SakchyProcess(const SakchyProcess&) = delete;
   SakchyProcess& operator=(const SakchyProcess&) = delete;

@@ -16,11 +16,28 @@
 
 namespace sakchy::config {
 
+// TLS on the listener (server.tls): PEM files, resolved against the config file's directory.
+struct ServerTlsConfig {
+  std::string cert_file;            // certificate chain, leaf first
+  std::string key_file;             // its private key
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+};
+
+// The HTTP listener and its limits (docs/SECURITY.md, "Limits").
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;      // 0 = pick a free port (tests)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   int io_threads = 2;
+  std::size_t max_body_bytes_in_flight = 256 << 20;  // all bodies held at once; past it 503
+  std::size_t max_connections = 1024;        // at most half the descriptor limit
+  std::size_t max_connections_per_ip = 256;  // 0 = no per-address share
+  int idle_timeout_seconds = 60;             // keep-alive connection between requests
+  int header_timeout_seconds = 10;           // accept / first byte -> complete header
+  int body_timeout_seconds = 60;             // complete header -> complete body
+  int export_threads = 1;                    // threads of the exports' own pool
+  std::size_t max_exports_per_token = 2;     // concurrent exports per token; past it 429
+  std::optional<ServerTlsConfig> tls;
 };
 
 struct StorageConfig {

@@ -20,8 +20,9 @@ struct ValidationLimits {
   std::size_t max_text_bytes = 16384;
 };
 
-// Checks text (valid UTF-8, not blank, at most max_text_bytes), area (known code), source_ref
-// (<= 256 bytes, printable). std::nullopt when the report is acceptable.
+// Checks text (valid UTF-8, not blank: only Unicode spaces, zero-width characters or blank
+// fillers count as blank; at most max_text_bytes), area (known code), source_ref (<= 256 bytes,
+// printable). std::nullopt when the report is acceptable.
 std::optional<FieldError> ValidateReport(const Report& report, const config::AreaTree& areas,
                                          const ValidationLimits& limits);
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <variant>
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
@@ -31,6 +32,7 @@ namespace sakchy::service {
 class AreaShapes;
 class AreaTension;
 class CompletionInbox;
+class StreamHub;
 
 struct ApiDeps {
   ingest::Pipeline* pipeline = nullptr;
@@ -39,6 +41,9 @@ struct ApiDeps {
   const Authenticator* auth = nullptr;
   MetricsRegistry* metrics = nullptr;
   boost::asio::thread_pool* blocking = nullptr;  // store reads run here, never on io threads
+  // Exports' scans run here (null: on `blocking`), so they never hold up the other reads.
+  boost::asio::thread_pool* exports = nullptr;
+  std::size_t max_exports_per_token = 2;  // concurrent exports of one token; past it 429
   // The io threads' executor (required): the pipeline's completions are handed to it in batches.
   boost::asio::any_io_executor io;
   ingest::ClassifierProvider classifier;
@@ -59,6 +64,7 @@ struct ApiDeps {
   const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
   alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
+  std::shared_ptr<StreamHub> stream;  // GET /v1/stream (api_console.cc); none: 503
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -73,6 +79,7 @@ struct Endpoint {
   std::string_view method;
   std::string_view path;  // a "{name}" segment matches any one segment
   config::Role role;
+  bool any_role = false;  // every valid token may call it (`role` is then unused)
 };
 
 class Api final : public RequestHandler {
@@ -82,10 +89,21 @@ class Api final : public RequestHandler {
   // Every route behind a bearer token, and those without (for the OpenAPI document's test).
   static std::span<const Endpoint> Endpoints();
   static std::span<const Endpoint> OpenEndpoints();
+  // Refuses, on the header alone, requests for unknown routes or methods and requests without
+  // a valid token or role (401/403/404/405): their bodies are never read.
+  std::optional<HttpResponse> Admit(const HttpRequest& request) override;
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request) override;
   HttpResponse Reject(unsigned status, const std::string& title, const std::string& detail) override;
 
  private:
+  // A bearer-token endpoint with its caller, resolved from the request line and headers.
+  struct Resolved {
+    const Endpoint* endpoint = nullptr;
+    Principal who;
+    std::string id;  // the value of the path's "{...}" segment, if any
+  };
+  // The endpoint of `request`, or the problem to answer (404, 405, 401, 403). Sets `route`.
+  std::variant<Resolved, HttpResponse> Resolve(const HttpRequest& request, std::string& route);
   boost::asio::awaitable<HttpResponse> Route(HttpRequest request, std::string& route);
   boost::asio::awaitable<HttpResponse> PostReport(HttpRequest request, Principal who);
   boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
@@ -116,7 +134,7 @@ class Api final : public RequestHandler {
   // An SMS reply "OK <code>" from a contact: the 200 answer when it acknowledged an alert.
   boost::asio::awaitable<std::optional<HttpResponse>> SmsAckReply(std::string from,
                                                                   std::string text);
-  HttpResponse Readyz();
+  HttpResponse Readyz(const HttpRequest& request);
   HttpResponse RulesInfo();
   // Rumour clusters (api_clusters.cc).
   boost::asio::awaitable<HttpResponse> ListClusters(HttpRequest request, Principal who);
@@ -125,6 +143,11 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostVerdict(HttpRequest request, std::string id,
                                                    Principal who);
   boost::asio::awaitable<HttpResponse> ReloadRules(std::string actor);
+  // What the web console needs besides the other routes (api_console.cc): the caller's identity,
+  // the area names for forms, live updates.
+  HttpResponse Me(const HttpRequest& request, const Principal& who);
+  HttpResponse AreaNames(const HttpRequest& request);
+  boost::asio::awaitable<HttpResponse> Stream(HttpRequest request, Principal who);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {

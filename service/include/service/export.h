@@ -41,7 +41,9 @@ bool ExportIncludes(const Event& event, const EventFilter& filter, const Princip
 
 struct ExportContext {
   storage::Store* store = nullptr;
-  boost::asio::thread_pool* blocking = nullptr;  // store reads and formatting run here
+  // Store reads and formatting run here, in steps of a bounded number of events: the exports'
+  // own pool, so a long scan never delays the API's other reads.
+  boost::asio::thread_pool* blocking = nullptr;
   const config::AreaTree* areas = nullptr;
   const AreaTension* tension = nullptr;          // may be null: no current tension
   const AreaShapes* shapes = nullptr;            // may be null: geometries are null

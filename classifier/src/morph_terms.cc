@@ -1,0 +1,276 @@
+#include "morph_terms.h"
+
+#include <unicode/uchar.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "morphology/morphology.h"
+#include "rules.h"
+
+namespace sakchy::classifier::internal {
+namespace {
+
+// Words of a normalised term (word characters and inner apostrophes) and what follows each.
+struct TermWord {
+  std::string text;
+  std::string separator;
+};
+
+std::vector<TermWord> SplitWords(std::string_view normalized) {
+  std::vector<TermWord> words;
+  std::size_t pos = 0;
+  bool in_word = false;
+  while (pos < normalized.size()) {
+    const std::size_t start = pos;
+    const char32_t c = DecodeUtf8(normalized, pos);
+    bool word = IsWordChar(c);
+    if (!word && c == '\'' && in_word && pos < normalized.size()) {
+      std::size_t next = pos;
+      word = IsWordChar(DecodeUtf8(normalized, next));
+    }
+    const std::string_view bytes = normalized.substr(start, pos - start);
+    if (word) {
+      if (!in_word) words.emplace_back();
+      words.back().text += bytes;
+    } else if (!words.empty()) {
+      words.back().separator += bytes;
+    }
+    in_word = word;
+  }
+  if (!words.empty()) words.back().separator.clear();
+  return words;
+}
+
+// Which normalised words of `term` are pinned: tokens of the term as written that start with '='.
+std::vector<bool> PinnedWords(const Normalizer& normalizer, std::string_view term,
+                              std::size_t word_count) {
+  std::vector<bool> pinned;
+  std::size_t pos = 0;
+  while (pos < term.size()) {
+    while (pos < term.size() && (term[pos] == ' ' || term[pos] == '\t')) ++pos;
+    std::size_t end = pos;
+    while (end < term.size() && term[end] != ' ' && term[end] != '\t') ++end;
+    if (end == pos) break;
+    std::string_view token = term.substr(pos, end - pos);
+    const bool pin = token.front() == '=';
+    if (pin) token.remove_prefix(1);
+    const std::size_t words = SplitWords(normalizer.NormalizeTerm(token)).size();
+    pinned.insert(pinned.end(), words, pin);
+    pos = end;
+  }
+  if (pinned.size() != word_count) pinned.assign(word_count, false);
+  return pinned;
+}
+
+std::size_t CodePoints(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+// The first `n` code points of UTF-8 `s`.
+std::string_view FirstCodePoints(std::string_view s, std::size_t n) {
+  std::size_t pos = 0;
+  for (std::size_t k = 0; k < n && pos < s.size(); ++k) DecodeUtf8(s, pos);
+  return s.substr(0, pos);
+}
+
+// Code points of a stemmed word's candidate prefix: 3 when it starts the literal (a shorter
+// literal hits too many words to verify), 2 after exact words (өч ал-абыз).
+constexpr std::size_t kMinLeadingCandidate = 3;
+constexpr std::size_t kMinCandidate = 2;
+
+// Fills `w` as a stemmed word when some analyser gives `word` a usable stem.
+bool StemTermWord(const std::string& word, std::uint8_t langs, std::size_t min_candidate,
+                  MorphWord& w) {
+  const std::uint8_t analysers = langs != kLangAll ? langs : morphology::AnalysersByScript(word);
+  std::size_t candidate = CodePoints(word);
+  morphology::Stem stem;
+  for (std::uint8_t bit : {kLangRu, kLangKy, kLangUz, kLangEn}) {
+    if ((analysers & bit) == 0 || !morphology::StemWord(bit, word, stem)) continue;
+    std::size_t kept = stem.kept;
+    const std::size_t stem_length = CodePoints(stem.text);
+    if (stem.alternates && kept >= stem_length) kept = stem_length - 1;  // тарак: тараг-ы
+    if (kept < min_candidate) continue;
+    candidate = std::min(candidate, kept);
+    w.stems.push_back(
+        StemVariant{bit, stem.negated, stem.text, ToScanEncoding(FirstCodePoints(word, kept))});
+  }
+  if (w.stems.empty()) return false;
+  w.kind = MorphWord::Kind::kStem;
+  w.scan = ToScanEncoding(FirstCodePoints(word, candidate));
+  return true;
+}
+
+struct CachedStem {
+  bool ok;
+  bool negated;
+  std::string stem;
+};
+
+// Stems of recent candidate words, per thread: (analyser, word in scan bytes) -> stem. Words
+// repeat across texts (Zipf), so most candidates are stemmed once; the map is emptied when it
+// reaches kStemCacheSize entries.
+constexpr std::size_t kStemCacheSize = 16384;
+
+struct VerifyScratch {
+  std::string word;
+  std::string key;
+  morphology::Stem stem;
+  std::unordered_map<std::string, CachedStem> cache;
+};
+thread_local VerifyScratch t_verify;
+
+// The stem of the word text[begin, end) under `lang`.
+const CachedStem& StemOfWord(const MatchText& text, std::size_t begin, std::size_t end,
+                             std::uint8_t lang) {
+  VerifyScratch& s = t_verify;
+  s.key.assign(1, static_cast<char>(lang));
+  s.key.append(text.text.data() + begin, end - begin);
+  if (auto it = s.cache.find(s.key); it != s.cache.end()) return it->second;
+  if (s.cache.size() >= kStemCacheSize) s.cache.clear();
+  s.word.clear();
+  AppendScanAsUtf8(std::string_view(text.text.data() + begin, end - begin), s.word);
+  const bool ok = morphology::StemWord(lang, s.word, s.stem);
+  return s.cache.emplace(s.key, CachedStem{ok, s.stem.negated, s.stem.text}).first->second;
+}
+
+bool IsWordByte(const MatchText& text, std::size_t pos) {
+  return (text.flags[pos] & MatchText::kWord) != 0;
+}
+
+bool BytesAt(const MatchText& text, std::size_t pos, std::string_view bytes) {
+  return pos + bytes.size() <= text.size &&
+         std::memcmp(text.text.data() + pos, bytes.data(), bytes.size()) == 0;
+}
+
+bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, std::size_t end) {
+  for (const StemVariant& v : w.stems) {
+    if (end - begin < v.prefix.size() || !BytesAt(text, begin, v.prefix)) continue;
+    const CachedStem& c = StemOfWord(text, begin, end, v.lang);
+    if (c.ok && c.negated == v.negated && c.stem == v.stem) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::string_view term,
+                                          bool prefix, std::uint8_t langs) {
+  const std::vector<TermWord> words = SplitWords(normalizer.NormalizeTerm(term));
+  if (words.empty()) return std::nullopt;
+  const std::vector<bool> pinned = PinnedWords(normalizer, term, words.size());
+  MorphTerm out;
+  bool stemmed = false;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    MorphWord w;
+    w.written = words[i].text;
+    w.separator = ToScanEncoding(words[i].separator);
+    const bool last = i + 1 == words.size();
+    if (last && prefix) {
+      w.kind = MorphWord::Kind::kPrefix;
+    } else if (!pinned[i] &&
+               StemTermWord(words[i].text, langs,
+                            stemmed || i > 0 ? kMinCandidate : kMinLeadingCandidate, w)) {
+      stemmed = true;
+    }
+    if (w.kind != MorphWord::Kind::kStem) w.scan = ToScanEncoding(words[i].text);
+    out.words.push_back(std::move(w));
+  }
+  if (!stemmed) return std::nullopt;
+  out.key = prefix ? "M*" : "M";
+  for (const MorphWord& w : out.words) {
+    out.key += static_cast<char>('0' + static_cast<int>(w.kind));
+    out.key += w.scan + '\x01' + w.separator + '\x01';
+    for (const StemVariant& v : w.stems) {
+      out.key += static_cast<char>('0' + v.lang);
+      out.key += (v.negated ? "-" : "+") + v.stem + '\x02';
+    }
+  }
+  for (const MorphWord& w : out.words) {  // exact words, then the first other word's literal
+    out.scan += w.scan;
+    if (w.kind != MorphWord::Kind::kExact) break;
+    out.scan += w.separator;
+  }
+  return out;
+}
+
+
+std::size_t WordEnd(const MatchText& text, std::size_t pos) {
+  while (pos < text.size) {
+    if (IsWordByte(text, pos)) {
+      ++pos;
+    } else if (text.text[pos] == '\'' && pos > 0 && IsWordByte(text, pos - 1) &&
+               pos + 1 < text.size && IsWordByte(text, pos + 1)) {
+      ++pos;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from) {
+  std::size_t pos = from;
+  for (std::size_t i = 0; i < term.words.size(); ++i) {
+    const MorphWord& w = term.words[i];
+    const std::size_t end = WordEnd(text, pos);
+    if (end == pos) return 0;
+    switch (w.kind) {
+      case MorphWord::Kind::kExact:
+        if (end - pos != w.scan.size() || !BytesAt(text, pos, w.scan)) return 0;
+        break;
+      case MorphWord::Kind::kPrefix:
+        if (end - pos < w.scan.size() || !BytesAt(text, pos, w.scan)) return 0;
+        break;
+      case MorphWord::Kind::kStem:
+        if (!BytesAt(text, pos, w.scan) || !StemMatches(w, text, pos, end)) return 0;
+        break;
+    }
+    if (i + 1 == term.words.size()) return end;
+    if (!BytesAt(text, end, w.separator)) return 0;
+    pos = end + w.separator.size();
+  }
+  return 0;
+}
+
+bool LooksLikeSurname(const MatchText& text, std::string_view original, std::size_t from,
+                      std::size_t literal_end, std::size_t word_end) {
+  std::size_t pos = text.orig_begin[from];
+  if (pos >= original.size()) return false;
+  if (!u_isupper(static_cast<UChar32>(DecodeUtf8(original, pos)))) return false;
+  if (pos >= original.size() || !u_islower(static_cast<UChar32>(DecodeUtf8(original, pos)))) {
+    return false;
+  }
+  thread_local std::string tail;
+  tail.clear();
+  if (literal_end < word_end) {
+    AppendScanAsUtf8(std::string_view(text.text.data() + literal_end, word_end - literal_end),
+                     tail);
+  }
+  std::u32string letters;
+  std::size_t p = 0;
+  while (p < tail.size()) letters.push_back(DecodeUtf8(tail, p));
+  for (std::size_t i = 0; i + 1 < letters.size(); ++i) {
+    const char32_t a = letters[i];
+    if ((a == U'о' || a == U'е' || a == U'ё') && letters[i + 1] == U'в' &&
+        letters.size() - (i + 2) <= 5) {
+      return true;
+    }
+  }
+  static const std::string kUulu = ToScanEncoding("уулу");
+  static const std::string kKyzy = ToScanEncoding("кызы");
+  if (word_end < text.size && text.text[word_end] == ' ') {
+    for (const std::string* next : {&kUulu, &kKyzy}) {
+      const std::size_t after = word_end + 1 + next->size();
+      if (BytesAt(text, word_end + 1, *next) && (after >= text.size || !IsWordByte(text, after))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace sakchy::classifier::internal
