@@ -211,6 +211,25 @@ Result<std::vector<Alert>> ReplyDesk::OnMessage(const ReporterMessage& m) {
   return created;
 }
 
+void ReplyDesk::PostPublic(const Verdict& verdict, const std::string& area,
+                           const std::string& group_key, TimeMs now,
+                           std::vector<Alert>& created) {
+  Reporter channel;
+  channel.channel = "telegram";
+  channel.address = SealText(channels_.reply_key, cfg_.public_telegram_chat);
+  const std::string lang = cfg_.default_language;
+  const std::string text = catalog_.Text(
+      "public.answer", lang,
+      {{"area", area},
+       {"status",
+        catalog_.Text("status." + std::string(VerdictStatusName(verdict.status)), lang)},
+       {"statement", verdict.statement}});
+  if (auto a = MakeReply("public", channel, text, "public:" + group_key, now)) {
+    a->subject_id = verdict.cluster_id;
+    created.push_back(std::move(*a));
+  }
+}
+
 Result<std::vector<Alert>> ReplyDesk::Answer(const Verdict& verdict,
                                              std::optional<std::string> public_area) {
   std::vector<Alert> created;
@@ -262,20 +281,11 @@ Result<std::vector<Alert>> ReplyDesk::Answer(const Verdict& verdict,
     created.push_back(std::move(*a));
   }
   if (public_area && !cfg_.public_telegram_chat.empty() && channels_.telegram) {
-    Reporter channel;
-    channel.channel = "telegram";
-    channel.address = SealText(channels_.reply_key, cfg_.public_telegram_chat);
-    const std::string lang = cfg_.default_language;
-    const std::string text = catalog_.Text(
-        "public.answer", lang,
-        {{"area", *public_area},
-         {"status", catalog_.Text("status." + std::string(VerdictStatusName(verdict.status)),
-                                  lang)},
-         {"statement", verdict.statement}});
-    if (auto a = MakeReply("public", channel, text, "public:" + group_key, now)) {
-      a->subject_id = verdict.cluster_id;
-      created.push_back(std::move(*a));
-    }
+    storage::AlertFilter public_filter;
+    public_filter.group_key = "public:" + group_key;
+    auto posted = store_.ListAlerts(public_filter, 1, {});
+    if (!posted) return tl::unexpected(posted.error());
+    if (posted->empty()) PostPublic(verdict, *public_area, group_key, now, created);
   }
   if (created.empty() && records.empty()) return created;
   if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());

@@ -41,6 +41,10 @@ class ReplyDesk {
   std::optional<Alert> MakeReply(const std::string& pseudonym, const Reporter& reporter,
                                  const std::string& text, const std::string& group_key,
                                  TimeMs now);
+  // The published verdict for replies.public_telegram_chat (once per verdict: the caller checks
+  // group "public:<group_key>"), appended to `created`.
+  void PostPublic(const Verdict& verdict, const std::string& area, const std::string& group_key,
+                  TimeMs now, std::vector<Alert>& created);
   bool Reachable(const std::string& channel, const std::string& sealed) const;
   std::string Language(const std::string& language) const;
 

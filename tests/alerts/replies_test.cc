@@ -322,6 +322,42 @@ TEST_F(ReplyEngineTest, OutsideTheWhatsAppWindowTheTemplateIsUsedAndMediaAsksFor
   EXPECT_EQ(whatsapp_.sent().size(), 2u) << "the second picture did not ask again";
 }
 
+TEST_F(ReplyEngineTest, APublishedVerdictIsPostedToThePublicChannelOnce) {
+  config::TelegramChannelConfig alerts_bot;
+  alerts_bot.api_base = telegram_.api_url();
+  alerts_bot.token = "123:source-bot";
+  cfg_.channels.telegram = alerts_bot;
+  replies_.public_telegram_chat = "@osh_answers";
+  Start();
+  Verdict v;
+  v.cluster_id = "9";
+  v.status = VerdictStatus::kFalse;
+  v.statement = "Акимиат: в Оше спокойно.";
+  v.decided_at = clock_.NowMs();
+  v.event_ids = {ids_.Next()};  // no reporter of it can be answered
+  // Not published: nothing public.
+  auto quiet = engine_->AnswerReporters(v, std::nullopt);
+  ASSERT_TRUE(quiet.has_value());
+  EXPECT_EQ(*quiet, 0u);
+  auto posted = engine_->AnswerReporters(v, std::string("Ош"));
+  ASSERT_TRUE(posted.has_value()) << posted.error().message;
+  EXPECT_EQ(*posted, 1u);
+  ASSERT_TRUE(WaitFor([&] { return telegram_.sent().size() == 1; }));
+  EXPECT_EQ(telegram_.sent()[0].first, "@osh_answers");
+  EXPECT_EQ(telegram_.sent()[0].second, "Ош: текшерилди — ЖАЛГАН. Акимиат: в Оше спокойно.");
+  // Once per verdict.
+  auto again = engine_->AnswerReporters(v, std::string("Ош"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, 0u);
+  // An unverified verdict is never posted.
+  v.status = VerdictStatus::kUnverified;
+  v.decided_at += 1;
+  auto unverified = engine_->AnswerReporters(v, std::string("Ош"));
+  ASSERT_TRUE(unverified.has_value());
+  EXPECT_EQ(*unverified, 0u);
+  EXPECT_EQ(telegram_.sent().size(), 1u);
+}
+
 TEST_F(ReplyEngineTest, AnOutageIsRetriedThroughTheOutbox) {
   Start();
   whatsapp_.FailNext(2);

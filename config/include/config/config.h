@@ -128,7 +128,7 @@ struct RepliesConfig {
   int ack_max = 3;                      // acknowledgements per sender ...
   std::int64_t ack_per_ms = 3'600'000;  // ... per window (the report is stored regardless)
   std::string public_telegram_chat;     // published verdicts are also posted here (alerts bot)
-  std::string messages_dir;             // a messages.yaml overriding the bundled wording
+  std::string messages_dir;             // <lang>.po catalogues overriding the bundled wording
   std::string origin;
 };
 
