@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
   libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev libsystemd-dev
-  libfasttext-dev libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev
+  libfasttext-dev libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev gettext
   # cpack -G DEB computes the package's Depends with dpkg-shlibdeps (packaging/CMakeLists.txt).
   dpkg-dev
   # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).

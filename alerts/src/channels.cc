@@ -103,4 +103,49 @@ TelegramReply ClassifyTelegramReply(unsigned status, std::string_view body) {
   return out;
 }
 
+std::string WithRecipient(std::string_view payload,
+                          const std::vector<std::pair<std::string, std::string>>& fields) {
+  namespace json = boost::json;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(payload, ec);
+  json::object body;
+  if (!ec && parsed.is_object()) {
+    body = std::move(parsed.as_object());
+  } else {
+    body["text"] = payload;
+  }
+  for (const auto& [key, value] : fields) body[key] = value;
+  return ToJsonText(json::value(body));
+}
+
+WhatsAppReply ClassifyWhatsAppReply(unsigned status, std::string_view body) {
+  namespace json = boost::json;
+  WhatsAppReply out;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  const json::object* obj = (!ec && parsed.is_object()) ? &parsed.as_object() : nullptr;
+  if (status >= 200 && status < 300 && obj != nullptr && obj->if_contains("messages")) {
+    out.kind = Outcome::Kind::kDelivered;
+    return out;
+  }
+  out.error = "whatsapp: HTTP " + std::to_string(status);
+  if (obj != nullptr) {
+    if (const auto* e = obj->if_contains("error"); e != nullptr && e->is_object()) {
+      const auto& err = e->as_object();
+      if (const auto* c = err.if_contains("code"); c != nullptr && c->is_int64()) {
+        out.error += ": " + std::to_string(c->as_int64());
+      }
+      if (const auto* m = err.if_contains("message"); m != nullptr && m->is_string()) {
+        out.error += " " + std::string(m->as_string().subview().substr(0, 200));
+      }
+    }
+  } else {
+    out.error += " (not a Graph API response)";
+  }
+  const bool retry = obj == nullptr || status == 429 || status == 408 || status >= 500 ||
+                     (status >= 200 && status < 300);
+  out.kind = retry ? Outcome::Kind::kRetry : Outcome::Kind::kFailed;
+  return out;
+}
+
 }  // namespace sakchy::alerts

@@ -5,8 +5,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "alerts/dispatcher.h"
+#include "http_client.h"
 #include "config/config.h"
 #include "core/types.h"
 
@@ -36,5 +39,19 @@ struct TelegramReply {
   std::optional<std::int64_t> retry_after_ms;  // parameters.retry_after on 429
 };
 TelegramReply ClassifyTelegramReply(unsigned status, std::string_view body);
+
+// `payload` (a JSON object) with `fields` added as strings (the recipient of a reply, which the
+// outbox keeps sealed apart from the body). A payload that is not an object becomes {"text": it}.
+std::string WithRecipient(std::string_view payload,
+                          const std::vector<std::pair<std::string, std::string>>& fields);
+
+// What a Graph API POST /<phone-number-id>/messages response means: 2xx with a message id:
+// accepted (kDelivered here, `sent` in the outbox); 429, 5xx, 408 and non-JSON answers retry;
+// other 4xx fail with error.message (e.g. 190 bad token, 131047 outside the 24-hour window).
+struct WhatsAppReply {
+  Outcome::Kind kind = Outcome::Kind::kRetry;
+  std::string error;
+};
+WhatsAppReply ClassifyWhatsAppReply(unsigned status, std::string_view body);
 
 }  // namespace sakchy::alerts

@@ -152,8 +152,8 @@ tl::expected<config::Contact, FieldProblem> ContactFromJson(std::string_view tex
   auto language = Text(o, "language", "language", false);
   if (!language) return tl::unexpected(language.error());
   c.language = language->value_or("ru");
-  if (c.language != "ky" && c.language != "ru" && c.language != "en") {
-    return Problem("language", "unknown language '" + c.language + "' (expected: ky, ru, en)");
+  if (c.language != "ky" && c.language != "ru" && c.language != "uz" && c.language != "en") {
+    return Problem("language", "unknown language '" + c.language + "' (expected: ky, ru, uz, en)");
   }
   auto area_list = Strings(o, "areas");
   if (!area_list) return tl::unexpected(area_list.error());

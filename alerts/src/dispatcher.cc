@@ -356,6 +356,7 @@ class DispatcherImpl final : public Dispatcher {
 
   net::awaitable<Outcome> Attempt(std::string id) {
     Alert alert = entries_.at(id).alert;
+    if (alert.kind == AlertKind::kReply) co_return co_await AttemptReply(std::move(id));
     if (alert.channel != "webhook") co_return co_await AttemptMessage(std::move(id));
     auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
     if (secret == secrets_.end()) {
@@ -394,7 +395,8 @@ class DispatcherImpl final : public Dispatcher {
   std::string AreaName(const AreaCode& area, std::string_view language) const {
     auto it = area_names_.find(area);
     if (it == area_names_.end()) return {};
-    const std::size_t i = language == "ky" ? 0 : language == "en" ? 2 : 1;
+    // Uzbek texts are in the Latin script: the English (Latin) name.
+    const std::size_t i = language == "ky" ? 0 : language == "en" || language == "uz" ? 2 : 1;
     return it->second[i].empty() ? it->second[1] : it->second[i];
   }
 
@@ -493,6 +495,83 @@ class DispatcherImpl final : public Dispatcher {
     out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
                : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
                                                            : Outcome::Kind::kFailed;
+    co_return out;
+  }
+
+  // io thread. One attempt of a reply to a reporter (alerts/replies.h): the address is opened
+  // here (the outbox holds it sealed); the payload is the text (sms) or the JSON body without
+  // its recipient (telegram, whatsapp).
+  net::awaitable<Outcome> AttemptReply(std::string id) {
+    const Alert alert = entries_.at(id).alert;
+    const config::ChannelsConfig& channels = cfg_.channels;
+    const auto address = OpenText(channels.reply_key, alert.target);
+    if (!address) co_return Failed("the reply address cannot be opened (another reply key?)");
+    if (alert.channel == "sms") {
+      if (!channels.sms) co_return Failed("channel sms is not configured (alerts.channels)");
+      Alert to = alert;
+      to.target = *address;
+      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, to, alert.payload));
+      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
+      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
+      req.set(http::field::host, endpoint->host_header);
+      req.set(http::field::user_agent, kUserAgent);
+      req.set(http::field::connection, "close");
+      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+      out.handed_off = out.kind == Outcome::Kind::kDelivered;
+      co_return out;
+    }
+    if (alert.channel == "telegram") {
+      const config::TelegramChannelConfig* bot = nullptr;
+      std::string chat = *address;
+      if (const auto colon = chat.find(':'); colon != std::string::npos) {
+        auto it = channels.source_bots.find(chat.substr(0, colon));
+        if (it != channels.source_bots.end()) bot = &it->second;
+        chat = chat.substr(colon + 1);
+      } else if (channels.telegram) {
+        bot = &*channels.telegram;
+      }
+      if (bot == nullptr) co_return Failed("no Telegram bot for this chat is configured");
+      auto endpoint = ParseEndpoint(bot->api_base + "/bot" + bot->token + "/sendMessage");
+      if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
+      http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
+      req.set(http::field::host, endpoint->host_header);
+      req.set(http::field::user_agent, kUserAgent);
+      req.set(http::field::content_type, "application/json");
+      req.set(http::field::connection, "close");
+      req.body() = WithRecipient(alert.payload, {{"chat_id", chat}});
+      req.prepare_payload();
+      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+      if (out.status == 0) co_return out;
+      const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
+      out.error = reply.error;
+      out.retry_after_ms = reply.retry_after_ms;
+      out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
+                 : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
+                                                             : Outcome::Kind::kFailed;
+      co_return out;
+    }
+    if (alert.channel != "whatsapp") co_return Failed("unknown channel '" + alert.channel + "'");
+    if (!channels.whatsapp) co_return Failed("WhatsApp is not configured (whatsapp:)");
+    const config::WhatsAppConfig& wa = *channels.whatsapp;
+    auto endpoint = ParseEndpoint(wa.api_base + "/" + wa.phone_number_id + "/messages");
+    if (!endpoint) co_return Failed("whatsapp api_base: " + endpoint.error().message);
+    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
+    req.set(http::field::host, endpoint->host_header);
+    req.set(http::field::user_agent, kUserAgent);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::authorization, "Bearer " + wa.access_token);
+    req.set(http::field::connection, "close");
+    // The outbox id comes back on the message's statuses (biz_opaque_callback_data).
+    req.body() = WithRecipient(alert.payload, {{"to", *address}, {"biz_opaque_callback_data", alert.id}});
+    req.prepare_payload();
+    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
+    if (out.status != 0) {
+      const WhatsAppReply reply = ClassifyWhatsAppReply(out.status, out.body);
+      out.error = reply.error;
+      out.kind = reply.kind;
+    }
+    // Accepted by the Graph API = sent; the statuses webhook tells delivered or failed.
+    out.handed_off = out.kind == Outcome::Kind::kDelivered;
     co_return out;
   }
 
@@ -597,9 +676,9 @@ class DispatcherImpl final : public Dispatcher {
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
     Alert alert = std::move(**stored);
-    if (alert.channel != "sms") {
+    if (alert.channel != "sms" && alert.channel != "whatsapp") {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "alert " + id + " went over " + alert.channel + ", not sms");
+                       "alert " + id + " went over " + alert.channel + ", not sms or whatsapp");
     }
     auto next = DlrTransition(alert.state, type);
     if (!next) return tl::unexpected(next.error());
@@ -613,8 +692,9 @@ class DispatcherImpl final : public Dispatcher {
       alert.last_error.clear();
       dlr_delivered_.Inc();
     } else if (alert.state == DeliveryState::kFailed) {
-      alert.last_error = type == 2 ? "delivery report: not delivered to the phone"
-                                   : "delivery report: rejected by the SMS centre";
+      alert.last_error = alert.channel == "whatsapp" ? "whatsapp status: failed"
+                         : type == 2 ? "delivery report: not delivered to the phone"
+                                     : "delivery report: rejected by the SMS centre";
       dlr_failed_.Inc();
     } else if (alert.state == DeliveryState::kSent && alert.sent_at == 0) {
       alert.sent_at = now;

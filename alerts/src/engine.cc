@@ -22,6 +22,7 @@
 #include "core/json_text.h"
 #include "alerts/templates.h"
 #include "render.h"
+#include "reply_desk.h"
 #include "spread_json.h"
 #include "telegram_updates.h"
 #include "storage/audit.h"
@@ -75,10 +76,15 @@ std::string Digits(std::string_view number) {
 
 std::string AckAnswer(std::string_view language, bool ok) {
   if (!ok) {
-    return language == "ky" ? "Эскертүү табылган жок" : language == "en" ? "Unknown alert"
-                                                                         : "Тревога не найдена";
+    return language == "ky"   ? "Эскертүү табылган жок"
+           : language == "uz" ? "Ogohlantirish topilmadi"
+           : language == "en" ? "Unknown alert"
+           : "Тревога не найдена";
   }
-  return language == "ky" ? "Кабыл алынды" : language == "en" ? "Acknowledged" : "Принято";
+  return language == "ky"   ? "Кабыл алынды"
+         : language == "uz" ? "Qabul qilindi"
+         : language == "en" ? "Acknowledged"
+                            : "Принято";
 }
 
 class EngineImpl final : public Engine {
@@ -122,6 +128,43 @@ class EngineImpl final : public Engine {
   ~EngineImpl() override { Stop(); }
 
   void SetVerdictLookup(VerdictLookup lookup) override { verdict_lookup_ = std::move(lookup); }
+
+  Status EnableReplies(const config::RepliesConfig& replies) override {
+    auto catalog = ReplyCatalog::Load(replies.messages_dir);
+    if (!catalog) return tl::unexpected(catalog.error());
+    replies_ = std::make_unique<ReplyDesk>(store_, replies, cfg_.channels, std::move(*catalog),
+                                           clock_, ids_, metrics_);
+    return OkStatus();
+  }
+
+  void Reported(ReporterMessage message) override {
+    if (!replies_ || !dispatcher_) return;
+    auto task = [this, message = std::move(message)] {
+      auto created = replies_->OnMessage(message);
+      if (!created) {
+        spdlog::error("replies: message of {} not recorded: {}", message.pseudonym,
+                      created.error().ToString());
+        return;
+      }
+      planned_.Inc(created->size());
+      if (!created->empty()) dispatcher_->Enqueue(std::move(*created));
+    };
+    dispatcher_->Post(std::move(task));
+  }
+
+  Result<std::size_t> AnswerReporters(const Verdict& verdict,
+                                      std::optional<std::string> public_area) override {
+    if (!replies_) return std::size_t{0};
+    auto answer = [this, &verdict, &public_area]() -> Result<std::size_t> {
+      auto created = replies_->Answer(verdict, public_area);
+      if (!created) return tl::unexpected(created.error());
+      const std::size_t n = created->size();
+      planned_.Inc(n);
+      if (n > 0) dispatcher_->Enqueue(std::move(*created));
+      return n;
+    };
+    return OnStateThread<Result<std::size_t>>(answer);
+  }
 
   Status Start() override {
     if (auto st = LoadContacts(); !st) return st;
@@ -782,7 +825,9 @@ class EngineImpl final : public Engine {
     const config::Area* area = areas_.Find(code);
     if (area == nullptr) return {};
     const std::string& name =
-        language == "ky" ? area->name_ky : language == "en" ? area->name_en : area->name_ru;
+        language == "ky"                      ? area->name_ky
+        : language == "en" || language == "uz" ? area->name_en
+                                               : area->name_ru;
     return name.empty() ? area->name_ru : name;
   }
 
@@ -1252,7 +1297,10 @@ class EngineImpl final : public Engine {
     Reaction reaction;
     const bool undelivered =
         alert.state == DeliveryState::kFailed || alert.state == DeliveryState::kDeadLetter;
-    if (!undelivered || alert.kind == AlertKind::kNotice) return reaction;
+    // A reply to a reporter has no other channel and no duty contact to tell: it stays failed.
+    if (!undelivered || alert.kind == AlertKind::kNotice || alert.kind == AlertKind::kReply) {
+      return reaction;
+    }
     if (auto fallback = Fallback(alert)) {
       storage::AuditEntry entry;
       entry.id = ids_.Next();
@@ -1540,6 +1588,7 @@ class EngineImpl final : public Engine {
   std::map<std::string, config::Contact> api_contacts_;
   std::unordered_map<std::string, Event> events_cache_;  // events of one routing step
   VerdictLookup verdict_lookup_;  // set before Start
+  std::unique_ptr<ReplyDesk> replies_;  // set before Start; used on the state thread
 
   mutable std::mutex directory_mu_;
   std::vector<ContactInfo> directory_;       // guarded

@@ -16,11 +16,12 @@ constexpr TimeMs kBishkekOffsetMs = 6LL * 3600 * 1000;  // Asia/Bishkek: UTC+6, 
 constexpr std::size_t kShortContext = 40;               // code points each side, shrunk to fit
 constexpr std::size_t kLongContext = 160;
 
-enum class Lang { kKy, kRu, kEn };
+enum class Lang { kKy, kRu, kEn, kUz };
 
 Lang ToLang(std::string_view language) {
   if (language == "ky") return Lang::kKy;
   if (language == "en") return Lang::kEn;
+  if (language == "uz") return Lang::kUz;
   return Lang::kRu;
 }
 
@@ -139,11 +140,42 @@ const Words& WordsFor(Lang lang) {
       {"UNVERIFIED", "CONFIRMED", "FALSE", "MISLEADING"},
       "Already checked",
   };
+  // Uzbek in the Latin script (oʻ/gʻ written with ‘), the terms an official uses.
+  static const Words kUz{
+      {"MA'LUMOT", "PAST", "O‘RTA", "YUQORI", "KRITIK"},
+      {"ma'lumot", "past", "o‘rta", "yuqori", "kritik"},
+      "Sakchy",
+      "ogohlantirish",
+      "darajasi",
+      "Hudud",
+      "Xabar",
+      "Toifalar",
+      "Vaqt",
+      "Kod",
+      "Javob",
+      "Bishkek vaqti",
+      "Xabarlar",
+      "manbalar",
+      "xulosa",
+      "xabarlar chegarasi oshdi",
+      "ogohlantirish",
+      "tasdiqlanmadi — eskalatsiya, bosqich",
+      "yetkazilmadi",
+      "u bilan boshqa yo‘l bilan bog‘laning",
+      "Sabab",
+      "mish-mishni tekshirish natijasi",
+      "Rasmiy bayonot",
+      "Qaror",
+      {"TASDIQLANMAGAN", "TASDIQLANDI", "YOLG‘ON", "CHALG‘ITUVCHI"},
+      "Avval tekshirilgan",
+  };
   switch (lang) {
     case Lang::kKy:
       return kKy;
     case Lang::kEn:
       return kEn;
+    case Lang::kUz:
+      return kUz;
     case Lang::kRu:
       break;
   }
@@ -154,20 +186,20 @@ std::string CategoryName(const std::string& category, Lang lang) {
   struct Names {
     std::string_view ky;
     std::string_view ru;
+    std::string_view uz;
   };
   static const std::map<std::string, Names, std::less<>> kNames = {
-      {"call_to_action", {"аракетке чакыруу", "призыв к действию"}},
-      {"group_attack", {"топко кол салуу", "нападение на группу"}},
-      {"group_reference", {"топту атоо", "упоминание группы"}},
-      {"hate", {"жек көрүү", "ненависть"}},
-      {"insult", {"кордоо", "оскорбление"}},
-      {"rumour_marker", {"ушак", "слух"}},
-      {"threat", {"коркутуу", "угроза"}},
-      {"violence", {"зордук-зомбулук", "насилие"}},
-      {"place", {"жер", "место"}},
-      {"known_false", {"текшерилген ушак: жалган", "проверенный слух: ложь"}},
-      {"known_misleading",
-       {"текшерилген ушак: жаңылыштырат", "проверенный слух: вводит в заблуждение"}},
+      {"call_to_action", {"аракетке чакыруу", "призыв к действию", "harakatga chaqiruv"}},
+      {"group_attack", {"топко кол салуу", "нападение на группу", "guruhga hujum"}},
+      {"group_reference", {"топту атоо", "упоминание группы", "guruhni tilga olish"}},
+      {"hate", {"жек көрүү", "ненависть", "nafrat"}},
+      {"insult", {"кордоо", "оскорбление", "haqorat"}},
+      {"rumour_marker", {"ушак", "слух", "mish-mish"}},
+      {"threat", {"коркутуу", "угроза", "tahdid"}},
+      {"violence", {"зордук-зомбулук", "насилие", "zo‘ravonlik"}},
+      {"place", {"жер", "место", "joy"}},
+      {"known_false", {"текшерилген ушак: жалган", "проверенный слух: ложь", "tekshirilgan mish-mish: yolg‘on"}},
+      {"known_misleading", {"текшерилген ушак: жаңылыштырат", "проверенный слух: вводит в заблуждение", "tekshirilgan mish-mish: chalg‘ituvchi"}},
   };
   if (lang == Lang::kEn) {
     std::string out = category;
@@ -178,7 +210,9 @@ std::string CategoryName(const std::string& category, Lang lang) {
   }
   auto it = kNames.find(category);
   if (it == kNames.end()) return category;
-  return std::string(lang == Lang::kKy ? it->second.ky : it->second.ru);
+  return std::string(lang == Lang::kKy   ? it->second.ky
+                     : lang == Lang::kUz ? it->second.uz
+                                         : it->second.ru);
 }
 
 // Length in bytes of the UTF-8 sequence starting with `lead` (1 for invalid leads).
@@ -336,6 +370,8 @@ std::string PeopleText(Lang lang, int n) {
       return Num(n) + " көз карандысыз билдирүү";
     case Lang::kEn:
       return Num(n) + (n == 1 ? " independent report" : " independent reports");
+    case Lang::kUz:
+      return Num(n) + " ta mustaqil xabar";
     case Lang::kRu:
       break;
   }
@@ -350,6 +386,8 @@ std::string PublicText(Lang lang, int n) {
       return Num(n) + " ачык жарыялоо";
     case Lang::kEn:
       return Num(n) + (n == 1 ? " public post" : " public posts");
+    case Lang::kUz:
+      return Num(n) + " ta ochiq post";
     case Lang::kRu:
       break;
   }
@@ -381,6 +419,10 @@ std::string SpanText(Lang lang, TimeMs span_ms) {
       static constexpr std::string_view kOne[] = {"second", "minute", "hour"};
       return "in " + Num(n) + " " + std::string(kOne[unit]) + (n == 1 ? "" : "s");
     }
+    case Lang::kUz: {
+      static constexpr std::string_view kUnits[] = {"soniyada", "daqiqada", "soatda"};
+      return Num(n) + " " + std::string(kUnits[unit]);
+    }
     case Lang::kRu:
       break;
   }
@@ -394,12 +436,15 @@ std::string_view TrendText(Lang lang, SpreadTrend trend) {
   static constexpr std::string_view kKy[] = {"бир калыпта", "тездеп жатат", "басаңдап жатат"};
   static constexpr std::string_view kRu[] = {"в ровном темпе", "ускоряется", "замедляется"};
   static constexpr std::string_view kEn[] = {"steady", "accelerating", "slowing down"};
+  static constexpr std::string_view kUz[] = {"bir tekis", "tezlashmoqda", "sekinlashmoqda"};
   const auto i = std::min<std::size_t>(static_cast<std::size_t>(trend), 2);
   switch (lang) {
     case Lang::kKy:
       return kKy[i];
     case Lang::kEn:
       return kEn[i];
+    case Lang::kUz:
+      return kUz[i];
     case Lang::kRu:
       break;
   }
@@ -415,6 +460,8 @@ std::string NewAreasText(Lang lang, const std::vector<std::string>& names) {
       return std::string(one ? "жаңы аймак: " : "жаңы аймактар: ") + list;
     case Lang::kEn:
       return std::string(one ? "new area: " : "new areas: ") + list;
+    case Lang::kUz:
+      return std::string(one ? "yangi hudud: " : "yangi hududlar: ") + list;
     case Lang::kRu:
       break;
   }
@@ -429,7 +476,10 @@ std::string SpreadWhyText(std::string_view language, const SpreadWhy& why,
   std::string who;
   if (why.people > 0) who = PeopleText(lang, why.people);
   if (why.public_sources > 0) {
-    const std::string_view conj = lang == Lang::kKy ? " жана " : lang == Lang::kEn ? " and " : " и ";
+    const std::string_view conj = lang == Lang::kKy   ? " жана "
+                                  : lang == Lang::kEn ? " and "
+                                  : lang == Lang::kUz ? " va "
+                                                      : " и ";
     who += (who.empty() ? std::string() : std::string(conj)) + PublicText(lang, why.public_sources);
   }
   std::string out = who.empty() ? std::string() : who + " " + SpanText(lang, why.span_ms) + ", ";
@@ -708,6 +758,8 @@ std::string AckButtonLabel(std::string_view language) {
       return "Кабыл алдым";
     case Lang::kEn:
       return "Acknowledge";
+    case Lang::kUz:
+      return "Qabul qildim";
     case Lang::kRu:
       break;
   }

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "clusters_config.h"
+#include "reach_config.h"
 #include "analytics_config.h"
 #include "config/files.h"
 #include "core/address_filter.h"
@@ -653,7 +654,7 @@ void ParseContacts(const YAML::Node& node, const AlertsConfig& alerts, std::vect
     }
     if (auto lang = map.Get("language")) {
       if (auto value =
-              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "en"})) {
+              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "uz", "en"})) {
         c.language = *value;
       }
     }
@@ -876,7 +877,7 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     }
     if (auto type = map.Require("type")) {
       if (auto value = ReadChoice(*type, map.Field("type"), issues, "source type",
-                                  {"telegram", "rss", "atom", "mastodon"})) {
+                                  {"telegram", "rss", "atom", "mastodon", "vk"})) {
         s.type = *value;
       }
     }
@@ -895,6 +896,8 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
       }
     } else if (s.type == "telegram") {
       s.url = "https://api.telegram.org";
+    } else if (s.type == "vk") {
+      s.url = "https://api.vk.com/method";
     } else if (!s.type.empty()) {
       issues.Add(item, map.Field("url"), "required for a " + s.type + " source");
     }
@@ -914,6 +917,41 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
     } else if (s.type == "telegram") {
       issues.Add(item, map.Field("token_env"),
                  "a telegram source needs token_env (the variable holding the bot token)");
+    } else if (s.type == "vk") {
+      issues.Add(item, map.Field("token_env"),
+                 "a vk source needs token_env (the variable holding the service token)");
+    }
+    if (auto owner = map.Get("owner")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*owner, map.Field("owner"), "only used by a vk source");
+      } else if (auto value = ReadString(*owner, map.Field("owner"), issues)) {
+        const bool ok = value->size() <= 64 && std::all_of(value->begin(), value->end(), [](unsigned char c) {
+          return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
+        });
+        if (ok) {
+          s.vk_owner = *value;
+        } else {
+          issues.Add(*owner, map.Field("owner"),
+                     "expected a community id (-123456) or short name (osh_news), got '" + *value +
+                         "'");
+        }
+      }
+    } else if (s.type == "vk") {
+      issues.Add(item, map.Field("owner"), "a vk source needs the wall's owner (-123456 or a short name)");
+    }
+    if (auto version = map.Get("api_version")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*version, map.Field("api_version"), "only used by a vk source");
+      } else if (auto value = ReadString(*version, map.Field("api_version"), issues)) {
+        s.api_version = *value;
+      }
+    }
+    if (auto comments = map.Get("comments_posts")) {
+      if (s.type != "vk" && !s.type.empty()) {
+        issues.Add(*comments, map.Field("comments_posts"), "only used by a vk source");
+      } else if (auto value = ReadInt(*comments, map.Field("comments_posts"), issues, 0, 20)) {
+        s.comments_posts = static_cast<int>(*value);
+      }
     }
     if (auto timeline = map.Get("timeline")) {
       if (s.type != "mastodon" && !s.type.empty()) {
@@ -1091,6 +1129,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("sources")) ParseSources(*n, config.sources, issues);
     if (auto n = top.Get("privacy")) ParsePrivacy(*n, config.privacy, issues);
     if (auto n = top.Get("sms")) ParseSms(*n, config.sms, issues);
+    if (auto n = top.Get("whatsapp")) internal::ParseWhatsApp(*n, config.whatsapp, issues);
+    if (auto n = top.Get("replies")) internal::ParseReplies(*n, config.replies, issues);
     if (auto n = top.Get("clusters")) internal::ParseClusters(*n, config.clusters, issues);
     if (auto n = top.Get("analytics")) internal::ParseAnalytics(*n, config.analytics, issues);
     if (auto n = top.Get("retention")) internal::ParseRetention(*n, config.retention, issues);
@@ -1105,6 +1145,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
   config.classifier.areas_file = ResolvePath(path, config.classifier.areas_file);
   for (auto& m : config.classifier.models) m.dir = ResolvePath(path, m.dir);
   config.analytics.area_polygons = ResolvePath(path, config.analytics.area_polygons);
+  if (!config.replies.messages_dir.empty()) {
+    config.replies.messages_dir = ResolvePath(path, config.replies.messages_dir);
+  }
   if (config.server.tls) {
     config.server.tls->cert_file = ResolvePath(path, config.server.tls->cert_file);
     config.server.tls->key_file = ResolvePath(path, config.server.tls->key_file);

@@ -107,6 +107,7 @@ std::string_view AlertKindName(AlertKind k) {
     case AlertKind::kFollowUp: return "follow_up";
     case AlertKind::kNotice: return "notice";
     case AlertKind::kRoute: return "route";
+    case AlertKind::kReply: return "reply";
   }
   return "event";
 }

@@ -272,6 +272,7 @@ Result<Report> ParseKannelMo(const std::map<std::string, std::string>& params,
   report.source_ref = "kannel:" + *id;
 
   const auto number = NormalizePhoneNumber(*from, settings.default_country_code);
+  if (number) report.reply_address = *number;  // transient: for a reply, never stored
   if (settings.keep_raw_numbers) {
     if (number) {
       report.submitted_by = "sms:" + *number;

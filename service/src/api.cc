@@ -225,6 +225,10 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/v1/alerts/dlr", config::Role::kMonitor},
     {"POST", "/v1/alerts/dlr", config::Role::kMonitor},
     {"POST", "/v1/ingest/kannel", config::Role::kMonitor},
+    {"GET", "/v1/ingest/whatsapp", config::Role::kMonitor},
+    {"POST", "/v1/ingest/whatsapp", config::Role::kMonitor},
+    {"GET", "/v1/public/answers", config::Role::kMonitor},
+    {"GET", "/v1/public/answers.atom", config::Role::kMonitor},
     {"GET", "/openapi.json", config::Role::kMonitor},
 };
 
@@ -353,11 +357,13 @@ HttpResponse MethodNotAllowed(const std::string& method, const std::string& rout
   return r;
 }
 
-// Paths that answer without a bearer token (no data, or their own authentication).
-bool IsOpenPath(const std::string& path, bool kannel, bool alerts) {
+// Paths that answer without a bearer token (no data, their own authentication, or public by
+// design: the published verified answers).
+bool IsOpenPath(const std::string& path, bool kannel, bool alerts, bool whatsapp) {
   return path == "/healthz" || path == "/readyz" || path == "/openapi.json" ||
          IsConsolePath(path) || (kannel && path == "/v1/ingest/kannel") ||
-         (alerts && path == "/v1/alerts/dlr");
+         (alerts && path == "/v1/alerts/dlr") || (whatsapp && path == "/v1/ingest/whatsapp") ||
+         path == "/v1/public/answers" || path == "/v1/public/answers.atom";
 }
 
 }  // namespace
@@ -403,7 +409,10 @@ std::variant<Api::Resolved, HttpResponse> Api::Resolve(const HttpRequest& req,
 }
 
 std::optional<HttpResponse> Api::Admit(const HttpRequest& req) {
-  if (IsOpenPath(req.path, d_.kannel.has_value(), d_.alerts != nullptr)) return std::nullopt;
+  if (IsOpenPath(req.path, d_.kannel.has_value(), d_.alerts != nullptr,
+                 d_.whatsapp.has_value())) {
+    return std::nullopt;
+  }
   std::string route = "unmatched";
   auto resolved = Resolve(req, route);
   auto* refused = std::get_if<HttpResponse>(&resolved);
@@ -439,6 +448,17 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     route = "/v1/ingest/kannel";
     if (m != "GET" && m != "POST") co_return MethodNotAllowed(m, route, "GET, POST");
     co_return co_await KannelMo(std::move(req));
+  }
+  // WhatsApp signs its webhook with the app secret (X-Hub-Signature-256).
+  if (p == "/v1/ingest/whatsapp" && d_.whatsapp) {
+    route = "/v1/ingest/whatsapp";
+    co_return co_await WhatsAppRoute(std::move(req));
+  }
+  // Published verified answers are public: no token, nothing private in them.
+  if (p == "/v1/public/answers" || p == "/v1/public/answers.atom") {
+    route = p;
+    if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
+    co_return co_await PublicAnswersRoute(std::move(req), p.ends_with(".atom"));
   }
   // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
   if (p == "/v1/alerts/dlr" && d_.alerts) {
@@ -752,6 +772,13 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   if (d_.alerts) {
     if (auto ack = co_await SmsAckReply(params["from"], report->text)) co_return std::move(*ack);
   }
+  // "STOP" stops replies to this sender; it is no report.
+  if (alerts::IsStopWord(report->text)) {
+    TellReplies(*report, nullptr, false, true);
+    HttpResponse r;
+    r.content_type = "text/plain";
+    co_return r;
+  }
   // The gateway cannot be asked to fix a time: an SMSC clock off by more than the window is
   // clamped into it, never refused.
   const TimeMs now = d_.clock->NowMs();
@@ -763,6 +790,7 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
   }
   std::vector<Report> batch;
   batch.push_back(std::move(*report));
+  const Report stored = batch.front();
   auto result = co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(batch));
   if (!result) {
     // Kannel retries a failed callback, so a temporary refusal loses nothing.
@@ -770,11 +798,16 @@ net::awaitable<HttpResponse> Api::KannelMo(HttpRequest req) {
     r.headers.emplace_back("Retry-After", "1");
     co_return r;
   }
+  TellReplies(stored, &result->front(), false, false);
   // An empty body: Kannel would send any body back to the sender as an SMS reply.
   HttpResponse r;
   r.status = result->front().duplicate ? 200 : 202;
   r.content_type = "text/plain";
   co_return r;
+}
+
+net::awaitable<ingest::SubmitResult> Api::Submit(std::vector<Report> reports) {
+  co_return co_await SubmitAsync(*d_.pipeline, *inbox_, std::move(reports));
 }
 
 HttpResponse Api::ListSources() {
@@ -881,7 +914,7 @@ net::awaitable<HttpResponse> Api::ListAlerts(HttpRequest req, Principal who) {
     filter.kind = ParseAlertKind(it->second);
     if (!filter.kind || *filter.kind == AlertKind::kRoute) {
       co_return Problem(400, "Invalid query",
-                        "kind must be event, signal, digest, follow_up or notice", "kind");
+                        "kind must be event, signal, digest, follow_up, notice or reply", "kind");
     }
   }
   std::size_t limit = 100;

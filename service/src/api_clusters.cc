@@ -18,6 +18,7 @@
 #include "core/time.h"
 #include "core/utf8.h"
 #include "ingest/clustering.h"
+#include "public_answers.h"
 #include "service/api.h"
 
 namespace sakchy::service {
@@ -100,6 +101,7 @@ json::object SummaryJson(const ingest::ClusterSummary& s) {
 struct VerdictRequest {
   VerdictStatus status = VerdictStatus::kUnverified;
   std::string statement;
+  bool publish = false;  // also a public verified answer (public_answers.h)
 };
 
 // {"status": "confirmed|false|unverified|misleading", "statement": "..."}; unknown or repeated
@@ -118,7 +120,7 @@ std::optional<std::pair<std::string, std::string>> ParseVerdictBody(std::string_
   }
   simdjson::dom::object obj;
   if (root.get_object().get(obj)) return Bad{"body", "must be a JSON object"};
-  bool seen_status = false, seen_statement = false;
+  bool seen_status = false, seen_statement = false, seen_publish = false;
   for (auto field : obj) {
     std::string_view key = field.key;
     std::string_view sv;
@@ -133,8 +135,12 @@ std::optional<std::pair<std::string, std::string>> ParseVerdictBody(std::string_
       seen_statement = true;
       if (field.value.get_string().get(sv)) return Bad{"statement", "must be a string"};
       out->statement = std::string(sv);
+    } else if (key == "publish") {
+      if (seen_publish) return Bad{"publish", "is given twice"};
+      seen_publish = true;
+      if (field.value.get_bool().get(out->publish)) return Bad{"publish", "must be true or false"};
     } else {
-      return Bad{std::string(key), "unknown field (allowed: status, statement)"};
+      return Bad{std::string(key), "unknown field (allowed: status, statement, publish)"};
     }
   }
   if (!seen_status) return Bad{"status", "is required"};
@@ -317,6 +323,31 @@ net::awaitable<HttpResponse> Api::GetCluster(HttpRequest req, std::string id_tex
   co_return Json(200, body);
 }
 
+// The public answer of a published verdict (public_answers.h), with the cluster's areas; returns
+// their names for the public post.
+static Result<std::string> PublishVerdict(storage::Store& store, const config::AreaTree& areas,
+                                   ingest::ClusterId cluster, const Verdict& verdict) {
+  ingest::ClusterDetailQuery query;
+  query.members_limit = 1;
+  auto detail = ingest::GetCluster(store, areas, cluster, query, verdict.decided_at);
+  if (!detail) return tl::unexpected(detail.error());
+  PublicAnswer answer;
+  answer.cluster_id = verdict.cluster_id;
+  answer.status = verdict.status;
+  answer.statement = verdict.statement;
+  answer.published_at = verdict.decided_at;
+  std::string names;
+  if (*detail) {
+    for (const auto& a : (*detail)->summary.info.areas) {
+      answer.areas.push_back(a.area);
+      const config::Area* area = areas.Find(a.area);
+      names += (names.empty() ? "" : ", ") + (area != nullptr ? area->name_ky : a.area);
+    }
+  }
+  if (auto st = PublishAnswer(store, answer); !st) return tl::unexpected(st.error());
+  return names;
+}
+
 net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_text, Principal who) {
   auto id = ingest::ParseClusterId(id_text);
   if (!id) {
@@ -365,7 +396,14 @@ net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_te
     }
     auto verdict = ingest::RecordClusterVerdict(*store, cluster, v.status, v.statement, decided_by,
                                                 now, *audit_ids);
-    if (verdict && hook) hook(*verdict);
+    if (!verdict) return verdict;
+    std::optional<std::string> published_in;
+    if (v.publish) {
+      auto published = PublishVerdict(*store, *areas, cluster, *verdict);
+      if (!published) return tl::unexpected(published.error());
+      published_in = std::move(*published);
+    }
+    if (hook) hook(*verdict, std::move(published_in));
     return verdict;
   };
   auto verdict = co_await RunBlocking<Result<Verdict>>(*d_.blocking, record);
@@ -391,6 +429,7 @@ net::awaitable<HttpResponse> Api::PostVerdict(HttpRequest req, std::string id_te
                                    {"statement", verdict->statement},
                                    {"decided_by", verdict->decided_by},
                                    {"decided_at", FormatRfc3339(verdict->decided_at)},
+                                   {"published", v.publish},
                                    {"events", verdict->event_ids.size()}});
 }
 

@@ -21,6 +21,7 @@
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
+#include "classifier/language.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/allocator.h"
@@ -140,9 +141,12 @@ Status ApplyListen(const std::string& listen, config::Config& cfg) {
 // Pull sources hand their items to the pipeline; their cursor travels in the same write.
 class PipelineSink final : public ingest::sources::ReportSink {
  public:
+  // `replies` (may be null) hears of reports from private chats (alerts/replies.h).
   PipelineSink(ingest::Pipeline& pipeline, std::size_t max_text_bytes,
-               ingest::ObservedWindow observed, const Clock& clock, MetricsRegistry& metrics)
+               ingest::ObservedWindow observed, const Clock& clock, MetricsRegistry& metrics,
+               alerts::Engine* replies)
       : pipeline_(pipeline),
+        replies_(replies),
         max_text_bytes_(max_text_bytes),
         observed_(observed),
         clock_(clock),
@@ -162,11 +166,68 @@ class PipelineSink final : public ingest::sources::ReportSink {
     }
     std::optional<storage::CursorUpdate> update;
     if (cursor) update = storage::CursorUpdate{std::move(cursor->source_id), std::move(cursor->value)};
-    pipeline_.Submit(std::move(reports), std::move(done), std::move(update));
+    if (replies_ == nullptr ||
+        std::none_of(reports.begin(), reports.end(),
+                     [](const Report& r) { return !r.reply_address.empty(); })) {
+      pipeline_.Submit(std::move(reports), std::move(done), std::move(update));
+      return;
+    }
+    // Private chats: "STOP" is no report (its outcome says duplicate, so the source counts it
+    // as nothing new); the others are told to the replies once stored.
+    std::vector<Report> kept;
+    std::vector<std::optional<std::size_t>> position(reports.size());
+    std::vector<Report> stops;
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      if (!reports[i].reply_address.empty() && alerts::IsStopWord(reports[i].text)) {
+        stops.push_back(std::move(reports[i]));
+      } else {
+        position[i] = kept.size();
+        kept.push_back(std::move(reports[i]));
+      }
+    }
+    std::vector<Report> told;
+    for (const Report& r : kept) told.push_back(r);
+    alerts::Engine* engine = replies_;
+    auto wrapped = [engine, done = std::move(done), told = std::move(told),
+                    stops = std::move(stops),
+                    position = std::move(position)](ingest::SubmitResult result) {
+      if (result) {
+        for (const Report& r : stops) engine->Reported(ReporterMessageOf(r, nullptr, true));
+        for (std::size_t i = 0; i < told.size() && i < result->size(); ++i) {
+          engine->Reported(ReporterMessageOf(told[i], &(*result)[i], false));
+        }
+        std::vector<ingest::SubmitOutcome> all;
+        for (const auto& p : position) {
+          all.push_back(p ? (*result)[*p] : ingest::SubmitOutcome{"", true, ""});
+        }
+        result = std::move(all);
+      }
+      done(std::move(result));
+    };
+    pipeline_.Submit(std::move(kept), std::move(wrapped), std::move(update));
   }
 
  private:
+  static alerts::ReporterMessage ReporterMessageOf(const Report& r,
+                                                   const ingest::SubmitOutcome* outcome,
+                                                   bool stop) {
+    alerts::ReporterMessage m;
+    m.kind = stop ? alerts::ReporterMessage::Kind::kStop : alerts::ReporterMessage::Kind::kReport;
+    m.channel = r.channel;
+    m.pseudonym = r.submitted_by;
+    m.reply_address = r.reply_address;
+    m.language = std::string(classifier::LanguageName(classifier::DetectLanguage(r.text)));
+    if (outcome != nullptr && !r.reply_address.empty()) {
+      m.report_id = outcome->follow_up_of.empty() ? outcome->id : outcome->follow_up_of;
+      m.new_report = !outcome->duplicate && outcome->follow_up_of.empty();
+    } else if (!stop) {
+      m.pseudonym.clear();  // not from a private chat: nothing to remember
+    }
+    return m;
+  }
+
   ingest::Pipeline& pipeline_;
+  alerts::Engine* replies_;
   const std::size_t max_text_bytes_;
   const ingest::ObservedWindow observed_;
   const Clock& clock_;
@@ -361,8 +422,33 @@ int Serve(const ServeOptions& options) {
   });
 
   systemd.Status("Recovering: pending alerts, rumour clusters and the scoring queue");
+  std::string pseudonym_key = cfg->privacy.pseudonym_key;
+  if (pseudonym_key.empty() && demo) pseudonym_key = demo_secrets->webhook_secret + ":pseudonyms";
+  if (pseudonym_key.empty()) {
+    pseudonym_key = RandomHex(32);
+    spdlog::warn("privacy.pseudonym_key_env is not set: author and sender pseudonyms use a random "
+                 "key and will differ after a restart");
+  }
+  // Replies to reporters: WhatsApp's Graph API, the Telegram sources' bots (a private chat is
+  // answered by the bot it wrote to), and the key that seals reply addresses in the store.
+  if (cfg->whatsapp.enabled) cfg->alerts.channels.whatsapp = cfg->whatsapp;
+  for (const auto& src : cfg->sources) {
+    if (src.type == "telegram" && src.enabled && !src.token.empty()) {
+      config::TelegramChannelConfig bot;
+      bot.api_base = src.url.empty() ? bot.api_base : src.url;
+      bot.token_env = src.token_env;
+      bot.token = src.token;
+      cfg->alerts.channels.source_bots[src.id] = std::move(bot);
+    }
+  }
+  cfg->alerts.channels.reply_key = HmacSha256Hex(pseudonym_key, "sakchy-reply-address");
   auto dispatcher =
       alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
+  if (cfg->replies.enabled) {
+    if (auto s = dispatcher->EnableReplies(cfg->replies); !s) {
+      return Fail("cannot load the reply messages (replies.messages_dir)", s.error());
+    }
+  }
   // Alerts say when a rumour was already checked: the verdict of its cluster, read when the
   // notification is rendered.
   storage::Store* verdict_store = store->get();
@@ -437,16 +523,10 @@ int Serve(const ServeOptions& options) {
 
   const ingest::ObservedWindow observed_window{cfg->pipeline.observed_at_max_past_ms,
                                                cfg->pipeline.observed_at_max_future_ms};
-  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, observed_window, clock, metrics);
+  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, observed_window, clock, metrics,
+                    cfg->replies.enabled ? alerts_engine : nullptr);
   StoreCursorReader cursors(**store);
   ingest::sources::SourceManager sources;
-  std::string pseudonym_key = cfg->privacy.pseudonym_key;
-  if (pseudonym_key.empty() && demo) pseudonym_key = demo_secrets->webhook_secret + ":pseudonyms";
-  if (pseudonym_key.empty()) {
-    pseudonym_key = RandomHex(32);
-    spdlog::warn("privacy.pseudonym_key_env is not set: author and sender pseudonyms use a random "
-                 "key and will differ after a restart");
-  }
   if (auto s = sources.Start(cfg->sources, pseudonym_key, sink, cursors, clock, metrics); !s) {
     pipeline->Stop();
     dispatcher->Stop();
@@ -505,9 +585,16 @@ int Serve(const ServeOptions& options) {
   // A verdict on a rumour: reports that join its cluster from now on get its category
   // (known_false), and everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
   ingest::ClusterStage* verdict_stage = clusters.get();
-  deps.verdict_recorded = [alerts_engine, verdict_stage](const Verdict& v) {
+  deps.verdict_recorded = [alerts_engine, verdict_stage](const Verdict& v,
+                                                         std::optional<std::string> published) {
     if (auto id = ingest::ParseClusterId(v.cluster_id); id && verdict_stage != nullptr) {
       verdict_stage->VerdictRecorded(*id, v.status);
+    }
+    // The verified answer to the people who reported it (and the public channel, if published).
+    auto answered = alerts_engine->AnswerReporters(v, std::move(published));
+    if (!answered) {
+      spdlog::error("cluster {} verdict {}: answers to reporters not created: {}", v.cluster_id,
+                    VerdictStatusName(v.status), answered.error().ToString());
     }
     auto sent = alerts_engine->FollowUp(v);
     if (!sent) {
@@ -515,8 +602,9 @@ int Serve(const ServeOptions& options) {
                     VerdictStatusName(v.status), sent.error().ToString());
       return;
     }
-    spdlog::info("cluster {} verdict {} by {}: {} follow-ups", v.cluster_id,
-                 VerdictStatusName(v.status), v.decided_by, *sent);
+    spdlog::info("cluster {} verdict {} by {}: {} follow-ups, {} answers to reporters",
+                 v.cluster_id, VerdictStatusName(v.status), v.decided_by, *sent,
+                 answered ? *answered : 0);
   };
   deps.tension = &tension;
   deps.shapes = &*shapes;
@@ -531,6 +619,14 @@ int Serve(const ServeOptions& options) {
     kannel.keep_raw_numbers = cfg->sms.keep_raw_numbers;
     kannel.follow_up_window_ms = cfg->sms.follow_up_window_ms;
     deps.kannel = std::move(kannel);
+  }
+  if (cfg->whatsapp.enabled) {
+    ingest::WhatsAppSettings whatsapp;
+    whatsapp.verify_token = cfg->whatsapp.verify_token;
+    whatsapp.app_secret = cfg->whatsapp.app_secret;
+    whatsapp.pseudonym_key = pseudonym_key;
+    whatsapp.follow_up_window_ms = cfg->whatsapp.follow_up_window_ms;
+    deps.whatsapp = std::move(whatsapp);
   }
   Api api(std::move(deps));
   RaiseDescriptorLimit();

@@ -206,7 +206,7 @@ TEST(TemplatesTest, DigestsFitTheirLimits) {
   for (int i = 0; i < 30; ++i) {
     lines.push_back({Severity::kHigh, "Араванский район", {"violence"}, i + 1});
   }
-  for (const char* lang : {"ky", "ru", "en"}) {
+  for (const char* lang : {"ky", "ru", "uz", "en"}) {
     const std::string sms = DigestShort(lang, lines, "4821");
     EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
     EXPECT_THAT(sms, HasSubstr("OK 4821"));
@@ -343,7 +343,7 @@ TEST(VerdictNoteTest, AlreadyCheckedComesFirstInEachLanguage) {
   EXPECT_EQ(VerdictNoteText("ky", v.status, "", 1000), "Мурда текшерилген: ЖАЛГАН");
   EXPECT_EQ(VerdictNoteText("ru", VerdictStatus::kMisleading, "x", 0),
             "Уже проверено: ВВОДИТ В ЗАБЛУЖДЕНИЕ");
-  for (const char* lang : {"ky", "ru", "en"}) {
+  for (const char* lang : {"ky", "ru", "uz", "en"}) {
     MessageInput in = Input(s, lang, "Араван");
     in.verdict = v;
     const std::string text = LongMessage(in);
@@ -375,6 +375,51 @@ TEST(VerdictNoteTest, SmsKeepsTheVerdictWhenTheStatementIsLong) {
   EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
   EXPECT_THAT(sms, HasSubstr("Мурда текшерилген: ЖАЛГАН"));
   EXPECT_THAT(sms, HasSubstr("OK " + AlertCode(s.alert.id)));
+}
+
+}  // namespace
+}  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST(UzbekTemplatesTest, AlertsFollowUpsAndButtonsInUzbekLatin) {
+  Event event;
+  event.report.id = "01J00000000000000000000000";
+  event.report.text = "Aravonda suv zaharlangan deyishmoqda, hammaga ayting";
+  event.report.observed_at = 1717243200000;
+  event.matches.push_back({"health.poison", "violence", "zaharlangan", 14, 25});
+  event.categories = {"violence"};
+  event.severity = Severity::kHigh;
+  event.area = "KG-O-ARAVAN";
+  Alert alert;
+  alert.id = "01J00000000000000000000001";
+  alert.severity = Severity::kHigh;
+  alert.categories = {"violence"};
+  alert.area = "KG-O-ARAVAN";
+  MessageInput in;
+  in.alert = &alert;
+  in.event = &event;
+  in.language = "uz";
+  in.area_name = "Aravan District";
+  const std::string sms = ShortMessage(in);
+  EXPECT_LE(Utf16Units(sms), kSmsMaxUnits) << sms;
+  EXPECT_THAT(sms, ::testing::HasSubstr("YUQORI")) << sms;
+  EXPECT_THAT(sms, ::testing::HasSubstr("Javob: OK " + AlertCode(alert.id))) << sms;
+  EXPECT_THAT(LongMessage(in), ::testing::HasSubstr("zo‘ravonlik")) << LongMessage(in);
+  FollowUpInput f;
+  f.language = "uz";
+  f.status = VerdictStatus::kFalse;
+  f.statement = "Hokimiyat: Aravonda suv toza.";
+  EXPECT_THAT(FollowUpLong(f), ::testing::HasSubstr("YOLG‘ON")) << FollowUpLong(f);
+  EXPECT_THAT(FollowUpLong(f), ::testing::HasSubstr("Rasmiy bayonot")) << FollowUpLong(f);
+  EXPECT_EQ(AckButtonLabel("uz"), "Qabul qildim");
+  SpreadWhy why;
+  why.people = 6;
+  why.span_ms = 120000;
+  why.trend = SpreadTrend::kAccelerating;
+  EXPECT_EQ(SpreadWhyText("uz", why, {"Nookat"}),
+            "6 ta mustaqil xabar 2 daqiqada, tezlashmoqda; yangi hudud: Nookat");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "fakes/telegram_fake.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -50,6 +52,22 @@ std::int64_t TelegramFake::AddText(std::int64_t chat_id, std::int64_t message_id
                        std::to_string(date) + ",\"text\":" + JsonString(text) + "}");
 }
 
+std::int64_t TelegramFake::AddPrivateText(std::int64_t user_id, std::int64_t message_id,
+                                          const std::string& text, std::int64_t date) {
+  return AddUpdate("message",
+                   "{\"message_id\":" + std::to_string(message_id) +
+                       ",\"from\":{\"id\":" + std::to_string(user_id) +
+                       ",\"is_bot\":false,\"first_name\":\"Айгүл\"},\"chat\":{\"id\":" +
+                       std::to_string(user_id) +
+                       ",\"first_name\":\"Айгүл\",\"type\":\"private\"},\"date\":" +
+                       std::to_string(date) + ",\"text\":" + JsonString(text) + "}");
+}
+
+std::vector<std::pair<std::string, std::string>> TelegramFake::sent() const {
+  std::lock_guard lock(mu_);
+  return sent_;
+}
+
 void TelegramFake::FailNextWith429(int retry_after_s) {
   std::lock_guard lock(mu_);
   failures_.push_back(ScriptedResponse{
@@ -79,6 +97,22 @@ std::vector<std::string> TelegramFake::offsets() const {
 
 ScriptedResponse TelegramFake::Handle(const RecordedRequest& req) {
   const std::string path = req.target.substr(0, req.target.find('?'));
+  if (path == "/bot" + token_ + "/sendMessage" && req.method == "POST") {
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body, ec);
+    if (ec || !body.is_object() || !body.as_object().contains("chat_id") ||
+        !body.as_object().contains("text")) {
+      return {400, {{"Content-Type", "application/json"}},
+              "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: message text is "
+              "empty\"}", {}};
+    }
+    const auto& chat = body.as_object().at("chat_id");
+    std::lock_guard lock(mu_);
+    sent_.emplace_back(chat.is_string() ? std::string(chat.as_string()) : boost::json::serialize(chat),
+                       std::string(body.as_object().at("text").as_string()));
+    return {200, {{"Content-Type", "application/json"}},
+            "{\"ok\":true,\"result\":{\"message_id\":" + std::to_string(sent_.size()) + "}}", {}};
+  }
   if (path != "/bot" + token_ + "/getUpdates") {
     return {404,
             {{"Content-Type", "application/json"}},

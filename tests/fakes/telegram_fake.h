@@ -3,7 +3,8 @@
 // loopback. Updates below the last offset a client sent are confirmed and never returned again,
 // as in Telegram. Long polling as in Telegram: with timeout=S > 0 and nothing to return, the
 // request is held until an update is added or S seconds pass (then an empty result).
-// Failures can be scripted (429 with retry_after, 409 conflict).
+// Failures can be scripted (429 with retry_after, 409 conflict). POST /bot<token>/sendMessage
+// (JSON {chat_id, text}) is accepted and recorded, as the bot's replies in private chats.
 // Thread safety: every method may be called from any thread.
 
 #include <cstdint>
@@ -31,6 +32,12 @@ class TelegramFake {
   std::int64_t AddText(std::int64_t chat_id, std::int64_t message_id, std::int64_t from_id,
                        const std::string& text, std::int64_t date = 1717243200);
 
+  // A text in the private chat of user `user_id` with the bot (chat id = user id, type private).
+  std::int64_t AddPrivateText(std::int64_t user_id, std::int64_t message_id,
+                              const std::string& text, std::int64_t date = 1717243200);
+  // sendMessage calls the bot made (replies to private chats): {chat_id, text} as sent.
+  std::vector<std::pair<std::string, std::string>> sent() const;
+
   void FailNextWith429(int retry_after_s);
   void FailNextWith409();
 
@@ -51,6 +58,7 @@ class TelegramFake {
   std::vector<std::pair<std::int64_t, std::string>> updates_;  // id, JSON
   std::int64_t confirmed_below_ = 0;
   std::deque<ScriptedResponse> failures_;
+  std::vector<std::pair<std::string, std::string>> sent_;  // chat_id, text
   ScriptedHttpServer server_;  // last: stops before the state it uses goes away
 };
 

@@ -16,6 +16,7 @@
 
 #include "alerts/acks.h"
 #include "alerts/notifier.h"
+#include "alerts/replies.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/metrics.h"
@@ -86,6 +87,22 @@ class Engine {
 
   // Verdicts shown in event and signal alerts. Call before Start; without it none are shown.
   virtual void SetVerdictLookup(VerdictLookup lookup) = 0;
+  // Replies to reporters (alerts/replies.h): loads the message catalogues (replies.messages_dir,
+  // else the bundled ones). Call before Start; without it Reported and AnswerReporters do
+  // nothing. The channels replies use are alerts.channels plus whatsapp, source_bots and
+  // reply_key (set by the service in the AlertsConfig given to Create).
+  [[nodiscard]] virtual Status EnableReplies(const config::RepliesConfig& replies) = 0;
+  // Intake heard from a person on a reply-capable channel (after the report was stored):
+  // remembers how to answer them, honours STOP, acknowledges a new report (rate-limited per
+  // sender) or asks once for text after a media message. Never blocks: done on the state thread;
+  // a failure is logged.
+  virtual void Reported(ReporterMessage message) = 0;
+  // The verified answer to every reporter of verdict.event_ids on the channel they used, in
+  // their language, once per verdict and reporter, skipping those who said STOP; each audited
+  // (`reply.answer`). With `public_area` (the verdict was published) and
+  // replies.public_telegram_chat, also posted there. Returns the replies created. Blocking.
+  [[nodiscard]] virtual Result<std::size_t> AnswerReporters(
+      const Verdict& verdict, std::optional<std::string> public_area) = 0;
   // Loads what is pending and starts delivering. Blocking.
   [[nodiscard]] virtual Status Start() = 0;
   // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
@@ -107,7 +124,8 @@ class Engine {
   [[nodiscard]] virtual Result<std::optional<AckOutcome>> AcknowledgeBySms(
       std::string_view sender, std::string_view code) = 0;
   // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
-  // kNotFound, kInvalidArgument (unknown type, not an SMS). Blocking.
+  // Also a WhatsApp status (delivered/read = 1, failed = 2, sent = 8) of a reply.
+  // kNotFound, kInvalidArgument (unknown type, not an SMS or WhatsApp message). Blocking.
   [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;
   // True when `token` is the dlr-url token of `alert_id` (constant-time); false when SMS is not
   // configured.

@@ -1,5 +1,5 @@
 #pragma once
-// Human-readable alert messages in Kyrgyz, Russian and English, used by the SMS, Telegram and
+// Human-readable alert messages in Kyrgyz, Russian, Uzbek (Latin script) and English, used by the SMS, Telegram and
 // e-mail channels. Pure functions; thread-safe.
 
 #include <cstddef>
@@ -17,7 +17,7 @@ inline constexpr std::size_t kSmsMaxUnits = 134;
 // Telegram sendMessage text limit (UTF-16 code units, as the Bot API counts).
 inline constexpr std::size_t kTelegramMaxUnits = 4096;
 
-// What a message is made of. `language` is "ky", "ru" or "en" (anything else: "ru").
+// What a message is made of. `language` is "ky", "ru", "uz" or "en" (anything else: "ru").
 // `area_name` is the display name in that language; empty -> the area code alone.
 // `events` / `sources`: the size of the alert's group (several reports of one rumour or area);
 // above 1 the texts say so.

@@ -3,6 +3,7 @@
 // Errors name file:line, the field and the problem, one per line, so a person can fix them.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,11 +113,54 @@ struct EmailChannelConfig {
   std::string password;    // resolved; never logged
 };
 
+// WhatsApp Business Cloud API tipline (config `whatsapp:`): the webhook that receives messages
+// (GET /v1/ingest/whatsapp handshake, POST signed with the app secret) and the Graph API
+// `messages` endpoint that answers reporters. Secrets are resolved from the environment at load
+// time when enabled and never logged.
+struct WhatsAppConfig {
+  bool enabled = false;
+  std::string verify_token_env;  // hub.verify_token of the subscription handshake
+  std::string verify_token;
+  std::string app_secret_env;    // key of X-Hub-Signature-256 (HMAC-SHA256 of the raw body)
+  std::string app_secret;
+  std::string access_token_env;  // Graph API bearer token for outgoing messages
+  std::string access_token;
+  std::string phone_number_id;   // the business number's id (POST /<id>/messages)
+  std::string api_base = "https://graph.facebook.com/v21.0";
+  // Outside the 24-hour customer service window free text is refused: a pre-approved template
+  // with one body parameter (the text) is sent instead. Empty name: no reply outside the window.
+  std::string template_name;
+  std::string template_language = "ru";
+  std::int64_t follow_up_window_ms = 600000;  // like sms.kannel.follow_up_window_ms
+  std::string origin;
+};
+
+// Answers to the people who reported (config `replies:`, alerts/replies.h): an acknowledgement
+// with a short reference, the verified answer when a verdict is recorded on their rumour, and a
+// request for text after a picture or voice message. Only to reply-capable person channels
+// (SMS, WhatsApp, private Telegram chats); never to public sources.
+struct RepliesConfig {
+  bool enabled = false;
+  bool acknowledge = true;              // acknowledge each new report
+  std::string default_language = "ky";  // when the report's language is not recognised
+  int ack_max = 3;                      // acknowledgements per sender ...
+  std::int64_t ack_per_ms = 3'600'000;  // ... per window (the report is stored regardless)
+  std::string public_telegram_chat;     // published verdicts are also posted here (alerts bot)
+  std::string messages_dir;             // <lang>.po catalogues overriding the bundled wording
+  std::string origin;
+};
+
 // Global settings of the channels other than webhook; a contact may only use a configured one.
 struct ChannelsConfig {
   std::optional<SmsChannelConfig> sms;
   std::optional<TelegramChannelConfig> telegram;
   std::optional<EmailChannelConfig> email;
+  // Set by the service (not read from alerts.channels), for replies to reporters: the WhatsApp
+  // Graph API settings, the bots of the Telegram sources by source id (a private chat is answered
+  // by the bot it wrote to), and the key that opens sealed reply addresses (SealText).
+  std::optional<WhatsAppConfig> whatsapp;
+  std::map<std::string, TelegramChannelConfig> source_bots;
+  std::string reply_key;
 };
 
 // Which alerts a route takes (config `alerts.route`, `match:`). Every given matcher must hold.
@@ -217,7 +261,7 @@ struct Contact {
   std::string id;
   std::string name;
   std::string role;
-  std::string language = "ru";  // ky | ru | en
+  std::string language = "ru";  // ky | ru | uz | en
   std::vector<AreaCode> areas;  // subscribed areas; an area covers its descendants
   Severity min_severity = Severity::kInfo;
   std::vector<ContactChannel> channels;  // in order of preference
@@ -266,11 +310,17 @@ struct LoggingConfig {
 // must never be logged.
 struct SourceConfig {
   std::string id;    // unique; prefixes RSS/Atom/Mastodon source_refs and names metrics
-  std::string type;  // "telegram" | "rss" (RSS 2.0 or Atom, sniffed) | "atom" | "mastodon"
+  std::string type;  // "telegram" | "rss" (RSS 2.0 or Atom, sniffed) | "atom" | "mastodon" | "vk"
   std::string url;   // feed URL; Telegram/Mastodon: API base URL (telegram: https://api.telegram.org)
   std::string token_env;  // environment variable holding the bot token / access token
   std::string token;      // resolved from token_env; empty when none
   std::string timeline = "public";  // mastodon: "public" | "tag:NAME" | "account:ID"
+  // vk: the wall to read: a community's owner id ("-123456") or its short name ("osh_news");
+  // the API version, pinned (VK changes fields between versions); the newest posts whose comments
+  // are read too (wall.getComments) on each poll, 0 = none.
+  std::string vk_owner;
+  std::string api_version = "5.199";
+  int comments_posts = 0;
   std::int64_t interval_ms = 60000;        // between polls, +/-10% jitter
   std::int64_t timeout_ms = 10000;         // total per fetch, redirects included
   std::size_t max_body_bytes = 8 << 20;    // larger responses are refused
@@ -348,6 +398,8 @@ struct Config {
   std::vector<SourceConfig> sources;
   PrivacyConfig privacy;
   SmsConfig sms;
+  WhatsAppConfig whatsapp;
+  RepliesConfig replies;
   ClustersConfig clusters;
   AnalyticsConfig analytics;  // tension weights, baselines, spikes (config/analytics.h)
   RetentionConfig retention;  // raw text expiry

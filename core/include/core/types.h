@@ -70,6 +70,11 @@ struct Report {
   std::string thread_key;
   TimeMs thread_window_ms = 0;
   std::string follow_up_of;  // set on a follow-up: the id of the event it belongs to
+  // Where a reply reaches the reporter on the channel they used (SMS: E.164 number; WhatsApp:
+  // wa_id; Telegram: "<source id>:<chat id>" of a private chat with the source's bot). Set by
+  // intake for reply-capable channels only; TRANSIENT: the store never writes it (the alerts'
+  // reporter directory keeps it sealed, alerts/replies.h).
+  std::string reply_address;
 };
 
 enum class AreaSource : std::uint8_t { kNone = 0, kRequest = 1, kText = 2 };
@@ -135,8 +140,9 @@ enum class AlertKind : std::uint8_t {
   kFollowUp = 3,  // the verdict on a rumour the contact was alerted about
   kNotice = 4,    // to the duty contact: a notification could not be delivered
   kRoute = 5,     // internal: an event waiting to be routed (never delivered, not listed)
+  kReply = 6,     // to a reporter: acknowledgement, verified answer, "send text" (alerts/replies.h)
 };
-inline constexpr int kAlertKindCount = 6;
+inline constexpr int kAlertKindCount = 7;
 std::string_view AlertKindName(AlertKind k);  // "event" | "signal" | "digest" | "follow_up" | ...
 std::optional<AlertKind> ParseAlertKind(std::string_view name);
 

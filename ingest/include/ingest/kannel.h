@@ -57,6 +57,7 @@ struct KannelSettings {
 // (NormalizePhoneNumber; a sender that is no phone number, e.g. an alphanumeric id, is hashed as
 // given). With keep_raw_numbers the report carries the raw number instead: "sms:+996700000001"
 // (Report has no separate field for it; a reply channel reads it from there).
+// reply_address (transient, never stored) = the E.164 number when the sender is one.
 // With follow_up_window_ms > 0: thread_key = submitted_by and thread_window_ms = the window, so
 // the store attaches it to the sender's report of the last window (see Report::thread_key).
 //

@@ -140,6 +140,8 @@ class TelegramPoller final : public Poller {
                                   : m.sender_chat_id ? *m.sender_chat_id
                                                    : m.chat_id;
       r.submitted_by = Pseudonym(ctx_.pseudonym_key, "telegram", std::to_string(author));
+      // A private chat with the bot can be answered (transient; alerts/replies.h).
+      if (m.chat_type == "private") r.reply_address = ctx_.config.id + ":" + std::to_string(m.chat_id);
       const std::int64_t seconds = m.edit_date.value_or(m.date);
       r.observed_at = seconds > 0 ? seconds * 1000 : ctx_.clock->NowMs();
       if (m.date > 0) r.published_at = m.date * 1000;
@@ -332,6 +334,7 @@ Result<std::unique_ptr<Poller>> MakePoller(PollerContext ctx) {
     }
     return std::make_unique<MastodonPoller>(std::move(ctx), std::move(path));
   }
+  if (ctx.config.type == "vk") return MakeVkPoller(std::move(ctx));
   return MakeError(ErrorCode::kInvalidArgument,
                    where + ": unknown type '" + ctx.config.type + "'");
 }

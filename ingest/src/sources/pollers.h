@@ -48,6 +48,8 @@ class Poller {
 
 // kInvalidArgument for an unknown type or a bad timeline.
 Result<std::unique_ptr<Poller>> MakePoller(PollerContext context);
+// VK walls (vk_poller.cc): kInvalidArgument without a token or an owner.
+Result<std::unique_ptr<Poller>> MakeVkPoller(PollerContext context);
 
 std::string TruncateUtf8(std::string text, std::size_t max_bytes);
 

@@ -22,6 +22,7 @@
 #include "core/time.h"
 #include "ingest/validation.h"
 #include "ingest/kannel.h"
+#include "ingest/whatsapp.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
 #include "service/auth.h"
@@ -56,9 +57,12 @@ struct ApiDeps {
   ingest::ObservedWindow observed_window;  // pipeline.observed_at_max_{past,future}_ms
   std::function<std::vector<ingest::sources::SourceStatus>()> sources;  // live pull-source status
   // A verdict recorded on a rumour cluster (audited, stored), with its member event ids: the
-  // alerts follow-up goes from here. Called on the blocking pool; may be empty.
-  std::function<void(const Verdict&)> verdict_recorded;
+  // alerts follow-up and the answers to its reporters go from here. `published_in`: the verdict
+  // was published ("publish": true), with the names of its areas. Called on the blocking pool;
+  // may be empty.
+  std::function<void(const Verdict&, std::optional<std::string> published_in)> verdict_recorded;
   std::optional<ingest::KannelSettings> kannel;  // SMS intake via Kannel; none = disabled (404)
+  std::optional<ingest::WhatsAppSettings> whatsapp;  // WhatsApp tipline; none = disabled (404)
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool. `actor`
   // (the token name) goes to the audit log.
   std::function<Result<classifier::RuleSetInfo>(const std::string& actor)> reload_rules;
@@ -112,6 +116,13 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostReportBatch(HttpRequest request, Principal who);
   HttpResponse ListSources();
   boost::asio::awaitable<HttpResponse> KannelMo(HttpRequest request);
+  boost::asio::awaitable<ingest::SubmitResult> Submit(std::vector<Report> reports);
+  // api_reach.cc: the WhatsApp webhook, the public answers, what replies hear of intake.
+  boost::asio::awaitable<HttpResponse> WhatsAppRoute(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> PublicAnswersRoute(HttpRequest request, bool atom);
+  // Tells the alerts' replies about a stored report (or a STOP) from a person.
+  void TellReplies(const Report& report, const ingest::SubmitOutcome* outcome, bool media,
+                   bool stop);
   boost::asio::awaitable<HttpResponse> GetEvent(std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> ListAlerts(HttpRequest request, Principal who);
   // api_alerts.cc
