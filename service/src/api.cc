@@ -458,7 +458,8 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   if (p == "/v1/public/answers" || p == "/v1/public/answers.atom") {
     route = p;
     if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
-    co_return co_await PublicAnswersRoute(std::move(req), p.ends_with(".atom"));
+    const bool atom = p.ends_with(".atom");  // `p` views req.path: read it before the move
+    co_return co_await PublicAnswersRoute(std::move(req), atom);
   }
   // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
   if (p == "/v1/alerts/dlr" && d_.alerts) {

@@ -108,6 +108,7 @@ std::string EventName(const Alert& a, const config::Area* area) {
     case AlertKind::kFollowUp: return "Verdict on a rumour";
     case AlertKind::kDigest: return "Digest of reports";
     case AlertKind::kNotice: return "Alert delivery problem";
+    case AlertKind::kReply: return "Answer to a reporter";  // never in the feed (api_cap.cc)
     case AlertKind::kRoute: break;
   }
   return "Sakchy alert";

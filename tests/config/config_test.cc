@@ -336,7 +336,7 @@ TEST_F(ConfigTest, SeverityNames) {
 TEST_F(ConfigTest, UnknownKeysAreErrors) {
   ExpectIssue("servr:\n  listen: 1.2.3.4:5\n", 1,
               "servr: unknown key (expected one of: server, storage, pipeline, classifier, alerts, "
-              "contacts, tokens, logging, sources, privacy, sms, clusters, analytics, retention)");
+              "contacts, tokens, logging, sources, privacy, sms, whatsapp, replies, clusters, analytics, retention)");
   ExpectIssue("server:\n  port: 80\n", 2,
               "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads, "
               "max_body_bytes_in_flight, max_connections, max_connections_per_ip, "
@@ -453,7 +453,7 @@ TEST_F(ConfigTest, DuplicateContactIds) {
 
 TEST_F(ConfigTest, ContactLanguage) {
   ExpectIssue(std::string(kContact) + "    language: de\n", 8,
-              "contacts[0].language: unknown language 'de' (expected: ky, ru, en)");
+              "contacts[0].language: unknown language 'de' (expected: ky, ru, uz, en)");
 }
 
 TEST_F(ConfigTest, WebhookUrl) {
@@ -591,7 +591,7 @@ extra: 1
                                "debug, info, warn, error)",
                        path_ + ":8: extra: unknown key (expected one of: server, storage, "
                                "pipeline, classifier, alerts, contacts, tokens, logging, "
-                               "sources, privacy, sms, clusters, analytics, retention)",
+                               "sources, privacy, sms, whatsapp, replies, clusters, analytics, retention)",
                    }));
 }
 

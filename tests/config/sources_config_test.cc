@@ -106,7 +106,7 @@ TEST_F(SourcesConfigTest, Errors) {
               "sources[0].id: must be 1-64 letters, digits, '-', '_' or '.', got 'a b'");
   ExpectIssue("sources:\n  - id: a\n    type: fax\n", 3,
               "sources[0].type: unknown source type 'fax' (expected: telegram, rss, atom, "
-              "mastodon)");
+              "mastodon, vk)");
   ExpectIssue("sources:\n  - id: a\n    type: rss\n", 2, "sources[0].url: required for a rss source");
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: ftp://x/\n", 4,
               "sources[0].url: url must start with http:// or https://, got 'ftp://x/'");
@@ -127,7 +127,8 @@ TEST_F(SourcesConfigTest, Errors) {
       5, "sources[1].id: duplicate source id 'a' (first defined at " + path_ + ":2)");
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    colour: red\n", 5,
               "sources[0].colour: unknown key (expected one of: id, type, enabled, url, "
-              "token_env, timeline, interval_ms, timeout_ms, max_body_bytes, backoff_max_ms, "
+              "token_env, owner, api_version, comments_posts, timeline, interval_ms, timeout_ms, "
+              "max_body_bytes, backoff_max_ms, "
               "long_poll_timeout_s, area, allow_private_targets)");
   ExpectIssue("sources:\n  - id: a\n    type: rss\n    url: https://m/\n    long_poll_timeout_s: 5\n",
               5, "sources[0].long_poll_timeout_s: only used by a telegram source");

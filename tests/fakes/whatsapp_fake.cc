@@ -1,5 +1,7 @@
 #include "fakes/whatsapp_fake.h"
 
+#include <ctime>
+
 #include <boost/json.hpp>
 
 #include "core/crypto.h"
@@ -117,6 +119,7 @@ ScriptedResponse WhatsAppFake::Handle(const RecordedRequest& req) {
 
 std::string WhatsAppFake::TextWebhook(const std::string& from, const std::string& id,
                                       const std::string& text, std::int64_t timestamp) {
+  if (timestamp == 0) timestamp = static_cast<std::int64_t>(std::time(nullptr));
   return Envelope(json::object{
       {"contacts", json::array{json::object{{"profile", json::object{{"name", "Айгүл"}}},
                                             {"wa_id", from}}}},
@@ -129,6 +132,7 @@ std::string WhatsAppFake::TextWebhook(const std::string& from, const std::string
 
 std::string WhatsAppFake::MediaWebhook(const std::string& from, const std::string& id,
                                        const std::string& type, std::int64_t timestamp) {
+  if (timestamp == 0) timestamp = static_cast<std::int64_t>(std::time(nullptr));
   json::object media{{"mime_type", "image/jpeg"}, {"sha256", "abc"}, {"id", "1234567890"}};
   json::object message{{"from", from}, {"id", id}, {"timestamp", std::to_string(timestamp)},
                        {"type", type}};

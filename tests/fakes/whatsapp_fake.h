@@ -37,11 +37,12 @@ class WhatsAppFake {
   // The next `n` sends answer 500 (a Graph API outage).
   void FailNext(int n);
 
-  // Webhook bodies (object whatsapp_business_account, one entry, field messages).
+  // Webhook bodies (object whatsapp_business_account, one entry, field messages). `timestamp`
+  // (Unix seconds) 0: now, as WhatsApp sends it.
   static std::string TextWebhook(const std::string& from, const std::string& id,
-                                 const std::string& text, std::int64_t timestamp = 1717243200);
+                                 const std::string& text, std::int64_t timestamp = 0);
   static std::string MediaWebhook(const std::string& from, const std::string& id,
-                                  const std::string& type, std::int64_t timestamp = 1717243200);
+                                  const std::string& type, std::int64_t timestamp = 0);
   static std::string StatusWebhook(const std::string& wamid, const std::string& status,
                                    const std::string& callback, const std::string& recipient);
   // "sha256=<hex HMAC-SHA256(app_secret, body)>"

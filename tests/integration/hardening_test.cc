@@ -105,7 +105,7 @@ TEST(HardeningTest, ServiceRunsUnderMemoryDenyWriteExecute) {
     const int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fo, 1);
     ::dup2(fe, 2);
-    ::setenv("SAKCHY_TEST_WEBHOOK_SECRET", kWebhookSecret, 1);
+    ::setenv("SAKCHY_WEBHOOK_TEST_SECRET", kWebhookSecret, 1);
     ::setenv("SAKCHY_TOKENS",
              (std::string("monitor:") + kMonitorToken + ",analyst:" + kAnalystToken).c_str(), 1);
     InstallMemoryDenyWriteExecute();  // kept across execve, as systemd applies it

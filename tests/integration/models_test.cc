@@ -210,7 +210,7 @@ TEST(ModelServiceTest, AModelTrainedForAnotherLabelIsRefusedAtStartAndByConfigCh
   ASSERT_OK(TrainTinyModel(model));
   Harness h(WithModel(model, "hate"));
   auto [code, out] = RunSakchy({"config", "check", h.config_path()}, dir.str(),
-                               {{"SAKCHY_TEST_WEBHOOK_SECRET", kWebhookSecret}});
+                               {{"SAKCHY_WEBHOOK_TEST_SECRET", kWebhookSecret}});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("classifier.models: " + model + "/card.json: positive: the model was trained "
                      "for 'rumour'"),

@@ -176,7 +176,8 @@ TEST(SpreadAlertTest, PublicFeedPostsAloneAreRaisedAtMedium) {
 )" + items + "</channel></rss>",
                    "\"v1\"");
   Harness h(SpreadOptions(official, "sources:\n  - id: osh-news\n    type: rss\n    url: " +
-                                        feed.url() + "\n    interval_ms: 50\n    area: KG-GO\n"));
+                                        feed.url() + "\n    interval_ms: 50\n    area: KG-GO\n"
+                                        "    allow_private_targets: [127.0.0.1/32]\n"));
   ASSERT_TRUE(h.Start());
   ASSERT_TRUE(WaitFor([&] { return !Bodies(h.sink(), "signal").empty(); }))
       << h.process().Stderr();

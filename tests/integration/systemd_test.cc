@@ -65,7 +65,7 @@ class FakeNotifySocket {
 
 std::map<std::string, std::string> ServiceEnv(const std::string& notify_socket) {
   return {{"NOTIFY_SOCKET", notify_socket},
-          {"SAKCHY_TEST_WEBHOOK_SECRET", kWebhookSecret},
+          {"SAKCHY_WEBHOOK_TEST_SECRET", kWebhookSecret},
           {"SAKCHY_TOKENS", std::string("analyst:") + kAnalystToken}};
 }
 

@@ -121,6 +121,7 @@ class VkPoller final : public Poller {
               "&access_token=" + ctx_.config.token;
     req.timeout_ms = ctx_.config.timeout_ms;
     req.max_body_bytes = ctx_.config.max_body_bytes;
+    req.targets = ctx_.targets;  // allow_private_targets, on every hop (as the other pollers)
     req.headers.emplace_back("Accept", "application/json");
     const std::string shown = RedactSecrets(req.url);
     auto res = co_await ctx_.client->Get(std::move(req));
