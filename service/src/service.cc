@@ -711,6 +711,7 @@ int Serve(const ServeOptions& options) {
   systemd.StopWatchdog();
   io.stop();
   for (auto& t : io_threads) t.join();
+  systemd.ReleaseWatchdog();  // its timer belongs to `io`, which goes before `systemd`
   blocking.join();
   exports.join();
   if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());

@@ -33,6 +33,9 @@ class SystemdNotifier {
   // the pings and systemd restarts the service), until StopWatchdog() or the io_context stops.
   void StartWatchdog(const boost::asio::any_io_executor& io);
   void StopWatchdog();
+  // Frees the watchdog's timer. Call it once the io_context's threads have stopped and before
+  // the io_context is destroyed (the timer belongs to it; the notifier usually outlives it).
+  void ReleaseWatchdog() { timer_.reset(); }
 
  private:
   struct Tick;
