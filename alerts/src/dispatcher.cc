@@ -38,7 +38,11 @@
 #include <utility>
 
 #include "alerts/templates.h"
+#include "area_names.h"
 #include "channels.h"
+#include "core/channel.h"
+#include "core/language.h"
+#include "render.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "http_client.h"
@@ -108,7 +112,12 @@ class DispatcherImpl final : public Dispatcher {
     AddContacts(contacts);
     if (areas != nullptr) {
       for (const config::Area& area : areas->areas()) {
-        area_names_[area.code] = {area.name_ky, area.name_ru, area.name_en};
+        config::Area names;  // only what the texts need
+        names.code = area.code;
+        names.name_ky = area.name_ky;
+        names.name_ru = area.name_ru;
+        names.name_en = area.name_en;
+        area_names_[area.code] = std::move(names);
       }
     }
     error_code ec;
@@ -246,11 +255,11 @@ class DispatcherImpl final : public Dispatcher {
   void AddContacts(const std::vector<config::Contact>& contacts) {
     for (const config::Contact& contact : contacts) {
       for (const config::ContactChannel& channel : contact.channels) {
-        if (channel.type == "webhook" && !channel.secret.empty()) {
+        if (IsChannel(channel.type, ChannelKind::kWebhook) && !channel.secret.empty()) {
           secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
         }
       }
-      languages_[contact.id] = contact.language;
+      languages_[contact.id] = LanguageOrRussian(contact.language);
     }
   }
 
@@ -357,7 +366,9 @@ class DispatcherImpl final : public Dispatcher {
   net::awaitable<Outcome> Attempt(std::string id) {
     Alert alert = entries_.at(id).alert;
     if (alert.kind == AlertKind::kReply) co_return co_await AttemptReply(std::move(id));
-    if (alert.channel != "webhook") co_return co_await AttemptMessage(std::move(id));
+    if (!IsChannel(alert.channel, ChannelKind::kWebhook)) {
+      co_return co_await AttemptMessage(std::move(id));
+    }
     auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
     if (secret == secrets_.end()) {
       co_return Failed("no signing secret for the webhook of contact '" + alert.contact_id +
@@ -392,12 +403,9 @@ class DispatcherImpl final : public Dispatcher {
   }
 
   // The display name of `area` in `language`, or empty.
-  std::string AreaName(const AreaCode& area, std::string_view language) const {
+  std::string AreaName(const AreaCode& area, Language language) const {
     auto it = area_names_.find(area);
-    if (it == area_names_.end()) return {};
-    // Uzbek texts are in the Latin script: the English (Latin) name.
-    const std::size_t i = language == "ky" ? 0 : language == "en" || language == "uz" ? 2 : 1;
-    return it->second[i].empty() ? it->second[1] : it->second[i];
+    return it == area_names_.end() ? std::string() : AreaDisplayName(it->second, language);
   }
 
   // io thread. Renders the payload of an sms/telegram/email alert once (from its event).
@@ -407,22 +415,18 @@ class DispatcherImpl final : public Dispatcher {
                                         FetchEvent(&store_, alert.event_id), net::use_awaitable);
     if (!event) co_return Retry("cannot read event: " + event.error().message);
     if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
-    MessageInput in;
-    in.alert = &alert;
-    in.event = &**event;
+    // Rendered as the engine renders an event notification (render.h), from this event alone.
+    Alert as_event = alert;
+    as_event.kind = AlertKind::kEvent;
+    as_event.escalation_step = 0;
+    RenderContext ctx;
+    ctx.channels = &cfg_.channels;
     auto lang = languages_.find(alert.contact_id);
-    in.language = lang == languages_.end() ? "ru" : lang->second;
-    in.area_name = AreaName(alert.area, in.language);
-    std::string body;
-    if (alert.channel == "sms") {
-      body = ShortMessage(in);
-    } else if (alert.channel == "telegram") {
-      body = TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(in.language));
-    } else {
-      body = EmailMessage(*cfg_.channels.email, alert, Subject(in), LongMessage(in, 64 * 1024),
-                          clock_.NowMs());
-    }
-    entries_.at(id).body = std::move(body);
+    ctx.language = lang == languages_.end() ? Language::kRu : lang->second;
+    ctx.area_name = AreaName(alert.area, ctx.language);
+    ctx.event = &**event;
+    ctx.now = clock_.NowMs();
+    entries_.at(id).body = RenderPayload(as_event, ctx);
     Outcome rendered;
     rendered.kind = Outcome::Kind::kDelivered;
     co_return rendered;
@@ -432,12 +436,13 @@ class DispatcherImpl final : public Dispatcher {
   net::awaitable<Outcome> AttemptMessage(std::string id) {
     Alert alert = entries_.at(id).alert;
     const config::ChannelsConfig& channels = cfg_.channels;
-    if ((alert.channel == "sms" && !channels.sms) ||
-        (alert.channel == "telegram" && !channels.telegram) ||
-        (alert.channel == "email" && !channels.email)) {
+    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
+    if ((kind == ChannelKind::kSms && !channels.sms) ||
+        (kind == ChannelKind::kTelegram && !channels.telegram) ||
+        (kind == ChannelKind::kEmail && !channels.email)) {
       co_return Failed("channel " + alert.channel + " is not configured (alerts.channels)");
     }
-    if (alert.channel != "sms" && alert.channel != "telegram" && alert.channel != "email") {
+    if (kind != ChannelKind::kSms && kind != ChannelKind::kTelegram && kind != ChannelKind::kEmail) {
       co_return Failed("unknown channel '" + alert.channel + "'");
     }
     if (entries_.at(id).body.empty() && !alert.payload.empty()) {
@@ -447,7 +452,7 @@ class DispatcherImpl final : public Dispatcher {
       if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
     }
     const std::string payload = entries_.at(id).body;
-    if (alert.channel == "email") {
+    if (kind == ChannelKind::kEmail) {
       SmtpResult r = co_await SendMail(*channels.email, alert.target, payload, cfg_.timeout_ms,
                                        &tls_ctx_);
       Outcome out;
@@ -459,7 +464,7 @@ class DispatcherImpl final : public Dispatcher {
                                                       : Outcome::Kind::kFailed;
       co_return out;
     }
-    if (alert.channel == "sms") {
+    if (kind == ChannelKind::kSms) {
       // Accepted by Kannel = sent; the delivery report tells delivered or failed.
       auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, alert, payload));
       if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
@@ -506,7 +511,8 @@ class DispatcherImpl final : public Dispatcher {
     const config::ChannelsConfig& channels = cfg_.channels;
     const auto address = OpenText(channels.reply_key, alert.target);
     if (!address) co_return Failed("the reply address cannot be opened (another reply key?)");
-    if (alert.channel == "sms") {
+    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
+    if (kind == ChannelKind::kSms) {
       if (!channels.sms) co_return Failed("channel sms is not configured (alerts.channels)");
       Alert to = alert;
       to.target = *address;
@@ -520,7 +526,7 @@ class DispatcherImpl final : public Dispatcher {
       out.handed_off = out.kind == Outcome::Kind::kDelivered;
       co_return out;
     }
-    if (alert.channel == "telegram") {
+    if (kind == ChannelKind::kTelegram) {
       const config::TelegramChannelConfig* bot = nullptr;
       std::string chat = *address;
       if (const auto colon = chat.find(':'); colon != std::string::npos) {
@@ -550,7 +556,7 @@ class DispatcherImpl final : public Dispatcher {
                                                              : Outcome::Kind::kFailed;
       co_return out;
     }
-    if (alert.channel != "whatsapp") co_return Failed("unknown channel '" + alert.channel + "'");
+    if (kind != ChannelKind::kWhatsApp) co_return Failed("unknown channel '" + alert.channel + "'");
     if (!channels.whatsapp) co_return Failed("WhatsApp is not configured (whatsapp:)");
     const config::WhatsAppConfig& wa = *channels.whatsapp;
     auto endpoint = ParseEndpoint(wa.api_base + "/" + wa.phone_number_id + "/messages");
@@ -676,7 +682,8 @@ class DispatcherImpl final : public Dispatcher {
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
     Alert alert = std::move(**stored);
-    if (alert.channel != "sms" && alert.channel != "whatsapp") {
+    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
+    if (kind != ChannelKind::kSms && kind != ChannelKind::kWhatsApp) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "alert " + id + " went over " + alert.channel + ", not sms or whatsapp");
     }
@@ -692,7 +699,7 @@ class DispatcherImpl final : public Dispatcher {
       alert.last_error.clear();
       dlr_delivered_.Inc();
     } else if (alert.state == DeliveryState::kFailed) {
-      alert.last_error = alert.channel == "whatsapp" ? "whatsapp status: failed"
+      alert.last_error = kind == ChannelKind::kWhatsApp ? "whatsapp status: failed"
                          : type == 2 ? "delivery report: not delivered to the phone"
                                      : "delivery report: rejected by the SMS centre";
       dlr_failed_.Inc();
@@ -798,8 +805,8 @@ class DispatcherImpl final : public Dispatcher {
   DispatcherHooks hooks_;
   IdGenerator audit_ids_;
   std::unordered_map<std::string, std::string> secrets_;  // contact id \n address -> secret
-  std::unordered_map<std::string, std::string> languages_;  // contact id -> ky | ru | en
-  std::unordered_map<std::string, std::array<std::string, 3>> area_names_;  // code -> ky, ru, en
+  std::unordered_map<std::string, Language> languages_;  // contact id -> message language
+  std::unordered_map<std::string, config::Area> area_names_;  // code -> the area's names
   ssl::context tls_ctx_;
 
   net::io_context ioc_{1};

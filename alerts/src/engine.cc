@@ -17,7 +17,10 @@
 #include "alerts/contacts.h"
 #include "alerts/dispatcher.h"
 #include "alerts/silences.h"
+#include "area_names.h"
+#include "core/channel.h"
 #include "core/crypto.h"
+#include "core/language.h"
 #include "core/id.h"
 #include "core/json_text.h"
 #include "alerts/templates.h"
@@ -36,6 +39,11 @@ constexpr std::size_t kMaxContacts = 100000;
 constexpr std::size_t kMaxRecords = 10'000'000;
 constexpr auto kTickEvery = std::chrono::milliseconds(20);
 constexpr TimeMs kSilenceHistoryMs = 7LL * 24 * 3600 * 1000;
+
+// The message language of `contact` (Russian when unknown or absent).
+Language ContactLanguage(const config::Contact* contact) {
+  return contact != nullptr ? LanguageOrRussian(contact->language) : Language::kRu;
+}
 
 std::string SourceKey(const Report& r) { return r.channel + ":" + r.submitted_by; }
 
@@ -74,17 +82,14 @@ std::string Digits(std::string_view number) {
   return out;
 }
 
-std::string AckAnswer(std::string_view language, bool ok) {
-  if (!ok) {
-    return language == "ky"   ? "Эскертүү табылган жок"
-           : language == "uz" ? "Ogohlantirish topilmadi"
-           : language == "en" ? "Unknown alert"
-           : "Тревога не найдена";
+std::string AckAnswer(Language language, bool ok) {
+  switch (language) {
+    case Language::kKy: return ok ? "Кабыл алынды" : "Эскертүү табылган жок";
+    case Language::kUz: return ok ? "Qabul qilindi" : "Ogohlantirish topilmadi";
+    case Language::kEn: return ok ? "Acknowledged" : "Unknown alert";
+    case Language::kRu: break;
   }
-  return language == "ky"   ? "Кабыл алынды"
-         : language == "uz" ? "Qabul qilindi"
-         : language == "en" ? "Acknowledged"
-                            : "Принято";
+  return ok ? "Принято" : "Тревога не найдена";
 }
 
 class EngineImpl final : public Engine {
@@ -251,7 +256,7 @@ class EngineImpl final : public Engine {
     std::vector<std::string> contacts;
     for (const ContactInfo& info : Contacts()) {
       for (const auto& ch : info.contact.channels) {
-        if (ch.type == "sms" && Digits(ch.address) == digits) {
+        if (IsChannel(ch.type, ChannelKind::kSms) && Digits(ch.address) == digits) {
           contacts.push_back(info.contact.id);
           break;
         }
@@ -281,7 +286,8 @@ class EngineImpl final : public Engine {
                    code);
       return std::optional<AckOutcome>();
     }
-    auto ack = Acknowledge({best, "contact:" + best_contact, "sms", ""});
+    auto ack = Acknowledge(
+        {best, "contact:" + best_contact, std::string(ChannelName(ChannelKind::kSms)), ""});
     if (!ack) return tl::unexpected(ack.error());
     return std::optional<AckOutcome>(std::move(*ack));
   }
@@ -821,14 +827,9 @@ class EngineImpl final : public Engine {
     return **event;
   }
 
-  std::string AreaName(const AreaCode& code, std::string_view language) const {
+  std::string AreaName(const AreaCode& code, Language language) const {
     const config::Area* area = areas_.Find(code);
-    if (area == nullptr) return {};
-    const std::string& name =
-        language == "ky"                      ? area->name_ky
-        : language == "en" || language == "uz" ? area->name_en
-                                               : area->name_ru;
-    return name.empty() ? area->name_ru : name;
+    return area == nullptr ? std::string() : AreaDisplayName(*area, language);
   }
 
   // A decision becomes an outbox entry with its payload rendered for its contact.
@@ -857,7 +858,7 @@ class EngineImpl final : public Engine {
     const config::Contact* contact = CurrentContact(d.contact_id);
     RenderContext ctx;
     ctx.channels = &cfg_.channels;
-    ctx.language = contact != nullptr ? contact->language : "ru";
+    ctx.language = ContactLanguage(contact);
     ctx.area_name = AreaName(a.area, ctx.language);
     ctx.events = std::max(d.events, 1);
     ctx.sources = std::max(d.sources, 1);
@@ -934,7 +935,7 @@ class EngineImpl final : public Engine {
       }
       boost::json::object figures = SpreadWhyJson(*spread);
       for (auto& [key, value] : figures) signal[key] = value;
-      signal["why"] = SpreadWhyText(ctx.language, *spread, ctx.new_area_names);
+      signal["why"] = SpreadWhyText(LanguageCode(ctx.language), *spread, ctx.new_area_names);
     }
     boost::json::object body{{"signal", std::move(signal)}};
     if (verdict_lookup_.of_cluster) {
@@ -973,14 +974,14 @@ class EngineImpl final : public Engine {
     return std::move(*looked);
   }
 
-  static boost::json::object VerdictJson(const Verdict& v, const std::string& language) {
+  static boost::json::object VerdictJson(const Verdict& v, Language language) {
     return boost::json::object{
         {"cluster_id", v.cluster_id},
         {"status", VerdictStatusName(v.status)},
         {"statement", v.statement},
         {"decided_by", v.decided_by},
         {"decided_at", v.decided_at},
-        {"text", VerdictNoteText(language, v.status, v.statement, 1000)}};
+        {"text", VerdictNoteText(LanguageCode(language), v.status, v.statement, 1000)}};
   }
 
   // State thread.
@@ -1141,7 +1142,7 @@ class EngineImpl final : public Engine {
       const config::Contact* contact = CurrentContact(contact_id);
       RenderContext ctx;
       ctx.channels = &cfg_.channels;
-      ctx.language = contact != nullptr ? contact->language : "ru";
+      ctx.language = ContactLanguage(contact);
       ctx.area_name = AreaName(f.area, ctx.language);
       ctx.now = now;
       ctx.follow_up.status = verdict.status;
@@ -1198,24 +1199,28 @@ class EngineImpl final : public Engine {
   // Poller thread: a press of "Acknowledge" under a notification.
   std::string OnPress(const CallbackPress& press) {
     auto parsed = ParseAckCallback(press.data);
-    if (!parsed) return AckAnswer("ru", false);
+    if (!parsed) return AckAnswer(Language::kRu, false);
     auto stored = store_.GetAlert(parsed->second);
-    if (!stored || !stored->has_value()) return AckAnswer("ru", false);
+    if (!stored || !stored->has_value()) return AckAnswer(Language::kRu, false);
     const Alert& alert = **stored;
-    std::string language = "ru";
-    if (auto info = FindContact(alert.contact_id)) language = info->contact.language;
+    Language language = Language::kRu;
+    if (auto info = FindContact(alert.contact_id)) {
+      language = LanguageOrRussian(info->contact.language);
+    }
     // Only the chat the notification went to can acknowledge it, with the code it showed (a
     // channel addressed as @name answers with its numeric id: not comparable).
     const bool same_chat =
         alert.target.starts_with("@") || Digits(alert.target) == Digits(press.chat_id);
-    if (alert.channel != "telegram" || !same_chat || AlertCode(alert.id) != parsed->first) {
+    if (!IsChannel(alert.channel, ChannelKind::kTelegram) || !same_chat ||
+        AlertCode(alert.id) != parsed->first) {
       spdlog::warn("alerts: a telegram button press for {} came from another chat or with a "
                    "wrong code; ignored",
                    alert.id);
       return AckAnswer(language, false);
     }
-    auto ack = Acknowledge(
-        {alert.id, "contact:" + alert.contact_id, "telegram", "telegram user " + press.from_id});
+    auto ack = Acknowledge({alert.id, "contact:" + alert.contact_id,
+                            std::string(ChannelName(ChannelKind::kTelegram)),
+                            "telegram user " + press.from_id});
     if (!ack) {
       spdlog::error("alerts: acknowledging {} from telegram failed: {}", alert.id,
                     ack.error().ToString());
@@ -1416,7 +1421,7 @@ class EngineImpl final : public Engine {
     const config::Contact* contact = CurrentContact(a.contact_id);
     RenderContext ctx;
     ctx.channels = &cfg_.channels;
-    ctx.language = contact != nullptr ? contact->language : "ru";
+    ctx.language = ContactLanguage(contact);
     ctx.area_name = AreaName(a.area, ctx.language);
     ctx.events = std::max<int>(1, static_cast<int>(a.event_ids.size()));
     ctx.now = clock_.NowMs();

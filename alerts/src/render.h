@@ -10,13 +10,15 @@
 
 #include "alerts/templates.h"
 #include "config/config.h"
+#include "core/channel.h"
+#include "core/language.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
 
 struct RenderContext {
   const config::ChannelsConfig* channels = nullptr;  // required
-  std::string language = "ru";
+  Language language = Language::kRu;
   std::string area_name;           // of alert.area, in `language`
   const Event* event = nullptr;    // event kinds: the latest event of the group
   int events = 1;                  // group size

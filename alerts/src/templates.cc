@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/language.h"
 
 namespace sakchy::alerts {
 namespace {
@@ -16,14 +17,9 @@ constexpr TimeMs kBishkekOffsetMs = 6LL * 3600 * 1000;  // Asia/Bishkek: UTC+6, 
 constexpr std::size_t kShortContext = 40;               // code points each side, shrunk to fit
 constexpr std::size_t kLongContext = 160;
 
-enum class Lang { kKy, kRu, kEn, kUz };
+using Lang = Language;
 
-Lang ToLang(std::string_view language) {
-  if (language == "ky") return Lang::kKy;
-  if (language == "en") return Lang::kEn;
-  if (language == "uz") return Lang::kUz;
-  return Lang::kRu;
-}
+Lang ToLang(std::string_view language) { return LanguageOrRussian(language); }
 
 // Words of one language. Severity arrays are indexed by Severity.
 struct Words {
