@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "channel.h"
 #include "core/channel.h"
 #include "core/json_text.h"
 #include "core/language.h"
@@ -264,23 +265,8 @@ AddressFilter WebhookFilter(const config::AlertsConfig& cfg) {
 std::string ChannelProblem(const config::ContactChannel& channel,
                            const config::ChannelsConfig& channels) {
   const std::optional<ChannelKind> kind = ParseChannel(channel.type);
-  if (kind == ChannelKind::kWebhook) {
-    if (!channel.secret.empty()) return "";
-    if (!channel.secret_env.empty()) {
-      return "webhook signing key: environment variable " + channel.secret_env + " is not set";
-    }
-    return "webhook has no signing key";
-  }
-  if ((kind == ChannelKind::kSms && channels.sms) ||
-      (kind == ChannelKind::kTelegram && channels.telegram) ||
-      (kind == ChannelKind::kEmail && channels.email)) {
-    return "";
-  }
-  if (kind == ChannelKind::kSms || kind == ChannelKind::kTelegram || kind == ChannelKind::kEmail) {
-    return "channel '" + channel.type + "' is not configured (alerts.channels." + channel.type +
-           ")";
-  }
-  return "unknown channel type '" + channel.type + "'";
+  if (!kind || !IsContactChannel(*kind)) return "unknown channel type '" + channel.type + "'";
+  return ChannelFor(*kind).Problem(channel, channels);
 }
 
 std::vector<int> UsableChannels(const config::Contact& contact,

@@ -39,6 +39,7 @@
 
 #include "alerts/templates.h"
 #include "area_names.h"
+#include "channel.h"
 #include "channels.h"
 #include "core/channel.h"
 #include "core/language.h"
@@ -363,43 +364,36 @@ class DispatcherImpl final : public Dispatcher {
     Finish(id, outcome, seconds);
   }
 
+  // io thread. What an attempt of `alert` may use.
+  SendContext ContextFor(const Alert& alert) {
+    SendContext ctx;
+    ctx.channels = &cfg_.channels;
+    ctx.timeout_ms = cfg_.timeout_ms;
+    ctx.tls = &tls_ctx_;
+    ctx.webhook_targets = &webhook_targets_;
+    ctx.now = clock_.NowMs();
+    if (auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
+        secret != secrets_.end()) {
+      ctx.secret = secret->second;
+    }
+    return ctx;
+  }
+
+  // io thread. One attempt of a notification over its channel (channel.h): the checks that need
+  // nothing rendered, the payload (stored with it, or rendered once from its event), the send.
   net::awaitable<Outcome> Attempt(std::string id) {
     Alert alert = entries_.at(id).alert;
     if (alert.kind == AlertKind::kReply) co_return co_await AttemptReply(std::move(id));
-    if (!IsChannel(alert.channel, ChannelKind::kWebhook)) {
-      co_return co_await AttemptMessage(std::move(id));
-    }
-    auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
-    if (secret == secrets_.end()) {
-      co_return Failed("no signing secret for the webhook of contact '" + alert.contact_id +
-                       "' (contact or channel not configured)");
-    }
-    auto endpoint = ParseEndpoint(alert.target);
-    if (!endpoint) co_return Failed(endpoint.error().message);
-
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr) co_return Failed("unknown channel '" + alert.channel + "'");
+    if (auto failed = channel->Precheck(alert, ContextFor(alert))) co_return *failed;
     if (entries_.at(id).body.empty() && !alert.payload.empty()) {
       entries_.at(id).body = alert.payload;
     } else if (entries_.at(id).body.empty()) {
-      auto event = co_await net::co_spawn(store_pool_.get_executor(),
-                                          FetchEvent(&store_, alert.event_id), net::use_awaitable);
-      if (!event) co_return Retry("cannot read event: " + event.error().message);
-      if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
-      entries_.at(id).body = WebhookBody(alert, **event);
+      Outcome rendered = co_await RenderStored(id, channel);
+      if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
     }
-
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    const std::string timestamp = std::to_string(clock_.NowMs() / 1000);
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::connection, "close");
-    req.set("X-Sakchy-Timestamp", timestamp);
-    req.set("Idempotency-Key", alert.idempotency_key);
-    req.body() = entries_.at(id).body;
-    req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
-    req.prepare_payload();
-    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_,
-                                &webhook_targets_);
+    co_return co_await channel->Send(alert, entries_.at(id).body, ContextFor(alert));
   }
 
   // The display name of `area` in `language`, or empty.
@@ -408,17 +402,14 @@ class DispatcherImpl final : public Dispatcher {
     return it == area_names_.end() ? std::string() : AreaDisplayName(it->second, language);
   }
 
-  // io thread. Renders the payload of an sms/telegram/email alert once (from its event).
-  net::awaitable<Outcome> RenderMessage(std::string id) {
+  // io thread. Renders the payload of a notification written without one (an older version)
+  // once, from its event.
+  net::awaitable<Outcome> RenderStored(std::string id, const Channel* channel) {
     Alert alert = entries_.at(id).alert;
     auto event = co_await net::co_spawn(store_pool_.get_executor(),
                                         FetchEvent(&store_, alert.event_id), net::use_awaitable);
     if (!event) co_return Retry("cannot read event: " + event.error().message);
     if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
-    // Rendered as the engine renders an event notification (render.h), from this event alone.
-    Alert as_event = alert;
-    as_event.kind = AlertKind::kEvent;
-    as_event.escalation_step = 0;
     RenderContext ctx;
     ctx.channels = &cfg_.channels;
     auto lang = languages_.find(alert.contact_id);
@@ -426,159 +417,21 @@ class DispatcherImpl final : public Dispatcher {
     ctx.area_name = AreaName(alert.area, ctx.language);
     ctx.event = &**event;
     ctx.now = clock_.NowMs();
-    entries_.at(id).body = RenderPayload(as_event, ctx);
+    entries_.at(id).body = channel->RenderStored(alert, ctx);
     Outcome rendered;
     rendered.kind = Outcome::Kind::kDelivered;
     co_return rendered;
   }
 
-  // io thread. One attempt over sms, telegram or email.
-  net::awaitable<Outcome> AttemptMessage(std::string id) {
-    Alert alert = entries_.at(id).alert;
-    const config::ChannelsConfig& channels = cfg_.channels;
-    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
-    if ((kind == ChannelKind::kSms && !channels.sms) ||
-        (kind == ChannelKind::kTelegram && !channels.telegram) ||
-        (kind == ChannelKind::kEmail && !channels.email)) {
-      co_return Failed("channel " + alert.channel + " is not configured (alerts.channels)");
-    }
-    if (kind != ChannelKind::kSms && kind != ChannelKind::kTelegram && kind != ChannelKind::kEmail) {
-      co_return Failed("unknown channel '" + alert.channel + "'");
-    }
-    if (entries_.at(id).body.empty() && !alert.payload.empty()) {
-      entries_.at(id).body = alert.payload;
-    } else if (entries_.at(id).body.empty()) {
-      Outcome rendered = co_await RenderMessage(id);
-      if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
-    }
-    const std::string payload = entries_.at(id).body;
-    if (kind == ChannelKind::kEmail) {
-      SmtpResult r = co_await SendMail(*channels.email, alert.target, payload, cfg_.timeout_ms,
-                                       &tls_ctx_);
-      Outcome out;
-      out.sent = r.connected;
-      out.error = r.error;
-      out.handed_off = r.kind == SmtpResult::Kind::kOk;  // e-mail has no delivery reports
-      out.kind = r.kind == SmtpResult::Kind::kOk      ? Outcome::Kind::kDelivered
-                 : r.kind == SmtpResult::Kind::kRetry ? Outcome::Kind::kRetry
-                                                      : Outcome::Kind::kFailed;
-      co_return out;
-    }
-    if (kind == ChannelKind::kSms) {
-      // Accepted by Kannel = sent; the delivery report tells delivered or failed.
-      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, alert, payload));
-      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::connection, "close");
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      if (out.status != 0 && out.kind != Outcome::Kind::kDelivered) {
-        // Kannel explains refusals in one line, e.g. "Authorization failed for sendsms".
-        std::string reason = out.body.substr(0, std::min<std::size_t>(out.body.find('\n'), 120));
-        if (!reason.empty()) out.error = "kannel: " + out.error + ": " + reason;
-      }
-      out.handed_off = out.kind == Outcome::Kind::kDelivered;
-      co_return out;
-    }
-    const std::string url = channels.telegram->api_base + "/bot" + channels.telegram->token +
-                            "/sendMessage";
-    auto endpoint = ParseEndpoint(url);
-    if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::connection, "close");
-    req.body() = payload;
-    req.prepare_payload();
-    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-    if (out.status == 0) co_return out;  // no response: network error, retried
-    const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
-    out.error = reply.error;
-    out.retry_after_ms = reply.retry_after_ms;
-    out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
-               : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
-                                                           : Outcome::Kind::kFailed;
-    co_return out;
-  }
-
   // io thread. One attempt of a reply to a reporter (alerts/replies.h): the address is opened
-  // here (the outbox holds it sealed); the payload is the text (sms) or the JSON body without
-  // its recipient (telegram, whatsapp).
+  // here (the outbox holds it sealed).
   net::awaitable<Outcome> AttemptReply(std::string id) {
     const Alert alert = entries_.at(id).alert;
-    const config::ChannelsConfig& channels = cfg_.channels;
-    const auto address = OpenText(channels.reply_key, alert.target);
+    const auto address = OpenText(cfg_.channels.reply_key, alert.target);
     if (!address) co_return Failed("the reply address cannot be opened (another reply key?)");
-    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
-    if (kind == ChannelKind::kSms) {
-      if (!channels.sms) co_return Failed("channel sms is not configured (alerts.channels)");
-      Alert to = alert;
-      to.target = *address;
-      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, to, alert.payload));
-      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::connection, "close");
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      out.handed_off = out.kind == Outcome::Kind::kDelivered;
-      co_return out;
-    }
-    if (kind == ChannelKind::kTelegram) {
-      const config::TelegramChannelConfig* bot = nullptr;
-      std::string chat = *address;
-      if (const auto colon = chat.find(':'); colon != std::string::npos) {
-        auto it = channels.source_bots.find(chat.substr(0, colon));
-        if (it != channels.source_bots.end()) bot = &it->second;
-        chat = chat.substr(colon + 1);
-      } else if (channels.telegram) {
-        bot = &*channels.telegram;
-      }
-      if (bot == nullptr) co_return Failed("no Telegram bot for this chat is configured");
-      auto endpoint = ParseEndpoint(bot->api_base + "/bot" + bot->token + "/sendMessage");
-      if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::content_type, "application/json");
-      req.set(http::field::connection, "close");
-      req.body() = WithRecipient(alert.payload, {{"chat_id", chat}});
-      req.prepare_payload();
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      if (out.status == 0) co_return out;
-      const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
-      out.error = reply.error;
-      out.retry_after_ms = reply.retry_after_ms;
-      out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
-                 : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
-                                                             : Outcome::Kind::kFailed;
-      co_return out;
-    }
-    if (kind != ChannelKind::kWhatsApp) co_return Failed("unknown channel '" + alert.channel + "'");
-    if (!channels.whatsapp) co_return Failed("WhatsApp is not configured (whatsapp:)");
-    const config::WhatsAppConfig& wa = *channels.whatsapp;
-    auto endpoint = ParseEndpoint(wa.api_base + "/" + wa.phone_number_id + "/messages");
-    if (!endpoint) co_return Failed("whatsapp api_base: " + endpoint.error().message);
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::authorization, "Bearer " + wa.access_token);
-    req.set(http::field::connection, "close");
-    // The outbox id comes back on the message's statuses (biz_opaque_callback_data).
-    req.body() = WithRecipient(alert.payload, {{"to", *address}, {"biz_opaque_callback_data", alert.id}});
-    req.prepare_payload();
-    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-    if (out.status != 0) {
-      const WhatsAppReply reply = ClassifyWhatsAppReply(out.status, out.body);
-      out.error = reply.error;
-      out.kind = reply.kind;
-    }
-    // Accepted by the Graph API = sent; the statuses webhook tells delivered or failed.
-    out.handed_off = out.kind == Outcome::Kind::kDelivered;
-    co_return out;
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr) co_return Failed("unknown channel '" + alert.channel + "'");
+    co_return co_await channel->SendReply(alert, *address, ContextFor(alert));
   }
 
   TimeMs Backoff(int attempts) {
@@ -682,8 +535,8 @@ class DispatcherImpl final : public Dispatcher {
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
     Alert alert = std::move(**stored);
-    const std::optional<ChannelKind> kind = ParseChannel(alert.channel);
-    if (kind != ChannelKind::kSms && kind != ChannelKind::kWhatsApp) {
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr || !channel->HasReceipts()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "alert " + id + " went over " + alert.channel + ", not sms or whatsapp");
     }
@@ -699,9 +552,7 @@ class DispatcherImpl final : public Dispatcher {
       alert.last_error.clear();
       dlr_delivered_.Inc();
     } else if (alert.state == DeliveryState::kFailed) {
-      alert.last_error = kind == ChannelKind::kWhatsApp ? "whatsapp status: failed"
-                         : type == 2 ? "delivery report: not delivered to the phone"
-                                     : "delivery report: rejected by the SMS centre";
+      alert.last_error = channel->ReceiptError(type);
       dlr_failed_.Inc();
     } else if (alert.state == DeliveryState::kSent && alert.sent_at == 0) {
       alert.sent_at = now;
