@@ -18,6 +18,7 @@
 #include "alerts/dispatcher.h"
 #include "alerts/silences.h"
 #include "area_names.h"
+#include "audit_write.h"
 #include "core/channel.h"
 #include "core/crypto.h"
 #include "core/language.h"
@@ -532,16 +533,12 @@ class EngineImpl final : public Engine {
       return MakeError(ErrorCode::kAlreadyExists, "contact '" + contact.id + "' already exists");
     }
     contact.origin = "api";
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = clock_.NowMs();
-    entry.actor = actor;
-    entry.action = exists ? "contact.update" : "contact.create";
-    entry.subject = contact.id;
-    entry.details = ContactSummary(contact);
+    storage::RecordWrite audit =
+        AuditWrite(ids_, clock_.NowMs(), actor, exists ? "contact.update" : "contact.create",
+                   contact.id, ContactSummary(contact));
     std::vector<storage::RecordWrite> writes{
         storage::RecordWrite{std::string(kContactsTable), contact.id, ContactToJson(contact)},
-        storage::AuditRecord(entry)};
+        std::move(audit)};
     if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
     api_contacts_[contact.id] = contact;
     Publish();
@@ -562,16 +559,12 @@ class EngineImpl final : public Engine {
     if (it == api_contacts_.end()) {
       return MakeError(ErrorCode::kNotFound, "no contact with id '" + std::string(id) + "'");
     }
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = clock_.NowMs();
-    entry.actor = actor;
-    entry.action = "contact.delete";
-    entry.subject = std::string(id);
-    entry.details = ContactSummary(it->second);
+    storage::RecordWrite audit =
+        AuditWrite(ids_, clock_.NowMs(), actor, "contact.delete",
+                   std::string(id), ContactSummary(it->second));
     std::vector<storage::RecordWrite> writes{
         storage::RecordWrite{std::string(kContactsTable), std::string(id), std::nullopt},
-        storage::AuditRecord(entry)};
+        std::move(audit)};
     if (auto st = store_.WriteRecords(writes); !st) return st;
     api_contacts_.erase(it);
     Publish();
@@ -621,17 +614,13 @@ class EngineImpl final : public Engine {
     ack.via = request.via;
     ack.note = request.note;
     ack.at = clock_.NowMs();
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = ack.at;
-    entry.actor = ack.actor;
-    entry.action = "alert.ack";
-    entry.subject = alert.id;
-    entry.details = EncodeAck(ack);
+    storage::RecordWrite audit =
+        AuditWrite(ids_, ack.at, ack.actor, "alert.ack",
+                   alert.id, EncodeAck(ack));
     notifier_.Acknowledge(group_key, ack.at);
     std::vector<storage::RecordWrite> writes = notifier_.TakeDirty();
     writes.push_back(storage::RecordWrite{std::string(kAcksTable), AckKey(ack), EncodeAck(ack)});
-    writes.push_back(storage::AuditRecord(entry));
+    writes.push_back(std::move(audit));
     if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
     metrics_.GetCounter("sakchy_alerts_acked_total", "Alert groups acknowledged",
                         {{"via", ack.via}})
@@ -798,16 +787,12 @@ class EngineImpl final : public Engine {
   }
 
   storage::RecordWrite EscalationAudit(const Escalation& e, TimeMs now) {
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = now;
-    entry.actor = "system";
-    entry.action = "alert.escalate";
-    entry.subject = e.group_key;
     boost::json::array contacts;
     for (const auto& c : e.contacts) contacts.emplace_back(c);
-    entry.details = ToJsonText(boost::json::value(
-        boost::json::object{{"step", e.step}, {"contacts", std::move(contacts)}}));
+    storage::RecordWrite audit = AuditWrite(
+        ids_, now, "system", "alert.escalate", e.group_key,
+        ToJsonText(boost::json::value(
+            boost::json::object{{"step", e.step}, {"contacts", std::move(contacts)}})));
     if (e.contacts.empty()) {
       spdlog::warn("alerts: group {} is not acknowledged and has nobody left to escalate to (step "
                    "{})",
@@ -815,7 +800,7 @@ class EngineImpl final : public Engine {
     } else {
       spdlog::info("alerts: group {} escalated to step {}", e.group_key, e.step);
     }
-    return storage::AuditRecord(entry);
+    return audit;
   }
 
   std::optional<Event> LoadEvent(const std::string& id) {
@@ -1058,18 +1043,14 @@ class EngineImpl final : public Engine {
     if (signal.spread) record["spread"] = SpreadWhyJson(*signal.spread);
     extra.push_back({std::string(kSignalsTable), signal.subject_id,
                      ToJsonText(boost::json::value(std::move(record)))});
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = now;
-    entry.actor = "analytics";
-    entry.action = "alert.signal";
-    entry.subject = key;
-    entry.details = ToJsonText(boost::json::value(boost::json::object{
+    storage::RecordWrite audit =
+        AuditWrite(ids_, now, "analytics", "alert.signal",
+                   key, ToJsonText(boost::json::value(boost::json::object{
         {"reason", signal.reason},
         {"severity", SeverityName(signal.severity)},
         {"sources", signal.sources},
-        {"events", signal.event_ids.size()}}));
-    extra.push_back(storage::AuditRecord(entry));
+        {"events", signal.event_ids.size()}})));
+    extra.push_back(std::move(audit));
     return OkStatus();
   }
 
@@ -1158,16 +1139,12 @@ class EngineImpl final : public Engine {
     for (auto& r : notifier_.TakeDirty()) records.push_back(std::move(r));
     records.push_back({std::string(kVerdictsTable), verdict.cluster_id,
                        ToJsonText(boost::json::value(verdict_json))});
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = now;
-    entry.actor = verdict.decided_by.empty() ? "analytics" : verdict.decided_by;
-    entry.action = "alert.follow_up";
-    entry.subject = verdict.cluster_id;
-    entry.details = ToJsonText(boost::json::value(
+    storage::RecordWrite audit =
+        AuditWrite(ids_, now, verdict.decided_by.empty() ? "analytics" : verdict.decided_by, "alert.follow_up",
+                   verdict.cluster_id, ToJsonText(boost::json::value(
         boost::json::object{{"status", VerdictStatusName(verdict.status)},
-                            {"recipients", created.size()}}));
-    records.push_back(storage::AuditRecord(entry));
+                            {"recipients", created.size()}})));
+    records.push_back(std::move(audit));
     if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
     const std::size_t count = created.size();
     planned_.Inc(count);
@@ -1236,16 +1213,12 @@ class EngineImpl final : public Engine {
     s.id = ids_.Next();
     s.created_by = actor;
     s.created_at = clock_.NowMs();
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = s.created_at;
-    entry.actor = actor;
-    entry.action = "silence.create";
-    entry.subject = s.id;
-    entry.details = SilenceToJson(s);
+    storage::RecordWrite audit =
+        AuditWrite(ids_, s.created_at, actor, "silence.create",
+                   s.id, SilenceToJson(s));
     std::vector<storage::RecordWrite> writes{
         storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
-        storage::AuditRecord(entry)};
+        std::move(audit)};
     if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
     {
       std::lock_guard lock(directory_mu_);
@@ -1272,16 +1245,12 @@ class EngineImpl final : public Engine {
     const TimeMs now = clock_.NowMs();
     if (s.ends_at <= now) return s;  // already over: nothing to do
     s.ends_at = std::max(now, s.starts_at);
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = now;
-    entry.actor = actor;
-    entry.action = "silence.expire";
-    entry.subject = s.id;
-    entry.details = SilenceToJson(s);
+    storage::RecordWrite audit =
+        AuditWrite(ids_, now, actor, "silence.expire",
+                   s.id, SilenceToJson(s));
     std::vector<storage::RecordWrite> writes{
         storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
-        storage::AuditRecord(entry)};
+        std::move(audit)};
     if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
     {
       std::lock_guard lock(directory_mu_);
@@ -1307,15 +1276,11 @@ class EngineImpl final : public Engine {
       return reaction;
     }
     if (auto fallback = Fallback(alert)) {
-      storage::AuditEntry entry;
-      entry.id = ids_.Next();
-      entry.at = clock_.NowMs();
-      entry.actor = "system";
-      entry.action = "alert.fallback";
-      entry.subject = alert.id;
-      entry.details = "{\"next\":\"" + fallback->id + "\",\"channel\":\"" + fallback->channel +
-                      "\"}";
-      reaction.records.push_back(storage::AuditRecord(entry));
+      storage::RecordWrite audit =
+          AuditWrite(ids_, clock_.NowMs(), "system", "alert.fallback",
+                     alert.id, "{\"next\":\"" + fallback->id + "\",\"channel\":\"" + fallback->channel +
+                      "\"}");
+      reaction.records.push_back(std::move(audit));
       fallbacks_.Inc();
       spdlog::info("alerts: {} {} for contact {}; trying its next channel ({}) as {}", alert.id,
                    DeliveryStateName(alert.state), alert.contact_id, fallback->channel,
@@ -1326,18 +1291,14 @@ class EngineImpl final : public Engine {
     }
     // Every channel failed: tell the duty contact (visible as a notice and in the outbox state).
     std::vector<Alert> notices = Notices(alert);
-    storage::AuditEntry entry;
-    entry.id = ids_.Next();
-    entry.at = clock_.NowMs();
-    entry.actor = "system";
-    entry.action = "alert.undeliverable";
-    entry.subject = alert.id;
     boost::json::array told;
     for (const Alert& n : notices) told.emplace_back(n.contact_id);
-    entry.details = ToJsonText(boost::json::value(boost::json::object{
-        {"contact_id", alert.contact_id}, {"state", DeliveryStateName(alert.state)},
-        {"error", alert.last_error}, {"duty", std::move(told)}}));
-    reaction.records.push_back(storage::AuditRecord(entry));
+    storage::RecordWrite audit = AuditWrite(
+        ids_, clock_.NowMs(), "system", "alert.undeliverable", alert.id,
+        ToJsonText(boost::json::value(boost::json::object{
+            {"contact_id", alert.contact_id}, {"state", DeliveryStateName(alert.state)},
+            {"error", alert.last_error}, {"duty", std::move(told)}})));
+    reaction.records.push_back(std::move(audit));
     if (notices.empty()) {
       unnoticed_.Inc();
       spdlog::error("alerts: {} for contact {} could not be delivered and no duty contact can be "
