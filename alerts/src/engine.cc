@@ -19,6 +19,7 @@
 #include "alerts/silences.h"
 #include "area_names.h"
 #include "audit_write.h"
+#include "directory.h"
 #include "core/channel.h"
 #include "core/crypto.h"
 #include "core/language.h"
@@ -36,10 +37,8 @@ namespace {
 
 constexpr std::size_t kMaxGroupListed = 1000;
 constexpr std::size_t kMaxAcksListed = 1000;
-constexpr std::size_t kMaxContacts = 100000;
 constexpr std::size_t kMaxRecords = 10'000'000;
 constexpr auto kTickEvery = std::chrono::milliseconds(20);
-constexpr TimeMs kSilenceHistoryMs = 7LL * 24 * 3600 * 1000;
 
 // The message language of `contact` (Russian when unknown or absent).
 Language ContactLanguage(const config::Contact* contact) {
@@ -100,12 +99,12 @@ class EngineImpl final : public Engine {
              const Clock& clock, MetricsRegistry& metrics)
       : store_(store),
         cfg_(cfg),
-        yaml_contacts_(std::move(contacts)),
         areas_(areas),
         clock_(clock),
         metrics_(metrics),
         ids_(clock),
         notifier_(cfg_, areas_),
+        directory_(store, cfg_, std::move(contacts), areas, clock, ids_, notifier_),
         unreachable_(metrics.GetCounter(
             "sakchy_alerts_unreachable_total",
             "Contacts that should have been alerted but have no usable channel")),
@@ -173,7 +172,7 @@ class EngineImpl final : public Engine {
   }
 
   Status Start() override {
-    if (auto st = LoadContacts(); !st) return st;
+    if (auto st = directory_.LoadContacts(); !st) return st;
     if (auto st = LoadRoutingState(); !st) return st;
     auto pending = store_.PendingAlerts();
     if (!pending) return tl::unexpected(pending.error());
@@ -186,8 +185,11 @@ class EngineImpl final : public Engine {
       return OnChange(alert, before);
     };
     hooks.ids = &ids_;
-    dispatcher_ = Dispatcher::Create(store_, cfg_, AllContacts(), clock_, metrics_, &areas_,
+    dispatcher_ = Dispatcher::Create(store_, cfg_, directory_.All(), clock_, metrics_, &areas_,
                                      std::move(hooks));
+    directory_.SetContactsChanged([this](std::vector<config::Contact> contacts) {
+      dispatcher_->UpdateContacts(std::move(contacts));
+    });
     if (auto st = dispatcher_->Start(); !st) return st;
     if (!tickets.empty()) {
       spdlog::info("alerts: routing {} events left from before the restart", tickets.size());
@@ -364,59 +366,39 @@ class EngineImpl final : public Engine {
 
   std::size_t backlog() const override { return dispatcher_ ? dispatcher_->backlog() : 0; }
 
-  std::vector<ContactInfo> Contacts() const override {
-    std::lock_guard lock(directory_mu_);
-    return directory_;
-  }
+  std::vector<ContactInfo> Contacts() const override { return directory_.Contacts(); }
 
-  const AddressFilter& WebhookTargets() const override { return targets_; }
+  const AddressFilter& WebhookTargets() const override { return directory_.WebhookTargets(); }
 
   std::optional<ContactInfo> FindContact(std::string_view id) const override {
-    std::lock_guard lock(directory_mu_);
-    for (const ContactInfo& info : directory_) {
-      if (info.contact.id == id) return info;
-    }
-    return std::nullopt;
+    return directory_.Find(id);
   }
 
   Result<ContactInfo> PutContact(config::Contact contact, std::string actor,
                                  bool create) override {
     return OnStateThread<Result<ContactInfo>>([this, &contact, &actor, create] {
-      return DoPutContact(std::move(contact), actor, create);
+      return directory_.Put(std::move(contact), actor, create);
     });
   }
 
   Status DeleteContact(std::string_view id, std::string actor) override {
-    return OnStateThread<Status>([this, id, &actor] { return DoDeleteContact(id, actor); });
+    return OnStateThread<Status>([this, id, &actor] { return directory_.Delete(id, actor); });
   }
 
   Result<Silence> CreateSilence(Silence silence, std::string actor) override {
     return OnStateThread<Result<Silence>>(
-        [this, &silence, &actor] { return DoCreateSilence(std::move(silence), actor); });
+        [this, &silence, &actor] { return directory_.CreateSilence(std::move(silence), actor); });
   }
 
   Result<Silence> ExpireSilence(std::string_view id, std::string actor) override {
-    return OnStateThread<Result<Silence>>([this, id, &actor] { return DoExpireSilence(id, actor); });
+    return OnStateThread<Result<Silence>>(
+        [this, id, &actor] { return directory_.ExpireSilence(id, actor); });
   }
 
-  std::vector<Silence> Silences() const override {
-    std::lock_guard lock(directory_mu_);
-    std::vector<Silence> out = silences_;
-    std::sort(out.begin(), out.end(),
-              [](const Silence& a, const Silence& b) { return a.id > b.id; });
-    return out;
-  }
+  std::vector<Silence> Silences() const override { return directory_.Silences(); }
 
   std::vector<std::string> ReadinessProblems() const override {
-    std::lock_guard lock(directory_mu_);
-    std::vector<std::string> out = load_problems_;
-    for (const ContactInfo& info : directory_) {
-      if (!info.reachable) {
-        out.push_back("contact '" + info.contact.id + "' (" + info.contact.origin +
-                      "): no usable channel");
-      }
-    }
-    return out;
+    return directory_.ReadinessProblems();
   }
 
  private:
@@ -428,148 +410,6 @@ class EngineImpl final : public Engine {
     auto task = [&promise, &fn] { promise.set_value(fn()); };
     dispatcher_->Post(task);
     return future.get();
-  }
-
-  // ---- Contacts ----
-
-  // Start: the YAML contacts, then the stored ones (an id of the config file wins).
-  Status LoadContacts() {
-    storage::RecordScan scan;
-    scan.limit = kMaxContacts;
-    auto records = store_.ScanRecords(kContactsTable, scan);
-    if (!records) return tl::unexpected(records.error());
-    for (const auto& r : *records) {
-      auto contact = ContactFromJson(r.value, areas_, targets_);
-      if (!contact) {
-        // A stored contact that no longer validates (e.g. its area was removed) is reported, not
-        // silently dropped.
-        spdlog::error("alerts: stored contact '{}' is invalid and not used: {}: {}", r.key,
-                      contact.error().field, contact.error().detail);
-        std::lock_guard lock(directory_mu_);
-        load_problems_.push_back("stored contact '" + r.key + "' is invalid: " +
-                                 contact.error().field + ": " + contact.error().detail);
-        continue;
-      }
-      if (IsYamlContact(contact->id)) {
-        spdlog::warn("alerts: stored contact '{}' is shadowed by the config file", contact->id);
-        continue;
-      }
-      api_contacts_[contact->id] = std::move(*contact);
-    }
-    Publish();
-    std::lock_guard lock(directory_mu_);
-    for (const ContactInfo& info : directory_) {
-      if (!info.reachable) {
-        spdlog::warn("alerts: contact '{}' ({}) has no usable channel: {}", info.contact.id,
-                     info.contact.origin, info.problems.empty() ? "" : info.problems.front());
-      }
-    }
-    return OkStatus();
-  }
-
-  bool IsYamlContact(std::string_view id) const {
-    return std::any_of(yaml_contacts_.begin(), yaml_contacts_.end(),
-                       [&](const config::Contact& c) { return c.id == id; });
-  }
-
-  const config::Contact* CurrentContact(std::string_view id) const {
-    for (const auto& c : yaml_contacts_) {
-      if (c.id == id) return &c;
-    }
-    auto it = api_contacts_.find(std::string(id));
-    return it == api_contacts_.end() ? nullptr : &it->second;
-  }
-
-  std::vector<config::Contact> AllContacts() const {
-    std::vector<config::Contact> all = yaml_contacts_;
-    for (const auto& [id, c] : api_contacts_) all.push_back(c);
-    return all;
-  }
-
-  ContactInfo Info(const config::Contact& c, std::string source) const {
-    ContactInfo info;
-    info.contact = c;
-    info.source = std::move(source);
-    info.problems = ContactProblems(c, cfg_.channels);
-    info.reachable = !UsableChannels(c, cfg_.channels).empty();
-    return info;
-  }
-
-  // Makes the current contacts visible to routing, delivery and readers.
-  void Publish() {
-    std::vector<ContactInfo> directory;
-    for (const auto& c : yaml_contacts_) directory.push_back(Info(c, "config"));
-    for (const auto& [id, c] : api_contacts_) directory.push_back(Info(c, "api"));
-    notifier_.SetContacts(AllContacts());
-    if (dispatcher_) dispatcher_->UpdateContacts(AllContacts());
-    std::lock_guard lock(directory_mu_);
-    directory_ = std::move(directory);
-  }
-
-  static std::string ContactSummary(const config::Contact& c) {
-    // Audit details: never addresses (phone numbers, chat ids) or secrets.
-    boost::json::object o{{"name", c.name}, {"role", c.role}, {"language", c.language}};
-    boost::json::array areas;
-    for (const auto& a : c.areas) areas.emplace_back(a);
-    o["areas"] = std::move(areas);
-    boost::json::array channels;
-    for (const auto& ch : c.channels) channels.emplace_back(ch.type);
-    o["channels"] = std::move(channels);
-    return ToJsonText(boost::json::value(o));
-  }
-
-  // State thread.
-  Result<ContactInfo> DoPutContact(config::Contact contact, const std::string& actor,
-                                   bool create) {
-    for (const auto& c : yaml_contacts_) {
-      if (c.id == contact.id) {
-        return MakeError(ErrorCode::kPermissionDenied,
-                         "contact '" + contact.id + "' is defined in the config file (" +
-                             c.origin + "); change it there");
-      }
-    }
-    const bool exists = api_contacts_.contains(contact.id);
-    if (create && exists) {
-      return MakeError(ErrorCode::kAlreadyExists, "contact '" + contact.id + "' already exists");
-    }
-    contact.origin = "api";
-    storage::RecordWrite audit =
-        AuditWrite(ids_, clock_.NowMs(), actor, exists ? "contact.update" : "contact.create",
-                   contact.id, ContactSummary(contact));
-    std::vector<storage::RecordWrite> writes{
-        storage::RecordWrite{std::string(kContactsTable), contact.id, ContactToJson(contact)},
-        std::move(audit)};
-    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
-    api_contacts_[contact.id] = contact;
-    Publish();
-    ContactInfo info = Info(contact, "api");
-    spdlog::info("alerts: contact {} {} by {}{}", contact.id, exists ? "updated" : "created",
-                 actor, info.reachable ? "" : " (no usable channel)");
-    return info;
-  }
-
-  // State thread.
-  Status DoDeleteContact(std::string_view id, const std::string& actor) {
-    if (const config::Contact* c = CurrentContact(id); c != nullptr && IsYamlContact(id)) {
-      return MakeError(ErrorCode::kPermissionDenied, "contact '" + std::string(id) +
-                                                         "' is defined in the config file (" +
-                                                         c->origin + "); remove it there");
-    }
-    auto it = api_contacts_.find(std::string(id));
-    if (it == api_contacts_.end()) {
-      return MakeError(ErrorCode::kNotFound, "no contact with id '" + std::string(id) + "'");
-    }
-    storage::RecordWrite audit =
-        AuditWrite(ids_, clock_.NowMs(), actor, "contact.delete",
-                   std::string(id), ContactSummary(it->second));
-    std::vector<storage::RecordWrite> writes{
-        storage::RecordWrite{std::string(kContactsTable), std::string(id), std::nullopt},
-        std::move(audit)};
-    if (auto st = store_.WriteRecords(writes); !st) return st;
-    api_contacts_.erase(it);
-    Publish();
-    spdlog::info("alerts: contact {} deleted by {}", id, actor);
-    return OkStatus();
   }
 
   // ---- Acknowledgements ----
@@ -642,27 +482,11 @@ class EngineImpl final : public Engine {
     if (!rates) return tl::unexpected(rates.error());
     auto inhibited = store_.ScanRecords(kInhibitedTable, scan);
     if (!inhibited) return tl::unexpected(inhibited.error());
-    auto silences = store_.ScanRecords(kSilencesTable, scan);
-    if (!silences) return tl::unexpected(silences.error());
     const TimeMs now = clock_.NowMs();
     for (const auto& problem : notifier_.Restore(*groups, *rates, *inhibited, now)) {
       spdlog::error("alerts: {}", problem);
     }
-    std::vector<Silence> loaded;
-    for (const auto& r : *silences) {
-      auto silence = DecodeSilence(r.value);
-      if (!silence) {
-        spdlog::error("alerts: silence record '{}' is damaged; skipped", r.key);
-        continue;
-      }
-      if (silence->ends_at + kSilenceHistoryMs < now) continue;
-      loaded.push_back(std::move(*silence));
-    }
-    notifier_.SetSilences(loaded);
-    {
-      std::lock_guard lock(directory_mu_);
-      silences_ = std::move(loaded);
-    }
+    if (auto st = directory_.LoadSilences(now); !st) return st;
     groups_gauge_->store(notifier_.group_count());
     if (!groups->empty()) spdlog::info("alerts: {} open alert groups restored", groups->size());
     return OkStatus();
@@ -840,7 +664,7 @@ class EngineImpl final : public Engine {
     a.state = DeliveryState::kPending;
     a.created_at = now;
     a.next_attempt_at = std::max(now, d.not_before);
-    const config::Contact* contact = CurrentContact(d.contact_id);
+    const config::Contact* contact = directory_.Current(d.contact_id);
     RenderContext ctx;
     ctx.channels = &cfg_.channels;
     ctx.language = ContactLanguage(contact);
@@ -1120,7 +944,7 @@ class EngineImpl final : public Engine {
       f.idempotency_key = NotificationKey(group_key, contact_id, f.channel, f.target, 1);
       f.created_at = now;
       f.next_attempt_at = now;
-      const config::Contact* contact = CurrentContact(contact_id);
+      const config::Contact* contact = directory_.Current(contact_id);
       RenderContext ctx;
       ctx.channels = &cfg_.channels;
       ctx.language = ContactLanguage(contact);
@@ -1206,64 +1030,6 @@ class EngineImpl final : public Engine {
     return AckAnswer(language, true);
   }
 
-  // ---- Silences ----
-
-  // State thread.
-  Result<Silence> DoCreateSilence(Silence s, const std::string& actor) {
-    s.id = ids_.Next();
-    s.created_by = actor;
-    s.created_at = clock_.NowMs();
-    storage::RecordWrite audit =
-        AuditWrite(ids_, s.created_at, actor, "silence.create",
-                   s.id, SilenceToJson(s));
-    std::vector<storage::RecordWrite> writes{
-        storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
-        std::move(audit)};
-    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
-    {
-      std::lock_guard lock(directory_mu_);
-      silences_.push_back(s);
-      notifier_.SetSilences(silences_);
-    }
-    spdlog::info("alerts: silence {} created by {} until {}", s.id, actor,
-                 FormatRfc3339(s.ends_at));
-    return s;
-  }
-
-  // State thread.
-  Result<Silence> DoExpireSilence(std::string_view id, const std::string& actor) {
-    Silence s;
-    {
-      std::lock_guard lock(directory_mu_);
-      auto it = std::find_if(silences_.begin(), silences_.end(),
-                             [&](const Silence& x) { return x.id == id; });
-      if (it == silences_.end()) {
-        return MakeError(ErrorCode::kNotFound, "no silence with id '" + std::string(id) + "'");
-      }
-      s = *it;
-    }
-    const TimeMs now = clock_.NowMs();
-    if (s.ends_at <= now) return s;  // already over: nothing to do
-    s.ends_at = std::max(now, s.starts_at);
-    storage::RecordWrite audit =
-        AuditWrite(ids_, now, actor, "silence.expire",
-                   s.id, SilenceToJson(s));
-    std::vector<storage::RecordWrite> writes{
-        storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
-        std::move(audit)};
-    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
-    {
-      std::lock_guard lock(directory_mu_);
-      for (auto& x : silences_) {
-        if (x.id == s.id) x = s;
-      }
-      notifier_.SetSilences(silences_);
-    }
-    notifier_.Unsilence(s.id, now);
-    spdlog::info("alerts: silence {} expired by {}", s.id, actor);
-    return s;
-  }
-
   // ---- Delivery outcomes ----
 
   // State thread: a notification is about to change state (written with what this returns).
@@ -1317,39 +1083,10 @@ class EngineImpl final : public Engine {
     return reaction;
   }
 
-  // Who hears that a notification could not be delivered: alerts.duty, or the contacts with role
-  // analyst_on_duty whose areas cover the alert's area; never the undelivered recipient.
-  std::vector<const config::Contact*> DutyContacts(const Alert& alert) const {
-    std::vector<const config::Contact*> out;
-    auto usable = [&](const config::Contact& c) {
-      return c.id != alert.contact_id && !UsableChannels(c, cfg_.channels).empty();
-    };
-    if (!cfg_.duty_contacts.empty()) {
-      for (const auto& id : cfg_.duty_contacts) {
-        const config::Contact* c = CurrentContact(id);
-        if (c != nullptr && usable(*c)) out.push_back(c);
-      }
-      return out;
-    }
-    const AreaCode area = alert.area.empty() ? areas_.root() : alert.area;
-    auto consider = [&](const config::Contact& c) {
-      if (c.role != "analyst_on_duty" || !usable(c)) return;
-      for (const auto& a : c.areas) {
-        if (areas_.IsWithin(area, a)) {
-          out.push_back(&c);
-          return;
-        }
-      }
-    };
-    for (const auto& c : yaml_contacts_) consider(c);
-    for (const auto& [id, c] : api_contacts_) consider(c);
-    return out;
-  }
-
   std::vector<Alert> Notices(const Alert& failed) {
     std::vector<Alert> out;
     const TimeMs now = clock_.NowMs();
-    for (const config::Contact* duty : DutyContacts(failed)) {
+    for (const config::Contact* duty : directory_.Duty(failed)) {
       const int index = UsableChannels(*duty, cfg_.channels).front();
       const config::ContactChannel& channel = duty->channels[static_cast<std::size_t>(index)];
       Alert n;
@@ -1379,7 +1116,7 @@ class EngineImpl final : public Engine {
   // Renders `a` from what is stored (a fallback channel, a notice): the group's latest event,
   // digest lines from the covered events, the undelivered alert of a notice.
   void RenderStored(Alert& a, const Alert* failed = nullptr) {
-    const config::Contact* contact = CurrentContact(a.contact_id);
+    const config::Contact* contact = directory_.Current(a.contact_id);
     RenderContext ctx;
     ctx.channels = &cfg_.channels;
     ctx.language = ContactLanguage(contact);
@@ -1395,7 +1132,7 @@ class EngineImpl final : public Engine {
         failed = loaded ? &*loaded : nullptr;
       }
       if (failed != nullptr) {
-        const config::Contact* recipient = CurrentContact(failed->contact_id);
+        const config::Contact* recipient = directory_.Current(failed->contact_id);
         ctx.notice.code = AlertCode(failed->id);
         ctx.notice.severity = failed->severity;
         ctx.notice.area_name = ctx.area_name.empty() ? failed->area : ctx.area_name;
@@ -1490,7 +1227,7 @@ class EngineImpl final : public Engine {
 
   // The same notification on the contact's next usable channel, if there is one.
   std::optional<Alert> Fallback(const Alert& alert) {
-    const config::Contact* contact = CurrentContact(alert.contact_id);
+    const config::Contact* contact = directory_.Current(alert.contact_id);
     if (contact == nullptr) return std::nullopt;
     for (int index : UsableChannels(*contact, cfg_.channels)) {
       if (index <= alert.channel_index) continue;
@@ -1518,13 +1255,12 @@ class EngineImpl final : public Engine {
 
   storage::Store& store_;
   const config::AlertsConfig cfg_;
-  const AddressFilter targets_ = WebhookFilter(cfg_);
-  const std::vector<config::Contact> yaml_contacts_;
   const config::AreaTree& areas_;
   const Clock& clock_;
   MetricsRegistry& metrics_;
   IdGenerator ids_;
   Notifier notifier_;  // state thread only (and Start)
+  Directory directory_;
   std::unique_ptr<Dispatcher> dispatcher_;
   Counter& unreachable_;
   Counter& fallbacks_;
@@ -1551,15 +1287,10 @@ class EngineImpl final : public Engine {
   std::unique_ptr<TelegramUpdates> telegram_;
 
   // State thread (and Start).
-  std::map<std::string, config::Contact> api_contacts_;
   std::unordered_map<std::string, Event> events_cache_;  // events of one routing step
   VerdictLookup verdict_lookup_;  // set before Start
   std::unique_ptr<ReplyDesk> replies_;  // set before Start; used on the state thread
 
-  mutable std::mutex directory_mu_;
-  std::vector<ContactInfo> directory_;       // guarded
-  std::vector<std::string> load_problems_;   // guarded
-  std::vector<Silence> silences_;            // guarded; the notifier gets copies
 };
 
 }  // namespace
