@@ -19,6 +19,7 @@
 #include "alerts/silences.h"
 #include "area_names.h"
 #include "audit_write.h"
+#include "acknowledgements.h"
 #include "composer.h"
 #include "directory.h"
 #include "engine_records.h"
@@ -38,31 +39,10 @@ namespace sakchy::alerts {
 namespace {
 
 constexpr std::size_t kMaxGroupListed = 1000;
-constexpr std::size_t kMaxAcksListed = 1000;
 constexpr std::size_t kMaxRecords = 10'000'000;
 constexpr auto kTickEvery = std::chrono::milliseconds(20);
 
 std::string SourceKey(const Report& r) { return r.channel + ":" + r.submitted_by; }
-
-constexpr std::size_t kMaxCodeMatches = 20;
-
-std::string Digits(std::string_view number) {
-  std::string out;
-  for (char c : number) {
-    if (c >= '0' && c <= '9') out += c;
-  }
-  return out;
-}
-
-std::string AckAnswer(Language language, bool ok) {
-  switch (language) {
-    case Language::kKy: return ok ? "Кабыл алынды" : "Эскертүү табылган жок";
-    case Language::kUz: return ok ? "Qabul qilindi" : "Ogohlantirish topilmadi";
-    case Language::kEn: return ok ? "Acknowledged" : "Unknown alert";
-    case Language::kRu: break;
-  }
-  return ok ? "Принято" : "Тревога не найдена";
-}
 
 class EngineImpl final : public Engine {
  public:
@@ -78,6 +58,7 @@ class EngineImpl final : public Engine {
         notifier_(cfg_, areas_),
         directory_(store, cfg_, std::move(contacts), areas, clock, ids_, notifier_),
         composer_(store, cfg_, areas, clock, ids_, directory_),
+        acks_(store, cfg_, clock, ids_, notifier_, metrics, directory_),
         unreachable_(metrics.GetCounter(
             "sakchy_alerts_unreachable_total",
             "Contacts that should have been alerted but have no usable channel")),
@@ -174,7 +155,9 @@ class EngineImpl final : public Engine {
       pthread_setname_np(pthread_self(), "sakchy-alerts");
       TickLoop();
     });
-    if (cfg_.channels.telegram) StartTelegramUpdates();
+    if (cfg_.channels.telegram) {
+      acks_.StartTelegram([this](const AckRequest& request) { return Acknowledge(request); });
+    }
     return OkStatus();
   }
 
@@ -185,7 +168,7 @@ class EngineImpl final : public Engine {
     }
     tick_cv_.notify_all();
     if (ticker_.joinable()) ticker_.join();
-    if (telegram_) telegram_->Stop();
+    acks_.Stop();
     if (dispatcher_) dispatcher_->Stop();
   }
 
@@ -224,48 +207,16 @@ class EngineImpl final : public Engine {
   }
 
   Result<AckOutcome> Acknowledge(const AckRequest& request) override {
-    return OnStateThread<Result<AckOutcome>>([this, &request] { return DoAcknowledge(request); });
+    return OnStateThread<Result<AckOutcome>>(
+        [this, &request] { return acks_.Acknowledge(request); });
   }
 
   Result<std::optional<AckOutcome>> AcknowledgeBySms(std::string_view sender,
                                                      std::string_view code) override {
-    const std::string digits = Digits(sender);
-    if (digits.size() < 7 || code.size() != 4) return std::optional<AckOutcome>();
-    std::vector<std::string> contacts;
-    for (const ContactInfo& info : Contacts()) {
-      for (const auto& ch : info.contact.channels) {
-        if (IsChannel(ch.type, ChannelKind::kSms) && Digits(ch.address) == digits) {
-          contacts.push_back(info.contact.id);
-          break;
-        }
-      }
-    }
-    // The newest notification with this code to one of them.
-    std::string best;
-    std::string best_contact;
-    for (const std::string& contact : contacts) {
-      storage::RecordScan scan;
-      scan.prefix = CodeKey(contact, code, {});
-      scan.reverse = true;
-      scan.limit = kMaxCodeMatches;
-      auto records = store_.ScanRecords(kCodesTable, scan);
-      if (!records) return tl::unexpected(records.error());
-      for (const auto& r : *records) {
-        const std::string id = r.key.substr(scan.prefix.size());
-        if (id > best) {
-          best = id;
-          best_contact = contact;
-        }
-      }
-    }
-    if (best.empty()) {
-      spdlog::info("alerts: an SMS acknowledgement with code {} matched no alert of a known "
-                   "contact; treated as a report",
-                   code);
-      return std::optional<AckOutcome>();
-    }
-    auto ack = Acknowledge(
-        {best, "contact:" + best_contact, std::string(ChannelName(ChannelKind::kSms)), ""});
+    auto request = acks_.FromSms(sender, code);
+    if (!request) return tl::unexpected(request.error());
+    if (!*request) return std::optional<AckOutcome>();
+    auto ack = Acknowledge(**request);
     if (!ack) return tl::unexpected(ack.error());
     return std::optional<AckOutcome>(std::move(*ack));
   }
@@ -301,7 +252,7 @@ class EngineImpl final : public Engine {
       if (!group) return tl::unexpected(group.error());
       detail.group = std::move(*group);
       std::reverse(detail.group.begin(), detail.group.end());
-      auto acks = ListAcks(detail.alert.group_key);
+      auto acks = acks_.List(detail.alert.group_key);
       if (!acks) return tl::unexpected(acks.error());
       detail.acks = std::move(*acks);
     } else {
@@ -385,64 +336,6 @@ class EngineImpl final : public Engine {
     auto task = [&promise, &fn] { promise.set_value(fn()); };
     dispatcher_->Post(task);
     return future.get();
-  }
-
-  // ---- Acknowledgements ----
-
-  Result<std::vector<Ack>> ListAcks(const std::string& group_key) {
-    storage::RecordScan scan;
-    scan.prefix = group_key;
-    scan.prefix.push_back('\0');
-    scan.limit = kMaxAcksListed;
-    auto records = store_.ScanRecords(kAcksTable, scan);
-    if (!records) return tl::unexpected(records.error());
-    std::vector<Ack> out;
-    for (const auto& r : *records) {
-      auto ack = DecodeAck(r.value);
-      if (!ack) return tl::unexpected(ack.error());
-      out.push_back(std::move(*ack));
-    }
-    return out;
-  }
-
-  // State thread.
-  Result<AckOutcome> DoAcknowledge(const AckRequest& request) {
-    auto stored = store_.GetAlert(request.alert_id);
-    if (!stored) return tl::unexpected(stored.error());
-    if (!stored->has_value() || (*stored)->kind == AlertKind::kRoute) {
-      return MakeError(ErrorCode::kNotFound, "no alert with id " + request.alert_id);
-    }
-    const Alert& alert = **stored;
-    const std::string group_key =
-        alert.group_key.empty() ? "event:" + alert.event_id : alert.group_key;
-    auto acks = ListAcks(group_key);
-    if (!acks) return tl::unexpected(acks.error());
-    for (const Ack& earlier : *acks) {
-      if (earlier.actor == request.actor) return AckOutcome{earlier, true};
-    }
-    Ack ack;
-    ack.id = ids_.Next();
-    ack.group_key = group_key;
-    ack.alert_id = alert.id;
-    ack.contact_id = alert.contact_id;
-    ack.actor = request.actor;
-    ack.via = request.via;
-    ack.note = request.note;
-    ack.at = clock_.NowMs();
-    storage::RecordWrite audit =
-        AuditWrite(ids_, ack.at, ack.actor, "alert.ack",
-                   alert.id, EncodeAck(ack));
-    notifier_.Acknowledge(group_key, ack.at);
-    std::vector<storage::RecordWrite> writes = notifier_.TakeDirty();
-    writes.push_back(storage::RecordWrite{std::string(kAcksTable), AckKey(ack), EncodeAck(ack)});
-    writes.push_back(std::move(audit));
-    if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
-    metrics_.GetCounter("sakchy_alerts_acked_total", "Alert groups acknowledged",
-                        {{"via", ack.via}})
-        .Inc();
-    spdlog::info("alerts: group {} acknowledged via {} by {} (alert {})", group_key, ack.via,
-                 ack.actor, alert.id);
-    return AckOutcome{std::move(ack), false};
   }
 
   // ---- Routing ----
@@ -776,58 +669,6 @@ class EngineImpl final : public Engine {
     return count;
   }
 
-  // ---- Telegram button ----
-
-  void StartTelegramUpdates() {
-    std::int64_t offset = 0;
-    if (auto stored = store_.GetRecord(kTelegramTable, "offset"); stored && *stored) {
-      offset = std::atoll((*stored)->c_str());
-    }
-    auto on_press = [this](const CallbackPress& press) { return OnPress(press); };
-    auto save = [this](std::int64_t next) {
-      std::vector<storage::RecordWrite> w{
-          {std::string(kTelegramTable), "offset", std::to_string(next)}};
-      if (auto st = store_.WriteRecords(w); !st) {
-        spdlog::warn("alerts: cannot store the telegram updates offset: {}", st.error().ToString());
-      }
-    };
-    telegram_ = std::make_unique<TelegramUpdates>(*cfg_.channels.telegram, offset, on_press, save);
-    telegram_->Start();
-  }
-
-  // Poller thread: a press of "Acknowledge" under a notification.
-  std::string OnPress(const CallbackPress& press) {
-    auto parsed = ParseAckCallback(press.data);
-    if (!parsed) return AckAnswer(Language::kRu, false);
-    auto stored = store_.GetAlert(parsed->second);
-    if (!stored || !stored->has_value()) return AckAnswer(Language::kRu, false);
-    const Alert& alert = **stored;
-    Language language = Language::kRu;
-    if (auto info = FindContact(alert.contact_id)) {
-      language = LanguageOrRussian(info->contact.language);
-    }
-    // Only the chat the notification went to can acknowledge it, with the code it showed (a
-    // channel addressed as @name answers with its numeric id: not comparable).
-    const bool same_chat =
-        alert.target.starts_with("@") || Digits(alert.target) == Digits(press.chat_id);
-    if (!IsChannel(alert.channel, ChannelKind::kTelegram) || !same_chat ||
-        AlertCode(alert.id) != parsed->first) {
-      spdlog::warn("alerts: a telegram button press for {} came from another chat or with a "
-                   "wrong code; ignored",
-                   alert.id);
-      return AckAnswer(language, false);
-    }
-    auto ack = Acknowledge({alert.id, "contact:" + alert.contact_id,
-                            std::string(ChannelName(ChannelKind::kTelegram)),
-                            "telegram user " + press.from_id});
-    if (!ack) {
-      spdlog::error("alerts: acknowledging {} from telegram failed: {}", alert.id,
-                    ack.error().ToString());
-      return AckAnswer(language, false);
-    }
-    return AckAnswer(language, true);
-  }
-
   // ---- Delivery outcomes ----
 
   // State thread: a notification is about to change state (written with what this returns).
@@ -948,6 +789,7 @@ class EngineImpl final : public Engine {
   Notifier notifier_;  // state thread only (and Start)
   Directory directory_;
   Composer composer_;  // state thread only
+  Acknowledgements acks_;
   std::unique_ptr<Dispatcher> dispatcher_;
   Counter& unreachable_;
   Counter& fallbacks_;
@@ -971,7 +813,6 @@ class EngineImpl final : public Engine {
   bool stopping_ = false;
   std::atomic<bool> tick_scheduled_{false};
   std::thread ticker_;
-  std::unique_ptr<TelegramUpdates> telegram_;
 
   // State thread (and Start).
   std::unique_ptr<ReplyDesk> replies_;  // set before Start; used on the state thread
