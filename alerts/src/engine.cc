@@ -21,6 +21,8 @@
 #include "audit_write.h"
 #include "acknowledgements.h"
 #include "composer.h"
+#include "follow_ups.h"
+#include "undelivered.h"
 #include "directory.h"
 #include "engine_records.h"
 #include "core/channel.h"
@@ -59,11 +61,11 @@ class EngineImpl final : public Engine {
         directory_(store, cfg_, std::move(contacts), areas, clock, ids_, notifier_),
         composer_(store, cfg_, areas, clock, ids_, directory_),
         acks_(store, cfg_, clock, ids_, notifier_, metrics, directory_),
+        follow_ups_(store, clock, ids_, notifier_, composer_),
+        undelivered_(cfg_, clock, ids_, metrics, directory_, composer_),
         unreachable_(metrics.GetCounter(
             "sakchy_alerts_unreachable_total",
             "Contacts that should have been alerted but have no usable channel")),
-        fallbacks_(metrics.GetCounter("sakchy_alerts_fallback_total",
-                                      "Notifications re-sent on a contact's next channel")),
         silenced_(metrics.GetCounter("sakchy_alerts_silenced_total",
                                      "Notifications held back by a silence (sent when it ends)")),
         held_(metrics.GetCounter("sakchy_alerts_rate_limited_total",
@@ -71,11 +73,6 @@ class EngineImpl final : public Engine {
         inhibited_(metrics.GetCounter("sakchy_alerts_inhibited_total",
                                       "Events not routed because a cluster alert covers them")),
         planned_(metrics.GetCounter("sakchy_alerts_planned_total", "Notifications created")),
-        notices_(metrics.GetCounter("sakchy_alerts_duty_notices_total",
-                                    "Notices to duty contacts about undeliverable alerts")),
-        unnoticed_(metrics.GetCounter(
-            "sakchy_alerts_undeliverable_unnoticed_total",
-            "Undeliverable alerts with no duty contact to tell (see alerts.duty)")),
         closed_for_capacity_(metrics.GetCounter(
             "sakchy_alert_groups_closed_total",
             "Alert groups closed early to stay within alerts.max_open_groups")) {
@@ -138,7 +135,7 @@ class EngineImpl final : public Engine {
     }
     DispatcherHooks hooks;
     hooks.on_change = [this](const Alert& alert, DeliveryState before) {
-      return OnChange(alert, before);
+      return undelivered_.OnChange(alert, before);
     };
     hooks.ids = &ids_;
     dispatcher_ = Dispatcher::Create(store_, cfg_, directory_.All(), clock_, metrics_, &areas_,
@@ -287,7 +284,15 @@ class EngineImpl final : public Engine {
     if (verdict.cluster_id.empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "verdict: cluster_id is required");
     }
-    return OnStateThread<Result<std::size_t>>([this, &verdict] { return DoFollowUp(verdict); });
+    auto follow_up = [this, &verdict]() -> Result<std::size_t> {
+      auto created = follow_ups_.Create(verdict);
+      if (!created) return tl::unexpected(created.error());
+      const std::size_t count = created->size();
+      planned_.Inc(count);
+      if (count > 0) dispatcher_->Enqueue(std::move(*created));
+      return count;
+    };
+    return OnStateThread<Result<std::size_t>>(follow_up);
   }
 
   std::size_t backlog() const override { return dispatcher_ ? dispatcher_->backlog() : 0; }
@@ -580,206 +585,6 @@ class EngineImpl final : public Engine {
     return OkStatus();
   }
 
-  // State thread.
-  Result<std::size_t> DoFollowUp(const Verdict& verdict) {
-    const TimeMs now = clock_.NowMs();
-    const std::string group_key =
-        "verdict:" + verdict.cluster_id + ":" + std::to_string(verdict.decided_at);
-    // Who received something about the rumour: the newest sent/delivered notification each.
-    std::map<std::string, Alert> reached;
-    auto consider = [&](const std::vector<Alert>& alerts) {
-      for (const Alert& a : alerts) {
-        if (a.kind != AlertKind::kEvent && a.kind != AlertKind::kSignal &&
-            a.kind != AlertKind::kDigest) {
-          continue;
-        }
-        if (a.state != DeliveryState::kSent && a.state != DeliveryState::kDelivered) continue;
-        auto it = reached.find(a.contact_id);
-        if (it == reached.end() || it->second.id < a.id) reached[a.contact_id] = a;
-      }
-    };
-    storage::AlertFilter by_subject;
-    by_subject.subject_id = verdict.cluster_id;
-    auto signal_alerts = store_.ListAlerts(by_subject, 1000, {});
-    if (!signal_alerts) return tl::unexpected(signal_alerts.error());
-    consider(*signal_alerts);
-    for (std::size_t i = 0; i < verdict.event_ids.size() && i < kMaxFollowUpEvents; ++i) {
-      storage::AlertFilter by_event;
-      by_event.event_id = verdict.event_ids[i];
-      auto listed = store_.ListAlerts(by_event, 100, {});
-      if (!listed) return tl::unexpected(listed.error());
-      consider(*listed);
-    }
-    // Once per contact and verdict.
-    storage::AlertFilter done_filter;
-    done_filter.group_key = group_key;
-    auto done = store_.ListAlerts(done_filter, 1000, {});
-    if (!done) return tl::unexpected(done.error());
-    for (const Alert& a : *done) reached.erase(a.contact_id);
-
-    boost::json::object verdict_json{{"cluster_id", verdict.cluster_id},
-                                     {"status", VerdictStatusName(verdict.status)},
-                                     {"statement", verdict.statement},
-                                     {"decided_by", verdict.decided_by},
-                                     {"decided_at", verdict.decided_at}};
-    std::vector<Alert> created;
-    std::vector<storage::RecordWrite> records;
-    for (const auto& [contact_id, base] : reached) {
-      Alert f;
-      f.id = ids_.Next();
-      f.kind = AlertKind::kFollowUp;
-      f.group_key = group_key;
-      f.subject_id = verdict.cluster_id;
-      f.event_ids.assign(verdict.event_ids.begin(),
-                         verdict.event_ids.begin() +
-                             static_cast<std::ptrdiff_t>(std::min<std::size_t>(
-                                 verdict.event_ids.size(), 50)));
-      f.event_id = f.event_ids.empty() ? std::string() : f.event_ids.front();
-      f.area = base.area;
-      f.severity = base.severity;
-      f.categories = base.categories;
-      f.contact_id = contact_id;
-      f.channel = base.channel;
-      f.target = base.target;
-      f.channel_index = base.channel_index;
-      f.sequence = 1;
-      f.idempotency_key = NotificationKey(group_key, contact_id, f.channel, f.target, 1);
-      f.created_at = now;
-      f.next_attempt_at = now;
-      composer_.RenderFollowUp(f, verdict, verdict_json, now);
-      records.push_back(CodeRecord(f));
-      created.push_back(std::move(f));
-    }
-    notifier_.Resolve(verdict.cluster_id, now);
-    for (auto& r : notifier_.TakeDirty()) records.push_back(std::move(r));
-    records.push_back({std::string(kVerdictsTable), verdict.cluster_id,
-                       ToJsonText(boost::json::value(verdict_json))});
-    storage::RecordWrite audit =
-        AuditWrite(ids_, now, verdict.decided_by.empty() ? "analytics" : verdict.decided_by, "alert.follow_up",
-                   verdict.cluster_id, ToJsonText(boost::json::value(
-        boost::json::object{{"status", VerdictStatusName(verdict.status)},
-                            {"recipients", created.size()}})));
-    records.push_back(std::move(audit));
-    if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
-    const std::size_t count = created.size();
-    planned_.Inc(count);
-    spdlog::info("alerts: verdict {} on {}: {} follow-ups", VerdictStatusName(verdict.status),
-                 verdict.cluster_id, count);
-    if (!created.empty()) dispatcher_->Enqueue(std::move(created));
-    return count;
-  }
-
-  // ---- Delivery outcomes ----
-
-  // State thread: a notification is about to change state (written with what this returns).
-  Reaction OnChange(const Alert& alert, DeliveryState /*before*/) {
-    Reaction reaction;
-    const bool undelivered =
-        alert.state == DeliveryState::kFailed || alert.state == DeliveryState::kDeadLetter;
-    // A reply to a reporter has no other channel and no duty contact to tell: it stays failed.
-    if (!undelivered || alert.kind == AlertKind::kNotice || alert.kind == AlertKind::kReply) {
-      return reaction;
-    }
-    if (auto fallback = Fallback(alert)) {
-      storage::RecordWrite audit =
-          AuditWrite(ids_, clock_.NowMs(), "system", "alert.fallback",
-                     alert.id, "{\"next\":\"" + fallback->id + "\",\"channel\":\"" + fallback->channel +
-                      "\"}");
-      reaction.records.push_back(std::move(audit));
-      fallbacks_.Inc();
-      spdlog::info("alerts: {} {} for contact {}; trying its next channel ({}) as {}", alert.id,
-                   DeliveryStateName(alert.state), alert.contact_id, fallback->channel,
-                   fallback->id);
-      reaction.records.push_back(CodeRecord(*fallback));
-      reaction.alerts.push_back(std::move(*fallback));
-      return reaction;
-    }
-    // Every channel failed: tell the duty contact (visible as a notice and in the outbox state).
-    std::vector<Alert> notices = Notices(alert);
-    boost::json::array told;
-    for (const Alert& n : notices) told.emplace_back(n.contact_id);
-    storage::RecordWrite audit = AuditWrite(
-        ids_, clock_.NowMs(), "system", "alert.undeliverable", alert.id,
-        ToJsonText(boost::json::value(boost::json::object{
-            {"contact_id", alert.contact_id}, {"state", DeliveryStateName(alert.state)},
-            {"error", alert.last_error}, {"duty", std::move(told)}})));
-    reaction.records.push_back(std::move(audit));
-    if (notices.empty()) {
-      unnoticed_.Inc();
-      spdlog::error("alerts: {} for contact {} could not be delivered and no duty contact can be "
-                    "told (alerts.duty, or a contact with role analyst_on_duty for area '{}')",
-                    alert.id, alert.contact_id, alert.area);
-    } else {
-      notices_.Inc(notices.size());
-      spdlog::warn("alerts: {} for contact {} could not be delivered ({}); told {} duty contact(s)",
-                   alert.id, alert.contact_id, alert.last_error, notices.size());
-    }
-    for (Alert& n : notices) {
-      reaction.records.push_back(CodeRecord(n));
-      reaction.alerts.push_back(std::move(n));
-    }
-    composer_.ForgetEvents();
-    return reaction;
-  }
-
-  std::vector<Alert> Notices(const Alert& failed) {
-    std::vector<Alert> out;
-    const TimeMs now = clock_.NowMs();
-    for (const config::Contact* duty : directory_.Duty(failed)) {
-      const int index = UsableChannels(*duty, cfg_.channels).front();
-      const config::ContactChannel& channel = duty->channels[static_cast<std::size_t>(index)];
-      Alert n;
-      n.id = ids_.Next();
-      n.kind = AlertKind::kNotice;
-      n.group_key = "notice:" + failed.id;
-      n.subject_id = failed.id;
-      n.event_id = failed.event_id;
-      n.event_ids = failed.event_ids;
-      n.area = failed.area;
-      n.severity = failed.severity;
-      n.categories = failed.categories;
-      n.contact_id = duty->id;
-      n.channel = channel.type;
-      n.target = channel.address;
-      n.channel_index = index;
-      n.sequence = 1;
-      n.idempotency_key = NotificationKey(n.group_key, n.contact_id, n.channel, n.target, 1);
-      n.created_at = now;
-      n.next_attempt_at = now;
-      composer_.RenderStored(n, &failed);
-      out.push_back(std::move(n));
-    }
-    return out;
-  }
-
-  // The same notification on the contact's next usable channel, if there is one.
-  std::optional<Alert> Fallback(const Alert& alert) {
-    const config::Contact* contact = directory_.Current(alert.contact_id);
-    if (contact == nullptr) return std::nullopt;
-    for (int index : UsableChannels(*contact, cfg_.channels)) {
-      if (index <= alert.channel_index) continue;
-      const config::ContactChannel& channel = contact->channels[static_cast<std::size_t>(index)];
-      Alert next = alert;
-      next.id = ids_.Next();
-      next.channel = channel.type;
-      next.target = channel.address;
-      next.channel_index = index;
-      next.idempotency_key = NotificationKey(next.group_key, next.contact_id, next.channel,
-                                             next.target, next.sequence);
-      next.state = DeliveryState::kPending;
-      next.attempts = 0;
-      next.created_at = clock_.NowMs();
-      next.next_attempt_at = next.created_at;
-      next.delivered_at = 0;
-      next.sent_at = 0;
-      next.last_error.clear();
-      composer_.RenderStored(next);  // for its own channel
-      composer_.ForgetEvents();
-      return next;
-    }
-    return std::nullopt;
-  }
-
   storage::Store& store_;
   const config::AlertsConfig cfg_;
   const config::AreaTree& areas_;
@@ -790,15 +595,14 @@ class EngineImpl final : public Engine {
   Directory directory_;
   Composer composer_;  // state thread only
   Acknowledgements acks_;
+  FollowUps follow_ups_;      // state thread only
+  Undelivered undelivered_;  // state thread only
   std::unique_ptr<Dispatcher> dispatcher_;
   Counter& unreachable_;
-  Counter& fallbacks_;
   Counter& silenced_;
   Counter& held_;
   Counter& inhibited_;
   Counter& planned_;
-  Counter& notices_;
-  Counter& unnoticed_;
   Counter& closed_for_capacity_;
   TimeMs last_capacity_warning_ = 0;
   std::shared_ptr<std::atomic<std::size_t>> groups_gauge_ =
