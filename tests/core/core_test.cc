@@ -1,7 +1,9 @@
 // core: time, ids, UTF-8, crypto, metrics.
 
+#include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/id.h"
@@ -118,6 +120,35 @@ TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
   std::string out;
   for (std::uint32_t cp : {0x41u, 0x4A3u, 0x20ACu, 0x1F600u, 0xD800u, 0x110000u}) AppendUtf8(out, cp);
   EXPECT_EQ(out, "A\xD2\xA3\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+// One decoder, one contract: each ill-formed byte is one U+FFFD (lenient), and the validator
+// reports the first of them.
+TEST(Utf8Test, DecodeUtf8ReplacesEachIllFormedByteAndAgreesWithTheValidator) {
+  const std::string text =
+      "a\xD0\x96\xE2\x82\xAC\xF0\x9F\x98\x80"  // 1, 2, 3 and 4 bytes
+      "\xC0\xAF"                                 // overlong
+      "\xED\xA0\x80"                             // surrogate
+      "\xE2\x82";                                // cut off
+  std::vector<char32_t> cps;
+  std::vector<std::size_t> ends;
+  for (std::size_t pos = 0; pos < text.size();) {
+    cps.push_back(DecodeUtf8(text, pos));
+    ends.push_back(pos);
+  }
+  const std::vector<char32_t> want = {U'a', 0x416, 0x20AC, 0x1F600, 0xFFFD, 0xFFFD,
+                                      0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD};
+  EXPECT_EQ(cps, want);
+  EXPECT_EQ(ends[3], 10u);
+  EXPECT_EQ(ends.back(), text.size());
+  EXPECT_EQ(FindInvalidUtf8(text), std::optional<std::size_t>(10));
+  EXPECT_EQ(FindInvalidUtf8(text.substr(0, 10)), std::nullopt);
+  EXPECT_EQ(DecodeUtf8Before(text, 10), char32_t{0x1F600});
+  EXPECT_EQ(DecodeUtf8Before(text, 3), char32_t{0x416});
+  EXPECT_EQ(DecodeUtf8Before(text, 0), char32_t{0});
+  std::string round;
+  for (std::size_t i = 0; i < 4; ++i) AppendUtf8(round, cps[i]);
+  EXPECT_EQ(round, text.substr(0, 10));
 }
 
 }  // namespace
