@@ -282,24 +282,6 @@ void ParseClassifier(const YAML::Node& node, ClassifierConfig& out, Issues& issu
   map.Finish();
 }
 
-// Reads the name of an environment variable at `node` and returns its (non-empty) value.
-std::optional<std::string> ReadEnvSecret(const YAML::Node& node, const std::string& field,
-                                         Issues& issues, std::string& name_out) {
-  auto name = ReadString(node, field, issues);
-  if (!name) return std::nullopt;
-  name_out = *name;
-  const char* env = std::getenv(name->c_str());
-  if (env == nullptr) {
-    issues.Add(node, field, "environment variable " + *name + " is not set");
-    return std::nullopt;
-  }
-  if (*env == '\0') {
-    issues.Add(node, field, "environment variable " + *name + " is empty");
-    return std::nullopt;
-  }
-  return std::string(env);
-}
-
 // "+" and 7..15 digits (E.164).
 bool IsPhoneNumber(const std::string& s) {
   if (s.size() < 8 || s.size() > 16 || s.front() != '+') return false;
@@ -352,7 +334,7 @@ void ParseSmsChannel(const YAML::Node& node, SmsChannelConfig& out, Issues& issu
     if (auto value = ReadString(*n, map.Field("username"), issues)) out.username = *value;
   }
   if (auto n = map.Require("password_env")) {
-    if (auto value = ReadEnvSecret(*n, map.Field("password_env"), issues, out.password_env)) {
+    if (auto value = ReadEnvValue(*n, map.Field("password_env"), issues, &out.password_env)) {
       out.password = *value;
     }
   }
@@ -387,7 +369,7 @@ void ParseTelegramChannel(const YAML::Node& node, TelegramChannelConfig& out, Is
     }
   }
   if (auto n = map.Require("token_env")) {
-    if (auto value = ReadEnvSecret(*n, map.Field("token_env"), issues, out.token_env)) {
+    if (auto value = ReadEnvValue(*n, map.Field("token_env"), issues, &out.token_env)) {
       out.token = *value;
     }
   }
@@ -420,7 +402,7 @@ void ParseEmailChannel(const YAML::Node& node, EmailChannelConfig& out, Issues& 
   }
   if (password_env) {
     if (auto value =
-            ReadEnvSecret(*password_env, map.Field("password_env"), issues, out.password_env)) {
+            ReadEnvValue(*password_env, map.Field("password_env"), issues, &out.password_env)) {
       out.password = *value;
     }
   }
@@ -804,23 +786,6 @@ void ParseLogging(const YAML::Node& node, LoggingConfig& out, Issues& issues) {
     }
   }
   map.Finish();
-}
-
-// Reads the value of the environment variable named at `node`; reports unset or empty variables.
-std::optional<std::string> ReadEnvValue(const YAML::Node& node, const std::string& field,
-                                        Issues& issues) {
-  auto name = ReadString(node, field, issues);
-  if (!name) return std::nullopt;
-  const char* env = std::getenv(name->c_str());
-  if (env == nullptr) {
-    issues.Add(node, field, "environment variable " + *name + " is not set");
-    return std::nullopt;
-  }
-  if (*env == '\0') {
-    issues.Add(node, field, "environment variable " + *name + " is empty");
-    return std::nullopt;
-  }
-  return std::string(env);
 }
 
 bool IsSourceId(const std::string& s) {

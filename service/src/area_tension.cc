@@ -1,6 +1,5 @@
 #include "service/area_tension.h"
 
-#include <pthread.h>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -227,31 +226,14 @@ Result<std::vector<RaisedSpike>> AreaTension::CheckSpikes() {
 
 void AreaTension::Start() {
   if (config_.spikes.check_interval_ms <= 0) return;
-  std::lock_guard lock(thread_mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "sakchy-tension");
-    std::unique_lock lock(thread_mu_);
-    while (!stop_) {
-      lock.unlock();
-      if (auto r = CheckSpikes(); !r) {
-        spdlog::error("area spike check failed: {}", r.error().ToString());
-      }
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(config_.spikes.check_interval_ms),
-                     [this] { return stop_; });
-    }
-  });
+  worker_.Start("sakchy-tension", std::chrono::milliseconds(config_.spikes.check_interval_ms),
+                PeriodicWorker::FirstRun::kAtStart, [this] {
+                  if (auto r = CheckSpikes(); !r) {
+                    spdlog::error("area spike check failed: {}", r.error().ToString());
+                  }
+                });
 }
 
-void AreaTension::Stop() {
-  {
-    std::lock_guard lock(thread_mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void AreaTension::Stop() { worker_.Stop(); }
 
 }  // namespace sakchy::service

@@ -30,6 +30,7 @@
 #include "core/metrics.h"
 #include "core/thread.h"
 #include "core/time.h"
+#include "core/version.h"
 #include "ingest/clustering.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
@@ -676,7 +677,7 @@ int Serve(const ServeOptions& options) {
 
   if (tls) spdlog::info("tls: serving {}", server.TlsDescription());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
-               "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
+               kVersion, cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
                rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
                auth.size(), AllocatorName());
   if (auth.size() == 0) {

@@ -1,5 +1,8 @@
 // core: time, ids, UTF-8, crypto, metrics.
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -8,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/metrics.h"
+#include "core/periodic_worker.h"
 #include "core/time.h"
 #include "core/utf8.h"
 #include "testutil/testutil.h"
@@ -167,6 +171,55 @@ TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
   EXPECT_FALSE(ParseVerdictStatus(""));
   EXPECT_EQ(SignalKindName(Signal::Kind::kAreaSpike), "area_spike");
   EXPECT_EQ(SignalKindName(Signal::Kind::kClusterSpread), "cluster_spread");
+}
+
+}  // namespace
+}  // namespace sakchy
+
+namespace sakchy {
+namespace {
+
+// Counts runs; lets a test wait for a given count with a deadline.
+struct RunCounter {
+  std::mutex mu;
+  std::condition_variable cv;
+  int runs = 0;
+  void Inc() {
+    std::lock_guard lock(mu);
+    ++runs;
+    cv.notify_all();
+  }
+  bool WaitFor(int n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return runs >= n; });
+  }
+};
+
+TEST(PeriodicWorkerTest, RunsAtStartAndStopsWithoutWaitingOutTheInterval) {
+  RunCounter counter;
+  PeriodicWorker worker;
+  worker.Start("test-worker", std::chrono::hours(1), PeriodicWorker::FirstRun::kAtStart,
+               [&] { counter.Inc(); });
+  EXPECT_TRUE(worker.running());
+  ASSERT_TRUE(counter.WaitFor(1));
+  const auto before = std::chrono::steady_clock::now();
+  worker.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::minutes(1));
+  EXPECT_FALSE(worker.running());
+  EXPECT_EQ(counter.runs, 1);
+}
+
+TEST(PeriodicWorkerTest, AfterIntervalDoesNotRunBeforeStopAndRestarts) {
+  RunCounter counter;
+  PeriodicWorker worker;
+  worker.Start("test-worker", std::chrono::hours(1), PeriodicWorker::FirstRun::kAfterInterval,
+               [&] { counter.Inc(); });
+  worker.Stop();
+  EXPECT_EQ(counter.runs, 0);
+  worker.Start("test-worker", std::chrono::milliseconds(1), PeriodicWorker::FirstRun::kAtStart,
+               [&] { counter.Inc(); });
+  ASSERT_TRUE(counter.WaitFor(3));  // repeats every interval
+  worker.Stop();
 }
 
 }  // namespace

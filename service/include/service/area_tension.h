@@ -7,17 +7,16 @@
 // Thread safety: all methods may be called concurrently. Blocking: every method except
 // Start/Stop reads the store; call them off the io threads.
 
-#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "config/analytics.h"
 #include "config/areas.h"
 #include "core/metrics.h"
+#include "core/periodic_worker.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "storage/store.h"
@@ -97,10 +96,7 @@ class AreaTension {
 
   std::mutex mu_;  // serialises CheckSpikes
 
-  std::mutex thread_mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: stopped before the members its task uses go
 };
 
 }  // namespace sakchy::service
