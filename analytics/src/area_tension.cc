@@ -1,4 +1,4 @@
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -7,10 +7,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "analytics/counter_key.h"
 #include "core/json_text.h"
 #include "core/local_time.h"
 
-namespace sakchy::service {
+namespace sakchy::analytics {
 
 namespace json = boost::json;
 
@@ -171,9 +172,9 @@ Signal AreaTension::MakeSignal(const RaisedSpike& spike, const TensionPoint& poi
   if (table && table->rows() == 1) {
     std::vector<std::pair<std::int64_t, std::string>> cats;
     for (auto i = table->offsets[0]; i < table->offsets[1]; ++i) {
-      const std::string& dim = (*table->dims)[table->cells[i].dim];
-      if (dim.starts_with("category:") && table->cells[i].value > 0) {
-        cats.emplace_back(-table->cells[i].value, dim.substr(9));
+      const auto key = CounterKey::Decode((*table->dims)[table->cells[i].dim]);
+      if (key && key->kind == CounterKey::Kind::kCategory && table->cells[i].value > 0) {
+        cats.emplace_back(-table->cells[i].value, std::string(key->category));
       }
     }
     std::sort(cats.begin(), cats.end());
@@ -236,4 +237,4 @@ void AreaTension::Start() {
 
 void AreaTension::Stop() { worker_.Stop(); }
 
-}  // namespace sakchy::service
+}  // namespace sakchy::analytics
