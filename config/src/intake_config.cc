@@ -41,6 +41,56 @@ std::string CheckTimeline(const std::string& t) {
   return "";
 }
 
+// The keys of one source that only VK walls (owner, api_version, comments_posts) or Mastodon
+// (timeline) read, in that order.
+void ReadVkAndMastodonKeys(const YAML::Node& item, MapReader& map, SourceConfig& s,
+                           Issues& issues) {
+  if (auto owner = map.Get("owner")) {
+    if (s.type != "vk" && !s.type.empty()) {
+      issues.Add(*owner, map.Field("owner"), "only used by a vk source");
+    } else if (auto value = ReadString(*owner, map.Field("owner"), issues)) {
+      const bool ok = value->size() <= 64 && std::all_of(value->begin(), value->end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
+      });
+      if (ok) {
+        s.vk_owner = *value;
+      } else {
+        issues.Add(*owner, map.Field("owner"),
+                   "expected a community id (-123456) or short name (osh_news), got '" + *value +
+                       "'");
+      }
+    }
+  } else if (s.type == "vk") {
+    issues.Add(item, map.Field("owner"), "a vk source needs the wall's owner (-123456 or a short name)");
+  }
+  if (auto version = map.Get("api_version")) {
+    if (s.type != "vk" && !s.type.empty()) {
+      issues.Add(*version, map.Field("api_version"), "only used by a vk source");
+    } else if (auto value = ReadString(*version, map.Field("api_version"), issues)) {
+      s.api_version = *value;
+    }
+  }
+  if (auto comments = map.Get("comments_posts")) {
+    if (s.type != "vk" && !s.type.empty()) {
+      issues.Add(*comments, map.Field("comments_posts"), "only used by a vk source");
+    } else if (auto value = ReadInt(*comments, map.Field("comments_posts"), issues, 0, 20)) {
+      s.comments_posts = static_cast<int>(*value);
+    }
+  }
+  if (auto timeline = map.Get("timeline")) {
+    if (s.type != "mastodon" && !s.type.empty()) {
+      issues.Add(*timeline, map.Field("timeline"), "only used by a mastodon source");
+    } else if (auto value = ReadString(*timeline, map.Field("timeline"), issues)) {
+      const std::string problem = CheckTimeline(*value);
+      if (problem.empty()) {
+        s.timeline = *value;
+      } else {
+        issues.Add(*timeline, map.Field("timeline"), problem);
+      }
+    }
+  }
+}
+
 void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues& issues) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
@@ -114,50 +164,7 @@ void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues
       issues.Add(item, map.Field("token_env"),
                  "a vk source needs token_env (the variable holding the service token)");
     }
-    if (auto owner = map.Get("owner")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*owner, map.Field("owner"), "only used by a vk source");
-      } else if (auto value = ReadString(*owner, map.Field("owner"), issues)) {
-        const bool ok = value->size() <= 64 && std::all_of(value->begin(), value->end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
-        });
-        if (ok) {
-          s.vk_owner = *value;
-        } else {
-          issues.Add(*owner, map.Field("owner"),
-                     "expected a community id (-123456) or short name (osh_news), got '" + *value +
-                         "'");
-        }
-      }
-    } else if (s.type == "vk") {
-      issues.Add(item, map.Field("owner"), "a vk source needs the wall's owner (-123456 or a short name)");
-    }
-    if (auto version = map.Get("api_version")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*version, map.Field("api_version"), "only used by a vk source");
-      } else if (auto value = ReadString(*version, map.Field("api_version"), issues)) {
-        s.api_version = *value;
-      }
-    }
-    if (auto comments = map.Get("comments_posts")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*comments, map.Field("comments_posts"), "only used by a vk source");
-      } else if (auto value = ReadInt(*comments, map.Field("comments_posts"), issues, 0, 20)) {
-        s.comments_posts = static_cast<int>(*value);
-      }
-    }
-    if (auto timeline = map.Get("timeline")) {
-      if (s.type != "mastodon" && !s.type.empty()) {
-        issues.Add(*timeline, map.Field("timeline"), "only used by a mastodon source");
-      } else if (auto value = ReadString(*timeline, map.Field("timeline"), issues)) {
-        const std::string problem = CheckTimeline(*value);
-        if (problem.empty()) {
-          s.timeline = *value;
-        } else {
-          issues.Add(*timeline, map.Field("timeline"), problem);
-        }
-      }
-    }
+    ReadVkAndMastodonKeys(item, map, s, issues);
     ReadIntInto(map, "interval_ms", issues, 10, kMax, s.interval_ms);
     ReadIntInto(map, "timeout_ms", issues, 1, kMax, s.timeout_ms);
     ReadIntInto(map, "max_body_bytes", issues, 1024, kMax, s.max_body_bytes);
