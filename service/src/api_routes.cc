@@ -116,6 +116,51 @@ std::span<const Endpoint> Api::Endpoints() {
 
 std::span<const Endpoint> Api::OpenEndpoints() { return kOpenEndpoints; }
 
+// Paths that answer without a bearer token: no data, their own authentication (Kannel's shared
+// secret, WhatsApp's signature, the per-alert token of a delivery report), or public by design
+// (the published verified answers). Matched before the endpoint table; the intake and delivery
+// paths exist only when their feature is on.
+const Api::OpenRoute* Api::FindOpenRoute(std::string_view path) const {
+  static constexpr OpenRoute kOpenRoutes[] = {
+      {"/healthz", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnHealthz},
+      {"/readyz", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnReadyz},
+      {"/openapi.json", "GET", OpenRoute::Needs::kNothing, &Api::OnOpenApi},
+      {"/v1/ingest/kannel", "GET, POST", OpenRoute::Needs::kKannel, &Api::KannelMo},
+      {"/v1/ingest/whatsapp", "", OpenRoute::Needs::kWhatsApp, &Api::WhatsAppRoute},
+      {"/v1/public/answers", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswers},
+      {"/v1/public/answers.atom", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswersAtom},
+      {"/v1/alerts/dlr", "", OpenRoute::Needs::kAlerts, &Api::AlertsDlr},
+  };
+  for (const auto& r : kOpenRoutes) {
+    if (r.path != path) continue;
+    switch (r.needs) {
+      case OpenRoute::Needs::kNothing: return &r;
+      case OpenRoute::Needs::kKannel: return d_.kannel ? &r : nullptr;
+      case OpenRoute::Needs::kWhatsApp: return d_.whatsapp ? &r : nullptr;
+      case OpenRoute::Needs::kAlerts: return d_.alerts != nullptr ? &r : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+// Liveness and readiness carry no data and stay open for orchestrators.
+net::awaitable<HttpResponse> Api::OnHealthz(HttpRequest) {
+  co_return Json(200, json::object{{"status", "ok"}});
+}
+net::awaitable<HttpResponse> Api::OnReadyz(HttpRequest req) { co_return Readyz(req); }
+net::awaitable<HttpResponse> Api::OnOpenApi(HttpRequest) {  // documentation, no data
+  HttpResponse r;
+  r.body = std::string(OpenApiDocument());
+  co_return r;
+}
+net::awaitable<HttpResponse> Api::OnPublicAnswers(HttpRequest req) {
+  return PublicAnswersRoute(std::move(req), /*atom=*/false);
+}
+net::awaitable<HttpResponse> Api::OnPublicAnswersAtom(HttpRequest req) {
+  return PublicAnswersRoute(std::move(req), /*atom=*/true);
+}
+
+
 // The table's handlers: each passes the parts of the call its endpoint reads. The asynchronous
 // ones return the handler's coroutine as is (no frame of their own).
 net::awaitable<HttpResponse> Api::OnPostReport(ApiCall c) {
@@ -217,6 +262,18 @@ std::string AllowedMethods(std::string_view pattern) {
   return out;
 }
 
+// True when `method` is one of `allow` ("GET, HEAD").
+bool AllowsMethod(std::string_view allow, std::string_view method) {
+  while (!allow.empty()) {
+    const auto comma = allow.find(',');
+    std::string_view one = allow.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    if (one == method) return true;
+    allow = comma == std::string_view::npos ? std::string_view() : allow.substr(comma + 1);
+  }
+  return false;
+}
+
 HttpResponse MethodNotAllowed(const std::string& method, const std::string& route,
                               const std::string& allow) {
   auto r = Problem(405, "Method Not Allowed", method + " is not supported on " + route);
@@ -224,14 +281,6 @@ HttpResponse MethodNotAllowed(const std::string& method, const std::string& rout
   return r;
 }
 
-// Paths that answer without a bearer token (no data, their own authentication, or public by
-// design: the published verified answers).
-bool IsOpenPath(const std::string& path, bool kannel, bool alerts, bool whatsapp) {
-  return path == "/healthz" || path == "/readyz" || path == "/openapi.json" ||
-         IsConsolePath(path) || (kannel && path == "/v1/ingest/kannel") ||
-         (alerts && path == "/v1/alerts/dlr") || (whatsapp && path == "/v1/ingest/whatsapp") ||
-         path == "/v1/public/answers" || path == "/v1/public/answers.atom";
-}
 
 }  // namespace
 
@@ -276,10 +325,7 @@ std::variant<Api::Resolved, HttpResponse> Api::Resolve(const HttpRequest& req,
 }
 
 std::optional<HttpResponse> Api::Admit(const HttpRequest& req) {
-  if (IsOpenPath(req.path, d_.kannel.has_value(), d_.alerts != nullptr,
-                 d_.whatsapp.has_value())) {
-    return std::nullopt;
-  }
+  if (FindOpenRoute(req.path) != nullptr || IsConsolePath(req.path)) return std::nullopt;
   std::string route = "unmatched";
   auto resolved = Resolve(req, route);
   auto* refused = std::get_if<HttpResponse>(&resolved);
@@ -292,46 +338,17 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
   const std::string& p = req.path;
   const std::string& m = req.method;
 
-  // Liveness and readiness carry no data and stay open for orchestrators.
-  if (p == "/healthz" || p == "/readyz") {
-    route = p;
-    if (m != "GET" && m != "HEAD") co_return MethodNotAllowed(m, route, "GET, HEAD");
-    if (p == "/healthz") co_return Json(200, json::object{{"status", "ok"}});
-    co_return Readyz(req);
+  if (const OpenRoute* open = FindOpenRoute(p)) {
+    route = std::string(open->path);
+    if (!open->allow.empty() && !AllowsMethod(open->allow, m)) {
+      co_return MethodNotAllowed(m, route, std::string(open->allow));
+    }
+    auto handled = (this->*open->handler)(std::move(req));
+    co_return co_await std::move(handled);
   }
   if (IsConsolePath(p)) {  // the web console's static files (console.cc); no data
     route = "/ui";
     co_return ServeConsole(req);
-  }
-  if (p == "/openapi.json") {  // documentation, no data
-    route = "/openapi.json";
-    if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
-    HttpResponse r;
-    r.body = std::string(OpenApiDocument());
-    co_return r;
-  }
-  // Kannel authenticates with its shared secret (and source address), not a bearer token.
-  if (p == "/v1/ingest/kannel" && d_.kannel) {
-    route = "/v1/ingest/kannel";
-    if (m != "GET" && m != "POST") co_return MethodNotAllowed(m, route, "GET, POST");
-    co_return co_await KannelMo(std::move(req));
-  }
-  // WhatsApp signs its webhook with the app secret (X-Hub-Signature-256).
-  if (p == "/v1/ingest/whatsapp" && d_.whatsapp) {
-    route = "/v1/ingest/whatsapp";
-    co_return co_await WhatsAppRoute(std::move(req));
-  }
-  // Published verified answers are public: no token, nothing private in them.
-  if (p == "/v1/public/answers" || p == "/v1/public/answers.atom") {
-    route = p;
-    if (m != "GET") co_return MethodNotAllowed(m, route, "GET");
-    const bool atom = p.ends_with(".atom");  // `p` views req.path: read it before the move
-    co_return co_await PublicAnswersRoute(std::move(req), atom);
-  }
-  // Kannel delivery reports carry a per-alert token in their URL, not a bearer token.
-  if (p == "/v1/alerts/dlr" && d_.alerts) {
-    route = "/v1/alerts/dlr";
-    co_return co_await AlertsDlr(std::move(req));
   }
 
   // Admit() refused what does not resolve before the body was read; resolving again is cheap

@@ -176,6 +176,22 @@ class Api final : public RequestHandler {
                                                  Principal who);
   boost::asio::awaitable<HttpResponse> ExportLabels(HttpRequest request, Principal who);
 
+  // A path served without a bearer token, before the endpoint table (api_routes.cc).
+  struct OpenRoute {
+    enum class Needs : std::uint8_t { kNothing, kKannel, kWhatsApp, kAlerts };
+    std::string_view path;
+    std::string_view allow;  // methods served, for a 405's Allow; empty: the handler checks
+    Needs needs;             // the feature that must be on for the path to exist
+    boost::asio::awaitable<HttpResponse> (Api::*handler)(HttpRequest);
+  };
+  // The open route of `path` whose feature is on, or nullptr.
+  const OpenRoute* FindOpenRoute(std::string_view path) const;
+  boost::asio::awaitable<HttpResponse> OnHealthz(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnReadyz(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnOpenApi(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnPublicAnswers(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnPublicAnswersAtom(HttpRequest request);
+
   // The endpoint table's handlers (api_routes.cc), one per row.
   using Awaitable = boost::asio::awaitable<HttpResponse>;
   Awaitable OnPostReport(ApiCall call);
