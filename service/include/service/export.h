@@ -21,8 +21,6 @@
 
 namespace sakchy::service {
 
-class AreaTension;
-
 // Replaces every phone-number-like run with "[phone]": an optional '+' (also full-width), then 9
 // to 15 decimal digits of any script (ASCII, full-width, Arabic-Indic, mathematical, super- and
 // subscript ...), split only by spaces (also no-break and thin), '.', brackets, '/', '_',
