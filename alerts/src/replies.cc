@@ -7,12 +7,15 @@
 
 #include "alerts/templates.h"
 #include "config/files.h"
+#include "core/language.h"
 #include "core/utf8.h"
 
 namespace sakchy::alerts {
 namespace {
 
-constexpr const char* kLanguages[] = {"en", "ky", "ru", "uz"};
+// English first: it must hold every key (the fallback of the others).
+constexpr Language kCatalogLanguages[] = {Language::kEn, Language::kKy, Language::kRu,
+                                          Language::kUz};
 constexpr const char* kKeys[] = {"reply.ack",        "reply.answer",      "reply.send_text",
                                  "status.confirmed", "status.false",      "status.misleading",
                                  "status.unverified", "public.answer"};
@@ -178,13 +181,14 @@ Result<std::map<std::string, std::string>> ReplyCatalog::ParsePo(std::string_vie
 Result<ReplyCatalog> ReplyCatalog::Load(const std::string& dir) {
   ReplyCatalog catalog;
   const std::string base = dir.empty() ? std::string("embedded:messages") : dir;
-  for (const char* lang : kLanguages) {
+  for (const Language language : kCatalogLanguages) {
+    const std::string lang(LanguageCode(language));
     const std::string path = base + "/" + lang + ".po";
     auto text = config::ReadTextFile(path);
     if (!text) return tl::unexpected(text.error());
     auto parsed = ParsePo(*text, path);
     if (!parsed) return tl::unexpected(parsed.error());
-    if (std::string_view(lang) == "en") {
+    if (language == Language::kEn) {
       for (const char* key : kKeys) {
         if (!parsed->count(key)) {
           return MakeError(ErrorCode::kInvalidArgument,
@@ -216,7 +220,7 @@ std::string ReplyCatalog::Text(std::string_view key, std::string_view language,
     if (auto it = lang->second.find(std::string(key)); it != lang->second.end()) text = it->second;
   }
   if (text.empty()) {
-    if (auto en = texts_.find("en"); en != texts_.end()) {
+    if (auto en = texts_.find(LanguageCode(Language::kEn)); en != texts_.end()) {
       if (auto it = en->second.find(std::string(key)); it != en->second.end()) text = it->second;
     }
   }

@@ -10,7 +10,6 @@
 namespace sakchy::alerts {
 namespace {
 
-constexpr const char* kLangCodes[] = {"ky", "ru", "en", "uz"};  // by Lang
 constexpr const char* kVerdictKeys[] = {"unverified", "confirmed", "false", "misleading"};
 constexpr const char* kTrendKeys[] = {"steady", "accelerating", "slowing"};
 constexpr const char* kSpanKeys[] = {"seconds", "minutes", "hours"};
@@ -19,7 +18,7 @@ constexpr const char* kCategories[] = {"call_to_action", "group_attack",  "group
                                        "threat",         "violence",      "place",
                                        "known_false",    "known_misleading"};
 
-using Tables = std::array<Words, 4>;  // by Lang
+using Tables = std::array<Words, kAllLanguages.size()>;  // by Language
 
 // Looks a key up in the installed catalogue, then the bundled one; in `lang`, then in English.
 class Lookup {
@@ -95,7 +94,9 @@ Words Build(const Lookup& l, std::string_view lang) {
 Tables BuildTables(const ReplyCatalog* custom, const ReplyCatalog& bundled) {
   const Lookup lookup(custom, bundled);
   Tables t;
-  for (std::size_t i = 0; i < t.size(); ++i) t[i] = Build(lookup, kLangCodes[i]);
+  for (const Language lang : kAllLanguages) {
+    t[static_cast<std::size_t>(lang)] = Build(lookup, LanguageCode(lang));
+  }
   return t;
 }
 
@@ -126,13 +127,6 @@ const Tables& Current() {
 }
 
 }  // namespace
-
-Lang ToLang(std::string_view language) {
-  if (language == "ky") return Lang::kKy;
-  if (language == "en") return Lang::kEn;
-  if (language == "uz") return Lang::kUz;
-  return Lang::kRu;
-}
 
 const Words& WordsFor(Lang lang) { return Current()[static_cast<std::size_t>(lang)]; }
 

@@ -13,14 +13,15 @@
 
 #include "alerts/replies.h"
 #include "alerts/templates.h"
+#include "core/language.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
 
-enum class Lang { kKy, kRu, kEn, kUz };
+using Lang = Language;
 
-// "ky", "en", "uz" -> that language; anything else: Russian.
-Lang ToLang(std::string_view language);
+// "ky", "ru", "uz", "en" -> that language; anything else: Russian.
+inline Lang ToLang(std::string_view language) { return LanguageOrRussian(language); }
 
 // The words of one language. Arrays of severities are indexed by Severity, of verdicts by
 // VerdictStatus, of spans by seconds/minutes/hours; plural texts by the language's plural form

@@ -14,7 +14,9 @@
 #include "analytics_config.h"
 #include "config/files.h"
 #include "core/address_filter.h"
+#include "core/channel.h"
 #include "core/crypto.h"
+#include "core/language.h"
 #include "alerts_routing.h"
 #include "yaml_util.h"
 
@@ -33,6 +35,14 @@ constexpr std::size_t kMinTokenLength = 16;
 
 std::string Indexed(std::string_view path, std::size_t i) {
   return std::string(path) + "[" + std::to_string(i) + "]";
+}
+
+// The names of `kinds` (channels or languages), in order, for ReadChoice.
+template <typename Kinds, typename NameOf>
+std::vector<std::string> NamesOf(const Kinds& kinds, NameOf name_of) {
+  std::vector<std::string> out;
+  for (const auto kind : kinds) out.emplace_back(name_of(kind));
+  return out;
 }
 
 // Reads a string that must be one of `choices`; `what` names it in the message ("language").
@@ -437,9 +447,15 @@ void ParseChannels(const YAML::Node& node, ChannelsConfig& out, Issues& issues) 
   if (!map.ok()) return;
   // A section that is present counts as configured even when it has problems, so contacts that
   // use it are not reported a second time.
-  if (auto n = map.Get("sms")) ParseSmsChannel(*n, out.sms.emplace(), issues);
-  if (auto n = map.Get("telegram")) ParseTelegramChannel(*n, out.telegram.emplace(), issues);
-  if (auto n = map.Get("email")) ParseEmailChannel(*n, out.email.emplace(), issues);
+  if (auto n = map.Get(ChannelName(ChannelKind::kSms))) {
+    ParseSmsChannel(*n, out.sms.emplace(), issues);
+  }
+  if (auto n = map.Get(ChannelName(ChannelKind::kTelegram))) {
+    ParseTelegramChannel(*n, out.telegram.emplace(), issues);
+  }
+  if (auto n = map.Get(ChannelName(ChannelKind::kEmail))) {
+    ParseEmailChannel(*n, out.email.emplace(), issues);
+  }
   map.Finish();
 }
 
@@ -490,7 +506,7 @@ void ReadAddress(MapReader& map, std::string_view key, const std::string& type,
   auto n = map.Get(key);
   if (!n) {
     issues.Add(map.node(), map.Field(key), "required for a" +
-                                               std::string(type == "email" ? "n " : " ") + type +
+                                               std::string(IsChannel(type, ChannelKind::kEmail) ? "n " : " ") + type +
                                                " channel");
     return;
   }
@@ -515,12 +531,13 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
   ch.origin = issues.Origin(node);
   if (auto type = map.Require("type")) {
     if (auto value = ReadChoice(*type, map.Field("type"), issues, "channel type",
-                                {"sms", "telegram", "email", "webhook"})) {
+                                NamesOf(kContactChannels, ChannelName))) {
       ch.type = *value;
-      const bool configured = ch.type == "webhook" ||
-                              (ch.type == "sms" && channels.sms.has_value()) ||
-                              (ch.type == "telegram" && channels.telegram.has_value()) ||
-                              (ch.type == "email" && channels.email.has_value());
+      const auto kind = sakchy::ParseChannel(ch.type);
+      const bool configured = kind == ChannelKind::kWebhook ||
+                              (kind == ChannelKind::kSms && channels.sms.has_value()) ||
+                              (kind == ChannelKind::kTelegram && channels.telegram.has_value()) ||
+                              (kind == ChannelKind::kEmail && channels.email.has_value());
       if (!configured) {
         issues.Add(*type, map.Field("type"),
                    "channel '" + ch.type + "' is not configured (add alerts.channels." + ch.type +
@@ -528,23 +545,24 @@ std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::st
       }
     }
   }
-  if (ch.type == "sms") {
+  const auto kind = sakchy::ParseChannel(ch.type);
+  if (kind == ChannelKind::kSms) {
     ReadAddress(map, "to", ch.type, IsPhoneNumber, "+ and 7 to 15 digits, e.g. +996700123456",
                 ch, issues);
-  } else if (ch.type == "telegram") {
+  } else if (kind == ChannelKind::kTelegram) {
     ReadAddress(map, "chat_id", ch.type, IsTelegramChatId,
                 "a numeric chat id or @username", ch, issues);
-  } else if (ch.type == "email") {
+  } else if (kind == ChannelKind::kEmail) {
     ReadAddress(map, "to", ch.type, IsEmailAddress, "name@example.org", ch, issues);
   }
   std::optional<YAML::Node> url, secret, secret_env;
-  if (ch.type == "webhook") {
+  if (kind == ChannelKind::kWebhook) {
     url = map.Get("url");
     secret = map.Get("secret");
     secret_env = map.Get("secret_env");
   }
   map.Finish();
-  if (ch.type == "webhook") {
+  if (kind == ChannelKind::kWebhook) {
     if (!url) {
       issues.Add(node, map.Field("url"), "required for a webhook channel");
     } else if (auto value = ReadString(*url, map.Field("url"), issues)) {
@@ -654,7 +672,8 @@ void ParseContacts(const YAML::Node& node, const AlertsConfig& alerts, std::vect
     }
     if (auto lang = map.Get("language")) {
       if (auto value =
-              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "uz", "en"})) {
+              ReadChoice(*lang, map.Field("language"), issues, "language",
+                         NamesOf(kAllLanguages, LanguageCode))) {
         c.language = *value;
       }
     }
@@ -1292,22 +1311,23 @@ std::string WebhookTargetProblem(const std::string& url, const AddressFilter& ta
 }
 
 std::string ChannelAddressProblem(std::string_view type, const std::string& address) {
-  if (type == "sms") {
+  const auto kind = sakchy::ParseChannel(type);
+  if (kind == ChannelKind::kSms) {
     return IsPhoneNumber(address) ? ""
                                   : "malformed sms address '" + address +
                                         "' (expected + and 7 to 15 digits, e.g. +996700123456)";
   }
-  if (type == "telegram") {
+  if (kind == ChannelKind::kTelegram) {
     return IsTelegramChatId(address) ? ""
                                      : "malformed telegram address '" + address +
                                            "' (expected a numeric chat id or @username)";
   }
-  if (type == "email") {
+  if (kind == ChannelKind::kEmail) {
     return IsEmailAddress(address)
                ? ""
                : "malformed email address '" + address + "' (expected name@example.org)";
   }
-  if (type == "webhook") return CheckWebhookUrl(address);
+  if (kind == ChannelKind::kWebhook) return CheckWebhookUrl(address);
   return "unknown channel type '" + std::string(type) +
          "' (expected: sms, telegram, email, webhook)";
 }

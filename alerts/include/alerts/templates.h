@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/language.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
@@ -33,7 +34,7 @@ inline constexpr std::size_t kTelegramMaxUnits = 4096;
 struct MessageInput {
   const Alert* alert = nullptr;  // required
   const Event* event = nullptr;  // required
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   std::string area_name;
   int events = 1;
   int sources = 1;
@@ -90,7 +91,7 @@ std::string DigestSubject(std::string_view language, std::size_t groups, std::st
 // To the duty contact: a notification could not be delivered. `code` is the undelivered alert's
 // code; `contact` its recipient's name (or id); `channel` the last channel tried.
 struct NoticeInput {
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   std::string code;
   Severity severity = Severity::kInfo;
   std::string area_name;
@@ -105,7 +106,7 @@ std::string NoticeSubject(const NoticeInput& in);
 // The verdict on a rumour, to everyone who was alerted about it, in their language. The
 // statement is quoted as published.
 struct FollowUpInput {
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   VerdictStatus status = VerdictStatus::kUnverified;
   std::string statement;
   std::string area_name;
