@@ -36,6 +36,7 @@
 #include "reply_desk.h"
 #include "spread_json.h"
 #include "telegram_updates.h"
+#include "wording.h"
 #include "storage/audit.h"
 
 namespace sakchy::alerts {
@@ -73,6 +74,7 @@ class EngineImpl final : public Engine {
   Status EnableReplies(const config::RepliesConfig& replies) override {
     auto catalog = ReplyCatalog::Load(replies.messages_dir);
     if (!catalog) return tl::unexpected(catalog.error());
+    if (!replies.messages_dir.empty()) UseWording(*catalog);  // edited alert words too
     replies_ = std::make_unique<ReplyDesk>(store_, replies, cfg_.channels, std::move(*catalog),
                                            clock_, ids_, metrics_);
     return OkStatus();

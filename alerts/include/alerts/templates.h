@@ -1,6 +1,8 @@
 #pragma once
 // Human-readable alert messages in Kyrgyz, Russian, Uzbek (Latin script) and English, used by the SMS, Telegram and
-// e-mail channels. Pure functions; thread-safe.
+// e-mail channels. Pure functions of their input and the installed wording; thread-safe. The words
+// come from the message catalogues config/defaults/messages/<lang>.po (keys alert.* and
+// category.*; compiled in), so a translator changes them without touching C++.
 
 #include <cstddef>
 #include <optional>
@@ -12,6 +14,13 @@
 #include "core/types.h"
 
 namespace sakchy::alerts {
+
+class ReplyCatalog;
+
+// Makes `catalog` (e.g. ReplyCatalog::Load of `replies.messages_dir`) the source of the alert
+// words from now on; keys it lacks keep the bundled text. Thread-safe: a message being rendered
+// finishes with the words it started with.
+void UseWording(const ReplyCatalog& catalog);
 
 // SMS limit of the short form: two concatenated UCS-2 segments of 67 UTF-16 code units.
 inline constexpr std::size_t kSmsMaxUnits = 134;
