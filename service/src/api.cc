@@ -25,6 +25,7 @@
 #include "service/completion_inbox.h"
 #include "service/console.h"
 #include "service/openapi.h"
+#include "service/problems.h"
 #include "service/report_json.h"
 
 namespace sakchy::service {
@@ -230,6 +231,7 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/v1/public/answers", config::Role::kMonitor},
     {"GET", "/v1/public/answers.atom", config::Role::kMonitor},
     {"GET", "/openapi.json", config::Role::kMonitor},
+    {"GET", "/problems/{name}", config::Role::kMonitor},
 };
 
 }  // namespace
@@ -361,6 +363,7 @@ HttpResponse MethodNotAllowed(const std::string& method, const std::string& rout
 // design: the published verified answers).
 bool IsOpenPath(const std::string& path, bool kannel, bool alerts, bool whatsapp) {
   return path == "/healthz" || path == "/readyz" || path == "/openapi.json" ||
+         path.starts_with("/problems/") ||
          IsConsolePath(path) || (kannel && path == "/v1/ingest/kannel") ||
          (alerts && path == "/v1/alerts/dlr") || (whatsapp && path == "/v1/ingest/whatsapp") ||
          path == "/v1/public/answers" || path == "/v1/public/answers.atom";
@@ -442,6 +445,10 @@ net::awaitable<HttpResponse> Api::Route(HttpRequest req, std::string& route) {
     HttpResponse r;
     r.body = std::string(OpenApiDocument());
     co_return r;
+  }
+  if (p.starts_with("/problems/")) {  // RFC 9457 problem type pages (problems.cc); no data
+    route = "/problems/{name}";
+    co_return ProblemPage(std::string_view(p).substr(10), m);
   }
   // Kannel authenticates with its shared secret (and source address), not a bearer token.
   if (p == "/v1/ingest/kannel" && d_.kannel) {
