@@ -132,7 +132,8 @@ void SmtpTlsFake::Run() {
     std::string line;
     while (conn.ReadLine(line)) {
       const std::string verb = Upper(line.substr(0, line.find(' ')));
-      const std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+      const std::string arg =
+          line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
       if (verb == "EHLO") {
         s.helos.push_back(arg);
         std::string reply = "250-fake.example.org\r\n";
@@ -144,11 +145,13 @@ void SmtpTlsFake::Run() {
         if (!conn.StartTls()) break;
       } else if (verb == "AUTH" && conn.tls()) {
         const std::string mech = Upper(arg.substr(0, arg.find(' ')));
-        std::string initial = arg.find(' ') == std::string::npos ? "" : arg.substr(arg.find(' ') + 1);
+        std::string initial =
+            arg.find(' ') == std::string::npos ? "" : arg.substr(arg.find(' ') + 1);
         s.auth_mechanism = mech;
         if (mech == "LOGIN") {
           std::string user_b64 = initial, pass_b64;
-          if (user_b64.empty() && (!conn.Send("334 VXNlcm5hbWU6\r\n") || !conn.ReadLine(user_b64))) break;
+          if (user_b64.empty() && (!conn.Send("334 VXNlcm5hbWU6\r\n") || !conn.ReadLine(user_b64)))
+            break;
           if (!conn.Send("334 UGFzc3dvcmQ6\r\n") || !conn.ReadLine(pass_b64)) break;
           s.user = Base64Decode(user_b64);
           s.secret = Base64Decode(pass_b64);

@@ -16,13 +16,13 @@ namespace sakchy::testing {
 
 // One SMTP session as the server saw it.
 struct SmtpSession {
-  bool tls = false;                 // the message was sent over TLS
-  std::vector<std::string> helos;   // every EHLO argument
-  std::string auth_mechanism;       // "PLAIN", "LOGIN", "XOAUTH2", "" without AUTH
-  std::string user, secret;         // decoded credentials (password or bearer token)
+  bool tls = false;                // the message was sent over TLS
+  std::vector<std::string> helos;  // every EHLO argument
+  std::string auth_mechanism;      // "PLAIN", "LOGIN", "XOAUTH2", "" without AUTH
+  std::string user, secret;        // decoded credentials (password or bearer token)
   bool authenticated = false;
-  std::string mail_from, rcpt_to;   // without the angle brackets
-  std::string data;                 // the message, dot-unstuffed, CRLF line ends
+  std::string mail_from, rcpt_to;  // without the angle brackets
+  std::string data;                // the message, dot-unstuffed, CRLF line ends
 };
 
 class SmtpTlsFake {

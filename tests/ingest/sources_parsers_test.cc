@@ -40,6 +40,26 @@ TEST(HtmlToTextTest, Table) {
   for (const auto& c : cases) EXPECT_EQ(HtmlToText(c.html), c.text) << c.html;
 }
 
+// All of HTML5's named character references, not HTML 4's few; decoded once only.
+TEST(HtmlToTextTest, Html5NamedEntitiesThroughTheHtmlParser) {
+  EXPECT_EQ(HtmlToText("&NotEqualTilde; &fjlig; &bne; &Dstrok;&dstrok; &CounterClockwiseContourIntegral;"),
+            "\u2242\u0338 fj =\u20E5 Đđ \u2233");
+  EXPECT_EQ(HtmlToText("&LT;b&GT; &AMP;lt; &amp;lt; &amp;amp;"), "<b> &lt; &lt; &amp;");
+  EXPECT_EQ(HtmlToText("&Kcedil;&ycy;&rcy;&gcy;&ycy;&zcy; &laquo;&bdquo;&ldquo;&raquo; &apos;"),
+            "Ķыргыз «„“» '");
+  EXPECT_EQ(DecodeEntities("&NotEqualTilde;&LT;&#x41;&unknown;"), "\u2242\u0338<A&unknown;");
+  // Unclosed and misnested tags as a browser reads them; table cells and list items apart.
+  EXPECT_EQ(HtmlToText("<p>one<p>two<ul><li>a<li>b</ul><table><tr><td>1<td>2</table>end"),
+            "one two a b 1 2 end");
+  EXPECT_EQ(HtmlToText("<div>a</div>b<span>c</span>d"), "a bcd");
+  EXPECT_EQ(HtmlToText("<noscript>js off</noscript><template><p>t</p></template>shown"), "shown");
+  // Deep nesting neither crashes nor loses the text.
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "<div><span>";
+  deep += "core";
+  EXPECT_NE(HtmlToText(deep).find("core"), std::string::npos);
+}
+
 // Found by html_text_fuzz: a control character after a space emitted the pending space, so the
 // text could end in a space or hold two in a row, and collapsing again changed it.
 TEST(HtmlToTextTest, ControlCharactersNeitherKeepNorDoubleSpaces) {

@@ -11,8 +11,8 @@
 namespace sakchy::service {
 
 struct ProblemType {
-  std::string_view slug;         // the last segment of the type URI
-  unsigned status;               // the HTTP status it comes with (0: any other status)
+  std::string_view slug;  // the last segment of the type URI
+  unsigned status;        // the HTTP status it comes with (0: any other status)
   std::string_view title;
   std::string_view explanation;  // what it means and what a client should do (HTML text)
 };
