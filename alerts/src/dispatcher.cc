@@ -20,7 +20,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -121,10 +120,9 @@ class DispatcherImpl final : public Dispatcher {
         area_names_[area.code] = std::move(names);
       }
     }
-    error_code ec;
-    tls_ctx_.set_default_verify_paths(ec);
-    if (ec) spdlog::warn("alerts: cannot load the system CA certificates: {}", ec.message());
-    tls_ctx_.set_verify_mode(ssl::verify_peer);
+    if (auto tls = outbound::ConfigureClientTls(tls_ctx_); !tls) {
+      spdlog::warn("alerts: {}", tls.error().message);
+    }
     auto backlog = backlog_;
     metrics.AddCallbackGauge("sakchy_alerts_backlog", "Pending alerts held by the dispatcher", {},
                              [backlog] { return static_cast<double>(backlog->load()); });

@@ -1,11 +1,11 @@
 #pragma once
-// One HTTP/1.1 request per fresh connection (private to alerts): used by the dispatcher's
-// webhook, Kannel and Telegram attempts and by the Telegram updates poller. `timeout_ms` covers
-// resolve, connect, TLS handshake, write and read. https: the given TLS context (system CA
-// store), SNI, host name verification. Never throws for network errors.
+// Alerts' view of core's outbound HTTP client (core/http_client.h): one request per fresh
+// connection for the dispatcher's webhook, Kannel and Telegram attempts and the Telegram updates
+// poller, and the sorting of its answer into delivered / retry / failed in alerts' own words.
+// `timeout_ms` covers resolve, connect, TLS handshake, write and read. https: the given TLS
+// context (system CA store), SNI, host name verification. Never throws for network errors.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
@@ -15,24 +15,18 @@
 #include <string_view>
 
 #include "core/address_filter.h"
+#include "core/http_client.h"
 #include "core/result.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
 
 // Where a URL points.
-struct Endpoint {
-  bool tls = false;
-  std::string host;         // for DNS, SNI and certificate checks (no brackets)
-  std::string port;         // numeric service
-  std::string host_header;  // Host: value
-  std::string target;       // origin-form request target
-};
+using Endpoint = outbound::Url;
 
+// An absolute http(s) URL without a fragment; errors: "invalid URL", "URL must be http or
+// https", "URL has no host".
 [[nodiscard]] Result<Endpoint> ParseEndpoint(std::string_view url);
-
-// The 16-byte form the address filter checks (IPv4 mapped).
-IpBytes ToIpBytes(const boost::asio::ip::address& address);
 
 // What one attempt came to.
 struct Outcome {
@@ -52,7 +46,8 @@ inline constexpr std::string_view kUserAgent = "sakchy/0.1";
 Outcome Retry(std::string error);
 Outcome Failed(std::string error);
 
-// Sends `req` and classifies the answer: 2xx delivered; 408/429/5xx (Retry-After honoured on
+// Sends `req` (its target, fields and body; redirects not followed, bodies over
+// kMaxResponseBody ignored) and classifies the answer: 2xx delivered; 408/429/5xx (Retry-After honoured on
 // 429/503), timeouts and connection errors retry; 3xx and other 4xx fail. With `targets`, only
 // resolved addresses it allows are connected to (webhooks: the address checked is the address
 // connected to, so a DNS answer that changes in between cannot reach an internal one); none

@@ -155,9 +155,9 @@ TelegramUpdates::TelegramUpdates(config::TelegramChannelConfig cfg, std::int64_t
   impl_->on_press = std::move(on_press);
   impl_->save_offset = std::move(save_offset);
   impl_->min_interval_ms = min_interval_ms;
-  boost::system::error_code ec;
-  impl_->tls.set_default_verify_paths(ec);
-  impl_->tls.set_verify_mode(net::ssl::verify_peer);
+  if (auto tls = outbound::ConfigureClientTls(impl_->tls); !tls) {
+    spdlog::warn("alerts: telegram updates: {}", tls.error().message);
+  }
 }
 
 TelegramUpdates::~TelegramUpdates() { Stop(); }
