@@ -1,17 +1,17 @@
 #pragma once
-// An HTTP(S)/1.1 GET client for the pull sources (Beast + Asio C++20 coroutines).
-// TLS peers are verified (system trust store, SNI, host name). One connection per request
-// ("Connection: close"); redirects (301/302/303/307/308) are followed up to `max_redirects`,
-// to the same scheme or from http to https only; a redirect to another origin (host, port or
-// scheme) drops the credentials (Authorization, Proxy-Authorization, Cookie). Every hop connects
-// only to resolved addresses the request's AddressFilter allows (no loopback, private,
-// link-local or metadata address unless allow-listed; core/address_filter.h): the address checked
-// is the address connected to. Responses are read identity-encoded.
+// The pull sources' HTTP(S) GET client: a thin wrapper over core's outbound client
+// (core/http_client.h) with the sources' policy. TLS peers are verified (system trust store, SNI,
+// host name). One connection per request ("Connection: close"); redirects (301/302/303/307/308)
+// are followed up to `max_redirects`, to the same scheme or from http to https only; a redirect to
+// another origin (host, port or scheme) drops the credentials (Authorization,
+// Proxy-Authorization, Cookie). Every hop connects only to resolved addresses the request's
+// AddressFilter allows (core/address_filter.h). Responses are read identity-encoded; a body over
+// the limit is an error, headers over 64 KiB too.
 //
 // Thread safety: an HttpClient may be used by many coroutines on the executor it was created for.
 // Errors are values: kUnavailable (connect/resolve/TLS/timeout/reset), kResourceExhausted (response
 // too large), kInvalidArgument (bad URL, bad redirect), kPermissionDenied (an address the filter
-// refuses). Messages name the URL with secrets redacted, never the response body.
+// refuses). Messages name the URL with secrets redacted (RedactSecrets), never the response body.
 // Consumers need Boost.Asio on their include path (sakchy_asio).
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/address_filter.h"
+#include "core/http_client.h"
 #include "core/result.h"
 
 namespace sakchy::ingest::sources {
