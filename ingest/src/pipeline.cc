@@ -384,16 +384,15 @@ class PipelineImpl final : public Pipeline {
       if (!fresh.empty() || !fresh_urgent.empty()) {
         // A scorer that waits for a full batch (see ScoringLoop) is woken when the queue fills
         // one, or by its linger timeout: waking it on every commit only to wait again cost a
-        // context switch per group commit. An idle scorer (empty queue), or a report of the
-        // priority lane, wakes one at once.
-        bool wake = !fresh_urgent.empty();
+        // context switch per group commit. An idle scorer (empty queue) is woken at once.
+        bool wake = false;
         {
           std::lock_guard lock(score_mu_);
           const std::size_t before = score_queue_.size() + urgent_queue_.size();
           for (auto& r : fresh) score_queue_.push_back(std::move(r));
           for (auto& r : fresh_urgent) urgent_queue_.push_back(std::move(r));
           const std::size_t after = score_queue_.size() + urgent_queue_.size();
-          wake = wake || before == 0 || (before < kFullScoringBatch && after >= kFullScoringBatch);
+          wake = before == 0 || (before < kFullScoringBatch && after >= kFullScoringBatch);
         }
         if (wake) score_cv_.notify_one();
       }
@@ -471,10 +470,12 @@ class PipelineImpl final : public Pipeline {
       {
         std::unique_lock lock(score_mu_);
         for (;;) {
+          // The lanes decide the order, not the linger: a report of the priority lane waits
+          // for it too (at most kScoringLinger), so single POSTs keep their batches.
           const std::size_t queued = score_queue_.size() + urgent_queue_.size();
-          if (urgent_queue_.empty() && queued > 0 && queued < kFullScoringBatch) {
+          if (queued > 0 && queued < kFullScoringBatch) {
             score_cv_.wait_for(lock, kScoringLinger, [this] {
-              return !urgent_queue_.empty() || score_queue_.size() >= kFullScoringBatch ||
+              return score_queue_.size() + urgent_queue_.size() >= kFullScoringBatch ||
                      scorers_stop_;
             });
           }
