@@ -132,6 +132,28 @@ void ParseEmailChannel(const YAML::Node& node, EmailChannelConfig& out, Issues& 
   if (auto n = map.Get("starttls")) {
     if (auto value = ReadBool(*n, map.Field("starttls"), issues)) out.starttls = *value;
   }
+  out.implicit_tls = out.port == 465 && !out.starttls;  // RFC 8314: 465 speaks TLS at once
+  if (auto n = map.Get("implicit_tls")) {
+    if (auto value = ReadBool(*n, map.Field("implicit_tls"), issues)) out.implicit_tls = *value;
+    if (out.implicit_tls && out.starttls) {
+      issues.Add(*n, map.Field("implicit_tls"), "conflicts with starttls: choose one");
+    }
+  }
+  if (auto n = map.Get("helo_name")) {
+    if (auto value = ReadString(*n, map.Field("helo_name"), issues)) out.helo_name = *value;
+  }
+  if (auto n = map.Get("auth")) {
+    static const std::pair<std::string_view, SmtpAuth> kAuth[] = {
+        {"any", SmtpAuth::kAny}, {"plain", SmtpAuth::kPlain}, {"login", SmtpAuth::kLogin},
+        {"xoauth2", SmtpAuth::kXoauth2}};
+    auto value = ReadString(*n, map.Field("auth"), issues);
+    auto* it = std::find_if(std::begin(kAuth), std::end(kAuth),
+                            [&](const auto& a) { return value && a.first == *value; });
+    if (it != std::end(kAuth)) out.auth = it->second;
+    if (value && it == std::end(kAuth)) {
+      issues.Add(*n, map.Field("auth"), "must be any, plain, login or xoauth2");
+    }
+  }
   auto username = map.Get("username");
   auto password_env = map.Get("password_env");
   if (username) {

@@ -16,6 +16,7 @@
 #include "api_util.h"
 #include "service/console.h"
 #include "service/openapi.h"
+#include "service/problems.h"
 
 namespace sakchy::service {
 
@@ -64,6 +65,7 @@ constexpr Endpoint kOpenEndpoints[] = {
     {"GET", "/v1/public/answers", Role::kMonitor},
     {"GET", "/v1/public/answers.atom", Role::kMonitor},
     {"GET", "/openapi.json", Role::kMonitor},
+    {"GET", "/problems/{name}", Role::kMonitor},
 };
 
 }  // namespace
@@ -130,9 +132,14 @@ const Api::OpenRoute* Api::FindOpenRoute(std::string_view path) const {
       {"/v1/public/answers", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswers},
       {"/v1/public/answers.atom", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswersAtom},
       {"/v1/alerts/dlr", "", OpenRoute::Needs::kAlerts, &Api::AlertsDlr},
+      {"/problems/{name}", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnProblemPage},
   };
   for (const auto& r : kOpenRoutes) {
-    if (r.path != path) continue;
+    std::string param;
+    if (r.path != path && (r.path.find('{') == std::string_view::npos ||
+                           !MatchPath(r.path, path, &param))) {
+      continue;
+    }
     switch (r.needs) {
       case OpenRoute::Needs::kNothing: return &r;
       case OpenRoute::Needs::kKannel: return d_.kannel ? &r : nullptr;
@@ -152,6 +159,11 @@ net::awaitable<HttpResponse> Api::OnOpenApi(HttpRequest) {  // documentation, no
   HttpResponse r;
   r.body = std::string(OpenApiDocument());
   co_return r;
+}
+// RFC 9457 problem type pages (problems.cc): documentation, no data.
+net::awaitable<HttpResponse> Api::OnProblemPage(HttpRequest req) {
+  co_return ProblemPage(std::string_view(req.path).substr(std::string_view("/problems/").size()),
+                        req.method);
 }
 net::awaitable<HttpResponse> Api::OnPublicAnswers(HttpRequest req) {
   return PublicAnswersRoute(std::move(req), /*atom=*/false);

@@ -140,6 +140,7 @@ HttpServerOptions ServerOptions(const config::ServerConfig& s, MetricsRegistry& 
 }
 
 void RegisterProcessMetrics(MetricsRegistry& metrics) {
+  RegisterStandardProcessMetrics(metrics);  // process_* and sakchy_build_info (core/metrics.h)
   metrics.AddCallbackGauge("process_resident_memory_bytes", "Resident memory of the process", {},
                            [] {
                              std::ifstream statm("/proc/self/statm");

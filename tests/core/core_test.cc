@@ -94,6 +94,37 @@ TEST(CryptoTest, KnownVectors) {
   EXPECT_NE(RandomHex(16), RandomHex(16));
 }
 
+// Counters are counters (TYPE counter, "_total"), also when read from elsewhere; the process
+// metrics and the build info of Prometheus clients are there and plausible.
+TEST(MetricsTest, ProcessMetricsBuildInfoAndCallbackCounters) {
+  MetricsRegistry m;
+  RegisterStandardProcessMetrics(m);
+  double total = 0;
+  m.AddCallbackCounter("sakchy_things_total", "Things", {{"kind", "a"}}, [&total] { return total; });
+  total = 3;
+  const std::string text = m.RenderPrometheus();
+  EXPECT_NE(text.find("# TYPE sakchy_things_total counter\nsakchy_things_total{kind=\"a\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("sakchy_build_info{version=\"" + std::string(SakchyVersion()) + "\""),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(SakchyVersion(), "0.1.0");
+  auto value = [&text](const std::string& name) {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(value("process_resident_memory_bytes"), 1e6);
+  EXPECT_GE(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GE(value("process_open_fds"), 3);
+  EXPECT_GE(value("process_max_fds"), value("process_open_fds"));
+  EXPECT_GE(value("process_cpu_seconds_total"), 0);
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_GT(value("process_start_time_seconds"), now - 24 * 3600);  // this test started it
+  EXPECT_LE(value("process_start_time_seconds"), now + 1);
+}
+
 TEST(MetricsTest, RendersPrometheusText) {
   MetricsRegistry m;
   m.GetCounter("x_total", "Xs", {{"route", "/a"}}).Inc(3);

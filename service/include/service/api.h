@@ -189,6 +189,7 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> OnHealthz(HttpRequest request);
   boost::asio::awaitable<HttpResponse> OnReadyz(HttpRequest request);
   boost::asio::awaitable<HttpResponse> OnOpenApi(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnProblemPage(HttpRequest request);
   boost::asio::awaitable<HttpResponse> OnPublicAnswers(HttpRequest request);
   boost::asio::awaitable<HttpResponse> OnPublicAnswersAtom(HttpRequest request);
 
