@@ -66,7 +66,7 @@ echo
 echo "==> the official of Osh checks and publishes the verified answer on the rumour's cluster $cluster"
 echo "    (POST /v1/clusters/$cluster/verdict); the answer goes back to the citizen on WhatsApp:"
 curl -s -H "Authorization: Bearer $official" -H 'Content-Type: application/json' \
-  -d '{"status":"false","statement":"Ош шаарынын мэриясы: шаарда тынч, башаламандык жок.","publish":true}' \
+  -d '{"status":"false","statement":"Мэрия Оша: в городе спокойно, беспорядков нет.","publish":true}' \
   "$base/v1/clusters/$cluster/verdict" > /dev/null
 sleep 1
 echo
