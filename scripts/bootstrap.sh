@@ -9,6 +9,10 @@ PACKAGES=(
   libsimdjson-dev librocksdb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libexpected-dev
   libhyperscan-dev libicu-dev libstemmer-dev libssl-dev libjemalloc-dev libsystemd-dev
   libfasttext-dev libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev gettext
+  # libcurl: the SMTP client of the e-mail channel (alerts/src/smtp_client.cc).
+  libcurl4-openssl-dev
+  # CLI11: the client commands' command line (service/src/client_cli.cc).
+  libcli11-dev
   # cpack -G DEB computes the package's Depends with dpkg-shlibdeps (packaging/CMakeLists.txt).
   dpkg-dev
   # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).

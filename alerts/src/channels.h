@@ -1,6 +1,7 @@
 #pragma once
-// Request builders of the SMS (Kannel sendsms) and Telegram (Bot API sendMessage) channels
-// (private to alerts). Pure functions; thread-safe.
+// Request builders and answer classifiers of the channels (private to alerts), defined with their
+// channel (channel_sms.cc, channel_telegram.cc, channel_whatsapp.cc; the shared ones in
+// channels.cc). Pure functions; thread-safe.
 
 #include <optional>
 #include <string>

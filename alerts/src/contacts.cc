@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <set>
 
+#include "channel.h"
+#include "core/channel.h"
 #include "core/json_text.h"
+#include "core/language.h"
 
 namespace sakchy::alerts {
 namespace {
@@ -76,32 +79,27 @@ tl::expected<config::ContactChannel, FieldProblem> ChannelFromJson(const json::v
   config::ContactChannel ch;
   ch.type = **type;
   ch.origin = "api";
-  std::string address_key;
-  if (ch.type == "sms" || ch.type == "email") {
-    address_key = "to";
-  } else if (ch.type == "telegram") {
-    address_key = "chat_id";
-  } else if (ch.type == "webhook") {
-    address_key = "url";
-  } else {
+  const std::optional<ChannelKind> kind = ParseChannel(ch.type);
+  if (!kind || !IsContactChannel(*kind)) {
     return Problem(field + ".type", "unknown channel type '" + ch.type +
-                                        "' (expected: sms, telegram, email, webhook)");
+                                        "' (expected: " + ContactChannelList() + ")");
   }
+  const bool webhook = kind == ChannelKind::kWebhook;
+  const std::string address_key(ContactAddressKey(*kind));
   for (const auto& [key, value] : o) {
-    if (key != "type" && key != address_key && !(ch.type == "webhook" && key == "secret_env")) {
+    if (key != "type" && key != address_key && !(webhook && key == "secret_env")) {
       return Problem(field + "." + std::string(key),
                      "unknown field for a " + ch.type + " channel (expected: type, " + address_key +
-                         (ch.type == "webhook" ? ", secret_env)" : ")"));
+                         (webhook ? ", secret_env)" : ")"));
     }
   }
   auto address = Text(o, address_key, field + "." + address_key, true);
   if (!address) return tl::unexpected(address.error());
   ch.address = **address;
-  const std::string problem = ch.type == "webhook"
-                                  ? config::WebhookTargetProblem(ch.address, targets)
+  const std::string problem = webhook ? config::WebhookTargetProblem(ch.address, targets)
                                   : config::ChannelAddressProblem(ch.type, ch.address);
   if (!problem.empty()) return Problem(field + "." + address_key, problem);
-  if (ch.type == "webhook") {
+  if (webhook) {
     auto env = Text(o, "secret_env", field + ".secret_env", true);
     if (!env) {
       return Problem(field + ".secret_env",
@@ -151,9 +149,13 @@ tl::expected<config::Contact, FieldProblem> ContactFromJson(std::string_view tex
   c.role = role->value_or("");
   auto language = Text(o, "language", "language", false);
   if (!language) return tl::unexpected(language.error());
-  c.language = language->value_or("ru");
-  if (c.language != "ky" && c.language != "ru" && c.language != "uz" && c.language != "en") {
-    return Problem("language", "unknown language '" + c.language + "' (expected: ky, ru, uz, en)");
+  c.language = language->value_or(std::string(LanguageCode(Language::kRu)));
+  if (!ParseLanguage(c.language)) {
+    std::string expected;
+    for (const Language l : kAllLanguages) {
+      expected += (expected.empty() ? "" : ", ") + std::string(LanguageCode(l));
+    }
+    return Problem("language", "unknown language '" + c.language + "' (expected: " + expected + ")");
   }
   auto area_list = Strings(o, "areas");
   if (!area_list) return tl::unexpected(area_list.error());
@@ -241,13 +243,10 @@ std::string ContactToJson(const config::Contact& c) {
   json::array channels;
   for (const auto& ch : c.channels) {
     json::object item{{"type", ch.type}};
-    if (ch.type == "telegram") {
-      item["chat_id"] = ch.address;
-    } else if (ch.type == "webhook") {
-      item["url"] = ch.address;
-      if (!ch.secret_env.empty()) item["secret_env"] = ch.secret_env;
-    } else {
-      item["to"] = ch.address;
+    const std::optional<ChannelKind> kind = ParseChannel(ch.type);
+    item[ContactAddressKey(kind.value_or(ChannelKind::kSms))] = ch.address;
+    if (kind == ChannelKind::kWebhook && !ch.secret_env.empty()) {
+      item["secret_env"] = ch.secret_env;
     }
     channels.push_back(std::move(item));
   }
@@ -265,22 +264,9 @@ AddressFilter WebhookFilter(const config::AlertsConfig& cfg) {
 
 std::string ChannelProblem(const config::ContactChannel& channel,
                            const config::ChannelsConfig& channels) {
-  if (channel.type == "webhook") {
-    if (!channel.secret.empty()) return "";
-    if (!channel.secret_env.empty()) {
-      return "webhook signing key: environment variable " + channel.secret_env + " is not set";
-    }
-    return "webhook has no signing key";
-  }
-  if ((channel.type == "sms" && channels.sms) || (channel.type == "telegram" && channels.telegram) ||
-      (channel.type == "email" && channels.email)) {
-    return "";
-  }
-  if (channel.type == "sms" || channel.type == "telegram" || channel.type == "email") {
-    return "channel '" + channel.type + "' is not configured (alerts.channels." + channel.type +
-           ")";
-  }
-  return "unknown channel type '" + channel.type + "'";
+  const std::optional<ChannelKind> kind = ParseChannel(channel.type);
+  if (!kind || !IsContactChannel(*kind)) return "unknown channel type '" + channel.type + "'";
+  return ChannelFor(*kind).Problem(channel, channels);
 }
 
 std::vector<int> UsableChannels(const config::Contact& contact,

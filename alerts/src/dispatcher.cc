@@ -38,7 +38,12 @@
 #include <utility>
 
 #include "alerts/templates.h"
+#include "area_names.h"
+#include "channel.h"
 #include "channels.h"
+#include "core/channel.h"
+#include "core/language.h"
+#include "render.h"
 #include "core/crypto.h"
 #include "core/id.h"
 #include "http_client.h"
@@ -108,7 +113,12 @@ class DispatcherImpl final : public Dispatcher {
     AddContacts(contacts);
     if (areas != nullptr) {
       for (const config::Area& area : areas->areas()) {
-        area_names_[area.code] = {area.name_ky, area.name_ru, area.name_en};
+        config::Area names;  // only what the texts need
+        names.code = area.code;
+        names.name_ky = area.name_ky;
+        names.name_ru = area.name_ru;
+        names.name_en = area.name_en;
+        area_names_[area.code] = std::move(names);
       }
     }
     error_code ec;
@@ -246,11 +256,11 @@ class DispatcherImpl final : public Dispatcher {
   void AddContacts(const std::vector<config::Contact>& contacts) {
     for (const config::Contact& contact : contacts) {
       for (const config::ContactChannel& channel : contact.channels) {
-        if (channel.type == "webhook" && !channel.secret.empty()) {
+        if (IsChannel(channel.type, ChannelKind::kWebhook) && !channel.secret.empty()) {
           secrets_[SecretKey(contact.id, channel.address)] = channel.secret;
         }
       }
-      languages_[contact.id] = contact.language;
+      languages_[contact.id] = LanguageOrRussian(contact.language);
     }
   }
 
@@ -354,225 +364,74 @@ class DispatcherImpl final : public Dispatcher {
     Finish(id, outcome, seconds);
   }
 
+  // io thread. What an attempt of `alert` may use.
+  SendContext ContextFor(const Alert& alert) {
+    SendContext ctx;
+    ctx.channels = &cfg_.channels;
+    ctx.timeout_ms = cfg_.timeout_ms;
+    ctx.tls = &tls_ctx_;
+    ctx.webhook_targets = &webhook_targets_;
+    ctx.now = clock_.NowMs();
+    if (auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
+        secret != secrets_.end()) {
+      ctx.secret = secret->second;
+    }
+    return ctx;
+  }
+
+  // io thread. One attempt of a notification over its channel (channel.h): the checks that need
+  // nothing rendered, the payload (stored with it, or rendered once from its event), the send.
   net::awaitable<Outcome> Attempt(std::string id) {
     Alert alert = entries_.at(id).alert;
     if (alert.kind == AlertKind::kReply) co_return co_await AttemptReply(std::move(id));
-    if (alert.channel != "webhook") co_return co_await AttemptMessage(std::move(id));
-    auto secret = secrets_.find(SecretKey(alert.contact_id, alert.target));
-    if (secret == secrets_.end()) {
-      co_return Failed("no signing secret for the webhook of contact '" + alert.contact_id +
-                       "' (contact or channel not configured)");
-    }
-    auto endpoint = ParseEndpoint(alert.target);
-    if (!endpoint) co_return Failed(endpoint.error().message);
-
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr) co_return Failed("unknown channel '" + alert.channel + "'");
+    if (auto failed = channel->Precheck(alert, ContextFor(alert))) co_return *failed;
     if (entries_.at(id).body.empty() && !alert.payload.empty()) {
       entries_.at(id).body = alert.payload;
     } else if (entries_.at(id).body.empty()) {
-      auto event = co_await net::co_spawn(store_pool_.get_executor(),
-                                          FetchEvent(&store_, alert.event_id), net::use_awaitable);
-      if (!event) co_return Retry("cannot read event: " + event.error().message);
-      if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
-      entries_.at(id).body = WebhookBody(alert, **event);
+      Outcome rendered = co_await RenderStored(id, channel);
+      if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
     }
-
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    const std::string timestamp = std::to_string(clock_.NowMs() / 1000);
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::connection, "close");
-    req.set("X-Sakchy-Timestamp", timestamp);
-    req.set("Idempotency-Key", alert.idempotency_key);
-    req.body() = entries_.at(id).body;
-    req.set("X-Sakchy-Signature", WebhookSignature(secret->second, timestamp, req.body()));
-    req.prepare_payload();
-    co_return co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_,
-                                &webhook_targets_);
+    co_return co_await channel->Send(alert, entries_.at(id).body, ContextFor(alert));
   }
 
   // The display name of `area` in `language`, or empty.
-  std::string AreaName(const AreaCode& area, std::string_view language) const {
+  std::string AreaName(const AreaCode& area, Language language) const {
     auto it = area_names_.find(area);
-    if (it == area_names_.end()) return {};
-    // Uzbek texts are in the Latin script: the English (Latin) name.
-    const std::size_t i = language == "ky" ? 0 : language == "en" || language == "uz" ? 2 : 1;
-    return it->second[i].empty() ? it->second[1] : it->second[i];
+    return it == area_names_.end() ? std::string() : AreaDisplayName(it->second, language);
   }
 
-  // io thread. Renders the payload of an sms/telegram/email alert once (from its event).
-  net::awaitable<Outcome> RenderMessage(std::string id) {
+  // io thread. Renders the payload of a notification written without one (an older version)
+  // once, from its event.
+  net::awaitable<Outcome> RenderStored(std::string id, const Channel* channel) {
     Alert alert = entries_.at(id).alert;
     auto event = co_await net::co_spawn(store_pool_.get_executor(),
                                         FetchEvent(&store_, alert.event_id), net::use_awaitable);
     if (!event) co_return Retry("cannot read event: " + event.error().message);
     if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
-    MessageInput in;
-    in.alert = &alert;
-    in.event = &**event;
+    RenderContext ctx;
+    ctx.channels = &cfg_.channels;
     auto lang = languages_.find(alert.contact_id);
-    in.language = lang == languages_.end() ? "ru" : lang->second;
-    in.area_name = AreaName(alert.area, in.language);
-    std::string body;
-    if (alert.channel == "sms") {
-      body = ShortMessage(in);
-    } else if (alert.channel == "telegram") {
-      body = TelegramBody(alert, LongMessage(in, kTelegramMaxUnits), AckButtonLabel(in.language));
-    } else {
-      body = EmailMessage(*cfg_.channels.email, alert, Subject(in), LongMessage(in, 64 * 1024),
-                          clock_.NowMs());
-    }
-    entries_.at(id).body = std::move(body);
+    ctx.language = lang == languages_.end() ? Language::kRu : lang->second;
+    ctx.area_name = AreaName(alert.area, ctx.language);
+    ctx.event = &**event;
+    ctx.now = clock_.NowMs();
+    entries_.at(id).body = channel->RenderStored(alert, ctx);
     Outcome rendered;
     rendered.kind = Outcome::Kind::kDelivered;
     co_return rendered;
   }
 
-  // io thread. One attempt over sms, telegram or email.
-  net::awaitable<Outcome> AttemptMessage(std::string id) {
-    Alert alert = entries_.at(id).alert;
-    const config::ChannelsConfig& channels = cfg_.channels;
-    if ((alert.channel == "sms" && !channels.sms) ||
-        (alert.channel == "telegram" && !channels.telegram) ||
-        (alert.channel == "email" && !channels.email)) {
-      co_return Failed("channel " + alert.channel + " is not configured (alerts.channels)");
-    }
-    if (alert.channel != "sms" && alert.channel != "telegram" && alert.channel != "email") {
-      co_return Failed("unknown channel '" + alert.channel + "'");
-    }
-    if (entries_.at(id).body.empty() && !alert.payload.empty()) {
-      entries_.at(id).body = alert.payload;
-    } else if (entries_.at(id).body.empty()) {
-      Outcome rendered = co_await RenderMessage(id);
-      if (rendered.kind != Outcome::Kind::kDelivered) co_return rendered;
-    }
-    const std::string payload = entries_.at(id).body;
-    if (alert.channel == "email") {
-      SmtpResult r = co_await SendMail(*channels.email, alert.target, payload, cfg_.timeout_ms,
-                                       &tls_ctx_);
-      Outcome out;
-      out.sent = r.connected;
-      out.error = r.error;
-      out.handed_off = r.kind == SmtpResult::Kind::kOk;  // e-mail has no delivery reports
-      out.kind = r.kind == SmtpResult::Kind::kOk      ? Outcome::Kind::kDelivered
-                 : r.kind == SmtpResult::Kind::kRetry ? Outcome::Kind::kRetry
-                                                      : Outcome::Kind::kFailed;
-      co_return out;
-    }
-    if (alert.channel == "sms") {
-      // Accepted by Kannel = sent; the delivery report tells delivered or failed.
-      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, alert, payload));
-      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::connection, "close");
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      if (out.status != 0 && out.kind != Outcome::Kind::kDelivered) {
-        // Kannel explains refusals in one line, e.g. "Authorization failed for sendsms".
-        std::string reason = out.body.substr(0, std::min<std::size_t>(out.body.find('\n'), 120));
-        if (!reason.empty()) out.error = "kannel: " + out.error + ": " + reason;
-      }
-      out.handed_off = out.kind == Outcome::Kind::kDelivered;
-      co_return out;
-    }
-    const std::string url = channels.telegram->api_base + "/bot" + channels.telegram->token +
-                            "/sendMessage";
-    auto endpoint = ParseEndpoint(url);
-    if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::connection, "close");
-    req.body() = payload;
-    req.prepare_payload();
-    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-    if (out.status == 0) co_return out;  // no response: network error, retried
-    const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
-    out.error = reply.error;
-    out.retry_after_ms = reply.retry_after_ms;
-    out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
-               : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
-                                                           : Outcome::Kind::kFailed;
-    co_return out;
-  }
-
   // io thread. One attempt of a reply to a reporter (alerts/replies.h): the address is opened
-  // here (the outbox holds it sealed); the payload is the text (sms) or the JSON body without
-  // its recipient (telegram, whatsapp).
+  // here (the outbox holds it sealed).
   net::awaitable<Outcome> AttemptReply(std::string id) {
     const Alert alert = entries_.at(id).alert;
-    const config::ChannelsConfig& channels = cfg_.channels;
-    const auto address = OpenText(channels.reply_key, alert.target);
+    const auto address = OpenText(cfg_.channels.reply_key, alert.target);
     if (!address) co_return Failed("the reply address cannot be opened (another reply key?)");
-    if (alert.channel == "sms") {
-      if (!channels.sms) co_return Failed("channel sms is not configured (alerts.channels)");
-      Alert to = alert;
-      to.target = *address;
-      auto endpoint = ParseEndpoint(SendSmsUrl(*channels.sms, to, alert.payload));
-      if (!endpoint) co_return Failed("sendsms_url: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::get, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::connection, "close");
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      out.handed_off = out.kind == Outcome::Kind::kDelivered;
-      co_return out;
-    }
-    if (alert.channel == "telegram") {
-      const config::TelegramChannelConfig* bot = nullptr;
-      std::string chat = *address;
-      if (const auto colon = chat.find(':'); colon != std::string::npos) {
-        auto it = channels.source_bots.find(chat.substr(0, colon));
-        if (it != channels.source_bots.end()) bot = &it->second;
-        chat = chat.substr(colon + 1);
-      } else if (channels.telegram) {
-        bot = &*channels.telegram;
-      }
-      if (bot == nullptr) co_return Failed("no Telegram bot for this chat is configured");
-      auto endpoint = ParseEndpoint(bot->api_base + "/bot" + bot->token + "/sendMessage");
-      if (!endpoint) co_return Failed("telegram api_base: " + endpoint.error().message);
-      http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-      req.set(http::field::host, endpoint->host_header);
-      req.set(http::field::user_agent, kUserAgent);
-      req.set(http::field::content_type, "application/json");
-      req.set(http::field::connection, "close");
-      req.body() = WithRecipient(alert.payload, {{"chat_id", chat}});
-      req.prepare_payload();
-      Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-      if (out.status == 0) co_return out;
-      const TelegramReply reply = ClassifyTelegramReply(out.status, out.body);
-      out.error = reply.error;
-      out.retry_after_ms = reply.retry_after_ms;
-      out.kind = reply.kind == TelegramReply::Kind::kOk      ? Outcome::Kind::kDelivered
-                 : reply.kind == TelegramReply::Kind::kRetry ? Outcome::Kind::kRetry
-                                                             : Outcome::Kind::kFailed;
-      co_return out;
-    }
-    if (alert.channel != "whatsapp") co_return Failed("unknown channel '" + alert.channel + "'");
-    if (!channels.whatsapp) co_return Failed("WhatsApp is not configured (whatsapp:)");
-    const config::WhatsAppConfig& wa = *channels.whatsapp;
-    auto endpoint = ParseEndpoint(wa.api_base + "/" + wa.phone_number_id + "/messages");
-    if (!endpoint) co_return Failed("whatsapp api_base: " + endpoint.error().message);
-    http::request<http::string_body> req{http::verb::post, endpoint->target, 11};
-    req.set(http::field::host, endpoint->host_header);
-    req.set(http::field::user_agent, kUserAgent);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::authorization, "Bearer " + wa.access_token);
-    req.set(http::field::connection, "close");
-    // The outbox id comes back on the message's statuses (biz_opaque_callback_data).
-    req.body() = WithRecipient(alert.payload, {{"to", *address}, {"biz_opaque_callback_data", alert.id}});
-    req.prepare_payload();
-    Outcome out = co_await SendOnce(*endpoint, std::move(req), cfg_.timeout_ms, &tls_ctx_);
-    if (out.status != 0) {
-      const WhatsAppReply reply = ClassifyWhatsAppReply(out.status, out.body);
-      out.error = reply.error;
-      out.kind = reply.kind;
-    }
-    // Accepted by the Graph API = sent; the statuses webhook tells delivered or failed.
-    out.handed_off = out.kind == Outcome::Kind::kDelivered;
-    co_return out;
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr) co_return Failed("unknown channel '" + alert.channel + "'");
+    co_return co_await channel->SendReply(alert, *address, ContextFor(alert));
   }
 
   TimeMs Backoff(int attempts) {
@@ -676,7 +535,8 @@ class DispatcherImpl final : public Dispatcher {
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
     Alert alert = std::move(**stored);
-    if (alert.channel != "sms" && alert.channel != "whatsapp") {
+    const Channel* channel = FindChannel(alert.channel);
+    if (channel == nullptr || !channel->HasReceipts()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "alert " + id + " went over " + alert.channel + ", not sms or whatsapp");
     }
@@ -692,9 +552,7 @@ class DispatcherImpl final : public Dispatcher {
       alert.last_error.clear();
       dlr_delivered_.Inc();
     } else if (alert.state == DeliveryState::kFailed) {
-      alert.last_error = alert.channel == "whatsapp" ? "whatsapp status: failed"
-                         : type == 2 ? "delivery report: not delivered to the phone"
-                                     : "delivery report: rejected by the SMS centre";
+      alert.last_error = channel->ReceiptError(type);
       dlr_failed_.Inc();
     } else if (alert.state == DeliveryState::kSent && alert.sent_at == 0) {
       alert.sent_at = now;
@@ -798,8 +656,8 @@ class DispatcherImpl final : public Dispatcher {
   DispatcherHooks hooks_;
   IdGenerator audit_ids_;
   std::unordered_map<std::string, std::string> secrets_;  // contact id \n address -> secret
-  std::unordered_map<std::string, std::string> languages_;  // contact id -> ky | ru | en
-  std::unordered_map<std::string, std::array<std::string, 3>> area_names_;  // code -> ky, ru, en
+  std::unordered_map<std::string, Language> languages_;  // contact id -> message language
+  std::unordered_map<std::string, config::Area> area_names_;  // code -> the area's names
   ssl::context tls_ctx_;
 
   net::io_context ioc_{1};

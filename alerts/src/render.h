@@ -10,13 +10,15 @@
 
 #include "alerts/templates.h"
 #include "config/config.h"
+#include "core/channel.h"
+#include "core/language.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
 
 struct RenderContext {
   const config::ChannelsConfig* channels = nullptr;  // required
-  std::string language = "ru";
+  Language language = Language::kRu;
   std::string area_name;           // of alert.area, in `language`
   const Event* event = nullptr;    // event kinds: the latest event of the group
   int events = 1;                  // group size
@@ -32,8 +34,20 @@ struct RenderContext {
   TimeMs now = 0;
 };
 
-// "" when the notification cannot be rendered here (an event kind without its event): the
-// dispatcher then renders it from the store at send time.
+// The texts of a notification by its kind (event and signal, digest, notice, follow-up); "" for
+// an event kind without ctx.event. The short form (SMS, <= kSmsMaxUnits) ...
+std::string ShortText(const Alert& alert, const RenderContext& ctx);
+// ... the long form (Telegram, e-mail) of at most `max_units` UTF-16 units (a notice has one
+// length) ...
+std::string LongText(const Alert& alert, const RenderContext& ctx, std::size_t max_units);
+// ... and the e-mail subject.
+std::string SubjectText(const Alert& alert, const RenderContext& ctx);
+// The webhook JSON body (NotificationBody with the event for event kinds).
+std::string WebhookPayload(const Alert& alert, const RenderContext& ctx);
+
+// The payload on the notification's channel (Channel::Render). "" when the notification cannot
+// be rendered here (an event kind without its event, an unknown channel): the dispatcher then
+// renders it from the store at send time.
 std::string RenderPayload(const Alert& alert, const RenderContext& ctx);
 
 }  // namespace sakchy::alerts

@@ -2,15 +2,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "alerts/templates.h"
 #include "config/files.h"
+#include "core/language.h"
 #include "core/utf8.h"
 
 namespace sakchy::alerts {
 namespace {
 
-constexpr const char* kLanguages[] = {"en", "ky", "ru", "uz"};
+// English first: it must hold every key (the fallback of the others).
+constexpr Language kCatalogLanguages[] = {Language::kEn, Language::kKy, Language::kRu,
+                                          Language::kUz};
 constexpr const char* kKeys[] = {"reply.ack",        "reply.answer",      "reply.send_text",
                                  "status.confirmed", "status.false",      "status.misleading",
                                  "status.unverified", "public.answer"};
@@ -103,14 +108,30 @@ std::string ReportReference(std::string_view report_id) { return AlertCode(repor
 Result<std::map<std::string, std::string>> ReplyCatalog::ParsePo(std::string_view text,
                                                                  std::string_view name) {
   std::map<std::string, std::string> out;
-  std::string ctx, id, str;
+  std::string ctx, id, id_plural, str;
+  std::vector<std::string> forms;  // msgstr[0], msgstr[1], ... of a plural entry
   std::string* current = nullptr;
   auto flush = [&] {
-    if (!ctx.empty()) out[ctx] = str.empty() ? id : str;
+    if (!ctx.empty()) {
+      if (forms.empty()) {
+        out[ctx] = str.empty() ? id : str;
+      } else {
+        for (std::size_t i = 0; i < forms.size(); ++i) {
+          const std::string& fallback = i == 0 ? id : id_plural;
+          out[i == 0 ? ctx : ctx + "#" + std::to_string(i)] = forms[i].empty() ? fallback : forms[i];
+        }
+      }
+    }
     ctx.clear();
     id.clear();
+    id_plural.clear();
     str.clear();
+    forms.clear();
     current = nullptr;
+  };
+  const auto fail = [&name](int line_no, std::string_view what) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(name) + ":" + std::to_string(line_no) + ": " + std::string(what));
   };
   int line_no = 0;
   while (!text.empty()) {
@@ -124,25 +145,33 @@ Result<std::map<std::string, std::string>> ReplyCatalog::ParsePo(std::string_vie
       flush();
       current = &ctx;
       rest = line.substr(8);
+    } else if (line.starts_with("msgid_plural ")) {
+      current = &id_plural;
+      rest = line.substr(13);
     } else if (line.starts_with("msgid ")) {
       current = &id;
       rest = line.substr(6);
+    } else if (line.starts_with("msgstr[")) {
+      // msgstr[N] with N the next form: 0, 1, 2, ... in order.
+      const auto close = line.find("] ");
+      if (close != 8 || line[7] < '0' || line[7] > '9' ||
+          static_cast<std::size_t>(line[7] - '0') != forms.size()) {
+        return fail(line_no, "expected msgstr[" + std::to_string(forms.size()) + "]");
+      }
+      forms.emplace_back();
+      current = &forms.back();
+      rest = line.substr(close + 2);
     } else if (line.starts_with("msgstr ")) {
       current = &str;
       rest = line.substr(7);
     } else if (line.front() == '"' && current != nullptr) {
       rest = line;
     } else {
-      return MakeError(ErrorCode::kInvalidArgument, std::string(name) + ":" +
-                                                        std::to_string(line_no) +
-                                                        ": expected msgctxt, msgid or msgstr");
+      return fail(line_no, "expected msgctxt, msgid or msgstr");
     }
     auto value = Unquote(rest, name, line_no);
     if (!value) return tl::unexpected(value.error());
-    if (!IsValidUtf8(*value)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       std::string(name) + ":" + std::to_string(line_no) + ": not valid UTF-8");
-    }
+    if (!IsValidUtf8(*value)) return fail(line_no, "not valid UTF-8");
     *current += *value;
   }
   flush();
@@ -152,13 +181,14 @@ Result<std::map<std::string, std::string>> ReplyCatalog::ParsePo(std::string_vie
 Result<ReplyCatalog> ReplyCatalog::Load(const std::string& dir) {
   ReplyCatalog catalog;
   const std::string base = dir.empty() ? std::string("embedded:messages") : dir;
-  for (const char* lang : kLanguages) {
+  for (const Language language : kCatalogLanguages) {
+    const std::string lang(LanguageCode(language));
     const std::string path = base + "/" + lang + ".po";
     auto text = config::ReadTextFile(path);
     if (!text) return tl::unexpected(text.error());
     auto parsed = ParsePo(*text, path);
     if (!parsed) return tl::unexpected(parsed.error());
-    if (std::string_view(lang) == "en") {
+    if (language == Language::kEn) {
       for (const char* key : kKeys) {
         if (!parsed->count(key)) {
           return MakeError(ErrorCode::kInvalidArgument,
@@ -169,6 +199,13 @@ Result<ReplyCatalog> ReplyCatalog::Load(const std::string& dir) {
     catalog.texts_[lang] = std::move(*parsed);
   }
   return catalog;
+}
+
+const std::string* ReplyCatalog::Find(std::string_view key, std::string_view language) const {
+  auto lang = texts_.find(language);
+  if (lang == texts_.end()) return nullptr;
+  auto it = lang->second.find(std::string(key));
+  return it == lang->second.end() ? nullptr : &it->second;
 }
 
 bool ReplyCatalog::HasLanguage(std::string_view language) const {
@@ -183,7 +220,7 @@ std::string ReplyCatalog::Text(std::string_view key, std::string_view language,
     if (auto it = lang->second.find(std::string(key)); it != lang->second.end()) text = it->second;
   }
   if (text.empty()) {
-    if (auto en = texts_.find("en"); en != texts_.end()) {
+    if (auto en = texts_.find(LanguageCode(Language::kEn)); en != texts_.end()) {
       if (auto it = en->second.find(std::string(key)); it != en->second.end()) text = it->second;
     }
   }

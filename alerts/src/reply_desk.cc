@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/channel.h"
 #include "core/crypto.h"
 #include "core/json_text.h"
 #include "storage/audit.h"
@@ -100,9 +101,10 @@ std::string ReplyDesk::Language(const std::string& language) const {
 
 bool ReplyDesk::Reachable(const std::string& channel, const std::string& sealed) const {
   if (sealed.empty()) return false;
-  if (channel == "sms") return channels_.sms.has_value();
-  if (channel == "whatsapp") return channels_.whatsapp.has_value();
-  if (channel == "telegram") {
+  const std::optional<ChannelKind> kind = ParseChannel(channel);
+  if (kind == ChannelKind::kSms) return channels_.sms.has_value();
+  if (kind == ChannelKind::kWhatsApp) return channels_.whatsapp.has_value();
+  if (kind == ChannelKind::kTelegram) {
     auto address = OpenText(channels_.reply_key, sealed);
     if (!address) return false;
     const auto colon = address->find(':');
@@ -130,9 +132,10 @@ std::optional<Alert> ReplyDesk::MakeReply(const std::string& pseudonym, const Re
   a.idempotency_key = Sha256Hex(group_key + "\n" + pseudonym).substr(0, 32);
   a.created_at = now;
   a.next_attempt_at = now;
-  if (reporter.channel == "sms") {
+  const std::optional<ChannelKind> kind = ParseChannel(reporter.channel);
+  if (kind == ChannelKind::kSms) {
     a.payload = text;
-  } else if (reporter.channel == "telegram") {
+  } else if (kind == ChannelKind::kTelegram) {
     a.payload = ToJsonText(json::value(json::object{{"text", text}}));
   } else {  // whatsapp: free text inside the customer service window, else the template
     json::object body{{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}};
@@ -159,7 +162,11 @@ std::optional<Alert> ReplyDesk::MakeReply(const std::string& pseudonym, const Re
 Result<std::vector<Alert>> ReplyDesk::OnMessage(const ReporterMessage& m) {
   std::vector<Alert> created;
   if (m.pseudonym.empty()) return created;
-  if (m.channel != "sms" && m.channel != "whatsapp" && m.channel != "telegram") return created;
+  if (const auto kind = ParseChannel(m.channel); kind != ChannelKind::kSms &&
+                                                 kind != ChannelKind::kWhatsApp &&
+                                                 kind != ChannelKind::kTelegram) {
+    return created;
+  }
   const TimeMs now = clock_.NowMs();
   auto stored = store_.GetRecord(kReportersTable, m.pseudonym);
   if (!stored) return tl::unexpected(stored.error());
@@ -215,7 +222,7 @@ void ReplyDesk::PostPublic(const Verdict& verdict, const std::string& area,
                            const std::string& group_key, TimeMs now,
                            std::vector<Alert>& created) {
   Reporter channel;
-  channel.channel = "telegram";
+  channel.channel = ChannelName(ChannelKind::kTelegram);
   channel.address = SealText(channels_.reply_key, cfg_.public_telegram_chat);
   const std::string lang = cfg_.default_language;
   const std::string text = catalog_.Text(
@@ -263,7 +270,7 @@ Result<std::vector<Alert>> ReplyDesk::Answer(const Verdict& verdict,
     }
     const std::string text =
         AnswerText(catalog_, Language(r.language), verdict.status, verdict.statement,
-                   ReportReference(report_id), r.channel == "sms");
+                   ReportReference(report_id), IsChannel(r.channel, ChannelKind::kSms));
     auto a = MakeReply(pseudonym, r, text, group_key, now);
     if (!a) continue;
     a->event_id = report_id;

@@ -1,30 +1,33 @@
 #include "smtp_client.h"
 
+#include <curl/curl.h>
+#include <netdb.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <chrono>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <memory>
-#include <vector>
+#include <mutex>
 
 namespace sakchy::alerts {
 namespace {
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
-using boost::system::error_code;
 
-constexpr std::size_t kMaxReplyBytes = 64 * 1024;
+// RFC 5322 2.1.1: a header line of at most 78 characters; the Subject's text is cut to as many.
+constexpr std::size_t kMaxLine = 78;
+constexpr std::size_t kMaxSubjectChars = 78;
 
 std::string Base64(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
@@ -49,195 +52,213 @@ std::string Rfc5322Date(TimeMs now) {
   return buf;
 }
 
-struct Reply {
-  int code = 0;                    // 0 when nothing usable was read
-  std::string text;                // the last line, e.g. "250 2.0.0 Ok: queued"
-  std::vector<std::string> lines;  // every line without the code and separator (EHLO keywords)
-  error_code ec;
-};
+// ---- libcurl ----
 
-// One SMTP connection. Shared with the deadline handler, which closes the socket on timeout.
-class Session {
- public:
-  Session(const net::any_io_executor& ex, ssl::context& ctx) : resolver_(ex), stream_(ex, ctx) {}
+// curl_global_init is not thread-safe before 7.84 and must run once, before any handle.
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
 
-  tcp::resolver& resolver() { return resolver_; }
-  tcp::socket& socket() { return stream_.next_layer(); }
-  ssl::stream<tcp::socket>& tls_stream() { return stream_; }
-  void set_tls() { tls_ = true; }
-  bool timed_out = false;
+// The threads that run the blocking transfers, off the caller's io thread. Two: a slow server
+// delays at most one other message. Joined at exit (a transfer ends within its timeout).
+net::thread_pool& TransferPool() {
+  static net::thread_pool pool(2);
+  return pool;
+}
 
-  net::awaitable<error_code> Write(std::string data) {
-    error_code ec;
-    if (tls_) {
-      co_await net::async_write(stream_, net::buffer(data),
-                                net::redirect_error(net::use_awaitable, ec));
+// This host's fully qualified name: the canonical name of gethostname(), when it has a dot.
+// Empty when there is none (a container or a laptop named "vm"). Blocking (resolver).
+std::string HostFqdn() {
+  static const std::string fqdn = [] {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) != 0) return std::string();
+    addrinfo hints{};
+    hints.ai_flags = AI_CANONNAME;
+    addrinfo* info = nullptr;
+    std::string out = name;
+    if (getaddrinfo(name, nullptr, &hints, &info) == 0) {
+      if (info && info->ai_canonname) out = info->ai_canonname;
+      freeaddrinfo(info);
+    }
+    return out.find('.') != std::string::npos ? out : std::string();
+  }();
+  return fqdn;
+}
+
+// The name for EHLO: helo_name, else this host's FQDN, else the domain of the sender's address
+// (servers with Postfix's reject_non_fqdn_helo_hostname refuse a bare host name).
+std::string HeloName(const config::EmailChannelConfig& cfg) {
+  if (!cfg.helo_name.empty()) return cfg.helo_name;
+  std::string fqdn = HostFqdn();
+  if (!fqdn.empty()) return fqdn;
+  const auto at = cfg.from.rfind('@');
+  return at == std::string::npos ? std::string("localhost") : cfg.from.substr(at + 1);
+}
+
+// curl takes the EHLO name from the URL's path.
+std::string SmtpUrl(const config::EmailChannelConfig& cfg, const std::string& helo) {
+  std::string url = cfg.implicit_tls ? "smtps://" : "smtp://";
+  url += cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host;
+  url += ":" + std::to_string(cfg.port) + "/";
+  for (char c : helo) {  // a host name or an address literal; anything else is escaped
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' ||
+        c == ']' || c == ':') {
+      url += c;
     } else {
-      co_await net::async_write(socket(), net::buffer(data),
-                                net::redirect_error(net::use_awaitable, ec));
-    }
-    co_return ec;
-  }
-
-  // Reads one (possibly multi-line) reply.
-  net::awaitable<Reply> ReadReply() {
-    Reply reply;
-    for (;;) {
-      std::size_t n = 0;
-      auto buffer = net::dynamic_buffer(buf_, kMaxReplyBytes);
-      if (tls_) {
-        n = co_await net::async_read_until(stream_, buffer, "\r\n",
-                                           net::redirect_error(net::use_awaitable, reply.ec));
-      } else {
-        n = co_await net::async_read_until(socket(), buffer, "\r\n",
-                                           net::redirect_error(net::use_awaitable, reply.ec));
-      }
-      if (reply.ec) co_return reply;
-      std::string line = buf_.substr(0, n - 2);
-      buf_.erase(0, n);
-      if (line.size() < 3 || line.find_first_not_of("0123456789") < 3 ||
-          (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-        reply.code = 0;
-        reply.text = "malformed reply";
-        co_return reply;
-      }
-      reply.code = std::stoi(line.substr(0, 3));
-      reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
-      reply.text = line.substr(0, 200);
-      if (line.size() == 3 || line[3] == ' ') co_return reply;
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      url += hex;
     }
   }
+  return url;
+}
 
-  net::awaitable<Reply> Command(std::string line) {
-    error_code ec = co_await Write(line + "\r\n");
-    if (ec) {
-      Reply reply;
-      reply.ec = ec;
-      co_return reply;
-    }
-    co_return co_await ReadReply();
-  }
-
- private:
-  tcp::resolver resolver_;
-  ssl::stream<tcp::socket> stream_;
-  bool tls_ = false;
-  std::string buf_;
+struct Upload {
+  const std::string* data;
+  std::size_t offset = 0;
 };
 
-SmtpResult Fail(SmtpResult::Kind kind, std::string error) {
+std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  const std::size_t n = std::min(size * count, up->data->size() - up->offset);
+  std::memcpy(buffer, up->data->data() + up->offset, n);
+  up->offset += n;
+  return n;
+}
+
+// Verifies servers against the same certificate store as the caller's TLS context (the system
+// CAs, or what the operator put there) instead of curl's own bundle.
+CURLcode UseCallerStore(CURL*, void* curl_ctx, void* user) {
+  X509_STORE* store = SSL_CTX_get_cert_store(static_cast<ssl::context*>(user)->native_handle());
+  SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(curl_ctx), store);
+  return CURLE_OK;
+}
+
+using CurlHandle = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
+using CurlList = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
+
+SmtpResult Fail(SmtpResult::Kind kind, std::string error, bool connected) {
   SmtpResult r;
   r.kind = kind;
   r.error = "smtp: " + std::move(error);
-  r.connected = true;
+  r.connected = connected;
   return r;
 }
 
-// A reply that is not `expected` (2xx/3xx class given as its first digit): 4xx retry, 5xx fail.
-SmtpResult Unexpected(const Session& s, std::string_view step, const Reply& reply) {
-  if (s.timed_out) return Fail(SmtpResult::Kind::kRetry, std::string(step) + ": timeout");
-  if (reply.ec) {
-    return Fail(SmtpResult::Kind::kRetry, std::string(step) + ": " + reply.ec.message());
+// How a transfer came out: the server's last reply decides (5xx fail, 4xx retry), then curl's
+// code (certificate and TLS failures, refused credentials: fail; network, timeouts: retry).
+SmtpResult Outcome(CURL* curl, CURLcode rc, const char* errbuf) {
+  if (rc == CURLE_OK) {
+    SmtpResult ok;
+    ok.kind = SmtpResult::Kind::kOk;
+    ok.connected = true;
+    return ok;
   }
-  const auto kind =
-      reply.code >= 500 && reply.code < 600 ? SmtpResult::Kind::kFailed : SmtpResult::Kind::kRetry;
-  return Fail(kind, std::string(step) + ": " + reply.text);
+  long reply = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  long os_errno = 0;
+  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  long connects = 0;
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+  const std::string detail = *errbuf ? errbuf : curl_easy_strerror(rc);
+  using Kind = SmtpResult::Kind;
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return Fail(Kind::kRetry, "cannot resolve host", false);
+    case CURLE_COULDNT_CONNECT:
+      return Fail(Kind::kRetry,
+                  os_errno == ECONNREFUSED ? "connection refused" : "connect: " + detail, false);
+    case CURLE_OPERATION_TIMEDOUT:
+      return Fail(Kind::kRetry, "timeout", connects > 0);
+    case CURLE_USE_SSL_FAILED:
+      return Fail(Kind::kFailed, "server does not offer STARTTLS", true);
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+      return Fail(Kind::kFailed, "TLS handshake failed: " + detail, true);
+    default:
+      break;
+  }
+  const std::string text = reply ? detail + " (reply " + std::to_string(reply) + ")" : detail;
+  if (reply >= 500 && reply < 600) return Fail(Kind::kFailed, text, true);
+  if (reply >= 400) return Fail(Kind::kRetry, text, true);
+  if (rc == CURLE_LOGIN_DENIED) return Fail(Kind::kFailed, "AUTH: " + text, true);
+  return Fail(Kind::kRetry, text, connects > 0 || reply > 0);
 }
 
-bool HasExtension(const Reply& ehlo, std::string_view keyword, std::string_view param = {}) {
-  for (std::size_t i = 1; i < ehlo.lines.size(); ++i) {  // line 0 is the greeting
-    std::string upper = ehlo.lines[i];
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!upper.starts_with(keyword)) continue;
-    if (param.empty()) return upper.size() == keyword.size() || upper[keyword.size()] == ' ';
-    if (upper.find(" " + std::string(param)) != std::string::npos) return true;
+// Blocking: one message over one connection.
+SmtpResult Transfer(const config::EmailChannelConfig& cfg, const std::string& to,
+                    const std::string& message, std::int64_t timeout_ms, ssl::context* tls) {
+  InitCurlOnce();
+  if (!cfg.username.empty() && !cfg.starttls && !cfg.implicit_tls) {
+    return Fail(SmtpResult::Kind::kFailed, "refusing AUTH without TLS (starttls or implicit_tls)",
+                false);
   }
-  return false;
-}
-
-// Dot-stuffing and CRLF line ends, terminated by "<CRLF>.<CRLF>".
-std::string DataPayload(std::string_view message) {
-  std::string out;
-  out.reserve(message.size() + 16);
-  bool line_start = true;
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    const char c = message[i];
-    if (line_start && c == '.') out += '.';
-    if (c == '\n' && (i == 0 || message[i - 1] != '\r')) out += '\r';
-    out += c;
-    line_start = c == '\n';
-  }
-  if (!out.ends_with("\r\n")) out += "\r\n";
-  out += ".\r\n";
-  return out;
-}
-
-// The SMTP dialogue on a connected session.
-net::awaitable<SmtpResult> Converse(std::shared_ptr<Session> s, config::EmailChannelConfig cfg,
-                                    std::string to, std::string message) {
-  Reply greeting = co_await s->ReadReply();
-  if (greeting.code != 220) co_return Unexpected(*s, "greeting", greeting);
-  Reply ehlo = co_await s->Command("EHLO sakchy");
-  if (ehlo.code != 250) co_return Unexpected(*s, "EHLO", ehlo);
-  if (cfg.starttls) {
-    if (!HasExtension(ehlo, "STARTTLS")) {
-      co_return Fail(SmtpResult::Kind::kFailed, "server does not offer STARTTLS");
-    }
-    Reply go = co_await s->Command("STARTTLS");
-    if (go.code != 220) co_return Unexpected(*s, "STARTTLS", go);
-    auto& stream = s->tls_stream();
-    error_code not_ip;
-    net::ip::make_address(cfg.host, not_ip);
-    if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), cfg.host.c_str())) {
-      co_return Fail(SmtpResult::Kind::kRetry, "TLS: cannot set server name");
-    }
-    stream.set_verify_mode(ssl::verify_peer);
-    stream.set_verify_callback(ssl::host_name_verification(cfg.host));
-    error_code ec;
-    co_await stream.async_handshake(ssl::stream_base::client,
-                                    net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-      co_return Fail(s->timed_out ? SmtpResult::Kind::kRetry : SmtpResult::Kind::kFailed,
-                     "TLS handshake failed: " + ec.message());
-    }
-    s->set_tls();
-    ehlo = co_await s->Command("EHLO sakchy");
-    if (ehlo.code != 250) co_return Unexpected(*s, "EHLO", ehlo);
+  CurlHandle curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return Fail(SmtpResult::Kind::kRetry, "cannot start a transfer", false);
+  CURL* c = curl.get();
+  char errbuf[CURL_ERROR_SIZE] = {};
+  const std::string url = SmtpUrl(cfg, HeloName(cfg));
+  const std::string mail_from = "<" + cfg.from + ">";
+  const std::string rcpt = "<" + to + ">";
+  CurlList rcpts(curl_slist_append(nullptr, rcpt.c_str()), &curl_slist_free_all);
+  Upload upload{&message};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts.get());
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, &ReadUpload);
+  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
+  curl_easy_setopt(c, CURLOPT_USE_SSL, cfg.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+  curl_easy_setopt(c, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (tls) {
+    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, &UseCallerStore);
+    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, tls);
   }
   if (!cfg.username.empty()) {
-    if (!cfg.starttls) {
-      co_return Fail(SmtpResult::Kind::kFailed, "refusing AUTH without STARTTLS");
+    curl_easy_setopt(c, CURLOPT_USERNAME, cfg.username.c_str());
+    switch (cfg.auth) {
+      case config::SmtpAuth::kAny:
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg.password.c_str());
+        curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN;AUTH=LOGIN");
+        break;
+      case config::SmtpAuth::kPlain:
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg.password.c_str());
+        curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN");
+        break;
+      case config::SmtpAuth::kLogin:
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg.password.c_str());
+        curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=LOGIN");
+        break;
+      case config::SmtpAuth::kXoauth2:
+        curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, cfg.password.c_str());
+        curl_easy_setopt(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+        break;
     }
-    if (!HasExtension(ehlo, "AUTH", "PLAIN")) {
-      co_return Fail(SmtpResult::Kind::kFailed, "server does not offer AUTH PLAIN");
-    }
-    std::string credentials;
-    credentials += '\0';
-    credentials += cfg.username;
-    credentials += '\0';
-    credentials += cfg.password;
-    Reply auth = co_await s->Command("AUTH PLAIN " + Base64(credentials));
-    if (auth.code != 235) co_return Unexpected(*s, "AUTH", auth);
   }
-  Reply mail = co_await s->Command("MAIL FROM:<" + cfg.from + ">");
-  if (mail.code != 250) co_return Unexpected(*s, "MAIL FROM", mail);
-  Reply rcpt = co_await s->Command("RCPT TO:<" + to + ">");
-  if (rcpt.code != 250 && rcpt.code != 251) co_return Unexpected(*s, "RCPT TO", rcpt);
-  Reply data = co_await s->Command("DATA");
-  if (data.code != 354) co_return Unexpected(*s, "DATA", data);
-  error_code ec = co_await s->Write(DataPayload(message));
-  Reply done;
-  if (ec) {
-    done.ec = ec;
-  } else {
-    done = co_await s->ReadReply();
+  const CURLcode rc = curl_easy_perform(c);
+  return Outcome(c, rc, errbuf);
+}
+
+// The first `max` characters of `text` (UTF-8), with "…" in place of the rest when cut.
+std::string Shorten(std::string_view text, std::size_t max) {
+  std::size_t chars = 0, i = 0, cut = std::string_view::npos;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (chars == max - 1) cut = i;
+    if (++chars > max) break;
   }
-  if (done.code != 250) co_return Unexpected(*s, "end of data", done);
-  co_await s->Command("QUIT");  // the message is accepted; the answer does not matter
-  SmtpResult ok;
-  ok.kind = SmtpResult::Kind::kOk;
-  ok.connected = true;
-  co_return ok;
+  if (chars <= max) return std::string(text);
+  return std::string(text.substr(0, cut)) + "\u2026";
 }
 
 }  // namespace
@@ -248,9 +269,11 @@ std::string EncodeHeaderWord(std::string_view text) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c >= 0x7f || (c == '=' && plain)) plain = false;
   }
-  if (plain && text.size() <= 70) return std::string(text);
-  // 45 bytes -> 60 base64 characters -> 72 with "=?UTF-8?B?" and "?=".
-  constexpr std::size_t kChunk = 45;
+  // "Subject: " (9) + the value fits one line of kMaxLine.
+  if (plain && text.size() + 9 <= kMaxLine) return std::string(text);
+  // 42 bytes -> 56 base64 characters -> 68 with "=?UTF-8?B?" and "?=": after "Subject: " (9) or
+  // the folding space (1), every line stays within kMaxLine.
+  constexpr std::size_t kChunk = 42;
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {
@@ -277,10 +300,11 @@ std::string EmailMessage(const config::EmailChannelConfig& cfg, const Alert& ale
   std::string msg;
   msg += "From: " + cfg.from + "\r\n";
   msg += "To: " + alert.target + "\r\n";
-  msg += "Subject: " + EncodeHeaderWord(subject) + "\r\n";
+  msg += "Subject: " + EncodeHeaderWord(Shorten(subject, kMaxSubjectChars)) + "\r\n";
   msg += "Date: " + Rfc5322Date(now) + "\r\n";
   msg += "Message-ID: <" + alert.idempotency_key + "@sakchy>\r\n";
   msg += "X-Sakchy-Alert-Id: " + alert.id + "\r\n";
+  msg += "Auto-Submitted: auto-generated\r\n";  // RFC 3834: no auto-replies to it
   msg += "MIME-Version: 1.0\r\n";
   msg += "Content-Type: text/plain; charset=UTF-8\r\n";
   msg += "Content-Transfer-Encoding: base64\r\n";
@@ -292,41 +316,26 @@ std::string EmailMessage(const config::EmailChannelConfig& cfg, const Alert& ale
 net::awaitable<SmtpResult> SendMail(config::EmailChannelConfig cfg, std::string to,
                                     std::string message, std::int64_t timeout_ms,
                                     ssl::context* tls) {
-  auto ex = co_await net::this_coro::executor;
-  auto s = std::make_shared<Session>(ex, *tls);
-  net::steady_timer deadline(ex, std::chrono::milliseconds(timeout_ms));
-  auto on_deadline = [s](const error_code& ec) {
-    if (ec) return;
-    s->timed_out = true;
-    s->resolver().cancel();
-    error_code ignored;
-    s->socket().close(ignored);
+  // The transfer blocks: it runs on TransferPool() and the result comes back to the caller's
+  // executor (kept busy by a work guard meanwhile).
+  auto initiation = [tls, timeout_ms](auto handler, config::EmailChannelConfig c, std::string rcpt,
+                                      std::string msg) {
+    auto ex = net::get_associated_executor(handler);
+    auto work = net::make_work_guard(ex);
+    auto run = [handler = std::move(handler), work = std::move(work), c = std::move(c),
+                rcpt = std::move(rcpt), msg = std::move(msg), tls, timeout_ms]() mutable {
+      SmtpResult result = Transfer(c, rcpt, msg, timeout_ms, tls);
+      auto ex = work.get_executor();
+      auto done = [handler = std::move(handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      };
+      net::post(ex, std::move(done));
+      work.reset();
+    };
+    net::post(TransferPool(), std::move(run));
   };
-  deadline.async_wait(on_deadline);
-
-  SmtpResult result;
-  error_code ec;
-  auto endpoints = co_await s->resolver().async_resolve(
-      cfg.host, std::to_string(cfg.port), net::redirect_error(net::use_awaitable, ec));
-  if (ec || s->timed_out) {
-    result.error = s->timed_out ? "smtp: resolve: timeout" : "smtp: cannot resolve host";
-    co_return result;
-  }
-  co_await net::async_connect(s->socket(), endpoints, net::redirect_error(net::use_awaitable, ec));
-  if (ec || s->timed_out) {
-    result.error = s->timed_out                           ? "smtp: connect: timeout"
-                   : ec == net::error::connection_refused ? "smtp: connection refused"
-                                                          : "smtp: connect: " + ec.message();
-    co_return result;
-  }
-
-  result = co_await Converse(s, std::move(cfg), std::move(to), std::move(message));
-
-  deadline.cancel();
-  error_code ignored;
-  s->socket().shutdown(tcp::socket::shutdown_both, ignored);
-  s->socket().close(ignored);
-  co_return result;
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(SmtpResult)>(
+      initiation, net::use_awaitable, std::move(cfg), std::move(to), std::move(message));
 }
 
 }  // namespace sakchy::alerts

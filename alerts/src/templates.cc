@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "wording.h"
 
 namespace sakchy::alerts {
 namespace {
@@ -16,203 +17,14 @@ constexpr TimeMs kBishkekOffsetMs = 6LL * 3600 * 1000;  // Asia/Bishkek: UTC+6, 
 constexpr std::size_t kShortContext = 40;               // code points each side, shrunk to fit
 constexpr std::size_t kLongContext = 160;
 
-enum class Lang { kKy, kRu, kEn, kUz };
-
-Lang ToLang(std::string_view language) {
-  if (language == "ky") return Lang::kKy;
-  if (language == "en") return Lang::kEn;
-  if (language == "uz") return Lang::kUz;
-  return Lang::kRu;
-}
-
-// Words of one language. Severity arrays are indexed by Severity.
-struct Words {
-  std::array<std::string_view, kSeverityCount> severity_upper;
-  std::array<std::string_view, kSeverityCount> severity;
-  std::string_view brand;
-  std::string_view alert;
-  std::string_view level;
-  std::string_view area;
-  std::string_view text;
-  std::string_view categories;
-  std::string_view time;
-  std::string_view code;
-  std::string_view reply;  // "Жооп" / "Ответьте" / "Reply"
-  std::string_view tz;
-  std::string_view reports;  // "Reports: 3, sources: 2"
-  std::string_view sources;
-  std::string_view digest;   // "digest"
-  std::string_view digest_why;
-  std::string_view alerts_word;
-  std::string_view escalated;      // "not acknowledged — escalation, step"
-  std::string_view undelivered;    // "alert %s was not delivered to"
-  std::string_view reach_them;     // "reach them another way"
-  std::string_view reason;         // "Reason"
-  std::string_view verdict_head;   // "rumour check"
-  std::string_view statement;      // "Official statement"
-  std::string_view decided;        // "Decided"
-  std::array<std::string_view, 4> verdicts;  // by VerdictStatus
-  std::string_view checked;        // "Already checked"
-};
-
-const Words& WordsFor(Lang lang) {
-  static const Words kKy{
-      {"МААЛЫМАТ", "ТӨМӨН", "ОРТОЧО", "ЖОГОРКУ", "КРИТИКАЛЫК"},
-      {"маалымат", "төмөн", "орточо", "жогорку", "критикалык"},
-      "Сакчы",
-      "эскертүү",
-      "деңгээли",
-      "Аймак",
-      "Билдирүү",
-      "Категориялар",
-      "Убакыт",
-      "Код",
-      "Жооп",
-      "Бишкек убактысы",
-      "Билдирүүлөр",
-      "булактар",
-      "жыйынтык",
-      "билдирүү чегинен ашты",
-      "эскертүү",
-      "ырасталган жок — эскалация, кадам",
-      "жеткирилген жок",
-      "башка жол менен байланышыңыз",
-      "Себеп",
-      "ушакты текшерүүнүн жыйынтыгы",
-      "Расмий билдирүү",
-      "Чечим",
-      {"ТАСТЫКТАЛГАН ЖОК", "ЫРАСТАЛДЫ", "ЖАЛГАН", "ЖАҢЫЛЫШТЫРАТ"},
-      "Мурда текшерилген",
-  };
-  static const Words kRu{
-      {"ИНФО", "НИЗКИЙ", "СРЕДНИЙ", "ВЫСОКИЙ", "КРИТИЧЕСКИЙ"},
-      {"информация", "низкий", "средний", "высокий", "критический"},
-      "Сакчы",
-      "тревога",
-      "уровень",
-      "Район",
-      "Сообщение",
-      "Категории",
-      "Время",
-      "Код",
-      "Ответьте",
-      "время Бишкека",
-      "Сообщений",
-      "источников",
-      "сводка",
-      "превышен лимит сообщений",
-      "тревог",
-      "не подтверждено — эскалация, шаг",
-      "не доставлена",
-      "свяжитесь с получателем иначе",
-      "Причина",
-      "итог проверки слуха",
-      "Официальное заявление",
-      "Решение",
-      {"НЕ ПОДТВЕРЖДЕНО", "ПОДТВЕРЖДЕНО", "ЛОЖЬ", "ВВОДИТ В ЗАБЛУЖДЕНИЕ"},
-      "Уже проверено",
-  };
-  static const Words kEn{
-      {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
-      {"info", "low", "medium", "high", "critical"},
-      "Sakchy",
-      "alert",
-      "severity",
-      "Area",
-      "Report",
-      "Categories",
-      "Time",
-      "Code",
-      "Reply",
-      "Bishkek time",
-      "Reports",
-      "sources",
-      "digest",
-      "message limit reached",
-      "alerts",
-      "not acknowledged — escalation, step",
-      "was not delivered",
-      "reach them another way",
-      "Reason",
-      "rumour check",
-      "Official statement",
-      "Decided",
-      {"UNVERIFIED", "CONFIRMED", "FALSE", "MISLEADING"},
-      "Already checked",
-  };
-  // Uzbek in the Latin script (oʻ/gʻ written with ‘), the terms an official uses.
-  static const Words kUz{
-      {"MA'LUMOT", "PAST", "O‘RTA", "YUQORI", "KRITIK"},
-      {"ma'lumot", "past", "o‘rta", "yuqori", "kritik"},
-      "Sakchy",
-      "ogohlantirish",
-      "darajasi",
-      "Hudud",
-      "Xabar",
-      "Toifalar",
-      "Vaqt",
-      "Kod",
-      "Javob",
-      "Bishkek vaqti",
-      "Xabarlar",
-      "manbalar",
-      "xulosa",
-      "xabarlar chegarasi oshdi",
-      "ogohlantirish",
-      "tasdiqlanmadi — eskalatsiya, bosqich",
-      "yetkazilmadi",
-      "u bilan boshqa yo‘l bilan bog‘laning",
-      "Sabab",
-      "mish-mishni tekshirish natijasi",
-      "Rasmiy bayonot",
-      "Qaror",
-      {"TASDIQLANMAGAN", "TASDIQLANDI", "YOLG‘ON", "CHALG‘ITUVCHI"},
-      "Avval tekshirilgan",
-  };
-  switch (lang) {
-    case Lang::kKy:
-      return kKy;
-    case Lang::kEn:
-      return kEn;
-    case Lang::kUz:
-      return kUz;
-    case Lang::kRu:
-      break;
-  }
-  return kRu;
-}
-
+// A category in `lang`: its catalogue name (category.<name>); without one, the name as it is, in
+// English with spaces for underscores.
 std::string CategoryName(const std::string& category, Lang lang) {
-  struct Names {
-    std::string_view ky;
-    std::string_view ru;
-    std::string_view uz;
-  };
-  static const std::map<std::string, Names, std::less<>> kNames = {
-      {"call_to_action", {"аракетке чакыруу", "призыв к действию", "harakatga chaqiruv"}},
-      {"group_attack", {"топко кол салуу", "нападение на группу", "guruhga hujum"}},
-      {"group_reference", {"топту атоо", "упоминание группы", "guruhni tilga olish"}},
-      {"hate", {"жек көрүү", "ненависть", "nafrat"}},
-      {"insult", {"кордоо", "оскорбление", "haqorat"}},
-      {"rumour_marker", {"ушак", "слух", "mish-mish"}},
-      {"threat", {"коркутуу", "угроза", "tahdid"}},
-      {"violence", {"зордук-зомбулук", "насилие", "zo‘ravonlik"}},
-      {"place", {"жер", "место", "joy"}},
-      {"known_false", {"текшерилген ушак: жалган", "проверенный слух: ложь", "tekshirilgan mish-mish: yolg‘on"}},
-      {"known_misleading", {"текшерилген ушак: жаңылыштырат", "проверенный слух: вводит в заблуждение", "tekshirilgan mish-mish: chalg‘ituvchi"}},
-  };
-  if (lang == Lang::kEn) {
-    std::string out = category;
-    for (char& c : out) {
-      if (c == '_') c = ' ';
-    }
-    return out;
-  }
-  auto it = kNames.find(category);
-  if (it == kNames.end()) return category;
-  return std::string(lang == Lang::kKy   ? it->second.ky
-                     : lang == Lang::kUz ? it->second.uz
-                                         : it->second.ru);
+  const Words& w = WordsFor(lang);
+  if (auto it = w.category_names.find(category); it != w.category_names.end()) return it->second;
+  std::string out = category;
+  if (lang == Lang::kEn) std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
 }
 
 // Length in bytes of the UTF-8 sequence starting with `lead` (1 for invalid leads).
@@ -352,120 +164,43 @@ std::string Shorten(std::string_view s, std::size_t max) {
 }
 
 // Russian noun forms after a number: 1 (21, 31 …), 2-4 (22-24 …), the rest.
-std::string_view RuPlural(std::int64_t n, std::string_view one, std::string_view few,
-                          std::string_view many) {
-  const std::int64_t d = n % 10;
-  const std::int64_t dd = n % 100;
-  if (d == 1 && dd != 11) return one;
-  if (d >= 2 && d <= 4 && (dd < 12 || dd > 14)) return few;
-  return many;
-}
-
-std::string Num(std::int64_t n) { return std::to_string(n); }
-
 // "6 independent reports" / "3 public posts" in one language.
 std::string PeopleText(Lang lang, int n) {
-  switch (lang) {
-    case Lang::kKy:
-      return Num(n) + " көз карандысыз билдирүү";
-    case Lang::kEn:
-      return Num(n) + (n == 1 ? " independent report" : " independent reports");
-    case Lang::kUz:
-      return Num(n) + " ta mustaqil xabar";
-    case Lang::kRu:
-      break;
-  }
-  return Num(n) + " " +
-         std::string(RuPlural(n, "независимое сообщение", "независимых сообщения",
-                              "независимых сообщений"));
+  return WithCount(WordsFor(lang).people[PluralForm(lang, n)], n);
 }
 
 std::string PublicText(Lang lang, int n) {
-  switch (lang) {
-    case Lang::kKy:
-      return Num(n) + " ачык жарыялоо";
-    case Lang::kEn:
-      return Num(n) + (n == 1 ? " public post" : " public posts");
-    case Lang::kUz:
-      return Num(n) + " ta ochiq post";
-    case Lang::kRu:
-      break;
-  }
-  return Num(n) + " " + std::string(RuPlural(n, "публичный пост", "публичных поста",
-                                             "публичных постов"));
+  return WithCount(WordsFor(lang).public_posts[PluralForm(lang, n)], n);
 }
 
 // "in 2 minutes" / "за 2 минуты" / "2 мүнөттө": seconds below a minute, minutes below two
 // hours (rounded up), hours beyond.
 std::string SpanText(Lang lang, TimeMs span_ms) {
-  enum { kSeconds, kMinutes, kHours } unit;
+  std::size_t unit = 0;
   std::int64_t n = 0;
   if (span_ms < 60'000) {
-    unit = kSeconds;
     n = std::max<std::int64_t>(1, (span_ms + 999) / 1000);
   } else if (span_ms < 120 * 60'000) {
-    unit = kMinutes;
+    unit = 1;
     n = (span_ms + 59'999) / 60'000;
   } else {
-    unit = kHours;
+    unit = 2;
     n = (span_ms + 1'800'000) / 3'600'000;
   }
-  switch (lang) {
-    case Lang::kKy: {
-      static constexpr std::string_view kUnits[] = {"секундда", "мүнөттө", "саатта"};
-      return Num(n) + " " + std::string(kUnits[unit]);
-    }
-    case Lang::kEn: {
-      static constexpr std::string_view kOne[] = {"second", "minute", "hour"};
-      return "in " + Num(n) + " " + std::string(kOne[unit]) + (n == 1 ? "" : "s");
-    }
-    case Lang::kUz: {
-      static constexpr std::string_view kUnits[] = {"soniyada", "daqiqada", "soatda"};
-      return Num(n) + " " + std::string(kUnits[unit]);
-    }
-    case Lang::kRu:
-      break;
-  }
-  static constexpr std::string_view kRu[3][3] = {{"секунду", "секунды", "секунд"},
-                                                 {"минуту", "минуты", "минут"},
-                                                 {"час", "часа", "часов"}};
-  return "за " + Num(n) + " " + std::string(RuPlural(n, kRu[unit][0], kRu[unit][1], kRu[unit][2]));
+  return WithCount(WordsFor(lang).span[unit][PluralForm(lang, n)], n);
 }
 
-std::string_view TrendText(Lang lang, SpreadTrend trend) {
-  static constexpr std::string_view kKy[] = {"бир калыпта", "тездеп жатат", "басаңдап жатат"};
-  static constexpr std::string_view kRu[] = {"в ровном темпе", "ускоряется", "замедляется"};
-  static constexpr std::string_view kEn[] = {"steady", "accelerating", "slowing down"};
-  static constexpr std::string_view kUz[] = {"bir tekis", "tezlashmoqda", "sekinlashmoqda"};
-  const auto i = std::min<std::size_t>(static_cast<std::size_t>(trend), 2);
-  switch (lang) {
-    case Lang::kKy:
-      return kKy[i];
-    case Lang::kEn:
-      return kEn[i];
-    case Lang::kUz:
-      return kUz[i];
-    case Lang::kRu:
-      break;
-  }
-  return kRu[i];
+const std::string& TrendText(Lang lang, SpreadTrend trend) {
+  return WordsFor(lang).trends[std::min<std::size_t>(static_cast<std::size_t>(trend), 2)];
 }
 
 std::string NewAreasText(Lang lang, const std::vector<std::string>& names) {
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  const bool one = names.size() == 1;
-  switch (lang) {
-    case Lang::kKy:
-      return std::string(one ? "жаңы аймак: " : "жаңы аймактар: ") + list;
-    case Lang::kEn:
-      return std::string(one ? "new area: " : "new areas: ") + list;
-    case Lang::kUz:
-      return std::string(one ? "yangi hudud: " : "yangi hududlar: ") + list;
-    case Lang::kRu:
-      break;
-  }
-  return std::string(one ? "новый район: " : "новые районы: ") + list;
+  const Words& w = WordsFor(lang);
+  std::string out = names.size() == 1 ? w.new_area : w.new_areas;
+  if (auto pos = out.find("{list}"); pos != std::string::npos) out.replace(pos, 6, list);
+  return out;
 }
 
 }  // namespace
@@ -476,11 +211,8 @@ std::string SpreadWhyText(std::string_view language, const SpreadWhy& why,
   std::string who;
   if (why.people > 0) who = PeopleText(lang, why.people);
   if (why.public_sources > 0) {
-    const std::string_view conj = lang == Lang::kKy   ? " жана "
-                                  : lang == Lang::kEn ? " and "
-                                  : lang == Lang::kUz ? " va "
-                                                      : " и ";
-    who += (who.empty() ? std::string() : std::string(conj)) + PublicText(lang, why.public_sources);
+    const std::string conj = " " + WordsFor(lang).conj_and + " ";
+    who += (who.empty() ? std::string() : conj) + PublicText(lang, why.public_sources);
   }
   std::string out = who.empty() ? std::string() : who + " " + SpanText(lang, why.span_ms) + ", ";
   out += TrendText(lang, why.trend);
@@ -753,17 +485,7 @@ std::string FollowUpSubject(const FollowUpInput& in) {
 }
 
 std::string AckButtonLabel(std::string_view language) {
-  switch (ToLang(language)) {
-    case Lang::kKy:
-      return "Кабыл алдым";
-    case Lang::kEn:
-      return "Acknowledge";
-    case Lang::kUz:
-      return "Qabul qildim";
-    case Lang::kRu:
-      break;
-  }
-  return "Принято";
+  return WordsFor(ToLang(language)).ack_button;
 }
 
 }  // namespace sakchy::alerts

@@ -14,6 +14,7 @@
 
 #include "config/files.h"
 #include "core/crypto.h"
+#include "core/utf8.h"
 #include "morph_terms.h"
 #include "normalizer.h"
 #include "rules.h"
@@ -211,7 +212,7 @@ std::string LiteralFor(std::string_view normalized) {
   bool has_word = false;
   std::size_t pos = 0;
   while (pos < normalized.size() && !has_word) {
-    has_word = internal::IsWordChar(internal::DecodeUtf8(normalized, pos));
+    has_word = internal::IsWordChar(DecodeUtf8(normalized, pos));
   }
   return has_word ? std::string(normalized) : std::string();
 }
@@ -523,7 +524,7 @@ void ClassifierImpl::AddMaskEntry(std::uint32_t pattern) {
   MaskEntry entry{pattern, {}, prefix};
   std::size_t pos = 0;
   while (pos < word.size()) {
-    const char32_t c = internal::DecodeUtf8(word, pos);
+    const char32_t c = DecodeUtf8(word, pos);
     if (!internal::IsWordChar(c)) return;  // a phrase, an apostrophe
     entry.word.push_back(c);
   }

@@ -6,13 +6,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"
 #include "language_scorer.h"
-#include "normalizer.h"
 
 namespace sakchy::classifier {
 namespace {
 
-using internal::DecodeUtf8;
 using internal::kCyrillicChar;
 using internal::kKyrgyzChar;
 using internal::kLangTableEnd;
@@ -212,20 +211,8 @@ Language DetectLanguage(std::string_view text) {
   char word[internal::kLangWordBuffer];
   internal::LanguageScorer scorer(word);
   std::size_t pos = 0;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (pos < text.size()) {
-    char32_t c;
-    if (bytes[pos] < 0x80) {
-      c = bytes[pos++];
-    } else if ((bytes[pos] & 0xE0) == 0xC0 && bytes[pos] >= 0xC2 && pos + 1 < text.size() &&
-               (bytes[pos + 1] & 0xC0) == 0x80) {
-      c = (static_cast<char32_t>(bytes[pos] & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
-      pos += 2;
-    } else {
-      std::size_t p = pos;
-      c = DecodeUtf8(text, p);
-      pos = p;
-    }
+    const char32_t c = DecodeUtf8(text, pos);
     scorer.Add(c, pos == text.size());
   }
   return scorer.Finish();

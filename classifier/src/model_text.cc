@@ -1,23 +1,25 @@
 #include "model_text.h"
 
 #include <unicode/uchar.h>
-#include <unicode/utf8.h>
 
 #include <cstdint>
+
+#include "core/utf8.h"
 
 namespace sakchy::classifier::internal {
 namespace {
 
-// The code point at `*pos` (advanced past it); a negative value for an invalid sequence (one
+// The code point at `*pos` (advanced past it); a negative value for an ill-formed byte (one
 // byte consumed).
 UChar32 Next(std::string_view text, std::size_t* pos) {
-  const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
-  const auto length = static_cast<std::int32_t>(text.size());
-  auto i = static_cast<std::int32_t>(*pos);
-  UChar32 c;
-  U8_NEXT(s, i, length, c);
-  *pos = static_cast<std::size_t>(i);
-  return c;
+  char32_t c = 0;
+  const std::size_t len = DecodeUtf8Sequence(text, *pos, c);
+  if (len == 0) {
+    ++*pos;
+    return -1;
+  }
+  *pos += len;
+  return static_cast<UChar32>(c);
 }
 
 bool IsWordChar(UChar32 c) {
@@ -34,12 +36,7 @@ void AppendFolded(UChar32 c, std::string& out) {
     out += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     return;
   }
-  const UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
-  char buf[U8_MAX_LENGTH];
-  std::int32_t n = 0;
-  UBool error = false;
-  U8_APPEND(reinterpret_cast<std::uint8_t*>(buf), n, U8_MAX_LENGTH, f, error);
-  if (!error) out.append(buf, static_cast<std::size_t>(n));
+  AppendUtf8(out, static_cast<char32_t>(u_foldCase(c, U_FOLD_CASE_DEFAULT)));
 }
 
 bool StartsUrl(std::string_view rest) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/utf8.h"
 #include "morphology/morphology.h"
 #include "morphology/uzbek_stemmer.h"
 #include "rules.h"

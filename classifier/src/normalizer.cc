@@ -2,6 +2,8 @@
 
 #include "language_scorer.h"
 
+#include "core/utf8.h"
+
 #include <unicode/bytestream.h>
 #include <unicode/edits.h>
 #include <unicode/normalizer2.h>
@@ -19,7 +21,7 @@ namespace {
 
 // One code point of the text being normalised and the original bytes it stands for.
 
-constexpr char32_t kReplacement = 0xFFFD;
+constexpr char32_t kReplacement = kUtf8Replacement;
 
 // Character classes and NFKC_Casefold mappings of the code points most texts consist of (ASCII,
 // Latin, Greek, Cyrillic and general punctuation), computed once from ICU so the hot path makes no
@@ -309,22 +311,9 @@ bool FoldFastInto(const icu::Normalizer2* nfkc_cf, std::string_view text, Unit* 
   Unit* w = out;
   std::size_t pos = 0;
   const std::size_t size = text.size();
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (pos < size) {
     const auto start = static_cast<std::uint32_t>(pos);
-    char32_t c;
-    const unsigned b0 = bytes[pos];
-    if (b0 < 0x80) {  // ASCII and 2-byte sequences (Cyrillic) inline
-      c = b0;
-      pos += 1;
-    } else if (b0 - 0xC2 < 0x1E && pos + 1 < size && (bytes[pos + 1] & 0xC0) == 0x80) {
-      c = (static_cast<char32_t>(b0 & 0x1F) << 6) | (bytes[pos + 1] & 0x3F);
-      pos += 2;
-    } else {
-      std::size_t p = pos;
-      c = DecodeUtf8(text, p);
-      pos = p;
-    }
+    const char32_t c = DecodeUtf8(text, pos);
     const auto end = static_cast<std::uint32_t>(pos);
     if constexpr (kWithLanguage) scorer.Add(c, pos == size);
     if (c < kTableEnd) {
@@ -622,80 +611,6 @@ void TransliterateWord(std::span<const Unit> u, std::size_t begin, std::size_t e
 }  // namespace
 
 bool IsWordChar(char32_t c) { return (Flags(c) & kWord) != 0; }
-
-char32_t DecodeUtf8(std::string_view s, std::size_t& pos) {
-  const auto b0 = static_cast<unsigned char>(s[pos]);
-  if (b0 < 0x80) {
-    ++pos;
-    return b0;
-  }
-  std::size_t len = 0;
-  char32_t c = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    c = b0 & 0x1F;
-    min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    c = b0 & 0x0F;
-    min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    c = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    ++pos;
-    return kReplacement;
-  }
-  if (pos + len > s.size()) {
-    ++pos;
-    return kReplacement;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[pos + k]);
-    if ((b & 0xC0) != 0x80) {
-      ++pos;
-      return kReplacement;
-    }
-    c = (c << 6) | (b & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-    ++pos;
-    return kReplacement;
-  }
-  pos += len;
-  return c;
-}
-
-char32_t DecodeUtf8Before(std::string_view s, std::size_t pos) {
-  if (pos == 0) return 0;
-  std::size_t start = pos - 1;
-  while (start > 0 && pos - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) {
-    --start;
-  }
-  std::size_t p = start;
-  const char32_t c = DecodeUtf8(s, p);
-  return p == pos ? c : kReplacement;
-}
-
-void AppendUtf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
 
 Normalizer::Normalizer() : nfkc_cf_(NfkcCasefold()) { Table(); }
 
@@ -1155,11 +1070,11 @@ void AppendScanAsUtf8(std::string_view scan, std::string& out) {
       out.push_back(static_cast<char>(b));
       ++pos;
     } else if (b < kScanEscape) {
-      AppendUtf8(kScan.cp[b - 0x80], out);
+      AppendUtf8(out, kScan.cp[b - 0x80]);
       ++pos;
     } else {
       ++pos;
-      AppendUtf8(pos < scan.size() ? DecodeUtf8(scan, pos) : kReplacement, out);
+      AppendUtf8(out, pos < scan.size() ? DecodeUtf8(scan, pos) : kReplacement);
     }
   }
 }
@@ -1183,7 +1098,7 @@ NormalizedText ToNormalizedText(const MatchText& m) {
       ++pos;
     }
     const std::size_t before = t.text.size();
-    AppendUtf8(c, t.text);
+    AppendUtf8(t.text, c);
     for (std::size_t k = before; k < t.text.size(); ++k) {
       t.orig_begin.push_back(m.orig_begin[start]);
       t.orig_end.push_back(m.orig_end[start]);

@@ -120,10 +120,5 @@ class Normalizer {
 
 // True for letters, decimal digits and combining marks: what a "word" is made of.
 bool IsWordChar(char32_t c);
-// Decodes one code point at `pos` (U+FFFD and 1 byte for ill-formed input); advances `pos`.
-char32_t DecodeUtf8(std::string_view s, std::size_t& pos);
-// Code point ending just before `pos` (U+FFFD when ill-formed); 0 at the start of the text.
-char32_t DecodeUtf8Before(std::string_view s, std::size_t pos);
-void AppendUtf8(char32_t c, std::string& out);
 
 }  // namespace sakchy::classifier::internal

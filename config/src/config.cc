@@ -14,8 +14,11 @@
 #include "analytics_config.h"
 #include "config/files.h"
 #include "core/address_filter.h"
+#include "core/channel.h"
 #include "core/crypto.h"
+#include "core/language.h"
 #include "alerts_routing.h"
+#include "config_sections.h"
 #include "yaml_util.h"
 
 namespace sakchy::config {
@@ -28,8 +31,12 @@ using internal::ReadInt;
 using internal::ReadString;
 using internal::ReadStringList;
 
-constexpr std::int64_t kMaxThreads = 1024;
-constexpr std::size_t kMinTokenLength = 16;
+using internal::kMaxThreads;
+using internal::kMinTokenLength;
+
+}  // namespace
+
+namespace internal {
 
 std::string Indexed(std::string_view path, std::size_t i) {
   return std::string(path) + "[" + std::to_string(i) + "]";
@@ -56,16 +63,6 @@ std::optional<Severity> ReadSeverity(const YAML::Node& node, const std::string& 
       ReadChoice(node, field, issues, "severity", {"info", "low", "medium", "high", "critical"});
   if (!value) return std::nullopt;
   return ParseSeverity(*value);
-}
-
-template <typename T>
-void ReadIntInto(MapReader& map, std::string_view key, Issues& issues, std::int64_t min,
-                 std::int64_t max, T& out) {
-  if (auto node = map.Get(key)) {
-    if (auto value = ReadInt(*node, map.Field(key), issues, min, max)) {
-      out = static_cast<T>(*value);
-    }
-  }
 }
 
 // "host:port" or "[v6]:port". Returns a problem, or empty on success.
@@ -101,7 +98,7 @@ std::string ParseListen(const std::string& s, std::string& host, std::uint16_t& 
 
 // Checks an http(s) URL with a host. Returns a problem, or empty on success (then `*host_out`,
 // when given, is the host, without brackets).
-std::string CheckWebhookUrl(const std::string& url, std::string* host_out = nullptr) {
+std::string CheckWebhookUrl(const std::string& url, std::string* host_out) {
   std::string_view rest;
   if (url.starts_with("http://")) {
     rest = std::string_view(url).substr(7);
@@ -152,6 +149,25 @@ bool IsHex64(const std::string& s) {
   return s.size() == 64 &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::CheckWebhookUrl;
+using internal::Indexed;
+using internal::IsHex64;
+using internal::ParseAlerts;
+using internal::ParseContacts;
+using internal::ParseListen;
+using internal::ParseSms;
+using internal::ParseSources;
+using internal::ReadChoice;
+using internal::ReadIntInto;
+using internal::ReadSeverity;
+using internal::IsPhoneNumber;
+using internal::IsTelegramChatId;
+using internal::IsEmailAddress;
 
 void ParseServerTls(const YAML::Node& node, ServerConfig& out, Issues& issues) {
   MapReader map(node, "server.tls", issues);
@@ -282,425 +298,6 @@ void ParseClassifier(const YAML::Node& node, ClassifierConfig& out, Issues& issu
   map.Finish();
 }
 
-// Reads the name of an environment variable at `node` and returns its (non-empty) value.
-std::optional<std::string> ReadEnvSecret(const YAML::Node& node, const std::string& field,
-                                         Issues& issues, std::string& name_out) {
-  auto name = ReadString(node, field, issues);
-  if (!name) return std::nullopt;
-  name_out = *name;
-  const char* env = std::getenv(name->c_str());
-  if (env == nullptr) {
-    issues.Add(node, field, "environment variable " + *name + " is not set");
-    return std::nullopt;
-  }
-  if (*env == '\0') {
-    issues.Add(node, field, "environment variable " + *name + " is empty");
-    return std::nullopt;
-  }
-  return std::string(env);
-}
-
-// "+" and 7..15 digits (E.164).
-bool IsPhoneNumber(const std::string& s) {
-  if (s.size() < 8 || s.size() > 16 || s.front() != '+') return false;
-  return std::all_of(s.begin() + 1, s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-// A Telegram chat id: an integer (groups and channels are negative) or "@username".
-bool IsTelegramChatId(const std::string& s) {
-  if (s.starts_with("@")) {
-    return s.size() >= 6 && s.size() <= 33 &&
-           std::all_of(s.begin() + 1, s.end(),
-                       [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
-  }
-  const std::size_t digits_from = s.starts_with("-") ? 1 : 0;
-  return s.size() > digits_from && s.size() - digits_from <= 20 &&
-         std::all_of(s.begin() + static_cast<std::ptrdiff_t>(digits_from), s.end(),
-                     [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-// local@domain.tld with no spaces, controls, brackets or quotes (what we put in SMTP commands
-// and headers unquoted).
-bool IsEmailAddress(const std::string& s) {
-  const auto at = s.find('@');
-  if (at == std::string::npos || at == 0 || s.find('@', at + 1) != std::string::npos) return false;
-  const std::string domain = s.substr(at + 1);
-  if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string::npos) {
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '(' && c != ')' &&
-           c != ',' && c != ';' && c != ':' && c != '\\' && c != '[' && c != ']';
-  });
-}
-
-void ParseSmsChannel(const YAML::Node& node, SmsChannelConfig& out, Issues& issues) {
-  MapReader map(node, "alerts.channels.sms", issues);
-  if (!map.ok()) return;
-  if (auto n = map.Require("sendsms_url")) {
-    if (auto value = ReadString(*n, map.Field("sendsms_url"), issues)) {
-      const std::string problem = CheckWebhookUrl(*value);
-      if (problem.empty()) {
-        out.sendsms_url = *value;
-      } else {
-        issues.Add(*n, map.Field("sendsms_url"), problem);
-      }
-    }
-  }
-  if (auto n = map.Require("username")) {
-    if (auto value = ReadString(*n, map.Field("username"), issues)) out.username = *value;
-  }
-  if (auto n = map.Require("password_env")) {
-    if (auto value = ReadEnvSecret(*n, map.Field("password_env"), issues, out.password_env)) {
-      out.password = *value;
-    }
-  }
-  if (auto n = map.Require("from")) {
-    if (auto value = ReadString(*n, map.Field("from"), issues)) out.from = *value;
-  }
-  if (auto n = map.Get("dlr_url_base")) {
-    if (auto value = ReadString(*n, map.Field("dlr_url_base"), issues)) {
-      const std::string problem = CheckWebhookUrl(*value);
-      if (problem.empty()) {
-        out.dlr_url_base = *value;
-      } else {
-        issues.Add(*n, map.Field("dlr_url_base"), problem);
-      }
-    }
-  }
-  map.Finish();
-}
-
-void ParseTelegramChannel(const YAML::Node& node, TelegramChannelConfig& out, Issues& issues) {
-  MapReader map(node, "alerts.channels.telegram", issues);
-  if (!map.ok()) return;
-  if (auto n = map.Get("api_base")) {
-    if (auto value = ReadString(*n, map.Field("api_base"), issues)) {
-      const std::string problem = CheckWebhookUrl(*value);
-      if (problem.empty()) {
-        out.api_base = *value;
-        while (out.api_base.ends_with("/")) out.api_base.pop_back();
-      } else {
-        issues.Add(*n, map.Field("api_base"), problem);
-      }
-    }
-  }
-  if (auto n = map.Require("token_env")) {
-    if (auto value = ReadEnvSecret(*n, map.Field("token_env"), issues, out.token_env)) {
-      out.token = *value;
-    }
-  }
-  map.Finish();
-}
-
-void ParseEmailChannel(const YAML::Node& node, EmailChannelConfig& out, Issues& issues) {
-  MapReader map(node, "alerts.channels.email", issues);
-  if (!map.ok()) return;
-  if (auto n = map.Require("host")) {
-    if (auto value = ReadString(*n, map.Field("host"), issues)) out.host = *value;
-  }
-  ReadIntInto(map, "port", issues, 1, 65535, out.port);
-  if (auto n = map.Require("from")) {
-    if (auto value = ReadString(*n, map.Field("from"), issues)) {
-      if (IsEmailAddress(*value)) {
-        out.from = *value;
-      } else {
-        issues.Add(*n, map.Field("from"), "malformed e-mail address '" + *value + "'");
-      }
-    }
-  }
-  if (auto n = map.Get("starttls")) {
-    if (auto value = ReadBool(*n, map.Field("starttls"), issues)) out.starttls = *value;
-  }
-  auto username = map.Get("username");
-  auto password_env = map.Get("password_env");
-  if (username) {
-    if (auto value = ReadString(*username, map.Field("username"), issues)) out.username = *value;
-  }
-  if (password_env) {
-    if (auto value =
-            ReadEnvSecret(*password_env, map.Field("password_env"), issues, out.password_env)) {
-      out.password = *value;
-    }
-  }
-  if (username && !password_env) {
-    issues.Add(*username, map.Field("password_env"), "required when username is given");
-  } else if (password_env && !username) {
-    issues.Add(*password_env, map.Field("username"), "required when password_env is given");
-  }
-  map.Finish();
-}
-
-void ParseChannels(const YAML::Node& node, ChannelsConfig& out, Issues& issues) {
-  MapReader map(node, "alerts.channels", issues);
-  if (!map.ok()) return;
-  // A section that is present counts as configured even when it has problems, so contacts that
-  // use it are not reported a second time.
-  if (auto n = map.Get("sms")) ParseSmsChannel(*n, out.sms.emplace(), issues);
-  if (auto n = map.Get("telegram")) ParseTelegramChannel(*n, out.telegram.emplace(), issues);
-  if (auto n = map.Get("email")) ParseEmailChannel(*n, out.email.emplace(), issues);
-  map.Finish();
-}
-
-void ParseAlerts(const YAML::Node& node, AlertsConfig& out, Issues& issues) {
-  MapReader map(node, "alerts", issues);
-  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
-  if (auto sev = map.Get("min_severity")) {
-    if (auto value = ReadSeverity(*sev, map.Field("min_severity"), issues)) {
-      out.min_severity = *value;
-    }
-  }
-  ReadIntInto(map, "timeout_ms", issues, 1, kMax, out.timeout_ms);
-  ReadIntInto(map, "backoff_initial_ms", issues, 1, kMax, out.backoff_initial_ms);
-  ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, out.backoff_max_ms);
-  ReadIntInto(map, "give_up_after_ms", issues, 1, kMax, out.give_up_after_ms);
-  ReadIntInto(map, "max_in_flight", issues, 1, 1'000'000, out.max_in_flight);
-  if (auto n = map.Get("channels")) ParseChannels(*n, out.channels, issues);
-  if (auto n = map.Get("route")) internal::ParseRootRoute(*n, out.route, issues);
-  if (auto n = map.Get("rate_limit")) internal::ParseRateLimit(*n, out.rate_limit, issues);
-  ReadIntInto(map, "resolve_after_ms", issues, 1, kMax, out.resolve_after_ms);
-  ReadIntInto(map, "max_open_groups", issues, 100, 100'000'000, out.max_open_groups);
-  if (auto n = map.Get("duty")) {
-    if (auto v = ReadStringList(*n, map.Field("duty"), issues)) out.duty_contacts = std::move(*v);
-  }
-  if (auto n = map.Get("allow_private_targets")) {
-    if (auto v = ReadStringList(*n, map.Field("allow_private_targets"), issues)) {
-      for (const auto& cidr : *v) {
-        if (auto net = ParseIpNetwork(cidr); !net) {
-          issues.Add(*n, map.Field("allow_private_targets"), net.error().message);
-        }
-      }
-      out.allow_private_targets = std::move(*v);
-    }
-  }
-  map.Finish();
-  if (out.backoff_max_ms < out.backoff_initial_ms) {
-    auto at = map.Get("backoff_max_ms");
-    issues.Add(at ? *at : node, map.Field("backoff_max_ms"),
-               "must be at least backoff_initial_ms (" + std::to_string(out.backoff_initial_ms) +
-                   "), got " + std::to_string(out.backoff_max_ms));
-  }
-}
-
-// Reads the address key of a non-webhook channel and checks its form.
-void ReadAddress(MapReader& map, std::string_view key, const std::string& type,
-                 bool (*valid)(const std::string&), std::string_view expected,
-                 ContactChannel& ch, Issues& issues) {
-  auto n = map.Get(key);
-  if (!n) {
-    issues.Add(map.node(), map.Field(key), "required for a" +
-                                               std::string(type == "email" ? "n " : " ") + type +
-                                               " channel");
-    return;
-  }
-  auto value = ReadString(*n, map.Field(key), issues);
-  if (!value) return;
-  if (!valid(*value)) {
-    issues.Add(*n, map.Field(key),
-               "malformed " + type + " address '" + *value + "' (expected " +
-                   std::string(expected) + ")");
-    return;
-  }
-  ch.address = *value;
-}
-
-std::optional<ContactChannel> ParseChannel(const YAML::Node& node, const std::string& path,
-                                           const ChannelsConfig& channels,
-                                           const AddressFilter& targets, Issues& issues) {
-  MapReader map(node, path, issues);
-  if (!map.ok()) return std::nullopt;
-  const std::size_t issues_before = issues.lines().size();
-  ContactChannel ch;
-  ch.origin = issues.Origin(node);
-  if (auto type = map.Require("type")) {
-    if (auto value = ReadChoice(*type, map.Field("type"), issues, "channel type",
-                                {"sms", "telegram", "email", "webhook"})) {
-      ch.type = *value;
-      const bool configured = ch.type == "webhook" ||
-                              (ch.type == "sms" && channels.sms.has_value()) ||
-                              (ch.type == "telegram" && channels.telegram.has_value()) ||
-                              (ch.type == "email" && channels.email.has_value());
-      if (!configured) {
-        issues.Add(*type, map.Field("type"),
-                   "channel '" + ch.type + "' is not configured (add alerts.channels." + ch.type +
-                       ")");
-      }
-    }
-  }
-  if (ch.type == "sms") {
-    ReadAddress(map, "to", ch.type, IsPhoneNumber, "+ and 7 to 15 digits, e.g. +996700123456",
-                ch, issues);
-  } else if (ch.type == "telegram") {
-    ReadAddress(map, "chat_id", ch.type, IsTelegramChatId,
-                "a numeric chat id or @username", ch, issues);
-  } else if (ch.type == "email") {
-    ReadAddress(map, "to", ch.type, IsEmailAddress, "name@example.org", ch, issues);
-  }
-  std::optional<YAML::Node> url, secret, secret_env;
-  if (ch.type == "webhook") {
-    url = map.Get("url");
-    secret = map.Get("secret");
-    secret_env = map.Get("secret_env");
-  }
-  map.Finish();
-  if (ch.type == "webhook") {
-    if (!url) {
-      issues.Add(node, map.Field("url"), "required for a webhook channel");
-    } else if (auto value = ReadString(*url, map.Field("url"), issues)) {
-      std::string problem = WebhookTargetProblem(*value, targets);
-      if (problem.empty()) {
-        ch.address = *value;
-      } else {
-        issues.Add(*url, map.Field("url"), problem);
-      }
-    }
-    if (secret && secret_env) {
-      issues.Add(*secret_env, map.Field("secret_env"),
-                 "give either secret or secret_env, not both");
-    } else if (secret) {
-      if (auto value = ReadString(*secret, map.Field("secret"), issues)) ch.secret = *value;
-    } else if (secret_env) {
-      if (auto name = ReadString(*secret_env, map.Field("secret_env"), issues)) {
-        ch.secret_env = *name;
-        const char* env = IsWebhookSecretEnv(*name) ? std::getenv(name->c_str()) : nullptr;
-        if (!IsWebhookSecretEnv(*name)) {
-          issues.Add(*secret_env, map.Field("secret_env"), WebhookSecretEnvProblem());
-        } else if (env == nullptr) {
-          issues.Add(*secret_env, map.Field("secret_env"),
-                     "environment variable " + *name + " is not set");
-        } else if (*env == '\0') {
-          issues.Add(*secret_env, map.Field("secret_env"),
-                     "environment variable " + *name + " is empty");
-        } else {
-          ch.secret = env;
-        }
-      }
-    } else {
-      issues.Add(node, map.Field("secret"),
-                 "a webhook channel needs secret or secret_env (the HMAC signing key)");
-    }
-  }
-  if (issues.lines().size() != issues_before) return std::nullopt;
-  return ch;
-}
-
-// quiet_hours: {start: "22:00", end: "07:00"} (Asia/Bishkek time).
-void ParseQuietHours(const YAML::Node& node, const std::string& path, Contact& c, Issues& issues) {
-  MapReader map(node, path, issues);
-  if (!map.ok()) return;
-  QuietHours quiet;
-  bool ok = true;
-  for (const char* key : {"start", "end"}) {
-    auto n = map.Require(key);
-    if (!n) {
-      ok = false;
-      continue;
-    }
-    auto value = ReadString(*n, map.Field(key), issues);
-    const auto minutes = value ? ParseClockMinutes(*value) : std::nullopt;
-    if (!minutes) {
-      if (value) issues.Add(*n, map.Field(key), "expected HH:MM (00:00..23:59), got '" + *value + "'");
-      ok = false;
-      continue;
-    }
-    (std::string_view(key) == "start" ? quiet.start_minute : quiet.end_minute) = *minutes;
-  }
-  map.Finish();
-  if (ok && quiet.start_minute == quiet.end_minute) {
-    issues.Add(node, path, "start and end are equal (give a real interval or leave it out)");
-    ok = false;
-  }
-  if (ok) c.quiet_hours = quiet;
-}
-
-void ParseContacts(const YAML::Node& node, const AlertsConfig& alerts, std::vector<Contact>& out,
-                   Issues& issues) {
-  if (node.IsNull()) return;
-  const ChannelsConfig& configured = alerts.channels;
-  // An invalid allow-list was reported with alerts: check against the valid entries.
-  std::vector<IpNetwork> allowed;
-  for (const auto& cidr : alerts.allow_private_targets) {
-    if (auto n = ParseIpNetwork(cidr)) allowed.push_back(*n);
-  }
-  const AddressFilter targets(std::move(allowed));
-  if (!node.IsSequence()) {
-    issues.Add(node, "contacts", "expected a list of contacts");
-    return;
-  }
-  std::map<std::string, std::string> seen_ids;  // id -> origin
-  std::size_t i = 0;
-  for (const YAML::Node& item : node) {
-    const std::string path = Indexed("contacts", i++);
-    MapReader map(item, path, issues);
-    if (!map.ok()) continue;
-    Contact c;
-    c.origin = issues.Origin(item);
-    if (auto id = map.Require("id")) {
-      if (auto value = ReadString(*id, map.Field("id"), issues)) {
-        auto [it, inserted] = seen_ids.emplace(*value, c.origin);
-        if (!inserted) {
-          issues.Add(*id, map.Field("id"),
-                     "duplicate contact id '" + *value + "' (first defined at " + it->second + ")");
-        }
-        c.id = *value;
-      }
-    }
-    if (auto name = map.Get("name")) {
-      if (auto value = ReadString(*name, map.Field("name"), issues)) c.name = *value;
-    }
-    if (auto role = map.Get("role")) {
-      if (auto value = ReadString(*role, map.Field("role"), issues)) c.role = *value;
-    }
-    if (auto lang = map.Get("language")) {
-      if (auto value =
-              ReadChoice(*lang, map.Field("language"), issues, "language", {"ky", "ru", "uz", "en"})) {
-        c.language = *value;
-      }
-    }
-    if (auto areas = map.Get("areas")) {
-      if (auto value = ReadStringList(*areas, map.Field("areas"), issues)) {
-        if (value->empty()) {
-          issues.Add(*areas, map.Field("areas"), "a contact needs at least one area");
-        }
-        c.areas = std::move(*value);
-      }
-    } else {
-      issues.Add(item, map.Field("areas"), "a contact needs at least one area");
-    }
-    if (auto sev = map.Get("min_severity")) {
-      if (auto value = ReadSeverity(*sev, map.Field("min_severity"), issues)) {
-        c.min_severity = *value;
-      }
-    }
-    if (auto cats = map.Get("categories")) {
-      if (auto value = ReadStringList(*cats, map.Field("categories"), issues)) {
-        c.categories = std::move(*value);
-      }
-    }
-    if (auto quiet = map.Get("quiet_hours")) ParseQuietHours(*quiet, map.Field("quiet_hours"), c,
-                                                            issues);
-    auto channels = map.Get("channels");
-    if (!channels || channels->IsNull() || (channels->IsSequence() && channels->size() == 0)) {
-      issues.Add(channels ? *channels : item, map.Field("channels"),
-                 "a contact needs at least one channel");
-    } else if (!channels->IsSequence()) {
-      issues.Add(*channels, map.Field("channels"), "expected a list of channels");
-    } else {
-      std::size_t j = 0;
-      for (const YAML::Node& ch_node : *channels) {
-        if (auto ch =
-                ParseChannel(ch_node, Indexed(map.Field("channels"), j++), configured, targets,
-                             issues)) {
-          c.channels.push_back(std::move(*ch));
-        }
-      }
-    }
-    map.Finish();
-    out.push_back(std::move(c));
-  }
-}
-
 // `areas` of a token: required (a non-empty list) for officials, refused for every other role.
 void ParseTokenAreas(const YAML::Node& item, MapReader& map, TokenConfig& t, Issues& issues) {
   auto areas = map.Get("areas");
@@ -806,194 +403,6 @@ void ParseLogging(const YAML::Node& node, LoggingConfig& out, Issues& issues) {
   map.Finish();
 }
 
-// Reads the value of the environment variable named at `node`; reports unset or empty variables.
-std::optional<std::string> ReadEnvValue(const YAML::Node& node, const std::string& field,
-                                        Issues& issues) {
-  auto name = ReadString(node, field, issues);
-  if (!name) return std::nullopt;
-  const char* env = std::getenv(name->c_str());
-  if (env == nullptr) {
-    issues.Add(node, field, "environment variable " + *name + " is not set");
-    return std::nullopt;
-  }
-  if (*env == '\0') {
-    issues.Add(node, field, "environment variable " + *name + " is empty");
-    return std::nullopt;
-  }
-  return std::string(env);
-}
-
-bool IsSourceId(const std::string& s) {
-  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.';
-  });
-}
-
-// "public", "tag:NAME" or "account:ID" with a non-empty, URL-safe NAME/ID. Returns a problem.
-std::string CheckTimeline(const std::string& t) {
-  if (t == "public") return "";
-  std::string_view rest;
-  if (t.starts_with("tag:")) {
-    rest = std::string_view(t).substr(4);
-  } else if (t.starts_with("account:")) {
-    rest = std::string_view(t).substr(8);
-  } else {
-    return "expected public, tag:NAME or account:ID, got '" + t + "'";
-  }
-  if (rest.empty() || !std::all_of(rest.begin(), rest.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '_' || c >= 0x80;
-      })) {
-    return "expected public, tag:NAME or account:ID (letters, digits, _), got '" + t + "'";
-  }
-  return "";
-}
-
-void ParseSources(const YAML::Node& node, std::vector<SourceConfig>& out, Issues& issues) {
-  if (node.IsNull()) return;
-  if (!node.IsSequence()) {
-    issues.Add(node, "sources", "expected a list of sources");
-    return;
-  }
-  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
-  std::map<std::string, std::string> seen_ids;  // id -> origin
-  std::size_t i = 0;
-  for (const YAML::Node& item : node) {
-    const std::string path = Indexed("sources", i++);
-    MapReader map(item, path, issues);
-    if (!map.ok()) continue;
-    SourceConfig s;
-    s.origin = issues.Origin(item);
-    if (auto id = map.Require("id")) {
-      if (auto value = ReadString(*id, map.Field("id"), issues)) {
-        if (!IsSourceId(*value)) {
-          issues.Add(*id, map.Field("id"),
-                     "must be 1-64 letters, digits, '-', '_' or '.', got '" + *value + "'");
-        } else if (auto [it, inserted] = seen_ids.emplace(*value, s.origin); !inserted) {
-          issues.Add(*id, map.Field("id"),
-                     "duplicate source id '" + *value + "' (first defined at " + it->second + ")");
-        }
-        s.id = *value;
-      }
-    }
-    if (auto type = map.Require("type")) {
-      if (auto value = ReadChoice(*type, map.Field("type"), issues, "source type",
-                                  {"telegram", "rss", "atom", "mastodon", "vk"})) {
-        s.type = *value;
-      }
-    }
-    if (auto enabled = map.Get("enabled")) {
-      if (auto value = ReadBool(*enabled, map.Field("enabled"), issues)) s.enabled = *value;
-    }
-    auto url = map.Get("url");
-    if (url) {
-      if (auto value = ReadString(*url, map.Field("url"), issues)) {
-        const std::string problem = CheckWebhookUrl(*value);
-        if (problem.empty()) {
-          s.url = *value;
-        } else {
-          issues.Add(*url, map.Field("url"), problem);
-        }
-      }
-    } else if (s.type == "telegram") {
-      s.url = "https://api.telegram.org";
-    } else if (s.type == "vk") {
-      s.url = "https://api.vk.com/method";
-    } else if (!s.type.empty()) {
-      issues.Add(item, map.Field("url"), "required for a " + s.type + " source");
-    }
-    auto token_env = map.Get("token_env");
-    if (token_env) {
-      if (s.type == "rss" || s.type == "atom") {
-        issues.Add(*token_env, map.Field("token_env"), "not used by a " + s.type + " source");
-      } else if (auto name = ReadString(*token_env, map.Field("token_env"), issues)) {
-        s.token_env = *name;
-        // A disabled source may name a variable that is not set in this environment.
-        if (s.enabled) {
-          if (auto value = ReadEnvValue(*token_env, map.Field("token_env"), issues)) {
-            s.token = std::move(*value);
-          }
-        }
-      }
-    } else if (s.type == "telegram") {
-      issues.Add(item, map.Field("token_env"),
-                 "a telegram source needs token_env (the variable holding the bot token)");
-    } else if (s.type == "vk") {
-      issues.Add(item, map.Field("token_env"),
-                 "a vk source needs token_env (the variable holding the service token)");
-    }
-    if (auto owner = map.Get("owner")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*owner, map.Field("owner"), "only used by a vk source");
-      } else if (auto value = ReadString(*owner, map.Field("owner"), issues)) {
-        const bool ok = value->size() <= 64 && std::all_of(value->begin(), value->end(), [](unsigned char c) {
-          return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
-        });
-        if (ok) {
-          s.vk_owner = *value;
-        } else {
-          issues.Add(*owner, map.Field("owner"),
-                     "expected a community id (-123456) or short name (osh_news), got '" + *value +
-                         "'");
-        }
-      }
-    } else if (s.type == "vk") {
-      issues.Add(item, map.Field("owner"), "a vk source needs the wall's owner (-123456 or a short name)");
-    }
-    if (auto version = map.Get("api_version")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*version, map.Field("api_version"), "only used by a vk source");
-      } else if (auto value = ReadString(*version, map.Field("api_version"), issues)) {
-        s.api_version = *value;
-      }
-    }
-    if (auto comments = map.Get("comments_posts")) {
-      if (s.type != "vk" && !s.type.empty()) {
-        issues.Add(*comments, map.Field("comments_posts"), "only used by a vk source");
-      } else if (auto value = ReadInt(*comments, map.Field("comments_posts"), issues, 0, 20)) {
-        s.comments_posts = static_cast<int>(*value);
-      }
-    }
-    if (auto timeline = map.Get("timeline")) {
-      if (s.type != "mastodon" && !s.type.empty()) {
-        issues.Add(*timeline, map.Field("timeline"), "only used by a mastodon source");
-      } else if (auto value = ReadString(*timeline, map.Field("timeline"), issues)) {
-        const std::string problem = CheckTimeline(*value);
-        if (problem.empty()) {
-          s.timeline = *value;
-        } else {
-          issues.Add(*timeline, map.Field("timeline"), problem);
-        }
-      }
-    }
-    ReadIntInto(map, "interval_ms", issues, 10, kMax, s.interval_ms);
-    ReadIntInto(map, "timeout_ms", issues, 1, kMax, s.timeout_ms);
-    ReadIntInto(map, "max_body_bytes", issues, 1024, kMax, s.max_body_bytes);
-    ReadIntInto(map, "backoff_max_ms", issues, 1, kMax, s.backoff_max_ms);
-    if (auto long_poll = map.Get("long_poll_timeout_s")) {
-      if (s.type != "telegram" && !s.type.empty()) {
-        issues.Add(*long_poll, map.Field("long_poll_timeout_s"), "only used by a telegram source");
-      } else if (auto value = ReadInt(*long_poll, map.Field("long_poll_timeout_s"), issues, 0, 50)) {
-        s.long_poll_timeout_s = static_cast<int>(*value);
-      }
-    }
-    if (auto area = map.Get("area")) {
-      if (auto value = ReadString(*area, map.Field("area"), issues)) s.area = *value;
-    }
-    if (auto n = map.Get("allow_private_targets")) {
-      if (auto v = ReadStringList(*n, map.Field("allow_private_targets"), issues)) {
-        for (const auto& cidr : *v) {
-          if (auto net = ParseIpNetwork(cidr); !net) {
-            issues.Add(*n, map.Field("allow_private_targets"), net.error().message);
-          }
-        }
-        s.allow_private_targets = std::move(*v);
-      }
-    }
-    map.Finish();
-    out.push_back(std::move(s));
-  }
-}
-
 void ParsePrivacy(const YAML::Node& node, PrivacyConfig& out, Issues& issues) {
   MapReader map(node, "privacy", issues);
   if (auto key_env = map.Get("pseudonym_key_env")) {
@@ -1009,99 +418,6 @@ void ParsePrivacy(const YAML::Node& node, PrivacyConfig& out, Issues& issues) {
       }
     }
   }
-  map.Finish();
-}
-
-// An IPv4/IPv6 address, optionally with a CIDR prefix length ("10.0.0.0/8").
-bool IsIpPattern(const std::string& s) {
-  const auto slash = s.find('/');
-  const std::string addr = s.substr(0, slash);
-  unsigned char buf[16];
-  int bits = 0;
-  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    bits = 32;
-  } else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
-    bits = 128;
-  } else {
-    return false;
-  }
-  if (slash == std::string::npos) return true;
-  const std::string prefix = s.substr(slash + 1);
-  int value = 0;
-  const auto [end, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), value);
-  return !prefix.empty() && ec == std::errc() && end == prefix.data() + prefix.size() &&
-         value >= 0 && value <= bits;
-}
-
-void ParseKannel(const YAML::Node& node, SmsConfig& out, Issues& issues) {
-  MapReader map(node, "sms.kannel", issues);
-  if (!map.ok()) return;
-  out.origin = issues.Origin(node);
-  auto enabled = map.Get("enabled");
-  auto secret_env = map.Get("secret_env");
-  auto ips = map.Get("allowed_ips");
-  auto keep = map.Get("keep_raw_numbers");
-  auto window = map.Get("follow_up_window_ms");
-  map.Finish();
-  if (window) {
-    constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
-    if (auto value = ReadInt(*window, map.Field("follow_up_window_ms"), issues, 0, kDayMs)) {
-      out.follow_up_window_ms = *value;
-    }
-  }
-  if (enabled) {
-    if (auto value = ReadBool(*enabled, map.Field("enabled"), issues)) out.kannel_enabled = *value;
-  }
-  if (secret_env) {
-    if (auto name = ReadString(*secret_env, map.Field("secret_env"), issues)) {
-      out.kannel_secret_env = *name;
-      // A disabled gateway may name a variable that is not set in this environment.
-      if (out.kannel_enabled) {
-        if (auto value = ReadEnvValue(*secret_env, map.Field("secret_env"), issues)) {
-          if (value->size() < kMinTokenLength) {
-            issues.Add(*secret_env, map.Field("secret_env"),
-                       "the secret in " + *name + " is too short (min " +
-                           std::to_string(kMinTokenLength) + " characters)");
-          } else {
-            out.kannel_secret = std::move(*value);
-          }
-        }
-      }
-    }
-  } else if (out.kannel_enabled) {
-    issues.Add(node, map.Field("secret_env"),
-               "required when enabled (the variable holding the secret Kannel sends in its "
-               "get-url)");
-  }
-  if (ips) {
-    if (auto value = ReadStringList(*ips, map.Field("allowed_ips"), issues)) {
-      for (std::size_t i = 0; i < value->size(); ++i) {
-        if (!IsIpPattern((*value)[i])) {
-          issues.Add((*ips)[i], Indexed(map.Field("allowed_ips"), i),
-                     "expected an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8), got '" +
-                         (*value)[i] + "'");
-        }
-      }
-      out.kannel_allowed_ips = std::move(*value);
-    }
-  }
-  if (out.kannel_enabled && out.kannel_allowed_ips.empty()) {
-    // The secret travels in Kannel's URL (and its logs): the source address is the second key.
-    issues.Add(ips ? *ips : node, map.Field("allowed_ips"),
-               "required when enabled: the addresses Kannel's smsbox calls from (e.g. "
-               "[127.0.0.1])");
-  }
-  if (keep) {
-    if (auto value = ReadBool(*keep, map.Field("keep_raw_numbers"), issues)) {
-      out.keep_raw_numbers = *value;
-    }
-  }
-}
-
-void ParseSms(const YAML::Node& node, SmsConfig& out, Issues& issues) {
-  MapReader map(node, "sms", issues);
-  if (!map.ok()) return;
-  if (auto kannel = map.Get("kannel")) ParseKannel(*kannel, out, issues);
   map.Finish();
 }
 
@@ -1292,22 +608,23 @@ std::string WebhookTargetProblem(const std::string& url, const AddressFilter& ta
 }
 
 std::string ChannelAddressProblem(std::string_view type, const std::string& address) {
-  if (type == "sms") {
+  const auto kind = sakchy::ParseChannel(type);
+  if (kind == ChannelKind::kSms) {
     return IsPhoneNumber(address) ? ""
                                   : "malformed sms address '" + address +
                                         "' (expected + and 7 to 15 digits, e.g. +996700123456)";
   }
-  if (type == "telegram") {
+  if (kind == ChannelKind::kTelegram) {
     return IsTelegramChatId(address) ? ""
                                      : "malformed telegram address '" + address +
                                            "' (expected a numeric chat id or @username)";
   }
-  if (type == "email") {
+  if (kind == ChannelKind::kEmail) {
     return IsEmailAddress(address)
                ? ""
                : "malformed email address '" + address + "' (expected name@example.org)";
   }
-  if (type == "webhook") return CheckWebhookUrl(address);
+  if (kind == ChannelKind::kWebhook) return CheckWebhookUrl(address);
   return "unknown channel type '" + std::string(type) +
          "' (expected: sms, telegram, email, webhook)";
 }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "core/language.h"
+
 namespace sakchy::config::internal {
 namespace {
 
@@ -40,7 +42,7 @@ void ReadStringField(MapReader& map, std::string_view key, Issues& issues, std::
   }
 }
 
-bool IsLanguage(const std::string& s) { return s == "ky" || s == "ru" || s == "en" || s == "uz"; }
+bool IsLanguage(const std::string& s) { return ParseLanguage(s).has_value(); }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "yaml_util.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <exception>
 
 namespace sakchy::config::internal {
@@ -211,6 +212,23 @@ std::string JoinNames(const std::vector<std::string>& items) {
     out += item;
   }
   return out;
+}
+
+std::optional<std::string> ReadEnvValue(const YAML::Node& node, const std::string& field,
+                                        Issues& issues, std::string* name_out) {
+  auto name = ReadString(node, field, issues);
+  if (!name) return std::nullopt;
+  if (name_out != nullptr) *name_out = *name;
+  const char* env = std::getenv(name->c_str());
+  if (env == nullptr) {
+    issues.Add(node, field, "environment variable " + *name + " is not set");
+    return std::nullopt;
+  }
+  if (*env == '\0') {
+    issues.Add(node, field, "environment variable " + *name + " is empty");
+    return std::nullopt;
+  }
+  return std::string(env);
 }
 
 }  // namespace sakchy::config::internal

@@ -94,6 +94,11 @@ std::optional<bool> ReadBool(const YAML::Node& node, const std::string& field, I
 std::optional<std::vector<std::string>> ReadStringList(const YAML::Node& node,
                                                        const std::string& field, Issues& issues);
 
+// Reads the name of an environment variable at `node` and returns its value; reports an unset or
+// empty variable. `name_out`, when given, receives the name (also when the variable is unset).
+std::optional<std::string> ReadEnvValue(const YAML::Node& node, const std::string& field,
+                                        Issues& issues, std::string* name_out = nullptr);
+
 // Joins `items` with ", " (for "expected: a, b, c" messages).
 std::string JoinNames(const std::vector<std::string>& items);
 

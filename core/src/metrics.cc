@@ -1,8 +1,15 @@
 #include "core/metrics.h"
+#include "core/version.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace sakchy {
 namespace {
@@ -130,6 +137,13 @@ void MetricsRegistry::AddCallbackGauge(std::string_view name, std::string_view h
   fam.callbacks[RenderLabels(labels)] = std::move(fn);
 }
 
+void MetricsRegistry::AddCallbackCounter(std::string_view name, std::string_view help,
+                                         const Labels& labels, std::function<double()> fn) {
+  std::lock_guard lock(mu_);
+  auto& fam = FamilyFor(name, help, Kind::kCounter);
+  fam.callbacks[RenderLabels(labels)] = std::move(fn);
+}
+
 std::string MetricsRegistry::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -161,6 +175,77 @@ std::string MetricsRegistry::RenderPrometheus() const {
     }
   }
   return out;
+}
+
+namespace {
+
+// Fields of /proc/self/statm: total program size and resident set, in pages.
+std::pair<double, double> StatmBytes() {
+  std::ifstream statm("/proc/self/statm");
+  double pages = 0, resident = 0;
+  statm >> pages >> resident;
+  const auto page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  return {pages * page, resident * page};
+}
+
+// Seconds since the epoch when this process started: /proc/self/stat field 22 (clock ticks after
+// boot) plus the boot time of /proc/stat.
+double StartTimeSeconds() {
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));  // from field 3 (state) on
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  }
+  double boot = 0;
+  std::ifstream proc_stat("/proc/stat");
+  for (std::string line; std::getline(proc_stat, line);) {
+    if (line.starts_with("btime ")) boot = std::strtod(line.c_str() + 6, nullptr);
+  }
+  return boot + std::strtod(field.c_str(), nullptr) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+std::string_view SakchyVersion() { return kVersion; }
+
+void RegisterStandardProcessMetrics(MetricsRegistry& metrics) {
+  metrics.AddCallbackCounter("process_cpu_seconds_total", "User and system CPU time spent", {},
+                             [] {
+                               rusage u{};
+                               getrusage(RUSAGE_SELF, &u);
+                               return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                                      static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) /
+                                          1e6;
+                             });
+  metrics.AddCallbackGauge("process_resident_memory_bytes", "Resident memory of the process", {},
+                           [] { return StatmBytes().second; });
+  metrics.AddCallbackGauge("process_virtual_memory_bytes", "Virtual memory size of the process",
+                           {}, [] { return StatmBytes().first; });
+  metrics.AddCallbackGauge("process_open_fds", "Open file descriptors", {}, [] {
+    std::error_code ec;
+    double n = 0;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+         it.increment(ec)) {
+      ++n;
+    }
+    return n;
+  });
+  metrics.AddCallbackGauge("process_max_fds", "The limit of open file descriptors", {}, [] {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    return static_cast<double>(limit.rlim_cur);
+  });
+  const double started = StartTimeSeconds();
+  metrics.AddCallbackGauge("process_start_time_seconds",
+                           "Start time of the process since the epoch, in seconds", {},
+                           [started] { return started; });
+  metrics
+      .GetGauge("sakchy_build_info", "The version of this build (value 1)",
+                {{"version", std::string(SakchyVersion())}, {"compiler", __VERSION__}})
+      .Set(1);
 }
 
 }  // namespace sakchy

@@ -77,7 +77,7 @@ struct ClusterStage::Impl {
                        [this] { return static_cast<double>(clusterer.Memory().index_bytes); });
     m.AddCallbackGauge("sakchy_cluster_cache_clusters", "Cluster states held in memory", {},
                        [this] { return static_cast<double>(clusterer.Memory().clusters); });
-    m.AddCallbackGauge("sakchy_cluster_load_failures",
+    m.AddCallbackCounter("sakchy_cluster_load_failures_total",
                        "Cluster states that could not be read "
                        "back (the report started a new cluster)",
                        {},

@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 
+#include "analytics/counter_key.h"
 #include "core/thread.h"
 
 namespace sakchy::ingest {
@@ -56,16 +57,12 @@ class BatchCounters {
   void Add(std::string_view area, std::string_view dim, TimeMs minute, std::int64_t delta) {
     sums_[{area, dim, minute}] += delta;
   }
-  // "category:<c>" and "sevcat:<severity>:<c>", made once per batch.
+  // The category and severity x category dims (analytics::CounterKey), made once per batch.
   std::string_view CategoryDim(const std::string& category) {
-    return Interned("category:" + category);
+    return Interned(analytics::CounterKey::OfCategory(category).Encode());
   }
-  std::string_view SevCatDim(std::string_view severity, const std::string& category) {
-    std::string name = "sevcat:";
-    name.append(severity);
-    name += ':';
-    name += category;
-    return Interned(std::move(name));
+  std::string_view SevCatDim(Severity severity, const std::string& category) {
+    return Interned(analytics::CounterKey::OfSeverityCategory(severity, category).Encode());
   }
   std::vector<storage::CounterDelta> Deltas() const {
     std::vector<storage::CounterDelta> out;
@@ -92,7 +89,7 @@ class CounterPlan {
   explicit CounterPlan(const config::AreaTree& areas) : root_{areas.root()} {
     for (const auto& a : areas.areas()) ancestors_.emplace(a.code, areas.Ancestors(a.code));
     for (int i = 0; i < kSeverityCount; ++i) {
-      severity_[i] = "severity:" + std::string(SeverityName(static_cast<Severity>(i)));
+      severity_[i] = analytics::CounterKey::OfSeverity(static_cast<Severity>(i)).Encode();
     }
   }
 
@@ -101,13 +98,12 @@ class CounterPlan {
   void Add(const Event& event, BatchCounters& sum) const {
     const std::vector<AreaCode>& targets = TargetsOf(event);
     const TimeMs minute = storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
-    const std::string_view severity = SeverityName(event.severity);
     for (const auto& area : targets) {
-      sum.Add(area, "total", minute, 1);
+      sum.Add(area, total_, minute, 1);
       sum.Add(area, severity_[static_cast<int>(event.severity)], minute, 1);
       for (const auto& c : event.categories) {
         sum.Add(area, sum.CategoryDim(c), minute, 1);
-        sum.Add(area, sum.SevCatDim(severity, c), minute, 1);
+        sum.Add(area, sum.SevCatDim(event.severity, c), minute, 1);
       }
     }
   }
@@ -125,6 +121,7 @@ class CounterPlan {
   std::vector<AreaCode> root_;
   std::unordered_map<std::string, std::vector<AreaCode>> ancestors_;
   std::array<std::string, kSeverityCount> severity_;
+  const std::string total_ = analytics::CounterKey::Total().Encode();
 };
 
 struct Submission {
@@ -843,15 +840,15 @@ std::vector<storage::CounterDelta> CountersFor(const Event& event, const config:
   if (!event.area.empty()) targets = areas.Ancestors(event.area);
   if (targets.empty()) targets.push_back(areas.root());
   const TimeMs at = event.report.observed_at;
-  const std::string severity(SeverityName(event.severity));
+  using analytics::CounterKey;
   std::vector<storage::CounterDelta> out;
   out.reserve(targets.size() * (2 + 2 * event.categories.size()));
   for (const auto& area : targets) {
-    out.push_back({area, "total", at, 1});
-    out.push_back({area, "severity:" + severity, at, 1});
+    out.push_back({area, CounterKey::Total().Encode(), at, 1});
+    out.push_back({area, CounterKey::OfSeverity(event.severity).Encode(), at, 1});
     for (const auto& c : event.categories) {
-      out.push_back({area, "category:" + c, at, 1});
-      out.push_back({area, "sevcat:" + severity + ":" + c, at, 1});
+      out.push_back({area, CounterKey::OfCategory(c).Encode(), at, 1});
+      out.push_back({area, CounterKey::OfSeverityCategory(event.severity, c).Encode(), at, 1});
     }
   }
   return out;

@@ -39,17 +39,11 @@ json::value AckToJson(const alerts::Ack& ack) {
 std::optional<std::map<std::string, std::string>> FormParams(const HttpRequest& req) {
   std::map<std::string, std::string> params = req.query;
   if (req.method != "POST") return params;
-  std::string_view form = req.body;
-  while (!form.empty()) {
-    auto amp = form.find('&');
-    auto pair = form.substr(0, amp);
-    form = amp == std::string_view::npos ? std::string_view() : form.substr(amp + 1);
-    auto eq = pair.find('=');
-    auto key = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value) return std::nullopt;
-    params[*key] = std::move(*value);
-  }
+  const bool ok = ForEachQueryParam(req.body, /*skip_empty=*/false,
+                                    [&params](std::string key, std::string value) {
+                                      params[std::move(key)] = std::move(value);
+                                    });
+  if (!ok) return std::nullopt;
   return params;
 }
 

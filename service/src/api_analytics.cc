@@ -290,18 +290,27 @@ ExportContext AnalyticsApi::Context() const {
 }
 
 net::awaitable<HttpResponse> AnalyticsApi::ExportEventsCsv(HttpRequest req, Principal who) {
-  static constexpr std::array<std::string_view, 5> kAllowed = {"area", "from", "to", "severity",
-                                                               "category"};
+  static constexpr std::array<std::string_view, 7> kAllowed = {"area",     "from", "to", "severity",
+                                                               "category", "bom",  "hxl"};
   if (auto bad = CheckParams(req, kAllowed)) co_return std::move(*bad);
   auto filter = ParseEventFilter(req, who, *d_.areas);
   if (!filter) co_return QueryProblemResponse(filter.error());
+  CsvOptions options;
+  for (auto [name, flag] : {std::pair{"bom", &options.bom}, std::pair{"hxl", &options.hxl}}) {
+    auto it = req.query.find(name);
+    if (it == req.query.end()) continue;
+    if (it->second != "0" && it->second != "1") {
+      co_return Problem(400, "Invalid query", "must be 0 or 1", name);
+    }
+    *flag = it->second == "1";
+  }
   auto slot = TakeExportSlot(who.name);
   if (!slot) co_return TooManyExports(who.name, d_.max_exports_per_token);
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8; header=present";
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"sakchy-events.csv\"");
   r.stream = std::make_shared<SlotStream>(
-      MakeEventsCsvStream(Context(), std::move(*filter), std::move(who)), std::move(slot));
+      MakeEventsCsvStream(Context(), std::move(*filter), std::move(who), options), std::move(slot));
   co_return r;
 }
 

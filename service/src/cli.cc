@@ -7,8 +7,10 @@
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/time.h"
+#include "core/version.h"
 #include "classifier/with_models.h"
 #include "classify_stream.h"
+#include "client_cli.h"
 #include "model_cli.h"
 #include "model_loading.h"
 #include "service/backup.h"
@@ -45,10 +47,22 @@ Usage:
       one by opening its data directory.
   sakchy restore DIR [--config FILE | --data-dir DIR] [--force]
       Restore the latest backup in DIR into the (stopped) service's data directory.
+  sakchy report [TEXT...] [--area CODE] [--source-ref REF] [--observed-at TIME]
+  sakchy import FILE.ndjson [--restart] [--batch N]
+  sakchy export events.csv|areas.geojson [-o FILE] [--area CODE] [--from T] [--to T]
+               [--severity S] [--category C] [--hxl | --no-bom]
+  sakchy alerts [--unacked | --acked] [--state S] [--limit N] [--json]
+  sakchy ack ID [--note TEXT]
+      Client commands against a running service (--url http://HOST:PORT, default
+      $SAKCHY_URL or http://127.0.0.1:8080; the token in SAKCHY_TOKEN). import sends
+      FILE in batches with a progress bar, resumes after an interruption (FILE.progress)
+      and never stores a line twice (each line gets a source_ref from its content).
+      Options also as --opt=value; COMMAND --help lists them.
   sakchy version
   sakchy --help | sakchy COMMAND --help
 
 Environment:
+  SAKCHY_TOKEN, SAKCHY_URL   the client commands' token and service
   SAKCHY_TOKENS="monitor:TOKEN1,analyst:TOKEN2,admin:TOKEN3,official@KG-O+KG-GO:TOKEN4"
       API tokens added at start-up (at least 16 characters each; stored only as SHA-256);
       an official token sees only the areas named after '@' (joined by '+').
@@ -280,8 +294,9 @@ int RunCli(int argc, char** argv) {
   if (cmd == "model") return ModelCommand(rest);
   if (cmd == "backup") return BackupCommand(rest);
   if (cmd == "restore") return RestoreCommand(rest);
+  if (IsClientCommand(argv[1])) return ClientCommand(argc, argv);
   if (cmd == "version" || cmd == "--version") {
-    std::printf("sakchy 0.1.0\n");
+    std::printf("sakchy %s\n", std::string(kVersion).c_str());
     return 0;
   }
   if (cmd == "config") {

@@ -200,7 +200,8 @@ void AppendCsvField(std::string& out, std::string_view field) {
   out += '"';
 }
 
-void AppendEventCsvRow(std::string& out, const Event& e, const SubmitterView& view) {
+void AppendEventCsvRow(std::string& out, const Event& e, const SubmitterView& view,
+                       const AreaCsvColumns* areas) {
   const Report& r = e.report;
   out.append(r.id);
   out += ',';
@@ -227,7 +228,39 @@ void AppendEventCsvRow(std::string& out, const Event& e, const SubmitterView& vi
   AppendCsvText(out, view.SourceRef(r));
   out += ',';
   AppendCsvText(out, view.SubmittedBy(r));
+  out.append(areas ? areas->For(e.area) : std::string_view(",,,,,,,,"));
   out += "\r\n";
+}
+
+AreaCsvColumns::AreaCsvColumns(const config::AreaTree& areas) : unknown_(",,,,,,,,") {
+  for (const auto& a : areas.areas()) {
+    // adm1: the ancestor right below the root; adm2: the one right below adm1.
+    const std::vector<AreaCode> up = areas.Ancestors(a.code);  // a.code first, root last
+    const config::Area* adm1 = up.size() >= 2 ? areas.Find(up[up.size() - 2]) : nullptr;
+    const config::Area* adm2 = up.size() >= 3 ? areas.Find(up[up.size() - 3]) : nullptr;
+    std::string cols;
+    for (std::string_view field : {std::string_view(a.name_en), std::string_view(a.name_ru),
+                                   adm1 ? std::string_view(adm1->pcode) : std::string_view(),
+                                   adm1 ? std::string_view(adm1->name_en) : std::string_view(),
+                                   adm2 ? std::string_view(adm2->pcode) : std::string_view(),
+                                   adm2 ? std::string_view(adm2->name_en) : std::string_view()}) {
+      cols += ',';
+      AppendCsvField(cols, field);
+    }
+    char num[32];
+    for (double degrees : {a.lat, a.lon}) {
+      cols += ',';
+      if (a.lat == 0 && a.lon == 0) continue;  // no centroid known
+      cols.append(num, std::to_chars(num, num + sizeof(num), degrees, std::chars_format::fixed, 5)
+                           .ptr);
+    }
+    by_code_.emplace(a.code, std::move(cols));
+  }
+}
+
+std::string_view AreaCsvColumns::For(std::string_view code) const {
+  auto it = by_code_.find(std::string(code));
+  return it == by_code_.end() ? std::string_view(unknown_) : std::string_view(it->second);
 }
 
 bool ExportIncludes(const Event& e, const EventFilter& f, const Principal& who,
@@ -261,11 +294,13 @@ namespace {
 // same Next().
 class EventsCsvStream final : public BodyStream {
  public:
-  EventsCsvStream(ExportContext ctx, EventFilter filter, Principal who)
+  EventsCsvStream(ExportContext ctx, EventFilter filter, Principal who, CsvOptions options)
       : ctx_(ctx),
         filter_(std::move(filter)),
         who_(std::move(who)),
-        view_(SubmitterView::For(who_, ctx_.pseudonym_key)) {
+        options_(options),
+        view_(SubmitterView::For(who_, ctx_.pseudonym_key)),
+        area_columns_(*ctx_.areas) {
     if (filter_.from) scan_.from = *filter_.from;
     if (filter_.to) scan_.to = *filter_.to;
     scan_.limit = kEventsPerPage;
@@ -288,13 +323,15 @@ class EventsCsvStream final : public BodyStream {
   Result<std::string> ReadStep() {
     std::string out;
     if (!header_sent_) {
+      if (options_.bom) out.append(kUtf8Bom);
       out.append(kEventsCsvHeader);
+      if (options_.hxl) out.append(kEventsCsvHxlRow);
       header_sent_ = true;
     }
     std::size_t scanned = 0;
     while (!done_ && out.size() < kChunkBytes && scanned < kMaxScannedPerStep) {
       auto visit = [this, &out](const Event& e) {
-        if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e, view_);
+        if (ExportIncludes(e, filter_, who_, *ctx_.areas)) AppendEventCsvRow(out, e, view_, &area_columns_);
         return true;
       };
       auto page = ctx_.store->VisitEventsByObserved(scan_, visit);
@@ -309,7 +346,9 @@ class EventsCsvStream final : public BodyStream {
   ExportContext ctx_;
   EventFilter filter_;
   Principal who_;
+  CsvOptions options_;
   SubmitterView view_;
+  AreaCsvColumns area_columns_;
   storage::Store::ObservedScan scan_;
   bool header_sent_ = false;
   bool done_ = false;
@@ -416,8 +455,8 @@ class AreasGeoJsonStream final : public BodyStream {
 }  // namespace
 
 std::shared_ptr<BodyStream> MakeEventsCsvStream(ExportContext ctx, EventFilter filter,
-                                                Principal who) {
-  return std::make_shared<EventsCsvStream>(ctx, std::move(filter), std::move(who));
+                                                Principal who, CsvOptions options) {
+  return std::make_shared<EventsCsvStream>(ctx, std::move(filter), std::move(who), options);
 }
 
 std::shared_ptr<BodyStream> MakeAreasGeoJsonStream(ExportContext ctx, EventFilter filter,

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <type_traits>
 
 #include "http_limits.h"
@@ -73,6 +74,20 @@ tcp::socket& Socket(tcp::socket& s) { return s; }
 tcp::socket& Socket(TlsStream& s) { return s.next_layer(); }
 
 // One connection: its stream and the watchdog that enforces its deadline, on one strand.
+// The id of a request, in the X-Request-Id answer and in log records about it: the client's own
+// X-Request-Id when it is 1..64 characters of [A-Za-z0-9._-], else 16 random hex digits.
+std::string RequestId(std::string_view given) {
+  if (!given.empty() && given.size() <= 64 &&
+      given.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+          std::string_view::npos) {
+    return std::string(given);
+  }
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
 template <class Stream>
 struct Connection final : internal::TrackedConnection,
                           std::enable_shared_from_this<Connection<Stream>> {
@@ -395,7 +410,13 @@ net::awaitable<bool> ServeOne(std::shared_ptr<Connection<Stream>> c, beast::flat
   const bool keep_alive = parser.keep_alive() && !st.stopping;
   const bool head_only = req.method == "HEAD";
   ClearDeadline(c);  // the handler may take its time
+  const std::string request_id = RequestId(req.Header("x-request-id"));
+  const std::string method = req.method, path = req.path;
   HttpResponse r = co_await st.handler.Handle(std::move(req));
+  r.headers.emplace_back("X-Request-Id", request_id);
+  if (r.status >= 500) {
+    spdlog::error("http: request {} {} {} answered {}", request_id, method, path, r.status);
+  }
   if (r.stream) co_return co_await WriteStreamed(c, std::move(r), version, keep_alive, head_only);
   std::string head;
   internal::FormatHead(r, version, keep_alive, head);

@@ -3,43 +3,41 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/grammar/string_token.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <cctype>
+#include <utility>
 
 namespace sakchy::service {
-
-namespace {
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 // Here rather than in http.cc: the request parsing needs nothing of the server (the fuzz target
 // tests/fuzz/http_parser_fuzz.cc links this file alone).
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
+  auto pct = boost::urls::make_pct_string_view(in);
+  if (!pct) return std::nullopt;
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = plus_is_space;
   std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      int hi = HexVal(in[i + 1]);
-      int lo = HexVal(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
+  pct->decode(opts, boost::urls::string_token::assign_to(out));
   return out;
+}
+
+bool ForEachQueryParam(std::string_view query, bool skip_empty,
+                       const std::function<void(std::string key, std::string value)>& each) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty() && skip_empty) continue;
+    const auto eq = pair.find('=');
+    auto key = PercentDecode(pair.substr(0, eq), true);
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!key || !value) return false;
+    each(std::move(*key), std::move(*value));
+  }
+  return true;
 }
 
 }  // namespace sakchy::service
@@ -165,20 +163,11 @@ bool SplitTarget(std::string_view target, HttpRequest& req) {
   if (!path) return false;
   req.path = std::move(*path);
   if (q == std::string_view::npos) return true;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    auto key = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value) return false;
-    if (req.query.count(*key)) req.duplicate_query.push_back(*key);
-    req.query[*key] = std::move(*value);
-  }
-  return true;
+  return ForEachQueryParam(target.substr(q + 1), /*skip_empty=*/true,
+                           [&req](std::string key, std::string value) {
+                             if (req.query.count(key)) req.duplicate_query.push_back(key);
+                             req.query[std::move(key)] = std::move(value);
+                           });
 }
 
 void FormatHead(const HttpResponse& r, unsigned version, bool keep_alive, std::string& out,

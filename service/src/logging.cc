@@ -23,7 +23,8 @@
 namespace sakchy::service {
 namespace {
 
-// One JSON object per line: {"time": ..., "level": ..., "msg": ...}, with proper escaping.
+// One JSON object per line: {"time": ..., "level": ..., "msg": ..., and the fields the message
+// names (MessageFields): "component", "alert_id", "request_id" ...}, with proper escaping.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -33,9 +34,18 @@ class JsonFormatter final : public spdlog::formatter {
     Append(dest, "\",\"level\":\"");
     auto level = spdlog::level::to_string_view(msg.level);
     dest.append(level.data(), level.data() + level.size());
+    const std::string_view text(msg.payload.data(), msg.payload.size());
     Append(dest, "\",\"msg\":\"");
-    Escape(dest, std::string_view(msg.payload.data(), msg.payload.size()));
-    Append(dest, "\"}\n");
+    Escape(dest, text);
+    Append(dest, "\"");
+    for (const auto& [name, value] : MessageFields(text)) {
+      Append(dest, ",\"");
+      Append(dest, name);  // [a-z_]: nothing to escape
+      Append(dest, "\":\"");
+      Escape(dest, value);
+      Append(dest, "\"");
+    }
+    Append(dest, "}\n");
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();
@@ -111,6 +121,82 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 }  // namespace
+
+namespace {
+
+bool IsUlid(std::string_view s) {
+  if (s.size() != 26) return false;
+  for (char c : s) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' &&
+                                               c != 'O' && c != 'U');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsKeyChar(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+
+// The token at `at`: up to a space, comma, semicolon or closing bracket; quotes and a trailing
+// full stop or colon dropped.
+std::string_view TokenAt(std::string_view s, std::size_t at) {
+  std::size_t end = at;
+  while (end < s.size() && s[end] != ' ' && s[end] != ',' && s[end] != ';' && s[end] != ')') {
+    ++end;
+  }
+  std::string_view t = s.substr(at, end - at);
+  while (!t.empty() && (t.back() == '.' || t.back() == ':' || t.back() == '\'')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == '\'' || t.front() == '(')) t.remove_prefix(1);
+  return t;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> MessageFields(std::string_view m) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&out](std::string name, std::string_view value) {
+    if (value.empty()) return;
+    for (const auto& f : out) {
+      if (f.first == name) return;
+    }
+    out.emplace_back(std::move(name), std::string(value));
+  };
+  // "component: ..."
+  std::size_t colon = 0;
+  while (colon < m.size() && IsKeyChar(m[colon])) ++colon;
+  if (colon > 0 && m.substr(colon, 2) == ": ") {
+    add("component", m.substr(0, colon));
+    if (m.substr(0, colon) == "alerts" && IsUlid(TokenAt(m, colon + 2))) {
+      add("alert_id", TokenAt(m, colon + 2));
+    }
+  }
+  static constexpr std::pair<std::string_view, std::string_view> kNouns[] = {
+      {"request", "request_id"}, {"alert", "alert_id"},     {"report", "report_id"},
+      {"event", "event_id"},     {"cluster", "cluster_id"}, {"contact", "contact_id"},
+      {"group", "group_key"},    {"source", "source_id"}};
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (i > 0 && m[i - 1] != ' ' && m[i - 1] != '(') continue;  // word starts only
+    std::size_t key_end = i;
+    while (key_end < m.size() && IsKeyChar(m[key_end])) ++key_end;
+    if (key_end == i || key_end >= m.size()) continue;
+    const std::string_view word = m.substr(i, key_end - i);
+    if (m[key_end] == '=') {  // key=value
+      add(std::string(word), TokenAt(m, key_end + 1));
+      continue;
+    }
+    if (m[key_end] != ' ') continue;
+    for (const auto& [noun, name] : kNouns) {
+      if (word != noun) continue;
+      const std::string_view value = TokenAt(m, key_end + 1);
+      const bool ulid_kind = name == "alert_id" || name == "report_id" || name == "event_id" ||
+                             name == "cluster_id";
+      if (ulid_kind ? IsUlid(value) : !value.empty() && value.find('\'') == std::string::npos &&
+                                          value != "is" && value != "has" && value != "of") {
+        add(std::string(name), value);
+      }
+    }
+  }
+  return out;
+}
 
 bool StderrIsJournal() {
   const char* stream = std::getenv("JOURNAL_STREAM");  // "<device>:<inode>", set by systemd

@@ -1,6 +1,5 @@
 #include "service/retention_sweeper.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "core/local_time.h"
@@ -47,29 +46,14 @@ Result<std::size_t> RetentionSweeper::SweepOnce() {
 
 void RetentionSweeper::Start() {
   if (config_.raw_text_days <= 0) return;
-  std::lock_guard lock(thread_mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "sakchy-retain");
-    std::unique_lock lock(thread_mu_);
-    while (!stop_) {
-      lock.unlock();
-      if (auto r = SweepOnce(); !r) spdlog::error("retention sweep failed: {}", r.error().ToString());
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(config_.sweep_interval_ms),
-                     [this] { return stop_; });
-    }
-  });
+  worker_.Start("sakchy-retain", std::chrono::milliseconds(config_.sweep_interval_ms),
+                PeriodicWorker::FirstRun::kAtStart, [this] {
+                  if (auto r = SweepOnce(); !r) {
+                    spdlog::error("retention sweep failed: {}", r.error().ToString());
+                  }
+                });
 }
 
-void RetentionSweeper::Stop() {
-  {
-    std::lock_guard lock(thread_mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void RetentionSweeper::Stop() { worker_.Stop(); }
 
 }  // namespace sakchy::service

@@ -1,6 +1,5 @@
 #include "rules_reloader.h"
 
-#include <pthread.h>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -159,29 +158,16 @@ std::string RulesReloader::Fingerprint() const {
 
 void RulesReloader::StartWatching(std::chrono::milliseconds interval) {
   const bool embedded = rules_dir_.rfind(config::kEmbeddedPrefix, 0) == 0;
-  if ((embedded && model_configs_.empty()) || watcher_.joinable()) return;
-  watcher_ = std::thread([this, interval] {
-    pthread_setname_np(pthread_self(), "sakchy-rules");
-    std::string last = Fingerprint();
-    std::unique_lock lock(watch_mu_);
-    while (!watch_cv_.wait_for(lock, interval, [this] { return watch_stop_; })) {
-      std::string now = Fingerprint();
-      if (now == last) continue;
-      last = now;
-      lock.unlock();
-      (void)Reload("rules or model directory changed");
-      lock.lock();
-    }
-  });
+  if ((embedded && model_configs_.empty()) || watcher_.running()) return;
+  watcher_.Start("sakchy-rules", interval, PeriodicWorker::FirstRun::kAfterInterval,
+                 [this, last = Fingerprint()]() mutable {
+                   std::string now = Fingerprint();
+                   if (now == last) return;
+                   last = std::move(now);
+                   (void)Reload("rules or model directory changed");
+                 });
 }
 
-void RulesReloader::StopWatching() {
-  {
-    std::lock_guard lock(watch_mu_);
-    watch_stop_ = true;
-  }
-  watch_cv_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
-}
+void RulesReloader::StopWatching() { watcher_.Stop(); }
 
 }  // namespace sakchy::service

@@ -6,18 +6,17 @@
 // rules and models keep serving. Current() is the rules with the models (classifier::WithModels).
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "classifier/classifier.h"
 #include "classifier/with_models.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/metrics.h"
+#include "core/periodic_worker.h"
 #include "core/time.h"
 
 namespace sakchy::service {
@@ -77,11 +76,8 @@ class RulesReloader {
   Counter& model_reload_failed_;
   std::vector<std::pair<std::string, std::string>> published_models_;  // (name, version)
 
-  std::mutex watch_mu_;
-  std::condition_variable watch_cv_;
-  bool watch_stop_ = false;
-  std::thread watcher_;
   AuditSink audit_;
+  PeriodicWorker watcher_;  // last: stopped before the members its task uses go
 };
 
 }  // namespace sakchy::service

@@ -30,6 +30,7 @@
 #include "core/metrics.h"
 #include "core/thread.h"
 #include "core/time.h"
+#include "core/version.h"
 #include "ingest/clustering.h"
 #include "ingest/pipeline.h"
 #include "ingest/sources/source.h"
@@ -41,6 +42,7 @@
 #include "logging.h"
 #include "model_loading.h"
 #include "rules_reloader.h"
+#include "service_parts.h"
 #include "systemd_notify.h"
 #include "service/api.h"
 #include "service/auth.h"
@@ -52,91 +54,17 @@ namespace sakchy::service {
 
 namespace net = boost::asio;
 
+using internal::ApplyListen;
+using internal::DemoSecrets;
+using internal::Fail;
+using internal::kDemoDir;
+using internal::kDemoOfficialAreas;
+using internal::LoadOrCreateDemoSecrets;
+using internal::RaiseDescriptorLimit;
+using internal::RegisterProcessMetrics;
+using internal::ServerOptions;
+
 namespace {
-
-constexpr const char* kDemoDir = "./var";
-
-int Fail(const std::string& what, const Error& err) {
-  std::fprintf(stderr, "sakchy: %s:\n%s\n", what.c_str(), err.message.c_str());
-  return 1;
-}
-
-// Demo mode (no --config): secrets and tokens are generated once and kept under ./var with mode
-// 0600, so the first run works without any set-up and later runs keep the same tokens. The demo
-// official covers the Osh region and Osh city (the demo contact's areas).
-constexpr const char* kDemoOfficialAreas = "KG-O+KG-GO";
-struct DemoSecrets {
-  std::string webhook_secret;
-  std::vector<std::pair<std::string, std::string>> tokens;  // role, token
-};
-
-Result<DemoSecrets> LoadOrCreateDemoSecrets() {
-  std::error_code ec;
-  std::filesystem::create_directories(kDemoDir, ec);
-  if (ec) return MakeError(ErrorCode::kIo, std::string("cannot create ") + kDemoDir + ": " + ec.message());
-  const std::string path = std::string(kDemoDir) + "/demo-secrets";
-  DemoSecrets s;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
-    if (key == "webhook_secret") s.webhook_secret = value;
-    else if (key.rfind("token_", 0) == 0) s.tokens.emplace_back(key.substr(6), value);
-  }
-  // Earlier files have no official token: it is added, the others are kept.
-  const auto has = [&s](std::string_view role) {
-    return std::any_of(s.tokens.begin(), s.tokens.end(),
-                       [role](const auto& t) { return t.first == role; });
-  };
-  const bool complete = has("monitor") && has("analyst") && has("admin");
-  if (!s.webhook_secret.empty() && complete && has("official")) return s;
-  if (s.webhook_secret.empty() || !complete) {
-    s = DemoSecrets{};
-    s.webhook_secret = RandomHex(32);
-    for (const char* role : {"monitor", "analyst", "admin"}) {
-      s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
-    }
-  }
-  s.tokens.emplace_back("official", std::string("demo-official-") + RandomHex(12));
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# Demo secrets of `sakchy serve` without --config. Delete this file to rotate them.\n";
-    out << "webhook_secret=" << s.webhook_secret << "\n";
-    for (const auto& [role, token] : s.tokens) out << "token_" << role << "=" << token << "\n";
-    if (!out) return MakeError(ErrorCode::kIo, "cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0600);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return MakeError(ErrorCode::kIo, "cannot write " + path + ": " + ec.message());
-  return s;
-}
-
-Status ApplyListen(const std::string& listen, config::Config& cfg) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "--listen must be HOST:PORT (e.g. 127.0.0.1:8080), not '" + listen + "'");
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1) port = -1;
-  } catch (...) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) {
-    return MakeError(ErrorCode::kInvalidArgument, "--listen port must be 0..65535 in '" + listen + "'");
-  }
-  cfg.server.listen_host = host;
-  cfg.server.listen_port = static_cast<std::uint16_t>(port);
-  return OkStatus();
-}
 
 // Pull sources hand their items to the pipeline; their cursor travels in the same write.
 class PipelineSink final : public ingest::sources::ReportSink {
@@ -278,180 +206,237 @@ struct HupHandler {
   }
 };
 
-// Raises the soft limit of open descriptors to the hard one: connections, RocksDB's files and
-// outgoing requests share it (the HTTP server takes at most half, HttpServer::Start).
-void RaiseDescriptorLimit() {
-  struct rlimit rl {};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
-  const rlim_t before = rl.rlim_cur;
-  rl.rlim_cur = rl.rlim_max;
-  if (::setrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    spdlog::info("descriptor limit raised from {} to {}", before, rl.rlim_cur);
+// The running service: its parts are started in order (Run), each needing the ones before it,
+// and stopped by one sequence (Stop) whether start-up failed half-way or a signal came. Members
+// are declared in start order, so they are destroyed in reverse. Used by Serve() only: Run once.
+class Service {
+ public:
+  explicit Service(const ServeOptions& options) : options_(options) {}
+  ~Service() { Stop(); }
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Starts every part, serves until SIGINT/SIGTERM, stops and flushes: 0. A start-up error is
+  // printed, what started is stopped, and the result is non-zero.
+  int Run();
+
+ private:
+  struct Failure {
+    std::string what;
+    Error error;
+  };
+  using Step = std::optional<Failure>;  // std::nullopt: the step succeeded
+
+  Step Configure();       // configuration, tokens, logging, areas, rules, models
+  Step OpenStore();       // the database, metrics, the rules reloader and its audit sink
+  Step StartAlerts();     // pseudonym key, reply channels, the alerts engine, live updates
+  Step StartPipeline();   // rumour clusters and the scoring pipeline
+  Step StartSources();    // the pull sources
+  Step PrepareAnalytics();  // area polygons, area tension, retention
+  Step StartHttp();       // io context, pools, the API and its listener, signals
+  void StartServing();    // background threads and io threads; ready
+  void Announce() const;  // log lines and the console's greeting
+  ApiDeps MakeApiDeps();
+  void Stop();            // the one stop sequence; skips what never started; idempotent
+
+  const ServeOptions& options_;
+  SystemdNotifier systemd_;  // no-op unless started by systemd (Type=notify)
+  std::optional<DemoSecrets> demo_secrets_;
+  config::Config cfg_;
+  std::vector<std::pair<std::string, std::string>> printed_tokens_;
+  std::optional<config::AreaTree> areas_;
+  const Clock& clock_ = SystemClock::Instance();
+  std::shared_ptr<const classifier::Classifier> loaded_;
+  std::vector<classifier::ModelUse> models_;
+  std::unique_ptr<storage::Store> store_;
+  MetricsRegistry metrics_;
+  std::optional<RulesReloader> rules_;
+  std::optional<IdGenerator> audit_ids_;
+  std::string pseudonym_key_;
+  std::unique_ptr<alerts::Engine> dispatcher_;
+  std::shared_ptr<StreamHub> stream_hub_;
+  std::unique_ptr<ingest::ClusterStage> clusters_;
+  std::unique_ptr<ingest::Pipeline> pipeline_;
+  ingest::ObservedWindow observed_window_{};
+  std::optional<PipelineSink> sink_;
+  std::optional<StoreCursorReader> cursors_;
+  ingest::sources::SourceManager sources_;
+  std::optional<AreaShapes> shapes_;
+  std::optional<AreaTension> tension_;
+  std::optional<RetentionSweeper> retention_;
+  std::atomic<bool> ready_{false};
+  std::optional<net::io_context> io_;
+  std::optional<net::thread_pool> blocking_;
+  std::optional<net::thread_pool> exports_;
+  std::optional<Authenticator> auth_;
+  std::optional<Api> api_;
+  std::optional<HttpServer> server_;
+  std::promise<int> stop_signal_;
+  std::optional<net::signal_set> signals_;
+  std::string base_;     // "http://host:port"
+  std::string serving_;  // systemd's status line while serving
+  std::optional<net::signal_set> hup_;
+  std::vector<std::thread> io_threads_;
+
+  // What has started, for Stop.
+  bool dispatcher_started_ = false;
+  bool stream_started_ = false;
+  bool pipeline_started_ = false;
+  bool sources_started_ = false;
+  bool server_started_ = false;
+  bool stopped_ = false;
+};
+
+int Service::Run() {
+  systemd_.Status("Starting: reading the configuration");
+  for (auto step : {&Service::Configure, &Service::OpenStore, &Service::StartAlerts,
+                    &Service::StartPipeline, &Service::StartSources, &Service::PrepareAnalytics,
+                    &Service::StartHttp}) {
+    if (auto failure = (this->*step)()) {
+      const int code = Fail(failure->what, failure->error);
+      Stop();
+      return code;
+    }
   }
+  StartServing();
+  Announce();
+
+  int sig = stop_signal_.get_future().get();
+  spdlog::info("received signal {}: stopping intake, draining the queue", sig);
+  systemd_.Stopping("Stopping: intake closed, draining the queue and flushing");
+  Stop();
+  if (auto s = store_->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
+  spdlog::info("stopped cleanly");
+  spdlog::default_logger()->flush();
+  return 0;
 }
 
-HttpServerOptions ServerOptions(const config::ServerConfig& s, MetricsRegistry& metrics) {
-  HttpServerOptions o;
-  o.host = s.listen_host;
-  o.port = s.listen_port;
-  o.max_body_bytes = s.max_body_bytes;
-  o.bulk_paths = {"/v1/reports:batch"};
-  o.max_bulk_body_bytes = std::max<std::size_t>(s.max_body_bytes, 64 << 20);
-  o.max_body_bytes_in_flight = s.max_body_bytes_in_flight;
-  o.max_connections = s.max_connections;
-  o.max_connections_per_ip = s.max_connections_per_ip;
-  o.idle_timeout_seconds = s.idle_timeout_seconds;
-  o.header_timeout_seconds = s.header_timeout_seconds;
-  o.body_timeout_seconds = s.body_timeout_seconds;
-  if (s.tls) o.tls = HttpTlsOptions{s.tls->cert_file, s.tls->key_file, s.tls->min_version};
-  o.metrics = &metrics;
-  return o;
-}
-
-// Memory as the process and its allocator see it, for /metrics (long runs must stay flat).
-void RegisterProcessMetrics(MetricsRegistry& metrics) {
-  metrics.AddCallbackGauge("process_resident_memory_bytes", "Resident memory of the process", {},
-                           [] {
-                             std::ifstream statm("/proc/self/statm");
-                             std::size_t pages = 0;
-                             std::size_t resident = 0;
-                             statm >> pages >> resident;
-                             return static_cast<double>(resident) *
-                                    static_cast<double>(sysconf(_SC_PAGESIZE));
-                           });
-  if (!ReadAllocatorStats()) return;  // glibc malloc: no figures
-  using Field = std::size_t AllocatorStats::*;
-  const std::pair<const char*, Field> fields[] = {
-      {"allocated", &AllocatorStats::allocated},
-      {"active", &AllocatorStats::active},
-      {"resident", &AllocatorStats::resident},
-      {"retained", &AllocatorStats::retained}};
-  for (const auto& [kind, field] : fields) {
-    metrics.AddCallbackGauge("sakchy_allocator_bytes",
-                             "Memory of the allocator (jemalloc stats.<kind>)", {{"kind", kind}},
-                             [field] {
-                               auto stats = ReadAllocatorStats();
-                               return stats ? static_cast<double>((*stats).*field) : 0.0;
-                             });
-  }
-}
-
-}  // namespace
-
-int Serve(const ServeOptions& options) {
-  SystemdNotifier systemd;  // no-op unless started by systemd (Type=notify)
-  systemd.Status("Starting: reading the configuration");
-  const bool demo = !options.config_path.has_value();
-  std::optional<DemoSecrets> demo_secrets;
+Service::Step Service::Configure() {
+  const bool demo = !options_.config_path.has_value();
   if (demo) {
     auto s = LoadOrCreateDemoSecrets();
-    if (!s) return Fail("cannot prepare the demo set-up", s.error());
-    demo_secrets = std::move(*s);
+    if (!s) return Failure{"cannot prepare the demo set-up", s.error()};
+    demo_secrets_ = std::move(*s);
     if (!std::getenv("SAKCHY_WEBHOOK_DEMO_SECRET")) {
-      ::setenv("SAKCHY_WEBHOOK_DEMO_SECRET", demo_secrets->webhook_secret.c_str(), 1);
+      ::setenv("SAKCHY_WEBHOOK_DEMO_SECRET", demo_secrets_->webhook_secret.c_str(), 1);
     }
   }
-  auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options.config_path);
-  if (!cfg) return Fail("invalid configuration", cfg.error());
-  if (options.listen) {
-    if (auto s = ApplyListen(*options.listen, *cfg); !s) return Fail("invalid option", s.error());
+  auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options_.config_path);
+  if (!cfg) return Failure{"invalid configuration", cfg.error()};
+  cfg_ = std::move(*cfg);
+  if (demo) EnableDemoTipline(*demo_secrets_, cfg_);
+  if (options_.listen) {
+    if (auto s = ApplyListen(*options_.listen, cfg_); !s) return Failure{"invalid option", s.error()};
   }
-  if (options.data_dir) cfg->storage.data_dir = *options.data_dir;
+  if (options_.data_dir) cfg_.storage.data_dir = *options_.data_dir;
   const char* env_tokens = std::getenv("SAKCHY_TOKENS");
   if (env_tokens && *env_tokens) {
-    if (auto s = config::AddTokensFromEnv(env_tokens, *cfg); !s) {
-      return Fail("invalid SAKCHY_TOKENS", s.error());
+    if (auto s = config::AddTokensFromEnv(env_tokens, cfg_); !s) {
+      return Failure{"invalid SAKCHY_TOKENS", s.error()};
     }
   }
-  std::vector<std::pair<std::string, std::string>> printed_tokens;
-  if (demo && cfg->tokens.empty()) {
+  if (demo && cfg_.tokens.empty()) {
     std::string spec;
-    for (const auto& [role, token] : demo_secrets->tokens) {
+    for (const auto& [role, token] : demo_secrets_->tokens) {
       if (!spec.empty()) spec += ",";
       spec += role == "official" ? role + "@" + kDemoOfficialAreas + ":" + token
                                  : role + ":" + token;
-      printed_tokens.emplace_back(role, token);
+      printed_tokens_.emplace_back(role, token);
     }
-    if (auto s = config::AddTokensFromEnv(spec, *cfg); !s) return Fail("demo tokens", s.error());
+    if (auto s = config::AddTokensFromEnv(spec, cfg_); !s) return Failure{"demo tokens", s.error()};
   }
 
-  const std::string log_format = options.log_format.empty() ? cfg->logging.format : options.log_format;
-  const std::string log_level = options.log_level.empty() ? cfg->logging.level : options.log_level;
-  if (auto s = SetupLogging(log_format, log_level); !s) return Fail("invalid logging options", s.error());
+  const std::string log_format = options_.log_format.empty() ? cfg_.logging.format : options_.log_format;
+  const std::string log_level = options_.log_level.empty() ? cfg_.logging.level : options_.log_level;
+  if (auto s = SetupLogging(log_format, log_level); !s) {
+    return Failure{"invalid logging options", s.error()};
+  }
 
-  auto areas = config::AreaTree::Load(cfg->classifier.areas_file);
-  if (!areas) return Fail("cannot load areas", areas.error());
-  if (auto s = config::ValidateAreas(*cfg, *areas); !s) return Fail("invalid configuration", s.error());
+  auto areas = config::AreaTree::Load(cfg_.classifier.areas_file);
+  if (!areas) return Failure{"cannot load areas", areas.error()};
+  areas_.emplace(std::move(*areas));
+  if (auto s = config::ValidateAreas(cfg_, *areas_); !s) {
+    return Failure{"invalid configuration", s.error()};
+  }
+  auto loaded = classifier::Classifier::Load(cfg_.classifier.rules_dir, *areas_, clock_.NowMs());
+  if (!loaded) return Failure{"cannot load rules from " + cfg_.classifier.rules_dir, loaded.error()};
+  loaded_ = std::move(*loaded);
+  auto models = LoadModels(cfg_.classifier.models);
+  if (!models) return Failure{"cannot load the learned models", models.error()};
+  models_ = std::move(*models);
+  return std::nullopt;
+}
 
-  const Clock& clock = SystemClock::Instance();
-  auto loaded = classifier::Classifier::Load(cfg->classifier.rules_dir, *areas, clock.NowMs());
-  if (!loaded) return Fail("cannot load rules from " + cfg->classifier.rules_dir, loaded.error());
-  auto models = LoadModels(cfg->classifier.models);
-  if (!models) return Fail("cannot load the learned models", models.error());
-
-  systemd.Status("Starting: opening the database in " + cfg->storage.data_dir);
+Service::Step Service::OpenStore() {
+  systemd_.Status("Starting: opening the database in " + cfg_.storage.data_dir);
   std::error_code ec;
-  std::filesystem::create_directories(cfg->storage.data_dir, ec);
-  auto store = storage::Store::Open({cfg->storage.data_dir, cfg->storage.sync_writes,
-                                     cfg->storage.background_write_mb_per_s,
-                                     cfg->storage.delete_mb_per_s});
-  if (!store) return Fail("cannot open the data directory " + cfg->storage.data_dir, store.error());
+  std::filesystem::create_directories(cfg_.storage.data_dir, ec);
+  auto store = storage::Store::Open({cfg_.storage.data_dir, cfg_.storage.sync_writes,
+                                     cfg_.storage.background_write_mb_per_s,
+                                     cfg_.storage.delete_mb_per_s});
+  if (!store) return Failure{"cannot open the data directory " + cfg_.storage.data_dir, store.error()};
+  store_ = std::move(*store);
 
-  MetricsRegistry metrics;
-  RegisterProcessMetrics(metrics);
-  storage::Store* memory_store = store->get();
+  RegisterProcessMetrics(metrics_);
+  storage::Store* memory_store = store_.get();
   for (const auto& entry : memory_store->MemoryUsage()) {
-    metrics.AddCallbackGauge("sakchy_storage_memory_bytes", "Memory held by RocksDB, by kind",
-                             {{"kind", entry.first}}, [s = memory_store, kind = entry.first] {
-                               const auto usage = s->MemoryUsage();
-                               const auto it = usage.find(kind);
-                               return it == usage.end() ? 0.0 : static_cast<double>(it->second);
-                             });
+    metrics_.AddCallbackGauge("sakchy_storage_memory_bytes", "Memory held by RocksDB, by kind",
+                              {{"kind", entry.first}}, [s = memory_store, kind = entry.first] {
+                                const auto usage = s->MemoryUsage();
+                                const auto it = usage.find(kind);
+                                return it == usage.end() ? 0.0 : static_cast<double>(it->second);
+                              });
   }
-  RulesReloader rules(cfg->classifier.rules_dir, *areas, *loaded, clock, metrics,
-                      cfg->classifier.models, std::move(*models));
-  IdGenerator audit_ids(clock);
-  storage::Store* audit_store = store->get();
-  rules.SetAuditSink([audit_store, &audit_ids, &clock](std::string actor, std::string action,
+  rules_.emplace(cfg_.classifier.rules_dir, *areas_, loaded_, clock_, metrics_,
+                 cfg_.classifier.models, std::move(models_));
+  audit_ids_.emplace(clock_);
+  storage::Store* audit_store = store_.get();
+  IdGenerator* audit_ids = &*audit_ids_;
+  const Clock* clock = &clock_;
+  rules_->SetAuditSink([audit_store, audit_ids, clock](std::string actor, std::string action,
                                                        std::string subject, std::string details) {
-    storage::AuditEntry e{audit_ids.Next(), clock.NowMs(), std::move(actor), std::move(action),
+    storage::AuditEntry e{audit_ids->Next(), clock->NowMs(), std::move(actor), std::move(action),
                           std::move(subject), std::move(details)};
     if (auto s = storage::AppendAudit(*audit_store, e); !s) {
       spdlog::error("audit: {} not recorded: {}", e.action, s.error().ToString());
     }
   });
+  return std::nullopt;
+}
 
-  systemd.Status("Recovering: pending alerts, rumour clusters and the scoring queue");
-  std::string pseudonym_key = cfg->privacy.pseudonym_key;
-  if (pseudonym_key.empty() && demo) pseudonym_key = demo_secrets->webhook_secret + ":pseudonyms";
-  if (pseudonym_key.empty()) {
-    pseudonym_key = RandomHex(32);
+Service::Step Service::StartAlerts() {
+  systemd_.Status("Recovering: pending alerts, rumour clusters and the scoring queue");
+  pseudonym_key_ = cfg_.privacy.pseudonym_key;
+  if (pseudonym_key_.empty() && demo_secrets_) {
+    pseudonym_key_ = demo_secrets_->webhook_secret + ":pseudonyms";
+  }
+  if (pseudonym_key_.empty()) {
+    pseudonym_key_ = RandomHex(32);
     spdlog::warn("privacy.pseudonym_key_env is not set: author and sender pseudonyms use a random "
                  "key and will differ after a restart");
   }
   // Replies to reporters: WhatsApp's Graph API, the Telegram sources' bots (a private chat is
   // answered by the bot it wrote to), and the key that seals reply addresses in the store.
-  if (cfg->whatsapp.enabled) cfg->alerts.channels.whatsapp = cfg->whatsapp;
-  for (const auto& src : cfg->sources) {
+  if (cfg_.whatsapp.enabled) cfg_.alerts.channels.whatsapp = cfg_.whatsapp;
+  for (const auto& src : cfg_.sources) {
     if (src.type == "telegram" && src.enabled && !src.token.empty()) {
       config::TelegramChannelConfig bot;
       bot.api_base = src.url.empty() ? bot.api_base : src.url;
       bot.token_env = src.token_env;
       bot.token = src.token;
-      cfg->alerts.channels.source_bots[src.id] = std::move(bot);
+      cfg_.alerts.channels.source_bots[src.id] = std::move(bot);
     }
   }
-  cfg->alerts.channels.reply_key = HmacSha256Hex(pseudonym_key, "sakchy-reply-address");
-  auto dispatcher =
-      alerts::Engine::Create(**store, cfg->alerts, cfg->contacts, *areas, clock, metrics);
-  if (cfg->replies.enabled) {
-    if (auto s = dispatcher->EnableReplies(cfg->replies); !s) {
-      return Fail("cannot load the reply messages (replies.messages_dir)", s.error());
+  cfg_.alerts.channels.reply_key = HmacSha256Hex(pseudonym_key_, "sakchy-reply-address");
+  dispatcher_ = alerts::Engine::Create(*store_, cfg_.alerts, cfg_.contacts, *areas_, clock_, metrics_);
+  if (cfg_.replies.enabled) {
+    if (auto s = dispatcher_->EnableReplies(cfg_.replies); !s) {
+      return Failure{"cannot load the reply messages (replies.messages_dir)", s.error()};
     }
   }
   // Alerts say when a rumour was already checked: the verdict of its cluster, read when the
   // notification is rendered.
-  storage::Store* verdict_store = store->get();
+  storage::Store* verdict_store = store_.get();
   alerts::VerdictLookup verdicts;
   verdicts.of_event = [verdict_store](std::string_view event_id) {
     return ingest::VerdictOfEvent(*verdict_store, event_id);
@@ -470,18 +455,20 @@ int Serve(const ServeOptions& options) {
     v.decided_at = (*record)->decided_at;
     return std::optional<Verdict>(std::move(v));
   };
-  dispatcher->SetVerdictLookup(std::move(verdicts));
-  if (auto s = dispatcher->Start(); !s) return Fail("cannot start alert delivery", s.error());
-
-  ingest::PipelineHooks hooks;
-  alerts::Engine* alerts_engine = dispatcher.get();
+  dispatcher_->SetVerdictLookup(std::move(verdicts));
+  if (auto s = dispatcher_->Start(); !s) return Failure{"cannot start alert delivery", s.error()};
+  dispatcher_started_ = true;
   // Live updates (GET /v1/stream): new notifications read from the outbox, spreading clusters
   // from the scoring path.
-  std::shared_ptr<StreamHub> stream_hub = StreamHub::Create(**store, *areas);
-  if (auto s = stream_hub->Start(); !s) {
-    dispatcher->Stop();
-    return Fail("cannot start live updates", s.error());
-  }
+  stream_hub_ = StreamHub::Create(*store_, *areas_);
+  if (auto s = stream_hub_->Start(); !s) return Failure{"cannot start live updates", s.error()};
+  stream_started_ = true;
+  return std::nullopt;
+}
+
+Service::Step Service::StartPipeline() {
+  ingest::PipelineHooks hooks;
+  alerts::Engine* alerts_engine = dispatcher_.get();
   hooks.plan_alerts = [alerts_engine](const Event& e) { return alerts_engine->Plan(e); };
   hooks.alerts_committed = [alerts_engine](std::vector<Alert> a) {
     alerts_engine->Committed(std::move(a));
@@ -489,19 +476,15 @@ int Serve(const ServeOptions& options) {
   // Rumour clusters: every scored event is assigned in the scoring path; spread signals go to the
   // alerts module (PipelineHooks::signals_committed -> alerts::Engine::RaiseAll), verdicts too
   // (ApiDeps::verdict_recorded -> alerts::Engine::FollowUp).
-  std::unique_ptr<ingest::ClusterStage> clusters;
-  if (cfg->clusters.enabled) {
-    auto stage = ingest::ClusterStage::Open(**store, cfg->clusters, clock, metrics);
-    if (!stage) {
-      dispatcher->Stop();
-      return Fail("cannot restore the rumour-cluster index", stage.error());
-    }
-    clusters = std::move(*stage);
-    ingest::ClusterStage* stage_ptr = clusters.get();
+  if (cfg_.clusters.enabled) {
+    auto stage = ingest::ClusterStage::Open(*store_, cfg_.clusters, clock_, metrics_);
+    if (!stage) return Failure{"cannot restore the rumour-cluster index", stage.error()};
+    clusters_ = std::move(*stage);
+    ingest::ClusterStage* stage_ptr = clusters_.get();
     hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
       return stage_ptr->Annotate(items);
     };
-    StreamHub* hub = stream_hub.get();
+    StreamHub* hub = stream_hub_.get();
     hooks.signals_committed = [alerts_engine, hub](std::vector<Signal> signals) {
       hub->PublishSignals(signals);
       for (const auto& s : signals) {
@@ -515,76 +498,78 @@ int Serve(const ServeOptions& options) {
       alerts_engine->RaiseAll(std::move(signals));
     };
   }
-  RulesReloader* reloader = &rules;
-  auto pipeline = ingest::Pipeline::Create(
-      **store, cfg->pipeline, *areas, [reloader] { return reloader->Current(); }, std::move(hooks),
-      clock, metrics);
-  if (auto s = pipeline->Start(); !s) return Fail("cannot start the pipeline", s.error());
+  RulesReloader* reloader = &*rules_;
+  pipeline_ = ingest::Pipeline::Create(
+      *store_, cfg_.pipeline, *areas_, [reloader] { return reloader->Current(); }, std::move(hooks),
+      clock_, metrics_);
+  if (auto s = pipeline_->Start(); !s) return Failure{"cannot start the pipeline", s.error()};
+  pipeline_started_ = true;
+  return std::nullopt;
+}
 
-  const ingest::ObservedWindow observed_window{cfg->pipeline.observed_at_max_past_ms,
-                                               cfg->pipeline.observed_at_max_future_ms};
-  PipelineSink sink(*pipeline, cfg->pipeline.max_text_bytes, observed_window, clock, metrics,
-                    cfg->replies.enabled ? alerts_engine : nullptr);
-  StoreCursorReader cursors(**store);
-  ingest::sources::SourceManager sources;
-  if (auto s = sources.Start(cfg->sources, pseudonym_key, sink, cursors, clock, metrics); !s) {
-    pipeline->Stop();
-    dispatcher->Stop();
-    return Fail("cannot start the pull sources", s.error());
+Service::Step Service::StartSources() {
+  observed_window_ = ingest::ObservedWindow{cfg_.pipeline.observed_at_max_past_ms,
+                                            cfg_.pipeline.observed_at_max_future_ms};
+  sink_.emplace(*pipeline_, cfg_.pipeline.max_text_bytes, observed_window_, clock_, metrics_,
+                cfg_.replies.enabled ? dispatcher_.get() : nullptr);
+  cursors_.emplace(*store_);
+  if (auto s = sources_.Start(cfg_.sources, pseudonym_key_, *sink_, *cursors_, clock_, metrics_);
+      !s) {
+    return Failure{"cannot start the pull sources", s.error()};
   }
+  sources_started_ = true;
+  return std::nullopt;
+}
 
-  auto shapes = AreaShapes::Load(cfg->analytics.area_polygons);
-  if (!shapes) return Fail("cannot load area polygons (analytics.area_polygons)", shapes.error());
-  if (auto s = shapes->CheckCodes(*areas, cfg->analytics.area_polygons); !s) {
-    return Fail("invalid area polygons (analytics.area_polygons)", s.error());
+Service::Step Service::PrepareAnalytics() {
+  auto shapes = AreaShapes::Load(cfg_.analytics.area_polygons);
+  if (!shapes) return Failure{"cannot load area polygons (analytics.area_polygons)", shapes.error()};
+  shapes_.emplace(std::move(*shapes));
+  if (auto s = shapes_->CheckCodes(*areas_, cfg_.analytics.area_polygons); !s) {
+    return Failure{"invalid area polygons (analytics.area_polygons)", s.error()};
   }
   // Area tension and spikes. A spike is logged and counted (sakchy_area_spikes_total) by
   // AreaTension and raised as an area-level alert through the alerts module.
-  AreaTension tension(**store, *areas, cfg->analytics, clock, metrics,
-                      [alerts_engine](const Signal& spike) {
-                        if (auto st = alerts_engine->Raise(spike); !st) {
-                          spdlog::error("area {}: spike alert not raised: {}", spike.area,
-                                        st.error().ToString());
-                        }
-                      });
-  RetentionSweeper retention(**store, cfg->retention, clock, metrics);
+  alerts::Engine* alerts_engine = dispatcher_.get();
+  tension_.emplace(*store_, *areas_, cfg_.analytics, clock_, metrics_,
+                   [alerts_engine](const Signal& spike) {
+                     if (auto st = alerts_engine->Raise(spike); !st) {
+                       spdlog::error("area {}: spike alert not raised: {}", spike.area,
+                                     st.error().ToString());
+                     }
+                   });
+  retention_.emplace(*store_, cfg_.retention, clock_, metrics_);
+  return std::nullopt;
+}
 
-  std::atomic<bool> ready{false};
-  net::io_context io(cfg->server.io_threads);
-  net::thread_pool blocking(2);
-  for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
-    net::post(blocking, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
-  }
-  // Exports scan the store for as long as their filter takes: their own threads, so the API's
-  // other reads on `blocking` never queue behind them.
-  net::thread_pool exports(static_cast<std::size_t>(cfg->server.export_threads));
-  for (int i = 0; i < cfg->server.export_threads; ++i) {
-    net::post(exports, [] { pthread_setname_np(pthread_self(), "sakchy-export"); });
-  }
-  Authenticator auth(cfg->tokens);
+ApiDeps Service::MakeApiDeps() {
+  RulesReloader* reloader = &*rules_;
+  alerts::Engine* alerts_engine = dispatcher_.get();
   ApiDeps deps;
-  deps.pipeline = pipeline.get();
-  deps.store = store->get();
-  deps.areas = &*areas;
-  deps.auth = &auth;
-  deps.metrics = &metrics;
-  deps.blocking = &blocking;
-  deps.exports = &exports;
-  deps.max_exports_per_token = cfg->server.max_exports_per_token;
-  deps.io = io.get_executor();
+  deps.pipeline = pipeline_.get();
+  deps.store = store_.get();
+  deps.areas = &*areas_;
+  deps.auth = &*auth_;
+  deps.metrics = &metrics_;
+  deps.blocking = &*blocking_;
+  deps.exports = &*exports_;
+  deps.max_exports_per_token = cfg_.server.max_exports_per_token;
+  deps.io = io_->get_executor();
   deps.classifier = [reloader] { return reloader->Current(); };
   deps.models = [reloader] { return reloader->Models(); };
   deps.reload_rules = [reloader](const std::string& actor) {
     return reloader->Reload("api", actor);
   };
-  deps.ready = [&ready] { return ready.load(); };
-  deps.clock = &clock;
-  deps.max_text_bytes = cfg->pipeline.max_text_bytes;
-  deps.observed_window = observed_window;
-  deps.sources = [&sources] { return sources.Statuses(); };
+  std::atomic<bool>* ready = &ready_;
+  deps.ready = [ready] { return ready->load(); };
+  deps.clock = &clock_;
+  deps.max_text_bytes = cfg_.pipeline.max_text_bytes;
+  deps.observed_window = observed_window_;
+  ingest::sources::SourceManager* sources = &sources_;
+  deps.sources = [sources] { return sources->Statuses(); };
   // A verdict on a rumour: reports that join its cluster from now on get its category
   // (known_false), and everyone alerted about it gets the follow-up (alerts::Engine::FollowUp).
-  ingest::ClusterStage* verdict_stage = clusters.get();
+  ingest::ClusterStage* verdict_stage = clusters_.get();
   deps.verdict_recorded = [alerts_engine, verdict_stage](const Verdict& v,
                                                          std::optional<std::string> published) {
     if (auto id = ingest::ParseClusterId(v.cluster_id); id && verdict_stage != nullptr) {
@@ -606,118 +591,140 @@ int Serve(const ServeOptions& options) {
                  v.cluster_id, VerdictStatusName(v.status), v.decided_by, *sent,
                  answered ? *answered : 0);
   };
-  deps.tension = &tension;
-  deps.shapes = &*shapes;
+  deps.tension = &*tension_;
+  deps.shapes = &*shapes_;
   deps.alerts = alerts_engine;
-  deps.pseudonym_key = pseudonym_key;
-  deps.stream = stream_hub;
-  if (cfg->sms.kannel_enabled) {
+  deps.pseudonym_key = pseudonym_key_;
+  deps.stream = stream_hub_;
+  if (cfg_.sms.kannel_enabled) {
     ingest::KannelSettings kannel;
-    kannel.secret = cfg->sms.kannel_secret;
-    kannel.allowed_ips = cfg->sms.kannel_allowed_ips;
-    kannel.pseudonym_key = pseudonym_key;
-    kannel.keep_raw_numbers = cfg->sms.keep_raw_numbers;
-    kannel.follow_up_window_ms = cfg->sms.follow_up_window_ms;
+    kannel.secret = cfg_.sms.kannel_secret;
+    kannel.allowed_ips = cfg_.sms.kannel_allowed_ips;
+    kannel.pseudonym_key = pseudonym_key_;
+    kannel.keep_raw_numbers = cfg_.sms.keep_raw_numbers;
+    kannel.follow_up_window_ms = cfg_.sms.follow_up_window_ms;
     deps.kannel = std::move(kannel);
   }
-  if (cfg->whatsapp.enabled) {
+  if (cfg_.whatsapp.enabled) {
     ingest::WhatsAppSettings whatsapp;
-    whatsapp.verify_token = cfg->whatsapp.verify_token;
-    whatsapp.app_secret = cfg->whatsapp.app_secret;
-    whatsapp.pseudonym_key = pseudonym_key;
-    whatsapp.follow_up_window_ms = cfg->whatsapp.follow_up_window_ms;
+    whatsapp.verify_token = cfg_.whatsapp.verify_token;
+    whatsapp.app_secret = cfg_.whatsapp.app_secret;
+    whatsapp.pseudonym_key = pseudonym_key_;
+    whatsapp.follow_up_window_ms = cfg_.whatsapp.follow_up_window_ms;
     deps.whatsapp = std::move(whatsapp);
   }
-  Api api(std::move(deps));
-  RaiseDescriptorLimit();
-  HttpServer server(io, ServerOptions(cfg->server, metrics), api);
-  if (auto s = server.Start(); !s) {
-    sources.Stop();
-    pipeline->Stop();
-    dispatcher->Stop();
-    return Fail("cannot start the HTTP server", s.error());
-  }
+  return deps;
+}
 
-  std::promise<int> stop_signal;
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&stop_signal](const boost::system::error_code& e, int sig) {
-    if (!e) stop_signal.set_value(sig);
+Service::Step Service::StartHttp() {
+  io_.emplace(cfg_.server.io_threads);
+  blocking_.emplace(2);
+  for (int i = 0; i < 2; ++i) {  // names the pool's threads (a task each, in parallel or not)
+    net::post(*blocking_, [] { pthread_setname_np(pthread_self(), "sakchy-blocking"); });
+  }
+  // Exports scan the store for as long as their filter takes: their own threads, so the API's
+  // other reads on `blocking` never queue behind them.
+  exports_.emplace(static_cast<std::size_t>(cfg_.server.export_threads));
+  for (int i = 0; i < cfg_.server.export_threads; ++i) {
+    net::post(*exports_, [] { pthread_setname_np(pthread_self(), "sakchy-export"); });
+  }
+  auth_.emplace(cfg_.tokens);
+  api_.emplace(MakeApiDeps());
+  RaiseDescriptorLimit();
+  server_.emplace(*io_, ServerOptions(cfg_.server, metrics_), *api_);
+  if (auto s = server_->Start(); !s) return Failure{"cannot start the HTTP server", s.error()};
+  server_started_ = true;
+
+  signals_.emplace(*io_, SIGINT, SIGTERM);
+  std::promise<int>* stop_signal = &stop_signal_;
+  signals_->async_wait([stop_signal](const boost::system::error_code& e, int sig) {
+    if (!e) stop_signal->set_value(sig);
   });
-  std::string host = cfg->server.listen_host;
+  std::string host = cfg_.server.listen_host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  const bool tls = !server.TlsDescription().empty();
-  const std::string base =
-      std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server.port());
-  const std::string serving = "Serving on " + base + ": " +
-                              std::to_string(rules.Current()->info().rule_count) + " rules, " +
-                              std::to_string(areas->areas().size()) + " areas, " +
-                              std::to_string(auth.size()) + " tokens";
+  const bool tls = !server_->TlsDescription().empty();
+  base_ = std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(server_->port());
+  serving_ = "Serving on " + base_ + ": " + std::to_string(rules_->Current()->info().rule_count) +
+             " rules, " + std::to_string(areas_->areas().size()) + " areas, " +
+             std::to_string(auth_->size()) + " tokens";
   // SIGHUP reloads the rules (off the io threads); errors keep the old ruleset.
-  net::signal_set hup(io, SIGHUP);
-  HupHandler on_hup{&hup, &blocking, reloader, &server, &systemd, serving};
-  hup.async_wait(on_hup);
-  rules.StartWatching(std::chrono::seconds(2));
-  tension.Start();
-  retention.Start();
-  std::vector<std::thread> io_threads;
-  for (int i = 0; i < std::max(1, cfg->server.io_threads); ++i) {
-    io_threads.emplace_back([&io] {
+  hup_.emplace(*io_, SIGHUP);
+  HupHandler on_hup{&*hup_, &*blocking_, &*rules_, &*server_, &systemd_, serving_};
+  hup_->async_wait(on_hup);
+  return std::nullopt;
+}
+
+void Service::StartServing() {
+  rules_->StartWatching(std::chrono::seconds(2));
+  tension_->Start();
+  retention_->Start();
+  net::io_context* io = &*io_;
+  for (int i = 0; i < std::max(1, cfg_.server.io_threads); ++i) {
+    io_threads_.emplace_back([io] {
       pthread_setname_np(pthread_self(), "sakchy-http");
       if (auto s = MarkThreadLatencySensitive(); !s) {
         spdlog::warn("server: no scheduling hint for an HTTP thread: {}", s.error().ToString());
       }
-      io.run();
+      io->run();
     });
   }
-  ready = true;
+  ready_ = true;
   // The listener accepts and the io threads run: systemd may send traffic now.
-  systemd.StartWatchdog(io.get_executor());
-  systemd.Ready(serving);
+  systemd_.StartWatchdog(io_->get_executor());
+  systemd_.Ready(serving_);
+}
 
-  if (tls) spdlog::info("tls: serving {}", server.TlsDescription());
+void Service::Announce() const {
+  const auto& info = rules_->Current()->info();
+  if (!server_->TlsDescription().empty()) spdlog::info("tls: serving {}", server_->TlsDescription());
   spdlog::info("sakchy {} ready: config {}, data {}, rules {} ({} rules), {} areas, {} contacts, {} tokens, {}",
-               "0.1.0", cfg->source, cfg->storage.data_dir, rules.Current()->info().version.substr(0, 12),
-               rules.Current()->info().rule_count, areas->areas().size(), cfg->contacts.size(),
-               auth.size(), AllocatorName());
-  if (auth.size() == 0) {
+               kVersion, cfg_.source, cfg_.storage.data_dir, info.version.substr(0, 12),
+               info.rule_count, areas_->areas().size(), cfg_.contacts.size(), auth_->size(),
+               AllocatorName());
+  if (auth_->size() == 0) {
     spdlog::warn("no API tokens configured: every API call will get 401 (set SAKCHY_TOKENS)");
   }
-  std::printf("sakchy listening on %s\n", base.c_str());
-  std::printf("web console: %s/ui/ (sign in with an API token)\n", base.c_str());
-  if (!printed_tokens.empty()) {
+  std::printf("sakchy listening on %s\n", base_.c_str());
+  std::printf("web console: %s/ui/ (sign in with an API token)\n", base_.c_str());
+  if (!printed_tokens_.empty()) {
     std::printf("demo tokens (kept in %s/demo-secrets):\n", kDemoDir);
-    for (const auto& [role, token] : printed_tokens) {
+    for (const auto& [role, token] : printed_tokens_) {
       const std::string label = role == "official" ? role + " (" + kDemoOfficialAreas + ")" : role;
       std::printf("  %-24s %s\n", label.c_str(), token.c_str());
     }
     std::printf("try: curl -s -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n"
                 "       -d '{\"text\":\"Говорят, в Оше начались беспорядки, передайте всем!\"}' %s/v1/reports\n",
-                printed_tokens[0].second.c_str(), base.c_str());
+                printed_tokens_[0].second.c_str(), base_.c_str());
   }
   std::fflush(stdout);
+}
 
-  int sig = stop_signal.get_future().get();
-  spdlog::info("received signal {}: stopping intake, draining the queue", sig);
-  systemd.Stopping("Stopping: intake closed, draining the queue and flushing");
-  ready = false;
-  rules.StopWatching();
-  tension.Stop();
-  retention.Stop();
-  server.StopAccepting();
-  sources.Stop();      // no new pulls; a submit in flight still lands with its cursor
-  pipeline->Stop();    // finishes writes, scores everything queued, flushes
-  stream_hub->Stop();  // no more live updates (open streams end with the io threads)
-  dispatcher->Stop();  // pending deliveries stay in the outbox for the next start
-  systemd.StopWatchdog();
-  io.stop();
-  for (auto& t : io_threads) t.join();
-  systemd.ReleaseWatchdog();  // its timer belongs to `io`, which goes before `systemd`
-  blocking.join();
-  exports.join();
-  if (auto s = (*store)->Flush(); !s) spdlog::error("final flush failed: {}", s.error().ToString());
-  spdlog::info("stopped cleanly");
-  spdlog::default_logger()->flush();
-  return 0;
+void Service::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  ready_ = false;
+  if (rules_) rules_->StopWatching();
+  if (tension_) tension_->Stop();
+  if (retention_) retention_->Stop();
+  if (server_started_) server_->StopAccepting();
+  if (sources_started_) sources_.Stop();  // no new pulls; a submit in flight lands with its cursor
+  if (pipeline_started_) pipeline_->Stop();  // finishes writes, scores everything queued, flushes
+  if (stream_started_) stream_hub_->Stop();  // no more live updates (open streams end with io)
+  if (dispatcher_started_) dispatcher_->Stop();  // pending deliveries stay in the outbox
+  systemd_.StopWatchdog();
+  if (io_) io_->stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+  systemd_.ReleaseWatchdog();  // its timer belongs to `io_`, which goes before `systemd_`
+  if (blocking_) blocking_->join();
+  if (exports_) exports_->join();
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  Service service(options);
+  return service.Run();
 }
 
 }  // namespace sakchy::service

@@ -29,8 +29,11 @@
 #include "core/utf8.h"
 #include "fakes/http_sink.h"
 #include "fakes/scripted_http_server.h"
+#include "fakes/smtp_tls_fake.h"
 #include "fakes/telegram_send_fake.h"
+#include "smtp_client.h"
 #include "testutil/kannel_fixture.h"
+#include "testutil/tls.h"
 #include "testutil/testutil.h"
 
 namespace sakchy::alerts {
@@ -40,6 +43,10 @@ using sakchy::testing::FakeSmscMessages;
 using sakchy::testing::FreePorts;
 using sakchy::testing::KannelFixture;
 using sakchy::testing::TelegramSendFake;
+using sakchy::testing::MakeSelfSignedCertificate;
+using sakchy::testing::SmtpSession;
+using sakchy::testing::SmtpTlsFake;
+using sakchy::testing::TestCertificate;
 using sakchy::testing::TempDir;
 using sakchy::testing::WaitFor;
 using ::testing::HasSubstr;
@@ -552,6 +559,13 @@ TEST_F(ChannelsTest, EmailReachesRealSmtpServer) {
   EXPECT_THAT(mail, HasSubstr("Subject: =?UTF-8?B?"));
   EXPECT_THAT(mail, HasSubstr("Message-ID: <" + alert.idempotency_key + "@sakchy>"));
   EXPECT_THAT(mail, HasSubstr("Content-Type: text/plain; charset=UTF-8"));
+  EXPECT_THAT(mail, HasSubstr("Auto-Submitted: auto-generated\n"));
+  // EHLO names this host by a fully qualified name (Postfix: reject_non_fqdn_helo_hostname).
+  const auto helo = mail.find("X-Helo-Args: ");
+  ASSERT_NE(helo, std::string::npos) << mail;
+  const std::string helo_name = mail.substr(helo + 13, mail.find('\n', helo) - helo - 13);
+  EXPECT_NE(helo_name.find('.'), std::string::npos) << helo_name;
+  EXPECT_NE(helo_name, "sakchy");
   // The folded Subject: encoded words that decode to the template's subject.
   const auto subject_at = mail.find("Subject: ");
   ASSERT_NE(subject_at, std::string::npos);
@@ -601,6 +615,183 @@ TEST_F(ChannelsTest, EmailServerDownIsRetried) {
   ASSERT_TRUE(WaitForAttempts(alert.id, 1));
   EXPECT_EQ(Stored(alert.id).state, DeliveryState::kPending);
   EXPECT_EQ(Stored(alert.id).last_error, "smtp: connection refused");
+}
+
+TEST_F(ChannelsTest, EmailEhloNameIsConfigurable) {
+  if (access(kSmtpSink, X_OK) != 0) GTEST_SKIP() << "smtp-sink not installed (apt: postfix)";
+  SmtpSink sink;
+  ASSERT_TRUE(sink.WaitListening());
+  cfg_.channels.email = EmailConfig(sink.port());
+  cfg_.channels.email->helo_name = "mx1.sakchy.example.kg";
+  contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
+  Alert alert = Seed(contacts_[0], "вода отравлена", "отравлена");
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kSent)) << Stored(alert.id).last_error;
+  ASSERT_TRUE(WaitFor([&] { return !sink.Mails().empty(); }));
+  EXPECT_THAT(sink.Mails()[0], HasSubstr("X-Helo-Args: mx1.sakchy.example.kg"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// E-mail over TLS: a fake SMTP server with a self-signed certificate that the dispatcher's
+// certificate store trusts (OpenSSL reads SSL_CERT_FILE when the store loads its defaults).
+
+class EmailTlsTest : public ChannelsTest {
+ protected:
+  void SetUp() override {
+    ChannelsTest::SetUp();
+    cert_ = MakeSelfSignedCertificate(dir_.str(), "smtp", "localhost");
+  }
+  void TearDown() override {
+    unsetenv("SSL_CERT_FILE");
+    ChannelsTest::TearDown();
+  }
+  void Trust() { setenv("SSL_CERT_FILE", cert_.cert_file.c_str(), 1); }
+  config::EmailChannelConfig Config(std::uint16_t port) {
+    config::EmailChannelConfig email;
+    email.host = "localhost";  // the certificate's name
+    email.port = port;
+    email.from = "alerts@sakchy.kg";
+    email.helo_name = "mx1.sakchy.example.kg";
+    email.username = "sakchy";
+    email.password = "s3cret-pass";
+    return email;
+  }
+  // Sends one alert and returns what the server saw.
+  SmtpSession SendOne(SmtpTlsFake& fake) {
+    contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
+    Alert alert = Seed(contacts_[0], "вода отравлена", "отравлена");
+    StartDispatcher();
+    EXPECT_TRUE(WaitForState(alert.id, DeliveryState::kSent)) << Stored(alert.id).last_error;
+    EXPECT_TRUE(WaitFor([&] { return !fake.sessions().empty(); }));
+    return fake.sessions().empty() ? SmtpSession{} : fake.sessions().back();
+  }
+  TempDir dir_;
+  TestCertificate cert_;
+};
+
+TEST_F(EmailTlsTest, ImplicitTlsWithAuthPlain) {
+  SmtpTlsFake fake(SmtpTlsFake::Mode::kImplicitTls, cert_.cert_file, cert_.key_file, "sakchy",
+                   "s3cret-pass");
+  Trust();
+  cfg_.channels.email = Config(fake.port());
+  cfg_.channels.email->implicit_tls = true;
+  cfg_.channels.email->auth = config::SmtpAuth::kPlain;
+  const SmtpSession s = SendOne(fake);
+  EXPECT_TRUE(s.tls);
+  EXPECT_EQ(s.auth_mechanism, "PLAIN");
+  EXPECT_TRUE(s.authenticated);
+  EXPECT_EQ(s.helos, std::vector<std::string>{"mx1.sakchy.example.kg"});
+  EXPECT_EQ(s.mail_from, "alerts@sakchy.kg");
+  EXPECT_EQ(s.rcpt_to, "duty@osh.gov.kg");
+  EXPECT_THAT(s.data, HasSubstr("Auto-Submitted: auto-generated\r\n"));
+}
+
+TEST_F(EmailTlsTest, StarttlsWithAuthLogin) {
+  SmtpTlsFake fake(SmtpTlsFake::Mode::kStarttls, cert_.cert_file, cert_.key_file, "sakchy",
+                   "s3cret-pass");
+  Trust();
+  cfg_.channels.email = Config(fake.port());
+  cfg_.channels.email->starttls = true;
+  cfg_.channels.email->auth = config::SmtpAuth::kLogin;
+  const SmtpSession s = SendOne(fake);
+  EXPECT_TRUE(s.tls);
+  EXPECT_EQ(s.auth_mechanism, "LOGIN");
+  EXPECT_TRUE(s.authenticated);
+  // EHLO again after STARTTLS (RFC 3207).
+  EXPECT_EQ(s.helos.size(), 2u);
+}
+
+TEST_F(EmailTlsTest, ImplicitTlsWithXoauth2BearerToken) {
+  SmtpTlsFake fake(SmtpTlsFake::Mode::kImplicitTls, cert_.cert_file, cert_.key_file, "sakchy",
+                   "ya29.token-abc");
+  Trust();
+  cfg_.channels.email = Config(fake.port());
+  cfg_.channels.email->implicit_tls = true;
+  cfg_.channels.email->auth = config::SmtpAuth::kXoauth2;
+  cfg_.channels.email->password = "ya29.token-abc";
+  const SmtpSession s = SendOne(fake);
+  EXPECT_EQ(s.auth_mechanism, "XOAUTH2");
+  EXPECT_EQ(s.user, "sakchy");
+  EXPECT_TRUE(s.authenticated);
+}
+
+TEST_F(EmailTlsTest, WrongPasswordFails) {
+  SmtpTlsFake fake(SmtpTlsFake::Mode::kImplicitTls, cert_.cert_file, cert_.key_file, "sakchy",
+                   "other");
+  Trust();
+  cfg_.channels.email = Config(fake.port());
+  cfg_.channels.email->implicit_tls = true;
+  contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
+  Alert alert = Seed(contacts_[0], "вода отравлена", "отравлена");
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
+  EXPECT_THAT(Stored(alert.id).last_error, HasSubstr("smtp: "));
+  EXPECT_THAT(Stored(alert.id).last_error, ::testing::Not(HasSubstr("s3cret")));
+}
+
+TEST_F(EmailTlsTest, UntrustedCertificateFails) {
+  SmtpTlsFake fake(SmtpTlsFake::Mode::kImplicitTls, cert_.cert_file, cert_.key_file, "sakchy",
+                   "s3cret-pass");
+  cfg_.channels.email = Config(fake.port());  // SSL_CERT_FILE not set: the system CAs only
+  cfg_.channels.email->implicit_tls = true;
+  contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
+  Alert alert = Seed(contacts_[0], "вода отравлена", "отравлена");
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
+  EXPECT_THAT(Stored(alert.id).last_error, HasSubstr("smtp: TLS handshake failed"));
+  for (const auto& s : fake.sessions()) EXPECT_TRUE(s.mail_from.empty());
+}
+
+TEST_F(EmailTlsTest, AuthWithoutTlsIsRefused) {
+  cfg_.channels.email = Config(25);
+  contacts_.push_back(MakeContact("osh-duty", "ru", "email", "duty@osh.gov.kg"));
+  Alert alert = Seed(contacts_[0], "вода отравлена", "отравлена");
+  StartDispatcher();
+  ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
+  EXPECT_THAT(Stored(alert.id).last_error, HasSubstr("refusing AUTH without TLS"));
+}
+
+// Header lines stay within 78 characters (RFC 5322 2.1.1); a subject longer than 78 characters
+// is cut with an ellipsis.
+TEST(EmailMessageTest, SubjectIsFoldedAndCutTo78Characters) {
+  config::EmailChannelConfig cfg;
+  cfg.from = "alerts@sakchy.kg";
+  Alert alert;
+  alert.id = "01JDA7Q0000000000000000000";
+  alert.target = "duty@osh.gov.kg";
+  alert.idempotency_key = "k1";
+  std::string long_subject;
+  for (int i = 0; i < 30; ++i) long_subject += "Тревога ";  // 240 characters
+  for (const std::string& subject :
+       {std::string("Short ASCII subject"), std::string(69, 'a'), std::string(70, 'b'),
+        std::string("Срочно: слух о воде в Араванском районе"), long_subject}) {
+    const std::string msg = EmailMessage(cfg, alert, subject, "body", 0);
+    const std::string head = msg.substr(0, msg.find("\r\n\r\n") + 2);
+    for (std::size_t at = 0, eol; (eol = head.find("\r\n", at)) != std::string::npos;
+         at = eol + 2) {
+      EXPECT_LE(eol - at, 78u) << head.substr(at, eol - at);
+    }
+    // The decoded subject: the text itself, or its first 77 characters and "…".
+    const auto start = head.find("Subject: ") + 9;
+    const std::string folded = head.substr(start, head.find("\r\nDate:") - start);
+    std::string decoded;
+    if (folded.starts_with("=?UTF-8?B?")) {
+      for (auto at = folded.find("=?UTF-8?B?"); at != std::string::npos;
+           at = folded.find("=?UTF-8?B?", at + 1)) {
+        decoded += Base64Decode(folded.substr(at + 10, folded.find("?=", at + 10) - at - 10));
+      }
+    } else {
+      decoded = folded;
+    }
+    if (subject == long_subject) {
+      EXPECT_EQ(Utf8Length(decoded), 78u) << decoded;
+      EXPECT_TRUE(decoded.ends_with("…")) << decoded;
+      EXPECT_TRUE(long_subject.starts_with(decoded.substr(0, decoded.size() - 3)));
+    } else {
+      EXPECT_EQ(decoded, subject);
+    }
+    EXPECT_THAT(msg, HasSubstr("\r\nAuto-Submitted: auto-generated\r\n"));
+  }
 }
 
 }  // namespace

@@ -380,3 +380,31 @@ TEST_F(ReplyEngineTest, AnOutageIsRetriedThroughTheOutbox) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+namespace sakchy::alerts {
+namespace {
+
+TEST(RepliesTest, PluralEntriesKeepEveryForm) {
+  auto parsed = ReplyCatalog::ParsePo(
+      "msgctxt \"alert.people\"\nmsgid \"{n} report\"\nmsgid_plural \"{n} reports\"\n"
+      "msgstr[0] \"{n} сообщение\"\nmsgstr[1] \"\"\nmsgstr[2] \"{n} \"\n\"сообщений\"\n\n"
+      "msgctxt \"k\"\nmsgid \"one\"\nmsgstr \"\"\n",
+      "t.po");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ((*parsed)["alert.people"], "{n} сообщение");
+  EXPECT_EQ((*parsed)["alert.people#1"], "{n} reports") << "an empty form falls back to msgid_plural";
+  EXPECT_EQ((*parsed)["alert.people#2"], "{n} сообщений");
+  EXPECT_EQ((*parsed)["k"], "one");
+  EXPECT_EQ(parsed->count("k#1"), 0u);
+}
+
+TEST(RepliesTest, PluralFormsOutOfOrderAreRefusedWithTheirLine) {
+  auto parsed = ReplyCatalog::ParsePo(
+      "msgctxt \"a\"\nmsgid \"x\"\nmsgid_plural \"xs\"\nmsgstr[0] \"y\"\nmsgstr[2] \"z\"\n", "t.po");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().message.find("t.po:5: expected msgstr[1]"), std::string::npos)
+      << parsed.error().message;
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

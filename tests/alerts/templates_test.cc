@@ -424,3 +424,136 @@ TEST(UzbekTemplatesTest, AlertsFollowUpsAndButtonsInUzbekLatin) {
 
 }  // namespace
 }  // namespace sakchy::alerts
+
+#include <filesystem>
+#include <fstream>
+
+#include "alerts/replies.h"
+#include "testutil/testutil.h"
+
+namespace sakchy::alerts {
+namespace {
+
+// Every text of every kind of alert message in one language, joined.
+std::string EveryText(const std::string& lang) {
+  Sample s = MakeSample("Говорят, в Араване будет драка, все выходите", "драка");
+  MessageInput in = Input(s, lang, "Араван");
+  in.events = 3;
+  in.sources = 2;
+  in.escalation_step = 1;
+  in.reason = "r";
+  in.verdict = Verdict{};
+  in.verdict->status = VerdictStatus::kFalse;
+  in.verdict->statement = "s";
+  std::string all = ShortMessage(in) + LongMessage(in) + Subject(in);
+  s.event.categories = {"call_to_action", "group_attack", "group_reference", "hate", "insult",
+                        "rumour_marker", "threat", "violence", "place", "known_false",
+                        "known_misleading"};
+  s.alert.categories = s.event.categories;
+  all += LongMessage(in);
+  for (int people : {1, 2, 5, 21, 112}) {
+    for (TimeMs span : {1'000LL, 30'000LL, 61'000LL, 7'200'000LL}) {
+      for (SpreadTrend t : {SpreadTrend::kSteady, SpreadTrend::kAccelerating, SpreadTrend::kSlowing}) {
+        SpreadWhy why;
+        why.people = people;
+        why.public_sources = people + 1;
+        why.span_ms = span;
+        why.trend = t;
+        all += SpreadWhyText(lang, why, {"A"}) + SpreadWhyText(lang, why, {"A", "B"});
+      }
+    }
+  }
+  std::vector<DigestLine> lines = {{Severity::kHigh, "Ош", {"violence"}, 2}};
+  all += DigestShort(lang, lines, "1") + DigestLong(lang, lines, "1") + DigestSubject(lang, 1, "1");
+  NoticeInput n{lang, "4821", Severity::kCritical, "Ош", "Аким", "sms", "e"};
+  all += NoticeShort(n) + NoticeLong(n) + NoticeSubject(n);
+  FollowUpInput f;
+  f.language = lang;
+  for (VerdictStatus v : {VerdictStatus::kUnverified, VerdictStatus::kConfirmed,
+                          VerdictStatus::kFalse, VerdictStatus::kMisleading}) {
+    f.status = v;
+    all += FollowUpShort(f) + FollowUpLong(f) + FollowUpSubject(f) + VerdictNoteText(lang, v, "x", 10);
+  }
+  for (Severity sev : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
+                       Severity::kCritical}) {
+    s.alert.severity = sev;
+    all += LongMessage(in) + ShortMessage(in);
+  }
+  return all + AckButtonLabel(lang);
+}
+
+TEST(WordingTest, EveryAlertWordIsInEveryBundledCatalogue) {
+  // A key missing from a catalogue would show as its name ("alert.brand") or as English.
+  for (const char* lang : {"ky", "ru", "uz", "en"}) {
+    const std::string all = EveryText(lang);
+    EXPECT_THAT(all, Not(HasSubstr("alert."))) << lang;
+    EXPECT_THAT(all, Not(HasSubstr("category."))) << lang;
+    EXPECT_THAT(all, Not(HasSubstr("{n}"))) << lang;
+    EXPECT_THAT(all, Not(HasSubstr("{list}"))) << lang;
+    if (std::string(lang) != "en") {
+      EXPECT_THAT(all, Not(HasSubstr("independent report"))) << lang;
+      EXPECT_THAT(all, Not(HasSubstr("call to action"))) << lang;
+    }
+  }
+}
+
+TEST(WordingTest, EveryAlertKeyIsTranslated) {
+  std::ifstream in(sakchy::testing::SourcePath("config/defaults/messages/en.po"));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto english = ReplyCatalog::ParsePo(text, "en.po");
+  ASSERT_TRUE(english.has_value()) << english.error().message;
+  auto catalog = ReplyCatalog::Load("");
+  ASSERT_TRUE(catalog.has_value()) << catalog.error().message;
+  int keys = 0;
+  for (const auto& [key, en] : *english) {
+    if (!key.starts_with("alert.") && !key.starts_with("category.")) continue;
+    if (key.find('#') != std::string::npos) continue;  // English plural forms: ky and uz have one
+    ++keys;
+    for (const char* lang : {"ky", "ru", "uz"}) {
+      const std::string* t = catalog->Find(key, lang);
+      ASSERT_NE(t, nullptr) << key << " is missing from " << lang << ".po";
+      if (key == "alert.brand" && std::string(lang) == "uz") continue;  // "Sakchy" in both
+      EXPECT_NE(*t, en) << key << " is not translated to " << lang;
+    }
+  }
+  EXPECT_GE(keys, 60);
+}
+
+TEST(WordingTest, AnEditedCatalogueChangesTheAlertWordsWithoutARecompile) {
+  const std::filesystem::path bundled = sakchy::testing::SourcePath("config/defaults/messages");
+  sakchy::testing::TempDir dir;
+  for (const char* lang : {"ky", "uz", "en"}) {
+    std::filesystem::copy_file(bundled / (std::string(lang) + ".po"),
+                               dir.path() / (std::string(lang) + ".po"));
+  }
+  // An edited Russian catalogue with a new brand, a category name and plural forms; the rest of
+  // the alert keys are missing from it and keep the bundled text.
+  std::ofstream(dir.path() / "ru.po")
+      << "msgctxt \"alert.brand\"\nmsgid \"Sakchy\"\nmsgstr \"Сакчы-Ош\"\n\n"
+      << "msgctxt \"category.violence\"\nmsgid \"violence\"\nmsgstr \"насилие (проверить)\"\n\n"
+      << "msgctxt \"alert.people\"\nmsgid \"{n} report\"\nmsgid_plural \"{n} reports\"\n"
+      << "msgstr[0] \"{n} человек\"\nmsgstr[1] \"{n} человека\"\nmsgstr[2] \"{n} человек\"\n";
+  auto catalog = ReplyCatalog::Load(dir.str());
+  ASSERT_TRUE(catalog.has_value()) << catalog.error().message;
+  const Sample s = MakeSample("Говорят, в Араване будет драка", "драка");
+  const std::string before = Subject(Input(s, "ru", "Араван"));
+  UseWording(*catalog);
+  SpreadWhy why;
+  why.people = 3;
+  why.span_ms = 1000;
+  const std::string subject = Subject(Input(s, "ru", "Араван"));
+  const std::string spread = SpreadWhyText("ru", why, {});
+  const std::string english = Subject(Input(s, "en", "Aravan"));
+  auto original = ReplyCatalog::Load("");
+  ASSERT_TRUE(original.has_value());
+  UseWording(*original);  // the other tests expect the bundled words
+  EXPECT_EQ(before, "Сакчы [высокий] Араван: слух, насилие — Код " + AlertCode(s.alert.id));
+  EXPECT_EQ(subject,
+            "Сакчы-Ош [высокий] Араван: слух, насилие (проверить) — Код " + AlertCode(s.alert.id));
+  EXPECT_EQ(spread, "3 человека за 1 секунду, в ровном темпе");
+  EXPECT_THAT(english, HasSubstr("Sakchy [high] Aravan: rumour marker, violence"));
+  EXPECT_EQ(Subject(Input(s, "ru", "Араван")), before);
+}
+
+}  // namespace
+}  // namespace sakchy::alerts

@@ -101,6 +101,30 @@ TEST_F(ChannelsConfigTest, ParsesEveryChannel) {
   EXPECT_EQ(c[3].address, "akim@aravan.gov.kg");
 }
 
+TEST_F(ChannelsConfigTest, EmailTlsModesAuthAndEhloName) {
+  const std::string head = "alerts:\n  channels:\n    email:\n      host: smtp.example.kg\n"
+                           "      from: alerts@sakchy.kg\n";
+  auto config = Load(head + "      port: 465\n");
+  ASSERT_OK(config);
+  EXPECT_TRUE(config->alerts.channels.email->implicit_tls);  // RFC 8314: 465 is implicit TLS
+  EXPECT_EQ(config->alerts.channels.email->auth, SmtpAuth::kAny);
+  EXPECT_EQ(config->alerts.channels.email->helo_name, "");
+  config = Load(head + "      port: 2465\n      implicit_tls: true\n      helo_name: mx.sakchy.kg\n"
+                       "      auth: xoauth2\n      username: sakchy\n"
+                       "      password_env: SAKCHY_TEST_SMTP_PASSWORD\n");
+  ASSERT_OK(config);
+  EXPECT_TRUE(config->alerts.channels.email->implicit_tls);
+  EXPECT_EQ(config->alerts.channels.email->helo_name, "mx.sakchy.kg");
+  EXPECT_EQ(config->alerts.channels.email->auth, SmtpAuth::kXoauth2);
+  config = Load(head + "      port: 587\n      starttls: true\n");
+  ASSERT_OK(config);
+  EXPECT_FALSE(config->alerts.channels.email->implicit_tls);
+  ExpectIssue(head + "      starttls: true\n      implicit_tls: true\n", 7,
+              "alerts.channels.email.implicit_tls: conflicts with starttls: choose one");
+  ExpectIssue(head + "      auth: cram-md5\n", 6,
+              "alerts.channels.email.auth: must be any, plain, login or xoauth2");
+}
+
 TEST_F(ChannelsConfigTest, ChannelNotConfiguredGlobally) {
   ExpectIssue(R"yaml(contacts:
   - id: akim

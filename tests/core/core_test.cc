@@ -1,11 +1,17 @@
 // core: time, ids, UTF-8, crypto, metrics.
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/metrics.h"
+#include "core/periodic_worker.h"
 #include "core/time.h"
 #include "core/utf8.h"
 #include "testutil/testutil.h"
@@ -88,6 +94,37 @@ TEST(CryptoTest, KnownVectors) {
   EXPECT_NE(RandomHex(16), RandomHex(16));
 }
 
+// Counters are counters (TYPE counter, "_total"), also when read from elsewhere; the process
+// metrics and the build info of Prometheus clients are there and plausible.
+TEST(MetricsTest, ProcessMetricsBuildInfoAndCallbackCounters) {
+  MetricsRegistry m;
+  RegisterStandardProcessMetrics(m);
+  double total = 0;
+  m.AddCallbackCounter("sakchy_things_total", "Things", {{"kind", "a"}}, [&total] { return total; });
+  total = 3;
+  const std::string text = m.RenderPrometheus();
+  EXPECT_NE(text.find("# TYPE sakchy_things_total counter\nsakchy_things_total{kind=\"a\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("sakchy_build_info{version=\"" + std::string(SakchyVersion()) + "\""),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(SakchyVersion(), "0.1.0");
+  auto value = [&text](const std::string& name) {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(value("process_resident_memory_bytes"), 1e6);
+  EXPECT_GE(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GE(value("process_open_fds"), 3);
+  EXPECT_GE(value("process_max_fds"), value("process_open_fds"));
+  EXPECT_GE(value("process_cpu_seconds_total"), 0);
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_GT(value("process_start_time_seconds"), now - 24 * 3600);  // this test started it
+  EXPECT_LE(value("process_start_time_seconds"), now + 1);
+}
+
 TEST(MetricsTest, RendersPrometheusText) {
   MetricsRegistry m;
   m.GetCounter("x_total", "Xs", {{"route", "/a"}}).Inc(3);
@@ -120,6 +157,35 @@ TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
   EXPECT_EQ(out, "A\xD2\xA3\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+// One decoder, one contract: each ill-formed byte is one U+FFFD (lenient), and the validator
+// reports the first of them.
+TEST(Utf8Test, DecodeUtf8ReplacesEachIllFormedByteAndAgreesWithTheValidator) {
+  const std::string text =
+      "a\xD0\x96\xE2\x82\xAC\xF0\x9F\x98\x80"  // 1, 2, 3 and 4 bytes
+      "\xC0\xAF"                                 // overlong
+      "\xED\xA0\x80"                             // surrogate
+      "\xE2\x82";                                // cut off
+  std::vector<char32_t> cps;
+  std::vector<std::size_t> ends;
+  for (std::size_t pos = 0; pos < text.size();) {
+    cps.push_back(DecodeUtf8(text, pos));
+    ends.push_back(pos);
+  }
+  const std::vector<char32_t> want = {U'a', 0x416, 0x20AC, 0x1F600, 0xFFFD, 0xFFFD,
+                                      0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD};
+  EXPECT_EQ(cps, want);
+  EXPECT_EQ(ends[3], 10u);
+  EXPECT_EQ(ends.back(), text.size());
+  EXPECT_EQ(FindInvalidUtf8(text), std::optional<std::size_t>(10));
+  EXPECT_EQ(FindInvalidUtf8(text.substr(0, 10)), std::nullopt);
+  EXPECT_EQ(DecodeUtf8Before(text, 10), char32_t{0x1F600});
+  EXPECT_EQ(DecodeUtf8Before(text, 3), char32_t{0x416});
+  EXPECT_EQ(DecodeUtf8Before(text, 0), char32_t{0});
+  std::string round;
+  for (std::size_t i = 0; i < 4; ++i) AppendUtf8(round, cps[i]);
+  EXPECT_EQ(round, text.substr(0, 10));
+}
+
 }  // namespace
 }  // namespace sakchy
 
@@ -136,6 +202,55 @@ TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
   EXPECT_FALSE(ParseVerdictStatus(""));
   EXPECT_EQ(SignalKindName(Signal::Kind::kAreaSpike), "area_spike");
   EXPECT_EQ(SignalKindName(Signal::Kind::kClusterSpread), "cluster_spread");
+}
+
+}  // namespace
+}  // namespace sakchy
+
+namespace sakchy {
+namespace {
+
+// Counts runs; lets a test wait for a given count with a deadline.
+struct RunCounter {
+  std::mutex mu;
+  std::condition_variable cv;
+  int runs = 0;
+  void Inc() {
+    std::lock_guard lock(mu);
+    ++runs;
+    cv.notify_all();
+  }
+  bool WaitFor(int n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return runs >= n; });
+  }
+};
+
+TEST(PeriodicWorkerTest, RunsAtStartAndStopsWithoutWaitingOutTheInterval) {
+  RunCounter counter;
+  PeriodicWorker worker;
+  worker.Start("test-worker", std::chrono::hours(1), PeriodicWorker::FirstRun::kAtStart,
+               [&] { counter.Inc(); });
+  EXPECT_TRUE(worker.running());
+  ASSERT_TRUE(counter.WaitFor(1));
+  const auto before = std::chrono::steady_clock::now();
+  worker.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::minutes(1));
+  EXPECT_FALSE(worker.running());
+  EXPECT_EQ(counter.runs, 1);
+}
+
+TEST(PeriodicWorkerTest, AfterIntervalDoesNotRunBeforeStopAndRestarts) {
+  RunCounter counter;
+  PeriodicWorker worker;
+  worker.Start("test-worker", std::chrono::hours(1), PeriodicWorker::FirstRun::kAfterInterval,
+               [&] { counter.Inc(); });
+  worker.Stop();
+  EXPECT_EQ(counter.runs, 0);
+  worker.Start("test-worker", std::chrono::milliseconds(1), PeriodicWorker::FirstRun::kAtStart,
+               [&] { counter.Inc(); });
+  ASSERT_TRUE(counter.WaitFor(3));  // repeats every interval
+  worker.Stop();
 }
 
 }  // namespace

@@ -4,12 +4,15 @@
 // identifies on the way is DetectLanguage()'s; any crash, sanitizer report or abort is a bug.
 
 #include <cstddef>
+
+#include "core/utf8.h"
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "../../classifier/src/normalizer.h"
 #include "classifier/language.h"
+#include "core/utf8.h"
 
 namespace {
 
@@ -24,7 +27,7 @@ void CheckMap(const sakchy::classifier::internal::NormalizedText& t, std::size_t
     Check(t.orig_begin[i] <= t.orig_end[i] && t.orig_end[i] <= input_size);
     std::size_t pos = i;
     while (pos > 0 && (static_cast<unsigned char>(t.text[pos]) & 0xC0) == 0x80) --pos;
-    const char32_t c = sakchy::classifier::internal::DecodeUtf8(t.text, pos);
+    const char32_t c = sakchy::DecodeUtf8(t.text, pos);
     Check((t.word[i] != 0) == sakchy::classifier::internal::IsWordChar(c));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <iconv.h>
 
 #include "core/time.h"
 #include "ingest/sources/feed_parser.h"
@@ -37,6 +38,26 @@ TEST(HtmlToTextTest, Table) {
       {"&#0; &#xD800;", "\xEF\xBF\xBD \xEF\xBF\xBD"},
   };
   for (const auto& c : cases) EXPECT_EQ(HtmlToText(c.html), c.text) << c.html;
+}
+
+// All of HTML5's named character references, not HTML 4's few; decoded once only.
+TEST(HtmlToTextTest, Html5NamedEntitiesThroughTheHtmlParser) {
+  EXPECT_EQ(HtmlToText("&NotEqualTilde; &fjlig; &bne; &Dstrok;&dstrok; &CounterClockwiseContourIntegral;"),
+            "\u2242\u0338 fj =\u20E5 Đđ \u2233");
+  EXPECT_EQ(HtmlToText("&LT;b&GT; &AMP;lt; &amp;lt; &amp;amp;"), "<b> &lt; &lt; &amp;");
+  EXPECT_EQ(HtmlToText("&Kcedil;&ycy;&rcy;&gcy;&ycy;&zcy; &laquo;&bdquo;&ldquo;&raquo; &apos;"),
+            "Ķыргыз «„“» '");
+  EXPECT_EQ(DecodeEntities("&NotEqualTilde;&LT;&#x41;&unknown;"), "\u2242\u0338<A&unknown;");
+  // Unclosed and misnested tags as a browser reads them; table cells and list items apart.
+  EXPECT_EQ(HtmlToText("<p>one<p>two<ul><li>a<li>b</ul><table><tr><td>1<td>2</table>end"),
+            "one two a b 1 2 end");
+  EXPECT_EQ(HtmlToText("<div>a</div>b<span>c</span>d"), "a bcd");
+  EXPECT_EQ(HtmlToText("<noscript>js off</noscript><template><p>t</p></template>shown"), "shown");
+  // Deep nesting neither crashes nor loses the text.
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "<div><span>";
+  deep += "core";
+  EXPECT_NE(HtmlToText(deep).find("core"), std::string::npos);
 }
 
 // Found by html_text_fuzz: a control character after a space emitted the pending space, so the
@@ -157,6 +178,108 @@ TEST(FeedParserTest, Atom10) {
   EXPECT_EQ(b.text, "Первый второй");
   EXPECT_EQ(b.published, ParseRfc3339("2024-06-02T10:00:00Z"));
   EXPECT_FALSE(b.updated) << "only updated: that is its publication";
+}
+
+// `utf8` in `charset` (glibc iconv, independent of the ICU the parser uses).
+std::string Encode(const std::string& utf8, const char* charset) {
+  iconv_t cd = iconv_open(charset, "UTF-8");
+  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1)) << charset;
+  std::string out(utf8.size() * 4, '\0');
+  char* in = const_cast<char*>(utf8.data());
+  std::size_t in_left = utf8.size();
+  char* o = out.data();
+  std::size_t out_left = out.size();
+  EXPECT_NE(iconv(cd, &in, &in_left, &o, &out_left), static_cast<std::size_t>(-1)) << charset;
+  iconv_close(cd);
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+std::string CyrillicRss(const std::string& encoding, const std::string& title) {
+  return "<?xml version=\"1.0\" encoding=\"" + encoding + "\"?>\n"
+         "<rss version=\"2.0\"><channel><title>" + title + "</title>\n"
+         "<item><guid>n-1</guid><title>Вода отравлена: ещё один слух</title>\n"
+         "<description>&lt;p&gt;Жители Араванского района: ёлки, щи, ЪЫЬЭЮЯ.&lt;/p&gt;"
+         "</description></item></channel></rss>";
+}
+
+// Russian-language feeds still come in windows-1251 and KOI8-R (and the older ISO-8859-5, CP866).
+TEST(FeedParserTest, SingleByteCyrillicCharsets) {
+  for (const char* charset : {"windows-1251", "KOI8-R", "koi8-r", "cp1251", "ISO-8859-5",
+                              "IBM866"}) {
+    const std::string xml = Encode(CyrillicRss(charset, "Новости Оша"), charset);
+    ASSERT_EQ(xml.find("Новости"), std::string::npos) << charset << ": not transcoded";
+    auto feed = ParseFeed(xml);
+    ASSERT_TRUE(feed.has_value()) << charset << ": " << feed.error().message;
+    EXPECT_EQ(feed->title, "Новости Оша") << charset;
+    ASSERT_EQ(feed->items.size(), 1u) << charset;
+    EXPECT_EQ(feed->items[0].title, "Вода отравлена: ещё один слух") << charset;
+    EXPECT_EQ(feed->items[0].text, "Жители Араванского района: ёлки, щи, ЪЫЬЭЮЯ.") << charset;
+  }
+  // windows-1251's punctuation beyond the letters.
+  auto feed = ParseFeed(Encode(CyrillicRss("windows-1251", "«Новости» — №1"), "windows-1251"));
+  ASSERT_OK(feed);
+  EXPECT_EQ(feed->title, "«Новости» — №1");
+}
+
+TEST(FeedParserTest, DoubleByteCharsetsAndUnknownOnes) {
+  const std::string utf8 =
+      "<?xml version=\"1.0\" encoding=\"GBK\"?><rss><channel><title>新闻</title>"
+      "<item><title>吉尔吉斯斯坦 比什凯克</title></item></channel></rss>";
+  auto feed = ParseFeed(Encode(utf8, "GBK"));
+  ASSERT_OK(feed);
+  EXPECT_EQ(feed->title, "新闻");
+  ASSERT_EQ(feed->items.size(), 1u);
+  EXPECT_EQ(feed->items[0].title, "吉尔吉斯斯坦 比什凯克");
+  auto unknown = ParseFeed("<?xml version=\"1.0\" encoding=\"x-no-such-charset\"?><rss/>");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(unknown.error().message, HasSubstr("encoding"));
+}
+
+// RSS 1.0: items beside the channel under rdf:RDF, in the RSS 1.0 namespace; rdf:about is the id.
+TEST(FeedParserTest, Rss10Rdf) {
+  constexpr char kRdf[] = R"(<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+         xmlns:content="http://purl.org/rss/1.0/modules/content/">
+  <channel rdf:about="https://kabar.example.kg/rss">
+    <title>Кабар &amp; новости</title>
+    <link>https://kabar.example.kg/</link>
+    <description>Лента</description>
+    <items><rdf:Seq><rdf:li rdf:resource="https://kabar.example.kg/n/1"/></rdf:Seq></items>
+  </channel>
+  <item rdf:about="https://kabar.example.kg/n/1">
+    <title>Митинг в Оше</title>
+    <link>https://kabar.example.kg/n/1?utm=rss</link>
+    <description>Говорят, что &lt;b&gt;завтра&lt;/b&gt; митинг.</description>
+    <dc:date>2024-06-01T18:00:00+06:00</dc:date>
+    <dc:creator>Асель</dc:creator>
+  </item>
+  <item>
+    <title>Без about</title>
+    <link>https://kabar.example.kg/n/2</link>
+    <content:encoded><![CDATA[<p>Полный <i>текст</i></p>]]></content:encoded>
+  </item>
+</rdf:RDF>)";
+  auto feed = ParseFeed(kRdf);
+  ASSERT_OK(feed);
+  EXPECT_EQ(feed->kind, FeedKind::kRdf);
+  EXPECT_EQ(feed->title, "Кабар & новости");
+  ASSERT_EQ(feed->items.size(), 2u);
+  EXPECT_EQ(feed->items[0].id, "https://kabar.example.kg/n/1");
+  EXPECT_EQ(feed->items[0].link, "https://kabar.example.kg/n/1?utm=rss");
+  EXPECT_EQ(feed->items[0].title, "Митинг в Оше");
+  EXPECT_EQ(feed->items[0].text, "Говорят, что завтра митинг.");
+  EXPECT_EQ(feed->items[0].author, "Асель");
+  EXPECT_EQ(feed->items[0].published, ParseRfc3339("2024-06-01T12:00:00Z"));
+  EXPECT_EQ(feed->items[1].id, "https://kabar.example.kg/n/2");  // no rdf:about: the link
+  EXPECT_EQ(feed->items[1].text, "Полный текст");
+  // An RDF document that is not RSS 1.0 has no items.
+  auto other = ParseFeed(
+      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><item><title>x</title>"
+      "</item></rdf:RDF>");
+  ASSERT_OK(other);
+  EXPECT_TRUE(other->items.empty());
 }
 
 TEST(FeedParserTest, RejectsBrokenInputs) {

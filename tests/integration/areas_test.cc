@@ -135,5 +135,21 @@ TEST(OpenApiServedTest, DocumentIsServedWithoutToken) {
   EXPECT_EQ(h.Call("POST", "/openapi.json", "").status, 405);
 }
 
+// RFC 9457: the type URI of a problem document resolves, without a token, to a page about it.
+TEST(OpenApiServedTest, ProblemTypesResolveToPages) {
+  Harness h;
+  ASSERT_TRUE(h.Start());
+  auto problem = h.Call("GET", "/v1/trends?bucket=minute", kAnalystToken);
+  ASSERT_EQ(problem.status, 400);
+  const std::string type(boost::json::parse(problem.body).at("type").as_string());
+  EXPECT_EQ(type, "/problems/invalid-request");
+  auto page = h.Call("GET", type, "");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<h1>Invalid request</h1>"), std::string::npos) << page.body;
+  EXPECT_EQ(h.Call("GET", "/problems/unknown-thing", "").status, 404);
+  EXPECT_EQ(h.Call("GET", "/problems/unauthenticated", "").status, 200);
+}
+
 }  // namespace
 }  // namespace sakchy::testing

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <map>
 #include <regex>
 #include <set>
 
@@ -104,14 +105,18 @@ TEST_F(ExportTest, EveryEventStreamsAsCsvWithoutPhoneNumbers) {
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.Header("transfer-encoding"), "chunked");
   EXPECT_EQ(r.Header("content-type"), "text/csv; charset=utf-8; header=present");
-  auto rows = ParseCsv(r.body);
+  // A UTF-8 byte order mark first (spreadsheets in a Cyrillic locale then read UTF-8).
+  ASSERT_TRUE(r.body.starts_with("\xEF\xBB\xBFid,observed_at,")) << r.body.substr(0, 40);
+  auto rows = ParseCsv(r.body.substr(3));
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(kReports) + 1);
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"id", "observed_at", "received_at", "area",
-                                              "channel", "severity", "score", "categories", "text",
-                                              "text_expired", "source_ref", "submitted_by"}));
+  EXPECT_EQ(rows[0], (std::vector<std::string>{
+                         "id", "observed_at", "received_at", "area", "channel", "severity",
+                         "score", "categories", "text", "text_expired", "source_ref",
+                         "submitted_by", "area_name_en", "area_name_ru", "adm1_code", "adm1_name",
+                         "adm2_code", "adm2_name", "lat", "lon"}));
   std::set<std::string> ids, refs;
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    ASSERT_EQ(rows[i].size(), 12u) << i;
+    ASSERT_EQ(rows[i].size(), 20u) << i;
     ids.insert(rows[i][0]);
     refs.insert(rows[i][10]);
     EXPECT_EQ(rows[i][9], "0");
@@ -132,6 +137,45 @@ TEST_F(ExportTest, EveryEventStreamsAsCsvWithoutPhoneNumbers) {
       EXPECT_FALSE(std::regex_search(rows[i][col], phone)) << "row " << i << ": " << rows[i][col];
     }
   }
+}
+
+TEST_F(ExportTest, CsvBomIsOptionalAndHxlTagsFollowTheHeader) {
+  auto r = h_->Call("GET", "/v1/export/events.csv?bom=0&hxl=1&area=KG-O&" + kRange, kAnalystToken);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.body.starts_with("id,observed_at,")) << r.body.substr(0, 40);
+  const auto rows = ParseCsv(r.body);
+  ASSERT_GE(rows.size(), 3u);
+  const std::vector<std::string>& tags = rows[1];
+  ASSERT_EQ(tags.size(), rows[0].size());
+  std::map<std::string, std::size_t> col;
+  for (std::size_t i = 0; i < tags.size(); ++i) col[tags[i]] = i;
+  for (const char* tag : {"#meta+id", "#date", "#adm1+code", "#adm2+code", "#adm1+name",
+                          "#adm2+name", "#severity", "#geo+lat", "#geo+lon", "#description"}) {
+    EXPECT_EQ(col.count(tag), 1u) << tag;
+  }
+  EXPECT_EQ(rows[0][col.at("#date")], "observed_at");
+  std::size_t aravan = 0;
+  for (std::size_t i = 2; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    ASSERT_EQ(row.size(), tags.size()) << i;
+    EXPECT_EQ(row[col.at("#adm1+code")], "KG06000000000") << i;  // Osh oblast's pcode
+    EXPECT_EQ(row[col.at("#adm1+name")], "Osh") << i;
+    if (row[3] != "KG-O-ARAVAN") continue;
+    ++aravan;
+    EXPECT_FALSE(row[col.at("#adm2+code")].empty());
+    EXPECT_EQ(row[col.at("#adm2+name")], row[col.at("#loc+name+i_en")]);
+    const double lat = std::stod(row[col.at("#geo+lat")]);
+    const double lon = std::stod(row[col.at("#geo+lon")]);
+    EXPECT_TRUE(lat > 39 && lat < 41.5 && lon > 72 && lon < 74) << lat << "," << lon;
+  }
+  EXPECT_EQ(aravan, static_cast<std::size_t>(kReports / 4));
+  // Events of an oblast (no raion named): adm1 only.
+  r = h_->Call("GET", "/v1/export/events.csv?bom=0&area=KG-C&" + kRange, kAnalystToken);
+  const auto chui = ParseCsv(r.body);
+  ASSERT_GE(chui.size(), 2u);
+  EXPECT_EQ(chui[1][col.at("#adm1+name")], "Chui");
+  EXPECT_EQ(h_->Call("GET", "/v1/export/events.csv?bom=no", kAnalystToken).status, 400);
+  EXPECT_EQ(h_->Call("GET", "/v1/export/events.csv?hxl=2", kAnalystToken).status, 400);
 }
 
 TEST_F(ExportTest, FiltersGiveTheSameCountsAsTrends) {

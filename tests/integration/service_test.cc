@@ -216,6 +216,20 @@ TEST(ServiceTest, TokensAndRoles) {
   EXPECT_NE(metrics.body.find("sakchy_http_request_seconds_bucket"), std::string::npos);
   EXPECT_GT(h.Metric("process_resident_memory_bytes"), 1 << 20);
   EXPECT_GT(h.Metric("sakchy_storage_memory_bytes{kind=\"memtables\"}"), 0);
+  // Counters are counters: every TYPE counter ends in _total, nothing else does; the standard
+  // process metrics and the build info are there.
+  for (std::size_t at = metrics.body.find("# TYPE "); at != std::string::npos;
+       at = metrics.body.find("# TYPE ", at + 1)) {
+    const std::string line = metrics.body.substr(at + 7, metrics.body.find('\n', at) - at - 7);
+    const std::string name = line.substr(0, line.find(' '));
+    const std::string type = line.substr(line.find(' ') + 1);
+    EXPECT_EQ(name.ends_with("_total"), type == "counter") << line;
+  }
+  EXPECT_GT(h.Metric("process_open_fds"), 3);
+  EXPECT_GT(h.Metric("process_start_time_seconds"), 1.7e9);
+  EXPECT_GE(h.Metric("process_cpu_seconds_total"), 0);
+  EXPECT_GT(h.Metric("process_max_fds"), 0);
+  EXPECT_NE(metrics.body.find("sakchy_build_info{version=\"0.1.0\""), std::string::npos);
 #if SAKCHY_WITH_JEMALLOC  // the binary links jemalloc (CMake SAKCHY_JEMALLOC): its figures too
   EXPECT_GT(h.Metric("sakchy_allocator_bytes{kind=\"allocated\"}"), 1 << 20);
   EXPECT_GT(h.Metric("sakchy_allocator_bytes{kind=\"resident\"}"), 1 << 20);
@@ -310,18 +324,38 @@ TEST(ServiceTest, GracefulShutdownExitsZero) {
 TEST(ServiceTest, JsonLogFormat) {
   Harness h;
   ASSERT_TRUE(h.Start({"--log-format", "json"}));
+  // Every answer names its request; a client's own id is kept.
+  auto r = h.Call("GET", "/v1/alerts", kAnalystToken, "", {{"X-Request-Id", "req-42.a"}});
+  EXPECT_EQ(r.Header("x-request-id"), "req-42.a");
+  r = h.Call("GET", "/v1/alerts", kAnalystToken, "", {{"X-Request-Id", "bad id\"{}"}});
+  EXPECT_EQ(r.Header("x-request-id").size(), 16u);
+  // An alert is delivered: its records carry the alert and contact as fields.
+  ASSERT_EQ(h.PostReport({{"text", kRumour}, {"source_ref", "json-log"}}).status, 202);
+  ASSERT_TRUE(WaitFor([&] { return h.sink().count() >= 1; }));
+  const std::string alert_id(
+      json::parse(h.sink().requests().front().body).at("alert_id").as_string());
+  ASSERT_TRUE(WaitFor([&] {
+    return h.GetJson("/v1/alerts/" + alert_id).at("alert").at("state") == "delivered";
+  }));
   EXPECT_EQ(h.Stop(SIGTERM), 0);
   auto err = h.process().Stderr();
   std::istringstream lines(err);
   std::string line;
   int n = 0;
+  bool alert_record = false;
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     auto v = json::parse(line);
-    EXPECT_TRUE(v.as_object().contains("msg")) << line;
+    const auto& o = v.as_object();
+    EXPECT_TRUE(o.contains("msg")) << line;
+    if (o.contains("alert_id") && o.at("alert_id") == alert_id.c_str() &&
+        o.contains("component") && o.at("component") == "alerts" && o.contains("contact_id")) {
+      alert_record = true;
+    }
     ++n;
   }
   EXPECT_GT(n, 0);
+  EXPECT_TRUE(alert_record) << err;
 }
 
 TEST(BatchTest, AFullQueueRefusesTheRestOfTheBatchWithRetryAfter) {

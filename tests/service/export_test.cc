@@ -81,7 +81,7 @@ TEST(CsvTest, FormulasAreNeutralised) {
   e.scored = true;
   std::string row;
   AppendEventCsvRow(row, e);
-  EXPECT_NE(row.find(",\"'=cmd|' /C calc'!A0\",0,\"'@ref\",\"'-monitor\"\r\n"), std::string::npos)
+  EXPECT_NE(row.find(",\"'=cmd|' /C calc'!A0\",0,\"'@ref\",\"'-monitor\","), std::string::npos)
       << row;
   // A phone number at the start is redacted first, so it needs no quote.
   e.report.text = "+996 700 123 456 звонил";
@@ -121,13 +121,40 @@ TEST(CsvTest, EventRowHasEveryColumnAndNoPhoneNumbers) {
   EXPECT_EQ(row,
             "01JDA7Q0000000000000000000,2025-11-25T16:00:00+06:00,2025-11-25T16:00:00.250+06:00,"
             "KG-O,sms,high,7.5,rumour_marker;violence,\"Позвоните [phone], \"\"срочно\"\"\",0,"
-            "kannel-17,[phone]\r\n");
+            "kannel-17,[phone],,,,,,,,\r\n");
   e.report.text.clear();  // expired by retention
   row.clear();
   AppendEventCsvRow(row, e);
   EXPECT_NE(row.find(";violence,,1,"), std::string::npos) << row;
   const std::string header(kEventsCsvHeader);
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 11);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 19);
+  const std::string hxl(kEventsCsvHxlRow);
+  EXPECT_EQ(std::count(hxl.begin(), hxl.end(), ','), 19);
+}
+
+TEST(CsvTest, AreaColumnsGiveNamesAdmPcodesAndCentroid) {
+  auto tree = config::AreaTree::Parse(R"(areas:
+  - {code: "KG", parent: "", level: country, pcode: "KG", name_en: "Kyrgyzstan", name_ru: "Кыргызстан", lat: 41.2, lon: 74.6}
+  - {code: "KG-O", parent: "KG", level: oblast, pcode: "KG06000000000", name_en: "Osh", name_ru: "Ошская область", lat: 40.134881, lon: 73.22465}
+  - {code: "KG-O-ARAVAN", parent: "KG-O", level: raion, pcode: "KG06207000000", name_en: "Aravan, raion", name_ru: "Араванский район", lat: 40.5, lon: 72.8}
+)", "test");
+  ASSERT_TRUE(tree.has_value()) << tree.error().message;
+  const AreaCsvColumns cols(*tree);
+  EXPECT_EQ(cols.For("KG-O-ARAVAN"),
+            ",\"Aravan, raion\",Араванский район,KG06000000000,Osh,KG06207000000,\"Aravan, raion\","
+            "40.50000,72.80000");
+  EXPECT_EQ(cols.For("KG-O"), ",Osh,Ошская область,KG06000000000,Osh,,,40.13488,73.22465");
+  EXPECT_EQ(cols.For("KG"), ",Kyrgyzstan,Кыргызстан,,,,,41.20000,74.60000");
+  EXPECT_EQ(cols.For(""), ",,,,,,,,");
+  EXPECT_EQ(cols.For("KG-X"), ",,,,,,,,");
+  Event e;
+  e.report.id = "01JDA7Q0000000000000000000";
+  e.report.text = "x";
+  e.area = "KG-O";
+  std::string row;
+  AppendEventCsvRow(row, e, {}, &cols);
+  EXPECT_TRUE(row.ends_with(",0,,,Osh,Ошская область,KG06000000000,Osh,,,40.13488,73.22465\r\n"))
+      << row;
 }
 
 TEST(EventJsonTest, ExpiredTextIsNullAndSaysSo) {

@@ -36,5 +36,29 @@ TEST(JournalTest, StderrIsTheJournalOnlyWhenJournalStreamNamesIt) {
   ::unsetenv("JOURNAL_STREAM");
 }
 
+TEST(MessageFieldsTest, IdsAndKeyValuesBecomeFields) {
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(MessageFields("alerts: 01JDA7Q0000000000000000000 delivered to contact osh-duty "
+                          "(attempt 1)"),
+            (Fields{{"component", "alerts"},
+                    {"alert_id", "01JDA7Q0000000000000000000"},
+                    {"contact_id", "osh-duty"}}));
+  EXPECT_EQ(MessageFields("http: request 9f3c2a1b00000000 GET /v1/alerts answered 503"),
+            (Fields{{"component", "http"}, {"request_id", "9f3c2a1b00000000"}}));
+  EXPECT_EQ(MessageFields("pipeline: report 01JDA7Q0000000000000000001 scored; event "
+                          "01JDA7Q0000000000000000002 stored, source=tg-osh took_ms=3"),
+            (Fields{{"component", "pipeline"},
+                    {"report_id", "01JDA7Q0000000000000000001"},
+                    {"event_id", "01JDA7Q0000000000000000002"},
+                    {"source", "tg-osh"},
+                    {"took_ms", "3"}}));
+  // Words after the nouns that are no ids stay text.
+  EXPECT_EQ(MessageFields("alerts: an SMS acknowledgement matched no alert of a known contact"),
+            (Fields{{"component", "alerts"}}));
+  EXPECT_EQ(MessageFields("stored contact 'aravan-ao' is shadowed"),
+            (Fields{{"contact_id", "aravan-ao"}}));
+  EXPECT_TRUE(MessageFields("").empty());
+}
+
 }  // namespace
 }  // namespace sakchy::service

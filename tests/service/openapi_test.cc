@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "service/api.h"
 #include "service/openapi.h"
+#include "service/problems.h"
 #include "testutil/testutil.h"
 
 namespace sakchy::service {
@@ -89,6 +90,68 @@ TEST(OpenApiTest, PathParametersAreDeclared) {
       }
     }
   }
+}
+
+TEST(OpenApiTest, EveryOperationHasAUniqueOperationId) {
+  auto doc = Document();
+  std::set<std::string> ids;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      const std::string where = std::string(method) + " " + std::string(path);
+      ASSERT_TRUE(op.as_object().contains("operationId")) << where << " has no operationId";
+      const std::string id(op.at("operationId").as_string());
+      EXPECT_FALSE(id.empty()) << where;
+      EXPECT_TRUE(ids.insert(id).second) << where << ": operationId " << id << " is not unique";
+    }
+  }
+}
+
+TEST(OpenApiTest, EverySuccessResponseHasASchema) {
+  auto doc = Document();
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      for (const auto& [code, response] : op.at("responses").as_object()) {
+        if (code.empty() || code[0] != '2') continue;
+        const std::string where =
+            std::string(method) + " " + std::string(path) + " " + std::string(code);
+        if (code == "204") {  // no content, so no schema
+          EXPECT_FALSE(response.as_object().contains("content")) << where;
+          continue;
+        }
+        ASSERT_TRUE(response.as_object().contains("content")) << where << " has no content";
+        const auto& content = response.at("content").as_object();
+        EXPECT_FALSE(content.empty()) << where;
+        for (const auto& [media, body] : content) {
+          ASSERT_TRUE(body.as_object().contains("schema")) << where << " " << media;
+          EXPECT_FALSE(body.at("schema").as_object().empty()) << where << " " << media;
+        }
+      }
+    }
+  }
+}
+
+// Every `type` Problem() emits, for any status, names a problem type with a page (RFC 9457).
+TEST(ProblemTypesTest, EveryEmittedTypeHasAnExplanationPage) {
+  std::set<std::string> emitted;
+  for (unsigned status = 400; status < 600; ++status) {
+    auto r = Problem(status, "t", "d");
+    const auto doc = json::parse(r.body);
+    const std::string type(doc.at("type").as_string());
+    ASSERT_TRUE(type.starts_with("/problems/")) << status << ": " << type;
+    const std::string slug = type.substr(10);
+    emitted.insert(slug);
+    const ProblemType* t = FindProblemType(slug);
+    ASSERT_NE(t, nullptr) << status << ": " << type << " has no explanation page";
+    EXPECT_TRUE(t->status == status || t->status == 0) << status << ": " << type;
+    auto page = ProblemPage(slug, "GET");
+    EXPECT_EQ(page.status, 200u) << type;
+    EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+    EXPECT_NE(page.body.find(std::string(t->title)), std::string::npos) << type;
+  }
+  // And no page explains a type that is never emitted.
+  for (const auto& t : ProblemTypes()) EXPECT_EQ(emitted.count(std::string(t.slug)), 1u) << t.slug;
+  EXPECT_EQ(ProblemPage("no-such-type", "GET").status, 404u);
+  EXPECT_EQ(ProblemPage("error", "POST").status, 405u);
 }
 
 }  // namespace

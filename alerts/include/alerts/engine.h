@@ -19,6 +19,7 @@
 #include "alerts/replies.h"
 #include "config/areas.h"
 #include "config/config.h"
+#include "core/address_filter.h"
 #include "core/metrics.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -69,92 +70,18 @@ struct VerdictLookup {
   std::function<Result<std::optional<Verdict>>(std::string_view cluster_id)> of_cluster;
 };
 
-// Thread safety: every method may be called from any thread, after Create and between Start and
-// Stop. Blocking: the calls marked so wait for the store and the state thread; never call them
-// on an io thread.
-class Engine {
+// The ports below are what each user of the alerts module needs; the Engine implements them all
+// (a caller that needs one part takes the port, and a fake of it implements only that part).
+// Thread safety (every port): every method may be called from any thread, after Create and
+// between Start and Stop. Blocking: the calls marked so wait for the store and the state thread;
+// never call them on an io thread.
+
+// Contacts and silences: the admin API's /v1/contacts and /v1/silences, /readyz.
+class ContactDirectory {
  public:
-  Engine(const Engine&) = delete;
-  Engine& operator=(const Engine&) = delete;
-  virtual ~Engine() = default;
-
-  // `store`, `areas`, `clock` and `metrics` must outlive the engine; `cfg` and `contacts` are
-  // copied.
-  static std::unique_ptr<Engine> Create(storage::Store& store, const config::AlertsConfig& cfg,
-                                        std::vector<config::Contact> contacts,
-                                        const config::AreaTree& areas, const Clock& clock,
-                                        MetricsRegistry& metrics);
-
-  // Verdicts shown in event and signal alerts. Call before Start; without it none are shown.
-  virtual void SetVerdictLookup(VerdictLookup lookup) = 0;
-  // Replies to reporters (alerts/replies.h): loads the message catalogues (replies.messages_dir,
-  // else the bundled ones). Call before Start; without it Reported and AnswerReporters do
-  // nothing. The channels replies use are alerts.channels plus whatsapp, source_bots and
-  // reply_key (set by the service in the AlertsConfig given to Create).
-  [[nodiscard]] virtual Status EnableReplies(const config::RepliesConfig& replies) = 0;
-  // Intake heard from a person on a reply-capable channel (after the report was stored):
-  // remembers how to answer them, honours STOP, acknowledges a new report (rate-limited per
-  // sender) or asks once for text after a media message. Never blocks: done on the state thread;
-  // a failure is logged.
-  virtual void Reported(ReporterMessage message) = 0;
-  // The verified answer to every reporter of verdict.event_ids on the channel they used, in
-  // their language, once per verdict and reporter, skipping those who said STOP; each audited
-  // (`reply.answer`). With `public_area` (the verdict was published) and
-  // replies.public_telegram_chat, also posted there. Returns the replies created. Blocking.
-  [[nodiscard]] virtual Result<std::size_t> AnswerReporters(
-      const Verdict& verdict, std::optional<std::string> public_area) = 0;
-  // Loads what is pending and starts delivering. Blocking.
-  [[nodiscard]] virtual Status Start() = 0;
-  // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
-  virtual void Stop() = 0;
-
-  // ingest::PipelineHooks::plan_alerts: the routing ticket to commit with `event` (none below
-  // alerts.min_severity). Pure; called on scoring threads.
-  virtual std::vector<Alert> Plan(const Event& event) = 0;
-  // ingest::PipelineHooks::alerts_committed: tickets of Plan() are durable now; routed soon.
-  virtual void Committed(std::vector<Alert> alerts) = 0;
-
-  // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
-  // Idempotent per actor. Audited. Blocking.
-  [[nodiscard]] virtual Result<AckOutcome> Acknowledge(const AckRequest& request) = 0;
-  // An SMS reply "OK <code>" from `sender` (Kannel's %p, with or without "+"): acknowledges the
-  // newest notification with that code sent to a contact whose SMS number is `sender`.
-  // std::nullopt when the number is no contact's or the code matches none of theirs (the text is
-  // then an ordinary report). Actor "contact:<id>", via "sms". Blocking.
-  [[nodiscard]] virtual Result<std::optional<AckOutcome>> AcknowledgeBySms(
-      std::string_view sender, std::string_view code) = 0;
-  // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
-  // Also a WhatsApp status (delivered/read = 1, failed = 2, sent = 8) of a reply.
-  // kNotFound, kInvalidArgument (unknown type, not an SMS or WhatsApp message). Blocking.
-  [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;
-  // True when `token` is the dlr-url token of `alert_id` (constant-time); false when SMS is not
-  // configured.
-  virtual bool CheckDlrToken(std::string_view alert_id, std::string_view token) const = 0;
-  // The notification, its group and acknowledgements; std::nullopt for an unknown id. Blocking.
-  [[nodiscard]] virtual Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) = 0;
-
-  // Analytics (contract types in core/types.h).
-  // A cluster spread or area spike: routed like an event alert (kind signal; the route's
-  // group_by applies, and a cluster's updates share a group, so contacts hear again only when it
-  // grows in sources or severity), and the notifications of signal.event_ids that are still queued
-  // are suppressed, later ones never created (inhibition). Durable when it returns: the
-  // notifications, the routing state and the signal are written atomically. kInvalidArgument
-  // without a subject id. Blocking.
-  [[nodiscard]] virtual Status Raise(const Signal& signal) = 0;
-  // The signals of one scoring batch, raised as Raise() does but together (one atomic write, one
-  // sync) and without blocking the caller: scoring does not wait for alert routing. A signal
-  // without a subject id, or a write that fails, is logged (the signal record written by the
-  // scoring commit stays).
-  virtual void RaiseAll(std::vector<Signal> signals) = 0;
-  // The verdict on a rumour: every contact that was sent or delivered a notification about the
-  // cluster (its signals) or one of verdict.event_ids gets one follow-up per verdict on the
-  // channel that reached them, with the status and the official statement, in their language;
-  // the cluster's groups stop reminding and escalating. Idempotent per verdict (cluster and
-  // decided_at). Returns the number of follow-ups created. Blocking.
-  [[nodiscard]] virtual Result<std::size_t> FollowUp(const Verdict& verdict) = 0;
-
-  // Notifications held in memory for delivery.
-  virtual std::size_t backlog() const = 0;
+  ContactDirectory(const ContactDirectory&) = delete;
+  ContactDirectory& operator=(const ContactDirectory&) = delete;
+  virtual ~ContactDirectory() = default;
 
   // Contacts: the YAML ones, then those created through the API, by id.
   virtual std::vector<ContactInfo> Contacts() const = 0;
@@ -179,6 +106,129 @@ class Engine {
   [[nodiscard]] virtual Result<Silence> ExpireSilence(std::string_view id, std::string actor) = 0;
   // Newest first: the active ones and those that ended within the last 7 days.
   virtual std::vector<Silence> Silences() const = 0;
+
+ protected:
+  ContactDirectory() = default;
+};
+
+// What people and gateways say about a notification: the API's alert routes, Kannel's MO and
+// delivery-report routes, WhatsApp statuses.
+class AlertDesk {
+ public:
+  AlertDesk(const AlertDesk&) = delete;
+  AlertDesk& operator=(const AlertDesk&) = delete;
+  virtual ~AlertDesk() = default;
+
+  // Acknowledges the group of notification request.alert_id: kNotFound for an unknown id.
+  // Idempotent per actor. Audited. Blocking.
+  [[nodiscard]] virtual Result<AckOutcome> Acknowledge(const AckRequest& request) = 0;
+  // An SMS reply "OK <code>" from `sender` (Kannel's %p, with or without "+"): acknowledges the
+  // newest notification with that code sent to a contact whose SMS number is `sender`.
+  // std::nullopt when the number is no contact's or the code matches none of theirs (the text is
+  // then an ordinary report). Actor "contact:<id>", via "sms". Blocking.
+  [[nodiscard]] virtual Result<std::optional<AckOutcome>> AcknowledgeBySms(
+      std::string_view sender, std::string_view code) = 0;
+  // Applies a Kannel delivery report (type 1/2/4/8/16); returns the notification afterwards.
+  // Also a WhatsApp status (delivered/read = 1, failed = 2, sent = 8) of a reply.
+  // kNotFound, kInvalidArgument (unknown type, not an SMS or WhatsApp message). Blocking.
+  [[nodiscard]] virtual Result<Alert> DeliveryReport(std::string_view alert_id, int type) = 0;
+  // True when `token` is the dlr-url token of `alert_id` (constant-time); false when SMS is not
+  // configured.
+  virtual bool CheckDlrToken(std::string_view alert_id, std::string_view token) const = 0;
+  // The notification, its group and acknowledgements; std::nullopt for an unknown id. Blocking.
+  [[nodiscard]] virtual Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) = 0;
+
+ protected:
+  AlertDesk() = default;
+};
+
+// What analytics and the rumour desk raise (contract types in core/types.h).
+class SignalSink {
+ public:
+  SignalSink(const SignalSink&) = delete;
+  SignalSink& operator=(const SignalSink&) = delete;
+  virtual ~SignalSink() = default;
+
+  // A cluster spread or area spike: routed like an event alert (kind signal; the route's
+  // group_by applies, and a cluster's updates share a group, so contacts hear again only when it
+  // grows in sources or severity), and the notifications of signal.event_ids that are still queued
+  // are suppressed, later ones never created (inhibition). Durable when it returns: the
+  // notifications, the routing state and the signal are written atomically. kInvalidArgument
+  // without a subject id. Blocking.
+  [[nodiscard]] virtual Status Raise(const Signal& signal) = 0;
+  // The signals of one scoring batch, raised as Raise() does but together (one atomic write, one
+  // sync) and without blocking the caller: scoring does not wait for alert routing. A signal
+  // without a subject id, or a write that fails, is logged (the signal record written by the
+  // scoring commit stays).
+  virtual void RaiseAll(std::vector<Signal> signals) = 0;
+  // The verdict on a rumour: every contact that was sent or delivered a notification about the
+  // cluster (its signals) or one of verdict.event_ids gets one follow-up per verdict on the
+  // channel that reached them, with the status and the official statement, in their language;
+  // the cluster's groups stop reminding and escalating. Idempotent per verdict (cluster and
+  // decided_at). Returns the number of follow-ups created. Blocking.
+  [[nodiscard]] virtual Result<std::size_t> FollowUp(const Verdict& verdict) = 0;
+
+ protected:
+  SignalSink() = default;
+};
+
+// Replies to reporters (alerts/replies.h), as intake and the rumour desk use them.
+class ReporterReplies {
+ public:
+  ReporterReplies(const ReporterReplies&) = delete;
+  ReporterReplies& operator=(const ReporterReplies&) = delete;
+  virtual ~ReporterReplies() = default;
+
+  // Intake heard from a person on a reply-capable channel (after the report was stored):
+  // remembers how to answer them, honours STOP, acknowledges a new report (rate-limited per
+  // sender) or asks once for text after a media message. Never blocks: done on the state thread;
+  // a failure is logged.
+  virtual void Reported(ReporterMessage message) = 0;
+  // The verified answer to every reporter of verdict.event_ids on the channel they used, in
+  // their language, once per verdict and reporter, skipping those who said STOP; each audited
+  // (`reply.answer`). With `public_area` (the verdict was published) and
+  // replies.public_telegram_chat, also posted there. Returns the replies created. Blocking.
+  [[nodiscard]] virtual Result<std::size_t> AnswerReporters(
+      const Verdict& verdict, std::optional<std::string> public_area) = 0;
+
+ protected:
+  ReporterReplies() = default;
+};
+
+// The alerts module as the service wires it: its life cycle and the pipeline hooks, plus every
+// port above. All state changes run on one state thread, in order.
+class Engine : public ContactDirectory,
+               public AlertDesk,
+               public SignalSink,
+               public ReporterReplies {
+ public:
+  // `store`, `areas`, `clock` and `metrics` must outlive the engine; `cfg` and `contacts` are
+  // copied.
+  static std::unique_ptr<Engine> Create(storage::Store& store, const config::AlertsConfig& cfg,
+                                        std::vector<config::Contact> contacts,
+                                        const config::AreaTree& areas, const Clock& clock,
+                                        MetricsRegistry& metrics);
+
+  // Verdicts shown in event and signal alerts. Call before Start; without it none are shown.
+  virtual void SetVerdictLookup(VerdictLookup lookup) = 0;
+  // Replies to reporters: loads the message catalogues (replies.messages_dir, else the bundled
+  // ones). Call before Start; without it Reported and AnswerReporters do nothing. The channels
+  // replies use are alerts.channels plus whatsapp, source_bots and reply_key (set by the service
+  // in the AlertsConfig given to Create).
+  [[nodiscard]] virtual Status EnableReplies(const config::RepliesConfig& replies) = 0;
+  // Loads what is pending and starts delivering. Blocking.
+  [[nodiscard]] virtual Status Start() = 0;
+  // Stops delivery; queued notifications stay in the store for the next Start. Blocking.
+  virtual void Stop() = 0;
+
+  // ingest::PipelineHooks::plan_alerts: the routing ticket to commit with `event` (none below
+  // alerts.min_severity). Pure; called on scoring threads.
+  virtual std::vector<Alert> Plan(const Event& event) = 0;
+  // ingest::PipelineHooks::alerts_committed: tickets of Plan() are durable now; routed soon.
+  virtual void Committed(std::vector<Alert> alerts) = 0;
+
+  // Notifications held in memory for delivery.
+  virtual std::size_t backlog() const = 0;
 
  protected:
   Engine() = default;

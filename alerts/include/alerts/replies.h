@@ -57,7 +57,8 @@ class ReplyCatalog {
   // Reads "<dir>/<lang>.po" for ky, ru, uz, en; dir "" = the bundled catalogues. kInvalidArgument
   // ("file:line: problem") for a malformed file or a key missing from the English catalogue.
   [[nodiscard]] static Result<ReplyCatalog> Load(const std::string& dir);
-  // Parses one catalogue (msgctxt -> msgstr, or msgid when msgstr is empty).
+  // Parses one catalogue (msgctxt -> msgstr, or msgid when msgstr is empty; the forms of a
+  // plural entry as `key`, `key#1`, ... falling back to msgid / msgid_plural).
   [[nodiscard]] static Result<std::map<std::string, std::string>> ParsePo(std::string_view text,
                                                                           std::string_view name);
 
@@ -65,6 +66,9 @@ class ReplyCatalog {
   std::string Text(std::string_view key, std::string_view language,
                    const std::map<std::string, std::string>& values = {}) const;
   bool HasLanguage(std::string_view language) const;
+  // The text of `key` in exactly `language` (no fallback, no placeholders), or nullptr. Plural
+  // entries (msgid_plural) are stored as `key` (msgstr[0]) and `key#1`, `key#2`, ...
+  const std::string* Find(std::string_view key, std::string_view language) const;
 
  private:
   std::map<std::string, std::map<std::string, std::string>, std::less<>> texts_;  // lang -> key

@@ -1,6 +1,8 @@
 #pragma once
 // Human-readable alert messages in Kyrgyz, Russian, Uzbek (Latin script) and English, used by the SMS, Telegram and
-// e-mail channels. Pure functions; thread-safe.
+// e-mail channels. Pure functions of their input and the installed wording; thread-safe. The words
+// come from the message catalogues config/defaults/messages/<lang>.po (keys alert.* and
+// category.*; compiled in), so a translator changes them without touching C++.
 
 #include <cstddef>
 #include <optional>
@@ -8,9 +10,17 @@
 #include <string_view>
 #include <vector>
 
+#include "core/language.h"
 #include "core/types.h"
 
 namespace sakchy::alerts {
+
+class ReplyCatalog;
+
+// Makes `catalog` (e.g. ReplyCatalog::Load of `replies.messages_dir`) the source of the alert
+// words from now on; keys it lacks keep the bundled text. Thread-safe: a message being rendered
+// finishes with the words it started with.
+void UseWording(const ReplyCatalog& catalog);
 
 // SMS limit of the short form: two concatenated UCS-2 segments of 67 UTF-16 code units.
 inline constexpr std::size_t kSmsMaxUnits = 134;
@@ -24,7 +34,7 @@ inline constexpr std::size_t kTelegramMaxUnits = 4096;
 struct MessageInput {
   const Alert* alert = nullptr;  // required
   const Event* event = nullptr;  // required
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   std::string area_name;
   int events = 1;
   int sources = 1;
@@ -81,7 +91,7 @@ std::string DigestSubject(std::string_view language, std::size_t groups, std::st
 // To the duty contact: a notification could not be delivered. `code` is the undelivered alert's
 // code; `contact` its recipient's name (or id); `channel` the last channel tried.
 struct NoticeInput {
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   std::string code;
   Severity severity = Severity::kInfo;
   std::string area_name;
@@ -96,7 +106,7 @@ std::string NoticeSubject(const NoticeInput& in);
 // The verdict on a rumour, to everyone who was alerted about it, in their language. The
 // statement is quoted as published.
 struct FollowUpInput {
-  std::string language = "ru";
+  std::string language{LanguageCode(Language::kRu)};
   VerdictStatus status = VerdictStatus::kUnverified;
   std::string statement;
   std::string area_name;

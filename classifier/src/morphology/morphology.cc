@@ -2,6 +2,7 @@
 
 #include <libstemmer.h>
 
+#include "core/utf8.h"
 #include "morphology/kyrgyz_stemmer.h"
 #include "morphology/uzbek_stemmer.h"
 #include "normalizer.h"
@@ -44,7 +45,7 @@ std::size_t CommonCodePoints(std::string_view a, std::string_view b) {
   std::size_t pb = 0;
   std::size_t n = 0;
   while (pa < a.size() && pb < b.size()) {
-    if (internal::DecodeUtf8(a, pa) != internal::DecodeUtf8(b, pb)) break;
+    if (DecodeUtf8(a, pa) != DecodeUtf8(b, pb)) break;
     ++n;
   }
   return n;
@@ -53,7 +54,7 @@ std::size_t CommonCodePoints(std::string_view a, std::string_view b) {
 void ToU32(std::string_view utf8, std::u32string& out) {
   out.clear();
   std::size_t pos = 0;
-  while (pos < utf8.size()) out.push_back(internal::DecodeUtf8(utf8, pos));
+  while (pos < utf8.size()) out.push_back(DecodeUtf8(utf8, pos));
 }
 
 bool StemSnowball(std::uint8_t lang, std::string_view word, Stem& out) {
@@ -86,7 +87,7 @@ bool StemWord(std::uint8_t lang, std::string_view word, Stem& out) {
   if (lang == internal::kLangKy) {
     StemKyrgyz(s.word, s.ky);
     out.text.clear();
-    for (char32_t c : s.ky.stem) internal::AppendUtf8(c, out.text);
+    for (char32_t c : s.ky.stem) AppendUtf8(out.text, c);
     out.kept = s.ky.kept;
     out.negated = s.ky.negated;
     out.alternates = !s.ky.stem.empty() && (s.ky.stem.back() == U'к' || s.ky.stem.back() == U'п');
@@ -110,7 +111,7 @@ std::uint8_t AnalysersByScript(std::string_view word) {
   bool uz = false;
   std::size_t pos = 0;
   while (pos < word.size()) {
-    const char32_t c = internal::DecodeUtf8(word, pos);
+    const char32_t c = DecodeUtf8(word, pos);
     if (c >= '0' && c <= '9') return 0;
     if ((c >= 'a' && c <= 'z') || c == '\'') {
       latin = true;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"
 #include "normalizer.h"
 
 namespace sakchy::classifier::morphology {
@@ -182,7 +183,7 @@ std::size_t CyrillicOf(const std::u32string& u, std::size_t k, std::string& out)
   const char32_t next = k + 1 < u.size() ? u[k + 1] : 0;
   const bool next_apostrophe = next == '\'';
   auto put = [&out](char32_t cyrillic, std::size_t n) {
-    internal::AppendUtf8(cyrillic, out);
+    AppendUtf8(out, cyrillic);
     return n;
   };
   if (c == 'o' && next_apostrophe) return put(U'ў', 2);
@@ -217,7 +218,7 @@ std::optional<std::string> UzbekOtherScript(std::string_view text) {
   bool latin = false;
   bool cyrillic = false;
   while (pos < text.size()) {
-    const char32_t c = internal::DecodeUtf8(text, pos);
+    const char32_t c = DecodeUtf8(text, pos);
     if (c >= 'a' && c <= 'z') latin = true;
     if (c >= 0x400 && c <= 0x4FF) cyrillic = true;
     if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) return std::nullopt;
@@ -229,7 +230,7 @@ std::optional<std::string> UzbekOtherScript(std::string_view text) {
     const char32_t c = u[k];
     const bool letter = (c >= 'a' && c <= 'z') || (c >= 0x400 && c <= 0x4FF);
     if (!letter && !(c == '\'' && latin)) {
-      internal::AppendUtf8(c, out);
+      AppendUtf8(out, c);
       ++k;
     } else if (latin) {
       const std::size_t n = CyrillicOf(u, k, out);

@@ -103,11 +103,18 @@ struct TelegramChannelConfig {
 };
 
 // SMTP submission (config `alerts.channels.email`).
+// The SASL mechanism of SMTP AUTH: kAny lets the client pick one the server offers (PLAIN, LOGIN);
+// kXoauth2 sends the password as an OAuth 2.0 bearer token.
+enum class SmtpAuth { kAny, kPlain, kLogin, kXoauth2 };
+
 struct EmailChannelConfig {
   std::string host;
   std::uint16_t port = 25;
   std::string from;        // envelope and header sender, an e-mail address
   bool starttls = false;   // require STARTTLS before AUTH and mail
+  bool implicit_tls = false;  // TLS from the first byte (RFC 8314, port 465); not with starttls
+  std::string helo_name;   // the FQDN sent in EHLO; empty = this host's FQDN
+  SmtpAuth auth = SmtpAuth::kAny;
   std::string username;    // empty = no AUTH
   std::string password_env;
   std::string password;    // resolved; never logged

@@ -74,6 +74,10 @@ class MetricsRegistry {
   // A gauge computed when rendered (e.g. queue depth). `fn` must stay callable for the registry's life.
   void AddCallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                         std::function<double()> fn);
+  // A counter read when rendered (a total kept elsewhere, e.g. CPU seconds); `fn` must never
+  // decrease and must stay callable for the registry's life. The name ends in "_total".
+  void AddCallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
+                          std::function<double()> fn);
 
   // Prometheus text exposition format 0.0.4.
   std::string RenderPrometheus() const;
@@ -94,5 +98,14 @@ class MetricsRegistry {
   mutable std::mutex mu_;
   std::map<std::string, Family, std::less<>> families_;
 };
+
+// The version of this build (CMake's PROJECT_VERSION), e.g. "0.1.0".
+std::string_view SakchyVersion();
+
+// The standard process metrics of Prometheus client libraries, read from /proc when rendered:
+// process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_open_fds, process_max_fds, process_start_time_seconds; and
+// sakchy_build_info{version,compiler} 1.
+void RegisterStandardProcessMetrics(MetricsRegistry& metrics);
 
 }  // namespace sakchy

@@ -1,6 +1,8 @@
 #include "ingest/sources/feed_parser.h"
 
 #include <expat.h>
+#include <unicode/ucnv.h>
+#include <unicode/utf16.h>
 
 #include <climits>
 #include <memory>
@@ -17,6 +19,8 @@ namespace {
 constexpr std::string_view kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr std::string_view kContentNs = "http://purl.org/rss/1.0/modules/content/";
 constexpr std::string_view kDcNs = "http://purl.org/dc/elements/1.1/";
+constexpr std::string_view kRdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+constexpr std::string_view kRss1Ns = "http://purl.org/rss/1.0/";
 constexpr char kNsSep = ' ';
 
 // Splits an expat name "uri local" into {uri, local}; {"", name} without a namespace.
@@ -81,10 +85,12 @@ class FeedBuilder {
         feed_.kind = FeedKind::kRss;
       } else if (ns == kAtomNs && name == "feed") {
         feed_.kind = FeedKind::kAtom;
+      } else if (ns == kRdfNs && name == "RDF") {
+        feed_.kind = FeedKind::kRdf;
       } else {
         Fail("unsupported root element <" + std::string(name) +
-             "> (expected RSS 2.0 <rss> or Atom 1.0 <feed xmlns=\"" + std::string(kAtomNs) +
-             "\">)");
+             "> (expected RSS 2.0 <rss>, RSS 1.0 <rdf:RDF> or Atom 1.0 <feed xmlns=\"" +
+             std::string(kAtomNs) + "\">)");
       }
       return;
     }
@@ -93,15 +99,20 @@ class FeedBuilder {
       return;
     }
     const bool atom = feed_.kind == FeedKind::kAtom;
+    // RSS 2.0 elements have no namespace; RSS 1.0 the same names in its namespace.
+    const std::string_view rss_ns = feed_.kind == FeedKind::kRdf ? kRss1Ns : std::string_view();
     if (!in_item_) {
-      if ((!atom && ns.empty() && name == "item") || (atom && ns == kAtomNs && name == "entry")) {
+      if ((!atom && ns == rss_ns && name == "item") || (atom && ns == kAtomNs && name == "entry")) {
         in_item_ = true;
         item_depth_ = depth_;
         item_ = RawItem();
+        // RSS 1.0: the item's URI is its identity.
+        const std::string rdf_about = std::string(kRdfNs) + kNsSep + "about";
+        item_.guid = std::string(Attr(attrs, rdf_about));
         return;
       }
       const bool feed_title = atom ? (ns == kAtomNs && depth_ == 2 && name == "title")
-                                   : (ns.empty() && depth_ == 3 && name == "title");
+                                   : (ns == rss_ns && depth_ == 3 && name == "title");
       if (feed_title) Capture(Field::kFeedTitle, Attr(attrs, "type"));
       return;
     }
@@ -115,7 +126,7 @@ class FeedBuilder {
     }
     if (depth_ != item_depth_ + 1) return;
     if (!atom) {
-      if (ns.empty()) {
+      if (ns == rss_ns) {
         if (name == "title") Capture(Field::kTitle, {});
         else if (name == "link") Capture(Field::kLink, {});
         else if (name == "guid") Capture(Field::kGuid, {});
@@ -228,7 +239,7 @@ class FeedBuilder {
     // Prefer the full content; RSS description / Atom summary otherwise.
     item.text = !item_.content.empty() ? std::move(item_.content) : std::move(item_.description);
     item.author = std::move(item_.author);
-    if (feed_.kind == FeedKind::kRss) {
+    if (feed_.kind != FeedKind::kAtom) {
       item.id = !item_.guid.empty() ? item_.guid : item.link;
       if (!item_.pub_date.empty()) {
         item.published = ParseRfc822(item_.pub_date);
@@ -266,6 +277,71 @@ class FeedBuilder {
   std::string buffer_;
 };
 
+// ---- Encodings beyond expat's own (UTF-8, UTF-16, ISO-8859-1, US-ASCII), through ICU ----
+
+struct IcuEncoding {
+  UConverter* converter = nullptr;
+  int lengths[256] = {};  // bytes of a sequence by its first byte (2 for double-byte leads)
+};
+
+void ReleaseEncoding(void* data) {
+  auto* enc = static_cast<IcuEncoding*>(data);
+  ucnv_close(enc->converter);
+  delete enc;
+}
+
+// A double-byte sequence to its code point; -1 when it maps to nothing.
+int ConvertDoubleByte(void* data, const char* s) {
+  auto* enc = static_cast<IcuEncoding*>(data);
+  UErrorCode status = U_ZERO_ERROR;
+  UChar out[4];
+  ucnv_reset(enc->converter);
+  const int32_t n = ucnv_toUChars(enc->converter, out, 4, s,
+                                  enc->lengths[static_cast<unsigned char>(*s)], &status);
+  if (U_FAILURE(status) || n <= 0) return -1;
+  UChar32 cp = 0;
+  int32_t i = 0;
+  U16_NEXT(out, i, n, cp);
+  return cp == 0xFFFD || cp == 0x1A ? -1 : cp;
+}
+
+// Expat's handler for an encoding it does not know: a table of what each byte means, built from
+// ICU's converter. Single-byte charsets map every byte; double-byte ones (ICU MBCS with at most
+// two bytes a character) mark lead bytes and convert pairs through ConvertDoubleByte.
+int UnknownEncoding(void*, const XML_Char* name, XML_Encoding* info) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* cnv = ucnv_open(name, &status);
+  if (U_FAILURE(status) || !cnv) return XML_STATUS_ERROR;
+  const int max = ucnv_getMaxCharSize(cnv);
+  UBool starters[256] = {};
+  if (max == 2) ucnv_getStarters(cnv, starters, &status);
+  if (max != 1 && (max != 2 || U_FAILURE(status))) {
+    ucnv_close(cnv);
+    return XML_STATUS_ERROR;  // stateful or longer sequences (ISO-2022, GB18030, EUC-JP)
+  }
+  auto enc = std::make_unique<IcuEncoding>();
+  enc->converter = cnv;
+  ucnv_setToUCallBack(cnv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  for (int b = 0; b < 256; ++b) {
+    if (max == 2 && starters[b]) {
+      info->map[b] = -2;
+      enc->lengths[b] = 2;
+      continue;
+    }
+    const char byte = static_cast<char>(b);
+    UChar out[4];
+    status = U_ZERO_ERROR;
+    ucnv_reset(cnv);
+    const int32_t n = ucnv_toUChars(cnv, out, 4, &byte, 1, &status);
+    info->map[b] = U_SUCCESS(status) && n == 1 && !U16_IS_SURROGATE(out[0]) ? out[0] : -1;
+    enc->lengths[b] = 1;
+  }
+  info->data = enc.release();
+  info->convert = max == 2 ? &ConvertDoubleByte : nullptr;
+  info->release = &ReleaseEncoding;
+  return XML_STATUS_OK;
+}
+
 struct ParserDeleter {
   void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
@@ -283,6 +359,7 @@ Result<Feed> ParseFeed(std::string_view xml) {
   XML_SetElementHandler(parser.get(), &FeedBuilder::OnStart, &FeedBuilder::OnEnd);
   XML_SetCharacterDataHandler(parser.get(), &FeedBuilder::OnText);
   XML_SetEntityDeclHandler(parser.get(), &FeedBuilder::OnEntityDecl);
+  XML_SetUnknownEncodingHandler(parser.get(), &UnknownEncoding, nullptr);
   const XML_Status status =
       XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE);
   if (!builder.error().empty()) {

@@ -8,49 +8,124 @@
 #include <string_view>
 #include <utility>
 
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
 #include "core/utf8.h"
 
 namespace sakchy::ingest::sources {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::uint32_t>, 33> kNamedEntities = {{
-    {"amp", '&'},      {"lt", '<'},        {"gt", '>'},        {"quot", '"'},
-    {"apos", '\''},    {"nbsp", 0xA0},     {"ndash", 0x2013},  {"mdash", 0x2014},
-    {"hellip", 0x2026}, {"laquo", 0xAB},   {"raquo", 0xBB},    {"lsquo", 0x2018},
-    {"rsquo", 0x2019}, {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"bdquo", 0x201E},
-    {"sbquo", 0x201A}, {"copy", 0xA9},     {"reg", 0xAE},      {"trade", 0x2122},
-    {"euro", 0x20AC},  {"bull", 0x2022},   {"middot", 0xB7},   {"deg", 0xB0},
-    {"shy", 0xAD},     {"times", 0xD7},    {"minus", 0x2212},  {"thinsp", 0x2009},
-    {"ensp", 0x2002},  {"emsp", 0x2003},   {"zwnj", 0x200C},   {"zwj", 0x200D},
-    {"numero", 0x2116},
-}};
+std::size_t Utf8Length(std::string_view s, std::size_t i);
+
+struct NamedEntity {
+  std::string_view name;  // without '&' and ';'
+  std::string_view text;  // UTF-8
+};
+
+// Every HTML5 named character reference (WHATWG HTML), sorted by name.
+constexpr NamedEntity kNamedEntities[] = {
+#include "html_entities.inc"
+};
+
+const NamedEntity* FindEntity(std::string_view name) {
+  const auto* it = std::lower_bound(
+      std::begin(kNamedEntities), std::end(kNamedEntities), name,
+      [](const NamedEntity& e, std::string_view n) { return e.name < n; });
+  return it != std::end(kNamedEntities) && it->name == name ? it : nullptr;
+}
+
+// The longest name is 31 characters ("CounterClockwiseContourIntegral").
+constexpr std::size_t kMaxReference = 40;
+
+// The code point of a numeric reference's digits ("1054", "x41"); U+FFFD for 0, surrogates and
+// values above U+10FFFF; std::nullopt when malformed.
+std::optional<std::uint32_t> NumericReference(std::string_view digits) {
+  int base = 10;
+  if (!digits.empty() && (digits[0] == 'x' || digits[0] == 'X')) {
+    base = 16;
+    digits.remove_prefix(1);
+  }
+  std::uint32_t cp = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
+  if (digits.empty() || end != digits.data() + digits.size()) return std::nullopt;
+  if (ec != std::errc() || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0xFFFD;
+  }
+  return cp;
+}
 
 // Decodes one reference starting at text[i] == '&'. Returns the consumed length, 0 if none.
 std::size_t DecodeOne(std::string_view text, std::size_t i, std::string& out) {
   const std::size_t semi = text.find(';', i + 1);
-  if (semi == std::string_view::npos || semi - i > 12) return 0;
+  if (semi == std::string_view::npos || semi - i > kMaxReference) return 0;
   std::string_view name = text.substr(i + 1, semi - i - 1);
   if (name.empty()) return 0;
   if (name[0] == '#') {
-    std::string_view digits = name.substr(1);
-    int base = 10;
-    if (!digits.empty() && (digits[0] == 'x' || digits[0] == 'X')) {
-      base = 16;
-      digits.remove_prefix(1);
-    }
-    std::uint32_t cp = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return 0;
-    AppendUtf8(out, cp == 0 ? 0xFFFD : cp);  // &#0; is not a character
+    const auto cp = NumericReference(name.substr(1));
+    if (!cp) return 0;
+    AppendUtf8(out, *cp);
     return semi - i + 1;
   }
-  for (const auto& [entity, cp] : kNamedEntities) {
-    if (entity == name) {
-      AppendUtf8(out, cp);
-      return semi - i + 1;
-    }
+  if (const NamedEntity* e = FindEntity(name)) {
+    out.append(e->text);
+    return semi - i + 1;
   }
   return 0;
+}
+
+// The HTML with every reference libxml2 would get wrong rewritten as numeric references (which
+// it decodes right): named ones it does not know (it knows HTML 4's 253 of HTML5's 2,125) and
+// numeric ones that are no character. Invalid UTF-8 becomes U+FFFD and NUL is dropped, so the
+// parser never falls back to another encoding.
+std::string PrepareForLibxml(std::string_view html) {
+  std::string out;
+  out.reserve(html.size() + 16);
+  char buf[16];
+  for (std::size_t i = 0; i < html.size();) {
+    const char c = html[i];
+    if (c == '&') {
+      std::string decoded;
+      if (const std::size_t n = DecodeOne(html, i, decoded); n > 0) {
+        for (std::size_t k = 0; k < decoded.size();) {  // valid UTF-8: from our tables
+          const auto b = static_cast<unsigned char>(decoded[k]);
+          const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+          std::uint32_t cp =
+              len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+          for (std::size_t m = 1; m < len; ++m) {
+            cp = (cp << 6) | (static_cast<unsigned char>(decoded[k + m]) & 0x3F);
+          }
+          std::snprintf(buf, sizeof buf, "&#x%X;", cp);
+          out += buf;
+          k += len;
+        }
+        i += n;
+        continue;
+      }
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c == '\0') {
+      ++i;
+      continue;
+    }
+    const std::size_t n = Utf8Length(html, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(html.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
 }
 
 // Length of a valid UTF-8 sequence at s[i], or 0.
@@ -87,7 +162,9 @@ std::size_t Utf8Length(std::string_view s, std::size_t i) {
 bool IsBlockTag(std::string_view name) {
   static constexpr std::string_view kBlocks[] = {
       "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4",
-      "h5", "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer", "img"};
+      "h5", "h6", "blockquote", "pre", "hr", "section", "article", "header", "footer", "img",
+      "main", "nav", "aside", "figure", "figcaption", "dl", "dt", "dd", "address", "details",
+      "summary", "caption", "thead", "tbody", "tfoot", "form", "fieldset", "legend", "option"};
   for (auto b : kBlocks) {
     if (b == name) return true;
   }
@@ -152,61 +229,57 @@ std::string CollapseWhitespace(std::string_view text) {
 }
 
 std::string HtmlToText(std::string_view html) {
+  static std::once_flag init;
+  std::call_once(init, [] { xmlInitParser(); });
+  const std::string prepared = PrepareForLibxml(html);
+  if (prepared.empty()) return {};
+  if (prepared.size() > static_cast<std::size_t>(INT_MAX)) return {};
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
+      htmlReadMemory(prepared.data(), static_cast<int>(prepared.size()), nullptr, "UTF-8",
+                     HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                         HTML_PARSE_COMPACT | XML_PARSE_HUGE),  // HUGE: no depth cap of 256
+      &xmlFreeDoc);
+  if (!doc) return CollapseWhitespace(DecodeEntities(html));
+  // Depth-first over the tree without recursion (documents may nest deeply).
   std::string raw;
-  raw.reserve(html.size());
-  std::string skip_until;  // "</script" or "</style" while inside one
-  for (std::size_t i = 0; i < html.size();) {
-    const char c = html[i];
-    if (!skip_until.empty()) {
-      const std::size_t end = LowerAscii(html.substr(i)).find(skip_until);
-      if (end == std::string::npos) break;
-      i += end;
-      skip_until.clear();
+  raw.reserve(prepared.size());
+  xmlNode* node = doc->children;
+  while (node) {
+    bool descend = true;
+    if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
+      if (node->content) raw += reinterpret_cast<const char*>(node->content);
+    } else if (node->type == XML_ELEMENT_NODE) {
+      const std::string name = LowerAscii(reinterpret_cast<const char*>(node->name));
+      if (name == "script" || name == "style" || name == "template" || name == "noscript") {
+        descend = false;
+      } else if (IsBlockTag(name)) {
+        raw += ' ';
+      }
+    } else {
+      descend = false;  // comments, processing instructions, DTDs
+    }
+    if (descend && node->children) {
+      node = node->children;
       continue;
     }
-    if (c == '<') {
-      if (html.substr(i, 4) == "<!--") {
-        const std::size_t end = html.find("-->", i + 4);
-        i = end == std::string_view::npos ? html.size() : end + 3;
-        continue;
+    // Next sibling, or up until there is one; block elements end with a space too.
+    while (node && !node->next) {
+      node = node->parent;
+      if (node && node->type == XML_ELEMENT_NODE &&
+          IsBlockTag(LowerAscii(reinterpret_cast<const char*>(node->name)))) {
+        raw += ' ';
       }
-      // A tag starts with a letter, '/', '!' or '?'; otherwise '<' is text.
-      const char next = i + 1 < html.size() ? html[i + 1] : '\0';
-      if (!(std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' ||
-            next == '?')) {
-        raw += '<';
-        ++i;
-        continue;
-      }
-      // Find the end of the tag, honouring quoted attribute values.
-      std::size_t j = i + 1;
-      char quote = '\0';
-      for (; j < html.size(); ++j) {
-        if (quote != '\0') {
-          if (html[j] == quote) quote = '\0';
-        } else if (html[j] == '"' || html[j] == '\'') {
-          quote = html[j];
-        } else if (html[j] == '>') {
-          break;
-        }
-      }
-      std::string_view tag = html.substr(i + 1, j - i - 1);
-      const bool closing = !tag.empty() && tag[0] == '/';
-      if (closing) tag.remove_prefix(1);
-      std::size_t name_end = 0;
-      while (name_end < tag.size() && std::isalnum(static_cast<unsigned char>(tag[name_end]))) {
-        ++name_end;
-      }
-      const std::string name = LowerAscii(tag.substr(0, name_end));
-      if (!closing && (name == "script" || name == "style")) skip_until = "</" + name;
-      if (IsBlockTag(name)) raw += ' ';
-      i = j < html.size() ? j + 1 : html.size();
-      continue;
+      if (node == reinterpret_cast<xmlNode*>(doc.get())) node = nullptr;
     }
-    raw += c;
-    ++i;
+    if (node) {
+      if (node->type == XML_ELEMENT_NODE &&
+          IsBlockTag(LowerAscii(reinterpret_cast<const char*>(node->name)))) {
+        raw += ' ';
+      }
+      node = node->next;
+    }
   }
-  return CollapseWhitespace(DecodeEntities(raw));
+  return CollapseWhitespace(raw);
 }
 
 std::optional<TimeMs> ParseRfc822(std::string_view text) {

@@ -27,12 +27,12 @@
 #include "ingest/sources/source.h"
 #include "service/auth.h"
 #include "service/http.h"
+#include "service/tension.h"
 #include "storage/store.h"
 
 namespace sakchy::service {
 
 class AreaShapes;
-class AreaTension;
 class CompletionInbox;
 class StreamHub;
 
@@ -79,13 +79,25 @@ HttpResponse Problem(unsigned status, std::string_view title, std::string_view d
                      std::string_view field = {});
 
 class AnalyticsApi;
+class Api;
 
-// One endpoint of the API. Role kOfficial marks area-scoped reads: analysts and officials may
-// call them, and the handler filters by the caller's areas (Principal::MaySee).
+// One call routed through the endpoint table, by value (handlers are coroutines).
+struct ApiCall {
+  HttpRequest request;
+  std::string id;     // the value of the path's "{...}" segment, if any
+  Principal who;      // the authenticated caller
+  std::string route;  // the endpoint's path pattern
+};
+
+// One endpoint of the API and its handler: dispatch is one lookup in the table. Role kOfficial
+// marks area-scoped reads: analysts and officials may call them, and the handler filters by the
+// caller's areas (Principal::MaySee).
 struct Endpoint {
   std::string_view method;
   std::string_view path;  // a "{name}" segment matches any one segment
   config::Role role;
+  // The handler; null for the open endpoints, which Api::Route serves before the table.
+  boost::asio::awaitable<HttpResponse> (Api::*handler)(ApiCall) = nullptr;
   bool any_role = false;  // every valid token may call it (`role` is then unused)
 };
 
@@ -163,6 +175,56 @@ class Api final : public RequestHandler {
   boost::asio::awaitable<HttpResponse> PostLabel(HttpRequest request, std::string id,
                                                  Principal who);
   boost::asio::awaitable<HttpResponse> ExportLabels(HttpRequest request, Principal who);
+
+  // A path served without a bearer token, before the endpoint table (api_routes.cc).
+  struct OpenRoute {
+    enum class Needs : std::uint8_t { kNothing, kKannel, kWhatsApp, kAlerts };
+    std::string_view path;
+    std::string_view allow;  // methods served, for a 405's Allow; empty: the handler checks
+    Needs needs;             // the feature that must be on for the path to exist
+    boost::asio::awaitable<HttpResponse> (Api::*handler)(HttpRequest);
+  };
+  // The open route of `path` whose feature is on, or nullptr.
+  const OpenRoute* FindOpenRoute(std::string_view path) const;
+  boost::asio::awaitable<HttpResponse> OnHealthz(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnReadyz(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnOpenApi(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnProblemPage(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnPublicAnswers(HttpRequest request);
+  boost::asio::awaitable<HttpResponse> OnPublicAnswersAtom(HttpRequest request);
+
+  // The endpoint table's handlers (api_routes.cc), one per row.
+  using Awaitable = boost::asio::awaitable<HttpResponse>;
+  Awaitable OnPostReport(ApiCall call);
+  Awaitable OnPostReportBatch(ApiCall call);
+  Awaitable OnListSources(ApiCall call);
+  Awaitable OnGetEvent(ApiCall call);
+  Awaitable OnPostLabel(ApiCall call);
+  Awaitable OnExportLabels(ApiCall call);
+  Awaitable OnListAlerts(ApiCall call);
+  Awaitable OnAlertsAtom(ApiCall call);
+  Awaitable OnGetAlertCap(ApiCall call);
+  Awaitable OnGetAlert(ApiCall call);
+  Awaitable OnAckAlert(ApiCall call);
+  Awaitable OnSilences(ApiCall call);
+  Awaitable OnAnalyticsInput(ApiCall call);
+  Awaitable OnContacts(ApiCall call);
+  Awaitable OnTrends(ApiCall call);
+  Awaitable OnAreas(ApiCall call);
+  Awaitable OnAreaTension(ApiCall call);
+  Awaitable OnExportEventsCsv(ApiCall call);
+  Awaitable OnExportAreasGeoJson(ApiCall call);
+  Awaitable OnRulesInfo(ApiCall call);
+  Awaitable OnReloadRules(ApiCall call);
+  Awaitable OnBackup(ApiCall call);
+  Awaitable OnAudit(ApiCall call);
+  Awaitable OnListClusters(ApiCall call);
+  Awaitable OnGetCluster(ApiCall call);
+  Awaitable OnPostVerdict(ApiCall call);
+  Awaitable OnMetrics(ApiCall call);
+  Awaitable OnMe(ApiCall call);
+  Awaitable OnAreaNames(ApiCall call);
+  Awaitable OnStream(ApiCall call);
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {

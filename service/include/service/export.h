@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "config/areas.h"
 #include "core/types.h"
@@ -20,8 +21,6 @@
 #include "storage/store.h"
 
 namespace sakchy::service {
-
-class AreaTension;
 
 // Replaces every phone-number-like run with "[phone]": an optional '+' (also full-width), then 9
 // to 15 decimal digits of any script (ASCII, full-width, Arabic-Indic, mathematical, super- and
@@ -35,12 +34,42 @@ std::string RedactPhoneNumbers(std::string_view text);
 // is quoted with a leading single quote (OWASP CSV injection).
 void AppendCsvField(std::string& out, std::string_view field);
 
-// The CSV header row (with CRLF) and the row of one event.
+// The CSV header row (with CRLF) and the row of one event. The last eight columns describe the
+// event's area (AreaCsvColumns): names, the pcodes and English names of its first- and
+// second-level administrative units (adm1: oblast or city of republican significance; adm2:
+// raion or city below it; empty above that level), and the area's centroid.
 inline constexpr std::string_view kEventsCsvHeader =
     "id,observed_at,received_at,area,channel,severity,score,categories,text,text_expired,"
-    "source_ref,submitted_by\r\n";
-// `view` decides what is shown of the submitter (officials: pseudonyms).
-void AppendEventCsvRow(std::string& out, const Event& event, const SubmitterView& view = {});
+    "source_ref,submitted_by,area_name_en,area_name_ru,adm1_code,adm1_name,adm2_code,adm2_name,"
+    "lat,lon\r\n";
+// The HXL hashtag row (Humanitarian Exchange Language 1.1) for the columns of kEventsCsvHeader,
+// sent after the header with ?hxl=1. The adm codes are pcodes (#adm1+code).
+inline constexpr std::string_view kEventsCsvHxlRow =
+    "#meta+id,#date,#date+received,#loc+code,#meta+channel,#severity,#severity+score+num,"
+    "#indicator+category+list,#description,#status+expired,#meta+source,#meta+submitter,"
+    "#loc+name+i_en,#loc+name+i_ru,#adm1+code,#adm1+name,#adm2+code,#adm2+name,#geo+lat,"
+    "#geo+lon\r\n";
+// The UTF-8 byte order mark that makes spreadsheets (Excel with a non-UTF-8 locale) read the
+// file as UTF-8; sent first unless ?bom=0.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// The area columns of each area of a tree, formatted once (leading comma, no line end).
+// Immutable after construction; const methods may be called concurrently.
+class AreaCsvColumns {
+ public:
+  explicit AreaCsvColumns(const config::AreaTree& areas);
+  // The columns for `code`; empty fields for an unknown or empty code.
+  std::string_view For(std::string_view code) const;
+
+ private:
+  std::unordered_map<std::string, std::string> by_code_;
+  std::string unknown_;
+};
+
+// `view` decides what is shown of the submitter (officials: pseudonyms); `areas` null leaves the
+// area columns empty.
+void AppendEventCsvRow(std::string& out, const Event& event, const SubmitterView& view = {},
+                       const AreaCsvColumns* areas = nullptr);
 
 // Whether `event` passes `filter` and `who`'s area scope (exports; scored events only).
 bool ExportIncludes(const Event& event, const EventFilter& filter, const Principal& who,
@@ -58,10 +87,16 @@ struct ExportContext {
   std::string pseudonym_key;  // for SubmitterView
 };
 
+// What a CSV export starts with.
+struct CsvOptions {
+  bool bom = true;   // ?bom=0 drops the UTF-8 byte order mark
+  bool hxl = false;  // ?hxl=1 adds the HXL hashtag row after the header
+};
+
 // Scored events whose observed time is in [filter.from, filter.to) and that pass the filter and
 // `who`'s scope, in observed-time order (Store::VisitEventsByObserved).
 std::shared_ptr<BodyStream> MakeEventsCsvStream(ExportContext ctx, EventFilter filter,
-                                                Principal who);
+                                                Principal who, CsvOptions options = {});
 // One Feature per area of `areas_out` with counts over [from, to) in whole hours.
 std::shared_ptr<BodyStream> MakeAreasGeoJsonStream(ExportContext ctx, EventFilter filter,
                                                    std::vector<AreaCode> areas_out, TimeMs from,

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <memory>
@@ -142,5 +143,11 @@ class HttpServer {
 
 // Percent-decodes a URL component ('+' stays '+' in paths). std::nullopt for malformed escapes.
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
+// The one decoder of query strings and form bodies ("a=1&b=x+y"): calls `each` with every
+// decoded key and value, in order ('+' is a space; a pair without '=' has an empty value; an empty
+// pair is skipped with `skip_empty`, else it is the key "" with value ""). False (after calling
+// `each` for the pairs before it) at the first malformed escape.
+bool ForEachQueryParam(std::string_view query, bool skip_empty,
+                       const std::function<void(std::string key, std::string value)>& each);
 
 }  // namespace sakchy::service

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sakchy::service {
@@ -19,5 +20,13 @@ bool StderrIsJournal();
 // every other member but time (NAME upper-cased, other characters as '_'; strings as they are,
 // other values as JSON). Empty when `record` is not a JSON object.
 std::vector<std::string> JournalFields(std::string_view record, int priority);
+
+// The fields a log message names, for JSON records: "component" (the "name: " prefix, e.g.
+// "alerts"), ids after their noun ("request <id>", "alert <ULID>", "report <ULID>",
+// "event <ULID>", "cluster <ULID>", "contact <id>", "group <key>", "source <id>"; a ULID right
+// after "alerts: " is an alert's) as request_id, alert_id, report_id, event_id, cluster_id,
+// contact_id, group_key, source_id, and every "key=value" token. In order of appearance; the
+// first of each name wins.
+std::vector<std::pair<std::string, std::string>> MessageFields(std::string_view message);
 
 }  // namespace sakchy::service

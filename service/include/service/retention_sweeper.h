@@ -6,12 +6,11 @@
 // Thread safety: SweepOnce may be called from any thread (calls are serialised); Start/Stop by
 // the owner. Blocking: SweepOnce reads and writes the store.
 
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "config/analytics.h"
 #include "core/metrics.h"
+#include "core/periodic_worker.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "storage/store.h"
@@ -41,10 +40,7 @@ class RetentionSweeper {
   Counter& errors_;
 
   std::mutex sweep_mu_;
-  std::mutex thread_mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: stopped before the members its task uses go
 };
 
 }  // namespace sakchy::service

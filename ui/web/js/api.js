@@ -90,7 +90,8 @@ export async function getText(path, query, signal) {
 // Saves a GET's body as a file (exports): fetched with the token, handed over as a blob.
 export async function download(path, query, filename) {
   const text = await getText(path, query);
-  const blob = new Blob([text], { type: 'application/octet-stream' });
+  // fetch's text() drops the CSV's UTF-8 byte order mark; spreadsheets need it back.
+  const blob = new Blob([filename.endsWith('.csv') ? '\uFEFF' + text : text], { type: 'application/octet-stream' });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

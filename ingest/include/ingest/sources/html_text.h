@@ -9,14 +9,16 @@
 
 namespace sakchy::ingest::sources {
 
-// Removes tags (and the content of <script>/<style>), decodes character references
-// (&amp; &lt; &#1234; &#x4f; &nbsp; and common named ones; unknown ones stay as written),
-// turns <br>, <p> and other block boundaries into spaces, collapses runs of whitespace
-// (including U+00A0) into one space and trims. Invalid UTF-8 is replaced by U+FFFD.
+// Parses `html` with libxml2's HTML parser (unclosed and misnested tags read as a browser reads
+// them) and keeps the text: the content of <script>, <style>, <template> and <noscript> and
+// comments dropped, character references decoded (numeric ones and all 2,125 HTML5 named ones;
+// unknown ones stay as written; &#0; and surrogates become U+FFFD), <br>, <p> and other block
+// boundaries turned into spaces, runs of whitespace (including U+00A0) collapsed into one space,
+// trimmed. Invalid UTF-8 is replaced by U+FFFD.
 std::string HtmlToText(std::string_view html);
 // Collapses whitespace and trims; replaces invalid UTF-8 by U+FFFD. For plain-text fields.
 std::string CollapseWhitespace(std::string_view text);
-// Decodes character references only (no tag removal).
+// Decodes character references only (no tag removal), as HtmlToText.
 std::string DecodeEntities(std::string_view text);
 
 // RFC 822 / RFC 2822 date as used by RSS pubDate: "Sat, 01 Jun 2024 12:00:00 +0600",

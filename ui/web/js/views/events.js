@@ -57,7 +57,7 @@ export async function eventsView(ctx) {
   const status = h('p', { role: 'status', id: 'ev-status' });
   ctx.main.append(h('h1', null, t('events.title')), form, exports, status, results);
 
-  const csv = await getText('/v1/export/events.csv', query, ctx.signal);
+  const csv = await getText('/v1/export/events.csv', { ...query, bom: '0' }, ctx.signal);
   const rows = parseCsv(csv);
   const head = rows.shift() || [];
   const col = Object.fromEntries(head.map((name, i) => [name, i]));

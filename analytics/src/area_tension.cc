@@ -1,6 +1,5 @@
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 
-#include <pthread.h>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -8,10 +7,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "analytics/counter_key.h"
 #include "core/json_text.h"
 #include "core/local_time.h"
 
-namespace sakchy::service {
+namespace sakchy::analytics {
 
 namespace json = boost::json;
 
@@ -172,9 +172,9 @@ Signal AreaTension::MakeSignal(const RaisedSpike& spike, const TensionPoint& poi
   if (table && table->rows() == 1) {
     std::vector<std::pair<std::int64_t, std::string>> cats;
     for (auto i = table->offsets[0]; i < table->offsets[1]; ++i) {
-      const std::string& dim = (*table->dims)[table->cells[i].dim];
-      if (dim.starts_with("category:") && table->cells[i].value > 0) {
-        cats.emplace_back(-table->cells[i].value, dim.substr(9));
+      const auto key = CounterKey::Decode((*table->dims)[table->cells[i].dim]);
+      if (key && key->kind == CounterKey::Kind::kCategory && table->cells[i].value > 0) {
+        cats.emplace_back(-table->cells[i].value, std::string(key->category));
       }
     }
     std::sort(cats.begin(), cats.end());
@@ -227,31 +227,14 @@ Result<std::vector<RaisedSpike>> AreaTension::CheckSpikes() {
 
 void AreaTension::Start() {
   if (config_.spikes.check_interval_ms <= 0) return;
-  std::lock_guard lock(thread_mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "sakchy-tension");
-    std::unique_lock lock(thread_mu_);
-    while (!stop_) {
-      lock.unlock();
-      if (auto r = CheckSpikes(); !r) {
-        spdlog::error("area spike check failed: {}", r.error().ToString());
-      }
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(config_.spikes.check_interval_ms),
-                     [this] { return stop_; });
-    }
-  });
+  worker_.Start("sakchy-tension", std::chrono::milliseconds(config_.spikes.check_interval_ms),
+                PeriodicWorker::FirstRun::kAtStart, [this] {
+                  if (auto r = CheckSpikes(); !r) {
+                    spdlog::error("area spike check failed: {}", r.error().ToString());
+                  }
+                });
 }
 
-void AreaTension::Stop() {
-  {
-    std::lock_guard lock(thread_mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void AreaTension::Stop() { worker_.Stop(); }
 
-}  // namespace sakchy::service
+}  // namespace sakchy::analytics

@@ -7,10 +7,10 @@
 #include "config/areas.h"
 #include "core/id.h"
 #include "ingest/pipeline.h"
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::analytics {
 namespace {
 
 using ::sakchy::testing::TempDir;
@@ -180,4 +180,4 @@ TEST_F(AreaTensionTest, CategoryWeightsRaiseTension) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::analytics

@@ -1,27 +1,23 @@
-#include "service/tension.h"
+#include "analytics/tension.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace sakchy::service {
+#include "analytics/counter_key.h"
+
+namespace sakchy::analytics {
 
 std::vector<double> TensionModel::Coefficients(const std::vector<std::string>& dims) const {
   std::vector<double> out(dims.size(), 0.0);
   for (std::size_t i = 0; i < dims.size(); ++i) {
-    std::string_view d = dims[i];
-    if (d.starts_with("severity:")) {
-      if (auto s = ParseSeverity(d.substr(9))) {
-        out[i] = config_.severity_weights[static_cast<std::size_t>(*s)];
-      }
-    } else if (d.starts_with("sevcat:")) {
-      d.remove_prefix(7);
-      const auto colon = d.find(':');
-      if (colon == std::string_view::npos) continue;
-      auto s = ParseSeverity(d.substr(0, colon));
-      auto it = config_.category_weights.find(std::string(d.substr(colon + 1)));
-      if (s && it != config_.category_weights.end()) {
-        out[i] = config_.severity_weights[static_cast<std::size_t>(*s)] * it->second;
-      }
+    const auto key = CounterKey::Decode(dims[i]);
+    if (!key) continue;
+    const double w = config_.severity_weights[static_cast<std::size_t>(key->severity)];
+    if (key->kind == CounterKey::Kind::kSeverity) {
+      out[i] = w;
+    } else if (key->kind == CounterKey::Kind::kSeverityCategory) {
+      auto it = config_.category_weights.find(std::string(key->category));
+      if (it != config_.category_weights.end()) out[i] = w * it->second;
     }
   }
   return out;
@@ -92,4 +88,4 @@ bool IsSpike(double x, double z, const config::SpikeConfig& config) {
   return x >= config.min_tension && z >= config.z_threshold;
 }
 
-}  // namespace sakchy::service
+}  // namespace sakchy::analytics

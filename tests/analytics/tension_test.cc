@@ -1,13 +1,13 @@
-// The tension index, baselines and the spike rule (service/src/tension.h), against direct
+// The tension index, baselines and the spike rule (analytics/tension.h), against direct
 // computations.
 
 #include <cmath>
 #include <random>
 
-#include "service/tension.h"
+#include "analytics/tension.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::analytics {
 namespace {
 
 TEST(TensionModelTest, SeverityAndCategoryWeights) {
@@ -91,4 +91,4 @@ TEST(SpikeRuleTest, ZScoreAndThresholds) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::analytics
