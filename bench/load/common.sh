@@ -4,9 +4,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 if [[ "${SAKCHY_SKIP_BOOTSTRAP:-0}" != 1 ]]; then ./scripts/bootstrap.sh --with-test-tools >/dev/null; fi
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF \
-  -DSAKCHY_BUILD_BENCH=ON >/dev/null
-cmake --build build-release --target sakchy post_load -j"$(nproc)" >/dev/null
+# SAKCHY_SKIP_BUILD=1: measure SAKCHY_BIN (or an existing build-release) without building.
+if [[ "${SAKCHY_SKIP_BUILD:-0}" != 1 ]]; then
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_BUILD_TESTS=OFF \
+    -DSAKCHY_BUILD_BENCH=ON >/dev/null
+  cmake --build build-release --target sakchy post_load -j"$(nproc)" >/dev/null
+fi
 
 # SAKCHY_BIN: another build of the server to measure (e.g. an older commit's, for an A/B run).
 bin=${SAKCHY_BIN:-./build-release/service/sakchy}

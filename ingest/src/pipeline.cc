@@ -25,6 +25,17 @@ namespace sakchy::ingest {
 namespace {
 
 constexpr std::size_t kMaxScoringBatch = 256;
+// Classified batches may wait this many deep ahead of the commit stage (memory and lag bounded).
+constexpr std::uint64_t kMaxJobsAhead = 4;
+// The commit stage analyses and commits the batches waiting for it together, up to this many
+// reports: one RocksDB write, one counter sum, one state record per cluster touched.
+constexpr std::size_t kMaxCommitReports = 1024;
+// Priority lane: the reports of a submission of at most this many (a single POST, an SMS, a
+// WhatsApp message, a small poll) are scored ahead of queued bulk reports (NDJSON chunks,
+// large polls), so an alert about one is not queued behind a bulk backlog.
+constexpr std::size_t kUrgentSubmission = 4;
+// While bulk reports wait, a batch takes at most this many of the priority lane: neither starves.
+constexpr std::size_t kMaxUrgentPerBatch = kMaxScoringBatch * 3 / 4;
 // Scoring is asynchronous, so a scorer that finds only a few reports waits up to kScoringLinger
 // for kFullScoringBatch of them: every batch costs one RocksDB commit and one pass of counter
 // merges and cluster bookkeeping, which small batches (one per intake group commit, ~13 reports
@@ -33,7 +44,7 @@ constexpr std::size_t kFullScoringBatch = 32;
 constexpr std::chrono::milliseconds kScoringLinger{2};
 constexpr std::size_t kRecoveryPage = 1024;
 constexpr std::size_t kMaxWriteReports = 2048;
-// How long counter merges of scored reports may wait to be written together (see ScoringLoop).
+// How long counter merges of scored reports may wait to be written together (see CommitLoop).
 constexpr std::chrono::milliseconds kCounterFlushInterval{100};
 
 // Counter deltas of a scoring batch summed per (area, dim, minute).
@@ -117,6 +128,7 @@ struct Submission {
   std::vector<Report> reports;
   SubmitCallback done;
   std::optional<storage::CursorUpdate> cursor;
+  bool urgent = false;  // scored in the priority lane (kUrgentSubmission)
 };
 
 class PipelineImpl final : public Pipeline {
@@ -152,7 +164,10 @@ class PipelineImpl final : public Pipeline {
         write_seconds_(metrics.GetHistogram("sakchy_intake_write_seconds",
                                             "Duration of one intake group commit")),
         score_seconds_(metrics.GetHistogram("sakchy_scoring_seconds",
-                                            "Classification time of one report")) {
+                                            "Classification time of one report")),
+        commit_reports_(metrics.GetHistogram(
+            "sakchy_scoring_commit_reports", "Reports per scored commit (the commit stage's batch)",
+            {}, {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048})) {
     metrics.AddCallbackGauge("sakchy_queue_depth", "Reports reserved, queued or being scored", {},
                              [this] { return static_cast<double>(queue_depth()); });
     metrics.AddCallbackGauge("sakchy_queue_capacity", "Capacity of the scoring queue", {},
@@ -224,6 +239,14 @@ class PipelineImpl final : public Pipeline {
         ScoringLoop();
       });
     }
+    committer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "sakchy-commit");
+      if (auto s = MarkThreadBatch(cfg_.scoring_nice); !s) {
+        spdlog::warn("pipeline: cannot make the commit thread SCHED_BATCH at nice {}: {}",
+                     cfg_.scoring_nice, s.error().ToString());
+      }
+      CommitLoop();
+    });
     return OkStatus();
   }
 
@@ -254,7 +277,8 @@ class PipelineImpl final : public Pipeline {
     }
     {
       std::lock_guard lock(write_mu_);
-      write_queue_.push_back(Submission{std::move(reports), std::move(done), std::move(cursor)});
+      write_queue_.push_back(
+          Submission{std::move(reports), std::move(done), std::move(cursor), n <= kUrgentSubmission});
     }
     write_cv_.notify_one();
   }
@@ -275,6 +299,12 @@ class PipelineImpl final : public Pipeline {
     score_cv_.notify_all();
     for (auto& t : scorers_) t.join();
     scorers_.clear();
+    {
+      std::lock_guard lock(commit_mu_);
+      commit_stop_ = true;
+    }
+    commit_cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
     if (auto s = store_.Flush(); !s) {
       spdlog::error("pipeline: flushing the store failed: {}", s.error().ToString());
     }
@@ -326,6 +356,7 @@ class PipelineImpl final : public Pipeline {
       std::size_t i = 0;
       std::size_t released = 0;
       std::vector<Report> fresh;
+      std::vector<Report> fresh_urgent;
       for (auto& s : batch) {
         std::vector<SubmitOutcome> out;
         out.reserve(s.reports.size());
@@ -338,7 +369,7 @@ class PipelineImpl final : public Pipeline {
           } else {
             if (!res.follow_up_of.empty()) follow_ups_.Inc();
             reports[i].follow_up_of = res.follow_up_of;
-            fresh.push_back(std::move(reports[i]));
+            (s.urgent ? fresh_urgent : fresh).push_back(std::move(reports[i]));
           }
         }
         released += dups;
@@ -347,17 +378,18 @@ class PipelineImpl final : public Pipeline {
         s.done(std::move(out));
       }
       if (released) reserved_.fetch_sub(released);
-      if (!fresh.empty()) {
+      if (!fresh.empty() || !fresh_urgent.empty()) {
         // A scorer that waits for a full batch (see ScoringLoop) is woken when the queue fills
         // one, or by its linger timeout: waking it on every commit only to wait again cost a
         // context switch per group commit. An idle scorer (empty queue) is woken at once.
         bool wake = false;
         {
           std::lock_guard lock(score_mu_);
-          const std::size_t before = score_queue_.size();
+          const std::size_t before = score_queue_.size() + urgent_queue_.size();
           for (auto& r : fresh) score_queue_.push_back(std::move(r));
-          wake = before == 0 ||
-                 (before < kFullScoringBatch && score_queue_.size() >= kFullScoringBatch);
+          for (auto& r : fresh_urgent) urgent_queue_.push_back(std::move(r));
+          const std::size_t after = score_queue_.size() + urgent_queue_.size();
+          wake = before == 0 || (before < kFullScoringBatch && after >= kFullScoringBatch);
         }
         if (wake) score_cv_.notify_one();
       }
@@ -373,13 +405,23 @@ class PipelineImpl final : public Pipeline {
     return nullptr;
   }
 
-  // Moves up to kMaxScoringBatch reports into `work`, in queue order, skipping (and keeping in
-  // place) those whose event another batch, or an earlier report of this one, is scoring: the
-  // read-score-commit of one event never overlaps another. score_mu_ held.
+  // Fills `work` with up to kMaxScoringBatch reports: the priority lane first (at most
+  // kMaxUrgentPerBatch of them while bulk reports wait, so neither lane starves), then the bulk
+  // lane, each in queue order. score_mu_ held.
   void TakeBatch(std::vector<Report>& work, std::vector<std::string>& families) {
+    TakeFrom(urgent_queue_, score_queue_.empty() ? kMaxScoringBatch : kMaxUrgentPerBatch, work,
+             families);
+    TakeFrom(score_queue_, kMaxScoringBatch, work, families);
+  }
+
+  // Moves reports of `queue` into `work` until it holds `limit`, skipping (and keeping in place)
+  // those whose event another batch, or an earlier report of this one, is scoring: the
+  // read-score-commit of one event never overlaps another. score_mu_ held.
+  void TakeFrom(std::deque<Report>& queue, std::size_t limit, std::vector<Report>& work,
+                std::vector<std::string>& families) {
     std::vector<Report> deferred;
-    auto it = score_queue_.begin();
-    while (it != score_queue_.end() && work.size() < kMaxScoringBatch) {
+    auto it = queue.begin();
+    while (it != queue.end() && work.size() < limit) {
       if (const std::string* family = Family(*it)) {
         if (!busy_families_.insert(*family).second) {
           deferred.push_back(std::move(*it++));
@@ -389,10 +431,8 @@ class PipelineImpl final : public Pipeline {
       }
       work.push_back(std::move(*it++));
     }
-    score_queue_.erase(score_queue_.begin(), it);
-    for (auto r = deferred.rbegin(); r != deferred.rend(); ++r) {
-      score_queue_.push_front(std::move(*r));
-    }
+    queue.erase(queue.begin(), it);
+    for (auto r = deferred.rbegin(); r != deferred.rend(); ++r) queue.push_front(std::move(*r));
   }
 
   void FlushDeferredCounters() {
@@ -402,43 +442,119 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
-  void ScoringLoop() {
-    auto last_counter_flush = std::chrono::steady_clock::now();
-    bool counters_deferred = false;
-    std::vector<Report> work;
-    std::vector<std::string> families;
-    std::vector<Report> retry;
+  struct Threaded {
+    std::size_t item = 0;
+    bool rescored = false;  // the event was scored before (its old counters are in the item)
+  };
+
+  // A classified batch on its way to the commit stage, numbered in the order it was taken.
+  struct Job {
+    std::uint64_t seq = 0;
     std::vector<storage::ScoredBatchItem> items;
     std::vector<std::size_t> plain;  // items that are first scorings of plain reports
     std::vector<Threaded> threaded;  // items scored by ScoreThreaded, to finish after analysis
-    BatchCounters batch_counters;
+    std::vector<Report> retry;       // reports whose store read failed: queued again
+    std::vector<std::string> families;  // busy until the job is committed (see Family)
+  };
+
+  // A scoring thread: takes a batch, classifies it with one classifier snapshot, and hands it to
+  // the commit stage; it never waits for a commit unless kMaxJobsAhead batches are waiting.
+  void ScoringLoop() {
+    std::vector<Report> work;
     for (;;) {
+      Job job;
       work.clear();
-      families.clear();
-      // Counters of first scorings are deferred (written by the store with a later commit), so
-      // the batches of kCounterFlushInterval share one merge per counter key; the first batch
-      // after the interval, or kCounterFlushInterval of idleness, writes them. Reads see them
-      // either way (Store::ReadCounters); this only decides how often they reach the disk.
-      const auto now = std::chrono::steady_clock::now();
-      const bool defer = now - last_counter_flush < kCounterFlushInterval;
-      if (!defer) last_counter_flush = now;
       {
         std::unique_lock lock(score_mu_);
         for (;;) {
-          if (!score_queue_.empty() && score_queue_.size() < kFullScoringBatch) {
+          // The lanes decide the order, not the linger: a report of the priority lane waits
+          // for it too (at most kScoringLinger), so single POSTs keep their batches.
+          const std::size_t queued = score_queue_.size() + urgent_queue_.size();
+          if (queued > 0 && queued < kFullScoringBatch) {
             score_cv_.wait_for(lock, kScoringLinger, [this] {
-              return score_queue_.size() >= kFullScoringBatch || scorers_stop_;
+              return score_queue_.size() + urgent_queue_.size() >= kFullScoringBatch ||
+                     scorers_stop_;
             });
           }
-          TakeBatch(work, families);
+          TakeBatch(work, job.families);
           if (!work.empty()) break;
-          if (score_queue_.empty() && scorers_stop_) return;  // stopping and drained
+          // Stopping and drained (a batch in the commit stage may still queue a retry).
+          if (scorers_stop_ && score_queue_.empty() && urgent_queue_.empty() && in_flight_ == 0) {
+            return;
+          }
+          score_cv_.wait(lock);
+        }
+        job.seq = next_take_seq_++;
+        ++in_flight_;
+        if (!score_queue_.empty() || !urgent_queue_.empty()) score_cv_.notify_one();
+      }
+      ClassifyBatch(work, job);
+      PushJob(std::move(job));
+    }
+  }
+
+  // One ruleset for the whole batch: a reload between batches never scores a report twice.
+  void ClassifyBatch(std::vector<Report>& work, Job& job) {
+    auto classifier = classifier_();
+    job.items.reserve(work.size());
+    for (auto& report : work) {
+      auto start = std::chrono::steady_clock::now();
+      storage::ScoredBatchItem item;
+      if (!report.follow_up_of.empty() || !report.thread_key.empty()) {
+        bool rescored = false;
+        if (!ScoreThreaded(*classifier, report, item, &rescored)) {
+          job.retry.push_back(std::move(report));
+          continue;
+        }
+        if (!item.resolve_only) job.threaded.push_back({job.items.size(), rescored});
+      } else {
+        item.event = Score(*classifier, std::move(report));
+        item.first_scoring = true;  // each queued report is scored once, from its mark
+        job.plain.push_back(job.items.size());
+      }
+      score_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      job.items.push_back(std::move(item));
+    }
+  }
+
+  // Waits until the job is at most kMaxJobsAhead batches ahead of the commit stage, then hands
+  // it over. The job of the next sequence number always has room, so the stage never stalls.
+  void PushJob(Job job) {
+    {
+      std::unique_lock lock(commit_mu_);
+      room_cv_.wait(lock, [&] { return job.seq < next_commit_seq_ + kMaxJobsAhead; });
+      jobs_.emplace(job.seq, std::move(job));
+    }
+    commit_cv_.notify_one();
+  }
+
+  // The commit stage (one thread): takes the classified batches in the order they were taken,
+  // as many consecutive ones as are waiting (up to kMaxCommitReports reports), and analyses,
+  // plans, counts and commits them as one batch, so cluster state is committed in the order it
+  // was produced and the analysis of a batch sees every earlier batch committed.
+  void CommitLoop() {
+    auto last_counter_flush = std::chrono::steady_clock::now();
+    bool counters_deferred = false;
+    std::vector<Job> group;
+    for (;;) {
+      group.clear();
+      {
+        std::unique_lock lock(commit_mu_);
+        for (;;) {
+          if (!jobs_.empty() && jobs_.begin()->first == next_commit_seq_) break;
+          if (commit_stop_ && jobs_.empty()) return;  // the scorers have stopped and drained
           if (!counters_deferred) {
-            score_cv_.wait(lock);
+            commit_cv_.wait(lock);
             continue;
           }
-          if (score_cv_.wait_for(lock, kCounterFlushInterval) == std::cv_status::timeout &&
-              score_queue_.empty()) {
+          // Counters of first scorings are deferred (written by the store with a later commit),
+          // so the batches of kCounterFlushInterval share one merge per counter key; the first
+          // commit after the interval, or kCounterFlushInterval of idleness, writes them. Reads
+          // see them either way (Store::ReadCounters); this only decides how often they reach
+          // the disk.
+          if (commit_cv_.wait_for(lock, kCounterFlushInterval) == std::cv_status::timeout &&
+              (jobs_.empty() || jobs_.begin()->first != next_commit_seq_)) {
             lock.unlock();
             FlushDeferredCounters();
             counters_deferred = false;
@@ -446,102 +562,112 @@ class PipelineImpl final : public Pipeline {
             lock.lock();
           }
         }
-        if (!score_queue_.empty()) score_cv_.notify_one();
-      }
-      // One ruleset for the whole batch: a reload between batches never scores a report twice.
-      auto classifier = classifier_();
-      items.clear();
-      items.reserve(work.size());
-      retry.clear();
-      plain.clear();
-      std::vector<Alert> alerts;
-      threaded.clear();
-      for (auto& report : work) {
-        auto start = std::chrono::steady_clock::now();
-        storage::ScoredBatchItem item;
-        if (!report.follow_up_of.empty() || !report.thread_key.empty()) {
-          bool rescored = false;
-          if (!ScoreThreaded(*classifier, report, item, &rescored)) {
-            retry.push_back(std::move(report));
-            continue;
-          }
-          if (!item.resolve_only) threaded.push_back({items.size(), rescored});
-        } else {
-          item.event = Score(*classifier, std::move(report));
-          item.defer_counters = defer;
-          item.first_scoring = true;  // each queued report is scored once, from its mark
-          plain.push_back(items.size());
+        std::size_t reports = 0;
+        while (!jobs_.empty() && jobs_.begin()->first == next_commit_seq_ &&
+               (group.empty() ||
+                reports + jobs_.begin()->second.items.size() <= kMaxCommitReports)) {
+          reports += jobs_.begin()->second.items.size();
+          group.push_back(std::move(jobs_.begin()->second));
+          jobs_.erase(jobs_.begin());
+          ++next_commit_seq_;
         }
-        score_seconds_.Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        items.push_back(std::move(item));
       }
-      std::unique_lock<std::mutex> in_order;  // analyse + commit: one batch at a time
-      std::vector<Signal> signals;
-      if (hooks_.analyse) {
-        in_order = std::unique_lock(analyse_mu_);
-        signals = hooks_.analyse(items);
+      room_cv_.notify_all();
+      const auto now = std::chrono::steady_clock::now();
+      const bool defer = now - last_counter_flush < kCounterFlushInterval;
+      if (!defer) last_counter_flush = now;
+      CommitGroup(group, defer);
+      counters_deferred = defer;
+    }
+  }
+
+  // Analyses, plans, counts and commits the jobs of `group` as one batch; then releases their
+  // families and queue room and hands on what the commit made durable.
+  void CommitGroup(std::vector<Job>& group, bool defer) {
+    std::vector<storage::ScoredBatchItem> items;
+    std::vector<std::size_t> plain;
+    std::vector<Threaded> threaded;
+    if (group.size() == 1) {
+      items = std::move(group.front().items);
+      plain = std::move(group.front().plain);
+      threaded = std::move(group.front().threaded);
+    } else {
+      for (auto& job : group) {
+        const std::size_t base = items.size();
+        for (std::size_t i : job.plain) plain.push_back(base + i);
+        for (auto t : job.threaded) threaded.push_back({base + t.item, t.rescored});
+        for (auto& item : job.items) items.push_back(std::move(item));
       }
+    }
+    commit_reports_.Observe(static_cast<double>(items.size()));
+    std::vector<Alert> alerts;
+    std::vector<Signal> signals;
+    bool committed = false;
+    if (!items.empty() && !gave_up_) {
+      if (hooks_.analyse) signals = hooks_.analyse(items);
       // Alerts and counters come from the events as the analysis left them (it may add a
       // category, e.g. known_false), so the routing ticket, the counters and the stored event
       // agree and each category is counted once.
       for (std::size_t i : plain) {
         if (hooks_.plan_alerts) items[i].alerts = hooks_.plan_alerts(items[i].event);
+        items[i].defer_counters = defer;
       }
       for (const auto& t : threaded) FinishThreaded(items[t.item], t.rescored);
       for (const auto& item : items) {
         for (const auto& a : item.alerts) alerts.push_back(a);
       }
-      // The counters of the batch's first scorings are summed per key and travel with the first
-      // of them: they are committed in the same atomic write, and a first scoring is never
-      // skipped, so the sum lands exactly when the events do.
+      // The counters of the batch's first scorings are summed per key and travel with the
+      // first of them: they are committed in the same atomic write, and a first scoring is
+      // never skipped, so the sum lands exactly when the events do.
       if (!plain.empty()) {
-        batch_counters.clear();
-        for (std::size_t i : plain) counters_.Add(items[i].event, batch_counters);
-        items[plain.front()].counters = batch_counters.Deltas();
+        batch_counters_.clear();
+        for (std::size_t i : plain) counters_.Add(items[i].event, batch_counters_);
+        items[plain.front()].counters = batch_counters_.Deltas();
       }
-      bool committed = false;
-      // Retry a failed commit: the reports stay pending on disk, so nothing is lost even if the
-      // process dies here; they are re-scored after a restart.
-      for (int attempt = 0;; ++attempt) {
-        auto s = store_.CommitScored(items);
-        if (s) {
-          committed = true;
-          break;
-        }
-        score_errors_.Inc();
-        spdlog::error("pipeline: committing {} scored events failed (attempt {}): {}",
-                      items.size(), attempt + 1, s.error().ToString());
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 50 << std::min(attempt, 6))));
-        std::lock_guard lock(score_mu_);
-        if (scorers_stop_ && attempt >= 3) {
-          spdlog::error("pipeline: giving up at shutdown; {} reports stay pending on disk",
-                        items.size());
-          break;
-        }
-      }
-      if (in_order.owns_lock()) in_order.unlock();
-      scored_.Inc(items.size());
-      reserved_.fetch_sub(items.size());
-      counters_deferred = defer;
-      {
-        std::lock_guard lock(score_mu_);
-        for (const auto& f : families) busy_families_.erase(f);
+      committed = CommitWithRetry(items);
+      // A later batch's analysis built on this one: after giving up (at shutdown), nothing more
+      // is committed; those reports stay pending on disk and are scored after the restart.
+      if (!committed) gave_up_ = true;
+    }
+    if (committed) scored_.Inc(items.size());
+    reserved_.fetch_sub(items.size());
+    {
+      std::lock_guard lock(score_mu_);
+      for (auto& job : group) {
+        for (const auto& f : job.families) busy_families_.erase(f);
         // Reports whose store read failed go to the back; they stay pending on disk meanwhile.
-        for (auto& r : retry) score_queue_.push_back(std::move(r));
+        for (auto& r : job.retry) score_queue_.push_back(std::move(r));
       }
-      if (!families.empty() || !retry.empty()) score_cv_.notify_all();
-      if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
-      if (committed && !signals.empty() && hooks_.signals_committed) {
-        hooks_.signals_committed(std::move(signals));
-      }
+      in_flight_ -= group.size();
+    }
+    score_cv_.notify_all();
+    if (!committed) alerts.clear();
+    if (!alerts.empty() && hooks_.alerts_committed) hooks_.alerts_committed(std::move(alerts));
+    if (committed && !signals.empty() && hooks_.signals_committed) {
+      hooks_.signals_committed(std::move(signals));
     }
   }
 
-  struct Threaded {
-    std::size_t item = 0;
-    bool rescored = false;  // the event was scored before (its old counters are in the item)
-  };
+  // Retries a failed commit: the reports stay pending on disk, so nothing is lost even if the
+  // process dies meanwhile; they are re-scored after a restart. False when it gave up (only
+  // while stopping).
+  bool CommitWithRetry(std::span<const storage::ScoredBatchItem> items) {
+    for (int attempt = 0;; ++attempt) {
+      auto s = store_.CommitScored(items);
+      if (s) return true;
+      score_errors_.Inc();
+      spdlog::error("pipeline: committing {} scored events failed (attempt {}): {}", items.size(),
+                    attempt + 1, s.error().ToString());
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::min(5000, 50 << std::min(attempt, 6))));
+      std::lock_guard lock(score_mu_);
+      if (scorers_stop_ && attempt >= 3) {
+        spdlog::error("pipeline: giving up at shutdown; {} reports stay pending on disk",
+                      items.size());
+        return false;
+      }
+    }
+  }
 
   // Scores a report that may have follow-ups, or a follow-up (which re-scores its parent with
   // every follow-up stored so far). Reads the stored event; false when that read failed (retry
@@ -664,13 +790,26 @@ class PipelineImpl final : public Pipeline {
   bool writer_stop_ = false;
   std::thread writer_;
 
-  std::mutex analyse_mu_;  // held from hooks_.analyse until its batch is committed
   std::mutex score_mu_;
   std::condition_variable score_cv_;
-  std::deque<Report> score_queue_;
+  std::deque<Report> urgent_queue_;  // the priority lane (see kUrgentSubmission)
+  std::deque<Report> score_queue_;   // the bulk lane
   std::unordered_set<std::string> busy_families_;  // events being scored (see Family)
+  std::uint64_t next_take_seq_ = 0;  // sequence number of the next batch taken
+  std::size_t in_flight_ = 0;        // batches taken and not yet through the commit stage
   bool scorers_stop_ = false;
   std::vector<std::thread> scorers_;
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;  // the commit stage waits for its next batch
+  std::condition_variable room_cv_;    // scorers wait for room ahead of the commit stage
+  std::map<std::uint64_t, Job> jobs_;  // classified batches by sequence number
+  std::uint64_t next_commit_seq_ = 0;
+  bool commit_stop_ = false;
+  std::thread committer_;
+  // Commit thread only.
+  bool gave_up_ = false;
+  BatchCounters batch_counters_;
 
   Counter& accepted_;
   Counter& duplicates_;
@@ -682,6 +821,7 @@ class PipelineImpl final : public Pipeline {
   Histogram& write_batch_;
   Histogram& write_seconds_;
   Histogram& score_seconds_;
+  Histogram& commit_reports_;
 };
 
 }  // namespace

@@ -324,6 +324,7 @@ Service::Step Service::Configure() {
   auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options_.config_path);
   if (!cfg) return Failure{"invalid configuration", cfg.error()};
   cfg_ = std::move(*cfg);
+  if (demo) EnableDemoTipline(*demo_secrets_, cfg_);
   if (options_.listen) {
     if (auto s = ApplyListen(*options_.listen, cfg_); !s) return Failure{"invalid option", s.error()};
   }

@@ -33,15 +33,18 @@ Result<DemoSecrets> LoadOrCreateDemoSecrets() {
     if (eq == std::string::npos) continue;
     std::string key = line.substr(0, eq), value = line.substr(eq + 1);
     if (key == "webhook_secret") s.webhook_secret = value;
+    else if (key == "whatsapp_app_secret") s.whatsapp_app_secret = value;
     else if (key.rfind("token_", 0) == 0) s.tokens.emplace_back(key.substr(6), value);
   }
-  // Earlier files have no official token: it is added, the others are kept.
+  // Earlier files have no official token or WhatsApp secret: they are added, the rest is kept.
   const auto has = [&s](std::string_view role) {
     return std::any_of(s.tokens.begin(), s.tokens.end(),
                        [role](const auto& t) { return t.first == role; });
   };
   const bool complete = has("monitor") && has("analyst") && has("admin");
-  if (!s.webhook_secret.empty() && complete && has("official")) return s;
+  if (!s.webhook_secret.empty() && complete && has("official") && !s.whatsapp_app_secret.empty()) {
+    return s;
+  }
   if (s.webhook_secret.empty() || !complete) {
     s = DemoSecrets{};
     s.webhook_secret = RandomHex(32);
@@ -49,12 +52,16 @@ Result<DemoSecrets> LoadOrCreateDemoSecrets() {
       s.tokens.emplace_back(role, std::string("demo-") + role + "-" + RandomHex(12));
     }
   }
-  s.tokens.emplace_back("official", std::string("demo-official-") + RandomHex(12));
+  if (!has("official")) {
+    s.tokens.emplace_back("official", std::string("demo-official-") + RandomHex(12));
+  }
+  if (s.whatsapp_app_secret.empty()) s.whatsapp_app_secret = RandomHex(32);
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "# Demo secrets of `sakchy serve` without --config. Delete this file to rotate them.\n";
     out << "webhook_secret=" << s.webhook_secret << "\n";
+    out << "whatsapp_app_secret=" << s.whatsapp_app_secret << "\n";
     for (const auto& [role, token] : s.tokens) out << "token_" << role << "=" << token << "\n";
     if (!out) return MakeError(ErrorCode::kIo, "cannot write " + tmp);
   }
@@ -62,6 +69,22 @@ Result<DemoSecrets> LoadOrCreateDemoSecrets() {
   std::filesystem::rename(tmp, path, ec);
   if (ec) return MakeError(ErrorCode::kIo, "cannot write " + path + ": " + ec.message());
   return s;
+}
+
+void EnableDemoTipline(const DemoSecrets& secrets, config::Config& cfg) {
+  if (!cfg.whatsapp.enabled) {
+    cfg.whatsapp.enabled = true;
+    cfg.whatsapp.verify_token = secrets.webhook_secret + "-verify";
+    cfg.whatsapp.app_secret = secrets.whatsapp_app_secret;
+    cfg.whatsapp.access_token = "demo";
+    cfg.whatsapp.phone_number_id = kDemoWhatsAppPhoneId;
+    cfg.whatsapp.api_base = kDemoWhatsAppApi;
+    cfg.whatsapp.origin = "demo mode (no --config)";
+  }
+  if (!cfg.replies.enabled) {
+    cfg.replies.enabled = true;
+    cfg.replies.origin = "demo mode (no --config)";
+  }
 }
 
 Status ApplyListen(const std::string& listen, config::Config& cfg) {

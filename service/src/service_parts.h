@@ -22,9 +22,18 @@ inline constexpr const char* kDemoDir = "./var";
 inline constexpr const char* kDemoOfficialAreas = "KG-O+KG-GO";
 struct DemoSecrets {
   std::string webhook_secret;
+  std::string whatsapp_app_secret;  // signs the demo's WhatsApp webhook calls (run.sh)
   std::vector<std::pair<std::string, std::string>> tokens;  // role, token
 };
 
+// The demo's stand-in for WhatsApp's Graph API: run.sh serves it on this loopback address and
+// prints each message Sakchy sends there, so the first run shows a reporter being answered.
+inline constexpr const char* kDemoWhatsAppApi = "http://127.0.0.1:8098/v21.0";
+inline constexpr const char* kDemoWhatsAppPhoneId = "100000000000001";
+
+// Demo mode only: a WhatsApp tipline whose Graph API is kDemoWhatsAppApi, and replies to
+// reporters, unless the configuration already has them.
+void EnableDemoTipline(const DemoSecrets& secrets, config::Config& cfg);
 
 // Reads the demo secrets under kDemoDir, or creates them (mode 0600).
 Result<DemoSecrets> LoadOrCreateDemoSecrets();

@@ -32,7 +32,9 @@ class FakeClassifier final : public classifier::Classifier {
   classifier::Classification Classify(std::string_view text) const override {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return !paused_; });
+      const bool slow = text.find("slow") != std::string_view::npos;
+      ++entered_;
+      cv_.wait(lock, [this, slow] { return !paused_ && !(slow && hold_slow_); });
       ++calls_;
     }
     classifier::Classification c;
@@ -63,6 +65,18 @@ class FakeClassifier final : public classifier::Classifier {
     }
     cv_.notify_all();
   }
+  // While held, texts containing "slow" wait in Classify (other texts do not).
+  void HoldSlow(bool h) {
+    {
+      std::lock_guard lock(mu_);
+      hold_slow_ = h;
+    }
+    cv_.notify_all();
+  }
+  int entered() const {  // calls that reached Classify, held or not
+    std::lock_guard lock(mu_);
+    return entered_;
+  }
   int calls() const {
     std::lock_guard lock(mu_);
     return calls_;
@@ -73,7 +87,9 @@ class FakeClassifier final : public classifier::Classifier {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   bool paused_ = false;
+  bool hold_slow_ = false;
   mutable int calls_ = 0;
+  mutable int entered_ = 0;
 };
 
 class PipelineTest : public ::testing::Test {
@@ -111,7 +127,10 @@ class PipelineTest : public ::testing::Test {
     };
     hooks.alerts_committed = [this](std::vector<Alert> a) {
       std::lock_guard lock(mu_);
-      for (auto& x : a) committed_.push_back(x);
+      for (auto& x : a) {
+        committed_.push_back(x);
+        depth_at_alert_[x.event_id] = pipeline_->queue_depth();
+      }
     };
     auto fake = classifier_;
     pipeline_ = Pipeline::Create(*store_, cfg_, areas_, [fake] { return fake; }, std::move(hooks),
@@ -146,6 +165,7 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<Pipeline> pipeline_;
   std::mutex mu_;
   std::vector<Alert> committed_;
+  std::map<std::string, std::size_t> depth_at_alert_;  // event id -> queue depth at its alert
 };
 
 TEST_F(PipelineTest, AcceptedReportIsOnDiskBeforeTheCallbackAndGetsScored) {
@@ -317,6 +337,116 @@ TEST_F(PipelineTest, ABacklogIsCountedExactlyOnce) {
   EXPECT_EQ((*counters)[0].values.at("total"), 3000);
   EXPECT_EQ((*counters)[0].values.at("severity:high"), 1000);
   ASSERT_TRUE(WaitFor([&] { return *store_->CountPending() == 0; })) << "written once idle";
+  pipeline_->Stop();
+}
+
+TEST_F(PipelineTest, ClassificationOfTheNextBatchOverlapsTheCommitStage) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool open = false;
+  int analysed = 0;
+  PipelineHooks hooks;
+  hooks.analyse = [&](std::span<storage::ScoredBatchItem>) {
+    std::unique_lock lock(m);
+    ++analysed;
+    cv.wait(lock, [&] { return open; });
+    return std::vector<Signal>{};
+  };
+  cfg_.queue_capacity = 100;
+  auto fake = classifier_;
+  pipeline_ = Pipeline::Create(*store_, cfg_, areas_, [fake] { return fake; }, std::move(hooks),
+                               clock_, metrics_);
+  ASSERT_OK(pipeline_->Start());
+  auto first = SubmitSync({R("riot first")});
+  ASSERT_OK(first);
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(m);
+    return analysed == 1;
+  }));
+  // The commit stage holds the first batch; the scoring thread classifies the next one anyway.
+  auto next = SubmitSync({R("riot second"), R("calm third")});
+  ASSERT_OK(next);
+  EXPECT_TRUE(WaitFor([&] { return classifier_->calls() == 3; }))
+      << "classification waited for the commit of the previous batch";
+  EXPECT_FALSE(Scored((*first)[0].id));
+  {
+    std::lock_guard lock(m);
+    open = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  for (const auto& o : *next) EXPECT_TRUE(Scored(o.id));
+  EXPECT_TRUE(Scored((*first)[0].id));
+  pipeline_->Stop();
+  pipeline_.reset();
+}
+
+TEST_F(PipelineTest, TwoScoringThreadsClassifyInParallelAndCommitInTheOrderTaken) {
+  std::mutex m;
+  std::vector<std::string> analysed;  // texts, in the order the commit stage saw them
+  PipelineHooks hooks;
+  hooks.analyse = [&](std::span<storage::ScoredBatchItem> items) {
+    std::lock_guard lock(m);
+    for (const auto& item : items) analysed.push_back(item.event.report.text);
+    return std::vector<Signal>{};
+  };
+  cfg_.queue_capacity = 100;
+  cfg_.scoring_threads = 2;
+  auto fake = classifier_;
+  pipeline_ = Pipeline::Create(*store_, cfg_, areas_, [fake] { return fake; }, std::move(hooks),
+                               clock_, metrics_);
+  ASSERT_OK(pipeline_->Start());
+  classifier_->HoldSlow(true);
+  ASSERT_OK(SubmitSync({R("slow riot")}));  // one scoring thread takes it and waits
+  ASSERT_TRUE(WaitFor([&] { return classifier_->entered() == 1; }));
+  auto fast = SubmitSync({R("fast riot")});
+  ASSERT_OK(fast);
+  // The other thread classifies the later batch meanwhile...
+  EXPECT_TRUE(WaitFor([&] { return classifier_->calls() == 1; }));
+  // ...but its batch waits for the earlier one: cluster state is committed in order.
+  EXPECT_FALSE(Scored((*fast)[0].id));
+  {
+    std::lock_guard lock(m);
+    EXPECT_TRUE(analysed.empty());
+  }
+  classifier_->HoldSlow(false);
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  {
+    std::lock_guard lock(m);
+    EXPECT_EQ(analysed, (std::vector<std::string>{"slow riot", "fast riot"}));
+  }
+  pipeline_->Stop();
+  pipeline_.reset();
+}
+
+TEST_F(PipelineTest, AReportSubmittedAloneIsScoredAndAlertedAheadOfABulkBacklog) {
+  MakePipeline(/*capacity=*/20000);
+  ASSERT_OK(pipeline_->Start());
+  classifier_->Pause(true);  // a bulk backlog builds up
+  for (int i = 0; i < 10; ++i) {
+    std::vector<Report> bulk;
+    for (int k = 0; k < 1000; ++k) bulk.push_back(R("calm bulk report"));
+    ASSERT_OK(SubmitSync(std::move(bulk)));
+  }
+  auto urgent = SubmitSync({R("armed men at the riot")});
+  ASSERT_OK(urgent);
+  const std::string id = (*urgent)[0].id;
+  classifier_->Pause(false);
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard lock(mu_);
+    return depth_at_alert_.count(id) == 1;
+  }, std::chrono::seconds(30)));
+  {
+    std::lock_guard lock(mu_);
+    // Scored in one of the first batches, its alert committed with it, while the backlog of
+    // 10,000 bulk reports was still queued (at most two commit groups of 1,024 before it).
+    EXPECT_GT(depth_at_alert_.at(id), 7000u);
+  }
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }, std::chrono::seconds(60)));
+  auto counters = store_->ReadCounters("KG", storage::Resolution::kHour, 0, clock_.NowMs() + 86400000);
+  ASSERT_OK(counters);
+  ASSERT_EQ(counters->size(), 1u);
+  EXPECT_EQ((*counters)[0].values.at("total"), 10001);
   pipeline_->Stop();
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // The intake-to-storage pipeline shared by every channel:
-//   Submit() -> group commit to the store (durable) -> bounded scoring queue -> classify ->
-//   one atomic commit of event + counters + planned alerts -> hand alerts to delivery.
+//   Submit() -> group commit to the store (durable) -> bounded scoring queue (a priority lane
+//   for small submissions, a bulk lane) -> classify (pipeline.scoring_threads, in parallel) ->
+//   commit stage (one thread, batches in the order taken): analyse, plan alerts, count, one
+//   atomic commit of events + counters + planned alerts -> hand alerts to delivery.
+// Classification of the next batches overlaps the analysis and commit of the previous one.
 // A report is on disk before Submit()'s callback reports it accepted. The scoring queue is bounded:
 // Submit() refuses (kResourceExhausted, nothing stored) when it has no room, so callers push back
 // (HTTP 503 + Retry-After) instead of losing or buffering without bound.
@@ -38,19 +41,21 @@ using ClassifierProvider = std::function<std::shared_ptr<const classifier::Class
 // A follow-up (Report::follow_up_of) re-scores its parent event on the text with every follow-up
 // stored so far: the hooks then see the parent again, with follow_ups_scored > 0.
 struct PipelineHooks {
-  // Alerts for a scored event; called on a scoring thread before the commit, after `analyse`
+  // Alerts for a scored event; called on the commit thread before the commit, after `analyse`
   // (so it sees the categories analysis added). May be empty. For a re-scored event, alerts
   // whose idempotency key the event already has are dropped.
   std::function<std::vector<Alert>(const Event&)> plan_alerts;
-  // Alerts durably committed with their events; called on a scoring thread after the commit.
+  // Alerts durably committed with their events; called on the commit thread after the commit.
   std::function<void(std::vector<Alert>)> alerts_committed;
-  // Stateful analysis of a scored batch (the rumour-cluster stage): called on a scoring thread
-  // before the commit, before alerts are planned and counters computed; may add records to the
-  // items (committed atomically with them) and categories to their events (planned, counted
-  // and stored with them), and returns signals. Calls and their commits are serialised across
-  // scoring threads, so state is committed in the order it was produced. May be empty.
+  // Stateful analysis of a scored batch (the rumour-cluster stage): called on the commit
+  // thread before the commit, before alerts are planned and counters computed; may add records
+  // to the items (committed atomically with them) and categories to their events (planned,
+  // counted and stored with them), and returns signals. Each call's batch is committed before
+  // the next call (one thread does both, batches in the order they were taken), so state is
+  // committed in the order it was produced and a call sees every earlier batch committed.
+  // May be empty.
   std::function<std::vector<Signal>(std::span<storage::ScoredBatchItem>)> analyse;
-  // The signals `analyse` returned, once their batch is committed; on a scoring thread.
+  // The signals `analyse` returned, once their batch is committed; on the commit thread.
   std::function<void(std::vector<Signal>)> signals_committed;
 };
 
@@ -69,8 +74,8 @@ class Pipeline {
                                           ClassifierProvider classifier, PipelineHooks hooks,
                                           const Clock& clock, MetricsRegistry& metrics);
 
-  // Starts the writer and scoring threads and re-queues every report stored but not yet scored
-  // (after a crash). Fails if the store cannot be read.
+  // Starts the writer, scoring and commit threads and re-queues every report stored but not
+  // yet scored (after a crash). Fails if the store cannot be read.
   [[nodiscard]] virtual Status Start() = 0;
 
   // Stores `reports` (ids are assigned here; received_at set from the clock, observed_at defaults
@@ -78,7 +83,8 @@ class Pipeline {
   // of each report and whether it was a duplicate; or an error: kResourceExhausted (queue full),
   // kUnavailable (stopping), or the store's error. On error nothing of the call was stored.
   // `cursor` (a pull source's new position) is written in the same atomic batch as the reports,
-  // so it is durable exactly when they are.
+  // so it is durable exactly when they are. A submission of at most 4 reports (a single POST,
+  // an SMS) is scored in the priority lane, ahead of queued bulk reports.
   virtual void Submit(std::vector<Report> reports, SubmitCallback done,
                       std::optional<storage::CursorUpdate> cursor) = 0;
   void Submit(std::vector<Report> reports, SubmitCallback done) {
