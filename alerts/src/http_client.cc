@@ -12,7 +12,6 @@ namespace {
 
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
-namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
@@ -23,6 +22,14 @@ std::optional<TimeMs> ParseRetryAfter(std::string_view value) {
     seconds = seconds * 10 + (c - '0');
   }
   return seconds * 1000;
+}
+
+std::optional<std::string_view> FindHeader(const outbound::Headers& headers,
+                                           std::string_view name) {
+  for (const auto& [field, value] : headers) {
+    if (boost::beast::iequals(field, name)) return std::string_view(value);
+  }
+  return std::nullopt;
 }
 
 Outcome ClassifyStatus(const outbound::Response& res) {
@@ -79,14 +86,6 @@ std::string DescribeError(const outbound::Failure& f, std::int64_t timeout_ms) {
     return "cannot resolve host";
   }
   return std::string(StageName(f.stage)) + ": " + f.ec.message();
-}
-
-std::optional<std::string_view> FindHeader(const outbound::Headers& headers,
-                                           std::string_view name) {
-  for (const auto& [field, value] : headers) {
-    if (boost::beast::iequals(field, name)) return std::string_view(value);
-  }
-  return std::nullopt;
 }
 
 }  // namespace
