@@ -34,7 +34,7 @@ using sakchy::testing::ScriptedResponse;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-tl::expected<Response, Failure> Run(Request request, Options options) {
+tl::expected<Response, Failure> FetchNow(Request request, Options options) {
   net::io_context io;
   auto future = net::co_spawn(io, Fetch(std::move(request), options), net::use_future);
   io.run();
@@ -89,7 +89,7 @@ TEST(OutboundFetch, SendsMethodHeadersAndBodyOnAFreshConnection) {
   req.headers = {{"Content-Type", "application/json"}, {"X-Token", "t"}};
   req.body = R"({"k":1})";
   Options options;
-  auto res = Run(req, options);
+  auto res = FetchNow(req, options);
   ASSERT_TRUE(res.has_value()) << static_cast<int>(res.error().stage);
   EXPECT_EQ(res->status, 201u);
   EXPECT_EQ(res->reason, "Created");
@@ -107,7 +107,7 @@ TEST(OutboundFetch, SendsMethodHeadersAndBodyOnAFreshConnection) {
   EXPECT_EQ(sent.headers.at("connection"), "close");
   EXPECT_EQ(sent.headers.at("host"), "127.0.0.1:" + std::to_string(server.port()));
 
-  auto get = Run(Get(server.url("/")), options);
+  auto get = FetchNow(Get(server.url("/")), options);
   ASSERT_TRUE(get.has_value());
   EXPECT_EQ(server.requests().back().method, "GET");
   EXPECT_EQ(server.requests().back().headers.count("content-length"), 0u);
@@ -125,25 +125,25 @@ TEST(OutboundFetch, RedirectsOnlyWithAPolicy) {
     return ScriptedResponse{302, {{"Location", "/final"}}, "moved", {}};
   });
   Options options;
-  auto plain = Run(Get(server.url("/start")), options);
+  auto plain = FetchNow(Get(server.url("/start")), options);
   ASSERT_TRUE(plain.has_value());
   EXPECT_EQ(plain->status, 302u);
   EXPECT_EQ(HeaderValue(plain->headers, "Location"), "/final");
   EXPECT_EQ(server.count(), 1u);
 
   options.redirects = RedirectPolicy{2};
-  auto followed = Run(Get(server.url("/start")), options);
+  auto followed = FetchNow(Get(server.url("/start")), options);
   ASSERT_TRUE(followed.has_value());
   EXPECT_EQ(followed->status, 200u);
   EXPECT_EQ(followed->body, "done");
   EXPECT_EQ(followed->final_url, server.url("/final"));
 
-  auto loop = Run(Get(server.url("/loop")), options);
+  auto loop = FetchNow(Get(server.url("/loop")), options);
   ASSERT_FALSE(loop.has_value());
   EXPECT_EQ(loop.error().stage, Failure::Stage::kTooManyRedirects);
   EXPECT_EQ(loop.error().limit, 2u);
 
-  auto down = Run(Get(server.url("/down")), options);
+  auto down = FetchNow(Get(server.url("/down")), options);
   ASSERT_FALSE(down.has_value());
   EXPECT_EQ(down.error().stage, Failure::Stage::kRedirectScheme);
   EXPECT_EQ(down.error().location, "ftp://example.org/");
@@ -163,7 +163,7 @@ TEST(OutboundFetch, ARedirectToAnotherOriginDropsCredentials) {
                  {"Accept", "text/plain"}};
   Options options;
   options.redirects = RedirectPolicy{};
-  ASSERT_TRUE(Run(req, options).has_value());
+  ASSERT_TRUE(FetchNow(req, options).has_value());
   ASSERT_EQ(other.count(), 1u);
   const auto landed = other.requests()[0];
   EXPECT_EQ(landed.headers.count("authorization"), 0u);
@@ -185,7 +185,7 @@ TEST(OutboundFetch, TheAddressFilterRefusesBeforeAnythingIsSent) {
   const AddressFilter internal_refused;
   Options options;
   options.targets = &internal_refused;
-  auto direct = Run(Get(server.url("/")), options);
+  auto direct = FetchNow(Get(server.url("/")), options);
   ASSERT_FALSE(direct.has_value());
   EXPECT_EQ(direct.error().stage, Failure::Stage::kRefused);
   EXPECT_EQ(direct.error().detail,
@@ -196,7 +196,7 @@ TEST(OutboundFetch, TheAddressFilterRefusesBeforeAnythingIsSent) {
   const AddressFilter loopback = AddressFilter::FromCidrs({"127.0.0.1/32"}).value();
   options.targets = &loopback;
   options.redirects = RedirectPolicy{};
-  auto redirected = Run(Get(server.url("/meta")), options);
+  auto redirected = FetchNow(Get(server.url("/meta")), options);
   ASSERT_FALSE(redirected.has_value());
   EXPECT_EQ(redirected.error().stage, Failure::Stage::kRefused);
   EXPECT_THAT(redirected.error().detail, HasSubstr("169.254.169.254 is a link-local address"));
@@ -210,14 +210,14 @@ TEST(OutboundFetch, OversizedBodiesAreRefusedOrTruncated) {
   });
   Options options;
   options.max_body_bytes = 1000;
-  auto refused = Run(Get(server.url("/")), options);
+  auto refused = FetchNow(Get(server.url("/")), options);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().stage, Failure::Stage::kBodyLimit);
   EXPECT_EQ(refused.error().limit, 1000u);
   EXPECT_TRUE(refused.error().sent);
 
   options.oversize = OversizeBody::kTruncate;
-  auto truncated = Run(Get(server.url("/")), options);
+  auto truncated = FetchNow(Get(server.url("/")), options);
   ASSERT_TRUE(truncated.has_value());
   EXPECT_EQ(truncated->status, 500u);
   EXPECT_TRUE(truncated->body_truncated);
@@ -229,13 +229,13 @@ TEST(OutboundFetch, OversizedHeadersAreRefused) {
     return ScriptedResponse{200, {{"X-Big", std::string(20'000, 'h')}}, "", {}};
   });
   Options options;  // 8 KiB of headers by default
-  auto res = Run(Get(server.url("/")), options);
+  auto res = FetchNow(Get(server.url("/")), options);
   ASSERT_FALSE(res.has_value());
   EXPECT_EQ(res.error().stage, Failure::Stage::kHeaderLimit);
   EXPECT_EQ(res.error().limit, 8u * 1024);
 
   options.max_header_bytes = 64 * 1024;
-  EXPECT_TRUE(Run(Get(server.url("/")), options).has_value());
+  EXPECT_TRUE(FetchNow(Get(server.url("/")), options).has_value());
 }
 
 TEST(OutboundFetch, FailuresNameTheirStage) {
@@ -245,7 +245,7 @@ TEST(OutboundFetch, FailuresNameTheirStage) {
   Options options;
   options.timeout_ms = 200;
   const auto started = std::chrono::steady_clock::now();
-  auto timeout = Run(Get(slow.url("/slow")), options);
+  auto timeout = FetchNow(Get(slow.url("/slow")), options);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2000));
   ASSERT_FALSE(timeout.has_value());
   EXPECT_TRUE(timeout.error().timed_out);
@@ -258,7 +258,7 @@ TEST(OutboundFetch, FailuresNameTheirStage) {
     dead_url = gone.url("/bot123:SECRET/x");
   }
   options.timeout_ms = 2000;
-  auto refused = Run(Get(dead_url), options);
+  auto refused = FetchNow(Get(dead_url), options);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().stage, Failure::Stage::kConnect);
   EXPECT_EQ(refused.error().ec, net::error::connection_refused);
@@ -336,7 +336,7 @@ TEST(OutboundFetch, HttpsVerifiesTheCertificateAndTheName) {
     ASSERT_OK(ConfigureClientTls(tls, cert.cert_file));
     Options options;
     options.tls = &tls;
-    auto res = Run(Get("https://localhost:" + std::to_string(server.port()) + "/"), options);
+    auto res = FetchNow(Get("https://localhost:" + std::to_string(server.port()) + "/"), options);
     ASSERT_TRUE(res.has_value()) << res.error().ec.message();
     EXPECT_EQ(res->body, "secure");
   }
@@ -347,7 +347,7 @@ TEST(OutboundFetch, HttpsVerifiesTheCertificateAndTheName) {
     Options options;
     options.tls = &tls;
     // Trusted certificate, wrong name: 127.0.0.1 is not "localhost".
-    auto res = Run(Get("https://127.0.0.1:" + std::to_string(server.port()) + "/"), options);
+    auto res = FetchNow(Get("https://127.0.0.1:" + std::to_string(server.port()) + "/"), options);
     ASSERT_FALSE(res.has_value());
     EXPECT_EQ(res.error().stage, Failure::Stage::kTls);
     EXPECT_FALSE(res.error().sent);
@@ -358,12 +358,12 @@ TEST(OutboundFetch, HttpsVerifiesTheCertificateAndTheName) {
     ASSERT_OK(ConfigureClientTls(tls));  // the system store does not know the test certificate
     Options options;
     options.tls = &tls;
-    auto res = Run(Get("https://localhost:" + std::to_string(server.port()) + "/"), options);
+    auto res = FetchNow(Get("https://localhost:" + std::to_string(server.port()) + "/"), options);
     ASSERT_FALSE(res.has_value());
     EXPECT_EQ(res.error().stage, Failure::Stage::kTls);
   }
   Options no_context;
-  auto res = Run(Get("https://localhost:1/"), no_context);
+  auto res = FetchNow(Get("https://localhost:1/"), no_context);
   ASSERT_FALSE(res.has_value());
   EXPECT_EQ(res.error().stage, Failure::Stage::kTls);
   EXPECT_EQ(res.error().detail, "no TLS context");
