@@ -1,17 +1,14 @@
 #include "alerts/engine.h"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "alerts/contacts.h"
@@ -31,6 +28,7 @@
 #include "core/language.h"
 #include "core/id.h"
 #include "core/json_text.h"
+#include "core/periodic_worker.h"
 #include "alerts/templates.h"
 #include "render.h"
 #include "reply_desk.h"
@@ -134,9 +132,14 @@ class EngineImpl final : public Engine {
       spdlog::info("alerts: routing {} events left from before the restart", tickets.size());
       Committed(std::move(tickets));
     }
-    ticker_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "sakchy-alerts");
-      TickLoop();
+    // Asks the state thread to look at the clock every kTickEvery (one tick queued at a time).
+    ticker_.Start("sakchy-alerts", kTickEvery, PeriodicWorker::FirstRun::kAfterInterval, [this] {
+      if (tick_scheduled_.exchange(true)) return;
+      auto tick = [this] {
+        tick_scheduled_ = false;
+        router_.Tick(clock_.NowMs());
+      };
+      dispatcher_->Post(tick);
     });
     if (cfg_.channels.telegram) {
       acks_.StartTelegram([this](const AckRequest& request) { return Acknowledge(request); });
@@ -145,12 +148,7 @@ class EngineImpl final : public Engine {
   }
 
   void Stop() override {
-    {
-      std::lock_guard lock(tick_mu_);
-      stopping_ = true;
-    }
-    tick_cv_.notify_all();
-    if (ticker_.joinable()) ticker_.join();
+    ticker_.Stop();
     acks_.Stop();
     if (dispatcher_) dispatcher_->Stop();
   }
@@ -304,21 +302,6 @@ class EngineImpl final : public Engine {
     return future.get();
   }
 
-  // Ticker thread: asks the state thread to look at the clock every kTickEvery.
-  void TickLoop() {
-    std::unique_lock lock(tick_mu_);
-    while (!stopping_) {
-      tick_cv_.wait_for(lock, kTickEvery);
-      if (stopping_) break;
-      if (tick_scheduled_.exchange(true)) continue;
-      auto tick = [this] {
-        tick_scheduled_ = false;
-        router_.Tick(clock_.NowMs());
-      };
-      dispatcher_->Post(tick);
-    }
-  }
-
   storage::Store& store_;
   const config::AlertsConfig cfg_;
   const config::AreaTree& areas_;
@@ -335,11 +318,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<Dispatcher> dispatcher_;
   Counter& planned_;
 
-  std::mutex tick_mu_;
-  std::condition_variable tick_cv_;
-  bool stopping_ = false;
   std::atomic<bool> tick_scheduled_{false};
-  std::thread ticker_;
+  PeriodicWorker ticker_;  // stopped (in Stop or here) before the members its task uses go
 
   // State thread (and Start).
   std::unique_ptr<ReplyDesk> replies_;  // set before Start; used on the state thread

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "api_util.h"
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 #include "service/backup.h"
 #include "storage/audit.h"
 #include "service/export.h"
@@ -19,6 +19,11 @@
 #include "core/time.h"
 
 namespace sakchy::service {
+
+using analytics::AreaTension;
+using analytics::RaisedSpike;
+using analytics::TensionModel;
+using analytics::TensionPoint;
 
 namespace net = boost::asio;
 namespace json = boost::json;

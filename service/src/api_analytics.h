@@ -16,7 +16,7 @@
 #include "service/auth.h"
 #include "service/http.h"
 #include "service/export.h"
-#include "service/tension.h"
+#include "analytics/tension.h"
 #include "service/trends.h"
 
 namespace sakchy::service {
@@ -40,7 +40,7 @@ class AnalyticsApi {
   boost::asio::awaitable<HttpResponse> Audit(HttpRequest request);
 
  private:
-  const TensionModel& Model() const;
+  const analytics::TensionModel& Model() const;
   ExportContext Context() const;
   // A slot for one more export of `token` (released when the returned value goes), or null
   // when the token has ApiDeps::max_exports_per_token running.

@@ -52,21 +52,6 @@ bool MatchPath(std::string_view pattern, std::string_view path, std::string* par
 }
 
 
-// Endpoints without a bearer token (no data, or their own authentication); role unused.
-constexpr Endpoint kOpenEndpoints[] = {
-    {"GET", "/healthz", Role::kMonitor},
-    {"GET", "/readyz", Role::kMonitor},
-    {"GET", "/v1/ingest/kannel", Role::kMonitor},
-    {"GET", "/v1/alerts/dlr", Role::kMonitor},
-    {"POST", "/v1/alerts/dlr", Role::kMonitor},
-    {"POST", "/v1/ingest/kannel", Role::kMonitor},
-    {"GET", "/v1/ingest/whatsapp", Role::kMonitor},
-    {"POST", "/v1/ingest/whatsapp", Role::kMonitor},
-    {"GET", "/v1/public/answers", Role::kMonitor},
-    {"GET", "/v1/public/answers.atom", Role::kMonitor},
-    {"GET", "/openapi.json", Role::kMonitor},
-    {"GET", "/problems/{name}", Role::kMonitor},
-};
 
 }  // namespace
 
@@ -116,25 +101,47 @@ std::span<const Endpoint> Api::Endpoints() {
   return kEndpoints;
 }
 
-std::span<const Endpoint> Api::OpenEndpoints() { return kOpenEndpoints; }
 
 // Paths that answer without a bearer token: no data, their own authentication (Kannel's shared
 // secret, WhatsApp's signature, the per-alert token of a delivery report), or public by design
 // (the published verified answers). Matched before the endpoint table; the intake and delivery
-// paths exist only when their feature is on.
-const Api::OpenRoute* Api::FindOpenRoute(std::string_view path) const {
+// paths exist only when their feature is on. `methods` are the methods served (documented in
+// docs/openapi.json); `allow`, when not empty, is what the router admits (GET implies HEAD
+// where the handler answers HEAD); empty: the handler checks the method itself.
+std::span<const Api::OpenRoute> Api::OpenRoutes() {
   static constexpr OpenRoute kOpenRoutes[] = {
-      {"/healthz", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnHealthz},
-      {"/readyz", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnReadyz},
-      {"/openapi.json", "GET", OpenRoute::Needs::kNothing, &Api::OnOpenApi},
-      {"/v1/ingest/kannel", "GET, POST", OpenRoute::Needs::kKannel, &Api::KannelMo},
-      {"/v1/ingest/whatsapp", "", OpenRoute::Needs::kWhatsApp, &Api::WhatsAppRoute},
-      {"/v1/public/answers", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswers},
-      {"/v1/public/answers.atom", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswersAtom},
-      {"/v1/alerts/dlr", "", OpenRoute::Needs::kAlerts, &Api::AlertsDlr},
-      {"/problems/{name}", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnProblemPage},
+      {"/healthz", "GET", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnHealthz},
+      {"/readyz", "GET", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnReadyz},
+      {"/openapi.json", "GET", "GET", OpenRoute::Needs::kNothing, &Api::OnOpenApi},
+      {"/v1/ingest/kannel", "GET, POST", "GET, POST", OpenRoute::Needs::kKannel, &Api::KannelMo},
+      {"/v1/ingest/whatsapp", "GET, POST", "", OpenRoute::Needs::kWhatsApp, &Api::WhatsAppRoute},
+      {"/v1/public/answers", "GET", "GET", OpenRoute::Needs::kNothing, &Api::OnPublicAnswers},
+      {"/v1/public/answers.atom", "GET", "GET", OpenRoute::Needs::kNothing,
+       &Api::OnPublicAnswersAtom},
+      {"/v1/alerts/dlr", "GET, POST", "", OpenRoute::Needs::kAlerts, &Api::AlertsDlr},
+      {"/problems/{name}", "GET", "GET, HEAD", OpenRoute::Needs::kNothing, &Api::OnProblemPage},
   };
-  for (const auto& r : kOpenRoutes) {
+  return kOpenRoutes;
+}
+
+// The open routes as (method, path) rows, for the OpenAPI document's test.
+std::vector<Endpoint> Api::OpenEndpoints() {
+  std::vector<Endpoint> out;
+  for (const auto& r : OpenRoutes()) {
+    std::string_view methods = r.methods;
+    while (!methods.empty()) {
+      const auto comma = methods.find(',');
+      std::string_view one = methods.substr(0, comma);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      out.push_back(Endpoint{one, r.path, config::Role::kMonitor});
+      methods = comma == std::string_view::npos ? std::string_view() : methods.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
+const Api::OpenRoute* Api::FindOpenRoute(std::string_view path) const {
+  for (const auto& r : OpenRoutes()) {
     std::string param;
     if (r.path != path && (r.path.find('{') == std::string_view::npos ||
                            !MatchPath(r.path, path, &param))) {

@@ -10,7 +10,7 @@
 #include "core/id.h"
 #include "core/json_text.h"
 #include "core/local_time.h"
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 
 namespace sakchy::service {
 

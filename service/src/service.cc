@@ -36,7 +36,7 @@
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
 #include "service/area_shapes.h"
-#include "service/area_tension.h"
+#include "analytics/area_tension.h"
 #include "service/retention_sweeper.h"
 #include "service/stream_hub.h"
 #include "logging.h"
@@ -262,7 +262,7 @@ class Service {
   std::optional<StoreCursorReader> cursors_;
   ingest::sources::SourceManager sources_;
   std::optional<AreaShapes> shapes_;
-  std::optional<AreaTension> tension_;
+  std::optional<analytics::AreaTension> tension_;
   std::optional<RetentionSweeper> retention_;
   std::atomic<bool> ready_{false};
   std::optional<net::io_context> io_;

@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -149,39 +148,20 @@ Status StreamHub::Start() {
     if (!newest) return tl::unexpected(newest.error());
     last_alert_id_ = newest->empty() ? std::string() : newest->front().id;
   }
-  {
-    std::lock_guard lock(stop_mu_);
-    stopping_ = false;
-  }
-  poller_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "sakchy-stream");
-    PollLoop();
-  });
+  poller_.Start("sakchy-stream",
+                 options_.poll_interval,
+                 PeriodicWorker::FirstRun::kAfterInterval, [this] {
+                   // Also with nobody listening: the starting point moves on, so a new
+                   // subscriber gets only what is created after it subscribed (it reads the
+                   // rest through GET /v1/alerts).
+                   if (auto s = PollOnce(); !s) {
+                     spdlog::warn("stream: reading new alerts failed: {}", s.error().ToString());
+                   }
+                 });
   return OkStatus();
 }
 
-void StreamHub::Stop() {
-  {
-    std::lock_guard lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
-}
-
-void StreamHub::PollLoop() {
-  std::unique_lock lock(stop_mu_);
-  while (!stopping_) {
-    if (stop_cv_.wait_for(lock, options_.poll_interval, [this] { return stopping_; })) break;
-    lock.unlock();
-    // Also with nobody listening: the starting point moves on, so a new subscriber gets only
-    // what is created after it subscribed (it reads the rest through GET /v1/alerts).
-    if (auto s = PollOnce(); !s) {
-      spdlog::warn("stream: reading new alerts failed: {}", s.error().ToString());
-    }
-    lock.lock();
-  }
-}
+void StreamHub::Stop() { poller_.Stop(); }
 
 Status StreamHub::PollOnce() {
   std::lock_guard poll_lock(poll_mu_);

@@ -183,7 +183,7 @@ tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
 }
 
 std::string RenderTrends(const TrendsQuery& q, std::span<const storage::CounterTable> tables,
-                         const TensionModel& model, const config::AreaTree& areas) {
+                         const analytics::TensionModel& model, const config::AreaTree& areas) {
   const auto& f = q.filter;
   const TimeMs step = storage::ResolutionMs(q.resolution);
 

@@ -173,8 +173,11 @@ TEST_F(VkSourceTest, RequestsWithOneTokenAreAtMostThreePerSecond) {
                       std::chrono::seconds(10)));
   manager.Stop();
   const auto times = vk.request_times();
+  // The times are taken where the fake receives: a request held up in flight on a loaded host
+  // narrows its gap to the next one by that delay (988 ms seen under a parallel build). Unpaced,
+  // four requests would arrive within a few tens of milliseconds.
   for (std::size_t i = 3; i < times.size(); ++i) {
-    EXPECT_GE(times[i] - times[i - 3], std::chrono::milliseconds(990)) << "request " << i;
+    EXPECT_GE(times[i] - times[i - 3], std::chrono::milliseconds(900)) << "request " << i;
   }
 }
 

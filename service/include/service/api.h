@@ -12,6 +12,7 @@
 #include <mutex>
 #include <span>
 #include <variant>
+#include <vector>
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
@@ -27,8 +28,12 @@
 #include "ingest/sources/source.h"
 #include "service/auth.h"
 #include "service/http.h"
-#include "service/tension.h"
+#include "analytics/tension.h"
 #include "storage/store.h"
+
+namespace sakchy::analytics {
+class AreaTension;  // analytics/area_tension.h
+}  // namespace sakchy::analytics
 
 namespace sakchy::service {
 
@@ -66,7 +71,7 @@ struct ApiDeps {
   // Reloads the rules (blocking: compiles and runs examples); run on the blocking pool. `actor`
   // (the token name) goes to the audit log.
   std::function<Result<classifier::RuleSetInfo>(const std::string& actor)> reload_rules;
-  const AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
+  const analytics::AreaTension* tension = nullptr;  // area tension, baselines, raised spikes
   const AreaShapes* shapes = nullptr;     // area polygons for the GeoJSON export (may be null)
   alerts::Engine* alerts = nullptr;  // alert details, acks, delivery reports (api_alerts.cc)
   // privacy.pseudonym_key (resolved): keys the submitter pseudonyms officials see (SubmitterView).
@@ -107,7 +112,7 @@ class Api final : public RequestHandler {
   ~Api() override;
   // Every route behind a bearer token, and those without (for the OpenAPI document's test).
   static std::span<const Endpoint> Endpoints();
-  static std::span<const Endpoint> OpenEndpoints();
+  static std::vector<Endpoint> OpenEndpoints();
   // Refuses, on the header alone, requests for unknown routes or methods and requests without
   // a valid token or role (401/403/404/405): their bodies are never read.
   std::optional<HttpResponse> Admit(const HttpRequest& request) override;
@@ -180,10 +185,12 @@ class Api final : public RequestHandler {
   struct OpenRoute {
     enum class Needs : std::uint8_t { kNothing, kKannel, kWhatsApp, kAlerts };
     std::string_view path;
-    std::string_view allow;  // methods served, for a 405's Allow; empty: the handler checks
+    std::string_view methods;  // the methods served, as documented
+    std::string_view allow;    // methods the router admits, for a 405's Allow; empty: the handler checks
     Needs needs;             // the feature that must be on for the path to exist
     boost::asio::awaitable<HttpResponse> (Api::*handler)(HttpRequest);
   };
+  static std::span<const OpenRoute> OpenRoutes();
   // The open route of `path` whose feature is on, or nullptr.
   const OpenRoute* FindOpenRoute(std::string_view path) const;
   boost::asio::awaitable<HttpResponse> OnHealthz(HttpRequest request);

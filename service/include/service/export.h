@@ -16,9 +16,13 @@
 #include "service/area_shapes.h"
 #include "service/auth.h"
 #include "service/http.h"
-#include "service/tension.h"
+#include "analytics/tension.h"
 #include "service/trends.h"
 #include "storage/store.h"
+
+namespace sakchy::analytics {
+class AreaTension;  // analytics/area_tension.h
+}  // namespace sakchy::analytics
 
 namespace sakchy::service {
 
@@ -81,9 +85,9 @@ struct ExportContext {
   // own pool, so a long scan never delays the API's other reads.
   boost::asio::thread_pool* blocking = nullptr;
   const config::AreaTree* areas = nullptr;
-  const AreaTension* tension = nullptr;          // may be null: no current tension
+  const analytics::AreaTension* tension = nullptr;          // may be null: no current tension
   const AreaShapes* shapes = nullptr;            // may be null: geometries are null
-  const TensionModel* model = nullptr;
+  const analytics::TensionModel* model = nullptr;
   std::string pseudonym_key;  // for SubmitterView
 };
 

@@ -14,16 +14,15 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "config/areas.h"
 #include "core/result.h"
+#include "core/periodic_worker.h"
 #include "core/types.h"
 #include "service/auth.h"
 #include "service/http.h"
@@ -74,7 +73,6 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
                const std::function<std::string(const std::vector<AreaCode>&)>* scoped = nullptr);
   void PublishOverflow();
   void Remove(const Subscriber* sub);
-  void PollLoop();
 
   storage::Store& store_;
   const config::AreaTree& areas_;
@@ -85,10 +83,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   std::string last_alert_id_;                             // guarded by poll_mu_
   std::mutex poll_mu_;                                    // one PollOnce at a time
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
-  std::thread poller_;
+  PeriodicWorker poller_;  // last: stopped before the members its task uses go
 };
 
 }  // namespace sakchy::service

@@ -16,7 +16,7 @@
 #include "service/auth.h"
 #include "service/http.h"
 #include "analytics/trends.h"
-#include "service/tension.h"
+#include "analytics/tension.h"
 #include "storage/store.h"
 
 namespace sakchy::service {
@@ -60,6 +60,6 @@ tl::expected<TrendsQuery, QueryProblem> ParseTrendsQuery(const HttpRequest& req,
 
 // The response body; `tables[i]` holds the counters of query.series[i] over the query's range.
 std::string RenderTrends(const TrendsQuery& query, std::span<const storage::CounterTable> tables,
-                         const TensionModel& model, const config::AreaTree& areas);
+                         const analytics::TensionModel& model, const config::AreaTree& areas);
 
 }  // namespace sakchy::service
