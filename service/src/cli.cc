@@ -320,6 +320,10 @@ std::string FailureMessage(const CLI::App* app, const CLI::Error& e) {
 int RunCli(int argc, char** argv) {
   CLI::App app{kDescription, "sakchy"};
   app.require_subcommand(1, 1);
+  // An option given twice takes the last value (scripts and tests append an override, e.g. a
+  // second --listen), as the hand-written parsers did; CLI11's default refuses it. Commands copy
+  // the defaults when added, so this comes first. Repeatable options (--model) keep every value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", "sakchy " + std::string(kVersion), "print the version");
   app.failure_message(FailureMessage);
   CliActions actions;

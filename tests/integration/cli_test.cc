@@ -43,6 +43,15 @@ TEST(CliTest, OptionsTakeEqualsOrASeparateValue) {
                                dir.str());
   EXPECT_EQ(code, 1) << out;  // the value was taken: the file is missing
   EXPECT_NE(out.find("none.yaml"), std::string::npos) << out;
+  // Given twice, the last value counts (Harness appends a second --listen to serve).
+  std::tie(code, out) = RunSakchy(
+      {"rules", "check", rules, "--areas=" + dir.str() + "/none.yaml", "--areas=embedded:areas.yaml"},
+      dir.str());
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = RunSakchy(
+      {"rules", "check", rules, "--areas=embedded:areas.yaml", "--areas", dir.str() + "/none.yaml"},
+      dir.str());
+  EXPECT_EQ(code, 1) << out;
   auto [v_code, v_out] = RunSakchy({"--version"}, dir.str());
   EXPECT_EQ(v_code, 0);
   EXPECT_EQ(v_out.rfind("sakchy ", 0), 0u) << v_out;
