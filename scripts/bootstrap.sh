@@ -11,7 +11,7 @@ PACKAGES=(
   libfasttext-dev libgtest-dev libgmock-dev libbenchmark-dev libxml2-dev gettext
   # libcurl: the SMTP client of the e-mail channel (alerts/src/smtp_client.cc).
   libcurl4-openssl-dev
-  # CLI11: the client commands' command line (service/src/client_cli.cc).
+  # CLI11: the whole command line (service/src/cli.cc, cli_commands.h).
   libcli11-dev
   # cpack -G DEB computes the package's Depends with dpkg-shlibdeps (packaging/CMakeLists.txt).
   dpkg-dev

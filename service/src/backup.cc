@@ -122,25 +122,6 @@ class BackupStream final : public BodyStream {
 
 // ---- Command line ----
 
-constexpr const char* kBackupUsage = R"(Usage: sakchy backup DIR [--url URL | --config FILE | --data-dir DIR]
-Adds a backup of the database to DIR (RocksDB BackupEngine: checksummed, incremental: a second
-backup into the same DIR copies only new files). Shows progress on stderr.
-  --url URL        back up a RUNNING service (e.g. http://127.0.0.1:8080) through
-                   POST /v1/admin/backup; the admin token is read from SAKCHY_ADMIN_TOKEN.
-                   DIR is a path on the service's machine.
-  --config FILE    back up the stopped service's storage.data_dir
-  --data-dir DIR   back up this stopped data directory (default: ./var/data, the demo's)
-)";
-
-constexpr const char* kRestoreUsage = R"(Usage: sakchy restore DIR [--config FILE | --data-dir DIR] [--force]
-Restores the latest backup in DIR into the data directory (of --config's storage.data_dir, or
---data-dir, default ./var/data) after verifying its checksums. The service must be stopped.
-  --force          replace a directory that is not empty (it is moved aside to
-                   DATA_DIR.replaced-<UTC time>, not deleted)
-Without --force a data directory that is not empty is refused and left as it is. The backup is
-restored beside it first and renamed into place only when complete.
-)";
-
 // Progress on stderr: a line redrawn in place on a terminal, every 10% otherwise.
 class ProgressPrinter {
  public:
@@ -167,50 +148,7 @@ class ProgressPrinter {
   int last_ = -1;
 };
 
-struct DataDirArgs {
-  std::string positional;
-  std::string config;
-  std::string data_dir;
-  std::string url;
-  bool force = false;
-};
-
-// Parses DIR and the options; returns 0 when fine, else the exit code (usage printed).
-int ParseArgs(const std::vector<std::string>& args, const char* usage, bool allow_url,
-              bool allow_force, DataDirArgs* out) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* v) {
-      if (i + 1 >= args.size()) return false;
-      *v = args[++i];
-      return true;
-    };
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage, stdout);
-      return -1;
-    } else if (a == "--config") {
-      if (!value(&out->config)) return 2;
-    } else if (a == "--data-dir") {
-      if (!value(&out->data_dir)) return 2;
-    } else if (a == "--url" && allow_url) {
-      if (!value(&out->url)) return 2;
-    } else if (a == "--force" && allow_force) {
-      out->force = true;
-    } else if (!a.starts_with("--") && out->positional.empty()) {
-      out->positional = a;
-    } else {
-      std::fprintf(stderr, "unexpected argument '%s'\n%s", a.c_str(), usage);
-      return 2;
-    }
-  }
-  if (out->positional.empty() || (!out->url.empty() + !out->config.empty() + !out->data_dir.empty()) > 1) {
-    std::fputs(usage, stderr);
-    return 2;
-  }
-  return 0;
-}
-
-Result<std::string> ResolveDataDir(const DataDirArgs& a) {
+Result<std::string> ResolveDataDir(const DataDirChoice& a) {
   if (!a.data_dir.empty()) return a.data_dir;
   if (!a.config.empty()) {
     auto cfg = config::LoadConfigFile(a.config);
@@ -315,10 +253,8 @@ std::shared_ptr<BodyStream> MakeBackupStream(storage::Store& store, net::thread_
                                         audit_ids, running);
 }
 
-int BackupCommand(const std::vector<std::string>& args) {
-  DataDirArgs a;
-  if (int rc = ParseArgs(args, kBackupUsage, true, false, &a); rc != 0) return rc < 0 ? 0 : rc;
-  const std::string dir = std::filesystem::absolute(a.positional).lexically_normal().string();
+int BackupCommand(const std::string& backup_dir, const DataDirChoice& a) {
+  const std::string dir = std::filesystem::absolute(backup_dir).lexically_normal().string();
   if (!a.url.empty()) return OnlineBackup(a.url, dir);
   auto data_dir = ResolveDataDir(a);
   if (!data_dir) {
@@ -353,9 +289,7 @@ int BackupCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
-int RestoreCommand(const std::vector<std::string>& args) {
-  DataDirArgs a;
-  if (int rc = ParseArgs(args, kRestoreUsage, false, true, &a); rc != 0) return rc < 0 ? 0 : rc;
+int RestoreCommand(const std::string& backup_dir, const DataDirChoice& a, bool force) {
   auto data_dir = ResolveDataDir(a);
   if (!data_dir) {
     std::fprintf(stderr, "%s\n", data_dir.error().message.c_str());
@@ -364,7 +298,7 @@ int RestoreCommand(const std::vector<std::string>& args) {
   spdlog::set_level(spdlog::level::warn);
   ProgressPrinter printer("restore");
   auto info = storage::Store::RestoreBackup(
-      a.positional, *data_dir, a.force,
+      backup_dir, *data_dir, force,
       [&printer](const storage::BackupProgress& p) { printer.Update(p.bytes_done, p.bytes_total); });
   printer.Finish();
   if (!info) {
@@ -379,7 +313,7 @@ int RestoreCommand(const std::vector<std::string>& args) {
     return 1;
   }
   std::printf("restored backup %u from %s into %s (%u files, %.1f MB)\n", info->id,
-              a.positional.c_str(), data_dir->c_str(), info->files,
+              backup_dir.c_str(), data_dir->c_str(), info->files,
               static_cast<double>(info->bytes) / 1e6);
   if (!info->replaced_dir.empty()) {
     std::printf("the directory it replaced is kept in %s (remove it when no longer needed)\n",

@@ -1,8 +1,12 @@
-#include "client_cli.h"
+// The client commands of `sakchy` for people and scripts, against a running service: report,
+// import FILE.ndjson, export events.csv|areas.geojson, alerts, ack. Each takes --url (default
+// $SAKCHY_URL, else http://127.0.0.1:8080) and reads the bearer token from SAKCHY_TOKEN.
+// Blocking; progress on standard error. Exit status: 0 ok, 1 the service refused or failed.
+
+#include "cli_commands.h"
 
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +24,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -393,9 +398,14 @@ int Alerts(const Common& c, const AlertsArgs& a) {
   return 0;
 }
 
-int Ack(const Common& c, const std::string& id, const std::string& note) {
+struct AckArgs {
+  std::string id, note;
+};
+
+int Ack(const Common& c, const AckArgs& a) {
+  const std::string& id = a.id;
   json::object body;
-  if (!note.empty()) body["note"] = note;
+  if (!a.note.empty()) body["note"] = a.note;
   const Reply r = Call(c.target, c.token, http::verb::post, "/v1/alerts/" + Encode(id) + "/ack",
                        json::serialize(body), "application/json");
   if (r.status != 200 && r.status != 201) {
@@ -408,109 +418,107 @@ int Ack(const Common& c, const std::string& id, const std::string& note) {
   return 0;
 }
 
-}  // namespace
-
-bool IsClientCommand(const char* command) {
-  const std::string_view c(command);
-  return c == "report" || c == "import" || c == "export" || c == "alerts" || c == "ack";
-}
-
-int ClientCommand(int argc, char** argv) {
-  CLI::App app{"sakchy client commands: talk to a running service (token in SAKCHY_TOKEN)",
-               "sakchy"};
-  app.require_subcommand(1, 1);
-  Common common;
-  const char* env_url = std::getenv("SAKCHY_URL");
-  common.url = env_url && *env_url ? env_url : "http://127.0.0.1:8080";
-  auto add_url = [&common](CLI::App* sub) {
-    sub->add_option("--url", common.url, "the service, http://HOST:PORT (default $SAKCHY_URL)")
-        ->capture_default_str();
-  };
-
-  ReportArgs report;
-  auto* report_cmd = app.add_subcommand("report", "submit one report; the text from the "
-                                                  "arguments, or standard input");
-  report_cmd->add_option("text", report.words, "the report's text ('-' or none: standard input)");
-  report_cmd->add_option("--area", report.area, "area code, e.g. KG-O-ARAVAN");
-  report_cmd->add_option("--source-ref", report.source_ref,
-                         "your reference; the same again is a duplicate (Idempotency-Key)");
-  report_cmd->add_option("--observed-at", report.observed_at, "RFC 3339 time it was seen");
-  add_url(report_cmd);
-
-  ImportArgs import;
-  auto* import_cmd = app.add_subcommand(
-      "import", "submit every line of FILE.ndjson in batches, with progress; resumable (FILE."
-                "progress) and idempotent (a source_ref per line)");
-  import_cmd->add_option("file", import.file, "NDJSON, one report object per line")
-      ->required()
-      ->check(CLI::ExistingFile);
-  import_cmd->add_flag("--restart", import.restart, "ignore FILE.progress and start at line 1");
-  import_cmd->add_option("--batch", import.batch, "lines per request")
-      ->check(CLI::Range(1, 10000))
-      ->capture_default_str();
-  add_url(import_cmd);
-
-  ExportArgs exp;
-  auto* export_cmd = app.add_subcommand("export", "download an export with progress");
-  export_cmd->add_option("what", exp.what, "events.csv or areas.geojson")
-      ->required()
-      ->check(CLI::IsMember({"events.csv", "areas.geojson"}));
-  export_cmd->add_option("-o,--output", exp.out, "file to write (default: WHAT)");
-  export_cmd->add_option("--area", exp.area, "area code (and everything below it)");
-  export_cmd->add_option("--from", exp.from, "RFC 3339 observed time from");
-  export_cmd->add_option("--to", exp.to, "RFC 3339 observed time up to");
-  export_cmd->add_option("--severity", exp.severity, "comma-separated severities");
-  export_cmd->add_option("--category", exp.category, "comma-separated categories");
-  export_cmd->add_option("--level", exp.level, "areas.geojson: children or an area level");
-  auto* hxl = export_cmd->add_flag("--hxl", exp.hxl, "events.csv: add the HXL hashtag row");
-  auto* no_bom =
-      export_cmd->add_flag("--no-bom", exp.no_bom, "events.csv: without the UTF-8 byte order mark");
-  hxl->excludes(no_bom);  // HXL tools and spreadsheets both want the mark; scripts want neither
-  add_url(export_cmd);
-
-  AlertsArgs alerts;
-  auto* alerts_cmd = app.add_subcommand("alerts", "list notifications, newest first");
-  auto* unacked = alerts_cmd->add_flag("--unacked", alerts.unacked, "only unacknowledged ones");
-  auto* acked = alerts_cmd->add_flag("--acked", alerts.acked, "only acknowledged ones");
-  unacked->excludes(acked);
-  alerts_cmd->add_option("--state", alerts.state, "queued, sent, delivered, failed, dead_letter")
-      ->check(CLI::IsMember({"queued", "pending", "sent", "delivered", "failed", "dead_letter",
-                             "suppressed"}));
-  alerts_cmd->add_option("--limit", alerts.limit, "at most this many")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  alerts_cmd->add_flag("--json", alerts.json, "one JSON object per line");
-  add_url(alerts_cmd);
-
-  std::string ack_id, ack_note;
-  auto* ack_cmd = app.add_subcommand("ack", "acknowledge an alert's group");
-  ack_cmd->add_option("id", ack_id, "the alert id")->required();
-  ack_cmd->add_option("--note", ack_note, "what was done (at most 1000 bytes)");
-  add_url(ack_cmd);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  auto target = ParseUrl(common.url);
+// --url (default $SAKCHY_URL) and SAKCHY_TOKEN into `c`; the exit status 2 with a message
+// when either is missing or wrong, else 0.
+int Connect(Common& c) {
+  auto target = ParseUrl(c.url);
   if (!target) {
-    std::fprintf(stderr, "sakchy: --url must be http://HOST:PORT, not '%s'\n", common.url.c_str());
+    std::fprintf(stderr, "sakchy: --url must be http://HOST:PORT, not '%s'\n", c.url.c_str());
     return 2;
   }
-  common.target = *target;
+  c.target = *target;
   const char* token = std::getenv("SAKCHY_TOKEN");
   if (!token || !*token) {
     std::fprintf(stderr, "sakchy: set SAKCHY_TOKEN to your API token\n");
     return 2;
   }
-  common.token = token;
-  if (*report_cmd) return Report(common, report);
-  if (*import_cmd) return Import(common, import);
-  if (*export_cmd) return Export(common, exp);
-  if (*alerts_cmd) return Alerts(common, alerts);
-  if (*ack_cmd) return Ack(common, ack_id, ack_note);
-  return 2;
+  c.token = token;
+  return 0;
+}
+
+// Registers `command`: its action connects, then runs `run` with the common settings.
+constexpr const char* kClientFooter = R"(Talks to a running service: --url (default $SAKCHY_URL or http://127.0.0.1:8080), the bearer
+token in SAKCHY_TOKEN. Exit status: 0 done, 1 the service refused or failed, 2 usage (also a
+missing SAKCHY_TOKEN or a bad --url).)";
+
+template <typename Run>
+void OnConnected(CliActions& actions, CLI::App* command, std::shared_ptr<Common> common, Run run) {
+  command->footer(kClientFooter);
+  command->add_option("--url", common->url, "the service, http://HOST:PORT (default $SAKCHY_URL)")
+      ->capture_default_str();
+  actions.On(command, [common, run] {
+    if (const int rc = Connect(*common); rc != 0) return rc;
+    return run(*common);
+  });
+}
+
+}  // namespace
+
+void AddClientCommands(CLI::App& app, CliActions& actions) {
+  auto common = std::make_shared<Common>();
+  const char* env_url = std::getenv("SAKCHY_URL");
+  common->url = env_url && *env_url ? env_url : "http://127.0.0.1:8080";
+
+  auto report = std::make_shared<ReportArgs>();
+  auto* report_cmd = app.add_subcommand("report", "submit one report; the text from the "
+                                                  "arguments, or standard input");
+  report_cmd->add_option("text", report->words, "the report's text ('-' or none: standard input)");
+  report_cmd->add_option("--area", report->area, "area code, e.g. KG-O-ARAVAN");
+  report_cmd->add_option("--source-ref", report->source_ref,
+                         "your reference; the same again is a duplicate (Idempotency-Key)");
+  report_cmd->add_option("--observed-at", report->observed_at, "RFC 3339 time it was seen");
+  OnConnected(actions, report_cmd, common, [report](const Common& c) { return Report(c, *report); });
+
+  auto import = std::make_shared<ImportArgs>();
+  auto* import_cmd = app.add_subcommand(
+      "import", "submit every line of FILE.ndjson in batches, with progress; resumable (FILE."
+                "progress) and idempotent (a source_ref per line)");
+  import_cmd->add_option("file", import->file, "NDJSON, one report object per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_cmd->add_flag("--restart", import->restart, "ignore FILE.progress and start at line 1");
+  import_cmd->add_option("--batch", import->batch, "lines per request")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  OnConnected(actions, import_cmd, common, [import](const Common& c) { return Import(c, *import); });
+
+  auto exp = std::make_shared<ExportArgs>();
+  auto* export_cmd = app.add_subcommand("export", "download an export with progress");
+  export_cmd->add_option("what", exp->what, "events.csv or areas.geojson")
+      ->required()
+      ->check(CLI::IsMember({"events.csv", "areas.geojson"}));
+  export_cmd->add_option("-o,--output", exp->out, "file to write (default: WHAT)");
+  export_cmd->add_option("--area", exp->area, "area code (and everything below it)");
+  export_cmd->add_option("--from", exp->from, "RFC 3339 observed time from");
+  export_cmd->add_option("--to", exp->to, "RFC 3339 observed time up to");
+  export_cmd->add_option("--severity", exp->severity, "comma-separated severities");
+  export_cmd->add_option("--category", exp->category, "comma-separated categories");
+  export_cmd->add_option("--level", exp->level, "areas.geojson: children or an area level");
+  auto* hxl = export_cmd->add_flag("--hxl", exp->hxl, "events.csv: add the HXL hashtag row");
+  auto* no_bom = export_cmd->add_flag("--no-bom", exp->no_bom,
+                                      "events.csv: without the UTF-8 byte order mark");
+  hxl->excludes(no_bom);  // HXL tools and spreadsheets both want the mark; scripts want neither
+  OnConnected(actions, export_cmd, common, [exp](const Common& c) { return Export(c, *exp); });
+
+  auto alerts = std::make_shared<AlertsArgs>();
+  auto* alerts_cmd = app.add_subcommand("alerts", "list notifications, newest first");
+  auto* unacked = alerts_cmd->add_flag("--unacked", alerts->unacked, "only unacknowledged ones");
+  auto* acked = alerts_cmd->add_flag("--acked", alerts->acked, "only acknowledged ones");
+  unacked->excludes(acked);
+  alerts_cmd->add_option("--state", alerts->state, "queued, sent, delivered, failed, dead_letter")
+      ->check(CLI::IsMember({"queued", "pending", "sent", "delivered", "failed", "dead_letter",
+                             "suppressed"}));
+  alerts_cmd->add_option("--limit", alerts->limit, "at most this many")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  alerts_cmd->add_flag("--json", alerts->json, "one JSON object per line");
+  OnConnected(actions, alerts_cmd, common, [alerts](const Common& c) { return Alerts(c, *alerts); });
+
+  auto ack = std::make_shared<AckArgs>();
+  auto* ack_cmd = app.add_subcommand("ack", "acknowledge an alert's group");
+  ack_cmd->add_option("id", ack->id, "the alert id")->required();
+  ack_cmd->add_option("--note", ack->note, "what was done (at most 1000 bytes)");
+  OnConnected(actions, ack_cmd, common, [ack](const Common& c) { return Ack(c, *ack); });
 }
 
 }  // namespace sakchy::service

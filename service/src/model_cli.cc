@@ -1,6 +1,6 @@
 // `sakchy model train | eval | check | export-labels` (docs/MODELS.md).
 
-#include "model_cli.h"
+#include "cli_commands.h"
 
 #include <boost/json.hpp>
 
@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "classifier/model.h"
@@ -23,153 +24,64 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kModelUsage = R"(Usage: sakchy model COMMAND ...
-  sakchy model train --data FILE.ndjson --out DIR --positive LABEL [options]
-  sakchy model eval --model DIR --data FILE.ndjson [--json] [options]
-  sakchy model check DIR [--label LABEL]
-  sakchy model export-labels --url URL [--task TASK] [--out FILE]
-A model directory holds model.bin (fastText) and card.json (its model card). docs/MODELS.md.
-`sakchy model COMMAND --help` for each command's options.
-)";
+constexpr const char* kModelFooter =
+    "A model directory holds model.bin (fastText) and card.json (its model card). docs/MODELS.md.";
 
-constexpr const char* kTrainUsage = R"(Usage: sakchy model train --data FILE.ndjson --out DIR --positive LABEL [options]
-Trains a learned scorer (supervised fastText, character n-grams) on labelled NDJSON, one object
+constexpr const char* kTrainFooter = R"(Trains a learned scorer (supervised fastText, character n-grams) on labelled NDJSON, one object
 per line: {"text": "...", "label": "rumour", ...}. Cross-validates, then trains on every line and
 writes DIR/model.bin and DIR/card.json (data file and SHA-256, date, labels, hyperparameters,
 cross-validated figures). Refuses data with fewer than two labels; lines with a missing or
 unknown label, a missing or empty text, or bad JSON are reported by line number and nothing is
-trained.
-  --data FILE            labelled NDJSON ("-": standard input)
-  --out DIR              model directory to write (created)
-  --positive LABEL       the label whose probability enters the score (e.g. rumour)
-  --labels A,B           the allowed labels (default: every label in the data)
-  --text-field F         default "text"
-  --label-field F        default "label" (string, integer or boolean values)
-  --cv-group FIELD       leave-one-group-out cross-validation by FIELD (e.g. event)
-  --folds K              k-fold cross-validation (default 5 without --cv-group; 0: none)
-  --extra FILE.ndjson    more training lines (same fields) added to every training fold and to
-                         the model, never held out or scored
-  --id-field F           with --extra: extra lines whose F equals an id in --data are dropped
-  --name NAME            card name (default: the name of DIR)
-  --task TASK            card task (default: the positive label)
-  --description TEXT     what the data is, for the card
-  --dim N (16) --minn N (3) --maxn N (5) --bucket N (200000) --word-ngrams N (2)
-  --epoch N (25) --lr X (0.2) --seed N (1) --threads N (1: reproducible)
-  --quiet                no progress lines
-)";
+trained.)";
 
-constexpr const char* kEvalUsage = R"(Usage: sakchy model eval --model DIR --data FILE.ndjson [--json] [options]
-Predicts the most probable label of every line and prints precision, recall and F1 per label and
+constexpr const char* kEvalFooter = R"(Predicts the most probable label of every line and prints precision, recall and F1 per label and
 their mean (macro-F1). Lines as for `model train`; a label the model does not have is an error.
-  --text-field F  --label-field F   as for train
-  --group-field F     also report the figures of each value of F
-  --json              one JSON document (the shape below), for the quality harness
-JSON shape (stable; fields may be added):
+JSON shape of --json (stable; fields may be added):
   {"model": {"dir","name","version","task","positive","labels":[..]},
    "data": {"file","sha256","examples"},
    "overall": FIGURES, "groups": {"<group>": FIGURES, ...} (only with --group-field)}
   FIGURES = {"examples","accuracy","macro_f1",
              "labels": {"<label>": {"precision","recall","f1","support"}, ...}}
-Exit status: 0, 1 on bad data or a model that cannot be loaded, 2 on bad usage.
-)";
+Exit status: 0, 1 on bad data or a model that cannot be loaded, 2 on bad usage.)";
 
-constexpr const char* kCheckUsage = R"(Usage: sakchy model check DIR [--label LABEL]
-Loads the model directory as the service would (card, format version, SHA-256 of model.bin,
+constexpr const char* kCheckFooter = R"(Loads the model directory as the service would (card, format version, SHA-256 of model.bin,
 fastText file, labels; with --label, that the model's positive label is LABEL) and prints its
-card's summary, load time and memory. Exit 1 with the problem when it would be refused.
-)";
+card's summary, load time and memory. Exit 1 with the problem when it would be refused.)";
 
-constexpr const char* kExportUsage = R"(Usage: sakchy model export-labels --url URL [--task TASK] [--out FILE]
-Downloads analysts' labels (POST /v1/events/{id}/label) and the members of clusters with a
+constexpr const char* kExportFooter = R"(Downloads analysts' labels (POST /v1/events/{id}/label) and the members of clusters with a
 false, confirmed or misleading verdict (label "rumour", task "rumour") from a running service as
 NDJSON ready for `sakchy model train` ({"text","label","task","event_id","source","labelled_at"}).
-The token (analyst or admin) is read from SAKCHY_TOKEN.
-  --url URL      e.g. http://127.0.0.1:8080
-  --task TASK    only labels of this task
-  --out FILE     default: standard output
-)";
+The token (analyst or admin) is read from SAKCHY_TOKEN.)";
 
-// Reads "--flag value" pairs. Unknown flags are errors.
-class Flags {
- public:
-  Flags(const std::vector<std::string>& args, std::size_t from, const char* command)
-      : command_(command) {
-    for (std::size_t i = from; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (a == "--help" || a == "-h") {
-        help_ = true;
-      } else if (a == "--json" || a == "--quiet") {
-        values_[a] = "1";
-      } else if (a.starts_with("--") && i + 1 < args.size()) {
-        values_[a] = args[++i];
-      } else {
-        positional_.push_back(a);
-      }
-    }
-  }
-  bool help() const { return help_; }
-  std::string Get(const std::string& flag, const std::string& fallback = {}) {
-    used_.insert(flag);
-    auto it = values_.find(flag);
-    return it == values_.end() ? fallback : it->second;
-  }
-  bool Has(const std::string& flag) {
-    used_.insert(flag);
-    return values_.contains(flag);
-  }
-  // Integer/double flags; false (with a message) when not a number.
-  bool Int(const std::string& flag, int* out) {
-    if (!Has(flag)) return true;
-    char* end = nullptr;
-    const std::string v = Get(flag);
-    const long n = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0') return Bad(flag + " needs an integer");
-    *out = static_cast<int>(n);
-    return true;
-  }
-  bool Double(const std::string& flag, double* out) {
-    if (!Has(flag)) return true;
-    char* end = nullptr;
-    const std::string v = Get(flag);
-    const double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0') return Bad(flag + " needs a number");
-    *out = d;
-    return true;
-  }
-  // Reports flags given but never asked for, and positional arguments beyond `positional`.
-  bool Finish(std::size_t positional = 0) {
-    for (const auto& [flag, value] : values_) {
-      if (!used_.contains(flag)) return Bad("unknown option '" + flag + "'");
-    }
-    if (positional_.size() > positional) return Bad("unexpected argument '" + positional_.back() + "'");
-    return true;
-  }
-  bool Bad(const std::string& problem) {
-    std::fprintf(stderr, "sakchy model %s: %s\n", command_, problem.c_str());
-    return false;
-  }
-  const std::vector<std::string>& positional() const { return positional_; }
-
- private:
-  const char* command_;
-  bool help_ = false;
-  std::map<std::string, std::string> values_;
-  std::vector<std::string> positional_;
-  std::set<std::string> used_;
+// What `model train` and `model eval` read of the data.
+struct DataArgs {
+  std::string data_path;
+  TrainingDataOptions options;
 };
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const auto comma = s.find(',', start);
-    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!part.empty()) out.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+struct TrainArgs {
+  DataArgs data;
+  std::string out;
+  std::string extra_path, id_field;
+  classifier::TrainingSpec spec;
+  int folds = 5;
+  bool folds_given = false;
+  bool quiet = false;
+};
+
+struct EvalArgs {
+  DataArgs data;
+  std::string model_dir;
+  bool json = false;
+};
+
+struct CheckArgs {
+  std::string dir, label;
+};
+
+struct ExportLabelsArgs {
+  std::string url, task, out;
+};
 
 // Prints bad lines (at most 50) and returns true when there were any.
 bool ReportBadLines(const std::string& file, const std::vector<std::string>& errors) {
@@ -208,45 +120,18 @@ json::object FiguresToJson(const classifier::EvalFigures& f) {
                       {"labels", std::move(labels)}};
 }
 
-int Train(const std::vector<std::string>& args) {
-  Flags flags(args, 1, "train");
-  if (flags.help()) {
-    std::fputs(kTrainUsage, stdout);
-    return 0;
-  }
-  TrainingDataOptions data_options;
-  data_options.text_field = flags.Get("--text-field", "text");
-  data_options.label_field = flags.Get("--label-field", "label");
-  data_options.group_field = flags.Get("--cv-group");
-  data_options.labels = SplitComma(flags.Get("--labels"));
-  const std::string data_path = flags.Get("--data");
-  const std::string out = flags.Get("--out");
-  classifier::TrainingSpec spec;
-  spec.positive = flags.Get("--positive");
-  spec.name = flags.Get("--name", std::filesystem::path(out).filename().string());
-  spec.task = flags.Get("--task", spec.positive);
-  spec.data_description = flags.Get("--description");
+int Train(TrainArgs a) {
+  TrainingDataOptions& data_options = a.data.options;
+  const std::string& data_path = a.data.data_path;
+  const std::string& out = a.out;
+  classifier::TrainingSpec& spec = a.spec;
+  if (spec.name.empty()) spec.name = std::filesystem::path(out).filename().string();
+  if (spec.task.empty()) spec.task = spec.positive;
   spec.group_field = data_options.group_field;
-  int folds = data_options.group_field.empty() ? 5 : 0;
-  auto& hp = spec.hyperparameters;
-  const std::string extra_path = flags.Get("--extra");
-  const std::string id_field = flags.Get("--id-field");
-  const bool quiet = flags.Has("--quiet");
-  if (!flags.Int("--folds", &folds) || !flags.Int("--dim", &hp.dim) ||
-      !flags.Int("--minn", &hp.minn) || !flags.Int("--maxn", &hp.maxn) ||
-      !flags.Int("--bucket", &hp.bucket) || !flags.Int("--word-ngrams", &hp.word_ngrams) ||
-      !flags.Int("--epoch", &hp.epoch) || !flags.Double("--lr", &hp.lr) ||
-      !flags.Int("--seed", &hp.seed) || !flags.Int("--threads", &hp.threads) || !flags.Finish()) {
-    return 2;
-  }
-  if (data_path.empty() || out.empty() || spec.positive.empty()) {
-    std::fputs(kTrainUsage, stderr);
-    return 2;
-  }
-  if (!data_options.group_field.empty() && folds > 0 && flags.Has("--folds")) {
-    flags.Bad("--cv-group and --folds exclude each other");
-    return 2;
-  }
+  const int folds = a.folds_given || data_options.group_field.empty() ? a.folds : 0;
+  const std::string& extra_path = a.extra_path;
+  const std::string& id_field = a.id_field;
+  const bool quiet = a.quiet;
   if (!data_options.group_field.empty()) {
     spec.cross_validation = {classifier::CrossValidationPlan::Kind::kLeaveOneGroupOut, 0};
   } else if (folds > 0) {
@@ -302,24 +187,11 @@ int Train(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Eval(const std::vector<std::string>& args) {
-  Flags flags(args, 1, "eval");
-  if (flags.help()) {
-    std::fputs(kEvalUsage, stdout);
-    return 0;
-  }
-  TrainingDataOptions data_options;
-  data_options.text_field = flags.Get("--text-field", "text");
-  data_options.label_field = flags.Get("--label-field", "label");
-  data_options.group_field = flags.Get("--group-field");
-  const std::string model_dir = flags.Get("--model");
-  const std::string data_path = flags.Get("--data");
-  const bool as_json = flags.Has("--json");
-  if (!flags.Finish()) return 2;
-  if (model_dir.empty() || data_path.empty()) {
-    std::fputs(kEvalUsage, stderr);
-    return 2;
-  }
+int Eval(EvalArgs a) {
+  TrainingDataOptions& data_options = a.data.options;
+  const std::string& data_path = a.data.data_path;
+  const std::string& model_dir = a.model_dir;
+  const bool as_json = a.json;
   auto model = classifier::Model::Load(model_dir);
   if (!model) {
     std::fprintf(stderr, "sakchy model eval: %s\n", model.error().message.c_str());
@@ -379,19 +251,9 @@ int Eval(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Check(const std::vector<std::string>& args) {
-  Flags flags(args, 1, "check");
-  if (flags.help()) {
-    std::fputs(kCheckUsage, stdout);
-    return 0;
-  }
-  const std::string label = flags.Get("--label");
-  if (!flags.Finish(1)) return 2;
-  if (flags.positional().size() != 1) {
-    std::fputs(kCheckUsage, stderr);
-    return 2;
-  }
-  const std::string& dir = flags.positional()[0];
+int Check(const CheckArgs& a) {
+  const std::string& dir = a.dir;
+  const std::string& label = a.label;
   const auto start = std::chrono::steady_clock::now();
   auto model = classifier::Model::Load(dir, label);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
@@ -416,20 +278,10 @@ int Check(const std::vector<std::string>& args) {
   return 0;
 }
 
-int ExportLabels(const std::vector<std::string>& args) {
-  Flags flags(args, 1, "export-labels");
-  if (flags.help()) {
-    std::fputs(kExportUsage, stdout);
-    return 0;
-  }
-  const std::string url = flags.Get("--url");
-  const std::string task = flags.Get("--task");
-  const std::string out = flags.Get("--out");
-  if (!flags.Finish()) return 2;
-  if (url.empty()) {
-    std::fputs(kExportUsage, stderr);
-    return 2;
-  }
+int ExportLabels(const ExportLabelsArgs& a) {
+  const std::string& url = a.url;
+  const std::string& task = a.task;
+  const std::string& out = a.out;
   const char* token = std::getenv("SAKCHY_TOKEN");
   if (token == nullptr || *token == '\0') {
     std::fprintf(stderr, "sakchy model export-labels: set SAKCHY_TOKEN to an analyst token\n");
@@ -445,19 +297,119 @@ int ExportLabels(const std::vector<std::string>& args) {
   return 0;
 }
 
+// The options `model train` and `model eval` share.
+void AddDataOptions(CLI::App* command, DataArgs& a) {
+  command->add_option("--data", a.data_path, "labelled NDJSON ('-': standard input)")
+      ->type_name("FILE")
+      ->required();
+  a.options.text_field = "text";
+  a.options.label_field = "label";
+  command->add_option("--text-field", a.options.text_field, "the text's field")
+      ->type_name("F")
+      ->capture_default_str();
+  command->add_option("--label-field", a.options.label_field,
+                      "the label's field (string, integer or boolean values)")
+      ->type_name("F")
+      ->capture_default_str();
+}
+
+void AddTrain(CLI::App& model, CliActions& actions) {
+  auto a = std::make_shared<TrainArgs>();
+  auto* cmd = model.add_subcommand("train", "train a learned scorer and its model card");
+  cmd->footer(kTrainFooter);
+  AddDataOptions(cmd, a->data);
+  cmd->add_option("--out", a->out, "model directory to write (created)")
+      ->type_name("DIR")
+      ->required();
+  cmd->add_option("--positive", a->spec.positive,
+                  "the label whose probability enters the score (e.g. rumour)")
+      ->type_name("LABEL")
+      ->required();
+  cmd->add_option("--labels", a->data.options.labels,
+                  "the allowed labels (default: every label in the data)")
+      ->type_name("A,B")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  auto* group = cmd->add_option("--cv-group", a->data.options.group_field,
+                                "leave-one-group-out cross-validation by FIELD (e.g. event)")
+                    ->type_name("FIELD");
+  auto* folds = cmd->add_option("--folds", a->folds,
+                                "k-fold cross-validation (default 5 without --cv-group; 0: none)")
+                    ->type_name("K")
+                    ->check(CLI::NonNegativeNumber);
+  group->excludes(folds);
+  cmd->add_option("--extra", a->extra_path,
+                  "more training lines (same fields) added to every training fold and to the "
+                  "model, never held out or scored")
+      ->type_name("FILE.ndjson");
+  cmd->add_option("--id-field", a->id_field,
+                  "with --extra: extra lines whose F equals an id in --data are dropped")
+      ->type_name("F");
+  cmd->add_option("--name", a->spec.name, "card name (default: the name of DIR)");
+  cmd->add_option("--task", a->spec.task, "card task (default: the positive label)");
+  cmd->add_option("--description", a->spec.data_description, "what the data is, for the card")
+      ->type_name("TEXT");
+  auto& hp = a->spec.hyperparameters;
+  cmd->add_option("--dim", hp.dim, "vector dimension")->capture_default_str();
+  cmd->add_option("--minn", hp.minn, "shortest character n-gram")->capture_default_str();
+  cmd->add_option("--maxn", hp.maxn, "longest character n-gram")->capture_default_str();
+  cmd->add_option("--bucket", hp.bucket, "n-gram hash buckets")->capture_default_str();
+  cmd->add_option("--word-ngrams", hp.word_ngrams, "word n-grams")->capture_default_str();
+  cmd->add_option("--epoch", hp.epoch, "training epochs")->capture_default_str();
+  cmd->add_option("--lr", hp.lr, "learning rate")->capture_default_str();
+  cmd->add_option("--seed", hp.seed, "random seed")->capture_default_str();
+  cmd->add_option("--threads", hp.threads, "threads (1: reproducible)")->capture_default_str();
+  cmd->add_flag("--quiet", a->quiet, "no progress lines");
+  actions.On(cmd, [a, folds] {
+    a->folds_given = folds->count() > 0;
+    return Train(*a);
+  });
+}
+
+void AddEval(CLI::App& model, CliActions& actions) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* cmd = model.add_subcommand("eval", "precision, recall and F1 of a model on labelled data");
+  cmd->footer(kEvalFooter);
+  cmd->add_option("--model", a->model_dir, "the model directory")->type_name("DIR")->required();
+  AddDataOptions(cmd, a->data);
+  cmd->add_option("--group-field", a->data.options.group_field,
+                  "also report the figures of each value of F")
+      ->type_name("F");
+  cmd->add_flag("--json", a->json, "one JSON document (the shape below), for the quality harness");
+  actions.On(cmd, [a] { return Eval(*a); });
+}
+
+void AddCheck(CLI::App& model, CliActions& actions) {
+  auto a = std::make_shared<CheckArgs>();
+  auto* cmd = model.add_subcommand("check", "load a model directory as the service would");
+  cmd->footer(kCheckFooter);
+  cmd->add_option("dir", a->dir, "the model directory")->type_name("DIR")->required();
+  cmd->add_option("--label", a->label, "the positive label it must have")->type_name("LABEL");
+  actions.On(cmd, [a] { return Check(*a); });
+}
+
+void AddExportLabels(CLI::App& model, CliActions& actions) {
+  auto a = std::make_shared<ExportLabelsArgs>();
+  auto* cmd = model.add_subcommand("export-labels",
+                                   "download analysts' labels from a running service as NDJSON");
+  cmd->footer(kExportFooter);
+  cmd->add_option("--url", a->url, "the service, e.g. http://127.0.0.1:8080")->required();
+  cmd->add_option("--task", a->task, "only labels of this task");
+  cmd->add_option("--out", a->out, "the file to write (default: standard output)")
+      ->type_name("FILE");
+  actions.On(cmd, [a] { return ExportLabels(*a); });
+}
+
 }  // namespace
 
-int ModelCommand(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kModelUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  if (args[0] == "train") return Train(args);
-  if (args[0] == "eval") return Eval(args);
-  if (args[0] == "check") return Check(args);
-  if (args[0] == "export-labels") return ExportLabels(args);
-  std::fprintf(stderr, "sakchy model: unknown subcommand '%s'\n%s", args[0].c_str(), kModelUsage);
-  return 2;
+void AddModelCommands(CLI::App& app, CliActions& actions) {
+  auto* model = app.add_subcommand("model", "learned scorers: train, eval, check, export-labels");
+  model->footer(kModelFooter);
+  model->require_subcommand(1, 1);
+  AddTrain(*model, actions);
+  AddEval(*model, actions);
+  AddCheck(*model, actions);
+  AddExportLabels(*model, actions);
 }
 
 }  // namespace sakchy::service

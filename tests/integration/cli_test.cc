@@ -28,6 +28,192 @@ TEST(CliTest, HelpEverywhere) {
   EXPECT_NE(out.find("unknown command"), std::string::npos);
 }
 
+// One CLI11 command line for every command: --opt=value as well as --opt value.
+TEST(CliTest, OptionsTakeEqualsOrASeparateValue) {
+  TempDir dir;
+  const std::string rules = SourcePath("config/defaults/rules");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"rules", "check", rules, "--areas=embedded:areas.yaml"},
+        std::vector<std::string>{"rules", "check", rules, "--areas", "embedded:areas.yaml"}}) {
+    auto [code, out] = RunSakchy(args, dir.str());
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(rules + ": OK"), std::string::npos) << out;
+  }
+  auto [code, out] = RunSakchy({"rules", "check", rules, "--areas=" + dir.str() + "/none.yaml"},
+                               dir.str());
+  EXPECT_EQ(code, 1) << out;  // the value was taken: the file is missing
+  EXPECT_NE(out.find("none.yaml"), std::string::npos) << out;
+  // Given twice, the last value counts (Harness appends a second --listen to serve).
+  std::tie(code, out) = RunSakchy(
+      {"rules", "check", rules, "--areas=" + dir.str() + "/none.yaml", "--areas=embedded:areas.yaml"},
+      dir.str());
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = RunSakchy(
+      {"rules", "check", rules, "--areas=embedded:areas.yaml", "--areas", dir.str() + "/none.yaml"},
+      dir.str());
+  EXPECT_EQ(code, 1) << out;
+  auto [v_code, v_out] = RunSakchy({"--version"}, dir.str());
+  EXPECT_EQ(v_code, 0);
+  EXPECT_EQ(v_out.rfind("sakchy ", 0), 0u) << v_out;
+}
+
+TEST(CliTest, ConflictingOptionsAreAUsageError) {
+  TempDir dir;
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"backup", dir.str() + "/b", "--url=http://127.0.0.1:1",
+                                 "--data-dir", dir.str()},
+        std::vector<std::string>{"restore", dir.str() + "/b", "--config=x.yaml", "--data-dir=y"},
+        std::vector<std::string>{"model", "train", "--data=a", "--out=b", "--positive=rumour",
+                                 "--cv-group=topic", "--folds=3"}}) {
+    SakchyProcess p(args, dir.str());
+    EXPECT_EQ(p.Wait(), 2) << args[0];
+    EXPECT_NE(p.Stderr().find("excludes"), std::string::npos) << p.Stderr();
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "b")) << "nothing may run";
+  }
+}
+
+TEST(CliTest, SubcommandHelpIsGeneratedFromItsOptions) {
+  TempDir dir;
+  auto [code, out] = RunSakchy({"model", "train", "--help"}, dir.str());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("Usage: sakchy model train"), std::string::npos) << out;
+  EXPECT_NE(out.find("--cv-group"), std::string::npos) << out;
+  EXPECT_NE(out.find("--positive LABEL REQUIRED"), std::string::npos) << out;
+  EXPECT_NE(out.find("--dim INT=16"), std::string::npos) << out;  // the default, from the code
+  std::tie(code, out) = RunSakchy({"backup", "--help"}, dir.str());
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("--data-dir"), std::string::npos) << out;
+  EXPECT_NE(out.find("Excludes"), std::string::npos) << out;
+}
+
+TEST(CliTest, UnknownOptionsAndMissingArgumentsExitTwoWithAMessageOnStderr) {
+  TempDir dir;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"serve", "--bogus"}, "sakchy serve: The following argument was not expected: --bogus"},
+      {{"serve", "--listen"}, "--listen"},
+      {{"classify", "--rules=r", "--frob=1"}, "--frob=1"},
+      {{"model", "check", "m", "--lable", "x"}, "--lable"},
+      {{"model", "eval", "--data", "d.ndjson"}, "--model is required"},
+      {{"restore", "b", "--url=http://127.0.0.1:1"}, "--url"},
+      {{"config", "frob"}, "sakchy config: unknown command 'frob'"},
+      {{"serve", "--log-format=xml"}, "xml"},
+      {{"serve", "--log-level=loud"}, "loud"},
+  };
+  for (const auto& [args, message] : cases) {
+    SakchyProcess p(args, dir.str());
+    EXPECT_EQ(p.Wait(), 2) << args[0] << " " << args[1];
+    EXPECT_NE(p.Stderr().find(message), std::string::npos) << p.Stderr();
+    EXPECT_EQ(p.Stdout(), "") << args[0];
+  }
+}
+
+// Every command is a CLI11 subcommand: the top-level help names each one, and each one's help is
+// generated from its own options (so an option added in the code shows up without editing text).
+TEST(CliTest, HelpListsEveryCommandAndEachCommandsOptions) {
+  TempDir dir;
+  auto [code, out] = RunSakchy({"--help"}, dir.str());
+  EXPECT_EQ(code, 0) << out;
+  for (const char* command : {"serve", "config", "rules", "classify", "model", "backup", "restore",
+                              "report", "import", "export", "alerts", "ack", "version"}) {
+    EXPECT_NE(out.find("\n  " + std::string(command) + " "), std::string::npos)
+        << command << " missing from:\n" << out;
+  }
+  EXPECT_NE(out.find("SAKCHY_TOKEN"), std::string::npos) << out;  // the footer: environment
+  // Without a command: the same help on stderr, usage status.
+  SakchyProcess bare({}, dir.str());
+  EXPECT_EQ(bare.Wait(), 2);
+  EXPECT_EQ(bare.Stdout(), "");
+  EXPECT_NE(bare.Stderr().find("classify"), std::string::npos) << bare.Stderr();
+
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
+      {{"serve"}, {"--config", "--listen", "--data-dir", "--log-format", "--log-level"}},
+      {{"config", "check"}, {"FILE"}},
+      {{"rules", "check"}, {"DIR", "--areas"}},
+      {{"classify"}, {"--rules", "--areas", "--model"}},
+      {{"model"}, {"train", "eval", "check", "export-labels"}},
+      {{"model", "train"}, {"--data", "--out", "--positive", "--labels", "--folds", "--extra"}},
+      {{"model", "eval"}, {"--model", "--data", "--group-field", "--json"}},
+      {{"model", "check"}, {"DIR", "--label"}},
+      {{"model", "export-labels"}, {"--url", "--task", "--out"}},
+      {{"backup"}, {"DIR", "--url", "--config", "--data-dir"}},
+      {{"restore"}, {"DIR", "--config", "--data-dir", "--force"}},
+      {{"report"}, {"--area", "--source-ref", "--observed-at", "--url"}},
+      {{"import"}, {"--restart", "--batch", "--url"}},
+      {{"export"}, {"--output", "--area", "--from", "--to", "--hxl", "--no-bom", "--url"}},
+      {{"alerts"}, {"--unacked", "--acked", "--state", "--limit", "--json", "--url"}},
+      {{"ack"}, {"--note", "--url"}},
+      {{"version"}, {}},
+  };
+  for (const auto& [command, options] : commands) {
+    std::vector<std::string> args = command;
+    std::string name = "sakchy";
+    for (const auto& word : command) name += " " + word;
+    args.push_back("--help");
+    std::tie(code, out) = RunSakchy(args, dir.str());
+    EXPECT_EQ(code, 0) << name << ":\n" << out;
+    EXPECT_NE(out.find("Usage: " + name), std::string::npos) << out;
+    for (const auto& option : options) {
+      EXPECT_NE(out.find(option), std::string::npos) << name << " --help lacks " << option;
+    }
+  }
+}
+
+// A mistyped option is refused by every command before it does anything: status 2, the command
+// and the option named on stderr, nothing on stdout.
+TEST(CliTest, EveryCommandRefusesAnUnknownOption) {
+  TempDir dir;
+  // {the command's name, its arguments with the required ones filled in}
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"serve", {"serve"}},
+      {"config check", {"config", "check", "x.yaml"}},
+      {"rules check", {"rules", "check", "r"}},
+      {"classify", {"classify", "--rules=r"}},
+      {"model train", {"model", "train", "--data=d", "--out=m", "--positive=p"}},
+      {"model eval", {"model", "eval", "--model=m", "--data=d"}},
+      {"model check", {"model", "check", "m"}},
+      {"model export-labels", {"model", "export-labels", "--url=http://127.0.0.1:1"}},
+      {"backup", {"backup", "b"}},
+      {"restore", {"restore", "b"}},
+      {"report", {"report", "text"}},
+      {"import", {"import", "cli_test.cc"}},
+      {"export", {"export", "events.csv"}},
+      {"alerts", {"alerts"}},
+      {"ack", {"ack", "01ALERT"}},
+      {"version", {"version"}},
+  };
+  std::ofstream(dir.path() / "cli_test.cc") << "{}\n";  // import's file must exist
+  for (const auto& [name, command] : commands) {
+    std::vector<std::string> args = command;
+    args.push_back("--no-such-option");
+    SakchyProcess p(args, dir.str(), {{"SAKCHY_TOKEN", "not-used-0123456789"}});
+    EXPECT_EQ(p.Wait(), 2) << name;
+    EXPECT_NE(p.Stderr().find("sakchy " + name + ": "), std::string::npos) << p.Stderr();
+    EXPECT_NE(p.Stderr().find("--no-such-option"), std::string::npos) << p.Stderr();
+    EXPECT_EQ(p.Stdout(), "") << name;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "b")) << "backup ran";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "m")) << "model train ran";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "var")) << "serve ran";
+  // An unknown command, also below a group: named as such.
+  for (const auto& [args, message] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"frobnicate"}, "sakchy: unknown command 'frobnicate'"},
+           {{"--frobnicate"}, "sakchy: unknown option '--frobnicate'"},
+           {{"model", "tran"}, "sakchy model: unknown command 'tran'"},
+           {{"rules", "lint", "r"}, "sakchy rules: unknown command 'lint'"}}) {
+    SakchyProcess p(args, dir.str());
+    EXPECT_EQ(p.Wait(), 2) << message;
+    EXPECT_NE(p.Stderr().find(message), std::string::npos) << p.Stderr();
+  }
+  // A group without its command is a usage error too.
+  SakchyProcess group({"model"}, dir.str());
+  EXPECT_EQ(group.Wait(), 2);
+  EXPECT_NE(group.Stderr().find(
+                "sakchy model: a command is required (train, eval, check, export-labels)"),
+            std::string::npos)
+      << group.Stderr();
+}
+
 TEST(CliTest, ConfigCheckAcceptsTheBundledDefault) {
   TempDir dir;
   auto [code, out] = RunSakchy({"config", "check", SourcePath("config/defaults/sakchy.yaml")},

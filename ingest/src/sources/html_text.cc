@@ -22,7 +22,11 @@
 namespace sakchy::ingest::sources {
 namespace {
 
-std::size_t Utf8Length(std::string_view s, std::size_t i);
+// Length of the well-formed UTF-8 sequence at s[i], or 0 (core's one decoder).
+std::size_t SequenceLength(std::string_view s, std::size_t i) {
+  char32_t cp = 0;
+  return DecodeUtf8Sequence(s, i, cp);
+}
 
 struct NamedEntity {
   std::string_view name;  // without '&' and ';'
@@ -94,16 +98,9 @@ std::string PrepareForLibxml(std::string_view html) {
       std::string decoded;
       if (const std::size_t n = DecodeOne(html, i, decoded); n > 0) {
         for (std::size_t k = 0; k < decoded.size();) {  // valid UTF-8: from our tables
-          const auto b = static_cast<unsigned char>(decoded[k]);
-          const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-          std::uint32_t cp =
-              len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
-          for (std::size_t m = 1; m < len; ++m) {
-            cp = (cp << 6) | (static_cast<unsigned char>(decoded[k + m]) & 0x3F);
-          }
-          std::snprintf(buf, sizeof buf, "&#x%X;", cp);
+          const char32_t cp = DecodeUtf8(decoded, k);
+          std::snprintf(buf, sizeof buf, "&#x%X;", static_cast<unsigned>(cp));
           out += buf;
-          k += len;
         }
         i += n;
         continue;
@@ -116,9 +113,9 @@ std::string PrepareForLibxml(std::string_view html) {
       ++i;
       continue;
     }
-    const std::size_t n = Utf8Length(html, i);
+    const std::size_t n = SequenceLength(html, i);
     if (n == 0) {
-      out += "\xEF\xBF\xBD";
+      AppendUtf8(out, kUtf8Replacement);
       ++i;
     } else {
       out.append(html.substr(i, n));
@@ -126,37 +123,6 @@ std::string PrepareForLibxml(std::string_view html) {
     }
   }
   return out;
-}
-
-// Length of a valid UTF-8 sequence at s[i], or 0.
-std::size_t Utf8Length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
 }
 
 bool IsBlockTag(std::string_view name) {
@@ -214,11 +180,11 @@ std::string CollapseWhitespace(std::string_view text) {
       ++i;  // other control characters are dropped, and neither end nor start a word
       continue;
     }
-    const std::size_t n = Utf8Length(text, i);
+    const std::size_t n = SequenceLength(text, i);
     if (pending_space && !out.empty()) out += ' ';
     pending_space = false;
     if (n == 0) {
-      out += "\xEF\xBF\xBD";
+      AppendUtf8(out, kUtf8Replacement);
       ++i;
     } else {
       out.append(text.substr(i, n));

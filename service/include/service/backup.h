@@ -13,7 +13,6 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "core/id.h"
 #include "service/http.h"
@@ -31,9 +30,19 @@ std::shared_ptr<BodyStream> MakeBackupStream(storage::Store& store, boost::asio:
                                              const Clock& clock, IdGenerator& audit_ids,
                                              std::atomic<bool>* running);
 
-// `sakchy backup ...` / `sakchy restore ...` (arguments after the command). Exit codes: 0 done,
-// 1 failed, 2 usage.
-int BackupCommand(const std::vector<std::string>& args);
-int RestoreCommand(const std::vector<std::string>& args);
+// Where `sakchy backup` / `sakchy restore` find the database: at most one of the three is set
+// (the command line declares them exclusive); none means ./var/data, the demo's.
+struct DataDirChoice {
+  std::string url;       // a running service, http://HOST:PORT (backup only)
+  std::string config;    // a config file's storage.data_dir
+  std::string data_dir;  // this directory
+};
+
+// `sakchy backup DIR`: adds a backup of the database to `dir` (a path on the service's machine
+// with --url). Exit codes: 0 done, 1 failed, 2 usage (no SAKCHY_ADMIN_TOKEN, a bad URL).
+int BackupCommand(const std::string& dir, const DataDirChoice& from);
+// `sakchy restore DIR`: restores the latest backup in `dir` into the data directory; `force`
+// moves a directory that is not empty aside. Exit codes: 0 done, 1 failed.
+int RestoreCommand(const std::string& dir, const DataDirChoice& into, bool force);
 
 }  // namespace sakchy::service
