@@ -441,11 +441,20 @@ void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTer
     if ((literal.langs & lang) == 0) continue;
     const WordStem stem = StemAt(text, lead, end, lang);
     if (!stem.ok) continue;
-    s.lookup.assign(1, static_cast<char>(lang));
-    s.lookup += stem.stem;
-    const auto found = literal.by_stem.find(s.lookup);
-    if (found == literal.by_stem.end()) continue;
-    for (const std::uint32_t g : found->second) {
+    // The groups with this analyser and stem: a literal of one group compares it directly (no
+    // key to build and hash); others look it up.
+    static const std::vector<std::uint32_t> kOnlyGroup = {0};
+    const std::vector<std::uint32_t>* found = nullptr;
+    if (literal.leads.size() == 1) {
+      if (literal.leads[0].lang == lang && literal.leads[0].stem == stem.stem) found = &kOnlyGroup;
+    } else {
+      s.lookup.assign(1, static_cast<char>(lang));
+      s.lookup += stem.stem;
+      const auto it = literal.by_stem.find(s.lookup);
+      if (it != literal.by_stem.end()) found = &it->second;
+    }
+    if (found == nullptr) continue;
+    for (const std::uint32_t g : *found) {
       const MorphLead& group = literal.leads[g];
       if (stem.negated != group.negated) continue;
       if (end - lead < group.prefix.size() || !BytesAt(text, lead, group.prefix)) continue;
