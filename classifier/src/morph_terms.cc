@@ -235,6 +235,27 @@ bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, s
   return false;
 }
 
+// Up to 8 bytes of `text` from `pos` (the missing ones zero), in the byte order MorphNext uses.
+std::uint64_t Load8(const MatchText& text, std::size_t pos) {
+  std::uint64_t v = 0;
+  if (pos < text.size) {
+    std::memcpy(&v, text.text.data() + pos, std::min<std::size_t>(8, text.size - pos));
+  }
+  return v;
+}
+
+// MorphNext of `term` whose lead word is words[lead].
+MorphNext NextAfterLead(const MorphTerm& term, std::size_t lead) {
+  if (lead + 1 >= term.words.size()) return {};
+  const std::string after = term.words[lead].separator + term.words[lead + 1].scan;
+  const std::size_t n = std::min<std::size_t>(8, after.size());
+  MorphNext next;
+  std::memcpy(&next.bytes, after.data(), n);
+  const std::uint64_t ones = ~std::uint64_t{0};
+  std::memcpy(&next.mask, &ones, n);  // the first n bytes, in the byte order of `bytes`
+  return next;
+}
+
 }  // namespace
 
 std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::string_view term,
@@ -387,7 +408,10 @@ std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms
         group = literal.leads.insert(literal.leads.end(),
                                      MorphLead{v.lang, v.negated, v.stem, v.prefix, {}});
       }
-      if (group->terms.empty() || group->terms.back() != t) group->terms.push_back(t);
+      if (group->terms.empty() || group->terms.back() != t) {
+        group->terms.push_back(t);
+        group->next.push_back(NextAfterLead(term, lead));
+      }
     }
   }
   for (MorphLiteral& literal : literals) {
@@ -404,6 +428,8 @@ void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTer
                          const MatchText& text, std::size_t from, std::vector<MorphHit>& out) {
   const std::size_t lead = from + literal.lead_offset;
   const std::size_t end = WordEnd(text, lead);
+  if (end == lead) return;  // no word: no term matches (VerifyMorphTerm would return 0)
+  const std::uint64_t after = Load8(text, end);
   VerifyScratch& s = t_verify;
   if (s.tried.size() < terms.size()) s.tried.resize(terms.size(), 0);
   const std::uint32_t call = ++s.call;
@@ -415,20 +441,34 @@ void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTer
     if ((literal.langs & lang) == 0) continue;
     const WordStem stem = StemAt(text, lead, end, lang);
     if (!stem.ok) continue;
-    s.lookup.assign(1, static_cast<char>(lang));
-    s.lookup += stem.stem;
-    const auto found = literal.by_stem.find(s.lookup);
-    if (found == literal.by_stem.end()) continue;
-    for (const std::uint32_t g : found->second) {
+    // The groups with this analyser and stem: a literal of one group compares it directly (no
+    // key to build and hash); others look it up.
+    static const std::vector<std::uint32_t> kOnlyGroup = {0};
+    const std::vector<std::uint32_t>* found = nullptr;
+    if (literal.leads.size() == 1) {
+      if (literal.leads[0].lang == lang && literal.leads[0].stem == stem.stem) found = &kOnlyGroup;
+    } else {
+      s.lookup.assign(1, static_cast<char>(lang));
+      s.lookup += stem.stem;
+      const auto it = literal.by_stem.find(s.lookup);
+      if (it != literal.by_stem.end()) found = &it->second;
+    }
+    if (found == nullptr) continue;
+    for (const std::uint32_t g : *found) {
       const MorphLead& group = literal.leads[g];
       if (stem.negated != group.negated) continue;
       if (end - lead < group.prefix.size() || !BytesAt(text, lead, group.prefix)) continue;
-      for (const std::uint32_t t : group.terms) {
+      for (std::size_t k = 0; k < group.terms.size(); ++k) {
+        // The bytes after the lead word must start the term's separator and next word.
+        if ((after & group.next[k].mask) != group.next[k].bytes) continue;
+        const std::uint32_t t = group.terms[k];
         // A term with several analysers is in several groups: verify it once.
         if (s.tried[t] == s.call) continue;
         s.tried[t] = s.call;
         const MorphTerm& term = terms[t];
-        const std::size_t match_end = VerifyMorphTerm(term, text, from, LeadWord(term));
+        // A one-word term is its lead word: VerifyMorphTerm would return its end.
+        const std::size_t match_end =
+            term.words.size() == 1 ? end : VerifyMorphTerm(term, text, from, LeadWord(term));
         if (match_end != 0) out.push_back(MorphHit{t, static_cast<std::uint32_t>(match_end)});
       }
     }

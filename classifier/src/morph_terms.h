@@ -70,6 +70,18 @@ std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::s
 // same candidate prefix of it), grouped by the lead word's analyser, negation, stem and prefix: a
 // hit of the literal stems the lead word of the text once per analyser and so resolves every term
 // of a matching group at once.
+// What a term needs right after its lead word: the first bytes (at most 8) of its separator and
+// next word as written in the scan encoding (`bytes`, with `mask` over the bytes it fixes; the
+// next word must start with them whether it is exact, a prefix or stemmed). A necessary
+// condition, tested on 8 bytes of the text before a term is verified: a group of phrases that
+// share their first word is then verified only for the phrases whose next word fits (a realistic
+// rule set has dozens of phrases per first word). mask 0: nothing is required (the lead word is
+// the term's last word).
+struct MorphNext {
+  std::uint64_t bytes = 0;
+  std::uint64_t mask = 0;
+};
+
 struct MorphLead {
   std::uint8_t lang = 0;
   bool negated = false;
@@ -77,6 +89,7 @@ struct MorphLead {
   std::string prefix;                // StemVariant::prefix: the word must start with it
   std::vector<std::uint32_t> terms;  // indexes of the terms (a term with several analysers is in
                                      // several groups)
+  std::vector<MorphNext> next;       // per entry of `terms`
 };
 
 struct MorphLiteral {

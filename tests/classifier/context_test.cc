@@ -80,6 +80,40 @@ TEST(Morphology, StemsMatchInflectedForms) {
   EXPECT_FALSE(Fires(*c, "Тополь зацвел", "violence"));
 }
 
+// Phrases that share their first word share one literal and stem group; each is verified only
+// when the bytes after the text's first word fit its own next word (MorphNext), whatever that
+// word is: stemmed, exact (pinned), a prefix, short, or long beyond 8 bytes.
+TEST(Morphology, PhrasesSharingTheirFirstWordMatchEachByItsNextWord) {
+  auto c = Load(R"(version: 1
+morphology: stems
+rules:
+  - {id: riots, category: riots, any: ["массовые беспорядки"]}
+  - {id: killings, category: killings, any: ["массовые убийства"]}
+  - {id: fights, category: fights, any: ["массовые драк*"]}
+  - {id: arrests, category: arrests, any: ["массовые =аресты"]}
+  - {id: battles, category: battles, any: ["массовые бои"]}
+  - {id: long, category: long, any: ["массовые переселения"]}
+  - {id: alone, category: alone, any: ["массовые"]}
+)");
+  ASSERT_NE(c, nullptr);
+  auto categories = [&](const std::string& text) {
+    std::vector<std::string> out = c->Classify(text).categories;
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(categories("Участники массовых беспорядков задержаны"), (V{"alone", "riots"}));
+  EXPECT_EQ(categories("О массовых убийствах"), (V{"alone", "killings"}));
+  EXPECT_EQ(categories("массовые драками"), (V{"alone", "fights"}));
+  EXPECT_EQ(categories("массовые аресты"), (V{"alone", "arrests"}));
+  EXPECT_EQ(categories("массовые арестов"), (V{"alone"}));  // pinned: as written only
+  EXPECT_EQ(categories("массовые бои!"), (V{"alone", "battles"}));  // next word of 3 bytes
+  EXPECT_EQ(categories("массовых переселений"), (V{"alone", "long"}));
+  EXPECT_EQ(categories("массовых перемен"), (V{"alone"}));
+  EXPECT_EQ(categories("Были массовые"), (V{"alone"}));     // the text ends after the word
+  EXPECT_EQ(categories("массовые, беспорядки"), (V{"alone", "riots"}));  // separators: one space
+}
+
 TEST(Morphology, PinnedWordsMatchAsWritten) {
   auto c = Load(std::string("version: 1\nmorphology: stems\nrules:") + kRules);
   ASSERT_NE(c, nullptr);
