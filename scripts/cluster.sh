@@ -78,6 +78,12 @@ CONF
 write_sakchy_conf() {
   local n="$1" port_var="HTTP${1}_PORT"
   local defaults="$ROOT/config/defaults"
+  # Node N prefers NATS server N (tried in order), like one NATS server per machine.
+  local urls="" m
+  for m in "$n" 1 2 3; do
+    local p="NATS${m}_PORT"
+    [[ "$urls" == *":${!p}"* ]] || urls+="${urls:+, }nats://127.0.0.1:${!p}"
+  done
   cat > "$DIR/sakchy-$n.yaml" <<CONF
 server:
   listen: 127.0.0.1:${!port_var}
@@ -97,7 +103,7 @@ logging:
   level: info
   format: text
 cluster:
-  nats_urls: [nats://127.0.0.1:$NATS1_PORT, nats://127.0.0.1:$NATS2_PORT, nats://127.0.0.1:$NATS3_PORT]
+  nats_urls: [$urls]
   node_name: node-$n
   replicas: 3
   connect_timeout_ms: $((READY_TIMEOUT * 1000))

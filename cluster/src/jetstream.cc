@@ -65,6 +65,8 @@ class JetStreamNode::Impl {
     natsOptions_SetServers(opts_, urls.data(), static_cast<int>(urls.size()));
     natsOptions_SetName(opts_, ("sakchy-" + cfg_.node_name).c_str());
     natsOptions_SetTimeout(opts_, std::min<std::int64_t>(cfg_.connect_timeout_ms, 2000));
+    // The URLs in the order given: list the node's nearest server first.
+    natsOptions_SetNoRandomize(opts_, true);
     natsOptions_SetMaxReconnect(opts_, -1);  // forever: intake answers 503 meanwhile
     natsOptions_SetReconnectWait(opts_, 250);
     natsOptions_SetDisconnectedCB(opts_, &Impl::OnDisconnected, this);

@@ -201,8 +201,28 @@ def main():
         wait_until("every node's lag to be 0",
                    lambda: all(c["lag"] == 0 for c in request(urls[0], "GET", "/v1/cluster",
                                                                ANALYST)[1]["nodes"]), 30)
+        # Node 1 prefers NATS server 1 (scripts/cluster.sh): it saw the kill and reconnected.
+        status, doc, _ = request(urls[0], "GET", "/v1/cluster", ANALYST)
+        assert doc["nats"]["connected"] and doc["nats"]["reconnects"] >= 1, doc["nats"]
         status, metrics, _ = request(urls[0], "GET", "/metrics", ANALYST)
         assert "sakchy_cluster_nats_reconnects_total" in metrics
+
+        # Partition: without any NATS server a node refuses intake (503 problem+json with
+        # Retry-After) and is not ready, rather than accepting what it cannot replicate.
+        for n in ("1", "2", "3"):
+            cluster("kill", work, "nats", n)
+        refused = {}
+
+        def refuses():
+            status, doc, headers = request(urls[0], "POST", "/v1/reports", MONITOR,
+                                           {"text": "после разрыва", "source_ref": "partition/1"})
+            refused.update(status=status, doc=doc, headers=headers)
+            return status == 503
+        wait_until("a refusal without NATS", refuses, 20)
+        assert refused["headers"].get("Content-Type") == "application/problem+json", refused
+        assert "Retry-After" in refused["headers"], refused
+        status, doc, _ = request(urls[0], "GET", "/readyz", ANALYST)
+        assert status == 503 and doc.get("nats") == "reconnecting", (status, doc)
         log(f"passed in {time.monotonic() - started:.1f} s")
         ok = True
     finally:
