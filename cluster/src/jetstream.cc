@@ -441,8 +441,21 @@ class JetStreamNode::Impl {
     return false;
   }
 
+  // True when the stream's last entry is beyond what this node applied.
+  bool StreamAhead() {
+    auto applied = applier_->AppliedThrough();
+    if (!applied) return false;
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    if (js_GetStreamInfo(&si, js_, cfg_.stream.c_str(), nullptr, &jerr) != NATS_OK) return false;
+    const bool ahead = si->State.LastSeq > *applied;
+    jsStreamInfo_Destroy(si);
+    return ahead;
+  }
+
   void ConsumeLoop() {
     int errors = 0;
+    int idle = 0;  // fetches in a row that brought nothing
     while (running_.load()) {
       if (sub_ == nullptr) {
         auto applied = applier_->AppliedThrough();
@@ -461,8 +474,20 @@ class JetStreamNode::Impl {
       natsStatus s = natsSubscription_Fetch(&list, sub_, kFetchBatch, kFetchWaitMs, &jerr);
       if (s == NATS_TIMEOUT) {
         natsMsgList_Destroy(&list);
+        // Nothing came for a while: if the stream holds entries this node has not applied, the
+        // consumer lost track of this node's requests (its servers restarted, its leader moved):
+        // subscribe again from the applied position, which the store knows.
+        if (++idle >= 10) {
+          idle = 0;
+          if (StreamAhead()) {
+            spdlog::warn("cluster: the stream is ahead of this node and nothing is delivered; "
+                         "subscribing again");
+            DropSubscription();
+          }
+        }
         continue;
       }
+      idle = 0;
       if (s != NATS_OK) {
         natsMsgList_Destroy(&list);
         fetch_errors_.Inc();

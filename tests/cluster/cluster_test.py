@@ -179,8 +179,14 @@ def main():
         # reports accepted, each counted once.
         expected = len(ids)
         for n, url in enumerate(urls, 1):
-            wait_until(f"node {n} to count {expected} scored reports",
-                       lambda url=url: scored_total(url) == expected, DEADLINE_S)
+            try:
+                wait_until(f"node {n} to count {expected} scored reports",
+                           lambda url=url: scored_total(url) == expected, DEADLINE_S)
+            except AssertionError:
+                for m, u in enumerate(urls, 1):
+                    log(f"node {m} counts {scored_total(u)}; cluster view: "
+                        f"{request(u, 'GET', '/v1/cluster', ANALYST)[1]}")
+                raise
             log(f"node {n}: {expected} scored reports counted")
         # Each report by id, on every node: stored and scored.
         for n, url in enumerate(urls, 1):
