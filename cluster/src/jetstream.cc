@@ -4,6 +4,7 @@
 #include <nats/nats.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -52,6 +53,8 @@ class JetStreamNode::Impl {
             "Appends to the log not acknowledged in time (answered 503)")),
         fetch_errors_(metrics.GetCounter("sakchy_cluster_fetch_errors_total",
                                          "Failed fetches of log entries (retried)")),
+        gaps_(metrics.GetCounter("sakchy_cluster_log_gaps_total",
+                                 "Deliveries with an entry missing before them (consumed again)")),
         publish_latency_(metrics.GetHistogram("sakchy_cluster_publish_seconds",
                                               "Time for the log to acknowledge one append")) {}
 
@@ -533,8 +536,46 @@ class JetStreamNode::Impl {
         std::this_thread::sleep_for(std::chrono::seconds(5));
         continue;
       }
-      if (!entries.empty() && !ApplyUntilDone(std::move(entries))) {
+      // Entries are applied in stream order without a gap. A delivery lost in a reconnect
+      // comes back only after the ack wait, behind newer entries, and the replica skips what is
+      // at or below its position: applying past the gap would lose that entry on this node. So
+      // only the run that continues the applied position is applied; at a gap the consumer is
+      // created again from that position (sequences are contiguous: the stream deletes none).
+      auto applied = applier_->AppliedThrough();
+      if (!applied) {
+        natsMsgList_Destroy(&list);
+        spdlog::warn("cluster: reading the applied log position failed: {}",
+                     applied.error().ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      std::sort(entries.begin(), entries.end(),
+                [](const ingest::LogEntry& a, const ingest::LogEntry& b) {
+                  return a.sequence < b.sequence;
+                });
+      std::vector<ingest::LogEntry> run;
+      run.reserve(entries.size());
+      std::uint64_t next = *applied + 1;
+      bool gap = false;
+      for (auto& e : entries) {
+        if (e.sequence < next) continue;  // applied already (a redelivery)
+        if (e.sequence != next) {
+          gap = true;
+          break;
+        }
+        run.push_back(std::move(e));
+        ++next;
+      }
+      if (!run.empty() && !ApplyUntilDone(std::move(run))) {
         natsMsgList_Destroy(&list);  // not acknowledged: delivered again after a restart
+        continue;
+      }
+      if (gap) {
+        gaps_.Inc();
+        spdlog::warn("cluster: log entry {} was not delivered before later ones; consuming again "
+                     "from there", next);
+        natsMsgList_Destroy(&list);
+        DropSubscription();
         continue;
       }
       for (int i = 0; i < list.Count; ++i) natsMsg_Ack(list.Msgs[i], nullptr);
@@ -561,6 +602,7 @@ class JetStreamNode::Impl {
   Counter& reconnects_;
   Counter& publish_failures_;
   Counter& fetch_errors_;
+  Counter& gaps_;
   Histogram& publish_latency_;
 };
 
