@@ -17,6 +17,8 @@ PACKAGES=(
   dpkg-dev
   # The web console's map library: its files are compiled into the binary (ui/CMakeLists.txt).
   libjs-leaflet
+  # Cluster mode: the NATS C client (cluster/) and the NATS server its tests start (scripts/cluster.sh).
+  libnats-dev nats-server
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.

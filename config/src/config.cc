@@ -9,9 +9,11 @@
 #include <exception>
 #include <map>
 
+#include "cluster_config.h"
 #include "clusters_config.h"
 #include "reach_config.h"
 #include "analytics_config.h"
+#include "config/cluster.h"
 #include "config/files.h"
 #include "core/address_filter.h"
 #include "core/channel.h"
@@ -450,6 +452,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& path) {
     if (auto n = top.Get("clusters")) internal::ParseClusters(*n, config.clusters, issues);
     if (auto n = top.Get("analytics")) internal::ParseAnalytics(*n, config.analytics, issues);
     if (auto n = top.Get("retention")) internal::ParseRetention(*n, config.retention, issues);
+    if (auto n = top.Get("cluster")) {  // checked here, read by LoadClusterConfig
+      ClusterConfig cluster;
+      internal::ParseCluster(*n, cluster, issues);
+    }
     top.Finish();
   } catch (const std::exception& e) {
     // yaml-cpp should not throw on a parsed tree; keep the promise of no exceptions anyway.
@@ -509,6 +515,24 @@ Result<Config> LoadConfigFile(const std::string& path) {
   auto text = ReadTextFile(path);
   if (!text) return tl::unexpected(text.error());
   return ParseConfig(*text, path);
+}
+
+Result<ClusterConfig> LoadClusterConfig(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return tl::unexpected(text.error());
+  Issues issues(path);
+  ClusterConfig cluster;
+  auto root = internal::ParseYaml(*text, issues);
+  if (!root) return tl::unexpected(issues.ToError());
+  try {
+    if (root->IsMap()) {
+      if (auto n = (*root)["cluster"]; n) internal::ParseCluster(n, cluster, issues);
+    }
+  } catch (const std::exception& e) {
+    issues.Add(0, "", std::string("cannot read config: ") + e.what());
+  }
+  if (!issues.empty()) return tl::unexpected(issues.ToError());
+  return cluster;
 }
 
 Result<Config> LoadDefaultConfig() {

@@ -271,8 +271,12 @@ class PipelineImpl final : public Pipeline {
 
     TimeMs now = clock_.NowMs();
     for (auto& r : reports) {
-      r.id = ids_.Next();
-      r.received_at = now;
+      // A report from the cluster's log (ingest/report_log.h: LocalReplica) keeps the id and
+      // received_at its intake node gave it, so every node stores it alike.
+      if (r.id.empty() || r.received_at == 0) {
+        r.id = ids_.Next();
+        r.received_at = now;
+      }
       if (r.observed_at == 0) r.observed_at = now;
     }
     {

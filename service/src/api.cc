@@ -745,6 +745,15 @@ HttpResponse Api::Readyz(const HttpRequest& req) {
     body["queue_capacity"] = d_.pipeline->capacity();
     if (d_.alerts) body["alerts"] = AlertsReadiness();
   }
+  if (d_.cluster_connected) {
+    // Cluster mode: without NATS no report can be accepted (503), so not ready.
+    const bool nats = d_.cluster_connected();
+    body["nats"] = nats ? "connected" : "reconnecting";
+    if (!nats) {
+      body["status"] = "not ready";
+      return Json(503, body);
+    }
+  }
   return Json(ready ? 200 : 503, body);
 }
 

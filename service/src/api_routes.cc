@@ -97,6 +97,7 @@ std::span<const Endpoint> Api::Endpoints() {
       {"GET", "/v1/me", Role::kMonitor, &Api::OnMe, true},
       {"GET", "/v1/area-names", Role::kMonitor, &Api::OnAreaNames, true},
       {"GET", "/v1/stream", Role::kOfficial, &Api::OnStream},
+      {"GET", "/v1/cluster", Role::kAnalyst, &Api::OnCluster},
   };
   return kEndpoints;
 }

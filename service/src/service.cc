@@ -21,8 +21,10 @@
 
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
+#include "cluster/jetstream.h"
 #include "classifier/language.h"
 #include "config/areas.h"
+#include "config/cluster.h"
 #include "config/config.h"
 #include "core/allocator.h"
 #include "core/crypto.h"
@@ -33,6 +35,7 @@
 #include "core/version.h"
 #include "ingest/clustering.h"
 #include "ingest/pipeline.h"
+#include "ingest/report_log.h"
 #include "ingest/sources/source.h"
 #include "ingest/validation.h"
 #include "service/area_shapes.h"
@@ -231,18 +234,22 @@ class Service {
   Step OpenStore();       // the database, metrics, the rules reloader and its audit sink
   Step StartAlerts();     // pseudonym key, reply channels, the alerts engine, live updates
   Step StartPipeline();   // rumour clusters and the scoring pipeline
+  Step StartCluster();    // cluster mode: NATS, the report log, this node's replica
   Step StartSources();    // the pull sources
   Step PrepareAnalytics();  // area polygons, area tension, retention
   Step StartHttp();       // io context, pools, the API and its listener, signals
   void StartServing();    // background threads and io threads; ready
   void Announce() const;  // log lines and the console's greeting
   ApiDeps MakeApiDeps();
+  // Where intake goes: the cluster's log in cluster mode, else the local pipeline.
+  ingest::Pipeline& Intake() { return intake_ ? static_cast<ingest::Pipeline&>(*intake_) : *pipeline_; }
   void Stop();            // the one stop sequence; skips what never started; idempotent
 
   const ServeOptions& options_;
   SystemdNotifier systemd_;  // no-op unless started by systemd (Type=notify)
   std::optional<DemoSecrets> demo_secrets_;
   config::Config cfg_;
+  config::ClusterConfig cluster_cfg_;  // the `cluster:` section; empty = single node
   std::vector<std::pair<std::string, std::string>> printed_tokens_;
   std::optional<config::AreaTree> areas_;
   const Clock& clock_ = SystemClock::Instance();
@@ -257,6 +264,9 @@ class Service {
   std::shared_ptr<StreamHub> stream_hub_;
   std::unique_ptr<ingest::ClusterStage> clusters_;
   std::unique_ptr<ingest::Pipeline> pipeline_;
+  std::unique_ptr<cluster::JetStreamNode> cluster_;  // cluster mode only
+  std::optional<ingest::LocalReplica> replica_;
+  std::optional<ingest::ReplicatedIntake> intake_;
   ingest::ObservedWindow observed_window_{};
   std::optional<PipelineSink> sink_;
   std::optional<StoreCursorReader> cursors_;
@@ -282,6 +292,7 @@ class Service {
   bool dispatcher_started_ = false;
   bool stream_started_ = false;
   bool pipeline_started_ = false;
+  bool cluster_started_ = false;
   bool sources_started_ = false;
   bool server_started_ = false;
   bool stopped_ = false;
@@ -290,7 +301,7 @@ class Service {
 int Service::Run() {
   systemd_.Status("Starting: reading the configuration");
   for (auto step : {&Service::Configure, &Service::OpenStore, &Service::StartAlerts,
-                    &Service::StartPipeline, &Service::StartSources, &Service::PrepareAnalytics,
+                    &Service::StartPipeline, &Service::StartCluster, &Service::StartSources, &Service::PrepareAnalytics,
                     &Service::StartHttp}) {
     if (auto failure = (this->*step)()) {
       const int code = Fail(failure->what, failure->error);
@@ -324,6 +335,11 @@ Service::Step Service::Configure() {
   auto cfg = demo ? config::LoadDefaultConfig() : config::LoadConfigFile(*options_.config_path);
   if (!cfg) return Failure{"invalid configuration", cfg.error()};
   cfg_ = std::move(*cfg);
+  if (!demo) {
+    auto cluster = config::LoadClusterConfig(*options_.config_path);
+    if (!cluster) return Failure{"invalid configuration", cluster.error()};
+    cluster_cfg_ = std::move(*cluster);
+  }
   if (demo) EnableDemoTipline(*demo_secrets_, cfg_);
   if (options_.listen) {
     if (auto s = ApplyListen(*options_.listen, cfg_); !s) return Failure{"invalid option", s.error()};
@@ -507,10 +523,31 @@ Service::Step Service::StartPipeline() {
   return std::nullopt;
 }
 
+Service::Step Service::StartCluster() {
+  if (!cluster_cfg_.enabled()) return std::nullopt;  // single node: no NATS at all
+  systemd_.Status("Starting: connecting to NATS (cluster mode)");
+  auto node = cluster::JetStreamNode::Connect(cluster_cfg_, metrics_);
+  if (!node) {
+    return Failure{"cluster mode: cannot reach the NATS cluster (" + cluster_cfg_.origin + ")",
+                   node.error()};
+  }
+  cluster_ = std::move(*node);
+  replica_.emplace(*store_, *pipeline_, metrics_);
+  intake_.emplace(*cluster_, *pipeline_, clock_, metrics_);
+  if (auto s = cluster_->Start(*replica_); !s) {
+    return Failure{"cluster mode: cannot start the replica", s.error()};
+  }
+  cluster_started_ = true;
+  if (auto s = intake_->Start(); !s) return Failure{"cluster mode: intake", s.error()};
+  spdlog::info("cluster mode: node {}, stream {} ({} replicas), NATS {}", cluster_cfg_.node_name,
+               cluster_cfg_.stream, cluster_cfg_.replicas, cluster_cfg_.nats_urls.front());
+  return std::nullopt;
+}
+
 Service::Step Service::StartSources() {
   observed_window_ = ingest::ObservedWindow{cfg_.pipeline.observed_at_max_past_ms,
                                             cfg_.pipeline.observed_at_max_future_ms};
-  sink_.emplace(*pipeline_, cfg_.pipeline.max_text_bytes, observed_window_, clock_, metrics_,
+  sink_.emplace(Intake(), cfg_.pipeline.max_text_bytes, observed_window_, clock_, metrics_,
                 cfg_.replies.enabled ? dispatcher_.get() : nullptr);
   cursors_.emplace(*store_);
   if (auto s = sources_.Start(cfg_.sources, pseudonym_key_, *sink_, *cursors_, clock_, metrics_);
@@ -546,7 +583,7 @@ ApiDeps Service::MakeApiDeps() {
   RulesReloader* reloader = &*rules_;
   alerts::Engine* alerts_engine = dispatcher_.get();
   ApiDeps deps;
-  deps.pipeline = pipeline_.get();
+  deps.pipeline = &Intake();
   deps.store = store_.get();
   deps.areas = &*areas_;
   deps.auth = &*auth_;
@@ -596,6 +633,12 @@ ApiDeps Service::MakeApiDeps() {
   deps.alerts = alerts_engine;
   deps.pseudonym_key = pseudonym_key_;
   deps.stream = stream_hub_;
+  if (cluster_) {
+    cluster::JetStreamNode* node = cluster_.get();
+    ingest::LocalReplica* replica = &*replica_;
+    deps.cluster = [node, replica] { return node->View(replica->applied()); };
+    deps.cluster_connected = [node] { return node->Connected(); };
+  }
   if (cfg_.sms.kannel_enabled) {
     ingest::KannelSettings kannel;
     kannel.secret = cfg_.sms.kannel_secret;
@@ -708,6 +751,10 @@ void Service::Stop() {
   if (retention_) retention_->Stop();
   if (server_started_) server_->StopAccepting();
   if (sources_started_) sources_.Stop();  // no new pulls; a submit in flight lands with its cursor
+  if (intake_) intake_->Stop();  // cluster mode: no new appends to the log
+  // Cluster mode: stop applying the log (what is not applied is delivered again at the next
+  // start) before the local pipeline stops.
+  if (cluster_started_) cluster_->Stop();
   if (pipeline_started_) pipeline_->Stop();  // finishes writes, scores everything queued, flushes
   if (stream_started_) stream_hub_->Stop();  // no more live updates (open streams end with io)
   if (dispatcher_started_) dispatcher_->Stop();  // pending deliveries stay in the outbox

@@ -336,7 +336,8 @@ TEST_F(ConfigTest, SeverityNames) {
 TEST_F(ConfigTest, UnknownKeysAreErrors) {
   ExpectIssue("servr:\n  listen: 1.2.3.4:5\n", 1,
               "servr: unknown key (expected one of: server, storage, pipeline, classifier, alerts, "
-              "contacts, tokens, logging, sources, privacy, sms, whatsapp, replies, clusters, analytics, retention)");
+              "contacts, tokens, logging, sources, privacy, sms, whatsapp, replies, clusters, analytics, retention, "
+              "cluster)");
   ExpectIssue("server:\n  port: 80\n", 2,
               "server.port: unknown key (expected one of: listen, max_body_bytes, io_threads, "
               "max_body_bytes_in_flight, max_connections, max_connections_per_ip, "
@@ -591,7 +592,8 @@ extra: 1
                                "debug, info, warn, error)",
                        path_ + ":8: extra: unknown key (expected one of: server, storage, "
                                "pipeline, classifier, alerts, contacts, tokens, logging, "
-                               "sources, privacy, sms, whatsapp, replies, clusters, analytics, retention)",
+                               "sources, privacy, sms, whatsapp, replies, clusters, analytics, retention, "
+                               "cluster)",
                    }));
 }
 

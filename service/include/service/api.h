@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alerts/engine.h"
+#include "cluster/jetstream.h"
 #include "classifier/classifier.h"
 #include "classifier/with_models.h"
 #include "config/areas.h"
@@ -77,6 +78,11 @@ struct ApiDeps {
   // privacy.pseudonym_key (resolved): keys the submitter pseudonyms officials see (SubmitterView).
   std::string pseudonym_key;
   std::shared_ptr<StreamHub> stream;  // GET /v1/stream (api_console.cc); none: 503
+  // Cluster mode: the cluster as NATS sees it (blocking; run on `blocking`), for GET /v1/cluster
+  // and /readyz. Empty in single-node mode.
+  std::function<cluster::ClusterView()> cluster;
+  // Cluster mode: connected to NATS now (readiness). Empty in single-node mode.
+  std::function<bool()> cluster_connected;
 };
 
 // Builds an RFC 7807 problem response (application/problem+json).
@@ -232,6 +238,7 @@ class Api final : public RequestHandler {
   Awaitable OnMe(ApiCall call);
   Awaitable OnAreaNames(ApiCall call);
   Awaitable OnStream(ApiCall call);
+  Awaitable OnCluster(ApiCall call);  // api_cluster.cc
 
   // Metric handles per (route, status), so a request does not render label strings.
   struct RouteMetrics {
