@@ -100,13 +100,12 @@ Reply Call(const Target& to, const std::string& token, http::verb verb, const st
   }
   reply.status = parser.get().result_int();
   reply.retry_after = std::string(parser.get()[http::field::retry_after]);
-  if (on_chunk && reply.status / 100 == 2) {
-    auto chunk = [&](std::uint64_t, std::string_view piece, beast::error_code&) -> std::size_t {
-      on_chunk(piece);
-      return piece.size();
-    };
-    parser.on_chunk_body(chunk);
-  }
+  // The parser keeps a reference to the callback: it must live until the read is done.
+  auto chunk = [&](std::uint64_t, std::string_view piece, beast::error_code&) -> std::size_t {
+    on_chunk(piece);
+    return piece.size();
+  };
+  if (on_chunk && reply.status / 100 == 2) parser.on_chunk_body(chunk);
   http::read(stream, buffer, parser, ec);
   if (ec) {
     reply.error = "the connection broke: " + ec.message();
