@@ -824,9 +824,7 @@ std::optional<Notifier::GroupView> Notifier::Group(const std::string& key) const
   v.escalation_step = g.escalation_step;
   v.silenced_by = g.silenced_by;
   v.silenced = g.silenced;
-  for (const auto& [id, r] : g.recipients) {
-    v.recipients[id] = RecipientState{r.sequence, r.last_at, r.last_severity, r.last_sources, r.step};
-  }
+  v.recipients = g.recipients;
   return v;
 }
 

@@ -47,13 +47,8 @@ struct Route {
   std::vector<std::size_t> children;
 };
 
-struct Recipient {
-  int sequence = 0;
-  TimeMs last_at = 0;
-  Severity last_severity = Severity::kInfo;
-  int last_sources = 0;
-  int step = 0;
-};
+// What a group has sent one contact: the same record the introspection view shows.
+using Recipient = Notifier::RecipientState;
 
 struct GroupState {
   std::string key;

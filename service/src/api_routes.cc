@@ -1,5 +1,7 @@
 #include "service/api.h"
 
+#include <algorithm>
+
 // The API's routing: the endpoint table with each endpoint's handler, authentication and role
 // checks (Resolve, Admit), and the few open paths served before the table (Route).
 
@@ -52,6 +54,19 @@ bool MatchPath(std::string_view pattern, std::string_view path, std::string* par
 }
 
 
+
+// The methods of a list such as "GET, HEAD", in order.
+std::vector<std::string_view> MethodList(std::string_view list) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view one = list.substr(0, comma);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    out.push_back(one);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -129,13 +144,8 @@ std::span<const Api::OpenRoute> Api::OpenRoutes() {
 std::vector<Endpoint> Api::OpenEndpoints() {
   std::vector<Endpoint> out;
   for (const auto& r : OpenRoutes()) {
-    std::string_view methods = r.methods;
-    while (!methods.empty()) {
-      const auto comma = methods.find(',');
-      std::string_view one = methods.substr(0, comma);
-      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    for (std::string_view one : MethodList(r.methods)) {
       out.push_back(Endpoint{one, r.path, config::Role::kMonitor});
-      methods = comma == std::string_view::npos ? std::string_view() : methods.substr(comma + 1);
     }
   }
   return out;
@@ -284,14 +294,8 @@ std::string AllowedMethods(std::string_view pattern) {
 
 // True when `method` is one of `allow` ("GET, HEAD").
 bool AllowsMethod(std::string_view allow, std::string_view method) {
-  while (!allow.empty()) {
-    const auto comma = allow.find(',');
-    std::string_view one = allow.substr(0, comma);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    if (one == method) return true;
-    allow = comma == std::string_view::npos ? std::string_view() : allow.substr(comma + 1);
-  }
-  return false;
+  const auto methods = MethodList(allow);
+  return std::find(methods.begin(), methods.end(), method) != methods.end();
 }
 
 HttpResponse MethodNotAllowed(const std::string& method, const std::string& route,
