@@ -37,9 +37,7 @@ class ConfigTest : public ::testing::Test {
     auto config = Load(yaml);
     ASSERT_FALSE(config.has_value()) << "loaded unexpectedly:\n" << yaml;
     EXPECT_EQ(config.error().code, ErrorCode::kInvalidArgument);
-    const std::string expected = path_ + ":" + std::to_string(line) + ": " + rest;
-    const std::string message = "\n" + config.error().message + "\n";
-    EXPECT_THAT(message, HasSubstr("\n" + expected + "\n")) << "expected line: " << expected;
+    EXPECT_TRUE(sakchy::testing::HasIssueLine(config.error().message, path_, line, rest));
   }
   std::vector<std::string> IssueLines(const std::string& yaml) {
     auto config = Load(yaml);

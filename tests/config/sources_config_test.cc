@@ -35,9 +35,7 @@ class SourcesConfigTest : public ::testing::Test {
   void ExpectIssue(const std::string& yaml, int line, const std::string& rest) {
     auto config = Load(yaml);
     ASSERT_FALSE(config.has_value()) << "loaded unexpectedly:\n" << yaml;
-    const std::string expected = path_ + ":" + std::to_string(line) + ": " + rest;
-    EXPECT_THAT("\n" + config.error().message + "\n", HasSubstr("\n" + expected + "\n"))
-        << "expected line: " << expected;
+    EXPECT_TRUE(sakchy::testing::HasIssueLine(config.error().message, path_, line, rest));
   }
 
   sakchy::testing::TempDir dir_;

@@ -37,4 +37,13 @@ std::string SourcePath(const std::string& relative) {
   return std::string(SAKCHY_SOURCE_DIR) + "/" + relative;
 }
 
+::testing::AssertionResult HasIssueLine(const std::string& message, const std::string& path,
+                                        int line, const std::string& rest) {
+  const std::string expected = path + ":" + std::to_string(line) + ": " + rest;
+  if (("\n" + message + "\n").find("\n" + expected + "\n") != std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected line: " << expected << "\ngot:\n" << message;
+}
+
 }  // namespace sakchy::testing

@@ -43,4 +43,9 @@ bool WaitFor(const std::function<bool()>& condition,
 // Path of a file in the source tree, e.g. SourcePath("config/defaults/areas.yaml").
 std::string SourcePath(const std::string& relative);
 
+// Whether `message`, the issues of a refused configuration one per line, has the line
+// `path:line: rest`, as `sakchy config check` prints it.
+::testing::AssertionResult HasIssueLine(const std::string& message, const std::string& path,
+                                        int line, const std::string& rest);
+
 }  // namespace sakchy::testing
