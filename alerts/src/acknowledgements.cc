@@ -42,7 +42,7 @@ Result<std::vector<Ack>> Acknowledgements::List(const std::string& group_key) co
   scan.prefix = group_key;
   scan.prefix.push_back('\0');
   scan.limit = kMaxAcksListed;
-  auto records = store_.ScanRecords(kAcksTable, scan);
+  auto records = store_.records.ScanRecords(kAcksTable, scan);
   if (!records) return tl::unexpected(records.error());
   std::vector<Ack> out;
   for (const auto& r : *records) {
@@ -54,7 +54,7 @@ Result<std::vector<Ack>> Acknowledgements::List(const std::string& group_key) co
 }
 
 Result<AckOutcome> Acknowledgements::Acknowledge(const AckRequest& request) {
-  auto stored = store_.GetAlert(request.alert_id);
+  auto stored = store_.outbox.GetAlert(request.alert_id);
   if (!stored) return tl::unexpected(stored.error());
   if (!stored->has_value() || (*stored)->kind == AlertKind::kRoute) {
     return MakeError(ErrorCode::kNotFound, "no alert with id " + request.alert_id);
@@ -82,7 +82,7 @@ Result<AckOutcome> Acknowledgements::Acknowledge(const AckRequest& request) {
   std::vector<storage::RecordWrite> writes = notifier_.TakeDirty();
   writes.push_back(storage::RecordWrite{std::string(kAcksTable), AckKey(ack), EncodeAck(ack)});
   writes.push_back(std::move(audit));
-  if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+  if (auto st = store_.records.WriteRecords(writes); !st) return tl::unexpected(st.error());
   metrics_.GetCounter("sakchy_alerts_acked_total", "Alert groups acknowledged", {{"via", ack.via}})
       .Inc();
   spdlog::info("alerts: group {} acknowledged via {} by {} (alert {})", group_key, ack.via,
@@ -111,7 +111,7 @@ Result<std::optional<AckRequest>> Acknowledgements::FromSms(std::string_view sen
     scan.prefix = CodeKey(contact, code, {});
     scan.reverse = true;
     scan.limit = kMaxCodeMatches;
-    auto records = store_.ScanRecords(kCodesTable, scan);
+    auto records = store_.records.ScanRecords(kCodesTable, scan);
     if (!records) return tl::unexpected(records.error());
     for (const auto& r : *records) {
       const std::string id = r.key.substr(scan.prefix.size());
@@ -134,14 +134,14 @@ Result<std::optional<AckRequest>> Acknowledgements::FromSms(std::string_view sen
 void Acknowledgements::StartTelegram(Acknowledger acknowledge) {
   acknowledge_ = std::move(acknowledge);
   std::int64_t offset = 0;
-  if (auto stored = store_.GetRecord(kTelegramTable, "offset"); stored && *stored) {
+  if (auto stored = store_.records.GetRecord(kTelegramTable, "offset"); stored && *stored) {
     offset = std::atoll((*stored)->c_str());
   }
   auto on_press = [this](const CallbackPress& press) { return OnPress(press); };
   auto save = [this](std::int64_t next) {
     std::vector<storage::RecordWrite> w{
         {std::string(kTelegramTable), "offset", std::to_string(next)}};
-    if (auto st = store_.WriteRecords(w); !st) {
+    if (auto st = store_.records.WriteRecords(w); !st) {
       spdlog::warn("alerts: cannot store the telegram updates offset: {}", st.error().ToString());
     }
   };
@@ -156,7 +156,7 @@ void Acknowledgements::Stop() {
 std::string Acknowledgements::OnPress(const CallbackPress& press) {
   auto parsed = ParseAckCallback(press.data);
   if (!parsed) return AckAnswer(Language::kRu, false);
-  auto stored = store_.GetAlert(parsed->second);
+  auto stored = store_.outbox.GetAlert(parsed->second);
   if (!stored || !stored->has_value()) return AckAnswer(Language::kRu, false);
   const Alert& alert = **stored;
   Language language = Language::kRu;

@@ -23,7 +23,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "directory.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 #include "telegram_updates.h"
 
 namespace sakchy::alerts {
@@ -34,7 +34,7 @@ class Acknowledgements {
   using Acknowledger = std::function<Result<AckOutcome>(const AckRequest&)>;
 
   // Every reference must outlive this object.
-  Acknowledgements(storage::Store& store, const config::AlertsConfig& cfg, const Clock& clock,
+  Acknowledgements(AlertStore store, const config::AlertsConfig& cfg, const Clock& clock,
                    IdGenerator& ids, Notifier& notifier, MetricsRegistry& metrics,
                    const Directory& directory)
       : store_(store),
@@ -67,7 +67,7 @@ class Acknowledgements {
   // Poller thread: a press of "Acknowledge" under a notification; the answer shown to the user.
   std::string OnPress(const CallbackPress& press);
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig& cfg_;
   const Clock& clock_;
   IdGenerator& ids_;

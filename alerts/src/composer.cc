@@ -15,7 +15,7 @@ namespace sakchy::alerts {
 std::optional<Event> Composer::LoadEvent(const std::string& id) {
   auto cached = events_cache_.find(id);
   if (cached != events_cache_.end()) return cached->second;
-  auto event = store_.GetEvent(id);
+  auto event = store_.events.GetEvent(id);
   if (!event || !event->has_value()) return std::nullopt;
   events_cache_[id] = **event;
   return **event;
@@ -192,7 +192,7 @@ void Composer::RenderStored(Alert& a, const Alert* failed) {
   if (a.kind == AlertKind::kNotice) {
     std::optional<Alert> loaded;
     if (failed == nullptr) {
-      auto stored = store_.GetAlert(a.subject_id);
+      auto stored = store_.outbox.GetAlert(a.subject_id);
       if (stored && stored->has_value()) loaded = **stored;
       failed = loaded ? &*loaded : nullptr;
     }
@@ -219,7 +219,7 @@ void Composer::RenderStored(Alert& a, const Alert* failed) {
     return;
   }
   if (a.kind == AlertKind::kSignal) {
-    auto stored = store_.GetRecord(kSignalsTable, a.subject_id);
+    auto stored = store_.records.GetRecord(kSignalsTable, a.subject_id);
     boost::system::error_code ec;
     boost::json::value v = stored && *stored ? boost::json::parse(**stored, ec)
                                              : boost::json::value();
@@ -246,7 +246,7 @@ void Composer::RenderStored(Alert& a, const Alert* failed) {
     return;
   }
   if (a.kind == AlertKind::kFollowUp) {
-    auto stored = store_.GetRecord(kVerdictsTable, a.subject_id);
+    auto stored = store_.records.GetRecord(kVerdictsTable, a.subject_id);
     if (stored && *stored) {
       boost::system::error_code ec;
       boost::json::value v = boost::json::parse(**stored, ec);

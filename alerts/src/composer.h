@@ -22,14 +22,14 @@
 #include "core/types.h"
 #include "directory.h"
 #include "render.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
 class Composer {
  public:
   // Every reference must outlive the composer.
-  Composer(storage::Store& store, const config::AlertsConfig& cfg, const config::AreaTree& areas,
+  Composer(AlertStore store, const config::AlertsConfig& cfg, const config::AreaTree& areas,
            const Clock& clock, IdGenerator& ids, const Directory& directory)
       : store_(store), cfg_(cfg), areas_(areas), clock_(clock), ids_(ids), directory_(directory) {}
   Composer(const Composer&) = delete;
@@ -65,7 +65,7 @@ class Composer {
                                       const std::string& what);
   static boost::json::object VerdictJson(const Verdict& v, Language language);
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig& cfg_;
   const config::AreaTree& areas_;
   const Clock& clock_;

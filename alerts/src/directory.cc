@@ -31,7 +31,7 @@ std::string ContactSummary(const config::Contact& c) {
 
 }  // namespace
 
-Directory::Directory(storage::Store& store, const config::AlertsConfig& cfg,
+Directory::Directory(AlertStore store, const config::AlertsConfig& cfg,
                      std::vector<config::Contact> yaml_contacts, const config::AreaTree& areas,
                      const Clock& clock, IdGenerator& ids, Notifier& notifier)
     : store_(store),
@@ -46,7 +46,7 @@ Directory::Directory(storage::Store& store, const config::AlertsConfig& cfg,
 Status Directory::LoadContacts() {
   storage::RecordScan scan;
   scan.limit = kMaxContacts;
-  auto records = store_.ScanRecords(kContactsTable, scan);
+  auto records = store_.records.ScanRecords(kContactsTable, scan);
   if (!records) return tl::unexpected(records.error());
   for (const auto& r : *records) {
     auto contact = ContactFromJson(r.value, areas_, targets_);
@@ -80,7 +80,7 @@ Status Directory::LoadContacts() {
 Status Directory::LoadSilences(TimeMs now) {
   storage::RecordScan scan;
   scan.limit = kMaxRecords;
-  auto silences = store_.ScanRecords(kSilencesTable, scan);
+  auto silences = store_.records.ScanRecords(kSilencesTable, scan);
   if (!silences) return tl::unexpected(silences.error());
   std::vector<Silence> loaded;
   for (const auto& r : *silences) {
@@ -214,7 +214,7 @@ Result<ContactInfo> Directory::Put(config::Contact contact, const std::string& a
       storage::RecordWrite{std::string(kContactsTable), contact.id, ContactToJson(contact)},
       AuditWrite(ids_, clock_.NowMs(), actor, exists ? "contact.update" : "contact.create",
                  contact.id, ContactSummary(contact))};
-  if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+  if (auto st = store_.records.WriteRecords(writes); !st) return tl::unexpected(st.error());
   api_contacts_[contact.id] = contact;
   Publish();
   ContactInfo info = Info(contact, "api");
@@ -237,7 +237,7 @@ Status Directory::Delete(std::string_view id, const std::string& actor) {
       storage::RecordWrite{std::string(kContactsTable), std::string(id), std::nullopt},
       AuditWrite(ids_, clock_.NowMs(), actor, "contact.delete", std::string(id),
                  ContactSummary(it->second))};
-  if (auto st = store_.WriteRecords(writes); !st) return st;
+  if (auto st = store_.records.WriteRecords(writes); !st) return st;
   api_contacts_.erase(it);
   Publish();
   spdlog::info("alerts: contact {} deleted by {}", id, actor);
@@ -251,7 +251,7 @@ Result<Silence> Directory::CreateSilence(Silence s, const std::string& actor) {
   std::vector<storage::RecordWrite> writes{
       storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
       AuditWrite(ids_, s.created_at, actor, "silence.create", s.id, SilenceToJson(s))};
-  if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+  if (auto st = store_.records.WriteRecords(writes); !st) return tl::unexpected(st.error());
   {
     std::lock_guard lock(mu_);
     silences_.push_back(s);
@@ -278,7 +278,7 @@ Result<Silence> Directory::ExpireSilence(std::string_view id, const std::string&
   std::vector<storage::RecordWrite> writes{
       storage::RecordWrite{std::string(kSilencesTable), s.id, SilenceToJson(s)},
       AuditWrite(ids_, now, actor, "silence.expire", s.id, SilenceToJson(s))};
-  if (auto st = store_.WriteRecords(writes); !st) return tl::unexpected(st.error());
+  if (auto st = store_.records.WriteRecords(writes); !st) return tl::unexpected(st.error());
   {
     std::lock_guard lock(mu_);
     for (auto& x : silences_) {

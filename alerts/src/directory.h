@@ -25,7 +25,7 @@
 #include "core/id.h"
 #include "core/result.h"
 #include "core/time.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
@@ -35,7 +35,7 @@ class Directory {
   using ContactsChanged = std::function<void(std::vector<config::Contact>)>;
 
   // `store`, `areas`, `clock`, `ids` and `notifier` must outlive the directory; `cfg` too.
-  Directory(storage::Store& store, const config::AlertsConfig& cfg,
+  Directory(AlertStore store, const config::AlertsConfig& cfg,
             std::vector<config::Contact> yaml_contacts, const config::AreaTree& areas,
             const Clock& clock, IdGenerator& ids, Notifier& notifier);
   Directory(const Directory&) = delete;
@@ -72,7 +72,7 @@ class Directory {
   ContactInfo Info(const config::Contact& c, std::string source) const;
   void Publish();
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig& cfg_;
   const AddressFilter targets_;
   const std::vector<config::Contact> yaml_contacts_;

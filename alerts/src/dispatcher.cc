@@ -63,7 +63,7 @@ using boost::system::error_code;
 
 constexpr auto kTick = std::chrono::milliseconds(20);
 
-net::awaitable<Result<std::optional<Event>>> FetchEvent(storage::Store* store, std::string id) {
+net::awaitable<Result<std::optional<Event>>> FetchEvent(storage::EventReader* store, std::string id) {
   co_return store->GetEvent(id);
 }
 
@@ -80,7 +80,7 @@ void LogIfThrew(std::exception_ptr e) {
 
 class DispatcherImpl final : public Dispatcher {
  public:
-  DispatcherImpl(storage::Store& store, const config::AlertsConfig& cfg,
+  DispatcherImpl(AlertStore store, const config::AlertsConfig& cfg,
                  std::vector<config::Contact> contacts, const Clock& clock,
                  MetricsRegistry& metrics, const config::AreaTree* areas, DispatcherHooks hooks)
       : store_(store),
@@ -132,7 +132,7 @@ class DispatcherImpl final : public Dispatcher {
 
   Status Start() override {
     if (started_) return MakeError(ErrorCode::kInternal, "dispatcher already started");
-    auto pending = store_.PendingAlerts();
+    auto pending = store_.outbox.PendingAlerts();
     if (!pending) return tl::unexpected(pending.error());
     started_ = true;
     // The alerts' state thread (docs/ARCHITECTURE.md); named for top -H and the load scripts'
@@ -405,7 +405,7 @@ class DispatcherImpl final : public Dispatcher {
   net::awaitable<Outcome> RenderStored(std::string id, const Channel* channel) {
     Alert alert = entries_.at(id).alert;
     auto event = co_await net::co_spawn(store_pool_.get_executor(),
-                                        FetchEvent(&store_, alert.event_id), net::use_awaitable);
+                                        FetchEvent(&store_.events, alert.event_id), net::use_awaitable);
     if (!event) co_return Retry("cannot read event: " + event.error().message);
     if (!event->has_value()) co_return Failed("event " + alert.event_id + " not found");
     RenderContext ctx;
@@ -529,7 +529,7 @@ class DispatcherImpl final : public Dispatcher {
 
   // State thread.
   Result<Alert> ApplyReport(const std::string& id, int type) {
-    auto stored = store_.GetAlert(id);
+    auto stored = store_.outbox.GetAlert(id);
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value()) return MakeError(ErrorCode::kNotFound, "no alert with id " + id);
     Alert alert = std::move(**stored);
@@ -635,7 +635,7 @@ class DispatcherImpl final : public Dispatcher {
     }
     alerts.insert(alerts.end(), added.begin(), added.end());
     for (int attempt = 1;; ++attempt) {
-      auto status = store_.UpdateAlerts(alerts, audit);
+      auto status = store_.outbox.UpdateAlerts(alerts, audit);
       if (status) {
         if (!added.empty()) Enqueue(std::move(added));
         return true;
@@ -647,7 +647,7 @@ class DispatcherImpl final : public Dispatcher {
     }
   }
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig cfg_;
   const AddressFilter webhook_targets_ = WebhookFilter(cfg_);  // gateways are the operator's
   const Clock& clock_;
@@ -700,7 +700,7 @@ std::string WebhookSignature(std::string_view secret, std::string_view timestamp
   return "v1=" + HmacSha256Hex(secret, payload);
 }
 
-std::unique_ptr<Dispatcher> Dispatcher::Create(storage::Store& store,
+std::unique_ptr<Dispatcher> Dispatcher::Create(AlertStore store,
                                                const config::AlertsConfig& cfg,
                                                std::vector<config::Contact> contacts,
                                                const Clock& clock, MetricsRegistry& metrics,

@@ -45,7 +45,7 @@ constexpr auto kTickEvery = std::chrono::milliseconds(20);
 
 class EngineImpl final : public Engine {
  public:
-  EngineImpl(storage::Store& store, const config::AlertsConfig& cfg,
+  EngineImpl(AlertStore store, const config::AlertsConfig& cfg,
              std::vector<config::Contact> contacts, const config::AreaTree& areas,
              const Clock& clock, MetricsRegistry& metrics)
       : store_(store),
@@ -110,7 +110,7 @@ class EngineImpl final : public Engine {
   Status Start() override {
     if (auto st = directory_.LoadContacts(); !st) return st;
     if (auto st = router_.LoadState(); !st) return st;
-    auto pending = store_.PendingAlerts();
+    auto pending = store_.outbox.PendingAlerts();
     if (!pending) return tl::unexpected(pending.error());
     std::vector<Alert> tickets;
     for (Alert& a : *pending) {
@@ -191,7 +191,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<std::optional<AlertDetail>> Describe(std::string_view alert_id) override {
-    auto stored = store_.GetAlert(alert_id);
+    auto stored = store_.outbox.GetAlert(alert_id);
     if (!stored) return tl::unexpected(stored.error());
     if (!stored->has_value() || (*stored)->kind == AlertKind::kRoute) {
       return std::optional<AlertDetail>();
@@ -204,7 +204,7 @@ class EngineImpl final : public Engine {
     if (!detail.alert.group_key.empty()) {
       storage::AlertFilter filter;
       filter.group_key = detail.alert.group_key;
-      auto group = store_.ListAlerts(filter, kMaxGroupListed, {});
+      auto group = store_.outbox.ListAlerts(filter, kMaxGroupListed, {});
       if (!group) return tl::unexpected(group.error());
       detail.group = std::move(*group);
       std::reverse(detail.group.begin(), detail.group.end());
@@ -302,7 +302,7 @@ class EngineImpl final : public Engine {
     return future.get();
   }
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig cfg_;
   const config::AreaTree& areas_;
   const Clock& clock_;
@@ -328,7 +328,7 @@ class EngineImpl final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> Engine::Create(storage::Store& store, const config::AlertsConfig& cfg,
+std::unique_ptr<Engine> Engine::Create(AlertStore store, const config::AlertsConfig& cfg,
                                        std::vector<config::Contact> contacts,
                                        const config::AreaTree& areas, const Clock& clock,
                                        MetricsRegistry& metrics) {

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "core/language.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 

@@ -31,20 +31,20 @@ Result<std::vector<Alert>> FollowUps::Create(const Verdict& verdict) {
   };
   storage::AlertFilter by_subject;
   by_subject.subject_id = verdict.cluster_id;
-  auto signal_alerts = store_.ListAlerts(by_subject, 1000, {});
+  auto signal_alerts = store_.outbox.ListAlerts(by_subject, 1000, {});
   if (!signal_alerts) return tl::unexpected(signal_alerts.error());
   consider(*signal_alerts);
   for (std::size_t i = 0; i < verdict.event_ids.size() && i < kMaxFollowUpEvents; ++i) {
     storage::AlertFilter by_event;
     by_event.event_id = verdict.event_ids[i];
-    auto listed = store_.ListAlerts(by_event, 100, {});
+    auto listed = store_.outbox.ListAlerts(by_event, 100, {});
     if (!listed) return tl::unexpected(listed.error());
     consider(*listed);
   }
   // Once per contact and verdict.
   storage::AlertFilter done_filter;
   done_filter.group_key = group_key;
-  auto done = store_.ListAlerts(done_filter, 1000, {});
+  auto done = store_.outbox.ListAlerts(done_filter, 1000, {});
   if (!done) return tl::unexpected(done.error());
   for (const Alert& a : *done) reached.erase(a.contact_id);
 
@@ -91,7 +91,7 @@ Result<std::vector<Alert>> FollowUps::Create(const Verdict& verdict) {
       ToJsonText(boost::json::value(boost::json::object{
           {"status", VerdictStatusName(verdict.status)}, {"recipients", created.size()}})));
   records.push_back(std::move(audit));
-  if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
+  if (auto st = store_.outbox.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
   spdlog::info("alerts: verdict {} on {}: {} follow-ups", VerdictStatusName(verdict.status),
                verdict.cluster_id, created.size());
   return created;

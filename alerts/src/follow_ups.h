@@ -14,14 +14,14 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
 class FollowUps {
  public:
   // Every reference must outlive this object.
-  FollowUps(storage::Store& store, const Clock& clock, IdGenerator& ids, Notifier& notifier,
+  FollowUps(AlertStore store, const Clock& clock, IdGenerator& ids, Notifier& notifier,
             const Composer& composer)
       : store_(store), clock_(clock), ids_(ids), notifier_(notifier), composer_(composer) {}
   FollowUps(const FollowUps&) = delete;
@@ -31,7 +31,7 @@ class FollowUps {
   [[nodiscard]] Result<std::vector<Alert>> Create(const Verdict& verdict);
 
  private:
-  storage::Store& store_;
+  AlertStore store_;
   const Clock& clock_;
   IdGenerator& ids_;
   Notifier& notifier_;

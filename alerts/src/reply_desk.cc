@@ -74,7 +74,7 @@ struct ReplyDesk::Reporter {
   }
 };
 
-ReplyDesk::ReplyDesk(storage::Store& store, config::RepliesConfig cfg,
+ReplyDesk::ReplyDesk(AlertStore store, config::RepliesConfig cfg,
                      const config::ChannelsConfig& channels, ReplyCatalog catalog,
                      const Clock& clock, IdGenerator& ids, MetricsRegistry& metrics)
     : store_(store),
@@ -168,7 +168,7 @@ Result<std::vector<Alert>> ReplyDesk::OnMessage(const ReporterMessage& m) {
     return created;
   }
   const TimeMs now = clock_.NowMs();
-  auto stored = store_.GetRecord(kReportersTable, m.pseudonym);
+  auto stored = store_.records.GetRecord(kReportersTable, m.pseudonym);
   if (!stored) return tl::unexpected(stored.error());
   Reporter r = *stored ? Reporter::Decode(**stored) : Reporter{};
   r.channel = m.channel;
@@ -214,7 +214,7 @@ Result<std::vector<Alert>> ReplyDesk::OnMessage(const ReporterMessage& m) {
     }
   }
   records.push_back({std::string(kReportersTable), m.pseudonym, r.Encode()});
-  if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
+  if (auto st = store_.outbox.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
   return created;
 }
 
@@ -246,21 +246,21 @@ Result<std::vector<Alert>> ReplyDesk::Answer(const Verdict& verdict,
       "answer:" + verdict.cluster_id + ":" + std::to_string(verdict.decided_at);
   storage::AlertFilter done_filter;
   done_filter.group_key = group_key;
-  auto done = store_.ListAlerts(done_filter, 10000, {});
+  auto done = store_.outbox.ListAlerts(done_filter, 10000, {});
   if (!done) return tl::unexpected(done.error());
   std::set<std::string> answered;
   for (const Alert& a : *done) answered.insert(a.contact_id);
 
   std::map<std::string, std::string> reporters;  // pseudonym -> their first report of the cluster
   for (std::size_t i = 0; i < verdict.event_ids.size() && i < kMaxAnswerEvents; ++i) {
-    auto who = store_.GetRecord(kReporterOfTable, verdict.event_ids[i]);
+    auto who = store_.records.GetRecord(kReporterOfTable, verdict.event_ids[i]);
     if (!who) return tl::unexpected(who.error());
     if (*who) reporters.emplace(**who, verdict.event_ids[i]);
   }
   std::vector<storage::RecordWrite> records;
   for (const auto& [pseudonym, report_id] : reporters) {
     if (answered.count("reporter:" + pseudonym)) continue;
-    auto stored = store_.GetRecord(kReportersTable, pseudonym);
+    auto stored = store_.records.GetRecord(kReportersTable, pseudonym);
     if (!stored) return tl::unexpected(stored.error());
     if (!*stored) continue;
     const Reporter r = Reporter::Decode(**stored);
@@ -290,12 +290,12 @@ Result<std::vector<Alert>> ReplyDesk::Answer(const Verdict& verdict,
   if (public_area && !cfg_.public_telegram_chat.empty() && channels_.telegram) {
     storage::AlertFilter public_filter;
     public_filter.group_key = "public:" + group_key;
-    auto posted = store_.ListAlerts(public_filter, 1, {});
+    auto posted = store_.outbox.ListAlerts(public_filter, 1, {});
     if (!posted) return tl::unexpected(posted.error());
     if (posted->empty()) PostPublic(verdict, *public_area, group_key, now, created);
   }
   if (created.empty() && records.empty()) return created;
-  if (auto st = store_.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
+  if (auto st = store_.outbox.UpdateAlerts(created, records); !st) return tl::unexpected(st.error());
   spdlog::info("replies: verdict on {}: {} answers to reporters", verdict.cluster_id,
                created.size());
   return created;

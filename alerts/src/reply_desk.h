@@ -13,7 +13,7 @@
 #include "core/id.h"
 #include "core/metrics.h"
 #include "core/time.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
@@ -23,7 +23,7 @@ inline constexpr std::string_view kReporterOfTable = "reporter_of";
 class ReplyDesk {
  public:
   // `store`, `channels` (the engine's copy), `clock`, `ids` and `metrics` must outlive the desk.
-  ReplyDesk(storage::Store& store, config::RepliesConfig cfg,
+  ReplyDesk(AlertStore store, config::RepliesConfig cfg,
             const config::ChannelsConfig& channels, ReplyCatalog catalog, const Clock& clock,
             IdGenerator& ids, MetricsRegistry& metrics);
 
@@ -48,7 +48,7 @@ class ReplyDesk {
   bool Reachable(const std::string& channel, const std::string& sealed) const;
   std::string Language(const std::string& language) const;
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::RepliesConfig cfg_;
   const config::ChannelsConfig& channels_;
   const ReplyCatalog catalog_;

@@ -21,7 +21,7 @@ std::string SourceKey(const Report& r) { return r.channel + ":" + r.submitted_by
 
 }  // namespace
 
-Router::Router(storage::Store& store, const config::AlertsConfig& cfg, const Clock& clock,
+Router::Router(AlertStore store, const config::AlertsConfig& cfg, const Clock& clock,
                IdGenerator& ids, MetricsRegistry& metrics, Notifier& notifier,
                Directory& directory, Composer& composer)
     : store_(store),
@@ -86,11 +86,11 @@ void Router::Tick(TimeMs now) {
 Status Router::LoadState() {
   storage::RecordScan scan;
   scan.limit = kMaxRecords;
-  auto groups = store_.ScanRecords(kGroupsTable, scan);
+  auto groups = store_.records.ScanRecords(kGroupsTable, scan);
   if (!groups) return tl::unexpected(groups.error());
-  auto rates = store_.ScanRecords(kRatesTable, scan);
+  auto rates = store_.records.ScanRecords(kRatesTable, scan);
   if (!rates) return tl::unexpected(rates.error());
-  auto inhibited = store_.ScanRecords(kInhibitedTable, scan);
+  auto inhibited = store_.records.ScanRecords(kInhibitedTable, scan);
   if (!inhibited) return tl::unexpected(inhibited.error());
   const TimeMs now = clock_.NowMs();
   for (const auto& problem : notifier_.Restore(*groups, *rates, *inhibited, now)) {
@@ -126,7 +126,7 @@ void Router::RouteTickets() {
   std::vector<Alert> done;
   done.reserve(tickets.size());
   for (Alert& ticket : tickets) {
-    auto event = store_.GetEvent(ticket.event_id);
+    auto event = store_.events.GetEvent(ticket.event_id);
     if (!event) {
       // Leave it pending: it is routed after the next restart (or the next batch).
       spdlog::error("alerts: cannot read event {} to route it: {}", ticket.event_id,
@@ -185,11 +185,11 @@ Status Router::Step(TimeMs now, std::vector<Alert> also,
       created.empty() && result.escalations.empty() && extra.empty() && !also.empty() &&
       std::all_of(also.begin(), also.end(),
                   [](const Alert& a) { return a.kind == AlertKind::kRoute; });
-  const auto sync = redoable ? storage::Store::Sync::kBuffered : storage::Store::Sync::kDurable;
+  const auto sync = redoable ? storage::Outbox::Sync::kBuffered : storage::Outbox::Sync::kDurable;
   std::vector<Alert> writes = created;
   for (Alert& a : also) writes.push_back(std::move(a));
   for (int attempt = 1;; ++attempt) {
-    auto st = store_.UpdateAlerts(writes, records, sync);
+    auto st = store_.outbox.UpdateAlerts(writes, records, sync);
     if (st) break;
     spdlog::error("alerts: cannot store {} new notifications (attempt {}): {}", created.size(),
                   attempt, st.error().ToString());
@@ -247,7 +247,7 @@ Status Router::AddSignal(const Signal& signal, TimeMs now, std::vector<storage::
       filter.event_id = signal.event_ids[i];
       filter.state = DeliveryState::kPending;
       filter.kind = AlertKind::kEvent;
-      auto listed = store_.ListAlerts(filter, 100, {});
+      auto listed = store_.outbox.ListAlerts(filter, 100, {});
       if (!listed) return tl::unexpected(listed.error());
       for (const Alert& a : *listed) queued.push_back(a.id);
     }

@@ -25,14 +25,14 @@
 #include "core/time.h"
 #include "core/types.h"
 #include "directory.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
 class Router {
  public:
   // Every reference must outlive the router.
-  Router(storage::Store& store, const config::AlertsConfig& cfg, const Clock& clock,
+  Router(AlertStore store, const config::AlertsConfig& cfg, const Clock& clock,
          IdGenerator& ids, MetricsRegistry& metrics, Notifier& notifier, Directory& directory,
          Composer& composer);
   Router(const Router&) = delete;
@@ -65,7 +65,7 @@ class Router {
   storage::RecordWrite EscalationAudit(const Escalation& e, TimeMs now);
   Status AddSignal(const Signal& signal, TimeMs now, std::vector<storage::RecordWrite>& extra);
 
-  storage::Store& store_;
+  AlertStore store_;
   const config::AlertsConfig& cfg_;
   const Clock& clock_;
   IdGenerator& ids_;

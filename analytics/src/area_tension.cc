@@ -68,7 +68,7 @@ std::string Fixed(double v) {
 
 }  // namespace
 
-AreaTension::AreaTension(storage::Store& store, const config::AreaTree& areas,
+AreaTension::AreaTension(AreaTensionStore store, const config::AreaTree& areas,
                          config::AnalyticsConfig config, const Clock& clock,
                          MetricsRegistry& metrics, SignalHook on_spike)
     : store_(store),
@@ -92,7 +92,7 @@ Result<std::vector<TensionPoint>> AreaTension::Points(const AreaCode& area,
   const BaselineWindow w = WindowFor(config_.baseline, step);
   const TimeMs read_from = first - static_cast<TimeMs>(w.window) * step;
   const TimeMs read_to = first + static_cast<TimeMs>(n) * step;
-  auto table = store_.ReadCounterTable(area, resolution, read_from, read_to);
+  auto table = store_.counters.ReadCounterTable(area, resolution, read_from, read_to);
   if (!table) return tl::unexpected(table.error());
   const auto coefficients = model_.Coefficients(*table->dims);
   const auto x = DenseTension(*table, coefficients, read_from, step, w.window + n);
@@ -136,7 +136,7 @@ Result<std::vector<RaisedSpike>> AreaTension::Raised(const AreaCode& area, TimeM
   scan.start_after = SpikeKey(area, from - 1);
   scan.limit = 1000;
   for (;;) {
-    auto page = store_.ScanRecords(kAreaSpikesTable, scan);
+    auto page = store_.records.ScanRecords(kAreaSpikesTable, scan);
     if (!page) return tl::unexpected(page.error());
     for (const auto& r : *page) {
       RaisedSpike s;
@@ -167,7 +167,7 @@ Signal AreaTension::MakeSignal(const RaisedSpike& spike, const TensionPoint& poi
   s.first_seen = spike.bucket;
   s.at = spike.raised_at;
   // The categories seen in that hour, most frequent first (from counters; no events read).
-  auto table = store_.ReadCounterTable(spike.area, storage::Resolution::kHour, spike.bucket,
+  auto table = store_.counters.ReadCounterTable(spike.area, storage::Resolution::kHour, spike.bucket,
                                        spike.bucket + kHourMs);
   if (table && table->rows() == 1) {
     std::vector<std::pair<std::int64_t, std::string>> cats;
@@ -198,7 +198,7 @@ Result<std::vector<RaisedSpike>> AreaTension::CheckSpikes() {
     for (const auto& p : *points) {
       if (!p.spike) continue;
       const std::string key = SpikeKey(area.code, p.start);
-      auto seen = store_.GetRecord(kAreaSpikesTable, key);
+      auto seen = store_.records.GetRecord(kAreaSpikesTable, key);
       if (!seen) {
         check_errors_.Inc();
         return tl::unexpected(seen.error());
@@ -215,7 +215,7 @@ Result<std::vector<RaisedSpike>> AreaTension::CheckSpikes() {
       // losing it.
       if (on_spike_) on_spike_(signal);
       storage::RecordWrite w{std::string(kAreaSpikesTable), key, EncodeSpike(spike)};
-      if (auto st = store_.WriteRecords({&w, 1}); !st) {
+      if (auto st = store_.records.WriteRecords({&w, 1}); !st) {
         check_errors_.Inc();
         return tl::unexpected(st.error());
       }

@@ -133,7 +133,7 @@ struct Submission {
 
 class PipelineImpl final : public Pipeline {
  public:
-  PipelineImpl(storage::Store& store, const config::PipelineConfig& cfg,
+  PipelineImpl(PipelineStore store, const config::PipelineConfig& cfg,
                const config::AreaTree& areas, ClassifierProvider classifier, PipelineHooks hooks,
                const Clock& clock, MetricsRegistry& metrics)
       : store_(store),
@@ -184,7 +184,7 @@ class PipelineImpl final : public Pipeline {
     std::size_t recounted = 0;
     std::string after;
     for (;;) {
-      auto page = store_.PendingEvents(kRecoveryPage, after);
+      auto page = store_.scoring.PendingEvents(kRecoveryPage, after);
       if (!page) return tl::unexpected(page.error());
       if (page->empty()) break;
       after = page->back().event.report.id;
@@ -201,7 +201,7 @@ class PipelineImpl final : public Pipeline {
         recount.push_back(std::move(item));
       }
       if (!recount.empty()) {
-        if (auto s = store_.CommitScored(recount); !s) return s;
+        if (auto s = store_.scoring.CommitScored(recount); !s) return s;
         recounted += recount.size();
       }
     }
@@ -309,7 +309,7 @@ class PipelineImpl final : public Pipeline {
     }
     commit_cv_.notify_all();
     if (committer_.joinable()) committer_.join();
-    if (auto s = store_.Flush(); !s) {
+    if (auto s = store_.scoring.Flush(); !s) {
       spdlog::error("pipeline: flushing the store failed: {}", s.error().ToString());
     }
   }
@@ -344,7 +344,7 @@ class PipelineImpl final : public Pipeline {
         if (s.cursor) cursors.push_back(std::move(*s.cursor));
       }
       auto start = std::chrono::steady_clock::now();
-      auto results = store_.AppendReports(reports, cursors);
+      auto results = store_.intake.AppendReports(reports, cursors);
       write_seconds_.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       write_batch_.Observe(static_cast<double>(reports.size()));
@@ -440,7 +440,7 @@ class PipelineImpl final : public Pipeline {
   }
 
   void FlushDeferredCounters() {
-    if (auto s = store_.FlushDeferred(); !s) {
+    if (auto s = store_.scoring.FlushDeferred(); !s) {
       score_errors_.Inc();
       spdlog::error("pipeline: writing deferred counters failed: {}", s.error().ToString());
     }
@@ -657,7 +657,7 @@ class PipelineImpl final : public Pipeline {
   // while stopping).
   bool CommitWithRetry(std::span<const storage::ScoredBatchItem> items) {
     for (int attempt = 0;; ++attempt) {
-      auto s = store_.CommitScored(items);
+      auto s = store_.scoring.CommitScored(items);
       if (s) return true;
       score_errors_.Inc();
       spdlog::error("pipeline: committing {} scored events failed (attempt {}): {}", items.size(),
@@ -682,7 +682,7 @@ class PipelineImpl final : public Pipeline {
     const bool follow_up = !report.follow_up_of.empty();
     const std::string& event_id = follow_up ? report.follow_up_of : report.id;
     item.pending_id = report.id;
-    auto stored = store_.GetEvent(event_id);
+    auto stored = store_.events.GetEvent(event_id);
     if (!stored) {
       spdlog::error("pipeline: reading event {} to score it failed: {}", event_id,
                     stored.error().ToString());
@@ -733,7 +733,7 @@ class PipelineImpl final : public Pipeline {
   void DropAlreadyAlerted(const std::string& event_id, std::vector<Alert>& alerts) {
     storage::AlertFilter filter;
     filter.event_id = event_id;
-    auto existing = store_.ListAlerts(filter, 1000, "");
+    auto existing = store_.outbox.ListAlerts(filter, 1000, "");
     if (!existing) {
       // Without the list, alerting again could repeat an alert; not alerting loses nothing
       // already sent. Keep the earlier alerts only.
@@ -775,7 +775,7 @@ class PipelineImpl final : public Pipeline {
     return e;
   }
 
-  storage::Store& store_;
+  PipelineStore store_;
   const config::PipelineConfig cfg_;
   const config::AreaTree& areas_;
   const CounterPlan counters_{areas_};
@@ -830,7 +830,7 @@ class PipelineImpl final : public Pipeline {
 
 }  // namespace
 
-std::unique_ptr<Pipeline> Pipeline::Create(storage::Store& store,
+std::unique_ptr<Pipeline> Pipeline::Create(PipelineStore store,
                                            const config::PipelineConfig& cfg,
                                            const config::AreaTree& areas,
                                            ClassifierProvider classifier, PipelineHooks hooks,

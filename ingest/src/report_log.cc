@@ -89,7 +89,7 @@ void ReplicatedIntake::Submit(std::vector<Report> reports, SubmitCallback done,
   });
 }
 
-LocalReplica::LocalReplica(storage::Store& store, Pipeline& local, MetricsRegistry& metrics)
+LocalReplica::LocalReplica(storage::IntakeLog& store, Pipeline& local, MetricsRegistry& metrics)
     : store_(store),
       local_(local),
       applied_total_(metrics.GetCounter("sakchy_cluster_entries_applied_total",

@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 class RecordsLabelStore final : public LabelStore {
  public:
-  explicit RecordsLabelStore(storage::Store& store) : store_(store) {}
+  explicit RecordsLabelStore(storage::RecordStore& store) : store_(store) {}
 
   Status Put(const EventLabel& label, const storage::AuditEntry& audit) override {
     const std::string value = ToJsonText(json::value(json::object{
@@ -50,12 +50,12 @@ class RecordsLabelStore final : public LabelStore {
   }
 
  private:
-  storage::Store& store_;
+  storage::RecordStore& store_;
 };
 
 }  // namespace
 
-std::unique_ptr<LabelStore> NewRecordsLabelStore(storage::Store& store) {
+std::unique_ptr<LabelStore> NewRecordsLabelStore(storage::RecordStore& store) {
   return std::make_unique<RecordsLabelStore>(store);
 }
 

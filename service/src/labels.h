@@ -40,7 +40,7 @@ class LabelStore {
 
 // The labels as records of `store`: table "labels", key event id '\0' task, value a JSON object
 // {"label", "by", "at"} (storage/README.md lists the table).
-std::unique_ptr<LabelStore> NewRecordsLabelStore(storage::Store& store);
+std::unique_ptr<LabelStore> NewRecordsLabelStore(storage::RecordStore& store);
 inline constexpr std::string_view kLabelsTable = "labels";
 
 }  // namespace sakchy::service

@@ -82,7 +82,7 @@ std::string StatusTitle(VerdictStatus s) {
 
 }  // namespace
 
-Status PublishAnswer(storage::Store& store, const PublicAnswer& answer) {
+Status PublishAnswer(storage::RecordStore& store, const PublicAnswer& answer) {
   json::array areas;
   for (const auto& a : answer.areas) areas.emplace_back(a);
   storage::RecordWrite w{std::string(kPublicAnswersTable), Key(answer),
@@ -95,7 +95,7 @@ Status PublishAnswer(storage::Store& store, const PublicAnswer& answer) {
   return store.WriteRecords(std::span<const storage::RecordWrite>(&w, 1));
 }
 
-Result<std::vector<PublicAnswer>> ListPublicAnswers(storage::Store& store,
+Result<std::vector<PublicAnswer>> ListPublicAnswers(storage::RecordStore& store,
                                                     const config::AreaTree& areas,
                                                     const std::optional<AreaCode>& area,
                                                     std::size_t limit) {

@@ -31,13 +31,13 @@ struct PublicAnswer {
 
 // Stores one published answer (a correction of the same cluster is a new entry; the feed shows
 // both, newest first). Durable when it returns.
-[[nodiscard]] Status PublishAnswer(storage::Store& store, const PublicAnswer& answer);
+[[nodiscard]] Status PublishAnswer(storage::RecordStore& store, const PublicAnswer& answer);
 
 // Newest first, at most `limit`; with `area`, only answers with an area within it (or an
 // ancestor of it: a rumour reported across an oblast concerns its raions too). Unknown area:
 // kInvalidArgument.
 [[nodiscard]] Result<std::vector<PublicAnswer>> ListPublicAnswers(
-    storage::Store& store, const config::AreaTree& areas, const std::optional<AreaCode>& area,
+    storage::RecordStore& store, const config::AreaTree& areas, const std::optional<AreaCode>& area,
     std::size_t limit);
 
 // {"answers":[{"id","status","statement","areas":[{"code","name_ky","name_ru","name_en"}],

@@ -11,7 +11,7 @@ constexpr std::size_t kStep = 10000;
 constexpr TimeMs kDayMs = 86'400'000;
 }  // namespace
 
-RetentionSweeper::RetentionSweeper(storage::Store& store, config::RetentionConfig config,
+RetentionSweeper::RetentionSweeper(storage::Maintenance& store, config::RetentionConfig config,
                                    const Clock& clock, MetricsRegistry& metrics)
     : store_(store),
       config_(config),

@@ -168,13 +168,13 @@ class PipelineSink final : public ingest::sources::ReportSink {
 
 class StoreCursorReader final : public ingest::sources::CursorReader {
  public:
-  explicit StoreCursorReader(storage::Store& store) : store_(store) {}
+  explicit StoreCursorReader(storage::IntakeLog& store) : store_(store) {}
   Result<std::optional<std::string>> GetCursor(std::string_view source_id) override {
     return store_.GetCursor(source_id);
   }
 
  private:
-  storage::Store& store_;
+  storage::IntakeLog& store_;
 };
 
 // Re-arming SIGHUP handler: each signal posts one reload of the rules and of the listener's TLS

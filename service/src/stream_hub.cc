@@ -131,12 +131,12 @@ class StreamHub::Stream final : public BodyStream {
   bool started_ = false;
 };
 
-std::shared_ptr<StreamHub> StreamHub::Create(storage::Store& store, const config::AreaTree& areas,
+std::shared_ptr<StreamHub> StreamHub::Create(storage::Outbox& store, const config::AreaTree& areas,
                                              StreamHubOptions options) {
   return std::shared_ptr<StreamHub>(new StreamHub(store, areas, options));
 }
 
-StreamHub::StreamHub(storage::Store& store, const config::AreaTree& areas, StreamHubOptions options)
+StreamHub::StreamHub(storage::Outbox& store, const config::AreaTree& areas, StreamHubOptions options)
     : store_(store), areas_(areas), options_(options) {}
 
 StreamHub::~StreamHub() { Stop(); }

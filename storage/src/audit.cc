@@ -20,13 +20,13 @@ RecordWrite AuditRecord(const AuditEntry& entry) {
   return RecordWrite{std::string(kAuditTable), entry.id, EncodeAuditEntry(entry)};
 }
 
-Status AppendAudit(Store& store, const AuditEntry& entry) {
+Status AppendAudit(RecordStore& store, const AuditEntry& entry) {
   if (entry.id.empty()) return MakeError(ErrorCode::kInvalidArgument, "audit: entry id is empty");
   RecordWrite write = AuditRecord(entry);
   return store.WriteRecords({&write, 1});
 }
 
-Result<AuditPage> ListAudit(Store& store, const AuditFilter& filter, std::size_t limit,
+Result<AuditPage> ListAudit(RecordStore& store, const AuditFilter& filter, std::size_t limit,
                             std::string_view before_id) {
   AuditPage page;
   if (limit == 0) return page;

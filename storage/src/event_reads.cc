@@ -56,7 +56,7 @@ Result<std::vector<Event>> RocksStore::ScanEvents(const EventScan& scan) {
   return out;
 }
 
-Result<Store::VisitResult> RocksStore::VisitEvents(
+Result<EventScanner::VisitResult> RocksStore::VisitEvents(
     const EventScan& scan, const std::function<bool(const Event&)>& visit) {
   VisitResult result;
   if (scan.limit == 0) return result;
@@ -82,7 +82,7 @@ Result<Store::VisitResult> RocksStore::VisitEvents(
   return result;
 }
 
-Result<Store::VisitResult> RocksStore::VisitEventsByObserved(
+Result<EventScanner::VisitResult> RocksStore::VisitEventsByObserved(
     const ObservedScan& scan, const std::function<bool(const Event&)>& visit) {
   VisitResult result;
   if (scan.limit == 0 || scan.from >= scan.to) return result;

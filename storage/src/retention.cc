@@ -19,14 +19,14 @@ Error Fail(const rocksdb::Status& s, std::string_view what) {
 
 }  // namespace
 
-Result<Store::RetentionResult> ExpireTexts(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
+Result<Maintenance::RetentionResult> ExpireTexts(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* events,
                                            rocksdb::ColumnFamilyHandle* meta,
                                            const rocksdb::WriteOptions& wo, TimeMs received_before,
                                            std::size_t max_events, std::string* swept_first,
                                            std::string* swept_last) {
   swept_first->clear();
   swept_last->clear();
-  Store::RetentionResult result;
+  Maintenance::RetentionResult result;
   std::string cursor;
   rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, kRetentionCursorKey, &cursor);
   if (!s.ok() && !s.IsNotFound()) return tl::unexpected(Fail(s, "read cursor"));

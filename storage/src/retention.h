@@ -13,7 +13,7 @@ inline constexpr std::string_view kRetentionCursorKey = "retention_cursor";
 // See Store::ExpireTexts, without the compaction: `*swept_first`/`*swept_last` get the range of
 // rewritten events (empty when none) for CompactSwept. `events` and `meta` are the column
 // families; writes use `wo`.
-[[nodiscard]] Result<Store::RetentionResult> ExpireTexts(rocksdb::DB* db,
+[[nodiscard]] Result<Maintenance::RetentionResult> ExpireTexts(rocksdb::DB* db,
                                                          rocksdb::ColumnFamilyHandle* events,
                                                          rocksdb::ColumnFamilyHandle* meta,
                                                          const rocksdb::WriteOptions& wo,

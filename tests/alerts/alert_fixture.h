@@ -83,7 +83,7 @@ class StoreFixture {
   explicit StoreFixture(const std::string& kind) {
     if (kind == "fake") {
       fake_ = std::make_unique<FakeStore>();
-      store_ = fake_.get();
+      store_.emplace(*fake_);
     } else {
       storage::StorageOptions options;
       options.dir = dir_.str() + "/db";
@@ -91,10 +91,10 @@ class StoreFixture {
       auto opened = storage::Store::Open(options);
       EXPECT_TRUE(opened.has_value());
       if (opened) real_ = std::move(*opened);
-      store_ = real_.get();
+      store_.emplace(*real_);
     }
   }
-  storage::Store& store() { return *store_; }
+  AlertStore store() { return *store_; }
   FakeStore* fake() { return fake_.get(); }  // null for "rocksdb"
 
   // Stores the event (scored) and its notifications as a scoring commit would.
@@ -109,7 +109,7 @@ class StoreFixture {
     }
   }
   Alert Stored(const std::string& id) {
-    auto got = store_->GetAlert(id);
+    auto got = store_->outbox.GetAlert(id);
     EXPECT_TRUE(got.has_value() && got->has_value()) << "alert " << id;
     if (!got.has_value() || !got->has_value()) return {};
     return **got;
@@ -118,7 +118,7 @@ class StoreFixture {
   std::vector<storage::AuditEntry> Audit(const std::string& subject) {
     storage::AuditFilter filter;
     filter.subject = subject;
-    auto page = storage::ListAudit(*store_, filter, 100, {});
+    auto page = storage::ListAudit(store_->records, filter, 100, {});
     EXPECT_TRUE(page.has_value());
     if (!page) return {};
     std::vector<storage::AuditEntry> out(page->entries.rbegin(), page->entries.rend());
@@ -134,7 +134,7 @@ class StoreFixture {
   testing::TempDir dir_;
   std::unique_ptr<FakeStore> fake_;
   std::unique_ptr<storage::Store> real_;
-  storage::Store* store_ = nullptr;
+  std::optional<AlertStore> store_;
 };
 
 }  // namespace sakchy::alerts

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "alerts/dispatcher.h"
+#include "storage/store.h"
 #include "alerts/templates.h"
 #include "core/crypto.h"
 #include "core/id.h"

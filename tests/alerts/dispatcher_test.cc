@@ -1,4 +1,5 @@
 #include "alerts/dispatcher.h"
+#include "storage/store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -56,7 +57,7 @@ class DispatcherTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "fake") {
       fake_ = std::make_unique<FakeStore>();
-      store_ = fake_.get();
+      store_.emplace(*fake_);
     } else {
       storage::StorageOptions options;
       options.dir = dir_.str() + "/db";
@@ -64,7 +65,7 @@ class DispatcherTest : public ::testing::TestWithParam<std::string> {
       auto opened = storage::Store::Open(options);
       ASSERT_OK(opened);
       real_ = std::move(*opened);
-      store_ = real_.get();
+      store_.emplace(*real_);
     }
     cfg_.min_severity = Severity::kMedium;
     cfg_.timeout_ms = 5000;
@@ -139,7 +140,7 @@ class DispatcherTest : public ::testing::TestWithParam<std::string> {
   }
 
   Alert Stored(const std::string& id) {
-    auto got = store_->GetAlert(id);
+    auto got = store_->outbox.GetAlert(id);
     EXPECT_TRUE(got.has_value() && got->has_value()) << "alert " << id;
     if (!got.has_value() || !got->has_value()) return {};
     return **got;
@@ -155,7 +156,7 @@ class DispatcherTest : public ::testing::TestWithParam<std::string> {
   TempDir dir_;
   std::unique_ptr<FakeStore> fake_;
   std::unique_ptr<storage::Store> real_;
-  storage::Store* store_ = nullptr;
+  std::optional<AlertStore> store_;
   ManualClock clock_{kStart};
   IdGenerator ids_{clock_};
   MetricsRegistry metrics_;
@@ -260,7 +261,7 @@ TEST_P(DispatcherTest, MissingEventFails) {
   Alert alert = Seed(contacts_[0]);
   alert.id = ids_.Next();
   alert.event_id = ids_.Next();  // never stored
-  ASSERT_OK(store_->UpdateAlerts({&alert, 1}));
+  ASSERT_OK(store_->outbox.UpdateAlerts({&alert, 1}));
   StartDispatcher();
   ASSERT_TRUE(WaitForState(alert.id, DeliveryState::kFailed));
   EXPECT_EQ(Stored(alert.id).last_error, "event " + alert.event_id + " not found");

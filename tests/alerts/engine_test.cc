@@ -69,7 +69,7 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   std::vector<Alert> Notifications(const std::string& event_id) {
     storage::AlertFilter filter;
     filter.event_id = event_id;
-    auto listed = stores_.store().ListAlerts(filter, 100, {});
+    auto listed = stores_.store().outbox.ListAlerts(filter, 100, {});
     std::vector<Alert> out = listed.value_or(std::vector<Alert>{});
     std::reverse(out.begin(), out.end());
     return out;
@@ -253,7 +253,7 @@ TEST_P(EngineTest, FailedNotificationFallsBackToTheNextChannel) {
   filter.group_key = alerts[0].group_key;
   std::vector<Alert> group;
   ASSERT_TRUE(WaitFor([&] {
-    group = stores_.store().ListAlerts(filter, 10, {}).value_or(std::vector<Alert>{});
+    group = stores_.store().outbox.ListAlerts(filter, 10, {}).value_or(std::vector<Alert>{});
     return group.size() == 2 && group[0].state == DeliveryState::kDelivered;
   }));
   EXPECT_EQ(group[0].channel_index, 1);
@@ -273,16 +273,16 @@ TEST_P(EngineTest, EventsBelowTheThresholdGetNoTicketAndTicketsAreRemovedWhenRou
   auto tickets = engine_->Plan(event);
   ASSERT_EQ(tickets.size(), 1u);
   EXPECT_EQ(tickets[0].kind, AlertKind::kRoute);
-  EXPECT_FALSE(stores_.store().GetAlert(tickets[0].id)->has_value()) << "tickets are not alerts";
+  EXPECT_FALSE(stores_.store().outbox.GetAlert(tickets[0].id)->has_value()) << "tickets are not alerts";
   Raise(event, 2);
   ASSERT_TRUE(WaitFor([&] {
-    auto pending = stores_.store().PendingAlerts();
+    auto pending = stores_.store().outbox.PendingAlerts();
     return pending && std::none_of(pending->begin(), pending->end(), [](const Alert& a) {
              return a.kind == AlertKind::kRoute;
            });
   }));
   storage::AlertFilter all;
-  const std::vector<Alert> listed = stores_.store().ListAlerts(all, 100, {}).value();
+  const std::vector<Alert> listed = stores_.store().outbox.ListAlerts(all, 100, {}).value();
   for (const Alert& a : listed) EXPECT_NE(a.kind, AlertKind::kRoute);
 }
 
@@ -480,7 +480,7 @@ TEST_P(EngineTest, UndeliverableAlertTellsTheDutyContact) {
   EXPECT_THAT(stores_.AuditActions(first[0].id), ElementsAre("alert.failed", "alert.undeliverable"));
   storage::AlertFilter notices;
   notices.kind = AlertKind::kNotice;
-  auto listed = stores_.store().ListAlerts(notices, 10, {});
+  auto listed = stores_.store().outbox.ListAlerts(notices, 10, {});
   ASSERT_OK(listed);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].subject_id, first[0].id);
@@ -618,7 +618,7 @@ TEST_P(EngineTest, SignalIsRoutedAndInhibitsQueuedMemberEventAlerts) {
   signals.kind = AlertKind::kSignal;
   std::vector<Alert> listed;
   ASSERT_TRUE(WaitFor([&] {
-    listed = stores_.store().ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
+    listed = stores_.store().outbox.ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
     return listed.size() == 2;
   }));
   EXPECT_EQ(listed[0].subject_id, "C1");
@@ -632,7 +632,7 @@ TEST_P(EngineTest, SignalIsRoutedAndInhibitsQueuedMemberEventAlerts) {
   EXPECT_THAT(stores_.AuditActions("cluster:C1"), ElementsAre("alert.signal"));
   // The same cluster again without more sources: nobody is told twice.
   ASSERT_OK(engine_->Raise(ClusterSignal({event.report.id}, clock_.NowMs())));
-  EXPECT_EQ(stores_.store().ListAlerts(signals, 10, {})->size(), 2u);
+  EXPECT_EQ(stores_.store().outbox.ListAlerts(signals, 10, {})->size(), 2u);
   auto bad = engine_->Raise(Signal{});
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
@@ -651,7 +651,7 @@ TEST_P(EngineTest, RaiseAllRoutesEverySignalOfABatch) {
   signals.kind = AlertKind::kSignal;
   std::vector<Alert> listed;
   ASSERT_TRUE(WaitFor([&] {
-    listed = stores_.store().ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
+    listed = stores_.store().outbox.ListAlerts(signals, 10, {}).value_or(std::vector<Alert>{});
     return listed.size() == 4;  // Osh and Aravan, each about C1 and C2
   }));
   std::map<std::string, int> per_subject;
@@ -718,7 +718,7 @@ TEST_P(EngineTest, VerdictReachesThoseAlertedByTheClusterSignalOnly) {
   storage::AlertFilter signals;
   signals.kind = AlertKind::kSignal;
   ASSERT_TRUE(WaitFor([&] {
-    auto listed = stores_.store().ListAlerts(signals, 10, {});
+    auto listed = stores_.store().outbox.ListAlerts(signals, 10, {});
     return listed && listed->size() == 2 &&
            std::all_of(listed->begin(), listed->end(),
                        [](const Alert& a) { return a.state == DeliveryState::kDelivered; });

@@ -1,16 +1,19 @@
 #pragma once
-// An in-memory storage::Store for alerts tests: events and the outbox only.
+// An in-memory store for alerts tests: the three storage ports alerts use (AlertStore: events by
+// id, the outbox, records), nothing else.
 // Thread safety: all methods may be called concurrently.
 
 #include <algorithm>
 #include <map>
 #include <mutex>
 
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
-class FakeStore final : public storage::Store {
+class FakeStore final : public storage::EventReader,
+                        public storage::Outbox,
+                        public storage::RecordStore {
  public:
   void PutEvent(const Event& event) {
     std::lock_guard lock(mu_);
@@ -30,27 +33,13 @@ class FakeStore final : public storage::Store {
     return buffered_calls_;
   }
 
-  Result<std::vector<storage::IntakeResult>> AppendReports(
-      std::span<const Report>, std::span<const storage::CursorUpdate>) override {
-    return Unsupported();
-  }
-  Result<std::optional<std::string>> GetCursor(std::string_view) override { return Unsupported(); }
-  Result<std::vector<Report>> PendingReports(std::size_t, std::string_view) override {
-    return Unsupported();
-  }
-  Result<std::size_t> CountPending() override { return Unsupported(); }
-  Status CommitScored(std::span<const storage::ScoredBatchItem>) override { return Unsupported(); }
   Result<std::optional<Event>> GetEvent(std::string_view id) override {
     std::lock_guard lock(mu_);
     auto it = events_.find(std::string(id));
     if (it == events_.end()) return std::optional<Event>();
     return std::optional<Event>(it->second);
   }
-  Result<std::vector<storage::CounterBucket>> ReadCounters(std::string_view, storage::Resolution,
-                                                           TimeMs, TimeMs) override {
-    return Unsupported();
-  }
-  using storage::Store::UpdateAlerts;
+  using storage::Outbox::UpdateAlerts;
   Status UpdateAlerts(std::span<const Alert> alerts, std::span<const storage::RecordWrite> records,
                       Sync sync) override {
     std::lock_guard lock(mu_);
@@ -139,7 +128,6 @@ class FakeStore final : public storage::Store {
     }
     return out;
   }
-  Status Flush() override { return OkStatus(); }
 
  private:
   void ApplyRecords(std::span<const storage::RecordWrite> writes) {
@@ -151,9 +139,6 @@ class FakeStore final : public storage::Store {
         table.erase(w.key);
       }
     }
-  }
-  static tl::unexpected<Error> Unsupported() {
-    return MakeError(ErrorCode::kInternal, "not supported by FakeStore");
   }
 
   mutable std::mutex mu_;

@@ -164,7 +164,7 @@ class ReplyEngineTest : public ::testing::Test {
   std::vector<Alert> Replies() {
     storage::AlertFilter f;
     f.kind = AlertKind::kReply;
-    return stores_.store().ListAlerts(f, 100, {}).value_or(std::vector<Alert>{});
+    return stores_.store().outbox.ListAlerts(f, 100, {}).value_or(std::vector<Alert>{});
   }
   // Decoded "text" parameters of the sendsms calls.
   std::vector<std::string> SmsTexts() {
@@ -213,7 +213,7 @@ TEST_F(ReplyEngineTest, ANewReportIsAcknowledgedWithItsReferenceWithinTheRateLim
     EXPECT_EQ(a.target.find("700000001"), std::string::npos) << a.target;
     EXPECT_EQ(a.contact_id, "reporter:sms:aaaaaaaaaaaaaaaa");
   }
-  auto record = stores_.store().GetRecord("reporters", "sms:aaaaaaaaaaaaaaaa");
+  auto record = stores_.store().records.GetRecord("reporters", "sms:aaaaaaaaaaaaaaaa");
   ASSERT_TRUE(record.has_value() && record->has_value());
   EXPECT_EQ((*record)->find("700000001"), std::string::npos) << **record;
   // A new hour: acknowledged again.

@@ -7,6 +7,7 @@
 #include "config/areas.h"
 #include "core/id.h"
 #include "ingest/pipeline.h"
+#include "storage/store.h"
 #include "analytics/area_tension.h"
 #include "testutil/testutil.h"
 

@@ -13,6 +13,7 @@
 
 #include "../../ingest/src/cluster_records.h"
 #include "ingest/pipeline.h"
+#include "storage/store.h"
 #include "ingest/reporters.h"
 #include "storage/audit.h"
 #include "testutil/testutil.h"

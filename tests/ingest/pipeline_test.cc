@@ -1,6 +1,7 @@
 // Pipeline: durability before acknowledgement, idempotency, bounded queue, recovery after a crash.
 
 #include "ingest/pipeline.h"
+#include "storage/store.h"
 
 #include <condition_variable>
 #include <algorithm>

@@ -2,6 +2,7 @@
 // and applying the log to the local store once per entry, in order, with its position.
 
 #include "ingest/report_log.h"
+#include "storage/store.h"
 
 #include <future>
 #include <map>

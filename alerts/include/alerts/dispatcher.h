@@ -17,7 +17,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
@@ -76,7 +76,7 @@ class Dispatcher {
   // `contacts` is copied (secrets for signing and languages are looked up by contact id).
   // `areas`, when given, is read during Create only: the display names of every area (ky/ru/en)
   // are copied for the SMS/Telegram/e-mail texts; without it messages name the area code alone.
-  static std::unique_ptr<Dispatcher> Create(storage::Store& store, const config::AlertsConfig& cfg,
+  static std::unique_ptr<Dispatcher> Create(AlertStore store, const config::AlertsConfig& cfg,
                                             std::vector<config::Contact> contacts,
                                             const Clock& clock, MetricsRegistry& metrics,
                                             const config::AreaTree* areas = nullptr,

@@ -24,7 +24,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "alerts/store.h"
 
 namespace sakchy::alerts {
 
@@ -204,7 +204,7 @@ class Engine : public ContactDirectory,
  public:
   // `store`, `areas`, `clock` and `metrics` must outlive the engine; `cfg` and `contacts` are
   // copied.
-  static std::unique_ptr<Engine> Create(storage::Store& store, const config::AlertsConfig& cfg,
+  static std::unique_ptr<Engine> Create(AlertStore store, const config::AlertsConfig& cfg,
                                         std::vector<config::Contact> contacts,
                                         const config::AreaTree& areas, const Clock& clock,
                                         MetricsRegistry& metrics);

@@ -7,6 +7,7 @@
 // Thread safety: all methods may be called concurrently. Blocking: every method except
 // Start/Stop reads the store; call them off the io threads.
 
+#include <concepts>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -20,7 +21,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "analytics/tension.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::analytics {
 
@@ -45,13 +46,27 @@ struct RaisedSpike {
 
 inline constexpr std::string_view kAreaSpikesTable = "area_spikes";
 
+// What area tension keeps in storage, as two of storage's ports: the counters it reads and the
+// spike records it writes (table area_spikes).
+struct AreaTensionStore {
+  storage::CounterReader& counters;
+  storage::RecordStore& records;
+
+  // From any object that implements both ports (storage::Store).
+  template <class S>
+    requires std::derived_from<S, storage::CounterReader> &&
+             std::derived_from<S, storage::RecordStore>
+  AreaTensionStore(S& s)  // NOLINT(google-explicit-constructor): a Store& is one
+      : counters(s), records(s) {}
+};
+
 class AreaTension {
  public:
   using SignalHook = std::function<void(const Signal&)>;
 
   // `store`, `areas`, `clock` and `metrics` must outlive this object. `on_spike` runs on the
   // checking thread (or the caller of CheckSpikes).
-  AreaTension(storage::Store& store, const config::AreaTree& areas,
+  AreaTension(AreaTensionStore store, const config::AreaTree& areas,
               config::AnalyticsConfig config, const Clock& clock, MetricsRegistry& metrics,
               SignalHook on_spike);
   ~AreaTension();
@@ -84,7 +99,7 @@ class AreaTension {
                                            TimeMs first, std::size_t n) const;
   Signal MakeSignal(const RaisedSpike& spike, const TensionPoint& point) const;
 
-  storage::Store& store_;
+  AreaTensionStore store_;
   const config::AreaTree& areas_;
   const config::AnalyticsConfig config_;
   const TensionModel model_;

@@ -9,6 +9,7 @@
 // Submit() refuses (kResourceExhausted, nothing stored) when it has no room, so callers push back
 // (HTTP 503 + Retry-After) instead of losing or buffering without bound.
 
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,9 +24,26 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::ingest {
+
+// What the pipeline keeps in storage, as four of storage's ports (storage/ports.h): intake (reports
+// and cursors in), scoring (the backlog and the scored commit), events by id (a follow-up's parent)
+// and the outbox (alerts already sent for an event, so a re-scoring does not repeat them).
+struct PipelineStore {
+  storage::IntakeLog& intake;
+  storage::ScoringLog& scoring;
+  storage::EventReader& events;
+  storage::Outbox& outbox;
+
+  // From any object that implements the four ports (storage::Store).
+  template <class S>
+    requires std::derived_from<S, storage::IntakeLog> && std::derived_from<S, storage::ScoringLog> &&
+             std::derived_from<S, storage::EventReader> && std::derived_from<S, storage::Outbox>
+  PipelineStore(S& s)  // NOLINT(google-explicit-constructor): a Store& is a PipelineStore
+      : intake(s), scoring(s), events(s), outbox(s) {}
+};
 
 struct SubmitOutcome {
   std::string id;
@@ -69,7 +87,7 @@ class Pipeline {
   virtual ~Pipeline() = default;
 
   // `store`, `areas`, `clock`, `metrics` must outlive the pipeline.
-  static std::unique_ptr<Pipeline> Create(storage::Store& store, const config::PipelineConfig& cfg,
+  static std::unique_ptr<Pipeline> Create(PipelineStore store, const config::PipelineConfig& cfg,
                                           const config::AreaTree& areas,
                                           ClassifierProvider classifier, PipelineHooks hooks,
                                           const Clock& clock, MetricsRegistry& metrics);

@@ -22,7 +22,7 @@
 #include "core/time.h"
 #include "core/types.h"
 #include "ingest/pipeline.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::ingest {
 
@@ -101,13 +101,13 @@ inline constexpr std::string_view kLogCursor = "cluster:reports";
 // Applies the log to the local pipeline. Thread safety: Apply() from one thread at a time.
 class LocalReplica final : public LogApplier {
  public:
-  LocalReplica(storage::Store& store, Pipeline& local, MetricsRegistry& metrics);
+  LocalReplica(storage::IntakeLog& store, Pipeline& local, MetricsRegistry& metrics);
   Result<std::uint64_t> AppliedThrough() override;
   void Apply(std::vector<LogEntry> entries, std::function<void(Status)> done) override;
   std::uint64_t applied() const { return applied_.load(); }
 
  private:
-  storage::Store& store_;
+  storage::IntakeLog& store_;
   Pipeline& local_;
   std::atomic<std::uint64_t> applied_{0};
   bool loaded_ = false;

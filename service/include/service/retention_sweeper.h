@@ -1,6 +1,6 @@
 #pragma once
 // Retention of raw texts (config `retention`): a thread that removes the text of events received
-// more than raw_text_days ago, every sweep_interval_ms (Store::ExpireTexts). Scores, counters,
+// more than raw_text_days ago, every sweep_interval_ms (storage::Maintenance::ExpireTexts). Scores, counters,
 // alerts, verdicts and the audit log are kept.
 //
 // Thread safety: SweepOnce may be called from any thread (calls are serialised); Start/Stop by
@@ -19,7 +19,7 @@ namespace sakchy::service {
 
 class RetentionSweeper {
  public:
-  RetentionSweeper(storage::Store& store, config::RetentionConfig config, const Clock& clock,
+  RetentionSweeper(storage::Maintenance& store, config::RetentionConfig config, const Clock& clock,
                    MetricsRegistry& metrics);
   ~RetentionSweeper();
   RetentionSweeper(const RetentionSweeper&) = delete;
@@ -33,7 +33,7 @@ class RetentionSweeper {
   void Stop();
 
  private:
-  storage::Store& store_;
+  storage::Maintenance& store_;
   const config::RetentionConfig config_;
   const Clock& clock_;
   Counter& expired_;

@@ -40,7 +40,7 @@ struct StreamHubOptions {
 class StreamHub : public std::enable_shared_from_this<StreamHub> {
  public:
   // `store` and `areas` must outlive the hub's poller (Stop before they go).
-  static std::shared_ptr<StreamHub> Create(storage::Store& store, const config::AreaTree& areas,
+  static std::shared_ptr<StreamHub> Create(storage::Outbox& store, const config::AreaTree& areas,
                                            StreamHubOptions options = {});
   StreamHub(const StreamHub&) = delete;
   StreamHub& operator=(const StreamHub&) = delete;
@@ -66,7 +66,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
  private:
   struct Subscriber;
   class Stream;
-  StreamHub(storage::Store& store, const config::AreaTree& areas, StreamHubOptions options);
+  StreamHub(storage::Outbox& store, const config::AreaTree& areas, StreamHubOptions options);
   // Queues `frame` for every subscriber that may see one of `areas`; a scoped subscriber (an
   // official) gets `scoped(the areas it may see)` instead when `scoped` is given.
   void Publish(const std::string& frame, const std::vector<AreaCode>& areas,
@@ -74,7 +74,7 @@ class StreamHub : public std::enable_shared_from_this<StreamHub> {
   void PublishOverflow();
   void Remove(const Subscriber* sub);
 
-  storage::Store& store_;
+  storage::Outbox& store_;
   const config::AreaTree& areas_;
   const StreamHubOptions options_;
 

@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::storage {
 
@@ -35,7 +35,7 @@ inline constexpr std::string_view kAuditTable = "audit";
 // The record that stores `entry`, to put in the same atomic write as the change it describes.
 RecordWrite AuditRecord(const AuditEntry& entry);
 // Appends one entry on its own (one synced write).
-[[nodiscard]] Status AppendAudit(Store& store, const AuditEntry& entry);
+[[nodiscard]] Status AppendAudit(RecordStore& store, const AuditEntry& entry);
 // Newest first; `before_id` (exclusive) pages back in time, empty = from the newest. Entries that
 // do not match `filter` are skipped (the scan reads at most `limit * 50` records per call, so a
 // rare filter may return a short page: page on with the last id returned or scanned).
@@ -43,7 +43,7 @@ struct AuditPage {
   std::vector<AuditEntry> entries;
   std::string next_before;  // pass as before_id for the next page; empty at the end
 };
-[[nodiscard]] Result<AuditPage> ListAudit(Store& store, const AuditFilter& filter,
+[[nodiscard]] Result<AuditPage> ListAudit(RecordStore& store, const AuditFilter& filter,
                                           std::size_t limit, std::string_view before_id);
 
 // Value encoding (exposed for tests).
