@@ -25,7 +25,7 @@
 #include "core/varint.h"
 #include "../../classifier/src/normalizer.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::clusters_test {
 namespace {
 
 constexpr TimeMs kMin = 60 * 1000;
@@ -1099,4 +1099,4 @@ TEST(ClustersQuality, PhemeDev) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::clusters_test

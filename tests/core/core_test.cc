@@ -16,7 +16,7 @@
 #include "core/utf8.h"
 #include "testutil/testutil.h"
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(TimeTest, ParsesRfc3339) {
@@ -146,9 +146,9 @@ TEST(MetricsTest, RendersPrometheusText) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
@@ -187,9 +187,9 @@ TEST(Utf8Test, DecodeUtf8ReplacesEachIllFormedByteAndAgreesWithTheValidator) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
@@ -205,9 +205,9 @@ TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 // Counts runs; lets a test wait for a given count with a deadline.
@@ -254,4 +254,4 @@ TEST(PeriodicWorkerTest, AfterIntervalDoesNotRunBeforeStopAndRestarts) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test

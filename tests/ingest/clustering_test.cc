@@ -17,7 +17,7 @@
 #include "storage/audit.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::clustering_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -1072,4 +1072,4 @@ TEST_F(ClusteringTest, PipelinePlansAndCountsTheCategoryAnalysisAdds) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::clustering_test

@@ -11,7 +11,7 @@
 #include "ingest/validation.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::pipeline_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -676,9 +676,9 @@ TEST(ValidateReportTest, EveryProblemNamesItsField) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::pipeline_test
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::pipeline_test {
 namespace {
 
 TEST(ObservedAtTest, RefusedOutsideTheWindowOrClampedIntoIt) {
@@ -724,4 +724,4 @@ TEST(SanitizeTextTest, ReplacesInvalidBytesAndCutsAtCharacterBoundary) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::pipeline_test
