@@ -8,7 +8,7 @@ namespace norm {
 
 void EncodeAt(const std::vector<Unit>& units, std::size_t start, NormalizedText& out) {
   std::size_t size = start;
-  for (const Unit& u : units) size += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
+  for (const Unit& u : units) size += Utf8EncodedSize(u.cp);
   out.text.resize(size);
   out.orig_begin.resize(size);
   out.orig_end.resize(size);
@@ -29,23 +29,7 @@ void EncodeAt(const std::vector<Unit>& units, std::size_t start, NormalizedText&
       n += 1;
       continue;
     }
-    std::size_t len = 0;
-    if (c < 0x800) {
-      text[n] = static_cast<char>(0xC0 | (c >> 6));
-      text[n + 1] = static_cast<char>(0x80 | (c & 0x3F));
-      len = 2;
-    } else if (c < 0x10000) {
-      text[n] = static_cast<char>(0xE0 | (c >> 12));
-      text[n + 1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      text[n + 2] = static_cast<char>(0x80 | (c & 0x3F));
-      len = 3;
-    } else {
-      text[n] = static_cast<char>(0xF0 | (c >> 18));
-      text[n + 1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      text[n + 2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      text[n + 3] = static_cast<char>(0x80 | (c & 0x3F));
-      len = 4;
-    }
+    const std::size_t len = EncodeUtf8(c, text + n);
     for (std::size_t k = 0; k < len; ++k) {
       ob[n + k] = u.ob;
       oe[n + k] = u.oe;

@@ -19,6 +19,7 @@
 
 #include "classifier/language.h"
 #include "core/utf8.h"
+#include "core/utf8_encode.h"
 #include "normalizer.h"
 
 namespace sakchy::classifier::internal::norm {
@@ -193,31 +194,15 @@ class ScanWriter {
 
  private:
   void PutEscaped(char32_t c, std::uint32_t ob, std::uint32_t oe, std::uint8_t word) {
-    unsigned char utf8[4];
-    std::size_t len = 0;
-    if (c < 0x800) {
-      utf8[0] = static_cast<unsigned char>(0xC0 | (c >> 6));
-      utf8[1] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-      len = 2;
-    } else if (c < 0x10000) {
-      utf8[0] = static_cast<unsigned char>(0xE0 | (c >> 12));
-      utf8[1] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
-      utf8[2] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-      len = 3;
-    } else {
-      utf8[0] = static_cast<unsigned char>(0xF0 | (c >> 18));
-      utf8[1] = static_cast<unsigned char>(0x80 | ((c >> 12) & 0x3F));
-      utf8[2] = static_cast<unsigned char>(0x80 | ((c >> 6) & 0x3F));
-      utf8[3] = static_cast<unsigned char>(0x80 | (c & 0x3F));
-      len = 4;
-    }
+    char utf8[4];
+    const std::size_t len = EncodeUtf8(c, utf8);
     text_[pos_] = kScanEscape;
     ob_[pos_] = ob;
     oe_[pos_] = oe;
     flags_[pos_] = word;
     ++pos_;
     for (std::size_t k = 0; k < len; ++k) {
-      text_[pos_] = utf8[k];
+      text_[pos_] = static_cast<unsigned char>(utf8[k]);
       ob_[pos_] = ob;
       oe_[pos_] = oe;
       flags_[pos_] = static_cast<std::uint8_t>(word | MatchText::kContinuation);
