@@ -385,7 +385,7 @@ void ClassifierImpl::Build(const internal::RuleSetSpec& spec, const config::Area
     ids.push_back(i);
     origins.push_back(&patterns_[i].origin);
   }
-  morph_literals_ = internal::GroupMorphLiterals(morph_terms_);
+  morph_literals_ = internal::GroupMorphLiterals(morph_terms_, morph_stems_);
   morph_literal_base_ = static_cast<std::uint32_t>(patterns_.size());
   for (std::uint32_t k = 0; k < morph_literals_.size(); ++k) {
     literals.push_back(morph_literals_[k].scan.data());

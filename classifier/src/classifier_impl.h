@@ -213,6 +213,7 @@ class ClassifierImpl final : public Classifier {
   std::vector<internal::MorphTerm> morph_terms_;
   std::vector<std::uint32_t> morph_patterns_;  // per morph term: its pattern
   std::vector<internal::MorphLiteral> morph_literals_;
+  internal::MorphStems morph_stems_;  // the stems of morph_terms_, numbered
   std::uint32_t morph_literal_base_ = 0;
   // The group of the negation cues (uses with their languages; no watchers), or kNoEntry.
   std::uint32_t negation_group_ = kNoEntry;

@@ -128,7 +128,7 @@ void ClassifierImpl::Scan(const MatchText& text, std::string_view original,
   if (database_ == nullptr || text.size == 0) return;
   hs_scratch_t* scratch = Scratch();
   if (scratch == nullptr) return;
-  if (!morph_literals_.empty()) internal::StartMorphText();
+  if (!morph_literals_.empty()) internal::StartMorphText(morph_stems_);
   ScanContext ctx{pattern_meta_.data(), &text,    &hits, this, &morph_hits, original,
                   skip_proper_names_};
   hs_scan(database_, text.text.data(), static_cast<unsigned int>(text.size), 0, scratch,
