@@ -108,6 +108,34 @@ rules:
   EXPECT_EQ(categories("массовые, беспорядки"), (V{"alone", "riots"}));  // separators: one space
 }
 
+// Stems are numbered per rule set (MorphStems) and a thread caches the stem ids of the words it
+// has stemmed across texts: a thread that alternates between two rule sets that number the same
+// stems differently (here in the opposite order) must never read one set's ids for the other.
+TEST(Morphology, StemIdsCachedOnAThreadBelongToTheirRuleSet) {
+  auto first = Load(R"(version: 1
+morphology: stems
+rules:
+  - {id: kill, category: kill, any: ["убивать"]}
+  - {id: riot, category: riot, any: ["беспорядки"]}
+)");
+  auto second = Load(R"(version: 1
+morphology: stems
+rules:
+  - {id: riot, category: riot, any: ["беспорядки"]}
+  - {id: kill, category: kill, any: ["убивать"]}
+)");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    for (const auto* c : {first.get(), second.get()}) {
+      EXPECT_TRUE(Fires(*c, "Их убивают", "kill")) << round;
+      EXPECT_FALSE(Fires(*c, "Их убивают", "riot")) << round;
+      EXPECT_TRUE(Fires(*c, "Начались беспорядки", "riot")) << round;
+      EXPECT_FALSE(Fires(*c, "Начались беспорядки", "kill")) << round;
+    }
+  }
+}
+
 TEST(Morphology, PinnedWordsMatchAsWritten) {
   auto c = Load(std::string("version: 1\nmorphology: stems\nrules:") + kRules);
   ASSERT_NE(c, nullptr);
