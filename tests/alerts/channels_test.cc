@@ -37,7 +37,7 @@
 #include "testutil/tls.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::channels_test {
 namespace {
 
 using sakchy::testing::FakeSmscMessages;
@@ -796,4 +796,4 @@ TEST(EmailMessageTest, SubjectIsFoldedAndCutTo78Characters) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::channels_test

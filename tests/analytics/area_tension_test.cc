@@ -11,7 +11,7 @@
 #include "analytics/area_tension.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::analytics {
+namespace sakchy::analytics::area_tension_test {
 namespace {
 
 using ::sakchy::testing::TempDir;
@@ -181,4 +181,4 @@ TEST_F(AreaTensionTest, CategoryWeightsRaiseTension) {
 }
 
 }  // namespace
-}  // namespace sakchy::analytics
+}  // namespace sakchy::analytics::area_tension_test

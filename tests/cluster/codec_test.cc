@@ -6,7 +6,7 @@
 #include "cluster/jetstream.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::cluster {
+namespace sakchy::cluster::codec_test {
 namespace {
 
 TEST(LogCodecTest, RoundTripsAReport) {
@@ -64,4 +64,4 @@ TEST(LogCodecTest, RefusesWhatItCannotRead) {
 }
 
 }  // namespace
-}  // namespace sakchy::cluster
+}  // namespace sakchy::cluster::codec_test
