@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/progress.sh
 ./scripts/bootstrap.sh
 step "configuring (Release) in build-release/" build-release/configure.log \
-  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_WERROR=OFF \
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAKCHY_WERROR=OFF -DSAKCHY_UNITY_BUILD=ON \
   -DSAKCHY_BUILD_TESTS=OFF -DSAKCHY_BUILD_BENCH=OFF
 step "building sakchy" build-release/build.log \
   cmake --build build-release --target sakchy -j"$(nproc)"

@@ -500,10 +500,17 @@ struct RumourClusterer::Impl {
 
   Assignment Add(const ClusterInput& r) {
     Advance(r.time);
-    tokenizer.Tokens(r.text, tokens);
     Assignment a;
-    a.signature = MinHash(tokens);
-    bool indexable = static_cast<int>(tokens.size()) >= options.min_tokens;
+    int token_count = 0;
+    if (r.prepared != nullptr) {
+      a.signature = r.prepared->signature;
+      token_count = r.prepared->tokens;
+    } else {
+      tokenizer.Tokens(r.text, tokens);
+      a.signature = MinHash(tokens);
+      token_count = static_cast<int>(tokens.size());
+    }
+    bool indexable = token_count >= options.min_tokens;
     a.indexed = indexable;
 
     Entry* best_entry = nullptr;
@@ -597,6 +604,13 @@ const ClusterOptions& RumourClusterer::options() const { return impl_->options; 
 Assignment RumourClusterer::Add(const ClusterInput& report) {
   std::lock_guard lock(impl_->mu);
   return impl_->Add(report);
+}
+
+Fingerprint RumourClusterer::Prepare(std::string_view normalized_text) const {
+  // The tokenizer is immutable after construction (its scratch is per thread): no lock.
+  thread_local std::vector<std::uint64_t> tokens;
+  impl_->tokenizer.Tokens(normalized_text, tokens);
+  return Fingerprint{MinHash(tokens), static_cast<int>(tokens.size())};
 }
 
 std::optional<ClusterInfo> RumourClusterer::Get(ClusterId id) const {

@@ -3,6 +3,7 @@
 #include <unicode/uchar.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <unordered_map>
 
@@ -106,53 +107,73 @@ bool StemTermWord(const std::string& word, std::uint8_t langs, std::size_t min_c
   return true;
 }
 
-struct CachedStem {
-  bool ok;
-  bool negated;
-  std::string stem;
+// The stem ids of recent candidate words, per thread: (analyser, word in scan bytes) -> stem id
+// (MorphStems), in an open-addressing table whose words' bytes are in `words`. Words repeat across
+// texts (Zipf), so most candidates are stemmed once; the table is emptied when it reaches
+// kStemCacheSize entries, and when the thread moves to the terms of another MorphStems.
+constexpr std::size_t kStemCacheSize = 16384;
+constexpr std::size_t kInitialCacheSlots = 1024;  // a power of two; at most 2 * kStemCacheSize
+
+struct CacheSlot {
+  std::uint64_t hash = 0;
+  std::uint32_t gen = 0;  // valid when equal to StemCache::gen
+  std::uint32_t word_begin = 0;  // in StemCache::words
+  std::uint32_t word_size = 0;
+  std::uint32_t stem = kNoStem;
+  std::uint8_t lang = 0;
+  bool ok = false;
+  bool negated = false;
 };
 
-// Stems of recent candidate words, per thread: (analyser, word in scan bytes) -> stem. Words
-// repeat across texts (Zipf), so most candidates are stemmed once; the map is emptied when it
-// reaches kStemCacheSize entries.
-constexpr std::size_t kStemCacheSize = 16384;
+struct StemCache {
+  std::vector<CacheSlot> slots = std::vector<CacheSlot>(kInitialCacheSlots);
+  std::string words;
+  std::size_t used = 0;
+  std::uint32_t gen = 1;
+  std::uint64_t owner = 0;  // MorphStems::instance() of the ids
 
-// The stems of this text's words, per thread: (word start, analyser) -> stem, in an
-// open-addressing table whose slots are valid when their stamp is the text's; the stems' bytes are
-// in `stems`. Both only grow, so a text allocates only when it has more candidate words than any
-// text before it on this thread.
+  void Clear() {
+    used = 0;
+    words.clear();
+    if (++gen == 0) {  // wrapped: forget every slot
+      std::fill(slots.begin(), slots.end(), CacheSlot{});
+      gen = 1;
+    }
+  }
+};
+
+// The stem ids of this text's words, per thread: (word start, analyser) -> stem, in an
+// open-addressing table whose slots are valid when their stamp is the text's. It only grows, so a
+// text allocates only when it has more candidate words than any text before it on this thread.
 struct MemoSlot {
   std::uint64_t stamp = 0;
   std::uint32_t pos = 0;
   std::uint8_t lang = 0;
   bool ok = false;
   bool negated = false;
-  std::uint32_t stem_begin = 0;  // in VerifyScratch::stems
-  std::uint32_t stem_size = 0;
+  std::uint32_t stem = kNoStem;
 };
 
 constexpr std::size_t kInitialMemoSlots = 256;  // a power of two
 
 struct VerifyScratch {
   std::string word;
-  std::string key;
   morphology::Stem stem;
-  std::unordered_map<std::string, CachedStem> cache;
+  StemCache cache;
+  const MorphStems* stems = nullptr;  // of the text being scanned (StartMorphText)
   std::vector<MemoSlot> memo = std::vector<MemoSlot>(kInitialMemoSlots);
   std::size_t memo_used = 0;
   std::uint64_t stamp = 1;
-  std::string stems;
   // Per term: the number of the last ResolveMorphLiteral call that verified it.
   std::vector<std::uint32_t> tried;
   std::uint32_t call = 0;
-  std::string lookup;                // lang byte + stem, for MorphLiteral::by_stem
 };
 thread_local VerifyScratch t_verify;
 
 struct WordStem {
   bool ok;
   bool negated;
-  std::string_view stem;  // valid until the next StemAt
+  std::uint32_t stem;  // MorphStems id, kNoStem when no term has it
 };
 
 std::size_t MemoHash(std::uint32_t pos, std::uint8_t lang, std::size_t mask) {
@@ -174,20 +195,69 @@ void GrowMemo(VerifyScratch& s) {
   }
 }
 
-// The stem under `lang` of the word text[begin, end), from the cache or the stemmer.
-const CachedStem& CachedStemOf(VerifyScratch& s, const MatchText& text, std::size_t begin,
-                               std::size_t end, std::uint8_t lang) {
-  s.key.assign(1, static_cast<char>(lang));
-  s.key.append(text.text.data() + begin, end - begin);
-  if (auto it = s.cache.find(s.key); it != s.cache.end()) return it->second;
-  if (s.cache.size() >= kStemCacheSize) s.cache.clear();
-  s.word.clear();
-  AppendScanAsUtf8(std::string_view(text.text.data() + begin, end - begin), s.word);
-  const bool ok = morphology::StemWord(lang, s.word, s.stem);
-  return s.cache.emplace(s.key, CachedStem{ok, s.stem.negated, s.stem.text}).first->second;
+std::uint64_t WordHash(std::uint8_t lang, const char* p, std::size_t n) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = (std::uint64_t{n} << 8 | lang) * kMul;
+  while (n > 0) {
+    std::uint64_t v = 0;
+    const std::size_t k = std::min<std::size_t>(8, n);
+    std::memcpy(&v, p, k);
+    h = (h ^ v) * kMul;
+    h ^= h >> 29;
+    p += k;
+    n -= k;
+  }
+  return h ^ (h >> 32);
 }
 
-// The stem of the word text[begin, end) under `lang`, stemmed at most once per text.
+// Doubles the cache table, keeping its entries.
+void GrowCache(StemCache& c) {
+  std::vector<CacheSlot> old(c.slots.size() * 2);
+  old.swap(c.slots);
+  const std::size_t mask = c.slots.size() - 1;
+  for (const CacheSlot& slot : old) {
+    if (slot.gen != c.gen) continue;
+    std::size_t i = slot.hash & mask;
+    while (c.slots[i].gen == c.gen) i = (i + 1) & mask;
+    c.slots[i] = slot;
+  }
+}
+
+// The stem id under `lang` of the word text[begin, end), from the cache or the stemmer.
+const CacheSlot& CachedStemOf(VerifyScratch& s, const MatchText& text, std::size_t begin,
+                              std::size_t end, std::uint8_t lang) {
+  StemCache& c = s.cache;
+  const char* const word = text.text.data() + begin;
+  const std::size_t size = end - begin;
+  const std::uint64_t hash = WordHash(lang, word, size);
+  std::size_t mask = c.slots.size() - 1;
+  std::size_t i = hash & mask;
+  while (c.slots[i].gen == c.gen) {
+    const CacheSlot& slot = c.slots[i];
+    if (slot.hash == hash && slot.lang == lang && slot.word_size == size &&
+        std::memcmp(c.words.data() + slot.word_begin, word, size) == 0) {
+      return slot;
+    }
+    i = (i + 1) & mask;
+  }
+  s.word.clear();
+  AppendScanAsUtf8(std::string_view(word, size), s.word);
+  const bool ok = morphology::StemWord(lang, s.word, s.stem);
+  const std::uint32_t stem = s.stems != nullptr ? s.stems->Find(lang, s.stem.text) : kNoStem;
+  if (c.used >= kStemCacheSize) c.Clear();
+  if (2 * (c.used + 1) > c.slots.size()) GrowCache(c);
+  mask = c.slots.size() - 1;
+  i = hash & mask;
+  while (c.slots[i].gen == c.gen) i = (i + 1) & mask;
+  CacheSlot& slot = c.slots[i];
+  slot = CacheSlot{hash, c.gen, static_cast<std::uint32_t>(c.words.size()),
+                   static_cast<std::uint32_t>(size), stem, lang, ok, s.stem.negated};
+  c.words.append(word, size);
+  ++c.used;
+  return slot;
+}
+
+// The stem id of the word text[begin, end) under `lang`, looked up at most once per text.
 WordStem StemAt(const MatchText& text, std::size_t begin, std::size_t end, std::uint8_t lang) {
   VerifyScratch& s = t_verify;
   const auto pos = static_cast<std::uint32_t>(begin);
@@ -195,26 +265,20 @@ WordStem StemAt(const MatchText& text, std::size_t begin, std::size_t end, std::
   std::size_t i = MemoHash(pos, lang, mask);
   while (s.memo[i].stamp == s.stamp) {
     const MemoSlot& slot = s.memo[i];
-    if (slot.pos == pos && slot.lang == lang) {
-      return WordStem{slot.ok, slot.negated,
-                      std::string_view(s.stems.data() + slot.stem_begin, slot.stem_size)};
-    }
+    if (slot.pos == pos && slot.lang == lang) return WordStem{slot.ok, slot.negated, slot.stem};
     i = (i + 1) & mask;
   }
-  const CachedStem& c = CachedStemOf(s, text, begin, end, lang);
+  const CacheSlot& c = CachedStemOf(s, text, begin, end, lang);
+  const WordStem stem{c.ok, c.negated, c.stem};
   if (2 * (s.memo_used + 1) > s.memo.size()) {
     GrowMemo(s);
     mask = s.memo.size() - 1;
     i = MemoHash(pos, lang, mask);
     while (s.memo[i].stamp == s.stamp) i = (i + 1) & mask;
   }
-  MemoSlot& slot = s.memo[i];
-  slot = MemoSlot{s.stamp, pos, lang, c.ok, c.negated, static_cast<std::uint32_t>(s.stems.size()),
-                  static_cast<std::uint32_t>(c.stem.size())};
+  s.memo[i] = MemoSlot{s.stamp, pos, lang, stem.ok, stem.negated, stem.stem};
   ++s.memo_used;
-  s.stems += c.stem;
-  return WordStem{c.ok, c.negated, std::string_view(s.stems.data() + slot.stem_begin,
-                                                    slot.stem_size)};
+  return stem;
 }
 
 bool IsWordByte(const MatchText& text, std::size_t pos) {
@@ -230,7 +294,9 @@ bool StemMatches(const MorphWord& w, const MatchText& text, std::size_t begin, s
   for (const StemVariant& v : w.stems) {
     if (end - begin < v.prefix.size() || !BytesAt(text, begin, v.prefix)) continue;
     const WordStem stem = StemAt(text, begin, end, v.lang);
-    if (stem.ok && stem.negated == v.negated && stem.stem == v.stem) return true;
+    if (stem.ok && stem.negated == v.negated && stem.stem == v.stem_id && stem.stem != kNoStem) {
+      return true;
+    }
   }
   return false;
 }
@@ -256,7 +322,24 @@ MorphNext NextAfterLead(const MorphTerm& term, std::size_t lead) {
   return next;
 }
 
+std::atomic<std::uint64_t> g_next_stems{1};
+
 }  // namespace
+
+MorphStems::MorphStems() : instance_(g_next_stems.fetch_add(1)) {}
+
+std::uint32_t MorphStems::Intern(std::uint8_t lang, std::string_view stem) {
+  std::string key(1, static_cast<char>(lang));
+  key += stem;
+  return ids_.emplace(std::move(key), static_cast<std::uint32_t>(ids_.size())).first->second;
+}
+
+std::uint32_t MorphStems::Find(std::uint8_t lang, std::string_view stem) const {
+  std::string key(1, static_cast<char>(lang));
+  key += stem;
+  const auto it = ids_.find(key);
+  return it == ids_.end() ? kNoStem : it->second;
+}
 
 std::optional<MorphTerm> CompileMorphTerm(const Normalizer& normalizer, std::string_view term,
                                           bool prefix, std::uint8_t langs) {
@@ -384,7 +467,12 @@ std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::s
   return 0;
 }
 
-std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms) {
+std::vector<MorphLiteral> GroupMorphLiterals(std::vector<MorphTerm>& terms, MorphStems& stems) {
+  for (MorphTerm& term : terms) {
+    for (MorphWord& w : term.words) {
+      for (StemVariant& v : w.stems) v.stem_id = stems.Intern(v.lang, v.stem);
+    }
+  }
   std::vector<MorphLiteral> literals;
   std::unordered_map<std::string, std::uint32_t> literal_index;  // lead offset, scan -> literal
   for (std::uint32_t t = 0; t < terms.size(); ++t) {
@@ -406,7 +494,7 @@ std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms
       auto group = std::find_if(literal.leads.begin(), literal.leads.end(), same);
       if (group == literal.leads.end()) {
         group = literal.leads.insert(literal.leads.end(),
-                                     MorphLead{v.lang, v.negated, v.stem, v.prefix, {}});
+                                     MorphLead{v.lang, v.negated, v.stem, v.stem_id, v.prefix, {}});
       }
       if (group->terms.empty() || group->terms.back() != t) {
         group->terms.push_back(t);
@@ -418,8 +506,9 @@ std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms
     for (std::uint32_t g = 0; g < literal.leads.size(); ++g) {
       const MorphLead& lead = literal.leads[g];
       literal.langs |= lead.lang;
-      literal.by_stem[static_cast<char>(lead.lang) + lead.stem].push_back(g);
+      literal.by_stem.emplace_back(lead.stem_id, g);
     }
+    std::sort(literal.by_stem.begin(), literal.by_stem.end());
   }
   return literals;
 }
@@ -440,22 +529,25 @@ void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTer
   for (std::uint8_t lang : {kLangRu, kLangKy, kLangUz, kLangEn}) {
     if ((literal.langs & lang) == 0) continue;
     const WordStem stem = StemAt(text, lead, end, lang);
-    if (!stem.ok) continue;
-    // The groups with this analyser and stem: a literal of one group compares it directly (no
-    // key to build and hash); others look it up.
-    static const std::vector<std::uint32_t> kOnlyGroup = {0};
-    const std::vector<std::uint32_t>* found = nullptr;
+    if (!stem.ok || stem.stem == kNoStem) continue;
+    // The groups with this stem id (ids are per analyser): a literal of one group compares it
+    // directly; others look it up in the sorted (id, group) pairs.
+    static constexpr std::pair<std::uint32_t, std::uint32_t> kOnlyGroup = {0, 0};
+    const std::pair<std::uint32_t, std::uint32_t>* first = nullptr;
+    const std::pair<std::uint32_t, std::uint32_t>* last = nullptr;
     if (literal.leads.size() == 1) {
-      if (literal.leads[0].lang == lang && literal.leads[0].stem == stem.stem) found = &kOnlyGroup;
+      if (literal.leads[0].stem_id != stem.stem) continue;
+      first = &kOnlyGroup;
+      last = first + 1;
     } else {
-      s.lookup.assign(1, static_cast<char>(lang));
-      s.lookup += stem.stem;
-      const auto it = literal.by_stem.find(s.lookup);
-      if (it != literal.by_stem.end()) found = &it->second;
+      const auto* begin = literal.by_stem.data();
+      const auto* stop = begin + literal.by_stem.size();
+      first = std::lower_bound(begin, stop, std::pair<std::uint32_t, std::uint32_t>{stem.stem, 0});
+      last = first;
+      while (last != stop && last->first == stem.stem) ++last;
     }
-    if (found == nullptr) continue;
-    for (const std::uint32_t g : *found) {
-      const MorphLead& group = literal.leads[g];
+    for (const auto* it = first; it != last; ++it) {
+      const MorphLead& group = literal.leads[it->second];
       if (stem.negated != group.negated) continue;
       if (end - lead < group.prefix.size() || !BytesAt(text, lead, group.prefix)) continue;
       for (std::size_t k = 0; k < group.terms.size(); ++k) {
@@ -475,11 +567,15 @@ void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTer
   }
 }
 
-void StartMorphText() {
+void StartMorphText(const MorphStems& stems) {
   VerifyScratch& s = t_verify;
   ++s.stamp;
   s.memo_used = 0;
-  s.stems.clear();
+  s.stems = &stems;
+  if (s.cache.owner != stems.instance()) {  // ids of another rule set
+    s.cache.Clear();
+    s.cache.owner = stems.instance();
+  }
 }
 
 bool LooksLikeSurname(const MatchText& text, std::string_view original, std::size_t from,

@@ -11,11 +11,33 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "normalizer.h"
 
 namespace sakchy::classifier::internal {
+
+// Stem ids: a rule set's stems numbered at load, so that a hit compares numbers, not strings.
+inline constexpr std::uint32_t kNoStem = 0xFFFFFFFF;  // a stem that no term of the rule set has
+
+// The stems of a rule set's stemmed terms: (analyser, stem) -> id, assigned at rule load
+// (GroupMorphLiterals). The per-thread stem cache of text words holds these ids; it belongs to one
+// MorphStems at a time (StartMorphText) and is emptied when a thread moves to another.
+class MorphStems {
+ public:
+  MorphStems();
+  // The id of (lang, stem), assigned when new. Rule load only.
+  std::uint32_t Intern(std::uint8_t lang, std::string_view stem);
+  // The id of (lang, stem), or kNoStem.
+  std::uint32_t Find(std::uint8_t lang, std::string_view stem) const;
+  std::uint64_t instance() const { return instance_; }
+  std::size_t size() const { return ids_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t> ids_;  // lang byte + stem -> id
+  std::uint64_t instance_;
+};
 
 struct StemVariant {
   std::uint8_t lang = 0;  // analyser, one kLang* bit
@@ -24,6 +46,7 @@ struct StemVariant {
   // Scan bytes every word with this stem starts with (the letters the stem keeps from the term's
   // word, one fewer before an alternating consonant): a cheap test before stemming.
   std::string prefix;
+  std::uint32_t stem_id = kNoStem;  // MorphStems id of (lang, stem), set by GroupMorphLiterals
 };
 
 struct MorphWord {
@@ -62,7 +85,8 @@ std::size_t LeadWord(const MorphTerm& term);
 // A hit of `term.scan` starting at the word start `from` of `text`: the end of the match (a word
 // end, bytes) when every word matches, else 0. The word `known` (an index, or term.words.size())
 // is taken as matched without stemming it: ResolveMorphLiteral has checked it. Thread safety: any
-// thread; call StartMorphText() before the first call for each text.
+// thread; call StartMorphText() (with the MorphStems that numbered `term`) before the first call
+// for each text.
 std::size_t VerifyMorphTerm(const MorphTerm& term, const MatchText& text, std::size_t from,
                             std::size_t known);
 
@@ -86,6 +110,7 @@ struct MorphLead {
   std::uint8_t lang = 0;
   bool negated = false;
   std::string stem;
+  std::uint32_t stem_id = kNoStem;   // MorphStems id of (lang, stem)
   std::string prefix;                // StemVariant::prefix: the word must start with it
   std::vector<std::uint32_t> terms;  // indexes of the terms (a term with several analysers is in
                                      // several groups)
@@ -97,13 +122,15 @@ struct MorphLiteral {
   std::uint32_t lead_offset = 0;   // bytes of `scan` before the lead word
   std::vector<MorphLead> leads;    // by (lang, negated, stem, prefix), distinct
   std::uint8_t langs = 0;          // the analysers of `leads`
-  // lang byte + stem -> indexes into `leads`: a hit looks up the lead word's stem per analyser
-  // instead of comparing it with every group (a short literal can have hundreds).
-  std::unordered_map<std::string, std::vector<std::uint32_t>> by_stem;
+  // (stem id, index into `leads`), sorted: a hit looks up the lead word's stem id per analyser
+  // (ids are per analyser) instead of comparing it with every group (a short literal can have
+  // hundreds).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> by_stem;
 };
 
-// Groups `terms` by literal; each term is in exactly one literal.
-std::vector<MorphLiteral> GroupMorphLiterals(const std::vector<MorphTerm>& terms);
+// Groups `terms` by literal; each term is in exactly one literal. Numbers the stems of `terms`
+// (StemVariant::stem_id, MorphLead::stem_id) in `stems`.
+std::vector<MorphLiteral> GroupMorphLiterals(std::vector<MorphTerm>& terms, MorphStems& stems);
 
 struct MorphHit {
   std::uint32_t term;  // index into the terms given to GroupMorphLiterals
@@ -111,14 +138,17 @@ struct MorphHit {
 };
 
 // Appends to `out` every term of `literal` that matches the text at `from` (where the literal
-// starts, a word start), once each. Stems come from a per-thread memo of this text's words
-// (one stemming per word and analyser per text, cached across texts: at most 16,384 words).
+// starts, a word start), once each. Stem ids come from a per-thread memo of this text's words
+// (one lookup per word and analyser per text) and a per-thread cache of words' stem ids across
+// texts (a flat table, at most 16,384 words; a word is stemmed when it is not there).
 // Thread safety: any thread; call StartMorphText() before scanning each text.
 void ResolveMorphLiteral(const MorphLiteral& literal, const std::vector<MorphTerm>& terms,
                          const MatchText& text, std::size_t from, std::vector<MorphHit>& out);
 
-// Starts a text on this thread: forgets the stems memoised for the previous one. Never allocates.
-void StartMorphText();
+// Starts a text on this thread for the terms numbered by `stems`: forgets the stems memoised for
+// the previous text, and the cached stem ids when the previous text used another MorphStems.
+// Never allocates.
+void StartMorphText(const MorphStems& stems);
 
 // The end of the word of `text` that starts at or before `pos` (inner apostrophes included).
 std::size_t WordEnd(const MatchText& text, std::size_t pos);

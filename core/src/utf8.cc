@@ -1,4 +1,5 @@
 #include "core/utf8.h"
+#include "core/utf8_encode.h"
 
 namespace sakchy {
 
@@ -70,22 +71,12 @@ std::size_t Utf8Length(std::string_view s) {
 }
 
 void AppendUtf8(std::string& out, char32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = kUtf8Replacement;
   if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+    out.push_back(static_cast<char>(cp));
+    return;
   }
+  char bytes[4];
+  out.append(bytes, EncodeUtf8(cp, bytes));
 }
 
 }  // namespace sakchy

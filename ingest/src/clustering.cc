@@ -179,7 +179,8 @@ struct ClusterStage::Impl {
     classifier::SpreadDecision decision;
   };
 
-  std::vector<Signal> Annotate(std::span<storage::ScoredBatchItem> items) {
+  std::vector<Signal> Annotate(std::span<storage::ScoredBatchItem> items,
+                               std::span<const PreparedAnalysis> prepared) {
     std::lock_guard lock(mu);
     // Everything an earlier call produced is committed now, so the cache may drop it.
     clusterer.Trim();
@@ -192,10 +193,17 @@ struct ClusterStage::Impl {
       if (item.resolve_only) continue;
       if (!item.first_scoring && KeepsItsCluster(item.event)) continue;
       Event& e = item.event;
-      const std::string text = classifier::ClusterText(e.report.text);
       classifier::ClusterInput in;
+      // Prepared on a scoring thread (the normalised text is then only needed to fingerprint
+      // it: display_text represents a new cluster), else normalised and fingerprinted here.
+      std::string text;
+      if (i < prepared.size() && prepared[i].ready) {
+        in.prepared = &prepared[i].fingerprint;
+      } else {
+        text = classifier::ClusterText(e.report.text);
+        in.text = text;
+      }
       in.report_id = e.report.id;
-      in.text = text;
       in.display_text = e.report.text;
       in.time = e.report.observed_at;
       in.area = e.area;
@@ -390,8 +398,15 @@ Result<std::unique_ptr<ClusterStage>> ClusterStage::Open(storage::Store& store,
   return std::unique_ptr<ClusterStage>(new ClusterStage(std::move(impl)));
 }
 
-std::vector<Signal> ClusterStage::Annotate(std::span<storage::ScoredBatchItem> items) {
-  return impl_->Annotate(items);
+void ClusterStage::Prepare(const storage::ScoredBatchItem& item, PreparedAnalysis& out) const {
+  if (item.resolve_only) return;
+  out.fingerprint = impl_->clusterer.Prepare(classifier::ClusterText(item.event.report.text));
+  out.ready = true;
+}
+
+std::vector<Signal> ClusterStage::Annotate(std::span<storage::ScoredBatchItem> items,
+                                           std::span<const PreparedAnalysis> prepared) {
+  return impl_->Annotate(items, prepared);
 }
 
 void ClusterStage::VerdictRecorded(ClusterId cluster, VerdictStatus status) {

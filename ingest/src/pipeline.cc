@@ -455,14 +455,16 @@ class PipelineImpl final : public Pipeline {
   struct Job {
     std::uint64_t seq = 0;
     std::vector<storage::ScoredBatchItem> items;
+    std::vector<PreparedAnalysis> prepared;  // PipelineHooks::prepare of each item
     std::vector<std::size_t> plain;  // items that are first scorings of plain reports
     std::vector<Threaded> threaded;  // items scored by ScoreThreaded, to finish after analysis
     std::vector<Report> retry;       // reports whose store read failed: queued again
     std::vector<std::string> families;  // busy until the job is committed (see Family)
   };
 
-  // A scoring thread: takes a batch, classifies it with one classifier snapshot, and hands it to
-  // the commit stage; it never waits for a commit unless kMaxJobsAhead batches are waiting.
+  // A scoring thread: takes a batch, classifies it with one classifier snapshot, prepares its
+  // analysis (PipelineHooks::prepare: the stateless part), and hands it to the commit stage; it
+  // never waits for a commit unless kMaxJobsAhead batches are waiting.
   void ScoringLoop() {
     std::vector<Report> work;
     for (;;) {
@@ -498,9 +500,11 @@ class PipelineImpl final : public Pipeline {
   }
 
   // One ruleset for the whole batch: a reload between batches never scores a report twice.
+  // Each scored item is prepared for the analysis here, on this thread.
   void ClassifyBatch(std::vector<Report>& work, Job& job) {
     auto classifier = classifier_();
     job.items.reserve(work.size());
+    job.prepared.reserve(work.size());
     for (auto& report : work) {
       auto start = std::chrono::steady_clock::now();
       storage::ScoredBatchItem item;
@@ -518,6 +522,8 @@ class PipelineImpl final : public Pipeline {
       }
       score_seconds_.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      PreparedAnalysis& prepared = job.prepared.emplace_back();
+      if (hooks_.prepare && !item.resolve_only) hooks_.prepare(item, prepared);
       job.items.push_back(std::move(item));
     }
   }
@@ -585,14 +591,17 @@ class PipelineImpl final : public Pipeline {
     }
   }
 
-  // Analyses, plans, counts and commits the jobs of `group` as one batch; then releases their
-  // families and queue room and hands on what the commit made durable.
+  // Analyses (with what the scoring threads prepared), plans, counts and commits the jobs of
+  // `group` as one batch; then releases their families and queue room and hands on what the
+  // commit made durable.
   void CommitGroup(std::vector<Job>& group, bool defer) {
     std::vector<storage::ScoredBatchItem> items;
+    std::vector<PreparedAnalysis> prepared;
     std::vector<std::size_t> plain;
     std::vector<Threaded> threaded;
     if (group.size() == 1) {
       items = std::move(group.front().items);
+      prepared = std::move(group.front().prepared);
       plain = std::move(group.front().plain);
       threaded = std::move(group.front().threaded);
     } else {
@@ -601,6 +610,7 @@ class PipelineImpl final : public Pipeline {
         for (std::size_t i : job.plain) plain.push_back(base + i);
         for (auto t : job.threaded) threaded.push_back({base + t.item, t.rescored});
         for (auto& item : job.items) items.push_back(std::move(item));
+        prepared.insert(prepared.end(), job.prepared.begin(), job.prepared.end());
       }
     }
     commit_reports_.Observe(static_cast<double>(items.size()));
@@ -608,7 +618,7 @@ class PipelineImpl final : public Pipeline {
     std::vector<Signal> signals;
     bool committed = false;
     if (!items.empty() && !gave_up_) {
-      if (hooks_.analyse) signals = hooks_.analyse(items);
+      if (hooks_.analyse) signals = hooks_.analyse(items, prepared);
       // Alerts and counters come from the events as the analysis left them (it may add a
       // category, e.g. known_false), so the routing ticket, the counters and the stored event
       // agree and each category is counted once.

@@ -94,7 +94,8 @@ net::awaitable<HttpResponse> Api::AlertsDlr(HttpRequest req) {
   co_return r;
 }
 
-net::awaitable<HttpResponse> Api::GetAlert(std::string id, Principal who) {
+net::awaitable<std::variant<alerts::AlertDetail, HttpResponse>> Api::ReadAlertFor(
+    std::string id, Principal who) {
   if (!IsValidId(id)) {
     co_return Problem(400, "Invalid alert id", "'" + id + "' is not an alert id (26-character ULID)",
                       "id");
@@ -107,11 +108,17 @@ net::awaitable<HttpResponse> Api::GetAlert(std::string id, Principal who) {
     co_return Problem(500, "Internal Server Error", "the alert could not be read");
   }
   if (!*detail) co_return Problem(404, "Not Found", "no alert with id " + id);
-  const alerts::AlertDetail& d = **detail;
-  if (auto why = who.ScopeViolation(*d_.areas, d.alert.area)) {
+  if (auto why = who.ScopeViolation(*d_.areas, (**detail).alert.area)) {
     forbidden_.Inc();
     co_return Problem(403, "Forbidden", "alert " + id + " is outside your areas: " + *why, "id");
   }
+  co_return std::move(**detail);
+}
+
+net::awaitable<HttpResponse> Api::GetAlert(std::string id, Principal who) {
+  auto read = co_await ReadAlertFor(id, std::move(who));
+  if (auto* refused = std::get_if<HttpResponse>(&read)) co_return std::move(*refused);
+  const alerts::AlertDetail& d = std::get<alerts::AlertDetail>(read);
   json::array group;
   for (const Alert& a : d.group) group.push_back(AlertToJson(a));
   json::array acks;

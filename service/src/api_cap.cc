@@ -103,23 +103,9 @@ CapInput InputFor(const Alert& a, const Incident& incident, const config::AreaTr
 }  // namespace
 
 net::awaitable<HttpResponse> Api::GetAlertCap(HttpRequest req, std::string id, Principal who) {
-  if (!IsValidId(id)) {
-    co_return Problem(400, "Invalid alert id", "'" + id + "' is not an alert id (26-character ULID)",
-                      "id");
-  }
-  alerts::Engine* engine = d_.alerts;
-  auto read = [engine, id] { return engine->Describe(id); };
-  auto detail = co_await RunBlocking<Result<std::optional<alerts::AlertDetail>>>(*d_.blocking, read);
-  if (!detail) {
-    spdlog::error("api: reading alert {} failed: {}", id, detail.error().ToString());
-    co_return Problem(500, "Internal Server Error", "the alert could not be read");
-  }
-  if (!*detail) co_return Problem(404, "Not Found", "no alert with id " + id);
-  const alerts::AlertDetail& d = **detail;
-  if (auto why = who.ScopeViolation(*d_.areas, d.alert.area)) {
-    forbidden_.Inc();
-    co_return Problem(403, "Forbidden", "alert " + id + " is outside your areas: " + *why, "id");
-  }
+  auto read = co_await ReadAlertFor(id, std::move(who));
+  if (auto* refused = std::get_if<HttpResponse>(&read)) co_return std::move(*refused);
+  const alerts::AlertDetail& d = std::get<alerts::AlertDetail>(read);
   const Alert& first = d.group.empty() ? d.alert : d.group.front();  // group: oldest first
   const Incident incident{first.id, first.created_at};
   const CapContext ctx = CapContextFor(req.Header("host"), req.Header("x-forwarded-proto"));

@@ -1,15 +1,12 @@
 #include "service/backup.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli_http.h"
 #include "config/config.h"
 #include "core/json_text.h"
 #include "storage/audit.h"
@@ -26,8 +24,7 @@
 namespace sakchy::service {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http = boost::beast::http;
 namespace json = boost::json;
 
 namespace {
@@ -164,52 +161,16 @@ int OnlineBackup(const std::string& url, const std::string& dir) {
     std::fprintf(stderr, "sakchy backup: set SAKCHY_ADMIN_TOKEN to an admin token of the service\n");
     return 2;
   }
-  std::string_view rest = url;
-  if (!rest.starts_with("http://")) {
+  const auto to = cli::ParseUrl(url);
+  if (!to) {
     std::fprintf(stderr, "sakchy backup: --url must be http://HOST:PORT, not '%s'\n", url.c_str());
     return 2;
-  }
-  rest.remove_prefix(7);
-  rest = rest.substr(0, rest.find('/'));
-  const auto colon = rest.rfind(':');
-  const std::string host(rest.substr(0, colon));
-  const std::string port(colon == std::string_view::npos ? "80" : rest.substr(colon + 1));
-  net::io_context io;
-  beast::tcp_stream stream(io);
-  beast::error_code ec;
-  net::ip::tcp::resolver resolver(io);
-  auto endpoints = resolver.resolve(host, port, ec);
-  if (!ec) stream.connect(endpoints, ec);
-  if (ec) {
-    std::fprintf(stderr, "sakchy backup: cannot connect to %s: %s\n", url.c_str(), ec.message().c_str());
-    return 1;
-  }
-  http::request<http::string_body> req{http::verb::post, "/v1/admin/backup", 11};
-  req.set(http::field::host, host);
-  req.set(http::field::authorization, std::string("Bearer ") + token);
-  req.set(http::field::content_type, "application/json");
-  req.body() = ToJsonText(json::value(json::object{{"dir", dir}}));
-  req.prepare_payload();
-  http::write(stream, req, ec);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
-  if (!ec) http::read_header(stream, buffer, parser, ec);
-  if (ec) {
-    std::fprintf(stderr, "sakchy backup: %s: %s\n", url.c_str(), ec.message().c_str());
-    return 1;
-  }
-  if (parser.get().result_int() != 200) {
-    http::read(stream, buffer, parser, ec);
-    std::fprintf(stderr, "sakchy backup: the service answered %u: %s\n",
-                 parser.get().result_int(), parser.get().body().c_str());
-    return 1;
   }
   ProgressPrinter printer("backup");
   std::string pending;
   int result = 1;
   std::string final_line;
-  auto on_chunk = [&](std::uint64_t, std::string_view body, beast::error_code&) -> std::size_t {
+  auto on_chunk = [&](std::string_view body) {
     pending.append(body);
     for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
       const std::string line = pending.substr(0, nl);
@@ -230,13 +191,21 @@ int OnlineBackup(const std::string& url, const std::string& dir) {
         }
       }
     }
-    return body.size();
   };
-  parser.on_chunk_body(on_chunk);
-  http::read(stream, buffer, parser, ec);
+  const cli::Reply r =
+      cli::Exchange(*to, token,
+                    {.verb = http::verb::post,
+                     .target = "/v1/admin/backup",
+                     .body = ToJsonText(json::value(json::object{{"dir", dir}})),
+                     .content_type = "application/json",
+                     .on_chunk = on_chunk});
   printer.Finish();
-  if (ec) {
-    std::fprintf(stderr, "sakchy backup: the connection broke: %s\n", ec.message().c_str());
+  if (r.status == 0) {
+    std::fprintf(stderr, "sakchy backup: %s: %s\n", url.c_str(), r.error.c_str());
+    return 1;
+  }
+  if (r.status != 200) {
+    std::fprintf(stderr, "sakchy backup: the service answered %u: %s\n", r.status, r.body.c_str());
     return 1;
   }
   std::printf("%s\n", final_line.c_str());

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "xml_text.h"
+
 namespace sakchy::service {
 
 namespace json = boost::json;
@@ -14,30 +16,13 @@ constexpr std::string_view kCapNamespace = "urn:oasis:names:tc:emergency:cap:1.2
 constexpr std::string_view kRestriction =
     "Partner agencies only: unverified reports scored by Sakchy, not for public release";
 
-// Appends `text` with the five XML special characters escaped; characters XML 1.0 forbids
-// (C0 controls but tab, newline and carriage return) are dropped.
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out += c;
-    }
-  }
-}
-
 // "<name>text</name>\n" at `depth` (two spaces a level).
 void Leaf(std::string& out, int depth, std::string_view name, std::string_view text) {
   out.append(static_cast<std::size_t>(depth) * 2, ' ');
   out += '<';
   out += name;
   out += '>';
-  AppendEscaped(out, text);
+  AppendXmlEscaped(out, text);
   out += "</";
   out += name;
   out += ">\n";
@@ -291,11 +276,11 @@ std::string RenderCapAtomFeed(std::span<const CapInput> entries, const CapContex
   out += "  <author>\n";
   Leaf(out, 2, "name", "Sakchy");
   out += "  </author>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"";
-  AppendEscaped(out, self);
+  AppendXmlEscaped(out, self);
   out += "\"/>\n";
   if (!next_url.empty()) {
     out += "  <link rel=\"next\" type=\"application/atom+xml\" href=\"";
-    AppendEscaped(out, next_url);
+    AppendXmlEscaped(out, next_url);
     out += "\"/>\n";
   }
   for (const CapInput& in : entries) {
@@ -306,7 +291,7 @@ std::string RenderCapAtomFeed(std::span<const CapInput> entries, const CapContex
     Leaf(out, 2, "title", Headline(a, in.area));
     Leaf(out, 2, "updated", FormatRfc3339(a.created_at));
     out += "    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"";
-    AppendEscaped(out, cap_url);
+    AppendXmlEscaped(out, cap_url);
     out += "\"/>\n";
     Leaf(out, 2, "summary", Description(a, in.area));
     out += "    <content type=\"application/cap+xml\">\n";

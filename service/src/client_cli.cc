@@ -7,11 +7,7 @@
 
 #include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -30,92 +26,20 @@
 #include <thread>
 #include <vector>
 
+#include "cli_http.h"
 #include "core/crypto.h"
 
 namespace sakchy::service {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http = boost::beast::http;
 namespace json = boost::json;
 
 constexpr std::size_t kImportBatchLines = 500;
 constexpr int kMaxBusyRetries = 20;
 
-struct Target {
-  std::string host, port;
-};
-
-// http://HOST[:PORT][/]; std::nullopt otherwise.
-std::optional<Target> ParseUrl(std::string_view url) {
-  if (!url.starts_with("http://")) return std::nullopt;
-  url.remove_prefix(7);
-  url = url.substr(0, url.find('/'));
-  if (url.empty()) return std::nullopt;
-  const auto colon = url.rfind(':');
-  if (colon == std::string_view::npos) return Target{std::string(url), "80"};
-  return Target{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1))};
-}
-
-struct Reply {
-  unsigned status = 0;
-  std::string body;
-  std::string retry_after;
-  std::string error;  // transport failure; status 0
-};
-
-// One request on its own connection. With `on_chunk`, a 2xx body goes there piece by piece.
-Reply Call(const Target& to, const std::string& token, http::verb verb, const std::string& target,
-           const std::string& body = {}, const std::string& content_type = {},
-           const std::map<std::string, std::string>& headers = {},
-           const std::function<void(std::string_view)>& on_chunk = {}) {
-  Reply reply;
-  net::io_context io;
-  beast::tcp_stream stream(io);
-  beast::error_code ec;
-  net::ip::tcp::resolver resolver(io);
-  auto endpoints = resolver.resolve(to.host, to.port, ec);
-  if (!ec) stream.connect(endpoints, ec);
-  if (ec) {
-    reply.error = "cannot connect to " + to.host + ":" + to.port + ": " + ec.message();
-    return reply;
-  }
-  http::request<http::string_body> req{verb, target, 11};
-  req.set(http::field::host, to.host);
-  req.set(http::field::authorization, "Bearer " + token);
-  req.set(http::field::user_agent, "sakchy-cli");
-  for (const auto& [name, value] : headers) req.set(name, value);
-  if (!content_type.empty()) req.set(http::field::content_type, content_type);
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req, ec);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
-  if (!ec) http::read_header(stream, buffer, parser, ec);
-  if (ec) {
-    reply.error = ec.message();
-    return reply;
-  }
-  reply.status = parser.get().result_int();
-  reply.retry_after = std::string(parser.get()[http::field::retry_after]);
-  // The parser keeps a reference to the callback: it must live until the read is done.
-  auto chunk = [&](std::uint64_t, std::string_view piece, beast::error_code&) -> std::size_t {
-    on_chunk(piece);
-    return piece.size();
-  };
-  if (on_chunk && reply.status / 100 == 2) parser.on_chunk_body(chunk);
-  http::read(stream, buffer, parser, ec);
-  if (ec) {
-    reply.error = "the connection broke: " + ec.message();
-    reply.status = 0;
-    return reply;
-  }
-  reply.body = std::move(parser.get().body());
-  if (on_chunk && reply.status / 100 == 2 && !reply.body.empty()) on_chunk(reply.body);
-  return reply;
-}
+using cli::Reply;
+using cli::Target;
 
 // The problem document's detail, or the body.
 std::string Explain(const Reply& r) {
@@ -151,7 +75,7 @@ struct ReportArgs {
   std::string area, source_ref, observed_at;
 };
 
-int Report(const Common& c, const ReportArgs& a) {
+int RunReport(const Common& c, const ReportArgs& a) {
   std::string text;
   for (const auto& w : a.words) text += (text.empty() ? "" : " ") + w;
   if (text.empty() || text == "-") {  // the text from standard input
@@ -164,8 +88,12 @@ int Report(const Common& c, const ReportArgs& a) {
   if (!a.observed_at.empty()) o["observed_at"] = a.observed_at;
   std::map<std::string, std::string> headers;
   if (!a.source_ref.empty()) headers["Idempotency-Key"] = a.source_ref;
-  const Reply r = Call(c.target, c.token, http::verb::post, "/v1/reports", json::serialize(o),
-                       "application/json", headers);
+  const Reply r = cli::Exchange(c.target, c.token,
+                                {.verb = http::verb::post,
+                                 .target = "/v1/reports",
+                                 .body = json::serialize(o),
+                                 .content_type = "application/json",
+                                 .headers = std::move(headers)});
   if (r.status / 100 != 2) {
     std::fprintf(stderr, "sakchy report: %s\n", Explain(r).c_str());
     return 1;
@@ -207,7 +135,7 @@ void ShowProgress(std::size_t done, std::size_t total) {
   std::fflush(stderr);
 }
 
-int Import(const Common& c, const ImportArgs& a) {
+int RunImport(const Common& c, const ImportArgs& a) {
   std::ifstream in(a.file, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "sakchy import: cannot read %s\n", a.file.c_str());
@@ -244,8 +172,11 @@ int Import(const Common& c, const ImportArgs& a) {
     Reply r;
     for (int attempt = 0;; ++attempt) {
       r = body.empty() ? Reply{200, R"({"results":[]})", "", ""}
-                       : Call(c.target, c.token, http::verb::post, "/v1/reports:batch", body,
-                              "application/x-ndjson");
+                       : cli::Exchange(c.target, c.token,
+                                       {.verb = http::verb::post,
+                                        .target = "/v1/reports:batch",
+                                        .body = body,
+                                        .content_type = "application/x-ndjson"});
       const bool busy = r.status == 503 || r.status == 429;
       if (!busy || attempt >= kMaxBusyRetries) break;
       const int wait = std::max(1, std::atoi(r.retry_after.c_str()));
@@ -313,7 +244,7 @@ struct ExportArgs {
   bool hxl = false, no_bom = false;
 };
 
-int Export(const Common& c, const ExportArgs& a) {
+int RunExport(const Common& c, const ExportArgs& a) {
   std::string query;
   auto add = [&query](const char* name, const std::string& value) {
     if (value.empty()) return;
@@ -341,8 +272,8 @@ int Export(const Common& c, const ExportArgs& a) {
     for (char ch : piece) rows += ch == '\n' ? 1 : 0;
     if (Tty()) std::fprintf(stderr, "\rexport: %zu lines, %zu KiB", rows, bytes / 1024);
   };
-  const Reply r = Call(c.target, c.token, http::verb::get, "/v1/export/" + a.what + query, {}, {},
-                       {}, sink);
+  const Reply r = cli::Exchange(
+      c.target, c.token, {.target = "/v1/export/" + a.what + query, .on_chunk = sink});
   out.close();
   if (Tty()) std::fputc('\n', stderr);
   std::error_code ignored;
@@ -372,10 +303,10 @@ std::string Field(const json::object& o, const char* name) {
   return json::serialize(v);
 }
 
-int Alerts(const Common& c, const AlertsArgs& a) {
+int RunAlerts(const Common& c, const AlertsArgs& a) {
   std::string target = "/v1/alerts?limit=" + std::to_string(a.limit);
   if (!a.state.empty()) target += "&state=" + Encode(a.state);
-  const Reply r = Call(c.target, c.token, http::verb::get, target);
+  const Reply r = cli::Exchange(c.target, c.token, {.target = target});
   if (r.status != 200) {
     std::fprintf(stderr, "sakchy alerts: %s\n", Explain(r).c_str());
     return 1;
@@ -401,12 +332,15 @@ struct AckArgs {
   std::string id, note;
 };
 
-int Ack(const Common& c, const AckArgs& a) {
+int RunAck(const Common& c, const AckArgs& a) {
   const std::string& id = a.id;
   json::object body;
   if (!a.note.empty()) body["note"] = a.note;
-  const Reply r = Call(c.target, c.token, http::verb::post, "/v1/alerts/" + Encode(id) + "/ack",
-                       json::serialize(body), "application/json");
+  const Reply r = cli::Exchange(c.target, c.token,
+                                {.verb = http::verb::post,
+                                 .target = "/v1/alerts/" + Encode(id) + "/ack",
+                                 .body = json::serialize(body),
+                                 .content_type = "application/json"});
   if (r.status != 200 && r.status != 201) {
     std::fprintf(stderr, "sakchy ack: %s\n", Explain(r).c_str());
     return 1;
@@ -420,7 +354,7 @@ int Ack(const Common& c, const AckArgs& a) {
 // --url (default $SAKCHY_URL) and SAKCHY_TOKEN into `c`; the exit status 2 with a message
 // when either is missing or wrong, else 0.
 int Connect(Common& c) {
-  auto target = ParseUrl(c.url);
+  auto target = cli::ParseUrl(c.url);
   if (!target) {
     std::fprintf(stderr, "sakchy: --url must be http://HOST:PORT, not '%s'\n", c.url.c_str());
     return 2;
@@ -466,7 +400,8 @@ void AddClientCommands(CLI::App& app, CliActions& actions) {
   report_cmd->add_option("--source-ref", report->source_ref,
                          "your reference; the same again is a duplicate (Idempotency-Key)");
   report_cmd->add_option("--observed-at", report->observed_at, "RFC 3339 time it was seen");
-  OnConnected(actions, report_cmd, common, [report](const Common& c) { return Report(c, *report); });
+  OnConnected(actions, report_cmd, common,
+              [report](const Common& c) { return RunReport(c, *report); });
 
   auto import = std::make_shared<ImportArgs>();
   auto* import_cmd = app.add_subcommand(
@@ -479,7 +414,8 @@ void AddClientCommands(CLI::App& app, CliActions& actions) {
   import_cmd->add_option("--batch", import->batch, "lines per request")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
-  OnConnected(actions, import_cmd, common, [import](const Common& c) { return Import(c, *import); });
+  OnConnected(actions, import_cmd, common,
+              [import](const Common& c) { return RunImport(c, *import); });
 
   auto exp = std::make_shared<ExportArgs>();
   auto* export_cmd = app.add_subcommand("export", "download an export with progress");
@@ -497,7 +433,7 @@ void AddClientCommands(CLI::App& app, CliActions& actions) {
   auto* no_bom = export_cmd->add_flag("--no-bom", exp->no_bom,
                                       "events.csv: without the UTF-8 byte order mark");
   hxl->excludes(no_bom);  // HXL tools and spreadsheets both want the mark; scripts want neither
-  OnConnected(actions, export_cmd, common, [exp](const Common& c) { return Export(c, *exp); });
+  OnConnected(actions, export_cmd, common, [exp](const Common& c) { return RunExport(c, *exp); });
 
   auto alerts = std::make_shared<AlertsArgs>();
   auto* alerts_cmd = app.add_subcommand("alerts", "list notifications, newest first");
@@ -511,13 +447,14 @@ void AddClientCommands(CLI::App& app, CliActions& actions) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   alerts_cmd->add_flag("--json", alerts->json, "one JSON object per line");
-  OnConnected(actions, alerts_cmd, common, [alerts](const Common& c) { return Alerts(c, *alerts); });
+  OnConnected(actions, alerts_cmd, common,
+              [alerts](const Common& c) { return RunAlerts(c, *alerts); });
 
   auto ack = std::make_shared<AckArgs>();
   auto* ack_cmd = app.add_subcommand("ack", "acknowledge an alert's group");
   ack_cmd->add_option("id", ack->id, "the alert id")->required();
   ack_cmd->add_option("--note", ack->note, "what was done (at most 1000 bytes)");
-  OnConnected(actions, ack_cmd, common, [ack](const Common& c) { return Ack(c, *ack); });
+  OnConnected(actions, ack_cmd, common, [ack](const Common& c) { return RunAck(c, *ack); });
 }
 
 }  // namespace sakchy::service

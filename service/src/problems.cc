@@ -4,6 +4,7 @@
 #include <string>
 
 #include "service/api.h"
+#include "xml_text.h"
 
 namespace sakchy::service {
 
@@ -63,27 +64,6 @@ constexpr ProblemType kTypes[] = {
      "persists."},
 };
 
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 }  // namespace
 
 std::span<const ProblemType> ProblemTypes() { return kTypes; }
@@ -107,11 +87,11 @@ HttpResponse ProblemPage(std::string_view slug, std::string_view method) {
   r.content_type = "text/html; charset=utf-8";
   std::string& b = r.body;
   b = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>";
-  AppendEscaped(b, t->title);
+  AppendXmlEscaped(b, t->title);
   b += " — Sakchy API problem type</title></head>\n<body><main>\n<h1>";
-  AppendEscaped(b, t->title);
+  AppendXmlEscaped(b, t->title);
   b += "</h1>\n<p>Problem type <code>/problems/";
-  AppendEscaped(b, t->slug);
+  AppendXmlEscaped(b, t->slug);
   b += "</code>, HTTP status ";
   b += t->status ? std::to_string(t->status) : std::string("500 (or another without its own type)");
   b += ".</p>\n<p>";

@@ -6,6 +6,7 @@
 
 #include "core/json_text.h"
 #include "core/time.h"
+#include "xml_text.h"
 
 namespace sakchy::service {
 namespace json = boost::json;
@@ -41,22 +42,6 @@ std::optional<PublicAnswer> Decode(std::string_view text) {
     }
   }
   return a;
-}
-
-void XmlEscape(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters are not allowed in XML 1.0 (tab, newline, return are).
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out += c;
-    }
-  }
 }
 
 std::string AreaNames(const PublicAnswer& a, const config::AreaTree& areas) {
@@ -154,33 +139,33 @@ std::string PublicAnswersAtom(const std::vector<PublicAnswer>& answers,
                               const std::optional<AreaCode>& area, TimeMs now) {
   std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <id>urn:sakchy:answers";
-  if (area) XmlEscape(out += ":", *area);
+  if (area) AppendXmlEscaped(out += ":", *area);
   out += "</id>\n  <title>Сакчы: текшерилген жооптор / Проверенные ответы / Verified answers";
   if (area) {
     const config::Area* a = areas.Find(*area);
     out += " — ";
-    XmlEscape(out, a != nullptr ? a->name_ky + " / " + a->name_ru : *area);
+    AppendXmlEscaped(out, a != nullptr ? a->name_ky + " / " + a->name_ru : *area);
   }
   out += "</title>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"";
-  XmlEscape(out, self_url);
+  AppendXmlEscaped(out, self_url);
   out += "\"/>\n  <updated>" + FormatRfc3339(answers.empty() ? now : answers.front().published_at) +
          "</updated>\n  <author><name>Sakchy</name></author>\n";
   for (const auto& a : answers) {
     out += "  <entry>\n    <id>urn:sakchy:answer:";
-    XmlEscape(out, a.cluster_id);
+    AppendXmlEscaped(out, a.cluster_id);
     out += ":" + std::to_string(a.published_at) + "</id>\n    <title>";
     std::string title = StatusTitle(a.status);
     const std::string names = AreaNames(a, areas);
     if (!names.empty()) title += " — " + names;
-    XmlEscape(out, title);
+    AppendXmlEscaped(out, title);
     out += "</title>\n    <updated>" + FormatRfc3339(a.published_at) + "</updated>\n";
     for (const auto& code : a.areas) {
       out += "    <category term=\"";
-      XmlEscape(out, code);
+      AppendXmlEscaped(out, code);
       out += "\"/>\n";
     }
     out += "    <content type=\"text\">";
-    XmlEscape(out, a.statement);
+    AppendXmlEscaped(out, a.statement);
     out += "</content>\n  </entry>\n";
   }
   out += "</feed>\n";

@@ -502,8 +502,13 @@ Service::Step Service::StartPipeline() {
     if (!stage) return Failure{"cannot restore the rumour-cluster index", stage.error()};
     clusters_ = std::move(*stage);
     ingest::ClusterStage* stage_ptr = clusters_.get();
-    hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items) {
-      return stage_ptr->Annotate(items);
+    // The stateless part (normalising, tokenising, MinHash) on the scoring threads; only the
+    // order-dependent assignment on the commit thread.
+    hooks.prepare = [stage_ptr](const storage::ScoredBatchItem& item,
+                                ingest::PreparedAnalysis& out) { stage_ptr->Prepare(item, out); };
+    hooks.analyse = [stage_ptr](std::span<storage::ScoredBatchItem> items,
+                                std::span<const ingest::PreparedAnalysis> prepared) {
+      return stage_ptr->Annotate(items, prepared);
     };
     StreamHub* hub = stream_hub_.get();
     hooks.signals_committed = [alerts_engine, hub](std::vector<Signal> signals) {

@@ -4,44 +4,18 @@
 #include <cstring>
 #include <limits>
 
+#include "core/varint.h"
+
 namespace sakchy::storage::internal {
 namespace {
 
-// ---- Writing ----
-
-void PutVarint(std::string* out, std::uint64_t v) {
-  char buf[10];
-  int n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, static_cast<std::size_t>(n));
-}
-
-void PutSigned(std::string* out, std::int64_t v) {
-  // Zig-zag: small magnitudes of either sign stay short.
-  auto u = static_cast<std::uint64_t>(v);
-  PutVarint(out, (u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0));
-}
+// ---- Writing (varints, strings and fixed-width integers: core/varint.h) ----
 
 void PutByte(std::string* out, std::uint8_t b) { out->push_back(static_cast<char>(b)); }
 
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s);
-}
-
-void PutFixed64(std::string* out, std::uint64_t v) {
-  char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  out->append(buf, 8);
-}
-
 void PutStrings(std::string* out, const std::vector<std::string>& list) {
-  PutVarint(out, list.size());
-  for (const auto& s : list) PutString(out, s);
+  varint::Put(*out, list.size());
+  for (const auto& s : list) varint::PutString(*out, s);
 }
 
 // ---- Reading ----
@@ -175,21 +149,21 @@ Status Corrupt(std::string_view what, std::string_view detail) {
 
 // The report fields of the current format (event format 2, follow-up format 1).
 void PutReport(std::string* out, const Report& r) {
-  PutString(out, r.id);
-  PutString(out, r.text);
+  varint::PutString(*out, r.id);
+  varint::PutString(*out, r.text);
   PutByte(out, r.area.has_value() ? 1 : 0);
-  if (r.area) PutString(out, *r.area);
-  PutString(out, r.channel);
-  PutString(out, r.source_ref);
-  PutString(out, r.submitted_by);
-  PutSigned(out, r.observed_at);
-  PutSigned(out, r.received_at);
-  PutString(out, r.url);
-  PutSigned(out, r.published_at);
-  PutSigned(out, r.edited_at);
-  PutString(out, r.thread_key);
-  PutSigned(out, r.thread_window_ms);
-  PutString(out, r.follow_up_of);
+  if (r.area) varint::PutString(*out, *r.area);
+  varint::PutString(*out, r.channel);
+  varint::PutString(*out, r.source_ref);
+  varint::PutString(*out, r.submitted_by);
+  varint::PutSigned(*out, r.observed_at);
+  varint::PutSigned(*out, r.received_at);
+  varint::PutString(*out, r.url);
+  varint::PutSigned(*out, r.published_at);
+  varint::PutSigned(*out, r.edited_at);
+  varint::PutString(*out, r.thread_key);
+  varint::PutSigned(*out, r.thread_window_ms);
+  varint::PutString(*out, r.follow_up_of);
 }
 
 // `v2`: the fields added by event format 2 follow (absent in format 1: left empty / 0).
@@ -263,37 +237,37 @@ namespace {
 // Everything of an event after its report (format 2).
 void PutScoring(std::string* out, const Event& e, bool scored) {
   PutByte(out, scored ? 1 : 0);
-  PutVarint(out, e.follow_ups_scored);
-  PutVarint(out, e.matches.size());
+  varint::Put(*out, e.follow_ups_scored);
+  varint::Put(*out, e.matches.size());
   for (const auto& m : e.matches) {
-    PutString(out, m.rule_id);
-    PutString(out, m.category);
-    PutString(out, m.term);
-    PutVarint(out, m.begin);
-    PutVarint(out, m.end);
+    varint::PutString(*out, m.rule_id);
+    varint::PutString(*out, m.category);
+    varint::PutString(*out, m.term);
+    varint::Put(*out, m.begin);
+    varint::Put(*out, m.end);
   }
   PutStrings(out, e.categories);
-  PutFixed64(out, std::bit_cast<std::uint64_t>(e.score));
+  varint::PutFixed64(*out, std::bit_cast<std::uint64_t>(e.score));
   PutByte(out, static_cast<std::uint8_t>(e.severity));
-  PutString(out, e.area);
+  varint::PutString(*out, e.area);
   PutByte(out, static_cast<std::uint8_t>(e.area_source));
-  PutVarint(out, e.places.size());
+  varint::Put(*out, e.places.size());
   for (const auto& p : e.places) {
-    PutString(out, p.name);
+    varint::PutString(*out, p.name);
     PutStrings(out, p.candidates);
-    PutVarint(out, p.begin);
-    PutVarint(out, p.end);
+    varint::Put(*out, p.begin);
+    varint::Put(*out, p.end);
   }
-  PutString(out, e.ruleset_version);
-  PutSigned(out, e.scored_at);
+  varint::PutString(*out, e.ruleset_version);
+  varint::PutSigned(*out, e.scored_at);
   if (e.models.empty()) return;  // format 2
-  PutFixed64(out, std::bit_cast<std::uint64_t>(e.rules_score));
-  PutVarint(out, e.models.size());
+  varint::PutFixed64(*out, std::bit_cast<std::uint64_t>(e.rules_score));
+  varint::Put(*out, e.models.size());
   for (const auto& m : e.models) {
-    PutString(out, m.model);
-    PutString(out, m.version);
-    PutFixed64(out, std::bit_cast<std::uint64_t>(m.probability));
-    PutFixed64(out, std::bit_cast<std::uint64_t>(m.contribution));
+    varint::PutString(*out, m.model);
+    varint::PutString(*out, m.version);
+    varint::PutFixed64(*out, std::bit_cast<std::uint64_t>(m.probability));
+    varint::PutFixed64(*out, std::bit_cast<std::uint64_t>(m.contribution));
   }
 }
 
@@ -452,9 +426,9 @@ Status DecodeFollowUp(std::string_view bytes, Report* r) {
 void EncodeThread(const ThreadState& t, std::string* out) {
   out->clear();
   PutByte(out, kThreadFormat);
-  PutString(out, t.parent_id);
-  PutSigned(out, t.started_at);
-  PutVarint(out, t.follow_ups);
+  varint::PutString(*out, t.parent_id);
+  varint::PutSigned(*out, t.started_at);
+  varint::Put(*out, t.follow_ups);
 }
 
 Status DecodeThread(std::string_view bytes, ThreadState* t) {
@@ -481,31 +455,31 @@ void FollowUpKey(std::string_view parent_id, std::uint32_t seq, std::string* out
 void EncodeAlert(const Alert& a, std::string* out) {
   out->clear();
   PutByte(out, kAlertFormat);
-  PutString(out, a.id);
-  PutString(out, a.event_id);
-  PutString(out, a.area);
+  varint::PutString(*out, a.id);
+  varint::PutString(*out, a.event_id);
+  varint::PutString(*out, a.area);
   PutByte(out, static_cast<std::uint8_t>(a.severity));
   PutStrings(out, a.categories);
-  PutString(out, a.contact_id);
-  PutString(out, a.channel);
-  PutString(out, a.target);
-  PutString(out, a.idempotency_key);
+  varint::PutString(*out, a.contact_id);
+  varint::PutString(*out, a.channel);
+  varint::PutString(*out, a.target);
+  varint::PutString(*out, a.idempotency_key);
   PutByte(out, static_cast<std::uint8_t>(a.state));
-  PutSigned(out, a.attempts);
-  PutSigned(out, a.created_at);
-  PutSigned(out, a.next_attempt_at);
-  PutSigned(out, a.delivered_at);
-  PutString(out, a.last_error);
+  varint::PutSigned(*out, a.attempts);
+  varint::PutSigned(*out, a.created_at);
+  varint::PutSigned(*out, a.next_attempt_at);
+  varint::PutSigned(*out, a.delivered_at);
+  varint::PutString(*out, a.last_error);
   // Format 2.
   PutByte(out, static_cast<std::uint8_t>(a.kind));
-  PutString(out, a.group_key);
+  varint::PutString(*out, a.group_key);
   PutStrings(out, a.event_ids);
-  PutString(out, a.subject_id);
-  PutSigned(out, a.sequence);
-  PutSigned(out, a.escalation_step);
-  PutSigned(out, a.channel_index);
-  PutString(out, a.payload);
-  PutSigned(out, a.sent_at);
+  varint::PutString(*out, a.subject_id);
+  varint::PutSigned(*out, a.sequence);
+  varint::PutSigned(*out, a.escalation_step);
+  varint::PutSigned(*out, a.channel_index);
+  varint::PutString(*out, a.payload);
+  varint::PutSigned(*out, a.sent_at);
 }
 
 Status DecodeAlert(std::string_view bytes, Alert* a) {
@@ -601,11 +575,11 @@ bool ParseCounterKeySuffix(std::string_view suffix, TimeMs* start, std::string_v
 void EncodeAudit(const AuditEntry& e, std::string* out) {
   out->clear();
   PutByte(out, kAuditFormat);
-  PutSigned(out, e.at);
-  PutString(out, e.actor);
-  PutString(out, e.action);
-  PutString(out, e.subject);
-  PutString(out, e.details);
+  varint::PutSigned(*out, e.at);
+  varint::PutString(*out, e.actor);
+  varint::PutString(*out, e.action);
+  varint::PutString(*out, e.subject);
+  varint::PutString(*out, e.details);
 }
 
 Status DecodeAudit(std::string_view bytes, AuditEntry* e) {
@@ -629,7 +603,7 @@ void AlertByEventKey(std::string_view event_id, std::string_view alert_id, std::
 
 void EncodeCounter(std::int64_t value, std::string* out) {
   out->clear();
-  PutFixed64(out, static_cast<std::uint64_t>(value));
+  varint::PutFixed64(*out, static_cast<std::uint64_t>(value));
 }
 
 bool DecodeCounter(std::string_view in, std::int64_t* value) {

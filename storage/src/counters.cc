@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "codec.h"
+#include "core/varint.h"
 
 namespace sakchy::storage::internal {
 namespace {
@@ -15,14 +16,6 @@ namespace {
 constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour,
                                                     Resolution::kDay};
 constexpr std::size_t kBucketBytes = 8;
-
-void PutVarint(std::string* out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 bool GetVarint(const char*& p, const char* end, std::uint64_t* v) {
   std::uint64_t result = 0;
@@ -39,10 +32,6 @@ bool GetVarint(const char*& p, const char* end, std::uint64_t* v) {
   return false;
 }
 
-std::uint64_t ZigZag(std::int64_t v) {
-  auto u = static_cast<std::uint64_t>(v);
-  return (u << 1) ^ (v < 0 ? ~std::uint64_t{0} : 0);
-}
 std::int64_t UnZigZag(std::uint64_t u) {
   return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
 }
@@ -122,8 +111,8 @@ void EncodeCounterRow(const CounterRow& row, std::string* out) {
   out->clear();
   out->push_back(static_cast<char>(kCounterRowFormat));
   for (const auto& [dim, value] : row) {
-    PutVarint(out, dim);
-    PutVarint(out, ZigZag(value));
+    varint::Put(*out, dim);
+    varint::PutSigned(*out, value);
   }
 }
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::acks_test {
 namespace {
 
 TEST(AcksTest, SmsReplies) {
@@ -43,4 +43,4 @@ TEST(AcksTest, RecordRoundTrip) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::acks_test

@@ -36,7 +36,7 @@
 #include "testutil/tls.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::channels_test {
 namespace {
 
 using sakchy::testing::FakeSmscMessages;
@@ -795,4 +795,4 @@ TEST(EmailMessageTest, SubjectIsFoldedAndCutTo78Characters) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::channels_test

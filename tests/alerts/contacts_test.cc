@@ -11,7 +11,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::contacts_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -195,4 +195,4 @@ TEST_F(ContactsTest, CategoriesOfInterest) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::contacts_test

@@ -12,7 +12,7 @@
 #include "alerts/dispatcher.h"
 #include "fakes/http_sink.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::delivery_states_test {
 namespace {
 
 using sakchy::testing::HttpSink;
@@ -292,4 +292,4 @@ INSTANTIATE_TEST_SUITE_P(Stores, DeliveryStatesTest, ::testing::Values("fake", "
                          [](const auto& info) { return info.param; });
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::delivery_states_test

@@ -19,7 +19,7 @@
 #include "fakes/http_sink.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::dispatcher_test {
 namespace {
 
 using sakchy::testing::HttpSink;
@@ -689,4 +689,4 @@ TEST(WebhookSignatureTest, MatchesReferenceHmac) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::dispatcher_test

@@ -16,7 +16,7 @@
 #include "fakes/http_sink.h"
 #include "fakes/telegram_send_fake.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::engine_test {
 namespace {
 
 using sakchy::testing::HttpSink;
@@ -405,9 +405,9 @@ INSTANTIATE_TEST_SUITE_P(Stores, EngineTest, ::testing::Values("fake", "rocksdb"
                          [](const auto& info) { return info.param; });
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::engine_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::engine_test {
 namespace {
 
 TEST_P(EngineTest, EscalationNotifiesTheNextStepAndIsAudited) {
@@ -508,9 +508,9 @@ TEST_P(EngineTest, DeadLetterWithoutDutyContactIsCountedAndLogged) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::engine_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::engine_test {
 namespace {
 
 TEST_P(EngineTest, SmsReplyWithTheCodeAcknowledges) {
@@ -578,9 +578,9 @@ TEST_P(EngineTest, TelegramButtonAcknowledgesAndIsAnswered) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::engine_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::engine_test {
 namespace {
 
 Signal ClusterSignal(const std::vector<std::string>& events, TimeMs at) {
@@ -739,9 +739,9 @@ TEST_P(EngineTest, VerdictReachesThoseAlertedByTheClusterSignalOnly) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::engine_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::engine_test {
 namespace {
 
 // The verdicts a service would read from the clusters, by hand.
@@ -824,4 +824,4 @@ TEST_P(EngineTest, KnownFalseEventAlertCarriesTheVerdictOthersAreNotLookedUp) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::engine_test

@@ -18,7 +18,7 @@
 #include "alerts/dispatcher.h"
 #include "fakes/http_sink.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::faults_test {
 namespace {
 
 using sakchy::testing::HttpSink;
@@ -218,4 +218,4 @@ INSTANTIATE_TEST_SUITE_P(Stores, FaultsTest, ::testing::Values("fake", "rocksdb"
                          [](const auto& info) { return info.param; });
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::faults_test

@@ -12,7 +12,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::http_sink_test {
 namespace {
 
 namespace net = boost::asio;
@@ -102,4 +102,4 @@ TEST(HttpSinkTest, DelayedResponseStillRecordsOnArrival) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::http_sink_test

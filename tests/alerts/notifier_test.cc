@@ -11,7 +11,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::notifier_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -43,7 +43,7 @@ config::Contact Contact(std::string id, std::vector<AreaCode> areas, std::string
   return c;
 }
 
-RoutingInput Event(std::string id, AreaCode area, Severity severity,
+RoutingInput RoutingEvent(std::string id, AreaCode area, Severity severity,
                    std::vector<std::string> categories = {"violence"},
                    std::string source = "monitor-1") {
   RoutingInput in;
@@ -99,22 +99,22 @@ class NotifierTest : public ::testing::Test {
 TEST_F(NotifierTest, HigherSeveritiesReachParentAreas) {
   Make();
   // Defaults: ancestors one level up need high, further up critical.
-  EXPECT_EQ(Who(AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0)),
             (std::set<std::string>{"aravan"}));
-  EXPECT_EQ(Who(AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kHigh), kT0)),
             (std::set<std::string>{"aravan", "osh"}));
-  EXPECT_EQ(Who(AddAndTick(Event("E3", "KG-O-ARAVAN", Severity::kCritical), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E3", "KG-O-ARAVAN", Severity::kCritical), kT0)),
             (std::set<std::string>{"aravan", "osh", "national"}));
   // Two levels below the oblast: the oblast needs critical.
-  EXPECT_EQ(Who(AddAndTick(Event("E4", "KG-O-ARAVAN-X", Severity::kHigh), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E4", "KG-O-ARAVAN-X", Severity::kHigh), kT0)),
             (std::set<std::string>{"aravan"}));
   // Unknown area: only the country's contacts.
-  EXPECT_EQ(Who(AddAndTick(Event("E5", "", Severity::kMedium), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E5", "", Severity::kMedium), kT0)),
             (std::set<std::string>{"national"}));
   // Configured differently: every ancestor hears medium.
   cfg_.route.parent_min_severity = std::vector<Severity>{};
   Make();
-  EXPECT_EQ(Who(AddAndTick(Event("E6", "KG-O-ARAVAN-X", Severity::kMedium), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E6", "KG-O-ARAVAN-X", Severity::kMedium), kT0)),
             (std::set<std::string>{"aravan", "osh", "national"}));
 }
 
@@ -133,19 +133,19 @@ TEST_F(NotifierTest, RouteTreeMatchersContinueAndExplicitContacts) {
   cfg_.route.routes = {violence, osh};
   Make();
   // Violence in Osh: the police route, and (continue) the Osh duty route; no root delivery.
-  auto d = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  auto d = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   EXPECT_EQ(Who(d), (std::set<std::string>{"police", "osh"}));
   std::set<std::string> routes;
   for (const auto& x : d) routes.insert(x.route_id);
   EXPECT_EQ(routes, (std::set<std::string>{"root.0", "root.1"}));
   // Violence elsewhere: only the police route matches.
-  EXPECT_EQ(Who(AddAndTick(Event("E2", "KG-C", Severity::kHigh), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E2", "KG-C", Severity::kHigh), kT0)),
             (std::set<std::string>{"police"}));
   // No child matches: the root takes it (area contacts).
-  EXPECT_EQ(Who(AddAndTick(Event("E3", "KG-C", Severity::kHigh, {"rumour_marker"}), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E3", "KG-C", Severity::kHigh, {"rumour_marker"}), kT0)),
             (std::set<std::string>{"chui", "national", "police"}));
   // Below the Osh route's min_severity: not Osh duty but the root route.
-  EXPECT_EQ(Who(AddAndTick(Event("E4", "KG-O-ARAVAN", Severity::kMedium, {"rumour_marker"}), kT0)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E4", "KG-O-ARAVAN", Severity::kMedium, {"rumour_marker"}), kT0)),
             (std::set<std::string>{"aravan"}));
 }
 
@@ -157,7 +157,7 @@ TEST_F(NotifierTest, OneNotificationPerRecipientAndGroupUntilSomethingChanges) {
   Make();
   auto& n = *notifier_;
   // group_wait: nothing at once; one notification after 30 s.
-  EXPECT_TRUE(AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0).empty());
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0).empty());
   EXPECT_EQ(n.NextDue(), kT0 + 30 * kSec);
   auto first = n.Tick(kT0 + 30 * kSec).notifications;
   ASSERT_EQ(first.size(), 1u);
@@ -166,9 +166,9 @@ TEST_F(NotifierTest, OneNotificationPerRecipientAndGroupUntilSomethingChanges) {
   EXPECT_EQ(first[0].sequence, 1);
   EXPECT_EQ(first[0].group_key, "root/area=KG-O-ARAVAN,category=violence");
   // The same source again: no change, no notification (dedup).
-  EXPECT_TRUE(AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kMedium), kT0 + 40 * kSec).empty());
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kMedium), kT0 + 40 * kSec).empty());
   // A second source: changed, but not before group_interval after the last notification.
-  n.Add(Event("E3", "KG-O-ARAVAN", Severity::kMedium, {"violence"}, "monitor-2"), kT0 + 2 * kMin);
+  n.Add(RoutingEvent("E3", "KG-O-ARAVAN", Severity::kMedium, {"violence"}, "monitor-2"), kT0 + 2 * kMin);
   EXPECT_TRUE(n.Tick(kT0 + 5 * kMin + 29 * kSec).notifications.empty());
   auto changed = n.Tick(kT0 + 5 * kMin + 30 * kSec).notifications;
   ASSERT_EQ(changed.size(), 1u);
@@ -186,21 +186,21 @@ TEST_F(NotifierTest, OneNotificationPerRecipientAndGroupUntilSomethingChanges) {
   // Acknowledged: no more repeats; a higher severity still notifies (something changed).
   n.Acknowledge(repeat[0].group_key, kT0 + 2 * kHour);
   EXPECT_TRUE(n.Tick(kT0 + 5 * kHour).notifications.empty());
-  auto higher = AddAndTick(Event("E4", "KG-O-ARAVAN", Severity::kHigh), kT0 + 5 * kHour);
+  auto higher = AddAndTick(RoutingEvent("E4", "KG-O-ARAVAN", Severity::kHigh), kT0 + 5 * kHour);
   EXPECT_THAT(Reasons(higher), UnorderedElementsAre("aravan:changed", "osh:new"));
   // A different category is another group.
   EXPECT_EQ(n.group_count(), 1u);
-  n.Add(Event("E5", "KG-O-ARAVAN", Severity::kMedium, {"hate"}), kT0 + 5 * kHour);
+  n.Add(RoutingEvent("E5", "KG-O-ARAVAN", Severity::kMedium, {"hate"}), kT0 + 5 * kHour);
   EXPECT_EQ(n.group_count(), 2u);
 }
 
 TEST_F(NotifierTest, PerEventGroupsByDefaultAndNoDoubleNotification) {
   Make();
-  auto d = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0);
+  auto d = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].group_key, "root/event=E1");
-  EXPECT_TRUE(AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0 + kSec).empty());
-  EXPECT_EQ(AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kMedium), kT0 + kSec).size(), 1u);
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0 + kSec).empty());
+  EXPECT_EQ(AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kMedium), kT0 + kSec).size(), 1u);
 }
 
 TEST_F(NotifierTest, SilencesHoldNotificationsUntilTheyEnd) {
@@ -212,7 +212,7 @@ TEST_F(NotifierTest, SilencesHoldNotificationsUntilTheyEnd) {
   s.ends_at = kT0 + kHour;
   notifier_->SetSilences({s});
   TickResult r;
-  notifier_->Add(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0 + kMin);
+  notifier_->Add(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0 + kMin);
   r = notifier_->Tick(kT0 + kMin);
   EXPECT_TRUE(r.notifications.empty());
   EXPECT_EQ(r.silenced, 2);  // aravan and osh
@@ -220,7 +220,7 @@ TEST_F(NotifierTest, SilencesHoldNotificationsUntilTheyEnd) {
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->silenced_by, "S1");
   // Elsewhere: not silenced.
-  EXPECT_EQ(Who(AddAndTick(Event("E2", "KG-C", Severity::kHigh), kT0 + kMin)),
+  EXPECT_EQ(Who(AddAndTick(RoutingEvent("E2", "KG-C", Severity::kHigh), kT0 + kMin)),
             (std::set<std::string>{"chui", "national"}));
   // A category silence does not touch other categories.
   s.areas.clear();
@@ -232,7 +232,7 @@ TEST_F(NotifierTest, SilencesHoldNotificationsUntilTheyEnd) {
   Silence hate = s;
   hate.id = "S2";
   notifier_->SetSilences({area_silence, hate});
-  EXPECT_TRUE(AddAndTick(Event("E3", "KG-C", Severity::kHigh, {"hate"}), kT0 + 2 * kMin).empty());
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E3", "KG-C", Severity::kHigh, {"hate"}), kT0 + 2 * kMin).empty());
   // When the silence is over, the held group notifies.
   EXPECT_EQ(notifier_->NextDue(), kT0 + kHour);
   auto after = notifier_->Tick(kT0 + kHour).notifications;
@@ -247,7 +247,7 @@ TEST_F(NotifierTest, RateLimitHoldsForADigestNeverDrops) {
   int sent = 0;
   TickResult total;
   for (int i = 0; i < 5; ++i) {
-    notifier_->Add(Event("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + i * kMin);
+    notifier_->Add(RoutingEvent("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + i * kMin);
     TickResult r = notifier_->Tick(kT0 + i * kMin);
     sent += static_cast<int>(r.notifications.size());
     total.held += r.held;
@@ -255,7 +255,7 @@ TEST_F(NotifierTest, RateLimitHoldsForADigestNeverDrops) {
   EXPECT_EQ(sent, 2);
   EXPECT_EQ(total.held, 3);
   // Critical goes through the limit.
-  EXPECT_EQ(AddAndTick(Event("C1", "KG-O-ARAVAN", Severity::kCritical), kT0 + 10 * kMin).size(), 3u);
+  EXPECT_EQ(AddAndTick(RoutingEvent("C1", "KG-O-ARAVAN", Severity::kCritical), kT0 + 10 * kMin).size(), 3u);
   // At the end of the window: one digest listing the three held ones.
   EXPECT_TRUE(notifier_->Tick(kT0 + kHour - 1).notifications.empty());
   auto digest = notifier_->Tick(kT0 + kHour).notifications;
@@ -267,22 +267,22 @@ TEST_F(NotifierTest, RateLimitHoldsForADigestNeverDrops) {
   EXPECT_EQ(digest[0].digest[0].group_key, "root/event=E2");
   EXPECT_THAT(digest[0].event_ids, ElementsAre("E2", "E3", "E4"));
   // A new window: notifications flow again.
-  EXPECT_EQ(AddAndTick(Event("E9", "KG-O-ARAVAN", Severity::kMedium), kT0 + kHour + 1).size(), 1u);
+  EXPECT_EQ(AddAndTick(RoutingEvent("E9", "KG-O-ARAVAN", Severity::kMedium), kT0 + kHour + 1).size(), 1u);
 }
 
 TEST_F(NotifierTest, ClusterAlertInhibitsItsMemberEvents) {
   cfg_.route.group_wait_ms = 30 * kSec;
   Make();
-  notifier_->Add(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
-  notifier_->Add(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0);
-  notifier_->Add(Event("E3", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  notifier_->Add(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  notifier_->Add(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  notifier_->Add(RoutingEvent("E3", "KG-O-ARAVAN", Severity::kHigh), kT0);
   EXPECT_THAT(notifier_->Inhibit({"E1", "E2"}, "cluster:C1", kT0 + kSec), ElementsAre("E1", "E2"));
   auto d = notifier_->Tick(kT0 + 30 * kSec).notifications;
   std::set<std::string> groups;
   for (const auto& x : d) groups.insert(x.group_key);
   EXPECT_EQ(groups, (std::set<std::string>{"root/event=E3"}));
   EXPECT_TRUE(notifier_->IsInhibited("E1"));
-  auto late = notifier_->Add(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0 + kMin);
+  auto late = notifier_->Add(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kHigh), kT0 + kMin);
   EXPECT_TRUE(late.inhibited);
   EXPECT_TRUE(late.groups.empty());
 }
@@ -290,19 +290,19 @@ TEST_F(NotifierTest, ClusterAlertInhibitsItsMemberEvents) {
 TEST_F(NotifierTest, QuietHoursGiveANotBeforeTime) {
   contacts_[0].quiet_hours = config::QuietHours{17 * 60, 19 * 60};  // 17:00-19:00 Bishkek
   Make();
-  auto d = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);  // 18:00 Bishkek
+  auto d = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);  // 18:00 Bishkek
   ASSERT_EQ(d.size(), 2u);
   for (const auto& x : d) {
     EXPECT_EQ(x.not_before, x.contact_id == "aravan" ? kT0 + kHour : kT0) << x.contact_id;
   }
-  auto critical = AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kCritical), kT0);
+  auto critical = AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kCritical), kT0);
   for (const auto& x : critical) EXPECT_EQ(x.not_before, kT0);
 }
 
 TEST_F(NotifierTest, UnreachableContactsAreReported) {
   contacts_[0].channels[0].type = "sms";  // not configured
   Make();
-  auto outcome = notifier_->Add(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  auto outcome = notifier_->Add(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   EXPECT_THAT(outcome.unreachable, ElementsAre("aravan"));
   EXPECT_EQ(Who(notifier_->Tick(kT0).notifications), (std::set<std::string>{"osh"}));
 }
@@ -313,8 +313,8 @@ TEST_F(NotifierTest, StateSurvivesARestart) {
   cfg_.rate_limit.max = 1;
   cfg_.rate_limit.per_ms = 2 * kHour;
   Make();
-  ASSERT_EQ(AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0).size(), 1u);
-  EXPECT_TRUE(AddAndTick(Event("E2", "KG-C", Severity::kMedium, {"violence"}), kT0).size() == 1u);
+  ASSERT_EQ(AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0).size(), 1u);
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E2", "KG-C", Severity::kMedium, {"violence"}), kT0).size() == 1u);
   auto writes = notifier_->TakeDirty();
   std::vector<storage::Record> groups, rates, inhibited;
   for (const auto& w : writes) {
@@ -326,7 +326,7 @@ TEST_F(NotifierTest, StateSurvivesARestart) {
   Make();
   EXPECT_TRUE(notifier_->Restore(groups, rates, inhibited, kT0 + kMin).empty());
   // Known group: the same source again is no change.
-  EXPECT_TRUE(AddAndTick(Event("E3", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).empty());
+  EXPECT_TRUE(AddAndTick(RoutingEvent("E3", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).empty());
   // The repeats are still scheduled; the rate windows still count (max 1: held for digests).
   TickResult r = notifier_->Tick(kT0 + kHour);
   EXPECT_EQ(r.held, 2);  // both groups repeat; both recipients used their one
@@ -337,9 +337,9 @@ TEST_F(NotifierTest, StateSurvivesARestart) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::notifier_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::notifier_test {
 namespace {
 
 class EscalationTest : public NotifierTest {
@@ -358,7 +358,7 @@ class EscalationTest : public NotifierTest {
 
 TEST_F(EscalationTest, UnacknowledgedGroupsClimbTheHierarchyUpToMaxSteps) {
   Make();
-  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  auto first = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   EXPECT_EQ(Who(first), (std::set<std::string>{"aravan"}));
   EXPECT_EQ(notifier_->NextDue(), kT0 + 15 * kMin);
   EXPECT_TRUE(notifier_->Tick(kT0 + 15 * kMin - 1).notifications.empty());
@@ -384,27 +384,27 @@ TEST_F(EscalationTest, UnacknowledgedGroupsClimbTheHierarchyUpToMaxSteps) {
 
 TEST_F(EscalationTest, AcknowledgementStopsTheChain) {
   Make();
-  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  auto first = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   ASSERT_EQ(notifier_->Tick(kT0 + 15 * kMin).notifications.size(), 1u);
   notifier_->Acknowledge(first[0].group_key, kT0 + 20 * kMin);
   TickResult later = notifier_->Tick(kT0 + 3 * kHour);
   EXPECT_TRUE(later.notifications.empty());
   EXPECT_TRUE(later.escalations.empty());
   // Acknowledged before the first step: no escalation at all.
-  auto second = AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0 + 4 * kHour);
+  auto second = AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kHigh), kT0 + 4 * kHour);
   notifier_->Acknowledge(second[0].group_key, kT0 + 4 * kHour + kMin);
   EXPECT_TRUE(notifier_->Tick(kT0 + 5 * kHour).escalations.empty());
 }
 
 TEST_F(EscalationTest, OnlyFromItsMinimumSeverityAndExplicitSteps) {
   Make();
-  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kMedium), kT0);
+  AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kMedium), kT0);
   EXPECT_TRUE(notifier_->Tick(kT0 + kHour).escalations.empty());
 
   cfg_.route.escalation->steps = {{"chui"}, {"national"}};
   cfg_.route.escalation->roles.clear();
   Make();
-  AddAndTick(Event("E2", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  AddAndTick(RoutingEvent("E2", "KG-O-ARAVAN", Severity::kHigh), kT0);
   EXPECT_EQ(Who(notifier_->Tick(kT0 + 15 * kMin).notifications), (std::set<std::string>{"chui"}));
   EXPECT_EQ(Who(notifier_->Tick(kT0 + 30 * kMin).notifications),
             (std::set<std::string>{"national"}));
@@ -413,7 +413,7 @@ TEST_F(EscalationTest, OnlyFromItsMinimumSeverityAndExplicitSteps) {
 TEST_F(EscalationTest, NobodyLeftToEscalateToIsReported) {
   contacts_ = {Contact("aravan", {"KG-O-ARAVAN"})};
   Make();
-  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   TickResult r = notifier_->Tick(kT0 + 15 * kMin);
   ASSERT_EQ(r.escalations.size(), 1u);
   EXPECT_TRUE(r.escalations[0].contacts.empty());
@@ -422,7 +422,7 @@ TEST_F(EscalationTest, NobodyLeftToEscalateToIsReported) {
 
 TEST_F(EscalationTest, EscalationStateSurvivesARestart) {
   Make();
-  auto first = AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  auto first = AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   std::vector<storage::Record> groups;
   for (const auto& w : notifier_->TakeDirty()) {
     if (w.table == kGroupsTable && w.value) groups.push_back({w.key, *w.value});
@@ -433,15 +433,15 @@ TEST_F(EscalationTest, EscalationStateSurvivesARestart) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::notifier_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::notifier_test {
 namespace {
 
 TEST_F(NotifierTest, SignalsFormOneGroupPerClusterApartFromEvents) {
   cfg_.route.group_by = std::vector<std::string>{"area"};
   Make();
-  AddAndTick(Event("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
+  AddAndTick(RoutingEvent("E1", "KG-O-ARAVAN", Severity::kHigh), kT0);
   RoutingInput s;
   s.kind = AlertKind::kSignal;
   s.key = "cluster:C1";
@@ -504,11 +504,11 @@ TEST_F(NotifierTest, AGroupClosesResolveAfterItsLastInputWithOneScheduledCheck) 
   cfg_.resolve_after_ms = 24 * kHour;
   Make();
   auto& n = *notifier_;
-  ASSERT_EQ(AddAndTick(Event("E0", "KG-O-ARAVAN", Severity::kMedium), kT0).size(), 1u);
+  ASSERT_EQ(AddAndTick(RoutingEvent("E0", "KG-O-ARAVAN", Severity::kMedium), kT0).size(), 1u);
   const std::size_t scheduled = n.scheduled_count();
   // Thousands of inputs into the same group do not grow the schedule (each added an entry once).
   for (int i = 1; i <= 5000; ++i) {
-    n.Add(Event("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kHour);
+    n.Add(RoutingEvent("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kHour);
   }
   EXPECT_LE(n.scheduled_count(), scheduled + 2);
   // Still open 24 h after the first input (the last came at 10 h), closed 24 h after the last.
@@ -520,7 +520,7 @@ TEST_F(NotifierTest, AGroupClosesResolveAfterItsLastInputWithOneScheduledCheck) 
   EXPECT_EQ(n.group_count(), 0u);
   EXPECT_LE(n.scheduled_count(), scheduled + 2);  // a closed group's later entries pass unused
   // A new input after the close opens a new group, notified as new.
-  auto again = AddAndTick(Event("E9", "KG-O-ARAVAN", Severity::kMedium), kT0 + 35 * kHour);
+  auto again = AddAndTick(RoutingEvent("E9", "KG-O-ARAVAN", Severity::kMedium), kT0 + 35 * kHour);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].reason, "new");
 }
@@ -532,14 +532,14 @@ TEST_F(NotifierTest, AFloodOfAlertsStaysWithinMaxOpenGroupsClosingTheOldestNotif
   auto& n = *notifier_;
   // 100 per-event groups, notified.
   for (int i = 0; i < 100; ++i) {
-    EXPECT_EQ(n.Add(Event("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium),
+    EXPECT_EQ(n.Add(RoutingEvent("E" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium),
                     kT0 + i * kSec).closed_for_capacity, 0u);
   }
   EXPECT_EQ(n.Tick(kT0 + 5 * kMin).notifications.size(), 100u);
   // Two more, not notified yet (group_wait): the two oldest notified groups close for them.
   std::size_t closed = 0;
-  closed += n.Add(Event("N1", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
-  closed += n.Add(Event("N2", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
+  closed += n.Add(RoutingEvent("N1", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
+  closed += n.Add(RoutingEvent("N2", "KG-O-ARAVAN", Severity::kMedium), kT0 + 10 * kMin).closed_for_capacity;
   EXPECT_EQ(closed, 2u);
   EXPECT_EQ(n.group_count(), 100u);
   EXPECT_FALSE(n.Group("root/event=E0").has_value());
@@ -551,16 +551,16 @@ TEST_F(NotifierTest, AFloodOfAlertsStaysWithinMaxOpenGroupsClosingTheOldestNotif
   EXPECT_EQ(keys, (std::set<std::string>{"root/event=N1", "root/event=N2"}));
   // A flood: the count stays within the capacity, the newest groups stay.
   for (int i = 0; i < 1000; ++i) {
-    n.Add(Event("F" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + kHour + i);
+    n.Add(RoutingEvent("F" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + kHour + i);
     ASSERT_LE(n.group_count(), 100u);
   }
   EXPECT_TRUE(n.Group("root/event=F999").has_value());
   // The closed groups' entries do not pile up in the schedule either.
   for (int i = 0; i < 5000; ++i) {
-    n.Add(Event("G" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 2 * kHour + i);
+    n.Add(RoutingEvent("G" + std::to_string(i), "KG-O-ARAVAN", Severity::kMedium), kT0 + 2 * kHour + i);
   }
   EXPECT_LE(n.scheduled_count(), 4 * n.group_count() + 1024);
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::notifier_test

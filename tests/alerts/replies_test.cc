@@ -18,7 +18,7 @@
 #include "fakes/whatsapp_fake.h"
 #include "testutil/kannel_fixture.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::replies_test {
 namespace {
 
 using sakchy::testing::HttpSink;
@@ -379,9 +379,9 @@ TEST_F(ReplyEngineTest, AnOutageIsRetriedThroughTheOutbox) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::replies_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::replies_test {
 namespace {
 
 TEST(RepliesTest, PluralEntriesKeepEveryForm) {
@@ -407,4 +407,4 @@ TEST(RepliesTest, PluralFormsOutOfOrderAreRefusedWithTheirLine) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::replies_test

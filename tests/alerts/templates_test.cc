@@ -7,7 +7,7 @@
 
 #include "core/utf8.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::templates_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -181,9 +181,9 @@ TEST(TemplatesTest, AckButtonLabels) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::templates_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::templates_test {
 namespace {
 
 TEST(TemplatesTest, GroupSizeEscalationAndReasonInTheTexts) {
@@ -253,9 +253,9 @@ TEST(TemplatesTest, FollowUpsInEachLanguage) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::templates_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::templates_test {
 namespace {
 
 // A cluster spread signal as the engine renders it: the representative text as the event.
@@ -378,9 +378,9 @@ TEST(VerdictNoteTest, SmsKeepsTheVerdictWhenTheStatementIsLong) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::templates_test
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::templates_test {
 namespace {
 
 TEST(UzbekTemplatesTest, AlertsFollowUpsAndButtonsInUzbekLatin) {
@@ -423,7 +423,7 @@ TEST(UzbekTemplatesTest, AlertsFollowUpsAndButtonsInUzbekLatin) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::templates_test
 
 #include <filesystem>
 #include <fstream>
@@ -431,7 +431,7 @@ TEST(UzbekTemplatesTest, AlertsFollowUpsAndButtonsInUzbekLatin) {
 #include "alerts/replies.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::alerts {
+namespace sakchy::alerts::templates_test {
 namespace {
 
 // Every text of every kind of alert message in one language, joined.
@@ -556,4 +556,4 @@ TEST(WordingTest, AnEditedCatalogueChangesTheAlertWordsWithoutARecompile) {
 }
 
 }  // namespace
-}  // namespace sakchy::alerts
+}  // namespace sakchy::alerts::templates_test

@@ -10,7 +10,7 @@
 #include "analytics/area_tension.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::analytics {
+namespace sakchy::analytics::area_tension_test {
 namespace {
 
 using ::sakchy::testing::TempDir;
@@ -180,4 +180,4 @@ TEST_F(AreaTensionTest, CategoryWeightsRaiseTension) {
 }
 
 }  // namespace
-}  // namespace sakchy::analytics
+}  // namespace sakchy::analytics::area_tension_test

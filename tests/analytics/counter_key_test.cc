@@ -7,7 +7,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::analytics {
+namespace sakchy::analytics::counter_key_test {
 namespace {
 
 TEST(CounterKeyTest, EncodesTheDocumentedNames) {
@@ -36,4 +36,4 @@ TEST(CounterKeyTest, DecodesWhatItEncodesAndRefusesTheRest) {
 }
 
 }  // namespace
-}  // namespace sakchy::analytics
+}  // namespace sakchy::analytics::counter_key_test

@@ -7,7 +7,7 @@
 #include "analytics/tension.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::analytics {
+namespace sakchy::analytics::tension_test {
 namespace {
 
 TEST(TensionModelTest, SeverityAndCategoryWeights) {
@@ -91,4 +91,4 @@ TEST(SpikeRuleTest, ZScoreAndThresholds) {
 }
 
 }  // namespace
-}  // namespace sakchy::analytics
+}  // namespace sakchy::analytics::tension_test

@@ -13,7 +13,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::classifier_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -315,4 +315,4 @@ TEST(Robustness, InvalidUtf8NeverCrashes) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::classifier_test

@@ -25,7 +25,7 @@
 #include "core/varint.h"
 #include "../../classifier/src/normalizer.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::clusters_test {
 namespace {
 
 constexpr TimeMs kMin = 60 * 1000;
@@ -265,6 +265,88 @@ TEST(Clusters, ConcurrentAdds) {
   EXPECT_EQ(snap[0].members, 4000u);
   EXPECT_EQ(snap[0].distinct_sources, 4000u);
   EXPECT_EQ(snap[0].sources.size(), ClusterOptions{}.max_sources);  // the most recent ones
+}
+
+// The stateless part of Add done beforehand (Prepare, on other threads, as the service's scoring
+// threads do) gives exactly the assignments of Add from the text: same clusters, signatures,
+// singletons, matches and spread decisions; and it uses this clusterer's tokeniser (its extra
+// stopwords and hash seed), not the default one.
+TEST(Clusters, PreparedFingerprintsGiveTheSameAssignments) {
+  std::vector<std::string> raw = {
+      "Говорят, в Оше начались беспорядки, толпа идёт к зданию акимиата",
+      "govoryat v Oshe nachalis besporyadki, tolpa idyot k zdaniyu akimiata",
+      "В Оше начались БЕСПОРЯДКИ!!! толпа идёт к акимиату https://t.co/abc123",
+      "Нарында көпүрө кулап, жолдо машиналар тыгылып турат",
+      "срочно!!!",
+      "",
+      "В Бишкеке отключат свет на три дня во всех районах города",
+      "в бишкеке отключат свет на три дня во всех районах, слух говорят",
+      "chto v oshe besporyadki tolpa idyot",
+      "Нарында көпүрө кулап калды, жолдо машиналар турат",
+  };
+  for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{42}}) {
+    ClusterOptions o;
+    o.extra_stopwords = {"толпа", "akimiata"};
+    o.hash_seed = seed;
+    o.spread = SpreadThresholds{.min_sources = 3};
+    RumourClusterer direct(o);
+    RumourClusterer prepared(o);
+    std::vector<std::string> texts;
+    for (int round = 0; round < 6; ++round) {
+      for (const auto& r : raw) texts.push_back(Norm(r));
+    }
+    // Prepared on two other threads, in parallel, before any Add.
+    std::vector<Fingerprint> fps(texts.size());
+    auto prepare = [&](std::size_t from) {
+      for (std::size_t i = from; i < texts.size(); i += 2) fps[i] = prepared.Prepare(texts[i]);
+    };
+    std::thread t1(prepare, 0);
+    std::thread t2(prepare, 1);
+    t1.join();
+    t2.join();
+    std::set<ClusterId> clusters;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const std::string id = "R" + std::to_string(i);
+      const std::string who = "u" + std::to_string(i % 4);
+      ClusterInput in;
+      in.report_id = id;
+      in.text = texts[i];
+      in.time = kT0 + static_cast<TimeMs>(i) * kMin;
+      in.channel = "sms";
+      in.submitted_by = who;
+      Assignment a = direct.Add(in);
+      in.text = {};  // the prepared path needs no text
+      in.display_text = texts[i];
+      in.prepared = &fps[i];
+      Assignment b = prepared.Add(in);
+      SCOPED_TRACE(::testing::Message() << "seed " << seed << ", text " << i);
+      EXPECT_EQ(a.cluster, b.cluster);
+      EXPECT_EQ(a.created, b.created);
+      EXPECT_EQ(a.indexed, b.indexed);
+      EXPECT_EQ(a.matching_hashes, b.matching_hashes);
+      EXPECT_EQ(a.signature, b.signature);
+      EXPECT_EQ(a.members_before, b.members_before);
+      EXPECT_EQ(a.spread.has_value(), b.spread.has_value());
+      if (a.spread && b.spread) {
+        EXPECT_EQ(a.spread->alert, b.spread->alert);
+      }
+      clusters.insert(a.cluster);
+    }
+    for (ClusterId id : clusters) {
+      auto x = direct.Get(id);
+      auto y = prepared.Get(id);
+      ASSERT_EQ(x.has_value(), y.has_value()) << id;
+      if (x) {
+        EXPECT_EQ(EncodeClusterState(*x), EncodeClusterState(*y)) << id;
+      }
+    }
+    EXPECT_LT(clusters.size(), texts.size() / 2) << "the texts repeat: clusters must form";
+    // Its own tokeniser: the extra stopwords and the seed change the signature.
+    const Fingerprint own = prepared.Prepare(texts[0]);
+    const Fingerprint def = ComputeFingerprint(texts[0]);
+    EXPECT_LT(own.tokens, def.tokens);
+    EXPECT_NE(own.signature, def.signature);
+  }
 }
 
 TEST(Clusters, LatinTransliterationMeetsCyrillic) {
@@ -1099,4 +1181,4 @@ TEST(ClustersQuality, PhemeDev) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::clusters_test

@@ -9,19 +9,13 @@
 #include <vector>
 
 #include "classifier/classifier.h"
+#include "classifier/area_fixture.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::context_test {
 namespace {
 
-config::AreaTree NoAreas() {
-  auto tree = config::AreaTree::Parse(
-      "areas:\n  - {code: KG, parent: \"\", level: country, name_en: Kyrgyzstan}\n", "a.yaml");
-  EXPECT_TRUE(tree.has_value()) << tree.error().ToString();
-  return tree ? std::move(*tree) : config::AreaTree{};
-}
-
 std::shared_ptr<const Classifier> Load(const std::string& yaml) {
-  auto loaded = Classifier::LoadFromSources({{"rules.yaml", yaml}}, NoAreas(), 1);
+  auto loaded = Classifier::LoadFromSources({{"rules.yaml", yaml}}, testing::CountryOnlyAreas(), 1);
   EXPECT_TRUE(loaded.has_value()) << (loaded ? "" : loaded.error().message);
   return loaded ? *loaded : nullptr;
 }
@@ -112,6 +106,34 @@ rules:
   EXPECT_EQ(categories("массовых перемен"), (V{"alone"}));
   EXPECT_EQ(categories("Были массовые"), (V{"alone"}));     // the text ends after the word
   EXPECT_EQ(categories("массовые, беспорядки"), (V{"alone", "riots"}));  // separators: one space
+}
+
+// Stems are numbered per rule set (MorphStems) and a thread caches the stem ids of the words it
+// has stemmed across texts: a thread that alternates between two rule sets that number the same
+// stems differently (here in the opposite order) must never read one set's ids for the other.
+TEST(Morphology, StemIdsCachedOnAThreadBelongToTheirRuleSet) {
+  auto first = Load(R"(version: 1
+morphology: stems
+rules:
+  - {id: kill, category: kill, any: ["убивать"]}
+  - {id: riot, category: riot, any: ["беспорядки"]}
+)");
+  auto second = Load(R"(version: 1
+morphology: stems
+rules:
+  - {id: riot, category: riot, any: ["беспорядки"]}
+  - {id: kill, category: kill, any: ["убивать"]}
+)");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    for (const auto* c : {first.get(), second.get()}) {
+      EXPECT_TRUE(Fires(*c, "Их убивают", "kill")) << round;
+      EXPECT_FALSE(Fires(*c, "Их убивают", "riot")) << round;
+      EXPECT_TRUE(Fires(*c, "Начались беспорядки", "riot")) << round;
+      EXPECT_FALSE(Fires(*c, "Начались беспорядки", "kill")) << round;
+    }
+  }
 }
 
 TEST(Morphology, PinnedWordsMatchAsWritten) {
@@ -248,7 +270,7 @@ struct ContextError {
 class ContextErrors : public ::testing::TestWithParam<ContextError> {};
 
 TEST_P(ContextErrors, ReportFileLineAndRule) {
-  auto loaded = Classifier::LoadFromSources({{"rules.yaml", GetParam().yaml}}, NoAreas(), 1);
+  auto loaded = Classifier::LoadFromSources({{"rules.yaml", GetParam().yaml}}, testing::CountryOnlyAreas(), 1);
   ASSERT_FALSE(loaded.has_value()) << GetParam().name;
   EXPECT_NE(loaded.error().message.find(GetParam().expected), std::string::npos)
       << GetParam().name << ": want '" << GetParam().expected << "' in:\n"
@@ -307,7 +329,7 @@ TEST(ContextErrorsAcrossFiles, SettingsOnce) {
   auto loaded = Classifier::LoadFromSources(
       {{"a.yaml", "version: 1\nmorphology: stems\nnegation: {cues: [не]}\n"},
        {"b.yaml", "version: 1\nmorphology: exact\nnegation: {cues: [нет]}\n"}},
-      NoAreas(), 1);
+      testing::CountryOnlyAreas(), 1);
   ASSERT_FALSE(loaded.has_value());
   EXPECT_NE(loaded.error().message.find("b.yaml:2: morphology defined in more than one file"),
             std::string::npos)
@@ -318,4 +340,4 @@ TEST(ContextErrorsAcrossFiles, SettingsOnce) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::context_test

@@ -13,7 +13,7 @@
 #include "classifier/classifier.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::defaults_test {
 namespace {
 
 class Defaults : public ::testing::Test {
@@ -364,4 +364,4 @@ TEST_F(Defaults, ConcurrentClassifyIsDeterministic) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::defaults_test

@@ -15,7 +15,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::language_test {
 namespace {
 
 TEST(DetectLanguage, Cases) {
@@ -124,4 +124,4 @@ TEST(DetectLanguage, AccuracyOnLabelledSample) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::language_test

@@ -18,7 +18,7 @@
 #include "core/crypto.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::model_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -403,4 +403,4 @@ TEST(ModelTraining, ComputesPrecisionRecallAndMacroF1) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::model_test

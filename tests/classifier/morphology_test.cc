@@ -17,7 +17,7 @@
 
 #include "../../classifier/src/rules.h"
 
-namespace sakchy::classifier::morphology {
+namespace sakchy::classifier::morphology::morphology_test {
 namespace {
 
 using internal::kLangEn;
@@ -224,4 +224,4 @@ TEST(KyrgyzStemmer, GoldFormsOfUdKyrgyzKtmu) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier::morphology
+}  // namespace sakchy::classifier::morphology::morphology_test

@@ -9,7 +9,7 @@
 
 #include "classifier/language.h"
 
-namespace sakchy::classifier::internal {
+namespace sakchy::classifier::internal::normalizer_test {
 namespace {
 
 struct Case {
@@ -171,4 +171,4 @@ TEST(NormalizerMatching, ScanEncodingIsOneBytePerCyrillicLetter) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier::internal
+}  // namespace sakchy::classifier::internal::normalizer_test

@@ -15,19 +15,13 @@
 #include <vector>
 
 #include "classifier/classifier.h"
+#include "classifier/area_fixture.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::obfuscation_test {
 namespace {
 
 using internal::MatchText;
 using internal::Normalizer;
-
-config::AreaTree NoAreas() {
-  auto tree = config::AreaTree::Parse(
-      "areas:\n  - {code: KG, parent: \"\", level: country, name_en: Kyrgyzstan}\n", "a.yaml");
-  EXPECT_TRUE(tree.has_value()) << tree.error().ToString();
-  return tree ? std::move(*tree) : config::AreaTree{};
-}
 
 std::string MainText(const Normalizer& n, const std::string& text) {
   MatchText m;
@@ -54,7 +48,7 @@ rules:
 )";
 
 TEST(Obfuscation, MaskedLettersMatchSingleWordTerms) {
-  auto loaded = Classifier::LoadFromSources({{"rules.yaml", kRules}}, NoAreas(), 1);
+  auto loaded = Classifier::LoadFromSources({{"rules.yaml", kRules}}, testing::CountryOnlyAreas(), 1);
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   const Classifier& c = **loaded;
   for (const char* text : {"иди на х*й", "б%ять опять", "п#дорасы", "с)ка", "с*ка!", "му#ак",
@@ -150,4 +144,4 @@ TEST(Obfuscation, RealSpellingsOfTheOffensiveLexicons) {
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::obfuscation_test

@@ -10,19 +10,13 @@
 
 #include "classifier/classifier.h"
 #include "testutil/testutil.h"
+#include "classifier/area_fixture.h"
 
-namespace sakchy::classifier {
+namespace sakchy::classifier::rule_features_test {
 namespace {
 
-config::AreaTree NoAreas() {
-  auto tree = config::AreaTree::Parse(
-      "areas:\n  - {code: KG, parent: \"\", level: country, name_en: Kyrgyzstan}\n", "a.yaml");
-  EXPECT_TRUE(tree.has_value()) << tree.error().ToString();
-  return tree ? std::move(*tree) : config::AreaTree{};
-}
-
 Result<std::shared_ptr<const Classifier>> FromYaml(const std::string& yaml) {
-  return Classifier::LoadFromSources({{"rules.yaml", yaml}}, NoAreas(), 1);
+  return Classifier::LoadFromSources({{"rules.yaml", yaml}}, testing::CountryOnlyAreas(), 1);
 }
 
 bool Fires(const Classifier& c, const std::string& text, const std::string& category) {
@@ -176,14 +170,14 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(LoadFromSources, SameVersionAsFilesAndNames) {
-  auto a = Classifier::LoadFromSources({{"dir/r.yaml", "version: 1\n"}}, NoAreas(), 5);
+  auto a = Classifier::LoadFromSources({{"dir/r.yaml", "version: 1\n"}}, testing::CountryOnlyAreas(), 5);
   ASSERT_TRUE(a.has_value()) << a.error().message;
   EXPECT_EQ((*a)->info().files, std::vector<std::string>{"dir/r.yaml"});
   EXPECT_EQ((*a)->info().loaded_at, 5);
-  auto b = Classifier::LoadFromSources({{"other/r.yaml", "version: 1\n"}}, NoAreas(), 6);
+  auto b = Classifier::LoadFromSources({{"other/r.yaml", "version: 1\n"}}, testing::CountryOnlyAreas(), 6);
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ((*a)->info().version, (*b)->info().version);  // base names and contents only
 }
 
 }  // namespace
-}  // namespace sakchy::classifier
+}  // namespace sakchy::classifier::rule_features_test

@@ -6,7 +6,7 @@
 #include "cluster/jetstream.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::cluster {
+namespace sakchy::cluster::codec_test {
 namespace {
 
 TEST(LogCodecTest, RoundTripsAReport) {
@@ -138,4 +138,4 @@ TEST(NotificationCodecTest, RefusesWhatItCannotRead) {
 }
 
 }  // namespace
-}  // namespace sakchy::cluster
+}  // namespace sakchy::cluster::codec_test

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::analytics_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -81,4 +81,4 @@ TEST_F(AnalyticsConfigTest, ErrorsNameFileLineAndField) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::analytics_config_test

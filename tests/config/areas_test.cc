@@ -9,7 +9,7 @@
 #include "config/files.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::areas_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -238,4 +238,4 @@ TEST(AreaTreeTest, EmbeddedAreasLoadAndCoverDefaultContacts) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::areas_test

@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::channels_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -176,9 +176,9 @@ TEST_F(ChannelsConfigTest, GlobalSectionErrors) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::channels_config_test
 
-namespace sakchy::config {
+namespace sakchy::config::channels_config_test {
 namespace {
 
 TEST_F(ChannelsConfigTest, CategoriesAndQuietHours) {
@@ -235,9 +235,9 @@ TEST(ChannelAddressTest, ClockMinutes) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::channels_config_test
 
-namespace sakchy::config {
+namespace sakchy::config::channels_config_test {
 namespace {
 
 TEST_F(ChannelsConfigTest, RouteTreeRateLimitAndDuty) {
@@ -321,4 +321,4 @@ TEST_F(ChannelsConfigTest, RouteAreasAreChecked) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::channels_config_test

@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::cluster_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -86,4 +86,4 @@ TEST_F(ClusterConfigTest, RefusesWhatCannotWork) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::cluster_config_test

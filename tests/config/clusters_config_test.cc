@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::clusters_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -111,4 +111,4 @@ TEST_F(ClustersConfigTest, BadValuesNameFileLineAndField) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::clusters_config_test

@@ -9,7 +9,7 @@
 #include "core/crypto.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -789,4 +789,4 @@ TEST(ValidateAreasTest, UnknownContactAreaIsNamedWithOrigin) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::config_test

@@ -8,7 +8,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::files_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -147,4 +147,4 @@ TEST(ResolvePathTest, EmbeddedTargetStaysEmbedded) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::files_test

@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::reach_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -123,4 +123,4 @@ sources:
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::reach_config_test

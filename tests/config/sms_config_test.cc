@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::sms_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -122,4 +122,4 @@ TEST_F(SmsConfigTest, Errors) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::sms_config_test

@@ -9,7 +9,7 @@
 #include "config/config.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::config {
+namespace sakchy::config::sources_config_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -163,4 +163,4 @@ TEST(SourcesValidateAreasTest, UnknownSourceAreaIsNamedWithOrigin) {
 }
 
 }  // namespace
-}  // namespace sakchy::config
+}  // namespace sakchy::config::sources_config_test

@@ -7,7 +7,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy {
+namespace sakchy::address_filter_test {
 namespace {
 
 IpBytes Ip(std::string_view text) {
@@ -73,4 +73,4 @@ TEST(AddressFilter, FormatsCanonically) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::address_filter_test

@@ -15,9 +15,10 @@
 #include "core/periodic_worker.h"
 #include "core/time.h"
 #include "core/utf8.h"
+#include "core/utf8_encode.h"
 #include "testutil/testutil.h"
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(TimeTest, ParsesRfc3339) {
@@ -161,15 +162,32 @@ TEST(MetricsTest, RendersPrometheusText) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(Utf8Test, AppendUtf8EncodesAndReplacesInvalidCodePoints) {
   std::string out;
   for (std::uint32_t cp : {0x41u, 0x4A3u, 0x20ACu, 0x1F600u, 0xD800u, 0x110000u}) AppendUtf8(out, cp);
   EXPECT_EQ(out, "A\xD2\xA3\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+// The buffer encoder is the same encoder: the bytes and the size AppendUtf8 gives, for every
+// length and for the replaced code points.
+TEST(Utf8Test, EncodeUtf8WritesWhatAppendUtf8AppendsAndItsSize) {
+  for (std::uint32_t cp : {0x0u, 0x41u, 0x7Fu, 0x80u, 0x4A3u, 0x7FFu, 0x800u, 0x20ACu, 0xFFFFu,
+                           0x10000u, 0x1F600u, 0x10FFFFu, 0xD800u, 0xDFFFu, 0x110000u}) {
+    std::string appended;
+    AppendUtf8(appended, cp);
+    char bytes[4] = {};
+    const std::size_t n = EncodeUtf8(cp, bytes);
+    EXPECT_EQ(std::string(bytes, n), appended) << std::hex << cp;
+    EXPECT_EQ(Utf8EncodedSize(cp), n) << std::hex << cp;
+  }
+  char bytes[4] = {};
+  ASSERT_EQ(EncodeUtf8(0xD800, bytes), 3u);
+  EXPECT_EQ(std::string(bytes, 3), "\xEF\xBF\xBD");
 }
 
 // One decoder, one contract: each ill-formed byte is one U+FFFD (lenient), and the validator
@@ -202,9 +220,9 @@ TEST(Utf8Test, DecodeUtf8ReplacesEachIllFormedByteAndAgreesWithTheValidator) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
@@ -220,9 +238,9 @@ TEST(TypesTest, VerdictAndSignalNamesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test
 
-namespace sakchy {
+namespace sakchy::core_test {
 namespace {
 
 // Counts runs; lets a test wait for a given count with a deadline.
@@ -269,4 +287,4 @@ TEST(PeriodicWorkerTest, AfterIntervalDoesNotRunBeforeStopAndRestarts) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::core_test

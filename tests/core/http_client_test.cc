@@ -22,7 +22,7 @@
 #include "testutil/testutil.h"
 #include "testutil/tls.h"
 
-namespace sakchy::outbound {
+namespace sakchy::outbound::http_client_test {
 namespace {
 
 namespace net = boost::asio;
@@ -373,4 +373,4 @@ TEST(OutboundFetch, HttpsVerifiesTheCertificateAndTheName) {
 }
 
 }  // namespace
-}  // namespace sakchy::outbound
+}  // namespace sakchy::outbound::http_client_test

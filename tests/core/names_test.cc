@@ -5,7 +5,7 @@
 #include "core/channel.h"
 #include "core/language.h"
 
-namespace sakchy {
+namespace sakchy::names_test {
 namespace {
 
 TEST(ChannelNames, EveryKindRoundTripsThroughItsName) {
@@ -37,4 +37,4 @@ TEST(LanguageCodes, EveryLanguageRoundTripsAndUnknownIsRussian) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::names_test

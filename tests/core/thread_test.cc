@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-namespace sakchy {
+namespace sakchy::thread_test {
 namespace {
 
 // The calling thread's time slice in ns as the scheduler reports it (/proc/thread-self/sched,
@@ -61,4 +61,4 @@ TEST(ThreadTest, LatencySensitiveAsksForAShortSliceAndKeepsNice) {
 }
 
 }  // namespace
-}  // namespace sakchy
+}  // namespace sakchy::thread_test

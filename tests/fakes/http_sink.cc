@@ -1,5 +1,7 @@
 #include "fakes/http_sink.h"
 
+#include "testutil/testutil.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,11 +27,6 @@ using boost::system::error_code;
 
 constexpr std::size_t kMaxRequestBody = 8 * 1024 * 1024;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 class HttpSink::Impl {
@@ -119,7 +116,7 @@ class HttpSink::Impl {
         rec.target = std::string(req.target());
         rec.body = req.body();
         for (const auto& field : req) {
-          rec.headers[Lower(field.name_string())] = std::string(field.value());
+          rec.headers[AsciiLower(field.name_string())] = std::string(field.value());
         }
         requests_.push_back(std::move(rec));
         max_concurrent_ = std::max(max_concurrent_, ++concurrent_);

@@ -1,18 +1,12 @@
 #include "fakes/mastodon_fake.h"
 
+#include "testutil/testutil.h"
+
 #include <algorithm>
 #include <cstdlib>
 
 namespace sakchy::testing {
 namespace {
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 bool Newer(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() > b.size() : a > b;
 }
@@ -25,13 +19,13 @@ void MastodonFake::AddStatus(const std::string& id, const std::string& content_h
                              const std::string& spoiler_text) {
   std::lock_guard lock(mu_);
   statuses_.emplace_back(
-      id, "{\"id\":" + JsonString(id) + ",\"created_at\":" + JsonString(created_at) +
+      id, "{\"id\":" + JsonQuote(id) + ",\"created_at\":" + JsonQuote(created_at) +
               ",\"in_reply_to_id\":null,\"sensitive\":false,\"spoiler_text\":" +
-              JsonString(spoiler_text) + ",\"visibility\":\"public\",\"language\":\"ru\"," +
+              JsonQuote(spoiler_text) + ",\"visibility\":\"public\",\"language\":\"ru\"," +
               "\"uri\":\"https://social.example/users/u/statuses/" + id + "\"," +
               "\"url\":\"https://social.example/@u/" + id + "\",\"content\":" +
-              JsonString(content_html) + ",\"reblog\":null,\"account\":{\"id\":" +
-              JsonString(account_id) + ",\"username\":\"u" + account_id + "\",\"acct\":\"u" +
+              JsonQuote(content_html) + ",\"reblog\":null,\"account\":{\"id\":" +
+              JsonQuote(account_id) + ",\"username\":\"u" + account_id + "\",\"acct\":\"u" +
               account_id + "\"},\"media_attachments\":[],\"tags\":[]}");
 }
 

@@ -1,5 +1,7 @@
 #include "fakes/scripted_http_server.h"
 
+#include "testutil/testutil.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,11 +24,6 @@ namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using boost::system::error_code;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 class ScriptedHttpServer::Impl {
@@ -79,7 +76,7 @@ class ScriptedHttpServer::Impl {
       rec.target = std::string(req.target());
       rec.body = req.body();
       for (const auto& field : req) {
-        rec.headers[Lower(field.name_string())] = std::string(field.value());
+        rec.headers[AsciiLower(field.name_string())] = std::string(field.value());
       }
       {
         std::lock_guard lock(self->mu_);

@@ -1,5 +1,7 @@
 #include "fakes/telegram_fake.h"
 
+#include "testutil/testutil.h"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -8,21 +10,6 @@
 
 namespace sakchy::testing {
 
-namespace {
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
-
 TelegramFake::TelegramFake(std::string token)
     : token_(std::move(token)),
       server_([this](const RecordedRequest& req) { return Handle(req); }) {}
@@ -30,7 +17,7 @@ TelegramFake::TelegramFake(std::string token)
 std::int64_t TelegramFake::AddUpdate(const std::string& kind, const std::string& message_json) {
   std::lock_guard lock(mu_);
   const std::int64_t id = static_cast<std::int64_t>(updates_.size()) + 1;
-  updates_.emplace_back(id, "{\"update_id\":" + std::to_string(id) + "," + JsonString(kind) +
+  updates_.emplace_back(id, "{\"update_id\":" + std::to_string(id) + "," + JsonQuote(kind) +
                                 ":" + message_json + "}");
   return id;
 }
@@ -49,7 +36,7 @@ std::int64_t TelegramFake::AddText(std::int64_t chat_id, std::int64_t message_id
                        ",\"is_bot\":false,\"first_name\":\"Айгүл\"},\"chat\":{\"id\":" +
                        std::to_string(chat_id) +
                        ",\"title\":\"Ош жаңылыктар\",\"type\":\"supergroup\"},\"date\":" +
-                       std::to_string(date) + ",\"text\":" + JsonString(text) + "}");
+                       std::to_string(date) + ",\"text\":" + JsonQuote(text) + "}");
 }
 
 std::int64_t TelegramFake::AddPrivateText(std::int64_t user_id, std::int64_t message_id,
@@ -60,7 +47,7 @@ std::int64_t TelegramFake::AddPrivateText(std::int64_t user_id, std::int64_t mes
                        ",\"is_bot\":false,\"first_name\":\"Айгүл\"},\"chat\":{\"id\":" +
                        std::to_string(user_id) +
                        ",\"first_name\":\"Айгүл\",\"type\":\"private\"},\"date\":" +
-                       std::to_string(date) + ",\"text\":" + JsonString(text) + "}");
+                       std::to_string(date) + ",\"text\":" + JsonQuote(text) + "}");
 }
 
 std::vector<std::pair<std::string, std::string>> TelegramFake::sent() const {

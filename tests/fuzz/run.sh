@@ -23,7 +23,7 @@ set(SAKCHY_BUILD_BENCH OFF CACHE BOOL "" FORCE)
 add_subdirectory("$ROOT" sakchy)
 add_subdirectory("$ROOT/tests/fuzz" fuzz)
 CMAKE
-cmake -S "$BUILD/wrapper" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$BUILD/wrapper" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAKCHY_UNITY_BUILD=ON \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" > "$BUILD/configure.log" 2>&1 \
   || { cat "$BUILD/configure.log"; exit 1; }
 ALL_TARGETS="normalizer_fuzz rules_fuzz storage_codecs_fuzz kannel_fuzz feed_fuzz telegram_fuzz \

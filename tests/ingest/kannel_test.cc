@@ -10,7 +10,7 @@
 #include "core/crypto.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::kannel_test {
 namespace {
 
 using Params = std::map<std::string, std::string>;
@@ -352,4 +352,4 @@ TEST(KannelTest, NormalizePhoneNumber) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::kannel_test

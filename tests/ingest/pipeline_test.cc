@@ -7,11 +7,13 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "ingest/validation.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::pipeline_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -346,7 +348,7 @@ TEST_F(PipelineTest, ClassificationOfTheNextBatchOverlapsTheCommitStage) {
   bool open = false;
   int analysed = 0;
   PipelineHooks hooks;
-  hooks.analyse = [&](std::span<storage::ScoredBatchItem>) {
+  hooks.analyse = [&](std::span<storage::ScoredBatchItem>, std::span<const PreparedAnalysis>) {
     std::unique_lock lock(m);
     ++analysed;
     cv.wait(lock, [&] { return open; });
@@ -385,7 +387,8 @@ TEST_F(PipelineTest, TwoScoringThreadsClassifyInParallelAndCommitInTheOrderTaken
   std::mutex m;
   std::vector<std::string> analysed;  // texts, in the order the commit stage saw them
   PipelineHooks hooks;
-  hooks.analyse = [&](std::span<storage::ScoredBatchItem> items) {
+  hooks.analyse = [&](std::span<storage::ScoredBatchItem> items,
+                      std::span<const PreparedAnalysis>) {
     std::lock_guard lock(m);
     for (const auto& item : items) analysed.push_back(item.event.report.text);
     return std::vector<Signal>{};
@@ -676,9 +679,9 @@ TEST(ValidateReportTest, EveryProblemNamesItsField) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::pipeline_test
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::pipeline_test {
 namespace {
 
 TEST(ObservedAtTest, RefusedOutsideTheWindowOrClampedIntoIt) {
@@ -723,5 +726,68 @@ TEST(SanitizeTextTest, ReplacesInvalidBytesAndCutsAtCharacterBoundary) {
   EXPECT_EQ(longer, "Ош");  // never splits a character
 }
 
+// PipelineHooks::prepare runs on the scoring threads, not on the commit thread, and what it made
+// of each item reaches `analyse` beside that item (also when batches are committed together).
+TEST_F(PipelineTest, PrepareRunsOnTheScoringThreadsAndTravelsWithItsItem) {
+  std::mutex m;
+  std::set<std::thread::id> prepare_threads;
+  std::set<std::thread::id> analyse_threads;
+  std::size_t analysed = 0;
+  std::size_t mismatched = 0;
+  PipelineHooks hooks;
+  hooks.prepare = [&](const storage::ScoredBatchItem& item, PreparedAnalysis& out) {
+    {
+      std::lock_guard lock(m);
+      prepare_threads.insert(std::this_thread::get_id());
+    }
+    out.ready = true;
+    out.fingerprint.tokens = static_cast<int>(item.event.report.text.size());
+  };
+  hooks.analyse = [&](std::span<storage::ScoredBatchItem> items,
+                      std::span<const PreparedAnalysis> prepared) {
+    std::lock_guard lock(m);
+    analyse_threads.insert(std::this_thread::get_id());
+    if (prepared.size() != items.size()) {
+      mismatched += items.size();
+      return std::vector<Signal>{};
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      ++analysed;
+      if (!prepared[i].ready ||
+          prepared[i].fingerprint.tokens !=
+              static_cast<int>(items[i].event.report.text.size())) {
+        ++mismatched;
+      }
+    }
+    return std::vector<Signal>{};
+  };
+  cfg_.queue_capacity = 1000;
+  cfg_.scoring_threads = 2;
+  auto fake = classifier_;
+  pipeline_ = Pipeline::Create(*store_, cfg_, areas_, [fake] { return fake; }, std::move(hooks),
+                               clock_, metrics_);
+  ASSERT_OK(pipeline_->Start());
+  std::size_t total = 0;
+  for (int round = 0; round < 6; ++round) {
+    std::vector<Report> reports;
+    for (int i = 0; i <= round * 60; ++i) {
+      reports.push_back(R(std::string(static_cast<std::size_t>(1 + (i * 7 + round) % 40), 'x') +
+                          " riot " + std::to_string(i)));
+    }
+    total += reports.size();
+    ASSERT_OK(SubmitSync(std::move(reports)));
+  }
+  ASSERT_TRUE(WaitFor([&] { return pipeline_->queue_depth() == 0; }));
+  pipeline_->Stop();
+  pipeline_.reset();
+  std::lock_guard lock(m);
+  EXPECT_EQ(analysed, total);
+  EXPECT_EQ(mismatched, 0u);
+  ASSERT_EQ(analyse_threads.size(), 1u);
+  EXPECT_FALSE(prepare_threads.empty());
+  EXPECT_EQ(prepare_threads.count(*analyse_threads.begin()), 0u)
+      << "prepare ran on the commit thread";
+}
+
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::pipeline_test

@@ -8,7 +8,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::report_log_test {
 namespace {
 
 using sakchy::testing::TempDir;
@@ -189,4 +189,4 @@ TEST_F(ReportLogTest, ReplicaAppliesEachEntryOnceWithItsIdAndPosition) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::report_log_test

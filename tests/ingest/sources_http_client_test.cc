@@ -11,7 +11,7 @@
 #include "fakes/scripted_http_server.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest::sources {
+namespace sakchy::ingest::sources::sources_http_client_test {
 namespace {
 
 namespace net = boost::asio;
@@ -188,4 +188,4 @@ TEST(HttpClientTest, RejectsBadUrls) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest::sources
+}  // namespace sakchy::ingest::sources::sources_http_client_test

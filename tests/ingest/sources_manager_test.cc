@@ -15,7 +15,7 @@
 #include "sources_test_util.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest::sources {
+namespace sakchy::ingest::sources::sources_manager_test {
 namespace {
 
 using sakchy::testing::FeedFake;
@@ -474,4 +474,4 @@ TEST(PseudonymTest, IsAKeyedSixteenHexDigest) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest::sources
+}  // namespace sakchy::ingest::sources::sources_manager_test

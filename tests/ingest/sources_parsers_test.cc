@@ -11,7 +11,7 @@
 #include "ingest/sources/telegram_parser.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest::sources {
+namespace sakchy::ingest::sources::sources_parsers_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -412,4 +412,4 @@ TEST(MastodonParserTest, StatusesWithHtml) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest::sources
+}  // namespace sakchy::ingest::sources::sources_parsers_test

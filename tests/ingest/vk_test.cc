@@ -13,7 +13,7 @@
 #include "sources_test_util.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest::sources {
+namespace sakchy::ingest::sources::vk_test {
 namespace {
 
 using sakchy::testing::VkFake;
@@ -182,4 +182,4 @@ TEST_F(VkSourceTest, RequestsWithOneTokenAreAtMostThreePerSecond) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest::sources
+}  // namespace sakchy::ingest::sources::vk_test

@@ -10,7 +10,7 @@
 #include "fakes/whatsapp_fake.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::ingest {
+namespace sakchy::ingest::whatsapp_test {
 namespace {
 
 using sakchy::testing::WhatsAppFake;
@@ -132,4 +132,4 @@ TEST(WhatsAppTest, OtherBodiesAreRefused) {
 }
 
 }  // namespace
-}  // namespace sakchy::ingest
+}  // namespace sakchy::ingest::whatsapp_test

@@ -16,7 +16,7 @@
 #include "fakes/telegram_send_fake.h"
 #include "testutil/kannel_fixture.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::alerts_test {
 namespace {
 
 namespace json = boost::json;
@@ -543,4 +543,4 @@ TEST(CrashTest, KillNineWithHundredsPendingThenEveryOneDeliveredWithTheSameKey) 
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::alerts_test

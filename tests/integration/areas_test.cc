@@ -5,7 +5,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::areas_test {
 namespace {
 
 namespace json = boost::json;
@@ -119,9 +119,9 @@ TEST(AreasTest, TensionQueryErrorsNameTheParameter) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::areas_test
 
-namespace sakchy::testing {
+namespace sakchy::testing::areas_test {
 namespace {
 
 TEST(OpenApiServedTest, DocumentIsServedWithoutToken) {
@@ -152,4 +152,4 @@ TEST(OpenApiServedTest, ProblemTypesResolveToPages) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::areas_test

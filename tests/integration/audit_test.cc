@@ -10,7 +10,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::audit_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -103,4 +103,4 @@ TEST(AuditTest, RuleReloadsAndBackupsAreRecordedAndQueryable) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::audit_test

@@ -12,7 +12,7 @@
 #include "core/time.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::backup_test {
 namespace {
 
 namespace json = boost::json;
@@ -134,4 +134,4 @@ TEST(BackupTest, BackupOfARunningServiceRestoresToIdenticalAnswers) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::backup_test

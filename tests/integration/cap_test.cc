@@ -7,7 +7,7 @@
 #include "integration/harness.h"
 #include "testutil/cap_schema.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::cap_test {
 namespace {
 
 namespace json = boost::json;
@@ -107,4 +107,4 @@ TEST_F(CapTest, AtomFeedOfIncidents) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::cap_test

@@ -10,7 +10,7 @@
 #include "testutil/process.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::cli_test {
 namespace {
 
 TEST(CliTest, HelpEverywhere) {
@@ -380,4 +380,4 @@ TEST(CliTest, DemoModeAnswersAWhatsAppReporter) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::cli_test

@@ -10,7 +10,7 @@
 #include "testutil/process.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::client_cli_test {
 namespace {
 
 namespace json = boost::json;
@@ -139,4 +139,4 @@ TEST_F(ClientCliTest, AlertsAndAck) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::client_cli_test

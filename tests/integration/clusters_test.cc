@@ -15,7 +15,7 @@
 #include "storage/audit.h"
 #include "storage/store.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::clusters_test {
 namespace {
 
 namespace json = boost::json;
@@ -410,4 +410,4 @@ TEST(ClustersApiTest, KillNineDuringClusteringRestartsToTheSameClusters) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::clusters_test

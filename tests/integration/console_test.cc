@@ -15,7 +15,7 @@
 #include "core/crypto.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::console_test {
 namespace {
 
 namespace json = boost::json;
@@ -153,4 +153,4 @@ TEST_F(ConsoleTest, StreamCarriesNewAlertsScopedToTheToken) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::console_test

@@ -12,7 +12,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::crash_test {
 namespace {
 
 namespace json = boost::json;
@@ -113,4 +113,4 @@ TEST(ScoringCrashTest, KillNineAtRandomPointsOfABulkRunScoresAndCountsEveryRepor
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::crash_test

@@ -11,7 +11,7 @@
 #include "core/time.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::export_test {
 namespace {
 
 namespace json = boost::json;
@@ -246,4 +246,4 @@ TEST_F(ExportTest, AreasGeoJsonHasPolygonsCountsAndTension) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::export_test

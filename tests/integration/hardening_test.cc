@@ -25,7 +25,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::hardening_test {
 namespace {
 
 #if defined(__x86_64__)
@@ -163,4 +163,4 @@ TEST(HardeningTest, ServiceRunsUnderMemoryDenyWriteExecute) {
 #endif
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::hardening_test

@@ -19,7 +19,7 @@
 #include "integration/harness.h"
 #include "testutil/tls.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::http_edge_test {
 namespace {
 
 namespace net = boost::asio;
@@ -354,4 +354,4 @@ TEST(HttpEdgeTest, TlsListenerServesTls12AndNewerAndReloadsItsCertificateOnSighu
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::http_edge_test

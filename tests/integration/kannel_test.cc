@@ -20,7 +20,7 @@
 #include "integration/harness.h"
 #include "testutil/kannel_fixture.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::kannel_test {
 namespace {
 
 namespace json = boost::json;
@@ -317,4 +317,4 @@ TEST(KannelIntegrationTest, CallbacksWithoutTheSecretOrWithMissingFieldsAreRefus
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::kannel_test

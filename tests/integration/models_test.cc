@@ -17,7 +17,7 @@
 #include "classifier/model_fixture.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::models_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -301,4 +301,4 @@ TEST(ModelLabelsTest, AnalystLabelsAndVerdictsExportAsTrainingData) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::models_test

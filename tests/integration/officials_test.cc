@@ -8,7 +8,7 @@
 #include "core/crypto.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::officials_test {
 namespace {
 
 namespace json = boost::json;
@@ -272,4 +272,4 @@ TEST_F(OfficialsTest, NonScopedEndpointsAreForbidden) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::officials_test

@@ -20,7 +20,7 @@
 #include "integration/harness.h"
 #include "testutil/kannel_fixture.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::reach_test {
 namespace {
 
 namespace json = boost::json;
@@ -304,4 +304,4 @@ TEST(ReachIntegrationTest, PublishedAnswersAreAValidAtomFeedWithNothingPrivate) 
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::reach_test

@@ -17,7 +17,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::rules_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -231,4 +231,4 @@ TEST(RulesCliTest, ClassifyScoresNdjsonOffline) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::rules_test

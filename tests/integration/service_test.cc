@@ -10,7 +10,7 @@
 #include <sstream>
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::service_test {
 namespace {
 
 namespace json = boost::json;
@@ -397,9 +397,9 @@ TEST(BatchTest, AFullQueueRefusesTheRestOfTheBatchWithRetryAfter) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::service_test
 
-namespace sakchy::testing {
+namespace sakchy::testing::service_test {
 namespace {
 
 TEST(BatchTest, NdjsonLinesAreAcceptedDuplicateOrRejectedEach) {
@@ -461,4 +461,4 @@ TEST(BatchTest, TenThousandLinesInOneRequest) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::service_test

@@ -11,7 +11,7 @@
 #include "fakes/telegram_fake.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::sources_test {
 namespace {
 
 constexpr const char* kBotToken = "123456:integration-test-bot-token";
@@ -127,4 +127,4 @@ TEST(SourcesTest, PulledItemsKeepTheirUrlTimesAndAuthor) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::sources_test

@@ -14,7 +14,7 @@
 #include "fakes/feed_fake.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::spread_test {
 namespace {
 
 namespace json = boost::json;
@@ -237,4 +237,4 @@ TEST(SpreadAlertTest, ANewReportOfARumourJudgedFalseCarriesTheVerdict) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::spread_test

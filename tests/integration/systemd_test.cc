@@ -15,7 +15,7 @@
 
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::systemd_test {
 namespace {
 
 // A bound unix datagram socket standing in for systemd's notification socket.
@@ -151,4 +151,4 @@ TEST(SystemdTest, JournalStreamGetsPriorityPrefixesNotTimestamps) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::systemd_test

@@ -13,7 +13,7 @@
 #include "core/time.h"
 #include "integration/harness.h"
 
-namespace sakchy::testing {
+namespace sakchy::testing::trends_test {
 namespace {
 
 namespace json = boost::json;
@@ -271,4 +271,4 @@ TEST_F(TrendsTest, BadParametersAreNamed) {
 }
 
 }  // namespace
-}  // namespace sakchy::testing
+}  // namespace sakchy::testing::trends_test

@@ -10,7 +10,7 @@
 #include "service/report_json.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::api_parts_test {
 namespace {
 
 TEST(ParseReportJsonTest, AcceptsAllFields) {
@@ -102,9 +102,9 @@ TEST(EventToJsonTest, ScoredEventHasMatchesWithExcerpts) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::api_parts_test
 
-namespace sakchy::service {
+namespace sakchy::service::api_parts_test {
 namespace {
 
 TEST(JsonTextTest, ShortestNumbersAndEscapes) {
@@ -118,4 +118,4 @@ TEST(JsonTextTest, ShortestNumbersAndEscapes) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::api_parts_test

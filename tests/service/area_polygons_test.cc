@@ -14,7 +14,7 @@
 #include "service/area_shapes.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::area_polygons_test {
 namespace {
 
 namespace json = boost::json;
@@ -162,4 +162,4 @@ TEST(AreaPolygonsTest, BishkekAndOshLieInsideTheirOwnPolygonsNotTheOblasts) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::area_polygons_test

@@ -5,7 +5,7 @@
 #include "service/auth.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::auth_test {
 namespace {
 
 config::AreaTree Tree() {
@@ -78,4 +78,4 @@ TEST(AuthenticatorTest, OfficialTokensCarryTheirAreas) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::auth_test

@@ -10,7 +10,7 @@
 #include "testutil/cap_schema.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::cap_test {
 namespace {
 
 using ::sakchy::testing::AtomCapFeedProblems;
@@ -190,4 +190,4 @@ TEST(CapSchemaTest, SeesBrokenStructure) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::cap_test

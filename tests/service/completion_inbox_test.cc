@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace sakchy::service {
+namespace sakchy::service::completion_inbox_test {
 namespace {
 
 TEST(CompletionInboxTest, RunsEveryPushOnTheIoThreadInPushOrder) {
@@ -49,4 +49,4 @@ TEST(CompletionInboxTest, RunsEveryPushOnTheIoThreadInPushOrder) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::completion_inbox_test

@@ -10,7 +10,7 @@
 #include "service/console.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::console_test {
 namespace {
 
 HttpRequest Get(std::string path, std::map<std::string, std::string> headers = {}) {
@@ -128,4 +128,4 @@ TEST(ConsoleTest, SourcesNeverParseStringsAsHtml) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::console_test

@@ -8,7 +8,7 @@
 #include "service/report_json.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::export_test {
 namespace {
 
 TEST(RedactPhoneNumbersTest, NumbersGoDatesAndAmountsStay) {
@@ -279,4 +279,4 @@ TEST(AreaShapesTest, ErrorsNameTheFeature) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::export_test

@@ -26,7 +26,7 @@
 #include "service/http.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::http_limits_test {
 namespace {
 
 namespace net = boost::asio;
@@ -404,4 +404,4 @@ TEST_F(HttpLimitsTest, OutOfDescriptorsTheAcceptLoopBacksOffAndLogsRarely) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::http_limits_test

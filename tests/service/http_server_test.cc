@@ -15,7 +15,7 @@
 #include "service/http.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::http_server_test {
 namespace {
 
 namespace net = boost::asio;
@@ -252,4 +252,4 @@ TEST_F(HttpServerTest, ManyConnectionsOnTwoThreads) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::http_server_test

@@ -14,7 +14,7 @@
 #include "testutil/http_client.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::http_stream_test {
 namespace {
 
 namespace net = boost::asio;
@@ -146,4 +146,4 @@ TEST_F(HttpStreamTest, AClientThatStopsReadingStopsTheProducer) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::http_stream_test

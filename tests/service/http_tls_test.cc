@@ -13,7 +13,7 @@
 #include "testutil/testutil.h"
 #include "testutil/tls.h"
 
-namespace sakchy::service {
+namespace sakchy::service::http_tls_test {
 namespace {
 
 namespace net = boost::asio;
@@ -149,4 +149,4 @@ TEST_F(HttpTlsTest, ASilentTlsClientIsClosedAtTheHeaderDeadline) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::http_tls_test

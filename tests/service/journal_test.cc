@@ -8,7 +8,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::journal_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -61,4 +61,4 @@ TEST(MessageFieldsTest, IdsAndKeyValuesBecomeFields) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::journal_test

@@ -12,7 +12,7 @@
 #include "service/problems.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::openapi_test {
 namespace {
 
 namespace json = boost::json;
@@ -155,4 +155,4 @@ TEST(ProblemTypesTest, EveryEmittedTypeHasAnExplanationPage) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::openapi_test

@@ -4,7 +4,7 @@
 #include "service/retention_sweeper.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::retention_sweeper_test {
 namespace {
 
 constexpr TimeMs kDay = 86'400'000;
@@ -52,4 +52,4 @@ TEST(RetentionSweeperTest, RemovesTextsOlderThanTheConfiguredDays) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::retention_sweeper_test

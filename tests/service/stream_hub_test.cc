@@ -15,7 +15,7 @@
 #include "service/stream_hub.h"
 #include "testutil/testutil.h"
 
-namespace sakchy::service {
+namespace sakchy::service::stream_hub_test {
 namespace {
 
 namespace net = boost::asio;
@@ -194,4 +194,4 @@ TEST_F(StreamHubTest, StartsAfterTheNewestAlertAndLimitsSubscribers) {
 }
 
 }  // namespace
-}  // namespace sakchy::service
+}  // namespace sakchy::service::stream_hub_test

@@ -2,7 +2,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::alerts_test {
 namespace {
 
 std::vector<std::string> Ids(const std::vector<Alert>& alerts) {
@@ -188,4 +188,4 @@ TEST_F(AlertsTest, EmptyIdRejected) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::alerts_test

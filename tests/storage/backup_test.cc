@@ -6,7 +6,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::backup_test {
 namespace {
 
 class BackupTest : public StoreTest {
@@ -153,4 +153,4 @@ TEST_F(BackupTest, RestoreNeverDeletesAFolderThatIsNotEmpty) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::backup_test

@@ -10,7 +10,7 @@
 
 #include "testutil/testutil.h"
 
-namespace sakchy::storage::internal {
+namespace sakchy::storage::internal::codec_test {
 namespace {
 
 Event FullEvent() {
@@ -640,4 +640,4 @@ TEST(CodecTest, CounterValues) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::internal
+}  // namespace sakchy::storage::internal::codec_test

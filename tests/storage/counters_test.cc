@@ -9,7 +9,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::counters_test {
 namespace {
 
 constexpr TimeMs kMinute = 60'000;
@@ -351,4 +351,4 @@ TEST_F(CountersTest, MigratesSchema1CountersToRowsAndLocalDays) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::counters_test

@@ -4,7 +4,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::deferred_counters_test {
 namespace {
 
 class DeferredCountersTest : public StoreTest {
@@ -126,4 +126,4 @@ TEST_F(DeferredCountersTest, FlushWritesTheDeferredCounters) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::deferred_counters_test

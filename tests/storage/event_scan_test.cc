@@ -5,7 +5,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::event_scan_test {
 namespace {
 
 class EventScanTest : public StoreTest {
@@ -117,4 +117,4 @@ TEST_F(EventScanTest, OlderDatabasesGetTheIndexBuilt) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::event_scan_test

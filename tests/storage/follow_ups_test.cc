@@ -4,7 +4,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::follow_ups_test {
 namespace {
 
 constexpr TimeMs kWindow = 10 * 60 * 1000;
@@ -242,4 +242,4 @@ TEST_F(FollowUpStoreTest, AResolveOnlyItemNeedsAPendingId) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::follow_ups_test

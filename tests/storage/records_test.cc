@@ -3,7 +3,7 @@
 #include "storage/audit.h"
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::records_test {
 namespace {
 
 class RecordsTest : public StoreTest {
@@ -195,4 +195,4 @@ TEST_F(RecordsTest, DamagedAuditEntryIsCorruptionNotACrash) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::records_test

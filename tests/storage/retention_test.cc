@@ -8,7 +8,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::retention_test {
 namespace {
 
 constexpr TimeMs kDay = 86'400'000;
@@ -133,4 +133,4 @@ TEST_F(RetentionTest, ResumesInPagesAndWaitsForUnscoredEvents) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::retention_test

@@ -11,7 +11,7 @@
 
 #include "store_fixture.h"
 
-namespace sakchy::storage::testing {
+namespace sakchy::storage::testing::store_test {
 namespace {
 
 Event ScoredEventFor(const Report& r) {
@@ -598,9 +598,9 @@ TEST_F(StoreTest, ConcurrentAppendsOfTheSameSourcesStoreEachOnce) {
 }
 
 }  // namespace
-}  // namespace sakchy::storage::testing
+}  // namespace sakchy::storage::testing::store_test
 
-namespace sakchy::storage {
+namespace sakchy::storage::store_test {
 namespace {
 
 TEST(CursorStoreTest, CursorIsStoredWithTheReportsAndSurvivesReopen) {
@@ -733,4 +733,4 @@ TEST_F(PacedDeletionTest, LeftoverTrashShrinksAMegabyteAtATimeAndObsoleteLogsGo)
 }
 
 }  // namespace
-}  // namespace sakchy::storage
+}  // namespace sakchy::storage::store_test

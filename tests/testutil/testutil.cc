@@ -1,9 +1,21 @@
 #include "testutil/testutil.h"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <cctype>
 #include <random>
 #include <thread>
 
 namespace sakchy::testing {
+
+std::string JsonQuote(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 TempDir::TempDir() {
   std::random_device rd;

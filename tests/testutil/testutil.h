@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #define ASSERT_OK(expr)                                                      \
   do {                                                                       \
@@ -20,6 +21,12 @@
   } while (0)
 
 namespace sakchy::testing {
+
+// `s` as a JSON string literal, quotes included (every character JSON requires escaped is).
+std::string JsonQuote(std::string_view s);
+
+// `s` with ASCII letters lowered (HTTP field names).
+std::string AsciiLower(std::string_view s);
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

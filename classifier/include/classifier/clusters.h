@@ -196,6 +196,12 @@ struct ClusterOptions {
   std::function<Result<std::optional<ClusterInfo>>(ClusterId)> load_cluster;
 };
 
+// The signature of a normalised text and the number of informative tokens it was built from.
+struct Fingerprint {
+  MinHashSignature signature{};
+  int tokens = 0;
+};
+
 // One report as the clusterer sees it. `text` is the NORMALISED text (classifier normaliser
 // output: case-folded, separators reduced to one space; ClusterText() makes it from a raw text).
 // URL fragments the normaliser left ("http t co xyz") are skipped; @mentions are ordinary words.
@@ -212,6 +218,10 @@ struct ClusterInput {
   ReporterKind reporter = ReporterKind::kPublic;
   Severity severity = Severity::kInfo;
   std::span<const std::string> categories;
+  // The fingerprint of `text` computed beforehand by this clusterer's Prepare() (e.g. on another
+  // thread): Add() then skips tokenising and hashing, with the same result. nullptr: Add()
+  // computes it from `text`. Must outlive Add() only.
+  const Fingerprint* prepared = nullptr;
 };
 
 struct Assignment {
@@ -242,6 +252,13 @@ class RumourClusterer {
   // Assigns the report to a cluster and updates its statistics. Time only moves forward for
   // eviction: a report older than the newest seen is still clustered, against what is indexed.
   Assignment Add(const ClusterInput& report);
+
+  // The stateless part of Add(): the informative tokens of a normalised text (this clusterer's
+  // stopwords and hash seed) reduced to their MinHash signature and count. Reads no cluster
+  // state and takes no lock, so it may run on any thread, concurrently with Add(); passing the
+  // result as ClusterInput::prepared gives exactly the assignment Add() would compute from the
+  // text.
+  Fingerprint Prepare(std::string_view normalized_text) const;
 
   // std::nullopt when not in memory (unknown, dropped when cold, or trimmed from the cache).
   std::optional<ClusterInfo> Get(ClusterId id) const;
@@ -289,11 +306,6 @@ class RumourClusterer {
 // words). Thread-safe.
 std::string ClusterText(std::string_view raw_text);
 
-// The signature of a normalised text and the number of informative tokens it was built from.
-struct Fingerprint {
-  MinHashSignature signature{};
-  int tokens = 0;
-};
 // Same tokenisation as RumourClusterer with default options (built-in stopwords only).
 Fingerprint ComputeFingerprint(std::string_view normalized_text);
 // How many of the 16 values agree (16 x estimated Jaccard similarity of the token sets).

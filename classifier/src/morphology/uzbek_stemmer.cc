@@ -9,6 +9,9 @@
 
 namespace sakchy::classifier::morphology {
 namespace {
+// The Latin-script suffix search; named apart from the Kyrgyz stemmer's (a unity build puts both
+// files in one translation unit).
+namespace uz {
 
 // Slots, outermost first (see kyrgyz_stemmer.cc).
 enum Rank : int { kPerson = 0, kCase, kPossessive, kPlural, kDerivation, kTense, kNegation, kVoice };
@@ -143,6 +146,7 @@ void Search(const std::string& w, int rank, bool negated, int& budget, UzbekStem
   }
 }
 
+}  // namespace uz
 }  // namespace
 
 void StemUzbek(std::u32string_view word, UzbekStem& out) {
@@ -155,13 +159,13 @@ void StemUzbek(std::u32string_view word, UzbekStem& out) {
     if (c < 0x80) {
       latin.push_back(static_cast<char>(c));
     } else {
-      latin += LatinOf(c);
+      latin += uz::LatinOf(c);
     }
     ends.push_back(latin.size());
   }
   out.stem = latin;
-  int budget = kBudget;
-  Search(latin, -1, false, budget, out);
+  int budget = uz::kBudget;
+  uz::Search(latin, -1, false, budget, out);
   const std::string& w = out.stem;
   std::size_t same = 0;
   while (same < w.size() && same < latin.size() && w[same] == latin[same]) ++same;
@@ -237,7 +241,7 @@ std::optional<std::string> UzbekOtherScript(std::string_view text) {
       if (n == 0) return std::nullopt;
       k += n;
     } else {
-      const std::string_view l = LatinOf(c);
+      const std::string_view l = uz::LatinOf(c);
       if (l.empty() && c != U'ь') return std::nullopt;
       const bool word_start = k == 0 || !(u[k - 1] >= 0x400 && u[k - 1] <= 0x4FF);
       if (c == U'е' && (word_start || IsUzbekCyrillicVowel(u[k - 1]))) {

@@ -30,6 +30,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "core/types.h"
+#include "ingest/pipeline.h"
 #include "storage/store.h"
 
 namespace sakchy::ingest {
@@ -51,14 +52,23 @@ class ClusterStage {
                                                                   const Clock& clock,
                                                                   MetricsRegistry& metrics);
 
+  // The pipeline hook PipelineHooks::prepare: the stateless part of Annotate for one scored
+  // item (its text normalised, tokenised and reduced to its MinHash signature). Reads no
+  // cluster state, takes no lock, touches no store: may run on any thread, concurrently with
+  // Annotate and with itself.
+  void Prepare(const storage::ScoredBatchItem& item, PreparedAnalysis& out) const;
+
   // The pipeline hook (PipelineHooks::analyse): assigns every scored event of `items` to a
   // cluster, in order, adds the records to write with each, adds the category known_false /
   // known_misleading to the events that joined a cluster with such a verdict, and returns the
   // spread signals raised. An event scored again (an SMS follow-up re-scores its parent) keeps
-  // its cluster and is not counted twice; resolve-only items are skipped. Each call must be
-  // committed (or the process must die) before the next call: the pipeline serialises them
-  // with their commits. Hand the signals on only after the commit.
-  std::vector<Signal> Annotate(std::span<storage::ScoredBatchItem> items);
+  // its cluster and is not counted twice; resolve-only items are skipped. `prepared` is empty
+  // or one entry per item (Prepare's result; an entry not ready is computed here): the
+  // assignments are the same either way. Each call must be committed (or the process must die)
+  // before the next call: the pipeline serialises them with their commits. Hand the signals on
+  // only after the commit.
+  std::vector<Signal> Annotate(std::span<storage::ScoredBatchItem> items,
+                               std::span<const PreparedAnalysis> prepared = {});
 
   // A verdict was recorded on `cluster` (RecordClusterVerdict): reports that join it from now on
   // carry its category. (Open reads the verdicts already stored.)

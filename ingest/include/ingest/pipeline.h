@@ -1,9 +1,9 @@
 #pragma once
 // The intake-to-storage pipeline shared by every channel:
 //   Submit() -> group commit to the store (durable) -> bounded scoring queue (a priority lane
-//   for small submissions, a bulk lane) -> classify (pipeline.scoring_threads, in parallel) ->
-//   commit stage (one thread, batches in the order taken): analyse, plan alerts, count, one
-//   atomic commit of events + counters + planned alerts -> hand alerts to delivery.
+//   for small submissions, a bulk lane) -> classify and prepare (pipeline.scoring_threads, in
+//   parallel) -> commit stage (one thread, batches in the order taken): analyse, plan alerts,
+//   count, one atomic commit of events + counters + planned alerts -> hand alerts to delivery.
 // Classification of the next batches overlaps the analysis and commit of the previous one.
 // A report is on disk before Submit()'s callback reports it accepted. The scoring queue is bounded:
 // Submit() refuses (kResourceExhausted, nothing stored) when it has no room, so callers push back
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "classifier/classifier.h"
+#include "classifier/clusters.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/id.h"
@@ -38,6 +39,14 @@ using SubmitCallback = std::function<void(SubmitResult)>;
 // Returns the classifier to use now (hot reload swaps what it returns). Must be thread-safe.
 using ClassifierProvider = std::function<std::shared_ptr<const classifier::Classifier>()>;
 
+// What PipelineHooks::prepare computes for one scored event on a scoring thread, in parallel:
+// the stateless part of the analysis, handed to `analyse` with the event so that the commit
+// thread does only what depends on state (the cluster assignment, in order).
+struct PreparedAnalysis {
+  bool ready = false;                   // prepare ran for this item (else analyse computes it)
+  classifier::Fingerprint fingerprint;  // the rumour-cluster fingerprint of the report's text
+};
+
 // A follow-up (Report::follow_up_of) re-scores its parent event on the text with every follow-up
 // stored so far: the hooks then see the parent again, with follow_ups_scored > 0.
 struct PipelineHooks {
@@ -47,14 +56,22 @@ struct PipelineHooks {
   std::function<std::vector<Alert>(const Event&)> plan_alerts;
   // Alerts durably committed with their events; called on the commit thread after the commit.
   std::function<void(std::vector<Alert>)> alerts_committed;
+  // The stateless part of the analysis of one scored item (not resolve-only), on the scoring
+  // thread that classified it, in parallel with the other scoring threads and the commit
+  // thread: must not read or write state that `analyse` changes, nor depend on the categories
+  // `analyse` adds. Its result travels with the item to `analyse`. May be empty.
+  std::function<void(const storage::ScoredBatchItem&, PreparedAnalysis&)> prepare;
   // Stateful analysis of a scored batch (the rumour-cluster stage): called on the commit
   // thread before the commit, before alerts are planned and counters computed; may add records
   // to the items (committed atomically with them) and categories to their events (planned,
-  // counted and stored with them), and returns signals. Each call's batch is committed before
+  // counted and stored with them), and returns signals. `prepared[i]` is what `prepare` made of
+  // `items[i]` (ready == false when it did not run). Each call's batch is committed before
   // the next call (one thread does both, batches in the order they were taken), so state is
   // committed in the order it was produced and a call sees every earlier batch committed.
   // May be empty.
-  std::function<std::vector<Signal>(std::span<storage::ScoredBatchItem>)> analyse;
+  std::function<std::vector<Signal>(std::span<storage::ScoredBatchItem>,
+                                    std::span<const PreparedAnalysis>)>
+      analyse;
   // The signals `analyse` returned, once their batch is committed; on the commit thread.
   std::function<void(std::vector<Signal>)> signals_committed;
 };

@@ -151,6 +151,10 @@ class Api final : public RequestHandler {
   // api_alerts.cc
   boost::asio::awaitable<HttpResponse> AlertsDlr(HttpRequest request);
   boost::asio::awaitable<HttpResponse> GetAlert(std::string id, Principal who);
+  // The alert with its group, acks and state, or the problem answer (400 bad id, 404, 403 outside
+  // `who`'s areas, 500) that GetAlert and GetAlertCap give instead.
+  boost::asio::awaitable<std::variant<alerts::AlertDetail, HttpResponse>> ReadAlertFor(
+      std::string id, Principal who);
   boost::asio::awaitable<HttpResponse> AckAlert(HttpRequest request, std::string id, Principal who);
   // api_cap.cc: CAP 1.2 for partner systems.
   boost::asio::awaitable<HttpResponse> GetAlertCap(HttpRequest request, std::string id,
