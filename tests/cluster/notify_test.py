@@ -229,6 +229,17 @@ contacts:
         assert not receiver.problems, receiver.problems[:5]
         refused = sum(1 for *_, status in reqs if status == 503)
         assert refused > 0, "the receiver refused nothing: the retry path was not exercised"
+        # Delivered once: a notification answered 200 is sent again only when the node that took
+        # it was killed before acknowledging it, so only one about a report posted before the kill.
+        before_kill = computed_keys(urls[0], [ids[f"notify-test/{i}"] for i in range(KILL_AT)])
+        assert before_kill is not None and len(before_kill) == KILL_AT
+        ok_count = {}
+        for key, _, _, status in reqs:
+            if status == 200:
+                ok_count[key] = ok_count.get(key, 0) + 1
+        resent = {k for k, c in ok_count.items() if c > 1}
+        assert resent <= set(before_kill), \
+            f"delivered more than once without a node dying: {sorted(resent - set(before_kill))[:5]}"
         log(f"{len(expected)} alerts delivered, {len(reqs)} requests ({refused} answered 503, "
             f"{len(reqs) - refused - len(expected)} re-sends of delivered ones)")
 
