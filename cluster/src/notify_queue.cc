@@ -11,10 +11,10 @@ namespace sakchy::cluster {
 
 namespace {
 
-constexpr std::int64_t kFetchWaitMs = 500;
+constexpr std::int64_t kTakeWaitMs = 500;
 constexpr std::int64_t kUnreadableDelayMs = 60'000;  // a newer node may read it
 
-std::string StatusText(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
+std::string NotifyStatusText(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
   std::string t = natsStatus_GetText(s);
   if (code != 0) t += " (JetStream error " + std::to_string(static_cast<int>(code)) + ")";
   return t;
@@ -51,7 +51,7 @@ Status NotifyQueue::Ensure() {
   if (s == NATS_OK) {
     jsStreamInfo_Destroy(si);
   } else if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
-    return MakeError(ErrorCode::kUnavailable, "notify stream info: " + StatusText(s, jerr));
+    return MakeError(ErrorCode::kUnavailable, "notify stream info: " + NotifyStatusText(s, jerr));
   } else {
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
@@ -65,7 +65,7 @@ Status NotifyQueue::Ensure() {
     sc.Duplicates = options_.duplicate_window_ms * 1000 * 1000;
     s = js_AddStream(&si, js_, &sc, nullptr, &jerr);
     if (s != NATS_OK) {
-      return MakeError(ErrorCode::kUnavailable, "add notify stream: " + StatusText(s, jerr));
+      return MakeError(ErrorCode::kUnavailable, "add notify stream: " + NotifyStatusText(s, jerr));
     }
     jsStreamInfo_Destroy(si);
     spdlog::info("cluster: created stream {} (work queue, file storage, {} replicas)",
@@ -87,7 +87,7 @@ Status NotifyQueue::Ensure() {
   cc.DeliverPolicy = js_DeliverAll;
   s = js_AddConsumer(&ci, js_, kNotifyStream, &cc, nullptr, &jerr);
   if (s != NATS_OK) {
-    return MakeError(ErrorCode::kUnavailable, "add notify consumer: " + StatusText(s, jerr));
+    return MakeError(ErrorCode::kUnavailable, "add notify consumer: " + NotifyStatusText(s, jerr));
   }
   jsConsumerInfo_Destroy(ci);
   return {};
@@ -147,7 +147,7 @@ Status NotifyQueue::PublishAll(const std::vector<Alert>& alerts) {
     natsMsg* msg = nullptr;
     natsStatus s = natsMsg_Create(&msg, kNotifySubject, nullptr, data.data(),
                                   static_cast<int>(data.size()));
-    if (s != NATS_OK) return MakeError(ErrorCode::kInternal, "nats: message: " + StatusText(s));
+    if (s != NATS_OK) return MakeError(ErrorCode::kInternal, "nats: message: " + NotifyStatusText(s));
     jsPubOptions po;
     jsPubOptions_Init(&po);
     po.MsgId = a.idempotency_key.c_str();
@@ -161,7 +161,7 @@ Status NotifyQueue::PublishAll(const std::vector<Alert>& alerts) {
       publish_failures_.Inc();
       return MakeError(ErrorCode::kUnavailable,
                        "the notification queue did not acknowledge " + a.id + " (" +
-                           StatusText(s, jerr) + ")");
+                           NotifyStatusText(s, jerr) + ")");
     }
     if (ack->Duplicate) duplicates_.Inc();
     else published_.Inc();
@@ -196,7 +196,7 @@ Status NotifyQueue::Subscribe() {
   natsStatus s = js_PullSubscribe(&sub_, js_, kNotifySubject, kNotifyConsumer, nullptr, &so, &jerr);
   if (s != NATS_OK) {
     sub_ = nullptr;
-    return MakeError(ErrorCode::kUnavailable, "notify pull subscribe: " + StatusText(s, jerr));
+    return MakeError(ErrorCode::kUnavailable, "notify pull subscribe: " + NotifyStatusText(s, jerr));
   }
   spdlog::info("cluster: node {} takes notifications from {}", cfg_.node_name, kNotifyStream);
   return {};
@@ -218,7 +218,7 @@ void NotifyQueue::TakeLoop() {
     natsMsgList list{nullptr, 0};
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s = natsSubscription_Fetch(&list, sub_, std::max(options_.max_in_flight, 1),
-                                          kFetchWaitMs, &jerr);
+                                          kTakeWaitMs, &jerr);
     if (s == NATS_TIMEOUT) {
       natsMsgList_Destroy(&list);
       continue;
@@ -227,7 +227,7 @@ void NotifyQueue::TakeLoop() {
       natsMsgList_Destroy(&list);
       if (s == NATS_NOT_FOUND || ++errors >= 20) {
         spdlog::warn("cluster: fetching notifications failed ({}); subscribing again",
-                     StatusText(s, jerr));
+                     NotifyStatusText(s, jerr));
         if (sub_ != nullptr) natsSubscription_Destroy(sub_);
         sub_ = nullptr;
         errors = 0;
@@ -275,7 +275,7 @@ void NotifyQueue::TakeLoop() {
         if (natsStatus as = natsMsg_AckSync(m, nullptr, &ack_err); as != NATS_OK) {
           spdlog::warn("cluster: acknowledging a delivered notification failed ({}); it may be "
                        "sent again, with the same Idempotency-Key",
-                       StatusText(as, ack_err));
+                       NotifyStatusText(as, ack_err));
         }
       } else {
         handed_back_.Inc();
