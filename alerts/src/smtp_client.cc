@@ -148,7 +148,7 @@ SmtpResult Fail(SmtpResult::Kind kind, std::string error, bool connected) {
 
 // How a transfer came out: the server's last reply decides (5xx fail, 4xx retry), then curl's
 // code (certificate and TLS failures, refused credentials: fail; network, timeouts: retry).
-SmtpResult Outcome(CURL* curl, CURLcode rc, const char* errbuf) {
+SmtpResult CurlOutcome(CURL* curl, CURLcode rc, const char* errbuf) {
   if (rc == CURLE_OK) {
     SmtpResult ok;
     ok.kind = SmtpResult::Kind::kOk;
@@ -246,7 +246,7 @@ SmtpResult Transfer(const config::EmailChannelConfig& cfg, const std::string& to
     }
   }
   const CURLcode rc = curl_easy_perform(c);
-  return Outcome(c, rc, errbuf);
+  return CurlOutcome(c, rc, errbuf);
 }
 
 // The first `max` characters of `text` (UTF-8), with "…" in place of the rest when cut.
