@@ -250,7 +250,7 @@ SmtpResult Transfer(const config::EmailChannelConfig& cfg, const std::string& to
 }
 
 // The first `max` characters of `text` (UTF-8), with "…" in place of the rest when cut.
-std::string Shorten(std::string_view text, std::size_t max) {
+std::string ShortenSubject(std::string_view text, std::size_t max) {
   std::size_t chars = 0, i = 0, cut = std::string_view::npos;
   for (; i < text.size(); ++i) {
     if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
@@ -300,7 +300,7 @@ std::string EmailMessage(const config::EmailChannelConfig& cfg, const Alert& ale
   std::string msg;
   msg += "From: " + cfg.from + "\r\n";
   msg += "To: " + alert.target + "\r\n";
-  msg += "Subject: " + EncodeHeaderWord(Shorten(subject, kMaxSubjectChars)) + "\r\n";
+  msg += "Subject: " + EncodeHeaderWord(ShortenSubject(subject, kMaxSubjectChars)) + "\r\n";
   msg += "Date: " + Rfc5322Date(now) + "\r\n";
   msg += "Message-ID: <" + alert.idempotency_key + "@sakchy>\r\n";
   msg += "X-Sakchy-Alert-Id: " + alert.id + "\r\n";
