@@ -19,6 +19,9 @@ PACKAGES=(
   libjs-leaflet
   # Cluster mode: the NATS C client (cluster/) and the NATS server its tests start (scripts/cluster.sh).
   libnats-dev nats-server
+  # libphonenumber: the phone-number matcher of exports (service/src/phone_numbers.cc); the
+  # headers of its -dev package need protobuf's and abseil's (see phonenumber_headers below).
+  libphonenumber8 libprotobuf-dev libabsl-dev
 )
 # Test peers and load tools. postfix brings /usr/sbin/smtp-sink (the e-mail channel's test SMTP
 # server); installed non-interactively, and in containers policy-rc.d keeps the MTA from starting.
@@ -37,6 +40,25 @@ if [[ "${1:-}" == "--with-fuzz" ]]; then
   PACKAGES+=(clang-14 libclang-rt-14-dev)
 fi
 
+# Debian's libphonenumber-dev cannot be installed beside libboost1.81-dev (it depends on
+# libboost-thread-dev, which is Boost 1.74's). The headers are all Sakchy needs of it: taken out
+# of Debian's own package (apt-get download, dpkg-deb -x) into ~/.cache/sakchy/deps, where
+# service/CMakeLists.txt looks. Nothing of it is installed system-wide or kept in the repository.
+phonenumber_headers() {
+  local deps=${SAKCHY_DEPS_DIR:-$HOME/.cache/sakchy/deps}
+  [[ -f /usr/include/phonenumbers/phonenumbermatcher.h ]] && return 0
+  [[ -f $deps/libphonenumber-dev/usr/include/phonenumbers/phonenumbermatcher.h ]] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download libphonenumber-dev >/dev/null 2>&1) &&
+     mkdir -p "$deps" && dpkg-deb -x "$tmp"/libphonenumber-dev_*.deb "$deps/libphonenumber-dev"; then
+    echo "bootstrap: libphonenumber headers from Debian's libphonenumber-dev in $deps"
+  else
+    echo "bootstrap: could not fetch libphonenumber-dev (exports will use Sakchy's own phone matcher)"
+  fi
+  rm -rf "$tmp"
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -45,6 +67,7 @@ for p in "${PACKAGES[@]}"; do
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  phonenumber_headers
   exit 0
 fi
 log=${TMPDIR:-/tmp}/sakchy-bootstrap.log
@@ -61,3 +84,4 @@ if ! { $SUDO apt-get update -qq &&
   exit 1
 fi
 echo "bootstrap: installed ${#missing[@]} packages"
+phonenumber_headers

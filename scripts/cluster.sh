@@ -8,7 +8,9 @@
 #   scripts/cluster.sh stop DIR                   stop all (SIGTERM, then SIGKILL after 15 s)
 #
 # Tokens come from SAKCHY_TOKENS, as for `sakchy serve`. The binary: $SAKCHY_BIN, else
-# build/service/sakchy of this tree. nats-server from Debian (scripts/bootstrap.sh).
+# build/service/sakchy of this tree. $SAKCHY_EXTRA_CONFIG (optional): a YAML file of more top-level
+# sections (e.g. alerts: and contacts:) appended to every node's config, so all nodes share them.
+# nats-server from Debian (scripts/bootstrap.sh).
 # DIR/nodes.env: NODE1_URL..NODE3_URL (http), NATS1_URL..NATS3_URL, and the ports.
 set -euo pipefail
 
@@ -18,7 +20,7 @@ NATS_SERVER="${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-serv
 READY_TIMEOUT="${CLUSTER_READY_TIMEOUT:-60}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # Nine free loopback ports (3 NATS clients, 3 NATS routes, 3 HTTP), 3 NATS monitoring ports.
 free_ports() {
@@ -108,6 +110,10 @@ cluster:
   replicas: 3
   connect_timeout_ms: $((READY_TIMEOUT * 1000))
 CONF
+  if [[ -n "${SAKCHY_EXTRA_CONFIG:-}" ]]; then
+    [[ -f "$SAKCHY_EXTRA_CONFIG" ]] || die "SAKCHY_EXTRA_CONFIG: no file $SAKCHY_EXTRA_CONFIG"
+    cat "$SAKCHY_EXTRA_CONFIG" >> "$DIR/sakchy-$n.yaml"
+  fi
 }
 
 start_nats() {

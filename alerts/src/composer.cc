@@ -7,6 +7,7 @@
 #include "alerts/templates.h"
 #include "area_names.h"
 #include "core/json_text.h"
+#include "core/key_id.h"
 #include "engine_records.h"
 #include "spread_json.h"
 
@@ -46,6 +47,17 @@ Alert Composer::Materialize(const Decision& d, TimeMs now) {
   a.escalation_step = d.escalation_step;
   a.idempotency_key = NotificationKey(a.group_key, a.contact_id, a.channel, a.target,
                                       a.sequence);
+  if (shared_ids_) {
+    // The same on every node: the key is (group, contact, channel, address, sequence), the time
+    // the newest covered event's id (set where the report was received).
+    std::optional<TimeMs> newest;
+    auto consider = [&newest](const std::string& event_id) {
+      if (auto t = IdTime(event_id); t && (!newest || *t > *newest)) newest = t;
+    };
+    for (const auto& id : d.event_ids) consider(id);
+    for (const DigestItem& item : d.digest) consider(item.event_id);
+    if (newest) a.id = IdFromKey(*newest, a.idempotency_key);
+  }
   a.state = DeliveryState::kPending;
   a.created_at = now;
   a.next_attempt_at = std::max(now, d.not_before);

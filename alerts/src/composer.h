@@ -38,6 +38,11 @@ class Composer {
   // Verdicts shown in event and signal notifications (before the state thread runs).
   void SetVerdictLookup(VerdictLookup lookup) { verdict_lookup_ = std::move(lookup); }
 
+  // Cluster mode: a notification about events gets an id every node computes alike (IdFromKey
+  // of the newest covered event's time and the idempotency key) instead of a random ULID, so
+  // the copies every node writes and publishes are one notification. Before the state thread runs.
+  void UseSharedIds() { shared_ids_ = true; }
+
   // Events of the current routing step: kept until ForgetEvents (the end of the step).
   void Remember(const std::string& id, Event event) { events_cache_[id] = std::move(event); }
   void ForgetEvents() { events_cache_.clear(); }
@@ -72,6 +77,7 @@ class Composer {
   IdGenerator& ids_;
   const Directory& directory_;
   VerdictLookup verdict_lookup_;
+  bool shared_ids_ = false;
   std::unordered_map<std::string, Event> events_cache_;  // events of one routing step
 };
 

@@ -138,6 +138,12 @@ class DispatcherImpl final : public Dispatcher {
     // The alerts' state thread (docs/ARCHITECTURE.md); named for top -H and the load scripts'
     // CPU breakdown. Nothing is posted to it before Start().
     net::post(store_pool_, [] { pthread_setname_np(pthread_self(), "sakchy-alertdb"); });
+    if (hooks_.queue != nullptr) {
+      // Cluster mode: the pending copies are published again (they collapse with what is in the
+      // queue); older ones were given up on by whichever node took them.
+      const TimeMs oldest = clock_.NowMs() - cfg_.give_up_after_ms;
+      std::erase_if(*pending, [oldest](const Alert& a) { return a.created_at < oldest; });
+    }
     spdlog::info("alerts: dispatcher starting with {} pending alerts", pending->size());
     auto add = [this, alerts = std::move(*pending)]() mutable { Add(std::move(alerts)); };
     net::post(ioc_, std::move(add));
@@ -215,6 +221,39 @@ class DispatcherImpl final : public Dispatcher {
     net::post(ioc_, std::move(on_io));
   }
 
+  void Take(Alert alert, int deliveries, TakeCallback done) override {
+    auto on_io = [this, alert = std::move(alert), deliveries, done = std::move(done)]() mutable {
+      const TimeMs now = clock_.NowMs();
+      if (stopping_) {
+        done(TakeResult{false, 0});  // another node (or this one after its restart) takes it
+        return;
+      }
+      if (alert.state != DeliveryState::kPending || alert.kind == AlertKind::kRoute) {
+        done(TakeResult{});  // nothing to deliver
+        return;
+      }
+      if (alert.next_attempt_at > now) {  // e.g. the contact's quiet hours
+        done(TakeResult{false, alert.next_attempt_at - now});
+        return;
+      }
+      if (entries_.contains(alert.id)) {  // its attempt here has not ended yet
+        done(TakeResult{false, std::max<TimeMs>(cfg_.timeout_ms, 1000)});
+        return;
+      }
+      alert.attempts = std::max(alert.attempts, deliveries - 1);
+      std::string id = alert.id;
+      Target& target = targets_[TargetKey(alert)];
+      target.ids.insert(id);
+      ++target.in_flight;
+      Entry entry{std::move(alert), {}, true, {}, std::move(done)};
+      entries_.emplace(id, std::move(entry));
+      ++in_flight_;
+      backlog_->store(entries_.size() + unpublished_.size());
+      net::co_spawn(ioc_, RunAttempt(std::move(id)), LogIfThrew);
+    };
+    net::post(ioc_, std::move(on_io));
+  }
+
   void UpdateContacts(std::vector<config::Contact> contacts) override {
     auto on_io = [this, contacts = std::move(contacts)] { AddContacts(contacts); };
     net::post(ioc_, std::move(on_io));
@@ -226,6 +265,7 @@ class DispatcherImpl final : public Dispatcher {
     std::string body;  // JSON body, built on the first attempt
     bool in_flight = false;
     std::vector<std::pair<int, std::function<void(Result<Alert>)>>> reports;  // DLRs to apply
+    TakeCallback taken;  // cluster mode: taken from the queue; answered once the result is written
   };
   // The entries of one receiver (channel and address). After a retryable failure the target is
   // in an outage (`degraded`): one attempt at a time, oldest entry first, until it has no
@@ -265,6 +305,10 @@ class DispatcherImpl final : public Dispatcher {
   // io thread.
   void Add(std::vector<Alert> alerts) {
     if (stopping_) return;
+    if (hooks_.queue != nullptr) {
+      Publish(std::move(alerts));
+      return;
+    }
     for (Alert& alert : alerts) {
       if (alert.state != DeliveryState::kPending || alert.kind == AlertKind::kRoute ||
           entries_.contains(alert.id)) {
@@ -273,10 +317,54 @@ class DispatcherImpl final : public Dispatcher {
       std::string id = alert.id;
       queue_.emplace(alert.next_attempt_at, id);
       targets_[TargetKey(alert)].ids.insert(id);
-      entries_.emplace(std::move(id), Entry{std::move(alert), {}, false, {}});
+      entries_.emplace(std::move(id), Entry{std::move(alert), {}, false, {}, {}});
     }
     backlog_->store(entries_.size());
     Pump();
+  }
+
+  // io thread. Cluster mode: hands pending notifications to the cluster's queue. What the queue
+  // did not acknowledge is published again by the tick loop (the copies collapse there).
+  void Publish(std::vector<Alert> alerts) {
+    std::vector<Alert> out;
+    for (Alert& alert : alerts) {
+      if (alert.state != DeliveryState::kPending || alert.kind == AlertKind::kRoute) continue;
+      if (!unpublished_.emplace(alert.id, alert).second) continue;  // being published
+      out.push_back(std::move(alert));
+    }
+    backlog_->store(entries_.size() + unpublished_.size());
+    if (out.empty()) return;
+    std::vector<std::string> ids;
+    ids.reserve(out.size());
+    for (const Alert& a : out) ids.push_back(a.id);
+    publishing_ += out.size();
+    auto done = [this, ids = std::move(ids)](Status status) mutable {
+      auto on_io = [this, ids = std::move(ids), status = std::move(status)] {
+        publishing_ -= std::min(publishing_, ids.size());
+        if (!status) {
+          spdlog::warn("alerts: {} notifications not yet in the cluster's queue ({}); publishing "
+                       "them again", ids.size(), status.error().ToString());
+          return;  // still in unpublished_: the tick loop publishes them again
+        }
+        for (const std::string& id : ids) unpublished_.erase(id);
+        backlog_->store(entries_.size() + unpublished_.size());
+      };
+      net::post(ioc_, on_io);
+    };
+    hooks_.queue->Publish(std::move(out), std::move(done));
+  }
+
+  // io thread. Cluster mode: what the queue refused is published again, at most once a second.
+  void RepublishLeftovers() {
+    if (hooks_.queue == nullptr || unpublished_.empty() || publishing_ > 0) return;
+    const TimeMs now = clock_.NowMs();
+    if (now - last_republish_ < 1000) return;
+    last_republish_ = now;
+    std::vector<Alert> again;
+    again.reserve(unpublished_.size());
+    for (auto& [id, alert] : unpublished_) again.push_back(alert);
+    unpublished_.clear();
+    Publish(std::move(again));
   }
 
   static std::string TargetKey(const Alert& a) { return a.channel + "\n" + a.target; }
@@ -342,6 +430,7 @@ class DispatcherImpl final : public Dispatcher {
   // io thread. Polls the clock, so a ManualClock moved by a test releases due retries.
   net::awaitable<void> TickLoop() {
     while (!stopping_) {
+      RepublishLeftovers();
       Pump();
       tick_timer_.expires_after(kTick);
       error_code ec;
@@ -454,6 +543,7 @@ class DispatcherImpl final : public Dispatcher {
     alert.attempts += 1;
     if (outcome.sent) delivery_seconds_.Observe(seconds);
     bool done = true;
+    std::optional<TimeMs> retry_in;  // a taken notification to be handed out again
     switch (outcome.kind) {
       case Outcome::Kind::kDelivered:
         if (outcome.handed_off) {
@@ -489,16 +579,21 @@ class DispatcherImpl final : public Dispatcher {
                        alert.contact_id, alert.attempts, alert.last_error);
           break;
         }
-        done = false;
-        target.degraded = true;
         alert.last_error = outcome.error;
         alert.next_attempt_at =
             now + (outcome.retry_after_ms ? *outcome.retry_after_ms : Backoff(alert.attempts));
         if (outcome.sent) attempts_retry_.Inc();
-        queue_.emplace(alert.next_attempt_at, id);
-        // The head's own due item may have been passed over while others were in flight (Pump
-        // skips it then): once none is, make sure the head is queued at its retry time.
-        QueueHead(target);
+        if (it->second.taken) {
+          // Cluster mode: the queue hands it out again after the delay (maybe to another node).
+          retry_in = alert.next_attempt_at - now;
+        } else {
+          done = false;
+          target.degraded = true;
+          queue_.emplace(alert.next_attempt_at, id);
+          // The head's own due item may have been passed over while others were in flight (Pump
+          // skips it then): once none is, make sure the head is queued at its retry time.
+          QueueHead(target);
+        }
         spdlog::info("alerts: {} attempt {} for contact {}: {}; next in {} ms", alert.id,
                      alert.attempts, alert.contact_id, alert.last_error,
                      alert.next_attempt_at - now);
@@ -507,11 +602,21 @@ class DispatcherImpl final : public Dispatcher {
     Persist(alert, DeliveryState::kPending);
     auto reports = std::move(it->second.reports);
     it->second.reports.clear();
+    if (it->second.taken) {
+      // The queue hears the result once it is written (a task posted after the change sees it
+      // written), and not before: a node that dies before that leaves it to the ack wait.
+      TakeResult result{!retry_in.has_value(), retry_in.value_or(0)};
+      auto answer = [this, taken = std::move(it->second.taken), result] {
+        FlushWrites();
+        taken(result);
+      };
+      Post(std::move(answer));
+    }
     if (done) {
       const Alert settled = alert;
       entries_.erase(it);
       Forget(settled);
-      backlog_->store(entries_.size());
+      backlog_->store(entries_.size() + unpublished_.size());
     }
     for (auto& [type, callback] : reports) PostReport(id, type, std::move(callback));
     Pump();
@@ -671,6 +776,10 @@ class DispatcherImpl final : public Dispatcher {
   std::unordered_map<std::string, Target> targets_;  // channel \n address -> its entries
   std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<>> queue_;
   std::mt19937_64 rng_;
+  // Cluster mode: notifications not yet acknowledged by the queue (id -> notification).
+  std::map<std::string, Alert> unpublished_;
+  std::size_t publishing_ = 0;  // of them, in a Publish call now
+  TimeMs last_republish_ = 0;
 
   std::shared_ptr<std::atomic<std::size_t>> backlog_;  // shared with the metrics callback
 

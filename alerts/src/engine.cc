@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "alerts/contacts.h"
+#include "alerts/delivery_queue.h"
 #include "alerts/dispatcher.h"
 #include "alerts/silences.h"
 #include "area_names.h"
@@ -43,7 +44,7 @@ namespace {
 constexpr std::size_t kMaxGroupListed = 1000;
 constexpr auto kTickEvery = std::chrono::milliseconds(20);
 
-class EngineImpl final : public Engine {
+class EngineImpl final : public Engine, public NotificationTaker {
  public:
   EngineImpl(AlertStore store, const config::AlertsConfig& cfg,
              std::vector<config::Contact> contacts, const config::AreaTree& areas,
@@ -107,6 +108,19 @@ class EngineImpl final : public Engine {
     return OnStateThread<Result<std::size_t>>(answer);
   }
 
+  void UseDeliveryQueue(NotificationQueue& queue) {
+    queue_ = &queue;
+    composer_.UseSharedIds();
+  }
+
+  void Take(Alert alert, int deliveries, TakeCallback done) override {
+    if (!dispatcher_) {
+      done(TakeResult{false, 0});
+      return;
+    }
+    dispatcher_->Take(std::move(alert), deliveries, std::move(done));
+  }
+
   Status Start() override {
     if (auto st = directory_.LoadContacts(); !st) return st;
     if (auto st = router_.LoadState(); !st) return st;
@@ -121,6 +135,7 @@ class EngineImpl final : public Engine {
       return undelivered_.OnChange(alert, before);
     };
     hooks.ids = &ids_;
+    hooks.queue = queue_;
     dispatcher_ = Dispatcher::Create(store_, cfg_, directory_.All(), clock_, metrics_, &areas_,
                                      std::move(hooks));
     directory_.SetContactsChanged([this](std::vector<config::Contact> contacts) {
@@ -316,6 +331,7 @@ class EngineImpl final : public Engine {
   Undelivered undelivered_;  // state thread only
   Router router_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  NotificationQueue* queue_ = nullptr;  // cluster mode
   Counter& planned_;
 
   std::atomic<bool> tick_scheduled_{false};
@@ -334,5 +350,12 @@ std::unique_ptr<Engine> Engine::Create(AlertStore store, const config::AlertsCon
                                        MetricsRegistry& metrics) {
   return std::make_unique<EngineImpl>(store, cfg, std::move(contacts), areas, clock, metrics);
 }
+
+// Every Engine is an EngineImpl (Engine::Create is the only way to make one).
+void UseDeliveryQueue(Engine& engine, NotificationQueue& queue) {
+  static_cast<EngineImpl&>(engine).UseDeliveryQueue(queue);
+}
+
+NotificationTaker& DeliveryTaker(Engine& engine) { return static_cast<EngineImpl&>(engine); }
 
 }  // namespace sakchy::alerts

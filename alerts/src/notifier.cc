@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/json_text.h"
 #include "notifier_state.h"
+#include "route_tree.h"
 #include "spread_json.h"
 
 namespace sakchy::alerts {
@@ -21,14 +22,12 @@ using namespace notifier_internal;  // NOLINT: the state types of notifier_state
 }  // namespace
 
 struct Notifier::Impl {
-  Impl(const config::AlertsConfig& c, const config::AreaTree& a) : cfg(c), areas(a) {
-    BuildRoute(cfg.route, nullptr);
-  }
+  Impl(const config::AlertsConfig& c, const config::AreaTree& a)
+      : cfg(c), areas(a), routes(cfg.route, areas) {}
 
   config::AlertsConfig cfg;
   const config::AreaTree& areas;
-  std::vector<Route> routes;  // [0] is the root
-  std::unordered_map<std::string, std::size_t> route_index;
+  RouteTree routes;
 
   std::vector<config::Contact> contacts;
   std::unordered_map<std::string, std::size_t> contact_index;
@@ -43,110 +42,6 @@ struct Notifier::Impl {
   std::set<std::string> dirty_groups;
   std::set<std::string> dirty_rates;
   std::set<std::string> dirty_inhibited;
-
-  // ---- Routes ----
-
-  std::size_t BuildRoute(const config::RouteConfig& c, const Route* parent) {
-    Route r;
-    r.id = c.id.empty() ? (parent == nullptr ? "root" : parent->id + ".x") : c.id;
-    r.match = c.match;
-    r.cont = c.continue_matching;
-    if (parent != nullptr) {
-      r.group_by = parent->group_by;
-      r.group_wait = parent->group_wait;
-      r.group_interval = parent->group_interval;
-      r.repeat_interval = parent->repeat_interval;
-      r.parent_min_severity = parent->parent_min_severity;
-      r.escalation = parent->escalation;
-    } else {
-      r.group_by = {"event"};
-      r.parent_min_severity = {Severity::kHigh, Severity::kCritical};
-    }
-    if (c.group_by) r.group_by = *c.group_by;
-    if (c.group_wait_ms) r.group_wait = *c.group_wait_ms;
-    if (c.group_interval_ms) r.group_interval = *c.group_interval_ms;
-    if (c.repeat_interval_ms) r.repeat_interval = *c.repeat_interval_ms;
-    if (c.parent_min_severity) r.parent_min_severity = *c.parent_min_severity;
-    if (c.escalation) r.escalation = c.escalation;
-    r.contacts = c.contacts;
-    r.roles = c.roles;
-    const std::size_t index = routes.size();
-    routes.push_back(r);
-    route_index[r.id] = index;
-    for (const auto& child : c.routes) {
-      const std::size_t child_index = BuildRoute(child, &routes[index]);
-      routes[index].children.push_back(child_index);
-    }
-    return index;
-  }
-
-  const Route& RouteFor(const std::string& id) const {
-    auto it = route_index.find(id);
-    return routes[it == route_index.end() ? 0 : it->second];
-  }
-
-  bool Matches(const Route& r, const RoutingInput& in) const {
-    const config::RouteMatch& m = r.match;
-    if (!m.areas.empty()) {
-      if (in.area.empty()) return false;
-      bool within = false;
-      for (const auto& a : m.areas) within = within || areas.IsWithin(in.area, a);
-      if (!within) return false;
-    }
-    if (!m.categories.empty()) {
-      bool any = false;
-      for (const auto& c : in.categories) any = any || Contains(m.categories, c);
-      if (!any) return false;
-    }
-    if (m.min_severity && in.severity < *m.min_severity) return false;
-    if (m.max_severity && in.severity > *m.max_severity) return false;
-    if (!m.kinds.empty() && !Contains(m.kinds, std::string(AlertKindName(in.kind)))) return false;
-    return true;
-  }
-
-  // Alertmanager's walk: children in order; the first match takes it unless `continue`; a node
-  // no child takes is itself a destination.
-  void Collect(std::size_t index, const RoutingInput& in, std::vector<std::size_t>& out) const {
-    bool taken = false;
-    for (std::size_t child : routes[index].children) {
-      if (!Matches(routes[child], in)) continue;
-      Collect(child, in, out);
-      taken = true;
-      if (!routes[child].cont) break;
-    }
-    if (!taken) out.push_back(index);
-  }
-
-  std::string GroupKey(const Route& r, const RoutingInput& in) const {
-    std::string key = r.id + "/";
-    // A signal's updates form one group per cluster / area, never mixed with event groups.
-    std::string suffix;
-    if (in.kind == AlertKind::kSignal && !Contains(r.group_by, "subject") &&
-        !Contains(r.group_by, "event")) {
-      suffix = std::string(r.group_by.empty() ? "" : ",") + "signal=" + in.key;
-    }
-    if (r.group_by.empty()) return key + (suffix.empty() ? "*" : suffix);
-    bool first = true;
-    for (const auto& label : r.group_by) {
-      std::string value;
-      if (label == "event") {
-        value = in.key;
-      } else if (label == "area") {
-        value = in.area.empty() ? "-" : in.area;
-      } else if (label == "category") {
-        value = JoinCategories(in.categories);
-      } else if (label == "severity") {
-        value = std::string(SeverityName(in.severity));
-      } else if (label == "subject") {
-        value = in.subject;
-      } else if (label == "kind") {
-        value = std::string(AlertKindName(in.kind));
-      }
-      key += (first ? "" : ",") + label + "=" + value;
-      first = false;
-    }
-    return key + suffix;
-  }
 
   // ---- Recipients ----
 
@@ -232,11 +127,9 @@ struct Notifier::Impl {
       outcome.inhibited = true;
       return outcome;
     }
-    std::vector<std::size_t> leaves;
-    Collect(0, in, leaves);
-    for (std::size_t leaf : leaves) {
-      const Route& r = routes[leaf];
-      const std::string key = GroupKey(r, in);
+    for (const Route* leaf : routes.Destinations(in)) {
+      const Route& r = *leaf;
+      const std::string key = RouteTree::GroupKey(r, in);
       auto [it, created] = groups.try_emplace(key);
       GroupState& g = it->second;
       if (created) {
@@ -443,7 +336,7 @@ struct Notifier::Impl {
   }
 
   void Flush(GroupState& g, TimeMs now, TickResult& result) {
-    const Route& r = RouteFor(g.route_id);
+    const Route& r = routes.Find(g.route_id);
     g.next_flush_at = 0;
     dirty_groups.insert(g.key);
     const Silence* silence = MatchingSilence(g, now);
@@ -529,7 +422,7 @@ struct Notifier::Impl {
   }
 
   void Escalate(GroupState& g, TimeMs now, TickResult& result) {
-    const Route& r = RouteFor(g.route_id);
+    const Route& r = routes.Find(g.route_id);
     g.next_escalation_at = 0;
     dirty_groups.insert(g.key);
     if (g.acked || !r.escalation || g.escalation_step >= r.escalation->max_steps) return;

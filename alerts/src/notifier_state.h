@@ -1,8 +1,8 @@
 #pragma once
-// The Notifier's state (private to alerts): routes resolved, groups, per-recipient rates,
-// inhibitions, the due-time schedule, and their JSON encoding in the record tables
-// (alert_groups, alert_rates, alert_inhibited). Pure values; not thread-safe by themselves (the
-// Notifier owns them on the state thread).
+// The Notifier's state (private to alerts): routes resolved (the tree is route_tree.h), groups,
+// per-recipient rates, inhibitions, the due-time schedule, and their JSON encoding in the
+// record tables (alert_groups, alert_rates, alert_inhibited). Pure values; not thread-safe by
+// themselves (the Notifier owns them on the state thread).
 
 #include <boost/json.hpp>
 

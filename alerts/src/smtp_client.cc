@@ -148,7 +148,7 @@ SmtpResult Fail(SmtpResult::Kind kind, std::string error, bool connected) {
 
 // How a transfer came out: the server's last reply decides (5xx fail, 4xx retry), then curl's
 // code (certificate and TLS failures, refused credentials: fail; network, timeouts: retry).
-SmtpResult Outcome(CURL* curl, CURLcode rc, const char* errbuf) {
+SmtpResult CurlOutcome(CURL* curl, CURLcode rc, const char* errbuf) {
   if (rc == CURLE_OK) {
     SmtpResult ok;
     ok.kind = SmtpResult::Kind::kOk;
@@ -246,11 +246,11 @@ SmtpResult Transfer(const config::EmailChannelConfig& cfg, const std::string& to
     }
   }
   const CURLcode rc = curl_easy_perform(c);
-  return Outcome(c, rc, errbuf);
+  return CurlOutcome(c, rc, errbuf);
 }
 
 // The first `max` characters of `text` (UTF-8), with "…" in place of the rest when cut.
-std::string Shorten(std::string_view text, std::size_t max) {
+std::string ShortenSubject(std::string_view text, std::size_t max) {
   std::size_t chars = 0, i = 0, cut = std::string_view::npos;
   for (; i < text.size(); ++i) {
     if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
@@ -300,7 +300,7 @@ std::string EmailMessage(const config::EmailChannelConfig& cfg, const Alert& ale
   std::string msg;
   msg += "From: " + cfg.from + "\r\n";
   msg += "To: " + alert.target + "\r\n";
-  msg += "Subject: " + EncodeHeaderWord(Shorten(subject, kMaxSubjectChars)) + "\r\n";
+  msg += "Subject: " + EncodeHeaderWord(ShortenSubject(subject, kMaxSubjectChars)) + "\r\n";
   msg += "Date: " + Rfc5322Date(now) + "\r\n";
   msg += "Message-ID: <" + alert.idempotency_key + "@sakchy>\r\n";
   msg += "X-Sakchy-Alert-Id: " + alert.id + "\r\n";

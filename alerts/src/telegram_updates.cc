@@ -30,14 +30,6 @@ namespace json = boost::json;
 constexpr int kLongPollSeconds = 20;
 constexpr std::int64_t kMaxBackoffMs = 30'000;
 
-std::string IdText(const json::value* v) {
-  if (v == nullptr) return {};
-  if (v->is_int64()) return std::to_string(v->as_int64());
-  if (v->is_uint64()) return std::to_string(v->as_uint64());
-  if (v->is_string()) return std::string(v->as_string());
-  return {};
-}
-
 }  // namespace
 
 struct TelegramUpdates::Impl {
@@ -96,47 +88,33 @@ struct TelegramUpdates::Impl {
       Outcome out =
           co_await SendOnce(*endpoint, std::move(req), (kLongPollSeconds + 10) * 1000LL, &tls);
       if (stopping) break;
-      boost::system::error_code ec;
-      json::value parsed = out.status == 200 ? json::parse(out.body, ec) : json::value();
-      const json::value* result = !ec && parsed.is_object()
-                                      ? parsed.as_object().if_contains("result")
-                                      : nullptr;
-      if (result == nullptr || !result->is_array()) {
-        // Never log the URL: it holds the bot token.
-        spdlog::warn("alerts: telegram getUpdates failed ({}); retrying in {} ms",
-                     out.error.empty() ? "not a Bot API answer" : out.error, backoff);
-        co_await Wait(backoff);
+      Result<telegram::Updates> parsed =
+          tl::unexpected(Error{ErrorCode::kUnavailable, "not a Bot API answer"});
+      if (out.status == 200) parsed = telegram::ParseUpdates(out.body);
+      if (!parsed || !parsed->ok) {
+        // Never log the URL: it holds the bot token. Nor Telegram's description (answer text).
+        const std::string why =
+            !out.error.empty() ? out.error
+            : parsed           ? "Telegram error " + std::to_string(parsed->error_code)
+                               : "not a Bot API answer";
+        std::int64_t wait = backoff;
+        if (parsed && parsed->retry_after_s) {
+          wait = std::max<std::int64_t>(wait, *parsed->retry_after_s * 1000);
+        }
+        spdlog::warn("alerts: telegram getUpdates failed ({}); retrying in {} ms", why, wait);
+        co_await Wait(wait);
         backoff = std::min(backoff * 2, kMaxBackoffMs);
         continue;
       }
       backoff = 1000;
-      for (const json::value& update : result->as_array()) {
-        if (!update.is_object()) continue;
-        const json::object& u = update.as_object();
-        const json::value* id = u.if_contains("update_id");
-        if (id == nullptr || !id->is_int64()) continue;
-        offset = std::max(offset, id->as_int64() + 1);
-        const json::value* cq = u.if_contains("callback_query");
-        if (cq == nullptr || !cq->is_object()) continue;
-        const json::object& q = cq->as_object();
-        CallbackPress press;
-        press.id = IdText(q.if_contains("id"));
-        if (const json::value* from = q.if_contains("from"); from && from->is_object()) {
-          press.from_id = IdText(from->as_object().if_contains("id"));
-        }
-        if (const json::value* msg = q.if_contains("message"); msg && msg->is_object()) {
-          if (const json::value* chat = msg->as_object().if_contains("chat");
-              chat && chat->is_object()) {
-            press.chat_id = IdText(chat->as_object().if_contains("id"));
-          }
-        }
-        if (const json::value* data = q.if_contains("data"); data && data->is_string()) {
-          press.data = std::string(data->as_string());
-        }
+      for (const CallbackPress& press : parsed->callback_queries) {
         const std::string answer = on_press(press);
         if (!press.id.empty()) co_await Answer(press.id, answer);
       }
-      if (!result->as_array().empty()) save_offset(offset);
+      if (parsed->next_offset) {
+        offset = std::max(offset, *parsed->next_offset);
+        save_offset(offset);
+      }
       const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started)
                              .count();

@@ -1,7 +1,8 @@
 #pragma once
 // Presses of the "Acknowledge" button (private to alerts): polls getUpdates of the alerts bot
 // (alerts.channels.telegram) for callback queries, hands each to the engine and answers it with
-// answerCallbackQuery. Its own io thread. The alerts bot must not also be an intake source
+// answerCallbackQuery. Its own io thread. The answer is read by core/telegram_updates.h, as
+// intake's Telegram source reads its own. The alerts bot must not also be an intake source
 // (Telegram allows one getUpdates reader per bot).
 
 #include <cstdint>
@@ -10,15 +11,13 @@
 #include <string>
 
 #include "config/config.h"
+#include "core/telegram_updates.h"
 
 namespace sakchy::alerts {
 
-struct CallbackPress {
-  std::string id;       // callback_query id (for answerCallbackQuery)
-  std::string chat_id;  // the chat of the message with the button
-  std::string from_id;  // the Telegram user who pressed it
-  std::string data;     // callback_data, e.g. "ack:4821:<alert id>"
-};
+// A press of the button: its callback query id (for answerCallbackQuery), the chat of the
+// message with the button, the user who pressed it and the callback_data ("ack:4821:<alert id>").
+using CallbackPress = telegram::CallbackQuery;
 
 class TelegramUpdates {
  public:

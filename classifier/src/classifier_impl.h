@@ -164,6 +164,7 @@ struct Detail {
 std::string Quote(std::string_view text);
 
 struct ScanContext;
+struct TextHits;
 
 class ClassifierImpl final : public Classifier {
  public:
@@ -192,7 +193,29 @@ class ClassifierImpl final : public Classifier {
                     const internal::RuleSpec& rule, std::vector<std::string>& errors);
   // Flattens the groups' watchers and the patterns' uses for Run().
   void Flatten();
+  // Classify(): scan, then the steps below in order (classifier_run.cc).
   Classification Run(std::string_view text, Detail* detail) const;
+  // Marks the groups of every hit (of the text's language) and lists the rules to evaluate and
+  // the place-name hits.
+  void MarkGroups(TextHits& t) const;
+  // The rules of t.to_evaluate that fire, in rule order (the score is summed in that order).
+  void EvaluateRules(TextHits& t) const;
+  bool Fires(TextHits& t, const CompiledRule& rule) const;
+  // A positive item of `rule` holds: a hit of its group that no exception of the rule hides.
+  bool ItemHolds(const TextHits& t, const CompiledRule& rule, const RuleItem& item) const;
+  // Exceptions hide the overlapping hits of the same rule (not its `none` hits); in a negatable
+  // rule, so does negation.
+  bool Hidden(const TextHits& t, const CompiledRule& rule, const Hit& hit) const;
+  // A negation cue within negation_window_ words of `hit`, in the same sentence, not overlapping.
+  bool Negated(const TextHits& t, const Hit& hit) const;
+  // True when a hit of the rule's near[0] and one of near[1] are at most within_words apart.
+  bool NearOk(TextHits& t, const CompiledRule& rule) const;
+  // Score, categories, severity floor and matches of the fired rules.
+  void ScoreFired(TextHits& t, Classification& out, Detail* detail) const;
+  // Place mentions (overlapping names keep the longest) and the most specific unambiguous area.
+  void ResolvePlaces(TextHits& t, Classification& out) const;
+  // Tension rules over the categories found so far, the category list and the severity.
+  void Grade(TextHits& t, Classification& out, Detail* detail) const;
   void Scan(const MatchText& text, std::string_view original, std::vector<Hit>& hits,
             std::vector<internal::MorphHit>& morph_hits) const;
   // Hits of single-word terms in the words with masked letters of `text`.

@@ -1,5 +1,6 @@
 // Classify(): the rules of one text evaluated from its hits (groups, negation, exceptions, near),
-// matches, places, tension rules, the score and the severity.
+// matches, places, tension rules, the score and the severity. Run() is the outline; each step is
+// a member function below, in the order Run() calls them.
 #include <algorithm>
 
 #include "classifier_impl.h"
@@ -19,6 +20,9 @@ bool SameSentence(std::string_view original, std::uint32_t begin, std::uint32_t 
   return true;
 }
 
+}  // namespace
+
+// Per-thread working memory of Run(), reused across calls and classifiers.
 struct RunScratch {
   MatchText normalized;
   std::vector<Hit> hits;
@@ -36,9 +40,37 @@ struct RunScratch {
   std::vector<internal::MorphHit> morph_hits;  // of one literal hit
   std::uint64_t epoch = 0;
 };
-thread_local RunScratch t_run;
 
+namespace {
+thread_local RunScratch t_run;
 }  // namespace
+
+// One text during Run(): the scratch and the text's hits by group. A group was hit by this text
+// when its stamp is this text's epoch; its hits are a list through `entries` from its head. The
+// pointers are set once MarkGroups() has filled the vectors.
+struct TextHits {
+  RunScratch& rs;
+  std::string_view original;
+  std::uint64_t epoch = 0;
+  std::uint8_t lang_bits = 0;
+  std::size_t evaluate_count = 0;  // rs.to_evaluate[0, evaluate_count)
+  GroupState* groups = nullptr;
+  const GroupHit* entries = nullptr;
+  const Hit* hits = nullptr;
+  std::optional<Severity> floor;  // the highest severity a fired rule or tension sets
+
+  bool IsHit(std::uint32_t group) const { return groups[group].stamp == epoch; }
+  // Word number of an original offset: words of the normalised text (before the
+  // transliteration).
+  std::uint32_t WordOf(std::uint32_t original_offset) const {
+    const std::vector<std::uint32_t>& starts = rs.normalized.word_starts;
+    const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
+    return static_cast<std::uint32_t>(it - starts.begin());
+  }
+  void Raise(std::optional<Severity> s) {
+    if (s && (!floor || *s > *floor)) floor = s;
+  }
+};
 
 Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const {
   Classification out;
@@ -49,9 +81,20 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   // transliteration) changes nothing below: matches and place mentions are merged by span.
   Scan(rs.normalized, text, rs.hits, rs.morph_hits);
   if (!rs.normalized.masked.empty()) MatchMasked(rs.normalized, rs.hits);
-  const std::uint8_t lang_bits = LanguageBits(out.language);
 
-  const std::uint64_t epoch = ++rs.epoch;
+  TextHits t{rs, text};
+  t.epoch = ++rs.epoch;
+  t.lang_bits = LanguageBits(out.language);
+  MarkGroups(t);
+  EvaluateRules(t);
+  ScoreFired(t, out, detail);
+  ResolvePlaces(t, out);
+  Grade(t, out, detail);
+  return out;
+}
+
+void ClassifierImpl::MarkGroups(TextHits& t) const {
+  RunScratch& rs = t.rs;
   if (rs.groups.size() < watchers_begin_.size()) rs.groups.resize(watchers_begin_.size());
   if (rs.rule_stamps.size() < rules_.size()) rs.rule_stamps.resize(rules_.size());
   // Each rule is evaluated at most once per text: room for all, no growth checks.
@@ -59,19 +102,16 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
   GroupState* const groups = rs.groups.data();
   std::uint64_t* const rule_stamps = rs.rule_stamps.data();
   std::uint32_t* const to_evaluate = rs.to_evaluate.data();
+  const std::uint64_t epoch = t.epoch;
   std::size_t evaluate_count = 0;
   rs.entries.clear();
-  rs.matched.clear();
-  std::vector<PlaceRef>& mentions = rs.places;
-  mentions.clear();
-
-  // Every hit marks the groups of its terms (of the text's language); the first hit of a group
-  // puts its watchers to be evaluated.
+  rs.places.clear();
+  // The first hit of a group puts its watchers to be evaluated.
   for (std::uint32_t h = 0; h < rs.hits.size(); ++h) {
     const PatternMeta& p = pattern_meta_[rs.hits[h].pattern];
     for (std::uint32_t u = p.uses_begin; u < p.uses_end; ++u) {
       const GroupUse& use = uses_[u];
-      if ((use.langs & lang_bits) == 0) continue;
+      if ((use.langs & t.lang_bits) == 0) continue;
       GroupState& g = groups[use.group];
       if (g.stamp != epoch) {
         g.stamp = epoch;
@@ -87,145 +127,147 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       rs.entries.push_back(GroupHit{h, use.term, g.head});
       g.head = static_cast<std::uint32_t>(rs.entries.size() - 1);
     }
-    if (p.place) mentions.push_back(PlaceRef{rs.hits[h].begin, rs.hits[h].end, rs.hits[h].pattern});
+    if (p.place) rs.places.push_back(PlaceRef{rs.hits[h].begin, rs.hits[h].end, rs.hits[h].pattern});
   }
-  const GroupHit* const entries = rs.entries.data();
-  const Hit* const hits = rs.hits.data();
-  auto group_hit = [&](std::uint32_t group) { return groups[group].stamp == epoch; };
-  // Word number of an original offset: words of the normalised text (before the transliteration).
-  auto word_of = [&rs](std::uint32_t original_offset) -> std::uint32_t {
-    const std::vector<std::uint32_t>& starts = rs.normalized.word_starts;
-    const auto it = std::upper_bound(starts.begin(), starts.end(), original_offset);
-    return static_cast<std::uint32_t>(it - starts.begin());
-  };
-  // A negation cue within negation_window_ words of `hit`, in the same sentence, not overlapping.
-  auto negated = [&](const Hit& hit) {
-    if (negation_group_ == kNoEntry || !group_hit(negation_group_)) return false;
-    const std::uint32_t first = word_of(hit.begin);
-    const std::uint32_t last = word_of(hit.end - 1);
-    const auto window = static_cast<std::uint32_t>(negation_window_);
-    for (std::uint32_t e = groups[negation_group_].head; e != kNoEntry; e = entries[e].next) {
-      const Hit& cue = hits[entries[e].hit];
-      if (cue.begin < hit.end && hit.begin < cue.end) continue;
-      if (cue.end <= hit.begin) {
-        if (first - word_of(cue.end - 1) > window) continue;
-        if (!SameSentence(text, cue.end, hit.begin)) continue;
-      } else {
-        if (word_of(cue.begin) - last > window) continue;
-        if (!SameSentence(text, hit.end, cue.begin)) continue;
-      }
-      return true;
-    }
-    return false;
-  };
-  // Exceptions hide the overlapping hits of the same rule (not its `none` hits); in a negatable
-  // rule, so does negation.
-  auto hidden = [&](const CompiledRule& rule, const Hit& hit) {
-    if (rule.negatable && negated(hit)) return true;
-    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
-      const RuleItem& item = items_[k];
-      if (item.clause != Clause::kException || !group_hit(item.group)) continue;
-      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
-        const Hit& x = hits[entries[e].hit];
-        if (x.begin < hit.end && hit.begin < x.end) return true;
-      }
-    }
-    return false;
-  };
-  // A positive item of `rule` holds: a hit of its group that no exception of the rule hides.
-  auto item_holds = [&](const CompiledRule& rule, const RuleItem& item) {
-    if (!group_hit(item.group)) return false;
-    if (!rule.filters_hits) return true;
-    for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
-      if (!hidden(rule, hits[entries[e].hit])) return true;
-    }
-    return false;
-  };
-  // True when a hit of near[0] and one of near[1] are at most within_words words apart.
-  auto near_ok = [&](const CompiledRule& rule) {
-    rs.near_a.clear();
-    rs.near_b.clear();
-    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
-      const RuleItem& item = items_[k];
-      if (item.clause != Clause::kNearA && item.clause != Clause::kNearB) continue;
-      if (!group_hit(item.group)) continue;
-      std::vector<std::uint32_t>& words = item.clause == Clause::kNearA ? rs.near_a : rs.near_b;
-      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
-        const Hit& hit = hits[entries[e].hit];
-        if (rule.filters_hits && hidden(rule, hit)) continue;
-        words.push_back(word_of(hit.begin));
-      }
-    }
-    const auto within = static_cast<std::uint32_t>(rule.within_words);
-    for (std::uint32_t a : rs.near_a) {
-      for (std::uint32_t b : rs.near_b) {
-        const std::uint32_t d = a > b ? a - b : b - a;
-        if (d <= within) return true;
-      }
-    }
-    return false;
-  };
+  t.evaluate_count = evaluate_count;
+  t.groups = groups;
+  t.entries = rs.entries.data();
+  t.hits = rs.hits.data();
+}
 
-  rs.categories.assign(category_names_.size(), 0);
-  std::optional<Severity> floor;
-  auto raise = [&floor](std::optional<Severity> s) {
-    if (s && (!floor || *s > *floor)) floor = s;
-  };
-  rs.fired.clear();
-  for (std::size_t t = 0; t < evaluate_count; ++t) {
-    const std::uint32_t index = to_evaluate[t];
-    const CompiledRule& rule = rules_[index];
-    bool any = false;
-    bool none = false;
-    bool positive = false;  // some any/all/near item holds
-    std::uint64_t all_mask = 0;
-    for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
-      const RuleItem& item = items_[k];
-      switch (item.clause) {
-        case Clause::kAny:
-          if (!any && item_holds(rule, item)) any = positive = true;
-          break;
-        case Clause::kAll:
-          if (item_holds(rule, item)) {
-            all_mask |= std::uint64_t{1} << item.index;
-            positive = true;
-          }
-          break;
-        case Clause::kNone:
-          if (group_hit(item.group)) none = true;
-          break;
-        case Clause::kNearA:
-        case Clause::kNearB:
-          if (!positive && item_holds(rule, item)) positive = true;
-          break;
-        case Clause::kException: break;
-      }
+bool ClassifierImpl::Negated(const TextHits& t, const Hit& hit) const {
+  if (negation_group_ == kNoEntry || !t.IsHit(negation_group_)) return false;
+  const std::uint32_t first = t.WordOf(hit.begin);
+  const std::uint32_t last = t.WordOf(hit.end - 1);
+  const auto window = static_cast<std::uint32_t>(negation_window_);
+  for (std::uint32_t e = t.groups[negation_group_].head; e != kNoEntry; e = t.entries[e].next) {
+    const Hit& cue = t.hits[t.entries[e].hit];
+    if (cue.begin < hit.end && hit.begin < cue.end) continue;
+    if (cue.end <= hit.begin) {
+      if (first - t.WordOf(cue.end - 1) > window) continue;
+      if (!SameSentence(t.original, cue.end, hit.begin)) continue;
+    } else {
+      if (t.WordOf(cue.begin) - last > window) continue;
+      if (!SameSentence(t.original, hit.end, cue.begin)) continue;
     }
-    const std::uint64_t required = rule.all_required[lang_bits];
-    const bool fires = positive && !none && (rule.any_count == 0 || any) &&
-                       (all_mask & required) == required && (!rule.has_near || near_ok(rule));
-    if (fires) rs.fired.push_back(index);
+    return true;
   }
-  std::sort(rs.fired.begin(), rs.fired.end());  // the score is summed in rule order
+  return false;
+}
+
+bool ClassifierImpl::Hidden(const TextHits& t, const CompiledRule& rule, const Hit& hit) const {
+  if (rule.negatable && Negated(t, hit)) return true;
+  for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+    const RuleItem& item = items_[k];
+    if (item.clause != Clause::kException || !t.IsHit(item.group)) continue;
+    for (std::uint32_t e = t.groups[item.group].head; e != kNoEntry; e = t.entries[e].next) {
+      const Hit& x = t.hits[t.entries[e].hit];
+      if (x.begin < hit.end && hit.begin < x.end) return true;
+    }
+  }
+  return false;
+}
+
+bool ClassifierImpl::ItemHolds(const TextHits& t, const CompiledRule& rule,
+                               const RuleItem& item) const {
+  if (!t.IsHit(item.group)) return false;
+  if (!rule.filters_hits) return true;
+  for (std::uint32_t e = t.groups[item.group].head; e != kNoEntry; e = t.entries[e].next) {
+    if (!Hidden(t, rule, t.hits[t.entries[e].hit])) return true;
+  }
+  return false;
+}
+
+bool ClassifierImpl::NearOk(TextHits& t, const CompiledRule& rule) const {
+  RunScratch& rs = t.rs;
+  rs.near_a.clear();
+  rs.near_b.clear();
+  for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+    const RuleItem& item = items_[k];
+    if (item.clause != Clause::kNearA && item.clause != Clause::kNearB) continue;
+    if (!t.IsHit(item.group)) continue;
+    std::vector<std::uint32_t>& words = item.clause == Clause::kNearA ? rs.near_a : rs.near_b;
+    for (std::uint32_t e = t.groups[item.group].head; e != kNoEntry; e = t.entries[e].next) {
+      const Hit& hit = t.hits[t.entries[e].hit];
+      if (rule.filters_hits && Hidden(t, rule, hit)) continue;
+      words.push_back(t.WordOf(hit.begin));
+    }
+  }
+  const auto within = static_cast<std::uint32_t>(rule.within_words);
+  for (std::uint32_t a : rs.near_a) {
+    for (std::uint32_t b : rs.near_b) {
+      const std::uint32_t d = a > b ? a - b : b - a;
+      if (d <= within) return true;
+    }
+  }
+  return false;
+}
+
+bool ClassifierImpl::Fires(TextHits& t, const CompiledRule& rule) const {
+  bool any = false;
+  bool none = false;
+  bool positive = false;  // some any/all/near item holds
+  std::uint64_t all_mask = 0;
+  for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
+    const RuleItem& item = items_[k];
+    switch (item.clause) {
+      case Clause::kAny:
+        if (!any && ItemHolds(t, rule, item)) any = positive = true;
+        break;
+      case Clause::kAll:
+        if (ItemHolds(t, rule, item)) {
+          all_mask |= std::uint64_t{1} << item.index;
+          positive = true;
+        }
+        break;
+      case Clause::kNone:
+        if (t.IsHit(item.group)) none = true;
+        break;
+      case Clause::kNearA:
+      case Clause::kNearB:
+        if (!positive && ItemHolds(t, rule, item)) positive = true;
+        break;
+      case Clause::kException: break;
+    }
+  }
+  const std::uint64_t required = rule.all_required[t.lang_bits];
+  return positive && !none && (rule.any_count == 0 || any) &&
+         (all_mask & required) == required && (!rule.has_near || NearOk(t, rule));
+}
+
+void ClassifierImpl::EvaluateRules(TextHits& t) const {
+  std::vector<std::uint32_t>& fired = t.rs.fired;
+  fired.clear();
+  const std::uint32_t* const to_evaluate = t.rs.to_evaluate.data();
+  for (std::size_t i = 0; i < t.evaluate_count; ++i) {
+    if (Fires(t, rules_[to_evaluate[i]])) fired.push_back(to_evaluate[i]);
+  }
+  std::sort(fired.begin(), fired.end());
+}
+
+void ClassifierImpl::ScoreFired(TextHits& t, Classification& out, Detail* detail) const {
+  RunScratch& rs = t.rs;
+  rs.categories.assign(category_names_.size(), 0);
+  rs.matched.clear();
   for (std::uint32_t index : rs.fired) {
     const CompiledRule& rule = rules_[index];
     if (detail != nullptr) detail->fired_rules.push_back(index);
     out.score += rule.weight;
     rs.categories[rule.category_index] = 1;
-    raise(rule.severity);
+    t.Raise(rule.severity);
     // Matches: every hit of a positive item that no exception of the rule hides.
     for (std::uint32_t k = rule.items_begin; k < rule.items_end; ++k) {
       const RuleItem& item = items_[k];
       if (item.clause == Clause::kNone || item.clause == Clause::kException ||
-          !group_hit(item.group)) {
+          !t.IsHit(item.group)) {
         continue;
       }
-      for (std::uint32_t e = groups[item.group].head; e != kNoEntry; e = entries[e].next) {
-        const Hit& hit = hits[entries[e].hit];
-        if (rule.filters_hits && hidden(rule, hit)) continue;
+      for (std::uint32_t e = t.groups[item.group].head; e != kNoEntry; e = t.entries[e].next) {
+        const Hit& hit = t.hits[t.entries[e].hit];
+        if (rule.filters_hits && Hidden(t, rule, hit)) continue;
         rs.matched.push_back(MatchRef{std::uint64_t{hit.begin} << 32 | hit.end,
-                                      std::uint64_t{rule.id_rank} << 32 | entries[e].term, index,
-                                      entries[e].term});
+                                      std::uint64_t{rule.id_rank} << 32 | t.entries[e].term,
+                                      index, t.entries[e].term});
       }
     }
   }
@@ -244,12 +286,15 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
     out.matches.push_back(Match{rule.id, rule.category, terms_[m.term], m.begin(), m.end()});
 #endif
   }
+}
 
-  // Place mentions: overlapping names keep the longest; the same span merges candidates.
+void ClassifierImpl::ResolvePlaces(TextHits& t, Classification& out) const {
+  std::vector<PlaceRef>& mentions = t.rs.places;
+  // Overlapping names keep the longest; the same span merges candidates.
   std::sort(mentions.begin(), mentions.end(), [](const PlaceRef& a, const PlaceRef& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
   });
-  std::vector<std::uint32_t>& candidates = rs.candidates;  // area indexes of out.places.back()
+  std::vector<std::uint32_t>& candidates = t.rs.candidates;  // area indexes of out.places.back()
   // The most specific unambiguous area; a tie between different areas at that depth -> none.
   int best_depth = -1;
   std::uint32_t best_area = 0;
@@ -283,37 +328,41 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       finish_place();
     }
     PlaceMention& place = out.places.emplace_back();
-    place.name = std::string(text.substr(m.begin, m.end - m.begin));
+    place.name = std::string(t.original.substr(m.begin, m.end - m.begin));
     place.begin = m.begin;
     place.end = m.end;
     candidates.assign(patterns_[m.pattern].areas.begin(), patterns_[m.pattern].areas.end());
   }
   if (!out.places.empty()) {
     finish_place();
-    rs.categories[place_category_] = 1;
+    t.rs.categories[place_category_] = 1;
     out.score += place_weight_;
     if (best_depth >= 0) out.area = areas_[best_area].code;
   }
   if (tie) out.area.reset();
+}
 
+void ClassifierImpl::Grade(TextHits& t, Classification& out, Detail* detail) const {
+  std::vector<char>& categories = t.rs.categories;
   // Tension: combinations of categories found by the rules above (not by other tension rules).
   std::vector<std::uint32_t> tension_categories;
   for (std::uint32_t i = 0; i < tensions_.size(); ++i) {
-    const CompiledTension& t = tensions_[i];
-    const bool fires = std::all_of(t.all_category_indexes.begin(), t.all_category_indexes.end(),
-                                   [&rs](std::uint32_t c) { return rs.categories[c] != 0; });
+    const CompiledTension& tension = tensions_[i];
+    const bool fires = std::all_of(tension.all_category_indexes.begin(),
+                                   tension.all_category_indexes.end(),
+                                   [&categories](std::uint32_t c) { return categories[c] != 0; });
     if (!fires) continue;
     if (detail != nullptr) detail->fired_tensions.push_back(i);
-    out.score += t.weight;
-    tension_categories.push_back(t.category_index);
-    raise(t.severity);
+    out.score += tension.weight;
+    tension_categories.push_back(tension.category_index);
+    t.Raise(tension.severity);
   }
-  for (std::uint32_t c : tension_categories) rs.categories[c] = 1;
+  for (std::uint32_t c : tension_categories) categories[c] = 1;
   std::size_t category_count = 0;
-  for (char c : rs.categories) category_count += c != 0 ? 1 : 0;
+  for (char c : categories) category_count += c != 0 ? 1 : 0;
   out.categories.reserve(category_count);
   for (std::uint32_t c = 0; c < category_names_.size(); ++c) {  // in name order
-    if (rs.categories[c] != 0) out.categories.push_back(category_names_[c]);
+    if (categories[c] != 0) out.categories.push_back(category_names_[c]);
   }
 
   if (out.score < 0) out.score = 0;  // negative rule weights (docs/RULES.md "Scoring")
@@ -325,9 +374,8 @@ Classification ClassifierImpl::Run(std::string_view text, Detail* detail) const 
       break;
     }
   }
-  if (floor && *floor > severity) severity = *floor;
+  if (t.floor && *t.floor > severity) severity = *t.floor;
   out.severity = severity;
-  return out;
 }
 
 }  // namespace sakchy::classifier::engine

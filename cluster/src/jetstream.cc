@@ -15,6 +15,8 @@
 
 #include <pthread.h>
 
+#include "notify_queue.h"
+
 namespace sakchy::cluster {
 
 namespace {
@@ -40,8 +42,10 @@ std::string StatusText(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0))
 
 class JetStreamNode::Impl {
  public:
-  Impl(const config::ClusterConfig& cfg, MetricsRegistry& metrics)
+  Impl(const config::ClusterConfig& cfg, MetricsRegistry& metrics, const DeliveryOptions& delivery)
       : cfg_(cfg),
+        delivery_(delivery),
+        metrics_(metrics),
         connected_(metrics.GetGauge("sakchy_cluster_nats_connected",
                                     "1 while this node is connected to a NATS server")),
         disconnects_(metrics.GetCounter("sakchy_cluster_nats_disconnects_total",
@@ -105,6 +109,26 @@ class JetStreamNode::Impl {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
+    // The notification queue (stream and shared consumer), created by the first node too.
+    notify_ = std::make_unique<NotifyQueue>(js_, cfg_, delivery_, metrics_);
+    while (true) {
+      auto st = notify_->Ensure();
+      if (st) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return MakeError(ErrorCode::kUnavailable, "NATS JetStream did not accept the stream " +
+                                                      std::string(kNotifyStream) + ": " +
+                                                      st.error().message);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    notify_->StartPublishing();
+    return {};
+  }
+
+  alerts::NotificationQueue& Notifications() { return *notify_; }
+
+  Status StartDelivery(alerts::NotificationTaker& taker) {
+    notify_->StartTaking(taker);
     return {};
   }
 
@@ -158,6 +182,7 @@ class JetStreamNode::Impl {
   }
 
   void Stop() {
+    if (notify_) notify_->Stop();
     if (!running_.exchange(false)) return;
     {
       std::lock_guard lock(mu_);
@@ -178,6 +203,7 @@ class JetStreamNode::Impl {
   }
 
   void Close() {
+    notify_.reset();
     if (sub_ != nullptr) natsSubscription_Destroy(sub_);
     sub_ = nullptr;
     if (js_ != nullptr) jsCtx_Destroy(js_);
@@ -585,6 +611,9 @@ class JetStreamNode::Impl {
   }
 
   const config::ClusterConfig cfg_;
+  const DeliveryOptions delivery_;
+  MetricsRegistry& metrics_;
+  std::unique_ptr<NotifyQueue> notify_;  // the notification queue (after Connect)
   natsOptions* opts_ = nullptr;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
@@ -610,14 +639,19 @@ JetStreamNode::JetStreamNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 JetStreamNode::~JetStreamNode() = default;
 
 Result<std::unique_ptr<JetStreamNode>> JetStreamNode::Connect(const config::ClusterConfig& cfg,
-                                                              MetricsRegistry& metrics) {
-  auto impl = std::make_unique<Impl>(cfg, metrics);
+                                                              MetricsRegistry& metrics,
+                                                              const DeliveryOptions& delivery) {
+  auto impl = std::make_unique<Impl>(cfg, metrics, delivery);
   if (auto s = impl->Connect(); !s) return tl::unexpected(s.error());
   return std::unique_ptr<JetStreamNode>(new JetStreamNode(std::move(impl)));
 }
 
 Status JetStreamNode::Start(ingest::LogApplier& applier) { return impl_->Start(applier); }
 void JetStreamNode::Stop() { impl_->Stop(); }
+alerts::NotificationQueue& JetStreamNode::Notifications() { return impl_->Notifications(); }
+Status JetStreamNode::StartDelivery(alerts::NotificationTaker& taker) {
+  return impl_->StartDelivery(taker);
+}
 void JetStreamNode::Append(std::vector<Report> reports, ingest::AppendCallback done) {
   impl_->Append(std::move(reports), std::move(done));
 }

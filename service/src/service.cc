@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "alerts/delivery_queue.h"
 #include "alerts/engine.h"
 #include "classifier/classifier.h"
 #include "cluster/jetstream.h"
@@ -232,9 +233,10 @@ class Service {
 
   Step Configure();       // configuration, tokens, logging, areas, rules, models
   Step OpenStore();       // the database, metrics, the rules reloader and its audit sink
+  Step ConnectCluster();  // cluster mode: NATS, the streams (the notification queue before alerts)
   Step StartAlerts();     // pseudonym key, reply channels, the alerts engine, live updates
   Step StartPipeline();   // rumour clusters and the scoring pipeline
-  Step StartCluster();    // cluster mode: NATS, the report log, this node's replica
+  Step StartCluster();    // cluster mode: the report log, this node's replica, delivery
   Step StartSources();    // the pull sources
   Step PrepareAnalytics();  // area polygons, area tension, retention
   Step StartHttp();       // io context, pools, the API and its listener, signals
@@ -300,7 +302,8 @@ class Service {
 
 int Service::Run() {
   systemd_.Status("Starting: reading the configuration");
-  for (auto step : {&Service::Configure, &Service::OpenStore, &Service::StartAlerts,
+  for (auto step : {&Service::Configure, &Service::OpenStore, &Service::ConnectCluster,
+                    &Service::StartAlerts,
                     &Service::StartPipeline, &Service::StartCluster, &Service::StartSources, &Service::PrepareAnalytics,
                     &Service::StartHttp}) {
     if (auto failure = (this->*step)()) {
@@ -472,6 +475,8 @@ Service::Step Service::StartAlerts() {
     return std::optional<Verdict>(std::move(v));
   };
   dispatcher_->SetVerdictLookup(std::move(verdicts));
+  // Cluster mode: notifications go to the cluster's queue, one node delivers each.
+  if (cluster_) alerts::UseDeliveryQueue(*dispatcher_, cluster_->Notifications());
   if (auto s = dispatcher_->Start(); !s) return Failure{"cannot start alert delivery", s.error()};
   dispatcher_started_ = true;
   // Live updates (GET /v1/stream): new notifications read from the outbox, spreading clusters
@@ -528,21 +533,37 @@ Service::Step Service::StartPipeline() {
   return std::nullopt;
 }
 
-Service::Step Service::StartCluster() {
+Service::Step Service::ConnectCluster() {
   if (!cluster_cfg_.enabled()) return std::nullopt;  // single node: no NATS at all
   systemd_.Status("Starting: connecting to NATS (cluster mode)");
-  auto node = cluster::JetStreamNode::Connect(cluster_cfg_, metrics_);
+  // The notification queue: a taken notification is handed to another node when its taker has
+  // not answered after one attempt's time and the write of its result; the copies of one
+  // notification collapse for as long as a pending one may be published again (give_up_after).
+  cluster::DeliveryOptions delivery;
+  delivery.ack_wait_ms = std::max<std::int64_t>(10'000, 2 * cfg_.alerts.timeout_ms + 2'000);
+  delivery.duplicate_window_ms =
+      std::max(cfg_.alerts.give_up_after_ms, cluster_cfg_.duplicate_window_ms);
+  delivery.max_in_flight = std::clamp(cfg_.alerts.max_in_flight, 1, 64);
+  auto node = cluster::JetStreamNode::Connect(cluster_cfg_, metrics_, delivery);
   if (!node) {
     return Failure{"cluster mode: cannot reach the NATS cluster (" + cluster_cfg_.origin + ")",
                    node.error()};
   }
   cluster_ = std::move(*node);
+  return std::nullopt;
+}
+
+Service::Step Service::StartCluster() {
+  if (!cluster_) return std::nullopt;  // single node
   replica_.emplace(*store_, *pipeline_, metrics_);
   intake_.emplace(*cluster_, *pipeline_, clock_, metrics_);
   if (auto s = cluster_->Start(*replica_); !s) {
     return Failure{"cluster mode: cannot start the replica", s.error()};
   }
   cluster_started_ = true;
+  if (auto s = cluster_->StartDelivery(alerts::DeliveryTaker(*dispatcher_)); !s) {
+    return Failure{"cluster mode: cannot take notifications", s.error()};
+  }
   if (auto s = intake_->Start(); !s) return Failure{"cluster mode: intake", s.error()};
   spdlog::info("cluster mode: node {}, stream {} ({} replicas), NATS {}", cluster_cfg_.node_name,
                cluster_cfg_.stream, cluster_cfg_.replicas, cluster_cfg_.nats_urls.front());

@@ -8,7 +8,10 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "alerts/fake_store.h"
 #include "core/crypto.h"
@@ -497,6 +500,183 @@ TEST_P(DispatcherTest, HttpsToPlainReceiverFailsHandshakeAndRetries) {
   EXPECT_EQ(stored.state, DeliveryState::kPending);
   EXPECT_EQ(stored.last_error.rfind("TLS handshake failed", 0), 0u) << stored.last_error;
 }
+
+// ---- Cluster mode (alerts/delivery_queue.h): publish instead of attempting; take and attempt ----
+
+// The cluster's queue as the dispatcher sees it: records what is published; refuses while
+// `refuse` is set (as an unreachable NATS would).
+class RecordingQueue final : public NotificationQueue {
+ public:
+  void Publish(std::vector<Alert> alerts, std::function<void(Status)> done) override {
+    std::lock_guard lock(mu_);
+    ++calls_;
+    if (refuse_) {
+      done(MakeError(ErrorCode::kUnavailable, "no NATS"));
+      return;
+    }
+    for (Alert& a : alerts) published_.push_back(std::move(a));
+    done(OkStatus());
+  }
+  std::vector<Alert> published() const {
+    std::lock_guard lock(mu_);
+    return published_;
+  }
+  int calls() const {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  void SetRefuse(bool refuse) {
+    std::lock_guard lock(mu_);
+    refuse_ = refuse;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Alert> published_;
+  int calls_ = 0;
+  bool refuse_ = false;
+};
+
+// What Take answered, once.
+struct Answer {
+  std::mutex mu;
+  std::optional<TakeResult> result;
+  TakeCallback callback() {
+    return [this](TakeResult r) {
+      std::lock_guard lock(mu);
+      result = r;
+    };
+  }
+  std::optional<TakeResult> get() {
+    std::lock_guard lock(mu);
+    return result;
+  }
+};
+
+class ClusterDispatcherTest : public DispatcherTest {
+ protected:
+  void StartClustered() {
+    DispatcherHooks hooks;
+    hooks.queue = &queue_;
+    dispatcher_ = Dispatcher::Create(*store_, cfg_, contacts_, clock_, metrics_, nullptr,
+                                     std::move(hooks));
+    ASSERT_OK(dispatcher_->Start());
+  }
+  RecordingQueue queue_;
+};
+
+TEST_P(ClusterDispatcherTest, PendingAndEnqueuedNotificationsArePublishedNotAttempted) {
+  Alert at_start = Seed(contacts_[0]);
+  StartClustered();
+  Alert later = Seed(contacts_[0]);
+  dispatcher_->Enqueue({later});
+  ASSERT_TRUE(WaitFor([&] { return queue_.published().size() == 2; }));
+  auto published = queue_.published();
+  EXPECT_EQ(published[0].id, at_start.id);
+  EXPECT_EQ(published[0].idempotency_key, at_start.idempotency_key);
+  EXPECT_EQ(published[1].id, later.id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(sink_.count(), 0u) << "a clustered node delivers only what it takes from the queue";
+  EXPECT_EQ(Stored(at_start.id).state, DeliveryState::kPending);
+  EXPECT_TRUE(WaitFor([&] { return dispatcher_->backlog() == 0; }));
+}
+
+TEST_P(ClusterDispatcherTest, RefusedPublishIsRepeated) {
+  queue_.SetRefuse(true);
+  Alert alert = Seed(contacts_[0]);
+  StartClustered();
+  ASSERT_TRUE(WaitFor([&] { return queue_.calls() >= 1; }));
+  EXPECT_EQ(dispatcher_->backlog(), 1u);
+  queue_.SetRefuse(false);
+  clock_.Advance(1500);  // republished at most once a second
+  ASSERT_TRUE(WaitFor([&] { return queue_.published().size() == 1; }));
+  EXPECT_EQ(queue_.published()[0].id, alert.id);
+  EXPECT_TRUE(WaitFor([&] { return dispatcher_->backlog() == 0; }));
+}
+
+TEST_P(ClusterDispatcherTest, StartPublishesOnlyWhatIsYoungerThanGiveUp) {
+  Alert old = Seed(contacts_[0]);
+  clock_.Advance(cfg_.give_up_after_ms + 1000);
+  Alert recent = Seed(contacts_[0]);
+  StartClustered();
+  ASSERT_TRUE(WaitFor([&] { return queue_.published().size() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(queue_.published().size(), 1u);
+  EXPECT_EQ(queue_.published()[0].id, recent.id);
+  EXPECT_NE(old.id, recent.id);
+}
+
+TEST_P(ClusterDispatcherTest, TakenNotificationIsDeliveredAndAnsweredAfterItsStateIsWritten) {
+  Alert alert = Seed(contacts_[0]);
+  StartClustered();
+  Answer answer;
+  dispatcher_->Take(alert, 1, answer.callback());
+  ASSERT_TRUE(WaitFor([&] { return answer.get().has_value(); }));
+  EXPECT_TRUE(answer.get()->settled);
+  // Answered only once written: the state is there when the answer is.
+  Alert stored = Stored(alert.id);
+  EXPECT_EQ(stored.state, DeliveryState::kDelivered);
+  EXPECT_EQ(stored.attempts, 1);
+  ASSERT_EQ(sink_.count(), 1u);
+  EXPECT_EQ(sink_.requests()[0].headers["idempotency-key"], alert.idempotency_key);
+  EXPECT_TRUE(WaitFor([&] { return dispatcher_->backlog() == 0; }));
+}
+
+TEST_P(ClusterDispatcherTest, TakenNotificationThatFailsRetryableIsHandedBackWithTheBackoff) {
+  sink_.SetStatus(503);
+  Alert alert = Seed(contacts_[0]);
+  StartClustered();
+  Answer answer;
+  dispatcher_->Take(alert, 3, answer.callback());  // the queue's third hand-out: 2 attempts before
+  ASSERT_TRUE(WaitFor([&] { return answer.get().has_value(); }));
+  EXPECT_FALSE(answer.get()->settled);
+  const double expected = 100.0 * (1 << 2);  // initial * 2^(attempts-1), attempts = 3
+  EXPECT_GE(answer.get()->retry_in_ms, static_cast<TimeMs>(expected * 0.8) - 1);
+  EXPECT_LE(answer.get()->retry_in_ms, static_cast<TimeMs>(expected * 1.2) + 1);
+  Alert stored = Stored(alert.id);
+  EXPECT_EQ(stored.state, DeliveryState::kPending);
+  EXPECT_EQ(stored.attempts, 3);
+  EXPECT_EQ(stored.last_error, "HTTP 503");
+  // Not retried here: the queue decides who tries next.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  clock_.Advance(10'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(sink_.count(), 1u);
+  // Retry-After is the delay.
+  sink_.SetStatus(429, {{"Retry-After", "7"}});
+  Answer again;
+  dispatcher_->Take(alert, 4, again.callback());
+  ASSERT_TRUE(WaitFor([&] { return again.get().has_value(); }));
+  EXPECT_FALSE(again.get()->settled);
+  EXPECT_EQ(again.get()->retry_in_ms, 7000);
+}
+
+TEST_P(ClusterDispatcherTest, TakenNotificationPastGiveUpIsADeadLetterAndSettled) {
+  sink_.SetStatus(503);
+  Alert alert = Seed(contacts_[0]);
+  StartClustered();
+  clock_.Advance(cfg_.give_up_after_ms + 1);
+  Answer answer;
+  dispatcher_->Take(alert, 9, answer.callback());
+  ASSERT_TRUE(WaitFor([&] { return answer.get().has_value(); }));
+  EXPECT_TRUE(answer.get()->settled);
+  EXPECT_EQ(Stored(alert.id).state, DeliveryState::kDeadLetter);
+}
+
+TEST_P(ClusterDispatcherTest, TakenNotificationDueLaterIsHandedBackUntried) {
+  Alert alert = Seed(contacts_[0]);
+  alert.next_attempt_at = clock_.NowMs() + 60'000;  // the contact's quiet hours
+  StartClustered();
+  Answer answer;
+  dispatcher_->Take(alert, 1, answer.callback());
+  ASSERT_TRUE(WaitFor([&] { return answer.get().has_value(); }));
+  EXPECT_FALSE(answer.get()->settled);
+  EXPECT_EQ(answer.get()->retry_in_ms, 60'000);
+  EXPECT_EQ(sink_.count(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ClusterDispatcherTest, ::testing::Values("fake", "rocksdb"),
+                         [](const auto& info) { return info.param; });
 
 INSTANTIATE_TEST_SUITE_P(Stores, DispatcherTest, ::testing::Values("fake", "rocksdb"),
                          [](const auto& info) { return info.param; });

@@ -63,5 +63,79 @@ TEST(LogCodecTest, RefusesWhatItCannotRead) {
   EXPECT_TRUE(DecodeLogReport(R"({"v":1,"id":"a","channel":"api","received_at":1})"));
 }
 
+// The notification queue's encoding: the node that takes a notification sends exactly what the
+// node that created it rendered, to the same address, with the same idempotency key.
+TEST(NotificationCodecTest, RoundTripsEveryField) {
+  Alert a;
+  a.id = "01JABCDEFGHJKMNPQRSTVWXYZ2";
+  a.kind = AlertKind::kDigest;
+  a.event_id = "01JABCDEFGHJKMNPQRSTVWXYZ0";
+  a.area = "KG-O";
+  a.severity = Severity::kCritical;
+  a.categories = {"violence", "health"};
+  a.contact_id = "osh-duty";
+  a.channel = "webhook";
+  a.target = "https://hooks.example.org/sakchy?x=1";
+  a.idempotency_key = "0123456789abcdef0123456789abcdef";
+  a.state = DeliveryState::kPending;
+  a.attempts = 2;
+  a.created_at = 1700000000000;
+  a.next_attempt_at = 1700000005000;
+  a.delivered_at = 7;
+  a.sent_at = 8;
+  a.last_error = "HTTP 503";
+  a.group_key = "root/event=01JABCDEFGHJKMNPQRSTVWXYZ0";
+  a.event_ids = {"01JABCDEFGHJKMNPQRSTVWXYZ0", "01JABCDEFGHJKMNPQRSTVWXYZ1"};
+  a.subject_id = "cluster:42";
+  a.sequence = 3;
+  a.escalation_step = 1;
+  a.channel_index = 1;
+  a.payload = R"({"type":"sakchy.digest","text":"Ош \"беспорядки\"\n"})";
+  auto back = DecodeQueuedNotification(EncodeQueuedNotification(a));
+  ASSERT_OK(back);
+  EXPECT_EQ(back->id, a.id);
+  EXPECT_EQ(back->kind, a.kind);
+  EXPECT_EQ(back->event_id, a.event_id);
+  EXPECT_EQ(back->area, a.area);
+  EXPECT_EQ(back->severity, a.severity);
+  EXPECT_EQ(back->categories, a.categories);
+  EXPECT_EQ(back->contact_id, a.contact_id);
+  EXPECT_EQ(back->channel, a.channel);
+  EXPECT_EQ(back->target, a.target);
+  EXPECT_EQ(back->idempotency_key, a.idempotency_key);
+  EXPECT_EQ(back->state, a.state);
+  EXPECT_EQ(back->attempts, a.attempts);
+  EXPECT_EQ(back->created_at, a.created_at);
+  EXPECT_EQ(back->next_attempt_at, a.next_attempt_at);
+  EXPECT_EQ(back->delivered_at, a.delivered_at);
+  EXPECT_EQ(back->sent_at, a.sent_at);
+  EXPECT_EQ(back->last_error, a.last_error);
+  EXPECT_EQ(back->group_key, a.group_key);
+  EXPECT_EQ(back->event_ids, a.event_ids);
+  EXPECT_EQ(back->subject_id, a.subject_id);
+  EXPECT_EQ(back->sequence, a.sequence);
+  EXPECT_EQ(back->escalation_step, a.escalation_step);
+  EXPECT_EQ(back->channel_index, a.channel_index);
+  EXPECT_EQ(back->payload, a.payload);
+}
+
+TEST(NotificationCodecTest, RefusesWhatItCannotRead) {
+  EXPECT_FALSE(DecodeQueuedNotification("not json"));
+  EXPECT_FALSE(DecodeQueuedNotification("[1]"));
+  const std::string ok =
+      R"({"v":1,"id":"a","kind":"event","severity":"high","channel":"webhook","state":0})";
+  EXPECT_TRUE(DecodeQueuedNotification(ok));
+  EXPECT_FALSE(DecodeQueuedNotification(
+      R"({"v":2,"id":"a","kind":"event","severity":"high","channel":"webhook","state":0})"));
+  EXPECT_FALSE(DecodeQueuedNotification(
+      R"({"v":1,"kind":"event","severity":"high","channel":"webhook","state":0})"));
+  EXPECT_FALSE(DecodeQueuedNotification(
+      R"({"v":1,"id":"a","kind":"nonsense","severity":"high","channel":"webhook","state":0})"));
+  EXPECT_FALSE(DecodeQueuedNotification(
+      R"({"v":1,"id":"a","kind":"event","severity":"loud","channel":"webhook","state":0})"));
+  EXPECT_FALSE(DecodeQueuedNotification(
+      R"({"v":1,"id":"a","kind":"event","severity":"high","channel":"webhook","state":99})"));
+}
+
 }  // namespace
 }  // namespace sakchy::cluster::codec_test

@@ -10,6 +10,7 @@
 
 #include "core/crypto.h"
 #include "core/id.h"
+#include "core/key_id.h"
 #include "core/metrics.h"
 #include "core/periodic_worker.h"
 #include "core/time.h"
@@ -57,6 +58,20 @@ TEST(IdTest, MonotonicUniqueAndTimeEncoded) {
   EXPECT_EQ(IdTime(prev), clock.NowMs());
   EXPECT_FALSE(IsValidId("not-an-id"));
   EXPECT_FALSE(IsValidId("01ARZ3NDEKTSV4RRFFQ69G5FAu"));
+}
+
+TEST(IdTest, IdFromKeyIsTheSameForTheSameTimeAndKey) {
+  const TimeMs t = 1717243200250;
+  const std::string id = IdFromKey(t, "abc");
+  // Time in the first 10 characters, the first 80 bits of SHA-256("abc") in the last 16
+  // (computed independently: ba7816bf8f01cfea4141 in Crockford base32).
+  EXPECT_EQ(id, "01HZ9TQGQTQ9W1DFWF077YMGA1");
+  EXPECT_TRUE(IsValidId(id));
+  EXPECT_EQ(IdTime(id), t);
+  EXPECT_EQ(IdFromKey(t, "abc"), id);
+  EXPECT_NE(IdFromKey(t, "abd"), id);
+  EXPECT_NE(IdFromKey(t + 1, "abc"), id);
+  EXPECT_EQ(IdTime(IdFromKey(-5, "abc")), 0);
 }
 
 TEST(IdTest, ConcurrentIdsAreUnique) {

@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "ingest/sources/telegram_parser.h"
+#include "core/telegram_updates.h"
+#include "ingest/sources/redact.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  (void)sakchy::ingest::sources::ParseTelegramResponse(in);
+  (void)sakchy::telegram::ParseUpdates(in);
   // Redaction never invents a token path.
   const std::string redacted = sakchy::ingest::sources::RedactSecrets(in);
   if (redacted.find("/bot") != std::string::npos && in.find("/bot") == std::string_view::npos) {

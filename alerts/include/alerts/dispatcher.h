@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/delivery_queue.h"
 #include "config/areas.h"
 #include "config/config.h"
 #include "core/id.h"
@@ -47,6 +48,11 @@ struct DispatcherHooks {
   // Ids of audit entries (shared with the owner so entries of one millisecond stay in order);
   // none: the dispatcher's own generator.
   IdGenerator* ids = nullptr;
+  // Cluster mode (alerts/delivery_queue.h): notifications are published to this queue instead of
+  // being attempted here (pending ones again at Start, those created within give_up_after_ms),
+  // and this node attempts the ones it takes from the queue (Take). None: single node, every
+  // notification is attempted here.
+  NotificationQueue* queue = nullptr;
 };
 
 // The token in a dlr-url that shows a delivery report comes from the gateway we sent to: the first
@@ -105,6 +111,12 @@ class Dispatcher {
   // last_error = `reason`. Others are left alone. `done` (state thread) gets the suppressed ones.
   virtual void Suppress(std::vector<std::string> alert_ids, std::string reason,
                         std::function<void(std::vector<Alert>)> done) = 0;
+  // Cluster mode (hooks.queue set): one attempt of a notification taken from the cluster's queue,
+  // outside this node's own schedule (the queue keeps the schedule: a retry is handed out again
+  // after TakeResult::retry_in_ms, the backoff or Retry-After of the attempt; a notification due
+  // later, e.g. after quiet hours, is handed back at once with the time left). Its result is
+  // written like any attempt's (state, audit, the owner's reaction) before `done` runs.
+  virtual void Take(Alert alert, int deliveries, TakeCallback done) = 0;
   // New or changed contacts (webhook signing secrets, languages). Notifications already queued
   // keep going to the address they were created for, even when their contact is gone.
   virtual void UpdateContacts(std::vector<config::Contact> contacts) = 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/delivery_queue.h"
 #include "config/cluster.h"
 #include "core/metrics.h"
 #include "core/result.h"
@@ -51,6 +52,18 @@ struct ClusterView {
   std::vector<ConsumerView> nodes;     // every sakchy node's consumer
 };
 
+// The notification queue's settings (docs/ARCHITECTURE.md "Cluster mode", "Delivery happens
+// once"), set by the service from the alerts' config.
+struct DeliveryOptions {
+  // A notification taken and not answered by then is handed to another node (its taker died):
+  // longer than one attempt (alerts.timeout_ms) and the write of its result.
+  std::int64_t ack_wait_ms = 30'000;
+  // The copies of one notification published within this window collapse into one; at least
+  // alerts.give_up_after_ms, since a restarted node publishes its pending copies that young again.
+  std::int64_t duplicate_window_ms = 24LL * 3600 * 1000;
+  int max_in_flight = 16;  // notifications one node attempts at a time
+};
+
 // Thread safety: Append(), Connected(), View() from any thread; Start/Stop by the owner.
 class JetStreamNode final : public ingest::ReportLog {
  public:
@@ -62,7 +75,8 @@ class JetStreamNode final : public ingest::ReportLog {
   // connect_timeout_ms: a clear start-up error) and creates the stream if it does not exist.
   // Reconnects are automatic afterwards (sakchy_cluster_nats_* metrics).
   [[nodiscard]] static Result<std::unique_ptr<JetStreamNode>> Connect(
-      const config::ClusterConfig& cfg, MetricsRegistry& metrics);
+      const config::ClusterConfig& cfg, MetricsRegistry& metrics,
+      const DeliveryOptions& delivery = {});
 
   // Starts the publisher and the consumer threads: the consumer (re)creates this node's durable
   // consumer at applier.AppliedThrough() + 1 and applies the log from there, acknowledging an
@@ -71,6 +85,18 @@ class JetStreamNode final : public ingest::ReportLog {
   // Stops consuming (entries not yet acknowledged are delivered again at the next start) and
   // fails appends still waiting (kUnavailable); closes the connection. Idempotent.
   void Stop();
+
+  // Cluster mode's notification queue (alerts/delivery_queue.h): the work-queue stream
+  // SAKCHY_NOTIFY (created with the report stream at Connect, `cluster.replicas` replicas, file
+  // storage), message id = the notification's idempotency key. Valid from Connect to the
+  // destruction; Publish works from Connect until Stop (then kUnavailable).
+  alerts::NotificationQueue& Notifications();
+  // Takes notifications from the queue through the durable consumer
+  // every node shares ("sakchy-delivery"), handing each to `taker`: one node at a time attempts
+  // a notification; it is acknowledged after `taker` answered settled, handed back with the
+  // answered delay otherwise, and handed to another node after ack_wait_ms when its taker died.
+  // `taker` must outlive Stop().
+  [[nodiscard]] Status StartDelivery(alerts::NotificationTaker& taker);
 
   void Append(std::vector<Report> reports, ingest::AppendCallback done) override;
 
@@ -88,5 +114,9 @@ class JetStreamNode final : public ingest::ReportLog {
 // The log's encoding of a report (JSON, version 1; Report::reply_address is never written).
 std::string EncodeLogReport(const Report& report);
 Result<Report> DecodeLogReport(std::string_view data);
+
+// The notification queue's encoding of an outbox entry (JSON, version 1, every field).
+std::string EncodeQueuedNotification(const Alert& alert);
+Result<Alert> DecodeQueuedNotification(std::string_view data);
 
 }  // namespace sakchy::cluster

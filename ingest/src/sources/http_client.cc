@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "ingest/sources/telegram_parser.h"
+#include "ingest/sources/redact.h"
 
 namespace sakchy::ingest::sources {
 namespace {

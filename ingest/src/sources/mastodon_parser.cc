@@ -4,13 +4,13 @@
 
 #include "core/time.h"
 #include "ingest/sources/html_text.h"
-#include "json_util.h"
+#include "core/json_dom.h"
 
 namespace sakchy::ingest::sources {
 
-using internal::IdString;
-using internal::Member;
-using internal::Str;
+using json_dom::IdString;
+using json_dom::Member;
+using json_dom::Str;
 
 Result<std::vector<MastodonStatus>> ParseMastodonStatuses(std::string_view json) {
   simdjson::dom::parser parser;

@@ -4,11 +4,12 @@
 #include <cctype>
 #include <utility>
 
+#include "core/telegram_updates.h"
 #include "ingest/sources/feed_parser.h"
 #include "ingest/sources/html_text.h"
 #include "ingest/sources/mastodon_parser.h"
 #include "ingest/sources/source.h"
-#include "ingest/sources/telegram_parser.h"
+#include "ingest/sources/redact.h"
 
 namespace sakchy::ingest::sources::internal {
 namespace {
@@ -58,7 +59,7 @@ constexpr std::int64_t kEmptyLongPollPauseMs = 250;
 // The message's link: t.me/<username>/<id> for public chats and channels, t.me/c/<id>/<id> (for
 // members) for other supergroups and channels; none for private chats (their "username" is the
 // person's) and basic groups.
-std::string TelegramMessageUrl(const TelegramMessage& m) {
+std::string TelegramMessageUrl(const telegram::Message& m) {
   if (m.chat_type == "private") return "";
   const std::string id = std::to_string(m.message_id);
   if (!m.chat_username.empty()) return "https://t.me/" + m.chat_username + "/" + id;
@@ -98,7 +99,7 @@ class TelegramPoller final : public Poller {
     const std::string shown = RedactSecrets(req.url);
     auto res = co_await ctx_.client->Get(std::move(req));
     if (!res) co_return Failed(res.error().code, res.error().message);
-    auto parsed = ParseTelegramResponse(res->body);
+    auto parsed = telegram::ParseUpdates(res->body);
     if (!parsed) {
       if (res->status != 200) co_return HttpFailure(*res, shown);
       co_return Failed(parsed.error().code, parsed.error().message + " (from " + shown + ")");

@@ -20,7 +20,7 @@
 #include "core/crypto.h"
 #include "ingest/sources/http_client.h"
 #include "ingest/sources/source.h"
-#include "ingest/sources/telegram_parser.h"
+#include "ingest/sources/redact.h"
 #include "pollers.h"
 
 namespace sakchy::ingest::sources {

@@ -5,14 +5,14 @@
 #include <memory>
 
 #include "core/crypto.h"
-#include "json_util.h"
+#include "core/json_dom.h"
 
 namespace sakchy::ingest::sources {
 namespace {
 
-using internal::Int;
-using internal::Member;
-using internal::Str;
+using json_dom::Int;
+using json_dom::Member;
+using json_dom::Str;
 
 }  // namespace
 

@@ -12,7 +12,7 @@
 
 #include "ingest/sources/html_text.h"
 #include "ingest/sources/source.h"
-#include "ingest/sources/telegram_parser.h"
+#include "ingest/sources/redact.h"
 #include "ingest/sources/vk_parser.h"
 #include "pollers.h"
 

@@ -30,8 +30,12 @@ namespace sakchy::service {
 // to 15 decimal digits of any script (ASCII, full-width, Arabic-Indic, mathematical, super- and
 // subscript ...), split only by spaces (also no-break and thin), '.', brackets, '/', '_',
 // hyphens, dashes or invisible characters, and not glued to a Latin letter or a digit. Dates and
-// times (fewer digits) stay. A matcher of our own: libphonenumber cannot be installed here.
+// times (fewer digits) stay. When the build has libphonenumber (RedactsWithLibphonenumber()),
+// the numbers its matcher finds as valid for KG, RU, UZ or KZ go too, with their extensions
+// ("0555 123 456 доб. 12"). Overlapping finds become one "[phone]".
 std::string RedactPhoneNumbers(std::string_view text);
+// Whether this build redacts with libphonenumber as well (docs/SECURITY.md).
+bool RedactsWithLibphonenumber();
 
 // Appends `field` as one RFC 4180 field (quoted when it holds a comma, quote, CR or LF). A field
 // a spreadsheet would run as a formula (it starts with = + - @, TAB, CR or a full-width = + - @)

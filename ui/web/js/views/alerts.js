@@ -7,11 +7,8 @@ import { t } from '../i18n.js';
 import { areaName } from '../areas.js';
 import { live } from '../live.js';
 import { catLabel, fmtTime, sevLabel, severityRank, stateLabel, truncate } from '../format.js';
+import { sevBadge } from '../badges.js';
 import { clusterSummary } from './clusters.js';
-
-export function sevBadge(sev) {
-  return h('span', { class: 'badge sev-' + sev }, sevLabel(sev));
-}
 
 // Notifications grouped into incidents (group_key): the newest notification stands for it.
 function groupAlerts(alerts) {

@@ -8,7 +8,7 @@ import { areaName } from '../areas.js';
 import { live } from '../live.js';
 import { catLabel, fmtTime, truncate } from '../format.js';
 import { stackedBars } from '../svgchart.js';
-import { sevBadge } from './alerts.js';
+import { sevBadge } from '../badges.js';
 
 const VERDICTS = ['confirmed', 'false', 'misleading', 'unverified'];
 

@@ -6,7 +6,7 @@ import { h, clear, routeHref, safeUrl } from '../dom.js';
 import { t } from '../i18n.js';
 import { areaName, areaOptions, rootCode } from '../areas.js';
 import { SEVERITIES, byteOffsetMapper, catLabel, fmtTime, highlighted, parseCsv, sevLabel, severityRank, truncate } from '../format.js';
-import { sevBadge } from './alerts.js';
+import { sevBadge } from '../badges.js';
 
 const RANGES = { 24: '24h', 168: '7d', 720: '30d' };
 const MAX_ROWS = 200;

@@ -1,26 +1,39 @@
-#include "ingest/sources/telegram_parser.h"
+#include "core/telegram_updates.h"
 
 #include <simdjson.h>
 
-#include "json_util.h"
+#include "core/json_dom.h"
 
-namespace sakchy::ingest::sources {
+namespace sakchy::telegram {
 namespace {
 
-using internal::Int;
-using internal::Member;
-using internal::Str;
+using json_dom::IdString;
+using json_dom::Int;
+using json_dom::Member;
+using json_dom::Str;
 
-constexpr std::string_view kKinds[] = {"message", "edited_message", "channel_post",
-                                       "edited_channel_post"};
+constexpr std::string_view kMessageKinds[] = {"message", "edited_message", "channel_post",
+                                              "edited_channel_post"};
 
 Error Invalid(std::string what) {
   return Error{ErrorCode::kInvalidArgument, "not a Telegram getUpdates response: " + what};
 }
 
+CallbackQuery ReadCallbackQuery(std::int64_t update_id, simdjson::dom::element q) {
+  CallbackQuery out;
+  out.update_id = update_id;
+  out.id = IdString(q, "id").value_or("");
+  if (auto from = Member(q, "from")) out.from_id = IdString(*from, "id").value_or("");
+  if (auto msg = Member(q, "message")) {
+    if (auto chat = Member(*msg, "chat")) out.chat_id = IdString(*chat, "id").value_or("");
+  }
+  out.data = Str(q, "data").value_or("");
+  return out;
+}
+
 }  // namespace
 
-Result<TelegramResponse> ParseTelegramResponse(std::string_view json) {
+Result<Updates> ParseUpdates(std::string_view json) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   const simdjson::padded_string padded(json);
@@ -28,7 +41,7 @@ Result<TelegramResponse> ParseTelegramResponse(std::string_view json) {
     return tl::unexpected(Invalid(std::string("invalid JSON: ") + simdjson::error_message(err)));
   }
   if (doc.type() != simdjson::dom::element_type::OBJECT) return tl::unexpected(Invalid("not an object"));
-  TelegramResponse out;
+  Updates out;
   auto ok = Member(doc, "ok");
   bool ok_value = false;
   if (!ok || ok->get_bool().get(ok_value) != simdjson::SUCCESS) {
@@ -50,10 +63,14 @@ Result<TelegramResponse> ParseTelegramResponse(std::string_view json) {
     auto update_id = Int(update, "update_id");
     if (!update_id) return tl::unexpected(Invalid("an update has no integer \"update_id\""));
     if (!out.next_offset || *update_id + 1 > *out.next_offset) out.next_offset = *update_id + 1;
-    for (std::string_view kind : kKinds) {
+    if (auto q = Member(update, "callback_query")) {
+      out.callback_queries.push_back(ReadCallbackQuery(*update_id, *q));
+      continue;
+    }
+    for (std::string_view kind : kMessageKinds) {
       auto msg = Member(update, kind);
       if (!msg) continue;
-      TelegramMessage m;
+      Message m;
       m.update_id = *update_id;
       m.kind = std::string(kind);
       auto chat = Member(*msg, "chat");
@@ -84,28 +101,4 @@ Result<TelegramResponse> ParseTelegramResponse(std::string_view json) {
   return out;
 }
 
-std::string RedactSecrets(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text.substr(i, 4) == "/bot") {
-      const std::size_t end = text.find_first_of("/?# ", i + 4);
-      if (end != std::string_view::npos && end > i + 4 && text[end] == '/') {
-        out += "/bot<redacted>";
-        i = end;
-        continue;
-      }
-    }
-    if (text.substr(i, 13) == "access_token=") {
-      out += "access_token=<redacted>";
-      i = text.find_first_of("&# ", i + 13);
-      if (i == std::string_view::npos) i = text.size();
-      continue;
-    }
-    out += text[i++];
-  }
-  return out;
-}
-
-}  // namespace sakchy::ingest::sources
+}  // namespace sakchy::telegram

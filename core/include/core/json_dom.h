@@ -1,5 +1,7 @@
 #pragma once
-// Small simdjson DOM helpers for the source parsers (private to ingest).
+// Small simdjson DOM helpers for reading outside services' JSON (ingest's source parsers, the
+// Telegram Bot API updates): a member that is present and not null, an integer, a string, an id
+// that comes as either. Every JSON input is read with simdjson (docs/ARCHITECTURE.md).
 
 #include <simdjson.h>
 
@@ -8,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace sakchy::ingest::sources::internal {
+namespace sakchy::json_dom {
 
 inline std::optional<simdjson::dom::element> Member(simdjson::dom::element obj,
                                                     std::string_view key) {
@@ -45,4 +47,4 @@ inline std::optional<std::string> IdString(simdjson::dom::element obj, std::stri
   return std::nullopt;
 }
 
-}  // namespace sakchy::ingest::sources::internal
+}  // namespace sakchy::json_dom
