@@ -1,9 +1,12 @@
 // The notification queue's encoding of a notification (cluster/jetstream.h): JSON, version 1,
 // every field of the outbox entry (the receiver's address and rendered payload included: the
 // node that takes it sends exactly what the node that created it rendered).
+#include <simdjson.h>
+
 #include <boost/json.hpp>
 
 #include "cluster/jetstream.h"
+#include "core/json_dom.h"
 
 namespace sakchy::cluster {
 
@@ -44,29 +47,16 @@ std::string EncodeQueuedNotification(const Alert& a) {
 }
 
 Result<Alert> DecodeQueuedNotification(std::string_view data) {
-  boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
-  if (ec || !v.is_object()) {
+  // Read with simdjson, as every JSON input (encoded above with Boost.JSON, as every output).
+  simdjson::dom::parser parser;
+  simdjson::dom::element o;
+  const simdjson::padded_string padded(data);
+  if (parser.parse(padded).get(o) != simdjson::SUCCESS ||
+      o.type() != simdjson::dom::element_type::OBJECT) {
     return MakeError(ErrorCode::kInvalidArgument, "cluster: a queued notification is not a JSON object");
   }
-  const auto& o = v.get_object();
-  auto str = [&o](std::string_view k) -> std::string {
-    const auto* p = o.if_contains(k);
-    return p != nullptr && p->is_string() ? std::string(p->get_string()) : std::string();
-  };
-  auto num = [&o](std::string_view k) -> std::int64_t {
-    const auto* p = o.if_contains(k);
-    return p != nullptr && p->is_int64() ? p->get_int64() : 0;
-  };
-  auto strings = [&o](std::string_view k) {
-    std::vector<std::string> out;
-    const auto* p = o.if_contains(k);
-    if (p == nullptr || !p->is_array()) return out;
-    for (const auto& e : p->get_array()) {
-      if (e.is_string()) out.emplace_back(e.get_string());
-    }
-    return out;
-  };
+  auto str = [o](std::string_view k) { return json_dom::Str(o, k).value_or(""); };
+  auto num = [o](std::string_view k) { return json_dom::Int(o, k).value_or(0); };
   if (num("v") != 1) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "cluster: a queued notification of an unknown version (a newer node wrote it?)");
@@ -86,7 +76,7 @@ Result<Alert> DecodeQueuedNotification(std::string_view data) {
   a.state = static_cast<DeliveryState>(state);
   a.event_id = str("event_id");
   a.area = str("area");
-  a.categories = strings("categories");
+  a.categories = json_dom::Strings(o, "categories");
   a.contact_id = str("contact_id");
   a.channel = str("channel");
   a.target = str("target");
@@ -98,7 +88,7 @@ Result<Alert> DecodeQueuedNotification(std::string_view data) {
   a.sent_at = num("sent_at");
   a.last_error = str("last_error");
   a.group_key = str("group_key");
-  a.event_ids = strings("event_ids");
+  a.event_ids = json_dom::Strings(o, "event_ids");
   a.subject_id = str("subject_id");
   a.sequence = static_cast<int>(num("sequence"));
   a.escalation_step = static_cast<int>(num("escalation_step"));

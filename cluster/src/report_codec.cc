@@ -1,7 +1,10 @@
 // The log's encoding of a report (cluster/jetstream.h): a small JSON object, version 1.
+#include <simdjson.h>
+
 #include <boost/json.hpp>
 
 #include "cluster/jetstream.h"
+#include "core/json_dom.h"
 
 namespace sakchy::cluster {
 
@@ -29,20 +32,16 @@ std::string EncodeLogReport(const Report& r) {
 }
 
 Result<Report> DecodeLogReport(std::string_view data) {
-  boost::system::error_code ec;
-  json::value v = json::parse(data, ec);
-  if (ec || !v.is_object()) {
+  // Read with simdjson, as every JSON input (encoded above with Boost.JSON, as every output).
+  simdjson::dom::parser parser;
+  simdjson::dom::element o;
+  const simdjson::padded_string padded(data);
+  if (parser.parse(padded).get(o) != simdjson::SUCCESS ||
+      o.type() != simdjson::dom::element_type::OBJECT) {
     return MakeError(ErrorCode::kInvalidArgument, "cluster: a log entry is not a JSON object");
   }
-  const auto& o = v.get_object();
-  auto str = [&o](std::string_view k) -> std::string {
-    const auto* p = o.if_contains(k);
-    return p != nullptr && p->is_string() ? std::string(p->get_string()) : std::string();
-  };
-  auto num = [&o](std::string_view k) -> std::int64_t {
-    const auto* p = o.if_contains(k);
-    return p != nullptr && p->is_int64() ? p->get_int64() : 0;
-  };
+  auto str = [o](std::string_view k) { return json_dom::Str(o, k).value_or(""); };
+  auto num = [o](std::string_view k) { return json_dom::Int(o, k).value_or(0); };
   if (num("v") != 1) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "cluster: a log entry of an unknown version (a newer node wrote it?)");
@@ -50,9 +49,7 @@ Result<Report> DecodeLogReport(std::string_view data) {
   Report r;
   r.id = str("id");
   r.text = str("text");
-  if (const auto* a = o.if_contains("area"); a != nullptr && a->is_string()) {
-    r.area = std::string(a->get_string());
-  }
+  if (auto area = json_dom::Str(o, "area")) r.area = std::move(*area);
   r.channel = str("channel");
   r.source_ref = str("source_ref");
   r.submitted_by = str("submitted_by");

@@ -115,6 +115,23 @@ def cluster(*args):
     subprocess.run(["bash", CLUSTER_SH, *args], check=True, stdout=sys.stdout, stderr=sys.stderr)
 
 
+def tear_down(work, ok, keep):
+    """Stops the cluster in `work`; after a failure prints the end of every node's log; removes
+    `work` unless asked to keep it."""
+    try:
+        cluster("stop", work)
+    except subprocess.CalledProcessError:
+        pass
+    if not ok:
+        for name in sorted(os.listdir(work)):
+            if name.endswith(".log"):
+                print(f"--- {name} (last 30 lines)")
+                with open(os.path.join(work, name), errors="replace") as f:
+                    print("".join(f.readlines()[-30:]))
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def scored_total(url):
     now = datetime.datetime.now(datetime.timezone.utc)
     frm = (now - datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -232,18 +249,7 @@ def main():
         log(f"passed in {time.monotonic() - started:.1f} s")
         ok = True
     finally:
-        try:
-            cluster("stop", work)
-        except subprocess.CalledProcessError:
-            pass
-        if not ok:
-            for name in sorted(os.listdir(work)):
-                if name.endswith(".log"):
-                    print(f"--- {name} (last 30 lines)")
-                    with open(os.path.join(work, name), errors="replace") as f:
-                        print("".join(f.readlines()[-30:]))
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        tear_down(work, ok, args.keep)
     return 0
 
 

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +25,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import ANALYST, MONITOR, cluster, log, request, wait_until  # noqa: E402
+from cluster_test import ANALYST, MONITOR, cluster, log, request, tear_down, wait_until  # noqa: E402
 
 TOTAL = 60             # reports posted, each alerts the Osh contact once
 KILL_AT = 20           # sakchy node 2 is killed after this many posts
@@ -262,19 +261,8 @@ contacts:
         log(f"passed in {time.monotonic() - started:.1f} s")
         ok = True
     finally:
-        try:
-            cluster("stop", WORK)
-        except subprocess.CalledProcessError:
-            pass
+        tear_down(WORK, ok, args.keep)
         receiver.server.shutdown()
-        if not ok:
-            for name in sorted(os.listdir(WORK)):
-                if name.endswith(".log"):
-                    print(f"--- {name} (last 30 lines)")
-                    with open(os.path.join(WORK, name), errors="replace") as f:
-                        print("".join(f.readlines()[-30:]))
-        if not args.keep:
-            shutil.rmtree(WORK, ignore_errors=True)
     return 0
 
 

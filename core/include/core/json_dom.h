@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sakchy::json_dom {
 
@@ -45,6 +46,19 @@ inline std::optional<std::string> IdString(simdjson::dom::element obj, std::stri
   if (auto s = Str(obj, key)) return s;
   if (auto i = Int(obj, key)) return std::to_string(*i);
   return std::nullopt;
+}
+
+// The strings of an array member (other elements skipped); empty when absent or not an array.
+inline std::vector<std::string> Strings(simdjson::dom::element obj, std::string_view key) {
+  std::vector<std::string> out;
+  auto v = Member(obj, key);
+  simdjson::dom::array items;
+  if (!v || v->get_array().get(items) != simdjson::SUCCESS) return out;
+  for (simdjson::dom::element e : items) {
+    std::string_view s;
+    if (e.get_string().get(s) == simdjson::SUCCESS) out.emplace_back(s);
+  }
+  return out;
 }
 
 }  // namespace sakchy::json_dom
