@@ -22,7 +22,7 @@
 #include "config/areas.h"
 #include "core/id.h"
 #include "core/time.h"
-#include "ingest/pipeline.h"
+#include "analytics/event_counters.h"
 #include "storage/store.h"
 
 namespace {
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
     e.scored = true;
     e.scored_at = received + 5;
     e.ruleset_version = "generated";
-    item.counters = ingest::CountersFor(e, *areas);
+    item.counters = analytics::CountersFor(e, *areas);
     batch.push_back(std::move(item));
     if (batch.size() == batch_size || i + 1 == events) {
       if (auto st = (*store)->CommitScored(batch); !st) {

@@ -3,22 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <set>
-#include <tuple>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <pthread.h>
 
-#include "analytics/counter_key.h"
+#include "analytics/event_counters.h"
 #include "core/thread.h"
 
 namespace sakchy::ingest {
@@ -46,83 +42,6 @@ constexpr std::size_t kRecoveryPage = 1024;
 constexpr std::size_t kMaxWriteReports = 2048;
 // How long counter merges of scored reports may wait to be written together (see CommitLoop).
 constexpr std::chrono::milliseconds kCounterFlushInterval{100};
-
-// Counter deltas of a scoring batch summed per (area, dim, minute).
-class BatchCounters {
- public:
-  void clear() {
-    sums_.clear();
-    category_dims_.clear();
-  }
-  void Add(std::string_view area, std::string_view dim, TimeMs minute, std::int64_t delta) {
-    sums_[{area, dim, minute}] += delta;
-  }
-  // The category and severity x category dims (analytics::CounterKey), made once per batch.
-  std::string_view CategoryDim(const std::string& category) {
-    return Interned(analytics::CounterKey::OfCategory(category).Encode());
-  }
-  std::string_view SevCatDim(Severity severity, const std::string& category) {
-    return Interned(analytics::CounterKey::OfSeverityCategory(severity, category).Encode());
-  }
-  std::vector<storage::CounterDelta> Deltas() const {
-    std::vector<storage::CounterDelta> out;
-    out.reserve(sums_.size());
-    for (const auto& [key, delta] : sums_) {
-      const auto& [area, dim, minute] = key;
-      out.push_back({std::string(area), std::string(dim), minute, delta});
-    }
-    return out;
-  }
-
- private:
-  std::map<std::tuple<std::string_view, std::string_view, TimeMs>, std::int64_t> sums_;
-  std::string_view Interned(std::string name) {
-    return *category_dims_.insert(std::move(name)).first;
-  }
-  std::set<std::string, std::less<>> category_dims_;  // node-based: views stay valid
-};
-
-// CountersFor (the same dims: total, severity, category, severity x category) with the area ancestry and dimension names worked out once (the area tree is
-// immutable): the same deltas, summed per batch, with few allocations on the scoring thread.
-class CounterPlan {
- public:
-  explicit CounterPlan(const config::AreaTree& areas) : root_{areas.root()} {
-    for (const auto& a : areas.areas()) ancestors_.emplace(a.code, areas.Ancestors(a.code));
-    for (int i = 0; i < kSeverityCount; ++i) {
-      severity_[i] = analytics::CounterKey::OfSeverity(static_cast<Severity>(i)).Encode();
-    }
-  }
-
-  // Adds the deltas of `event` to `sum` (views into this plan and into `event`, which must
-  // outlive `sum`'s use).
-  void Add(const Event& event, BatchCounters& sum) const {
-    const std::vector<AreaCode>& targets = TargetsOf(event);
-    const TimeMs minute = storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
-    for (const auto& area : targets) {
-      sum.Add(area, total_, minute, 1);
-      sum.Add(area, severity_[static_cast<int>(event.severity)], minute, 1);
-      for (const auto& c : event.categories) {
-        sum.Add(area, sum.CategoryDim(c), minute, 1);
-        sum.Add(area, sum.SevCatDim(event.severity, c), minute, 1);
-      }
-    }
-  }
-
- private:
-  const std::vector<AreaCode>& TargetsOf(const Event& event) const {
-    if (!event.area.empty()) {
-      if (auto it = ancestors_.find(event.area); it != ancestors_.end() && !it->second.empty()) {
-        return it->second;
-      }
-    }
-    return root_;
-  }
-
-  std::vector<AreaCode> root_;
-  std::unordered_map<std::string, std::vector<AreaCode>> ancestors_;
-  std::array<std::string, kSeverityCount> severity_;
-  const std::string total_ = analytics::CounterKey::Total().Encode();
-};
 
 struct Submission {
   std::vector<Report> reports;
@@ -197,7 +116,7 @@ class PipelineImpl final : public Pipeline {
         storage::ScoredBatchItem item;
         item.resolve_only = true;
         item.pending_id = p.event.report.id;
-        item.counters = CountersFor(p.event, areas_);
+        item.counters = analytics::CountersFor(p.event, areas_);
         recount.push_back(std::move(item));
       }
       if (!recount.empty()) {
@@ -720,7 +639,7 @@ class PipelineImpl final : public Pipeline {
     e.follow_ups_scored = count;
     *rescored = old.scored;
     if (old.scored) {
-      for (auto c : CountersFor(old, areas_)) {
+      for (auto c : analytics::CountersFor(old, areas_)) {
         c.delta = -c.delta;
         item.counters.push_back(std::move(c));
       }
@@ -732,7 +651,7 @@ class PipelineImpl final : public Pipeline {
   // After the analysis of the batch: the event's counters (the differences to the old ones of a
   // re-scored event) and its alerts, only to contacts and channels not yet alerted about it.
   void FinishThreaded(storage::ScoredBatchItem& item, bool rescored) {
-    auto counters = CountersFor(item.event, areas_);
+    auto counters = analytics::CountersFor(item.event, areas_);
     item.counters.insert(item.counters.begin(), std::make_move_iterator(counters.begin()),
                          std::make_move_iterator(counters.end()));
     if (hooks_.plan_alerts) item.alerts = hooks_.plan_alerts(item.event);
@@ -788,7 +707,7 @@ class PipelineImpl final : public Pipeline {
   PipelineStore store_;
   const config::PipelineConfig cfg_;
   const config::AreaTree& areas_;
-  const CounterPlan counters_{areas_};
+  const analytics::EventCounterPlan counters_{areas_};
   ClassifierProvider classifier_;
   PipelineHooks hooks_;
   const Clock& clock_;
@@ -823,7 +742,7 @@ class PipelineImpl final : public Pipeline {
   std::thread committer_;
   // Commit thread only.
   bool gave_up_ = false;
-  BatchCounters batch_counters_;
+  analytics::CounterSums batch_counters_;
 
   Counter& accepted_;
   Counter& duplicates_;
@@ -847,25 +766,6 @@ std::unique_ptr<Pipeline> Pipeline::Create(PipelineStore store,
                                            const Clock& clock, MetricsRegistry& metrics) {
   return std::make_unique<PipelineImpl>(store, cfg, areas, std::move(classifier), std::move(hooks),
                                         clock, metrics);
-}
-
-std::vector<storage::CounterDelta> CountersFor(const Event& event, const config::AreaTree& areas) {
-  std::vector<AreaCode> targets;
-  if (!event.area.empty()) targets = areas.Ancestors(event.area);
-  if (targets.empty()) targets.push_back(areas.root());
-  const TimeMs at = event.report.observed_at;
-  using analytics::CounterKey;
-  std::vector<storage::CounterDelta> out;
-  out.reserve(targets.size() * (2 + 2 * event.categories.size()));
-  for (const auto& area : targets) {
-    out.push_back({area, CounterKey::Total().Encode(), at, 1});
-    out.push_back({area, CounterKey::OfSeverity(event.severity).Encode(), at, 1});
-    for (const auto& c : event.categories) {
-      out.push_back({area, CounterKey::OfCategory(c).Encode(), at, 1});
-      out.push_back({area, CounterKey::OfSeverityCategory(event.severity, c).Encode(), at, 1});
-    }
-  }
-  return out;
 }
 
 }  // namespace sakchy::ingest

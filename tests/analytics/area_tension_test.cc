@@ -6,7 +6,7 @@
 
 #include "config/areas.h"
 #include "core/id.h"
-#include "ingest/pipeline.h"
+#include "analytics/event_counters.h"
 #include "storage/store.h"
 #include "analytics/area_tension.h"
 #include "testutil/testutil.h"
@@ -63,7 +63,7 @@ class AreaTensionTest : public ::testing::Test {
     e.categories = std::move(categories);
     storage::ScoredBatchItem item;
     item.event = e;
-    item.counters = ingest::CountersFor(e, tree_);
+    item.counters = analytics::CountersFor(e, tree_);
     ASSERT_OK(store_->CommitScored({&item, 1}));
   }
   // Two weeks of one low event per hour in Aravan: tension 1 every hour, a flat baseline.

@@ -1,6 +1,8 @@
 // Pipeline: durability before acknowledgement, idempotency, bounded queue, recovery after a crash.
 
 #include "ingest/pipeline.h"
+
+#include "analytics/event_counters.h"
 #include "storage/store.h"
 
 #include <condition_variable>
@@ -304,7 +306,7 @@ TEST_F(PipelineTest, ScoredReportsWhoseDeferredCountersACrashLostAreRecountedAtS
     item.event.report = r;
     item.event.scored = true;
     item.event.severity = r.text.find("riot") != std::string::npos ? Severity::kHigh : Severity::kInfo;
-    item.counters = CountersFor(item.event, areas_);
+    item.counters = analytics::CountersFor(item.event, areas_);
     item.defer_counters = true;
     items.push_back(std::move(item));
   }
@@ -606,35 +608,6 @@ TEST_F(FollowUpPipelineTest, APendingFollowUpIsScoredAfterACrash) {
   EXPECT_EQ(DayCounters("KG").at("total"), 1);
   EXPECT_EQ(DayCounters("KG").at("severity:high"), 1);
   pipeline_->Stop();
-}
-
-TEST(CountersForTest, CountsAreaAndAncestorsOrRootOnly) {
-  auto areas = config::AreaTree::Parse(kAreasYaml, "areas.yaml");
-  ASSERT_OK(areas);
-  Event e;
-  e.report.observed_at = 1000;
-  e.area = "KG-O-ARAVAN";
-  e.severity = Severity::kHigh;
-  e.categories = {"violence", "place"};
-  auto deltas = CountersFor(e, *areas);
-  std::map<std::string, std::int64_t> total_by_area;
-  std::map<std::string, std::int64_t> dims_of_oblast;
-  for (const auto& d : deltas) {
-    EXPECT_EQ(d.at, 1000);
-    if (d.dim == "total") total_by_area[d.area] += d.delta;
-    if (d.area == "KG-O") dims_of_oblast[d.dim] += d.delta;
-  }
-  EXPECT_EQ(total_by_area, (std::map<std::string, std::int64_t>{{"KG", 1}, {"KG-O", 1}, {"KG-O-ARAVAN", 1}}));
-  EXPECT_EQ(dims_of_oblast, (std::map<std::string, std::int64_t>{{"total", 1},
-                                                                 {"severity:high", 1},
-                                                                 {"category:violence", 1},
-                                                                 {"category:place", 1},
-                                                                 {"sevcat:high:violence", 1},
-                                                                 {"sevcat:high:place", 1}}));
-  e.area.clear();
-  e.severity = Severity::kInfo;
-  deltas = CountersFor(e, *areas);
-  for (const auto& d : deltas) EXPECT_EQ(d.area, "KG");
 }
 
 TEST(ValidateReportTest, EveryProblemNamesItsField) {

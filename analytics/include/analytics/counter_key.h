@@ -1,7 +1,8 @@
 #pragma once
 // Counter dimensions: what a scored event counts, and how a reader tells the counts apart. The
 // one place their names are spelled; storage keeps them as opaque strings (storage::CounterDelta
-// ::dim), ingest writes them (ingest::CountersFor), trends and tension read them back.
+// ::dim), analytics/event_counters.h decides which an event adds to, ingest commits them, trends
+// and tension read them back.
 //
 //   total                     every event
 //   severity:<s>              events of severity s ("info" .. "critical")

@@ -136,10 +136,4 @@ class Pipeline {
   Pipeline() = default;
 };
 
-// Counter deltas for one scored event: "total", "severity:<s>", "category:<c>" and
-// "sevcat:<s>:<c>" (severity and category together: trend filters and the tension index, whose
-// weights are applied when read) for its area and every ancestor up to the root; an event without
-// an area counts for the root only. Times by observed_at.
-std::vector<storage::CounterDelta> CountersFor(const Event& event, const config::AreaTree& areas);
-
 }  // namespace sakchy::ingest
