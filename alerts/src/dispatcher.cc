@@ -19,13 +19,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <exception>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <queue>
 #include <set>
@@ -46,9 +44,8 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "http_client.h"
-#include "core/json_text.h"
 #include "smtp_client.h"
-#include "storage/audit.h"
+#include "state_writer.h"
 #include "webhook_body.h"
 
 namespace sakchy::alerts {
@@ -205,7 +202,7 @@ class DispatcherImpl final : public Dispatcher {
         Alert& alert = it->second.alert;
         alert.state = DeliveryState::kSuppressed;
         alert.last_error = reason;
-        Persist(alert, DeliveryState::kPending);
+        writer_.Persist(alert, DeliveryState::kPending);
         suppressed.push_back(alert);
         entries_.erase(it);
         Forget(suppressed.back());
@@ -274,11 +271,6 @@ class DispatcherImpl final : public Dispatcher {
     std::set<std::string> ids;  // ULIDs: creation order
     bool degraded = false;
     int in_flight = 0;
-  };
-  // A state change waiting to be written; `before` is the state the last write held.
-  struct Change {
-    Alert alert;
-    DeliveryState before = DeliveryState::kPending;
   };
   using QueueItem = std::pair<TimeMs, std::string>;  // (next_attempt_at, alert id)
 
@@ -599,7 +591,7 @@ class DispatcherImpl final : public Dispatcher {
                      alert.next_attempt_at - now);
         break;
     }
-    Persist(alert, DeliveryState::kPending);
+    writer_.Persist(alert, DeliveryState::kPending);
     auto reports = std::move(it->second.reports);
     it->second.reports.clear();
     if (it->second.taken) {
@@ -607,7 +599,7 @@ class DispatcherImpl final : public Dispatcher {
       // written), and not before: a node that dies before that leaves it to the ack wait.
       TakeResult result{!retry_in.has_value(), retry_in.value_or(0)};
       auto answer = [this, taken = std::move(it->second.taken), result] {
-        FlushWrites();
+        writer_.Flush();
         taken(result);
       };
       Post(std::move(answer));
@@ -625,7 +617,7 @@ class DispatcherImpl final : public Dispatcher {
   // Any thread. Applies a delivery report on the state thread, after the writes queued so far.
   void PostReport(std::string id, int type, std::function<void(Result<Alert>)> done) {
     auto apply = [this, id = std::move(id), type, done = std::move(done)] {
-      FlushWrites();
+      writer_.Flush();
       Result<Alert> result = ApplyReport(id, type);
       if (done) done(std::move(result));
     };
@@ -660,96 +652,13 @@ class DispatcherImpl final : public Dispatcher {
     } else if (alert.state == DeliveryState::kSent && alert.sent_at == 0) {
       alert.sent_at = now;
     }
-    std::vector<Change> one{{alert, before}};
-    if (!WriteChanges(one, "dlr type " + std::to_string(type))) {
+    std::vector<StateChange> one{{alert, before}};
+    if (!writer_.Write(one, "dlr type " + std::to_string(type))) {
       return MakeError(ErrorCode::kUnavailable, "the delivery report could not be stored");
     }
     spdlog::info("alerts: {} {} by delivery report type {}", alert.id,
                  DeliveryStateName(alert.state), type);
     return alert;
-  }
-
-  // Any thread. Queues a state change; one task on the store pool writes what has accumulated.
-  void Persist(const Alert& alert, DeliveryState before) {
-    std::lock_guard lock(writes_mu_);
-    writes_.push_back(Change{alert, before});
-    if (flush_scheduled_) return;
-    flush_scheduled_ = true;
-    auto flush = [this] { FlushWrites(); };
-    net::post(store_pool_, flush);
-  }
-
-  // State thread. Writes every queued change (the newest state of each alert) with an audit entry
-  // per state change; then tells the owner. Retries a failed write a few times: the attempt has
-  // happened, losing its outcome would repeat it after a restart (with the same idempotency key).
-  void FlushWrites() {
-    std::vector<Change> batch;
-    {
-      std::lock_guard lock(writes_mu_);
-      batch.swap(writes_);
-      flush_scheduled_ = false;
-    }
-    if (batch.empty()) return;
-    std::unordered_map<std::string, std::size_t> last;
-    for (std::size_t i = 0; i < batch.size(); ++i) last[batch[i].alert.id] = i;
-    std::vector<Change> unique;
-    unique.reserve(last.size());
-    std::unordered_map<std::string, DeliveryState> first_before;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      first_before.try_emplace(batch[i].alert.id, batch[i].before);
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (last[batch[i].alert.id] == i) {
-        batch[i].before = first_before[batch[i].alert.id];
-        unique.push_back(std::move(batch[i]));
-      }
-    }
-    WriteChanges(unique, {});
-  }
-
-  // State thread. One atomic write of the alerts, an audit entry per state change and what the
-  // owner adds to each change (DispatcherHooks); then the owner's new notifications are queued.
-  bool WriteChanges(const std::vector<Change>& changes, const std::string& note) {
-    std::vector<Alert> alerts;
-    std::vector<storage::RecordWrite> audit;
-    std::vector<Alert> added;
-    alerts.reserve(changes.size());
-    const TimeMs now = clock_.NowMs();
-    for (const Change& c : changes) {
-      alerts.push_back(c.alert);
-      if (c.alert.state == c.before) continue;
-      boost::json::object details{{"from", DeliveryStateName(c.before)},
-                                  {"channel", c.alert.channel},
-                                  {"contact_id", c.alert.contact_id},
-                                  {"attempts", c.alert.attempts}};
-      if (!c.alert.last_error.empty()) details["error"] = c.alert.last_error;
-      if (!note.empty()) details["note"] = note;
-      storage::AuditEntry entry;
-      entry.id = hooks_.ids != nullptr ? hooks_.ids->Next() : audit_ids_.Next();
-      entry.at = now;
-      entry.actor = "system";
-      entry.action = "alert." + std::string(DeliveryStateName(c.alert.state));
-      entry.subject = c.alert.id;
-      entry.details = ToJsonText(boost::json::value(details));
-      audit.push_back(storage::AuditRecord(entry));
-      if (hooks_.on_change) {
-        Reaction reaction = hooks_.on_change(c.alert, c.before);
-        for (Alert& a : reaction.alerts) added.push_back(std::move(a));
-        for (auto& r : reaction.records) audit.push_back(std::move(r));
-      }
-    }
-    alerts.insert(alerts.end(), added.begin(), added.end());
-    for (int attempt = 1;; ++attempt) {
-      auto status = store_.outbox.UpdateAlerts(alerts, audit);
-      if (status) {
-        if (!added.empty()) Enqueue(std::move(added));
-        return true;
-      }
-      spdlog::error("alerts: cannot persist {} alert state changes (attempt {}): {}",
-                    alerts.size(), attempt, status.error().ToString());
-      if (attempt == 3) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
-    }
   }
 
   AlertStore store_;
@@ -783,10 +692,13 @@ class DispatcherImpl final : public Dispatcher {
 
   std::shared_ptr<std::atomic<std::size_t>> backlog_;  // shared with the metrics callback
 
-  std::mutex writes_mu_;
-  std::vector<Change> writes_;
-  bool flush_scheduled_ = false;
-  net::thread_pool store_pool_{1};
+  net::thread_pool store_pool_{1};  // the state thread
+  StateWriter writer_{store_.outbox,
+                      clock_,
+                      hooks_.ids != nullptr ? *hooks_.ids : audit_ids_,
+                      hooks_.on_change,
+                      [this](std::vector<Alert> added) { Enqueue(std::move(added)); },
+                      store_pool_};
 
   Counter& sent_;
   Counter& failed_;
