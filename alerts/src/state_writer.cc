@@ -75,8 +75,8 @@ bool StateWriter::Write(const std::vector<StateChange>& changes, const std::stri
     if (!c.alert.last_error.empty()) details["error"] = c.alert.last_error;
     if (!note.empty()) details["note"] = note;
     audit.push_back(AuditWrite(ids_, now, "system",
-                               "alert." + std::string(DeliveryStateName(c.alert.state)),
-                               c.alert.id, ToJsonText(boost::json::value(details))));
+                               "alert." + std::string(DeliveryStateName(c.alert.state)), c.alert.id,
+                               ToJsonText(boost::json::value(details))));
     if (on_change_) {
       Reaction reaction = on_change_(c.alert, c.before);
       for (Alert& a : reaction.alerts) added.push_back(std::move(a));

@@ -7,12 +7,11 @@
 // Thread safety: Persist from any thread; Flush and Write on the state thread only (the pool
 // given to the constructor, one thread).
 
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "alerts/dispatcher.h"
 #include "core/id.h"

@@ -61,7 +61,8 @@ EventCounterPlan::EventCounterPlan(const config::AreaTree& areas)
 
 void EventCounterPlan::Add(const Event& event, CounterSums& sums) const {
   const std::vector<AreaCode>& targets = TargetsOf(event);
-  const TimeMs minute = storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
+  const TimeMs minute =
+      storage::BucketStart(storage::Resolution::kMinute, event.report.observed_at);
   for (const auto& area : targets) {
     sums.Add(area, total_, minute, 1);
     sums.Add(area, severity_[static_cast<int>(event.severity)], minute, 1);

@@ -38,7 +38,8 @@ TEST(CountersForTest, CountsAreaAndAncestorsOrRootOnly) {
     if (d.dim == "total") total_by_area[d.area] += d.delta;
     if (d.area == "KG-O") dims_of_oblast[d.dim] += d.delta;
   }
-  EXPECT_EQ(total_by_area, (std::map<std::string, std::int64_t>{{"KG", 1}, {"KG-O", 1}, {"KG-O-ARAVAN", 1}}));
+  EXPECT_EQ(total_by_area,
+            (std::map<std::string, std::int64_t>{{"KG", 1}, {"KG-O", 1}, {"KG-O-ARAVAN", 1}}));
   EXPECT_EQ(dims_of_oblast, (std::map<std::string, std::int64_t>{{"total", 1},
                                                                  {"severity:high", 1},
                                                                  {"category:violence", 1},
@@ -69,7 +70,7 @@ TEST(EventCounterPlanTest, SumsWhatCountersForCountsPerMinute) {
   events[2].categories = {"rumour"};
   events[2].report.observed_at = 11 * kMinute;
   events[3].report.observed_at = 12 * kMinute + 1;  // no area: the root
-  events[4].area = "KG-UNKNOWN";  // not in the tree: the root
+  events[4].area = "KG-UNKNOWN";                    // not in the tree: the root
   events[4].report.observed_at = 12 * kMinute + 2;
   events[5].area = "KG-O";
   events[5].severity = Severity::kCritical;
