@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::alerts {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config/analytics.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::analytics {
 

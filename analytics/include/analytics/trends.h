@@ -14,7 +14,7 @@
 #include "analytics/tension.h"
 #include "config/areas.h"
 #include "core/types.h"
-#include "storage/store.h"
+#include "storage/ports.h"
 
 namespace sakchy::analytics {
 
